@@ -1,0 +1,3 @@
+from syncmld.cli import main
+
+main()

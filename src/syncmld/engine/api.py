@@ -1,0 +1,65 @@
+"""What goes into the engine and what comes out of it."""
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from syncmld.protocol.codec import Encoding
+from syncmld.protocol.messages import SyncML
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    auth: str = "any"
+    """Accepted client authentication: ``any``, ``basic`` or ``md5``."""
+    server_id: str = "syncmld"
+    """The server's DevInf DevID."""
+    max_msg_size: int = 1_000_000
+    """The largest message the server accepts (announced to clients)."""
+    max_obj_size: int = 10_000_000
+    session_timeout: float = 3600.0
+    """Seconds after which an idle session is forgotten."""
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    settings: EngineSettings = field(default_factory=EngineSettings)
+    clock: Callable[[], float] = time.time
+    new_token: Callable[[], str] = lambda: secrets.token_urlsafe(18)
+
+
+@dataclass(frozen=True)
+class Request:
+    message: SyncML
+    encoding: Encoding
+    url: str
+    """The URL the message was posted to, without the session parameter: the base of RespURI."""
+    session_token: str | None = None
+    """The session token the client sent back in the URL (from our RespURI), if any."""
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """One finished sync of one folder, for the log."""
+
+    account: str
+    device: str
+    folder: str
+    mode: str
+    reason: str
+    received: dict[str, int]
+    sent: dict[str, int]
+    duration_ms: float
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: SyncML
+    account: str | None = None
+    device: str | None = None
+    summaries: tuple[SyncSummary, ...] = ()
+    resent: bool = False
+    """True when the reply is the stored answer to a resent message."""

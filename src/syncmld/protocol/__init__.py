@@ -1,0 +1,1 @@
+"""SyncML wire format, sans-IO: bytes in, typed frozen messages out, and back."""

@@ -1,0 +1,283 @@
+"""Typed, frozen SyncML messages, named after the elements of the SyncML representation protocol.
+
+Every element a DS client or server sends has a field; elements a server never acts on (``Lang``,
+``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped.
+"""
+
+from dataclasses import dataclass, field
+
+from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.devinf import DevInf
+
+
+@dataclass(frozen=True)
+class Anchor:
+    last: str | None = None
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class Mem:
+    shared_mem: bool = False
+    free_mem: int | None = None
+    free_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """MetInf elements; all optional."""
+
+    type: str | None = None
+    format: str | None = None
+    mark: str | None = None
+    size: int | None = None
+    anchor: Anchor | None = None
+    version: str | None = None
+    next_nonce: str | None = None
+    max_msg_size: int | None = None
+    max_obj_size: int | None = None
+    emi: tuple[str, ...] = ()
+    mem: Mem | None = None
+    field_level: bool = False
+
+
+@dataclass(frozen=True)
+class LocRef:
+    """A ``Target`` or ``Source``: LocURI plus optional LocName (and, for a 1.2 Target, a Filter)."""
+
+    uri: str
+    name: str | None = None
+    filter: str | None = None
+
+
+@dataclass(frozen=True)
+class Cred:
+    data: str | bytes
+    meta: Meta | None = None
+
+
+@dataclass(frozen=True)
+class Chal:
+    meta: Meta
+
+
+# Item data: text, raw bytes (WBXML OPAQUE that is not UTF-8), a DevInf document, or an Anchor
+# (inside the Item of a Status answering an Alert).
+ItemData = str | bytes | DevInf | Anchor
+
+
+@dataclass(frozen=True)
+class Item:
+    target: LocRef | None = None
+    source: LocRef | None = None
+    target_parent: str | None = None
+    source_parent: str | None = None
+    meta: Meta | None = None
+    data: ItemData | None = None
+    more_data: bool = False
+
+
+@dataclass(frozen=True)
+class Alert:
+    cmd_id: str
+    data: str | None = None
+    items: tuple[Item, ...] = ()
+    cred: Cred | None = None
+    no_resp: bool = False
+    correlator: str | None = None
+
+    @property
+    def code(self) -> int | None:
+        """The alert code, or None when Data is missing or not a number."""
+        try:
+            return int(self.data) if self.data is not None else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Add:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Replace:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Delete:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+    archive: bool = False
+    sft_del: bool = False
+
+
+@dataclass(frozen=True)
+class Copy:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Move:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+
+
+ItemCommand = Add | Replace | Delete | Copy | Move
+
+
+@dataclass(frozen=True)
+class Get:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Put:
+    cmd_id: str
+    items: tuple[Item, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+    no_resp: bool = False
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    cmd_id: str
+    cmd_ref: str
+    msg_ref: str | None = None
+    meta: Meta | None = None
+    target_ref: str | None = None
+    source_ref: str | None = None
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapItem:
+    target: LocRef
+    source: LocRef
+
+
+@dataclass(frozen=True)
+class Map:
+    cmd_id: str
+    target: LocRef
+    source: LocRef
+    map_items: tuple[MapItem, ...] = ()
+    meta: Meta | None = None
+    cred: Cred | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    cmd_id: str
+    msg_ref: str
+    cmd_ref: str
+    cmd: str
+    data: str
+    target_refs: tuple[str, ...] = ()
+    source_refs: tuple[str, ...] = ()
+    cred: Cred | None = None
+    chal: Chal | None = None
+    items: tuple[Item, ...] = ()
+
+    @property
+    def code(self) -> int | None:
+        try:
+            return int(self.data)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Sync:
+    cmd_id: str
+    target: LocRef | None = None
+    source: LocRef | None = None
+    meta: Meta | None = None
+    number_of_changes: int | None = None
+    commands: tuple["SyncSubCommand", ...] = ()
+    cred: Cred | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Atomic:
+    cmd_id: str
+    commands: tuple["Command", ...] = ()
+    meta: Meta | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Sequence:
+    cmd_id: str
+    commands: tuple["Command", ...] = ()
+    meta: Meta | None = None
+    no_resp: bool = False
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A command we read but do not implement (Exec, Search, or an unknown element)."""
+
+    cmd_id: str
+    name: str
+
+
+SyncSubCommand = Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported
+Command = (
+    Alert | Add | Replace | Delete | Copy | Move | Get | Put | Results | Map | Status | Sync | Atomic
+    | Sequence | Unsupported
+)
+
+
+@dataclass(frozen=True)
+class SyncHdr:
+    version: SyncMLVersion
+    session_id: str
+    msg_id: str
+    target: LocRef
+    source: LocRef
+    resp_uri: str | None = None
+    no_resp: bool = False
+    cred: Cred | None = None
+    meta: Meta | None = None
+
+
+@dataclass(frozen=True)
+class SyncML:
+    header: SyncHdr
+    commands: tuple[Command, ...] = field(default_factory=tuple)
+    final: bool = False
+
+
+def command_name(command: Command) -> str:
+    """The element name of a command, as written in ``Status/Cmd``."""
+    if isinstance(command, Unsupported):
+        return command.name
+    return type(command).__name__

@@ -1,0 +1,238 @@
+"""The store interface: everything the engine and the admin tools keep, behind one protocol.
+
+A store hands out transactions. Everything done inside ``with store.transaction() as tx:`` is
+applied together or not at all; the engine applies one SyncML message and the session state in
+one transaction.
+
+Items and their change log live together: every item row carries the sequence number of its
+latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
+tombstone. "What changed since sequence S" is therefore one indexed range read, whatever the
+folder size.
+"""
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """A store operation failed."""
+
+
+class AlreadyExists(StoreError):
+    """The thing being created exists already."""
+
+
+class NotFound(StoreError):
+    """The thing being changed does not exist."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    md5_credential: str
+    """B64(MD5(email ":" password)), what syncml:auth-md5 needs."""
+    password_hash: str
+    """A slow hash of the password, for syncml:auth-basic."""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    account_id: int
+    device_ref: str
+    """The device's own identifier: SyncHdr Source LocURI, e.g. ``IMEI:3500...``."""
+    devinf: bytes | None = None
+    """The device's last DevInf, serialised by the engine (opaque to the store)."""
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    account_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    folder_id: int
+    guid: str
+    content_type: str
+    data: bytes
+    version: int
+    """1 on creation, +1 on every change (tombstones included)."""
+    seq: int
+    """Sequence number of the latest change."""
+    origin_device_id: int | None
+    """The device whose message made the latest change; None for admin/back-end changes."""
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item to write: ``guid`` None creates a new item with a fresh GUID."""
+
+    guid: str | None
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What one device and one folder agreed at the end of their last successful sync."""
+
+    device_id: int
+    folder_id: int
+    client_anchor: str
+    """The client's Next anchor of that sync (its Last anchor in the next one)."""
+    server_anchor: str
+    """The anchor the server gave the client."""
+    seq: int
+    """Server changes up to this sequence number are on the device."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    token: str
+    account_id: int | None
+    state: bytes
+    """The engine's serialised session state."""
+    last_reply: bytes | None
+    """The reply to the last message, in the engine's own serialisation, to answer a resend."""
+    updated_at: float
+
+
+class Transaction(Protocol):
+    # --- accounts ---------------------------------------------------------------------------
+    def add_account(self, email: str, md5_credential: str, password_hash: str) -> Account:
+        """Create an account; raises AlreadyExists. ``email`` is stored lower-cased."""
+        ...
+
+    def get_account(self, email: str) -> Account | None:
+        """Look an account up by e-mail, case-insensitively."""
+        ...
+
+    def get_account_by_id(self, account_id: int) -> Account | None: ...
+
+    def list_accounts(self) -> list[Account]:
+        """All accounts, ordered by e-mail."""
+        ...
+
+    def set_credentials(self, email: str, md5_credential: str, password_hash: str) -> None:
+        """Replace an account's credentials; raises NotFound."""
+        ...
+
+    def remove_account(self, email: str) -> None:
+        """Remove an account and everything it owns; raises NotFound."""
+        ...
+
+    # --- devices and nonces -----------------------------------------------------------------
+    def ensure_device(self, account_id: int, device_ref: str) -> Device:
+        """The account's device with this reference, created on first use."""
+        ...
+
+    def list_devices(self, account_id: int) -> list[Device]: ...
+
+    def set_devinf(self, device_id: int, devinf: bytes) -> None: ...
+
+    def get_nonce(self, device_ref: str) -> str | None:
+        """The MD5 nonce last issued to this device reference (any account), base64 text."""
+        ...
+
+    def set_nonce(self, device_ref: str, nonce: str) -> None: ...
+
+    # --- folders ----------------------------------------------------------------------------
+    def get_folder(self, account_id: int, name: str) -> Folder | None:
+        """Folder by name, case-insensitively."""
+        ...
+
+    def ensure_folder(self, account_id: int, name: str) -> Folder:
+        """The folder with this name, created on first use (name kept as given)."""
+        ...
+
+    def list_folders(self, account_id: int) -> list[Folder]: ...
+
+    # --- items and the change log -----------------------------------------------------------
+    def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
+        """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
+        ...
+
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
+        """Every live item of the folder, ordered by GUID."""
+        ...
+
+    def count_items(self, folder_id: int) -> int:
+        """Number of live items."""
+        ...
+
+    def put_items(
+        self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None
+    ) -> list[StoredItem]:
+        """Create or replace items (a tombstone is brought back to life); each gets a new seq."""
+        ...
+
+    def delete_items(
+        self, folder_id: int, guids: Iterable[str], origin_device_id: int | None
+    ) -> list[str]:
+        """Turn live items into tombstones with a new seq; returns the GUIDs that were live."""
+        ...
+
+    def changes_since(
+        self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None
+    ) -> list[StoredItem]:
+        """Items (live or tombstone) whose latest change has ``seq < item.seq <= upto``, ordered by
+        seq, leaving out those whose latest change came from ``exclude_device_id``."""
+        ...
+
+    def current_seq(self) -> int:
+        """The highest sequence number handed out so far (0 for a new store)."""
+        ...
+
+    # --- per device and folder: sync state and LUID <-> GUID maps --------------------------
+    def get_sync_state(self, device_id: int, folder_id: int) -> SyncState | None: ...
+
+    def set_sync_state(self, state: SyncState) -> None: ...
+
+    def clear_sync_state(self, device_id: int, folder_id: int) -> None:
+        """Forget anchors and maps: the next sync of that device and folder is slow."""
+        ...
+
+    def guids_for_luids(self, device_id: int, folder_id: int, luids: Iterable[str]) -> dict[str, str]:
+        """Known mappings, LUID -> GUID."""
+        ...
+
+    def luids_for_guids(self, device_id: int, folder_id: int, guids: Iterable[str]) -> dict[str, str]:
+        """Known mappings, GUID -> LUID."""
+        ...
+
+    def all_maps(self, device_id: int, folder_id: int) -> dict[str, str]:
+        """Every mapping of the device and folder, GUID -> LUID."""
+        ...
+
+    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:
+        """Add or replace mappings; a LUID or GUID maps to one partner only (old pairs replaced)."""
+        ...
+
+    def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None: ...
+
+    # --- sessions ---------------------------------------------------------------------------
+    def load_session(self, token: str) -> SessionRecord | None: ...
+
+    def save_session(self, record: SessionRecord) -> None:
+        """Insert or replace the session with this token."""
+        ...
+
+    def delete_sessions_before(self, updated_before: float) -> int:
+        """Drop idle sessions; returns how many."""
+        ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A unit of work: committed when the block ends normally, rolled back on an exception."""
+        ...
+
+    def close(self) -> None: ...
