@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from syncmld.protocol.codec import Encoding
 from syncmld.protocol.messages import SyncML
 
+SESSION_PARAM = "sid"
+"""The URL query parameter that carries our session token in the RespURI we hand out."""
+
 
 @dataclass(frozen=True)
 class EngineSettings:
