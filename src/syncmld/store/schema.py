@@ -1,0 +1,118 @@
+"""The SQL schema, defined once: the queries use these tables and the migrations create them."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("md5_credential", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_ref", Text, nullable=False),
+    Column("devinf", LargeBinary, nullable=True),
+    UniqueConstraint("account_id", "device_ref"),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("device_ref", Text, primary_key=True),
+    Column("nonce", Text, nullable=False),
+)
+
+folders = Table(
+    "folders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    # The casefolded name: folder names are unique and looked up case-insensitively.
+    Column("name_key", Text, nullable=False),
+    UniqueConstraint("account_id", "name_key"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("guid", Text, primary_key=True),
+    Column("content_type", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    # The device of the latest change. Not a foreign key: removing a device needs no scan of items.
+    Column("origin_device_id", Integer, nullable=True),
+    Column("deleted", Boolean, nullable=False),
+    Index(None, "folder_id", "seq"),
+)
+
+sequence_counter = Table(
+    "sequence_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
+)
+SEQUENCE_ROW_ID = 1
+"""The counter table holds exactly one row, with this id."""
+
+sync_states = Table(
+    "sync_states",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_anchor", Text, nullable=False),
+    Column("server_anchor", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+maps = Table(
+    "maps",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("guid", Text, primary_key=True),
+    Column("luid", Text, nullable=False),
+    UniqueConstraint("device_id", "folder_id", "luid"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token", Text, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    Column("state", LargeBinary, nullable=False),
+    Column("last_reply", LargeBinary, nullable=True),
+    Column("updated_at", Double, nullable=False),
+    Index(None, "updated_at"),
+)

@@ -1,0 +1,53 @@
+"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``."""
+
+import sqlite3
+from pathlib import Path
+
+from alembic.util import CommandError
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from syncmld.store.base import StoreError
+from syncmld.store.sql import SqlStore, upgrade_schema
+
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a transaction waits for another writer before failing."""
+
+_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    f"busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
+)
+
+
+def _configure_connection(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # Leave transaction control to us: pysqlite would otherwise issue its own deferred BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in _PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # Take the write lock at the start: a deferred transaction upgrading its lock later can deadlock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_sqlite_store(path: Path) -> SqlStore:
+    """Open (creating if needed) the SQLite store in the file ``path``, schema brought up to date."""
+    if not path.parent.is_dir():
+        raise StoreError(f"cannot open the SQLite store {path}: directory {path.parent} does not exist")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    try:
+        upgrade_schema(engine)
+    except (SQLAlchemyError, CommandError) as error:
+        engine.dispose()
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        raise StoreError(f"cannot open the SQLite store {path}: {reason}") from error
+    return SqlStore(engine)

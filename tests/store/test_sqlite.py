@@ -1,0 +1,54 @@
+"""What is particular to the SQLite store: the file, its settings, its schema, opening errors."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import StoreError
+from syncmld.store.schema import metadata
+
+
+def test_sqlite_url_names_the_database_file_in_the_data_directory(tmp_path: Path) -> None:
+    assert sqlite_url(tmp_path) == f"sqlite:///{tmp_path}/syncmld.db"
+
+
+def test_opening_creates_the_file_with_the_newest_schema(tmp_path: Path) -> None:
+    open_store(sqlite_url(tmp_path)).close()
+    engine = create_engine(sqlite_url(tmp_path))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert context.get_current_revision() is not None
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_database_uses_a_write_ahead_log(tmp_path: Path) -> None:
+    open_store(sqlite_url(tmp_path)).close()
+    connection = sqlite3.connect(tmp_path / "syncmld.db")
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        connection.close()
+
+
+def test_opening_in_a_missing_directory_fails_clearly(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(sqlite_url(tmp_path / "missing"))
+
+
+def test_opening_a_path_that_is_not_a_file_fails_clearly(tmp_path: Path) -> None:
+    (tmp_path / "syncmld.db").mkdir()
+    with pytest.raises(StoreError, match="cannot open the SQLite store"):
+        open_store(sqlite_url(tmp_path))
+
+
+def test_an_unknown_url_is_refused() -> None:
+    with pytest.raises(StoreError, match="unsupported store URL"):
+        open_store("mysql://localhost/syncmld")
