@@ -1,0 +1,386 @@
+"""vCard 2.1 / 3.0: parse into a version-independent model, write either version, merge on Replace."""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Literal
+
+from syncmld.content.versit import BASE64_ENCODINGS, Property, bad_request, parse_lines, serialize
+from syncmld.errors import RemoteError
+from syncmld.status import StatusCode
+
+VCardVersion = Literal["2.1", "3.0"]
+Params = tuple[tuple[str, str | None], ...]
+Value = tuple[tuple[str, ...], ...]
+
+
+class ValueKind(Enum):
+    """How a property's value is structured, which decides its escaping in each version."""
+
+    RAW = "raw"  # never escaped: phone numbers, addresses, dates, URIs, base64
+    TEXT = "text"  # one text
+    STRUCTURED = "structured"  # ';'-separated components
+    LIST = "list"  # ','-separated values
+
+
+_KINDS = {
+    **dict.fromkeys(
+        [
+            "TEL",
+            "EMAIL",
+            "URL",
+            "BDAY",
+            "REV",
+            "UID",
+            "TZ",
+            "CALURI",
+            "FBURL",
+            "CAPURI",
+            "IMPP",
+            "SOURCE",
+            "KEY",
+            "PHOTO",
+            "LOGO",
+            "SOUND",
+        ],
+        ValueKind.RAW,
+    ),
+    **dict.fromkeys(
+        [
+            "FN",
+            "NOTE",
+            "TITLE",
+            "ROLE",
+            "LABEL",
+            "MAILER",
+            "PRODID",
+            "SORT-STRING",
+            "CLASS",
+            "NAME",
+            "NICKNAME",
+            "AGENT",
+            "X-EVOLUTION-FILE-AS",
+        ],
+        ValueKind.TEXT,
+    ),
+    **dict.fromkeys(["N", "ADR", "ORG", "GEO"], ValueKind.STRUCTURED),
+    "CATEGORIES": ValueKind.LIST,
+}
+# vCard 2.1 writes GEO as "lat,lon"; 3.0 as "lat;lon"
+_COMPONENT_SEPARATOR_21 = {"GEO": ","}
+# properties that describe this revision of the whole object rather than a field
+_REVISION_PROPERTIES = frozenset({"PRODID", "REV"})
+# identity of the contact: kept when a device leaves it out, whatever its CTCap says
+_ALWAYS_KEPT = frozenset({"UID"})
+# 2.1 VALUE parameters (bare or not) -> their 3.0 names ("" for the default, dropped)
+_VALUES_21 = {"INLINE": "", "URL": "uri", "URI": "uri", "CONTENT-ID": "content-id", "CID": "content-id"}
+_MEDIA_PROPERTIES = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
+_ESCAPE_30 = re.compile(r"\\(.)|\\$", re.DOTALL)
+_BEGIN_VCARD = re.compile(r"\ufeff?\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
+_ESCAPE_21 = re.compile(r"\\([\\;,])")
+
+
+@dataclass(frozen=True)
+class ContactProperty:
+    """One property in version-independent form: 3.0-style parameters, unescaped value components."""
+
+    group: str | None
+    name: str
+    params: Params
+    value: Value
+
+    @property
+    def kind(self) -> ValueKind:
+        if self.is_binary():
+            return ValueKind.RAW
+        return _KINDS.get(self.name, ValueKind.STRUCTURED)
+
+    def is_binary(self) -> bool:
+        return any(key == "ENCODING" and (val or "").lower() == "b" for key, val in self.params)
+
+    @property
+    def text(self) -> str:
+        """The value as one text (components joined by ';', list items by ',')."""
+        return ";".join(",".join(items) for items in self.value)
+
+    def is_empty(self) -> bool:
+        return not any(item for items in self.value for item in items)
+
+
+@dataclass(frozen=True)
+class VCard:
+    """A contact: the version it was read in and its properties in order (without BEGIN/END/VERSION)."""
+
+    version: str
+    properties: tuple[ContactProperty, ...]
+
+
+def parse_vcard(data: bytes) -> VCard:
+    """Read one vCard (2.1 or 3.0); RemoteError 415 if it is not a vCard, 400 if it is broken."""
+    text = data.decode("utf-8", "surrogateescape")
+    if not _BEGIN_VCARD.match(text):
+        raise RemoteError("data is not a vCard (no BEGIN:VCARD)", StatusCode.UNSUPPORTED_MEDIA_TYPE)
+    lines = parse_lines(text)
+    body = _body(lines)
+    version = next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1")
+    read = _read_21 if version == "2.1" else _read_30
+    return VCard(version, tuple(read(prop) for prop in body if prop.name != "VERSION"))
+
+
+def _body(lines: list[Property]) -> list[Property]:
+    """The lines between BEGIN:VCARD and its END (nested vCards, as in 2.1 AGENT, stay inside)."""
+    depth = 0
+    for index, prop in enumerate(lines):
+        if prop.name == "BEGIN":
+            depth += 1
+        elif prop.name == "END":
+            depth -= 1
+            if depth == 0:
+                if index != len(lines) - 1:
+                    raise bad_request("data after END:VCARD")
+                return lines[1:index]
+    raise bad_request("vCard without END:VCARD")
+
+
+def to_vcard(card: VCard, version: VCardVersion) -> bytes:
+    """Write ``card`` as a vCard of ``version`` (UTF-8, CRLF)."""
+    write = _write_21 if version == "2.1" else _write_30
+    props = [
+        Property(None, "BEGIN", (), "VCARD"),
+        Property(None, "VERSION", (), version),
+        *(write(prop) for prop in card.properties),
+        Property(None, "END", (), "VCARD"),
+    ]
+    return serialize(props, version).encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------------- vCard 3.0
+
+
+def _read_30(prop: Property) -> ContactProperty:
+    contact = ContactProperty(prop.group, prop.name, prop.params, ((prop.value,),))
+    if contact.kind is ValueKind.RAW:
+        return contact
+    components = tuple(
+        tuple(_unescape_30(item) for item in _split_escaped(component, ","))
+        for component in _split_escaped(prop.value, ";")
+    )
+    return replace(contact, value=components)
+
+
+def _write_30(prop: ContactProperty) -> Property:
+    if prop.kind is ValueKind.RAW:
+        value = prop.text.replace("\n", "\\n")
+    else:
+        value = ";".join(",".join(_escape_30(item) for item in items) for items in prop.value)
+    return Property(prop.group, prop.name, prop.params, value)
+
+
+def _unescape_30(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        char = match.group(1)
+        if char is None:
+            return "\\"
+        return "\n" if char in "nN" else char if char in "\\;,:" else match.group(0)
+
+    return _ESCAPE_30.sub(one, text)
+
+
+def _escape_30(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+# ------------------------------------------------------------------------------------------- vCard 2.1
+
+
+def _read_21(prop: Property) -> ContactProperty:
+    contact = ContactProperty(prop.group, prop.name, _params_from_21(prop.params), ((prop.value,),))
+    kind = contact.kind
+    if kind is ValueKind.TEXT:
+        return replace(contact, value=((_unescape_21(prop.value),),))
+    if kind is ValueKind.LIST:
+        items = [item for part in _split_escaped(prop.value, ";") for item in _split_escaped(part, ",")]
+        return replace(contact, value=(tuple(_unescape_21(item) for item in items),))
+    if kind is ValueKind.STRUCTURED:
+        separator = _COMPONENT_SEPARATOR_21.get(prop.name, ";")
+        parts = _split_escaped(prop.value, separator)
+        return replace(contact, value=tuple((_unescape_21(part),) for part in parts))
+    return contact
+
+
+def _write_21(prop: ContactProperty) -> Property:
+    kind = prop.kind
+    if kind is ValueKind.RAW:
+        value = prop.text
+    elif kind is ValueKind.TEXT:
+        value = prop.text.replace("\\", "\\\\")
+    elif kind is ValueKind.LIST:
+        value = ",".join(_escape_21(item, ",;") for items in prop.value for item in items)
+    else:
+        separator = _COMPONENT_SEPARATOR_21.get(prop.name, ";")
+        value = separator.join(_escape_21(",".join(items), separator) for items in prop.value)
+    return Property(prop.group, prop.name, tuple(_params_to_21(prop)), value)
+
+
+def _unescape_21(text: str) -> str:
+    return _ESCAPE_21.sub(r"\1", text)
+
+
+def _escape_21(text: str, specials: str) -> str:
+    escaped = text.replace("\\", "\\\\")
+    for char in specials:
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
+def _params_from_21(params: Params) -> Params:
+    """2.1 parameters in 3.0 form; a run of bare types (``HOME;VOICE``) becomes one ``TYPE=HOME,VOICE``."""
+    result: list[tuple[str, str | None]] = []
+    previous_was_bare_type = False
+    for key, value in params:
+        converted = _param_from_21(key, value)
+        if converted is None:
+            continue
+        bare_type = value is None and converted[0] == "TYPE"
+        if bare_type and previous_was_bare_type:
+            result[-1] = ("TYPE", f"{result[-1][1]},{key}")
+        else:
+            result.append(converted)
+        previous_was_bare_type = bare_type
+    return tuple(result)
+
+
+def _param_from_21(key: str, value: str | None) -> tuple[str, str] | None:
+    """One 2.1 parameter in 3.0 form (a bare one gets its name); None for the 2.1 default VALUE=INLINE."""
+    if value is None:
+        upper = key.upper()
+        key, value = ("ENCODING" if upper == "BASE64" else "VALUE" if upper in _VALUES_21 else "TYPE"), key
+    upper = value.upper()
+    if key == "ENCODING" and upper in BASE64_ENCODINGS:
+        return key, "b"
+    if key == "VALUE" and upper in _VALUES_21:
+        return None if upper == "INLINE" else (key, _VALUES_21[upper])
+    return key, value
+
+
+def _params_to_21(prop: ContactProperty) -> Iterator[tuple[str, str | None]]:
+    """3.0 parameters in 2.1 form: TYPE values as bare parameters (kept as TYPE= for media), BASE64, URL."""
+    for key, value in prop.params:
+        if key == "TYPE" and value is not None and prop.name not in _MEDIA_PROPERTIES:
+            yield from ((item, None) for item in type_values(value))
+        elif key == "ENCODING" and (value or "").lower() == "b":
+            yield key, "BASE64"
+        elif key == "VALUE" and (value or "").lower() == "uri":
+            yield key, "URL"
+        else:
+            yield key, value
+
+
+def type_values(value: str) -> list[str]:
+    """The items of a TYPE parameter value (``"a,b"``, quoted or not)."""
+    return [item.strip().strip('"') for item in value.split(",") if item.strip().strip('"')]
+
+
+def _split_escaped(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` where it is not backslash-escaped (escapes stay in the parts)."""
+    parts: list[str] = []
+    current: list[str] = []
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            current.append(char)
+            current.append(next(chars, ""))
+        elif char == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+# ------------------------------------------------------------------------------------------------ merge
+
+
+def merge(stored: VCard, incoming: VCard, device_properties: frozenset[str] | None) -> VCard:
+    """``incoming`` replaced ``stored``: fields the device supports come from ``incoming``, the rest stay.
+
+    ``device_properties`` are property names from the device's CTCap (None: it supports everything);
+    a name ending in ``*`` (``X-*``) covers every name with that prefix. PRODID and REV always come
+    from ``incoming``, and so does any property the stored card lacks; a stored UID stays unless the
+    device sent one. The result is ``incoming``'s properties in its order, then the stored ones kept.
+    """
+    supported = _support_test(device_properties)
+    incoming_names = {prop.name for prop in incoming.properties}
+    stored_names = {prop.name for prop in stored.properties}
+
+    def kept_from_stored(name: str) -> bool:
+        return name not in _REVISION_PROPERTIES and not supported(name)
+
+    taken = tuple(
+        prop for prop in incoming.properties if not kept_from_stored(prop.name) or prop.name not in stored_names
+    )
+    kept = tuple(
+        prop
+        for prop in stored.properties
+        if kept_from_stored(prop.name) or (prop.name not in incoming_names and prop.name in _ALWAYS_KEPT)
+    )
+    return VCard(incoming.version, taken + kept)
+
+
+def _support_test(device_properties: frozenset[str] | None) -> Callable[[str], bool]:
+    if device_properties is None:
+        return lambda name: True
+    names = frozenset(name.upper() for name in device_properties)
+    prefixes = tuple(name[:-1] for name in names if name.endswith("*"))
+    return lambda name: name in names or name.startswith(prefixes)
+
+
+# ------------------------------------------------------------------------------------------ normal form
+
+# dropped from the normal form: they change on every write or are not sent by every client
+_NOT_COMPARED = frozenset({"PRODID", "REV", "UID"})
+_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(.*)", re.DOTALL)
+
+
+def normal_form(card: VCard) -> str:
+    """Canonical text for comparing contacts, blind to how a client re-encodes the same data.
+
+    Lines are unfolded and sorted; PRODID/REV/UID and empty properties are dropped; parameter names and
+    TYPE values are upper-cased and sorted; BDAY is YYYYMMDD; trailing empty components are cut;
+    CATEGORIES values are sorted; text is written with 3.0 escaping.
+    """
+    lines = (_normal_line(prop) for prop in card.properties if prop.name not in _NOT_COMPARED)
+    return "\n".join(sorted(line for line in lines if line is not None))
+
+
+def _normal_line(prop: ContactProperty) -> str | None:
+    if prop.is_empty():
+        return None
+    kind = prop.kind
+    if prop.name == "BDAY":
+        value = _DATE.sub(r"\1\2\3\4", prop.text)
+    elif kind is ValueKind.RAW:
+        value = prop.text
+    elif kind is ValueKind.TEXT:
+        value = _escape_30(prop.text)
+    elif kind is ValueKind.LIST:
+        value = ",".join(sorted(_escape_30(item) for items in prop.value for item in items))
+    else:
+        components = [",".join(_escape_30(item) for item in items) for items in prop.value]
+        while components and not components[-1]:
+            components.pop()
+        value = ";".join(components)
+    head = f"{prop.group.upper()}.{prop.name}" if prop.group else prop.name
+    return f"{head}{''.join(_normal_params(prop.params))}:{value}"
+
+
+def _normal_params(params: Params) -> list[str]:
+    types = sorted({item.upper() for key, value in params if key == "TYPE" and value for item in type_values(value)})
+    others = sorted(
+        f";{key.upper()}" if value is None else f";{key.upper()}={value.upper()}"
+        for key, value in params
+        if key != "TYPE"
+    )
+    return ([f";TYPE={','.join(types)}"] if types else []) + others

@@ -1,0 +1,296 @@
+"""Versit (vCard/vCalendar/vNote) line lexer and serializer.
+
+Our own code rather than vobject: vobject does not parse vCard 2.1 quoted-printable soft line breaks,
+loses parameter order and unknown parameters, and we need byte-faithful round trips.
+
+Transfer encodings are decoded here and never reach the caller: quoted-printable values are decoded,
+CHARSET is applied (default UTF-8, latin-1 when the bytes are not UTF-8), and both parameters are
+dropped from the result; ``serialize`` adds them back where the target version needs them.
+Backslash escapes are left in the value: their rules depend on the format and its version.
+"""
+
+import codecs
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from syncmld.errors import RemoteError
+from syncmld.status import StatusCode
+
+CRLF = "\r\n"
+FOLD_OCTETS = 75
+QP_LINE_CHARS = 76
+
+_NAME = re.compile(r"[A-Za-z0-9_/*-]+")
+_QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+BASE64_ENCODINGS = frozenset({"B", "BASE64"})
+_NO_WHITESPACE = str.maketrans("", "", " \t\r\n")
+_TRANSFER_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "8BIT", "7BIT"})
+
+
+@dataclass(frozen=True)
+class Property:
+    """One content line: ``[group.]NAME;param=value;BAREPARAM:value``; a bare parameter has value None."""
+
+    group: str | None
+    name: str
+    params: tuple[tuple[str, str | None], ...]
+    value: str
+
+    def param(self, name: str) -> str | None:
+        """Value of the first parameter called ``name`` (None if absent or bare)."""
+        return next((value for key, value in self.params if key == name), None)
+
+    def has_bare(self, token: str) -> bool:
+        """Whether the 2.1-style bare parameter ``token`` is present (case-insensitive)."""
+        return any(value is None and key.upper() == token for key, value in self.params)
+
+    def is_binary(self) -> bool:
+        """Whether the value is base64 text (ENCODING=BASE64 / ENCODING=b or a bare BASE64)."""
+        encoding = self.param("ENCODING")
+        return (encoding is not None and encoding.upper() in BASE64_ENCODINGS) or self.has_bare("BASE64")
+
+
+def bad_request(message: str) -> RemoteError:
+    return RemoteError(message, StatusCode.BAD_REQUEST)
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+
+
+def parse_lines(text: str) -> list[Property]:
+    """Split Versit text into properties (CRLF or LF, folded lines, QP and CHARSET decoded).
+
+    ``text`` may carry undecodable bytes as surrogate escapes (``bytes.decode("utf-8",
+    "surrogateescape")``); they are decoded per property with its CHARSET, or latin-1.
+    """
+    properties: list[Property] = []
+    keep_fold_whitespace = False
+    for line in _logical_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+        prop = _parse_line(line, keep_fold_whitespace)
+        if prop.name == "VERSION":
+            keep_fold_whitespace = prop.value.strip() == "2.1"
+        properties.append(prop)
+    return properties
+
+
+def _logical_lines(physical: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """Group physical lines into (first line, continuation lines); blank lines separate nothing."""
+    current: str | None = None
+    continuation: list[str] = []
+    for line in physical:
+        if current is not None and _continues(current, continuation, line):
+            continuation.append(line)
+            continue
+        if current is not None:
+            yield current, continuation
+        current, continuation = (line, []) if line.strip() else (None, [])
+    if current is not None:
+        yield current, continuation
+
+
+def _continues(first: str, continuation: list[str], line: str) -> bool:
+    previous = continuation[-1] if continuation else first
+    header = _header_of(first).upper()
+    if "QUOTED-PRINTABLE" in header and previous.endswith("="):
+        return True
+    if not line.strip():
+        return False
+    if line[0] in " \t":
+        return True
+    # 2.1 base64 values may continue on lines that are not indented; base64 text holds no ':'
+    return "BASE64" in header and ":" not in line
+
+
+def _header_of(line: str) -> str:
+    """Everything before the first ':' that is not inside double quotes."""
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == ":" and not quoted:
+            return line[:index]
+    colon = line.find(":")
+    return line if colon < 0 else line[:colon]
+
+
+def _parse_line(lines: tuple[str, list[str]], keep_fold_whitespace: bool) -> Property:
+    first, continuation = lines
+    header = _header_of(first)
+    if len(header) == len(first):
+        raise bad_request(f"content line without ':': {_clean(first)[:60]!r}")
+    group, name, params = _parse_header(header)
+    prop = Property(group, name, params, "")
+    raw = first[len(header) + 1 :]
+    encoding = (prop.param("ENCODING") or "").upper()
+    if encoding == "QUOTED-PRINTABLE" or prop.has_bare("QUOTED-PRINTABLE"):
+        value = _decode_qp(_join_qp(raw, continuation), prop.param("CHARSET"))
+    elif prop.is_binary():
+        value = _clean("".join([raw, *continuation]).translate(_NO_WHITESPACE))
+    else:
+        cut = 0 if keep_fold_whitespace else 1
+        value = _apply_charset(raw + "".join(line[cut:] for line in continuation), prop.param("CHARSET"))
+    kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
+    return Property(group, name, kept, value)
+
+
+def _is_transfer_param(key: str, value: str | None) -> bool:
+    """CHARSET and 7bit/8bit/quoted-printable ENCODING: decoded here, meaningless afterwards."""
+    if value is None:
+        return key.upper() in _TRANSFER_ENCODINGS
+    return key == "CHARSET" or (key == "ENCODING" and value.upper() in _TRANSFER_ENCODINGS)
+
+
+def _parse_header(header: str) -> tuple[str | None, str, tuple[tuple[str, str | None], ...]]:
+    parts = _split_unquoted(header, ";")
+    group, _, name = parts[0].strip().rpartition(".")
+    if not _NAME.fullmatch(name) or (group and not _NAME.fullmatch(group)):
+        raise bad_request(f"invalid property name {_clean(parts[0])[:60]!r}")
+    params: list[tuple[str, str | None]] = []
+    for part in parts[1:]:
+        key, equals, value = _clean(part).partition("=")
+        key = key.strip()
+        if not key:
+            continue
+        params.append((key.upper(), value.strip()) if equals else (key, None))
+    return group or None, name.upper(), tuple(params)
+
+
+def _split_unquoted(text: str, separator: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    quoted = False
+    for index, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _join_qp(raw: str, continuation: list[str]) -> str:
+    """Join soft line breaks ('=' at line end); a continuation without one is an ordinary fold."""
+    joined = raw
+    for line in continuation:
+        joined = joined[:-1] + line if joined.endswith("=") else joined + line.lstrip(" \t")
+    return joined
+
+
+def _decode_qp(encoded: str, charset: str | None) -> str:
+    data = _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _to_bytes(encoded.rstrip("=")))
+    text = _decode_bytes(data, charset)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _apply_charset(value: str, charset: str | None) -> str:
+    """Re-decode an 8-bit value that is not valid UTF-8 with its CHARSET (valid UTF-8 wins over the label)."""
+    if not _has_escaped_bytes(value):
+        return value
+    return _decode_bytes(_to_bytes(value), charset)
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    if charset and not _is_utf8(charset):
+        try:
+            return data.decode(charset.strip('"'))
+        except (LookupError, ValueError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset.strip('"')).name == "utf-8"
+    except (LookupError, ValueError):
+        return False
+
+
+def _to_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _has_escaped_bytes(text: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def _clean(text: str) -> str:
+    """``text`` with escaped bytes read as latin-1 (for names, parameters and messages)."""
+    return _to_bytes(text).decode("latin-1") if _has_escaped_bytes(text) else text
+
+
+# ------------------------------------------------------------------------------------------ serializing
+
+
+def serialize(props: Iterable[Property], version: str) -> str:
+    """Content lines joined by CRLF (with a final CRLF).
+
+    3.0 lines are folded at 75 octets. 2.1 values that are not ASCII or span lines are written as
+    ``ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8``; 2.1 base64 values are folded and end with a blank line.
+    """
+    lines: list[str] = []
+    for prop in props:
+        if version == "2.1":
+            lines.extend(_lines_21(prop))
+        else:
+            lines.append(fold(_content_line(prop.group, prop.name, prop.params, prop.value)))
+    return "".join(line + CRLF for line in lines)
+
+
+def _lines_21(prop: Property) -> list[str]:
+    if prop.is_binary():
+        return [fold(_content_line(prop.group, prop.name, prop.params, prop.value)), ""]
+    if prop.value.isascii() and "\n" not in prop.value and "\r" not in prop.value:
+        return [_content_line(prop.group, prop.name, prop.params, prop.value)]
+    params = (*prop.params, ("ENCODING", "QUOTED-PRINTABLE"), ("CHARSET", "UTF-8"))
+    head = _content_line(prop.group, prop.name, params, "")
+    return [_qp_lines(head, prop.value)]
+
+
+def _content_line(group: str | None, name: str, params: Iterable[tuple[str, str | None]], value: str) -> str:
+    head = f"{group}.{name}" if group else name
+    rendered = "".join(f";{key}" if val is None else f";{key}={val}" for key, val in params)
+    return f"{head}{rendered}:{value}"
+
+
+def fold(line: str) -> str:
+    """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence."""
+    if len(line.encode("utf-8")) <= FOLD_OCTETS:
+        return line
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = FOLD_OCTETS
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size, limit = [], 0, FOLD_OCTETS - 1
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return (CRLF + " ").join(pieces)
+
+
+def _qp_lines(head: str, value: str) -> str:
+    """``head`` + quoted-printable ``value`` with soft line breaks keeping lines within 76 characters."""
+    encoded = [_qp_octet(octet) for octet in value.replace("\n", "\r\n").encode("utf-8")]
+    lines: list[str] = []
+    current = head
+    for piece in encoded:
+        if len(current) + len(piece) > QP_LINE_CHARS - 3:
+            lines.append(current + "=")
+            current = ""
+        current += piece
+    if current.endswith(" "):
+        current = current[:-1] + "=20"
+    lines.append(current)
+    return CRLF.join(lines)
+
+
+def _qp_octet(octet: int) -> str:
+    return chr(octet) if 32 <= octet <= 126 and octet != ord("=") else f"={octet:02X}"

@@ -1,0 +1,53 @@
+"""Hand-written vCards exercising what devices send: charsets, QP soft breaks, photos, groups, X-props."""
+
+PHOTO_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR42mPQ26xJEmIY1TCqYfhqAABv6QoQAh6p0gAAAABJRU5ErkJggg=="
+)
+
+VCARD_21 = (
+    "BEGIN:VCARD\r\n"
+    "VERSION:2.1\r\n"
+    "N;CHARSET=UTF-8:Müller;Jürgen;;Dr.;\r\n"
+    "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCrgen M=C3=BCll=\r\n"
+    "er\r\n"
+    "ORG:Smith\\; Jones;R&D\r\n"
+    "TEL;HOME;VOICE:+49 30 1234\r\n"
+    "TEL;CELL:+49 170 5678\r\n"
+    "item1.EMAIL;INTERNET;PREF:j@example.org\r\n"
+    "item1.X-ABLabel:private\r\n"
+    "ADR;WORK;CHARSET=UTF-8:;Gebäude 8;Hauptstraße 1;Berlin;;10115;Deutschland\r\n"
+    "CATEGORIES:Business;VIP\r\n"
+    "NOTE;ENCODING=QUOTED-PRINTABLE:First line, with comma;=0D=0Asecond line=\r\n"
+    " still second=0D=0A=\r\n"
+    "third\r\n"
+    "X-EVOLUTION-FILE-AS:Müller, Jürgen\r\n"
+    "X-CUSTOM;X-WEIRD=1;FLAG:one\\;two\r\n"
+    "BDAY:19700102\r\n"
+    "PHOTO;ENCODING=BASE64;TYPE=PNG:" + PHOTO_B64[:60] + "\r\n"
+    " " + PHOTO_B64[60:] + "\r\n"
+    "\r\n"
+    "END:VCARD\r\n"
+).encode("utf-8")
+
+VCARD_30 = (
+    "BEGIN:VCARD\r\n"
+    "VERSION:3.0\r\n"
+    "PRODID:-//Example//EN\r\n"
+    "UID:abc-123@example.org\r\n"
+    "N:Ngô;Şebnem;;;\r\n"
+    "FN:Şebnem Ngô\r\n"
+    "NICKNAME:Seb\r\n"
+    "ORG:Müller & Söhne KG\\, Berlin;Vertrieb\r\n"
+    "TEL;TYPE=WORK,VOICE:+48 208 645-2378\r\n"
+    "TEL;TYPE=CELL:+7 99 5188-7214\r\n"
+    "item2.EMAIL;TYPE=INTERNET:s@example.org\r\n"
+    "item2.X-ABLABEL:_$!<Other>!$_\r\n"
+    "ADR;TYPE=HOME:;;Rua Augusta 8;東京;東京都;100-0001;日本\r\n"
+    "CATEGORIES:Friends,Work\\, and more\r\n"
+    "NOTE:Met at the conference\\, likes coffee.\\nSecond line\\; really\\\\.\r\n"
+    "X-CUSTOM;X-WEIRD=1;TYPE=A,B:value\r\n"
+    "BDAY:1999-05-05\r\n"
+    "PHOTO;ENCODING=b;TYPE=PNG:" + PHOTO_B64[:49] + "\r\n"
+    " " + PHOTO_B64[49:] + "\r\n"
+    "END:VCARD\r\n"
+).encode("utf-8")

@@ -1,0 +1,136 @@
+"""The Versit lexer and serializer: line structure, transfer encodings, folding."""
+
+import pytest
+
+from syncmld.content.versit import Property, fold, parse_lines, serialize
+from syncmld.errors import RemoteError
+
+
+def lines_of(text: str) -> dict[str, Property]:
+    return {prop.name: prop for prop in parse_lines(text)}
+
+
+def test_reads_group_name_params_and_value_with_crlf_or_lf() -> None:
+    for newline in ("\r\n", "\n"):
+        text = newline.join(["BEGIN:VCARD", "item1.tel;type=HOME;X-Custom=a:+1 555", "END:VCARD", ""])
+        props = parse_lines(text)
+        assert [prop.name for prop in props] == ["BEGIN", "TEL", "END"]
+        assert props[1] == Property("item1", "TEL", (("TYPE", "HOME"), ("X-CUSTOM", "a")), "+1 555")
+
+
+def test_bare_21_parameters_keep_their_order_and_have_no_value() -> None:
+    prop = parse_lines("TEL;HOME;VOICE;PREF:+1 555\r\n")[0]
+    assert prop.params == (("HOME", None), ("VOICE", None), ("PREF", None))
+
+
+def test_type_list_and_quoted_parameter_values_are_kept_as_written() -> None:
+    prop = parse_lines('EMAIL;TYPE=INTERNET,WORK;X-LABEL="a;b:c":x@example.org\r\n')[0]
+    assert prop.params == (("TYPE", "INTERNET,WORK"), ("X-LABEL", '"a;b:c"'))
+    assert prop.value == "x@example.org"
+
+
+def test_unfolds_30_lines_removing_one_whitespace_character() -> None:
+    text = "VERSION:3.0\r\nNOTE:one long\r\n  line\r\n\tend\r\n"
+    assert lines_of(text)["NOTE"].value == "one long lineend"
+
+
+def test_unfolding_21_keeps_the_whitespace_the_line_was_folded_at() -> None:
+    text = "VERSION:2.1\r\nNOTE:one long\r\n line\r\n"
+    assert lines_of(text)["NOTE"].value == "one long line"
+
+
+def test_quoted_printable_soft_line_breaks_and_hard_newlines() -> None:
+    text = (
+        "VERSION:2.1\r\n"
+        "NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Multi-line note:=0D=0Aline two, =C3=A9t=\r\n"
+        "=C3=A9;=0D=0Aline thr=\r\n"
+        "ee\r\n"
+        "FN:Next\r\n"
+    )
+    props = lines_of(text)
+    assert props["NOTE"].value == "Multi-line note:\nline two, été;\nline three"
+    assert props["NOTE"].params == ()
+    assert props["FN"].value == "Next"
+
+
+def test_bare_quoted_printable_parameter_is_decoded_too() -> None:
+    prop = parse_lines("NOTE;QUOTED-PRINTABLE;HOME:caf=E9\r\n")[0]
+    assert prop.value == "café"
+    assert prop.params == (("HOME", None),)
+
+
+def test_quoted_printable_without_charset_is_utf8_or_else_latin1() -> None:
+    assert parse_lines("FN;ENCODING=QUOTED-PRINTABLE:J=C3=BCrgen\r\n")[0].value == "Jürgen"
+    assert parse_lines("FN;ENCODING=QUOTED-PRINTABLE:J=FCrgen\r\n")[0].value == "Jürgen"
+
+
+def test_declared_charset_decodes_8bit_bytes() -> None:
+    raw = b"FN;CHARSET=ISO-8859-7:" + "Ελένη".encode("iso-8859-7") + b"\r\n"
+    prop = parse_lines(raw.decode("utf-8", "surrogateescape"))[0]
+    assert prop.value == "Ελένη"
+    assert prop.params == ()
+
+
+def test_undeclared_8bit_that_is_not_utf8_falls_back_to_latin1() -> None:
+    raw = "FN:Jürgen\r\n".encode("latin-1")
+    assert parse_lines(raw.decode("utf-8", "surrogateescape"))[0].value == "Jürgen"
+
+
+def test_base64_values_stay_base64_without_fold_whitespace() -> None:
+    text = (
+        "VERSION:2.1\r\nPHOTO;ENCODING=BASE64;TYPE=PNG:iVBORw0KGgo\r\n AAAANSUhEUg\r\nAAAABAAAAAQ\r\n\r\nEND:VCARD\r\n"
+    )
+    props = parse_lines(text)
+    assert props[1].value == "iVBORw0KGgoAAAANSUhEUgAAAABAAAAAQ"
+    assert props[1].params == (("ENCODING", "BASE64"), ("TYPE", "PNG"))
+    assert props[2].name == "END"
+
+
+def test_backslash_escapes_are_left_in_the_value() -> None:
+    assert parse_lines("NOTE:a\\, b\\; c\\nd\\\\\r\n")[0].value == "a\\, b\\; c\\nd\\\\"
+
+
+@pytest.mark.parametrize("line", ["no colon here", ":value without name", "BAD NAME:x", "a..b:x"])
+def test_malformed_lines_raise_bad_request(line: str) -> None:
+    with pytest.raises(RemoteError) as caught:
+        parse_lines(f"BEGIN:VCARD\r\n{line}\r\nEND:VCARD\r\n")
+    assert caught.value.status == 400
+
+
+def test_fold_keeps_lines_within_75_octets_without_splitting_utf8() -> None:
+    line = "NOTE:" + "日本語テキスト" * 10
+    folded = fold(line)
+    physical = folded.split("\r\n")
+    assert len(physical) > 1
+    assert all(len(part.encode("utf-8")) <= 75 for part in physical)
+    assert physical[0] + "".join(part[1:] for part in physical[1:]) == line
+
+
+def test_serialize_30_folds_and_round_trips() -> None:
+    props = [Property("g", "X-LONG", (("TYPE", "A,B"),), "x" * 200), Property(None, "FN", (), "Zoë")]
+    text = serialize(props, "3.0")
+    assert text.endswith("\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert parse_lines(text) == props
+
+
+def test_serialize_21_writes_non_ascii_and_multiline_values_as_quoted_printable() -> None:
+    props = [
+        Property(None, "VERSION", (), "2.1"),
+        Property(None, "NOTE", (("HOME", None),), "Ünïcode line\nsecond line " + "x" * 120 + " "),
+        Property(None, "TEL", (("CELL", None),), "+1 555"),
+    ]
+    text = serialize(props, "2.1")
+    assert "\r\nNOTE;HOME;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:=C3=9Cn=C3=AFcode line=" in text
+    assert "=0D=0Asecond line" in text
+    assert "x=20\r\nTEL" in text
+    assert "TEL;CELL:+1 555\r\n" in text
+    assert all(len(line) <= 76 for line in text.split("\r\n"))
+    assert parse_lines(text) == props
+
+
+def test_serialize_21_base64_is_folded_and_ends_with_a_blank_line() -> None:
+    photo = Property(None, "PHOTO", (("ENCODING", "BASE64"), ("TYPE", "JPEG")), "QUJD" * 60)
+    text = serialize([Property(None, "VERSION", (), "2.1"), photo, Property(None, "END", (), "VCARD")], "2.1")
+    assert "\r\n\r\nEND:VCARD\r\n" in text
+    assert parse_lines(text)[1] == photo
