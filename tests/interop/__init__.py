@@ -1,0 +1,1 @@
+"""End-to-end tests: SyncEvolution over real HTTP against a real ``syncmld serve`` process."""

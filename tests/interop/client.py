@@ -1,0 +1,117 @@
+"""One SyncEvolution client device driven through ``shared/interop/client.sh``."""
+
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CLIENT_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Items one side applied in a sync, as the client's summary reports them."""
+
+    added: int
+    updated: int
+    deleted: int
+    rejected: int
+
+    @property
+    def moved(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    status: int
+    mode: str
+    first_sync: bool
+    client: Counts
+    """Changes the client applied to its own files."""
+    server: Counts
+    """Changes the client sent and the server acknowledged."""
+    error: str
+    summary: dict[str, Any]
+
+    def describe(self) -> str:
+        """The client's JSON summary (it names the session log directory), for assertion messages."""
+        return json.dumps(self.summary)
+
+
+def _counts(side: dict[str, int]) -> Counts:
+    return Counts(side["added"], side["updated"], side["deleted"], side["rejected"])
+
+
+@dataclass(frozen=True)
+class Device:
+    """A client device: its own SyncEvolution config, anchors and data directory under ``state``."""
+
+    interop_dir: Path
+    state: Path
+    name: str
+    url: str
+    user: str
+    password: str
+    wbxml: str = "0"
+    """client.sh ``--wbxml``: "0" = XML, "1" = WBXML."""
+
+    @property
+    def data_dir(self) -> Path:
+        return self.state / "devices" / self.name / "data" / "contacts"
+
+    def generate(self, count: int, *, start: int = 1, seed: int = 1, version: str = "3.0") -> list[Path]:
+        """Write ``count`` generated contacts (``contact-NNNNNN.vcf``) into the data directory."""
+        subprocess.run(
+            [
+                str(self.interop_dir / "gen_contacts.py"), str(count), str(self.data_dir),
+                "--seed", str(seed), "--start", str(start), "--version", version, "--photo-every", "0",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return [self.data_dir / f"contact-{number:06d}.vcf" for number in range(start, start + count)]
+
+    def files(self) -> dict[str, bytes]:
+        """The device's contacts by file name."""
+        if not self.data_dir.is_dir():
+            return {}
+        return {path.name: path.read_bytes() for path in sorted(self.data_dir.iterdir()) if path.is_file()}
+
+    def sync(self, mode: str = "two-way", *options: str, password: str | None = None) -> SyncResult:
+        """Run one sync without message resends; ``options`` are further client.sh options."""
+        command = [
+            str(self.interop_dir / "client.sh"),
+            "--url", self.url,
+            "--user", self.user,
+            "--password", self.password if password is None else password,
+            "--device", self.name,
+            "--state", str(self.state),
+            "--mode", mode,
+            "--wbxml", self.wbxml,
+            "--retry-interval", "0",
+            "--quiet",
+            *options,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode not in (0, 1) or not lines:
+            raise RuntimeError(f"client.sh failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        summary: dict[str, Any] = json.loads(lines[-1])
+        return SyncResult(
+            ok=bool(summary["ok"]),
+            status=int(summary["status"]),
+            mode=str(summary["mode"]),
+            first_sync=bool(summary["first_sync"]),
+            client=_counts(summary["client"]),
+            server=_counts(summary["server"]),
+            error=str(summary["error"]),
+            summary=summary,
+        )
+
+
+DeviceFactory = Callable[[str], Device]
+"""Makes a client device of the test's account from a device name."""

@@ -1,0 +1,1 @@
+"""Recorded client sessions replayed message by message against the app."""
