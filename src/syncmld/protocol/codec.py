@@ -1,10 +1,25 @@
 """Entry points of the wire layer: bytes <-> SyncML messages in the client's encoding."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
-from syncmld.protocol.constants import MIME_SYNCML_WBXML, MIME_SYNCML_XML
+from lxml import etree
+
+from syncmld.errors import DecodeError, LocalError
+from syncmld.protocol.constants import MIME_SYNCML_WBXML, MIME_SYNCML_XML, NS_DEVINF
+from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.devinf_elements import build_devinf, read_devinf
+from syncmld.protocol.elements import build_message, read_message
 from syncmld.protocol.messages import SyncML
+from syncmld.protocol.tree import Element
+from syncmld.protocol.xml import looks_like_xml, parse_tree, serialize
+from syncmld.status import StatusCode
+
+_Read = TypeVar("_Read")
+
+_WBXML_VERSIONS = (b"\x01", b"\x02", b"\x03")
 
 
 class Encoding(Enum):
@@ -20,3 +35,79 @@ class Encoding(Enum):
 class Decoded:
     message: SyncML
     encoding: Encoding
+
+
+def decode(body: bytes, content_type: str | None) -> Decoded:
+    """Read a message in the encoding its content type names, or that its first bytes show."""
+    encoding = _encoding_of(content_type) or _sniff(body)
+    if encoding is Encoding.WBXML:
+        raise DecodeError("WBXML messages are not supported yet", StatusCode.UNSUPPORTED_MEDIA_TYPE)
+    return Decoded(message=decode_xml(body), encoding=encoding)
+
+
+def encode(message: SyncML, encoding: Encoding) -> bytes:
+    if encoding is Encoding.WBXML:
+        raise LocalError("WBXML encoding is not supported yet")
+    return encode_xml(message)
+
+
+def encoded_size(message: SyncML, encoding: Encoding) -> int:
+    """The size in bytes of the encoded message, as a peer's MaxMsgSize counts it."""
+    return len(encode(message, encoding))
+
+
+def decode_xml(body: bytes) -> SyncML:
+    """Read a SyncML 1.0/1.1/1.2 XML message; anything unreadable raises DecodeError."""
+    return _read_xml(body, read_message)
+
+
+def encode_xml(message: SyncML) -> bytes:
+    """The message as SyncML XML in its own version, always well-formed UTF-8."""
+    return serialize(build_message(message), message.header.version.namespace).encode("utf-8")
+
+
+def decode_devinf_xml(body: bytes) -> DevInf:
+    """Read a stand-alone DevInf XML document (as ``encode_devinf_xml`` writes it)."""
+    return _read_xml(body, _read_devinf_document)
+
+
+def encode_devinf_xml(devinf: DevInf) -> bytes:
+    """A stand-alone DevInf XML document, in the CTCap style of the DevInf's version."""
+    return serialize(build_devinf(devinf), NS_DEVINF).encode("utf-8")
+
+
+def _read_xml(body: bytes, read: Callable[[Element], _Read]) -> _Read:
+    try:
+        return read(parse_tree(body))
+    except (ValueError, etree.LxmlError) as error:
+        raise DecodeError(f"unreadable XML document: {error}") from error
+
+
+def _read_devinf_document(root: Element) -> DevInf:
+    if root.tag != "DevInf":
+        raise DecodeError(f"root element is {root.tag}, not DevInf")
+    return read_devinf(root)
+
+
+def _encoding_of(content_type: str | None) -> Encoding | None:
+    """The encoding a Content-Type names (parameters and case ignored), if it names one."""
+    if content_type is None:
+        return None
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    for encoding in Encoding:
+        if media_type == encoding.content_type:
+            return encoding
+    return None
+
+
+def _sniff(body: bytes) -> Encoding:
+    """The encoding recognised from the first bytes (spec §6): a WBXML version byte, or markup.
+
+    Any markup counts as XML, not only ``<?xml`` and ``<SyncML``: devices and test tools put
+    comments, DOCTYPEs and namespace prefixes first.
+    """
+    if body[:1] in _WBXML_VERSIONS:
+        return Encoding.WBXML
+    if looks_like_xml(body):
+        return Encoding.XML
+    raise DecodeError("the body is neither SyncML XML nor WBXML", StatusCode.UNSUPPORTED_MEDIA_TYPE)

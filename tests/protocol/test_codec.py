@@ -1,0 +1,95 @@
+"""The wire entry points: choosing the encoding, refusing WBXML for now, sizes, binary data."""
+
+from dataclasses import replace
+
+import pytest
+
+from syncmld.errors import DecodeError, LocalError
+from syncmld.protocol.codec import Encoding, decode, decode_xml, encode, encode_xml, encoded_size
+from syncmld.protocol.messages import Cred, Item, LocRef, Put, SyncML, Unsupported
+
+from .samples import document
+
+XML = document("<Final/>")
+WBXML = bytes.fromhex("02a46a00") + b"\x6d\x6c\x71\x03" + b"1.2\x00\x01"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/vnd.syncml+xml",
+        "application/vnd.syncml+xml; charset=UTF-8",
+        "Application/VND.SyncML+XML ;charset=utf-8",
+        None,
+        "text/plain",
+        "",
+    ],
+)
+def test_xml_is_read_by_content_type_or_by_its_first_bytes(content_type: str | None) -> None:
+    decoded = decode(XML, content_type)
+    assert decoded.encoding is Encoding.XML
+    assert decoded.message.header.session_id == "42"
+    assert decoded.message.final
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf", b"\r\n "])
+def test_sniffing_skips_a_byte_order_mark(prefix: bytes) -> None:
+    bare = XML[XML.index(b"<SyncML") :]
+    assert decode(prefix + bare, None).encoding is Encoding.XML
+
+
+@pytest.mark.parametrize("content_type", ["application/vnd.syncml+wbxml", "APPLICATION/VND.SYNCML+WBXML;x=1", None])
+def test_wbxml_is_refused_as_unsupported_media_type(content_type: str | None) -> None:
+    with pytest.raises(DecodeError) as raised:
+        decode(WBXML, content_type)
+    assert raised.value.status == 415
+
+
+@pytest.mark.parametrize("body", [b"hello", b"\x00\x01", b"", b'{"json": 1}'])
+def test_unknown_bodies_without_a_known_content_type(body: bytes) -> None:
+    with pytest.raises(DecodeError) as raised:
+        decode(body, "application/octet-stream")
+    assert raised.value.status == 415
+
+
+def test_content_type_wins_over_sniffing() -> None:
+    with pytest.raises(DecodeError):
+        decode(WBXML, "application/vnd.syncml+xml")
+
+
+def test_encode_and_its_size() -> None:
+    message = decode_xml(XML)
+    encoded = encode(message, Encoding.XML)
+    assert encoded == encode_xml(message)
+    assert encoded_size(message, Encoding.XML) == len(encoded)
+    assert decode(encoded, Encoding.XML.content_type).message == message
+    with pytest.raises(LocalError):
+        encode(message, Encoding.WBXML)
+
+
+def with_put_data(data: str | bytes) -> SyncML:
+    header = decode_xml(XML).header
+    return SyncML(header=header, commands=(Put(cmd_id="1", items=(Item(source=LocRef("x"), data=data),)),))
+
+
+def test_binary_data_that_is_utf8_is_written_as_text() -> None:
+    (put,) = decode_xml(encode_xml(with_put_data("Gr\u00fc\u00dfe".encode()))).commands
+    assert isinstance(put, Put)
+    assert put.items[0].data == "Gr\u00fc\u00dfe"
+
+
+def test_binary_data_that_is_not_utf8_cannot_be_written_as_xml() -> None:
+    with pytest.raises(LocalError):
+        encode_xml(with_put_data(b"\xff\xfe\x00"))
+
+
+def test_binary_credentials() -> None:
+    header = decode_xml(XML).header
+    message = SyncML(header=replace(header, cred=Cred(data=b"YWJj")))
+    assert decode_xml(encode_xml(message)).header.cred == Cred(data="YWJj")
+
+
+def test_an_unsupported_command_with_an_impossible_name_is_our_fault() -> None:
+    header = decode_xml(XML).header
+    with pytest.raises(LocalError):
+        encode_xml(SyncML(header=header, commands=(Unsupported(cmd_id="1", name="not a name"),)))

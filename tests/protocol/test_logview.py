@@ -1,0 +1,47 @@
+"""Messages rendered for diagnosis logs: readable, complete, and without credentials."""
+
+from dataclasses import replace
+
+from syncmld.protocol.codec import decode_xml
+from syncmld.protocol.logview import render_for_log
+from syncmld.protocol.messages import Cred, Item, LocRef, Meta, Put, Replace, SyncML
+
+from .samples import document
+
+HEADER_CRED = (
+    "<Cred><Meta><Type xmlns='syncml:metinf'>syncml:auth-basic</Type></Meta><Data>YWxpY2U6czNjcmV0</Data></Cred>"
+)
+
+
+def test_credentials_are_hidden_everywhere() -> None:
+    message = decode_xml(document("<Final/>", header_extra=HEADER_CRED))
+    put = Put(
+        cmd_id="1",
+        cred=Cred(data="c2Vjb25kLXNlY3JldA==", meta=Meta(type="syncml:auth-basic")),
+        items=(Item(source=LocRef("./devinf12"), data="not a secret"),),
+    )
+    text = render_for_log(SyncML(header=message.header, commands=(put,), final=True))
+    assert "YWxpY2U6czNjcmV0" not in text and "c2Vjb25kLXNlY3JldA==" not in text
+    assert text.count("<Data>***</Data>") == 2
+    assert "<![CDATA[not a secret]]>" in text
+    assert "<LocName>alice</LocName>" in text
+
+
+def test_the_log_view_is_indented_xml_of_the_whole_message() -> None:
+    message = decode_xml(document("<Final/>", header_extra=HEADER_CRED))
+    text = render_for_log(message)
+    lines = text.splitlines()
+    assert lines[0] == '<?xml version="1.0" encoding="UTF-8"?>'
+    assert lines[1] == '<SyncML xmlns="SYNCML:SYNCML1.2">'
+    assert "  <SyncHdr>" in lines
+    assert "    <SessionID>42</SessionID>" in lines
+    assert "    <Final/>" in lines
+    assert message.header.cred is not None
+    assert decode_xml(text.encode()).header == replace(message.header, cred=replace(message.header.cred, data="***"))
+
+
+def test_binary_data_is_summarised_rather_than_failing() -> None:
+    message = decode_xml(document(""))
+    binary = Replace(cmd_id="1", items=(Item(source=LocRef("1"), data=b"\xff\x00\x01"),))
+    text = render_for_log(SyncML(header=message.header, commands=(binary,)))
+    assert "[3 bytes of binary data]" in text
