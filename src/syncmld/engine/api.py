@@ -12,6 +12,29 @@ SESSION_PARAM = "sid"
 """The URL query parameter that carries our session token in the RespURI we hand out."""
 
 
+def session_url(url: str, token: str) -> str:
+    """``url`` with the session token added: the RespURI of a session."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{SESSION_PARAM}={token}"
+
+
+def split_session_url(url: str) -> tuple[str, str | None]:
+    """The URL without our session parameter, and the token it carried (if any)."""
+    base, question, query = url.partition("?")
+    if not question:
+        return url, None
+    token = None
+    kept = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == SESSION_PARAM and token is None:
+            token = value
+        else:
+            kept.append(part)
+    rest = "&".join(kept)
+    return (f"{base}?{rest}" if rest else base), token
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     auth: str = "any"

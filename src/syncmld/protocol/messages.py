@@ -4,7 +4,9 @@ Every element a DS client or server sends has a field; elements a server never a
 ``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from itertools import count
 
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.devinf import DevInf
@@ -281,3 +283,17 @@ def command_name(command: Command) -> str:
     if isinstance(command, Unsupported):
         return command.name
     return type(command).__name__
+
+
+def numbered(commands: Iterable[Command]) -> tuple[Command, ...]:
+    """The commands with CmdIDs 1, 2, ... in message order (a Sync's children included)."""
+    ids = (str(n) for n in count(1))
+    result: list[Command] = []
+    for command in commands:
+        if isinstance(command, Sync):
+            sync_id = next(ids)
+            result.append(replace(command, cmd_id=sync_id, commands=tuple(
+                replace(sub, cmd_id=next(ids)) for sub in command.commands)))
+        else:
+            result.append(replace(command, cmd_id=next(ids)))
+    return tuple(result)

@@ -1,0 +1,239 @@
+"""A SyncML client device with an in-memory data store, speaking through any transport.
+
+The device keeps its items by LUID, its anchors per database and its change list, and runs whole
+sessions (init, modifications, maps) like a phone does. The transport is a callable that takes a
+message and the URL to post it to and returns the server's reply, so the same device talks to the
+engine in process or to a server over HTTP.
+"""
+
+import base64
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from syncmld.protocol.constants import AUTH_BASIC, FORMAT_B64, SyncMLVersion
+from syncmld.protocol.messages import (
+    Add,
+    Alert,
+    Anchor,
+    Command,
+    Cred,
+    Delete,
+    Item,
+    LocRef,
+    Map,
+    MapItem,
+    Meta,
+    Replace,
+    Status,
+    Sync,
+    SyncHdr,
+    SyncML,
+    numbered,
+)
+
+Transport = Callable[[SyncML, str], SyncML]
+"""Posts a message to a URL and returns the reply."""
+
+
+@dataclass
+class SyncReport:
+    """What one session did, as the device saw it."""
+
+    alerted_mode: int = 0
+    statuses: list[Status] = field(default_factory=list)
+    received: dict[str, int] = field(default_factory=lambda: {"add": 0, "replace": 0, "delete": 0})
+    messages: int = 0
+    header_status: int = 0
+
+    def codes_for(self, cmd: str) -> list[int]:
+        return [status.code or 0 for status in self.statuses if status.cmd == cmd]
+
+
+@dataclass
+class Device:
+    """A client device: one local database (``local_uri``) synced with ``server_db``."""
+
+    transport: Transport
+    url: str
+    user: str
+    password: str
+    device_id: str
+    server_db: str = "contacts"
+    local_uri: str = "./contacts"
+    content_type: str = "text/x-vcard"
+    version: SyncMLVersion = SyncMLVersion.V1_2
+    max_msg_size: int | None = None
+    items: dict[str, bytes] = field(default_factory=dict)
+    changes: dict[str, str] = field(default_factory=dict)
+    """Local changes since the last sync: LUID -> add, replace or delete."""
+    last_anchor: str | None = None
+    _session: int = 0
+    _luids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
+
+    # --- local edits --------------------------------------------------------------------
+    def add(self, data: bytes) -> str:
+        luid = f"L{next(self._luids)}"
+        self.items[luid] = data
+        self.changes[luid] = "add"
+        return luid
+
+    def replace(self, luid: str, data: bytes) -> None:
+        self.items[luid] = data
+        self.changes.setdefault(luid, "replace")
+
+    def delete(self, luid: str) -> None:
+        del self.items[luid]
+        self.changes[luid] = "add-deleted" if self.changes.get(luid) == "add" else "delete"
+
+    # --- a session ----------------------------------------------------------------------
+    def sync(self, mode: int = 200, chunk: int | None = None) -> SyncReport:
+        """Run one session asking for ``mode``; returns what happened."""
+        self._session += 1
+        report = SyncReport()
+        session = _Session(self, report)
+        next_anchor = f"A{self._session:06d}"
+        reply = session.send([Alert(cmd_id="0", data=str(mode), items=(Item(
+            target=LocRef(self.server_db), source=LocRef(self.local_uri),
+            meta=Meta(anchor=Anchor(last=self.last_anchor, next=next_anchor))),))], final=True, cred=True)
+        report.header_status = _header_code(reply)
+        if report.header_status not in (200, 212):
+            return report
+        server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
+        report.alerted_mode = server_alert.code or 0 if server_alert else 0
+        if report.alerted_mode in (201, 203, 205):
+            self.changes.clear()
+        if report.alerted_mode == 205:
+            self.items.clear()
+        sends_all = report.alerted_mode in (201, 203)
+        outgoing = self._modifications(sends_all) if report.alerted_mode not in (204, 205) else []
+        reply = session.send_sync(outgoing, chunk)
+        maps: list[MapItem] = []
+        while True:
+            statuses = session.apply_server_sync(reply, maps)
+            if reply.final:
+                break
+            reply = session.send([*statuses, Alert(cmd_id="0", data="222", items=(Item(
+                target=LocRef(self.url), source=LocRef(self.device_id)),))], final=False)
+        map_commands: list[Command] = []
+        if maps:
+            map_commands.append(Map(cmd_id="0", target=LocRef(self.server_db), source=LocRef(self.local_uri),
+                                    map_items=tuple(maps)))
+        reply = session.send([*statuses, *map_commands], final=True)
+        if _header_code(reply) in (200, 212):
+            self.last_anchor = next_anchor
+            self.changes.clear()
+        return report
+
+    def _modifications(self, send_all: bool) -> list[Add | Replace | Delete]:
+        meta = Meta(type=self.content_type)
+        if send_all:
+            return [Replace(cmd_id="0", meta=meta, items=(Item(source=LocRef(luid), data=data.decode()),))
+                    for luid, data in self.items.items()]
+        commands: list[Add | Replace | Delete] = []
+        for luid, kind in self.changes.items():
+            if kind == "delete":
+                commands.append(Delete(cmd_id="0", items=(Item(source=LocRef(luid)),)))
+            elif kind in ("add", "replace"):
+                command = Add if kind == "add" else Replace
+                commands.append(command(cmd_id="0", meta=meta,
+                                        items=(Item(source=LocRef(luid), data=self.items[luid].decode()),)))
+        return commands
+
+
+class _Session:
+    def __init__(self, device: Device, report: SyncReport) -> None:
+        self.device = device
+        self.report = report
+        self.msg_id = 0
+        self.url = device.url
+        self.incoming_partial: tuple[str, str] | None = None
+
+    def send(self, commands: list[Command], final: bool, cred: bool = False) -> SyncML:
+        device = self.device
+        self.msg_id += 1
+        credentials = None
+        if cred:
+            token = base64.b64encode(f"{device.user}:{device.password}".encode()).decode()
+            credentials = Cred(data=token, meta=Meta(type=AUTH_BASIC, format=FORMAT_B64))
+        header = SyncHdr(
+            version=device.version, session_id=str(device._session), msg_id=str(self.msg_id),
+            target=LocRef(self.url), source=LocRef(device.device_id, device.user), cred=credentials,
+            meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None)
+        reply = device.transport(SyncML(header, numbered(commands), final), self.url)
+        self.report.messages += 1
+        self.report.statuses.extend(c for c in reply.commands if isinstance(c, Status))
+        if reply.header.resp_uri:
+            self.url = reply.header.resp_uri
+        return reply
+
+    def send_sync(self, commands: list[Add | Replace | Delete], chunk: int | None) -> SyncML:
+        """Send the modifications, splitting each item's data into chunks of ``chunk`` characters."""
+        if chunk is None:
+            return self.send([self._sync(commands)], final=True)
+        pending: list[Add | Replace | Delete] = []
+        for command in commands:
+            item = command.items[0]
+            text = item.data if isinstance(item.data, str) else ""
+            if len(text) <= chunk:
+                pending.append(command)
+                continue
+            for start in range(0, len(text), chunk):
+                piece = text[start:start + chunk]
+                more = start + chunk < len(text)
+                size_meta = Meta(size=len(text.encode())) if start == 0 else None
+                split = type(command)(cmd_id="0", meta=command.meta, items=(Item(
+                    source=item.source, meta=size_meta, data=piece, more_data=more),))
+                self.send([self._sync([*pending, split])], final=False)
+                pending = []
+        return self.send([self._sync(pending)], final=True)
+
+    def _sync(self, commands: list[Add | Replace | Delete]) -> Sync:
+        return Sync(cmd_id="0", target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri),
+                    commands=tuple(commands))
+
+    def apply_server_sync(self, reply: SyncML, maps: list[MapItem]) -> list[Command]:
+        """Apply the server's changes in ``reply`` locally; returns the statuses to send back."""
+        statuses: list[Command] = []
+        for sync in (c for c in reply.commands if isinstance(c, Sync)):
+            for command in sync.commands:
+                if not isinstance(command, Add | Replace | Delete):
+                    continue
+                for item in command.items:
+                    code = self._apply_item(command, item, maps)
+                    statuses.append(Status(
+                        cmd_id="0", msg_ref=reply.header.msg_id, cmd_ref=command.cmd_id,
+                        cmd=type(command).__name__, data=str(code),
+                        source_refs=(item.source.uri,) if item.source else (),
+                        target_refs=(item.target.uri,) if item.target else ()))
+        return statuses
+
+    def _apply_item(self, command: Add | Replace | Delete, item: Item, maps: list[MapItem]) -> int:
+        device = self.device
+        text = item.data if isinstance(item.data, str) else ""
+        key = (item.source.uri if item.source else "") + "|" + (item.target.uri if item.target else "")
+        if item.more_data:
+            done = self.incoming_partial[1] if self.incoming_partial and self.incoming_partial[0] == key else ""
+            self.incoming_partial = (key, done + text)
+            return 213
+        if self.incoming_partial is not None and self.incoming_partial[0] == key:
+            text = self.incoming_partial[1] + text
+            self.incoming_partial = None
+        kind = type(command).__name__.lower()
+        self.report.received[kind] += 1
+        if isinstance(command, Add):
+            luid = f"S{next(device._luids)}"
+            device.items[luid] = text.encode()
+            maps.append(MapItem(target=LocRef(item.source.uri if item.source else ""), source=LocRef(luid)))
+            return 201
+        luid = item.target.uri if item.target else ""
+        if isinstance(command, Delete):
+            return 200 if device.items.pop(luid, None) is not None else 211
+        device.items[luid] = text.encode()
+        return 200
+
+
+def _header_code(reply: SyncML) -> int:
+    status = next((c for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
+    return status.code or 0 if status else 0
+

@@ -1,0 +1,104 @@
+"""Client authentication: syncml:auth-basic and syncml:auth-md5 (SyncML 1.1/1.2 digest).
+
+The secret side comes from the store (the account's MD5 credential and password hash); the nonce
+for MD5 is per device and persisted, so it survives restarts and reaches every worker.
+"""
+
+import base64
+import binascii
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from syncmld.accounts import md5_digest, normalise_email, verify_password
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64
+from syncmld.protocol.messages import Chal, Cred, Meta, SyncHdr
+from syncmld.status import StatusCode
+from syncmld.store.base import Account, Transaction
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    status: StatusCode
+    account: Account | None
+    chal: Chal | None
+    reason: str
+
+
+def new_nonce() -> str:
+    return base64.b64encode(secrets.token_bytes(12)).decode()
+
+
+def authenticate(tx: Transaction, header: SyncHdr, policy: str) -> AuthResult:
+    """Check the header's credentials against the accounts; issue the next nonce for MD5."""
+    cred = header.cred
+    wanted = AUTH_BASIC if policy == "basic" else AUTH_MD5
+    if cred is None:
+        return AuthResult(StatusCode.MISSING_CREDENTIALS, None, _challenge(tx, header, wanted),
+                          "no credentials")
+    cred_type = (cred.meta.type if cred.meta and cred.meta.type else AUTH_BASIC).strip().lower()
+    if cred_type not in (AUTH_BASIC, AUTH_MD5) or (policy in ("basic", "md5") and cred_type != wanted):
+        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
+                          f"authentication type {cred_type} not accepted")
+    if cred_type == AUTH_BASIC:
+        account, reason = _check_basic(tx, cred)
+    else:
+        account, reason = _check_md5(tx, header, cred)
+    if account is None:
+        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted), reason)
+    if not account.enabled:
+        return AuthResult(StatusCode.FORBIDDEN, None, None, f"account {account.email} is disabled")
+    chal = _challenge(tx, header, AUTH_MD5) if cred_type == AUTH_MD5 else None
+    return AuthResult(StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted")
+
+
+def _challenge(tx: Transaction, header: SyncHdr, auth_type: str) -> Chal:
+    if auth_type == AUTH_BASIC:
+        return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
+    nonce = new_nonce()
+    tx.set_nonce(header.source.uri, nonce)
+    return Chal(Meta(type=AUTH_MD5, format=FORMAT_B64, next_nonce=nonce))
+
+
+def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
+    raw = cred.data.encode() if isinstance(cred.data, str) else cred.data
+    try:
+        decoded = base64.b64decode(raw.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, "basic credentials are not base64 of user:password"
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        return None, "basic credentials have no ':'"
+    account = _lookup(tx, user)
+    if account is None:
+        return None, f"unknown account {user!r}"
+    if not verify_password(password, account.password_hash):
+        return None, f"wrong password for {account.email}"
+    return account, ""
+
+
+def _check_md5(tx: Transaction, header: SyncHdr, cred: Cred) -> tuple[Account | None, str]:
+    user = header.source.name
+    if not user:
+        return None, "MD5 credentials without a user name (SyncHdr Source LocName)"
+    account = _lookup(tx, user)
+    if account is None:
+        return None, f"unknown account {user!r}"
+    nonce_text = tx.get_nonce(header.source.uri) or ""
+    try:
+        nonce = base64.b64decode(nonce_text)
+    except binascii.Error:
+        nonce = b""
+    sent = cred.data if isinstance(cred.data, str) else base64.b64encode(cred.data).decode()
+    expected = md5_digest(account.md5_credential, nonce)
+    if not hmac.compare_digest(sent.strip().encode(), expected.encode()):
+        return None, f"wrong MD5 digest for {account.email}"
+    return account, ""
+
+
+def _lookup(tx: Transaction, user: str) -> Account | None:
+    try:
+        email = normalise_email(user)
+    except ValueError:
+        return None
+    return tx.get_account(email)

@@ -1,0 +1,198 @@
+"""Handling each top-level command of a client message (Alert, Put, Get, Results, Status, Sync,
+Map, ...) and writing its Status into the reply."""
+
+import logging
+import time
+
+from syncmld.engine.api import EngineContext
+from syncmld.engine.folders import folder_for_uri
+from syncmld.engine.formats import choose_format
+from syncmld.engine.incoming import SyncApplier
+from syncmld.engine.modes import decide_mode, is_sync_alert
+from syncmld.engine.replies import ReplyBuilder
+from syncmld.engine.server_devinf import server_devinf
+from syncmld.engine.session import DatastoreState, Phase, SessionState
+from syncmld.errors import DecodeError
+from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
+from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode, SyncMLVersion
+from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.messages import (
+    Alert,
+    Anchor,
+    Command,
+    Get,
+    Item,
+    LocRef,
+    Map,
+    Meta,
+    Put,
+    Results,
+    Sequence,
+    Status,
+    Sync,
+)
+from syncmld.status import StatusCode
+from syncmld.store.base import Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+
+class CommandHandler:
+    """Applies the commands of one message to the session and the store."""
+
+    def __init__(self, tx: Transaction, state: SessionState, builder: ReplyBuilder, ctx: EngineContext) -> None:
+        self.tx = tx
+        self.state = state
+        self.builder = builder
+        self.ctx = ctx
+        self.saw_sync = False
+        self._devinf: DevInf | None = None
+        self._devinf_loaded = False
+
+    def handle(self, command: Command) -> None:
+        if isinstance(command, Status):
+            self._status(command)
+        elif isinstance(command, Alert):
+            self._alert(command)
+        elif isinstance(command, Put | Results):
+            self._devinf_received(command)
+        elif isinstance(command, Get):
+            self._get(command)
+        elif isinstance(command, Sync):
+            self._sync(command)
+        elif isinstance(command, Map):
+            self._map(command)
+        elif isinstance(command, Sequence):
+            self.builder.status(command, StatusCode.OK)
+            for nested in command.commands:
+                self.handle(nested)
+        else:
+            log.info("%s is not supported here: answered 406", type(command).__name__)
+            self.builder.status(command, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
+
+    # --- device information -------------------------------------------------------------
+    def device_devinf(self) -> DevInf | None:
+        """The device's DevInf: sent in this session, else the one stored from an earlier one."""
+        if not self._devinf_loaded:
+            self._devinf_loaded = True
+            device = self.tx.ensure_device(self.state.account_id, self.state.device_ref)
+            if device.devinf is not None:
+                try:
+                    self._devinf = decode_devinf_xml(device.devinf)
+                except DecodeError:
+                    log.warning("stored DevInf of %s is unreadable; ignored", self.state.device_ref)
+        return self._devinf
+
+    def _devinf_received(self, command: Put | Results) -> None:
+        devinf = next((item.data for item in command.items if isinstance(item.data, DevInf)), None)
+        source = command.items[0].source.uri if command.items and command.items[0].source else None
+        if devinf is None:
+            self.builder.status(command, StatusCode.UNSUPPORTED_MEDIA_TYPE, source_ref=source)
+            return
+        self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
+        self._devinf, self._devinf_loaded = devinf, True
+        self.builder.status(command, StatusCode.OK, source_ref=source)
+
+    def _get(self, get: Get) -> None:
+        target = get.items[0].target.uri if get.items and get.items[0].target else ""
+        if not target.lower().startswith("./devinf"):
+            self.builder.status(get, StatusCode.NOT_FOUND, target_ref=target)
+            return
+        self.builder.status(get, StatusCode.OK, target_ref=target)
+        version = SyncMLVersion(self.state.version)
+        self.builder.add(Results(
+            cmd_id="0", cmd_ref=get.cmd_id, msg_ref=self.builder.msg_ref,
+            meta=Meta(type=MIME_DEVINF_XML), target_ref=None, source_ref=version.devinf_uri,
+            items=(Item(source=LocRef(version.devinf_uri),
+                        data=server_devinf(version.value, self.ctx.settings.server_id)),),
+        ))
+
+    # --- sync negotiation -----------------------------------------------------------------
+    def _alert(self, alert: Alert) -> None:
+        code = alert.code
+        if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
+            self.builder.status(alert, StatusCode.OK)
+            return
+        if code is None or not is_sync_alert(code):
+            log.info("alert %r not supported: answered 406", alert.data)
+            self.builder.status(alert, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
+            return
+        item = alert.items[0] if alert.items else None
+        if item is None or item.target is None or item.source is None:
+            self.builder.status(alert, StatusCode.BAD_REQUEST)
+            return
+        target_ref, source_ref = item.target.uri, item.source.uri
+        if self.state.phase != Phase.INIT:
+            self.builder.status(alert, StatusCode.COMMAND_NOT_ALLOWED, target_ref=target_ref, source_ref=source_ref)
+            return
+        folder_name = folder_for_uri(item.target.uri)
+        if folder_name is None:
+            log.warning("device %s asked for unknown database %r: answered 404",
+                        self.state.device_ref, item.target.uri)
+            self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
+            return
+        folder = self.tx.ensure_folder(self.state.account_id, folder_name)
+        anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
+        previous = self.tx.get_sync_state(self.state.device_id, folder.id)
+        decision = decide_mode(code, anchor.last, previous.client_anchor if previous else None)
+        if decision.mode == AlertCode.REFRESH_FROM_SERVER:
+            self.tx.clear_sync_state(self.state.device_id, folder.id)
+        incremental = decision.mode in (AlertCode.TWO_WAY, AlertCode.ONE_WAY_FROM_CLIENT,
+                                        AlertCode.ONE_WAY_FROM_SERVER)
+        wire_type, properties = choose_format(self.device_devinf(), item.source.uri)
+        ds = DatastoreState(
+            client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
+            folder_name=folder.name, alert_code=code, mode=decision.mode, reason=decision.reason,
+            client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
+            server_last=previous.server_anchor if previous else None,
+            since_seq=previous.seq if previous and incremental else 0,
+            wire_type=wire_type, device_properties=properties,
+        )
+        self.state.datastores = [
+            *(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
+        log.info("device %s folder %s: %s (format %s)", self.state.device_ref, folder.name,
+                 decision.reason, wire_type)
+        self.builder.status(alert, decision.status, target_ref=target_ref, source_ref=source_ref,
+                            items=(Item(data=Anchor(next=anchor.next)),))
+        self.builder.add(Alert(
+            cmd_id="0", data=str(decision.mode),
+            items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
+                        meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
+        ))
+
+    # --- modifications and maps -----------------------------------------------------------
+    def _sync(self, sync: Sync) -> None:
+        target = sync.target.uri if sync.target else ""
+        source = sync.source.uri if sync.source else None
+        ds = self.state.datastore_for(target, source)
+        if ds is None or self.state.phase not in (Phase.INIT, Phase.SYNC):
+            code = StatusCode.NOT_FOUND if ds is None else StatusCode.COMMAND_NOT_ALLOWED
+            log.warning("Sync for %r refused with %d", target, code)
+            self.builder.status(sync, code, target_ref=target, source_ref=source)
+            for command in sync.commands:
+                self.builder.status(command, code)
+            return
+        self.saw_sync = True
+        ds.sync_received = True
+        self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
+        SyncApplier(self.tx, self.state, ds, self.builder).apply(sync)
+
+    def _map(self, map_command: Map) -> None:
+        ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)
+        target_ref, source_ref = map_command.target.uri, map_command.source.uri
+        if ds is None:
+            self.builder.status(map_command, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
+            return
+        pairs = {item.target.uri: item.source.uri for item in map_command.map_items}
+        self.tx.set_maps(self.state.device_id, ds.folder_id, pairs)
+        self.builder.status(map_command, StatusCode.OK, target_ref=target_ref, source_ref=source_ref)
+
+    def _status(self, status: Status) -> None:
+        code = status.code
+        if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
+            log.warning("device %s answered %s %s with %d", self.state.device_ref, status.cmd,
+                        ",".join(status.source_refs + status.target_refs), code)
+
+
+def _anchor_now(now: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))

@@ -1,0 +1,216 @@
+"""Applying a client's Sync: Add, Replace and Delete items, large objects, slow-sync matching."""
+
+import base64
+import binascii
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from syncmld import content
+from syncmld.engine.modes import compares_all, takes_from_client
+from syncmld.engine.replies import ReplyBuilder
+from syncmld.engine.session import DatastoreState, PartialItem, SessionState
+from syncmld.errors import RemoteError
+from syncmld.protocol.constants import FORMAT_B64
+from syncmld.protocol.messages import (
+    Add,
+    Atomic,
+    Copy,
+    Delete,
+    Item,
+    ItemCommand,
+    Meta,
+    Move,
+    Replace,
+    Sequence,
+    Sync,
+    SyncSubCommand,
+    Unsupported,
+)
+from syncmld.status import StatusCode
+from syncmld.store.base import NewItem, StoredItem, Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+
+@dataclass
+class _DuplicateIndex:
+    """Live, not yet matched server items of a folder by content key (built on first need)."""
+
+    by_key: dict[str, str] = field(default_factory=dict)
+
+
+def dedupe_key(content_type: str, data: bytes) -> str:
+    """What makes two stored items the same object for slow-sync matching."""
+    if content_type == content.STORED_CONTACT_TYPE:
+        try:
+            return "vcard:" + content.normalise_vcard(data)
+        except RemoteError:
+            pass
+    return "bytes:" + hashlib.sha256(data).hexdigest()
+
+
+class SyncApplier:
+    """Applies the commands of one client Sync to one data store of the session."""
+
+    def __init__(self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder) -> None:
+        self.tx = tx
+        self.state = state
+        self.ds = ds
+        self.builder = builder
+        self._duplicates: _DuplicateIndex | None = None
+
+    def apply(self, sync: Sync) -> None:
+        for command in sync.commands:
+            self._apply_command(command)
+
+    def _apply_command(self, command: SyncSubCommand) -> None:
+        if isinstance(command, Sequence):
+            self.builder.status(command, StatusCode.OK)
+            for nested in command.commands:
+                if isinstance(nested, Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported):
+                    self._apply_command(nested)
+                else:
+                    self.builder.status(nested, StatusCode.COMMAND_NOT_ALLOWED)
+        elif isinstance(command, Atomic | Copy | Move | Unsupported):
+            log.info("%s inside Sync is not supported: answered 406", type(command).__name__)
+            self.builder.status(command, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
+        else:
+            for item in command.items:
+                self._apply_item(command, item)
+
+    def _apply_item(self, command: ItemCommand, item: Item) -> None:
+        luid = item.source.uri if item.source else (item.target.uri if item.target else None)
+        source_ref = item.source.uri if item.source else None
+        target_ref = item.target.uri if item.target else None
+        if not takes_from_client(self.ds.mode):
+            self.builder.status(command, StatusCode.FORBIDDEN, target_ref=target_ref, source_ref=source_ref)
+            return
+        if luid is None:
+            self.builder.status(command, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref)
+            return
+        if isinstance(command, Delete):
+            self.builder.status(command, self._delete(luid), target_ref=target_ref, source_ref=source_ref)
+            return
+        try:
+            assembled = self._assemble(command, item, luid)
+            if assembled is None:
+                self.builder.status(command, StatusCode.CHUNK_ACCEPTED, target_ref=target_ref, source_ref=source_ref)
+                return
+            content_type, data = assembled
+            code = self._write(command, luid, content_type, data)
+        except RemoteError as error:
+            log.warning("item %s rejected: %s", luid, error)
+            self.ds.received.failed += 1
+            code = error.status
+        self.builder.status(command, code, target_ref=target_ref, source_ref=source_ref)
+
+    def _assemble(self, command: ItemCommand, item: Item, luid: str) -> tuple[str, bytes] | None:
+        """The item's type and data once complete; None while a large object is still arriving."""
+        meta = _merged_meta(command.meta, item.meta)
+        text = _item_text(item)
+        partial = self.ds.incoming
+        if partial is not None and partial.luid != luid:
+            log.warning("large object %s abandoned: item %s arrived instead", partial.luid, luid)
+            self.ds.incoming = partial = None
+        if partial is None and not item.more_data:
+            return self._decoded(meta.type, meta.format, text)
+        if partial is None:
+            partial = PartialItem(kind=type(command).__name__.lower(), luid=luid, guid=None,
+                                  content_type=meta.type or self.ds.wire_type, size=meta.size,
+                                  format=meta.format)
+            self.ds.incoming = partial
+        partial.data += text
+        if item.more_data:
+            return None
+        self.ds.incoming = None
+        received = len(partial.data.encode("utf-8"))
+        if partial.size is not None and partial.size not in (received, received - 1):
+            raise RemoteError(f"large object {luid}: {received} bytes received, {partial.size} announced",
+                              StatusCode.SIZE_MISMATCH)
+        return self._decoded(partial.content_type, partial.format, partial.data)
+
+    def _decoded(self, content_type: str | None, fmt: str | None, text: str) -> tuple[str, bytes]:
+        content_type = (content_type or self.ds.wire_type).strip()
+        if fmt and fmt.strip().lower() == FORMAT_B64:
+            try:
+                return content_type, base64.b64decode(text, validate=False)
+            except binascii.Error as error:
+                raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
+        return content_type, text.encode("utf-8")
+
+    def _write(self, command: ItemCommand, luid: str, content_type: str, data: bytes) -> StatusCode:
+        known = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, [luid]).get(luid)
+        previous = self.tx.get_items(self.ds.folder_id, [known]).get(known) if known else None
+        properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
+        stored_type, stored = content.to_stored(
+            content_type, data, previous.data if previous else None, properties)
+        if previous is None and compares_all(self.ds.mode):
+            duplicate = self._find_duplicate(stored_type, stored)
+            if duplicate is not None:
+                self.tx.set_maps(self.state.device_id, self.ds.folder_id, {duplicate: luid})
+                self.ds.matched.append(duplicate)
+                return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
+        if previous is not None:
+            if previous.data != stored or previous.content_type != stored_type:
+                self._put(previous.guid, stored_type, stored)
+                self.ds.received.replaced += 1
+            if compares_all(self.ds.mode):
+                self.ds.matched.append(previous.guid)
+            return StatusCode.OK
+        written = self._put(None, stored_type, stored)
+        self.tx.set_maps(self.state.device_id, self.ds.folder_id, {written.guid: luid})
+        if compares_all(self.ds.mode):
+            self.ds.matched.append(written.guid)
+        self.ds.received.added += 1
+        return StatusCode.ITEM_ADDED
+
+    def _put(self, guid: str | None, content_type: str, data: bytes) -> StoredItem:
+        [written] = self.tx.put_items(self.ds.folder_id, [NewItem(guid, content_type, data)],
+                                      self.state.device_id)
+        return written
+
+    def _delete(self, luid: str) -> StatusCode:
+        guid = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, [luid]).get(luid)
+        if guid is None:
+            return StatusCode.ITEM_NOT_DELETED
+        deleted = self.tx.delete_items(self.ds.folder_id, [guid], self.state.device_id)
+        self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
+        if not deleted:
+            return StatusCode.ITEM_NOT_DELETED
+        self.ds.received.deleted += 1
+        return StatusCode.OK
+
+    def _find_duplicate(self, content_type: str, data: bytes) -> str | None:
+        if self._duplicates is None:
+            matched = set(self.ds.matched)
+            mapped = set(self.tx.all_maps(self.state.device_id, self.ds.folder_id))
+            index = _DuplicateIndex()
+            for stored in self.tx.iter_items(self.ds.folder_id):
+                if stored.guid not in matched and stored.guid not in mapped:
+                    index.by_key.setdefault(dedupe_key(stored.content_type, stored.data), stored.guid)
+            self._duplicates = index
+        return self._duplicates.by_key.pop(dedupe_key(content_type, data), None)
+
+
+def _merged_meta(command_meta: Meta | None, item_meta: Meta | None) -> Meta:
+    """Item Meta overrides the command's Meta, element by element."""
+    base = command_meta or Meta()
+    if item_meta is None:
+        return base
+    return Meta(
+        type=item_meta.type or base.type,
+        format=item_meta.format or base.format,
+        size=item_meta.size if item_meta.size is not None else base.size,
+    )
+
+
+def _item_text(item: Item) -> str:
+    data = item.data
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", errors="replace")
+    if isinstance(data, str):
+        return data
+    raise RemoteError("item data is not text", StatusCode.UNSUPPORTED_MEDIA_TYPE)

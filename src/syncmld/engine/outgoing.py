@@ -1,0 +1,155 @@
+"""The server's modifications (pkg 4): which changes a device gets, and packing them into messages
+that respect the device's MaxMsgSize, splitting an item too large for one message (large object)."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from syncmld import content
+from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.protocol.constants import AlertCode
+from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
+from syncmld.store.base import StoredItem, Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+COMMAND_OVERHEAD = 260
+"""Bytes an Add/Replace/Delete around its data and ids costs in XML, generously counted."""
+
+
+def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
+    """Fill the data store's queue with what the device must receive, when the client's package
+    is complete; for refresh from client, erase what the client no longer has."""
+    ds.upto_seq = tx.current_seq()
+    if ds.mode == AlertCode.ONE_WAY_FROM_CLIENT:
+        ds.upto_seq = None
+        return
+    if ds.mode == AlertCode.REFRESH_FROM_CLIENT:
+        matched = set(ds.matched)
+        gone = [item.guid for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
+        deleted = tx.delete_items(ds.folder_id, gone, state.device_id)
+        tx.delete_maps(state.device_id, ds.folder_id, deleted)
+        ds.upto_seq = tx.current_seq()
+        return
+    if ds.mode in (AlertCode.SLOW_SYNC, AlertCode.REFRESH_FROM_SERVER):
+        matched = set(ds.matched)
+        ds.queue = [OutChange("add", item.guid) for item in tx.iter_items(ds.folder_id)
+                    if item.guid not in matched]
+        return
+    changes = tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
+    luids = tx.luids_for_guids(state.device_id, ds.folder_id, [change.guid for change in changes])
+    for change in changes:
+        luid = luids.get(change.guid)
+        if change.deleted:
+            if luid is not None:
+                ds.queue.append(OutChange("delete", change.guid, luid))
+        else:
+            ds.queue.append(OutChange("replace" if luid else "add", change.guid, luid))
+
+
+@dataclass
+class Budget:
+    """Room left in the message being built, in encoded bytes."""
+
+    remaining: int
+    fresh: int
+    """Room an empty next message (header and a few statuses) would offer."""
+
+
+def fill_sync(
+    tx: Transaction, state: SessionState, ds: DatastoreState, budget: Budget, always: bool,
+    measure: Callable[[Sync], int],
+) -> Sync | None:
+    """A Sync with as many queued changes as fit in the budget (None if nothing to send and
+    ``always`` is false)."""
+    commands: list[Add | Replace | Delete] = []
+    room = budget.remaining
+    if ds.outgoing is not None:
+        command, used = _next_chunk(tx, ds, ds.outgoing, room - COMMAND_OVERHEAD)
+        if command is not None:
+            commands.append(command)
+            room -= used
+    while ds.outgoing is None and ds.queue and room > COMMAND_OVERHEAD:
+        batch = ds.queue[:50]
+        items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != "delete"])
+        for change in batch:
+            stored = items.get(change.guid)
+            if change.kind != "delete" and stored is None:
+                ds.queue.pop(0)
+                continue
+            text = _wire_text(stored, ds.wire_type) if stored is not None else ""
+            need = COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
+            if need > room:
+                if need > budget.fresh:
+                    ds.queue.pop(0)
+                    ds.outgoing = PartialItem(kind=change.kind, luid=change.luid, guid=change.guid,
+                                              content_type=ds.wire_type, size=len(text.encode("utf-8")))
+                    if room > 2 * COMMAND_OVERHEAD:
+                        command, used = _next_chunk(tx, ds, ds.outgoing, room - COMMAND_OVERHEAD)
+                        if command is not None:
+                            commands.append(command)
+                            room -= used
+                room = 0
+                break
+            ds.queue.pop(0)
+            commands.append(_item_command(change, ds.wire_type, text))
+            _count(ds, change.kind)
+            room -= need
+    if not commands and not always:
+        return None
+    sync = Sync(cmd_id="0", target=LocRef(ds.client_uri), source=LocRef(ds.server_uri), commands=tuple(commands))
+    budget.remaining -= measure(sync)
+    return sync
+
+
+def _count(ds: DatastoreState, kind: str) -> None:
+    if kind == "add":
+        ds.sent.added += 1
+    elif kind == "replace":
+        ds.sent.replaced += 1
+    else:
+        ds.sent.deleted += 1
+
+
+def _item_command(change: OutChange, wire_type: str, text: str) -> Add | Replace | Delete:
+    if change.kind == "delete":
+        return Delete(cmd_id="0", items=(Item(target=LocRef(change.luid or "")),))
+    meta = Meta(type=wire_type)
+    if change.kind == "replace":
+        return Replace(cmd_id="0", meta=meta, items=(Item(target=LocRef(change.luid or ""), data=text),))
+    return Add(cmd_id="0", meta=meta, items=(Item(source=LocRef(change.guid), data=text),))
+
+
+def _wire_text(stored: StoredItem, wire_type: str) -> str:
+    return content.from_stored(stored.content_type, stored.data, wire_type).decode("utf-8", errors="replace")
+
+
+def _next_chunk(
+    tx: Transaction, ds: DatastoreState, partial: PartialItem, room: int
+) -> tuple[Add | Replace | None, int]:
+    """The next piece of a large object being sent, sized to ``room`` bytes."""
+    stored = tx.get_items(ds.folder_id, [partial.guid or ""]).get(partial.guid or "")
+    if stored is None:
+        log.warning("large object %s vanished while being sent", partial.guid)
+        ds.outgoing = None
+        return None, 0
+    text = _wire_text(stored, partial.content_type)
+    room = max(room, 512)
+    end = min(len(text), partial.offset + room)
+    while end > partial.offset + 1 and len(text[partial.offset:end].encode("utf-8")) > room:
+        end -= max(1, (end - partial.offset) // 10)
+    piece = text[partial.offset:end]
+    more = end < len(text)
+    meta = Meta(size=partial.size) if partial.offset == 0 else None
+    change = OutChange(partial.kind, partial.guid or "", partial.luid)
+    if change.kind == "replace":
+        item = Item(target=LocRef(change.luid or ""), meta=meta, data=piece, more_data=more)
+        command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
+    else:
+        item = Item(source=LocRef(change.guid), meta=meta, data=piece, more_data=more)
+        command = Add(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
+    partial.offset = end
+    if not more:
+        ds.outgoing = None
+        _count(ds, change.kind)
+    return command, len(piece.encode("utf-8")) + COMMAND_OVERHEAD

@@ -1,0 +1,144 @@
+"""Session state: plain data, serialised into the store after every message.
+
+Any worker process can load it and answer the next message of the session; nothing of a session
+lives only in memory.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Phase(StrEnum):
+    """Where the session is in the package flow (client pkg 1 .. pkg 6)."""
+
+    INIT = "init"
+    """Receiving the client's initialisation (pkg 1)."""
+    SYNC = "sync"
+    """Receiving the client's modifications (pkg 3)."""
+    SENDING = "sending"
+    """Sending the server's modifications (pkg 4), possibly over several messages."""
+    MAP = "map"
+    """Server modifications sent; receiving statuses and maps (pkg 5)."""
+    DONE = "done"
+
+
+@dataclass
+class OutChange:
+    """One server change still to send: ``kind`` is add, replace or delete."""
+
+    kind: str
+    guid: str
+    luid: str | None = None
+
+
+@dataclass
+class PartialItem:
+    """A large object on its way, in either direction.
+
+    Incoming: ``data`` holds the chunks received so far. Outgoing: ``offset`` is how many
+    characters of the item's wire form were sent.
+    """
+
+    kind: str
+    luid: str | None
+    guid: str | None
+    content_type: str
+    size: int | None
+    data: str = ""
+    offset: int = 0
+    format: str | None = None
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    replaced: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+@dataclass
+class DatastoreState:
+    client_uri: str
+    server_uri: str
+    folder_id: int
+    folder_name: str
+    alert_code: int
+    """What the client asked for."""
+    mode: int
+    """The alert code that runs (200-205)."""
+    reason: str
+    client_next: str
+    server_next: str
+    server_last: str | None
+    since_seq: int
+    wire_type: str
+    device_properties: list[str] | None
+    upto_seq: int | None = None
+    matched: list[str] = field(default_factory=list)
+    """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
+    queue: list[OutChange] = field(default_factory=list)
+    sync_received: bool = False
+    incoming: PartialItem | None = None
+    outgoing: PartialItem | None = None
+    received: Counts = field(default_factory=Counts)
+    sent: Counts = field(default_factory=Counts)
+
+
+@dataclass
+class SessionState:
+    version: str
+    device_ref: str
+    session_id: str
+    account_id: int
+    account_email: str
+    device_id: int
+    phase: Phase = Phase.INIT
+    last_msg_id: str = ""
+    server_msg_id: int = 0
+    client_max_msg_size: int | None = None
+    client_max_obj_size: int | None = None
+    started_at: float = 0.0
+    datastores: list[DatastoreState] = field(default_factory=list)
+
+    def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
+        """The alerted data store a Sync or Map addresses (by server URI, then client URI)."""
+        wanted = _bare(server_uri)
+        for store in self.datastores:
+            if _bare(store.server_uri) == wanted:
+                return store
+        if client_uri is not None:
+            for store in self.datastores:
+                if _bare(store.client_uri) == _bare(client_uri):
+                    return store
+        return None
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "SessionState":
+        data = json.loads(raw)
+        data["phase"] = Phase(data["phase"])
+        data["datastores"] = [_datastore_from_dict(item) for item in data["datastores"]]
+        return cls(**data)
+
+
+def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
+    data["queue"] = [OutChange(**change) for change in data["queue"]]
+    for name in ("incoming", "outgoing"):
+        if data[name] is not None:
+            data[name] = PartialItem(**data[name])
+    data["received"] = Counts(**data["received"])
+    data["sent"] = Counts(**data["sent"])
+    return DatastoreState(**data)
+
+
+def _bare(uri: str) -> str:
+    """A data store URI without ``./``, query and case, for matching."""
+    uri = uri.strip().split("?", 1)[0]
+    if uri.startswith("./"):
+        uri = uri[2:]
+    return uri.strip("/").lower()

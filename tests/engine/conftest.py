@@ -1,0 +1,64 @@
+"""A scripted device talking to the engine in process, through the real XML codec."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from syncmld.accounts import hash_password, md5_credential
+from syncmld.client import Device
+from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
+from syncmld.engine.api import split_session_url
+from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
+from syncmld.protocol.messages import SyncML
+from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import Store
+
+EMAIL = "alice@example.org"
+PASSWORD = "secret"
+URL = "http://sync.example.org/syncml"
+
+
+def make_transport(store: Store, ctx: EngineContext) -> Callable[[SyncML, str], SyncML]:
+    """Every message goes through XML encoding both ways, as over HTTP."""
+
+    def post(message: SyncML, url: str) -> SyncML:
+        base, token = split_session_url(url)
+        request = Request(decode_xml(encode_xml(message)), Encoding.XML, base, token)
+        return decode_xml(encode_xml(handle_message(request, store, ctx).reply))
+
+    return post
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = "memory://" if request.param == "memory" else sqlite_url(tmp_path)
+    store = open_store(url)
+    with store.transaction() as tx:
+        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def ctx() -> EngineContext:
+    return EngineContext(settings=EngineSettings())
+
+
+@pytest.fixture
+def new_device(store: Store, ctx: EngineContext) -> Callable[..., Device]:
+    def make(device_id: str, **options: object) -> Device:
+        options.setdefault("password", PASSWORD)
+        return Device(transport=make_transport(store, ctx), url=URL, user=EMAIL, device_id=device_id,
+                      **options)  # type: ignore[arg-type]
+
+    return make
+
+
+def vcard(n: int, note: str = "") -> bytes:
+    lines = ["BEGIN:VCARD", "VERSION:2.1", f"N:Müller{n};Jörg;;;", f"FN:Jörg Müller{n}",
+             f"TEL;CELL:+49 170 {n:07d}"]
+    if note:
+        lines.append(f"NOTE:{note}")
+    lines.append("END:VCARD")
+    return ("\r\n".join(lines) + "\r\n").encode()
