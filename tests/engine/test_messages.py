@@ -1,9 +1,11 @@
 """Single messages against the engine: resends, session binding, refused commands."""
 
 import base64
+from pathlib import Path
 
 import pytest
 
+from syncmld.accounts import hash_password, md5_credential
 from syncmld.engine import EngineContext, Request, handle_message
 from syncmld.errors import RemoteError
 from syncmld.protocol.codec import Encoding
@@ -22,6 +24,7 @@ from syncmld.protocol.messages import (
     SyncML,
     Unsupported,
 )
+from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Store
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 
@@ -97,3 +100,18 @@ def test_unknown_database_gets_404(store: Store, ctx: EngineContext) -> None:
     assert codes == [212, 404]
 
 
+
+
+def test_session_continues_on_a_reopened_store(tmp_path: Path, ctx: EngineContext) -> None:
+    """The session lives in the store: a restarted server (a new store object) takes the next message."""
+    first = open_store(sqlite_url(tmp_path))
+    with first.transaction() as tx:
+        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
+    token = start_session(first, ctx)
+    first.close()
+    second = open_store(sqlite_url(tmp_path))
+    reply = post(second, ctx, sync_message(2), token)
+    codes = [status.code for status in reply.commands if isinstance(status, Status)]
+    assert codes == [200, 200, 201]
+    assert count_items(second) == 1
+    second.close()
