@@ -1,0 +1,81 @@
+"""Server configuration: one frozen, validated ``ServerConfig`` built from CLI flags and the environment.
+
+Only the server, the admin tools and the CLI see this object; the engine gets plain
+``EngineSettings`` derived from it (see ``syncmld.server.app.engine_settings``).
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
+"""Environment variable naming the data directory when ``--data-dir`` is not given."""
+DEFAULT_DATA_DIR = Path("syncmld-data")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_PATH = "/syncml"
+DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
+"""10 MiB: far above any SyncML message a client splits by MaxMsgSize, small enough to refuse abuse."""
+DEFAULT_SESSION_TIMEOUT = 3600.0
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+AUTH_POLICIES = ("any", "basic", "md5")
+"""Accepted client authentication: basic or MD5, basic only, MD5 only (product §5)."""
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data_dir: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    path: str = DEFAULT_PATH
+    """URL path of the SyncML endpoint; ``path + "/index.html"`` answers as well."""
+    log_level: str = "info"
+    log_messages: bool = False
+    """Log every SyncML message in and out (credentials masked)."""
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    auth: str = "any"
+    session_timeout: float = DEFAULT_SESSION_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port {self.port} is not between 0 and 65535")
+        if not self.path.startswith("/"):
+            raise ConfigError(f"path {self.path!r} must start with '/'")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if self.auth not in AUTH_POLICIES:
+            raise ConfigError(f"auth {self.auth!r} is not one of {', '.join(AUTH_POLICIES)}")
+        if self.max_body_size <= 0:
+            raise ConfigError("the maximum body size must be positive")
+        if self.session_timeout <= 0:
+            raise ConfigError("the session timeout must be positive")
+        object.__setattr__(self, "path", "/" + self.path.strip("/"))
+
+    @property
+    def endpoint_paths(self) -> tuple[str, ...]:
+        """The URL paths SyncML clients may post to."""
+        base = self.path.rstrip("/")
+        return tuple(dict.fromkeys((self.path, base + "/", base + "/index.html")))
+
+
+def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$SYNCMLD_DATA_DIR`` if set, else ``./syncmld-data``."""
+    configured = environ.get(DATA_DIR_ENV, "").strip()
+    return Path(configured) if configured else DEFAULT_DATA_DIR
+
+
+def prepare_data_dir(data_dir: Path) -> Path:
+    """Create the data directory if missing and check that it is writable."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot use data directory {data_dir}: {error.strerror}") from error
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise ConfigError(f"data directory {data_dir} is not writable")
+    return data_dir

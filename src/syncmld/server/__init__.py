@@ -1,0 +1,5 @@
+"""The HTTP shell: the Starlette app (``create_app``) and ``syncmld serve`` (``serve.run_server``)."""
+
+from syncmld.server.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,181 @@
+"""The SyncML endpoint: the only code that sees HTTP.
+
+One POST carries one SyncML message: the body is read under a size limit, decoded, handed to the
+engine in the thread pool, and the reply is encoded in the encoding the client used. A body that is
+not SyncML is answered with an HTTP error and a one-line reason; a failure of ours with HTTP 500
+and the traceback in the server log only, never in the response.
+"""
+
+import logging
+import time
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from syncmld import __version__
+from syncmld.config import ServerConfig
+from syncmld.engine import handle_message
+from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
+from syncmld.errors import DecodeError, RemoteError
+from syncmld.protocol.codec import Decoded, Encoding, decode, encode
+from syncmld.protocol.logview import render_for_log
+from syncmld.protocol.messages import Atomic, Command, Sequence, Sync, SyncML
+from syncmld.status import StatusCode
+from syncmld.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_CONTENT_TYPES = {
+    Encoding.XML: f"{Encoding.XML.content_type}; charset=UTF-8",
+    Encoding.WBXML: Encoding.WBXML.content_type,
+}
+HTTP_STATUS_FOR_DECODE_ERROR = {
+    StatusCode.ENTITY_TOO_LARGE: 413,
+    StatusCode.UNSUPPORTED_MEDIA_TYPE: 415,
+}
+"""A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeds the configured limit."""
+
+
+def engine_settings(config: ServerConfig) -> EngineSettings:
+    """The plain settings the engine works with, derived from the server configuration."""
+    return EngineSettings(
+        auth=config.auth,
+        max_msg_size=min(EngineSettings.max_msg_size, config.max_body_size),
+        session_timeout=config.session_timeout,
+    )
+
+
+async def read_body(request: HTTPRequest, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def count_commands(commands: tuple[Command, ...]) -> int:
+    """Commands in a message, those inside Sync, Atomic and Sequence included."""
+    total = 0
+    for command in commands:
+        total += 1
+        if isinstance(command, Sync | Atomic | Sequence):
+            total += count_commands(command.commands)
+    return total
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    return ",".join(f"{name}:{number}" for name, number in counts.items()) or "0"
+
+
+def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int, duration_ms: float) -> None:
+    """One line per message answered, then one per folder sync it finished."""
+    header = message.header
+    logger.info(
+        "msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f",
+        outcome.account or "-",
+        outcome.device or header.source.uri,
+        header.session_id,
+        header.msg_id,
+        size_in,
+        size_out,
+        count_commands(message.commands),
+        duration_ms,
+    )
+    for summary in outcome.summaries:
+        log_summary(summary)
+
+
+def log_summary(summary: SyncSummary) -> None:
+    logger.log(
+        logging.INFO if summary.ok else logging.WARNING,
+        'sync account=%s device=%s folder=%s mode=%s reason="%s" received=%s sent=%s ms=%.0f%s',
+        summary.account,
+        summary.device,
+        summary.folder,
+        summary.mode,
+        summary.reason,
+        format_counts(summary.received),
+        format_counts(summary.sent),
+        summary.duration_ms,
+        "" if summary.ok else " failed",
+    )
+
+
+def plain_error(status: int, reason: str) -> PlainTextResponse:
+    """An HTTP error with a one-line, plain-text reason."""
+    return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
+
+
+def create_app(store: Store, config: ServerConfig) -> Starlette:
+    """The ASGI application serving SyncML at ``config.path`` with ``store``."""
+    context = EngineContext(settings=engine_settings(config))
+
+    def answer(request: Request) -> tuple[Outcome, bytes]:
+        outcome = handle_message(request, store, context)
+        return outcome, encode(outcome.reply, request.encoding)
+
+    def log_message(direction: str, message: SyncML) -> None:
+        if config.log_messages:
+            logger.info("message %s:\n%s", direction, render_for_log(message))
+
+    async def syncml(http: HTTPRequest) -> Response:
+        started = time.perf_counter()
+        client = http.client.host if http.client else ""
+        try:
+            body = await read_body(http, config.max_body_size)
+        except BodyTooLarge:
+            logger.warning("refused a message from %s: larger than %d bytes", client, config.max_body_size)
+            return plain_error(413, f"message larger than {config.max_body_size} bytes")
+        if not body:
+            logger.warning("refused an empty message from %s", client)
+            return plain_error(400, "empty message")
+        try:
+            decoded: Decoded = await run_in_threadpool(decode, body, http.headers.get("content-type", ""))
+        except DecodeError as error:
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
+        log_message("in", decoded.message)
+        url, token = split_session_url(str(http.url))
+        request = Request(
+            message=decoded.message,
+            encoding=decoded.encoding,
+            url=url,
+            session_token=token,
+            client_address=client,
+        )
+        try:
+            outcome, reply = await run_in_threadpool(answer, request)
+        except RemoteError as error:
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(400, str(error))
+        except Exception:
+            logger.exception("failed to answer a message from %s", client)
+            return plain_error(500, "internal server error; see the server log")
+        log_message("out", outcome.reply)
+        log_exchange(decoded.message, outcome, len(body), len(reply), (time.perf_counter() - started) * 1000)
+        return Response(reply, media_type=RESPONSE_CONTENT_TYPES[decoded.encoding])
+
+    async def about(http: HTTPRequest) -> Response:
+        return PlainTextResponse(
+            f"syncmld {__version__}: this is a SyncML (OMA Data Synchronization) endpoint.\n"
+            f"Set {http.url.replace(query='')} as the server URL of your SyncML client and log in\n"
+            "with your full e-mail address and password.\n"
+        )
+
+    routes = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
+    routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    return Starlette(routes=routes)
