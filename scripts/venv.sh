@@ -14,7 +14,6 @@ ensure_venv() {
         python3 -m venv .venv
     fi
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-        .venv/bin/python -m pip install -q --upgrade pip
         .venv/bin/python -m pip install -q -e ".$extras"
         touch "$stamp"
     fi

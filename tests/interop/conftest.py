@@ -44,9 +44,14 @@ def login(server: SyncmldServer) -> Login:
 
 @pytest.fixture
 def device(tmp_path: Path, interop_dir: Path, server: SyncmldServer, login: Login) -> DeviceFactory:
-    """Makes client devices of this test's account; their state lives in this test's tmp_path."""
+    """Makes client devices of this test's account; their state lives in this test's tmp_path.
+
+    The account's name goes into the device name, and so into the device ID (``sc-harness-NAME``):
+    the server keeps per-device state (nonces), and tests must not meet each other's devices.
+    """
 
     def make(name: str) -> Device:
-        return Device(interop_dir, tmp_path / "se", name, server.url, login.email, login.password)
+        unique = f"{name}-{login.email.split('@')[0]}"
+        return Device(interop_dir, tmp_path / "se", unique, server.url, login.email, login.password)
 
     return make

@@ -3,6 +3,7 @@ a wrong password changes nothing on the server."""
 
 import dataclasses
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,25 @@ def test_wrong_password_is_refused_and_writes_nothing(
     assert not refused.ok, refused.describe()
     assert refused.status == 401, refused.describe()
     assert store_snapshot(server.data_dir) == before
+
+
+def test_device_set_up_again_for_another_account_receives_intact_contacts(
+    device: DeviceFactory, server: SyncmldServer, login: Login, tmp_path: Path
+) -> None:
+    """A phone synced with one account, reinstalled and set up for another: same device ID, fresh client
+    state (no nonce, no anchors). Its first MD5 login is refused once; the retry must still get vCard 3.0."""
+    other = Login(f"moved-{login.email}", "moved-secret")
+    server.add_account(other.email, other.password)
+    phone = device("phone")
+    phone.generate(3)
+    assert phone.sync("slow").ok
+    seeder = dataclasses.replace(device("seeder"), user=other.email, password=other.password)
+    seeder.generate(5, start=10)
+    assert seeder.sync("slow").ok
+    moved = dataclasses.replace(phone, state=tmp_path / "reinstalled", user=other.email, password=other.password)
+
+    result = moved.sync()
+
+    assert result.ok, result.describe()
+    assert result.client.added == 5, result.describe()
+    assert_same_contacts(device_contacts(moved), device_contacts(seeder), "moved phone vs the account's data")
