@@ -95,6 +95,28 @@ class SyncState:
 
 
 @dataclass(frozen=True)
+class Domain:
+    name: str
+    """Lower-case domain name, e.g. ``example.org``."""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class DeviceSync:
+    """How the last sync of one device and folder ended (for the admin's device list)."""
+
+    device_id: int
+    folder_name: str
+    mode: str
+    result: str
+    """``ok``, or a short reason the sync failed."""
+    finished_at: float
+    received: str = ""
+    """Counts as logged, e.g. ``added:3,replaced:0,deleted:1``."""
+    sent: str = ""
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     token: str
     account_id: int | None
@@ -129,6 +151,43 @@ class Transaction(Protocol):
         """Remove an account and everything it owns; raises NotFound."""
         ...
 
+    def set_account_enabled(self, email: str, enabled: bool) -> None:
+        """Enable or disable SyncML for one account; raises NotFound."""
+        ...
+
+    # --- server settings, domains and the access list ----------------------------------------
+    def get_setting(self, name: str) -> str | None:
+        """A server-wide setting (``syncml`` on/off, ``auth`` policy, ...); None when never set."""
+        ...
+
+    def set_setting(self, name: str, value: str) -> None: ...
+
+    def list_settings(self) -> dict[str, str]: ...
+
+    def add_domain(self, name: str) -> Domain:
+        """Register a domain (lower-cased); raises AlreadyExists."""
+        ...
+
+    def get_domain(self, name: str) -> Domain | None: ...
+
+    def list_domains(self) -> list[Domain]: ...
+
+    def set_domain_enabled(self, name: str, enabled: bool) -> None:
+        """Raises NotFound for an unknown domain."""
+        ...
+
+    def access_allow(self, entry: str) -> None:
+        """Put an account (``user@domain``) or a whole domain (``domain``) on the access list."""
+        ...
+
+    def access_deny(self, entry: str) -> None:
+        """Take an entry off the access list; raises NotFound if it is not there."""
+        ...
+
+    def list_access(self) -> list[str]:
+        """The access list, sorted; empty means every account may sync."""
+        ...
+
     # --- devices and nonces -----------------------------------------------------------------
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
         """The account's device with this reference, created on first use."""
@@ -137,6 +196,19 @@ class Transaction(Protocol):
     def list_devices(self, account_id: int) -> list[Device]: ...
 
     def set_devinf(self, device_id: int, devinf: bytes) -> None: ...
+
+    def forget_device(self, account_id: int, device_ref: str) -> None:
+        """Drop a device with its anchors, maps and sync history: its next sync is slow.
+        Raises NotFound."""
+        ...
+
+    def record_device_sync(self, record: DeviceSync) -> None:
+        """Remember how the last sync of a device and folder ended (replacing the previous one)."""
+        ...
+
+    def list_device_syncs(self, device_id: int) -> list[DeviceSync]:
+        """The last sync of each folder of the device, by folder name."""
+        ...
 
     def get_nonce(self, device_ref: str) -> str | None:
         """The MD5 nonce last issued to this device reference (any account), base64 text."""
