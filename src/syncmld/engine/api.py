@@ -4,6 +4,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from syncmld.protocol.codec import Encoding
 from syncmld.protocol.messages import SyncML
@@ -48,9 +49,25 @@ class EngineSettings:
     """Seconds after which an idle session is forgotten."""
 
 
+class BackupSink(Protocol):
+    """Where the engine writes backup archives (``backup`` URL parameter, and before mode 7 erases
+    a folder). Archives are files; a session may add to its archive from several processes."""
+
+    def start(self, account: str, prefix: str, now: float) -> str:
+        """Create a new archive for ``account`` named prefix + YYYYMMDD + counter + ``.wot``;
+        returns its name."""
+        ...
+
+    def add(self, archive: str, folder: str, luid: str | None, content_type: str, data: bytes) -> None:
+        """Append one item to an archive."""
+        ...
+
+
 @dataclass(frozen=True)
 class EngineContext:
     settings: EngineSettings = field(default_factory=EngineSettings)
+    backups: BackupSink | None = None
+    """None: backups are refused (the ``backup`` parameter is logged and ignored)."""
     clock: Callable[[], float] = time.time
     new_token: Callable[[], str] = lambda: secrets.token_urlsafe(18)
 
