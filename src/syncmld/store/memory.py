@@ -15,6 +15,8 @@ from syncmld.store.base import (
     Account,
     AlreadyExists,
     Device,
+    DeviceSync,
+    Domain,
     Folder,
     NewItem,
     NotFound,
@@ -24,6 +26,7 @@ from syncmld.store.base import (
 )
 
 _DeviceFolder = tuple[int, int]
+_DeviceFolderName = tuple[int, str]
 
 
 @dataclass
@@ -39,6 +42,10 @@ class _Tables:
     maps: dict[_DeviceFolder, dict[str, str]] = field(default_factory=dict)
     """GUID -> LUID per device and folder."""
     sessions: dict[str, SessionRecord] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    access: set[str] = field(default_factory=set)
+    device_syncs: dict[_DeviceFolderName, DeviceSync] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
 
@@ -52,6 +59,10 @@ class _Tables:
             dict(self.sync_states),
             dict(self.maps),
             dict(self.sessions),
+            dict(self.settings),
+            dict(self.domains),
+            set(self.access),
+            dict(self.device_syncs),
             self.seq,
             self.last_id,
         )
@@ -144,22 +155,67 @@ class MemoryTransaction:
         device_ids = {d.id for d in self._t.devices.values() if d.account_id == account.id}
         folder_ids = {f.id for f in self._t.folders.values() if f.account_id == account.id}
         del self._t.accounts[account.id]
-        for device_id in device_ids:
-            del self._t.devices[device_id]
+        self._drop_devices(device_ids)
         for folder_id in folder_ids:
             del self._t.folders[folder_id]
             self._t.items.pop(folder_id, None)
         for owned in (self._t.sync_states, self._t.maps):
             for device_id, folder_id in list(owned):
-                if device_id in device_ids or folder_id in folder_ids:
+                if folder_id in folder_ids:
                     del owned[device_id, folder_id]
         for token, session in list(self._t.sessions.items()):
             if session.account_id == account.id:
                 del self._t.sessions[token]
 
+    def set_account_enabled(self, email: str, enabled: bool) -> None:
+        account = self._require_account(email)
+        self._t.accounts[account.id] = dataclasses.replace(account, enabled=enabled)
+
     def _require_account_id(self, account_id: int) -> None:
         if account_id not in self._t.accounts:
             raise NotFound(f"no account with id {account_id}")
+
+    # --- server settings, domains and the access list ----------------------------------------
+    def get_setting(self, name: str) -> str | None:
+        return self._t.settings.get(name)
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._t.settings[name] = value
+
+    def list_settings(self) -> dict[str, str]:
+        return dict(sorted(self._t.settings.items()))
+
+    def add_domain(self, name: str) -> Domain:
+        name = name.lower()
+        if name in self._t.domains:
+            raise AlreadyExists(f"a domain {name} exists already")
+        domain = Domain(name)
+        self._t.domains[name] = domain
+        return domain
+
+    def get_domain(self, name: str) -> Domain | None:
+        return self._t.domains.get(name.lower())
+
+    def list_domains(self) -> list[Domain]:
+        return [self._t.domains[name] for name in sorted(self._t.domains)]
+
+    def set_domain_enabled(self, name: str, enabled: bool) -> None:
+        domain = self.get_domain(name)
+        if domain is None:
+            raise NotFound(f"no domain {name.lower()}")
+        self._t.domains[domain.name] = dataclasses.replace(domain, enabled=enabled)
+
+    def access_allow(self, entry: str) -> None:
+        self._t.access.add(entry.lower())
+
+    def access_deny(self, entry: str) -> None:
+        entry = entry.lower()
+        if entry not in self._t.access:
+            raise NotFound(f"{entry} is not on the access list")
+        self._t.access.remove(entry)
+
+    def list_access(self) -> list[str]:
+        return sorted(self._t.access)
 
     # --- devices and nonces -----------------------------------------------------------------
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
@@ -179,6 +235,32 @@ class MemoryTransaction:
         if device is None:
             raise NotFound(f"no device with id {device_id}")
         self._t.devices[device_id] = dataclasses.replace(device, devinf=devinf)
+
+    def forget_device(self, account_id: int, device_ref: str) -> None:
+        for device in self._t.devices.values():
+            if device.account_id == account_id and device.device_ref == device_ref:
+                self._drop_devices({device.id})
+                return
+        raise NotFound(f"no device {device_ref} in account {account_id}")
+
+    def _drop_devices(self, device_ids: set[int]) -> None:
+        """Delete devices with their sync states, maps and sync history."""
+        for device_id in device_ids:
+            del self._t.devices[device_id]
+        for owned in (self._t.sync_states, self._t.maps):
+            for key in [key for key in owned if key[0] in device_ids]:
+                del owned[key]
+        for history_key in [key for key in self._t.device_syncs if key[0] in device_ids]:
+            del self._t.device_syncs[history_key]
+
+    def record_device_sync(self, record: DeviceSync) -> None:
+        if record.device_id not in self._t.devices:
+            raise NotFound(f"no device with id {record.device_id}")
+        self._t.device_syncs[record.device_id, record.folder_name] = record
+
+    def list_device_syncs(self, device_id: int) -> list[DeviceSync]:
+        records = [record for (owner, _), record in self._t.device_syncs.items() if owner == device_id]
+        return sorted(records, key=lambda record: record.folder_name)
 
     def get_nonce(self, device_ref: str) -> str | None:
         return self._t.nonces.get(device_ref)

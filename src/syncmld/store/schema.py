@@ -116,3 +116,35 @@ sessions = Table(
     Column("updated_at", Double, nullable=False),
     Index(None, "updated_at"),
 )
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+domains = Table(
+    "domains",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+)
+
+access_list = Table(
+    "access_list",
+    metadata,
+    Column("entry", Text, primary_key=True),
+)
+
+device_syncs = Table(
+    "device_syncs",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_name", Text, primary_key=True),
+    Column("mode", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("finished_at", Double, nullable=False),
+    Column("received", Text, nullable=False),
+    Column("sent", Text, nullable=False),
+)

@@ -22,6 +22,8 @@ from syncmld.store.base import (
     Account,
     AlreadyExists,
     Device,
+    DeviceSync,
+    Domain,
     Folder,
     NewItem,
     NotFound,
@@ -32,13 +34,17 @@ from syncmld.store.base import (
 )
 from syncmld.store.schema import (
     SEQUENCE_ROW_ID,
+    access_list,
     accounts,
+    device_syncs,
     devices,
+    domains,
     folders,
     maps,
     nonces,
     sequence_counter,
     sessions,
+    settings,
     sync_states,
 )
 from syncmld.store.schema import items as item_table
@@ -56,13 +62,13 @@ _DIALECT_INSERTS: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]
 _T = TypeVar("_T")
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Bring the database to the newest migration."""
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to the migration ``revision``, the newest by default."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         connection.commit()
 
 
@@ -99,6 +105,10 @@ def _device(row: Row[Any]) -> Device:
 
 def _folder(row: Row[Any]) -> Folder:
     return Folder(row.id, row.account_id, row.name)
+
+
+def _device_sync(row: Row[Any]) -> DeviceSync:
+    return DeviceSync(row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent)
 
 
 def _item(row: Row[Any]) -> StoredItem:
@@ -180,9 +190,63 @@ class SqlTransaction:
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no account {email.lower()}")
 
+    def set_account_enabled(self, email: str, enabled: bool) -> None:
+        statement = update(accounts).where(accounts.c.email == email.lower()).values(enabled=enabled)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no account {email.lower()}")
+
     def _require_account(self, account_id: int) -> None:
         if self.get_account_by_id(account_id) is None:
             raise NotFound(f"no account with id {account_id}")
+
+    # --- server settings, domains and the access list ----------------------------------------
+    def get_setting(self, name: str) -> str | None:
+        value: str | None = self._connection.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+        return value
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._upsert(settings, {"name": name, "value": value}, ["name"])
+
+    def list_settings(self) -> dict[str, str]:
+        rows = self._connection.execute(select(settings.c.name, settings.c.value).order_by(settings.c.name))
+        return {name: value for name, value in rows}
+
+    def add_domain(self, name: str) -> Domain:
+        name = name.lower()
+        statement = (
+            self._insert(domains)
+            .values(name=name, enabled=True)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(domains.c.name)
+        )
+        if self._connection.execute(statement).scalar() is None:
+            raise AlreadyExists(f"a domain {name} exists already")
+        return Domain(name)
+
+    def get_domain(self, name: str) -> Domain | None:
+        row = self._connection.execute(select(domains).where(domains.c.name == name.lower())).first()
+        return None if row is None else Domain(row.name, row.enabled)
+
+    def list_domains(self) -> list[Domain]:
+        rows = self._connection.execute(select(domains).order_by(domains.c.name))
+        return [Domain(row.name, row.enabled) for row in rows]
+
+    def set_domain_enabled(self, name: str, enabled: bool) -> None:
+        statement = update(domains).where(domains.c.name == name.lower()).values(enabled=enabled)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no domain {name.lower()}")
+
+    def access_allow(self, entry: str) -> None:
+        statement = self._insert(access_list).values(entry=entry.lower())
+        self._connection.execute(statement.on_conflict_do_nothing(index_elements=["entry"]))
+
+    def access_deny(self, entry: str) -> None:
+        statement = delete(access_list).where(access_list.c.entry == entry.lower())
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"{entry.lower()} is not on the access list")
+
+    def list_access(self) -> list[str]:
+        return list(self._connection.execute(select(access_list.c.entry).order_by(access_list.c.entry)).scalars())
 
     # --- devices and nonces -----------------------------------------------------------------
     def _find_device(self, account_id: int, device_ref: str) -> Device | None:
@@ -208,6 +272,30 @@ class SqlTransaction:
         statement = update(devices).where(devices.c.id == device_id).values(devinf=devinf)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no device with id {device_id}")
+
+    def forget_device(self, account_id: int, device_ref: str) -> None:
+        # Its sync states, maps and sync history go with it: their foreign keys cascade.
+        statement = delete(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no device {device_ref} in account {account_id}")
+
+    def record_device_sync(self, record: DeviceSync) -> None:
+        row = {
+            "device_id": record.device_id,
+            "folder_name": record.folder_name,
+            "mode": record.mode,
+            "result": record.result,
+            "finished_at": record.finished_at,
+            "received": record.received,
+            "sent": record.sent,
+        }
+        self._upsert(device_syncs, row, ["device_id", "folder_name"])
+
+    def list_device_syncs(self, device_id: int) -> list[DeviceSync]:
+        statement = (
+            select(device_syncs).where(device_syncs.c.device_id == device_id).order_by(device_syncs.c.folder_name)
+        )
+        return [_device_sync(row) for row in self._connection.execute(statement)]
 
     def get_nonce(self, device_ref: str) -> str | None:
         statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref)

@@ -1,0 +1,78 @@
+"""Schema migrations: a database made by an older syncmld is upgraded in place, its data kept."""
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import DeviceSync, Domain
+from syncmld.store.sql import upgrade_schema
+
+
+def make_revision_0001_database(data_dir: Path) -> None:
+    """A database at migration 0001 with one account, device, folder, item and sync state."""
+    engine = create_engine(sqlite_url(data_dir))
+    try:
+        upgrade_schema(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 0)"
+                )
+            )
+            connection.execute(text("INSERT INTO devices (id, account_id, device_ref) VALUES (2, 1, 'IMEI:1')"))
+            connection.execute(
+                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id, deleted)"
+                    " VALUES (3, 'g1', 'text/x-vcard', X'424547494E', 1, 1, 2, 0)"
+                )
+            )
+            connection.execute(text("UPDATE sequence_counter SET value = 1"))
+            connection.execute(
+                text(
+                    "INSERT INTO sync_states (device_id, folder_id, client_anchor, server_anchor, seq)"
+                    " VALUES (2, 3, 'c1', 's1', 1)"
+                )
+            )
+            connection.execute(text("INSERT INTO maps (device_id, folder_id, guid, luid) VALUES (2, 3, 'g1', '17')"))
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+    assert revision == "0001"
+
+
+def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
+    make_revision_0001_database(tmp_path)
+    store = open_store(sqlite_url(tmp_path))
+    try:
+        with store.transaction() as tx:
+            account = tx.get_account("anna@example.org")
+            assert account is not None and not account.enabled
+            (device,) = tx.list_devices(account.id)
+            folder = tx.get_folder(account.id, "contacts")
+            assert folder is not None
+            (item,) = tx.iter_items(folder.id)
+            assert (item.guid, item.data, item.seq) == ("g1", b"BEGIN", 1)
+            assert tx.get_sync_state(device.id, folder.id) is not None
+            assert tx.all_maps(device.id, folder.id) == {"g1": "17"}
+
+            tx.set_setting("syncml", "off")
+            tx.add_domain("example.org")
+            tx.access_allow("example.org")
+            tx.record_device_sync(DeviceSync(device.id, "Contacts", "slow", "ok", 5.0))
+        with store.transaction() as tx:
+            assert tx.list_settings() == {"syncml": "off"}
+            assert tx.list_domains() == [Domain("example.org")]
+            assert tx.list_access() == ["example.org"]
+            assert [s.mode for s in tx.list_device_syncs(device.id)] == ["slow"]
+            tx.forget_device(account.id, "IMEI:1")
+        with store.transaction() as tx:
+            assert tx.list_devices(account.id) == []
+            assert tx.list_device_syncs(device.id) == []
+            assert tx.count_items(folder.id) == 1
+    finally:
+        store.close()
