@@ -78,6 +78,14 @@ def test_30_written_as_21_converts_parameters_and_escaping() -> None:
     assert parse_vcard(out).properties == parse_vcard(VCARD_30).properties
 
 
+def test_vcard21_geo_with_the_specs_comma_is_read_too() -> None:
+    """The 2.1 spec writes GEO as lat,lon; devices (Synthesis) write lat;lon, as we do."""
+    as_30 = to_vcard(parse_vcard(card("GEO:37.386013,-122.082932", version="2.1")), "3.0")
+    assert "GEO:37.386013;-122.082932" in unfolded_lines(as_30)
+    empty = to_vcard(parse_vcard(card("GEO:;", version="2.1")), "2.1")
+    assert "GEO:;" in unfolded_lines(empty)
+
+
 @pytest.mark.parametrize(
     ("line_30", "line_21"),
     [
@@ -85,7 +93,7 @@ def test_30_written_as_21_converts_parameters_and_escaping() -> None:
         ("N:O\\;Brien;Pat;;;", "N:O\\;Brien;Pat;;;"),
         ("NOTE:a\\, b\\; c", "NOTE:a, b; c"),
         ("TITLE:Back\\\\slash", "TITLE:Back\\\\slash"),
-        ("GEO:37.386013;-122.082932", "GEO:37.386013,-122.082932"),
+        ("GEO:37.386013;-122.082932", "GEO:37.386013;-122.082932"),
         ("URL;VALUE=uri:http://example.org/a,b;c", "URL;VALUE=URL:http://example.org/a,b;c"),
         ("EMAIL;TYPE=INTERNET;TYPE=HOME:x@example.org", "EMAIL;INTERNET;HOME:x@example.org"),
         ("LOGO;ENCODING=b;TYPE=GIF:R0lGODlh", "LOGO;ENCODING=BASE64;TYPE=GIF:R0lGODlh"),

@@ -67,8 +67,9 @@ _KINDS = {
     **dict.fromkeys(["N", "ADR", "ORG", "GEO"], ValueKind.STRUCTURED),
     "CATEGORIES": ValueKind.LIST,
 }
-# vCard 2.1 writes GEO as "lat,lon"; 3.0 as "lat;lon"
-_COMPONENT_SEPARATOR_21 = {"GEO": ","}
+# vCard 2.1 (the spec) writes GEO as "lat,lon"; 3.0 and the devices that speak 2.1 (Synthesis,
+# hence SyncEvolution) as "lat;lon": read both, write ";"
+_GEO_COMMA_21 = "GEO"
 # properties that describe this revision of the whole object rather than a field
 _REVISION_PROPERTIES = frozenset({"PRODID", "REV"})
 # identity of the contact: kept when a device leaves it out, whatever its CTCap says
@@ -203,7 +204,7 @@ def _read_21(prop: Property) -> ContactProperty:
         items = [item for part in _split_escaped(prop.value, ";") for item in _split_escaped(part, ",")]
         return replace(contact, value=(tuple(_unescape_21(item) for item in items),))
     if kind is ValueKind.STRUCTURED:
-        separator = _COMPONENT_SEPARATOR_21.get(prop.name, ";")
+        separator = "," if prop.name == _GEO_COMMA_21 and ";" not in prop.value else ";"
         parts = _split_escaped(prop.value, separator)
         return replace(contact, value=tuple((_unescape_21(part),) for part in parts))
     return contact
@@ -218,8 +219,7 @@ def _write_21(prop: ContactProperty) -> Property:
     elif kind is ValueKind.LIST:
         value = ",".join(_escape_21(item, ",;") for items in prop.value for item in items)
     else:
-        separator = _COMPONENT_SEPARATOR_21.get(prop.name, ";")
-        value = separator.join(_escape_21(",".join(items), separator) for items in prop.value)
+        value = ";".join(_escape_21(",".join(items), ";") for items in prop.value)
     return Property(prop.group, prop.name, tuple(_params_to_21(prop)), value)
 
 
