@@ -4,9 +4,12 @@ User mistakes end with one line on stderr, ``error: ...``, and a non-zero exit s
 misused command line, 1 otherwise); ``main`` is the one place that turns errors into that line.
 """
 
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -14,21 +17,24 @@ import click
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, md5_credential, normalise_email
+from syncmld.backup import Backup, BackupError, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     AUTH_POLICIES,
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_PORT,
     LOG_LEVELS,
+    STORED_SETTINGS,
     ConfigError,
     ServerConfig,
+    backups_dir,
     default_data_dir,
     prepare_data_dir,
 )
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import AlreadyExists, NotFound, Store, StoreError
+from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
 
 data_dir_option = click.option(
     "--data-dir",
@@ -55,6 +61,36 @@ def checked_email(email: str) -> str:
         return normalise_email(email)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
+
+
+_DOMAIN = re.compile(r"(?:[^@\s.]+\.)+[^@\s.]+")
+
+
+def checked_domain(name: str) -> str:
+    domain = name.strip().lower()
+    if not _DOMAIN.fullmatch(domain):
+        raise click.ClickException(f"not a domain name: {name!r} (expected e.g. example.org)")
+    return domain
+
+
+def checked_access_entry(entry: str) -> str:
+    """An account (``user@domain``) or a whole domain, in the form the access list keeps."""
+    return checked_email(entry) if "@" in entry else checked_domain(entry)
+
+
+def required_account(tx: Transaction, email: str) -> Account:
+    account = tx.get_account(email)
+    if account is None:
+        raise click.ClickException(f"no account {email}")
+    return account
+
+
+def items_count(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
+def shown_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def checked_password(password: str) -> str:
@@ -89,9 +125,7 @@ def cli() -> None:
     show_default=True,
     help="Client authentication to accept: basic or MD5, basic only, MD5 only.",
 )
-def serve(
-    host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str, auth: str
-) -> None:
+def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str, auth: str) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
@@ -167,6 +201,290 @@ def account_passwd(email: str, password: str, data_dir: Path) -> None:
     click.echo(f"changed the password of {address}")
 
 
+def set_account_enabled(email: str, data_dir: Path, enabled: bool) -> None:
+    address = checked_email(email)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        try:
+            tx.set_account_enabled(address, enabled)
+        except NotFound as error:
+            raise click.ClickException(f"no account {address}") from error
+    click.echo(f"SyncML {'enabled' if enabled else 'disabled'} for account {address}")
+
+
+@account.command("enable")
+@click.argument("email")
+@data_dir_option
+def account_enable(email: str, data_dir: Path) -> None:
+    """Let an account use SyncML again."""
+    set_account_enabled(email, data_dir, True)
+
+
+@account.command("disable")
+@click.argument("email")
+@data_dir_option
+def account_disable(email: str, data_dir: Path) -> None:
+    """Refuse SyncML to an account (its data is kept)."""
+    set_account_enabled(email, data_dir, False)
+
+
+@cli.group()
+def domain() -> None:
+    """Manage domains: SyncML can be disabled for every account of a domain.
+
+    A domain that is not registered counts as enabled."""
+
+
+@domain.command("add")
+@click.argument("name")
+@data_dir_option
+def domain_add(name: str, data_dir: Path) -> None:
+    """Register a domain (enabled)."""
+    checked = checked_domain(name)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        try:
+            tx.add_domain(checked)
+        except AlreadyExists as error:
+            raise click.ClickException(f"domain {checked} exists already") from error
+    click.echo(f"added domain {checked}")
+
+
+@domain.command("list")
+@data_dir_option
+def domain_list(data_dir: Path) -> None:
+    """List the registered domains, one a line."""
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        domains = tx.list_domains()
+    for entry in domains:
+        click.echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
+    if not domains:
+        click.echo("no domains registered; every domain counts as enabled", err=True)
+
+
+def set_domain_enabled(name: str, data_dir: Path, enabled: bool) -> None:
+    checked = checked_domain(name)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        try:
+            tx.set_domain_enabled(checked, enabled)
+        except NotFound as error:
+            raise click.ClickException(f"no domain {checked}; add it with: syncmld domain add {checked}") from error
+    click.echo(f"SyncML {'enabled' if enabled else 'disabled'} for domain {checked}")
+
+
+@domain.command("enable")
+@click.argument("name")
+@data_dir_option
+def domain_enable(name: str, data_dir: Path) -> None:
+    """Let the accounts of a domain use SyncML again."""
+    set_domain_enabled(name, data_dir, True)
+
+
+@domain.command("disable")
+@click.argument("name")
+@data_dir_option
+def domain_disable(name: str, data_dir: Path) -> None:
+    """Refuse SyncML to every account of a domain."""
+    set_domain_enabled(name, data_dir, False)
+
+
+EMPTY_ACCESS_LIST = "the access list is empty: every account may use SyncML"
+
+
+@cli.group()
+def access() -> None:
+    """Manage the access list: when it is not empty, only the accounts and domains on it may sync."""
+
+
+@access.command("allow")
+@click.argument("entry")
+@data_dir_option
+def access_allow(entry: str, data_dir: Path) -> None:
+    """Put an account (user@domain) or a whole domain on the access list."""
+    checked = checked_access_entry(entry)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        tx.access_allow(checked)
+    click.echo(f"{checked} is on the access list")
+
+
+@access.command("deny")
+@click.argument("entry")
+@data_dir_option
+def access_deny(entry: str, data_dir: Path) -> None:
+    """Take an account or a domain off the access list."""
+    checked = checked_access_entry(entry)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        try:
+            tx.access_deny(checked)
+        except NotFound as error:
+            raise click.ClickException(f"{checked} is not on the access list") from error
+        now_empty = not tx.list_access()
+    click.echo(f"took {checked} off the access list")
+    if now_empty:
+        click.echo(EMPTY_ACCESS_LIST)
+
+
+@access.command("list")
+@data_dir_option
+def access_list(data_dir: Path) -> None:
+    """List the access list, one account or domain a line."""
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        entries = tx.list_access()
+    for entry in entries:
+        click.echo(entry)
+    if not entries:
+        click.echo(EMPTY_ACCESS_LIST, err=True)
+
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in STORED_SETTINGS}
+
+
+@cli.group()
+def config() -> None:
+    """Show and change the server settings kept in the store."""
+
+
+@config.command(
+    "set",
+    help="Change a setting.\n\n\b\n"
+    + "\n".join(f"{s.name} {'|'.join(s.choices)}: {s.description}" for s in STORED_SETTINGS),
+    short_help="Change a setting: " + ", ".join(f"{s.name} {'|'.join(s.choices)}" for s in STORED_SETTINGS) + ".",
+)
+@click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
+@click.argument("value")
+@data_dir_option
+def config_set(name: str, value: str, data_dir: Path) -> None:
+    setting = SETTINGS_BY_NAME[name]
+    if value not in setting.choices:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(setting.choices)}", param_hint=f"{name} VALUE")
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        tx.set_setting(name, value)
+    click.echo(f"{name} = {value}")
+
+
+@config.command("show")
+@data_dir_option
+def config_show(data_dir: Path) -> None:
+    """Show every setting with its value in effect, defaults included."""
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        stored = tx.list_settings()
+    for setting in STORED_SETTINGS:
+        value = stored.get(setting.name)
+        shown = f"{setting.default} (default)" if value is None else value
+        click.echo(f"{setting.name} = {shown}")
+
+
+@cli.group()
+def device() -> None:
+    """The devices of an account and their last syncs."""
+
+
+def shown_sync(record: DeviceSync) -> str:
+    moment = shown_time(datetime.fromtimestamp(record.finished_at, UTC))
+    counts = f" received {record.received or '0'} sent {record.sent or '0'}"
+    return f"{record.folder_name}: {moment} mode {record.mode} result {record.result}{counts}"
+
+
+@device.command("list")
+@click.argument("email")
+@data_dir_option
+def device_list(email: str, data_dir: Path) -> None:
+    """List an account's devices, each with the last sync of every folder."""
+    address = checked_email(email)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
+    for device_ref, syncs in devices:
+        click.echo(device_ref)
+        for record in syncs:
+            click.echo("  " + shown_sync(record))
+        if not syncs:
+            click.echo("  no sync recorded")
+    if not devices:
+        click.echo(f"{address} has no devices yet", err=True)
+
+
+@device.command("forget")
+@click.argument("email")
+@click.argument("device_ref", metavar="DEVICE")
+@data_dir_option
+def device_forget(email: str, device_ref: str, data_dir: Path) -> None:
+    """Forget a device's anchors, item maps and history: its next sync is slow."""
+    address = checked_email(email)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        try:
+            tx.forget_device(account_id, device_ref)
+        except NotFound as error:
+            raise click.ClickException(f"{address} has no device {device_ref}") from error
+    click.echo(f"forgot device {device_ref} of {address}; its next sync is slow")
+
+
+@cli.group()
+def backup() -> None:
+    """List, inspect and restore backup archives (DATA_DIR/backups)."""
+
+
+def read_backup_file(data_dir: Path, file: str) -> Backup:
+    """An archive given by its name in the backups directory, or by a path to it."""
+    if "/" in file:
+        return read_archive(Path(file))
+    return BackupStore(backups_dir(data_dir)).read_backup(file)
+
+
+@backup.command("list")
+@click.argument("email", required=False)
+@data_dir_option
+def backup_list(email: str | None, data_dir: Path) -> None:
+    """List the backup archives, all or those of one account."""
+    backups = BackupStore(backups_dir(prepare_data_dir(data_dir)))
+    infos = backups.list_backups(None if email is None else checked_email(email))
+    for info in infos:
+        if info.created is None:
+            click.echo(f"{info.name}  damaged: {info.problem}")
+        else:
+            click.echo(f"{info.name}  {info.account}  {shown_time(info.created)}  {items_count(info.item_count)}")
+    if not infos:
+        click.echo(f"no backups in {backups.directory}", err=True)
+
+
+@backup.command("show")
+@click.argument("file")
+@data_dir_option
+def backup_show(file: str, data_dir: Path) -> None:
+    """Show an archive: account, date, and per folder its items' content types and LUIDs."""
+    archive = read_backup_file(prepare_data_dir(data_dir), file)
+    click.echo(f"backup {archive.name}")
+    click.echo(f"account {archive.account}")
+    click.echo(f"created {shown_time(archive.created)}")
+    folders = dict.fromkeys(item.folder for item in archive.items)
+    for folder in folders:
+        items = [item for item in archive.items if item.folder == folder]
+        types = Counter(item.content_type for item in items)
+        click.echo(f"folder {folder}: {items_count(len(items))} ({', '.join(f'{t} {n}' for t, n in types.items())})")
+        click.echo("  LUIDs: " + " ".join(item.luid or "-" for item in items))
+    if not folders:
+        click.echo("no items")
+
+
+@backup.command("restore")
+@click.argument("file")
+@click.option("--to", "email", required=True, help="The account that gets the items.")
+@click.option("--folder", help="Put every item into this folder instead of its own.")
+@data_dir_option
+def backup_restore(file: str, email: str, folder: str | None, data_dir: Path) -> None:
+    """Put an archive's items into an account's folders, as new items."""
+    address = checked_email(email)
+    if folder is not None and not folder.strip():
+        raise click.BadParameter("the folder name must not be empty", param_hint="--folder")
+    archive = read_backup_file(prepare_data_dir(data_dir), file)
+    with opened_store(data_dir) as store, store.transaction() as tx:
+        counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
+    per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
+    click.echo(
+        f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
+        + (f": {per_folder}" if counts else "")
+    )
+
+
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Report a mistake on one line of stderr and exit."""
     click.echo("error: " + " ".join(message.split()), err=True)
@@ -187,7 +505,7 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
         fail(error.format_message(), error.exit_code)
     except click.Abort:
         fail("interrupted")
-    except (ConfigError, ServeError, StoreError) as error:
+    except (BackupError, ConfigError, ServeError, StoreError) as error:
         fail(str(error))
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))

@@ -22,6 +22,35 @@ DEFAULT_SESSION_TIMEOUT = 3600.0
 LOG_LEVELS = ("debug", "info", "warning", "error")
 AUTH_POLICIES = ("any", "basic", "md5")
 """Accepted client authentication: basic or MD5, basic only, MD5 only (product §5)."""
+BACKUPS_DIR_NAME = "backups"
+
+
+@dataclass(frozen=True)
+class StoredSetting:
+    """A server setting kept in the store, changed with ``syncmld config set NAME VALUE``."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    description: str
+
+
+STORED_SETTINGS = (
+    StoredSetting(
+        "auth",
+        AUTH_POLICIES,
+        "any",
+        "client authentication accepted: basic or MD5, basic only, MD5 only (overrides serve --auth)",
+    ),
+    StoredSetting(
+        "syncml",
+        ("on", "off"),
+        "on",
+        "SyncML for the whole server; when on, an account may sync if its domain is not disabled, the"
+        " account is enabled, and the access list is empty or holds the account or its domain",
+    ),
+)
+"""Every stored setting, by name; the engine reads them under these names."""
 
 
 class ConfigError(Exception):
@@ -68,6 +97,11 @@ def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """``$SYNCMLD_DATA_DIR`` if set, else ``./syncmld-data``."""
     configured = environ.get(DATA_DIR_ENV, "").strip()
     return Path(configured) if configured else DEFAULT_DATA_DIR
+
+
+def backups_dir(data_dir: Path) -> Path:
+    """Where backup archives are kept: ``DATA_DIR/backups``."""
+    return data_dir / BACKUPS_DIR_NAME
 
 
 def prepare_data_dir(data_dir: Path) -> Path:

@@ -1,49 +1,13 @@
 """``syncmld account ...`` and command-line mistakes, in-process through the console-script entry point."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from syncmld.accounts import md5_credential
-from syncmld.cli import main
 from syncmld.config import DATA_DIR_ENV
 from syncmld.store import open_store, sqlite_url
-
-
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    out: str
-    err: str
-
-
-Syncmld = Callable[..., Run]
-
-
-@pytest.fixture
-def syncmld(capsys: pytest.CaptureFixture[str]) -> Syncmld:
-    """Run ``syncmld ARGS...`` as the console script does; returns exit code, stdout and stderr."""
-
-    def run(*args: str) -> Run:
-        with pytest.raises(SystemExit) as stopped:
-            main(list(args))
-        captured = capsys.readouterr()
-        code = stopped.value.code
-        return Run(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-    return run
-
-
-def assert_one_error_line(run: Run, *fragments: str) -> None:
-    assert run.exit_code != 0
-    lines = run.err.splitlines()
-    assert len(lines) == 1, run.err
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in run.out + run.err
+from tests.cli.conftest import Syncmld, assert_one_error_line
 
 
 def stored_md5_credential(data_dir: Path, email: str) -> str | None:

@@ -16,7 +16,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from syncmld import __version__
-from syncmld.config import ServerConfig
+from syncmld.backup import BackupStore
+from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.errors import DecodeError, RemoteError
@@ -122,7 +123,7 @@ def plain_error(status: int, reason: str) -> PlainTextResponse:
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``."""
-    context = EngineContext(settings=engine_settings(config))
+    context = EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)))
 
     def answer(request: Request) -> tuple[Outcome, bytes]:
         outcome = handle_message(request, store, context)
