@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from syncmld.engine.api import BackupItem
 from syncmld.store.base import NewItem, Transaction
 
 ARCHIVE_SUFFIX = ".wot"
@@ -59,15 +60,6 @@ _ARCHIVE_MODE = 0o600
 
 class BackupError(Exception):
     """A backup archive cannot be created, found or read; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class BackupItem:
-    folder: str
-    luid: str | None
-    """The item's ID on the device, None for items that did not come from a device."""
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from syncmld import __version__
 from syncmld.accounts import hash_password, md5_credential, normalise_email
 from syncmld.backup import Backup, BackupError, BackupStore, read_archive, restore_backup
 from syncmld.config import (
-    AUTH_POLICIES,
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_PORT,
@@ -118,14 +117,7 @@ def cli() -> None:
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
-@click.option(
-    "--auth",
-    type=click.Choice(AUTH_POLICIES),
-    default="any",
-    show_default=True,
-    help="Client authentication to accept: basic or MD5, basic only, MD5 only.",
-)
-def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str, auth: str) -> None:
+def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
@@ -134,7 +126,6 @@ def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bo
         path=path,
         log_level=log_level,
         log_messages=log_messages,
-        auth=auth,
     )
     setup_logging(config.log_level)
     run_server(config)

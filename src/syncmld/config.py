@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
+
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
 """Environment variable naming the data directory when ``--data-dir`` is not given."""
 DEFAULT_DATA_DIR = Path("syncmld-data")
@@ -37,20 +39,20 @@ class StoredSetting:
 
 STORED_SETTINGS = (
     StoredSetting(
-        "auth",
+        SETTING_AUTH,
         AUTH_POLICIES,
         "any",
-        "client authentication accepted: basic or MD5, basic only, MD5 only (overrides serve --auth)",
+        "client authentication accepted: basic or MD5, basic only, MD5 only",
     ),
     StoredSetting(
-        "syncml",
+        SETTING_SYNCML,
         ("on", "off"),
         "on",
         "SyncML for the whole server; when on, an account may sync if its domain is not disabled, the"
         " account is enabled, and the access list is empty or holds the account or its domain",
     ),
 )
-"""Every stored setting, by name; the engine reads them under these names."""
+"""Every stored setting; the engine reads them under these names (defined beside the code that uses them)."""
 
 
 class ConfigError(Exception):
@@ -68,7 +70,6 @@ class ServerConfig:
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
-    auth: str = "any"
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
 
     def __post_init__(self) -> None:
@@ -78,8 +79,6 @@ class ServerConfig:
             raise ConfigError(f"path {self.path!r} must start with '/'")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
-        if self.auth not in AUTH_POLICIES:
-            raise ConfigError(f"auth {self.auth!r} is not one of {', '.join(AUTH_POLICIES)}")
         if self.max_body_size <= 0:
             raise ConfigError("the maximum body size must be positive")
         if self.session_timeout <= 0:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from syncmld.accounts import hash_password, md5_credential
+from syncmld.backup import BackupStore
 from syncmld.client import Device
 from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
 from syncmld.engine.api import split_session_url
@@ -41,15 +42,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def ctx() -> EngineContext:
-    return EngineContext(settings=EngineSettings())
+def backups_dir(tmp_path: Path) -> Path:
+    return tmp_path / "backups"
+
+
+@pytest.fixture
+def ctx(backups_dir: Path) -> EngineContext:
+    return EngineContext(settings=EngineSettings(), backups=BackupStore(backups_dir))
 
 
 @pytest.fixture
 def new_device(store: Store, ctx: EngineContext) -> Callable[..., Device]:
     def make(device_id: str, **options: object) -> Device:
         options.setdefault("password", PASSWORD)
-        return Device(transport=make_transport(store, ctx), url=URL, user=EMAIL, device_id=device_id,
+        options.setdefault("url", URL)
+        return Device(transport=make_transport(store, ctx), user=EMAIL, device_id=device_id,
                       **options)  # type: ignore[arg-type]
 
     return make

@@ -2,7 +2,7 @@
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +49,15 @@ class EngineSettings:
     """Seconds after which an idle session is forgotten."""
 
 
+@dataclass(frozen=True)
+class BackupItem:
+    folder: str
+    luid: str | None
+    """The item's ID on the device, None for items that did not come from a device."""
+    content_type: str
+    data: bytes
+
+
 class BackupSink(Protocol):
     """Where the engine writes backup archives (``backup`` URL parameter, and before mode 7 erases
     a folder). Archives are files; a session may add to its archive from several processes."""
@@ -58,8 +67,8 @@ class BackupSink(Protocol):
         returns its name."""
         ...
 
-    def add(self, archive: str, folder: str, luid: str | None, content_type: str, data: bytes) -> None:
-        """Append one item to an archive."""
+    def add_items(self, archive: str, items: Iterable[BackupItem]) -> None:
+        """Append items to an archive (one call per batch: each call rewrites the archive index)."""
         ...
 
 

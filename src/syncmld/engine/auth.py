@@ -46,8 +46,6 @@ def authenticate(tx: Transaction, header: SyncHdr, policy: str) -> AuthResult:
         account, reason = _check_md5(tx, header, cred)
     if account is None:
         return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted), reason)
-    if not account.enabled:
-        return AuthResult(StatusCode.FORBIDDEN, None, None, f"account {account.email} is disabled")
     chal = _challenge(tx, header, AUTH_MD5) if cred_type == AUTH_MD5 else None
     return AuthResult(StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted")
 

@@ -4,15 +4,15 @@ Map, ...) and writing its Status into the reply."""
 import logging
 import time
 
-from syncmld.engine.api import EngineContext
+from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.folders import folder_for_uri
 from syncmld.engine.formats import choose_format
 from syncmld.engine.incoming import SyncApplier
-from syncmld.engine.modes import decide_mode, is_sync_alert
+from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import DatastoreState, Phase, SessionState
-from syncmld.errors import DecodeError
+from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
@@ -46,6 +46,8 @@ class CommandHandler:
         self.builder = builder
         self.ctx = ctx
         self.saw_sync = False
+        self.arrived: list[BackupItem] = []
+        """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
 
@@ -91,7 +93,19 @@ class CommandHandler:
             return
         self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
         self._devinf, self._devinf_loaded = devinf, True
+        for ds in self.state.datastores:
+            wire_type, properties = choose_format(devinf, ds.client_uri)
+            ds.wire_type, ds.device_properties = wire_type, properties
         self.builder.status(command, StatusCode.OK, source_ref=source)
+
+    def ask_for_devinf_if_unknown(self) -> None:
+        """Ask the device for its DevInf when it neither sent one nor has one stored: the formats
+        it takes and the properties it keeps decide what it gets."""
+        if not self.state.datastores or self.device_devinf() is not None:
+            return
+        uri = SyncMLVersion(self.state.version).devinf_uri
+        log.info("device %s sent no DevInf: asking for it", self.state.device_ref)
+        self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:
         target = get.items[0].target.uri if get.items and get.items[0].target else ""
@@ -125,6 +139,12 @@ class CommandHandler:
         if self.state.phase != Phase.INIT:
             self.builder.status(alert, StatusCode.COMMAND_NOT_ALLOWED, target_ref=target_ref, source_ref=source_ref)
             return
+        if self.state.param_errors:
+            reason = "; ".join(self.state.param_errors)
+            log.warning("device %s: sync refused, bad URL parameters: %s", self.state.device_ref, reason)
+            self.builder.status(alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref,
+                                items=(Item(data=reason),))
+            return
         folder_name = folder_for_uri(item.target.uri)
         if folder_name is None:
             log.warning("device %s asked for unknown database %r: answered 404",
@@ -134,18 +154,19 @@ class CommandHandler:
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
         previous = self.tx.get_sync_state(self.state.device_id, folder.id)
-        decision = decide_mode(code, anchor.last, previous.client_anchor if previous else None)
-        if decision.mode == AlertCode.REFRESH_FROM_SERVER:
+        decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None)
+        mode = decision.mode
+        if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
-        incremental = decision.mode in (AlertCode.TWO_WAY, AlertCode.ONE_WAY_FROM_CLIENT,
-                                        AlertCode.ONE_WAY_FROM_SERVER)
+        if mode == SyncMode.SLOW_TO_SERVER:
+            self._erase_folder(folder.id, folder.name)
         wire_type, properties = choose_format(self.device_devinf(), item.source.uri)
         ds = DatastoreState(
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
-            folder_name=folder.name, alert_code=code, mode=decision.mode, reason=decision.reason,
+            folder_name=folder.name, alert_code=code, mode=mode, reason=decision.reason,
             client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
             server_last=previous.server_anchor if previous else None,
-            since_seq=previous.seq if previous and incremental else 0,
+            since_seq=previous.seq if previous and is_incremental(mode) else 0,
             wire_type=wire_type, device_properties=properties,
         )
         self.state.datastores = [
@@ -155,10 +176,22 @@ class CommandHandler:
         self.builder.status(alert, decision.status, target_ref=target_ref, source_ref=source_ref,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
-            cmd_id="0", data=str(decision.mode),
+            cmd_id="0", data=str(int(WIRE_ALERT[mode])),
             items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
                         meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
         ))
+
+    def _erase_folder(self, folder_id: int, folder_name: str) -> None:
+        """Slow to server: back the folder up, then erase it (other devices get the deletes)."""
+        items = list(self.tx.iter_items(folder_id))
+        if self.ctx.backups is None:
+            raise LocalError("slow to server erases a folder but the server has no backup store")
+        archive = self.ctx.backups.start(self.state.account_email, "erased", self.ctx.clock())
+        self.ctx.backups.add_items(archive, (BackupItem(folder_name, None, stored.content_type, stored.data)
+                                             for stored in items))
+        self.tx.delete_items(folder_id, [stored.guid for stored in items], self.state.device_id)
+        log.info("folder %s of %s: %d items backed up to %s and erased", folder_name,
+                 self.state.account_email, len(items), archive)
 
     # --- modifications and maps -----------------------------------------------------------
     def _sync(self, sync: Sync) -> None:
@@ -175,7 +208,8 @@ class CommandHandler:
         self.saw_sync = True
         ds.sync_received = True
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
-        SyncApplier(self.tx, self.state, ds, self.builder).apply(sync)
+        backup = self.arrived if self.state.backup_archive else None
+        SyncApplier(self.tx, self.state, ds, self.builder, backup).apply(sync)
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)

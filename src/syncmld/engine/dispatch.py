@@ -3,17 +3,19 @@
 import logging
 
 from syncmld.engine import auth
+from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.commands import CommandHandler
-from syncmld.engine.modes import MODE_NAMES
+from syncmld.engine.modes import SyncMode
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
+from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import RemoteError
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.status import StatusCode
-from syncmld.store.base import SessionRecord, Store, SyncState, Transaction
+from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -41,22 +43,43 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             token = record.token
             header_status, chal = StatusCode.OK, None
         else:
-            checked = auth.authenticate(tx, header, ctx.settings.auth)
+            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth)
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)
                 return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri)
-            device = tx.ensure_device(checked.account.id, header.source.uri)
-            state = SessionState(
-                version=header.version.value, device_ref=header.source.uri, session_id=header.session_id,
-                account_id=checked.account.id, account_email=checked.account.email, device_id=device.id,
-                started_at=ctx.clock())
+            refused = refusal(tx, checked.account)
+            if refused is not None:
+                log.warning("sync refused for device %s of %s: %s", header.source.uri, checked.account.email, refused)
+                return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), checked.account.email,
+                               header.source.uri)
+            state = _new_session(tx, request, ctx, checked.account)
             token = ctx.new_token()
             header_status, chal = checked.status, checked.chal
             tx.delete_sessions_before(ctx.clock() - ctx.settings.session_timeout)
         reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
     return Outcome(reply, state.account_email, state.device_ref, summaries)
+
+
+def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account) -> SessionState:
+    header = request.message.header
+    device = tx.ensure_device(account.id, header.source.uri)
+    params = parse_params(request.url)
+    state = SessionState(
+        version=header.version.value, device_ref=header.source.uri, session_id=header.session_id,
+        account_id=account.id, account_email=account.email, device_id=device.id, started_at=ctx.clock(),
+        url_mode=SyncMode.CLIENT_RESET if params.reset else params.sync, format_preference=params.format,
+        param_errors=params.errors)
+    if params.backup is not None:
+        if ctx.backups is None:
+            log.warning("backup asked for by %s but this server keeps no backups", header.source.uri)
+        else:
+            state.backup_archive = ctx.backups.start(account.email, params.backup, ctx.clock())
+            log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
+    if params.push:
+        log.info("device %s asked for push; server-alerted sync is not offered yet", header.source.uri)
+    return state
 
 
 def _process(
@@ -74,6 +97,8 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    if handler.arrived and state.backup_archive and ctx.backups is not None:
+        ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id
 
     client_waits = message.final or any(
@@ -83,6 +108,7 @@ def _process(
     if message.final:
         if phase_before == Phase.INIT and not handler.saw_sync:
             state.phase = Phase.SYNC
+            handler.ask_for_devinf_if_unknown()
         elif phase_before in (Phase.INIT, Phase.SYNC):
             for ds in state.datastores:
                 plan_changes(tx, state, ds)
@@ -131,9 +157,13 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
     for ds in state.datastores:
         seq = ds.upto_seq if ds.upto_seq is not None else ds.since_seq
         tx.set_sync_state(SyncState(state.device_id, ds.folder_id, ds.client_next, ds.server_next, seq))
+        received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
+        sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
+        tx.record_device_sync(DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok",
+                                         ctx.clock(), received, sent))
         summaries.append(SyncSummary(
             account=state.account_email, device=state.device_ref, folder=ds.folder_name,
-            mode=MODE_NAMES.get(ds.mode, str(ds.mode)), reason=ds.reason,
+            mode=SyncMode(ds.mode).label, reason=ds.reason,
             received={"added": ds.received.added, "replaced": ds.received.replaced,
                       "deleted": ds.received.deleted, "failed": ds.received.failed},
             sent={"added": ds.sent.added, "replaced": ds.sent.replaced, "deleted": ds.sent.deleted},

@@ -7,7 +7,8 @@ import logging
 from dataclasses import dataclass, field
 
 from syncmld import content
-from syncmld.engine.modes import compares_all, takes_from_client
+from syncmld.engine.api import BackupItem
+from syncmld.engine.modes import SyncMode, compares_all, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import DatastoreState, PartialItem, SessionState
 from syncmld.errors import RemoteError
@@ -53,11 +54,17 @@ def dedupe_key(content_type: str, data: bytes) -> str:
 class SyncApplier:
     """Applies the commands of one client Sync to one data store of the session."""
 
-    def __init__(self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder) -> None:
+    def __init__(
+        self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder,
+        backup: list[BackupItem] | None,
+    ) -> None:
         self.tx = tx
         self.state = state
         self.ds = ds
         self.builder = builder
+        self.mode = SyncMode(ds.mode)
+        self.backup = backup
+        """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
 
     def apply(self, sync: Sync) -> None:
@@ -83,11 +90,16 @@ class SyncApplier:
         luid = item.source.uri if item.source else (item.target.uri if item.target else None)
         source_ref = item.source.uri if item.source else None
         target_ref = item.target.uri if item.target else None
-        if not takes_from_client(self.ds.mode):
-            self.builder.status(command, StatusCode.FORBIDDEN, target_ref=target_ref, source_ref=source_ref)
-            return
         if luid is None:
             self.builder.status(command, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref)
+            return
+        if self.mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
+            if not isinstance(command, Delete) and not item.more_data:
+                self.ds.client_luids.append(luid)
+            self.builder.status(command, StatusCode.OK, target_ref=target_ref, source_ref=source_ref)
+            return
+        if not takes_from_client(self.mode):
+            self.builder.status(command, StatusCode.FORBIDDEN, target_ref=target_ref, source_ref=source_ref)
             return
         if isinstance(command, Delete):
             self.builder.status(command, self._delete(luid), target_ref=target_ref, source_ref=source_ref)
@@ -98,6 +110,8 @@ class SyncApplier:
                 self.builder.status(command, StatusCode.CHUNK_ACCEPTED, target_ref=target_ref, source_ref=source_ref)
                 return
             content_type, data = assembled
+            if self.backup is not None:
+                self.backup.append(BackupItem(self.ds.folder_name, luid, content_type, data))
             code = self._write(command, luid, content_type, data)
         except RemoteError as error:
             log.warning("item %s rejected: %s", luid, error)
@@ -125,7 +139,7 @@ class SyncApplier:
             return None
         self.ds.incoming = None
         received = len(partial.data.encode("utf-8"))
-        if partial.size is not None and partial.size not in (received, received - 1):
+        if partial.size is not None and partial.size not in _acceptable_sizes(partial.data, received):
             raise RemoteError(f"large object {luid}: {received} bytes received, {partial.size} announced",
                               StatusCode.SIZE_MISMATCH)
         return self._decoded(partial.content_type, partial.format, partial.data)
@@ -145,7 +159,7 @@ class SyncApplier:
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         stored_type, stored = content.to_stored(
             content_type, data, previous.data if previous else None, properties)
-        if previous is None and compares_all(self.ds.mode):
+        if previous is None and compares_all(self.mode):
             duplicate = self._find_duplicate(stored_type, stored)
             if duplicate is not None:
                 self.tx.set_maps(self.state.device_id, self.ds.folder_id, {duplicate: luid})
@@ -155,12 +169,12 @@ class SyncApplier:
             if previous.data != stored or previous.content_type != stored_type:
                 self._put(previous.guid, stored_type, stored)
                 self.ds.received.replaced += 1
-            if compares_all(self.ds.mode):
+            if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         written = self._put(None, stored_type, stored)
         self.tx.set_maps(self.state.device_id, self.ds.folder_id, {written.guid: luid})
-        if compares_all(self.ds.mode):
+        if compares_all(self.mode):
             self.ds.matched.append(written.guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
@@ -191,6 +205,13 @@ class SyncApplier:
                     index.by_key.setdefault(dedupe_key(stored.content_type, stored.data), stored.guid)
             self._duplicates = index
         return self._duplicates.by_key.pop(dedupe_key(content_type, data), None)
+
+
+def _acceptable_sizes(data: str, received: int) -> set[int]:
+    """Sizes a sender may have announced for what arrived: the bytes themselves, the bytes before
+    XML parsing turned each CR LF into LF, and either one larger (some Nokia phones add one)."""
+    before_xml = received + data.count("\n") - data.count("\r\n")
+    return {received, received + 1, before_xml, before_xml + 1}
 
 
 def _merged_meta(command_meta: Meta | None, item_meta: Meta | None) -> Meta:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncmld import content
+from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.protocol.constants import AlertCode
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import StoredItem, Transaction
 
@@ -20,21 +20,27 @@ COMMAND_OVERHEAD = 260
 def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
     """Fill the data store's queue with what the device must receive, when the client's package
     is complete; for refresh from client, erase what the client no longer has."""
+    mode = SyncMode(ds.mode)
     ds.upto_seq = tx.current_seq()
-    if ds.mode == AlertCode.ONE_WAY_FROM_CLIENT:
+    if mode == SyncMode.ONE_WAY_FROM_CLIENT:
         ds.upto_seq = None
         return
-    if ds.mode == AlertCode.REFRESH_FROM_CLIENT:
+    if mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
+        ds.queue = [OutChange("delete", "", luid) for luid in ds.client_luids]
+        tx.clear_sync_state(state.device_id, ds.folder_id)
+        if mode == SyncMode.CLIENT_RESET:
+            return
+    if mode == SyncMode.REFRESH_FROM_CLIENT:
         matched = set(ds.matched)
         gone = [item.guid for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
         deleted = tx.delete_items(ds.folder_id, gone, state.device_id)
         tx.delete_maps(state.device_id, ds.folder_id, deleted)
         ds.upto_seq = tx.current_seq()
         return
-    if ds.mode in (AlertCode.SLOW_SYNC, AlertCode.REFRESH_FROM_SERVER):
+    if mode in (SyncMode.SLOW, SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER, SyncMode.SLOW_TO_CLIENT):
         matched = set(ds.matched)
-        ds.queue = [OutChange("add", item.guid) for item in tx.iter_items(ds.folder_id)
-                    if item.guid not in matched]
+        ds.queue += [OutChange("add", item.guid) for item in tx.iter_items(ds.folder_id)
+                     if item.guid not in matched]
         return
     changes = tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
     luids = tx.luids_for_guids(state.device_id, ds.folder_id, [change.guid for change in changes])

@@ -68,7 +68,7 @@ class DatastoreState:
     alert_code: int
     """What the client asked for."""
     mode: int
-    """The alert code that runs (200-205)."""
+    """The mode that runs (SyncMode, 1-9)."""
     reason: str
     client_next: str
     server_next: str
@@ -79,6 +79,8 @@ class DatastoreState:
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
     """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
+    client_luids: list[str] = field(default_factory=list)
+    """Slow to client and client reset: the client's items, all to be deleted on the client."""
     queue: list[OutChange] = field(default_factory=list)
     sync_received: bool = False
     incoming: PartialItem | None = None
@@ -101,6 +103,11 @@ class SessionState:
     client_max_msg_size: int | None = None
     client_max_obj_size: int | None = None
     started_at: float = 0.0
+    url_mode: int | None = None
+    """The ``sync=`` URL parameter (1-9); ``reset`` is stored as 9."""
+    format_preference: str | None = None
+    backup_archive: str | None = None
+    param_errors: list[str] = field(default_factory=list)
     datastores: list[DatastoreState] = field(default_factory=list)
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:

@@ -47,7 +47,6 @@ class BodyTooLarge(Exception):
 def engine_settings(config: ServerConfig) -> EngineSettings:
     """The plain settings the engine works with, derived from the server configuration."""
     return EngineSettings(
-        auth=config.auth,
         max_msg_size=min(EngineSettings.max_msg_size, config.max_body_size),
         session_timeout=config.session_timeout,
     )
