@@ -562,3 +562,19 @@ def test_sqlite_data_survives_closing_and_reopening(tmp_path: Path) -> None:
             assert tx.get_sync_state(owner.device_id, owner.folder_id) is not None
     finally:
         reopened.close()
+
+
+def test_login_failures_count_up_per_key_until_cleared(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.login_failures("dev:a") is None
+        assert tx.note_login_failure("dev:a", 10.0).count == 1
+        noted = tx.note_login_failure("dev:a", 12.5)
+        assert (noted.count, noted.last_at) == (2, 12.5)
+        tx.note_login_failure("addr:127.0.0.1", 13.0)
+    with store.transaction() as tx:
+        failures = tx.login_failures("dev:a")
+        assert failures is not None and failures.count == 2
+        tx.clear_login_failures("dev:a")
+        assert tx.login_failures("dev:a") is None
+        counted = tx.login_failures("addr:127.0.0.1")
+        assert counted is not None and counted.count == 1

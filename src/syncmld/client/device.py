@@ -7,11 +7,12 @@ engine in process or to a server over HTTP.
 """
 
 import base64
+import hashlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from syncmld.protocol.constants import AUTH_BASIC, FORMAT_B64, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -45,6 +46,8 @@ class SyncReport:
     received: dict[str, int] = field(default_factory=lambda: {"add": 0, "replace": 0, "delete": 0})
     messages: int = 0
     header_status: int = 0
+    challenge: str | None = None
+    """The auth type of the last challenge (Chal) the server sent, if any."""
 
     def codes_for(self, cmd: str) -> list[int]:
         return [status.code or 0 for status in self.statuses if status.cmd == cmd]
@@ -64,6 +67,9 @@ class Device:
     content_type: str = "text/x-vcard"
     version: SyncMLVersion = SyncMLVersion.V1_2
     max_msg_size: int | None = None
+    auth: str = AUTH_BASIC
+    """``syncml:auth-basic`` or ``syncml:auth-md5`` (1.1/1.2 digest with the last nonce received)."""
+    nonce: bytes = b""
     items: dict[str, bytes] = field(default_factory=dict)
     changes: dict[str, str] = field(default_factory=dict)
     """Local changes since the last sync: LUID -> add, replace or delete."""
@@ -125,6 +131,13 @@ class Device:
             self.changes.clear()
         return report
 
+    def credential(self) -> str:
+        """Cred/Data for the device's auth type."""
+        if self.auth == AUTH_MD5:
+            secret = base64.b64encode(hashlib.md5(f"{self.user}:{self.password}".encode()).digest())
+            return base64.b64encode(hashlib.md5(secret + b":" + self.nonce).digest()).decode()
+        return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+
     def _modifications(self, send_all: bool) -> list[Add | Replace | Delete]:
         meta = Meta(type=self.content_type)
         if send_all:
@@ -152,16 +165,18 @@ class _Session:
     def send(self, commands: list[Command], final: bool, cred: bool = False) -> SyncML:
         device = self.device
         self.msg_id += 1
-        credentials = None
-        if cred:
-            token = base64.b64encode(f"{device.user}:{device.password}".encode()).decode()
-            credentials = Cred(data=token, meta=Meta(type=AUTH_BASIC, format=FORMAT_B64))
+        credentials = Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64)) if cred else None
         header = SyncHdr(
             version=device.version, session_id=str(device._session), msg_id=str(self.msg_id),
             target=LocRef(self.url), source=LocRef(device.device_id, device.user), cred=credentials,
             meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None)
         reply = device.transport(SyncML(header, numbered(commands), final), self.url)
         self.report.messages += 1
+        challenge = next((c.chal for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
+        if challenge is not None:
+            self.report.challenge = challenge.meta.type
+            if challenge.meta.next_nonce is not None:
+                device.nonce = base64.b64decode(challenge.meta.next_nonce)
         self.report.statuses.extend(c for c in reply.commands if isinstance(c, Status))
         if reply.header.resp_uri:
             self.url = reply.header.resp_uri

@@ -29,17 +29,27 @@ def new_nonce() -> str:
     return base64.b64encode(secrets.token_bytes(12)).decode()
 
 
-def authenticate(tx: Transaction, header: SyncHdr, policy: str) -> AuthResult:
-    """Check the header's credentials against the accounts; issue the next nonce for MD5."""
+def authenticate(tx: Transaction, header: SyncHdr, policy: str, now: float) -> AuthResult:
+    """Check the header's credentials against the accounts; issue the next nonce for MD5.
+
+    With a forced policy (basic or md5), a device that logs in with the other type is challenged
+    once for the right one; its next attempt with the wrong type is rejected without a challenge.
+    """
     cred = header.cred
     wanted = AUTH_BASIC if policy == "basic" else AUTH_MD5
     if cred is None:
         return AuthResult(StatusCode.MISSING_CREDENTIALS, None, _challenge(tx, header, wanted),
                           "no credentials")
     cred_type = (cred.meta.type if cred.meta and cred.meta.type else AUTH_BASIC).strip().lower()
+    wrong_type_key = f"auth-type:{header.source.uri}"
     if cred_type not in (AUTH_BASIC, AUTH_MD5) or (policy in ("basic", "md5") and cred_type != wanted):
+        attempts = tx.note_login_failure(wrong_type_key, now).count
+        if attempts > 1:
+            return AuthResult(StatusCode.INVALID_CREDENTIALS, None, None,
+                              f"authentication type {cred_type} not accepted, again after a challenge for {wanted}")
         return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
-                          f"authentication type {cred_type} not accepted")
+                          f"authentication type {cred_type} not accepted: challenged for {wanted}")
+    tx.clear_login_failures(wrong_type_key)
     if cred_type == AUTH_BASIC:
         account, reason = _check_basic(tx, cred)
     else:

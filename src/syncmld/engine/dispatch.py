@@ -43,7 +43,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             token = record.token
             header_status, chal = StatusCode.OK, None
         else:
-            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth)
+            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock())
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)

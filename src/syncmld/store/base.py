@@ -117,6 +117,12 @@ class DeviceSync:
 
 
 @dataclass(frozen=True)
+class LoginFailures:
+    count: int
+    last_at: float
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     token: str
     account_id: int | None
@@ -187,6 +193,16 @@ class Transaction(Protocol):
     def list_access(self) -> list[str]:
         """The access list, sorted; empty means every account may sync."""
         ...
+
+    # --- failed logins ---------------------------------------------------------------------
+    def note_login_failure(self, key: str, now: float) -> LoginFailures:
+        """Count one failed login for ``key`` (a device, a client address, ...); returns the count
+        since the last success, this one included."""
+        ...
+
+    def login_failures(self, key: str) -> LoginFailures | None: ...
+
+    def clear_login_failures(self, key: str) -> None: ...
 
     # --- devices and nonces -----------------------------------------------------------------
     def ensure_device(self, account_id: int, device_ref: str) -> Device:

@@ -18,6 +18,7 @@ from syncmld.store.base import (
     DeviceSync,
     Domain,
     Folder,
+    LoginFailures,
     NewItem,
     NotFound,
     SessionRecord,
@@ -43,6 +44,7 @@ class _Tables:
     """GUID -> LUID per device and folder."""
     sessions: dict[str, SessionRecord] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    login_failures: dict[str, LoginFailures] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)
     access: set[str] = field(default_factory=set)
     device_syncs: dict[_DeviceFolderName, DeviceSync] = field(default_factory=dict)
@@ -60,6 +62,7 @@ class _Tables:
             dict(self.maps),
             dict(self.sessions),
             dict(self.settings),
+            dict(self.login_failures),
             dict(self.domains),
             set(self.access),
             dict(self.device_syncs),
@@ -174,6 +177,19 @@ class MemoryTransaction:
     def _require_account_id(self, account_id: int) -> None:
         if account_id not in self._t.accounts:
             raise NotFound(f"no account with id {account_id}")
+
+    # --- failed logins ---------------------------------------------------------------------
+    def note_login_failure(self, key: str, now: float) -> LoginFailures:
+        previous = self._t.login_failures.get(key)
+        noted = LoginFailures((previous.count if previous else 0) + 1, now)
+        self._t.login_failures[key] = noted
+        return noted
+
+    def login_failures(self, key: str) -> LoginFailures | None:
+        return self._t.login_failures.get(key)
+
+    def clear_login_failures(self, key: str) -> None:
+        self._t.login_failures.pop(key, None)
 
     # --- server settings, domains and the access list ----------------------------------------
     def get_setting(self, name: str) -> str | None:

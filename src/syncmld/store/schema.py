@@ -124,6 +124,14 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_at", Double, nullable=False),
+)
+
 domains = Table(
     "domains",
     metadata,

@@ -25,6 +25,7 @@ from syncmld.store.base import (
     DeviceSync,
     Domain,
     Folder,
+    LoginFailures,
     NewItem,
     NotFound,
     SessionRecord,
@@ -40,6 +41,7 @@ from syncmld.store.schema import (
     devices,
     domains,
     folders,
+    login_failures,
     maps,
     nonces,
     sequence_counter,
@@ -198,6 +200,22 @@ class SqlTransaction:
     def _require_account(self, account_id: int) -> None:
         if self.get_account_by_id(account_id) is None:
             raise NotFound(f"no account with id {account_id}")
+
+    # --- failed logins ---------------------------------------------------------------------
+    def note_login_failure(self, key: str, now: float) -> LoginFailures:
+        previous = self.login_failures(key)
+        noted = LoginFailures((previous.count if previous else 0) + 1, now)
+        self._upsert(login_failures, {"key": key, "count": noted.count, "last_at": now}, ["key"])
+        return noted
+
+    def login_failures(self, key: str) -> LoginFailures | None:
+        row = self._connection.execute(
+            select(login_failures.c.count, login_failures.c.last_at).where(login_failures.c.key == key)
+        ).first()
+        return LoginFailures(row[0], row[1]) if row is not None else None
+
+    def clear_login_failures(self, key: str) -> None:
+        self._connection.execute(delete(login_failures).where(login_failures.c.key == key))
 
     # --- server settings, domains and the access list ----------------------------------------
     def get_setting(self, name: str) -> str | None:
