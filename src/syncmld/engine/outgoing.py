@@ -144,6 +144,8 @@ def _next_chunk(
     end = min(len(text), partial.offset + room)
     while end > partial.offset + 1 and len(text[partial.offset:end].encode("utf-8")) > room:
         end -= max(1, (end - partial.offset) // 10)
+    if end < len(text) and end > partial.offset + 1 and text[end - 1] == "\r":
+        end -= 1  # never split a CR LF pair: a receiver may normalise the halves apart
     piece = text[partial.offset:end]
     more = end < len(text)
     meta = Meta(size=partial.size) if partial.offset == 0 else None
