@@ -29,6 +29,7 @@ from syncmld.protocol.messages import (
     Unsupported,
 )
 from syncmld.status import StatusCode
+from syncmld.store import new_guid
 from syncmld.store.base import NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
@@ -66,16 +67,36 @@ class SyncApplier:
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
+        self._guids: dict[str, str] = {}
+        """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
+        self._previous: dict[str, StoredItem] = {}
+        """The stored items those GUIDs name, by GUID."""
+        self._writes: dict[str, NewItem] = {}
+        """Items to write when the Sync has been read, by GUID."""
+        self._new_maps: dict[str, str] = {}
 
     def apply(self, sync: Sync) -> None:
+        """Apply every command; the store is read and written in bulk, not item by item."""
+        luids = [luid for command in sync.commands for luid in _luids(command)]
+        self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
+        self._previous = self.tx.get_items(self.ds.folder_id, self._guids.values())
         for command in sync.commands:
             self._apply_command(command)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._writes:
+            self.tx.put_items(self.ds.folder_id, self._writes.values(), self.state.device_id)
+            self._writes = {}
+        if self._new_maps:
+            self.tx.set_maps(self.state.device_id, self.ds.folder_id, self._new_maps)
+            self._new_maps = {}
 
     def _apply_command(self, command: SyncSubCommand) -> None:
         if isinstance(command, Sequence):
             self.builder.status(command, StatusCode.OK)
             for nested in command.commands:
-                if isinstance(nested, Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported):
+                if isinstance(nested, _SYNC_SUBCOMMANDS):
                     self._apply_command(nested)
                 else:
                     self.builder.status(nested, StatusCode.COMMAND_NOT_ALLOWED)
@@ -154,42 +175,51 @@ class SyncApplier:
         return content_type, text.encode("utf-8")
 
     def _write(self, command: ItemCommand, luid: str, content_type: str, data: bytes) -> StatusCode:
-        known = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, [luid]).get(luid)
-        previous = self.tx.get_items(self.ds.folder_id, [known]).get(known) if known else None
+        known = self._guids.get(luid)
+        previous = self._current(known) if known else None
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         stored_type, stored = content.to_stored(
             content_type, data, previous.data if previous else None, properties)
         if previous is None and compares_all(self.mode):
             duplicate = self._find_duplicate(stored_type, stored)
             if duplicate is not None:
-                self.tx.set_maps(self.state.device_id, self.ds.folder_id, {duplicate: luid})
+                self._map(duplicate, luid)
                 self.ds.matched.append(duplicate)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
         if previous is not None:
             if previous.data != stored or previous.content_type != stored_type:
-                self._put(previous.guid, stored_type, stored)
+                self._writes[previous.guid] = NewItem(previous.guid, stored_type, stored)
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
-        written = self._put(None, stored_type, stored)
-        self.tx.set_maps(self.state.device_id, self.ds.folder_id, {written.guid: luid})
+        guid = new_guid()
+        self._writes[guid] = NewItem(guid, stored_type, stored)
+        self._map(guid, luid)
         if compares_all(self.mode):
-            self.ds.matched.append(written.guid)
+            self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
 
-    def _put(self, guid: str | None, content_type: str, data: bytes) -> StoredItem:
-        [written] = self.tx.put_items(self.ds.folder_id, [NewItem(guid, content_type, data)],
-                                      self.state.device_id)
-        return written
+    def _current(self, guid: str) -> StoredItem | None:
+        """The item as this Sync has left it so far (written or not yet)."""
+        pending = self._writes.get(guid)
+        if pending is not None:
+            return StoredItem(self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None)
+        return self._previous.get(guid)
+
+    def _map(self, guid: str, luid: str) -> None:
+        self._guids[luid] = guid
+        self._new_maps[guid] = luid
 
     def _delete(self, luid: str) -> StatusCode:
-        guid = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, [luid]).get(luid)
+        guid = self._guids.pop(luid, None)
         if guid is None:
             return StatusCode.ITEM_NOT_DELETED
+        self._flush()
         deleted = self.tx.delete_items(self.ds.folder_id, [guid], self.state.device_id)
         self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
+        self._previous.pop(guid, None)
         if not deleted:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
@@ -204,7 +234,22 @@ class SyncApplier:
                 if stored.guid not in matched and stored.guid not in mapped:
                     index.by_key.setdefault(dedupe_key(stored.content_type, stored.data), stored.guid)
             self._duplicates = index
+        if not self._duplicates.by_key:
+            return None
         return self._duplicates.by_key.pop(dedupe_key(content_type, data), None)
+
+
+_SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
+
+
+def _luids(command: SyncSubCommand) -> list[str]:
+    """The client IDs the items of a command (and of commands nested in it) name."""
+    if isinstance(command, Sequence | Atomic):
+        return [luid for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS)
+                for luid in _luids(nested)]
+    if isinstance(command, Unsupported):
+        return []
+    return [ref.uri for item in command.items for ref in (item.source or item.target,) if ref is not None]
 
 
 def _acceptable_sizes(data: str, received: int) -> set[int]:
