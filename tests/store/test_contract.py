@@ -9,6 +9,7 @@ import pytest
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import (
     AlreadyExists,
+    HistoryEntry,
     NewItem,
     NotFound,
     SessionRecord,
@@ -578,3 +579,17 @@ def test_login_failures_count_up_per_key_until_cleared(store: Store) -> None:
         assert tx.login_failures("dev:a") is None
         counted = tx.login_failures("addr:127.0.0.1")
         assert counted is not None and counted.count == 1
+
+
+def test_history_keeps_versions_until_purged(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("h@example.org", "m", "p")
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.keep_history(HistoryEntry(folder.id, "g1", "text/vcard", b"second", "lost a conflict", 20.0))
+        tx.keep_history(HistoryEntry(folder.id, "g1", "text/vcard", b"first", "lost a conflict", 10.0))
+        tx.keep_history(HistoryEntry(folder.id, "g2", "text/plain", b"other", "lost a conflict", 30.0))
+    with store.transaction() as tx:
+        assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"first", b"second"]
+        assert tx.purge_history(15.0) == 1
+        assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"second"]
+        assert [entry.reason for entry in tx.list_history(folder.id, "g2")] == ["lost a conflict"]

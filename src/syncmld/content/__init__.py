@@ -4,7 +4,16 @@ Contacts are stored as vCard 3.0 (UTF-8, CRLF) holding every property ever recei
 content type is stored as it came (opaque).
 """
 
-from syncmld.content.vcard import VCard, VCardVersion, merge, normal_form, parse_vcard, to_vcard
+from syncmld.content.vcard import (
+    VCard,
+    VCardVersion,
+    merge,
+    merge_changes,
+    normal_form,
+    parse_vcard,
+    revision,
+    to_vcard,
+)
 from syncmld.errors import LocalError, RemoteError
 
 STORED_CONTACT_TYPE = "text/vcard"
@@ -90,6 +99,31 @@ def from_stored(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
     except RemoteError as error:
         raise LocalError(f"stored contact is unreadable: {error}") from error
     return to_vcard(card, version)
+
+
+def resolve_conflict(
+    stored_type: str, server: bytes, client: bytes, prefer: str, base: bytes | None = None
+) -> bytes | None:
+    """Both sides changed an item: the merged stored form, or None when the type cannot be merged.
+
+    ``server``, ``client`` and ``base`` (the version both started from, if known) are stored forms;
+    ``prefer`` (``client`` or ``server``) says whose values win where both changed the same field.
+    """
+    if not is_contact_type(stored_type):
+        return None
+    original = _previous_card(base) if base is not None else None
+    merged = merge_changes(parse_vcard(server), parse_vcard(client), prefer == "client", original)
+    return to_vcard(merged, "3.0")
+
+
+def newer_side(stored_type: str, server: bytes, client: bytes) -> str:
+    """``client`` or ``server``: whose version is newer by the item's own revision stamp (vCard REV);
+    the client's when that cannot be told, as its change is the one arriving now."""
+    if is_contact_type(stored_type):
+        server_rev, client_rev = revision(parse_vcard(server)), revision(parse_vcard(client))
+        if server_rev and client_rev and server_rev > client_rev:
+            return "server"
+    return "client"
 
 
 def normalise_vcard(data: bytes) -> str:

@@ -329,6 +329,50 @@ def merge(stored: VCard, incoming: VCard, device_properties: frozenset[str] | No
     return VCard(incoming.version, taken + kept)
 
 
+def merge_changes(server: VCard, client: VCard, prefer_client: bool, base: VCard | None = None) -> VCard:
+    """Both sides changed one contact: a field-level merge.
+
+    A field is a property name with its group. With ``base`` (the version both sides started from),
+    a field only one side changed takes that side's values, and a field both changed the preferred
+    side's. Without it, a field only one side has is kept and where both have it and it differs the
+    preferred side wins. The client's fields come first, in its order, then the server's others.
+    """
+    server_fields, client_fields = _fields(server), _fields(client)
+    base_fields = _fields(base) if base is not None else None
+
+    def winner(key: tuple[str | None, str]) -> list[ContactProperty]:
+        ours, theirs = client_fields.get(key, []), server_fields.get(key, [])
+        if base_fields is None:
+            return ours if ours and (prefer_client or not theirs) else theirs
+        original = _normal_lines(base_fields.get(key, []))
+        if _normal_lines(ours) == original:
+            return theirs
+        if _normal_lines(theirs) == original:
+            return ours
+        return ours if prefer_client else theirs
+
+    keys = [*client_fields, *(key for key in server_fields if key not in client_fields)]
+    return VCard(client.version, tuple(prop for key in keys for prop in winner(key)))
+
+
+def _fields(card: VCard) -> dict[tuple[str | None, str], list[ContactProperty]]:
+    grouped: dict[tuple[str | None, str], list[ContactProperty]] = {}
+    for prop in card.properties:
+        grouped.setdefault((prop.group, prop.name), []).append(prop)
+    return grouped
+
+
+def _normal_lines(props: list[ContactProperty]) -> list[str]:
+    return sorted(line for line in map(_normal_line, props) if line is not None)
+
+
+def revision(card: VCard) -> str | None:
+    """The card's REV as comparable digits (``2024-01-02T03:04:05Z`` -> ``20240102030405``)."""
+    rev = next((prop.text for prop in card.properties if prop.name == "REV"), None)
+    digits = re.sub(r"\D", "", rev or "")
+    return digits or None
+
+
 def _support_test(device_properties: frozenset[str] | None) -> Callable[[str], bool]:
     if device_properties is None:
         return lambda name: True

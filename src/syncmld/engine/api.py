@@ -37,6 +37,22 @@ def split_session_url(url: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True)
+class ThrottleSettings:
+    """Failed logins counted per claimed account and per client address (``engine.throttle``)."""
+
+    delay_after: int = 5
+    """Recent failed logins after which the replies to further logins are delayed."""
+    lock_after: int = 10
+    """Recent failed logins after which further logins are refused without checking credentials."""
+    delay: float = 2.0
+    """Seconds a throttled login's reply waits (in the HTTP shell, never in the engine)."""
+    window: float = 900.0
+    """Seconds after the latest failed login at which the failures are forgotten."""
+    lock_period: float = 900.0
+    """Seconds after the latest failed login during which a locked key stays locked."""
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     auth: str = "any"
     """Accepted client authentication: ``any``, ``basic`` or ``md5``."""
@@ -47,6 +63,7 @@ class EngineSettings:
     max_obj_size: int = 10_000_000
     session_timeout: float = 3600.0
     """Seconds after which an idle session is forgotten."""
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
 
 
 @dataclass(frozen=True)
@@ -115,3 +132,5 @@ class Outcome:
     summaries: tuple[SyncSummary, ...] = ()
     resent: bool = False
     """True when the reply is the stored answer to a resent message."""
+    delay: float = 0.0
+    """Seconds to wait before sending the reply: a throttled login (see ``engine.throttle``)."""

@@ -5,6 +5,7 @@ import logging
 import time
 
 from syncmld.engine.api import BackupItem, EngineContext
+from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import folder_for_uri
 from syncmld.engine.formats import choose_format
 from syncmld.engine.incoming import SyncApplier
@@ -209,7 +210,8 @@ class CommandHandler:
         ds.sync_received = True
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
-        SyncApplier(self.tx, self.state, ds, self.builder, backup).apply(sync)
+        policy = policy_for(self.tx, self.state.account_email)
+        SyncApplier(self.tx, self.state, ds, self.builder, backup, policy, self.ctx.clock()).apply(sync)
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)

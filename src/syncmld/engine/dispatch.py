@@ -2,10 +2,11 @@
 
 import logging
 
-from syncmld.engine import auth
+from syncmld.engine import auth, throttle
 from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.commands import CommandHandler
+from syncmld.engine.conflicts import history_seconds
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
@@ -41,25 +42,32 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
                 log.info("resent message %s of session %s answered again", header.msg_id, record.token)
                 return Outcome(decode_xml(record.last_reply), state.account_email, state.device_ref, resent=True)
             token = record.token
-            header_status, chal = StatusCode.OK, None
+            header_status, chal, delay = StatusCode.OK, None, 0.0
         else:
+            gate = throttle.admit(tx, header, request.client_address, ctx.settings.throttle, ctx.clock())
+            if gate.refused_by is not None:
+                return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
+            delay = gate.delay
             checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock())
+            gate.note_result(tx, checked.account is not None, ctx.clock())
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)
-                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri)
+                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
+                               delay=delay)
             refused = refusal(tx, checked.account)
             if refused is not None:
                 log.warning("sync refused for device %s of %s: %s", header.source.uri, checked.account.email, refused)
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), checked.account.email,
-                               header.source.uri)
+                               header.source.uri, delay=delay)
             state = _new_session(tx, request, ctx, checked.account)
             token = ctx.new_token()
             header_status, chal = checked.status, checked.chal
             tx.delete_sessions_before(ctx.clock() - ctx.settings.session_timeout)
+            tx.purge_history(ctx.clock() - history_seconds(tx))
         reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
-    return Outcome(reply, state.account_email, state.device_ref, summaries)
+    return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
 
 
 def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account) -> SessionState:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
-from syncmld.engine.modes import SyncMode, compares_all, takes_from_client
+from syncmld.engine.conflicts import resolve
+from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
-from syncmld.engine.session import DatastoreState, PartialItem, SessionState
+from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import RemoteError
 from syncmld.protocol.constants import FORMAT_B64
 from syncmld.protocol.messages import (
@@ -30,7 +31,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import NewItem, StoredItem, Transaction
+from syncmld.store.base import HistoryEntry, NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -57,7 +58,7 @@ class SyncApplier:
 
     def __init__(
         self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder,
-        backup: list[BackupItem] | None,
+        backup: list[BackupItem] | None, conflict_policy: str, now: float,
     ) -> None:
         self.tx = tx
         self.state = state
@@ -74,6 +75,8 @@ class SyncApplier:
         self._writes: dict[str, NewItem] = {}
         """Items to write when the Sync has been read, by GUID."""
         self._new_maps: dict[str, str] = {}
+        self.conflict_policy = conflict_policy
+        self.now = now
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
@@ -186,8 +189,12 @@ class SyncApplier:
                 self._map(duplicate, luid)
                 self.ds.matched.append(duplicate)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
+        if previous is not None and self._in_conflict(previous):
+            return self._resolve(previous, luid, stored_type, stored)
         if previous is not None:
             if previous.data != stored or previous.content_type != stored_type:
+                if previous.seq:
+                    self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
                 self._writes[previous.guid] = NewItem(previous.guid, stored_type, stored)
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
@@ -200,6 +207,41 @@ class SyncApplier:
             self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
+
+    def _in_conflict(self, previous: StoredItem) -> bool:
+        """The server changed the item since this device's last sync (and not through this device)."""
+        return (self.mode in (SyncMode.TWO_WAY, SyncMode.ONE_WAY_FROM_CLIENT)
+                and previous.seq > self.ds.since_seq
+                and previous.origin_device_id not in (None, self.state.device_id))
+
+    def _resolve(self, previous: StoredItem, luid: str, stored_type: str, stored: bytes) -> StatusCode:
+        resolution = resolve(self.conflict_policy, stored_type, previous.data, stored, self._base(previous.guid))
+        log.info("conflict on %s (device %s, folder %s): %s -> %s", previous.guid, self.state.device_ref,
+                 self.ds.folder_name, self.conflict_policy, resolution.outcome)
+        guid = previous.guid
+        if resolution.outcome == "server":
+            self._keep(guid, stored_type, stored, "device version lost a conflict")
+        elif resolution.outcome == "duplicate":
+            guid = new_guid()
+            self._writes[guid] = NewItem(guid, stored_type, stored)
+            self._map(guid, luid)
+            self.ds.received.added += 1
+        else:
+            self._keep(guid, previous.content_type, previous.data, "server version before a conflict", previous.seq)
+            data = resolution.data if resolution.data is not None else stored
+            self._writes[guid] = NewItem(guid, stored_type, data)
+            self.ds.received.replaced += 1
+            if resolution.outcome == "merged" and sends_to_client(self.mode):
+                self.ds.queue.append(OutChange("replace", guid, luid))
+        return resolution.status
+
+    def _base(self, guid: str) -> bytes | None:
+        """The version of the item this device had at its last sync, if the history holds it."""
+        older = [entry for entry in self.tx.list_history(self.ds.folder_id, guid) if entry.seq <= self.ds.since_seq]
+        return max(older, key=lambda entry: entry.seq).data if older else None
+
+    def _keep(self, guid: str, content_type: str, data: bytes, reason: str, seq: int = 0) -> None:
+        self.tx.keep_history(HistoryEntry(self.ds.folder_id, guid, content_type, data, reason, self.now, seq))
 
     def _current(self, guid: str) -> StoredItem | None:
         """The item as this Sync has left it so far (written or not yet)."""
@@ -217,6 +259,14 @@ class SyncApplier:
         if guid is None:
             return StatusCode.ITEM_NOT_DELETED
         self._flush()
+        previous = self._previous.get(guid)
+        if previous is not None and self._in_conflict(previous):
+            log.info("device %s deleted %s, which the server changed since: the change wins, the item "
+                     "goes back to the device", self.state.device_ref, guid)
+            self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
+            return StatusCode.OK
+        if previous is not None:
+            self._keep(guid, previous.content_type, previous.data, "deleted", previous.seq)
         deleted = self.tx.delete_items(self.ds.folder_id, [guid], self.state.device_id)
         self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
         self._previous.pop(guid, None)

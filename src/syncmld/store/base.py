@@ -117,6 +117,21 @@ class DeviceSync:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """An earlier version of an item (replaced, deleted, or lost a conflict), kept for a while: nothing
+    is lost for good, and a conflict can be merged against what both sides started from."""
+
+    folder_id: int
+    guid: str
+    content_type: str
+    data: bytes
+    reason: str
+    saved_at: float
+    seq: int = 0
+    """The sequence number the kept version had (0: not known)."""
+
+
+@dataclass(frozen=True)
 class LoginFailures:
     count: int
     last_at: float
@@ -273,6 +288,16 @@ class Transaction(Protocol):
     ) -> list[StoredItem]:
         """Items (live or tombstone) whose latest change has ``seq < item.seq <= upto``, ordered by
         seq, leaving out those whose latest change came from ``exclude_device_id``."""
+        ...
+
+    def keep_history(self, entry: HistoryEntry) -> None: ...
+
+    def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
+        """The kept versions of an item, oldest first."""
+        ...
+
+    def purge_history(self, saved_before: float) -> int:
+        """Forget kept versions older than ``saved_before``; returns how many."""
         ...
 
     def current_seq(self) -> int:

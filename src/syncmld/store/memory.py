@@ -18,6 +18,7 @@ from syncmld.store.base import (
     DeviceSync,
     Domain,
     Folder,
+    HistoryEntry,
     LoginFailures,
     NewItem,
     NotFound,
@@ -45,6 +46,7 @@ class _Tables:
     sessions: dict[str, SessionRecord] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     login_failures: dict[str, LoginFailures] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
     domains: dict[str, Domain] = field(default_factory=dict)
     access: set[str] = field(default_factory=set)
     device_syncs: dict[_DeviceFolderName, DeviceSync] = field(default_factory=dict)
@@ -63,6 +65,7 @@ class _Tables:
             dict(self.sessions),
             dict(self.settings),
             dict(self.login_failures),
+            list(self.history),
             dict(self.domains),
             set(self.access),
             dict(self.device_syncs),
@@ -360,6 +363,19 @@ class MemoryTransaction:
             if seq < item.seq <= upto and (exclude_device_id is None or item.origin_device_id != exclude_device_id)
         ]
         return sorted(changed, key=lambda item: item.seq)
+
+    def keep_history(self, entry: HistoryEntry) -> None:
+        self._t.history.append(entry)
+
+    def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
+        kept = [entry for entry in self._t.history if entry.folder_id == folder_id and entry.guid == guid]
+        return sorted(kept, key=lambda entry: entry.saved_at)
+
+    def purge_history(self, saved_before: float) -> int:
+        kept = [entry for entry in self._t.history if entry.saved_at >= saved_before]
+        purged = len(self._t.history) - len(kept)
+        self._t.history = kept
+        return purged
 
     def current_seq(self) -> int:
         return self._t.seq

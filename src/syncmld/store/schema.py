@@ -124,6 +124,21 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+item_history = Table(
+    "item_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("saved_at", Double, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index(None, "folder_id", "guid"),
+    Index(None, "saved_at"),
+)
+
 login_failures = Table(
     "login_failures",
     metadata,

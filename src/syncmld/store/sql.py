@@ -25,6 +25,7 @@ from syncmld.store.base import (
     DeviceSync,
     Domain,
     Folder,
+    HistoryEntry,
     LoginFailures,
     NewItem,
     NotFound,
@@ -41,6 +42,7 @@ from syncmld.store.schema import (
     devices,
     domains,
     folders,
+    item_history,
     login_failures,
     maps,
     nonces,
@@ -454,6 +456,23 @@ class SqlTransaction:
                 item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != exclude_device_id)
             )
         return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
+
+    def keep_history(self, entry: HistoryEntry) -> None:
+        self._connection.execute(item_history.insert().values(
+            folder_id=entry.folder_id, guid=entry.guid, content_type=entry.content_type, data=entry.data,
+            reason=entry.reason, saved_at=entry.saved_at, seq=entry.seq))
+
+    def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
+        rows = self._connection.execute(
+            select(item_history.c.content_type, item_history.c.data, item_history.c.reason, item_history.c.saved_at,
+                   item_history.c.seq)
+            .where(item_history.c.folder_id == folder_id, item_history.c.guid == guid)
+            .order_by(item_history.c.saved_at, item_history.c.id))
+        return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def purge_history(self, saved_before: float) -> int:
+        result = self._connection.execute(delete(item_history).where(item_history.c.saved_at < saved_before))
+        return int(result.rowcount)
 
     def current_seq(self) -> int:
         statement = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
