@@ -46,10 +46,9 @@ class ThrottleSettings:
     """Recent failed logins after which further logins are refused without checking credentials."""
     delay: float = 2.0
     """Seconds a throttled login's reply waits (in the HTTP shell, never in the engine)."""
-    window: float = 900.0
-    """Seconds after the latest failed login at which the failures are forgotten."""
-    lock_period: float = 900.0
-    """Seconds after the latest failed login during which a locked key stays locked."""
+    period: float = 900.0
+    """Seconds a key's failed logins are remembered after the latest one: the window they are
+    counted in, and how long a locked key stays locked."""
 
 
 @dataclass(frozen=True)

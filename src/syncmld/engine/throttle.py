@@ -1,12 +1,12 @@
 """Login throttling: failed logins counted per claimed account and per client address.
 
 Each login attempt (the first message of a session) names up to two keys, ``login:<email>`` and
-``addr:<ip>``. A key with ``delay_after`` recent failures has the reply to every further login
-delayed, successful or not, so the delay tells nothing about the password. A key with
-``lock_after`` recent failures is locked: logins are refused with 403 for ``lock_period`` seconds
-without their credentials being checked, whatever the password. Failures are forgotten ``window``
-seconds after the latest one; a successful login forgets those of its account and its address (the
-address too: many legitimate devices share one address behind NAT, and each device's first MD5
+``addr:<ip>``. A key's failures are remembered for ``period`` seconds after the latest one. With
+``delay_after`` of them, the reply to every further login on that key is delayed, successful or
+not, so the delay tells nothing about the password. With ``lock_after`` of them the key is locked:
+logins are refused with 403 without their credentials being checked, whatever the password, until
+the period has passed. A successful login forgets the failures of its account and of its address
+(the address too: many legitimate devices share one address behind NAT, and each device's first MD5
 login fails once for want of a nonce).
 """
 
@@ -34,7 +34,7 @@ class LoginGate:
 
     settings: ThrottleSettings
     failures: dict[str, LoginFailures | None]
-    """The failures recorded so far for each key the attempt names."""
+    """The failures remembered for each key the attempt names (None: none, or forgotten)."""
     with_credentials: bool
     refused_by: str | None = None
     """The locked key the attempt is refused for; None when its credentials are to be checked."""
@@ -54,35 +54,40 @@ class LoginGate:
         if not self.with_credentials:
             return
         for key, noted in self.failures.items():
-            if noted is not None and now > noted.last_at + self.settings.window:
+            if noted is None:
                 tx.clear_login_failures(key)
             count = tx.note_login_failure(key, now).count
             if count >= self.settings.lock_after:
                 log.warning("%s locked until %s after %d failed logins", key,
-                            _utc(now + self.settings.lock_period), count)
+                            _utc(now + self.settings.period), count)
 
 
 def admit(tx: Transaction, header: SyncHdr, client_address: str, settings: ThrottleSettings,
           now: float) -> LoginGate:
     """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
-    failures = {key: tx.login_failures(key) for key in login_keys(header, client_address)}
+    failures = {key: _remembered(tx.login_failures(key), settings, now)
+                for key in login_keys(header, client_address)}
     gate = LoginGate(settings, failures, header.cred is not None)
     throttled = []
     for key, noted in failures.items():
         if noted is None:
             continue
-        if noted.count >= settings.lock_after and now < noted.last_at + settings.lock_period:
+        if noted.count >= settings.lock_after:
             log.warning("login of device %s refused without checking credentials: %s is locked until %s "
-                        "after %d failed logins", header.source.uri, key,
-                        _utc(noted.last_at + settings.lock_period), noted.count)
+                        "after %d failed logins", header.source.uri, key, _utc(noted.last_at + settings.period),
+                        noted.count)
             return replace(gate, refused_by=key)
-        if noted.count >= settings.delay_after and now <= noted.last_at + settings.window:
+        if noted.count >= settings.delay_after:
             throttled.append(f"{key} ({noted.count} failed logins)")
     if not throttled:
         return gate
     log.warning("login of device %s answered after %.1f s: %s", header.source.uri, settings.delay,
                 ", ".join(throttled))
     return replace(gate, delay=settings.delay)
+
+
+def _remembered(noted: LoginFailures | None, settings: ThrottleSettings, now: float) -> LoginFailures | None:
+    return noted if noted is not None and now < noted.last_at + settings.period else None
 
 
 def login_keys(header: SyncHdr, client_address: str) -> tuple[str, ...]:
