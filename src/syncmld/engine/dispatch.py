@@ -6,6 +6,7 @@ from syncmld.engine import auth, throttle
 from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.commands import CommandHandler
+from syncmld.engine.conflicts import history_seconds
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
@@ -63,6 +64,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             token = ctx.new_token()
             header_status, chal = checked.status, checked.chal
             tx.delete_sessions_before(ctx.clock() - ctx.settings.session_timeout)
+            tx.purge_history(ctx.clock() - history_seconds(tx))
         reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
