@@ -336,19 +336,26 @@ def config() -> None:
 @config.command(
     "set",
     help="Change a setting.\n\n\b\n"
-    + "\n".join(f"{s.name} {'|'.join(s.choices)}: {s.description}" for s in STORED_SETTINGS),
-    short_help="Change a setting: " + ", ".join(f"{s.name} {'|'.join(s.choices)}" for s in STORED_SETTINGS) + ".",
+    + "\n".join(f"{s.name} {s.values_text}: {s.description}" for s in STORED_SETTINGS),
+    short_help="Change a setting: " + ", ".join(f"{s.name} {s.values_text}" for s in STORED_SETTINGS) + ".",
 )
 @click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
 @click.argument("value")
+@click.option("--account", "email", help="Set it for this account only (conflict).")
 @data_dir_option
-def config_set(name: str, value: str, data_dir: Path) -> None:
+def config_set(name: str, value: str, email: str | None, data_dir: Path) -> None:
     setting = SETTINGS_BY_NAME[name]
-    if value not in setting.choices:
-        raise click.BadParameter(f"{value!r} is not one of {', '.join(setting.choices)}", param_hint=f"{name} VALUE")
+    if not setting.accepts(value):
+        wanted = f"one of {', '.join(setting.choices)}" if setting.choices else "a whole number"
+        raise click.BadParameter(f"{value!r} is not {wanted}", param_hint=f"{name} VALUE")
+    key = name
     with opened_store(data_dir) as store, store.transaction() as tx:
-        tx.set_setting(name, value)
-    click.echo(f"{name} = {value}")
+        if email is not None:
+            if not setting.per_account:
+                raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
+            key = f"{name}:{required_account(tx, checked_email(email)).email}"
+        tx.set_setting(key, value)
+    click.echo(f"{key} = {value}")
 
 
 @config.command("show")
@@ -361,6 +368,8 @@ def config_show(data_dir: Path) -> None:
         value = stored.get(setting.name)
         shown = f"{setting.default} (default)" if value is None else value
         click.echo(f"{setting.name} = {shown}")
+        for key in sorted(key for key in stored if key.startswith(f"{setting.name}:")):
+            click.echo(f"{key} = {stored[key]}")
 
 
 @cli.group()

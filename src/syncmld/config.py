@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
+from syncmld.engine.conflicts import (
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_POLICY,
+    POLICIES,
+    SETTING_CONFLICT,
+    SETTING_HISTORY_DAYS,
+)
 
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
 """Environment variable naming the data directory when ``--data-dir`` is not given."""
@@ -33,8 +40,18 @@ class StoredSetting:
 
     name: str
     choices: tuple[str, ...]
+    """The values allowed; empty: a whole number."""
     default: str
     description: str
+    per_account: bool = False
+    """May be set for one account (``--account``), overriding the server's value."""
+
+    def accepts(self, value: str) -> bool:
+        return value in self.choices if self.choices else value.isdigit()
+
+    @property
+    def values_text(self) -> str:
+        return "|".join(self.choices) if self.choices else "N"
 
 
 STORED_SETTINGS = (
@@ -50,6 +67,20 @@ STORED_SETTINGS = (
         "on",
         "SyncML for the whole server; when on, an account may sync if its domain is not disabled, the"
         " account is enabled, and the access list is empty or holds the account or its domain",
+    ),
+    StoredSetting(
+        SETTING_CONFLICT,
+        POLICIES,
+        DEFAULT_POLICY,
+        "who wins when a device and the server changed the same item: merge fields (newest wins where"
+        " both changed one), server-wins, client-wins, newest-wins, or keep both (duplicate)",
+        per_account=True,
+    ),
+    StoredSetting(
+        SETTING_HISTORY_DAYS,
+        (),
+        str(DEFAULT_HISTORY_DAYS),
+        "days that earlier versions of items (replaced, deleted, lost a conflict) are kept",
     ),
 )
 """Every stored setting; the engine reads them under these names (defined beside the code that uses them)."""
