@@ -7,13 +7,14 @@ from typing import TypeVar
 
 from lxml import etree
 
-from syncmld.errors import DecodeError, LocalError
+from syncmld.errors import DecodeError
 from syncmld.protocol.constants import MIME_SYNCML_WBXML, MIME_SYNCML_XML, NS_DEVINF
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import build_devinf, read_devinf
 from syncmld.protocol.elements import build_message, read_message
 from syncmld.protocol.messages import SyncML
 from syncmld.protocol.tree import Element
+from syncmld.protocol.wbxml_syncml import decode_wbxml, encode_wbxml
 from syncmld.protocol.xml import looks_like_xml, parse_tree, serialize
 from syncmld.status import StatusCode
 
@@ -41,13 +42,13 @@ def decode(body: bytes, content_type: str | None) -> Decoded:
     """Read a message in the encoding its content type names, or that its first bytes show."""
     encoding = _encoding_of(content_type) or _sniff(body)
     if encoding is Encoding.WBXML:
-        raise DecodeError("WBXML messages are not supported yet", StatusCode.UNSUPPORTED_MEDIA_TYPE)
+        return Decoded(message=decode_wbxml(body), encoding=encoding)
     return Decoded(message=decode_xml(body), encoding=encoding)
 
 
 def encode(message: SyncML, encoding: Encoding) -> bytes:
     if encoding is Encoding.WBXML:
-        raise LocalError("WBXML encoding is not supported yet")
+        return encode_wbxml(message)
     return encode_xml(message)
 
 

@@ -54,6 +54,7 @@ from syncmld.protocol.tree import (
     add_text,
     add_texts,
     all_texts,
+    binary_content,
     child,
     child_int,
     child_text,
@@ -63,6 +64,7 @@ from syncmld.protocol.tree import (
     lenient_int,
     parse_count,
     required_text,
+    set_binary,
     set_text,
     text,
 )
@@ -188,7 +190,16 @@ def _read_cred(parent: Element) -> Cred | None:
     element = child(parent, "Cred")
     if element is None:
         return None
-    return Cred(data=child_text(element, "Data") or "", meta=_read_meta(element))
+    return Cred(data=_read_cred_data(element), meta=_read_meta(element))
+
+
+def _read_cred_data(cred: Element) -> str | bytes:
+    """Credentials as text, or the raw bytes a WBXML device sent (an MD5 digest, say)."""
+    element = child(cred, "Data")
+    if element is None:
+        return ""
+    binary = binary_content(element)
+    return text(element) if binary is None else binary
 
 
 def _read_chal(parent: Element) -> Chal | None:
@@ -225,6 +236,9 @@ def _read_item_data(item: Element) -> ItemData | None:
     anchor = child(element, "Anchor")
     if anchor is not None:
         return _read_anchor(anchor)
+    binary = binary_content(element)
+    if binary is not None:
+        return binary
     return inner_xml(element) if len(element) else element.text or ""
 
 
@@ -367,8 +381,11 @@ def _read_command(element: Element) -> Command:
 # Writing
 
 
-def build_message(message: SyncML, bytes_as_text: BytesAsText = utf8_or_fail) -> Element:
-    """The ``SyncML`` element tree of a message (namespace-free: the codec adds namespaces)."""
+def build_message(message: SyncML, bytes_as_text: BytesAsText | None = utf8_or_fail) -> Element:
+    """The ``SyncML`` element tree of a message (namespace-free: the codec adds namespaces).
+
+    ``bytes_as_text`` None keeps binary data binary (``tree.set_binary``), for WBXML.
+    """
     writer = _Writer(bytes_as_text)
     root = etree.Element("SyncML")
     writer.header(root, message.header)
@@ -382,7 +399,7 @@ def build_message(message: SyncML, bytes_as_text: BytesAsText = utf8_or_fail) ->
 class _Writer:
     """Appends message parts to a tree, in DTD order."""
 
-    def __init__(self, bytes_as_text: BytesAsText) -> None:
+    def __init__(self, bytes_as_text: BytesAsText | None) -> None:
         self._bytes_as_text = bytes_as_text
 
     def header(self, parent: Element, header: SyncHdr) -> None:
@@ -502,8 +519,7 @@ class _Writer:
             return
         element = add(parent, "Cred")
         _add_meta(element, cred.meta)
-        data = cred.data if isinstance(cred.data, str) else self._bytes_as_text(cred.data)
-        add(element, "Data", data)
+        self._text_or_bytes(add(element, "Data"), cred.data)
 
     def _items(self, parent: Element, items: tuple[Item, ...]) -> None:
         for item in items:
@@ -527,7 +543,15 @@ class _Writer:
         elif isinstance(data, Anchor):
             _add_anchor(element, data)
         else:
-            set_text(element, data if isinstance(data, str) else self._bytes_as_text(data))
+            self._text_or_bytes(element, data)
+
+    def _text_or_bytes(self, element: Element, data: str | bytes) -> None:
+        if isinstance(data, str):
+            set_text(element, data)
+        elif self._bytes_as_text is None:
+            set_binary(element, data)
+        else:
+            set_text(element, self._bytes_as_text(data))
 
 
 def _add_locref(parent: Element, tag: str, locref: LocRef) -> None:

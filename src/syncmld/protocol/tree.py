@@ -4,6 +4,8 @@ Both wire encodings meet here: the XML codec turns bytes into such a tree and ba
 does the same with tokens, and ``elements``/``devinf_elements`` map trees to the message model.
 """
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 
@@ -16,6 +18,8 @@ Element = etree._Element
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COUNT = re.compile(r"[0-9]{1,20}")
+_BINARY = "{urn:syncmld:binary}base64"
+"""Marks an element whose text is the base64 form of binary content (WBXML OPAQUE data)."""
 
 
 def safe_parser() -> etree.XMLParser:
@@ -109,6 +113,16 @@ def lenient_int(parent: Element, tag: str) -> int | None:
     return None if value is None else as_count(value)
 
 
+def binary_content(element: Element) -> bytes | None:
+    """The binary content of an element marked by ``set_binary``, or None for a text element."""
+    if element.get(_BINARY) is None:
+        return None
+    try:
+        return base64.b64decode(element.text or "", validate=True)
+    except binascii.Error as error:
+        raise DecodeError(f"{element.tag} is marked binary but is not base64") from error
+
+
 def inner_xml(element: Element) -> str:
     """Everything between the element's start and end tags, as XML text."""
     inner = [element.text or ""]
@@ -127,6 +141,12 @@ def xml_safe(value: str) -> str:
 def set_text(element: Element, value: str) -> None:
     """Give an element ``value`` as text, leaving out what XML cannot carry."""
     element.text = xml_safe(value) or None
+
+
+def set_binary(element: Element, data: bytes) -> None:
+    """Give an element binary content, which only WBXML can carry as it is."""
+    element.text = base64.b64encode(data).decode("ascii") or None
+    element.set(_BINARY, "")
 
 
 def add(parent: Element, tag: str, value: str | None = None) -> Element:

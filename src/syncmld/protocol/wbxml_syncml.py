@@ -1,0 +1,206 @@
+"""SyncML messages and DevInf documents in WBXML: which code pages, what OPAQUE data means.
+
+On the wire (spec §7.7) item data travels as OPAQUE, and a DevInf inside an item as an OPAQUE
+nested WBXML DevInf document whose Meta Type says ``application/vnd.syncml-devinf+wbxml``. The
+message model names that type in its XML form, as the XML codec and libwbxml's ``wbxml2xml`` do:
+encoding switches it to ``+wbxml`` and decoding switches it back.
+
+Reading OPAQUE data: item data is text when it is text, a nested DevInf when the type or the
+nested header says so, else kept as bytes. Credentials are kept as bytes when they are binary or
+a raw MD5 digest (the engine base64-encodes them to compare, as libsynthesis does), a binary
+NextNonce becomes base64 text, and anything else is read as text.
+"""
+
+import base64
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from lxml import etree
+
+from syncmld.errors import DecodeError
+from syncmld.protocol.codepages import (
+    BY_FPI,
+    BY_PUBLIC_ID,
+    DEVINF_1_2,
+    DEVINF_BY_VERSION,
+    SYNCML_1_2,
+    SYNCML_BY_VERSION,
+    Pages,
+    Vocabulary,
+)
+from syncmld.protocol.constants import AUTH_MD5, FORMAT_BIN, FORMAT_CHR, MIME_DEVINF_WBXML, MIME_DEVINF_XML
+from syncmld.protocol.elements import build_message, read_message
+from syncmld.protocol.messages import SyncML
+from syncmld.protocol.tree import Element, binary_content, child, child_text, set_binary, set_text
+from syncmld.protocol.wbxml import Document, Header, opaque_text, parse, read_header, serialize
+
+_Read = TypeVar("_Read")
+
+_RAW_FORMATS = frozenset({FORMAT_BIN, FORMAT_CHR})
+_MD5_DIGEST_SIZE = 16
+_MEANING_FROM_META = frozenset({"Data", "NextNonce"})
+
+
+def decode_wbxml(body: bytes) -> SyncML:
+    """Read a SyncML 1.0/1.1/1.2 WBXML message; anything unreadable raises DecodeError."""
+    return _guarded(lambda: _read_message(body))
+
+
+def encode_wbxml(message: SyncML) -> bytes:
+    """The message as WBXML 1.2 in UTF-8, with the public id of its SyncML version."""
+    root = build_message(message, bytes_as_text=None)
+    _rename_types(root, MIME_DEVINF_XML, MIME_DEVINF_WBXML)
+    version = message.header.version.value
+    return serialize(root, SYNCML_BY_VERSION[version], lambda element: _opaque_content(element, version))
+
+
+def _guarded(read: Callable[[], _Read]) -> _Read:
+    try:
+        return read()
+    except (ValueError, etree.LxmlError) as error:
+        raise DecodeError(f"unreadable WBXML document: {error}") from error
+
+
+# Decoding
+
+
+def _read_message(body: bytes) -> SyncML:
+    document = parse(body, _syncml_pages)
+    for element, data in sorted(document.opaque, key=lambda pair: pair[0].tag in _MEANING_FROM_META):
+        _place_opaque(element, data, document.header.charset)
+    _rename_types(document.root, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
+    return read_message(document.root)
+
+
+def _known(public_id: int | str | None) -> Vocabulary | None:
+    if isinstance(public_id, str):
+        return BY_FPI.get(" ".join(public_id.upper().split()))
+    return None if public_id is None else BY_PUBLIC_ID.get(public_id)
+
+
+def _syncml_pages(header: Header) -> Pages:
+    vocabulary = _known(header.public_id)
+    if vocabulary is not None and vocabulary.is_devinf:
+        raise DecodeError("a WBXML DevInf document where a SyncML message was expected")
+    return (vocabulary or SYNCML_1_2).accepted
+
+
+def _place_opaque(element: Element, data: bytes, charset: str) -> None:
+    """Turn the OPAQUE content of a leaf element into what the element means.
+
+    What ``Data`` and ``NextNonce`` mean depends on Meta values, which are placed before them.
+    """
+    parent = element.getparent()
+    place = "" if parent is None else f"{parent.tag}/{element.tag}"
+    text = opaque_text(data, charset)
+    if place == "Item/Data":
+        if _holds_devinf(parent, data):
+            element.append(_devinf_tree(data, _message_devinf_vocabulary(element)))
+        elif text is None:
+            set_binary(element, data)
+        else:
+            element.text = text or None
+    elif place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
+        set_binary(element, data)
+    elif element.tag == "NextNonce" and (text is None or _meta_value(parent, "Format") in _RAW_FORMATS):
+        element.text = base64.b64encode(data).decode("ascii") or None
+    else:
+        set_text(element, data.decode(charset, errors="replace") if text is None else text)
+
+
+def _holds_devinf(item: Element | None, data: bytes) -> bool:
+    """Whether item data is a nested WBXML DevInf document: a WBXML header, and a DevInf Meta Type
+    or public id."""
+    try:
+        vocabulary = _known(read_header(data).public_id)
+    except DecodeError:
+        return False
+    if vocabulary is not None and vocabulary.is_devinf:
+        return True
+    return item is not None and any(value.lower() == MIME_DEVINF_WBXML for value in _declared_types(item))
+
+
+def _message_devinf_vocabulary(element: Element) -> Vocabulary:
+    """The DevInf vocabulary of the message's SyncML version, for nested documents that do not say."""
+    header = child(element.getroottree().getroot(), "SyncHdr")
+    version = None if header is None else child_text(header, "VerDTD")
+    return DEVINF_BY_VERSION.get(version or "", DEVINF_1_2)
+
+
+def _devinf_tree(body: bytes, fallback: Vocabulary) -> Element:
+    def pages(header: Header) -> Pages:
+        vocabulary = _known(header.public_id) or fallback
+        if not vocabulary.is_devinf:
+            raise DecodeError("nested WBXML document is not DevInf")
+        return vocabulary.accepted
+
+    document: Document = parse(body, pages)
+    if document.root.tag != "DevInf":
+        raise DecodeError(f"nested WBXML document has root {document.root.tag}, not DevInf")
+    for element, data in document.opaque:
+        set_text(element, data.decode(document.header.charset, errors="replace"))
+    return document.root
+
+
+def _is_raw_credential(cred: Element | None, data: bytes) -> bool:
+    """Whether credentials sent as text-like OPAQUE data are still raw bytes (spec §5.2)."""
+    if cred is None:
+        return False
+    if _meta_value(cred, "Format") in _RAW_FORMATS:
+        return True
+    return _meta_value(cred, "Type") == AUTH_MD5 and len(data) == _MD5_DIGEST_SIZE
+
+
+def _meta_value(parent: Element | None, tag: str) -> str | None:
+    """A MetInf value of ``parent``'s Meta (or of ``parent`` itself when it is the Meta), lower case."""
+    if parent is None:
+        return None
+    meta = parent if parent.tag == "Meta" else child(parent, "Meta")
+    if meta is None:
+        return None
+    for element in meta.iter(tag):
+        return (element.text or "").strip().lower()
+    return None
+
+
+# Encoding
+
+
+def _opaque_content(element: Element, version: str) -> bytes | None:
+    """What an element of a message holds as OPAQUE data: binary data, item data, a nested DevInf."""
+    binary = binary_content(element)
+    if binary is not None:
+        return binary
+    parent = element.getparent()
+    if element.tag != "Data" or parent is None or parent.tag != "Item":
+        return None
+    devinf = child(element, "DevInf")
+    if devinf is not None:
+        return _devinf_document(devinf, DEVINF_BY_VERSION.get(version, DEVINF_1_2))
+    if len(element):
+        return None
+    return (element.text or "").encode("utf-8")
+
+
+def _devinf_document(devinf: Element, fallback: Vocabulary) -> bytes:
+    """A DevInf tree as a WBXML document of its own ``VerDTD``'s version (else of the fallback's)."""
+    vocabulary = DEVINF_BY_VERSION.get(child_text(devinf, "VerDTD") or "", fallback)
+    return serialize(devinf, vocabulary, lambda element: None)
+
+
+# Meta Type of DevInf
+
+
+def _rename_types(root: Element, old: str, new: str) -> None:
+    """Rename every MetInf ``Type`` ``old`` (in any case) to ``new``, as libwbxml does."""
+    for element in root.iter("Type"):
+        if (element.text or "").strip().lower() == old:
+            element.text = new
+
+
+def _declared_types(item: Element) -> Iterator[str]:
+    """The Meta Types of an item and of its command."""
+    for owner in (item, item.getparent()):
+        meta = None if owner is None else child(owner, "Meta")
+        if meta is not None:
+            yield from ((element.text or "").strip() for element in meta.iter("Type"))
