@@ -30,6 +30,7 @@ from syncmld.config import (
     default_data_dir,
     prepare_data_dir,
 )
+from syncmld.engine.api import ThrottleSettings
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.store import open_store, sqlite_url
@@ -117,7 +118,21 @@ def cli() -> None:
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
-def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str) -> None:
+@click.option("--login-delay-after", type=click.IntRange(min=1), default=ThrottleSettings.delay_after,
+              show_default=True, help="Failed logins of an account or a client address after which replies to "
+              "its logins are delayed.")
+@click.option("--login-delay", type=click.FloatRange(min=0), default=ThrottleSettings.delay, show_default=True,
+              help="Seconds a delayed login waits for its reply.")
+@click.option("--login-lock-after", type=click.IntRange(min=1), default=ThrottleSettings.lock_after,
+              show_default=True, help="Failed logins of an account or a client address after which its logins "
+              "are refused (403) until the lock period has passed.")
+@click.option("--login-lock-period", type=click.FloatRange(min=0, min_open=True), default=ThrottleSettings.period,
+              show_default=True, help="Seconds failed logins are remembered after the latest one: how long a "
+              "lock lasts.")
+def serve(
+    host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str,
+    login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float,
+) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
@@ -126,6 +141,8 @@ def serve(host: str, port: int, data_dir: Path, log_level: str, log_messages: bo
         path=path,
         log_level=log_level,
         log_messages=log_messages,
+        login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
+                                        delay=login_delay, period=login_lock_period),
     )
     setup_logging(config.log_level)
     run_server(config)

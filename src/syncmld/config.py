@@ -6,10 +6,11 @@ Only the server, the admin tools and the CLI see this object; the engine gets pl
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
+from syncmld.engine.api import ThrottleSettings
 from syncmld.engine.conflicts import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_POLICY,
@@ -102,6 +103,8 @@ class ServerConfig:
     """Log every SyncML message in and out (credentials masked)."""
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
+    login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    """When failed logins per account and per client address slow down and lock further logins."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -114,6 +117,11 @@ class ServerConfig:
             raise ConfigError("the maximum body size must be positive")
         if self.session_timeout <= 0:
             raise ConfigError("the session timeout must be positive")
+        throttle = self.login_throttle
+        if min(throttle.delay_after, throttle.lock_after) < 1:
+            raise ConfigError("the failed logins before a delay and before a lock must be at least 1")
+        if throttle.delay < 0 or throttle.period <= 0:
+            raise ConfigError("the login delay must not be negative and the lock period must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
 
     @property

@@ -9,6 +9,7 @@ and the traceback in the server log only, never in the response.
 import logging
 import time
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as HTTPRequest
@@ -49,6 +50,7 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
     return EngineSettings(
         max_msg_size=min(EngineSettings.max_msg_size, config.max_body_size),
         session_timeout=config.session_timeout,
+        throttle=config.login_throttle,
     )
 
 
@@ -165,6 +167,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         except Exception:
             logger.exception("failed to answer a message from %s", client)
             return plain_error(500, "internal server error; see the server log")
+        if outcome.delay:
+            await anyio.sleep(outcome.delay)  # a throttled login: wait without holding a thread
         log_message("out", outcome.reply)
         log_exchange(decoded.message, outcome, len(body), len(reply), (time.perf_counter() - started) * 1000)
         return Response(reply, media_type=RESPONSE_CONTENT_TYPES[decoded.encoding])
