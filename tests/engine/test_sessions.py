@@ -139,3 +139,24 @@ def test_one_way_modes(store: Store, new_device: Callable[..., Device]) -> None:
     assert len(server_cards(store)) == 2
     report = phone.sync(200)
     assert report.received["add"] == 0
+
+
+def test_slow_sync_of_the_same_contacts_from_another_device_doubles_nothing(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    phone = new_device("IMEI:1")
+    for n in range(5):
+        phone.add(vcard(n))
+    phone.sync()
+    tablet = new_device("IMEI:2")
+    for n in range(4):
+        tablet.add(vcard(n).replace(f"+49 170 {n:07d}".encode(), f"+49170{n:07d}".encode()))
+    tablet.add(vcard(4, note="only on the tablet"))
+    report = tablet.sync(201)
+    assert report.received["add"] == 0
+    assert len(server_cards(store)) == 5
+    assert any("NOTE:only on the tablet" in card for card in server_cards(store))
+    for _ in range(2):
+        phone.sync(201)
+        tablet.sync(201)
+    assert len(phone.items) == len(tablet.items) == len(server_cards(store)) == 5

@@ -4,6 +4,10 @@ Contacts are stored as vCard 3.0 (UTF-8, CRLF) holding every property ever recei
 content type is stored as it came (opaque).
 """
 
+import hashlib
+import re
+from dataclasses import dataclass
+
 from syncmld.content.vcard import (
     VCard,
     VCardVersion,
@@ -124,6 +128,39 @@ def newer_side(stored_type: str, server: bytes, client: bytes) -> str:
         if server_rev and client_rev and server_rev > client_rev:
             return "server"
     return "client"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What tells that two stored items are the same object, for matching in a slow sync."""
+
+    name: str
+    """Normalised name (contacts), or the whole normal form when there is nothing better."""
+    contact_points: frozenset[str] = frozenset()
+    """Phone numbers (last 9 digits) and e-mail addresses (lower-cased) of a contact."""
+
+
+def identity(stored_type: str, stored: bytes) -> Identity:
+    """The identity of a stored item: for a contact its name and its phones and e-mail addresses,
+    for anything else its bytes."""
+    if not is_contact_type(stored_type):
+        return Identity("bytes:" + hashlib.sha256(stored).hexdigest())
+    card = parse_vcard(stored)
+    points = set()
+    for prop in card.properties:
+        if prop.name == "TEL":
+            digits = re.sub(r"\D", "", prop.text)
+            if len(digits) >= 5:
+                points.add("tel:" + digits[-9:])
+        elif prop.name == "EMAIL" and prop.text.strip():
+            points.add("email:" + prop.text.strip().lower())
+    n = next((prop for prop in card.properties if prop.name == "N"), None)
+    fn = next((prop.text for prop in card.properties if prop.name == "FN"), "")
+    name = " ".join(part for items in n.value for part in items if part) if n is not None else fn
+    name = " ".join(name.lower().split())
+    if not name or not points:
+        return Identity("vcard:" + normal_form(card))
+    return Identity("name:" + name, frozenset(points))
 
 
 def normalise_vcard(data: bytes) -> str:

@@ -26,7 +26,9 @@ class AuthResult:
 
 
 def new_nonce() -> str:
-    return base64.b64encode(secrets.token_bytes(12)).decode()
+    """A fresh nonce, base64 as NextNonce carries it. Its bytes are printable ASCII: clients built
+    on the Synthesis engine (SyncEvolution) keep the nonce as a C string, cut short at a NUL byte."""
+    return base64.b64encode(secrets.token_urlsafe(12).encode()).decode()
 
 
 def authenticate(tx: Transaction, header: SyncHdr, policy: str, now: float) -> AuthResult:

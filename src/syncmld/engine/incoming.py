@@ -38,19 +38,29 @@ log = logging.getLogger("syncmld.engine")
 
 @dataclass
 class _DuplicateIndex:
-    """Live, not yet matched server items of a folder by content key (built on first need)."""
+    """Server items a slow sync has not matched yet, by identity name (built on first need)."""
 
-    by_key: dict[str, str] = field(default_factory=dict)
+    by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
+
+    def add(self, item: StoredItem) -> None:
+        found = _identity(item.content_type, item.data)
+        self.by_name.setdefault(found.name, []).append((found, item))
+
+    def take(self, wanted: content.Identity) -> StoredItem | None:
+        """The first item with the same name that shares a phone or e-mail (or is equal)."""
+        candidates = self.by_name.get(wanted.name, [])
+        for index, (found, item) in enumerate(candidates):
+            if found.contact_points == wanted.contact_points or found.contact_points & wanted.contact_points:
+                del candidates[index]
+                return item
+        return None
 
 
-def dedupe_key(content_type: str, data: bytes) -> str:
-    """What makes two stored items the same object for slow-sync matching."""
-    if content_type == content.STORED_CONTACT_TYPE:
-        try:
-            return "vcard:" + content.normalise_vcard(data)
-        except RemoteError:
-            pass
-    return "bytes:" + hashlib.sha256(data).hexdigest()
+def _identity(content_type: str, data: bytes) -> content.Identity:
+    try:
+        return content.identity(content_type, data)
+    except RemoteError:
+        return content.Identity("bytes:" + hashlib.sha256(data).hexdigest())
 
 
 class SyncApplier:
@@ -186,8 +196,7 @@ class SyncApplier:
         if previous is None and compares_all(self.mode):
             duplicate = self._find_duplicate(stored_type, stored)
             if duplicate is not None:
-                self._map(duplicate, luid)
-                self.ds.matched.append(duplicate)
+                self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
         if previous is not None and self._in_conflict(previous):
             return self._resolve(previous, luid, stored_type, stored)
@@ -207,6 +216,22 @@ class SyncApplier:
             self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
+
+    def _adopt(self, duplicate: StoredItem, luid: str, stored_type: str, stored: bytes) -> None:
+        """A slow sync brought an item the server has already: map it, and where the two versions
+        differ, merge them and send the result back to the device."""
+        self._map(duplicate.guid, luid)
+        self.ds.matched.append(duplicate.guid)
+        if duplicate.data == stored:
+            return
+        merged = content.resolve_conflict(stored_type, duplicate.data, stored, prefer="client")
+        if merged is None or merged == duplicate.data:
+            return
+        self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy",
+                   duplicate.seq)
+        self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged)
+        if merged != stored and sends_to_client(self.mode):
+            self.ds.queue.append(OutChange("replace", duplicate.guid, luid))
 
     def _in_conflict(self, previous: StoredItem) -> bool:
         """The server changed the item since this device's last sync (and not through this device)."""
@@ -275,18 +300,17 @@ class SyncApplier:
         self.ds.received.deleted += 1
         return StatusCode.OK
 
-    def _find_duplicate(self, content_type: str, data: bytes) -> str | None:
+    def _find_duplicate(self, content_type: str, data: bytes) -> StoredItem | None:
         if self._duplicates is None:
             matched = set(self.ds.matched)
-            mapped = set(self.tx.all_maps(self.state.device_id, self.ds.folder_id))
             index = _DuplicateIndex()
             for stored in self.tx.iter_items(self.ds.folder_id):
-                if stored.guid not in matched and stored.guid not in mapped:
-                    index.by_key.setdefault(dedupe_key(stored.content_type, stored.data), stored.guid)
+                if stored.guid not in matched:
+                    index.add(stored)
             self._duplicates = index
-        if not self._duplicates.by_key:
+        if not self._duplicates.by_name:
             return None
-        return self._duplicates.by_key.pop(dedupe_key(content_type, data), None)
+        return self._duplicates.take(_identity(content_type, data))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
