@@ -24,7 +24,7 @@ from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, 
 from syncmld.errors import DecodeError, RemoteError
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.logview import render_for_log
-from syncmld.protocol.messages import Atomic, Command, Sequence, Sync, SyncML
+from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
 
@@ -83,20 +83,26 @@ def format_counts(counts: dict[str, int]) -> str:
     return ",".join(f"{name}:{number}" for name, number in counts.items()) or "0"
 
 
+def refused_commands(reply: SyncML) -> list[str]:
+    """``Cmd#CmdRef code`` for each Status of a reply that refuses a command (4xx or 5xx, but not
+    508, which asks for a slow sync)."""
+    return [
+        f"{status.cmd}#{status.cmd_ref} {status.code}"
+        for status in reply.commands
+        if isinstance(status, Status) and (status.code or 0) >= 400 and status.code != StatusCode.REFRESH_REQUIRED
+    ]
+
+
 def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int, duration_ms: float) -> None:
-    """One line per message answered, then one per folder sync it finished."""
+    """One line per message answered, one more if the reply refuses commands, then one per folder
+    sync it finished."""
     header = message.header
-    logger.info(
-        "msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f",
-        outcome.account or "-",
-        outcome.device or header.source.uri,
-        header.session_id,
-        header.msg_id,
-        size_in,
-        size_out,
-        count_commands(message.commands),
-        duration_ms,
-    )
+    who = (outcome.account or "-", outcome.device or header.source.uri, header.session_id, header.msg_id)
+    logger.info("msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f",
+                *who, size_in, size_out, count_commands(message.commands), duration_ms)
+    refused = refused_commands(outcome.reply)
+    if refused:
+        logger.warning("refused account=%s device=%s session=%s msgid=%s: %s", *who, ", ".join(refused))
     for summary in outcome.summaries:
         log_summary(summary)
 
