@@ -42,8 +42,20 @@ def login(server: SyncmldServer) -> Login:
     return created
 
 
+WIRES = [pytest.param("0", id="xml"), pytest.param("1", id="wbxml")]
+"""client.sh ``--wbxml`` values; a module runs its tests over both with ``BOTH_WIRES``."""
+
+BOTH_WIRES = pytest.mark.parametrize("wire", WIRES, indirect=True)
+
+
 @pytest.fixture
-def device(tmp_path: Path, interop_dir: Path, server: SyncmldServer, login: Login) -> DeviceFactory:
+def wire(request: pytest.FixtureRequest) -> str:
+    """The encoding the test's devices speak: XML unless the test is parametrised with WIRES."""
+    return str(getattr(request, "param", "0"))
+
+
+@pytest.fixture
+def device(tmp_path: Path, interop_dir: Path, server: SyncmldServer, login: Login, wire: str) -> DeviceFactory:
     """Makes client devices of this test's account; their state lives in this test's tmp_path.
 
     The account's name goes into the device name, and so into the device ID (``sc-harness-NAME``):
@@ -52,6 +64,6 @@ def device(tmp_path: Path, interop_dir: Path, server: SyncmldServer, login: Logi
 
     def make(name: str) -> Device:
         unique = f"{name}-{login.email.split('@')[0]}"
-        return Device(interop_dir, tmp_path / "se", unique, server.url, login.email, login.password)
+        return Device(interop_dir, tmp_path / "se", unique, server.url, login.email, login.password, wire)
 
     return make

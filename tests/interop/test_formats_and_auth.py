@@ -13,7 +13,7 @@ from .sides import assert_same_contacts, device_contacts, server_contacts, store
 
 pytestmark = pytest.mark.timeout(240)
 
-WIRE_ENCODINGS = [pytest.param("0", id="xml")]
+WIRE_ENCODINGS = [pytest.param("0", id="xml"), pytest.param("1", id="wbxml")]
 """client.sh ``--wbxml`` values: every variant below runs on each."""
 
 VARIANTS = [

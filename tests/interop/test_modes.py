@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from .client import Device, DeviceFactory, SyncResult
+from .conftest import BOTH_WIRES
 from .server import Login, SyncmldServer
 from .sides import assert_same_contacts, device_contacts, normalised, server_contacts
 
-pytestmark = pytest.mark.timeout(420)
+pytestmark = [pytest.mark.timeout(420), BOTH_WIRES]
 
 
 def _contents(paths: list[Path]) -> list[str]:

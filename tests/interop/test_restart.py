@@ -3,10 +3,11 @@
 import pytest
 
 from .client import DeviceFactory
+from .conftest import BOTH_WIRES
 from .server import Login, SyncmldServer
 from .sides import assert_same_contacts, device_contacts, server_contacts
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), BOTH_WIRES]
 
 
 def test_sync_after_restart_is_a_normal_two_way_sync(

@@ -3,11 +3,12 @@
 import pytest
 
 from .client import Counts, DeviceFactory, SyncResult
+from .conftest import BOTH_WIRES
 from .server import Login, SyncmldServer
 from .sides import assert_same_contacts, device_contacts, server_contacts
 from .vcard_files import rename_contact
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), BOTH_WIRES]
 
 
 def _ok(result: SyncResult) -> SyncResult:

@@ -165,11 +165,14 @@ async def test_a_body_that_is_not_syncml_under_another_content_type_is_415(clien
     assert len(answered.text.strip().splitlines()) == 1
 
 
-async def test_wbxml_is_415_until_the_wbxml_codec_lands(client: httpx.AsyncClient) -> None:
+async def test_a_wbxml_request_gets_a_wbxml_answer(client: httpx.AsyncClient) -> None:
     recorded = (CAPTURE / "dummy-first-msg-wbxml" / "001-c2s.wbxml").read_bytes()
     answered = await client.post("/syncml", content=recorded, headers={"Content-Type": WBXML})
-    assert answered.status_code == 415
-    assert "WBXML" in answered.text
+    assert answered.status_code == 200
+    assert answered.headers["content-type"] == WBXML
+    reply = decode(answered.content, answered.headers["content-type"])
+    assert reply.encoding is Encoding.WBXML
+    assert reply.message.header.session_id == decode(recorded, WBXML).message.header.session_id
 
 
 @pytest.fixture
