@@ -8,6 +8,7 @@ import base64
 import binascii
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncmld.accounts import md5_digest, normalise_email, verify_password
@@ -31,11 +32,15 @@ def new_nonce() -> str:
     return base64.b64encode(secrets.token_urlsafe(12).encode()).decode()
 
 
-def authenticate(tx: Transaction, header: SyncHdr, policy: str, now: float) -> AuthResult:
+def authenticate(
+    tx: Transaction, header: SyncHdr, policy: str, now: float, refusal: Callable[[Account], str | None]
+) -> AuthResult:
     """Check the header's credentials against the accounts; issue the next nonce for MD5.
 
     With a forced policy (basic or md5), a device that logs in with the other type is challenged
     once for the right one; its next attempt with the wrong type is rejected without a challenge.
+    An account that ``refusal`` turns away gets 403 and keeps its nonce: a device that is not
+    challenged does not learn a new one.
     """
     cred = header.cred
     wanted = AUTH_BASIC if policy == "basic" else AUTH_MD5
@@ -58,6 +63,9 @@ def authenticate(tx: Transaction, header: SyncHdr, policy: str, now: float) -> A
         account, reason = _check_md5(tx, header, cred)
     if account is None:
         return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted), reason)
+    refused = refusal(account)
+    if refused is not None:
+        return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
     chal = _challenge(tx, header, AUTH_MD5) if cred_type == AUTH_MD5 else None
     return AuthResult(StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted")
 

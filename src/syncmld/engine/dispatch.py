@@ -48,18 +48,12 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             if gate.refused_by is not None:
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
             delay = gate.delay
-            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock())
-            gate.note_result(tx, checked.account is not None, ctx.clock())
+            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock(),
+                                        lambda account: refusal(tx, account))
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)
-                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
-                               delay=delay)
-            refused = refusal(tx, checked.account)
-            if refused is not None:
-                log.warning("sync refused for device %s of %s: %s", header.source.uri, checked.account.email, refused)
-                return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), checked.account.email,
-                               header.source.uri, delay=delay)
+                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri)
             state = _new_session(tx, request, ctx, checked.account)
             token = ctx.new_token()
             header_status, chal = checked.status, checked.chal
@@ -73,7 +67,8 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
 def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account) -> SessionState:
     header = request.message.header
     device = tx.ensure_device(account.id, header.source.uri)
-    params = parse_params(request.url)
+    _, hash_sign, fragment = header.target.uri.partition("#")
+    params = parse_params(request.url + hash_sign + fragment)
     state = SessionState(
         version=header.version.value, device_ref=header.source.uri, session_id=header.session_id,
         account_id=account.id, account_email=account.email, device_id=device.id, started_at=ctx.clock(),
