@@ -98,6 +98,8 @@ def from_stored(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
     version = _VCARD_TYPES.get(media_type(wanted_type))
     if not is_contact_type(stored_type) or version is None:
         return stored
+    if version == "3.0":
+        return stored  # the stored form is vCard 3.0 as to_vcard writes it
     try:
         card = parse_vcard(stored)
     except RemoteError as error:
