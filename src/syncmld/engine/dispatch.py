@@ -50,10 +50,12 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             delay = gate.delay
             checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock(),
                                         lambda account: refusal(tx, account))
+            gate.note_result(tx, checked.account is not None, ctx.clock())
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)
-                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri)
+                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
+                               delay=delay)
             state = _new_session(tx, request, ctx, checked.account)
             token = ctx.new_token()
             header_status, chal = checked.status, checked.chal

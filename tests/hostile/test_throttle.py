@@ -1,0 +1,257 @@
+"""Repeated failed logins, per account and per client address: delayed, then refused for a while,
+and logged. The engine is driven with a settable clock; the HTTP shell is checked for the wait."""
+
+import base64
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+
+from syncmld.accounts import hash_password, md5_credential
+from syncmld.engine import EngineContext, EngineSettings, Outcome, Request, handle_message
+from syncmld.engine.api import ThrottleSettings
+from syncmld.protocol.codec import Encoding
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, SyncMLVersion
+from syncmld.protocol.messages import Alert, Anchor, Cred, Item, LocRef, Meta, Status, SyncHdr, SyncML
+from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import Store
+from tests.hostile.conftest import MakeClient
+from tests.hostile.wire import (
+    ALICE,
+    BOB,
+    ENDPOINT,
+    PASSWORD,
+    XML,
+    alert,
+    basic_cred,
+    message,
+    reply_of,
+    statuses,
+)
+
+SETTINGS = ThrottleSettings(delay_after=2, lock_after=4, delay=1.5, period=600.0)
+HOME = "192.0.2.10"
+ELSEWHERE = "198.51.100.7"
+WRONG = "not-the-password"
+
+
+@dataclass
+class Clock:
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine_store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(sqlite_url(tmp_path))
+    with store.transaction() as tx:
+        for email in (ALICE, BOB, "carol@example.org", "dave@example.org", "erin@example.org"):
+            tx.add_account(email, md5_credential(email, PASSWORD), hash_password(PASSWORD))
+    yield store
+    store.close()
+
+
+@dataclass
+class Server:
+    """The engine on a real store, with the clock under the test's control."""
+
+    store: Store
+    clock: Clock
+
+    def login(self, user: str, password: str | None, address: str = HOME, device: str = "phone-1",
+              auth: str = AUTH_BASIC, loc_name: str | None = None) -> Outcome:
+        """The first message of a session: a sync Alert, with credentials unless ``password`` is None."""
+        cred = None
+        if password is not None:
+            if auth == AUTH_MD5:
+                cred = Cred(data=base64.b64encode(b"0123456789abcdef").decode(), meta=Meta(type=AUTH_MD5, format="b64"))
+            else:
+                cred = Cred(data=base64.b64encode(f"{user}:{password}".encode()).decode(),
+                            meta=Meta(type=AUTH_BASIC, format="b64"))
+        header = SyncHdr(version=SyncMLVersion.V1_2, session_id="1", msg_id="1", target=LocRef(ENDPOINT),
+                         source=LocRef(device, loc_name if loc_name is not None else user), cred=cred)
+        sync_alert = Alert(cmd_id="1", data="201", items=(Item(
+            target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),))
+        ctx = EngineContext(settings=EngineSettings(throttle=SETTINGS), clock=self.clock)
+        request = Request(SyncML(header, (sync_alert,), final=True), Encoding.XML, ENDPOINT, client_address=address)
+        return handle_message(request, self.store, ctx)
+
+    def devices_of_alice(self) -> int:
+        with self.store.transaction() as tx:
+            account = tx.get_account(ALICE)
+            assert account is not None
+            return len(tx.list_devices(account.id))
+
+
+@pytest.fixture
+def server(engine_store: Store, clock: Clock) -> Server:
+    return Server(engine_store, clock)
+
+
+def header_status(outcome: Outcome) -> Status:
+    status = outcome.reply.commands[0]
+    assert isinstance(status, Status) and status.cmd == "SyncHdr"
+    return status
+
+
+def codes(outcome: Outcome) -> list[int]:
+    return [status.code or 0 for status in outcome.reply.commands if isinstance(status, Status)]
+
+
+def engine_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "syncmld.engine"]
+
+
+def test_failed_logins_are_delayed_then_refused_without_checking_the_password(
+    server: Server, clock: Clock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="syncmld.engine")
+    delays = []
+    for _ in range(SETTINGS.lock_after):
+        failed = server.login(ALICE, WRONG)
+        assert codes(failed) == [401, 401]
+        delays.append(failed.delay)
+        clock.now += 10
+    assert delays == [0.0, 0.0, 1.5, 1.5]
+    assert any(line == f"login of device phone-1 answered after 1.5 s: login:{ALICE} (2 failed logins), "
+               f"addr:{HOME} (2 failed logins)" for line in engine_lines(caplog))
+    assert f"login:{ALICE} locked until 2027-01-15 08:10:30 UTC after 4 failed logins" in engine_lines(caplog)
+
+    for password in (PASSWORD, WRONG):
+        refused = server.login(ALICE, password)
+        assert codes(refused) == [403, 403]
+        assert header_status(refused).chal is None
+        assert refused.reply.header.resp_uri is None and refused.delay == 0.0
+    assert server.devices_of_alice() == 0, "no session was opened"
+    assert engine_lines(caplog)[-1] == (f"login of device phone-1 refused without checking credentials: login:{ALICE}"
+                                        " is locked until 2027-01-15 08:10:30 UTC after 4 failed logins")
+
+
+def test_the_lock_ends_when_the_period_has_passed_and_the_count_starts_again(server: Server, clock: Clock) -> None:
+    for _ in range(SETTINGS.lock_after):
+        server.login(ALICE, WRONG)
+    clock.now += SETTINGS.period - 1
+    assert codes(server.login(ALICE, PASSWORD))[0] == 403
+    clock.now += 1
+    accepted = server.login(ALICE, PASSWORD)
+    assert codes(accepted)[0] == 212 and accepted.delay == 0.0
+    assert server.login(ALICE, WRONG).delay == 0.0
+
+
+def test_a_successful_login_forgets_the_failures_of_its_account_and_address(server: Server) -> None:
+    for _ in range(SETTINGS.lock_after - 1):
+        server.login(ALICE, WRONG)
+    accepted = server.login(ALICE, PASSWORD)
+    assert codes(accepted)[0] == 212
+    assert accepted.delay == 1.5, "the login that ends the failures is delayed like any other"
+    for _ in range(SETTINGS.delay_after):
+        assert server.login(ALICE, WRONG).delay == 0.0
+    assert codes(server.login(ALICE, PASSWORD))[0] == 212
+
+
+def test_one_address_guessing_across_accounts_is_locked_there_only(server: Server) -> None:
+    for victim in (ALICE, BOB, "carol@example.org", "dave@example.org"):
+        assert codes(server.login(victim, WRONG))[0] == 401
+    assert codes(server.login("erin@example.org", PASSWORD))[0] == 403
+    assert codes(server.login(ALICE, PASSWORD, address=ELSEWHERE))[0] == 212
+
+
+def test_one_account_guessed_from_many_addresses_is_locked_everywhere(server: Server) -> None:
+    for number in range(SETTINGS.lock_after):
+        server.login(ALICE, WRONG, address=f"203.0.113.{number}")
+    assert codes(server.login(ALICE, PASSWORD, address=ELSEWHERE))[0] == 403
+    assert codes(server.login(BOB, PASSWORD, address=ELSEWHERE))[0] == 212
+
+
+def test_an_unknown_account_is_locked_like_a_known_one(server: Server) -> None:
+    """The replies tell nobody which accounts exist."""
+    for user in ("nobody@example.org", ALICE):
+        replies = [codes(server.login(user, WRONG, address=f"203.0.113.{attempt}"))
+                   for attempt in range(SETTINGS.lock_after + 1)]
+        assert replies == [[401, 401]] * SETTINGS.lock_after + [[403, 403]]
+
+
+def test_md5_logins_count_against_the_account_named_in_the_header(server: Server) -> None:
+    for attempt in range(SETTINGS.lock_after):
+        assert codes(server.login(ALICE, WRONG, auth=AUTH_MD5, address=f"203.0.113.{attempt}"))[0] == 401
+    assert codes(server.login(ALICE, PASSWORD, address=ELSEWHERE))[0] == 403
+
+
+def test_a_basic_login_counts_against_its_own_user_whatever_the_header_names(server: Server) -> None:
+    for attempt in range(SETTINGS.lock_after):
+        server.login(ALICE, WRONG, loc_name=BOB, address=f"203.0.113.{attempt}")
+    assert codes(server.login(ALICE, PASSWORD, address=ELSEWHERE))[0] == 403
+    assert codes(server.login(BOB, PASSWORD, address=ELSEWHERE))[0] == 212
+
+
+def test_asking_for_the_challenge_is_no_failed_login(server: Server) -> None:
+    for _ in range(SETTINGS.lock_after * 2):
+        asked = server.login(ALICE, None)
+        assert codes(asked)[0] == 407 and asked.delay == 0.0
+    assert codes(server.login(ALICE, PASSWORD))[0] == 212
+
+
+HTTP_SETTINGS = ThrottleSettings(delay_after=1, lock_after=3, delay=0.6, period=600.0)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def post_login(client: httpx.AsyncClient, password: str) -> httpx.Response:
+    body = message(alert(1, 201), device="alice-phone", cred=basic_cred(ALICE, password))
+    return await client.post("/syncml", content=body, headers={"Content-Type": XML})
+
+
+@pytest.mark.anyio
+async def test_over_http_a_throttled_login_waits_without_holding_up_others(make_client: MakeClient) -> None:
+    client = await make_client(login_throttle=HTTP_SETTINGS)
+    assert statuses(reply_of(await post_login(client, WRONG)))[0] == ("SyncHdr", 401)
+    finished: dict[str, float] = {}
+    started = time.monotonic()
+
+    async def timed(name: str) -> None:
+        if name == "login":
+            answered = await post_login(client, PASSWORD)
+            assert statuses(reply_of(answered))[0] == ("SyncHdr", 212)
+        else:
+            await anyio.sleep(0.1)
+            assert (await client.get("/syncml")).status_code == 200
+        finished[name] = time.monotonic() - started
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(timed, "login")
+        group.start_soon(timed, "about page")
+    assert finished["login"] >= HTTP_SETTINGS.delay
+    assert finished["about page"] < HTTP_SETTINGS.delay
+
+
+@pytest.mark.anyio
+async def test_over_http_a_locked_account_gets_403_in_syncml(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = await make_client(login_throttle=ThrottleSettings(delay_after=10, lock_after=3, delay=0.0))
+    for _ in range(3):
+        assert statuses(reply_of(await post_login(client, WRONG)))[0] == ("SyncHdr", 401)
+    with caplog.at_level(logging.WARNING, logger="syncmld"):
+        answered = await post_login(client, PASSWORD)
+    reply = reply_of(answered)
+    assert statuses(reply) == [("SyncHdr", 403), ("Alert", 403)]
+    lines = [record.getMessage() for record in caplog.records]
+    assert any(line.startswith(f"login of device alice-phone refused without checking credentials: login:{ALICE} "
+                               "is locked until ") for line in lines)
+    assert any(line.startswith("refused account=- device=alice-phone session=1 msgid=1: SyncHdr#0 403")
+               for line in lines)
