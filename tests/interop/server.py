@@ -94,6 +94,13 @@ class SyncmldServer:
                 process.wait()
         return process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would end it: no shutdown, whatever is in flight is lost."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
