@@ -57,6 +57,7 @@ class StatusCode(IntEnum):
     DTD_VERSION_NOT_SUPPORTED = 505, "DTD version not supported"
     PROCESSING_ERROR = 506, "Processing error"
     REFRESH_REQUIRED = 508, "Refresh required"
+    RESUME_NOT_POSSIBLE = 509, "Reserved (resume not possible)"
     DATA_STORE_FAILURE = 510, "Data store failure"
     SERVER_FAILURE = 511, "Server failure"
     SYNC_FAILED = 512, "Synchronization failed"

@@ -19,7 +19,8 @@ def test_md5_nonces_chain_from_session_to_session(store: Store, new_device: Call
     phone = new_device("IMEI:1", auth=AUTH_MD5)
     phone.add(vcard(1))
     first = phone.sync(201)
-    assert (first.header_status, first.challenge) == (212, AUTH_MD5), "first contact: empty nonce"
+    assert (first.header_status, first.challenge) == (401, AUTH_MD5), "first contact: challenged for a nonce"
+    assert phone.sync(201).header_status == 212
     assert phone.sync(200).header_status == 212, "the nonce of the 212 challenge serves the next session"
     phone.nonce = b"stale"
     stale = phone.sync(200)

@@ -13,6 +13,7 @@ SESSIONS = 150
 
 def test_no_nonce_holds_a_nul_byte(new_device: Callable[..., Device]) -> None:
     phone = new_device("IMEI:1", auth=AUTH_MD5)
+    assert phone.sync(201).header_status == 401, "a first contact is challenged for its nonce"
     nonces = []
     for _ in range(SESSIONS):
         assert phone.sync(201).header_status == 212

@@ -58,9 +58,6 @@ async def test_base64_item_data_that_is_not_utf8_is_read_as_8_bit_text(
     assert_read_as_8_bit_text(store, before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/incoming.py _item_text decodes opaque (bytes) item data with errors='replace' instead of handing "
-    "the bytes to content.to_stored like base64 data: a Latin-1 vCard sent in WBXML is stored with U+FFFD"))
 async def test_opaque_wbxml_item_data_that_is_not_utf8_is_read_as_8_bit_text(
     alice_phone: HttpDevice, client: httpx.AsyncClient, store: Store,
 ) -> None:

@@ -102,7 +102,11 @@ def _check_md5(tx: Transaction, header: SyncHdr, cred: Cred) -> tuple[Account | 
     account = _lookup(tx, user)
     if account is None:
         return None, f"unknown account {user!r}"
-    nonce_text = tx.get_nonce(header.source.uri) or ""
+    nonce_text = tx.get_nonce(header.source.uri)
+    if nonce_text is None:
+        # a first contact computes the digest with an empty nonce: accepting it would make a
+        # captured first login a password equivalent under any new device ID
+        return None, f"MD5 credentials for {account.email} without a nonce issued to this device: challenged"
     try:
         nonce = base64.b64decode(nonce_text)
     except binascii.Error:

@@ -128,6 +128,11 @@ class CommandHandler:
         if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
             self.builder.status(alert, StatusCode.OK)
             return
+        resume = code == AlertCode.RESUME
+        if resume:
+            log.info("device %s asked to resume a suspended session: not kept, a normal sync runs instead (509)",
+                     self.state.device_ref)
+            code = AlertCode.TWO_WAY
         if code is None or not is_sync_alert(code):
             log.info("alert %r not supported: answered 406", alert.data)
             self.builder.status(alert, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
@@ -156,6 +161,7 @@ class CommandHandler:
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
         previous = self.tx.get_sync_state(self.state.device_id, folder.id)
         decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None)
+        status = StatusCode.RESUME_NOT_POSSIBLE if resume and decision.status == StatusCode.OK else decision.status
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
@@ -174,7 +180,7 @@ class CommandHandler:
             *(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
         log.info("device %s folder %s: %s (format %s)", self.state.device_ref, folder.name,
                  decision.reason, wire_type)
-        self.builder.status(alert, decision.status, target_ref=target_ref, source_ref=source_ref,
+        self.builder.status(alert, status, target_ref=target_ref, source_ref=source_ref,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
             cmd_id="0", data=str(int(WIRE_ALERT[mode])),

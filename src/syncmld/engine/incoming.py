@@ -56,6 +56,14 @@ class _DuplicateIndex:
         return None
 
 
+def _comparable(content_type: str, data: bytes) -> str:
+    """A form of an item in which two versions that mean the same are equal."""
+    try:
+        return content.normalise_vcard(data) if content.is_contact_type(content_type) else data.hex()
+    except RemoteError:
+        return data.hex()
+
+
 def _identity(content_type: str, data: bytes) -> content.Identity:
     try:
         return content.identity(content_type, data)
@@ -172,7 +180,7 @@ class SyncApplier:
         if item.more_data:
             return None
         self.ds.incoming = None
-        received = len(partial.data.encode("utf-8"))
+        received = len(_octets(partial.data))
         if partial.size is not None and partial.size not in _acceptable_sizes(partial.data, received):
             raise RemoteError(f"large object {luid}: {received} bytes received, {partial.size} announced",
                               StatusCode.SIZE_MISMATCH)
@@ -185,7 +193,7 @@ class SyncApplier:
                 return content_type, base64.b64decode(text, validate=False)
             except binascii.Error as error:
                 raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
-        return content_type, text.encode("utf-8")
+        return content_type, _octets(text)
 
     def _write(self, command: ItemCommand, luid: str, content_type: str, data: bytes) -> StatusCode:
         known = self._guids.get(luid)
@@ -198,6 +206,11 @@ class SyncApplier:
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
+        if previous is not None and _comparable(stored_type, stored) == _comparable(
+                previous.content_type, previous.data):
+            if compares_all(self.mode):
+                self.ds.matched.append(previous.guid)
+            return StatusCode.OK  # the same object, re-encoded by the device: nothing changed
         if previous is not None and self._in_conflict(previous):
             return self._resolve(previous, luid, stored_type, stored)
         if previous is not None:
@@ -240,6 +253,10 @@ class SyncApplier:
                 and previous.origin_device_id not in (None, self.state.device_id))
 
     def _resolve(self, previous: StoredItem, luid: str, stored_type: str, stored: bytes) -> StatusCode:
+        if self._is_echo(previous.guid, stored_type, stored):
+            log.info("device %s sent back an earlier version of %s (after an interrupted session): the "
+                     "server's newer version stays and goes to the device", self.state.device_ref, previous.guid)
+            return StatusCode.OK
         resolution = resolve(self.conflict_policy, stored_type, previous.data, stored, self._base(previous.guid))
         log.info("conflict on %s (device %s, folder %s): %s -> %s", previous.guid, self.state.device_ref,
                  self.ds.folder_name, self.conflict_policy, resolution.outcome)
@@ -259,6 +276,13 @@ class SyncApplier:
             if resolution.outcome == "merged" and sends_to_client(self.mode):
                 self.ds.queue.append(OutChange("replace", guid, luid))
         return resolution.status
+
+    def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
+        """The device's version equals an earlier server version of the item: a device that did not
+        finish a session sends back, as its own change, what the server had sent it."""
+        sent = _comparable(stored_type, stored)
+        return any(_comparable(entry.content_type, entry.data) == sent
+                   for entry in self.tx.list_history(self.ds.folder_id, guid))
 
     def _base(self, guid: str) -> bytes | None:
         """The version of the item this device had at its last sync, if the history holds it."""
@@ -346,11 +370,17 @@ def _merged_meta(command_meta: Meta | None, item_meta: Meta | None) -> Meta:
 
 
 def _item_text(item: Item) -> str:
+    """Item data as text; bytes that are not UTF-8 (WBXML opaque data) are kept as surrogate escapes,
+    so that the item's octets reach the content layer unchanged (it knows their charset)."""
     data = item.data
     if data is None:
         return ""
     if isinstance(data, bytes):
-        return data.decode("utf-8", errors="replace")
+        return data.decode("utf-8", errors="surrogateescape")
     if isinstance(data, str):
         return data
     raise RemoteError("item data is not text", StatusCode.UNSUPPORTED_MEDIA_TYPE)
+
+
+def _octets(text: str) -> bytes:
+    return text.encode("utf-8", errors="surrogateescape")
