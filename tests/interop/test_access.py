@@ -55,7 +55,8 @@ def test_syncevolution_meets_the_auth_policy(
     set_auth_policy: Callable[[str], None],
 ) -> None:
     """A forced policy challenges a client of the other type once, for the right type; SyncEvolution
-    switches and succeeds, and logs in with the right type from then on."""
+    switches and succeeds, and logs in with the right type from then on. An MD5 client's first contact
+    is challenged for a nonce."""
     if policy != "any":
         set_auth_policy(policy)
     phone = device("phone")
@@ -71,6 +72,12 @@ def test_syncevolution_meets_the_auth_policy(
         assert [status.code for status in statuses[1:2]] == [ACCEPTED], statuses
         [refusal] = _login_refusals(log_since(server, mark))
         assert "not accepted" in refusal
+    elif client_auth == "md5":
+        # a first contact computes its digest with an empty nonce: it is challenged for a real one
+        assert statuses[0] == HeaderStatus(401, AUTH_TYPES["md5"]), statuses
+        assert [status.code for status in statuses[1:2]] == [ACCEPTED], statuses
+        [refusal] = _login_refusals(log_since(server, mark))
+        assert "without a nonce" in refusal
     else:
         assert statuses[0].code == ACCEPTED, statuses
         assert _login_refusals(log_since(server, mark)) == []
