@@ -71,10 +71,9 @@ def fill_sync(
     commands: list[Add | Replace | Delete] = []
     room = budget.remaining
     if ds.outgoing is not None:
-        command, used = _next_chunk(tx, ds, ds.outgoing, room - COMMAND_OVERHEAD)
-        if command is not None:
-            commands.append(command)
-            room -= used
+        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD)
+        commands.append(command)
+        room -= used
     while ds.outgoing is None and ds.queue and room > COMMAND_OVERHEAD:
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != "delete"])
@@ -89,12 +88,11 @@ def fill_sync(
                 if need > budget.fresh:
                     ds.queue.pop(0)
                     ds.outgoing = PartialItem(kind=change.kind, luid=change.luid, guid=change.guid,
-                                              content_type=ds.wire_type, size=len(text.encode("utf-8")))
+                                              content_type=ds.wire_type, size=len(text.encode("utf-8")), data=text)
                     if room > 2 * COMMAND_OVERHEAD:
-                        command, used = _next_chunk(tx, ds, ds.outgoing, room - COMMAND_OVERHEAD)
-                        if command is not None:
-                            commands.append(command)
-                            room -= used
+                        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD)
+                        commands.append(command)
+                        room -= used
                 room = 0
                 break
             ds.queue.pop(0)
@@ -130,34 +128,27 @@ def _wire_text(stored: StoredItem, wire_type: str) -> str:
     return content.from_stored(stored.content_type, stored.data, wire_type).decode("utf-8", errors="replace")
 
 
-def _next_chunk(
-    tx: Transaction, ds: DatastoreState, partial: PartialItem, room: int
-) -> tuple[Add | Replace | None, int]:
-    """The next piece of a large object being sent, sized to ``room`` bytes."""
-    stored = tx.get_items(ds.folder_id, [partial.guid or ""]).get(partial.guid or "")
-    if stored is None:
-        log.warning("large object %s vanished while being sent", partial.guid)
-        ds.outgoing = None
-        return None, 0
-    text = _wire_text(stored, partial.content_type)
+def _next_chunk(ds: DatastoreState, partial: PartialItem, room: int) -> tuple[Add | Replace, int]:
+    """The next piece of a large object being sent, sized to ``room`` bytes. The part still to send
+    travels in the session (``partial.data``), so the item is converted once, not once a message."""
+    text = partial.data
     room = max(room, 512)
-    end = min(len(text), partial.offset + room)
-    while end > partial.offset + 1 and len(text[partial.offset:end].encode("utf-8")) > room:
-        end -= max(1, (end - partial.offset) // 10)
-    if end < len(text) and end > partial.offset + 1 and text[end - 1] == "\r":
+    end = min(len(text), room)
+    while end > 1 and len(text[:end].encode("utf-8")) > room:
+        end -= max(1, end // 10)
+    if end < len(text) and end > 1 and text[end - 1] == "\r":
         end -= 1  # never split a CR LF pair: a receiver may normalise the halves apart
-    piece = text[partial.offset:end]
-    more = end < len(text)
+    piece, partial.data = text[:end], text[end:]
+    more = bool(partial.data)
     meta = Meta(size=partial.size) if partial.offset == 0 else None
-    change = OutChange(partial.kind, partial.guid or "", partial.luid)
-    if change.kind == "replace":
-        item = Item(target=LocRef(change.luid or ""), meta=meta, data=piece, more_data=more)
+    partial.offset += end
+    if partial.kind == "replace":
+        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
         command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
     else:
-        item = Item(source=LocRef(change.guid), meta=meta, data=piece, more_data=more)
+        item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
         command = Add(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
-    partial.offset = end
     if not more:
         ds.outgoing = None
-        _count(ds, change.kind)
+        _count(ds, partial.kind)
     return command, len(piece.encode("utf-8")) + COMMAND_OVERHEAD

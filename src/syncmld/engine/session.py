@@ -37,8 +37,8 @@ class OutChange:
 class PartialItem:
     """A large object on its way, in either direction.
 
-    Incoming: ``data`` holds the chunks received so far. Outgoing: ``offset`` is how many
-    characters of the item's wire form were sent.
+    Incoming: ``data`` holds the chunks received so far. Outgoing: ``data`` holds the part of the
+    item's wire form still to send, and ``offset`` how many characters were sent.
     """
 
     kind: str
