@@ -9,6 +9,7 @@ from syncmld.content import (
     CONTACT_PROPERTIES,
     STORED_CONTACT_TYPE,
     from_stored,
+    identity,
     normalise_vcard,
     to_stored,
 )
@@ -120,3 +121,15 @@ def test_normal_form_still_tells_different_contacts_apart() -> None:
     assert normalise_vcard(edited) != normalise_vcard(VCARD_30)
     retyped = VCARD_30.replace(b"TEL;TYPE=CELL:", b"TEL;TYPE=HOME:")
     assert normalise_vcard(retyped) != normalise_vcard(VCARD_30)
+
+
+def test_identity_is_the_name_and_the_phones_and_emails_of_a_contact() -> None:
+    base = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\n"
+    one = identity("text/vcard", base + b"TEL;TYPE=CELL:+49 170 1234567\r\nEMAIL:Jane@Example.org\r\nEND:VCARD\r\n")
+    other = identity("text/vcard", base + b"TEL:0170-1234567\r\nNOTE:x\r\nEND:VCARD\r\n")
+    assert one.name == other.name == "name:doe jane"
+    assert one.contact_points & other.contact_points == {"tel:701234567"}
+    assert "email:jane@example.org" in one.contact_points
+    bare = identity("text/vcard", base + b"END:VCARD\r\n")
+    assert bare.name.startswith("vcard:") and not bare.contact_points
+    assert identity("text/plain", b"note").name == identity("text/plain", b"note").name != bare.name
