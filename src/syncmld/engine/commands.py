@@ -170,7 +170,7 @@ class CommandHandler:
         wire_type, properties = choose_format(self.device_devinf(), item.source.uri)
         ds = DatastoreState(
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
-            folder_name=folder.name, alert_code=code, mode=mode, reason=decision.reason,
+            folder_name=folder.name, mode=mode, reason=decision.reason,
             client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
             server_last=previous.server_anchor if previous else None,
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
@@ -213,7 +213,6 @@ class CommandHandler:
                 self.builder.status(command, code)
             return
         self.saw_sync = True
-        ds.sync_received = True
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
         policy = policy_for(self.tx, self.state.account_email)

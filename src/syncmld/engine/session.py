@@ -65,8 +65,6 @@ class DatastoreState:
     server_uri: str
     folder_id: int
     folder_name: str
-    alert_code: int
-    """What the client asked for."""
     mode: int
     """The mode that runs (SyncMode, 1-9)."""
     reason: str
@@ -82,7 +80,6 @@ class DatastoreState:
     client_luids: list[str] = field(default_factory=list)
     """Slow to client and client reset: the client's items, all to be deleted on the client."""
     queue: list[OutChange] = field(default_factory=list)
-    sync_received: bool = False
     incoming: PartialItem | None = None
     outgoing: PartialItem | None = None
     received: Counts = field(default_factory=Counts)
@@ -105,7 +102,6 @@ class SessionState:
     started_at: float = 0.0
     url_mode: int | None = None
     """The ``sync=`` URL parameter (1-9); ``reset`` is stored as 9."""
-    format_preference: str | None = None
     backup_archive: str | None = None
     param_errors: list[str] = field(default_factory=list)
     datastores: list[DatastoreState] = field(default_factory=list)

@@ -98,8 +98,9 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
     sync it finished."""
     header = message.header
     who = (outcome.account or "-", outcome.device or header.source.uri, header.session_id, header.msg_id)
-    logger.info("msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f",
-                *who, size_in, size_out, count_commands(message.commands), duration_ms)
+    logger.info("msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f%s",
+                *who, size_in, size_out, count_commands(message.commands), duration_ms,
+                " resent: stored reply" if outcome.resent else "")
     refused = refused_commands(outcome.reply)
     if refused:
         logger.warning("refused account=%s device=%s session=%s msgid=%s: %s", *who, ", ".join(refused))
