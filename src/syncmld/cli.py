@@ -19,6 +19,7 @@ from syncmld import __version__
 from syncmld.accounts import hash_password, md5_credential, normalise_email
 from syncmld.backup import Backup, BackupError, BackupStore, read_archive, restore_backup
 from syncmld.config import (
+    DB_ENV,
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_PORT,
@@ -43,13 +44,19 @@ data_dir_option = click.option(
     show_default="$SYNCMLD_DATA_DIR or ./syncmld-data",
     help="Directory holding syncmld.db (created if missing).",
 )
+db_option = click.option(
+    "--db",
+    envvar=DB_ENV,
+    metavar="URL",
+    help=f"The store, e.g. postgresql://USER:PASSWORD@HOST/DB (${DB_ENV}; default: syncmld.db in --data-dir).",
+)
 password_option = click.option("--password", required=True, help="The account's password.")
 
 
 @contextmanager
-def opened_store(data_dir: Path) -> Iterator[Store]:
-    """The SQLite store in ``data_dir``, closed afterwards."""
-    store = open_store(sqlite_url(prepare_data_dir(data_dir)))
+def opened_store(data_dir: Path, db: str | None) -> Iterator[Store]:
+    """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
+    store = open_store(db or sqlite_url(prepare_data_dir(data_dir)))
     try:
         yield store
     finally:
@@ -115,6 +122,7 @@ def cli() -> None:
     help="TCP port to listen on (0: any free port).",
 )
 @data_dir_option
+@db_option
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
@@ -130,12 +138,13 @@ def cli() -> None:
               show_default=True, help="Seconds failed logins are remembered after the latest one: how long a "
               "lock lasts.")
 def serve(
-    host: str, port: int, data_dir: Path, log_level: str, log_messages: bool, path: str,
+    host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
+        db=db,
         host=host,
         port=port,
         path=path,
@@ -157,10 +166,11 @@ def account() -> None:
 @click.argument("email")
 @password_option
 @data_dir_option
-def account_add(email: str, password: str, data_dir: Path) -> None:
+@db_option
+def account_add(email: str, password: str, data_dir: Path, db: str | None) -> None:
     """Create an account."""
     address, secret = checked_email(email), checked_password(password)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.add_account(address, md5_credential(address, secret), hash_password(secret))
         except AlreadyExists as error:
@@ -170,9 +180,10 @@ def account_add(email: str, password: str, data_dir: Path) -> None:
 
 @account.command("list")
 @data_dir_option
-def account_list(data_dir: Path) -> None:
+@db_option
+def account_list(data_dir: Path, db: str | None) -> None:
     """List the accounts, one e-mail address a line."""
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         accounts = tx.list_accounts()
     for entry in accounts:
         click.echo(entry.email if entry.enabled else f"{entry.email} (disabled)")
@@ -183,10 +194,11 @@ def account_list(data_dir: Path) -> None:
 @account.command("remove")
 @click.argument("email")
 @data_dir_option
-def account_remove(email: str, data_dir: Path) -> None:
+@db_option
+def account_remove(email: str, data_dir: Path, db: str | None) -> None:
     """Remove an account and everything it owns."""
     address = checked_email(email)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.remove_account(address)
         except NotFound as error:
@@ -198,10 +210,11 @@ def account_remove(email: str, data_dir: Path) -> None:
 @click.argument("email")
 @password_option
 @data_dir_option
-def account_passwd(email: str, password: str, data_dir: Path) -> None:
+@db_option
+def account_passwd(email: str, password: str, data_dir: Path, db: str | None) -> None:
     """Change an account's password."""
     address, secret = checked_email(email), checked_password(password)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.set_credentials(address, md5_credential(address, secret), hash_password(secret))
         except NotFound as error:
@@ -209,9 +222,9 @@ def account_passwd(email: str, password: str, data_dir: Path) -> None:
     click.echo(f"changed the password of {address}")
 
 
-def set_account_enabled(email: str, data_dir: Path, enabled: bool) -> None:
+def set_account_enabled(email: str, data_dir: Path, db: str | None, enabled: bool) -> None:
     address = checked_email(email)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.set_account_enabled(address, enabled)
         except NotFound as error:
@@ -222,17 +235,19 @@ def set_account_enabled(email: str, data_dir: Path, enabled: bool) -> None:
 @account.command("enable")
 @click.argument("email")
 @data_dir_option
-def account_enable(email: str, data_dir: Path) -> None:
+@db_option
+def account_enable(email: str, data_dir: Path, db: str | None) -> None:
     """Let an account use SyncML again."""
-    set_account_enabled(email, data_dir, True)
+    set_account_enabled(email, data_dir, db, True)
 
 
 @account.command("disable")
 @click.argument("email")
 @data_dir_option
-def account_disable(email: str, data_dir: Path) -> None:
+@db_option
+def account_disable(email: str, data_dir: Path, db: str | None) -> None:
     """Refuse SyncML to an account (its data is kept)."""
-    set_account_enabled(email, data_dir, False)
+    set_account_enabled(email, data_dir, db, False)
 
 
 @cli.group()
@@ -245,10 +260,11 @@ def domain() -> None:
 @domain.command("add")
 @click.argument("name")
 @data_dir_option
-def domain_add(name: str, data_dir: Path) -> None:
+@db_option
+def domain_add(name: str, data_dir: Path, db: str | None) -> None:
     """Register a domain (enabled)."""
     checked = checked_domain(name)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.add_domain(checked)
         except AlreadyExists as error:
@@ -258,9 +274,10 @@ def domain_add(name: str, data_dir: Path) -> None:
 
 @domain.command("list")
 @data_dir_option
-def domain_list(data_dir: Path) -> None:
+@db_option
+def domain_list(data_dir: Path, db: str | None) -> None:
     """List the registered domains, one a line."""
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         domains = tx.list_domains()
     for entry in domains:
         click.echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
@@ -268,9 +285,9 @@ def domain_list(data_dir: Path) -> None:
         click.echo("no domains registered; every domain counts as enabled", err=True)
 
 
-def set_domain_enabled(name: str, data_dir: Path, enabled: bool) -> None:
+def set_domain_enabled(name: str, data_dir: Path, db: str | None, enabled: bool) -> None:
     checked = checked_domain(name)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.set_domain_enabled(checked, enabled)
         except NotFound as error:
@@ -281,17 +298,19 @@ def set_domain_enabled(name: str, data_dir: Path, enabled: bool) -> None:
 @domain.command("enable")
 @click.argument("name")
 @data_dir_option
-def domain_enable(name: str, data_dir: Path) -> None:
+@db_option
+def domain_enable(name: str, data_dir: Path, db: str | None) -> None:
     """Let the accounts of a domain use SyncML again."""
-    set_domain_enabled(name, data_dir, True)
+    set_domain_enabled(name, data_dir, db, True)
 
 
 @domain.command("disable")
 @click.argument("name")
 @data_dir_option
-def domain_disable(name: str, data_dir: Path) -> None:
+@db_option
+def domain_disable(name: str, data_dir: Path, db: str | None) -> None:
     """Refuse SyncML to every account of a domain."""
-    set_domain_enabled(name, data_dir, False)
+    set_domain_enabled(name, data_dir, db, False)
 
 
 EMPTY_ACCESS_LIST = "the access list is empty: every account may use SyncML"
@@ -305,10 +324,11 @@ def access() -> None:
 @access.command("allow")
 @click.argument("entry")
 @data_dir_option
-def access_allow(entry: str, data_dir: Path) -> None:
+@db_option
+def access_allow(entry: str, data_dir: Path, db: str | None) -> None:
     """Put an account (user@domain) or a whole domain on the access list."""
     checked = checked_access_entry(entry)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         tx.access_allow(checked)
     click.echo(f"{checked} is on the access list")
 
@@ -316,10 +336,11 @@ def access_allow(entry: str, data_dir: Path) -> None:
 @access.command("deny")
 @click.argument("entry")
 @data_dir_option
-def access_deny(entry: str, data_dir: Path) -> None:
+@db_option
+def access_deny(entry: str, data_dir: Path, db: str | None) -> None:
     """Take an account or a domain off the access list."""
     checked = checked_access_entry(entry)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
             tx.access_deny(checked)
         except NotFound as error:
@@ -332,9 +353,10 @@ def access_deny(entry: str, data_dir: Path) -> None:
 
 @access.command("list")
 @data_dir_option
-def access_list(data_dir: Path) -> None:
+@db_option
+def access_list(data_dir: Path, db: str | None) -> None:
     """List the access list, one account or domain a line."""
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         entries = tx.list_access()
     for entry in entries:
         click.echo(entry)
@@ -360,13 +382,14 @@ def config() -> None:
 @click.argument("value")
 @click.option("--account", "email", help="Set it for this account only (conflict).")
 @data_dir_option
-def config_set(name: str, value: str, email: str | None, data_dir: Path) -> None:
+@db_option
+def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str | None) -> None:
     setting = SETTINGS_BY_NAME[name]
     if not setting.accepts(value):
         wanted = f"one of {', '.join(setting.choices)}" if setting.choices else "a whole number"
         raise click.BadParameter(f"{value!r} is not {wanted}", param_hint=f"{name} VALUE")
     key = name
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         if email is not None:
             if not setting.per_account:
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
@@ -377,9 +400,10 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path) -> None
 
 @config.command("show")
 @data_dir_option
-def config_show(data_dir: Path) -> None:
+@db_option
+def config_show(data_dir: Path, db: str | None) -> None:
     """Show every setting with its value in effect, defaults included."""
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         stored = tx.list_settings()
     for setting in STORED_SETTINGS:
         value = stored.get(setting.name)
@@ -403,10 +427,11 @@ def shown_sync(record: DeviceSync) -> str:
 @device.command("list")
 @click.argument("email")
 @data_dir_option
-def device_list(email: str, data_dir: Path) -> None:
+@db_option
+def device_list(email: str, data_dir: Path, db: str | None) -> None:
     """List an account's devices, each with the last sync of every folder."""
     address = checked_email(email)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
         devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
     for device_ref, syncs in devices:
@@ -423,10 +448,11 @@ def device_list(email: str, data_dir: Path) -> None:
 @click.argument("email")
 @click.argument("device_ref", metavar="DEVICE")
 @data_dir_option
-def device_forget(email: str, device_ref: str, data_dir: Path) -> None:
+@db_option
+def device_forget(email: str, device_ref: str, data_dir: Path, db: str | None) -> None:
     """Forget a device's anchors, item maps and history: its next sync is slow."""
     address = checked_email(email)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
         try:
             tx.forget_device(account_id, device_ref)
@@ -487,13 +513,14 @@ def backup_show(file: str, data_dir: Path) -> None:
 @click.option("--to", "email", required=True, help="The account that gets the items.")
 @click.option("--folder", help="Put every item into this folder instead of its own.")
 @data_dir_option
-def backup_restore(file: str, email: str, folder: str | None, data_dir: Path) -> None:
+@db_option
+def backup_restore(file: str, email: str, folder: str | None, data_dir: Path, db: str | None) -> None:
     """Put an archive's items into an account's folders, as new items."""
     address = checked_email(email)
     if folder is not None and not folder.strip():
         raise click.BadParameter("the folder name must not be empty", param_hint="--folder")
     archive = read_backup_file(prepare_data_dir(data_dir), file)
-    with opened_store(data_dir) as store, store.transaction() as tx:
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
         counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
     click.echo(

@@ -18,9 +18,12 @@ from syncmld.engine.conflicts import (
     SETTING_CONFLICT,
     SETTING_HISTORY_DAYS,
 )
+from syncmld.store import masked_password, sqlite_url
 
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
 """Environment variable naming the data directory when ``--data-dir`` is not given."""
+DB_ENV = "SYNCMLD_DB"
+"""Environment variable holding the store's URL when ``--db`` is not given."""
 DEFAULT_DATA_DIR = Path("syncmld-data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -94,6 +97,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class ServerConfig:
     data_dir: Path
+    db: str | None = None
+    """The store's URL (``--db``, ``$SYNCMLD_DB``); None keeps the SQLite file in ``data_dir``."""
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     path: str = DEFAULT_PATH
@@ -123,6 +128,15 @@ class ServerConfig:
         if throttle.delay < 0 or throttle.period <= 0:
             raise ConfigError("the login delay must not be negative and the lock period must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+
+    @property
+    def store_url(self) -> str:
+        return self.db or sqlite_url(self.data_dir)
+
+    @property
+    def store_option(self) -> str:
+        """The command-line option that names this store, password masked."""
+        return f"--data-dir {self.data_dir}" if self.db is None else f"--db {masked_password(self.db)}"
 
     @property
     def endpoint_paths(self) -> tuple[str, ...]:

@@ -12,8 +12,9 @@ from syncmld.engine import EngineContext, EngineSettings, Request, handle_messag
 from syncmld.engine.api import split_session_url
 from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
 from syncmld.protocol.messages import SyncML
-from syncmld.store import open_store, sqlite_url
+from syncmld.store import open_store
 from syncmld.store.base import Store
+from tests.store.backends import BACKENDS, empty_store_url
 
 EMAIL = "alice@example.org"
 PASSWORD = "secret"
@@ -31,10 +32,15 @@ def make_transport(store: Store, ctx: EngineContext) -> Callable[[SyncML, str], 
     return post
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = "memory://" if request.param == "memory" else sqlite_url(tmp_path)
-    store = open_store(url)
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with empty_store_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    store = open_store(store_url)
     with store.transaction() as tx:
         tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
     yield store

@@ -12,7 +12,7 @@ import uvicorn
 from syncmld import __version__
 from syncmld.config import ServerConfig
 from syncmld.server.app import create_app
-from syncmld.store import open_store, sqlite_url
+from syncmld.store import open_store
 from syncmld.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -46,17 +46,17 @@ def endpoint_url(host: str, port: int, path: str) -> str:
 def announce(store: Store, config: ServerConfig, port: int) -> None:
     """Log where SyncML is served and, while there is no account, how to create one."""
     logger.info(
-        "syncmld %s serving SyncML at %s (data in %s)",
+        "syncmld %s serving SyncML at %s (store: %s)",
         __version__,
         endpoint_url(config.host, port, config.path),
-        config.data_dir,
+        config.store_option,
     )
     with store.transaction() as tx:
         has_accounts = bool(tx.list_accounts())
     if not has_accounts:
         logger.warning(
-            "no account yet; create one with: syncmld account add EMAIL --password PW --data-dir %s",
-            config.data_dir,
+            "no account yet; create one with: syncmld account add EMAIL --password PW %s",
+            config.store_option,
         )
 
 
@@ -70,7 +70,7 @@ def run_server(config: ServerConfig) -> None:
     listener = bind_listener(config.host, config.port)
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, exit_cleanly)
-    store = open_store(sqlite_url(config.data_dir))
+    store = open_store(config.store_url)
     try:
         port = listener.getsockname()[1]
         announce(store, config, port)

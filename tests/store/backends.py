@@ -1,0 +1,59 @@
+"""An empty store of each backend for a test: SQLite in a real file, PostgreSQL in a schema of its own.
+
+PostgreSQL is the server named by $SYNCMLD_TEST_POSTGRES. Without that variable its tests skip, except
+in CI (``CI=true``), where they fail.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from syncmld.store import MEMORY_URL, sqlite_url
+from syncmld.store.postgres import DRIVER_NAME
+
+BACKENDS = ("memory", "sqlite", "postgres")
+
+URL_VARIABLE = "SYNCMLD_TEST_POSTGRES"
+
+
+def server_url() -> URL:
+    """The test server's URL; skips the test (fails it in CI) when none is configured."""
+    configured = os.environ.get(URL_VARIABLE)
+    if not configured:
+        reason = f"no PostgreSQL to test with: set {URL_VARIABLE}=postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return make_url(configured).set(drivername=DRIVER_NAME)
+
+
+@contextmanager
+def fresh_postgres_url() -> Iterator[str]:
+    """The URL of an empty schema made for this test (as the connections' search path), dropped afterwards."""
+    server = server_url()
+    schema = f"test_{uuid.uuid4().hex}"
+    admin = create_engine(server)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield server.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def empty_store_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty store of ``backend`` (one of ``BACKENDS``), ``tmp_path`` holding a SQLite file."""
+    if backend == "postgres":
+        with fresh_postgres_url() as url:
+            yield url
+    else:
+        yield MEMORY_URL if backend == "memory" else sqlite_url(tmp_path)
