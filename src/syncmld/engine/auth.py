@@ -78,15 +78,22 @@ def _challenge(tx: Transaction, header: SyncHdr, auth_type: str) -> Chal:
     return Chal(Meta(type=AUTH_MD5, format=FORMAT_B64, next_nonce=nonce))
 
 
-def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
+def basic_login(cred: Cred) -> tuple[str, str] | None:
+    """The user and password of basic credentials (base64 of ``user:password``), None if unreadable."""
     raw = cred.data.encode() if isinstance(cred.data, str) else cred.data
     try:
         decoded = base64.b64decode(raw.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return None, "basic credentials are not base64 of user:password"
+        return None
     user, sep, password = decoded.partition(":")
-    if not sep:
-        return None, "basic credentials have no ':'"
+    return (user, password) if sep else None
+
+
+def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
+    login = basic_login(cred)
+    if login is None:
+        return None, "basic credentials are not base64 of user:password"
+    user, password = login
     account = _lookup(tx, user)
     if account is None:
         return None, f"unknown account {user!r}"

@@ -10,14 +10,13 @@ the period has passed. A successful login forgets the failures of its account an
 login fails once for want of a nonce).
 """
 
-import base64
-import binascii
 import logging
 import time
 from dataclasses import dataclass, replace
 
 from syncmld.accounts import normalise_email
 from syncmld.engine.api import ThrottleSettings
+from syncmld.engine.auth import basic_login
 from syncmld.protocol.constants import AUTH_BASIC
 from syncmld.protocol.messages import Cred, SyncHdr
 from syncmld.store.base import LoginFailures, Transaction
@@ -116,12 +115,8 @@ def _basic_user(cred: Cred) -> str | None:
     cred_type = cred.meta.type if cred.meta and cred.meta.type else AUTH_BASIC
     if cred_type.strip().lower() != AUTH_BASIC:
         return None
-    raw = cred.data.encode() if isinstance(cred.data, str) else cred.data
-    try:
-        user, colon, _ = base64.b64decode(raw.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user if colon else None
+    login = basic_login(cred)
+    return login[0] if login else None
 
 
 def _utc(moment: float) -> str:
