@@ -32,6 +32,7 @@ from syncmld.config import (
     prepare_data_dir,
 )
 from syncmld.engine.api import ThrottleSettings
+from syncmld.engine.folders import is_valid_user_folder_name
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.store import open_store, sqlite_url
@@ -411,6 +412,46 @@ def config_show(data_dir: Path, db: str | None) -> None:
         click.echo(f"{setting.name} = {shown}")
         for key in sorted(key for key in stored if key.startswith(f"{setting.name}:")):
             click.echo(f"{key} = {stored[key]}")
+
+
+@cli.group()
+def folder() -> None:
+    """An account's folders: the standard ones and folders of its own (bookmarks, SMS, ...)."""
+
+
+@folder.command("add")
+@click.argument("email")
+@click.argument("name")
+@data_dir_option
+@db_option
+def folder_add(email: str, name: str, data_dir: Path, db: str | None) -> None:
+    """Create a folder of the account's own, which devices then sync by its name."""
+    if not is_valid_user_folder_name(name):
+        raise click.BadParameter(
+            f"{name!r} is a standard folder's name or holds '/', '?', '#' or blanks at its ends", param_hint="NAME")
+    address = checked_email(email)
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        if tx.get_folder(account_id, name) is not None:
+            raise click.ClickException(f"{address} already has a folder {name}")
+        tx.ensure_folder(account_id, name)
+    click.echo(f"added folder {name} to {address}")
+
+
+@folder.command("list")
+@click.argument("email")
+@data_dir_option
+@db_option
+def folder_list(email: str, data_dir: Path, db: str | None) -> None:
+    """List the account's folders with their item counts."""
+    address = checked_email(email)
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        shown = [(entry.name, tx.count_items(entry.id)) for entry in tx.list_folders(account_id)]
+    for name, count in shown:
+        click.echo(f"{name}: {items_count(count)}")
+    if not shown:
+        click.echo(f"{address} has no folders yet (they appear with the first sync)", err=True)
 
 
 @cli.group()

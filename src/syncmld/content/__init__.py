@@ -62,7 +62,8 @@ def is_contact_type(content_type: str) -> bool:
 
 
 def to_stored(
-    content_type: str, data: bytes, previous: bytes | None, device_properties: frozenset[str] | None
+    content_type: str, data: bytes, previous: bytes | None, device_properties: frozenset[str] | None,
+    folder_kind: str = "",
 ) -> tuple[str, bytes]:
     """The stored (type, bytes) for an item a device sent.
 
@@ -168,3 +169,20 @@ def identity(stored_type: str, stored: bytes) -> Identity:
 def normalise_vcard(data: bytes) -> str:
     """Canonical text of a vCard (either version) for comparing contacts; see ``vcard.normal_form``."""
     return normal_form(parse_vcard(data))
+
+
+def is_sif_type(content_type: str) -> bool:
+    return media_type(content_type).startswith(("text/x-s4j-sif", "text/x-sif"))
+
+
+def comparable(stored_type: str, stored: bytes) -> str:
+    try:
+        return normalise_vcard(stored) if is_contact_type(stored_type) else stored.hex()
+    except RemoteError:
+        return stored.hex()
+
+
+def for_device(stored_type: str, stored: bytes, wanted_type: str) -> tuple[str, bytes]:
+    if is_contact_type(stored_type) and media_type(wanted_type) in _VCARD_TYPES:
+        return wanted_type, from_stored(stored_type, stored, wanted_type)
+    return stored_type, stored

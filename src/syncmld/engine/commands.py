@@ -6,7 +6,7 @@ import time
 
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
-from syncmld.engine.folders import folder_for_uri
+from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format
 from syncmld.engine.incoming import SyncApplier
 from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
@@ -95,8 +95,7 @@ class CommandHandler:
         self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
         self._devinf, self._devinf_loaded = devinf, True
         for ds in self.state.datastores:
-            wire_type, properties = choose_format(devinf, ds.client_uri)
-            ds.wire_type, ds.device_properties = wire_type, properties
+            self._choose_format(ds)
         self.builder.status(command, StatusCode.OK, source_ref=source)
 
     def ask_for_devinf_if_unknown(self) -> None:
@@ -151,7 +150,9 @@ class CommandHandler:
             self.builder.status(alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref,
                                 items=(Item(data=reason),))
             return
-        folder_name = folder_for_uri(item.target.uri)
+        user_folders = frozenset(folder.name.casefold() for folder in self.tx.list_folders(self.state.account_id)
+                                 if folder.name.casefold() not in STANDARD_FOLDERS)
+        folder_name = folder_for_uri(item.target.uri, user_folders)
         if folder_name is None:
             log.warning("device %s asked for unknown database %r: answered 404",
                         self.state.device_ref, item.target.uri)
@@ -167,19 +168,18 @@ class CommandHandler:
             self.tx.clear_sync_state(self.state.device_id, folder.id)
         if mode == SyncMode.SLOW_TO_SERVER:
             self._erase_folder(folder.id, folder.name)
-        wire_type, properties = choose_format(self.device_devinf(), item.source.uri)
         ds = DatastoreState(
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
             folder_name=folder.name, mode=mode, reason=decision.reason,
             client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
             server_last=previous.server_anchor if previous else None,
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
-            wire_type=wire_type, device_properties=properties,
+            wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
         )
+        self._choose_format(ds)
         self.state.datastores = [
             *(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
-        log.info("device %s folder %s: %s (format %s)", self.state.device_ref, folder.name,
-                 decision.reason, wire_type)
+        log.info("device %s folder %s: %s", self.state.device_ref, folder.name, decision.reason)
         self.builder.status(alert, status, target_ref=target_ref, source_ref=source_ref,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
@@ -187,6 +187,14 @@ class CommandHandler:
             items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
                         meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
         ))
+
+    def _choose_format(self, ds: DatastoreState) -> None:
+        choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
+                               self.state.format_preference)
+        ds.wire_type, ds.device_properties = choice.wire_type, choice.properties
+        ds.format_from_device = choice.from_device
+        log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
+                 choice.wire_type or "each item in its own type", choice.reason)
 
     def _erase_folder(self, folder_id: int, folder_name: str) -> None:
         """Slow to server: back the folder up, then erase it (other devices get the deletes)."""

@@ -75,15 +75,13 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
         version=header.version.value, device_ref=header.source.uri, session_id=header.session_id,
         account_id=account.id, account_email=account.email, device_id=device.id, started_at=ctx.clock(),
         url_mode=SyncMode.CLIENT_RESET if params.reset else params.sync,
-        param_errors=params.errors)
+        param_errors=params.errors, format_preference=params.format)
     if params.backup is not None:
         if ctx.backups is None:
             log.warning("backup asked for by %s but this server keeps no backups", header.source.uri)
         else:
             state.backup_archive = ctx.backups.start(account.email, params.backup, ctx.clock())
             log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
-    if params.format == "sif":
-        log.info("device %s asked for SIF formats; contacts are offered as vCard", header.source.uri)
     if params.push:
         log.info("device %s asked for push; server-alerted sync is not offered yet", header.source.uri)
     return state

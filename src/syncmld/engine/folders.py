@@ -1,22 +1,65 @@
-"""Remote database names (as devices address them) to the account's folders."""
+"""Remote database names (as devices address them) to the account's folders, and what each holds."""
+
+from enum import StrEnum
+
+
+class FolderKind(StrEnum):
+    """What a folder holds; it decides which formats its devices are offered."""
+
+    CONTACTS = "contacts"
+    EVENTS = "events"
+    TASKS = "tasks"
+    NOTES = "notes"
+    JOURNAL = "journal"
+    FILES = "files"
+    OTHER = "other"
+    """A user folder: items are kept in the type they arrive in (converted where a format is known)."""
+
+
+STANDARD_FOLDERS: dict[str, FolderKind] = {kind.value: kind for kind in FolderKind if kind != FolderKind.OTHER}
+"""The folders every account has, by canonical name."""
 
 FOLDER_ALIASES: dict[str, str] = {
-    "contacts": "contacts",
-    "contact": "contacts",
-    "card": "contacts",
-    "scard": "contacts",
-    "addressbook": "contacts",
-}
-"""Every name a device may use for a folder, lower-case, to the folder's canonical name."""
+    "contacts": "contacts", "contact": "contacts", "card": "contacts", "scard": "contacts",
+    "addressbook": "contacts", "pb": "contacts",
+    "events": "events", "event": "events", "calendar": "events", "cal": "events", "scal": "events",
+    "agenda": "events",
+    "tasks": "tasks", "task": "tasks", "todo": "tasks", "todos": "tasks", "stask": "tasks",
+    "notes": "notes", "note": "notes", "memo": "notes", "memos": "notes", "snote": "notes",
+    "journal": "journal",
+    "files": "files", "file": "files", "briefcase": "files",
+}  # fmt: skip
+"""Every name a device may use for a standard folder, lower-case, to the folder's canonical name.
+``calendar`` names ``events`` only while the account has no folder really called Calendar."""
 
 
-def folder_for_uri(uri: str) -> str | None:
-    """The canonical folder name a remote database URI addresses, or None if there is none.
-
-    ``./Contacts?filter`` and ``contacts/`` both name ``contacts``; the match is case-insensitive.
-    """
+def bare_name(uri: str) -> str:
+    """``./Contacts?filter`` and ``contacts/`` -> ``contacts``: the database name, lower-case."""
     name = uri.strip().split("?", 1)[0].strip()
     if name.startswith("./"):
         name = name[2:]
-    name = name.strip("/").lower()
+    return name.strip("/").lower()
+
+
+def folder_for_uri(uri: str, user_folders: frozenset[str] = frozenset()) -> str | None:
+    """The canonical folder name a remote database URI addresses, or None if there is none.
+
+    ``user_folders`` are the account's own folders (lower-case names): one of them wins over an alias of
+    the same name, so a folder really called ``Calendar`` is not taken for ``Events``.
+    """
+    name = bare_name(uri)
+    if name in user_folders:
+        return name
     return FOLDER_ALIASES.get(name)
+
+
+def folder_kind(name: str) -> FolderKind:
+    return STANDARD_FOLDERS.get(name, FolderKind.OTHER)
+
+
+def is_valid_user_folder_name(name: str) -> bool:
+    """A user folder's name: not a standard folder or alias (``calendar`` excepted), no ``/``, ``?``
+    or ``#``, no surrounding blanks, printable."""
+    lowered = name.lower()
+    return (bool(lowered) and lowered == lowered.strip() and lowered.isprintable()
+            and (lowered == "calendar" or lowered not in FOLDER_ALIASES) and not any(ch in lowered for ch in "/?#"))

@@ -1,23 +1,98 @@
-"""Which content type a device gets for a folder, and which properties it keeps."""
+"""Which content type a device gets for a folder, and which properties it keeps.
 
-from syncmld.protocol.devinf import DevInf
+The device's DevInf decides first (its Rx-Pref, then its other Rx types, among those the folder's kind
+can be converted to), the ``format=sif|vob`` URL parameter picks a family among them, and with no
+DevInf the type the device sends its own items in, or the kind's most widely read type.
+"""
 
-VCARD_TYPES = ("text/vcard", "text/x-vcard")
-DEFAULT_CONTACT_TYPE = "text/x-vcard"
-"""For devices that send no DevInf: vCard 2.1, which every contact-syncing device reads."""
+from dataclasses import dataclass
+
+from syncmld.content import media_type
+from syncmld.engine.folders import FolderKind
+from syncmld.protocol.devinf import DataStore, DevInf
+
+SIF = "sif"
+VERSIT = "vob"
+
+WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
+    FolderKind.CONTACTS: (("text/vcard", VERSIT), ("text/x-vcard", VERSIT), ("text/directory", VERSIT),
+                          ("text/x-s4j-sifc", SIF), ("text/x-sifc", SIF)),
+    FolderKind.EVENTS: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT),
+                        ("text/x-s4j-sife", SIF), ("text/x-sife", SIF)),
+    FolderKind.TASKS: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT),
+                       ("text/x-s4j-sift", SIF), ("text/x-sift", SIF)),
+    FolderKind.NOTES: (("text/plain", VERSIT), ("text/x-vnote", VERSIT), ("text/calendar", VERSIT),
+                       ("text/x-s4j-sifn", SIF), ("text/x-sifn", SIF)),
+    FolderKind.JOURNAL: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT), ("text/plain", VERSIT)),
+    FolderKind.FILES: (("application/vnd.omads-file+xml", VERSIT),),
+    FolderKind.OTHER: (),
+}
+"""The types each kind of folder can be sent in, and their family."""
+
+DEFAULT_TYPES: dict[FolderKind, dict[str, str]] = {
+    FolderKind.CONTACTS: {VERSIT: "text/x-vcard", SIF: "text/x-s4j-sifc"},
+    FolderKind.EVENTS: {VERSIT: "text/x-vcalendar", SIF: "text/x-s4j-sife"},
+    FolderKind.TASKS: {VERSIT: "text/x-vcalendar", SIF: "text/x-s4j-sift"},
+    FolderKind.NOTES: {VERSIT: "text/plain", SIF: "text/x-s4j-sifn"},
+    FolderKind.JOURNAL: {VERSIT: "text/calendar"},
+    FolderKind.FILES: {VERSIT: "application/vnd.omads-file+xml"},
+    FolderKind.OTHER: {},
+}
+"""For devices that say nothing: the type every device of that kind reads (vCard 2.1, vCalendar 1.0,
+plain text), or SIF when the URL asks for it."""
 
 
-def choose_format(devinf: DevInf | None, client_uri: str) -> tuple[str, list[str] | None]:
-    """The type to send (the device's preferred vCard type) and the property names its CTCap lists
-    for that type (None: no CTCap, so assume it keeps everything)."""
+@dataclass(frozen=True)
+class FormatChoice:
+    wire_type: str
+    """The type items are sent in; "" sends each item in the type it is stored in."""
+    properties: list[str] | None
+    """The property names the device's CTCap lists for that type (None: no CTCap, it keeps everything)."""
+    reason: str
+    from_device: bool = False
+    """Chosen among the types the device's DevInf names (else a guess the items it sends may correct)."""
+
+
+def choose_format(
+    devinf: DevInf | None, client_uri: str, kind: FolderKind, preference: str | None = None,
+    refused: tuple[str, ...] = (),
+) -> FormatChoice:
+    """The type to send a folder of ``kind`` in to a device, given its DevInf, the ``format=`` URL
+    parameter (``sif``, ``vob``, ``get`` or None) and the types it has refused (415) before."""
     store = devinf.datastore(client_uri) if devinf is not None else None
-    wire_type = DEFAULT_CONTACT_TYPE
-    if store is not None:
-        offered = [info.ct_type.lower() for info in (store.rx_pref, *store.rx) if info is not None]
-        wire_type = next((ct for ct in offered if ct in VCARD_TYPES), DEFAULT_CONTACT_TYPE)
-    if devinf is None:
-        return wire_type, None
-    caps = [cap for cap in (*(store.ctcaps if store else ()), *devinf.ctcaps)
-            if cap.ct_type.lower() == wire_type]
+    offered = [media_type(info.ct_type) for info in ((store.rx_pref, *store.rx) if store else ()) if info]
+    offered = [wire for wire in dict.fromkeys(offered) if wire not in refused]
+    families = dict(WIRE_TYPES[kind])
+    usable = [wire for wire in offered if wire in families] if families else offered[:1]
+    family = preference if preference in (SIF, VERSIT) else None
+    in_family = [wire for wire in usable if families.get(wire, VERSIT) == family] if family else []
+    if in_family:
+        wire_type, reason = in_family[0], f"format={family} asked in the URL, the device takes it"
+    elif usable:
+        wire_type = usable[0]
+        reason = "the device's preferred type" if store and store.rx_pref and \
+            media_type(store.rx_pref.ct_type) == wire_type else "a type the device takes"
+        if family:
+            reason += f" (format={family} asked, but the device takes none of that family)"
+    else:
+        default = DEFAULT_TYPES[kind].get(family or VERSIT, DEFAULT_TYPES[kind].get(VERSIT, ""))
+        wire_type = next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused and wire == default), "")
+        if not wire_type:
+            wire_type = next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), "")
+        reason = "the device names no type it takes for this folder: the usual one" if devinf is not None \
+            else "no DevInf: the usual one"
+    return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable))
+
+
+def _properties(devinf: DevInf | None, store: DataStore | None, wire_type: str) -> list[str] | None:
+    if devinf is None or not wire_type:
+        return None
+    store_caps = store.ctcaps if store is not None else ()
+    caps = [cap for cap in (*store_caps, *devinf.ctcaps) if media_type(cap.ct_type) == wire_type]
     names = sorted({prop.name.upper() for cap in caps for prop in cap.properties})
-    return wire_type, names or None
+    return names or None
+
+
+def adopts_sent_type(kind: FolderKind, sent_type: str) -> bool:
+    """Whether a device without DevInf that sends items in ``sent_type`` should get that type back."""
+    return media_type(sent_type) in dict(WIRE_TYPES[kind])

@@ -2,13 +2,14 @@
 
 import base64
 import binascii
-import hashlib
 import logging
 from dataclasses import dataclass, field
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
 from syncmld.engine.conflicts import resolve
+from syncmld.engine.folders import FolderKind
+from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
@@ -35,6 +36,9 @@ from syncmld.store.base import HistoryEntry, NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
+UNKNOWN_TYPE = "application/octet-stream"
+"""The type of an item whose type neither its command nor the data store names."""
+
 
 @dataclass
 class _DuplicateIndex:
@@ -43,7 +47,7 @@ class _DuplicateIndex:
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
 
     def add(self, item: StoredItem) -> None:
-        found = _identity(item.content_type, item.data)
+        found = content.identity(item.content_type, item.data)
         self.by_name.setdefault(found.name, []).append((found, item))
 
     def take(self, wanted: content.Identity) -> StoredItem | None:
@@ -54,21 +58,6 @@ class _DuplicateIndex:
                 del candidates[index]
                 return item
         return None
-
-
-def _comparable(content_type: str, data: bytes) -> str:
-    """A form of an item in which two versions that mean the same are equal."""
-    try:
-        return content.normalise_vcard(data) if content.is_contact_type(content_type) else data.hex()
-    except RemoteError:
-        return data.hex()
-
-
-def _identity(content_type: str, data: bytes) -> content.Identity:
-    try:
-        return content.identity(content_type, data)
-    except RemoteError:
-        return content.Identity("bytes:" + hashlib.sha256(data).hexdigest())
 
 
 class SyncApplier:
@@ -187,7 +176,7 @@ class SyncApplier:
         return self._decoded(partial.content_type, partial.format, partial.data)
 
     def _decoded(self, content_type: str | None, fmt: str | None, text: str) -> tuple[str, bytes]:
-        content_type = (content_type or self.ds.wire_type).strip()
+        content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
         if fmt and fmt.strip().lower() == FORMAT_B64:
             try:
                 return content_type, base64.b64decode(text, validate=False)
@@ -196,17 +185,18 @@ class SyncApplier:
         return content_type, _octets(text)
 
     def _write(self, command: ItemCommand, luid: str, content_type: str, data: bytes) -> StatusCode:
+        self._learn_format(content_type)
         known = self._guids.get(luid)
         previous = self._current(known) if known else None
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         stored_type, stored = content.to_stored(
-            content_type, data, previous.data if previous else None, properties)
+            content_type, data, previous.data if previous else None, properties, self.ds.folder_kind)
         if previous is None and compares_all(self.mode):
             duplicate = self._find_duplicate(stored_type, stored)
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
-        if previous is not None and _comparable(stored_type, stored) == _comparable(
+        if previous is not None and content.comparable(stored_type, stored) == content.comparable(
                 previous.content_type, previous.data):
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
@@ -229,6 +219,15 @@ class SyncApplier:
             self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
+
+    def _learn_format(self, content_type: str) -> None:
+        """A device that named no type it takes gets its items back in the type it sends them in."""
+        sent = content.media_type(content_type)
+        if not self.ds.format_from_device and sent != self.ds.wire_type and \
+                adopts_sent_type(FolderKind(self.ds.folder_kind), sent):
+            log.info("device %s sends %s items to %s: it gets them in that type", self.state.device_ref, sent,
+                     self.ds.folder_name)
+            self.ds.wire_type, self.ds.format_from_device = sent, True
 
     def _adopt(self, duplicate: StoredItem, luid: str, stored_type: str, stored: bytes) -> None:
         """A slow sync brought an item the server has already: map it, and where the two versions
@@ -280,8 +279,8 @@ class SyncApplier:
     def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not
         finish a session sends back, as its own change, what the server had sent it."""
-        sent = _comparable(stored_type, stored)
-        return any(_comparable(entry.content_type, entry.data) == sent
+        sent = content.comparable(stored_type, stored)
+        return any(content.comparable(entry.content_type, entry.data) == sent
                    for entry in self.tx.list_history(self.ds.folder_id, guid))
 
     def _base(self, guid: str) -> bytes | None:
@@ -334,7 +333,7 @@ class SyncApplier:
             self._duplicates = index
         if not self._duplicates.by_name:
             return None
-        return self._duplicates.take(_identity(content_type, data))
+        return self._duplicates.take(content.identity(content_type, data))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)

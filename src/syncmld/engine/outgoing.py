@@ -1,6 +1,7 @@
 """The server's modifications (pkg 4): which changes a device gets, and packing them into messages
 that respect the device's MaxMsgSize, splitting an item too large for one message (large object)."""
 
+import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from syncmld import content
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.protocol.constants import FORMAT_B64
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import StoredItem, Transaction
 
@@ -82,13 +84,15 @@ def fill_sync(
             if change.kind != "delete" and stored is None:
                 ds.queue.pop(0)
                 continue
-            text = _wire_text(stored, ds.wire_type) if stored is not None else ""
+            wire = _wire_item(stored, ds.wire_type) if stored is not None else WireItem("", "", None)
+            text = wire.text
             need = COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
             if need > room:
                 if need > budget.fresh:
                     ds.queue.pop(0)
                     ds.outgoing = PartialItem(kind=change.kind, luid=change.luid, guid=change.guid,
-                                              content_type=ds.wire_type, size=len(text.encode("utf-8")), data=text)
+                                              content_type=wire.content_type, size=len(text.encode("utf-8")),
+                                              data=text, format=wire.format)
                     if room > 2 * COMMAND_OVERHEAD:
                         command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD)
                         commands.append(command)
@@ -96,7 +100,7 @@ def fill_sync(
                 room = 0
                 break
             ds.queue.pop(0)
-            commands.append(_item_command(change, ds.wire_type, text))
+            commands.append(_item_command(change, wire))
             _count(ds, change.kind)
             room -= need
     if not commands and not always:
@@ -115,17 +119,34 @@ def _count(ds: DatastoreState, kind: str) -> None:
         ds.sent.deleted += 1
 
 
-def _item_command(change: OutChange, wire_type: str, text: str) -> Add | Replace | Delete:
+@dataclass(frozen=True)
+class WireItem:
+    """An item as it travels: its type, its text, and ``b64`` when that text is base64."""
+
+    content_type: str
+    text: str
+    format: str | None
+
+
+def _item_command(change: OutChange, wire: WireItem) -> Add | Replace | Delete:
     if change.kind == "delete":
         return Delete(cmd_id="0", items=(Item(target=LocRef(change.luid or "")),))
-    meta = Meta(type=wire_type)
+    meta = Meta(type=wire.content_type, format=wire.format)
     if change.kind == "replace":
-        return Replace(cmd_id="0", meta=meta, items=(Item(target=LocRef(change.luid or ""), data=text),))
-    return Add(cmd_id="0", meta=meta, items=(Item(source=LocRef(change.guid), data=text),))
+        return Replace(cmd_id="0", meta=meta, items=(Item(target=LocRef(change.luid or ""), data=wire.text),))
+    return Add(cmd_id="0", meta=meta, items=(Item(source=LocRef(change.guid), data=wire.text),))
 
 
-def _wire_text(stored: StoredItem, wire_type: str) -> str:
-    return content.from_stored(stored.content_type, stored.data, wire_type).decode("utf-8", errors="replace")
+def _wire_item(stored: StoredItem, wire_type: str) -> WireItem:
+    """The item in the device's type; SIF (as Funambol clients send it) and bytes that are not UTF-8
+    text (opaque items) travel as base64, so they arrive byte for byte."""
+    content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
+    if not content.is_sif_type(content_type):
+        try:
+            return WireItem(content_type, data.decode("utf-8"), None)
+        except UnicodeDecodeError:
+            pass
+    return WireItem(content_type, base64.b64encode(data).decode("ascii"), FORMAT_B64)
 
 
 def _next_chunk(ds: DatastoreState, partial: PartialItem, room: int) -> tuple[Add | Replace, int]:
@@ -144,10 +165,11 @@ def _next_chunk(ds: DatastoreState, partial: PartialItem, room: int) -> tuple[Ad
     partial.offset += end
     if partial.kind == "replace":
         item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
-        command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
+        command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
+                                         items=(item,))
     else:
         item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
-        command = Add(cmd_id="0", meta=Meta(type=partial.content_type), items=(item,))
+        command = Add(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format), items=(item,))
     if not more:
         ds.outgoing = None
         _count(ds, partial.kind)

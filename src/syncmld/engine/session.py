@@ -73,7 +73,11 @@ class DatastoreState:
     server_last: str | None
     since_seq: int
     wire_type: str
+    """The type items are sent in ("" = each in its stored type)."""
     device_properties: list[str] | None
+    folder_kind: str = "other"
+    format_from_device: bool = False
+    """The wire type comes from the device's DevInf; otherwise the type of its own items replaces it."""
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
     """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
@@ -103,6 +107,8 @@ class SessionState:
     url_mode: int | None = None
     """The ``sync=`` URL parameter (1-9); ``reset`` is stored as 9."""
     backup_archive: str | None = None
+    format_preference: str | None = None
+    """The ``format=`` URL parameter: get, sif or vob."""
     param_errors: list[str] = field(default_factory=list)
     datastores: list[DatastoreState] = field(default_factory=list)
 
