@@ -12,7 +12,7 @@ from syncmld.engine.incoming import SyncApplier
 from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.server_devinf import server_devinf
-from syncmld.engine.session import DatastoreState, Phase, SessionState
+from syncmld.engine.session import DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode, SyncMLVersion
@@ -190,7 +190,7 @@ class CommandHandler:
 
     def _choose_format(self, ds: DatastoreState) -> None:
         choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
-                               self.state.format_preference)
+                               self.state.format_preference, tuple(self._refused_types(ds)))
         ds.wire_type, ds.device_properties = choice.wire_type, choice.properties
         ds.format_from_device = choice.from_device
         log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
@@ -241,6 +241,45 @@ class CommandHandler:
         if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
             log.warning("device %s answered %s %s with %d", self.state.device_ref, status.cmd,
                         ",".join(status.source_refs + status.target_refs), code)
+        if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
+            self._format_refused(status)
+
+    def _format_refused(self, status: Status) -> None:
+        """The device refused an item's format: switch its data store to another type it takes, for
+        this session and the next ones, and send the item again in it."""
+        for ds in self.state.datastores:
+            if status.cmd == "Add":
+                guids = [guid for guid in status.source_refs if self.tx.get_items(ds.folder_id, [guid])]
+                change = [OutChange("add", guid) for guid in guids]
+            else:
+                found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, status.target_refs)
+                change = [OutChange("replace", guid, luid) for luid, guid in found.items()]
+            if not change or not ds.wire_type:
+                continue
+            refused = self._refused_types(ds)
+            if ds.wire_type not in refused:
+                refused.append(ds.wire_type)
+                self.tx.set_setting(self._refused_key(ds), ",".join(refused))
+            old_type = ds.wire_type
+            self._choose_format(ds)
+            if ds.wire_type == old_type:
+                log.warning("device %s refused %s for %s and takes no other type: items stay unsent",
+                            self.state.device_ref, old_type, ds.folder_name)
+                return
+            log.info("device %s refused %s for %s: switched to %s", self.state.device_ref, old_type,
+                     ds.folder_name, ds.wire_type)
+            if self.state.phase == Phase.SENDING:
+                ds.queue[:0] = change
+            else:
+                ds.upto_seq = ds.since_seq  # the next sync sends this session's changes again
+            return
+
+    def _refused_key(self, ds: DatastoreState) -> str:
+        return f"refused-types:{self.state.device_id}:{ds.folder_id}"
+
+    def _refused_types(self, ds: DatastoreState) -> list[str]:
+        stored = self.tx.get_setting(self._refused_key(ds))
+        return stored.split(",") if stored else []
 
 
 def _anchor_now(now: float) -> str:
