@@ -51,6 +51,7 @@ class StatusCode(IntEnum):
     DEVICE_FULL = 420, "Device full"
     SIZE_MISMATCH = 424, "Size mismatch"
     PERMISSION_DENIED = 425, "Permission denied"
+    MOVE_FAILED = 428, "Move failed"
     COMMAND_FAILED = 500, "Command failed"
     NOT_IMPLEMENTED = 501, "Command not implemented"
     SERVICE_UNAVAILABLE = 503, "Service unavailable"

@@ -1,16 +1,17 @@
 """A SyncML client device with an in-memory data store, speaking through any transport.
 
 The device keeps its items by LUID, its anchors per database and its change list, and runs whole
-sessions (init, modifications, maps) like a phone does. The transport is a callable that takes a
-message and the URL to post it to and returns the server's reply, so the same device talks to the
-engine in process or to a server over HTTP.
+sessions (init, modifications, maps) like a phone does. Its items may form a tree (SyncML 1.2
+hierarchical sync: folders holding files and folders) and each may have a content type of its own.
+The transport is a callable that takes a message and the URL to post it to and returns the server's
+reply, so the same device talks to the engine in process or to a server over HTTP.
 """
 
 import base64
 import hashlib
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, SyncMLVersion
 from syncmld.protocol.messages import (
@@ -25,6 +26,7 @@ from syncmld.protocol.messages import (
     Map,
     MapItem,
     Meta,
+    Move,
     Replace,
     Status,
     Sync,
@@ -71,26 +73,72 @@ class Device:
     """``syncml:auth-basic`` or ``syncml:auth-md5`` (1.1/1.2 digest with the last nonce received)."""
     nonce: bytes = b""
     items: dict[str, bytes] = field(default_factory=dict)
+    parents: dict[str, str | None] = field(default_factory=dict)
+    """LUID -> LUID of the item's parent (None at the top level)."""
+    types: dict[str, str] = field(default_factory=dict)
+    """LUID -> content type, for items whose type is not ``content_type``."""
     changes: dict[str, str] = field(default_factory=dict)
-    """Local changes since the last sync: LUID -> add, replace or delete."""
+    """Local changes since the last sync: LUID -> add, replace, move or delete."""
     last_anchor: str | None = None
     _session: int = 0
     _luids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
 
     # --- local edits --------------------------------------------------------------------
-    def add(self, data: bytes) -> str:
+    def add(self, data: bytes, parent: str | None = None, content_type: str | None = None) -> str:
+        """A new item, below the item ``parent`` (a LUID) if given, of ``content_type`` if given."""
         luid = f"L{next(self._luids)}"
         self.items[luid] = data
+        self._keep(luid, parent, content_type)
         self.changes[luid] = "add"
         return luid
 
     def replace(self, luid: str, data: bytes) -> None:
         self.items[luid] = data
-        self.changes.setdefault(luid, "replace")
+        if self.changes.get(luid) != "add":
+            self.changes[luid] = "replace"
+
+    def move(self, luid: str, parent: str | None) -> None:
+        """Put the item below another parent (sent as a Move unless the item changed otherwise too)."""
+        self.parents[luid] = parent
+        self.changes.setdefault(luid, "move")
 
     def delete(self, luid: str) -> None:
-        del self.items[luid]
+        """Delete the item, and everything below it as a file system does (only the item's own delete
+        is sent: the server deletes what is below it)."""
+        for below in self.descendants(luid):
+            self._forget(below)
+            self.changes.pop(below, None)
+        self._forget(luid)
         self.changes[luid] = "add-deleted" if self.changes.get(luid) == "add" else "delete"
+
+    def descendants(self, luid: str) -> list[str]:
+        """The LUIDs of the items below ``luid``, at any depth."""
+        below = [child for child, parent in self.parents.items() if parent == luid]
+        return [found for child in below for found in (child, *self.descendants(child))]
+
+    def type_of(self, luid: str) -> str:
+        return self.types.get(luid, self.content_type)
+
+    def _keep(self, luid: str, parent: str | None, content_type: str | None) -> None:
+        self.parents[luid] = parent
+        if content_type is not None and content_type != self.content_type:
+            self.types[luid] = content_type
+        elif content_type is not None:
+            self.types.pop(luid, None)
+
+    def _forget(self, luid: str) -> None:
+        del self.items[luid]
+        self.parents.pop(luid, None)
+        self.types.pop(luid, None)
+
+    def _depth(self, luid: str) -> int:
+        """How many of the device's items are above ``luid``."""
+        above: list[str] = []
+        parent = self.parents.get(luid)
+        while parent is not None and parent in self.items and parent not in above and parent != luid:
+            above.append(parent)
+            parent = self.parents.get(parent)
+        return len(above)
 
     # --- a session ----------------------------------------------------------------------
     def sync(self, mode: int = 200, chunk: int | None = None) -> SyncReport:
@@ -111,6 +159,8 @@ class Device:
             self.changes.clear()
         if report.alerted_mode == 205:
             self.items.clear()
+            self.parents.clear()
+            self.types.clear()
         sends_all = report.alerted_mode in (201, 203)
         outgoing = self._modifications(sends_all) if report.alerted_mode not in (204, 205) else []
         reply = session.send_sync(outgoing, chunk)
@@ -138,20 +188,26 @@ class Device:
             return base64.b64encode(hashlib.md5(secret + b":" + self.nonce).digest()).decode()
         return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
 
-    def _modifications(self, send_all: bool) -> list[Add | Replace | Delete]:
-        meta = Meta(type=self.content_type)
+    def _modifications(self, send_all: bool) -> list[Add | Replace | Delete | Move]:
+        """The changes to send, parents before their children; Add and Replace name the parent by
+        its LUID (SourceParent)."""
         if send_all:
-            return [Replace(cmd_id="0", meta=meta, items=(Item(source=LocRef(luid), data=data.decode()),))
-                    for luid, data in self.items.items()]
-        commands: list[Add | Replace | Delete] = []
-        for luid, kind in self.changes.items():
+            return [self._item_command(Replace, luid) for luid in sorted(self.items, key=self._depth)]
+        commands: list[Add | Replace | Delete | Move] = []
+        for luid in sorted(self.changes, key=lambda luid: self._depth(luid) if luid in self.items else 0):
+            kind = self.changes[luid]
             if kind == "delete":
                 commands.append(Delete(cmd_id="0", items=(Item(source=LocRef(luid)),)))
+            elif kind == "move":
+                commands.append(Move(cmd_id="0", items=(Item(source=LocRef(luid),
+                                                             source_parent=self.parents.get(luid)),)))
             elif kind in ("add", "replace"):
-                command = Add if kind == "add" else Replace
-                commands.append(command(cmd_id="0", meta=meta,
-                                        items=(Item(source=LocRef(luid), data=self.items[luid].decode()),)))
+                commands.append(self._item_command(Add if kind == "add" else Replace, luid))
         return commands
+
+    def _item_command(self, command: type[Add] | type[Replace], luid: str) -> Add | Replace:
+        item = Item(source=LocRef(luid), source_parent=self.parents.get(luid), data=self.items[luid].decode())
+        return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
 
 
 class _Session:
@@ -182,11 +238,12 @@ class _Session:
             self.url = reply.header.resp_uri
         return reply
 
-    def send_sync(self, commands: list[Add | Replace | Delete], chunk: int | None) -> SyncML:
-        """Send the modifications, splitting each item's data into chunks of ``chunk`` characters."""
+    def send_sync(self, commands: list[Add | Replace | Delete | Move], chunk: int | None) -> SyncML:
+        """Send the modifications, splitting each item's data into chunks of ``chunk`` characters
+        (every chunk names the item and its parent)."""
         if chunk is None:
             return self.send([self._sync(commands)], final=True)
-        pending: list[Add | Replace | Delete] = []
+        pending: list[Add | Replace | Delete | Move] = []
         for command in commands:
             item = command.items[0]
             text = item.data if isinstance(item.data, str) else ""
@@ -197,13 +254,12 @@ class _Session:
                 piece = text[start:start + chunk]
                 more = start + chunk < len(text)
                 size_meta = Meta(size=len(text.encode())) if start == 0 else None
-                split = type(command)(cmd_id="0", meta=command.meta, items=(Item(
-                    source=item.source, meta=size_meta, data=piece, more_data=more),))
+                split = replace(command, items=(replace(item, meta=size_meta, data=piece, more_data=more),))
                 self.send([self._sync([*pending, split])], final=False)
                 pending = []
         return self.send([self._sync(pending)], final=True)
 
-    def _sync(self, commands: list[Add | Replace | Delete]) -> Sync:
+    def _sync(self, commands: list[Add | Replace | Delete | Move]) -> Sync:
         return Sync(cmd_id="0", target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri),
                     commands=tuple(commands))
 
@@ -215,7 +271,7 @@ class _Session:
                 if not isinstance(command, Add | Replace | Delete):
                     continue
                 for item in command.items:
-                    code = self._apply_item(command, item, maps)
+                    code = self._apply_item(command, item, maps, self._incoming_type(command, item))
                     statuses.append(Status(
                         cmd_id="0", msg_ref=reply.header.msg_id, cmd_ref=command.cmd_id,
                         cmd=type(command).__name__, data=str(code),
@@ -223,7 +279,29 @@ class _Session:
                         target_refs=(item.target.uri,) if item.target else ()))
         return statuses
 
-    def _apply_item(self, command: Add | Replace | Delete, item: Item, maps: list[MapItem]) -> int:
+    @staticmethod
+    def _incoming_type(command: Add | Replace | Delete, item: Item) -> str | None:
+        for meta in (item.meta, command.meta):
+            if meta is not None and meta.type:
+                return meta.type
+        return None
+
+    def _local_parent(self, item: Item, maps: list[MapItem]) -> str | None:
+        """The LUID of the parent the server names: TargetParent is the LUID, SourceParent the server's
+        ID of an item added in this session. KeyError when the device holds no such item."""
+        if item.target_parent is not None:
+            parent = item.target_parent
+        elif item.source_parent is not None:
+            parent = next(m.source.uri for m in maps if m.target.uri == item.source_parent)
+        else:
+            return None
+        if parent not in self.device.items:
+            raise KeyError(parent)
+        return parent
+
+    def _apply_item(
+        self, command: Add | Replace | Delete, item: Item, maps: list[MapItem], content_type: str | None
+    ) -> int:
         device = self.device
         text = item.data if isinstance(item.data, str) else ""
         key = (item.source.uri if item.source else "") + "|" + (item.target.uri if item.target else "")
@@ -236,16 +314,24 @@ class _Session:
             self.incoming_partial = None
         kind = type(command).__name__.lower()
         self.report.received[kind] += 1
-        if isinstance(command, Add):
-            luid = f"S{next(device._luids)}"
-            device.items[luid] = text.encode()
-            maps.append(MapItem(target=LocRef(item.source.uri if item.source else ""), source=LocRef(luid)))
-            return 201
         luid = item.target.uri if item.target else ""
         if isinstance(command, Delete):
-            return 200 if device.items.pop(luid, None) is not None else 211
+            if luid not in device.items:
+                return 211
+            device._forget(luid)
+            return 200
+        try:
+            parent = self._local_parent(item, maps)
+        except (KeyError, StopIteration):
+            return 404
+        if isinstance(command, Add):
+            luid = f"S{next(device._luids)}"
+            maps.append(MapItem(target=LocRef(item.source.uri if item.source else ""), source=LocRef(luid)))
+        elif luid in device.items and item.target_parent is None and item.source_parent is None:
+            parent = device.parents.get(luid)
         device.items[luid] = text.encode()
-        return 200
+        device._keep(luid, parent, content_type)
+        return 201 if isinstance(command, Add) else 200
 
 
 def _header_code(reply: SyncML) -> int:

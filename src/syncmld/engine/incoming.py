@@ -1,4 +1,5 @@
-"""Applying a client's Sync: Add, Replace and Delete items, large objects, slow-sync matching."""
+"""Applying a client's Sync: Add, Replace, Delete and Move items, large objects, slow-sync matching,
+folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import base64
 import binascii
@@ -82,14 +83,18 @@ class SyncApplier:
         self._writes: dict[str, NewItem] = {}
         """Items to write when the Sync has been read, by GUID."""
         self._new_maps: dict[str, str] = {}
+        self._deleted_with_folder: set[str] = set()
+        """GUIDs deleted in this Sync because a folder above them was."""
         self.conflict_policy = conflict_policy
         self.now = now
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
-        luids = [luid for command in sync.commands for luid in _luids(command)]
+        items = [item for command in sync.commands for item in _items(command)]
+        luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
-        self._previous = self.tx.get_items(self.ds.folder_id, self._guids.values())
+        parents = [item.target_parent for item in items if item.target_parent is not None]
+        self._previous = self.tx.get_items(self.ds.folder_id, [*self._guids.values(), *parents])
         for command in sync.commands:
             self._apply_command(command)
         self._flush()
@@ -110,7 +115,7 @@ class SyncApplier:
                     self._apply_command(nested)
                 else:
                     self.builder.status(nested, StatusCode.COMMAND_NOT_ALLOWED)
-        elif isinstance(command, Atomic | Copy | Move | Unsupported):
+        elif isinstance(command, Atomic | Copy | Unsupported):
             log.info("%s inside Sync is not supported: answered 406", type(command).__name__)
             self.builder.status(command, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
         else:
@@ -118,14 +123,14 @@ class SyncApplier:
                 self._apply_item(command, item)
 
     def _apply_item(self, command: ItemCommand, item: Item) -> None:
-        luid = item.source.uri if item.source else (item.target.uri if item.target else None)
+        luid = _luid(item)
         source_ref = item.source.uri if item.source else None
         target_ref = item.target.uri if item.target else None
         if luid is None:
             self.builder.status(command, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref)
             return
         if self.mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
-            if not isinstance(command, Delete) and not item.more_data:
+            if not isinstance(command, Delete | Move) and not item.more_data:
                 self.ds.client_luids.append(luid)
             self.builder.status(command, StatusCode.OK, target_ref=target_ref, source_ref=source_ref)
             return
@@ -136,22 +141,29 @@ class SyncApplier:
             self.builder.status(command, self._delete(luid), target_ref=target_ref, source_ref=source_ref)
             return
         try:
-            assembled = self._assemble(command, item, luid)
+            if isinstance(command, Move):
+                code = self._move(luid, item)
+                self.builder.status(command, code, target_ref=target_ref, source_ref=source_ref)
+                return
+            assembled = self._assemble(command, item, luid, self._named_parent(item))
             if assembled is None:
                 self.builder.status(command, StatusCode.CHUNK_ACCEPTED, target_ref=target_ref, source_ref=source_ref)
                 return
-            content_type, data = assembled
+            content_type, data, parent = assembled
             if self.backup is not None:
                 self.backup.append(BackupItem(self.ds.folder_name, luid, content_type, data))
-            code = self._write(command, luid, content_type, data)
+            code = self._write(command, luid, content_type, data, parent)
         except RemoteError as error:
             log.warning("item %s rejected: %s", luid, error)
             self.ds.received.failed += 1
             code = error.status
         self.builder.status(command, code, target_ref=target_ref, source_ref=source_ref)
 
-    def _assemble(self, command: ItemCommand, item: Item, luid: str) -> tuple[str, bytes] | None:
-        """The item's type and data once complete; None while a large object is still arriving."""
+    def _assemble(
+        self, command: ItemCommand, item: Item, luid: str, parent: str | None
+    ) -> tuple[str, bytes, str | None] | None:
+        """The item's type, data and named parent once complete; None while a large object is still
+        arriving (its parent may come with any of its chunks)."""
         meta = _merged_meta(command.meta, item.meta)
         text = _item_text(item)
         partial = self.ds.incoming
@@ -159,13 +171,14 @@ class SyncApplier:
             log.warning("large object %s abandoned: item %s arrived instead", partial.luid, luid)
             self.ds.incoming = partial = None
         if partial is None and not item.more_data:
-            return self._decoded(meta.type, meta.format, text)
+            return *self._decoded(meta.type, meta.format, text), parent
         if partial is None:
             partial = PartialItem(kind=type(command).__name__.lower(), luid=luid, guid=None,
                                   content_type=meta.type or self.ds.wire_type, size=meta.size,
                                   format=meta.format)
             self.ds.incoming = partial
         partial.data += text
+        partial.parent = parent or partial.parent
         if item.more_data:
             return None
         self.ds.incoming = None
@@ -173,7 +186,7 @@ class SyncApplier:
         if partial.size is not None and partial.size not in _acceptable_sizes(partial.data, received):
             raise RemoteError(f"large object {luid}: {received} bytes received, {partial.size} announced",
                               StatusCode.SIZE_MISMATCH)
-        return self._decoded(partial.content_type, partial.format, partial.data)
+        return *self._decoded(partial.content_type, partial.format, partial.data), partial.parent
 
     def _decoded(self, content_type: str | None, fmt: str | None, text: str) -> tuple[str, bytes]:
         content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
@@ -184,10 +197,15 @@ class SyncApplier:
                 raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
         return content_type, _octets(text)
 
-    def _write(self, command: ItemCommand, luid: str, content_type: str, data: bytes) -> StatusCode:
+    def _write(
+        self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None
+    ) -> StatusCode:
         self._learn_format(content_type)
         known = self._guids.get(luid)
         previous = self._current(known) if known else None
+        parent = named_parent or (previous.parent if previous else None)
+        if previous is not None and named_parent is not None and named_parent != previous.parent:
+            self._check_not_below_itself(previous.guid, named_parent)
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         stored_type, stored = content.to_stored(
             content_type, data, previous.data if previous else None, properties, self.ds.folder_kind)
@@ -196,24 +214,24 @@ class SyncApplier:
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
-        if previous is not None and content.comparable(stored_type, stored) == content.comparable(
-                previous.content_type, previous.data):
+        if previous is not None and previous.parent == parent and content.comparable(
+                stored_type, stored) == content.comparable(previous.content_type, previous.data):
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK  # the same object, re-encoded by the device: nothing changed
         if previous is not None and self._in_conflict(previous):
-            return self._resolve(previous, luid, stored_type, stored)
+            return self._resolve(previous, luid, stored_type, stored, parent)
         if previous is not None:
-            if previous.data != stored or previous.content_type != stored_type:
+            if previous.data != stored or previous.content_type != stored_type or previous.parent != parent:
                 if previous.seq:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
-                self._writes[previous.guid] = NewItem(previous.guid, stored_type, stored)
+                self._writes[previous.guid] = NewItem(previous.guid, stored_type, stored, parent)
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, stored_type, stored)
+        self._writes[guid] = NewItem(guid, stored_type, stored, parent)
         self._map(guid, luid)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
@@ -241,7 +259,7 @@ class SyncApplier:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy",
                    duplicate.seq)
-        self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged)
+        self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged, duplicate.parent)
         if merged != stored and sends_to_client(self.mode):
             self.ds.queue.append(OutChange("replace", duplicate.guid, luid))
 
@@ -251,7 +269,9 @@ class SyncApplier:
                 and previous.seq > self.ds.since_seq
                 and previous.origin_device_id not in (None, self.state.device_id))
 
-    def _resolve(self, previous: StoredItem, luid: str, stored_type: str, stored: bytes) -> StatusCode:
+    def _resolve(
+        self, previous: StoredItem, luid: str, stored_type: str, stored: bytes, parent: str | None
+    ) -> StatusCode:
         if self._is_echo(previous.guid, stored_type, stored):
             log.info("device %s sent back an earlier version of %s (after an interrupted session): the "
                      "server's newer version stays and goes to the device", self.state.device_ref, previous.guid)
@@ -264,13 +284,13 @@ class SyncApplier:
             self._keep(guid, stored_type, stored, "device version lost a conflict")
         elif resolution.outcome == "duplicate":
             guid = new_guid()
-            self._writes[guid] = NewItem(guid, stored_type, stored)
+            self._writes[guid] = NewItem(guid, stored_type, stored, parent)
             self._map(guid, luid)
             self.ds.received.added += 1
         else:
             self._keep(guid, previous.content_type, previous.data, "server version before a conflict", previous.seq)
             data = resolution.data if resolution.data is not None else stored
-            self._writes[guid] = NewItem(guid, stored_type, data)
+            self._writes[guid] = NewItem(guid, stored_type, data, parent)
             self.ds.received.replaced += 1
             if resolution.outcome == "merged" and sends_to_client(self.mode):
                 self.ds.queue.append(OutChange("replace", guid, luid))
@@ -295,8 +315,51 @@ class SyncApplier:
         """The item as this Sync has left it so far (written or not yet)."""
         pending = self._writes.get(guid)
         if pending is not None:
-            return StoredItem(self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None)
+            return StoredItem(self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None,
+                              parent=pending.parent)
         return self._previous.get(guid)
+
+    def _named_parent(self, item: Item) -> str | None:
+        """The GUID of the parent the item names (TargetParent: our GUID; SourceParent: the client's ID
+        of an item it sent before, in this Sync or earlier), None when it names none; RemoteError 404
+        when the folder holds no such item."""
+        if item.target_parent is not None:
+            guid: str | None = item.target_parent
+        elif item.source_parent is not None:
+            guid = self._guids.get(item.source_parent)
+        else:
+            return None
+        if guid is None or self._current(guid) is None:
+            raise RemoteError(f"parent {item.target_parent or item.source_parent} is not an item of "
+                              f"{self.ds.folder_name}", StatusCode.NOT_FOUND)
+        return guid
+
+    def _check_not_below_itself(self, guid: str, parent: str) -> None:
+        """RemoteError 428 when ``parent`` is the item itself or lies below it."""
+        seen: set[str] = set()
+        above: str | None = parent
+        while above is not None and above not in seen:
+            if above == guid:
+                raise RemoteError(f"{guid} cannot move below itself", StatusCode.MOVE_FAILED)
+            seen.add(above)
+            current = self._current(above) or self.tx.get_items(self.ds.folder_id, [above]).get(above)
+            above = current.parent if current is not None else None
+
+    def _move(self, luid: str, item: Item) -> StatusCode:
+        """A 1.2 Move: the item gets the parent the Move names."""
+        guid = self._guids.get(luid)
+        current = self._current(guid) if guid else None
+        if current is None:
+            raise RemoteError(f"Move of {luid}, which is not an item of {self.ds.folder_name}",
+                              StatusCode.NOT_FOUND)
+        parent = self._named_parent(item)
+        if parent is None:
+            raise RemoteError(f"Move of {luid} names no parent", StatusCode.BAD_REQUEST)
+        if parent != current.parent:
+            self._check_not_below_itself(current.guid, parent)
+            self._writes[current.guid] = NewItem(current.guid, current.content_type, current.data, parent)
+            self.ds.received.replaced += 1
+        return StatusCode.OK
 
     def _map(self, guid: str, luid: str) -> None:
         self._guids[luid] = guid
@@ -306,6 +369,8 @@ class SyncApplier:
         guid = self._guids.pop(luid, None)
         if guid is None:
             return StatusCode.ITEM_NOT_DELETED
+        if guid in self._deleted_with_folder:
+            return StatusCode.OK
         self._flush()
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
@@ -315,13 +380,35 @@ class SyncApplier:
             return StatusCode.OK
         if previous is not None:
             self._keep(guid, previous.content_type, previous.data, "deleted", previous.seq)
-        deleted = self.tx.delete_items(self.ds.folder_id, [guid], self.state.device_id)
-        self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
-        self._previous.pop(guid, None)
-        if not deleted:
+        below = self._descendants(guid)
+        for descendant in below:
+            self._keep(descendant.guid, descendant.content_type, descendant.data, "deleted with its folder",
+                       descendant.seq)
+        doomed = [*(descendant.guid for descendant in below), guid]
+        deleted = self.tx.delete_items(self.ds.folder_id, doomed, self.state.device_id)
+        self.tx.delete_maps(self.state.device_id, self.ds.folder_id, doomed)
+        self._deleted_with_folder.update(descendant.guid for descendant in below)
+        for gone in doomed:
+            self._previous.pop(gone, None)
+        if below:
+            log.info("device %s deleted %s in %s: %d items below it deleted with it", self.state.device_ref,
+                     guid, self.ds.folder_name, len(below))
+        if guid not in deleted:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
+
+    def _descendants(self, guid: str) -> list[StoredItem]:
+        """The live items below ``guid``, deepest first (so that they are deleted before their parents)."""
+        found: list[StoredItem] = []
+        seen = {guid}
+        level = [guid]
+        while level:
+            children = [child for child in self.tx.children_of(self.ds.folder_id, level) if child.guid not in seen]
+            seen.update(child.guid for child in children)
+            found = children + found
+            level = [child.guid for child in children]
+        return found
 
     def _find_duplicate(self, content_type: str, data: bytes) -> StoredItem | None:
         if self._duplicates is None:
@@ -339,14 +426,20 @@ class SyncApplier:
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
 
 
-def _luids(command: SyncSubCommand) -> list[str]:
-    """The client IDs the items of a command (and of commands nested in it) name."""
+def _items(command: SyncSubCommand) -> list[Item]:
+    """The items of a command and of the commands nested in it."""
     if isinstance(command, Sequence | Atomic):
-        return [luid for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS)
-                for luid in _luids(nested)]
+        return [item for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS)
+                for item in _items(nested)]
     if isinstance(command, Unsupported):
         return []
-    return [ref.uri for item in command.items for ref in (item.source or item.target,) if ref is not None]
+    return list(command.items)
+
+
+def _luid(item: Item) -> str | None:
+    """The client's ID of the item: its Source, or its Target when it has no Source."""
+    ref = item.source or item.target
+    return ref.uri if ref is not None else None
 
 
 def _acceptable_sizes(data: str, received: int) -> set[int]:

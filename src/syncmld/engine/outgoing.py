@@ -1,15 +1,16 @@
 """The server's modifications (pkg 4): which changes a device gets, and packing them into messages
-that respect the device's MaxMsgSize, splitting an item too large for one message (large object)."""
+that respect the device's MaxMsgSize, splitting an item too large for one message (large object).
+Items of a folder tree go parents first, each naming its parent (SyncML 1.2)."""
 
 import base64
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from syncmld import content
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.protocol.constants import FORMAT_B64
+from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import StoredItem, Transaction
 
@@ -41,8 +42,9 @@ def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> No
         return
     if mode in (SyncMode.SLOW, SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER, SyncMode.SLOW_TO_CLIENT):
         matched = set(ds.matched)
-        ds.queue += [OutChange("add", item.guid) for item in tx.iter_items(ds.folder_id)
-                     if item.guid not in matched]
+        unmatched = [item for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
+        ds.queue += [OutChange("add", item.guid) for item in unmatched]
+        ds.queue = _parents_first(ds.queue, unmatched)
         return
     changes = tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
     luids = tx.luids_for_guids(state.device_id, ds.folder_id, [change.guid for change in changes])
@@ -53,6 +55,30 @@ def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> No
                 ds.queue.append(OutChange("delete", change.guid, luid))
         else:
             ds.queue.append(OutChange("replace" if luid else "add", change.guid, luid))
+    ds.queue = _parents_first(ds.queue, changes)
+
+
+def _parents_first(queue: list[OutChange], items: Iterable[StoredItem]) -> list[OutChange]:
+    """The queue with every add or replace after that of its parent (items of a folder tree go by
+    depth, counted among the queued items); otherwise in the order it had."""
+    parents = {item.guid: item.parent for item in items if item.parent is not None}
+    if not parents:
+        return queue
+    queued = {change.guid for change in queue if change.kind != "delete"}
+    depths: dict[str, int] = {}
+
+    def depth(guid: str) -> int:
+        chain: list[str] = []
+        above: str | None = guid
+        while above is not None and above in queued and above not in depths and above not in chain:
+            chain.append(above)
+            above = parents.get(above)
+        known = depths.get(above, -1) if above is not None else -1
+        for offset, member in enumerate(reversed(chain), start=1):
+            depths[member] = known + offset
+        return depths.get(guid, 0)
+
+    return sorted(queue, key=lambda change: 0 if change.kind == "delete" else depth(change.guid))
 
 
 @dataclass
@@ -72,35 +98,40 @@ def fill_sync(
     ``always`` is false)."""
     commands: list[Add | Replace | Delete] = []
     room = budget.remaining
+    tree = state.version == SyncMLVersion.V1_2.value
     if ds.outgoing is not None:
-        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD)
+        parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
+        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
         commands.append(command)
         room -= used
     while ds.outgoing is None and ds.queue and room > COMMAND_OVERHEAD:
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != "delete"])
+        parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         for change in batch:
             stored = items.get(change.guid)
             if change.kind != "delete" and stored is None:
                 ds.queue.pop(0)
                 continue
             wire = _wire_item(stored, ds.wire_type) if stored is not None else WireItem("", "", None)
+            parent = stored.parent if stored is not None and tree else None
             text = wire.text
-            need = COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
+            need = (COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
+                    + len(parent or ""))
             if need > room:
                 if need > budget.fresh:
                     ds.queue.pop(0)
                     ds.outgoing = PartialItem(kind=change.kind, luid=change.luid, guid=change.guid,
                                               content_type=wire.content_type, size=len(text.encode("utf-8")),
-                                              data=text, format=wire.format)
+                                              data=text, format=wire.format, parent=parent)
                     if room > 2 * COMMAND_OVERHEAD:
-                        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD)
+                        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
                         commands.append(command)
                         room -= used
                 room = 0
                 break
             ds.queue.pop(0)
-            commands.append(_item_command(change, wire))
+            commands.append(_item_command(change, wire, parent, parent_luids))
             _count(ds, change.kind)
             room -= need
     if not commands and not always:
@@ -128,13 +159,36 @@ class WireItem:
     format: str | None
 
 
-def _item_command(change: OutChange, wire: WireItem) -> Add | Replace | Delete:
+def _parent_luids(
+    tx: Transaction, state: SessionState, ds: DatastoreState, parents: Iterable[str | None]
+) -> dict[str, str]:
+    """The device's IDs of those ``parents`` it has mapped, GUID -> LUID."""
+    wanted = {parent for parent in parents if parent is not None}
+    return tx.luids_for_guids(state.device_id, ds.folder_id, wanted) if wanted else {}
+
+
+def _with_parent(item: Item, parent: str | None, parent_luids: Mapping[str, str]) -> Item:
+    """The item naming its parent: by the device's ID (TargetParent) when the device has mapped it,
+    else by ours (SourceParent: a folder added earlier in this package)."""
+    if parent is None:
+        return item
+    luid = parent_luids.get(parent)
+    if luid is not None:
+        return replace(item, target_parent=luid)
+    return replace(item, source_parent=parent)
+
+
+def _item_command(
+    change: OutChange, wire: WireItem, parent: str | None, parent_luids: Mapping[str, str]
+) -> Add | Replace | Delete:
     if change.kind == "delete":
         return Delete(cmd_id="0", items=(Item(target=LocRef(change.luid or "")),))
     meta = Meta(type=wire.content_type, format=wire.format)
     if change.kind == "replace":
-        return Replace(cmd_id="0", meta=meta, items=(Item(target=LocRef(change.luid or ""), data=wire.text),))
-    return Add(cmd_id="0", meta=meta, items=(Item(source=LocRef(change.guid), data=wire.text),))
+        item = Item(target=LocRef(change.luid or ""), data=wire.text)
+        return Replace(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
+    item = Item(source=LocRef(change.guid), data=wire.text)
+    return Add(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
 def _wire_item(stored: StoredItem, wire_type: str) -> WireItem:
@@ -149,9 +203,12 @@ def _wire_item(stored: StoredItem, wire_type: str) -> WireItem:
     return WireItem(content_type, base64.b64encode(data).decode("ascii"), FORMAT_B64)
 
 
-def _next_chunk(ds: DatastoreState, partial: PartialItem, room: int) -> tuple[Add | Replace, int]:
-    """The next piece of a large object being sent, sized to ``room`` bytes. The part still to send
-    travels in the session (``partial.data``), so the item is converted once, not once a message."""
+def _next_chunk(
+    ds: DatastoreState, partial: PartialItem, room: int, parent_luids: Mapping[str, str]
+) -> tuple[Add | Replace, int]:
+    """The next piece of a large object being sent, sized to ``room`` bytes, naming the item's parent
+    in every piece. The part still to send travels in the session (``partial.data``), so the item is
+    converted once, not once a message."""
     text = partial.data
     room = max(room, 512)
     end = min(len(text), room)
@@ -166,10 +223,11 @@ def _next_chunk(ds: DatastoreState, partial: PartialItem, room: int) -> tuple[Ad
     if partial.kind == "replace":
         item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
         command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
-                                         items=(item,))
+                                         items=(_with_parent(item, partial.parent, parent_luids),))
     else:
         item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
-        command = Add(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format), items=(item,))
+        command = Add(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
+                      items=(_with_parent(item, partial.parent, parent_luids),))
     if not more:
         ds.outgoing = None
         _count(ds, partial.kind)

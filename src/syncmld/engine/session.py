@@ -49,6 +49,8 @@ class PartialItem:
     data: str = ""
     offset: int = 0
     format: str | None = None
+    parent: str | None = None
+    """GUID of the item's parent, when it has one (SyncML 1.2 folder trees)."""
 
 
 @dataclass

@@ -69,6 +69,9 @@ class StoredItem:
     origin_device_id: int | None
     """The device whose message made the latest change; None for admin/back-end changes."""
     deleted: bool = False
+    parent: str | None = None
+    """GUID of the item's parent (a folder item of the same folder, SyncML 1.2 hierarchical sync);
+    None at the top level."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class NewItem:
     guid: str | None
     content_type: str
     data: bytes
+    parent: str | None = None
+    """GUID of the parent item in the same folder; None at the top level."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,10 @@ class Transaction(Protocol):
 
     def count_items(self, folder_id: int) -> int:
         """Number of live items."""
+        ...
+
+    def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
+        """The live items whose parent is one of ``parents`` (GUIDs), ordered by GUID."""
         ...
 
     def put_items(

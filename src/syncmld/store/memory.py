@@ -322,6 +322,11 @@ class MemoryTransaction:
     def count_items(self, folder_id: int) -> int:
         return len(self._live_items(folder_id))
 
+    def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
+        wanted = set(parents)
+        return sorted((item for item in self._live_items(folder_id) if item.parent in wanted),
+                      key=lambda item: item.guid)
+
     def _next_seq(self) -> int:
         self._t.seq += 1
         return self._t.seq
@@ -333,7 +338,8 @@ class MemoryTransaction:
             guid = new_guid() if new.guid is None else new.guid
             previous = stored.get(guid)
             version = 1 if previous is None else previous.version + 1
-            item = StoredItem(folder_id, guid, new.content_type, new.data, version, self._next_seq(), origin_device_id)
+            item = StoredItem(folder_id, guid, new.content_type, new.data, version, self._next_seq(), origin_device_id,
+                              parent=new.parent)
             stored[guid] = item
             written.append(item)
         return written

@@ -74,7 +74,10 @@ items = Table(
     # The device of the latest change. Not a foreign key: removing a device needs no scan of items.
     Column("origin_device_id", Integer, nullable=True),
     Column("deleted", Boolean, nullable=False),
+    # GUID of the parent item in the same folder (SyncML 1.2 folder trees); NULL at the top level.
+    Column("parent", Text, nullable=True),
     Index(None, "folder_id", "seq"),
+    Index(None, "folder_id", "parent"),
 )
 
 sequence_counter = Table(

@@ -125,6 +125,7 @@ def _item(row: Row[Any]) -> StoredItem:
         row.seq,
         row.origin_device_id,
         row.deleted,
+        row.parent,
     )
 
 
@@ -138,6 +139,7 @@ def _item_row(item: StoredItem) -> dict[str, Any]:
         "seq": item.seq,
         "origin_device_id": item.origin_device_id,
         "deleted": item.deleted,
+        "parent": item.parent,
     }
 
 
@@ -395,6 +397,17 @@ class SqlTransaction:
         count: int = self._connection.execute(statement).scalar_one()
         return count
 
+    def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
+        found: list[StoredItem] = []
+        for chunk in _chunks(list(parents)):
+            statement = select(item_table).where(
+                item_table.c.folder_id == folder_id,
+                item_table.c.parent.in_(chunk),
+                item_table.c.deleted.is_(False),
+            )
+            found.extend(_item(row) for row in self._connection.execute(statement))
+        return sorted(found, key=lambda item: item.guid)
+
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         batch = list(items)
         if not batch:
@@ -416,6 +429,7 @@ class SqlTransaction:
                 versions[guid],
                 first_seq + offset,
                 origin_device_id,
+                parent=new.parent,
             )
             written.append(item)
             latest[guid] = item
