@@ -59,12 +59,19 @@ def test_every_vcard_content_type_is_stored_as_vcard_30(declared: str) -> None:
     assert normalise_vcard(stored) == normalise_vcard(VCARD_21)
 
 
-@pytest.mark.parametrize("content_type", ["text/calendar", "text/x-vcalendar", "text/plain", "application/x-foo"])
-def test_other_content_types_are_stored_and_returned_unchanged(content_type: str) -> None:
-    data = b"BEGIN:VCALENDAR\r\nanything at all \xff\r\n"
-    assert to_stored(content_type, data, b"older", frozenset({"SUMMARY"})) == (content_type, data)
+@pytest.mark.parametrize("content_type", ["text/x-vbookmark", "text/plain", "application/x-foo"])
+def test_types_without_a_converter_are_stored_and_returned_unchanged(content_type: str) -> None:
+    data = b"BEGIN:VBKM\r\nanything at all \xff\r\n \r\n"
+    assert to_stored(content_type, data, b"older", frozenset({"SUMMARY"}), "other") == (content_type, data)
     assert from_stored(content_type, data, content_type) == data
     assert from_stored(content_type, data, "text/x-vcard") == data
+
+
+@pytest.mark.parametrize("content_type", ["text/calendar", "text/x-vcalendar", "text/x-vnote", "text/x-s4j-sife"])
+def test_a_calendar_or_note_that_is_not_one_is_rejected(content_type: str) -> None:
+    with pytest.raises(RemoteError) as caught:
+        to_stored(content_type, b"BEGIN:VCALENDAR\r\nanything at all \xff\r\n", None, None, "events")
+    assert caught.value.status == 400
 
 
 def test_a_declared_vcard_that_is_not_one_is_rejected_as_unsupported_media() -> None:

@@ -1,64 +1,44 @@
 """Device formats to stored form and back (pure functions, bytes in and out).
 
-Contacts are stored as vCard 3.0 (UTF-8, CRLF) holding every property ever received; every other
-content type is stored as it came (opaque).
+Stored forms (one stored item per object):
+
+- contacts: vCard 3.0 (UTF-8, CRLF) holding every property ever received (``contacts.py``);
+- events, tasks, journal entries and notes: iCalendar 2.0, one VCALENDAR per object with the
+  VTIMEZONEs it uses; a note is a VJOURNAL (SUMMARY = title, DESCRIPTION = text) (``calendar.py``);
+- files and folders: the normalised OMA DS file/folder object (``files.py``);
+- anything else: the bytes as they arrived, with their content type (opaque).
+
+vCard 2.1, vCalendar 1.0, vNote, plain-text notes and SIF are converted to and from these forms; a
+device's Replace is merged into the stored object, so what a device cannot carry is never lost.
 """
 
 import hashlib
-import re
-from dataclasses import dataclass
 
-from syncmld.content.vcard import (
-    VCard,
-    VCardVersion,
-    merge,
-    merge_changes,
-    normal_form,
-    parse_vcard,
-    revision,
-    to_vcard,
-)
+from syncmld.content import calendar, contacts, files, ical_text, notes, sif  # noqa: F401 (ical_text: see there)
+from syncmld.content.common import Identity, media_type
+from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
+from syncmld.content.sif import is_sif_type
 from syncmld.errors import LocalError, RemoteError
 
-STORED_CONTACT_TYPE = "text/vcard"
-VCARD_21_TYPE = "text/x-vcard"
-_VCARD_TYPES: dict[str, VCardVersion] = {
-    VCARD_21_TYPE: "2.1",
-    STORED_CONTACT_TYPE: "3.0",
-    "text/directory": "3.0",
-}
+CALENDAR_TYPES: dict[str, str] = {calendar.STORED_CALENDAR_TYPE: "2.0", calendar.VCALENDAR_TYPE: "1.0"}
+NOTE_TYPES = (notes.PLAIN_TEXT_TYPE, notes.VNOTE_TYPE)
+NOTE_FOLDERS = ("notes", "journal")
+"""Folder kinds in which text/plain items are notes (elsewhere plain text is kept as it is)."""
+OBJECT_TYPES = (files.FILE_TYPE, files.FOLDER_TYPE)
 
-# Every property the server keeps, for its DevInf CTCap. SyncEvolution sends only what the server
-# lists, so this holds everything its own CTCap names (vCard 2.1 and 3.0) plus the standard set.
-CONTACT_PROPERTIES: tuple[str, ...] = (
-    "BEGIN", "END", "VERSION", "PRODID", "REV", "UID",
-    "N", "FN", "NICKNAME", "PHOTO", "BDAY", "ADR", "LABEL", "TEL", "EMAIL", "MAILER", "TZ", "GEO",
-    "TITLE", "ROLE", "LOGO", "AGENT", "ORG", "CATEGORIES", "NOTE", "SORT-STRING", "SOUND", "URL",
-    "CLASS", "KEY", "NAME", "SOURCE", "IMPP", "CALURI", "FBURL", "CAPURI",
-    "X-EVOLUTION-FILE-AS", "X-GENDER", "X-KADDRESSBOOK-X-Office", "X-KADDRESSBOOK-X-Profession",
-    "X-EVOLUTION-BLOG-URL", "X-KADDRESSBOOK-BlogFeed", "X-EVOLUTION-VIDEO-URL",
-    "X-EVOLUTION-MANAGER", "X-MANAGER", "X-KADDRESSBOOK-X-ManagersName",
-    "X-EVOLUTION-ASSISTANT", "X-ASSISTANT", "X-KADDRESSBOOK-X-AssistantsName", "X-ABRELATEDNAMES",
-    "X-EVOLUTION-SPOUSE", "X-SPOUSE", "X-KADDRESSBOOK-X-SpousesName",
-    "X-EVOLUTION-ANNIVERSARY", "X-ANNIVERSARY", "X-KADDRESSBOOK-X-Anniversary", "X-ABDATE",
-    "X-AIM", "X-messaging/aim-All", "X-GADUGADU", "X-messaging/gadu-All",
-    "X-GROUPWISE", "X-messaging/groupwise-All", "X-ICQ", "X-messaging/icq-All",
-    "X-JABBER", "X-messaging/xmpp-All", "X-MSN", "X-messaging/msn-All",
-    "X-YAHOO", "X-messaging/yahoo-All", "X-SKYPE", "X-messaging/skype-All", "X-SIP",
-    "X-messaging/irc-All", "X-messaging/meanwhile-All", "X-messaging/sms-All",
-    "X-KADDRESSBOOK-CRYPTOENCRYPTPREF", "X-KADDRESSBOOK-CRYPTOPROTOPREF",
-    "X-KADDRESSBOOK-CRYPTOSIGNPREF", "X-KADDRESSBOOK-OPENPGPFP", "X-KADDRESSBOOK-X-IMAddress",
-    "X-MOZILLA-HTML", "X-ABLabel", "X-*",
-)  # fmt: skip
+PLAIN_NOTE_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION"})
+"""What a plain-text note carries; everything else of a stored note is kept when one arrives."""
+VNOTE_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION", "CATEGORIES", "CLASS", "CREATED", "LAST-MODIFIED"})
+SIF_CONTACT_PROPERTIES = frozenset({
+    "N", "FN", "TEL", "EMAIL", "ADR", "LABEL", "URL", "BDAY", "ORG", "TITLE", "ROLE", "NOTE", "NICKNAME", "PHOTO",
+    "CATEGORIES", "UID", "X-ANNIVERSARY", "X-SPOUSE", "X-CHILDREN", "X-MANAGER", "X-ASSISTANT", "X-SIF-*",
+})  # fmt: skip
+"""The vCard properties SIF-C has fields for; a SIF client's change keeps every other one."""
 
-
-def media_type(content_type: str) -> str:
-    """``text/x-vCard; charset=UTF-8`` -> ``text/x-vcard``."""
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def is_contact_type(content_type: str) -> bool:
-    return media_type(content_type) in _VCARD_TYPES
+__all__ = [
+    "CALENDAR_TYPES", "CONTACT_PROPERTIES", "Identity", "comparable", "for_device", "from_stored", "identity",
+    "is_convertible", "is_sif_type", "media_type", "newer_side", "normalise_vcard", "resolve_conflict", "to_stored",
+]  # fmt: skip
 
 
 def to_stored(
@@ -67,45 +47,118 @@ def to_stored(
 ) -> tuple[str, bytes]:
     """The stored (type, bytes) for an item a device sent.
 
-    A vCard is merged into ``previous`` (the stored bytes it replaces), keeping what the device does not
-    support (``device_properties``, None = everything); RemoteError (415/400) if it is not a vCard.
-    Other types are stored unchanged.
+    ``previous`` is the stored form the item replaces (None for a new item): a converted item is merged
+    into it, keeping what the device does not support (``device_properties``, the upper-case property
+    names of its CTCap; None = everything). RemoteError (400/415) if the data is not what its type says.
+    Types without a converter are stored unchanged; text/plain is a note in notes and journal folders.
     """
-    if not is_contact_type(content_type):
-        return content_type, data
-    card = parse_vcard(data)
-    if previous is not None:
-        stored = _previous_card(previous)
-        if stored is not None:
-            card = merge(stored, card, device_properties)
-    return STORED_CONTACT_TYPE, to_vcard(card, "3.0")
+    wanted = media_type(content_type)
+    if wanted in VCARD_TYPES:
+        return STORED_CONTACT_TYPE, contacts.contact_to_stored(data, _same(previous, STORED_CONTACT_TYPE),
+                                                               device_properties)
+    if wanted in CALENDAR_TYPES:
+        return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
+            data, _same(previous, calendar.STORED_CALENDAR_TYPE), device_properties)
+    if wanted == notes.VNOTE_TYPE or (wanted == notes.PLAIN_TEXT_TYPE and folder_kind in NOTE_FOLDERS):
+        carried = PLAIN_NOTE_PROPERTIES if wanted == notes.PLAIN_TEXT_TYPE else VNOTE_PROPERTIES
+        ical = notes.note_to_ical(data, wanted)
+        return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
+            ical, _same(previous, calendar.STORED_CALENDAR_TYPE), carried)
+    if sif.is_sif_type(wanted):
+        stored_type, converted = sif.sif_to_stored(data, wanted)
+        if stored_type == STORED_CONTACT_TYPE:
+            return stored_type, contacts.contact_to_stored(converted, _same(previous, stored_type),
+                                                           SIF_CONTACT_PROPERTIES)
+        return stored_type, calendar.calendar_to_stored(converted, _same(previous, stored_type), None)
+    if wanted == files.FILE_TYPE:
+        return files.FILE_TYPE, files.write_file(files.parse_file(data))
+    if wanted == files.FOLDER_TYPE:
+        return files.FOLDER_TYPE, files.write_folder(files.parse_folder(data))
+    return content_type, data
 
 
-def _previous_card(previous: bytes) -> VCard | None:
-    """The stored contact, or None if the stored item was not a vCard (then nothing is merged)."""
-    try:
-        return parse_vcard(previous)
-    except RemoteError as error:
-        if b"BEGIN:VCARD" in previous.upper():
-            raise LocalError(f"stored contact is unreadable: {error}") from error
+_MARKERS = {STORED_CONTACT_TYPE: b"BEGIN:VCARD", calendar.STORED_CALENDAR_TYPE: b"BEGIN:VCALENDAR"}
+
+
+def _same(previous: bytes | None, stored_type: str) -> bytes | None:
+    """``previous`` if it is a stored item of that type (a contact replacing a contact); an item that
+    changes its kind is not merged."""
+    if previous is None or _MARKERS[stored_type] not in previous[:200].upper():
         return None
+    return previous
+
+
+def is_convertible(stored_type: str, wanted_type: str) -> bool:
+    """Whether an item stored as ``stored_type`` can be sent as ``wanted_type``."""
+    stored, wanted = media_type(stored_type), media_type(wanted_type)
+    if stored == wanted:
+        return True
+    if stored == STORED_CONTACT_TYPE:
+        return wanted in VCARD_TYPES or sif.SIF_TYPES.get(wanted) == "contact"
+    if stored == calendar.STORED_CALENDAR_TYPE:
+        return wanted in CALENDAR_TYPES or wanted in NOTE_TYPES or sif.SIF_TYPES.get(wanted) in ("event", "task",
+                                                                                                 "note")
+    return False
+
+
+def for_device(stored_type: str, stored: bytes, wanted_type: str) -> tuple[str, bytes]:
+    """The stored item as (type, bytes) for a device that wants ``wanted_type``; items that cannot be
+    converted to it go in their stored type."""
+    wanted = media_type(wanted_type)
+    if not wanted or not is_convertible(stored_type, wanted):
+        return stored_type, stored
+    try:
+        return wanted_type, _convert(media_type(stored_type), stored, wanted)
+    except RemoteError as error:
+        raise LocalError(f"stored {stored_type} item is unreadable: {error}") from error
+
+
+def _convert(stored_type: str, stored: bytes, wanted: str) -> bytes:
+    if stored_type == wanted and wanted not in CALENDAR_TYPES:
+        return stored
+    if wanted in VCARD_TYPES:
+        return contacts.contact_from_stored(stored, VCARD_TYPES[wanted])
+    if wanted in CALENDAR_TYPES:
+        return calendar.calendar_from_stored(stored, CALENDAR_TYPES[wanted])
+    if wanted in NOTE_TYPES:
+        return notes.ical_to_note(stored, wanted)
+    return sif.stored_to_sif(stored_type, stored, wanted)
 
 
 def from_stored(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
-    """The stored item in the format a device wants: a contact as vCard 2.1 (text/x-vcard) or 3.0.
+    """The stored item's bytes in the format a device wants (see ``for_device``)."""
+    return for_device(stored_type, stored, wanted_type)[1]
 
-    Opaque items, and contacts asked for in a type that is not a vCard, are returned unchanged.
-    """
-    version = _VCARD_TYPES.get(media_type(wanted_type))
-    if not is_contact_type(stored_type) or version is None:
-        return stored
-    if version == "3.0":
-        return stored  # the stored form is vCard 3.0 as to_vcard writes it
+
+def comparable(stored_type: str, stored: bytes) -> str:
+    """A form of a stored item in which two versions that mean the same are equal."""
+    stored_type = media_type(stored_type)
     try:
-        card = parse_vcard(stored)
-    except RemoteError as error:
-        raise LocalError(f"stored contact is unreadable: {error}") from error
-    return to_vcard(card, version)
+        if stored_type == STORED_CONTACT_TYPE:
+            return normalise_vcard(stored)
+        if stored_type == calendar.STORED_CALENDAR_TYPE:
+            return calendar.calendar_normal_form(stored)
+    except RemoteError:
+        pass
+    return "bytes:" + hashlib.sha256(stored).hexdigest()
+
+
+def identity(stored_type: str, stored: bytes) -> Identity:
+    """The identity of a stored item for slow-sync matching: a contact's name and its phones and
+    e-mail addresses, an event's UID (or summary and start), a file's name and body; otherwise its bytes."""
+    stored_type = media_type(stored_type)
+    try:
+        if stored_type == STORED_CONTACT_TYPE:
+            return contacts.contact_identity(stored)
+        if stored_type == calendar.STORED_CALENDAR_TYPE:
+            return Identity(calendar.calendar_identity(stored))
+        if stored_type == files.FILE_TYPE:
+            return Identity(files.file_identity(stored))
+        if stored_type == files.FOLDER_TYPE:
+            return Identity(files.folder_identity(stored))
+    except RemoteError:
+        pass
+    return Identity("bytes:" + hashlib.sha256(stored).hexdigest())
 
 
 def resolve_conflict(
@@ -116,73 +169,22 @@ def resolve_conflict(
     ``server``, ``client`` and ``base`` (the version both started from, if known) are stored forms;
     ``prefer`` (``client`` or ``server``) says whose values win where both changed the same field.
     """
-    if not is_contact_type(stored_type):
-        return None
-    original = _previous_card(base) if base is not None else None
-    merged = merge_changes(parse_vcard(server), parse_vcard(client), prefer == "client", original)
-    return to_vcard(merged, "3.0")
+    stored_type = media_type(stored_type)
+    if stored_type == STORED_CONTACT_TYPE:
+        return contacts.merge_contacts(server, client, prefer == "client", base)
+    if stored_type == calendar.STORED_CALENDAR_TYPE:
+        return calendar.merge_calendar(server, client, prefer == "client", base)
+    return None
 
 
 def newer_side(stored_type: str, server: bytes, client: bytes) -> str:
-    """``client`` or ``server``: whose version is newer by the item's own revision stamp (vCard REV);
-    the client's when that cannot be told, as its change is the one arriving now."""
-    if is_contact_type(stored_type):
-        server_rev, client_rev = revision(parse_vcard(server)), revision(parse_vcard(client))
-        if server_rev and client_rev and server_rev > client_rev:
-            return "server"
-    return "client"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What tells that two stored items are the same object, for matching in a slow sync."""
-
-    name: str
-    """Normalised name (contacts), or the whole normal form when there is nothing better."""
-    contact_points: frozenset[str] = frozenset()
-    """Phone numbers (last 9 digits) and e-mail addresses (lower-cased) of a contact."""
-
-
-def identity(stored_type: str, stored: bytes) -> Identity:
-    """The identity of a stored item: for a contact its name and its phones and e-mail addresses,
-    for anything else its bytes."""
-    if not is_contact_type(stored_type):
-        return Identity("bytes:" + hashlib.sha256(stored).hexdigest())
-    card = parse_vcard(stored)
-    points = set()
-    for prop in card.properties:
-        if prop.name == "TEL":
-            digits = re.sub(r"\D", "", prop.text)
-            if len(digits) >= 5:
-                points.add("tel:" + digits[-9:])
-        elif prop.name == "EMAIL" and prop.text.strip():
-            points.add("email:" + prop.text.strip().lower())
-    n = next((prop for prop in card.properties if prop.name == "N"), None)
-    fn = next((prop.text for prop in card.properties if prop.name == "FN"), "")
-    name = " ".join(part for items in n.value for part in items if part) if n is not None else fn
-    name = " ".join(name.lower().split())
-    if not name or not points:
-        return Identity("vcard:" + normal_form(card))
-    return Identity("name:" + name, frozenset(points))
-
-
-def normalise_vcard(data: bytes) -> str:
-    """Canonical text of a vCard (either version) for comparing contacts; see ``vcard.normal_form``."""
-    return normal_form(parse_vcard(data))
-
-
-def is_sif_type(content_type: str) -> bool:
-    return media_type(content_type).startswith(("text/x-s4j-sif", "text/x-sif"))
-
-
-def comparable(stored_type: str, stored: bytes) -> str:
-    try:
-        return normalise_vcard(stored) if is_contact_type(stored_type) else stored.hex()
-    except RemoteError:
-        return stored.hex()
-
-
-def for_device(stored_type: str, stored: bytes, wanted_type: str) -> tuple[str, bytes]:
-    if is_contact_type(stored_type) and media_type(wanted_type) in _VCARD_TYPES:
-        return wanted_type, from_stored(stored_type, stored, wanted_type)
-    return stored_type, stored
+    """``client`` or ``server``: whose version is newer by the item's own revision stamp (vCard REV,
+    iCalendar LAST-MODIFIED); the client's when that cannot be told, as its change is arriving now."""
+    stored_type = media_type(stored_type)
+    stamps: tuple[str | None, str | None] = (None, None)
+    if stored_type == STORED_CONTACT_TYPE:
+        stamps = contacts.contact_revision(server), contacts.contact_revision(client)
+    elif stored_type == calendar.STORED_CALENDAR_TYPE:
+        stamps = calendar.calendar_revision(server), calendar.calendar_revision(client)
+    server_stamp, client_stamp = stamps
+    return "server" if server_stamp and client_stamp and server_stamp > client_stamp else "client"

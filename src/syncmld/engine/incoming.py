@@ -48,7 +48,7 @@ class _DuplicateIndex:
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
 
     def add(self, item: StoredItem) -> None:
-        found = content.identity(item.content_type, item.data)
+        found = _placed_identity(item.content_type, item.data, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
     def take(self, wanted: content.Identity) -> StoredItem | None:
@@ -59,6 +59,14 @@ class _DuplicateIndex:
                 del candidates[index]
                 return item
         return None
+
+
+def _placed_identity(content_type: str, data: bytes, parent: str | None) -> content.Identity:
+    """An item's identity within its parent: a folder ``2026`` under ``Reports`` is not one under ``Photos``."""
+    found = content.identity(content_type, data)
+    if parent is None:
+        return found
+    return content.Identity(f"{found.name}|in:{parent}", found.contact_points)
 
 
 class SyncApplier:
@@ -210,7 +218,7 @@ class SyncApplier:
         stored_type, stored = content.to_stored(
             content_type, data, previous.data if previous else None, properties, self.ds.folder_kind)
         if previous is None and compares_all(self.mode):
-            duplicate = self._find_duplicate(stored_type, stored)
+            duplicate = self._find_duplicate(stored_type, stored, parent)
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
@@ -410,7 +418,7 @@ class SyncApplier:
             level = [child.guid for child in children]
         return found
 
-    def _find_duplicate(self, content_type: str, data: bytes) -> StoredItem | None:
+    def _find_duplicate(self, content_type: str, data: bytes, parent: str | None) -> StoredItem | None:
         if self._duplicates is None:
             matched = set(self.ds.matched)
             index = _DuplicateIndex()
@@ -420,7 +428,7 @@ class SyncApplier:
             self._duplicates = index
         if not self._duplicates.by_name:
             return None
-        return self._duplicates.take(content.identity(content_type, data))
+        return self._duplicates.take(_placed_identity(content_type, data, parent))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
