@@ -33,6 +33,7 @@ from syncmld.config import (
 )
 from syncmld.engine.api import ThrottleSettings
 from syncmld.engine.folders import is_valid_user_folder_name
+from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.store import open_store, sqlite_url
@@ -138,9 +139,11 @@ def cli() -> None:
 @click.option("--login-lock-period", type=click.FloatRange(min=0, min_open=True), default=ThrottleSettings.period,
               show_default=True, help="Seconds failed logins are remembered after the latest one: how long a "
               "lock lasts.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes sharing the port; any of them may answer any message of a session.")
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
-    login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float,
+    login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float, workers: int,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -155,7 +158,7 @@ def serve(
                                         delay=login_delay, period=login_lock_period),
     )
     setup_logging(config.log_level)
-    run_server(config)
+    run_server(config, workers)
 
 
 @cli.group()
@@ -568,6 +571,56 @@ def backup_restore(file: str, email: str, folder: str | None, data_dir: Path, db
         f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
         + (f": {per_folder}" if counts else "")
     )
+
+
+@cli.command()
+@click.option("--url", required=True, help="The server's SyncML URL, e.g. http://127.0.0.1:8080/syncml.")
+@click.option("--devices", type=click.IntRange(min=1), default=10, show_default=True, help="Devices syncing at once.")
+@click.option("--items", type=click.IntRange(min=0), default=100, show_default=True, help="Contacts per device.")
+@click.option("--events", type=click.IntRange(min=0), default=0, show_default=True, help="Events per device.")
+@click.option("--rounds", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Two-way syncs with changes per device after its first (slow) sync.")
+@click.option("--changes", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Changes per device and round: adds, replaces and deletes in turn.")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Run rounds until this many minutes have passed (instead of --rounds).")
+@click.option("--pause", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds each device waits before each round.")
+@click.option("--wbxml", is_flag=True, help="Speak WBXML instead of XML.")
+@click.option("--accounts", type=click.IntRange(min=1),
+              help="Accounts load1@load.example.. the devices share, in turn [default: one per device].")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, help="The load accounts' password.")
+@click.option("--auth", type=click.Choice(["basic", "md5"]), default="basic", show_default=True,
+              help="How the devices log in.")
+@click.option("--server-pid", type=click.IntRange(min=1), help="Measure this server process's CPU and RSS "
+              "(its workers included).")
+@click.option("--sample-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds between samples of the server's RSS.")
+@click.option("--create-accounts", "fresh_accounts", is_flag=True,
+              help="Create the load accounts first, empty (in --data-dir or --db).")
+@data_dir_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def load(
+    url: str, devices: int, items: int, events: int, rounds: int, changes: int, minutes: float | None, pause: float,
+    wbxml: bool, accounts: int | None, password: str, auth: str, server_pid: int | None, sample_every: float,
+    fresh_accounts: bool, data_dir: Path, db: str | None, as_json: bool,
+) -> int:
+    """Emulate devices syncing with a server at once; print throughput, latency, errors and server usage.
+
+    Each device slow-syncs its own generated items, then syncs --rounds rounds of changes; at the end every
+    device syncs once more and must hold exactly what the devices of its account made. Exit status 1
+    when there were errors."""
+    settings = LoadSettings(url=url, devices=devices, items=items, events=events, rounds=rounds, changes=changes,
+                            accounts=accounts, wbxml=wbxml, password=password, auth=LOAD_AUTH[auth],
+                            minutes=minutes, pause=pause,
+                            server_pid=server_pid, sample_every=sample_every)
+    if fresh_accounts:
+        with opened_store(data_dir, db) as store:
+            create_accounts(store, settings.account_count, password)
+    report = run_load(settings)
+    click.echo(report.as_json() if as_json else report.as_text())
+    return 1 if report.errors else 0
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:

@@ -4,18 +4,15 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from syncmld.client import Transport
-from syncmld.protocol.codec import decode_xml, encode_xml
+from syncmld.client.http import HttpTransport
+from syncmld.protocol.codec import decode_xml
 from syncmld.protocol.messages import Alert, Status, SyncML
 
 from .client import SyncResult
 
 MESSAGE_LOGGING = ("--loglevel", "4")
 """client.sh options that make SyncEvolution keep every message of a session as an XML file."""
-
-XML_CONTENT_TYPE = "application/vnd.syncml+xml"
 
 
 @dataclass(frozen=True)
@@ -55,11 +52,4 @@ def mode_answer(messages: list[SyncML]) -> tuple[int, int]:
 
 def http_transport() -> Transport:
     """Posts each message as XML to the URL it is given and decodes the reply."""
-
-    def post(message: SyncML, url: str) -> SyncML:
-        response = httpx.post(url, content=encode_xml(message), headers={"content-type": XML_CONTENT_TYPE},
-                              timeout=30.0)
-        response.raise_for_status()
-        return decode_xml(response.content)
-
-    return post
+    return HttpTransport()

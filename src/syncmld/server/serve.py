@@ -1,9 +1,23 @@
-"""``syncmld serve``: bind the port, open the store once, run the app on uvicorn until a signal stops it."""
+"""``syncmld serve``: bind the port, open the store, run the app on uvicorn until a signal stops it.
 
+With ``workers`` > 1 the process binds the port, brings the store's schema up to date, then forks
+that many worker processes; each opens the store itself and runs uvicorn on the inherited socket
+(the kernel spreads connections over them). The engine keeps every session in the store, so any
+worker may answer any message. The parent only supervises: SIGTERM or SIGINT stops every worker,
+and a worker that dies is reported in the log and replaced.
+"""
+
+import ctypes
 import errno
 import logging
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import socket
+import sys
+import time
+from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import NoReturn
 
@@ -16,6 +30,13 @@ from syncmld.store import open_store
 from syncmld.store.base import Store
 
 logger = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_TIMEOUT_S = 20.0
+"""How long stopping workers may take to finish the messages in hand before they are killed."""
+RESTART_DELAY_S = 1.0
+"""A worker that died sooner than this after its start is replaced only after this pause (no busy loop)."""
+_PR_SET_PDEATHSIG = 1
 
 
 class ServeError(Exception):
@@ -65,26 +86,126 @@ def exit_cleanly(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(0)
 
 
-def run_server(config: ServerConfig) -> None:
-    """Serve until SIGTERM or SIGINT; raises ServeError when the port cannot be bound."""
+def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> None:
+    """Run the app with ``store`` on uvicorn on ``listener`` until a stop signal."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(store, config),
+            host=config.host,
+            port=listener.getsockname()[1],
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+        )
+    )
+    server.run(sockets=[listener])
+
+
+def run_server(config: ServerConfig, workers: int = 1) -> None:
+    """Serve until SIGTERM or SIGINT with ``workers`` processes; raises ServeError when the port cannot be bound."""
     listener = bind_listener(config.host, config.port)
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, exit_cleanly)
+    try:
+        store = open_store(config.store_url)
+        try:
+            announce(store, config, listener.getsockname()[1])
+            if workers == 1:
+                serve_app(listener, config, store)
+                return
+        finally:
+            store.close()
+        WorkerPool(listener, config, workers).run()
+    finally:
+        listener.close()
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Have the kernel stop this process (SIGTERM) when its parent dies, even by SIGKILL (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:
+        raise SystemExit(0)  # the parent died before the request took effect
+
+
+def run_worker(listener: socket.socket, config: ServerConfig, number: int, parent_pid: int) -> None:
+    """A worker process: its own store connections, uvicorn on the socket the parent bound."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, exit_cleanly)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    exit_with_parent(parent_pid)
     store = open_store(config.store_url)
     try:
-        port = listener.getsockname()[1]
-        announce(store, config, port)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(store, config),
-                host=config.host,
-                port=port,
-                lifespan="off",
-                access_log=False,
-                log_config=None,
-            )
-        )
-        server.run(sockets=[listener])
+        logger.info("worker %d (pid %d) serving", number, os.getpid())
+        serve_app(listener, config, store)
     finally:
         store.close()
-        listener.close()
+
+
+def describe_exit(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"killed by {signal.Signals(-exitcode).name}"
+    return f"exited with status {exitcode}"
+
+
+class WorkerPool:
+    """Worker processes sharing one listening socket, supervised until a stop signal."""
+
+    def __init__(self, listener: socket.socket, config: ServerConfig, size: int) -> None:
+        self.listener = listener
+        self.config = config
+        self.size = size
+        self.workers: dict[int, tuple[BaseProcess, float]] = {}
+        """Worker number -> its process and when it started."""
+        self.stop_deadline: float | None = None
+        self._context = multiprocessing.get_context("fork")
+
+    def run(self) -> None:
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, self.stop)
+        for number in range(1, self.size + 1):
+            self.start(number)
+        logger.info("%d workers started", self.size)
+        while self.workers:
+            self.wait_for_exits()
+        logger.info("all workers stopped")
+
+    def start(self, number: int) -> None:
+        # Stop signals are blocked while forking, so that a worker never runs the parent's handler.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process = self._context.Process(target=run_worker, name=f"syncmld-worker-{number}",
+                                            args=(self.listener, self.config, number, os.getpid()))
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        self.workers[number] = (process, time.monotonic())
+
+    def stop(self, signum: int, frame: FrameType | None) -> None:
+        """Signal handler: ask every worker to finish (SIGTERM)."""
+        if self.stop_deadline is None:
+            logger.info("stopping %d workers (%s)", len(self.workers), signal.Signals(signum).name)
+            self.stop_deadline = time.monotonic() + STOP_TIMEOUT_S
+        for process, _ in self.workers.values():
+            if process.is_alive():
+                os.kill(process.pid or 0, signal.SIGTERM)
+
+    def wait_for_exits(self) -> None:
+        """Wait a moment for workers to end; report and replace those that died, kill those that linger."""
+        multiprocessing.connection.wait([process.sentinel for process, _ in self.workers.values()], timeout=0.5)
+        for number, (process, started) in list(self.workers.items()):
+            if process.is_alive():
+                continue
+            del self.workers[number]
+            process.join()
+            if self.stop_deadline is None:
+                logger.error("worker %d (pid %s) %s; starting another", number, process.pid,
+                             describe_exit(process.exitcode))
+                if time.monotonic() - started < RESTART_DELAY_S:
+                    time.sleep(RESTART_DELAY_S)
+                self.start(number)
+        if self.stop_deadline is not None and time.monotonic() > self.stop_deadline:
+            for number, (process, _) in self.workers.items():
+                logger.warning("worker %d (pid %s) did not stop in %.0f s: killing it", number, process.pid,
+                               STOP_TIMEOUT_S)
+                process.kill()

@@ -1,0 +1,218 @@
+"""The load targets of the scale issue, measured with ``syncmld load`` against fresh ``syncmld serve`` processes.
+
+    .venv/bin/python bench/load.py [--devices 200] [--items 200] [--repeat 3] [--minutes 30]
+                                   [--postgres URL] [--only sqlite,postgres,workers,memory]
+
+Scenarios (each on a new, empty store; the server at the default log level):
+  sqlite    N devices x M contacts on SQLite, one worker: errors, p99 latency, throughput, server CPU and RSS
+  postgres  the same on PostgreSQL
+  workers   the same on PostgreSQL with 1 and then 2 workers: the throughput ratio
+  memory    a run of --minutes (fewer devices, a pause between rounds) with the server's RSS sampled:
+            growth from the end of the warm-up (first quarter) to the end (last quarter)
+PostgreSQL is the server at --postgres (default $SYNCMLD_TEST_POSTGRES); each run gets a schema of its
+own, dropped afterwards; without one, the PostgreSQL scenarios are skipped. --repeat runs each
+scenario that many times and prints min/median/max of every figure (the machine's noise).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+SERVING = re.compile(r"serving SyncML at (http://127\.0\.0\.1:\d+/syncml)")
+SCENARIOS = ("sqlite", "postgres", "workers", "memory")
+NO_LOGIN_THROTTLING = ("--login-delay-after", "1000000", "--login-lock-after", "1000000")
+"""Every device logs in from 127.0.0.1, and a first MD5 login (no nonce yet) counts as a failed one."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``syncmld load`` run: what it was given, and the JSON it printed."""
+
+    scenario: str
+    store: str
+    workers: int
+    report: dict[str, Any]
+
+
+def syncmld(*args: str) -> list[str]:
+    return [sys.executable, "-m", "syncmld", *args]
+
+
+@contextmanager
+def postgres_schema(server: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL ``server``, dropped afterwards."""
+    url = make_url(server).set(drivername="postgresql+psycopg")
+    schema = f"bench_{uuid.uuid4().hex}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]]:
+    """A ``syncmld serve`` on a free port: its URL and pid; stopped with SIGTERM afterwards."""
+    log_path = work / "serve.log"
+    store = ["--db", db] if db else []
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            syncmld("serve", "--port", "0", "--data-dir", str(work / "data"), "--workers", str(workers), *store,
+                    *NO_LOGIN_THROTTLING),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := SERVING.search(log_path.read_text(errors="replace"))):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"syncmld serve did not start:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield found.group(1), process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def load_run(scenario: str, workers: int, postgres: str | None, load_options: list[str]) -> Run:
+    """A fresh server (SQLite unless ``postgres``), one ``syncmld load`` against it."""
+    with tempfile.TemporaryDirectory(prefix="syncmld-bench-") as work_dir, \
+            (postgres_schema(postgres) if postgres else _no_schema()) as db:
+        work = Path(work_dir)
+        with served(work, workers, db) as (url, pid):
+            store = ["--db", db] if db else ["--data-dir", str(work / "data")]
+            done = subprocess.run(
+                syncmld("load", "--url", url, "--server-pid", str(pid), "--create-accounts", *store, "--json",
+                        *load_options),
+                capture_output=True, text=True,
+            )
+        if not done.stdout.strip():
+            raise SystemExit(f"syncmld load failed ({done.returncode}):\n{done.stderr}")
+        report: dict[str, Any] = json.loads(done.stdout)
+    run = Run(scenario, "PostgreSQL" if postgres else "SQLite", workers, report)
+    print(describe(run), flush=True)
+    return run
+
+
+@contextmanager
+def _no_schema() -> Iterator[None]:
+    yield None
+
+
+def describe(run: Run) -> str:
+    report, server = run.report, run.report["server"]
+    latency = report["latency_ms"]
+    return (f"{run.scenario:8} {run.store:10} workers={run.workers} devices={report['devices']} "
+            f"errors={report['errors']['count']} syncs/s={report['syncs_per_s']} items/s={report['items_per_s']} "
+            f"p50={latency['p50']}ms p95={latency['p95']}ms p99={latency['p99']}ms "
+            f"server_cpu={server['cpu_s']}s load_cpu={report['client_cpu_s']}s "
+            f"rss={server['rss_mb_before']}->{server['rss_mb_after']}MB "
+            f"wall={report['duration_s']}s" + (f"  first error: {report['errors']['first'][0]}"
+                                               if report["errors"]["count"] else ""))
+
+
+def spread(values: list[float]) -> str:
+    """min/median/max of repeated measurements."""
+    if len(values) == 1:
+        return f"{values[0]:g}"
+    return f"{min(values):g}/{statistics.median(values):g}/{max(values):g}"
+
+
+def rss_growth(report: dict[str, Any]) -> float:
+    """RSS at the end (max of the last quarter of samples) over RSS after the warm-up (max of the first quarter)."""
+    samples: list[float] = [rss for _, rss in report["server"]["rss_mb_samples"]]
+    if len(samples) < 4:
+        raise SystemExit("too few RSS samples for a memory figure: run longer or sample more often")
+    quarter = len(samples) // 4
+    return max(samples[-quarter:]) / max(samples[:quarter]) - 1
+
+
+def summary(runs: list[Run]) -> list[str]:
+    """One line per scenario and store: every figure as min/median/max over the repetitions."""
+    lines = []
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run.scenario, run.store, run.workers), []).append(run.report)
+    for (scenario, store, workers), reports in groups.items():
+        figures = {
+            "errors": [float(r["errors"]["count"]) for r in reports],
+            "syncs/s": [float(r["syncs_per_s"]) for r in reports],
+            "items/s": [float(r["items_per_s"]) for r in reports],
+            "p99 ms": [float(r["latency_ms"]["p99"]) for r in reports],
+            "server CPU s": [float(r["server"]["cpu_s"]) for r in reports],
+            "RSS after MB": [float(r["server"]["rss_mb_after"]) for r in reports],
+        }
+        if scenario == "memory":
+            figures["RSS growth %"] = [round(rss_growth(r) * 100, 1) for r in reports]
+        shown = ", ".join(f"{name} {spread(values)}" for name, values in figures.items())
+        lines.append(f"{scenario} {store} workers={workers} (n={len(reports)}): {shown}")
+    two = [r for r in runs if r.scenario == "workers" and r.workers == 2]
+    one = [r for r in runs if r.scenario == "workers" and r.workers == 1]
+    if one and two:
+        ratios = [b.report["syncs_per_s"] / a.report["syncs_per_s"] for a, b in zip(one, two, strict=True)]
+        lines.append(f"workers: 2 vs 1 on PostgreSQL, sync throughput ratio {spread([round(r, 2) for r in ratios])}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--items", type=int, default=200, help="contacts per device")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=30.0, help="length of the memory run")
+    parser.add_argument("--memory-devices", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=5.0, help="seconds between a device's rounds (memory run)")
+    parser.add_argument("--auth", choices=("basic", "md5"), default="md5",
+                        help="the devices' login (basic costs the server a 32 ms, 16 MB scrypt per session)")
+    parser.add_argument("--postgres", default=os.environ.get("SYNCMLD_TEST_POSTGRES"))
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    args = parser.parse_args()
+    chosen = args.only.split(",")
+    size = ["--devices", str(args.devices), "--items", str(args.items), "--rounds", str(args.rounds),
+            "--changes", str(args.changes), "--auth", args.auth]
+    runs: list[Run] = []
+    for _ in range(args.repeat):
+        if "sqlite" in chosen:
+            runs.append(load_run("sqlite", 1, None, size))
+        if args.postgres and "postgres" in chosen:
+            runs.append(load_run("postgres", 1, args.postgres, size))
+        if args.postgres and "workers" in chosen:
+            runs += [load_run("workers", workers, args.postgres, size) for workers in (1, 2)]
+        if "memory" in chosen:
+            memory = ["--devices", str(args.memory_devices), "--items", str(args.items), "--changes",
+                      str(args.changes), "--minutes", str(args.minutes), "--pause", str(args.pause),
+                      "--sample-every", str(max(1.0, args.minutes * 60 / 120)), "--auth", args.auth]
+            runs.append(load_run("memory", 1, args.postgres, memory))
+    if not args.postgres:
+        print("no PostgreSQL (--postgres or $SYNCMLD_TEST_POSTGRES): its scenarios skipped", file=sys.stderr)
+    print()
+    print("\n".join(summary(runs)))
+
+
+if __name__ == "__main__":
+    main()

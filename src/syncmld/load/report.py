@@ -1,0 +1,117 @@
+"""The figures of a load run, as text for people and as one JSON object for scripts."""
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from syncmld.load.procstats import Usage
+
+MAX_REASONS_SHOWN = 5
+MB = 1024 * 1024
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``values`` (0.0 when there are none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class ServerFigures:
+    """The server's usage (the process and its workers) before and after the run, and RSS samples taken during it."""
+
+    pid: int
+    before: Usage
+    after: Usage
+    rss_samples: tuple[tuple[float, int], ...]
+    """(seconds since the start, RSS bytes)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pid": self.pid,
+            "cpu_s": round(self.after.cpu_seconds - self.before.cpu_seconds, 2),
+            "cpu_s_before": self.before.cpu_seconds,
+            "cpu_s_after": self.after.cpu_seconds,
+            "rss_mb_before": round(self.before.rss_bytes / MB, 1),
+            "rss_mb_after": round(self.after.rss_bytes / MB, 1),
+            "rss_mb_samples": [[round(moment, 1), round(rss / MB, 1)] for moment, rss in self.rss_samples],
+        }
+
+    def as_text(self) -> list[str]:
+        figures = self.as_dict()
+        lines = [
+            f"server pid {self.pid}: CPU {figures['cpu_s']:.2f} s "
+            f"({figures['cpu_s_before']:.2f} s before, {figures['cpu_s_after']:.2f} s after)",
+            f"server RSS: {figures['rss_mb_before']:.1f} MB before, {figures['rss_mb_after']:.1f} MB after",
+        ]
+        if self.rss_samples:
+            sampled = [rss for _, rss in self.rss_samples]
+            lines.append(f"server RSS sampled {len(sampled)} times: min {min(sampled) / MB:.1f} MB, "
+                         f"max {max(sampled) / MB:.1f} MB")
+        return lines
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load run did and how fast."""
+
+    devices: int
+    accounts: int
+    wire: str
+    duration_s: float
+    syncs: int
+    items: int
+    """Items the devices sent plus items they received."""
+    latencies_s: list[float]
+    """Seconds of each HTTP exchange."""
+    errors: list[str]
+    client_cpu_s: float
+    """CPU seconds this load generator used (on the same machine, it competes with the server)."""
+    checked_devices: int
+    """Devices whose final data was checked against what the devices of their account made."""
+    server: ServerFigures | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "devices": self.devices,
+            "accounts": self.accounts,
+            "wire": self.wire,
+            "duration_s": round(self.duration_s, 3),
+            "syncs": self.syncs,
+            "syncs_per_s": round(self.syncs / self.duration_s, 2),
+            "items": self.items,
+            "items_per_s": round(self.items / self.duration_s, 1),
+            "messages": len(self.latencies_s),
+            "latency_ms": {
+                name: round(percentile(self.latencies_s, fraction) * 1000, 1)
+                for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+            },
+            "errors": {"count": len(self.errors), "first": self.errors[:MAX_REASONS_SHOWN]},
+            "client_cpu_s": round(self.client_cpu_s, 2),
+            "checked_devices": self.checked_devices,
+            "server": None if self.server is None else self.server.as_dict(),
+        }
+
+    def as_json(self) -> str:
+        return json.dumps(self.as_dict())
+
+    def as_text(self) -> str:
+        figures = self.as_dict()
+        latency = figures["latency_ms"]
+        lines = [
+            f"{self.devices} devices on {self.accounts} accounts, {self.wire}, {figures['duration_s']:.2f} s",
+            f"throughput: {figures['syncs_per_s']:.2f} syncs/s ({self.syncs} syncs), "
+            f"{figures['items_per_s']:.1f} items/s ({self.items} items)",
+            f"message latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+            f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms ({figures['messages']} messages)",
+            f"errors: {len(self.errors)}",
+            *(f"  {reason}" for reason in self.errors[:MAX_REASONS_SHOWN]),
+            f"final data checked on {self.checked_devices} of {self.devices} devices",
+            f"load generator CPU: {self.client_cpu_s:.2f} s",
+        ]
+        if self.server is not None:
+            lines += self.server.as_text()
+        return "\n".join(lines)

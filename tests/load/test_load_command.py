@@ -1,0 +1,116 @@
+"""``syncmld load`` against a real ``syncmld serve`` on SQLite: the figures it prints, and the errors it finds."""
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.server.serve_process import ServeProcess
+
+pytestmark = pytest.mark.timeout(300)
+
+DEVICES, ACCOUNTS, ITEMS, ROUNDS, CHANGES = 4, 2, 20, 2, 3
+SESSIONS_PER_DEVICE = 1 + ROUNDS + 1
+"""The slow sync, the rounds, the last sync before the check."""
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def server(tmp_path: Path, data_dir: Path) -> Iterator[ServeProcess]:
+    with ServeProcess(tmp_path / "serve.log", "--data-dir", str(data_dir)) as running:
+        yield running
+
+
+def load(server: ServeProcess, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "syncmld", "load", "--url", server.url, *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=240)
+
+
+def small_run(data_dir: Path, *options: str) -> list[str]:
+    return ["--devices", str(DEVICES), "--accounts", str(ACCOUNTS), "--items", str(ITEMS),
+            "--rounds", str(ROUNDS), "--changes", str(CHANGES), "--data-dir", str(data_dir), *options]
+
+
+def figure(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    assert found, f"no {pattern!r} in:\n{text}"
+    return float(found.group(1))
+
+
+def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(
+    server: ServeProcess, data_dir: Path
+) -> None:
+    done = load(server, *small_run(data_dir, "--create-accounts", "--server-pid", str(server.pid),
+                                   "--sample-every", "0.2"))
+
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert out.startswith(f"{DEVICES} devices on {ACCOUNTS} accounts, XML, ")
+    assert "errors: 0\n" in out
+    assert f"final data checked on {DEVICES} of {DEVICES} devices" in out
+    duration = figure(r"XML, ([\d.]+) s", out)
+    syncs = figure(r"\((\d+) syncs\)", out)
+    assert syncs == DEVICES * SESSIONS_PER_DEVICE
+    assert figure(r"([\d.]+) syncs/s", out) == pytest.approx(syncs / duration, rel=0.02, abs=0.02)
+    items = figure(r"\((\d+) items\)", out)
+    sent = DEVICES * (ITEMS + ROUNDS * CHANGES)
+    assert items > sent  # what the devices sent, and what each received of its account's other device
+    assert figure(r"([\d.]+) items/s", out) == pytest.approx(items / duration, rel=0.02, abs=0.2)
+    p50, p95, p99, worst = (figure(rf"{name} ([\d.]+) ms", out) for name in ("p50", "p95", "p99", "max"))
+    assert 0 < p50 <= p95 <= p99 <= worst < duration * 1000
+    assert figure(r"\((\d+) messages\)", out) >= 3 * syncs  # a session: alert, modifications, map
+    cpu = figure(r"server pid \d+: CPU ([\d.]+) s", out)
+    assert 0 < cpu <= duration * 2  # two cores at most
+    assert figure(r"server RSS: ([\d.]+) MB before", out) > 10
+    assert figure(r"sampled (\d+) times", out) >= 1
+
+
+def test_json_over_wbxml_with_events(server: ServeProcess, data_dir: Path) -> None:
+    done = load(server, *small_run(data_dir, "--create-accounts", "--events", "5", "--wbxml", "--json"))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert (report["devices"], report["accounts"], report["wire"]) == (DEVICES, ACCOUNTS, "WBXML")
+    assert report["errors"] == {"count": 0, "first": []}
+    assert report["checked_devices"] == DEVICES
+    assert report["syncs"] == 2 * DEVICES * SESSIONS_PER_DEVICE  # contacts and events
+    assert report["items"] > DEVICES * (ITEMS + 5 + ROUNDS * CHANGES)
+    assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max"}
+    assert report["server"] is None
+
+
+def test_refused_logins_are_errors_with_their_reasons(server: ServeProcess, data_dir: Path) -> None:
+    done = load(server, *small_run(data_dir, "--create-accounts"), "--password", "right")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    refused = load(server, *small_run(data_dir), "--password", "wrong")
+
+    assert refused.returncode == 1
+    assert f"errors: {DEVICES}\n" in refused.stdout
+    reasons = re.findall(r"^  device (\d+) \(load\d@load\.example\) contacts: header status 401", refused.stdout,
+                         re.MULTILINE)
+    assert sorted(reasons) == [str(number) for number in range(DEVICES)]
+    assert f"final data checked on 0 of {DEVICES} devices" in refused.stdout
+
+
+def test_a_device_holding_items_no_device_of_the_run_made_is_an_error(server: ServeProcess, data_dir: Path) -> None:
+    first = load(server, *small_run(data_dir, "--create-accounts"))
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    again = load(server, *small_run(data_dir, "--json"))  # the accounts still hold the first run's items
+
+    report = json.loads(again.stdout)
+    assert again.returncode == 1
+    assert report["errors"]["count"] == DEVICES
+    for reason in report["errors"]["first"]:
+        assert re.fullmatch(r"device \d \(load\d@load\.example\) contacts: holds (\d+) items, expected (\d+): "
+                            r"0 missing, (\d+) unexpected, 0 outdated", reason), reason
