@@ -24,6 +24,8 @@ class AuthResult:
     account: Account | None
     chal: Chal | None
     reason: str
+    failed_login: bool = True
+    """False when the refusal is only the challenge a first contact needs: throttling ignores it."""
 
 
 def new_nonce() -> str:
@@ -57,6 +59,11 @@ def authenticate(
         return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
                           f"authentication type {cred_type} not accepted: challenged for {wanted}")
     tx.clear_login_failures(wrong_type_key)
+    if cred_type == AUTH_MD5 and tx.get_nonce(header.source.uri) is None:
+        # a first contact computes the digest with an empty nonce: accepting it would make a captured
+        # first login a password equivalent under any new device ID
+        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
+                          "MD5 credentials before a nonce was issued to this device: challenged", failed_login=False)
     if cred_type == AUTH_BASIC:
         account, reason = _check_basic(tx, cred)
     else:
@@ -109,13 +116,8 @@ def _check_md5(tx: Transaction, header: SyncHdr, cred: Cred) -> tuple[Account | 
     account = _lookup(tx, user)
     if account is None:
         return None, f"unknown account {user!r}"
-    nonce_text = tx.get_nonce(header.source.uri)
-    if nonce_text is None:
-        # a first contact computes the digest with an empty nonce: accepting it would make a
-        # captured first login a password equivalent under any new device ID
-        return None, f"MD5 credentials for {account.email} without a nonce issued to this device: challenged"
     try:
-        nonce = base64.b64decode(nonce_text)
+        nonce = base64.b64decode(tx.get_nonce(header.source.uri) or "")
     except binascii.Error:
         nonce = b""
     sent = cred.data if isinstance(cred.data, str) else base64.b64encode(cred.data).decode()

@@ -50,7 +50,8 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             delay = gate.delay
             checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock(),
                                         lambda account: refusal(tx, account))
-            gate.note_result(tx, checked.account is not None, ctx.clock())
+            if checked.account is not None or checked.failed_login:
+                gate.note_result(tx, checked.account is not None, ctx.clock())
             if checked.account is None:
                 log.warning("login refused for device %s (user %r): %s", header.source.uri,
                             header.source.name, checked.reason)
