@@ -13,11 +13,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from syncmld import content
 
 REPO = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 # (label, generator kind, generator options, wire type, folder kind)
 PAIRS: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
@@ -51,10 +54,19 @@ def device_items(samples: list[bytes], generated_type: str, wire_type: str, fold
     return [content.from_stored(kind, data, wire_type) for kind, data in stored]
 
 
-def rate(work: Callable[[], object], count: int) -> float:
+def timed(work: Callable[[], T]) -> tuple[T, float]:
+    """What ``work`` returned and the seconds it took."""
     began = time.perf_counter()
-    work()
-    return count / (time.perf_counter() - began)
+    result = work()
+    return result, time.perf_counter() - began
+
+
+def into_stored(items: list[bytes], wire_type: str, folder_kind: str) -> list[tuple[str, bytes]]:
+    return [content.to_stored(wire_type, data, None, None, folder_kind) for data in items]
+
+
+def out_of_stored(stored: list[tuple[str, bytes]], wire_type: str) -> list[bytes]:
+    return [content.from_stored(kind, data, wire_type) for kind, data in stored]
 
 
 def main() -> None:
@@ -73,12 +85,10 @@ def main() -> None:
             source_type = "text/x-vcard" if "2.1" in options else \
                 "text/x-vcalendar" if "vcal10" in options else generated_types[kind]
             items = device_items(samples, source_type, wire_type, folder_kind)
-            stored: list[tuple[str, bytes]] = []
-            into = rate(lambda: stored.extend(content.to_stored(wire_type, data, None, None, folder_kind)
-                                              for data in items), len(items))
-            out = rate(lambda: [content.from_stored(kind, data, wire_type) for kind, data in stored], len(items))
+            stored, into = timed(partial(into_stored, items, wire_type, folder_kind))
+            _, out = timed(partial(out_of_stored, stored, wire_type))
             size = sum(map(len, items)) // len(items)
-            print(f"{label:<22} {into:>10.0f} {out:>12.0f} {size:>11}")
+            print(f"{label:<22} {len(items) / into:>10.0f} {len(items) / out:>12.0f} {size:>11}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import json
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +58,27 @@ class Device:
     password: str
     wbxml: str = "0"
     """client.sh ``--wbxml``: "0" = XML, "1" = WBXML."""
+    kind: str = "contacts"
+    """client.sh ``--type``: contacts, calendar, tasks or memos."""
+    remote_db: str | None = None
+    """client.sh ``--remote-db``: the server database name (None: client.sh's default for the kind)."""
+    sync_format: str | None = None
+    """client.sh ``--format``: the one wire format the device speaks (None: it offers both)."""
+
+    def of_kind(self, kind: str, remote_db: str, sync_format: str | None = None) -> "Device":
+        """The same device syncing another of its data stores."""
+        return replace(self, kind=kind, remote_db=remote_db, sync_format=sync_format)
 
     @property
     def data_dir(self) -> Path:
-        return self.state / "devices" / self.name / "data" / "contacts"
+        return self.state / "devices" / self.name / "data" / self.kind
+
+    def generate_items(self, count: int, *options: str, start: int = 1) -> None:
+        """Write ``count`` generated items of the device's kind (gen_events.py and friends)."""
+        generator = {"calendar": "gen_events.py", "tasks": "gen_tasks.py", "memos": "gen_memos.py",
+                     "contacts": "gen_contacts.py"}[self.kind]
+        subprocess.run([str(self.interop_dir / generator), str(count), str(self.data_dir), "--start", str(start),
+                        *options], check=True, capture_output=True)
 
     def generate(self, count: int, *, start: int = 1, seed: int = 1, version: str = "3.0") -> list[Path]:
         """Write ``count`` generated contacts (``contact-NNNNNN.vcf``) into the data directory."""
@@ -76,7 +93,7 @@ class Device:
         return [self.data_dir / f"contact-{number:06d}.vcf" for number in range(start, start + count)]
 
     def files(self) -> dict[str, bytes]:
-        """The device's contacts by file name."""
+        """The device's items (files of its data directory) by file name."""
         if not self.data_dir.is_dir():
             return {}
         return {path.name: path.read_bytes() for path in sorted(self.data_dir.iterdir()) if path.is_file()}
@@ -94,6 +111,9 @@ class Device:
             "--wbxml", self.wbxml,
             "--retry-interval", "0",
             "--quiet",
+            "--type", self.kind,
+            *(("--remote-db", self.remote_db) if self.remote_db else ()),
+            *(("--format", self.sync_format) if self.sync_format else ()),
             *options,
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
