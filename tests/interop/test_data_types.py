@@ -7,6 +7,8 @@ from dataclasses import replace
 import pytest
 from icalendar import Calendar
 
+from syncmld.content import normalise_vcard
+
 from .calendar_meaning import Meaning, meaning_of, meanings
 from .client import Device, DeviceFactory
 from .conftest import BOTH_WIRES
@@ -152,3 +154,41 @@ def test_icalendar_and_vcalendar_devices_share_events(
         assert item_properties(data) == item_properties(before[name])
         [now], [then] = meaning_of(data), meaning_of(before[name])
         assert now.summary.startswith("Geändert") and replace(now, summary="") == replace(then, summary="")
+
+
+def card_lines(data: bytes) -> set[str]:
+    return set(normalise_vcard(data).splitlines())
+
+
+def test_vcard21_and_vcard30_devices_share_contacts(device: DeviceFactory, server: SyncmldServer, login: Login) -> None:
+    """A vCard 2.1 device edits two contacts: the server's contacts change in that field only, and the
+    vCard 3.0 device gets exactly those edits and keeps everything else it had."""
+    modern = device("v30").of_kind("contacts", "Contacts", "vcard30")
+    legacy = device("v21").of_kind("contacts", "Contacts", "vcard21")
+    modern.generate(ITEMS)
+    synced(modern, "slow")
+    synced(legacy, "slow")
+    assert len(legacy.files()) == ITEMS
+    stored_before = {item.guid: item.data for item in server_items(server.data_dir, login.email)}
+    before = modern.files()
+
+    edited = sorted(legacy.files())[:2]
+    for name in edited:
+        path = legacy.data_dir / name
+        path.write_bytes(path.read_bytes().replace(b"END:VCARD", "TITLE:Directrice générale\r\nEND:VCARD".encode()))
+    synced(legacy)
+    stored_after = {item.guid: item.data for item in server_items(server.data_dir, login.email)}
+    changed = {guid for guid, data in stored_after.items() if data != stored_before[guid]}
+    assert len(changed) == 2
+    for guid in changed:
+        difference = card_lines(stored_after[guid]) ^ card_lines(stored_before[guid])
+        assert {line.split(":", 1)[0].split(";", 1)[0] for line in difference} == {"TITLE"}, difference
+
+    result = modern.sync()
+    assert result.ok and result.client.updated == 2, result.describe()
+    after = modern.files()
+    updated = [name for name in after if after[name] != before[name]]
+    assert len(updated) == 2
+    for name in updated:
+        difference = card_lines(after[name]) ^ card_lines(before[name])
+        assert {line.split(":", 1)[0].split(";", 1)[0] for line in difference} == {"TITLE"}, difference
