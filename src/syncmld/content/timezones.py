@@ -218,10 +218,10 @@ def vtimezone_from_vcal10(tz: str | None, daylight: list[str]) -> Timezone | Non
         tzid += f" DST{offset_text(periods[0].offset, '')} (vCalendar {years[0]}-{years[-1]})"
     vtimezone = Timezone()
     vtimezone.add("TZID", tzid)
-    vtimezone.add_component(_observance(TimezoneStandard(), _EPOCH, standard, standard, None))
+    vtimezone.add_component(observance(TimezoneStandard(), _EPOCH, standard, standard, None))
     for period in periods:
-        summer = _observance(TimezoneDaylight(), period.start + standard, standard, period.offset, period.daylight_name)
-        winter = _observance(
+        summer = observance(TimezoneDaylight(), period.start + standard, standard, period.offset, period.daylight_name)
+        winter = observance(
             TimezoneStandard(), period.end + period.offset, period.offset, standard, period.standard_name
         )
         vtimezone.add_component(summer)
@@ -229,13 +229,14 @@ def vtimezone_from_vcal10(tz: str | None, daylight: list[str]) -> Timezone | Non
     return vtimezone
 
 
-def _observance(
+def observance(
     component: TimezoneStandard | TimezoneDaylight,
     start: datetime,
     before: timedelta,
     after: timedelta,
     name: str | None,
 ) -> TimezoneStandard | TimezoneDaylight:
+    """A VTIMEZONE STANDARD or DAYLIGHT part: from ``start`` on, the offset goes from ``before`` to ``after``."""
     component.add("DTSTART", start)
     component.add("TZOFFSETFROM", before)
     component.add("TZOFFSETTO", after)

@@ -12,6 +12,7 @@ from syncmld.content.sif.dates import format_local, format_offset, parse_instant
 from syncmld.content.sif.document import Block, Value, block, block_xml
 from syncmld.content.sif.ical import first as first_property
 from syncmld.content.sif.ical import instant, offset, text
+from syncmld.content.timezones import observance
 
 _EPOCH = datetime(1970, 1, 1)
 _UNTIL_UTC = re.compile(r"(UNTIL=\d{8}T\d{6})Z")
@@ -51,10 +52,10 @@ def zone_from_block(value: Value | None) -> Zone | None:
     vtimezone = Timezone()
     vtimezone.add("TZID", tzid)
     if not periods:
-        vtimezone.add_component(_observance(TimezoneStandard(), _EPOCH, basic, basic, ""))
+        vtimezone.add_component(observance(TimezoneStandard(), _EPOCH, basic, basic, ""))
     for dst, start, end, dst_name, standard_name in periods:
-        vtimezone.add_component(_observance(TimezoneDaylight(), start, basic, dst, dst_name))
-        vtimezone.add_component(_observance(TimezoneStandard(), end, dst, basic, standard_name))
+        vtimezone.add_component(observance(TimezoneDaylight(), start, basic, dst, dst_name))
+        vtimezone.add_component(observance(TimezoneStandard(), end, dst, basic, standard_name))
     return Zone(tzid, vtimezone, vtimezone.to_tz())
 
 
@@ -84,17 +85,6 @@ def _synthetic_tzid(
     dst = f"/{format_offset(periods[0][0])}" if periods else ""
     digest = hashlib.blake2s(block_xml(value).encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
     return f"SIF {format_offset(basic)}{dst} {digest}"
-
-
-def _observance(
-    component: Component, start: datetime, offset_from: timedelta, offset_to: timedelta, name: str
-) -> Component:
-    component.add("DTSTART", start)
-    component.add("TZOFFSETFROM", offset_from)
-    component.add("TZOFFSETTO", offset_to)
-    if name:
-        component.add("TZNAME", name)
-    return component
 
 
 def block_from_vtimezone(vtimezone: Timezone, first_year: int, last_year: int) -> Value:
