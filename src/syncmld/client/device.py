@@ -5,15 +5,20 @@ sessions (init, modifications, maps) like a phone does. Its items may form a tre
 hierarchical sync: folders holding files and folders) and each may have a content type of its own.
 The transport is a callable that takes a message and the URL to post it to and returns the server's
 reply, so the same device talks to the engine in process or to a server over HTTP.
+
+Like real clients it may send its DevInf, send its items base64 (as Funambol clients send SIF) and
+refuse (415) items of types it cannot read.
 """
 
 import base64
+import binascii
 import hashlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, SyncMLVersion
+from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -27,6 +32,7 @@ from syncmld.protocol.messages import (
     MapItem,
     Meta,
     Move,
+    Put,
     Replace,
     Status,
     Sync,
@@ -72,6 +78,13 @@ class Device:
     auth: str = AUTH_BASIC
     """``syncml:auth-basic`` or ``syncml:auth-md5`` (1.1/1.2 digest with the last nonce received)."""
     nonce: bytes = b""
+    devinf: DevInf | None = None
+    """Sent (Put) with the first message of every session when set."""
+    send_b64: bool = False
+    """Send every item's data base64 with Meta Format b64, as Funambol clients do (data that is not
+    UTF-8 always travels so). Items arriving base64 are kept decoded."""
+    refused_types: frozenset[str] = frozenset()
+    """Content types the device cannot read: items of these types are answered 415 and not kept."""
     items: dict[str, bytes] = field(default_factory=dict)
     parents: dict[str, str | None] = field(default_factory=dict)
     """LUID -> LUID of the item's parent (None at the top level)."""
@@ -147,9 +160,14 @@ class Device:
         report = SyncReport()
         session = _Session(self, report)
         next_anchor = f"A{self._session:06d}"
-        reply = session.send([Alert(cmd_id="0", data=str(mode), items=(Item(
+        init: list[Command] = [Alert(cmd_id="0", data=str(mode), items=(Item(
             target=LocRef(self.server_db), source=LocRef(self.local_uri),
-            meta=Meta(anchor=Anchor(last=self.last_anchor, next=next_anchor))),))], final=True, cred=True)
+            meta=Meta(anchor=Anchor(last=self.last_anchor, next=next_anchor))),))]
+        if self.devinf is not None:
+            uri = self.version.devinf_uri
+            init.append(Put(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
+                            items=(Item(source=LocRef(uri), data=self.devinf),)))
+        reply = session.send(init, final=True, cred=True)
         report.header_status = _header_code(reply)
         if report.header_status not in (200, 212):
             return report
@@ -206,8 +224,19 @@ class Device:
         return commands
 
     def _item_command(self, command: type[Add] | type[Replace], luid: str) -> Add | Replace:
-        item = Item(source=LocRef(luid), source_parent=self.parents.get(luid), data=self.items[luid].decode())
+        data, item_format = self._wire_data(self.items[luid])
+        item = Item(source=LocRef(luid), source_parent=self.parents.get(luid),
+                    meta=Meta(format=item_format) if item_format else None, data=data)
         return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
+
+    def _wire_data(self, data: bytes) -> tuple[str, str | None]:
+        """The item's data as it travels, and its Format (b64 or None)."""
+        if not self.send_b64:
+            try:
+                return data.decode("utf-8"), None
+            except UnicodeDecodeError:
+                pass
+        return base64.b64encode(data).decode("ascii"), FORMAT_B64
 
 
 class _Session:
@@ -253,8 +282,9 @@ class _Session:
             for start in range(0, len(text), chunk):
                 piece = text[start:start + chunk]
                 more = start + chunk < len(text)
-                size_meta = Meta(size=len(text.encode())) if start == 0 else None
-                split = replace(command, items=(replace(item, meta=size_meta, data=piece, more_data=more),))
+                item_meta = item.meta or Meta()
+                piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
+                split = replace(command, items=(replace(item, meta=piece_meta, data=piece, more_data=more),))
                 self.send([self._sync([*pending, split])], final=False)
                 pending = []
         return self.send([self._sync(pending)], final=True)
@@ -271,7 +301,8 @@ class _Session:
                 if not isinstance(command, Add | Replace | Delete):
                     continue
                 for item in command.items:
-                    code = self._apply_item(command, item, maps, self._incoming_type(command, item))
+                    code = self._apply_item(command, item, maps, self._incoming_meta(command, item, "type"),
+                                            self._incoming_meta(command, item, "format"))
                     statuses.append(Status(
                         cmd_id="0", msg_ref=reply.header.msg_id, cmd_ref=command.cmd_id,
                         cmd=type(command).__name__, data=str(code),
@@ -280,10 +311,12 @@ class _Session:
         return statuses
 
     @staticmethod
-    def _incoming_type(command: Add | Replace | Delete, item: Item) -> str | None:
+    def _incoming_meta(command: Add | Replace | Delete, item: Item, name: str) -> str | None:
+        """The item's Meta ``type`` or ``format``, else the command's."""
         for meta in (item.meta, command.meta):
-            if meta is not None and meta.type:
-                return meta.type
+            value = getattr(meta, name) if meta is not None else None
+            if value:
+                return str(value)
         return None
 
     def _local_parent(self, item: Item, maps: list[MapItem]) -> str | None:
@@ -300,7 +333,8 @@ class _Session:
         return parent
 
     def _apply_item(
-        self, command: Add | Replace | Delete, item: Item, maps: list[MapItem], content_type: str | None
+        self, command: Add | Replace | Delete, item: Item, maps: list[MapItem], content_type: str | None,
+        item_format: str | None,
     ) -> int:
         device = self.device
         text = item.data if isinstance(item.data, str) else ""
@@ -312,6 +346,8 @@ class _Session:
         if self.incoming_partial is not None and self.incoming_partial[0] == key:
             text = self.incoming_partial[1] + text
             self.incoming_partial = None
+        if not isinstance(command, Delete) and content_type in device.refused_types:
+            return 415
         kind = type(command).__name__.lower()
         self.report.received[kind] += 1
         luid = item.target.uri if item.target else ""
@@ -322,14 +358,17 @@ class _Session:
             return 200
         try:
             parent = self._local_parent(item, maps)
+            data = base64.b64decode(text) if item_format == FORMAT_B64 else text.encode()
         except (KeyError, StopIteration):
             return 404
+        except binascii.Error:
+            return 400
         if isinstance(command, Add):
             luid = f"S{next(device._luids)}"
             maps.append(MapItem(target=LocRef(item.source.uri if item.source else ""), source=LocRef(luid)))
         elif luid in device.items and item.target_parent is None and item.source_parent is None:
             parent = device.parents.get(luid)
-        device.items[luid] = text.encode()
+        device.items[luid] = data
         device._keep(luid, parent, content_type)
         return 201 if isinstance(command, Add) else 200
 

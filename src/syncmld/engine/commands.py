@@ -51,6 +51,8 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
+        self._switched: set[int] = set()
+        """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
 
     def handle(self, command: Command) -> None:
         if isinstance(command, Status):
@@ -256,23 +258,44 @@ class CommandHandler:
                 change = [OutChange("replace", guid, luid) for luid, guid in found.items()]
             if not change or not ds.wire_type:
                 continue
-            refused = self._refused_types(ds)
-            if ds.wire_type not in refused:
-                refused.append(ds.wire_type)
-                self.tx.set_setting(self._refused_key(ds), ",".join(refused))
-            old_type = ds.wire_type
-            self._choose_format(ds)
-            if ds.wire_type == old_type:
-                log.warning("device %s refused %s for %s and takes no other type: items stay unsent",
-                            self.state.device_ref, old_type, ds.folder_name)
+            if not self._sent_in_old_type(ds, change) and not self._switch_type(ds):
                 return
-            log.info("device %s refused %s for %s: switched to %s", self.state.device_ref, old_type,
-                     ds.folder_name, ds.wire_type)
             if self.state.phase == Phase.SENDING:
                 ds.queue[:0] = change
             else:
                 ds.upto_seq = ds.since_seq  # the next sync sends this session's changes again
             return
+
+    def _sent_in_old_type(self, ds: DatastoreState, change: list[OutChange]) -> bool:
+        """Whether the refused item went out in a type already switched away from: one refused in the
+        same message as the switch, or the large object that was on its way when it happened."""
+        in_flight = self.tx.get_setting(self._in_flight_key(ds))
+        if in_flight and in_flight in {item.guid for item in change}:
+            self.tx.set_setting(self._in_flight_key(ds), "")
+            return True
+        return ds.folder_id in self._switched
+
+    def _switch_type(self, ds: DatastoreState) -> bool:
+        """Remember the data store's type as refused and choose another; False when there is none."""
+        refused = self._refused_types(ds)
+        if ds.wire_type not in refused:
+            refused.append(ds.wire_type)
+            self.tx.set_setting(self._refused_key(ds), ",".join(refused))
+        old_type = ds.wire_type
+        self._choose_format(ds)
+        if ds.wire_type == old_type:
+            log.warning("device %s refused %s for %s and takes no other type: items stay unsent",
+                        self.state.device_ref, old_type, ds.folder_name)
+            return False
+        log.info("device %s refused %s for %s: switched to %s", self.state.device_ref, old_type,
+                 ds.folder_name, ds.wire_type)
+        self._switched.add(ds.folder_id)
+        if ds.outgoing is not None and ds.outgoing.content_type == old_type and ds.outgoing.guid:
+            self.tx.set_setting(self._in_flight_key(ds), ds.outgoing.guid)
+        return True
+
+    def _in_flight_key(self, ds: DatastoreState) -> str:
+        return f"refused-in-flight:{self.state.device_id}:{ds.folder_id}"
 
     def _refused_key(self, ds: DatastoreState) -> str:
         return f"refused-types:{self.state.device_id}:{ds.folder_id}"

@@ -75,10 +75,9 @@ def choose_format(
         if family:
             reason += f" (format={family} asked, but the device takes none of that family)"
     else:
-        default = DEFAULT_TYPES[kind].get(family or VERSIT, DEFAULT_TYPES[kind].get(VERSIT, ""))
-        wire_type = next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused and wire == default), "")
-        if not wire_type:
-            wire_type = next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), "")
+        usual = [DEFAULT_TYPES[kind].get(family or VERSIT), DEFAULT_TYPES[kind].get(VERSIT)]
+        wire_type = next((wire for wire in usual if wire and wire not in refused), "") or \
+            next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), "")
         reason = "the device names no type it takes for this folder: the usual one" if devinf is not None \
             else "no DevInf: the usual one"
     return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable))
