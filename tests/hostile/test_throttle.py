@@ -184,9 +184,19 @@ def test_an_unknown_account_is_locked_like_a_known_one(server: Server) -> None:
 
 
 def test_md5_logins_count_against_the_account_named_in_the_header(server: Server) -> None:
-    for attempt in range(SETTINGS.lock_after):
+    """The device's first MD5 message only fetches a nonce; every wrong digest after it counts."""
+    for attempt in range(SETTINGS.lock_after + 1):
         assert codes(server.login(ALICE, WRONG, auth=AUTH_MD5, address=f"203.0.113.{attempt}"))[0] == 401
     assert codes(server.login(ALICE, PASSWORD, address=ELSEWHERE))[0] == 403
+
+
+def test_first_md5_contacts_of_many_new_devices_are_no_failed_logins(server: Server) -> None:
+    """SyncEvolution's first message carries MD5 credentials made with an empty nonce: a challenge is
+    the answer, and many new devices behind one address are not locked out by it."""
+    for number in range(SETTINGS.lock_after * 2):
+        outcome = server.login(ALICE, WRONG, auth=AUTH_MD5, device=f"new-phone-{number}")
+        assert codes(outcome)[0] == 401 and outcome.delay == 0.0
+    assert codes(server.login(ALICE, PASSWORD))[0] == 212
 
 
 def test_a_basic_login_counts_against_its_own_user_whatever_the_header_names(server: Server) -> None:
