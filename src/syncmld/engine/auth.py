@@ -63,7 +63,7 @@ def authenticate(
         # a first contact computes the digest with an empty nonce: accepting it would make a captured
         # first login a password equivalent under any new device ID
         return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
-                          "MD5 credentials before a nonce was issued to this device: challenged", failed_login=False)
+                          "MD5 credentials without a nonce issued to this device: challenged", failed_login=False)
     if cred_type == AUTH_BASIC:
         account, reason = _check_basic(tx, cred)
     else:
