@@ -140,3 +140,26 @@ def test_identity_is_the_name_and_the_phones_and_emails_of_a_contact() -> None:
     bare = identity("text/vcard", base + b"END:VCARD\r\n")
     assert bare.name.startswith("vcard:") and not bare.contact_points
     assert identity("text/plain", b"note").name == identity("text/plain", b"note").name != bare.name
+
+
+SIF_EVENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><appointment><SIFVersion>1.1</SIFVersion>'
+    "<Subject>Review</Subject><Start>20250310T090000Z</Start><End>20250310T100000Z</End>"
+    "<AllDayEvent>0</AllDayEvent><Mileage>42 km</Mileage><BillingInformation>project 7</BillingInformation>"
+    "</appointment>"
+).encode()
+
+
+def test_sif_only_fields_survive_an_edit_by_a_device_that_drops_them() -> None:
+    """A device without a CTCap keeps everything it is sent, except what only SIF clients carry: when
+    it sends an event back without the X-SIF-* properties, the SIF client's fields stay."""
+    stored_type, stored = to_stored("text/x-s4j-sife", SIF_EVENT, None, None, "events")
+    assert b"X-SIF-MILEAGE" in stored
+    sent = from_stored(stored_type, stored, "text/calendar").decode()
+    edited = "\r\n".join(line.replace("SUMMARY:Review", "SUMMARY:Design review") for line in sent.split("\r\n")
+                         if not line.startswith("X-SIF-")).encode()
+    _, merged = to_stored("text/calendar", edited, stored, None, "events")
+    assert b"SUMMARY:Design review" in merged
+    back = from_stored(stored_type, merged, "text/x-s4j-sife").decode()
+    assert "<Mileage>42 km</Mileage>" in back and "<BillingInformation>project 7</BillingInformation>" in back
+    assert "<Subject>Design review</Subject>" in back

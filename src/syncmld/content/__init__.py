@@ -15,7 +15,7 @@ device's Replace is merged into the stored object, so what a device cannot carry
 import hashlib
 
 from syncmld.content import calendar, contacts, files, ical_text, notes, sif  # noqa: F401 (ical_text: see there)
-from syncmld.content.common import Identity, media_type
+from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
 from syncmld.content.sif import is_sif_type
 from syncmld.errors import LocalError, RemoteError
@@ -69,7 +69,7 @@ def to_stored(
         if stored_type == STORED_CONTACT_TYPE:
             return stored_type, contacts.contact_to_stored(converted, _same(previous, stored_type),
                                                            SIF_CONTACT_PROPERTIES)
-        return stored_type, calendar.calendar_to_stored(converted, _same(previous, stored_type), None)
+        return stored_type, calendar.calendar_to_stored(converted, _same(previous, stored_type), EVERY_PROPERTY)
     if wanted == files.FILE_TYPE:
         return files.FILE_TYPE, files.write_file(files.parse_file(data))
     if wanted == files.FOLDER_TYPE:

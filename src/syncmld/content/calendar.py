@@ -13,7 +13,7 @@ vCalendar 1.0 objects are converted on the way in (see ``vcalendar``); devices s
 under either media type, so the VERSION line decides.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -21,6 +21,7 @@ from typing import Any
 
 from icalendar import Calendar, Component, Timezone
 
+from syncmld.content.common import property_coverage
 from syncmld.content.recurrence import canonical_rule
 from syncmld.content.timezones import Zone, instant, utc_text, zones_of
 from syncmld.content.vcalendar import (
@@ -481,7 +482,7 @@ class _Update:
     def __init__(self, old: _Object, new: _Object, device_properties: frozenset[str] | None) -> None:
         self.old, self.new = old, new
         self.from_10 = new.from_10
-        self.covered = _coverage(device_properties)
+        self.covered = property_coverage(device_properties)
 
     def components(self) -> list[Component]:
         result: list[Component] = []
@@ -607,15 +608,6 @@ def _rezone(component: Component, name: str, tzid: str, zone: Zone, zones: dict[
             item.params.pop("VALUE", None)
             item.params["TZID"] = tzid
         value.params["TZID"] = tzid
-
-
-def _coverage(device_properties: frozenset[str] | None) -> Callable[[str], bool]:
-    """Whether a CTCap name list covers a property name (``X-*`` covers every X- name)."""
-    if device_properties is None:
-        return lambda name: True
-    names = frozenset(name.upper() for name in device_properties)
-    prefixes = tuple(name[:-1] for name in names if name.endswith("*"))
-    return lambda name: name in names or name.startswith(prefixes)
 
 
 # ============================================================================================ a conflict

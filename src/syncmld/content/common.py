@@ -1,6 +1,12 @@
 """What every content kind shares: media type names and the identity used for slow-sync matching."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+SIF_ONLY = "X-SIF-"
+"""Properties holding SIF fields without a standard property: only SIF clients carry them."""
+EVERY_PROPERTY = frozenset({"*"})
+"""A property list covering everything, SIF-only properties included (what a SIF client sends)."""
 
 
 def media_type(content_type: str) -> str:
@@ -16,3 +22,13 @@ class Identity:
     """Normalised name (contacts), UID or summary and start (calendar), or the whole normal form."""
     contact_points: frozenset[str] = frozenset()
     """Phone numbers (last 9 digits) and e-mail addresses (lower-cased) of a contact."""
+
+
+def property_coverage(device_properties: frozenset[str] | None) -> Callable[[str], bool]:
+    """Whether a device carries a property, by its CTCap names (``X-*`` covers every X- name); with no
+    CTCap (None) it carries everything but SIF-only properties, which stay unless a SIF client changes them."""
+    if device_properties is None:
+        return lambda name: not name.startswith(SIF_ONLY)
+    names = frozenset(name.upper() for name in device_properties)
+    prefixes = tuple(name[:-1] for name in names if name.endswith("*"))
+    return lambda name: name in names or name.startswith(prefixes)
