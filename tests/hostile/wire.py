@@ -24,7 +24,7 @@ VCARD_TYPE = "text/x-vcard"
 
 LOGIN_BOOKKEEPING = frozenset({"nonces", "login_failures"})
 """Tables a refused login may change: the next MD5 nonce and the failed-login counts."""
-SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"sessions", "devices"}
+SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"sessions", "devices", "device_sessions"}
 """Tables an accepted login may change even when all its commands are refused."""
 
 

@@ -44,6 +44,9 @@ from syncmld.protocol.messages import (
 Transport = Callable[[SyncML, str], SyncML]
 """Posts a message to a URL and returns the reply."""
 
+SUSPEND_ALERT = 224
+RESUME_ALERT = 225
+
 
 @dataclass
 class SyncReport:
@@ -59,6 +62,40 @@ class SyncReport:
 
     def codes_for(self, cmd: str) -> list[int]:
         return [status.code or 0 for status in self.statuses if status.cmd == cmd]
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A session the device stops early, after sending ``after`` messages."""
+
+    after: int
+    how: str = "suspend"
+    """``suspend``: the device answers the reply to message ``after`` with Alert 224 and ends;
+    ``lost``: the reply to message ``after`` never arrives; ``silent``: it arrives, and the device
+    sends nothing more."""
+
+
+class _Stopped(Exception):
+    """The session stops here (an ``Interruption``)."""
+
+
+_Partial = tuple[str, str]
+"""A large object arriving: its Source|Target key and the text received so far."""
+
+_Modification = Add | Replace | Delete | Move
+
+
+@dataclass
+class _Progress:
+    """How far a session got: what a resumed session continues from."""
+
+    next_anchor: str
+    steps: list[list[_Modification]] = field(default_factory=list)
+    """The messages of the device's modifications package not yet answered (the last one is final)."""
+    maps: list[MapItem] = field(default_factory=list)
+    partial: _Partial | None = None
+    confirmed_partial: _Partial | None = None
+    """The large object arriving, as the device had answered it in the last message it sent."""
 
 
 @dataclass
@@ -93,6 +130,8 @@ class Device:
     changes: dict[str, str] = field(default_factory=dict)
     """Local changes since the last sync: LUID -> add, replace, move or delete."""
     last_anchor: str | None = None
+    stopped: _Progress | None = None
+    """The session the device stopped early (``Interruption``), for ``resume``."""
     _session: int = 0
     _luids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
 
@@ -154,50 +193,76 @@ class Device:
         return len(above)
 
     # --- a session ----------------------------------------------------------------------
-    def sync(self, mode: int = 200, chunk: int | None = None) -> SyncReport:
-        """Run one session asking for ``mode``; returns what happened."""
+    def sync(self, mode: int = 200, chunk: int | None = None, stop: Interruption | None = None) -> SyncReport:
+        """Run one session asking for ``mode``, sending items in chunks of ``chunk`` characters;
+        ``stop`` ends it early. Returns what happened."""
         self._session += 1
+        return self._run(mode, _Progress(next_anchor=f"A{self._session:06d}"), chunk, stop)
+
+    def resume(self, chunk: int | None = None, stop: Interruption | None = None) -> SyncReport:
+        """Continue the stopped session with Alert 225 (SyncML 1.2): the rest of the device's
+        package, then the rest of the server's. When the server cannot resume, the sync it alerts
+        runs from the start."""
+        if self.stopped is None:
+            raise ValueError("no stopped session to resume")
+        self._session += 1
+        progress = self.stopped
+        progress.partial = progress.confirmed_partial
+        return self._run(RESUME_ALERT, progress, chunk, stop)
+
+    def _run(self, mode: int, progress: _Progress, chunk: int | None, stop: Interruption | None) -> SyncReport:
         report = SyncReport()
-        session = _Session(self, report)
-        next_anchor = f"A{self._session:06d}"
+        session = _Session(self, report, progress, stop)
         init: list[Command] = [Alert(cmd_id="0", data=str(mode), items=(Item(
             target=LocRef(self.server_db), source=LocRef(self.local_uri),
-            meta=Meta(anchor=Anchor(last=self.last_anchor, next=next_anchor))),))]
+            meta=Meta(anchor=Anchor(last=self.last_anchor, next=progress.next_anchor))),))]
         if self.devinf is not None:
             uri = self.version.devinf_uri
             init.append(Put(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
                             items=(Item(source=LocRef(uri), data=self.devinf),)))
-        reply = session.send(init, final=True, cred=True)
-        report.header_status = _header_code(reply)
-        if report.header_status not in (200, 212):
+        try:
+            reply = session.send(init, final=True, cred=True)
+            report.header_status = _header_code(reply)
+            if report.header_status not in (200, 212):
+                return report
+            server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
+            report.alerted_mode = server_alert.code or 0 if server_alert else 0
+            if mode != RESUME_ALERT or report.codes_for("Alert")[-1:] != [200]:
+                self._start_package(report.alerted_mode, progress, chunk)
+            elif not progress.steps:
+                progress.steps = [[]]
+            reply = session.send_package()
+            while True:
+                statuses = session.apply_server_sync(reply, progress.maps)
+                if reply.final:
+                    break
+                reply = session.send([*statuses, Alert(cmd_id="0", data="222", items=(Item(
+                    target=LocRef(self.url), source=LocRef(self.device_id)),))], final=False)
+            map_commands: list[Command] = []
+            if progress.maps:
+                map_commands.append(Map(cmd_id="0", target=LocRef(self.server_db), source=LocRef(self.local_uri),
+                                        map_items=tuple(progress.maps)))
+            reply = session.send([*statuses, *map_commands], final=True)
+        except _Stopped:
+            self.stopped = progress
             return report
-        server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
-        report.alerted_mode = server_alert.code or 0 if server_alert else 0
-        if report.alerted_mode in (201, 203, 205):
+        self.stopped = None
+        if _header_code(reply) in (200, 212):
+            self.last_anchor = progress.next_anchor
             self.changes.clear()
-        if report.alerted_mode == 205:
+        return report
+
+    def _start_package(self, alerted_mode: int, progress: _Progress, chunk: int | None) -> None:
+        """Apply what the alerted mode means for local data, and plan the device's package."""
+        if alerted_mode in (201, 203, 205):
+            self.changes.clear()
+        if alerted_mode == 205:
             self.items.clear()
             self.parents.clear()
             self.types.clear()
-        sends_all = report.alerted_mode in (201, 203)
-        outgoing = self._modifications(sends_all) if report.alerted_mode not in (204, 205) else []
-        reply = session.send_sync(outgoing, chunk)
-        maps: list[MapItem] = []
-        while True:
-            statuses = session.apply_server_sync(reply, maps)
-            if reply.final:
-                break
-            reply = session.send([*statuses, Alert(cmd_id="0", data="222", items=(Item(
-                target=LocRef(self.url), source=LocRef(self.device_id)),))], final=False)
-        map_commands: list[Command] = []
-        if maps:
-            map_commands.append(Map(cmd_id="0", target=LocRef(self.server_db), source=LocRef(self.local_uri),
-                                    map_items=tuple(maps)))
-        reply = session.send([*statuses, *map_commands], final=True)
-        if _header_code(reply) in (200, 212):
-            self.last_anchor = next_anchor
-            self.changes.clear()
-        return report
+        outgoing = self._modifications(alerted_mode in (201, 203)) if alerted_mode not in (204, 205) else []
+        progress.steps = _package(outgoing, chunk)
+        progress.maps, progress.partial, progress.confirmed_partial = [], None, None
 
     def credential(self) -> str:
         """Cred/Data for the device's auth type."""
@@ -240,16 +305,32 @@ class Device:
 
 
 class _Session:
-    def __init__(self, device: Device, report: SyncReport) -> None:
+    def __init__(self, device: Device, report: SyncReport, progress: _Progress, stop: Interruption | None) -> None:
         self.device = device
         self.report = report
+        self.progress = progress
+        self.stop = stop
         self.msg_id = 0
         self.url = device.url
-        self.incoming_partial: tuple[str, str] | None = None
 
     def send(self, commands: list[Command], final: bool, cred: bool = False) -> SyncML:
+        """Post a message and return the reply; raises _Stopped where the session's Interruption says."""
+        stop = self.stop
+        if stop is not None and self.msg_id == stop.after:
+            if stop.how == "suspend":
+                statuses = [command for command in commands if isinstance(command, Status)]
+                self._post([*statuses, Alert(cmd_id="0", data=str(SUSPEND_ALERT), items=(Item(
+                    target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),))], True, False)
+            raise _Stopped
+        reply = self._post(commands, final, cred)
+        if stop is not None and stop.how == "lost" and self.msg_id == stop.after:
+            raise _Stopped
+        return reply
+
+    def _post(self, commands: list[Command], final: bool, cred: bool) -> SyncML:
         device = self.device
         self.msg_id += 1
+        self.progress.confirmed_partial = self.progress.partial
         credentials = Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64)) if cred else None
         header = SyncHdr(
             version=device.version, session_id=str(device._session), msg_id=str(self.msg_id),
@@ -267,29 +348,16 @@ class _Session:
             self.url = reply.header.resp_uri
         return reply
 
-    def send_sync(self, commands: list[Add | Replace | Delete | Move], chunk: int | None) -> SyncML:
-        """Send the modifications, splitting each item's data into chunks of ``chunk`` characters
-        (every chunk names the item and its parent)."""
-        if chunk is None:
-            return self.send([self._sync(commands)], final=True)
-        pending: list[Add | Replace | Delete | Move] = []
-        for command in commands:
-            item = command.items[0]
-            text = item.data if isinstance(item.data, str) else ""
-            if len(text) <= chunk:
-                pending.append(command)
-                continue
-            for start in range(0, len(text), chunk):
-                piece = text[start:start + chunk]
-                more = start + chunk < len(text)
-                item_meta = item.meta or Meta()
-                piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
-                split = replace(command, items=(replace(item, meta=piece_meta, data=piece, more_data=more),))
-                self.send([self._sync([*pending, split])], final=False)
-                pending = []
-        return self.send([self._sync(pending)], final=True)
+    def send_package(self) -> SyncML:
+        """Send the messages of the device's package still unanswered; returns the reply to the last."""
+        steps = self.progress.steps
+        while True:
+            reply = self.send([self._sync(steps[0])], final=len(steps) == 1)
+            steps.pop(0)
+            if not steps:
+                return reply
 
-    def _sync(self, commands: list[Add | Replace | Delete | Move]) -> Sync:
+    def _sync(self, commands: list[_Modification]) -> Sync:
         return Sync(cmd_id="0", target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri),
                     commands=tuple(commands))
 
@@ -339,13 +407,14 @@ class _Session:
         device = self.device
         text = item.data if isinstance(item.data, str) else ""
         key = (item.source.uri if item.source else "") + "|" + (item.target.uri if item.target else "")
+        partial = self.progress.partial
+        done = partial[1] if partial is not None and partial[0] == key and not _first_chunk(item) else ""
         if item.more_data:
-            done = self.incoming_partial[1] if self.incoming_partial and self.incoming_partial[0] == key else ""
-            self.incoming_partial = (key, done + text)
+            self.progress.partial = (key, done + text)
             return 213
-        if self.incoming_partial is not None and self.incoming_partial[0] == key:
-            text = self.incoming_partial[1] + text
-            self.incoming_partial = None
+        if partial is not None and partial[0] == key:
+            text = done + text
+            self.progress.partial = None
         if not isinstance(command, Delete) and content_type in device.refused_types:
             return 415
         kind = type(command).__name__.lower()
@@ -364,13 +433,45 @@ class _Session:
         except binascii.Error:
             return 400
         if isinstance(command, Add):
-            luid = f"S{next(device._luids)}"
-            maps.append(MapItem(target=LocRef(item.source.uri if item.source else ""), source=LocRef(luid)))
+            guid = item.source.uri if item.source else ""
+            known = next((m.source.uri for m in maps if m.target.uri == guid), None)
+            luid = known or f"S{next(device._luids)}"
+            if known is None:
+                maps.append(MapItem(target=LocRef(guid), source=LocRef(luid)))
         elif luid in device.items and item.target_parent is None and item.source_parent is None:
             parent = device.parents.get(luid)
         device.items[luid] = data
         device._keep(luid, parent, content_type)
         return 201 if isinstance(command, Add) else 200
+
+
+def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Modification]]:
+    """The messages of the device's modifications package: each item's data split into chunks of
+    ``chunk`` characters, one chunk a message (every chunk names the item and its parent)."""
+    if chunk is None:
+        return [commands]
+    messages: list[list[_Modification]] = []
+    pending: list[_Modification] = []
+    for command in commands:
+        item = command.items[0]
+        text = item.data if isinstance(item.data, str) else ""
+        if len(text) <= chunk:
+            pending.append(command)
+            continue
+        for start in range(0, len(text), chunk):
+            piece = text[start:start + chunk]
+            more = start + chunk < len(text)
+            item_meta = item.meta or Meta()
+            piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
+            messages.append([*pending, replace(command, items=(replace(item, meta=piece_meta, data=piece,
+                                                                        more_data=more),))])
+            pending = []
+    return [*messages, pending]
+
+
+def _first_chunk(item: Item) -> bool:
+    """The item starts a large object: its first chunk carries the object's Size."""
+    return item.meta is not None and item.meta.size is not None
 
 
 def _header_code(reply: SyncML) -> int:

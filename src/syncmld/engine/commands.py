@@ -11,6 +11,7 @@ from syncmld.engine.formats import choose_format
 from syncmld.engine.incoming import SyncApplier
 from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
 from syncmld.engine.replies import ReplyBuilder
+from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError
@@ -129,10 +130,12 @@ class CommandHandler:
         if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
             self.builder.status(alert, StatusCode.OK)
             return
+        if code == AlertCode.SUSPEND:
+            self.state.suspended = True
+            self.builder.status(alert, StatusCode.OK)
+            return
         resume = code == AlertCode.RESUME
         if resume:
-            log.info("device %s asked to resume a suspended session: not kept, a normal sync runs instead (509)",
-                     self.state.device_ref)
             code = AlertCode.TWO_WAY
         if code is None or not is_sync_alert(code):
             log.info("alert %r not supported: answered 406", alert.data)
@@ -162,6 +165,14 @@ class CommandHandler:
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
+        resumed = take_resumable(self.tx, self.state, folder.id, item, anchor) if resume else None
+        if resumed is not None:
+            resumed.reason = f"resumed ({resumed.reason})"
+            self._open(alert, resumed, StatusCode.OK, anchor)
+            return
+        if resume:
+            log.info("device %s asked to resume the sync of %s: nothing to resume, a normal sync runs (509)",
+                     self.state.device_ref, folder.name)
         previous = self.tx.get_sync_state(self.state.device_id, folder.id)
         decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None)
         status = StatusCode.RESUME_NOT_POSSIBLE if resume and decision.status == StatusCode.OK else decision.status
@@ -179,13 +190,17 @@ class CommandHandler:
             wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
         )
         self._choose_format(ds)
+        self._open(alert, ds, status, anchor)
+
+    def _open(self, alert: Alert, ds: DatastoreState, status: StatusCode, anchor: Anchor) -> None:
+        """Sync the data store in this session: answer the client's Alert and alert the mode."""
         self.state.datastores = [
             *(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
-        log.info("device %s folder %s: %s", self.state.device_ref, folder.name, decision.reason)
-        self.builder.status(alert, status, target_ref=target_ref, source_ref=source_ref,
+        log.info("device %s folder %s: %s", self.state.device_ref, ds.folder_name, ds.reason)
+        self.builder.status(alert, status, target_ref=ds.server_uri, source_ref=ds.client_uri,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
-            cmd_id="0", data=str(int(WIRE_ALERT[mode])),
+            cmd_id="0", data=str(int(WIRE_ALERT[SyncMode(ds.mode)])),
             items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
                         meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
         ))

@@ -57,24 +57,29 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
                             header.source.name, checked.reason)
                 return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
                                delay=delay)
-            state = _new_session(tx, request, ctx, checked.account)
-            token = ctx.new_token()
-            header_status, chal = checked.status, checked.chal
             tx.delete_sessions_before(ctx.clock() - ctx.settings.session_timeout)
             tx.purge_history(ctx.clock() - history_seconds(tx))
+            token = ctx.new_token()
+            state = _new_session(tx, request, ctx, checked.account, token)
+            header_status, chal = checked.status, checked.chal
         reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
 
 
-def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account) -> SessionState:
+def _new_session(
+    tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str
+) -> SessionState:
     header = request.message.header
     device = tx.ensure_device(account.id, header.source.uri)
+    previous_token = tx.last_device_session(device.id)
+    tx.note_device_session(device.id, token)
     _, hash_sign, fragment = header.target.uri.partition("#")
     params = parse_params(request.url + hash_sign + fragment)
     state = SessionState(
-        version=header.version.value, device_ref=header.source.uri, session_id=header.session_id,
-        account_id=account.id, account_email=account.email, device_id=device.id, started_at=ctx.clock(),
+        version=header.version.value, device_ref=header.source.uri, session_id=header.session_id, token=token,
+        previous_token=previous_token, account_id=account.id, account_email=account.email, device_id=device.id,
+        started_at=ctx.clock(),
         url_mode=SyncMode.CLIENT_RESET if params.reset else params.sync,
         param_errors=params.errors, format_preference=params.format)
     if params.backup is not None:
@@ -97,6 +102,8 @@ def _process(
     if header.meta is not None:
         state.client_max_msg_size = header.meta.max_msg_size or state.client_max_msg_size
         state.client_max_obj_size = header.meta.max_obj_size or state.client_max_obj_size
+    for ds in state.datastores:
+        ds.delivered()
     builder = ReplyBuilder(header.msg_id)
     builder.header_status(header, header_status, chal)
     handler = CommandHandler(tx, state, builder, ctx)
@@ -107,17 +114,21 @@ def _process(
         ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id
 
-    client_waits = message.final or any(
+    # A client answering a message of the server's package waits for the next one, Alert 222 or not.
+    client_waits = message.final or phase_before == Phase.SENDING or any(
         isinstance(command, Alert) and command.code == 222 for command in message.commands)
     first_changes = False
     summaries: tuple[SyncSummary, ...] = ()
-    if message.final:
+    if state.suspended:
+        log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
+    elif message.final:
         if phase_before == Phase.INIT and not handler.saw_sync:
             state.phase = Phase.SYNC
             handler.ask_for_devinf_if_unknown()
         elif phase_before in (Phase.INIT, Phase.SYNC):
             for ds in state.datastores:
-                plan_changes(tx, state, ds)
+                if not ds.planned:
+                    plan_changes(tx, state, ds)
             state.phase = Phase.SENDING
             first_changes = True
         elif phase_before == Phase.MAP:
@@ -126,7 +137,7 @@ def _process(
 
     reply_header = _reply_header(header, state, request.url, token, ctx)
     final = client_waits
-    if state.phase == Phase.SENDING and client_waits:
+    if state.phase == Phase.SENDING and client_waits and not state.suspended:
         final = _fill_changes(tx, state, builder, reply_header, request, first_changes)
         if final:
             state.phase = Phase.MAP

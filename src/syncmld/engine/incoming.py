@@ -171,39 +171,44 @@ class SyncApplier:
         self, command: ItemCommand, item: Item, luid: str, parent: str | None
     ) -> tuple[str, bytes, str | None] | None:
         """The item's type, data and named parent once complete; None while a large object is still
-        arriving (its parent may come with any of its chunks)."""
+        arriving (its parent may come with any of its chunks). Its pieces go to the store as they
+        come, so a message costs what its own piece costs."""
         meta = _merged_meta(command.meta, item.meta)
-        text = _item_text(item)
+        piece = _octets(_item_text(item))
         partial = self.ds.incoming
         if partial is not None and partial.luid != luid:
             log.warning("large object %s abandoned: item %s arrived instead", partial.luid, luid)
+            self.tx.drop_chunks(self.state.token, partial.key)
             self.ds.incoming = partial = None
         if partial is None and not item.more_data:
-            return *self._decoded(meta.type, meta.format, text), parent
+            return *self._decoded(meta.type, meta.format, piece), parent
         if partial is None:
             partial = PartialItem(kind=type(command).__name__.lower(), luid=luid, guid=None,
                                   content_type=meta.type or self.ds.wire_type, size=meta.size,
-                                  format=meta.format)
+                                  key=f"in:{self.ds.folder_id}", format=meta.format)
+            self.tx.drop_chunks(self.state.token, partial.key)
             self.ds.incoming = partial
-        partial.data += text
+        partial.offset = self.tx.append_chunk(self.state.token, partial.key, piece)
+        partial.last_piece = len(piece)
         partial.parent = parent or partial.parent
         if item.more_data:
             return None
         self.ds.incoming = None
-        received = len(_octets(partial.data))
-        if partial.size is not None and partial.size not in _acceptable_sizes(partial.data, received):
-            raise RemoteError(f"large object {luid}: {received} bytes received, {partial.size} announced",
+        data = _without_resent_piece(partial, self.tx.read_chunks(self.state.token, partial.key))
+        self.tx.drop_chunks(self.state.token, partial.key)
+        if partial.size is not None and partial.size not in _acceptable_sizes(data):
+            raise RemoteError(f"large object {luid}: {len(data)} bytes received, {partial.size} announced",
                               StatusCode.SIZE_MISMATCH)
-        return *self._decoded(partial.content_type, partial.format, partial.data), partial.parent
+        return *self._decoded(partial.content_type, partial.format, data), partial.parent
 
-    def _decoded(self, content_type: str | None, fmt: str | None, text: str) -> tuple[str, bytes]:
+    def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
         content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
         if fmt and fmt.strip().lower() == FORMAT_B64:
             try:
-                return content_type, base64.b64decode(text, validate=False)
+                return content_type, base64.b64decode(data, validate=False)
             except binascii.Error as error:
                 raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
-        return content_type, _octets(text)
+        return content_type, data
 
     def _write(
         self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None
@@ -450,11 +455,28 @@ def _luid(item: Item) -> str | None:
     return ref.uri if ref is not None else None
 
 
-def _acceptable_sizes(data: str, received: int) -> set[int]:
+def _acceptable_sizes(data: bytes) -> set[int]:
     """Sizes a sender may have announced for what arrived: the bytes themselves, the bytes before
     XML parsing turned each CR LF into LF, and either one larger (some Nokia phones add one)."""
-    before_xml = received + data.count("\n") - data.count("\r\n")
+    received = len(data)
+    before_xml = received + data.count(b"\n") - data.count(b"\r\n")
     return {received, received + 1, before_xml, before_xml + 1}
+
+
+def _without_resent_piece(partial: PartialItem, data: bytes) -> bytes:
+    """A resumed large object without the copy of the piece the client sent again: it had not seen
+    the 213 for its last piece before the interruption. Dropped only when the sizes say a piece is
+    doubled and the two copies agree byte for byte."""
+    end, length = partial.resumed_at, partial.unconfirmed
+    if not length or partial.size is None or partial.size in _acceptable_sizes(data):
+        return data
+    if data[end - length:end] != data[end:end + length]:
+        return data
+    trimmed = data[:end] + data[end + length:]
+    if partial.size not in _acceptable_sizes(trimmed):
+        return data
+    log.info("large object %s: the piece sent again after the resume was dropped (%d bytes)", partial.luid, length)
+    return trimmed
 
 
 def _merged_meta(command_meta: Meta | None, item_meta: Meta | None) -> Meta:

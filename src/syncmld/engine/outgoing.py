@@ -19,11 +19,15 @@ log = logging.getLogger("syncmld.engine")
 COMMAND_OVERHEAD = 260
 """Bytes an Add/Replace/Delete around its data and ids costs in XML, generously counted."""
 
+STORED_PIECE = 65536
+"""Bytes of a large object being sent per stored piece: a message reads one or two of them."""
+
 
 def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
     """Fill the data store's queue with what the device must receive, when the client's package
     is complete; for refresh from client, erase what the client no longer has."""
     mode = SyncMode(ds.mode)
+    ds.planned = True
     ds.upto_seq = tx.current_seq()
     if mode == SyncMode.ONE_WAY_FROM_CLIENT:
         ds.upto_seq = None
@@ -101,7 +105,7 @@ def fill_sync(
     tree = state.version == SyncMLVersion.V1_2.value
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
-        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
+        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
         commands.append(command)
         room -= used
     while ds.outgoing is None and ds.queue and room > COMMAND_OVERHEAD:
@@ -121,17 +125,17 @@ def fill_sync(
             if need > room:
                 if need > budget.fresh:
                     ds.queue.pop(0)
-                    ds.outgoing = PartialItem(kind=change.kind, luid=change.luid, guid=change.guid,
-                                              content_type=wire.content_type, size=len(text.encode("utf-8")),
-                                              data=text, format=wire.format, parent=parent)
+                    ds.outgoing = _start_large_object(tx, state, ds, change, wire, parent)
                     if room > 2 * COMMAND_OVERHEAD:
-                        command, used = _next_chunk(ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
+                        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD,
+                                                    parent_luids)
                         commands.append(command)
                         room -= used
                 room = 0
                 break
             ds.queue.pop(0)
             commands.append(_item_command(change, wire, parent, parent_luids))
+            ds.in_flight.append(change)
             _count(ds, change.kind)
             room -= need
     if not commands and not always:
@@ -203,32 +207,63 @@ def _wire_item(stored: StoredItem, wire_type: str) -> WireItem:
     return WireItem(content_type, base64.b64encode(data).decode("ascii"), FORMAT_B64)
 
 
+def _start_large_object(
+    tx: Transaction, state: SessionState, ds: DatastoreState, change: OutChange, wire: WireItem,
+    parent: str | None,
+) -> PartialItem:
+    """Write the item's wire text to the store once, in pieces; each message then reads its slice."""
+    key = f"out:{ds.folder_id}"
+    data = wire.text.encode("utf-8")
+    tx.drop_chunks(state.token, key)
+    for start in range(0, len(data), STORED_PIECE):
+        tx.append_chunk(state.token, key, data[start:start + STORED_PIECE])
+    return PartialItem(kind=change.kind, luid=change.luid, guid=change.guid, content_type=wire.content_type,
+                       size=len(data), key=key, format=wire.format, parent=parent)
+
+
 def _next_chunk(
-    ds: DatastoreState, partial: PartialItem, room: int, parent_luids: Mapping[str, str]
+    tx: Transaction, state: SessionState, ds: DatastoreState, partial: PartialItem, room: int,
+    parent_luids: Mapping[str, str],
 ) -> tuple[Add | Replace, int]:
     """The next piece of a large object being sent, sized to ``room`` bytes, naming the item's parent
-    in every piece. The part still to send travels in the session (``partial.data``), so the item is
-    converted once, not once a message."""
-    text = partial.data
+    in every piece; only that piece is read from the store."""
+    size = partial.size or 0
     room = max(room, 512)
-    end = min(len(text), room)
-    while end > 1 and len(text[:end].encode("utf-8")) > room:
-        end -= max(1, end // 10)
-    if end < len(text) and end > 1 and text[end - 1] == "\r":
-        end -= 1  # never split a CR LF pair: a receiver may normalise the halves apart
-    piece, partial.data = text[:end], text[end:]
-    more = bool(partial.data)
-    meta = Meta(size=partial.size) if partial.offset == 0 else None
-    partial.offset += end
+    piece = tx.read_chunks(state.token, partial.key, partial.offset, room + 1)
+    more = partial.offset + room < size
+    piece = piece[:_clean_cut(piece, room)] if more else piece
+    meta = Meta(size=size) if partial.offset == 0 else None
+    partial.offset += len(piece)
+    text = piece.decode("utf-8")
     if partial.kind == "replace":
-        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
+        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=text, more_data=more)
         command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
                                          items=(_with_parent(item, partial.parent, parent_luids),))
     else:
-        item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
+        item = Item(source=LocRef(partial.guid or ""), meta=meta, data=text, more_data=more)
         command = Add(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
                       items=(_with_parent(item, partial.parent, parent_luids),))
     if not more:
+        tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None
+        ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid))
         _count(ds, partial.kind)
-    return command, len(piece.encode("utf-8")) + COMMAND_OVERHEAD
+    return command, len(piece) + COMMAND_OVERHEAD
+
+
+_WHITE = frozenset(b" \t\r\n")
+
+
+def _clean_cut(text: bytes, end: int) -> int:
+    """Where to end a piece of ``text`` at or before ``end``: not inside a UTF-8 character, and if
+    possible not next to white space, which an XML reader may trim from either end of a piece (a
+    folded vCard line would lose its CR, LF or folding space)."""
+    cut = end
+    while cut > 1 and (text[cut] & 0xC0 == 0x80 or text[cut] in _WHITE or text[cut - 1] in _WHITE):
+        cut -= 1
+    if cut > 1:
+        return cut
+    cut = end
+    while cut > 1 and text[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return cut

@@ -35,10 +35,11 @@ class OutChange:
 
 @dataclass
 class PartialItem:
-    """A large object on its way, in either direction.
+    """A large object on its way, in either direction. Its bytes are in the store, as pieces of the
+    session's object ``key``; the session keeps sizes and offsets only.
 
-    Incoming: ``data`` holds the chunks received so far. Outgoing: ``data`` holds the part of the
-    item's wire form still to send, and ``offset`` how many characters were sent.
+    Incoming: ``offset`` bytes have arrived. Outgoing: the item's wire text was written once, ``size``
+    bytes, of which ``offset`` have been sent.
     """
 
     kind: str
@@ -46,11 +47,19 @@ class PartialItem:
     guid: str | None
     content_type: str
     size: int | None
-    data: str = ""
+    key: str = ""
     offset: int = 0
     format: str | None = None
     parent: str | None = None
     """GUID of the item's parent, when it has one (SyncML 1.2 folder trees)."""
+    last_piece: int = 0
+    """Incoming: bytes of the last piece, while the client may not have seen its 213."""
+    confirmed: int = 0
+    """Outgoing: bytes the client is known to hold (it answered the message that carried them)."""
+    resumed_at: int = 0
+    """Incoming, after a resume: bytes held when the sync was resumed."""
+    unconfirmed: int = 0
+    """Incoming, after a resume: bytes of the piece before ``resumed_at`` the client may send again."""
 
 
 @dataclass
@@ -86,10 +95,35 @@ class DatastoreState:
     client_luids: list[str] = field(default_factory=list)
     """Slow to client and client reset: the client's items, all to be deleted on the client."""
     queue: list[OutChange] = field(default_factory=list)
+    planned: bool = False
+    """The queue holds what the device must receive (the client's package was complete)."""
+    in_flight: list[OutChange] = field(default_factory=list)
+    """Changes the last reply carried: the client holds them once it sends its next message."""
     incoming: PartialItem | None = None
     outgoing: PartialItem | None = None
     received: Counts = field(default_factory=Counts)
     sent: Counts = field(default_factory=Counts)
+
+    def delivered(self) -> None:
+        """The client sent another message, so it has the last reply: what it carried is confirmed."""
+        self.in_flight = []
+        if self.incoming is not None:
+            self.incoming.last_piece = 0
+        if self.outgoing is not None:
+            self.outgoing.confirmed = self.outgoing.offset
+
+    def resume(self) -> None:
+        """Continue in a new session from what the client is known to hold: changes of the last reply
+        go again, a large object being sent goes on from its confirmed part, and a large object being
+        received keeps its pieces (the client may send the last one again)."""
+        self.queue = [*self.in_flight, *self.queue]
+        self.in_flight = []
+        if self.outgoing is not None:
+            self.outgoing.offset = self.outgoing.confirmed
+        if self.incoming is not None:
+            self.incoming.resumed_at = self.incoming.offset
+            self.incoming.unconfirmed = self.incoming.last_piece
+            self.incoming.last_piece = 0
 
 
 @dataclass
@@ -97,6 +131,8 @@ class SessionState:
     version: str
     device_ref: str
     session_id: str
+    token: str
+    """The session's token: the store keeps its large objects under it."""
     account_id: int
     account_email: str
     device_id: int
@@ -112,6 +148,10 @@ class SessionState:
     format_preference: str | None = None
     """The ``format=`` URL parameter: get, sif or vob."""
     param_errors: list[str] = field(default_factory=list)
+    previous_token: str | None = None
+    """The device's session before this one: a sync suspended there can be resumed here."""
+    suspended: bool = False
+    """The client suspended the session (Alert 224): it ends here, resumable."""
     datastores: list[DatastoreState] = field(default_factory=list)
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
@@ -139,6 +179,7 @@ class SessionState:
 
 def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     data["queue"] = [OutChange(**change) for change in data["queue"]]
+    data["in_flight"] = [OutChange(**change) for change in data["in_flight"]]
     for name in ("incoming", "outgoing"):
         if data[name] is not None:
             data[name] = PartialItem(**data[name])

@@ -348,7 +348,32 @@ class Transaction(Protocol):
         ...
 
     def delete_sessions_before(self, updated_before: float) -> int:
-        """Drop idle sessions; returns how many."""
+        """Drop idle sessions, with their large objects and the devices' notes of them; returns how many."""
+        ...
+
+    def note_device_session(self, device_id: int, token: str) -> None:
+        """Remember ``token`` as the device's latest session."""
+        ...
+
+    def last_device_session(self, device_id: int) -> str | None:
+        """The token of the device's latest session, while that session is kept."""
+        ...
+
+    # --- large objects on their way (kept with their session) -------------------------------
+    def append_chunk(self, token: str, key: str, data: bytes) -> int:
+        """Add ``data`` at the end of the object ``key`` of session ``token``; returns the object's
+        size in bytes, this piece included."""
+        ...
+
+    def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
+        """``length`` bytes of the object from byte ``start`` (to its end when None); reads only the
+        pieces that hold them."""
+        ...
+
+    def drop_chunks(self, token: str, key: str) -> None: ...
+
+    def move_chunks(self, token: str, key: str, new_token: str) -> None:
+        """Give the object ``key`` of session ``token`` to session ``new_token`` (a resumed sync)."""
         ...
 
 

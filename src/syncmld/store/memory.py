@@ -26,6 +26,7 @@ from syncmld.store.base import (
     StoredItem,
     SyncState,
 )
+from syncmld.store.memory_sessions import MemorySessionExtras, SessionExtraTables
 
 _DeviceFolder = tuple[int, int]
 _DeviceFolderName = tuple[int, str]
@@ -52,6 +53,7 @@ class _Tables:
     device_syncs: dict[_DeviceFolderName, DeviceSync] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    extras: SessionExtraTables = field(default_factory=SessionExtraTables)
 
     def copy(self) -> "_Tables":
         return _Tables(
@@ -71,6 +73,7 @@ class _Tables:
             dict(self.device_syncs),
             self.seq,
             self.last_id,
+            self.extras.copy(),
         )
 
 
@@ -92,11 +95,14 @@ class MemoryStore:
         """Nothing to release."""
 
 
-class MemoryTransaction:
+class MemoryTransaction(MemorySessionExtras):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
+        self._extras = tables.extras
+        self._sessions = tables.sessions
+        self._device_rows = tables.devices
         self._copied_items: set[int] = set()
         self._copied_maps: set[_DeviceFolder] = set()
 
@@ -443,4 +449,5 @@ class MemoryTransaction:
         idle = [token for token, record in self._t.sessions.items() if record.updated_at < updated_before]
         for token in idle:
             del self._t.sessions[token]
+        self._forget_ended_sessions()
         return len(idle)

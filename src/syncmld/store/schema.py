@@ -174,3 +174,22 @@ device_syncs = Table(
     Column("received", Text, nullable=False),
     Column("sent", Text, nullable=False),
 )
+
+large_object_chunks = Table(
+    "large_object_chunks",
+    metadata,
+    # The session the large object travels in, and the object within it (the engine's name for it).
+    Column("token", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    # Where the piece starts in the object, in bytes.
+    Column("start", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+device_sessions = Table(
+    "device_sessions",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    # The device's latest session: where a suspended or interrupted sync is resumed from.
+    Column("token", Text, nullable=False),
+)

@@ -52,6 +52,7 @@ from syncmld.store.schema import (
     sync_states,
 )
 from syncmld.store.schema import items as item_table
+from syncmld.store.sql_sessions import SqlSessionExtras
 
 CHUNK_SIZE = 500
 """Most values bound in one IN list."""
@@ -143,7 +144,7 @@ def _item_row(item: StoredItem) -> dict[str, Any]:
     }
 
 
-class SqlTransaction:
+class SqlTransaction(SqlSessionExtras):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
     def __init__(self, connection: Connection) -> None:
@@ -583,4 +584,5 @@ class SqlTransaction:
     def delete_sessions_before(self, updated_before: float) -> int:
         statement = delete(sessions).where(sessions.c.updated_at < updated_before)
         count: int = self._connection.execute(statement).rowcount
+        self._forget_ended_sessions()
         return count

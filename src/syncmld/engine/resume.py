@@ -1,0 +1,43 @@
+"""SyncML 1.2 resume (Alert 225): a data store's sync that the device's previous session left
+unfinished (suspended with Alert 224, or stopped after some messages) continues in a new session."""
+
+import logging
+
+from syncmld.engine.modes import SyncMode, is_incremental
+from syncmld.engine.session import DatastoreState, Phase, SessionState
+from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.messages import Anchor, Item
+from syncmld.store.base import Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+
+def take_resumable(
+    tx: Transaction, state: SessionState, folder_id: int, item: Item, anchor: Anchor
+) -> DatastoreState | None:
+    """The unfinished sync of the folder from the device's previous session, ready to continue in this
+    one (its large objects moved here); None when there is none to continue: that session completed
+    or expired, did not sync the folder, or the client's anchor is not the one it started from."""
+    if state.version != SyncMLVersion.V1_2.value or state.previous_token is None:
+        return None
+    record = tx.load_session(state.previous_token)
+    if record is None:
+        return None
+    previous = SessionState.from_bytes(record.state)
+    if previous.phase == Phase.DONE:
+        return None
+    ds = next((ds for ds in previous.datastores if ds.folder_id == folder_id), None)
+    if ds is None:
+        return None
+    agreed = tx.get_sync_state(state.device_id, folder_id)
+    if is_incremental(SyncMode(ds.mode)) and (agreed.client_anchor if agreed else "") != (anchor.last or ""):
+        log.info("device %s: the sync of %s cannot be resumed, its anchor changed", state.device_ref, ds.folder_name)
+        return None
+    for partial in (ds.incoming, ds.outgoing):
+        if partial is not None:
+            tx.move_chunks(previous.token, partial.key, state.token)
+    ds.resume()
+    ds.client_next = anchor.next or ds.client_next
+    if item.source is not None and item.target is not None:
+        ds.client_uri, ds.server_uri = item.source.uri, item.target.uri
+    return ds

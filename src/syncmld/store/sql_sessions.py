@@ -1,0 +1,68 @@
+"""The SQL store's queries for what a session carries beyond its state: large objects on their way,
+piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection
+
+from syncmld.store.schema import device_sessions, large_object_chunks, sessions
+
+_chunk = large_object_chunks.c
+
+
+class SqlSessionExtras:
+    """Mixed into ``SqlTransaction``; see ``syncmld.store.base.Transaction``."""
+
+    _connection: Connection
+
+    def note_device_session(self, device_id: int, token: str) -> None:
+        self._connection.execute(delete(device_sessions).where(device_sessions.c.device_id == device_id))
+        self._connection.execute(insert(device_sessions), {"device_id": device_id, "token": token})
+
+    def last_device_session(self, device_id: int) -> str | None:
+        query = (select(device_sessions.c.token)
+                 .join(sessions, sessions.c.token == device_sessions.c.token)
+                 .where(device_sessions.c.device_id == device_id))
+        token: str | None = self._connection.execute(query).scalar()
+        return token
+
+    def append_chunk(self, token: str, key: str, data: bytes) -> int:
+        last = self._connection.execute(
+            select(_chunk.start, func.length(_chunk.data))
+            .where(_chunk.token == token, _chunk.key == key)
+            .order_by(_chunk.start.desc())
+            .limit(1)
+        ).first()
+        start = 0 if last is None else int(last[0]) + int(last[1])
+        self._connection.execute(insert(large_object_chunks),
+                                 {"token": token, "key": key, "start": start, "data": data})
+        return start + len(data)
+
+    def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
+        first = (select(func.max(_chunk.start))
+                 .where(_chunk.token == token, _chunk.key == key, _chunk.start <= start)
+                 .scalar_subquery())
+        query = (select(_chunk.start, _chunk.data)
+                 .where(_chunk.token == token, _chunk.key == key, _chunk.start >= func.coalesce(first, 0))
+                 .order_by(_chunk.start))
+        if length is not None:
+            query = query.where(_chunk.start < start + length)
+        rows = self._connection.execute(query).all()
+        if not rows:
+            return b""
+        offset = start - int(rows[0].start)
+        joined = b"".join(bytes(row.data) for row in rows)
+        return joined[offset:] if length is None else joined[offset:offset + length]
+
+    def drop_chunks(self, token: str, key: str) -> None:
+        self._connection.execute(delete(large_object_chunks).where(_chunk.token == token, _chunk.key == key))
+
+    def move_chunks(self, token: str, key: str, new_token: str) -> None:
+        self.drop_chunks(new_token, key)
+        self._connection.execute(
+            large_object_chunks.update().where(_chunk.token == token, _chunk.key == key).values(token=new_token))
+
+    def _forget_ended_sessions(self) -> None:
+        """Drop the large objects and device notes of sessions that are no longer kept."""
+        kept = select(sessions.c.token)
+        self._connection.execute(delete(large_object_chunks).where(_chunk.token.not_in(kept)))
+        self._connection.execute(delete(device_sessions).where(device_sessions.c.token.not_in(kept)))

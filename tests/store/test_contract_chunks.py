@@ -1,0 +1,115 @@
+"""The store contract for large objects on their way (pieces kept with their session) and for each
+device's latest session."""
+
+import random
+
+from syncmld.store.base import SessionRecord, Store
+from tests.store.test_contract import make_owner
+
+
+def session(token: str, account_id: int | None, at: float) -> SessionRecord:
+    return SessionRecord(token, account_id, b"state", None, at)
+
+
+def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:
+    rng = random.Random(6)
+    pieces = [rng.randbytes(rng.randint(1, 300)) for _ in range(40)]
+    whole = b"".join(pieces)
+    with store.transaction() as tx:
+        sizes = [tx.append_chunk("t1", "in", piece) for piece in pieces]
+        tx.save_session(session("t1", None, 1.0))
+    assert sizes[-1] == len(whole) and sizes[0] == len(pieces[0])
+    with store.transaction() as tx:
+        assert tx.read_chunks("t1", "in") == whole
+        for _ in range(50):
+            start = rng.randrange(len(whole))
+            length = rng.randint(1, 700)
+            assert tx.read_chunks("t1", "in", start, length) == whole[start:start + length]
+        assert tx.read_chunks("t1", "in", len(whole) - 5) == whole[-5:]
+        assert tx.read_chunks("t1", "in", len(whole), 10) == b""
+
+
+def test_objects_are_kept_apart_by_session_and_key_and_dropped_one_by_one(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.append_chunk("t1", "in", b"abc")
+        tx.append_chunk("t1", "out", b"XYZ")
+        tx.append_chunk("t2", "in", b"123")
+        tx.drop_chunks("t1", "in")
+    with store.transaction() as tx:
+        assert tx.read_chunks("t1", "in") == b""
+        assert tx.read_chunks("t1", "out") == b"XYZ"
+        assert tx.read_chunks("t2", "in") == b"123"
+        assert tx.append_chunk("t1", "in", b"new") == 3
+
+
+def test_a_rolled_back_piece_is_not_kept(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.append_chunk("t1", "in", b"first")
+    try:
+        with store.transaction() as tx:
+            tx.append_chunk("t1", "in", b"second")
+            raise RuntimeError("the message failed")
+    except RuntimeError:
+        pass
+    with store.transaction() as tx:
+        assert tx.read_chunks("t1", "in") == b"first"
+
+
+def test_an_object_moves_to_another_session_replacing_what_that_one_had(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.append_chunk("old", "in", b"half ")
+        tx.append_chunk("old", "out", b"stays")
+        tx.append_chunk("new", "in", b"stale")
+        tx.move_chunks("old", "in", "new")
+        assert tx.append_chunk("new", "in", b"whole") == 10
+    with store.transaction() as tx:
+        assert tx.read_chunks("new", "in") == b"half whole"
+        assert tx.read_chunks("old", "in") == b""
+        assert tx.read_chunks("old", "out") == b"stays"
+
+
+def test_objects_and_device_notes_expire_with_their_session(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.save_session(session("idle", owner.account_id, 100.0))
+        tx.save_session(session("busy", owner.account_id, 900.0))
+        tx.append_chunk("idle", "in", b"old piece")
+        tx.append_chunk("busy", "in", b"new piece")
+        tx.note_device_session(owner.device_id, "idle")
+    with store.transaction() as tx:
+        assert tx.last_device_session(owner.device_id) == "idle"
+        assert tx.delete_sessions_before(500.0) == 1
+    with store.transaction() as tx:
+        assert tx.read_chunks("idle", "in") == b""
+        assert tx.read_chunks("busy", "in") == b"new piece"
+        assert tx.last_device_session(owner.device_id) is None
+
+
+def test_a_device_has_one_latest_session_and_forgets_it_with_the_device(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = make_owner(tx, "bob@example.org", "IMEI:2")
+        for token in ("first", "second", "bobs"):
+            tx.save_session(session(token, owner.account_id, 1.0))
+        assert tx.last_device_session(owner.device_id) is None
+        tx.note_device_session(owner.device_id, "first")
+        tx.note_device_session(owner.device_id, "second")
+        tx.note_device_session(other.device_id, "bobs")
+    with store.transaction() as tx:
+        assert tx.last_device_session(owner.device_id) == "second"
+        assert tx.last_device_session(other.device_id) == "bobs"
+        tx.forget_device(owner.account_id, "IMEI:1")
+    with store.transaction() as tx:
+        assert tx.last_device_session(owner.device_id) is None
+        assert tx.last_device_session(other.device_id) == "bobs"
+
+
+def test_the_objects_of_a_removed_account_go_at_the_next_expiry(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.save_session(session("t1", owner.account_id, 100.0))
+        tx.append_chunk("t1", "in", b"piece")
+        tx.remove_account("anna@example.org")
+    with store.transaction() as tx:
+        tx.delete_sessions_before(0.0)
+        assert tx.read_chunks("t1", "in") == b""
