@@ -143,11 +143,11 @@ def test_identity_is_the_name_and_the_phones_and_emails_of_a_contact() -> None:
 
 
 SIF_EVENT = (
-    '<?xml version="1.0" encoding="UTF-8"?><appointment><SIFVersion>1.1</SIFVersion>'
-    "<Subject>Review</Subject><Start>20250310T090000Z</Start><End>20250310T100000Z</End>"
-    "<AllDayEvent>0</AllDayEvent><Mileage>42 km</Mileage><BillingInformation>project 7</BillingInformation>"
-    "</appointment>"
-).encode()
+    b'<?xml version="1.0" encoding="UTF-8"?><appointment><SIFVersion>1.1</SIFVersion>'
+    b"<Subject>Review</Subject><Start>20250310T090000Z</Start><End>20250310T100000Z</End>"
+    b"<AllDayEvent>0</AllDayEvent><Mileage>42 km</Mileage><BillingInformation>project 7</BillingInformation>"
+    b"</appointment>"
+)
 
 
 def test_sif_only_fields_survive_an_edit_by_a_device_that_drops_them() -> None:
