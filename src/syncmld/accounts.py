@@ -5,6 +5,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 
 _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]+")
 
@@ -56,7 +59,15 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches a hash made by ``hash_password``; False for a malformed hash."""
+    """Whether ``password`` matches a hash made by ``hash_password``; False for a malformed hash.
+
+    A match is remembered for a while (``VERIFIED_PASSWORDS``): a device logging in again with the
+    same password costs a keyed hash instead of an scrypt.
+    """
+    return VERIFIED_PASSWORDS.verify(password, stored, time.monotonic())
+
+
+def _matches(password: str, stored: str) -> bool:
     try:
         name, n, r, p, salt, key = stored.split("$")
         if name != _SCRYPT_NAME:
@@ -66,3 +77,45 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual, expected)
+
+
+class VerifiedPasswords:
+    """Successful password checks of this process, for at most ``seconds`` and ``size`` of them.
+
+    Entries are HMAC-SHA256 values of (stored hash, password) under a key made for the process, so
+    neither passwords nor anything computable without that key are kept. A new password hash (the
+    password changed: a new salt) never matches an entry made with the old one, and a wrong password
+    is never remembered: it always costs a full scrypt.
+    """
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size = size
+        self.seconds = seconds
+        self._key = secrets.token_bytes(32)
+        self._verified_at: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, password: str, stored: str, now: float) -> bool:
+        """``verify_password``, answered from memory when this pair matched less than ``seconds`` ago."""
+        entry = self._entry(password, stored)
+        with self._lock:
+            verified_at = self._verified_at.get(entry)
+            if verified_at is not None and now - verified_at < self.seconds:
+                return True
+        if not _matches(password, stored):
+            return False
+        with self._lock:
+            self._verified_at[entry] = now
+            self._verified_at.move_to_end(entry)
+            while len(self._verified_at) > self.size:
+                self._verified_at.popitem(last=False)
+        return True
+
+    def _entry(self, password: str, stored: str) -> bytes:
+        stored_bytes = stored.encode("utf-8", "surrogatepass")
+        message = len(stored_bytes).to_bytes(4, "big") + stored_bytes + password.encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+
+VERIFIED_PASSWORDS = VerifiedPasswords(size=10_000, seconds=600.0)
+"""This process's remembered logins: 10,000 pairs (about 1 MB) for 10 minutes."""

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
@@ -80,6 +80,8 @@ _MEDIA_PROPERTIES = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
 _ESCAPE_30 = re.compile(r"\\(.)|\\$", re.DOTALL)
 _BEGIN_VCARD = re.compile(r"\ufeff?\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 _ESCAPE_21 = re.compile(r"\\([\\;,])")
+_ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL) for separator in ";,"}
+"""A backslash with the character it escapes, or a separator (found left to right, so escaped ones are skipped)."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,10 @@ class ContactProperty:
 
     @property
     def kind(self) -> ValueKind:
-        if self.is_binary():
-            return ValueKind.RAW
-        return _KINDS.get(self.name, ValueKind.STRUCTURED)
+        return _kind(self.name, self.params)
 
     def is_binary(self) -> bool:
-        return any(key == "ENCODING" and (val or "").lower() == "b" for key, val in self.params)
+        return _is_binary(self.params)
 
     @property
     def text(self) -> str:
@@ -107,6 +107,15 @@ class ContactProperty:
 
     def is_empty(self) -> bool:
         return not any(item for items in self.value for item in items)
+
+
+def _kind(name: str, params: Params) -> ValueKind:
+    return ValueKind.RAW if params and _is_binary(params) else _KINDS.get(name, ValueKind.STRUCTURED)
+
+
+def _is_binary(params: Params) -> bool:
+    """ENCODING=b (either case) among the parameters."""
+    return ("ENCODING", "b") in params or ("ENCODING", "B") in params
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ def parse_vcard(data: bytes) -> VCard:
     body = _body(lines)
     version = next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1")
     read = _read_21 if version == "2.1" else _read_30
-    return VCard(version, tuple(read(prop) for prop in body if prop.name != "VERSION"))
+    return VCard(version, tuple([read(prop) for prop in body if prop.name != "VERSION"]))
 
 
 def _body(lines: list[Property]) -> list[Property]:
@@ -150,7 +159,7 @@ def to_vcard(card: VCard, version: VCardVersion) -> bytes:
     props = [
         Property(None, "BEGIN", (), "VCARD"),
         Property(None, "VERSION", (), version),
-        *(write(prop) for prop in card.properties),
+        *map(write, card.properties),
         Property(None, "END", (), "VCARD"),
     ]
     return serialize(props, version).encode("utf-8")
@@ -160,25 +169,30 @@ def to_vcard(card: VCard, version: VCardVersion) -> bytes:
 
 
 def _read_30(prop: Property) -> ContactProperty:
-    contact = ContactProperty(prop.group, prop.name, prop.params, ((prop.value,),))
-    if contact.kind is ValueKind.RAW:
-        return contact
-    components = tuple(
-        tuple(_unescape_30(item) for item in _split_escaped(component, ","))
-        for component in _split_escaped(prop.value, ";")
-    )
-    return replace(contact, value=components)
+    if _kind(prop.name, prop.params) is ValueKind.RAW:
+        return ContactProperty(prop.group, prop.name, prop.params, ((prop.value,),))
+    if "\\" not in prop.value:
+        components = tuple(tuple(component.split(",")) for component in prop.value.split(";"))
+    else:
+        components = tuple(
+            tuple(_unescape_30(item) for item in _split_escaped(component, ","))
+            for component in _split_escaped(prop.value, ";")
+        )
+    return ContactProperty(prop.group, prop.name, prop.params, components)
 
 
 def _write_30(prop: ContactProperty) -> Property:
-    if prop.kind is ValueKind.RAW:
+    if _kind(prop.name, prop.params) is ValueKind.RAW:
         value = prop.text.replace("\n", "\\n")
     else:
-        value = ";".join(",".join(_escape_30(item) for item in items) for items in prop.value)
+        value = ";".join([",".join(map(_escape_30, items)) for items in prop.value])
     return Property(prop.group, prop.name, prop.params, value)
 
 
 def _unescape_30(text: str) -> str:
+    if "\\" not in text:
+        return text
+
     def one(match: re.Match[str]) -> str:
         char = match.group(1)
         if char is None:
@@ -189,6 +203,8 @@ def _unescape_30(text: str) -> str:
 
 
 def _escape_30(text: str) -> str:
+    if "\\" not in text and ";" not in text and "," not in text and "\n" not in text:
+        return text
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -196,18 +212,20 @@ def _escape_30(text: str) -> str:
 
 
 def _read_21(prop: Property) -> ContactProperty:
-    contact = ContactProperty(prop.group, prop.name, _params_from_21(prop.params), ((prop.value,),))
-    kind = contact.kind
+    params = _params_from_21(prop.params)
+    kind = _kind(prop.name, params)
+    value: Value
     if kind is ValueKind.TEXT:
-        return replace(contact, value=((_unescape_21(prop.value),),))
-    if kind is ValueKind.LIST:
+        value = ((_unescape_21(prop.value),),)
+    elif kind is ValueKind.LIST:
         items = [item for part in _split_escaped(prop.value, ";") for item in _split_escaped(part, ",")]
-        return replace(contact, value=(tuple(_unescape_21(item) for item in items),))
-    if kind is ValueKind.STRUCTURED:
+        value = (tuple(_unescape_21(item) for item in items),)
+    elif kind is ValueKind.STRUCTURED:
         separator = "," if prop.name == _GEO_COMMA_21 and ";" not in prop.value else ";"
-        parts = _split_escaped(prop.value, separator)
-        return replace(contact, value=tuple((_unescape_21(part),) for part in parts))
-    return contact
+        value = tuple((_unescape_21(part),) for part in _split_escaped(prop.value, separator))
+    else:
+        value = ((prop.value,),)
+    return ContactProperty(prop.group, prop.name, params, value)
 
 
 def _write_21(prop: ContactProperty) -> Property:
@@ -224,6 +242,8 @@ def _write_21(prop: ContactProperty) -> Property:
 
 
 def _unescape_21(text: str) -> str:
+    if "\\" not in text:
+        return text
     return _ESCAPE_21.sub(r"\1", text)
 
 
@@ -284,19 +304,15 @@ def type_values(value: str) -> list[str]:
 
 def _split_escaped(text: str, separator: str) -> list[str]:
     """Split at ``separator`` where it is not backslash-escaped (escapes stay in the parts)."""
+    if "\\" not in text:
+        return text.split(separator)
     parts: list[str] = []
-    current: list[str] = []
-    chars = iter(text)
-    for char in chars:
-        if char == "\\":
-            current.append(char)
-            current.append(next(chars, ""))
-        elif char == separator:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
+    start = 0
+    for match in _ESCAPES_AND_SEPARATORS[separator].finditer(text):
+        if match.group() == separator:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
     return parts
 
 

@@ -13,6 +13,8 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
 
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
@@ -20,12 +22,17 @@ from syncmld.status import StatusCode
 CRLF = "\r\n"
 FOLD_OCTETS = 75
 QP_LINE_CHARS = 76
+HEADER_CACHE_SIZE = 4096
+"""Most distinct content line headers (``TEL;TYPE=CELL``) whose parsing is remembered."""
 
 _NAME = re.compile(r"[A-Za-z0-9_/*-]+")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
 BASE64_ENCODINGS = frozenset({"B", "BASE64"})
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _NO_WHITESPACE = str.maketrans("", "", " \t\r\n")
 _TRANSFER_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "8BIT", "7BIT"})
+
+Params = tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -34,21 +41,36 @@ class Property:
 
     group: str | None
     name: str
-    params: tuple[tuple[str, str | None], ...]
+    params: Params
     value: str
 
     def param(self, name: str) -> str | None:
         """Value of the first parameter called ``name`` (None if absent or bare)."""
-        return next((value for key, value in self.params if key == name), None)
+        return _param(self.params, name)
 
     def has_bare(self, token: str) -> bool:
         """Whether the 2.1-style bare parameter ``token`` is present (case-insensitive)."""
-        return any(value is None and key.upper() == token for key, value in self.params)
+        return _has_bare(self.params, token)
 
     def is_binary(self) -> bool:
         """Whether the value is base64 text (ENCODING=BASE64 / ENCODING=b or a bare BASE64)."""
-        encoding = self.param("ENCODING")
-        return (encoding is not None and encoding.upper() in BASE64_ENCODINGS) or self.has_bare("BASE64")
+        return _is_binary(self.params)
+
+
+def _param(params: Params, name: str) -> str | None:
+    for key, value in params:
+        if key == name:
+            return value
+    return None
+
+
+def _has_bare(params: Params, token: str) -> bool:
+    return any(value is None and key.upper() == token for key, value in params)
+
+
+def _is_binary(params: Params) -> bool:
+    encoding = _param(params, "ENCODING")
+    return (encoding is not None and encoding.upper() in BASE64_ENCODINGS) or _has_bare(params, "BASE64")
 
 
 def bad_request(message: str) -> RemoteError:
@@ -74,64 +96,108 @@ def parse_lines(text: str) -> list[Property]:
     return properties
 
 
-def _logical_lines(physical: list[str]) -> Iterator[tuple[str, list[str]]]:
-    """Group physical lines into (first line, continuation lines); blank lines separate nothing."""
+_LogicalLine = tuple[str, str, list[str]]
+"""A content line as (first physical line, its header, continuation lines)."""
+
+
+def _logical_lines(physical: list[str]) -> Iterator[_LogicalLine]:
+    """Group physical lines into logical lines; blank lines separate nothing.
+
+    A line continues the one before when it is indented, when that one is quoted-printable and
+    ends with a soft line break '=', or, in a 2.1 base64 value, when it holds no ':' (base64 text
+    need not be indented).
+    """
     current: str | None = None
+    header = ""
     continuation: list[str] = []
+    quoted_printable = base64 = False
     for line in physical:
-        if current is not None and _continues(current, continuation, line):
-            continuation.append(line)
-            continue
         if current is not None:
-            yield current, continuation
-        current, continuation = (line, []) if line.strip() else (None, [])
+            if quoted_printable and (continuation[-1] if continuation else current).endswith("="):
+                continuation.append(line)
+                continue
+            if line.strip() and (line[0] in " \t" or (base64 and ":" not in line)):
+                continuation.append(line)
+                continue
+            yield current, header, continuation
+        if line.strip():
+            current, header, continuation = line, _header_of(line), []
+            upper = header.upper()
+            quoted_printable, base64 = "QUOTED-PRINTABLE" in upper, "BASE64" in upper
+        else:
+            current = None
     if current is not None:
-        yield current, continuation
-
-
-def _continues(first: str, continuation: list[str], line: str) -> bool:
-    previous = continuation[-1] if continuation else first
-    header = _header_of(first).upper()
-    if "QUOTED-PRINTABLE" in header and previous.endswith("="):
-        return True
-    if not line.strip():
-        return False
-    if line[0] in " \t":
-        return True
-    # 2.1 base64 values may continue on lines that are not indented; base64 text holds no ':'
-    return "BASE64" in header and ":" not in line
+        yield current, header, continuation
 
 
 def _header_of(line: str) -> str:
     """Everything before the first ':' that is not inside double quotes."""
+    colon = line.find(":")
+    if colon < 0 or line.find('"', 0, colon) < 0:
+        return line if colon < 0 else line[:colon]
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
             quoted = not quoted
         elif char == ":" and not quoted:
             return line[:index]
-    colon = line.find(":")
-    return line if colon < 0 else line[:colon]
+    return line[:colon]
 
 
-def _parse_line(lines: tuple[str, list[str]], keep_fold_whitespace: bool) -> Property:
-    first, continuation = lines
-    header = _header_of(first)
-    if len(header) == len(first):
+def _parse_line(lines: _LogicalLine, keep_fold_whitespace: bool) -> Property:
+    first, header_text, continuation = lines
+    if len(header_text) == len(first):
         raise bad_request(f"content line without ':': {_clean(first)[:60]!r}")
-    group, name, params = _parse_header(header)
-    prop = Property(group, name, params, "")
-    raw = first[len(header) + 1 :]
-    encoding = (prop.param("ENCODING") or "").upper()
-    if encoding == "QUOTED-PRINTABLE" or prop.has_bare("QUOTED-PRINTABLE"):
-        value = _decode_qp(_join_qp(raw, continuation), prop.param("CHARSET"))
-    elif prop.is_binary():
+    header = _read_header(header_text)
+    raw = first[len(header_text) + 1 :]
+    if header.transfer is _Transfer.QUOTED_PRINTABLE:
+        value = _decode_qp(_join_qp(raw, continuation), header.charset)
+    elif header.transfer is _Transfer.BASE64:
         value = _clean("".join([raw, *continuation]).translate(_NO_WHITESPACE))
     else:
-        cut = 0 if keep_fold_whitespace else 1
-        value = _apply_charset(raw + "".join(line[cut:] for line in continuation), prop.param("CHARSET"))
+        value = _apply_charset(
+            raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw, header.charset
+        )
+    return Property(header.group, header.name, header.kept, value)
+
+
+class _Transfer(Enum):
+    """How a property's value is encoded on the line."""
+
+    TEXT = "text"
+    QUOTED_PRINTABLE = "quoted-printable"
+    BASE64 = "base64"
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What a content line's header says: the property's name, the parameters it keeps, its encoding."""
+
+    group: str | None
+    name: str
+    kept: Params
+    """The parameters without the transfer encoding and CHARSET, which are decoded here."""
+    transfer: _Transfer
+    charset: str | None
+
+
+@lru_cache(maxsize=HEADER_CACHE_SIZE)
+def _read_header(header: str) -> _Header:
+    """The header's meaning (cached: a few header texts make up most lines)."""
+    group, name, params = _parse_header(header)
+    if (_param(params, "ENCODING") or "").upper() == "QUOTED-PRINTABLE" or _has_bare(params, "QUOTED-PRINTABLE"):
+        transfer = _Transfer.QUOTED_PRINTABLE
+    elif _is_binary(params):
+        transfer = _Transfer.BASE64
+    else:
+        transfer = _Transfer.TEXT
     kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
-    return Property(group, name, kept, value)
+    return _Header(group, name, kept, transfer, _param(params, "CHARSET"))
+
+
+def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:
+    """Continuation lines joined, each without its folding space (2.1 keeps it: it is part of the value)."""
+    return "".join(continuation) if keep_fold_whitespace else "".join(line[1:] for line in continuation)
 
 
 def _is_transfer_param(key: str, value: str | None) -> bool:
@@ -141,7 +207,7 @@ def _is_transfer_param(key: str, value: str | None) -> bool:
     return key == "CHARSET" or (key == "ENCODING" and value.upper() in _TRANSFER_ENCODINGS)
 
 
-def _parse_header(header: str) -> tuple[str | None, str, tuple[tuple[str, str | None], ...]]:
+def _parse_header(header: str) -> tuple[str | None, str, Params]:
     parts = _split_unquoted(header, ";")
     group, _, name = parts[0].strip().rpartition(".")
     if not _NAME.fullmatch(name) or (group and not _NAME.fullmatch(group)):
@@ -157,6 +223,8 @@ def _parse_header(header: str) -> tuple[str | None, str, tuple[tuple[str, str | 
 
 
 def _split_unquoted(text: str, separator: str) -> list[str]:
+    if '"' not in text:
+        return text.split(separator)
     parts: list[str] = []
     start = 0
     quoted = False
@@ -215,7 +283,7 @@ def _to_bytes(text: str) -> bytes:
 
 
 def _has_escaped_bytes(text: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in text)
+    return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
 def _clean(text: str) -> str:
@@ -232,13 +300,11 @@ def serialize(props: Iterable[Property], version: str) -> str:
     3.0 lines are folded at 75 octets. 2.1 values that are not ASCII or span lines are written as
     ``ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8``; 2.1 base64 values are folded and end with a blank line.
     """
-    lines: list[str] = []
-    for prop in props:
-        if version == "2.1":
-            lines.extend(_lines_21(prop))
-        else:
-            lines.append(fold(_content_line(prop.group, prop.name, prop.params, prop.value)))
-    return "".join(line + CRLF for line in lines)
+    if version == "2.1":
+        lines = [line for prop in props for line in _lines_21(prop)]
+    else:
+        lines = [fold(_content_line(prop.group, prop.name, prop.params, prop.value)) for prop in props]
+    return CRLF.join(lines) + CRLF if lines else ""
 
 
 def _lines_21(prop: Property) -> list[str]:
@@ -251,28 +317,26 @@ def _lines_21(prop: Property) -> list[str]:
     return [_qp_lines(head, prop.value)]
 
 
-def _content_line(group: str | None, name: str, params: Iterable[tuple[str, str | None]], value: str) -> str:
+def _content_line(group: str | None, name: str, params: Params, value: str) -> str:
     head = f"{group}.{name}" if group else name
-    rendered = "".join(f";{key}" if val is None else f";{key}={val}" for key, val in params)
+    rendered = "".join(f";{key}" if val is None else f";{key}={val}" for key, val in params) if params else ""
     return f"{head}{rendered}:{value}"
 
 
 def fold(line: str) -> str:
     """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence."""
-    if len(line.encode("utf-8")) <= FOLD_OCTETS:
+    data = line.encode("utf-8")
+    if len(data) <= FOLD_OCTETS:
         return line
     pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = FOLD_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size, limit = [], 0, FOLD_OCTETS - 1
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
+    start, limit = 0, FOLD_OCTETS
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
+            cut -= 1
+        pieces.append(data[start:cut].decode("utf-8"))
+        start, limit = cut, FOLD_OCTETS - 1
+    pieces.append(data[start:].decode("utf-8"))
     return (CRLF + " ").join(pieces)
 
 

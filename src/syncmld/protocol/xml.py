@@ -44,7 +44,9 @@ def parse_tree(body: bytes) -> Element:
         raise DecodeError("XML documents that declare or reference entities are refused")
     _check_depth(root)
     for element in root.iter(etree.Element):
-        element.tag = etree.QName(element).localname
+        tag = element.tag
+        if tag[0] == "{":  # "{namespace}local"
+            element.tag = tag[tag.index("}") + 1 :]
     etree.cleanup_namespaces(root)
     return root
 
@@ -89,9 +91,9 @@ def _write(element: Element, namespace: str | None, parts: list[str], level: int
         return
     parts.append(start + ">")
     if content:
-        parent = element.getparent()
-        in_item = tag == "Data" and parent is not None and parent.tag == "Item"
-        parts.append(_cdata(content) if in_item and "\r" not in content else _escape(content))
+        parts.append(
+            _cdata(content) if tag == "Data" and "\r" not in content and _in_item(element) else _escape(content)
+        )
     pretty = level is not None and not content and not any(sub.tail for sub in element)
     child_level = None if level is None else level + 1
     for sub in element:
@@ -105,8 +107,15 @@ def _write(element: Element, namespace: str | None, parts: list[str], level: int
     parts.append(f"</{tag}>")
 
 
+def _in_item(element: Element) -> bool:
+    parent = element.getparent()
+    return parent is not None and parent.tag == "Item"
+
+
 def _escape(value: str) -> str:
     """Character data that reads back exactly, carriage returns included."""
+    if "&" not in value and "<" not in value and ">" not in value and "\r" not in value:
+        return value
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
