@@ -289,6 +289,23 @@ def test_put_brings_a_tombstone_back_to_life(store: Store) -> None:
     assert (revived.version, revived.deleted) == (3, False)
 
 
+def test_iter_can_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_device(owner.account_id, "IMEI:2").id
+        tx.put_items(owner.folder_id, [vcard("mine before", guid="a")], owner.device_id)
+        since = tx.current_seq()
+        tx.put_items(owner.folder_id, [vcard("mine after", guid="b")], owner.device_id)
+        tx.put_items(owner.folder_id, [vcard("other after", guid="c")], other)
+        tx.put_items(owner.folder_id, [vcard("admin after", guid="d")], None)
+        tx.put_items(owner.folder_id, [vcard("mine, replaced by the other", guid="a")], other)
+    with store.transaction() as tx:
+        left = [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=owner.device_id, since=since)]
+        assert left == ["a", "c", "d"]
+        assert [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=other, since=since)] == ["b", "d"]
+        assert [item.guid for item in tx.iter_items(owner.folder_id)] == ["a", "b", "c", "d"]
+
+
 def test_count_and_iter_see_live_items_of_their_folder_ordered_by_guid(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)

@@ -188,6 +188,7 @@ class CommandHandler:
             server_last=previous.server_anchor if previous else None,
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
             wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
+            start_seq=self.tx.current_seq(),
         )
         self._choose_format(ds)
         self._open(alert, ds, status, anchor)

@@ -427,7 +427,9 @@ class SyncApplier:
         if self._duplicates is None:
             matched = set(self.ds.matched)
             index = _DuplicateIndex()
-            for stored in self.tx.iter_items(self.ds.folder_id):
+            # what this device itself wrote in this session is no duplicate of what it sends now
+            writer = None if self.ds.start_seq is None else self.state.device_id
+            for stored in self.tx.iter_items(self.ds.folder_id, since=self.ds.start_seq or 0, skip_changed_by=writer):
                 if stored.guid not in matched:
                     index.add(stored)
             self._duplicates = index

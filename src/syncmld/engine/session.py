@@ -5,7 +5,7 @@ lives only in memory.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -89,6 +89,8 @@ class DatastoreState:
     folder_kind: str = "other"
     format_from_device: bool = False
     """The wire type comes from the device's DevInf; otherwise the type of its own items replaces it."""
+    start_seq: int | None = None
+    """The store's sequence number when the data store was alerted (None: sessions from before it was kept)."""
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
     """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
@@ -167,7 +169,7 @@ class SessionState:
         return None
 
     def to_bytes(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return json.dumps(self, default=vars, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "SessionState":

@@ -268,8 +268,11 @@ class Transaction(Protocol):
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
 
-    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
-        """Every live item of the folder, ordered by GUID."""
+    def iter_items(
+        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
+    ) -> Iterator[StoredItem]:
+        """Every live item of the folder, ordered by GUID; with ``skip_changed_by``, without the items
+        whose latest change that device made after sequence number ``since``."""
         ...
 
     def count_items(self, folder_id: int) -> int:

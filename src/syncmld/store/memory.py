@@ -322,8 +322,12 @@ class MemoryTransaction(MemorySessionExtras):
         found = {guid: stored.get(guid) for guid in guids}
         return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
 
-    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
-        return iter(sorted(self._live_items(folder_id), key=lambda item: item.guid))
+    def iter_items(
+        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
+    ) -> Iterator[StoredItem]:
+        items = [item for item in self._live_items(folder_id) if skip_changed_by is None
+                 or item.seq <= since or item.origin_device_id != skip_changed_by]
+        return iter(sorted(items, key=lambda item: item.guid))
 
     def count_items(self, folder_id: int) -> int:
         return len(self._live_items(folder_id))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -379,13 +379,17 @@ class SqlTransaction(SqlSessionExtras):
             found.update((row[1], _item(row)) for row in self._connection.execute(statement))
         return found
 
-    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
-        statement = (
-            select(*_ITEM_COLUMNS)
-            .where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-            .order_by(item_table.c.guid)
-            .execution_options(yield_per=CHUNK_SIZE)
-        )
+    def iter_items(
+        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
+    ) -> Iterator[StoredItem]:
+        statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+        if skip_changed_by is not None:
+            statement = statement.where(or_(
+                item_table.c.seq <= since,
+                item_table.c.origin_device_id.is_(None),
+                item_table.c.origin_device_id != skip_changed_by,
+            ))
+        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
         for row in self._connection.execute(statement):
             yield _item(row)
 
