@@ -1,11 +1,12 @@
 """vCard 2.1 / 3.0: parse into a version-independent model, write either version, merge on Replace."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
+from syncmld.content.common import property_coverage
 from syncmld.content.versit import BASE64_ENCODINGS, Property, bad_request, parse_lines, serialize
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
@@ -327,7 +328,7 @@ def merge(stored: VCard, incoming: VCard, device_properties: frozenset[str] | No
     from ``incoming``, and so does any property the stored card lacks; a stored UID stays unless the
     device sent one. The result is ``incoming``'s properties in its order, then the stored ones kept.
     """
-    supported = _support_test(device_properties)
+    supported = property_coverage(device_properties)
     incoming_names = {prop.name for prop in incoming.properties}
     stored_names = {prop.name for prop in stored.properties}
 
@@ -387,14 +388,6 @@ def revision(card: VCard) -> str | None:
     rev = next((prop.text for prop in card.properties if prop.name == "REV"), None)
     digits = re.sub(r"\D", "", rev or "")
     return digits or None
-
-
-def _support_test(device_properties: frozenset[str] | None) -> Callable[[str], bool]:
-    if device_properties is None:
-        return lambda name: True
-    names = frozenset(name.upper() for name in device_properties)
-    prefixes = tuple(name[:-1] for name in names if name.endswith("*"))
-    return lambda name: name in names or name.startswith(prefixes)
 
 
 # ------------------------------------------------------------------------------------------ normal form
