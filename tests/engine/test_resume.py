@@ -157,3 +157,21 @@ def test_a_sync_1_1_device_cannot_resume(store: Store, new_device: Callable[...,
     report = phone.resume()
     assert report.codes_for("Alert")[0] == 509
     assert server_cards(store) == device_cards(phone)
+
+
+def test_a_long_queue_waits_in_the_store_and_survives_a_resume(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """A new device receiving 1,500 contacts: the session state holds a window of the queue, not the
+    whole of it, and a sync stopped half-way resumes with nothing lost and nothing doubled."""
+    phone = new_device("IMEI:1")
+    for n in range(1500):
+        phone.add(vcard(n))
+    phone.sync(201)
+    tablet = new_device("IMEI:2", max_msg_size=20_000)
+    tablet.sync(200, stop=Interruption(after=5, how="silent"))
+    assert 0 < len(tablet.items) < 1000
+    assert session_state_size(store, tablet) < 40_000
+    tablet.resume()
+    assert len(tablet.items) == 1500
+    assert device_cards(tablet) == server_cards(store)

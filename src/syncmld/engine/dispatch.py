@@ -5,6 +5,7 @@ import logging
 from syncmld.engine import auth, throttle
 from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
+from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.conflicts import history_seconds
 from syncmld.engine.modes import SyncMode
@@ -157,7 +158,7 @@ def _fill_changes(
                          measure=lambda sync: _sync_size(sync, reply_header, request))
         if sync is not None:
             builder.add(sync)
-    return all(not ds.queue and ds.outgoing is None for ds in state.datastores)
+    return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)
 
 
 def _sync_size(sync: Sync, header: SyncHdr, request: Request) -> int:

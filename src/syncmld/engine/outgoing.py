@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from syncmld import content
+from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
@@ -25,7 +26,13 @@ STORED_PIECE = 65536
 
 def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
     """Fill the data store's queue with what the device must receive, when the client's package
-    is complete; for refresh from client, erase what the client no longer has."""
+    is complete (beyond a window it waits in the store); for refresh from client, erase what the
+    client no longer has."""
+    _plan(tx, state, ds)
+    park(tx, state.token, ds)
+
+
+def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
     mode = SyncMode(ds.mode)
     ds.planned = True
     ds.upto_seq = tx.current_seq()
@@ -108,7 +115,10 @@ def fill_sync(
         command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
         commands.append(command)
         room -= used
-    while ds.outgoing is None and ds.queue and room > COMMAND_OVERHEAD:
+    while ds.outgoing is None and room > COMMAND_OVERHEAD:
+        refill(tx, state.token, ds)
+        if not ds.queue:
+            break
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != "delete"])
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])

@@ -36,6 +36,8 @@ def take_resumable(
     for partial in (ds.incoming, ds.outgoing):
         if partial is not None:
             tx.move_chunks(previous.token, partial.key, state.token)
+    if ds.backlog_key is not None:
+        tx.move_chunks(previous.token, ds.backlog_key, state.token)
     ds.resume()
     ds.client_next = anchor.next or ds.client_next
     if item.source is not None and item.target is not None:

@@ -97,6 +97,10 @@ class DatastoreState:
     client_luids: list[str] = field(default_factory=list)
     """Slow to client and client reset: the client's items, all to be deleted on the client."""
     queue: list[OutChange] = field(default_factory=list)
+    backlog_key: str | None = None
+    """Where the rest of the queue waits in the session's chunk store (see ``backlog``), if it does."""
+    backlog_offset: int = 0
+    backlog_size: int = 0
     planned: bool = False
     """The queue holds what the device must receive (the client's package was complete)."""
     in_flight: list[OutChange] = field(default_factory=list)

@@ -1,0 +1,49 @@
+"""The changes a device is still to receive, kept in the store rather than in the session state.
+
+A slow sync to a new device queues every item of the folder. Saved in the session state, that queue
+would be written and read again with every message of the session, a cost that grows with the square
+of the folder. So beyond a window the queue is parked once in the session's chunk store, as JSON lines,
+and read back a window at a time as messages go out; the session keeps only the window and an offset.
+"""
+
+import json
+
+from syncmld.engine.session import DatastoreState, OutChange
+from syncmld.store.base import Transaction
+
+WINDOW = 400
+"""Changes kept in the session state; the rest waits in the store."""
+READ_BYTES = 64 * 1024
+
+
+def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
+    """Move the queue beyond the window into the store."""
+    if len(ds.queue) <= WINDOW:
+        return
+    key = f"backlog:{ds.folder_id}"
+    lines = "".join(json.dumps([change.kind, change.guid, change.luid]) + "\n" for change in ds.queue[WINDOW:])
+    tx.drop_chunks(token, key)
+    ds.backlog_size = tx.append_chunk(token, key, lines.encode("utf-8"))
+    ds.backlog_key, ds.backlog_offset = key, 0
+    ds.queue = ds.queue[:WINDOW]
+
+
+def refill(tx: Transaction, token: str, ds: DatastoreState) -> None:
+    """Top the queue up from the store when it runs low."""
+    while ds.backlog_key is not None and len(ds.queue) < WINDOW // 2:
+        data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)
+        whole = data[: data.rfind(b"\n") + 1]
+        if not whole:
+            raise ValueError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
+        for line in whole.decode("utf-8").splitlines():
+            kind, guid, luid = json.loads(line)
+            ds.queue.append(OutChange(kind, guid, luid))
+        ds.backlog_offset += len(whole)
+        if ds.backlog_offset >= ds.backlog_size:
+            tx.drop_chunks(token, ds.backlog_key)
+            ds.backlog_key = None
+
+
+def has_pending(ds: DatastoreState) -> bool:
+    """Whether changes are still to go, in the session or in the store."""
+    return bool(ds.queue) or ds.backlog_key is not None
