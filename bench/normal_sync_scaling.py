@@ -1,0 +1,109 @@
+"""Cost of a normal (two-way) sync as the folder grows: no change, and ten changes, at 1,000 and
+100,000 items (target 2 of the scale issue: the same cost, a ratio of at most 1.3).
+
+    .venv/bin/python bench/normal_sync_scaling.py [--sizes 1000 100000] [--reps 5]
+
+The engine runs in process on a SQLite file, with our scripted device speaking XML through the real
+codec (as over HTTP, without the HTTP server). The folder is filled through the store, then the device
+is brought up to date with one two-way sync; the figures are the process CPU seconds of each further
+sync, median [min-max] of ``--reps``, so they are the server's work plus the scripted device's (small
+and the same at every size).
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from syncmld.accounts import hash_password, md5_credential
+from syncmld.client import Device
+from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
+from syncmld.engine.api import split_session_url
+from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
+from syncmld.protocol.messages import SyncML
+from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import NewItem, Store
+
+EMAIL, PASSWORD, URL = "bench@example.org", "secret", "http://bench.example.org/syncml"
+
+
+def vcard(number: int, note: str = "") -> bytes:
+    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person{number};Anna;;;\r\nFN:Anna Person{number}\r\n"
+            f"TEL;TYPE=CELL:+49 170 {number:07d}\r\nEMAIL:anna{number}@example.org\r\nNOTE:{note}\r\n"
+            "END:VCARD\r\n").encode()
+
+
+def transport(store: Store, ctx: EngineContext) -> Callable[[SyncML, str], SyncML]:
+    def post(message: SyncML, url: str) -> SyncML:
+        base, token = split_session_url(url)
+        request = Request(decode_xml(encode_xml(message)), Encoding.XML, base, token)
+        return decode_xml(encode_xml(handle_message(request, store, ctx).reply))
+
+    return post
+
+
+def prepared(size: int, where: Path) -> tuple[Store, Device]:
+    """A store whose contacts folder holds ``size`` items, and a device that is up to date with it
+    and holds ten of them (the ones its changes will touch)."""
+    store = open_store(sqlite_url(where))
+    with store.transaction() as tx:
+        account = tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
+        folder = tx.ensure_folder(account.id, "contacts")
+        for start in range(0, size, 5000):
+            batch = [NewItem(None, "text/vcard", vcard(n)) for n in range(start, min(size, start + 5000))]
+            tx.put_items(folder.id, batch, None)
+    ctx = EngineContext(settings=EngineSettings())
+    device = Device(transport=transport(store, ctx), url=URL, user=EMAIL, password=PASSWORD, device_id="IMEI:bench",
+                    content_type="text/vcard")
+    for n in range(10):
+        device.add(vcard(size + n))
+    device.sync(200)  # first sync: slow, the device receives everything
+    device.items = dict(list(device.items.items())[:10])
+    device.changes.clear()
+    return store, device
+
+
+def cpu(work: Callable[[], object]) -> float:
+    began = time.process_time()
+    work()
+    return time.process_time() - began
+
+
+def ten_changes(device: Device, round_number: int) -> None:
+    luids = list(device.items)
+    for luid in luids[:6]:
+        device.replace(luid, vcard(round_number, note=f"edit {round_number}"))
+    for luid in luids[6:8]:
+        device.delete(luid)
+    for n in range(2):
+        device.add(vcard(1_000_000 + round_number * 10 + n))
+    device.sync(200)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args()
+    figures: dict[int, dict[str, float]] = {}
+    print(f"{'items':>8} {'no change (s)':>22} {'ten changes (s)':>22}")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as scratch:
+            store, device = prepared(size, Path(scratch))
+            noop = [cpu(partial(device.sync, 200)) for _ in range(args.reps)]
+            ten = [cpu(partial(ten_changes, device, number)) for number in range(args.reps)]
+            store.close()
+        figures[size] = {"noop": statistics.median(noop), "ten": statistics.median(ten)}
+        print(f"{size:>8} {statistics.median(noop):>8.4f} [{min(noop):.4f}-{max(noop):.4f}]"
+              f" {statistics.median(ten):>8.4f} [{min(ten):.4f}-{max(ten):.4f}]")
+    smallest, largest = min(figures), max(figures)
+    for phase in ("noop", "ten"):
+        print(f"{phase}: {largest} items cost {figures[largest][phase] / figures[smallest][phase]:.2f}x "
+              f"what {smallest} cost")
+
+
+if __name__ == "__main__":
+    main()
