@@ -9,6 +9,7 @@ import pytest
 from syncmld.client import Device
 from syncmld.protocol.constants import FORMAT_B64
 from syncmld.protocol.devinf import ContentTypeInfo, DevInf
+from syncmld.protocol.messages import Get
 from tests.engine.conftest import URL, vcard
 from tests.engine.data_types import Recorder, devinf, label, meaning, sif_fields
 
@@ -74,3 +75,22 @@ def test_a_device_refusing_sif_is_switched_to_vcard_within_a_multi_message_packa
     assert client.sync().received == {"add": 1, "replace": 0, "delete": 0}
     assert recorder.device_codes("Add") == [201]
     assert {command.meta.type for command in recorder.server_items() if command.meta} == {VCARD21}
+
+
+def devinf_requests(recorder: Recorder) -> int:
+    return sum(isinstance(command, Get) for reply in recorder.replies for command in reply.commands)
+
+
+@pytest.mark.parametrize(("query", "asked"), [("?format=get", 1), ("", 0)], ids=["format-get", "nothing-said"])
+def test_format_get_asks_a_device_for_its_current_devinf(
+    new_device: Callable[..., Device], query: str, asked: int
+) -> None:
+    client = new_device("fol-1", server_db="card", local_uri="card", content_type=SIFC, url=URL + query,
+                        devinf=SIF_DEVINF)
+    client.transport = recorder = Recorder(client.transport)
+    client.sync()
+    assert devinf_requests(recorder) == 0, "the device sent its DevInf: nothing to ask"
+    client.devinf = None
+    client.transport = recorder = Recorder(recorder.send)
+    client.sync()
+    assert devinf_requests(recorder) == asked

@@ -52,6 +52,7 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
+        self._devinf_sent_now = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
 
@@ -96,18 +97,22 @@ class CommandHandler:
             self.builder.status(command, StatusCode.UNSUPPORTED_MEDIA_TYPE, source_ref=source)
             return
         self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
-        self._devinf, self._devinf_loaded = devinf, True
+        self._devinf, self._devinf_loaded, self._devinf_sent_now = devinf, True, True
         for ds in self.state.datastores:
             self._choose_format(ds)
         self.builder.status(command, StatusCode.OK, source_ref=source)
 
-    def ask_for_devinf_if_unknown(self) -> None:
-        """Ask the device for its DevInf when it neither sent one nor has one stored: the formats
-        it takes and the properties it keeps decide what it gets."""
-        if not self.state.datastores or self.device_devinf() is not None:
+    def ask_for_devinf_if_needed(self) -> None:
+        """Ask the device for its DevInf when it neither sent one nor has one stored, or when the URL
+        says ``format=get`` and it sent none now: the formats it takes and the properties it keeps
+        decide what it gets."""
+        if not self.state.datastores or self._devinf_sent_now:
+            return
+        if self.device_devinf() is not None and self.state.format_preference != "get":
             return
         uri = SyncMLVersion(self.state.version).devinf_uri
-        log.info("device %s sent no DevInf: asking for it", self.state.device_ref)
+        log.info("device %s sent no DevInf%s: asking for it", self.state.device_ref,
+                 " and format=get wants its current one" if self.device_devinf() is not None else "")
         self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:

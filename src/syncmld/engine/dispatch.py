@@ -125,7 +125,7 @@ def _process(
     elif message.final:
         if phase_before == Phase.INIT and not handler.saw_sync:
             state.phase = Phase.SYNC
-            handler.ask_for_devinf_if_unknown()
+            handler.ask_for_devinf_if_needed()
         elif phase_before in (Phase.INIT, Phase.SYNC):
             for ds in state.datastores:
                 if not ds.planned:
