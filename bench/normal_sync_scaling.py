@@ -62,6 +62,8 @@ def prepared(size: int, where: Path) -> tuple[Store, Device]:
         device.add(vcard(size + n))
     device.sync(200)  # first sync: slow, the device receives everything
     device.items = dict(list(device.items.items())[:10])
+    device.parents = {luid: device.parents.get(luid) for luid in device.items}
+    device.types = {luid: kind for luid, kind in device.types.items() if luid in device.items}
     device.changes.clear()
     return store, device
 
