@@ -290,9 +290,8 @@ class CommandHandler:
     def _sent_in_old_type(self, ds: DatastoreState, change: list[OutChange]) -> bool:
         """Whether the refused item went out in a type already switched away from: one refused in the
         same message as the switch, or the large object that was on its way when it happened."""
-        in_flight = self.tx.get_setting(self._in_flight_key(ds))
-        if in_flight and in_flight in {item.guid for item in change}:
-            self.tx.set_setting(self._in_flight_key(ds), "")
+        if ds.object_in_old_type is not None and ds.object_in_old_type in {item.guid for item in change}:
+            ds.object_in_old_type = None
             return True
         return ds.folder_id in self._switched
 
@@ -312,11 +311,8 @@ class CommandHandler:
                  ds.folder_name, ds.wire_type)
         self._switched.add(ds.folder_id)
         if ds.outgoing is not None and ds.outgoing.content_type == old_type and ds.outgoing.guid:
-            self.tx.set_setting(self._in_flight_key(ds), ds.outgoing.guid)
+            ds.object_in_old_type = ds.outgoing.guid
         return True
-
-    def _in_flight_key(self, ds: DatastoreState) -> str:
-        return f"refused-in-flight:{self.state.device_id}:{ds.folder_id}"
 
     def _refused_key(self, ds: DatastoreState) -> str:
         return f"refused-types:{self.state.device_id}:{ds.folder_id}"

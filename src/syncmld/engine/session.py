@@ -89,6 +89,9 @@ class DatastoreState:
     folder_kind: str = "other"
     format_from_device: bool = False
     """The wire type comes from the device's DevInf; otherwise the type of its own items replaces it."""
+    object_in_old_type: str | None = None
+    """The GUID of a large object that was on its way when the device refused its type: its 415 only
+    sends it again, in the new type."""
     start_seq: int | None = None
     """The store's sequence number when the data store was alerted (None: sessions from before it was kept)."""
     upto_seq: int | None = None
