@@ -55,8 +55,8 @@ def test_every_generated_contact_round_trips_in_both_versions(
         assert normalise_vcard(stored) == normal, path.name
         assert normalise_vcard(as_30) == normal, path.name
         assert normalise_vcard(as_21) == normal, path.name
-        if version == "3.0":
-            assert as_30 == original, path.name
+        if version == "3.0":  # the same bytes, but for where long lines are folded (never beside a blank)
+            assert as_30.replace(b"\r\n ", b"") == original.replace(b"\r\n ", b""), path.name
         assert "\nN:" in normal and "\nFN:" in normal
         normal_forms.add(normal)
     assert len(normal_forms) == CONTACTS

@@ -58,3 +58,14 @@ def test_lines_with_the_same_header_keep_their_own_values_and_charsets() -> None
         assert [prop.value for prop in props[2:6]] == ["café", "thé", "first", "second"]
         assert props[4].params == (("X-A", '"x:y;z"'),)
         assert props[2].params == ()
+
+
+def test_a_value_ending_in_a_blank_at_the_fold_keeps_it() -> None:
+    """Folding before a last blank would leave a continuation line that is only that blank, which
+    readers trim away: the fold moves so that every piece holds more than blanks."""
+    for length in range(60, 150):
+        for tail in (" ", "  ", "\t", " 日 "):
+            value = "x" * length + tail
+            [prop] = [line for line in parse_lines(f"BEGIN:VCARD\r\n{fold('NOTE:' + value)}\r\nEND:VCARD\r\n")
+                      if line.name == "NOTE"]
+            assert prop.value == value

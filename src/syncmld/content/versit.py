@@ -323,21 +323,34 @@ def _content_line(group: str | None, name: str, params: Params, value: str) -> s
     return f"{head}{rendered}:{value}"
 
 
+_BLANKS = b" \t"
+
+
 def fold(line: str) -> str:
-    """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence."""
+    """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence and, where the
+    line allows, never next to a blank (readers trim blanks at line ends: a last piece that is only a
+    blank would be lost)."""
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
         return line
     pieces: list[str] = []
     start, limit = 0, FOLD_OCTETS
     while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
-            cut -= 1
+        cut = _fold_point(data, start, start + limit)
         pieces.append(data[start:cut].decode("utf-8"))
         start, limit = cut, FOLD_OCTETS - 1
     pieces.append(data[start:].decode("utf-8"))
     return (CRLF + " ").join(pieces)
+
+
+def _fold_point(data: bytes, start: int, cut: int) -> int:
+    """Where to fold at or before ``cut``: not inside a UTF-8 sequence, not beside a blank if possible."""
+    while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
+        cut -= 1
+    widest = cut
+    while cut > start + 1 and (data[cut] in _BLANKS or data[cut - 1] in _BLANKS or data[cut] & 0xC0 == 0x80):
+        cut -= 1
+    return cut if cut > start + 1 else widest
 
 
 def _qp_lines(head: str, value: str) -> str:
