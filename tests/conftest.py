@@ -1,8 +1,15 @@
-"""Fixtures shared by every test area: where the repository and ``../shared`` are."""
+"""Fixtures shared by every test area: where the repository and ``../shared`` are; Hypothesis profiles."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples on every run, so whether a change lands does not depend on chance; runs
+# elsewhere draw new examples each time and keep finding what CI would not.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
