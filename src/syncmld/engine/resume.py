@@ -1,5 +1,5 @@
-"""SyncML 1.2 resume (Alert 225): a data store's sync that the device's previous session left
-unfinished (suspended with Alert 224, or stopped after some messages) continues in a new session."""
+"""SyncML 1.2 resume (Alert 225): a data store's sync that the device suspended in its previous session
+(Alert 224) continues in a new session; any other unfinished session is answered 509 and synced anew."""
 
 import logging
 
@@ -24,7 +24,9 @@ def take_resumable(
     if record is None:
         return None
     previous = SessionState.from_bytes(record.state)
-    if previous.phase == Phase.DONE:
+    if previous.phase == Phase.DONE or not previous.suspended:
+        # only a session the device suspended (Alert 224) says what it holds: after a lost connection
+        # a client may have applied a reply the server never heard about, so a normal sync is safer
         return None
     ds = next((ds for ds in previous.datastores if ds.folder_id == folder_id), None)
     if ds is None:
