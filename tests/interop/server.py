@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +111,16 @@ class SyncmldServer:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def serving_one_account(data_dir: Path, email: str, password: str) -> Iterator[SyncmldServer]:
+    """A ``syncmld serve`` process on a new data directory holding one account, stopped at the end."""
+    running = SyncmldServer(data_dir)
+    running.data_dir.mkdir(parents=True)
+    running.add_account(email, password)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

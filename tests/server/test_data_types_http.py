@@ -13,7 +13,7 @@ from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.messages import SyncML
 from tests.engine.data_type_scenarios import sif_and_versit_devices_share, versit_edit_reaches_the_sif_client
 from tests.engine.data_types import KINDS
-from tests.interop.server import SyncmldServer, syncmld
+from tests.interop.server import SyncmldServer, serving_one_account, syncmld
 
 EMAIL = "types@example.org"
 PASSWORD = "types-secret"
@@ -22,14 +22,8 @@ SMS_BACKUP = bytes(range(256)) * 4 + b"\x00\xff\r"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[SyncmldServer]:
-    running = SyncmldServer(tmp_path / "data")
-    running.data_dir.mkdir(parents=True)
-    running.add_account(EMAIL, PASSWORD)
-    running.start()
-    try:
+    with serving_one_account(tmp_path / "data", EMAIL, PASSWORD) as running:
         yield running
-    finally:
-        running.stop()
     assert "Traceback" not in running.log_tail(2000)
 
 

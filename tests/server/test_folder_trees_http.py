@@ -4,15 +4,14 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from syncmld.client import Device
-from syncmld.protocol.codec import Encoding, decode, encode
-from syncmld.protocol.messages import SyncML
+from syncmld.client.http import HttpTransport
+from syncmld.protocol.codec import Encoding
 from syncmld.store import open_store, sqlite_url
 from tests.engine.folder_trees import Tree, round_trip, stored_tree
-from tests.interop.server import SyncmldServer
+from tests.interop.server import SyncmldServer, serving_one_account
 
 EMAIL = "tree@example.org"
 PASSWORD = "tree-secret"
@@ -20,24 +19,12 @@ PASSWORD = "tree-secret"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[SyncmldServer]:
-    running = SyncmldServer(tmp_path / "data")
-    running.data_dir.mkdir(parents=True)
-    running.add_account(EMAIL, PASSWORD)
-    running.start()
-    try:
+    with serving_one_account(tmp_path / "data", EMAIL, PASSWORD) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_a_three_level_tree_round_trips_over_http_in_wbxml(server: SyncmldServer) -> None:
-    with httpx.Client(timeout=60) as http:
-
-        def post(message: SyncML, url: str) -> SyncML:
-            response = http.post(url, content=encode(message, Encoding.WBXML),
-                                 headers={"content-type": Encoding.WBXML.content_type})
-            assert response.status_code == 200, response.text
-            return decode(response.content, response.headers["content-type"]).message
+    with HttpTransport(Encoding.WBXML) as post:
 
         def make_device(device_id: str, **options: object) -> Device:
             return Device(transport=post, url=server.url, user=EMAIL, password=PASSWORD, device_id=device_id,
