@@ -47,6 +47,17 @@ def test_status_tells_the_client_when_it_must_slow_sync() -> None:
     assert "anchors differ" in decide_mode(200, None, "A0", "A1").reason
 
 
+def test_the_last_anchor_of_the_completed_sync_before_counts_as_equal() -> None:
+    missed = decide_mode(200, None, "A0", "A1", started_anchor="A0")
+    assert (missed.mode, missed.status, missed.missed_end) == (SyncMode.TWO_WAY, StatusCode.OK, True)
+    assert "missed its end" in missed.reason
+    assert decide_mode(202, None, "A0", "A1", started_anchor="A0").mode == SyncMode.ONE_WAY_FROM_CLIENT
+    other = decide_mode(200, None, "A9", "A1", started_anchor="A0")
+    assert (other.mode, other.missed_end) == (SyncMode.SLOW, False)
+    empty = decide_mode(200, None, "", "A1", started_anchor="")
+    assert (empty.mode, empty.missed_end) == (SyncMode.SLOW, False)
+
+
 @pytest.mark.parametrize("url", [
     "http://h/syncml?sync=2,#backup=nokia,#format=vob",
     "http://h/syncml?SYNC=2,&Backup=nokia,&FORMAT=VOB,",

@@ -1,5 +1,5 @@
 """A round-robin HTTP proxy: each POST goes to the next server in turn; it records which server got
-which message of which SyncML session."""
+which message of which SyncML session, and can lose the reply that ends a device's session."""
 
 import http.client
 import itertools
@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode
+from syncmld.protocol.messages import Status
 
 SessionKey = tuple[str, str]
 """A SyncML session: the device ID and the SessionID of its header."""
@@ -27,6 +28,10 @@ class RoundRobinProxy:
         self.forwarded: list[tuple[SessionKey | None, int]] = []
         """(session of the message, index of the server it went to), in order."""
         self._turns = itertools.count()
+        self._losing: set[str] = set()
+        self._lost: set[SessionKey] = set()
+        self.lost_ends: list[SessionKey] = []
+        """Sessions whose last reply was lost, in order."""
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._http.serve_forever, name="round-robin-proxy", daemon=True)
@@ -43,13 +48,30 @@ class RoundRobinProxy:
                 found[session].append(server)
         return dict(found)
 
+    def lose_next_end(self, device_id: str) -> None:
+        """The reply that ends the device's next session (the server has completed the sync) never
+        reaches it, as when the network fails at that moment: its connection closes without an
+        answer, and so does that of every message the device sends again in that session."""
+        with self._lock:
+            self._losing.add(device_id)
+
+    def passes(self, session: SessionKey | None, reply: bytes, content_type: str) -> bool:
+        """Whether the reply to a message of ``session`` goes back to the client."""
+        if session is None:
+            return True
+        with self._lock:
+            if session in self._lost:
+                return False
+            if session[0] not in self._losing or not _ends_session(reply, content_type):
+                return True
+            self._losing.discard(session[0])
+            self._lost.add(session)
+            self.lost_ends.append(session)
+            return False
+
     def forward(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
         """Send one POST to the next server; its status, content type and body."""
-        try:
-            header = decode(body, headers.get("Content-Type")).message.header
-            session: SessionKey | None = (header.source.uri, header.session_id)
-        except DecodeError:
-            session = None
+        session = _session_of(body, headers.get("Content-Type"))
         with self._lock:
             server = next(self._turns) % len(self.servers)
             self.forwarded.append((session, server))
@@ -74,6 +96,9 @@ class RoundRobinProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 passed = {name: self.headers[name] for name in ("Host", "Content-Type") if name in self.headers}
                 status, content_type, answer = proxy.forward(self.path, passed, body)
+                if not proxy.passes(_session_of(body, passed.get("Content-Type")), answer, content_type):
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(answer)))
@@ -94,3 +119,20 @@ class RoundRobinProxy:
     ) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+def _session_of(body: bytes, content_type: str | None) -> SessionKey | None:
+    try:
+        header = decode(body, content_type).message.header
+    except DecodeError:
+        return None
+    return header.source.uri, header.session_id
+
+
+def _ends_session(reply: bytes, content_type: str) -> bool:
+    """A final server message of statuses only: the answer to the client's last message."""
+    try:
+        message = decode(reply, content_type).message
+    except DecodeError:
+        return False
+    return message.final and all(isinstance(command, Status) for command in message.commands)

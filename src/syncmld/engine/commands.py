@@ -34,7 +34,7 @@ from syncmld.protocol.messages import (
     Sync,
 )
 from syncmld.status import StatusCode
-from syncmld.store.base import Transaction
+from syncmld.store.base import SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -179,7 +179,9 @@ class CommandHandler:
             log.info("device %s asked to resume the sync of %s: nothing to resume, a normal sync runs (509)",
                      self.state.device_ref, folder.name)
         previous = self.tx.get_sync_state(self.state.device_id, folder.id)
-        decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None)
+        started = previous.started_from if previous else None
+        decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None,
+                               started[0] if started else None)
         status = StatusCode.RESUME_NOT_POSSIBLE if resume and decision.status == StatusCode.OK else decision.status
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
@@ -190,7 +192,8 @@ class CommandHandler:
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
             folder_name=folder.name, mode=mode, reason=decision.reason,
             client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
-            server_last=previous.server_anchor if previous else None,
+            client_last=anchor.last or "",
+            server_last=started[1] if started and decision.missed_end else _server_anchor(previous),
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
             wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
             start_seq=self.tx.current_seq(),
@@ -320,6 +323,10 @@ class CommandHandler:
     def _refused_types(self, ds: DatastoreState) -> list[str]:
         stored = self.tx.get_setting(self._refused_key(ds))
         return stored.split(",") if stored else []
+
+
+def _server_anchor(state: SyncState | None) -> str | None:
+    return state.server_anchor if state else None
 
 
 def _anchor_now(now: float) -> str:

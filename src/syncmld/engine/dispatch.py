@@ -174,7 +174,8 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
     duration = (ctx.clock() - state.started_at) * 1000
     for ds in state.datastores:
         seq = ds.upto_seq if ds.upto_seq is not None else ds.since_seq
-        tx.set_sync_state(SyncState(state.device_id, ds.folder_id, ds.client_next, ds.server_next, seq))
+        tx.set_sync_state(SyncState(state.device_id, ds.folder_id, ds.client_next, ds.server_next, seq,
+                                    (ds.client_last, ds.server_last)))
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
         tx.record_device_sync(DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok",

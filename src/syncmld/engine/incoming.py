@@ -222,6 +222,8 @@ class SyncApplier:
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         stored_type, stored = content.to_stored(
             content_type, data, previous.data if previous else None, properties, self.ds.folder_kind)
+        if known is not None and previous is None and self._deleted_elsewhere(known, luid, stored_type, stored):
+            return StatusCode.OK
         if previous is None and compares_all(self.mode):
             duplicate = self._find_duplicate(stored_type, stored, parent)
             if duplicate is not None:
@@ -308,6 +310,19 @@ class SyncApplier:
             if resolution.outcome == "merged" and sends_to_client(self.mode):
                 self.ds.queue.append(OutChange("replace", guid, luid))
         return resolution.status
+
+    def _deleted_elsewhere(self, guid: str, luid: str, stored_type: str, stored: bytes) -> bool:
+        """The device sent, unchanged, an item deleted on the server since it last had it (a slow
+        sync sends everything, an interrupted session may send it again): the delete stands and goes
+        to the device. A device that changed the item brings it back instead."""
+        if self.mode not in (SyncMode.SLOW, SyncMode.TWO_WAY) or not self._is_echo(guid, stored_type, stored):
+            return False
+        log.info("device %s sent %s unchanged, which was deleted on the server since: the delete goes to "
+                 "the device", self.state.device_ref, guid)
+        if compares_all(self.mode):
+            self.ds.matched.append(guid)
+        self.ds.queue.append(OutChange("delete", guid, luid))
+        return True
 
     def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not

@@ -99,12 +99,18 @@ class ModeDecision:
     status: StatusCode
     """The status for the client's Alert: 508 when the client must do something else than it asked."""
     reason: str
+    missed_end: bool = False
+    """The client's Last anchor is the one its last sync began with: the server completed that sync
+    but the client never heard its end, so the anchors that sync began with stand for both sides."""
 
 
 def decide_mode(
-    client_alert: int, url_mode: int | None, client_last: str | None, stored_anchor: str | None
+    client_alert: int, url_mode: int | None, client_last: str | None, stored_anchor: str | None,
+    started_anchor: str | None = None,
 ) -> ModeDecision:
-    """The mode to run, by the decision table, with the reason for the log."""
+    """The mode to run, by the decision table, with the reason for the log. ``started_anchor`` is the
+    client's Last anchor of the last completed sync: a client that sends it again missed that sync's
+    end, and its anchors count as equal."""
     asked = ALERT_MODES[client_alert]
     url = SyncMode(url_mode) if url_mode is not None else None
     rule = next(rule for rule in MODE_DECISIONS if asked in rule.client and url in rule.url)
@@ -115,14 +121,22 @@ def decide_mode(
     elif stored_anchor is None:
         mode = _resolve(rule.if_different, asked, url)
         reason = f"{said}, first sync of this device and folder: {mode.label}"
+    elif client_last and client_last != stored_anchor and client_last == started_anchor:
+        mode = _resolve(rule.if_equal, asked, url)
+        reason = (f"{said}, the client's Last anchor {client_last!r} is the one its last sync began with "
+                  f"(the server completed that sync, the client missed its end): {mode.label}")
+        return ModeDecision(mode, _status(mode, asked), reason, missed_end=True)
     elif client_last != stored_anchor:
         mode = _resolve(rule.if_different, asked, url)
         reason = f"{said}, anchors differ (client {client_last!r}, server {stored_anchor!r}): {mode.label}"
     else:
         mode = _resolve(rule.if_equal, asked, url)
         reason = f"{said}, anchors equal: {mode.label}"
-    status = StatusCode.OK if WIRE_ALERT[mode] == WIRE_ALERT[asked] else StatusCode.REFRESH_REQUIRED
-    return ModeDecision(mode, status, reason)
+    return ModeDecision(mode, _status(mode, asked), reason)
+
+
+def _status(mode: SyncMode, asked: SyncMode) -> StatusCode:
+    return StatusCode.OK if WIRE_ALERT[mode] == WIRE_ALERT[asked] else StatusCode.REFRESH_REQUIRED
 
 
 def _resolve(outcome: Outcome, asked: SyncMode, url: SyncMode | None) -> SyncMode:

@@ -57,7 +57,9 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
         ds.queue += [OutChange("add", item.guid) for item in unmatched]
         ds.queue = _parents_first(ds.queue, unmatched)
         return
-    changes = tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
+    queued = {change.guid for change in ds.queue}
+    changes = [change for change in tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
+               if change.guid not in queued]
     luids = tx.luids_for_guids(state.device_id, ds.folder_id, [change.guid for change in changes])
     for change in changes:
         luid = luids.get(change.guid)

@@ -87,6 +87,8 @@ class DatastoreState:
     """The type items are sent in ("" = each in its stored type)."""
     device_properties: list[str] | None
     folder_kind: str = "other"
+    client_last: str = ""
+    """The client's Last anchor in its Alert: the sync state keeps it as where the sync began."""
     format_from_device: bool = False
     """The wire type comes from the device's DevInf; otherwise the type of its own items replaces it."""
     object_in_old_type: str | None = None

@@ -97,6 +97,9 @@ class SyncState:
     """The anchor the server gave the client."""
     seq: int
     """Server changes up to this sequence number are on the device."""
+    started_from: tuple[str, str | None] | None = None
+    """The client's Last and the server's Last anchors that sync began with. A client that comes back
+    with that Last again did all of that sync but missed its end (the server's final reply was lost)."""
 
 
 @dataclass(frozen=True)

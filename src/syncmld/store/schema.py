@@ -97,6 +97,8 @@ sync_states = Table(
     Column("client_anchor", Text, nullable=False),
     Column("server_anchor", Text, nullable=False),
     Column("seq", BigInteger, nullable=False),
+    Column("started_client_anchor", Text, nullable=True),
+    Column("started_server_anchor", Text, nullable=True),
 )
 
 maps = Table(

@@ -502,7 +502,8 @@ class SqlTransaction(SqlSessionExtras):
         row = self._connection.execute(statement).first()
         if row is None:
             return None
-        return SyncState(row.device_id, row.folder_id, row.client_anchor, row.server_anchor, row.seq)
+        started = None if row.started_client_anchor is None else (row.started_client_anchor, row.started_server_anchor)
+        return SyncState(row.device_id, row.folder_id, row.client_anchor, row.server_anchor, row.seq, started)
 
     def set_sync_state(self, state: SyncState) -> None:
         row = {
@@ -511,6 +512,8 @@ class SqlTransaction(SqlSessionExtras):
             "client_anchor": state.client_anchor,
             "server_anchor": state.server_anchor,
             "seq": state.seq,
+            "started_client_anchor": state.started_from[0] if state.started_from else None,
+            "started_server_anchor": state.started_from[1] if state.started_from else None,
         }
         self._upsert(sync_states, row, ["device_id", "folder_id"])
 
