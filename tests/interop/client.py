@@ -42,6 +42,12 @@ class SyncResult:
         return json.dumps(self.summary)
 
 
+def succeeded(result: SyncResult) -> SyncResult:
+    """The result, after asserting that the sync succeeded (its summary otherwise)."""
+    assert result.ok, result.describe()
+    return result
+
+
 def _counts(side: dict[str, int]) -> Counts:
     return Counts(side["added"], side["updated"], side["deleted"], side["rejected"])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.client import Device, SyncResult
+from tests.interop.client import Device, succeeded
 from tests.interop.server import Login, SyncmldServer
 from tests.interop.sides import assert_same_contacts, device_contacts, server_contacts
 from tests.interop.vcard_files import rename_contact
@@ -14,11 +14,6 @@ from tests.interop.vcard_files import rename_contact
 from .round_robin import RoundRobinProxy
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def ok(result: SyncResult) -> SyncResult:
-    assert result.ok, result.describe()
-    return result
 
 
 def the_same_everywhere(server: SyncmldServer, login: Login, *devices: Device) -> list[str]:
@@ -40,8 +35,8 @@ def test_a_device_that_missed_the_end_of_its_sync_goes_on_with_a_two_way_sync(
         phone = Device(interop_dir, tmp_path / "se", "lost-end-phone", proxy.url, login.email, login.password, "0")
         laptop = Device(interop_dir, tmp_path / "se", "lost-end-laptop", proxy.url, login.email, login.password, "1")
         phone.generate(20)
-        ok(phone.sync("slow"))
-        ok(laptop.sync())
+        succeeded(phone.sync("slow"))
+        succeeded(laptop.sync())
 
         files = sorted(phone.data_dir.iterdir())
         for number, path in enumerate(files[:2]):
@@ -54,13 +49,13 @@ def test_a_device_that_missed_the_end_of_its_sync_goes_on_with_a_two_way_sync(
         assert len(proxy.lost_ends) == 1
         assert len(server_contacts(server.data_dir, login.email)) == 21
 
-        received = ok(laptop.sync())
+        received = succeeded(laptop.sync())
         assert (received.client.added, received.client.updated, received.client.deleted) == (2, 2, 1)
         doomed = sorted(laptop.data_dir.iterdir())[-1]
         doomed.unlink()
-        ok(laptop.sync())
+        succeeded(laptop.sync())
 
-        again = ok(phone.sync())
+        again = succeeded(phone.sync())
         assert again.mode == "two-way", again.describe()
         assert again.client.deleted == 1, again.describe()
         held = the_same_everywhere(server, login, phone, laptop)
@@ -73,20 +68,20 @@ def test_a_slow_sync_leaves_deleted_what_the_device_had_not_changed(
 ) -> None:
     phone, laptop = device("deleted-phone"), device("deleted-laptop")
     phone.generate(10)
-    ok(phone.sync("slow"))
-    ok(laptop.sync())
+    succeeded(phone.sync("slow"))
+    succeeded(laptop.sync())
     gone = sorted(laptop.data_dir.iterdir())[:3]
     gone_names = {formatted_name(path) for path in gone}
     for path in gone:
         path.unlink()
-    ok(laptop.sync())
+    succeeded(laptop.sync())
     changed = next(path for path in sorted(phone.data_dir.iterdir()) if formatted_name(path) in gone_names)
     rename_contact(changed, "Changed on the phone before its slow sync")
 
-    slow = ok(phone.sync("slow"))
+    slow = succeeded(phone.sync("slow"))
     assert slow.mode == "slow", slow.describe()
     held = the_same_everywhere(server, login, phone)
     assert len(held) == 8
     assert any("Changed on the phone before its slow sync" in vcard for vcard in held)
-    ok(laptop.sync())
+    succeeded(laptop.sync())
     the_same_everywhere(server, login, phone, laptop)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from syncmld.store import open_store
-from tests.interop.client import Counts, Device, SyncResult
+from tests.interop.client import Counts, Device, succeeded
 from tests.interop.sides import assert_same_contacts, device_contacts, normalised
 from tests.interop.vcard_files import rename_contact
 from tests.server.serve_process import ServeProcess, syncmld
@@ -17,11 +17,6 @@ from .round_robin import RoundRobinProxy
 pytestmark = pytest.mark.timeout(600)
 
 EMAIL, PASSWORD = "roundrobin@example.com", "secret-rr"
-
-
-def ok(result: SyncResult) -> SyncResult:
-    assert result.ok, result.describe()
-    return result
 
 
 def server_contacts(db: str) -> list[str]:
@@ -49,7 +44,7 @@ def test_a_session_alternating_between_two_servers_syncs_100_contacts_and_change
             laptop = Device(interop_dir, tmp_path / "se", "rr-laptop", proxy.url, EMAIL, PASSWORD, "1")
             phone.generate(100)
 
-            sent = ok(phone.sync("slow"))
+            sent = succeeded(phone.sync("slow"))
             assert sent.server == Counts(added=100, updated=0, deleted=0, rejected=0), sent.describe()
             files = sorted(phone.data_dir.iterdir())
             for number, path in enumerate(files[:5]):
@@ -57,12 +52,12 @@ def test_a_session_alternating_between_two_servers_syncs_100_contacts_and_change
             for path in files[5:8]:
                 path.unlink()
             phone.generate(2, start=101)
-            changed = ok(phone.sync())
+            changed = succeeded(phone.sync())
             assert changed.mode == "two-way", changed.describe()
             assert changed.server == Counts(added=2, updated=5, deleted=3, rejected=0), changed.describe()
-            received = ok(laptop.sync())
+            received = succeeded(laptop.sync())
             assert received.client.added == 99, received.describe()
-            quiet = ok(laptop.sync())
+            quiet = succeeded(laptop.sync())
             assert (quiet.mode, quiet.client.moved, quiet.server.moved) == ("two-way", 0, 0), quiet.describe()
 
             assert_same_contacts(device_contacts(laptop), device_contacts(phone), "laptop vs phone")
