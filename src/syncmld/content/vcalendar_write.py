@@ -27,7 +27,7 @@ from syncmld.content.vcalendar import (
     tzid_of,
     values_of,
 )
-from syncmld.content.versit import Property, serialize
+from syncmld.content.versit import Property, escape, serialize
 
 _ALARM_OF_ACTION = {"AUDIO": "AALARM", "PROCEDURE": "PALARM", "EMAIL": "MALARM"}
 _EXPECT_OUT = {"REQ-PARTICIPANT": "REQUIRE", "CHAIR": "REQUIRE", "OPT-PARTICIPANT": "REQUEST", "NON-PARTICIPANT": "FYI"}
@@ -128,7 +128,7 @@ class _ComponentWriter:
             yield _attendee(name, value)
         elif name in ("CATEGORIES", "RESOURCES"):
             items = value.cats if hasattr(value, "cats") else [value]
-            yield Property(None, name, _kept_params(value), ";".join(_escape(str(item), ";") for item in items))
+            yield Property(None, name, _kept_params(value), ";".join(escape(str(item), ";") for item in items))
         else:
             yield Property(None, VCAL10_NAMES.get(name, name), _kept_params(value), _simple_text(name, value))
 
@@ -172,11 +172,11 @@ class _ComponentWriter:
         prefix = f"{when};{repeat}"
         if action == "DISPLAY" or action not in _ALARM_OF_ACTION:
             yield Property(None, "AALARM", (), when)
-            yield Property(None, "DALARM", (), f"{prefix};{_escape(str(alarm.get('DESCRIPTION', '')), ';')}")
+            yield Property(None, "DALARM", (), f"{prefix};{escape(str(alarm.get('DESCRIPTION', '')), ';')}")
             return
         if action == "EMAIL":
             address = str(alarm.get("ATTENDEE", "")).removeprefix("mailto:")
-            content = f"{_escape(address, ';')};{_escape(str(alarm.get('DESCRIPTION', '')), ';')}"
+            content = f"{escape(address, ';')};{escape(str(alarm.get('DESCRIPTION', '')), ';')}"
             yield Property(None, "MALARM", (), f"{prefix};{content}")
             return
         attach = prop_of(alarm, "ATTACH")
@@ -242,7 +242,7 @@ def _simple_text(name: str, value: Any) -> str:
     if name == "GEO":
         return f"{value.latitude},{value.longitude}"
     if isinstance(value, str):
-        return _escape(text_value(value), "")
+        return escape(text_value(value), "")
     return ical_text(value)
 
 
@@ -256,13 +256,6 @@ def _kept_params(value: Any) -> tuple[tuple[str, str | None], ...]:
 
 def _quoted(value: str) -> str:
     return f'"{value}"' if any(char in value for char in ":;,") else value
-
-
-def _escape(value: str, separators: str) -> str:
-    escaped = value.replace("\\", "\\\\")
-    for separator in separators:
-        escaped = escaped.replace(separator, "\\" + separator)
-    return escaped
 
 
 def _line(prop: Property) -> str:

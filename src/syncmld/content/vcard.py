@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Literal
 
 from syncmld.content.common import property_coverage
-from syncmld.content.versit import BASE64_ENCODINGS, Property, bad_request, parse_lines, serialize
+from syncmld.content.versit import BASE64_ENCODINGS, Property, bad_request, escape, parse_lines, serialize
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
@@ -236,9 +236,9 @@ def _write_21(prop: ContactProperty) -> Property:
     elif kind is ValueKind.TEXT:
         value = prop.text.replace("\\", "\\\\")
     elif kind is ValueKind.LIST:
-        value = ",".join(_escape_21(item, ",;") for items in prop.value for item in items)
+        value = ",".join(escape(item, ",;") for items in prop.value for item in items)
     else:
-        value = ";".join(_escape_21(",".join(items), ";") for items in prop.value)
+        value = ";".join(escape(",".join(items), ";") for items in prop.value)
     return Property(prop.group, prop.name, tuple(_params_to_21(prop)), value)
 
 
@@ -246,13 +246,6 @@ def _unescape_21(text: str) -> str:
     if "\\" not in text:
         return text
     return _ESCAPE_21.sub(r"\1", text)
-
-
-def _escape_21(text: str, specials: str) -> str:
-    escaped = text.replace("\\", "\\\\")
-    for char in specials:
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
 
 
 def _params_from_21(params: Params) -> Params:

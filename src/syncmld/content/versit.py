@@ -294,6 +294,14 @@ def _clean(text: str) -> str:
 # ------------------------------------------------------------------------------------------ serializing
 
 
+def escape(text: str, specials: str) -> str:
+    """A value with backslashes and each of ``specials`` escaped by a backslash (2.1 and 1.0 values)."""
+    escaped = text.replace("\\", "\\\\")
+    for char in specials:
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
 def serialize(props: Iterable[Property], version: str) -> str:
     """Content lines joined by CRLF (with a final CRLF).
 
