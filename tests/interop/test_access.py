@@ -14,7 +14,7 @@ from syncmld.store.base import DeviceSync
 from tests.engine.conftest import vcard
 
 from .admin import admin, log_mark, log_since
-from .client import DeviceFactory, SyncResult
+from .client import DeviceFactory, succeeded
 from .server import Login, SyncmldServer
 from .sides import assert_same_contacts, device_contacts, server_contacts, store_snapshot
 from .wire import MESSAGE_LOGGING, HeaderStatus, header_statuses, http_transport, received_messages
@@ -23,11 +23,6 @@ pytestmark = pytest.mark.timeout(300)
 
 AUTH_TYPES = {"basic": AUTH_BASIC, "md5": AUTH_MD5}
 ACCEPTED = 212
-
-
-def _ok(result: SyncResult) -> SyncResult:
-    assert result.ok, result.describe()
-    return result
 
 
 def _login_refusals(log: str) -> list[str]:
@@ -64,7 +59,7 @@ def test_syncevolution_meets_the_auth_policy(
     challenged = policy != "any" and policy != client_auth
     mark = log_mark(server)
 
-    first = _ok(phone.sync("two-way", "--auth", client_auth, *MESSAGE_LOGGING))
+    first = succeeded(phone.sync("two-way", "--auth", client_auth, *MESSAGE_LOGGING))
 
     statuses = header_statuses(received_messages(first))
     if challenged:
@@ -84,7 +79,7 @@ def test_syncevolution_meets_the_auth_policy(
     assert_same_contacts(server_contacts(server.data_dir, login.email), device_contacts(phone), "server vs device")
 
     mark = log_mark(server)
-    second = _ok(phone.sync("two-way", "--auth", client_auth, *MESSAGE_LOGGING))
+    second = succeeded(phone.sync("two-way", "--auth", client_auth, *MESSAGE_LOGGING))
 
     assert header_statuses(received_messages(second))[0].code == ACCEPTED
     assert _login_refusals(log_since(server, mark)) == []
@@ -167,7 +162,7 @@ def test_refused_sync_touches_nothing_and_the_log_says_why(
         admin(server, *change.prepare)
     phone = dataclasses.replace(device("phone"), user=account.email, password=account.password)
     phone.generate(3)
-    _ok(phone.sync())
+    succeeded(phone.sync())
     phone.generate(2, start=4)
     before = store_snapshot(server.data_dir)
     history_before = _sync_history(server, account.email)
@@ -185,6 +180,6 @@ def test_refused_sync_touches_nothing_and_the_log_says_why(
     assert change.reason in log_since(server, mark)
 
     mark = log_mark(server)
-    allowed_again = _ok(phone.sync())
+    allowed_again = succeeded(phone.sync())
     assert (allowed_again.mode, allowed_again.server.added) == ("two-way", 2), allowed_again.describe()
     assert _login_refusals(log_since(server, mark)) == [], "the refused sync changed what the device must log in with"

@@ -3,7 +3,7 @@ within two rounds of syncs, without duplicates."""
 
 import pytest
 
-from .client import Device, DeviceFactory, SyncResult
+from .client import Device, DeviceFactory, succeeded
 from .server import Login, SyncmldServer
 from .sides import assert_same_contacts, device_contacts, server_contacts
 from .vcard_files import rename_contact
@@ -11,15 +11,10 @@ from .vcard_files import rename_contact
 pytestmark = pytest.mark.timeout(300)
 
 
-def _ok(result: SyncResult) -> SyncResult:
-    assert result.ok, result.describe()
-    return result
-
-
 def _two_rounds(devices: list[Device]) -> None:
     for _ in range(2):
         for device in devices:
-            _ok(device.sync())
+            succeeded(device.sync())
 
 
 def _assert_converged(devices: list[Device], server: SyncmldServer, login: Login, count: int, when: str) -> None:

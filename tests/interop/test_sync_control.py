@@ -13,7 +13,7 @@ from syncmld.config import backups_dir
 from syncmld.store import open_store, sqlite_url
 
 from .admin import admin, log_mark, log_since
-from .client import Counts, Device, DeviceFactory, SyncResult
+from .client import Counts, Device, DeviceFactory, succeeded
 from .server import Login, SyncmldServer
 from .sides import (
     assert_same_contacts,
@@ -27,11 +27,6 @@ from .wire import MESSAGE_LOGGING, mode_answer, received_messages
 pytestmark = pytest.mark.timeout(600)
 
 NOTHING = Counts(added=0, updated=0, deleted=0, rejected=0)
-
-
-def _ok(result: SyncResult) -> SyncResult:
-    assert result.ok, result.describe()
-    return result
 
 
 def _contents(paths: list[Path]) -> list[str]:
@@ -134,15 +129,15 @@ def test_mode_in_the_url_leaves_both_sides_as_the_mode_says(
     phone, seeder = device("phone"), device("seeder")
     phone.data_dir.mkdir(parents=True, exist_ok=True)
     groups = {"b": _contents(phone.generate(case.base, start=1)) if case.base else []}
-    _ok(phone.sync())
+    succeeded(phone.sync())
     groups["s"] = _contents(seeder.generate(case.server_own, start=1001))
-    _ok(seeder.sync())
+    succeeded(seeder.sync())
     groups["p"] = _contents(phone.generate(case.phone_own, start=2001))
     server_before = server_items(server.data_dir, login.email)
     assert len(server_before) == case.base + case.server_own
     backups_before = _backups(server, login.email)
 
-    result = _ok(_with_url(phone, server, case.query).sync("two-way", *MESSAGE_LOGGING))
+    result = succeeded(_with_url(phone, server, case.query).sync("two-way", *MESSAGE_LOGGING))
 
     assert result.mode == case.client_reports, result.describe()
     assert mode_answer(received_messages(result)) == (200 if case.alert == 200 else 508, case.alert)
@@ -157,10 +152,10 @@ def test_mode_in_the_url_leaves_both_sides_as_the_mode_says(
         [erased] = [name for name in _listed_backups(server, login.email) if name not in backups_before]
         assert f"folder contacts: {case.base + case.server_own} items" in admin(server, "backup", "show", erased)
         assert_same_contacts(_archived_contacts(server, erased), groups["b"] + groups["s"], "backup of the erasure")
-        _ok(seeder.sync())
+        succeeded(seeder.sync())
         assert_same_contacts(device_contacts(seeder), server_expected, "other device after the erasure")
     if case.wipes_a_side:
-        again = _ok(phone.sync())
+        again = succeeded(phone.sync())
         assert (again.mode, again.client, again.server) == ("two-way", NOTHING, NOTHING), again.describe()
         assert_same_contacts(device_contacts(phone), phone_expected, f"{case.query}: device after a normal sync")
 
@@ -177,12 +172,12 @@ def test_both_separators_force_the_mode_and_back_up_what_arrives(
     library leaves ``#...`` (a fragment) out of the request. ``%23`` reaches the server in both."""
     phone = device("phone")
     phone.generate(3)
-    _ok(phone.sync())
+    succeeded(phone.sync())
     phone.generate(2, start=4)
     before = _backups(server, login.email)
     mark = log_mark(server)
 
-    result = _ok(_with_url(phone, server, query).sync())
+    result = succeeded(_with_url(phone, server, query).sync())
 
     assert result.mode == "slow", result.describe()
     assert_same_contacts(server_contacts(server.data_dir, login.email), device_contacts(phone), "server vs device")
@@ -198,9 +193,9 @@ def test_backups_of_one_day_count_up_and_one_restores_for_another_account(
     prefix = login.email.split("@")[0] + "-"
     phone = _with_url(device("phone"), server, f"?backup={prefix}")
     first_cards = _contents(phone.generate(4))
-    _ok(phone.sync())
+    succeeded(phone.sync())
     phone.generate(1, start=5)
-    _ok(phone.sync())
+    succeeded(phone.sync())
 
     first, second = _listed_backups(server, login.email)
     day = first.removeprefix(prefix)[:8]
@@ -212,7 +207,7 @@ def test_backups_of_one_day_count_up_and_one_restores_for_another_account(
     server.add_account(other.email, other.password)
     assert "restored 4 items" in admin(server, "backup", "restore", first, "--to", other.email)
     laptop = dataclasses.replace(device("laptop"), user=other.email, password=other.password)
-    received = _ok(laptop.sync())
+    received = succeeded(laptop.sync())
 
     assert received.client.added == 4, received.describe()
     assert_same_contacts(device_contacts(laptop), first_cards, "the other account's device vs the first backup")
@@ -224,15 +219,15 @@ def test_device_list_shows_each_devices_last_sync_and_forget_makes_the_next_one_
 ) -> None:
     phone, tablet = device("phone"), device("tablet")
     cards = _contents(phone.generate(3))
-    _ok(phone.sync())
-    _ok(phone.sync())
-    _ok(tablet.sync())
+    succeeded(phone.sync())
+    succeeded(phone.sync())
+    succeeded(tablet.sync())
     assert _listed_sync(server, login.email, phone) == ("two-way", "ok")
     assert _listed_sync(server, login.email, tablet) == ("slow", "ok")
 
     admin(server, "device", "forget", login.email, _device_id(phone))
     mark = log_mark(server)
-    result = _ok(phone.sync())
+    result = succeeded(phone.sync())
 
     assert result.mode == "slow", result.describe()
     assert "first sync of this device and folder" in log_since(server, mark)
