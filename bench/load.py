@@ -24,15 +24,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from syncmld.store.postgres import DRIVER_NAME  # noqa: E402
+from tests.store.backends import postgres_schema  # noqa: E402
 
 SERVING = re.compile(r"serving SyncML at (http://127\.0\.0\.1:\d+/syncml)")
 SCENARIOS = ("sqlite", "postgres", "workers", "memory")
@@ -52,22 +56,6 @@ class Run:
 
 def syncmld(*args: str) -> list[str]:
     return [sys.executable, "-m", "syncmld", *args]
-
-
-@contextmanager
-def postgres_schema(server: str) -> Iterator[str]:
-    """The URL of a new, empty schema on the PostgreSQL ``server``, dropped afterwards."""
-    url = make_url(server).set(drivername="postgresql+psycopg")
-    schema = f"bench_{uuid.uuid4().hex}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
 
 
 @contextmanager
@@ -99,8 +87,8 @@ def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]
 
 def load_run(scenario: str, workers: int, postgres: str | None, load_options: list[str]) -> Run:
     """A fresh server (SQLite unless ``postgres``), one ``syncmld load`` against it."""
-    with tempfile.TemporaryDirectory(prefix="syncmld-bench-") as work_dir, \
-            (postgres_schema(postgres) if postgres else _no_schema()) as db:
+    schema = postgres_schema(make_url(postgres).set(drivername=DRIVER_NAME), "bench") if postgres else _no_schema()
+    with tempfile.TemporaryDirectory(prefix="syncmld-bench-") as work_dir, schema as db:
         work = Path(work_dir)
         with served(work, workers, db) as (url, pid):
             store = ["--db", db] if db else ["--data-dir", str(work / "data")]

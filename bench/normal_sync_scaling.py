@@ -20,10 +20,8 @@ from pathlib import Path
 
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.client import Device
-from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
-from syncmld.engine.api import split_session_url
-from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
-from syncmld.protocol.messages import SyncML
+from syncmld.client.in_process import in_process_transport
+from syncmld.engine import EngineContext, EngineSettings
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import NewItem, Store
 
@@ -34,15 +32,6 @@ def vcard(number: int, note: str = "") -> bytes:
     return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person{number};Anna;;;\r\nFN:Anna Person{number}\r\n"
             f"TEL;TYPE=CELL:+49 170 {number:07d}\r\nEMAIL:anna{number}@example.org\r\nNOTE:{note}\r\n"
             "END:VCARD\r\n").encode()
-
-
-def transport(store: Store, ctx: EngineContext) -> Callable[[SyncML, str], SyncML]:
-    def post(message: SyncML, url: str) -> SyncML:
-        base, token = split_session_url(url)
-        request = Request(decode_xml(encode_xml(message)), Encoding.XML, base, token)
-        return decode_xml(encode_xml(handle_message(request, store, ctx).reply))
-
-    return post
 
 
 def prepared(size: int, where: Path) -> tuple[Store, Device]:
@@ -56,8 +45,8 @@ def prepared(size: int, where: Path) -> tuple[Store, Device]:
             batch = [NewItem(None, "text/vcard", vcard(n)) for n in range(start, min(size, start + 5000))]
             tx.put_items(folder.id, batch, None)
     ctx = EngineContext(settings=EngineSettings())
-    device = Device(transport=transport(store, ctx), url=URL, user=EMAIL, password=PASSWORD, device_id="IMEI:bench",
-                    content_type="text/vcard")
+    device = Device(transport=in_process_transport(store, ctx), url=URL, user=EMAIL, password=PASSWORD,
+                    device_id="IMEI:bench", content_type="text/vcard")
     for n in range(10):
         device.add(vcard(size + n))
     device.sync(200)  # first sync: slow, the device receives everything

@@ -8,10 +8,8 @@ import pytest
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.backup import BackupStore
 from syncmld.client import Device
-from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
-from syncmld.engine.api import split_session_url
-from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
-from syncmld.protocol.messages import SyncML
+from syncmld.client.in_process import in_process_transport
+from syncmld.engine import EngineContext, EngineSettings
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.store.backends import BACKENDS, empty_store_url
@@ -19,17 +17,6 @@ from tests.store.backends import BACKENDS, empty_store_url
 EMAIL = "alice@example.org"
 PASSWORD = "secret"
 URL = "http://sync.example.org/syncml"
-
-
-def make_transport(store: Store, ctx: EngineContext) -> Callable[[SyncML, str], SyncML]:
-    """Every message goes through XML encoding both ways, as over HTTP."""
-
-    def post(message: SyncML, url: str) -> SyncML:
-        base, token = split_session_url(url)
-        request = Request(decode_xml(encode_xml(message)), Encoding.XML, base, token)
-        return decode_xml(encode_xml(handle_message(request, store, ctx).reply))
-
-    return post
 
 
 @pytest.fixture(params=BACKENDS)
@@ -62,7 +49,7 @@ def new_device(store: Store, ctx: EngineContext) -> Callable[..., Device]:
     def make(device_id: str, **options: object) -> Device:
         options.setdefault("password", PASSWORD)
         options.setdefault("url", URL)
-        return Device(transport=make_transport(store, ctx), user=EMAIL, device_id=device_id,
+        return Device(transport=in_process_transport(store, ctx), user=EMAIL, device_id=device_id,
                       **options)  # type: ignore[arg-type]
 
     return make

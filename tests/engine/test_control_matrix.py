@@ -12,12 +12,13 @@ import pytest
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.backup import BackupStore, read_archive
 from syncmld.client import Device
+from syncmld.client.in_process import in_process_transport
 from syncmld.content import normalise_vcard
 from syncmld.engine import EngineContext, EngineSettings
 from syncmld.engine.modes import WIRE_ALERT, SyncMode
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Store
-from tests.engine.conftest import PASSWORD, URL, make_transport, vcard
+from tests.engine.conftest import PASSWORD, URL, vcard
 from tests.engine.test_modes import ALERT, TABLE
 
 _accounts = itertools.count(1)
@@ -94,7 +95,7 @@ def test_each_row_runs_its_mode_end_to_end(
     client: int, url: int | None, equal: int, different: int, anchors: str,
 ) -> None:
     ctx = EngineContext(settings=EngineSettings(), backups=BackupStore(tmp_path / "backups"))
-    transport = make_transport(shared_store, ctx)
+    transport = in_process_transport(shared_store, ctx)
 
     def device(device_id: str, numbers: range) -> Device:
         made = Device(transport=transport, url=URL, user=email, password=PASSWORD, device_id=device_id)
@@ -132,7 +133,7 @@ def test_backup_names_count_up_within_a_day_and_restart_the_next(
     now = [datetime(2008, 12, 31, 10, 0, tzinfo=UTC).timestamp()]
     backups = tmp_path / "backups"
     ctx = EngineContext(settings=EngineSettings(), backups=BackupStore(backups), clock=lambda: now[0])
-    phone = Device(transport=make_transport(shared_store, ctx), url=URL + "?backup=nokia", user=email,
+    phone = Device(transport=in_process_transport(shared_store, ctx), url=URL + "?backup=nokia", user=email,
                    password=PASSWORD, device_id="IMEI:phone")
     arrived: dict[str, list[str]] = {}
 

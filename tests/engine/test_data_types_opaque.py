@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 
 from syncmld.client import Device
+from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext
 from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
 from syncmld.protocol.messages import (
@@ -23,7 +24,7 @@ from syncmld.protocol.messages import (
     SyncML,
 )
 from syncmld.store.base import Store
-from tests.engine.conftest import EMAIL, PASSWORD, URL, make_transport, vcard
+from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.engine.data_types import ContactMeaning, meaning
 
 BOOKMARK = (b"BEGIN:VBKM\r\nVERSION:1.0\r\nTITLE:Stra\xc3\x9fenbahn Fahrplan\r\nURL:http://example.org/bahn?x=1&y=2\r\n"
@@ -83,7 +84,7 @@ def _statuses(reply: SyncML) -> list[tuple[str, str, int]]:
 def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session_syncs(
     store: Store, ctx: EngineContext, new_device: Callable[..., Device]
 ) -> None:
-    post = make_transport(store, ctx)
+    post = in_process_transport(store, ctx)
     alerts: list[Command] = [
         Alert(cmd_id="1", data="201", items=(Item(target=LocRef(name), source=LocRef(local),
                                                   meta=Meta(anchor=Anchor(next="A1"))),))

@@ -36,8 +36,15 @@ def server_url() -> URL:
 @contextmanager
 def fresh_postgres_url() -> Iterator[str]:
     """The URL of an empty schema made for this test (as the connections' search path), dropped afterwards."""
-    server = server_url()
-    schema = f"test_{uuid.uuid4().hex}"
+    with postgres_schema(server_url(), "test") as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(server: URL, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL ``server`` (as the connections' search path),
+    dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex}"
     admin = create_engine(server)
     try:
         with admin.begin() as connection:
