@@ -97,19 +97,24 @@ class VerifiedPasswords:
 
     def verify(self, password: str, stored: str, now: float) -> bool:
         """``verify_password``, answered from memory when this pair matched less than ``seconds`` ago."""
-        entry = self._entry(password, stored)
-        with self._lock:
-            verified_at = self._verified_at.get(entry)
-            if verified_at is not None and now - verified_at < self.seconds:
-                return True
+        if self.remembers(password, stored, now):
+            return True
         if not _matches(password, stored):
             return False
+        entry = self._entry(password, stored)
         with self._lock:
             self._verified_at[entry] = now
             self._verified_at.move_to_end(entry)
             while len(self._verified_at) > self.size:
                 self._verified_at.popitem(last=False)
         return True
+
+    def remembers(self, password: str, stored: str, now: float) -> bool:
+        """Whether ``verify`` would answer this pair from memory, without an scrypt."""
+        entry = self._entry(password, stored)
+        with self._lock:
+            verified_at = self._verified_at.get(entry)
+        return verified_at is not None and now - verified_at < self.seconds
 
     def _entry(self, password: str, stored: str) -> bytes:
         stored_bytes = stored.encode("utf-8", "surrogatepass")
