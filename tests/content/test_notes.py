@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Component, Journal
 
+from syncmld import content
 from syncmld.content.notes import PLAIN_TEXT_TYPE, VNOTE_TYPE, ical_to_note, note_to_ical
 from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.xml import parse_tree
@@ -205,6 +206,19 @@ def test_vnote_uid_is_kept_when_the_device_sends_one() -> None:
     stored = note_to_ical(vnote, VNOTE_TYPE)
     assert str(journal(stored)["UID"]) == "note-42@example.org"
     assert b"UID:note-42@example.org\r\n" in ical_to_note(stored, VNOTE_TYPE)
+
+
+def test_a_vnote_update_changes_the_x_properties_it_sends_and_keeps_the_others() -> None:
+    def vnote(color: str) -> bytes:
+        return f"BEGIN:VNOTE\r\nVERSION:1.1\r\nBODY:Shopping\r\nX-COLOR:{color}\r\nEND:VNOTE\r\n".encode()
+
+    _, first = content.to_stored(VNOTE_TYPE, vnote("red"), None, None, "notes")
+    with_sif_field = first.replace(b"END:VJOURNAL", b"X-SIF-HEIGHT:200\r\nEND:VJOURNAL")
+    _, updated = content.to_stored(VNOTE_TYPE, vnote("blue"), with_sif_field, None, "notes")
+    component = journal(updated)
+    assert str(component["X-COLOR"]) == "blue"
+    assert str(component["X-SIF-HEIGHT"]) == "200"
+    assert b"X-COLOR:blue" in content.from_stored("text/calendar", updated, VNOTE_TYPE)
 
 
 def test_unreadable_vnote_dates_are_left_out() -> None:

@@ -24,11 +24,6 @@ CALENDAR_TYPES: dict[str, str] = {calendar.STORED_CALENDAR_TYPE: "2.0", calendar
 NOTE_TYPES = (notes.PLAIN_TEXT_TYPE, notes.VNOTE_TYPE)
 NOTE_FOLDERS = ("notes", "journal")
 """Folder kinds in which text/plain items are notes (elsewhere plain text is kept as it is)."""
-OBJECT_TYPES = (files.FILE_TYPE, files.FOLDER_TYPE)
-
-PLAIN_NOTE_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION"})
-"""What a plain-text note carries; everything else of a stored note is kept when one arrives."""
-VNOTE_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION", "CATEGORIES", "CLASS", "CREATED", "LAST-MODIFIED"})
 SIF_CONTACT_PROPERTIES = frozenset({
     "N", "FN", "TEL", "EMAIL", "ADR", "LABEL", "URL", "BDAY", "ORG", "TITLE", "ROLE", "NOTE", "NICKNAME", "PHOTO",
     "CATEGORIES", "UID", "X-ANNIVERSARY", "X-SPOUSE", "X-CHILDREN", "X-MANAGER", "X-ASSISTANT", "X-SIF-*",
@@ -60,8 +55,7 @@ def to_stored(
         return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
             data, _same(previous, calendar.STORED_CALENDAR_TYPE), device_properties)
     if wanted == notes.VNOTE_TYPE or (wanted == notes.PLAIN_TEXT_TYPE and folder_kind in NOTE_FOLDERS):
-        carried = PLAIN_NOTE_PROPERTIES if wanted == notes.PLAIN_TEXT_TYPE else VNOTE_PROPERTIES
-        ical = notes.note_to_ical(data, wanted)
+        ical, carried = notes.note_to_ical_carrying(data, wanted)
         return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
             ical, _same(previous, calendar.STORED_CALENDAR_TYPE), carried)
     if sif.is_sif_type(wanted):

@@ -2,7 +2,7 @@
 
 import re
 
-from syncmld.content.common import Identity, media_type
+from syncmld.content.common import Identity
 from syncmld.content.vcard import (
     VCard,
     VCardVersion,
@@ -45,10 +45,6 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "X-KADDRESSBOOK-CRYPTOSIGNPREF", "X-KADDRESSBOOK-OPENPGPFP", "X-KADDRESSBOOK-X-IMAddress",
     "X-MOZILLA-HTML", "X-ABLabel", "X-*",
 )  # fmt: skip
-
-
-def is_contact_type(content_type: str) -> bool:
-    return media_type(content_type) in VCARD_TYPES
 
 
 def contact_to_stored(data: bytes, previous: bytes | None, device_properties: frozenset[str] | None) -> bytes:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Component, Journal, vCategory, vText
 from icalendar.parser import unescape_backslash
 
+from syncmld.content.calendar_read import PARSE_ERRORS
 from syncmld.content.versit import Property, bad_request, parse_lines, serialize
 from syncmld.errors import LocalError, RemoteError
 from syncmld.status import StatusCode
@@ -38,6 +39,10 @@ _VNOTE_ESCAPE = re.compile(r"\\([\\;,:nN])")
 _LIST_ITEM = re.compile(r"(?:\\.|[^\\;,])+", re.DOTALL)
 _NAME = re.compile(r"[A-Za-z0-9-]+")
 _PARAM_VALUE = re.compile(r'[^";:\x00-\x1f\x7f]*')
+
+
+PLAIN_TEXT_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION"})
+VNOTE_PROPERTIES = frozenset({"SUMMARY", "DESCRIPTION", "CATEGORIES", "CLASS", "CREATED", "LAST-MODIFIED"})
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,23 @@ class Note:
 
 def note_to_ical(data: bytes, content_type: str) -> bytes:
     """text/plain or vNote 1.1 -> stored iCalendar 2.0 (RemoteError 400 for a broken vNote, 415 other types)."""
+    return note_to_ical_carrying(data, content_type)[0]
+
+
+def note_to_ical_carrying(data: bytes, content_type: str) -> tuple[bytes, frozenset[str]]:
+    """``note_to_ical``, and the properties the note's format carries: a stored property outside them
+    stays when the device's version replaces the stored one (the X- properties the device sent count
+    as carried; SIF-only ones and others it never sent stay)."""
     kind = _media_type(content_type)
     if kind == PLAIN_TEXT_TYPE:
         note = _read_plain(data)
+        carried = PLAIN_TEXT_PROPERTIES
     elif kind == VNOTE_TYPE:
         note = _read_vnote(data)
+        carried = VNOTE_PROPERTIES | {extension.name for extension in note.extensions}
     else:
         raise RemoteError(f"{content_type!r} is not a note type", StatusCode.UNSUPPORTED_MEDIA_TYPE)
-    return _write_ical(note)
+    return _write_ical(note), carried
 
 
 def ical_to_note(stored: bytes, wanted_type: str) -> bytes:
@@ -275,7 +289,7 @@ def _write_ical(note: Note) -> bytes:
 def _read_ical(stored: bytes) -> Note:
     try:
         calendar = Calendar.from_ical(stored)
-    except ValueError as error:
+    except PARSE_ERRORS as error:
         raise LocalError(f"stored note is not iCalendar: {error}") from error
     component = next((sub for sub in calendar.walk() if sub.name in _NOTE_COMPONENTS), None)
     if component is None:

@@ -7,6 +7,7 @@ gets back every field it sent (see ``lossless``).
 
 from icalendar import Calendar, Component, Event, Journal, Todo
 
+from syncmld.content.calendar_read import PARSE_ERRORS
 from syncmld.content.sif.calendar import calendar_to_sif, sif_to_calendar
 from syncmld.content.sif.contact import ROOT as CONTACT_ROOT
 from syncmld.content.sif.contact import contact_to_vcard, vcard_to_contact
@@ -90,7 +91,7 @@ def stored_to_sif(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
 def _calendar_to_sif(stored: bytes, wanted: tuple[type[Component], ...]) -> bytes:
     try:
         calendar = Calendar.from_ical(stored)
-    except ValueError as error:
+    except PARSE_ERRORS as error:
         raise LocalError(f"stored calendar cannot be read: {error}") from error
     components = [component for component in calendar.subcomponents if isinstance(component, wanted)]
     if not components:
