@@ -18,17 +18,13 @@ from syncmld.content import calendar, contacts, files, ical_text, notes, sif  # 
 from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
 from syncmld.content.sif import is_sif_type
+from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTIES
 from syncmld.errors import LocalError, RemoteError
 
 CALENDAR_TYPES: dict[str, str] = {calendar.STORED_CALENDAR_TYPE: "2.0", calendar.VCALENDAR_TYPE: "1.0"}
 NOTE_TYPES = (notes.PLAIN_TEXT_TYPE, notes.VNOTE_TYPE)
 NOTE_FOLDERS = ("notes", "journal")
 """Folder kinds in which text/plain items are notes (elsewhere plain text is kept as it is)."""
-SIF_CONTACT_PROPERTIES = frozenset({
-    "N", "FN", "TEL", "EMAIL", "ADR", "LABEL", "URL", "BDAY", "ORG", "TITLE", "ROLE", "NOTE", "NICKNAME", "PHOTO",
-    "CATEGORIES", "UID", "X-ANNIVERSARY", "X-SPOUSE", "X-CHILDREN", "X-MANAGER", "X-ASSISTANT", "X-SIF-*",
-})  # fmt: skip
-"""The vCard properties SIF-C has fields for; a SIF client's change keeps every other one."""
 
 __all__ = [
     "CALENDAR_TYPES", "CONTACT_PROPERTIES", "Identity", "comparable", "for_device", "from_stored", "identity",

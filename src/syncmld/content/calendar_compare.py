@@ -6,7 +6,7 @@ from typing import Any
 from icalendar import Component
 
 from syncmld.content.recurrence import canonical_rule
-from syncmld.content.timezones import Zone, instant, utc_text
+from syncmld.content.timezones import Zone, instant, stamp_text
 from syncmld.content.vcalendar import (
     ALARM,
     DATE_LISTS,
@@ -34,7 +34,7 @@ def _moment(value: Any, zones: dict[str, Zone]) -> date:
 
 def _moment_text(moment: date) -> str:
     if isinstance(moment, datetime):
-        return utc_text(moment) if moment.tzinfo is not None else f"{moment:%Y%m%dT%H%M%S}"
+        return stamp_text(moment)
     return f"{moment:%Y%m%d}"
 
 

@@ -107,20 +107,22 @@ class Update:
 
     def _component(self, old: Component, new: Component) -> Component:
         for name in sorted(field_names(old) | field_names(new)):
-            if not field_lines(old, name, self.old.zones):
+            old_lines = field_lines(old, name, self.old.zones)
+            if not old_lines:
                 continue
             if not self._carried(old, name):
                 _set_field(new, name, old)
             elif name == ALARMS:
                 self._alarms(old, new)
-            elif self._same(old, new, name):
+            elif self._same(old, old_lines, new, name):
                 _set_field(new, name, old)
             elif self.from_10:
                 self._adapt(old, new, name)
         return new
 
-    def _same(self, old: Component, new: Component, name: str) -> bool:
-        if field_lines(old, name, self.old.zones) == field_lines(new, name, self.new.zones):
+    def _same(self, old: Component, old_lines: list[str], new: Component, name: str) -> bool:
+        """Whether the device left field ``name`` as it was (``old_lines``: its ``field_lines`` in ``old``)."""
+        if old_lines == field_lines(new, name, self.new.zones):
             return True
         if self.from_10 and name in MOMENTS:
             return wall_clock(old, name) == wall_clock(new, name) and self._floating(old, name)

@@ -21,13 +21,15 @@ from icalendar import Calendar, Component, Journal, vCategory, vText
 from icalendar.parser import unescape_backslash
 
 from syncmld.content.calendar_read import PARSE_ERRORS
-from syncmld.content.versit import Property, bad_request, parse_lines, serialize
+from syncmld.content.common import media_type
+from syncmld.content.timezones import stamp_text
+from syncmld.content.vcalendar import SYNCMLD_PRODID, values_of
+from syncmld.content.versit import Property, bad_request, escape, parse_lines, serialize
 from syncmld.errors import LocalError, RemoteError
 from syncmld.status import StatusCode
 
 PLAIN_TEXT_TYPE = "text/plain"
 VNOTE_TYPE = "text/x-vnote"
-PRODID = "-//syncmld//syncmld//EN"
 
 Params = tuple[tuple[str, str], ...]
 
@@ -77,7 +79,7 @@ def note_to_ical_carrying(data: bytes, content_type: str) -> tuple[bytes, frozen
     """``note_to_ical``, and the properties the note's format carries: a stored property outside them
     stays when the device's version replaces the stored one (the X- properties the device sent count
     as carried; SIF-only ones and others it never sent stay)."""
-    kind = _media_type(content_type)
+    kind = media_type(content_type)
     if kind == PLAIN_TEXT_TYPE:
         note = _read_plain(data)
         carried = PLAIN_TEXT_PROPERTIES
@@ -91,15 +93,11 @@ def note_to_ical_carrying(data: bytes, content_type: str) -> tuple[bytes, frozen
 
 def ical_to_note(stored: bytes, wanted_type: str) -> bytes:
     """A stored iCalendar object as text/plain or vNote 1.1 (LocalError if it cannot be read)."""
-    kind = _media_type(wanted_type)
+    kind = media_type(wanted_type)
     if kind not in (PLAIN_TEXT_TYPE, VNOTE_TYPE):
         raise LocalError(f"notes cannot be written as {wanted_type!r}")
     note = _read_ical(stored)
     return _write_plain(note) if kind == PLAIN_TEXT_TYPE else _write_vnote(note)
-
-
-def _media_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _first_line(text: str) -> str | None:
@@ -212,7 +210,7 @@ def _write_vnote(note: Note) -> bytes:
     props = [
         Property(None, "BEGIN", (), "VNOTE"),
         Property(None, "VERSION", (), "1.1"),
-        Property(None, "BODY", (), _escape_vnote(body)),
+        Property(None, "BODY", (), escape(body, "")),
         *_optional_vnote_properties(note),
         Property(None, "END", (), "VNOTE"),
     ]
@@ -221,32 +219,19 @@ def _write_vnote(note: Note) -> bytes:
 
 def _optional_vnote_properties(note: Note) -> Iterator[Property]:
     if note.summary:
-        yield Property(None, "SUMMARY", (), _escape_vnote(note.summary))
+        yield Property(None, "SUMMARY", (), escape(note.summary, ""))
     if note.uid:
         yield Property(None, "UID", (), note.uid)
     if note.categories:
-        yield Property(None, "CATEGORIES", (), ";".join(_escape_vnote(item, ";,") for item in note.categories))
+        yield Property(None, "CATEGORIES", (), ";".join(escape(item, ";,") for item in note.categories))
     if note.access_class:
         yield Property(None, "CLASS", (), note.access_class)
     if note.created:
-        yield Property(None, "DCREATED", (), _utc_text(note.created))
+        yield Property(None, "DCREATED", (), stamp_text(note.created))
     if note.modified:
-        yield Property(None, "LAST-MODIFIED", (), _utc_text(note.modified))
+        yield Property(None, "LAST-MODIFIED", (), stamp_text(note.modified))
     for extension in note.extensions:
-        yield Property(None, extension.name, extension.params, _escape_vnote(extension.value))
-
-
-def _escape_vnote(text: str, specials: str = "") -> str:
-    escaped = text.replace("\\", "\\\\")
-    for char in specials:
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
-
-
-def _utc_text(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC).strftime(_VERSIT_TIME_FORMAT) + "Z"
-    return moment.strftime(_VERSIT_TIME_FORMAT)
+        yield Property(None, extension.name, extension.params, escape(extension.value, ""))
 
 
 def _safe_params(params: tuple[tuple[str, str | None], ...]) -> Params:
@@ -281,7 +266,7 @@ def _write_ical(note: Note) -> bytes:
         journal.add(extension.name, vText(extension.value), parameters=dict(extension.params))
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
-    calendar.add("PRODID", PRODID)
+    calendar.add("PRODID", SYNCMLD_PRODID)
     calendar.add_component(journal)
     return bytes(calendar.to_ical())
 
@@ -308,27 +293,19 @@ def _read_ical(stored: bytes) -> Note:
     )
 
 
-def _values(component: Component, name: str) -> list[object]:
-    """Every value of property ``name`` (icalendar gives one value or a list of them)."""
-    value = component.get(name)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _text(component: Component, name: str) -> str | None:
-    values = _values(component, name)
+    values = values_of(component, name)
     return str(values[0]) if values else None
 
 
 def _categories(component: Component) -> Iterator[str]:
-    for value in _values(component, "CATEGORIES"):
+    for value in values_of(component, "CATEGORIES"):
         if isinstance(value, vCategory):
             yield from (str(item) for item in value.cats if str(item).strip())
 
 
 def _moment(component: Component, name: str) -> datetime | None:
-    values = _values(component, name)
+    values = values_of(component, name)
     moment = getattr(values[0], "dt", None) if values else None
     return moment if isinstance(moment, datetime) else None
 

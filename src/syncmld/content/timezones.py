@@ -137,6 +137,11 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def stamp_text(value: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ`` (in UTC) of an aware datetime, ``YYYYMMDDTHHMMSS`` of a naive one."""
+    return utc_text(value) if value.tzinfo is not None else value.strftime("%Y%m%dT%H%M%S")
+
+
 # ------------------------------------------------------------------------------------------ vCalendar 1.0
 
 

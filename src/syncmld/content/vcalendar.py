@@ -47,11 +47,6 @@ ALARM_NAMES = frozenset({"AALARM", "DALARM", "PALARM", "MALARM"})
 MIDNIGHT = time(0, 0)
 
 
-def prop_of(component: Component, name: str) -> Any:
-    """Property ``name`` of ``component`` (None when absent, a list for repeated lines)."""
-    return component.get(name)
-
-
 def ical_text(value: Any) -> str:
     """A property value as iCalendar text."""
     return str(value.to_ical().decode("utf-8"))
@@ -72,7 +67,7 @@ def parse_duration(text: str) -> timedelta:
 
 def values_of(component: Component, name: str) -> list[Any]:
     """Every value of property ``name`` (icalendar keeps one value, or a list for repeated lines)."""
-    value = prop_of(component, name)
+    value = component.get(name)
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]

@@ -20,11 +20,10 @@ from syncmld.content.vcalendar import (
     RULES,
     TODO,
     parse_duration,
-    prop_of,
     tzid_of,
 )
-from syncmld.content.vcalendar_text import split_components, split_unescaped, unescape, unfold
-from syncmld.content.versit import Property, parse_lines
+from syncmld.content.vcalendar_text import split_components, unescape, unfold
+from syncmld.content.versit import Property, parse_lines, split_escaped
 
 _ALL_DAY_FLAGS = {"X-FUNAMBOL-ALLDAY": ("1", "TRUE"), "X-MICROSOFT-CDO-ALLDAYEVENT": ("TRUE", "1")}
 _ACTIONS = {"AALARM": "AUDIO", "DALARM": "DISPLAY", "PALARM": "PROCEDURE", "MALARM": "EMAIL"}
@@ -95,8 +94,8 @@ class _ComponentReader:
             elif prop.name not in _ALL_DAY_FLAGS:
                 self._read(prop)
         if self.all_day and "DTSTART" in self.component:
-            first_day = prop_of(self.component, "DTSTART").dt
-            end = prop_of(self.component, "DTEND")
+            first_day = self.component.get("DTSTART").dt
+            end = self.component.get("DTEND")
             if end is None or end.dt <= first_day:
                 self.component.pop("DTEND", None)
                 self.component.add("DTEND", first_day + timedelta(days=1))
@@ -165,7 +164,7 @@ class _ComponentReader:
         elif name == "ATTENDEE":
             self._read_attendee(value, params)
         elif name in ("CATEGORIES", "RESOURCES"):
-            items = [unescape(item).strip() for item in split_unescaped(value, ";")]
+            items = [unescape(item).strip() for item in split_escaped(value, ";")]
             self.component.add(name, [item for item in items if item], parameters=params)
         else:
             self._read_simple(name, prop.value, params)
@@ -221,7 +220,7 @@ class _ComponentReader:
         self.component.add(name, dates, encode=False)
 
     def _rule(self, value: str) -> vRecur:
-        start = prop_of(self.component, "DTSTART")
+        start = self.component.get("DTSTART")
         first = start.dt if start is not None else None
         start_day = first.date() if isinstance(first, datetime) else first or date(1970, 1, 1)
         zoned = start is not None and (tzid_of(start) is not None or getattr(first, "tzinfo", None) is not None)
@@ -268,7 +267,7 @@ class _AlarmReader:
     def alarms(self, props: list[Property]) -> Iterator[Alarm]:
         groups: dict[str, dict[str, Property]] = {}
         for prop in props:
-            runtime = split_unescaped(prop.value, ";")[0].strip()
+            runtime = split_escaped(prop.value, ";")[0].strip()
             if runtime:
                 groups.setdefault(runtime, {}).setdefault(prop.name, prop)
         for runtime, kinds in groups.items():
@@ -277,7 +276,7 @@ class _AlarmReader:
     def _alarm(self, runtime: str, kinds: dict[str, Property]) -> Alarm:
         name = "DALARM" if "DALARM" in kinds else next(iter(kinds))
         prop = kinds[name]
-        fields = [unescape(field) for field in split_unescaped(prop.value, ";")] + ["", "", "", ""]
+        fields = [unescape(field) for field in split_escaped(prop.value, ";")] + ["", "", "", ""]
         alarm = Alarm()
         action = _ACTIONS[name]
         alarm.add("ACTION", action)
@@ -309,7 +308,7 @@ class _AlarmReader:
             when = datetime.combine(when, MIDNIGHT)
         component = self.reader.component
         anchor_name = "DTSTART" if "DTSTART" in component else "DUE" if "DUE" in component else None
-        anchor = self._instant(prop_of(component, anchor_name)) if anchor_name else None
+        anchor = self._instant(component.get(anchor_name)) if anchor_name else None
         moment = self._moment(when, anchor)
         if anchor is not None and moment is not None:
             params = {"RELATED": "END"} if anchor_name == "DUE" else {}

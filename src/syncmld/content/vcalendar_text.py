@@ -60,16 +60,3 @@ def _unescaped(match: re.Match[str]) -> str:
     if char in "nN":
         return "\n"
     return char if char in "\\;," else match.group(0)
-
-
-def split_unescaped(value: str, separator: str) -> list[str]:
-    """``value`` split at each ``separator`` not escaped by a backslash (escapes stay in the parts)."""
-    parts = [""]
-    escaped = False
-    for char in value:
-        if char == separator and not escaped:
-            parts.append("")
-            continue
-        parts[-1] += char
-        escaped = char == "\\" and not escaped
-    return parts

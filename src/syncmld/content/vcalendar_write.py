@@ -22,7 +22,6 @@ from syncmld.content.vcalendar import (
     UTC_STAMPS,
     VCAL10_NAMES,
     ical_text,
-    prop_of,
     text_value,
     tzid_of,
     values_of,
@@ -52,9 +51,9 @@ def write_vcal10(calendar: Calendar, zones: dict[str, Zone]) -> bytes:
 def _zone_lines(components: list[Component], zones: dict[str, Zone]) -> list[tuple[str, str]]:
     """TZ/DAYLIGHT of the first zoned component, for the years from its start to its last occurrence."""
     for component in components:
-        start = prop_of(component, "DTSTART")
+        start = component.get("DTSTART")
         if start is None:
-            start = prop_of(component, "DUE")
+            start = component.get("DUE")
         zone = zones.get(tzid_of(start) or "") if start is not None else None
         if zone is not None and start is not None:
             return vcal10_zone_lines(zone, range(start.dt.year, _last_year(component, start.dt) + 1))
@@ -66,8 +65,8 @@ def _last_year(component: Component, start: date) -> int:
     last = start.year
     for name in ("DTEND", "DUE"):
         if name in component:
-            last = max(last, prop_of(component, name).dt.year)
-    rule = prop_of(component, "RRULE")
+            last = max(last, component.get(name).dt.year)
+    rule = component.get("RRULE")
     if rule is not None and rule.get("UNTIL"):
         last = max(last, rule["UNTIL"][0].year)
     elif rule is not None and rule.get("COUNT"):
@@ -93,7 +92,7 @@ class _ComponentWriter:
         self.component = component
         self.zones = zones
         self.kind = str(component.name)
-        start = prop_of(component, "DTSTART")
+        start = component.get("DTSTART")
         self.start: Any = start
         self.all_day = start is not None and not isinstance(start.dt, datetime)
 
@@ -148,7 +147,7 @@ class _ComponentWriter:
     def _end(self) -> str | None:
         """DTEND for an event with DURATION (or an all-day event without an end)."""
         start = self.start.dt
-        duration = prop_of(self.component, "DURATION")
+        duration = self.component.get("DURATION")
         if duration is not None:
             return self._moment_text(start + duration.dt, tzid_of(self.start), "DTEND")
         if not isinstance(start, datetime):
@@ -166,7 +165,7 @@ class _ComponentWriter:
             return
         action = str(alarm.get("ACTION", "DISPLAY")).upper()
         repeat = "".join(
-            [ical_text(prop_of(alarm, "DURATION")) if "DURATION" in alarm else "", ";",
+            [ical_text(alarm.get("DURATION")) if "DURATION" in alarm else "", ";",
              str(alarm.get("REPEAT", "")) if "DURATION" in alarm else ""]
         )  # fmt: skip
         prefix = f"{when};{repeat}"
@@ -179,26 +178,24 @@ class _ComponentWriter:
             content = f"{escape(address, ';')};{escape(str(alarm.get('DESCRIPTION', '')), ';')}"
             yield Property(None, "MALARM", (), f"{prefix};{content}")
             return
-        attach = prop_of(alarm, "ATTACH")
+        attach = alarm.get("ATTACH")
         params = _kept_params(attach) if attach is not None else ()
         content = str(attach).replace(";", "\\;") if attach is not None else ""
         yield Property(None, _ALARM_OF_ACTION[action], params, f"{prefix};{content}".rstrip(";"))
 
     def alarm_time(self, alarm: Component) -> str | None:
-        trigger = prop_of(alarm, "TRIGGER")
+        trigger = alarm.get("TRIGGER")
         if trigger is None:
             return None
         if isinstance(trigger.dt, datetime):
             return self._moment_text(trigger.dt, None, "TRIGGER")
         related = str(trigger.params.get("RELATED", "START")).upper()
         anchor_name = "DTSTART" if related == "START" else "DTEND" if self.kind == EVENT else "DUE"
-        anchor = prop_of(self.component, anchor_name)
+        anchor = self.component.get(anchor_name)
         if anchor is None and anchor_name == "DTSTART":
-            anchor = prop_of(self.component, "DUE")
+            anchor = self.component.get("DUE")
         if anchor is None and anchor_name == "DTEND" and self.start is not None:
-            end = self.start.dt + (
-                prop_of(self.component, "DURATION").dt if "DURATION" in self.component else timedelta()
-            )
+            end = self.start.dt + (self.component.get("DURATION").dt if "DURATION" in self.component else timedelta())
             return self._moment_text(end + trigger.dt, tzid_of(self.start), "TRIGGER")
         if anchor is None:
             return None

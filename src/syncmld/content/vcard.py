@@ -7,7 +7,15 @@ from enum import Enum
 from typing import Literal
 
 from syncmld.content.common import property_coverage
-from syncmld.content.versit import BASE64_ENCODINGS, Property, bad_request, escape, parse_lines, serialize
+from syncmld.content.versit import (
+    BASE64_ENCODINGS,
+    Property,
+    bad_request,
+    escape,
+    parse_lines,
+    serialize,
+    split_escaped,
+)
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
@@ -81,8 +89,6 @@ _MEDIA_PROPERTIES = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
 _ESCAPE_30 = re.compile(r"\\(.)|\\$", re.DOTALL)
 _BEGIN_VCARD = re.compile(r"\ufeff?\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 _ESCAPE_21 = re.compile(r"\\([\\;,])")
-_ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL) for separator in ";,"}
-"""A backslash with the character it escapes, or a separator (found left to right, so escaped ones are skipped)."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +182,8 @@ def _read_30(prop: Property) -> ContactProperty:
         components = tuple(tuple(component.split(",")) for component in prop.value.split(";"))
     else:
         components = tuple(
-            tuple(_unescape_30(item) for item in _split_escaped(component, ","))
-            for component in _split_escaped(prop.value, ";")
+            tuple(_unescape_30(item) for item in split_escaped(component, ","))
+            for component in split_escaped(prop.value, ";")
         )
     return ContactProperty(prop.group, prop.name, prop.params, components)
 
@@ -219,11 +225,11 @@ def _read_21(prop: Property) -> ContactProperty:
     if kind is ValueKind.TEXT:
         value = ((_unescape_21(prop.value),),)
     elif kind is ValueKind.LIST:
-        items = [item for part in _split_escaped(prop.value, ";") for item in _split_escaped(part, ",")]
+        items = [item for part in split_escaped(prop.value, ";") for item in split_escaped(part, ",")]
         value = (tuple(_unescape_21(item) for item in items),)
     elif kind is ValueKind.STRUCTURED:
         separator = "," if prop.name == _GEO_COMMA_21 and ";" not in prop.value else ";"
-        value = tuple((_unescape_21(part),) for part in _split_escaped(prop.value, separator))
+        value = tuple((_unescape_21(part),) for part in split_escaped(prop.value, separator))
     else:
         value = ((prop.value,),)
     return ContactProperty(prop.group, prop.name, params, value)
@@ -294,20 +300,6 @@ def _params_to_21(prop: ContactProperty) -> Iterator[tuple[str, str | None]]:
 def type_values(value: str) -> list[str]:
     """The items of a TYPE parameter value (``"a,b"``, quoted or not)."""
     return [item.strip().strip('"') for item in value.split(",") if item.strip().strip('"')]
-
-
-def _split_escaped(text: str, separator: str) -> list[str]:
-    """Split at ``separator`` where it is not backslash-escaped (escapes stay in the parts)."""
-    if "\\" not in text:
-        return text.split(separator)
-    parts: list[str] = []
-    start = 0
-    for match in _ESCAPES_AND_SEPARATORS[separator].finditer(text):
-        if match.group() == separator:
-            parts.append(text[start : match.start()])
-            start = match.end()
-    parts.append(text[start:])
-    return parts
 
 
 # ------------------------------------------------------------------------------------------------ merge

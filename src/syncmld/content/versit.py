@@ -31,6 +31,8 @@ BASE64_ENCODINGS = frozenset({"B", "BASE64"})
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _NO_WHITESPACE = str.maketrans("", "", " \t\r\n")
 _TRANSFER_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "8BIT", "7BIT"})
+_ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL) for separator in ";,"}
+"""A backslash with the character it escapes, or a separator (found left to right, so escaped ones are skipped)."""
 
 Params = tuple[tuple[str, str | None], ...]
 
@@ -300,6 +302,20 @@ def escape(text: str, specials: str) -> str:
     for char in specials:
         escaped = escaped.replace(char, "\\" + char)
     return escaped
+
+
+def split_escaped(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` (``;`` or ``,``) where it is not backslash-escaped (escapes stay in the parts)."""
+    if "\\" not in text:
+        return text.split(separator)
+    parts: list[str] = []
+    start = 0
+    for match in _ESCAPES_AND_SEPARATORS[separator].finditer(text):
+        if match.group() == separator:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return parts
 
 
 def serialize(props: Iterable[Property], version: str) -> str:

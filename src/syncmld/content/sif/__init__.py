@@ -8,6 +8,7 @@ gets back every field it sent (see ``lossless``).
 from icalendar import Calendar, Component, Event, Journal, Todo
 
 from syncmld.content.calendar_read import PARSE_ERRORS
+from syncmld.content.common import media_type
 from syncmld.content.sif.calendar import calendar_to_sif, sif_to_calendar
 from syncmld.content.sif.contact import ROOT as CONTACT_ROOT
 from syncmld.content.sif.contact import contact_to_vcard, vcard_to_contact
@@ -43,7 +44,7 @@ _COMPONENTS: dict[str, tuple[type[Component], ...]] = {
 
 
 def _kind(content_type: str) -> str | None:
-    return SIF_TYPES.get(content_type.split(";", 1)[0].strip().lower())
+    return SIF_TYPES.get(media_type(content_type))
 
 
 def is_sif_type(content_type: str) -> bool:
@@ -77,7 +78,7 @@ def stored_to_sif(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
     LocalError when the stored object cannot be read or is not of a kind that SIF type can carry.
     """
     kind = _kind(wanted_type)
-    stored_kind = stored_type.split(";", 1)[0].strip().lower()
+    stored_kind = media_type(stored_type)
     if kind == "contact" and stored_kind == STORED_CONTACT_TYPE:
         try:
             return vcard_to_contact(stored)

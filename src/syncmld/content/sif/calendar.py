@@ -15,7 +15,6 @@ from syncmld.content.sif.ical import (
     kept_fields,
     new_calendar,
     series_start,
-    to_bytes,
     wall_clock,
 )
 from syncmld.content.sif.lossless import fields_to_keep, restore
@@ -62,7 +61,7 @@ def sif_to_calendar(root: str, fields: Fields) -> bytes:
     vtimezones = {zone.tzid: zone.vtimezone} if zone else {}
     add_kept(component, fields_to_keep(fields, derived_fields(component, vtimezones)))
     zoned = zone is not None and isinstance(series_start(component), datetime)
-    return to_bytes(new_calendar(*([zone.vtimezone] if zone and zoned else []), component))
+    return bytes(new_calendar(*([zone.vtimezone] if zone and zoned else []), component).to_ical())
 
 
 def calendar_to_sif(component: Component, calendar: Calendar) -> bytes:

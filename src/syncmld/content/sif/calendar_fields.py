@@ -7,10 +7,11 @@ from icalendar import Component, Event, Timezone, Todo
 
 from syncmld.content.sif.dates import Instant, format_instant
 from syncmld.content.sif.document import Fields, Value, block
-from syncmld.content.sif.ical import categories, every, first, instant, params, series_start, text, wall_clock
+from syncmld.content.sif.ical import categories, first, instant, params, series_start, text, wall_clock
 from syncmld.content.sif.outlook import BUSY, SENSITIVITIES, SIF_PARTSTATS, SIF_ROLES, SIF_TASK_STATUSES, TEXTS
 from syncmld.content.sif.recurrence import as_int, fields_from_rule, rule_part
 from syncmld.content.sif.timezone import block_from_vtimezone, year_span
+from syncmld.content.vcalendar import values_of
 
 _DAY = timedelta(days=1)
 _TIMEZONE_YEARS = 10
@@ -115,12 +116,12 @@ def _recurrence(component: Component, start: Instant | None) -> dict[str, Value]
 
 def _dates(component: Component, name: str) -> list[str]:
     """The local dates an EXDATE or RDATE names."""
-    days = (item.dt for dates in every(component, name) for item in dates.dts)
+    days = (item.dt for dates in values_of(component, name) for item in dates.dts)
     return [format_instant(wall_clock(day).date() if isinstance(day, datetime) else day) for day in days]
 
 
 def _attendees(component: Component) -> Iterable[tuple[str, Value]]:
-    for address in every(component, "ATTENDEE"):
+    for address in values_of(component, "ATTENDEE"):
         found_params = address.params
         email = str(address)
         values = (

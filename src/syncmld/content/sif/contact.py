@@ -106,6 +106,12 @@ _LABELS = _table("LABEL", [("HomeLabel", "HOME"), ("BusinessLabel", "WORK"), ("O
 _ADDRESSES = _table("ADR", [("Home", "HOME"), ("Business", "WORK"), ("Other", "OTHER")], ["Other"])
 _SINGLE_VALUE_TABLES = (_PHONES, _EMAILS, _WEB_PAGES, _LABELS)
 
+VCARD_PROPERTIES = frozenset({
+    "FN", "N", "ORG", "CATEGORIES", "PHOTO", *_TEXTS.values(),
+    *(table.property for table in (*_SINGLE_VALUE_TABLES, _ADDRESSES)), f"{PREFIX}*",
+})  # fmt: skip
+"""The vCard properties SIF-C has fields for; a SIF client's change keeps every other one."""
+
 
 def contact_to_vcard(fields: Fields) -> bytes:
     """A SIF-C document's fields as vCard 3.0 bytes."""

@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from syncmld.content.timezones import stamp_text
+
 _DATE_TIME = re.compile(
     r"\s*(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2}))?(?:\.\d+)?(Z)?)?\s*", re.IGNORECASE
 )
@@ -29,11 +31,7 @@ def parse_instant(text: str) -> Instant | None:
 
 def format_instant(value: Instant) -> str:
     """``YYYY-MM-DD`` for a date, UTC ``YYYYMMDDTHHMMSSZ`` for an aware time, no ``Z`` for a naive one."""
-    if not isinstance(value, datetime):
-        return value.isoformat()
-    if value.tzinfo is None:
-        return value.strftime("%Y%m%dT%H%M%S")
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return stamp_text(value) if isinstance(value, datetime) else value.isoformat()
 
 
 def format_local(value: datetime) -> str:
@@ -49,10 +47,3 @@ def parse_offset(text: str) -> timedelta | None:
     sign, hours, minutes = match.groups()
     offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
     return -offset if sign == "-" else offset
-
-
-def format_offset(offset: timedelta) -> str:
-    """An offset as ``+HHMM``."""
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"

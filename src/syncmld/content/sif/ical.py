@@ -1,6 +1,5 @@
 """iCalendar pieces every SIF calendar kind shares: the VCALENDAR, text properties, kept ``X-SIF-*`` fields."""
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,9 +15,10 @@ from syncmld.content.sif.lossless import (
     property_params,
     property_text,
 )
+from syncmld.content.vcalendar import values_of
+from syncmld.content.vcalendar_text import unescape
 
 PRODID = "-//syncmld//SIF converter//EN"
-_TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
 
 
 def new_calendar(*components: Component) -> Calendar:
@@ -28,17 +28,6 @@ def new_calendar(*components: Component) -> Calendar:
     for component in components:
         calendar.add_component(component)
     return calendar
-
-
-def to_bytes(calendar: Calendar) -> bytes:
-    data: bytes = calendar.to_ical()
-    return data
-
-
-def every(component: Component, name: str) -> list[Any]:
-    """Every property called ``name``."""
-    found = component.get(name)
-    return found if isinstance(found, list) else [] if found is None else [found]
 
 
 def first(component: Component, name: str) -> Any:
@@ -84,7 +73,7 @@ def add_text(component: Component, name: str, value: str) -> None:
 
 def text(component: Component, name: str) -> str:
     value = first(component, name)
-    return "" if value is None else _unescape(value.to_ical().decode("utf-8"))
+    return "" if value is None else unescape(value.to_ical().decode("utf-8"))
 
 
 def add_categories(component: Component, value: str) -> None:
@@ -95,7 +84,7 @@ def add_categories(component: Component, value: str) -> None:
 
 
 def categories(component: Component) -> str:
-    return ", ".join(str(item) for prop in every(component, "CATEGORIES") for item in prop.cats if str(item))
+    return ", ".join(str(item) for prop in values_of(component, "CATEGORIES") for item in prop.cats if str(item))
 
 
 def add_kept(component: Component, kept: Iterable[KeptField]) -> None:
@@ -111,11 +100,7 @@ def kept_fields(component: Component) -> list[KeptField]:
             continue
         found = getattr(value, "params", None) or {}
         kept_params = {str(key).upper(): str(param) for key, param in found.items()}
-        field = kept_from_property(name, kept_params, _unescape(value.to_ical().decode("utf-8")))
+        field = kept_from_property(name, kept_params, unescape(value.to_ical().decode("utf-8")))
         if field is not None:
             kept.append(field)
     return kept
-
-
-def _unescape(value: str) -> str:
-    return _TEXT_ESCAPE.sub(lambda match: "\n" if match.group(1) in "nN" else match.group(1), value)

@@ -13,7 +13,6 @@ from syncmld.content.sif.ical import (
     kept_fields,
     new_calendar,
     text,
-    to_bytes,
 )
 from syncmld.content.sif.lossless import fields_to_keep, restore
 
@@ -32,7 +31,7 @@ def note_to_journal(fields: Fields) -> bytes:
     if day is not None:
         journal.add("DTSTART", day)
     add_kept(journal, fields_to_keep(fields, _derived(journal)))
-    return to_bytes(new_calendar(journal))
+    return bytes(new_calendar(journal).to_ical())
 
 
 def journal_to_note(journal: Component) -> bytes:

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from dateutil.rrule import rrulestr
 from icalendar import Component, Timezone, TimezoneDaylight, TimezoneStandard
 
-from syncmld.content.sif.dates import format_local, format_offset, parse_instant, parse_offset
+from syncmld.content.sif.dates import format_local, parse_instant, parse_offset
 from syncmld.content.sif.document import Block, Value, block, block_xml
 from syncmld.content.sif.ical import first as first_property
 from syncmld.content.sif.ical import instant, offset, text
-from syncmld.content.timezones import observance
+from syncmld.content.timezones import observance, offset_text
 
 _EPOCH = datetime(1970, 1, 1)
 _UNTIL_UTC = re.compile(r"(UNTIL=\d{8}T\d{6})Z")
@@ -82,9 +82,9 @@ def _synthetic_tzid(
     icalendar keeps the first definition it reads of each TZID for the life of the process, so two zones
     with other transition dates must not share one.
     """
-    dst = f"/{format_offset(periods[0][0])}" if periods else ""
+    dst = f"/{offset_text(periods[0][0], '')}" if periods else ""
     digest = hashlib.blake2s(block_xml(value).encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-    return f"SIF {format_offset(basic)}{dst} {digest}"
+    return f"SIF {offset_text(basic, '')}{dst} {digest}"
 
 
 def block_from_vtimezone(vtimezone: Timezone, first_year: int, last_year: int) -> Value:
@@ -102,9 +102,10 @@ def block_from_vtimezone(vtimezone: Timezone, first_year: int, last_year: int) -
         end = next((other for other in standard if other.start > onset.start), None)
         if not onset.daylight or end is None or onset.start.year > last_year or end.start.year < first_year:
             continue
-        values = (format_offset(onset.offset), format_local(onset.start), format_local(end.start), onset.name, end.name)
+        dst_offset = offset_text(onset.offset, "")
+        values = (dst_offset, format_local(onset.start), format_local(end.start), onset.name, end.name)
         daylights.append(("DayLight", block(pair for pair in zip(_DAYLIGHT_FIELDS, values, strict=True) if pair[1])))
-    return (("BasicOffset", format_offset(basic)), *daylights)
+    return (("BasicOffset", offset_text(basic, "")), *daylights)
 
 
 def _basic_offset(vtimezone: Timezone) -> timedelta | None:
