@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.messages import (
     Add,
@@ -44,8 +44,6 @@ from syncmld.protocol.messages import (
 Transport = Callable[[SyncML, str], SyncML]
 """Posts a message to a URL and returns the reply."""
 
-SUSPEND_ALERT = 224
-RESUME_ALERT = 225
 
 
 @dataclass
@@ -93,6 +91,8 @@ class _Progress:
     steps: list[list[_Modification]] = field(default_factory=list)
     """The messages of the device's modifications package not yet answered (the last one is final)."""
     maps: list[MapItem] = field(default_factory=list)
+    mapped: dict[str, str] = field(default_factory=dict)
+    """The server ID -> LUID pairs of ``maps``, for lookups."""
     partial: _Partial | None = None
     confirmed_partial: _Partial | None = None
     """The large object arriving, as the device had answered it in the last message it sent."""
@@ -208,7 +208,7 @@ class Device:
         self._session += 1
         progress = self.stopped
         progress.partial = progress.confirmed_partial
-        return self._run(RESUME_ALERT, progress, chunk, stop)
+        return self._run(AlertCode.RESUME, progress, chunk, stop)
 
     def _run(self, mode: int, progress: _Progress, chunk: int | None, stop: Interruption | None) -> SyncReport:
         report = SyncReport()
@@ -227,13 +227,13 @@ class Device:
                 return report
             server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
             report.alerted_mode = server_alert.code or 0 if server_alert else 0
-            if mode != RESUME_ALERT or report.codes_for("Alert")[-1:] != [200]:
+            if mode != AlertCode.RESUME or report.codes_for("Alert")[-1:] != [200]:
                 self._start_package(report.alerted_mode, progress, chunk)
             elif not progress.steps:
                 progress.steps = [[]]
             reply = session.send_package()
             while True:
-                statuses = session.apply_server_sync(reply, progress.maps)
+                statuses = session.apply_server_sync(reply)
                 if reply.final:
                     break
                 reply = session.send([*statuses, Alert(cmd_id="0", data="222", items=(Item(
@@ -262,7 +262,7 @@ class Device:
             self.types.clear()
         outgoing = self._modifications(alerted_mode in (201, 203)) if alerted_mode not in (204, 205) else []
         progress.steps = _package(outgoing, chunk)
-        progress.maps, progress.partial, progress.confirmed_partial = [], None, None
+        progress.maps, progress.mapped, progress.partial, progress.confirmed_partial = [], {}, None, None
 
     def credential(self) -> str:
         """Cred/Data for the device's auth type."""
@@ -319,7 +319,7 @@ class _Session:
         if stop is not None and self.msg_id == stop.after:
             if stop.how == "suspend":
                 statuses = [command for command in commands if isinstance(command, Status)]
-                self._post([*statuses, Alert(cmd_id="0", data=str(SUSPEND_ALERT), items=(Item(
+                self._post([*statuses, Alert(cmd_id="0", data=str(int(AlertCode.SUSPEND)), items=(Item(
                     target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),))], True, False)
             raise _Stopped
         reply = self._post(commands, final, cred)
@@ -361,7 +361,7 @@ class _Session:
         return Sync(cmd_id="0", target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri),
                     commands=tuple(commands))
 
-    def apply_server_sync(self, reply: SyncML, maps: list[MapItem]) -> list[Command]:
+    def apply_server_sync(self, reply: SyncML) -> list[Command]:
         """Apply the server's changes in ``reply`` locally; returns the statuses to send back."""
         statuses: list[Command] = []
         for sync in (c for c in reply.commands if isinstance(c, Sync)):
@@ -369,7 +369,7 @@ class _Session:
                 if not isinstance(command, Add | Replace | Delete):
                     continue
                 for item in command.items:
-                    code = self._apply_item(command, item, maps, self._incoming_meta(command, item, "type"),
+                    code = self._apply_item(command, item, self._incoming_meta(command, item, "type"),
                                             self._incoming_meta(command, item, "format"))
                     statuses.append(Status(
                         cmd_id="0", msg_ref=reply.header.msg_id, cmd_ref=command.cmd_id,
@@ -387,13 +387,13 @@ class _Session:
                 return str(value)
         return None
 
-    def _local_parent(self, item: Item, maps: list[MapItem]) -> str | None:
+    def _local_parent(self, item: Item) -> str | None:
         """The LUID of the parent the server names: TargetParent is the LUID, SourceParent the server's
         ID of an item added in this session. KeyError when the device holds no such item."""
         if item.target_parent is not None:
             parent = item.target_parent
         elif item.source_parent is not None:
-            parent = next(m.source.uri for m in maps if m.target.uri == item.source_parent)
+            parent = self.progress.mapped[item.source_parent]
         else:
             return None
         if parent not in self.device.items:
@@ -401,7 +401,7 @@ class _Session:
         return parent
 
     def _apply_item(
-        self, command: Add | Replace | Delete, item: Item, maps: list[MapItem], content_type: str | None,
+        self, command: Add | Replace | Delete, item: Item, content_type: str | None,
         item_format: str | None,
     ) -> int:
         device = self.device
@@ -426,7 +426,7 @@ class _Session:
             device._forget(luid)
             return 200
         try:
-            parent = self._local_parent(item, maps)
+            parent = self._local_parent(item)
             data = base64.b64decode(text) if item_format == FORMAT_B64 else text.encode()
         except (KeyError, StopIteration):
             return 404
@@ -434,10 +434,11 @@ class _Session:
             return 400
         if isinstance(command, Add):
             guid = item.source.uri if item.source else ""
-            known = next((m.source.uri for m in maps if m.target.uri == guid), None)
+            known = self.progress.mapped.get(guid)
             luid = known or f"S{next(device._luids)}"
             if known is None:
-                maps.append(MapItem(target=LocRef(guid), source=LocRef(luid)))
+                self.progress.maps.append(MapItem(target=LocRef(guid), source=LocRef(luid)))
+                self.progress.mapped[guid] = luid
         elif luid in device.items and item.target_parent is None and item.source_parent is None:
             parent = device.parents.get(luid)
         device.items[luid] = data

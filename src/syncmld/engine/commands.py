@@ -275,8 +275,8 @@ class CommandHandler:
         this session and the next ones, and send the item again in it."""
         for ds in self.state.datastores:
             if status.cmd == "Add":
-                guids = [guid for guid in status.source_refs if self.tx.get_items(ds.folder_id, [guid])]
-                change = [OutChange("add", guid) for guid in guids]
+                found_items = self.tx.get_items(ds.folder_id, list(status.source_refs))
+                change = [OutChange("add", guid) for guid in status.source_refs if guid in found_items]
             else:
                 found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, status.target_refs)
                 change = [OutChange("replace", guid, luid) for luid, guid in found.items()]

@@ -53,9 +53,13 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
         return
     if mode in (SyncMode.SLOW, SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER, SyncMode.SLOW_TO_CLIENT):
         matched = set(ds.matched)
-        unmatched = [item for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
-        ds.queue += [OutChange("add", item.guid) for item in unmatched]
-        ds.queue = _parents_first(ds.queue, unmatched)
+        parents: dict[str, str] = {}
+        for item in tx.iter_items(ds.folder_id):
+            if item.guid not in matched:
+                ds.queue.append(OutChange("add", item.guid))
+                if item.parent is not None:
+                    parents[item.guid] = item.parent
+        ds.queue = _parents_first(ds.queue, parents)
         return
     queued = {change.guid for change in ds.queue}
     changes = [change for change in tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
@@ -68,13 +72,12 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
                 ds.queue.append(OutChange("delete", change.guid, luid))
         else:
             ds.queue.append(OutChange("replace" if luid else "add", change.guid, luid))
-    ds.queue = _parents_first(ds.queue, changes)
+    ds.queue = _parents_first(ds.queue, {item.guid: item.parent for item in changes if item.parent is not None})
 
 
-def _parents_first(queue: list[OutChange], items: Iterable[StoredItem]) -> list[OutChange]:
-    """The queue with every add or replace after that of its parent (items of a folder tree go by
-    depth, counted among the queued items); otherwise in the order it had."""
-    parents = {item.guid: item.parent for item in items if item.parent is not None}
+def _parents_first(queue: list[OutChange], parents: dict[str, str]) -> list[OutChange]:
+    """The queue with every add or replace after that of its parent (``parents``: GUID -> parent GUID;
+    items of a folder tree go by depth, counted among the queued items); otherwise in the order it had."""
     if not parents:
         return queue
     queued = {change.guid for change in queue if change.kind != "delete"}
