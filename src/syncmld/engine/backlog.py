@@ -22,8 +22,11 @@ def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
         return
     key = f"backlog:{ds.folder_id}"
     lines = "".join(json.dumps([change.kind, change.guid, change.luid]) + "\n" for change in ds.queue[WINDOW:])
+    data = lines.encode("utf-8")
     tx.drop_chunks(token, key)
-    ds.backlog_size = tx.append_chunk(token, key, lines.encode("utf-8"))
+    # in pieces of the size read back, so that a refill reads one or two pieces, not the whole backlog
+    for start in range(0, len(data), READ_BYTES):
+        ds.backlog_size = tx.append_chunk(token, key, data[start:start + READ_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
     ds.queue = ds.queue[:WINDOW]
 
