@@ -175,9 +175,10 @@ class MemoryTransaction(MemorySessionExtras):
             for device_id, folder_id in list(owned):
                 if folder_id in folder_ids:
                     del owned[device_id, folder_id]
-        for token, session in list(self._t.sessions.items()):
-            if session.account_id == account.id:
-                del self._t.sessions[token]
+        ended = {token for token, session in self._t.sessions.items() if session.account_id == account.id}
+        for token in ended:
+            del self._t.sessions[token]
+        self._forget_sessions(ended)
 
     def set_account_enabled(self, email: str, enabled: bool) -> None:
         account = self._require_account(email)
@@ -453,5 +454,5 @@ class MemoryTransaction(MemorySessionExtras):
         idle = [token for token, record in self._t.sessions.items() if record.updated_at < updated_before]
         for token in idle:
             del self._t.sessions[token]
-        self._forget_ended_sessions()
+        self._forget_sessions(set(idle))
         return len(idle)

@@ -61,9 +61,8 @@ class MemorySessionExtras:
         if pieces is not None:
             self._extras.chunks[new_token, key] = pieces
 
-    def _forget_ended_sessions(self) -> None:
-        """Drop the large objects and device notes of sessions that are no longer kept."""
-        extras = self._extras
-        extras.chunks = {owner: pieces for owner, pieces in extras.chunks.items() if owner[0] in self._sessions}
-        extras.device_sessions = {device: token for device, token in extras.device_sessions.items()
-                                  if token in self._sessions}
+    def _forget_sessions(self, tokens: set[str]) -> None:
+        """Drop the large objects of sessions that end (a device's note of an ended session reads as none)."""
+        if tokens:
+            self._extras.chunks = {owner: pieces for owner, pieces in self._extras.chunks.items()
+                                   if owner[0] not in tokens}

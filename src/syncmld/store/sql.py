@@ -189,6 +189,8 @@ class SqlTransaction(SqlSessionExtras):
             raise NotFound(f"no account {email.lower()}")
 
     def remove_account(self, email: str) -> None:
+        account_ids = select(accounts.c.id).where(accounts.c.email == email.lower())
+        self._forget_sessions(select(sessions.c.token).where(sessions.c.account_id.in_(account_ids)))
         statement = delete(accounts).where(accounts.c.email == email.lower())
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no account {email.lower()}")
@@ -585,7 +587,7 @@ class SqlTransaction(SqlSessionExtras):
         self._upsert(sessions, row, ["token"])
 
     def delete_sessions_before(self, updated_before: float) -> int:
-        statement = delete(sessions).where(sessions.c.updated_at < updated_before)
-        count: int = self._connection.execute(statement).rowcount
-        self._forget_ended_sessions()
+        ended = sessions.c.updated_at < updated_before
+        self._forget_sessions(select(sessions.c.token).where(ended))
+        count: int = self._connection.execute(delete(sessions).where(ended)).rowcount
         return count

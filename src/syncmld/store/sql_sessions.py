@@ -1,7 +1,7 @@
 """The SQL store's queries for what a session carries beyond its state: large objects on their way,
 piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from syncmld.store.schema import device_sessions, large_object_chunks, sessions
@@ -61,8 +61,7 @@ class SqlSessionExtras:
         self._connection.execute(
             large_object_chunks.update().where(_chunk.token == token, _chunk.key == key).values(token=new_token))
 
-    def _forget_ended_sessions(self) -> None:
-        """Drop the large objects and device notes of sessions that are no longer kept."""
-        kept = select(sessions.c.token)
-        self._connection.execute(delete(large_object_chunks).where(_chunk.token.not_in(kept)))
-        self._connection.execute(delete(device_sessions).where(device_sessions.c.token.not_in(kept)))
+    def _forget_sessions(self, tokens: Select[tuple[str]]) -> None:
+        """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's
+        note of an ended session reads as none: ``last_device_session`` joins the sessions)."""
+        self._connection.execute(delete(large_object_chunks).where(_chunk.token.in_(tokens)))
