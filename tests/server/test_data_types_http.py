@@ -5,12 +5,11 @@ and an unknown remote name gets 404 (WBXML)."""
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from syncmld.client import Device
-from syncmld.protocol.codec import Encoding, decode, encode
-from syncmld.protocol.messages import SyncML
+from syncmld.client.http import HttpTransport
+from syncmld.protocol.codec import Encoding
 from tests.engine.data_type_scenarios import sif_and_versit_devices_share, versit_edit_reaches_the_sif_client
 from tests.engine.data_types import KINDS
 from tests.interop.server import SyncmldServer, serving_one_account, syncmld
@@ -27,15 +26,10 @@ def server(tmp_path: Path) -> Iterator[SyncmldServer]:
     assert "Traceback" not in running.log_tail(2000)
 
 
-def devices(server: SyncmldServer, http: httpx.Client, encoding: Encoding) -> Callable[..., Device]:
-    def post(message: SyncML, url: str) -> SyncML:
-        response = http.post(url, content=encode(message, encoding), headers={"content-type": encoding.content_type})
-        assert response.status_code == 200, response.text
-        return decode(response.content, response.headers["content-type"]).message
-
+def devices(server: SyncmldServer, http: HttpTransport) -> Callable[..., Device]:
     def make_device(device_id: str, **options: object) -> Device:
         options.setdefault("url", server.url)
-        return Device(transport=post, user=EMAIL, password=PASSWORD, device_id=device_id,
+        return Device(transport=http, user=EMAIL, password=PASSWORD, device_id=device_id,
                       **options)  # type: ignore[arg-type]
 
     return make_device
@@ -46,8 +40,8 @@ def test_a_sif_client_and_versit_devices_share_events_and_a_versit_edit_reaches_
 ) -> None:
     events = next(kind for kind in KINDS if kind.name == "events")
     contacts = next(kind for kind in KINDS if kind.name == "contacts")
-    with httpx.Client(timeout=60) as http:
-        new_device = devices(server, http, Encoding.XML)
+    with HttpTransport(Encoding.XML) as http:
+        new_device = devices(server, http)
         versit_edit_reaches_the_sif_client(new_device, events, server.url)
         sif_and_versit_devices_share(new_device, contacts, server.url)
 
@@ -56,8 +50,8 @@ def test_unknown_types_round_trip_and_an_unknown_name_gets_404_over_http_in_wbxm
     done = syncmld("folder", "add", EMAIL, "Bookmarks", "--data-dir", str(server.data_dir))
     assert done.returncode == 0, done.stdout + done.stderr
     bookmark = "BEGIN:VBKM\r\nVERSION:1.0\r\nTITLE:Fähre\r\nURL:http://example.org/f\r\nEND:VBKM\r\n".encode()
-    with httpx.Client(timeout=60) as http:
-        new_device = devices(server, http, Encoding.WBXML)
+    with HttpTransport(Encoding.WBXML) as http:
+        new_device = devices(server, http)
         phone = new_device("IMEI:1", server_db="Bookmarks", local_uri="./bkm", content_type="text/x-vbookmark")
         phone.add(bookmark)
         phone.add(SMS_BACKUP, content_type="application/x-sms-backup")

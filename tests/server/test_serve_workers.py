@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from syncmld.load.procstats import stat_fields
 from tests.server.serve_process import ServeProcess
 
 pytestmark = pytest.mark.timeout(300)
@@ -32,17 +33,16 @@ def workers_serving(server: ServeProcess, count: int) -> dict[int, int]:
     raise AssertionError(f"{count} workers did not start:\n{server.log}")
 
 
-def stat_fields(pid: int) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command name (state first), None once the process is gone."""
+def proc_fields(pid: int) -> list[str] | None:
+    """``stat_fields``, None once the process is gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat_fields(pid)
     except OSError:
         return None
-    return stat[stat.rindex(")") + 2 :].split()
 
 
 def running(pid: int) -> bool:
-    fields = stat_fields(pid)
+    fields = proc_fields(pid)
     return fields is not None and fields[0] != "Z"
 
 
@@ -57,7 +57,7 @@ def test_workers_share_the_port_and_sigterm_stops_them_all(tmp_path: Path) -> No
     with ServeProcess(tmp_path / "serve.log", "--data-dir", str(tmp_path / "data"), "--workers", "3") as server:
         workers = workers_serving(server, 3)
         assert sorted(workers) == [1, 2, 3]
-        assert all((stat_fields(pid) or [])[1:2] == [str(server.pid)] for pid in workers.values())
+        assert all((proc_fields(pid) or [])[1:2] == [str(server.pid)] for pid in workers.values())
         for _ in range(6):
             assert httpx.get(server.url, timeout=10).status_code == 200
 

@@ -17,7 +17,7 @@ class Usage:
     rss_bytes: int
 
 
-def _stat_fields(pid: int) -> list[str]:
+def stat_fields(pid: int) -> list[str]:
     """The fields of /proc/PID/stat after the command name (which may hold spaces): state is [0]."""
     text = (PROC / str(pid) / "stat").read_text()
     return text[text.rindex(")") + 2 :].split()
@@ -30,7 +30,7 @@ def _children() -> dict[int, list[int]]:
         if not entry.name.isdigit():
             continue
         try:
-            parent_pid = int(_stat_fields(int(entry.name))[1])
+            parent_pid = int(stat_fields(int(entry.name))[1])
         except (OSError, ValueError, IndexError):
             continue  # it ended while we looked
         tree.setdefault(parent_pid, []).append(int(entry.name))
@@ -56,7 +56,7 @@ def usage(pid: int) -> Usage:
     pages = 0
     for member in process_tree(pid):
         try:
-            fields = _stat_fields(member)
+            fields = stat_fields(member)
         except OSError:
             continue
         # utime, stime, cutime, cstime are fields 14-17 of stat; rss (pages) is field 24.
