@@ -46,10 +46,10 @@ def running(pid: int) -> bool:
     return fields is not None and fields[0] != "Z"
 
 
-def eventually(condition: Callable[[], bool], timeout: float = 30) -> bool:
+def eventually(condition: Callable[[], bool], timeout: float = 30, poll: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(poll)
     return condition()
 
 
@@ -110,3 +110,26 @@ def test_two_workers_on_sqlite_serve_concurrent_devices_without_errors(tmp_path:
     assert report["checked_devices"] == 6
     assert report["server"]["cpu_s"] > 0
     assert " ERROR " not in server.log
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_stop_signal_right_after_start_stops_serve_cleanly(tmp_path: Path, workers: str) -> None:
+    """SIGTERM at moments from 0 to 27 ms after ``serve`` announces itself (while the event loop is set
+    up, or workers are forked): every time the server stops with status 0 and no traceback."""
+    for attempt in range(10):
+        log_path = tmp_path / f"serve-{attempt}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "syncmld", "serve", "--port", "0", "--workers", workers,
+                 "--data-dir", str(tmp_path / "data")],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            assert eventually(lambda path=log_path: "serving SyncML at" in path.read_text(errors="replace"), poll=0.001)
+            time.sleep(0.003 * attempt)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0, log_path.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert "Traceback" not in log_path.read_text(errors="replace")

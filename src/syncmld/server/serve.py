@@ -7,6 +7,7 @@ worker may answer any message. The parent only supervises: SIGTERM or SIGINT sto
 and a worker that dies is reported in the log and replaced.
 """
 
+import contextlib
 import ctypes
 import errno
 import logging
@@ -17,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import NoReturn
@@ -88,9 +90,22 @@ def exit_cleanly(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(0)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, taking the stop signals only once its own handlers are in place."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            yield
+
+
 def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> None:
-    """Run the app with ``store`` on uvicorn on ``listener`` until a stop signal."""
-    server = uvicorn.Server(
+    """Run the app with ``store`` on uvicorn on ``listener`` until a stop signal. A stop signal that
+    comes while the event loop is being set up waits for uvicorn's handlers, which shut down cleanly
+    (raised in the middle of setting up the loop, it left a traceback)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    server = _Server(
         uvicorn.Config(
             create_app(store, config),
             host=config.host,
@@ -111,6 +126,8 @@ def run_server(config: ServerConfig, workers: int = 1) -> None:
     try:
         store = open_store(config.store_url)
         try:
+            # held from here until uvicorn (_Server) or the worker pool has its handlers in place
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             announce(store, config, listener.getsockname()[1])
             if workers == 1:
                 serve_app(listener, config, store)
@@ -167,21 +184,24 @@ class WorkerPool:
             signal.signal(stop_signal, self.stop)
         for number in range(1, self.size + 1):
             self.start(number)
-        logger.info("%d workers started", self.size)
+        logger.info("%d workers started", len(self.workers))
         while self.workers:
             self.wait_for_exits()
         logger.info("all workers stopped")
 
     def start(self, number: int) -> None:
-        # Stop signals are blocked while forking, so that a worker never runs the parent's handler.
+        """Start worker ``number``, unless the pool is stopping. Stop signals are blocked until the worker
+        is on the list: a worker never runs the parent's handler, and the handler sees every worker."""
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
+            if self.stop_deadline is not None:
+                return
             process = self._context.Process(target=run_worker, name=f"syncmld-worker-{number}",
                                             args=(self.listener, self.config, number, os.getpid()))
             process.start()
+            self.workers[number] = (process, time.monotonic())
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-        self.workers[number] = (process, time.monotonic())
 
     def stop(self, signum: int, frame: FrameType | None) -> None:
         """Signal handler: ask every worker to finish (SIGTERM)."""
