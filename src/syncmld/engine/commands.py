@@ -52,7 +52,6 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
-        self._devinf_sent_now = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
 
@@ -97,16 +96,16 @@ class CommandHandler:
             self.builder.status(command, StatusCode.UNSUPPORTED_MEDIA_TYPE, source_ref=source)
             return
         self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
-        self._devinf, self._devinf_loaded, self._devinf_sent_now = devinf, True, True
+        self._devinf, self._devinf_loaded, self.state.devinf_received = devinf, True, True
         for ds in self.state.datastores:
             self._choose_format(ds)
         self.builder.status(command, StatusCode.OK, source_ref=source)
 
     def ask_for_devinf_if_needed(self) -> None:
         """Ask the device for its DevInf when it neither sent one nor has one stored, or when the URL
-        says ``format=get`` and it sent none now: the formats it takes and the properties it keeps
-        decide what it gets."""
-        if not self.state.datastores or self._devinf_sent_now:
+        says ``format=get`` and it sent none in this session: the formats it takes and the properties
+        it keeps decide what it gets."""
+        if not self.state.datastores or self.state.devinf_received:
             return
         if self.device_devinf() is not None and self.state.format_preference != "get":
             return

@@ -161,6 +161,8 @@ class SessionState:
     param_errors: list[str] = field(default_factory=list)
     previous_token: str | None = None
     """The device's session before this one: a sync suspended there can be resumed here."""
+    devinf_received: bool = False
+    """The device sent its DevInf in this session."""
     suspended: bool = False
     """The client suspended the session (Alert 224): it ends here, resumable."""
     datastores: list[DatastoreState] = field(default_factory=list)
