@@ -3,6 +3,7 @@ Map, ...) and writing its Status into the reply."""
 
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
@@ -37,6 +38,8 @@ from syncmld.status import StatusCode
 from syncmld.store.base import SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
+
+ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
 class CommandHandler:
@@ -190,7 +193,7 @@ class CommandHandler:
         ds = DatastoreState(
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
             folder_name=folder.name, mode=mode, reason=decision.reason,
-            client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
+            client_next=anchor.next or "", server_next=_next_anchor(self.ctx.clock(), _server_anchor(previous)),
             client_last=anchor.last or "",
             server_last=started[1] if started and decision.missed_end else _server_anchor(previous),
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
@@ -328,5 +331,14 @@ def _server_anchor(state: SyncState | None) -> str | None:
     return state.server_anchor if state else None
 
 
-def _anchor_now(now: float) -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+def _next_anchor(now: float, last: str | None) -> str:
+    """The server's Next anchor: the time to the second, or a second after the ``last`` anchor when that
+    is not earlier (two syncs within one second, a clock set back), so each sync's anchor is later."""
+    anchor = time.strftime(ANCHOR_FORMAT, time.gmtime(now))
+    if last is None or last < anchor:
+        return anchor
+    try:
+        after = datetime.strptime(last, ANCHOR_FORMAT).replace(tzinfo=UTC) + timedelta(seconds=1)
+    except ValueError:
+        return anchor
+    return after.strftime(ANCHOR_FORMAT)
