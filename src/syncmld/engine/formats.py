@@ -29,6 +29,9 @@ WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
 }
 """The types each kind of folder can be sent in, and their family."""
 
+ALIASES = frozenset({"text/directory", "text/x-sifc", "text/x-sife", "text/x-sift", "text/x-sifn"})
+"""Other names some clients give a type of ``WIRE_TYPES``: read and sent, but not named in our DevInf."""
+
 DEFAULT_TYPES: dict[FolderKind, dict[str, str]] = {
     FolderKind.CONTACTS: {VERSIT: "text/x-vcard", SIF: "text/x-s4j-sifc"},
     FolderKind.EVENTS: {VERSIT: "text/x-vcalendar", SIF: "text/x-s4j-sife"},
