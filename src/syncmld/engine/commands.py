@@ -219,7 +219,7 @@ class CommandHandler:
     def _choose_format(self, ds: DatastoreState) -> None:
         choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
                                self.state.format_preference, tuple(self._refused_types(ds)))
-        ds.wire_type, ds.device_properties = choice.wire_type, choice.properties
+        ds.wire_type, ds.device_properties, ds.other_types = choice.wire_type, choice.properties, list(choice.others)
         ds.format_from_device = choice.from_device
         log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
                  choice.wire_type or "each item in its own type", choice.reason)

@@ -86,6 +86,9 @@ class DatastoreState:
     wire_type: str
     """The type items are sent in ("" = each in its stored type)."""
     device_properties: list[str] | None
+    other_types: list[str] = field(default_factory=list)
+    """Other types the device takes in this store: an item the wire type cannot carry goes in the first
+    of them that can."""
     folder_kind: str = "other"
     client_last: str = ""
     """The client's Last anchor in its Alert: the sync state keeps it as where the sync began."""
