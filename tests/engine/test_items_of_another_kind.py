@@ -12,7 +12,9 @@ from lxml import etree
 
 from syncmld.client import Device
 from syncmld.protocol.devinf import ContentTypeInfo
+from syncmld.store.base import Store
 from tests.engine.data_types import SAFE_XML, devinf
+from tests.engine.test_resume import session_state_size
 
 SIFE, SIFT, SIFN = "text/x-s4j-sife", "text/x-s4j-sift", "text/x-s4j-sifn"
 VCALENDAR, ICALENDAR = "text/x-vcalendar", "text/calendar"
@@ -132,3 +134,14 @@ def test_an_event_in_a_notes_folder_goes_to_a_sif_n_client_as_a_note(new_device:
     )
     assert sif_notes.sync().received["add"] == 1
     assert received(sif_notes) == [(SIFN, "note")]
+
+
+def test_a_devinf_naming_thousands_of_types_keeps_the_session_state_small(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    p900_calendar(new_device)
+    bogus = tuple(f"text/x-made-up-{n:05d}" for n in range(3000))
+    client = sif_calendar(new_device, "fol-many-types", also=(*bogus, SIFT))
+    assert client.sync().received["add"] == 2
+    assert received(client) == [(SIFE, "appointment"), (SIFT, "task")]
+    assert session_state_size(store, client) < 4000

@@ -7,7 +7,7 @@ DevInf the type the device sends its own items in, or the kind's most widely rea
 
 from dataclasses import dataclass
 
-from syncmld.content import is_sif_type, media_type
+from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
 from syncmld.engine.folders import FolderKind
 from syncmld.protocol.devinf import DataStore, DevInf
 
@@ -55,8 +55,8 @@ class FormatChoice:
     from_device: bool = False
     """Chosen among the types the device's DevInf names (else a guess the items it sends may correct)."""
     others: tuple[str, ...] = ()
-    """The other types the device's DevInf names for this store, those of the chosen type's family first:
-    an item the chosen type cannot carry (a task for a SIF-E calendar) may go in one of them."""
+    """The other types the device's DevInf names for this store that we can write, those of the chosen
+    type's family first: an item the chosen type cannot carry (a task for a SIF-E calendar) may go in one."""
 
 
 def choose_format(
@@ -87,7 +87,8 @@ def choose_format(
         reason = "the device names no type it takes for this folder: the usual one" if devinf is not None \
             else "no DevInf: the usual one"
     chosen = _family(wire_type, kind)
-    others = sorted((wire for wire in offered if wire != wire_type), key=lambda wire: _family(wire, kind) != chosen)
+    known = [wire for wire in offered if wire != wire_type and wire in WRITTEN_VERSIONS]
+    others = sorted(known, key=lambda wire: _family(wire, kind) != chosen)
     return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable),
                         others=tuple(others))
 
