@@ -28,3 +28,7 @@ class LocalError(SyncMLError):
     """syncmld itself is at fault (store failure, bug)."""
 
     status = StatusCode.SERVER_FAILURE
+
+
+class WrongKind(LocalError):
+    """An item asked for in a type made for another kind of item (a task as SIF-E): it cannot go in it."""

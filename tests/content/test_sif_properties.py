@@ -1,12 +1,12 @@
 """Properties over any text a SIF client may type: it survives SIF -> stored -> SIF, and garbage is refused."""
 
-import contextlib
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from syncmld.content import to_stored
 from syncmld.content.sif import sif_to_stored, stored_to_sif
 from syncmld.content.vcard import parse_vcard
 from syncmld.errors import RemoteError
@@ -73,11 +73,28 @@ def test_note_text_fields_survive_a_round_trip(subject: str, body: str) -> None:
     assert {name: back[name] for name in sent} == sent
 
 
+FOLDERS = {"sifc": "contacts", "sife": "events", "sift": "tasks", "sifn": "notes"}
+
+
 @SETTINGS
-@given(data=st.binary(max_size=200), kind=st.sampled_from(["sifc", "sife", "sift", "sifn"]))
+@example(data=b"<contact/>", kind="sifc")
+@example(
+    data=b"<contact><SIFVersion>1.1</SIFVersion><FirstName/><Sensitivity>0</Sensitivity>"
+    b"<Importance>1</Importance></contact>",
+    kind="sifc",
+)
+@example(data=b"<appointment/>", kind="sife")
+@example(data=b"<appointment/>", kind="sift")
+@example(data=b"<task><Importance>1</Importance><Complete>0</Complete></task>", kind="sift")
+@example(data=b"<note><Subject> </Subject><Body></Body><Color>1</Color></note>", kind="sifn")
+@example(data=b"<note>text outside any field</note>", kind="sifn")
+@given(data=st.binary(max_size=200), kind=st.sampled_from(sorted(FOLDERS)))
 def test_garbage_is_refused_with_a_remote_error(data: bytes, kind: str) -> None:
-    with contextlib.suppress(RemoteError):  # anything else escaping fails the test
-        sif_to_stored(data, f"text/x-s4j-{kind}")
+    """Bytes that are no SIF document, and documents with nothing a user could see, are refused with a
+    4xx status (anything but RemoteError escaping fails the test too)."""
+    with pytest.raises(RemoteError) as refused:
+        to_stored(f"text/x-s4j-{kind}", data, None, None, FOLDERS[kind])
+    assert 400 <= refused.value.status < 500
 
 
 @SETTINGS

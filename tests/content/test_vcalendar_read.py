@@ -94,8 +94,8 @@ def test_lists_statuses_and_numbers() -> None:
     assert (task["PERCENT-COMPLETE"], task["SEQUENCE"]) == (40, 3)
     assert task["CREATED"].dt == datetime(2024, 1, 15, 12, tzinfo=UTC)
     assert task["COMPLETED"].dt == datetime(2024, 1, 16, 12, tzinfo=UTC)
-    assert stored_component(vcal10("TRANSP:1"))["TRANSP"] == "TRANSPARENT"
-    assert stored_component(vcal10("TRANSP:0"))["TRANSP"] == "OPAQUE"
+    assert stored_component(vcal10("SUMMARY:Frei", "TRANSP:1"))["TRANSP"] == "TRANSPARENT"
+    assert stored_component(vcal10("SUMMARY:Belegt", "TRANSP:0"))["TRANSP"] == "OPAQUE"
 
 
 def test_version_decides_not_the_media_type() -> None:

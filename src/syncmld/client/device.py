@@ -26,6 +26,7 @@ from syncmld.protocol.messages import (
     Command,
     Cred,
     Delete,
+    Get,
     Item,
     LocRef,
     Map,
@@ -117,6 +118,9 @@ class Device:
     nonce: bytes = b""
     devinf: DevInf | None = None
     """Sent (Put) with the first message of every session when set."""
+    devinf_alone: bool = False
+    """Send the DevInf (Put, with a Get of the server's) alone in the session's first message and the
+    Alert in the second, as some clients do."""
     send_b64: bool = False
     """Send every item's data base64 with Meta Format b64, as Funambol clients do (data that is not
     UTF-8 always travels so). Items arriving base64 are kept decoded."""
@@ -216,15 +220,23 @@ class Device:
         init: list[Command] = [Alert(cmd_id="0", data=str(mode), items=(Item(
             target=LocRef(self.server_db), source=LocRef(self.local_uri),
             meta=Meta(anchor=Anchor(last=self.last_anchor, next=progress.next_anchor))),))]
+        devinf: list[Command] = []
         if self.devinf is not None:
-            uri = self.version.devinf_uri
-            init.append(Put(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
-                            items=(Item(source=LocRef(uri), data=self.devinf),)))
+            devinf.append(Put(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
+                              items=(Item(source=LocRef(self.version.devinf_uri), data=self.devinf),)))
         try:
-            reply = session.send(init, final=True, cred=True)
-            report.header_status = _header_code(reply)
-            if report.header_status not in (200, 212):
-                return report
+            if self.devinf_alone:
+                devinf.append(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
+                                  items=(Item(target=LocRef(self.version.devinf_uri)),)))
+                report.header_status = _header_code(session.send(devinf, final=True, cred=True))
+                if report.header_status not in (200, 212):
+                    return report
+                reply = session.send(init, final=True)
+            else:
+                reply = session.send([*init, *devinf], final=True, cred=True)
+                report.header_status = _header_code(reply)
+                if report.header_status not in (200, 212):
+                    return report
             server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
             report.alerted_mode = server_alert.code or 0 if server_alert else 0
             if mode != AlertCode.RESUME or report.codes_for("Alert")[-1:] != [200]:

@@ -19,16 +19,30 @@ from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
 from syncmld.content.sif import is_sif_type
 from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTIES
+from syncmld.content.sif.document import SIF_VERSION
 from syncmld.errors import LocalError, RemoteError
 
 CALENDAR_TYPES: dict[str, str] = {calendar.STORED_CALENDAR_TYPE: "2.0", calendar.VCALENDAR_TYPE: "1.0"}
 NOTE_TYPES = (notes.PLAIN_TEXT_TYPE, notes.VNOTE_TYPE)
+PLAIN_TEXT_VERSION = "1.0"
+"""The version plain-text notes are named with (plain text has none of its own)."""
+WRITTEN_VERSIONS: dict[str, str] = {
+    **VCARD_TYPES,
+    **CALENDAR_TYPES,
+    notes.PLAIN_TEXT_TYPE: PLAIN_TEXT_VERSION,
+    notes.VNOTE_TYPE: notes.VNOTE_VERSION,
+    **dict.fromkeys(sif.SIF_TYPES, SIF_VERSION),
+    files.FILE_TYPE: files.OBJECT_VERSION,
+    files.FOLDER_TYPE: files.OBJECT_VERSION,
+}
+"""The version of each type the server writes items in: the VerCT its DevInf names for that type."""
 NOTE_FOLDERS = ("notes", "journal")
 """Folder kinds in which text/plain items are notes (elsewhere plain text is kept as it is)."""
 
 __all__ = [
-    "CALENDAR_TYPES", "CONTACT_PROPERTIES", "Identity", "comparable", "for_device", "from_stored", "identity",
-    "is_convertible", "is_sif_type", "media_type", "newer_side", "normalise_vcard", "resolve_conflict", "to_stored",
+    "CALENDAR_TYPES", "CONTACT_PROPERTIES", "WRITTEN_VERSIONS", "Identity", "comparable", "for_device",
+    "from_stored", "identity", "is_convertible", "is_sif_type", "media_type", "newer_side", "normalise_vcard",
+    "resolve_conflict", "to_stored",
 ]  # fmt: skip
 
 

@@ -36,6 +36,9 @@ STORED_CALENDAR_TYPE = "text/calendar"
 VCALENDAR_TYPE = "text/x-vcalendar"
 
 _CALENDAR_OWN = ("VERSION", "PRODID")
+_SEEN_TEXTS = ("SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES", "ATTACH", "ATTENDEE", "ORGANIZER")
+_SEEN_TIMES = ("DTSTART", "DTEND", "DUE")
+"""What a user sees of an object: its texts, attachments and people, and the time of an event or task."""
 
 
 # ============================================================================================ public API
@@ -48,19 +51,36 @@ def calendar_to_stored(data: bytes, previous: bytes | None, device_properties: f
     ``previous`` the device could not carry (not in ``device_properties``, upper-case CTCap names, None =
     it keeps everything; or not expressible in vCalendar 1.0 when the data came as 1.0), and where the
     device's value means the same as the stored one keeps the stored representation.
-    RemoteError (400) for data that is not a calendar object.
+    RemoteError (400) for data that is not a calendar object, or one that holds nothing a user could see.
     """
     try:
         incoming = read_device(data)
         old = read_previous(previous) if previous is not None else None
-        if old is not None:
-            components = Update(old, incoming, device_properties).components()
-            return _stored_bytes(_calendar_properties(old, incoming), components, [old, incoming])
-        return _stored_bytes(_calendar_properties(incoming), incoming.components, [incoming])
+        components = Update(old, incoming, device_properties).components() if old is not None else incoming.components
+        if not any(_shows_something(component) for component in components):
+            kinds = "/".join(sorted({str(component.name) for component in components})) or "calendar object"
+            raise bad_request(f"the {kinds} holds nothing a user could see (no summary, text or time)")
+        sources = [old, incoming] if old is not None else [incoming]
+        return _stored_bytes(_calendar_properties(*sources), components, sources)
     except RemoteError:
         raise
     except (LocalError, *PARSE_ERRORS) as error:
         raise bad_request(f"unusable calendar object: {error}") from error
+
+
+def _shows_something(component: Component) -> bool:
+    """Whether a user would see anything of the component: a text, or an event's or task's time."""
+    if any(_ical_text(component.get(name, "")).strip() for name in _SEEN_TEXTS):
+        return True
+    return component.name in (EVENT, TODO) and any(name in component for name in _SEEN_TIMES)
+
+
+def _ical_text(value: Any) -> str:
+    """A property's value (or those of a repeated property, a category list) as text."""
+    if isinstance(value, list):
+        return "".join(_ical_text(each) for each in value)
+    categories = getattr(value, "cats", None)
+    return "".join(str(each) for each in categories) if categories is not None else str(value)
 
 
 def calendar_from_stored(stored: bytes, version: str) -> bytes:

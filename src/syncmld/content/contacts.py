@@ -4,6 +4,7 @@ import re
 
 from syncmld.content.common import Identity
 from syncmld.content.vcard import (
+    Value,
     VCard,
     VCardVersion,
     merge,
@@ -14,6 +15,7 @@ from syncmld.content.vcard import (
     to_vcard,
 )
 from syncmld.errors import LocalError, RemoteError
+from syncmld.status import StatusCode
 
 STORED_CONTACT_TYPE = "text/vcard"
 VCARD_21_TYPE = "text/x-vcard"
@@ -46,17 +48,30 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "X-MOZILLA-HTML", "X-ABLabel", "X-*",
 )  # fmt: skip
 
+UNSEEN_PROPERTIES = frozenset({"PRODID", "UID", "REV", "CLASS", "X-IRMC-LUID", "X-SIF-SENSITIVITY",
+                               "X-SIF-IMPORTANCE"})
+"""Properties of a contact no user looks at: a contact with nothing else is empty (Outlook writes its
+Sensitivity and Importance into every contact)."""
+
 
 def contact_to_stored(data: bytes, previous: bytes | None, device_properties: frozenset[str] | None) -> bytes:
     """The stored vCard 3.0 for a vCard (2.1 or 3.0) a device sent, merged into ``previous`` (the stored
     bytes it replaces), keeping what the device does not support (``device_properties``, None =
-    everything). RemoteError (400) if it is not a vCard."""
+    everything). RemoteError (400) if it is not a vCard, or if the contact holds nothing a user could see.
+    """
     card = parse_vcard(data)
     if previous is not None:
         stored = _previous_card(previous)
         if stored is not None:
             card = merge(stored, card, device_properties)
+    if not any(prop.name not in UNSEEN_PROPERTIES and _has_text(prop.value) for prop in card.properties):
+        raise RemoteError("the contact holds nothing a user could see (no name, number, address or text)",
+                          StatusCode.BAD_REQUEST)
     return to_vcard(card, "3.0")
+
+
+def _has_text(value: Value) -> bool:
+    return any(item.strip() for items in value for item in items)
 
 
 def _previous_card(previous: bytes) -> VCard | None:

@@ -34,6 +34,8 @@ from syncmld.status import StatusCode
 
 FILE_TYPE = "application/vnd.omads-file+xml"
 FOLDER_TYPE = "application/vnd.omads-folder+xml"
+OBJECT_VERSION = "1.2"
+"""The OMA DS version of the file and folder object formats (the objects carry no version of their own)."""
 
 STANDARD_ATTRIBUTES = "hsadwrx"
 """hidden, system, archived, delete, writable, readable, executable."""

@@ -30,6 +30,7 @@ from syncmld.status import StatusCode
 
 PLAIN_TEXT_TYPE = "text/plain"
 VNOTE_TYPE = "text/x-vnote"
+VNOTE_VERSION = "1.1"
 
 Params = tuple[tuple[str, str], ...]
 
@@ -209,7 +210,7 @@ def _write_vnote(note: Note) -> bytes:
     body = note.description if note.description is not None else note.summary or ""
     props = [
         Property(None, "BEGIN", (), "VNOTE"),
-        Property(None, "VERSION", (), "1.1"),
+        Property(None, "VERSION", (), VNOTE_VERSION),
         Property(None, "BODY", (), escape(body, "")),
         *_optional_vnote_properties(note),
         Property(None, "END", (), "VNOTE"),

@@ -3,6 +3,7 @@ Map, ...) and writing its Status into the reply."""
 
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
@@ -38,6 +39,8 @@ from syncmld.store.base import SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
+ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
+
 
 class CommandHandler:
     """Applies the commands of one message to the session and the store."""
@@ -52,7 +55,6 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
-        self._devinf_sent_now = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
 
@@ -97,16 +99,16 @@ class CommandHandler:
             self.builder.status(command, StatusCode.UNSUPPORTED_MEDIA_TYPE, source_ref=source)
             return
         self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
-        self._devinf, self._devinf_loaded, self._devinf_sent_now = devinf, True, True
+        self._devinf, self._devinf_loaded, self.state.devinf_received = devinf, True, True
         for ds in self.state.datastores:
             self._choose_format(ds)
         self.builder.status(command, StatusCode.OK, source_ref=source)
 
     def ask_for_devinf_if_needed(self) -> None:
         """Ask the device for its DevInf when it neither sent one nor has one stored, or when the URL
-        says ``format=get`` and it sent none now: the formats it takes and the properties it keeps
-        decide what it gets."""
-        if not self.state.datastores or self._devinf_sent_now:
+        says ``format=get`` and it sent none in this session: the formats it takes and the properties
+        it keeps decide what it gets."""
+        if not self.state.datastores or self.state.devinf_received:
             return
         if self.device_devinf() is not None and self.state.format_preference != "get":
             return
@@ -191,7 +193,7 @@ class CommandHandler:
         ds = DatastoreState(
             client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
             folder_name=folder.name, mode=mode, reason=decision.reason,
-            client_next=anchor.next or "", server_next=_anchor_now(self.ctx.clock()),
+            client_next=anchor.next or "", server_next=_next_anchor(self.ctx.clock(), _server_anchor(previous)),
             client_last=anchor.last or "",
             server_last=started[1] if started and decision.missed_end else _server_anchor(previous),
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
@@ -217,7 +219,7 @@ class CommandHandler:
     def _choose_format(self, ds: DatastoreState) -> None:
         choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
                                self.state.format_preference, tuple(self._refused_types(ds)))
-        ds.wire_type, ds.device_properties = choice.wire_type, choice.properties
+        ds.wire_type, ds.device_properties, ds.other_types = choice.wire_type, choice.properties, list(choice.others)
         ds.format_from_device = choice.from_device
         log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
                  choice.wire_type or "each item in its own type", choice.reason)
@@ -329,5 +331,14 @@ def _server_anchor(state: SyncState | None) -> str | None:
     return state.server_anchor if state else None
 
 
-def _anchor_now(now: float) -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+def _next_anchor(now: float, last: str | None) -> str:
+    """The server's Next anchor: the time to the second, or a second after the ``last`` anchor when that
+    is not earlier (two syncs within one second, a clock set back), so each sync's anchor is later."""
+    anchor = time.strftime(ANCHOR_FORMAT, time.gmtime(now))
+    if last is None or last < anchor:
+        return anchor
+    try:
+        after = datetime.strptime(last, ANCHOR_FORMAT).replace(tzinfo=UTC) + timedelta(seconds=1)
+    except ValueError:
+        return anchor
+    return after.strftime(ANCHOR_FORMAT)

@@ -124,8 +124,9 @@ def _process(
         log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
     elif message.final:
         if phase_before == Phase.INIT and not handler.saw_sync:
-            state.phase = Phase.SYNC
-            handler.ask_for_devinf_if_needed()
+            if state.datastores:  # else the package held only DevInf: the Alerts may come in the next one
+                state.phase = Phase.SYNC
+                handler.ask_for_devinf_if_needed()
         elif phase_before in (Phase.INIT, Phase.SYNC):
             for ds in state.datastores:
                 if not ds.planned:

@@ -7,7 +7,7 @@ DevInf the type the device sends its own items in, or the kind's most widely rea
 
 from dataclasses import dataclass
 
-from syncmld.content import media_type
+from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
 from syncmld.engine.folders import FolderKind
 from syncmld.protocol.devinf import DataStore, DevInf
 
@@ -28,6 +28,9 @@ WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
     FolderKind.OTHER: (),
 }
 """The types each kind of folder can be sent in, and their family."""
+
+ALIASES = frozenset({"text/directory", "text/x-sifc", "text/x-sife", "text/x-sift", "text/x-sifn"})
+"""Other names some clients give a type of ``WIRE_TYPES``: read and sent, but not named in our DevInf."""
 
 DEFAULT_TYPES: dict[FolderKind, dict[str, str]] = {
     FolderKind.CONTACTS: {VERSIT: "text/x-vcard", SIF: "text/x-s4j-sifc"},
@@ -51,6 +54,9 @@ class FormatChoice:
     reason: str
     from_device: bool = False
     """Chosen among the types the device's DevInf names (else a guess the items it sends may correct)."""
+    others: tuple[str, ...] = ()
+    """The other types the device's DevInf names for this store that we can write, those of the chosen
+    type's family first: an item the chosen type cannot carry (a task for a SIF-E calendar) may go in one."""
 
 
 def choose_format(
@@ -80,7 +86,15 @@ def choose_format(
             next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), "")
         reason = "the device names no type it takes for this folder: the usual one" if devinf is not None \
             else "no DevInf: the usual one"
-    return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable))
+    chosen = _family(wire_type, kind)
+    known = [wire for wire in offered if wire != wire_type and wire in WRITTEN_VERSIONS]
+    others = sorted(known, key=lambda wire: _family(wire, kind) != chosen)
+    return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable),
+                        others=tuple(others))
+
+
+def _family(wire_type: str, kind: FolderKind) -> str:
+    return dict(WIRE_TYPES[kind]).get(wire_type) or (SIF if is_sif_type(wire_type) else VERSIT)
 
 
 def _properties(devinf: DevInf | None, store: DataStore | None, wire_type: str) -> list[str] | None:

@@ -11,6 +11,7 @@ from syncmld import content
 from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import StoredItem, Transaction
@@ -129,10 +130,13 @@ def fill_sync(
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         for change in batch:
             stored = items.get(change.guid)
-            if change.kind != "delete" and stored is None:
-                ds.queue.pop(0)
-                continue
-            wire = _wire_item(stored, ds.wire_type) if stored is not None else WireItem("", "", None)
+            wire = WireItem("", "", None)
+            if change.kind != "delete":
+                found = _wire_item(state, ds, stored) if stored is not None else None
+                if found is None:
+                    ds.queue.pop(0)
+                    continue
+                wire = found
             parent = stored.parent if stored is not None and tree else None
             text = wire.text
             need = (COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
@@ -210,9 +214,27 @@ def _item_command(
     return Add(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
-def _wire_item(stored: StoredItem, wire_type: str) -> WireItem:
-    """The item in the device's type; SIF (as Funambol clients send it) and bytes that are not UTF-8
-    text (opaque items) travel as base64, so they arrive byte for byte."""
+def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem) -> WireItem | None:
+    """The item in the data store's type, else in the first other type the device takes that carries it
+    (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does."""
+    try:
+        return _in_type(stored, ds.wire_type)
+    except WrongKind as error:
+        reason = str(error)
+    for other in ds.other_types:
+        if content.is_convertible(stored.content_type, other):
+            try:
+                return _in_type(stored, other)
+            except WrongKind:
+                continue
+    log.warning("device %s folder %s: item %s is not sent: %s, and the device takes no other type that "
+                "carries it", state.device_ref, ds.folder_name, stored.guid, reason)
+    return None
+
+
+def _in_type(stored: StoredItem, wire_type: str) -> WireItem:
+    """The item in ``wire_type``; SIF (as Funambol clients send it) and bytes that are not UTF-8 text
+    (opaque items) travel as base64, so they arrive byte for byte."""
     content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
     if not content.is_sif_type(content_type):
         try:

@@ -1,35 +1,38 @@
-"""The server's own DevInf: what it stores and which properties it keeps (all of them)."""
+"""The server's own DevInf: what it stores and which properties it keeps (all of them).
+
+Each store names the types ``formats.WIRE_TYPES`` sends its kind of folder in, each with the version
+the content converters write it in (``content.WRITTEN_VERSIONS``), so the DevInf says what items are.
+"""
 
 from syncmld import __version__
-from syncmld.content import CONTACT_PROPERTIES
+from syncmld.content import CONTACT_PROPERTIES, WRITTEN_VERSIONS
+from syncmld.content.contacts import VCARD_TYPES
+from syncmld.content.files import FOLDER_TYPE
+from syncmld.engine.folders import FolderKind
+from syncmld.engine.formats import ALIASES, WIRE_TYPES
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTProperty, DataStore, DevInf
-
-VCARD_30 = ContentTypeInfo("text/vcard", "3.0")
-VCARD_21 = ContentTypeInfo("text/x-vcard", "2.1")
-ICALENDAR = ContentTypeInfo("text/calendar", "2.0")
-VCALENDAR = ContentTypeInfo("text/x-vcalendar", "1.0")
-PLAIN_NOTE = ContentTypeInfo("text/plain", "1.0")
-VNOTE = ContentTypeInfo("text/x-vnote", "1.1")
-FILE = ContentTypeInfo("application/vnd.omads-file+xml", "1.2")
-FOLDER = ContentTypeInfo("application/vnd.omads-folder+xml", "1.2")
-
-
-def _sif(kind: str) -> ContentTypeInfo:
-    return ContentTypeInfo(f"text/x-s4j-sif{kind}", "1.0")
-
 
 SYNC_TYPES = (1, 2, 3, 4, 5, 6, 7)
 
-STORES: tuple[tuple[str, str, ContentTypeInfo, tuple[ContentTypeInfo, ...]], ...] = (
-    ("contacts", "Contacts", VCARD_30, (VCARD_21, _sif("c"))),
-    ("events", "Calendar", ICALENDAR, (VCALENDAR, _sif("e"))),
-    ("tasks", "Tasks", ICALENDAR, (VCALENDAR, _sif("t"))),
-    ("notes", "Notes", PLAIN_NOTE, (VNOTE, ICALENDAR, _sif("n"))),
-    ("journal", "Journal", ICALENDAR, (VCALENDAR, PLAIN_NOTE)),
-    ("files", "Files", FILE, (FOLDER,)),
+STORES: tuple[tuple[FolderKind, str], ...] = (
+    (FolderKind.CONTACTS, "Contacts"),
+    (FolderKind.EVENTS, "Calendar"),
+    (FolderKind.TASKS, "Tasks"),
+    (FolderKind.NOTES, "Notes"),
+    (FolderKind.JOURNAL, "Journal"),
+    (FolderKind.FILES, "Files"),
 )
-"""Source ref, display name, preferred type and the other types of each standard folder. Only contacts
-carry a CTCap: a device that finds none for a type sends every property it has."""
+"""Each standard folder (its kind is its source ref) and its display name. Only contacts carry a CTCap: a device
+that finds none for a type sends every property it has."""
+
+STORED_AS_SENT: dict[FolderKind, tuple[str, ...]] = {FolderKind.FILES: (FOLDER_TYPE,)}
+"""Types a kind of folder also holds and sends as they came (a files folder holds folders)."""
+
+
+def _store_types(kind: FolderKind) -> tuple[ContentTypeInfo, ...]:
+    """The types a standard folder of ``kind`` takes and sends, the preferred one first."""
+    names = [wire for wire, _ in WIRE_TYPES[kind] if wire not in ALIASES]
+    return tuple(ContentTypeInfo(name, WRITTEN_VERSIONS[name]) for name in (*names, *STORED_AS_SENT.get(kind, ())))
 
 
 def _vcard_ctcap(info: ContentTypeInfo) -> CTCap:
@@ -39,14 +42,23 @@ def _vcard_ctcap(info: ContentTypeInfo) -> CTCap:
 def server_devinf(version: str, server_id: str) -> DevInf:
     """The DevInf document the server sends in answer to a Get (or with its Put)."""
     hierarchical = version == "1.2"
-    datastores = tuple(
-        DataStore(
-            source_ref=ref, display_name=name, rx_pref=preferred, rx=others, tx_pref=preferred, tx=others,
-            ctcaps=(_vcard_ctcap(VCARD_30), _vcard_ctcap(VCARD_21)) if ref == "contacts" else (),
-            sync_types=SYNC_TYPES, support_hierarchical_sync=hierarchical and ref == "files",
+    datastores = []
+    for kind, name in STORES:
+        preferred, *others = _store_types(kind)
+        vcards = [info for info in (preferred, *others) if info.ct_type in VCARD_TYPES]
+        datastores.append(
+            DataStore(
+                source_ref=kind.value,
+                display_name=name,
+                rx_pref=preferred,
+                rx=tuple(others),
+                tx_pref=preferred,
+                tx=tuple(others),
+                ctcaps=tuple(_vcard_ctcap(info) for info in vcards),
+                sync_types=SYNC_TYPES,
+                support_hierarchical_sync=hierarchical and kind == FolderKind.FILES,
+            )
         )
-        for ref, name, preferred, others in STORES
-    )
     return DevInf(
         ver_dtd=version,
         dev_id=server_id,
@@ -59,5 +71,5 @@ def server_devinf(version: str, server_id: str) -> DevInf:
         utc=True,
         support_large_objs=version != "1.0",
         support_number_of_changes=version != "1.0",
-        datastores=datastores,
+        datastores=tuple(datastores),
     )

@@ -86,6 +86,9 @@ class DatastoreState:
     wire_type: str
     """The type items are sent in ("" = each in its stored type)."""
     device_properties: list[str] | None
+    other_types: list[str] = field(default_factory=list)
+    """Other types the device takes in this store: an item the wire type cannot carry goes in the first
+    of them that can."""
     folder_kind: str = "other"
     client_last: str = ""
     """The client's Last anchor in its Alert: the sync state keeps it as where the sync began."""
@@ -161,6 +164,8 @@ class SessionState:
     param_errors: list[str] = field(default_factory=list)
     previous_token: str | None = None
     """The device's session before this one: a sync suspended there can be resumed here."""
+    devinf_received: bool = False
+    """The device sent its DevInf in this session."""
     suspended: bool = False
     """The client suspended the session (Alert 224): it ends here, resumable."""
     datastores: list[DatastoreState] = field(default_factory=list)

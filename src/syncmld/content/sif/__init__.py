@@ -16,7 +16,7 @@ from syncmld.content.sif.document import bad_sif, read_document
 from syncmld.content.sif.note import ROOT as NOTE_ROOT
 from syncmld.content.sif.note import journal_to_note, note_to_journal
 from syncmld.content.sif.outlook import EVENT_ROOT, TASK_ROOT
-from syncmld.errors import LocalError, RemoteError
+from syncmld.errors import LocalError, RemoteError, WrongKind
 from syncmld.status import StatusCode
 
 STORED_CONTACT_TYPE = "text/vcard"
@@ -35,10 +35,11 @@ _ROOTS = {
     "task": (TASK_ROOT, EVENT_ROOT),
     "note": (NOTE_ROOT,),
 }
-# the iCalendar components each kind is written from, most wanted first
+# the iCalendar components each kind is written from, most wanted first: an appointment is only ever an
+# event and a task a task, while a note carries the texts of anything (as plain text and vNote do)
 _COMPONENTS: dict[str, tuple[type[Component], ...]] = {
-    "event": (Event, Todo, Journal),
-    "task": (Todo, Event, Journal),
+    "event": (Event,),
+    "task": (Todo,),
     "note": (Journal, Event, Todo),
 }
 
@@ -75,7 +76,8 @@ def sif_to_stored(data: bytes, content_type: str) -> tuple[str, bytes]:
 def stored_to_sif(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
     """The stored object as the SIF document ``wanted_type`` names (UTF-8 XML, SIFVersion 1.1 first).
 
-    LocalError when the stored object cannot be read or is not of a kind that SIF type can carry.
+    LocalError when the stored object cannot be read, WrongKind when it is not of a kind that SIF type
+    carries (a task as SIF-E).
     """
     kind = _kind(wanted_type)
     stored_kind = media_type(stored_type)
@@ -84,20 +86,23 @@ def stored_to_sif(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
             return vcard_to_contact(stored)
         except RemoteError as error:
             raise LocalError(f"stored contact cannot be read: {error}") from error
-    if kind in _COMPONENTS and stored_kind == STORED_CALENDAR_TYPE:
-        return _calendar_to_sif(stored, _COMPONENTS[kind])
-    raise LocalError(f"a stored {stored_type!r} object cannot be sent as {wanted_type!r}")
+    if kind is not None and kind in _COMPONENTS and stored_kind == STORED_CALENDAR_TYPE:
+        return _calendar_to_sif(stored, kind, wanted_type)
+    raise WrongKind(f"a stored {stored_type!r} object cannot be sent as {wanted_type!r}")
 
 
-def _calendar_to_sif(stored: bytes, wanted: tuple[type[Component], ...]) -> bytes:
+def _calendar_to_sif(stored: bytes, kind: str, wanted_type: str) -> bytes:
     try:
         calendar = Calendar.from_ical(stored)
     except PARSE_ERRORS as error:
         raise LocalError(f"stored calendar cannot be read: {error}") from error
+    wanted = _COMPONENTS[kind]
     components = [component for component in calendar.subcomponents if isinstance(component, wanted)]
     if not components:
-        raise LocalError("stored calendar has no event, task or note")
+        held = ", ".join(sorted({str(found.name) for found in calendar.subcomponents if found.name != "VTIMEZONE"}))
+        raise WrongKind(f"a stored calendar holding {held or 'nothing'} cannot be sent as {wanted_type} "
+                        f"(a SIF {kind} document)")
     component = min(components, key=lambda found: wanted.index(type(found)))
-    if isinstance(component, Journal):
+    if kind == "note":
         return journal_to_note(component)
     return calendar_to_sif(component, calendar)
