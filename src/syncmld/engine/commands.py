@@ -9,7 +9,7 @@ from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format
 from syncmld.engine.incoming import SyncApplier
-from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
+from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
@@ -209,7 +209,7 @@ class CommandHandler:
         self.builder.status(alert, status, target_ref=ds.server_uri, source_ref=ds.client_uri,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
-            cmd_id="0", data=str(int(WIRE_ALERT[SyncMode(ds.mode)])),
+            cmd_id="0", data=str(wire_alert(SyncMode(ds.mode), alert.code)),
             items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
                         meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
         ))
