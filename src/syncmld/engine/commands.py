@@ -7,7 +7,7 @@ import time
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
-from syncmld.engine.formats import choose_format
+from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.incoming import SyncApplier
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.replies import ReplyBuilder
@@ -216,7 +216,8 @@ class CommandHandler:
 
     def _choose_format(self, ds: DatastoreState) -> None:
         choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
-                               self.state.format_preference, tuple(self._refused_types(ds)))
+                               family_for(self.state.format_preference, ds.server_uri),
+                               tuple(self._refused_types(ds)))
         ds.wire_type, ds.device_properties = choice.wire_type, choice.properties
         ds.format_from_device = choice.from_device
         log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
