@@ -276,7 +276,7 @@ def _sif_contact(fields: dict[str, str]) -> ContactMeaning:
 def _sif_event(fields: dict[str, str]) -> EventMeaning:
     start, end = _sif_instant(fields["Start"]), _sif_instant(fields["End"])
     if fields.get("AllDayEvent") == "1":
-        start, end = _day(start), _day(end)
+        start, end = day(start), day(end)
     reminder = int(fields["ReminderMinutesBeforeStart"]) if fields.get("ReminderSet") == "1" else None
     recurrence = None
     if fields.get("IsRecurring") == "1":
@@ -287,7 +287,7 @@ def _sif_event(fields: dict[str, str]) -> EventMeaning:
 
 
 def _sif_task_meaning(fields: dict[str, str]) -> TaskMeaning:
-    due = _day(_sif_instant(fields["DueDate"])) if fields.get("DueDate") else None
+    due = day(_sif_instant(fields["DueDate"])) if fields.get("DueDate") else None
     completed = fields.get("DateCompleted") if fields.get("Complete") == "1" else None
     instant = _sif_instant(completed) if completed else None
     return TaskMeaning(fields["Subject"], due, instant if isinstance(instant, datetime) else None)
@@ -299,7 +299,8 @@ _SIF_READERS: dict[str, Callable[[dict[str, str]], Meaning]] = {
 }
 
 
-def _day(value: date | datetime) -> date:
+def day(value: date | datetime) -> date:
+    """The day of a date, or of an instant in UTC."""
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -355,7 +356,7 @@ def _ical_event(event: Component) -> EventMeaning:
 
 
 def _ical_task(todo: Component) -> TaskMeaning:
-    due = _day(todo.decoded("DUE")) if "DUE" in todo else None
+    due = day(todo.decoded("DUE")) if "DUE" in todo else None
     completed = _utc(todo.decoded("COMPLETED")) if "COMPLETED" in todo else None
     return TaskMeaning(str(todo["SUMMARY"]), due, completed if isinstance(completed, datetime) else None)
 
@@ -377,12 +378,19 @@ def _component_lines(data: bytes) -> dict[str, Property]:
 
 
 def _vcal_instant(text: str) -> date | datetime:
-    """A vCalendar 1.0 date-time: UTC with Z; a floating midnight or a bare date is a day (all-day form)."""
+    """A vCalendar 1.0 date-time: UTC with Z; a floating midnight or a bare date is a day (all-day form).
+    ``T240000``, the end of a day as Symbian phones write an all-day event's end, is the next midnight."""
     text = text.strip()
+    end_of_day = text[8:].removesuffix("Z") == "T240000"
+    if end_of_day:
+        text = text[:8] + "T000000" + text[15:]
+    value: date | datetime
     if text.endswith("Z"):
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    assert text[8:] in ("", "T000000", "T0000"), f"floating time {text!r}"
-    return datetime.strptime(text[:8], "%Y%m%d").date()
+        value = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    else:
+        assert text[8:] in ("", "T000000", "T0000"), f"floating time {text!r}"
+        value = datetime.strptime(text[:8], "%Y%m%d").date()
+    return value + timedelta(days=1) if end_of_day else value
 
 
 _VCAL_FREQUENCIES = {"D": "DAILY", "W": "WEEKLY", "MP": "MONTHLY", "MD": "MONTHLY", "YM": "YEARLY", "YD": "YEARLY"}
@@ -408,7 +416,7 @@ def _vcal_event(props: dict[str, Property]) -> EventMeaning:
 
 
 def _vcal_task(props: dict[str, Property]) -> TaskMeaning:
-    due = _day(_vcal_instant(props["DUE"].value)) if "DUE" in props else None
+    due = day(_vcal_instant(props["DUE"].value)) if "DUE" in props else None
     completed = _vcal_instant(props["COMPLETED"].value) if "COMPLETED" in props else None
     return TaskMeaning(props["SUMMARY"].value, due, completed if isinstance(completed, datetime) else None)
 

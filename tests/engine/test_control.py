@@ -97,3 +97,23 @@ def test_access_list_lets_listed_domains_in(store: Store, new_device: Callable[.
     phone = filled(new_device, "IMEI:1", 0, 3)
     assert phone.sync(201).header_status == 212
     assert len(server_cards(store)) == 3
+
+
+def test_funambol_one_way_from_client_is_never_turned_slow(store: Store, new_device: Callable[..., Device]) -> None:
+    """Funambol's media clients (BlackBerry, Android) upload with Alert 250, one-way from client that must
+    never become a slow sync: on a first sync and with anchors the server never gave, the server takes the
+    device's new items, answers 250 and sends nothing back."""
+    filled(new_device, "IMEI:1", 0, 3).sync()
+    phone = filled(new_device, "fbb-1", 100, 2)
+
+    first = phone.sync(250)
+
+    assert (first.codes_for("Alert"), first.alerted_mode) == ([200], 250)
+    assert first.received == {"add": 0, "replace": 0, "delete": 0}
+    assert len(server_cards(store)) == 5
+    phone.last_anchor = "an anchor the server never saw"
+    phone.add(vcard(102))
+    again = phone.sync(250)
+    assert (again.codes_for("Alert"), again.alerted_mode) == ([200], 250)
+    assert again.received == {"add": 0, "replace": 0, "delete": 0}
+    assert len(server_cards(store)) == 6

@@ -27,17 +27,23 @@ def versit_phone(new_device: Callable[..., Device], count: int, note: str = "") 
     return phone
 
 
-@pytest.mark.parametrize(("query", "info", "expected"), [
-    ("?format=sif", None, SIFC),
-    ("", SIF_DEVINF, SIFC),
-    ("?format=vob", SIF_DEVINF, VCARD21),
-    ("", None, VCARD21),
-], ids=["url-sif", "devinf-prefers-sif", "url-vob-over-devinf", "nothing-said"])  # fmt: skip
+@pytest.mark.parametrize(("query", "info", "database", "expected"), [
+    ("?format=sif", None, "card", SIFC),
+    ("", SIF_DEVINF, "card", SIFC),
+    ("?format=vob", SIF_DEVINF, "card", VCARD21),
+    ("", None, "card", VCARD21),
+    ("", None, "scard", SIFC),
+    ("?format=vob", None, "scard", VCARD21),
+], ids=["url-sif", "devinf-prefers-sif", "url-vob-over-devinf", "nothing-said", "funambol-sif-name",
+        "url-vob-over-sif-name"])  # fmt: skip
 def test_the_url_parameter_and_the_devinf_choose_between_sif_and_versit(
-    new_device: Callable[..., Device], query: str, info: DevInf | None, expected: str
+    new_device: Callable[..., Device], query: str, info: DevInf | None, database: str, expected: str
 ) -> None:
+    """A Funambol client names the database it syncs in SIF ``scard`` (``scal``, ``stask``, ``snote``):
+    with nothing else said, even with nothing of its own to send yet, it gets SIF."""
     versit_phone(new_device, 2)
-    client = new_device("fol-1", server_db="card", local_uri="card", content_type=SIFC, url=URL + query, devinf=info)
+    client = new_device("fol-1", server_db=database, local_uri="card", content_type=SIFC, url=URL + query,
+                        devinf=info)
     client.transport = recorder = Recorder(client.transport)
     assert client.sync().received["add"] == 2
 

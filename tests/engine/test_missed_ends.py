@@ -3,6 +3,8 @@ nothing doubled, no deleted item brought back unless the device changed it, no n
 
 from collections.abc import Callable
 
+import pytest
+
 from syncmld.client import Device
 from syncmld.client.device import Interruption
 from syncmld.store.base import Store
@@ -100,3 +102,28 @@ def test_an_interrupted_device_sending_a_deleted_item_again_gets_the_delete(
     assert report.received["delete"] == 1
     assert luids[1] not in phone.items
     assert device_cards(phone) == server_cards(store) == device_cards(tablet)
+
+
+@pytest.mark.parametrize("mode", [202, 203, 250])
+def test_a_sync_from_the_client_only_is_complete_without_a_map_package(
+    store: Store, new_device: Callable[..., Device], mode: int
+) -> None:
+    """When the server sends nothing back (one-way or refresh from the client, Funambol's 250), a
+    client may end the session after the server's answer to its changes: there is nothing to map
+    (Funambol's Java clients do, "No mapping message to send"). The sync is complete then, and the
+    next one from the client runs incrementally instead of erasing the server's folder."""
+    new_device("IMEI:other").sync()
+    phone = new_device("fbb-1")
+    phone.add(vcard(1))
+    phone.sync()
+    phone.add(vcard(2))
+    phone.sync(mode, stop=Interruption(after=2, how="silent"))
+    assert phone.stopped is not None
+    phone.last_anchor, phone.stopped = phone.stopped.next_anchor, None
+    completed = sync_state(store, phone)
+    assert completed is not None and completed.client_anchor == phone.last_anchor
+
+    phone.add(vcard(3))
+    report = phone.sync(202)
+    assert (report.codes_for("Alert"), report.alerted_mode) == ([200], 202)
+    assert len(server_cards(store)) == 3

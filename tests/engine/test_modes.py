@@ -2,7 +2,7 @@
 
 import pytest
 
-from syncmld.engine.modes import MODE_DECISIONS, SyncMode, decide_mode
+from syncmld.engine.modes import MODE_DECISIONS, SyncMode, decide_mode, wire_alert
 from syncmld.engine.params import parse_params
 from syncmld.status import StatusCode
 
@@ -45,6 +45,15 @@ def test_status_tells_the_client_when_it_must_slow_sync() -> None:
     assert decide_mode(200, 8, "A1", "A1").status == StatusCode.REFRESH_REQUIRED
     assert decide_mode(201, None, None, None).status == StatusCode.OK
     assert "anchors differ" in decide_mode(200, None, "A0", "A1").reason
+
+
+@pytest.mark.parametrize("url", [None, 1, 2, 7, 8, 9])
+def test_funambol_250_runs_one_way_from_client_whatever_the_anchors_and_the_url(url: int | None) -> None:
+    for last, stored in (("A1", "A1"), ("A0", "A1"), (None, None)):
+        decision = decide_mode(250, url, last, stored)
+        assert (decision.mode, decision.status) == (SyncMode.ONE_WAY_FROM_CLIENT, StatusCode.OK), decision.reason
+    assert wire_alert(SyncMode.ONE_WAY_FROM_CLIENT, 250) == 250
+    assert wire_alert(SyncMode.ONE_WAY_FROM_CLIENT, 202) == 202
 
 
 def test_the_last_anchor_of_the_completed_sync_before_counts_as_equal() -> None:

@@ -29,6 +29,7 @@ from syncmld.protocol.messages import (
     SyncML,
     command_name,
 )
+from tests.replay.recordings import logged_messages, sent_by_client
 
 REPO = Path(__file__).resolve().parents[2]
 INTEROP = REPO.parent / "shared" / "interop"
@@ -55,7 +56,6 @@ WBXML_RENDERINGS = "**/*.decoded.xml"
 """libwbxml's XML renderings of the recorded WBXML messages: extra corpus in another XML dialect."""
 
 LOG_WITH_MESSAGES = "funambol-server/sendlog/synclog.txt"
-LOGGED_MESSAGE = re.compile(rb"\[SyncManager\] (?:Response: )?((?:<\?xml[^>]*\?>\s*)?<SyncML>.*?</SyncML>)", re.S)
 
 UNDECODABLE = {
     "synrc-syncml/putE7.xml": "a transcription whose DevInf is raw WBXML bytes (control characters, invalid "
@@ -86,8 +86,8 @@ def _files(root: Path, patterns: list[str], from_client: bool) -> list[Recorded]
 def _logged() -> list[Recorded]:
     log = (DEVICES / LOG_WITH_MESSAGES).read_bytes()
     return [
-        Recorded(f"{LOG_WITH_MESSAGES}#{number}", body, from_client=body.startswith(b"<SyncML>"))
-        for number, body in enumerate(LOGGED_MESSAGE.findall(log), start=1)
+        Recorded(f"{LOG_WITH_MESSAGES}#{number}", body, from_client=sent_by_client(body))
+        for number, body in enumerate(logged_messages(log), start=1)
     ]
 
 

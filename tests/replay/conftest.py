@@ -10,6 +10,7 @@ from syncmld.accounts import hash_password, md5_credential
 from syncmld.config import ServerConfig
 from syncmld.server import create_app
 from syncmld.store import open_store, sqlite_url
+from tests.interop.conftest import interop_dir  # noqa: F401  (the fixture: SyncEvolution installed)
 
 REPLAY_LOGIN = ("syncmltest@example.com", "syncmltest")
 """The recordings' ``syncmltest:syncmltest`` with a domain: syncmld logins are e-mail addresses."""

@@ -1,12 +1,12 @@
 """Sessions that real phones and PIM clients had with Horde's server, replayed against syncmld."""
 
-import re
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from .conftest import ENDPOINT, REPLAY_LOGIN
+from .recordings import horde_sessions
 from .replay import replay_session, with_basic_login
 
 pytestmark = pytest.mark.timeout(120)
@@ -19,17 +19,6 @@ HORDE_CASES = [
     "testcase_sync4j_pocketpc_notes",
     "testcase_synthesis_tasks",
 ]
-_CLIENT_FILE = re.compile(r"syncml_client_(\d+)(\d)\.xml")
-
-
-def horde_sessions(folder: Path) -> list[list[Path]]:
-    """``syncml_client_NM.xml`` is message M of session N; sessions and messages in numeric order."""
-    numbered: dict[int, list[tuple[int, Path]]] = {}
-    for path in folder.glob("syncml_client_*.xml"):
-        found = _CLIENT_FILE.fullmatch(path.name)
-        assert found is not None, f"unexpected file name {path.name}"
-        numbered.setdefault(int(found.group(1)), []).append((int(found.group(2)), path))
-    return [[path for _, path in sorted(numbered[session])] for session in sorted(numbered)]
 
 
 def _folder(shared_dir: Path, case: str) -> Path:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
-from syncmld.engine.formats import choose_format
+from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.incoming import SyncApplier
-from syncmld.engine.modes import WIRE_ALERT, SyncMode, decide_mode, is_incremental, is_sync_alert
+from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
@@ -211,14 +211,15 @@ class CommandHandler:
         self.builder.status(alert, status, target_ref=ds.server_uri, source_ref=ds.client_uri,
                             items=(Item(data=Anchor(next=anchor.next)),))
         self.builder.add(Alert(
-            cmd_id="0", data=str(int(WIRE_ALERT[SyncMode(ds.mode)])),
+            cmd_id="0", data=str(wire_alert(SyncMode(ds.mode), alert.code)),
             items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
                         meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
         ))
 
     def _choose_format(self, ds: DatastoreState) -> None:
         choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
-                               self.state.format_preference, tuple(self._refused_types(ds)))
+                               family_for(self.state.format_preference, ds.server_uri),
+                               tuple(self._refused_types(ds)))
         ds.wire_type, ds.device_properties, ds.other_types = choice.wire_type, choice.properties, list(choice.others)
         ds.format_from_device = choice.from_device
         log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,

@@ -8,7 +8,7 @@ from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, ses
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.conflicts import history_seconds
-from syncmld.engine.modes import SyncMode
+from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
@@ -143,6 +143,11 @@ def _process(
         final = _fill_changes(tx, state, builder, reply_header, request, first_changes)
         if final:
             state.phase = Phase.MAP
+            if not any(sends_to_client(SyncMode(ds.mode)) for ds in state.datastores):
+                # nothing went to the client, so nothing is to be mapped: a client may end the session
+                # here (Funambol's Java clients do), and a later map package changes nothing
+                summaries = _finish(tx, state, ctx)
+                state.phase = Phase.DONE
     return builder.build(reply_header, final), summaries
 
 

@@ -1,14 +1,15 @@
 """Which content type a device gets for a folder, and which properties it keeps.
 
 The device's DevInf decides first (its Rx-Pref, then its other Rx types, among those the folder's kind
-can be converted to), the ``format=sif|vob`` URL parameter picks a family among them, and with no
-DevInf the type the device sends its own items in, or the kind's most widely read type.
+can be converted to), the ``format=sif|vob`` URL parameter picks a family among them (else the database
+name: Funambol's SIF names), and with no DevInf the type the device sends its own items in, or the
+kind's most widely read type.
 """
 
 from dataclasses import dataclass
 
 from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
-from syncmld.engine.folders import FolderKind
+from syncmld.engine.folders import FolderKind, bare_name
 from syncmld.protocol.devinf import DataStore, DevInf
 
 SIF = "sif"
@@ -43,6 +44,17 @@ DEFAULT_TYPES: dict[FolderKind, dict[str, str]] = {
 }
 """For devices that say nothing: the type every device of that kind reads (vCard 2.1, vCalendar 1.0,
 plain text), or SIF when the URL asks for it."""
+
+
+SIF_DATABASES = frozenset({"scard", "scal", "stask", "snote"})
+"""The database names Funambol's clients sync SIF under (``card``, ``cal``, ... being their Versit names)."""
+
+
+def family_for(preference: str | None, server_uri: str) -> str | None:
+    """The format preference of a data store: the URL's ``format=``, else SIF for a Funambol SIF name."""
+    if preference is not None:
+        return preference
+    return SIF if bare_name(server_uri) in SIF_DATABASES else None
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,13 @@ ALERT_MODES: dict[int, SyncMode] = {
     AlertCode.REFRESH_FROM_CLIENT_BY_SERVER: SyncMode.REFRESH_FROM_CLIENT,
     AlertCode.ONE_WAY_FROM_SERVER_BY_SERVER: SyncMode.ONE_WAY_FROM_SERVER,
     AlertCode.REFRESH_FROM_SERVER_BY_SERVER: SyncMode.REFRESH_FROM_SERVER,
+    AlertCode.ONE_WAY_FROM_CLIENT_NO_SLOW: SyncMode.ONE_WAY_FROM_CLIENT,
 }
-"""The mode a client asks for with each alert code (206-210 are the 'by server' forms)."""
+"""The mode a client asks for with each alert code (206-210 are the 'by server' forms, 250 Funambol's)."""
+
+NEVER_SLOW = frozenset({AlertCode.ONE_WAY_FROM_CLIENT_NO_SLOW})
+"""Alert codes whose mode runs as asked whatever the anchors and the URL say, and which the server
+answers with the same code (the client refuses anything else)."""
 
 WIRE_ALERT: dict[SyncMode, AlertCode] = {
     SyncMode.TWO_WAY: AlertCode.TWO_WAY,
@@ -113,8 +118,11 @@ def decide_mode(
     end, and its anchors count as equal."""
     asked = ALERT_MODES[client_alert]
     url = SyncMode(url_mode) if url_mode is not None else None
-    rule = next(rule for rule in MODE_DECISIONS if asked in rule.client and url in rule.url)
     said = f"client asked {asked.label}" + (f", URL asked {url.label}" if url is not None else "")
+    if client_alert in NEVER_SLOW:
+        return ModeDecision(asked, StatusCode.OK, f"{said} with alert {client_alert}, which is never turned slow: "
+                                                  f"{asked.label} (anchors not checked)")
+    rule = next(rule for rule in MODE_DECISIONS if asked in rule.client and url in rule.url)
     if not rule.checks_anchors:
         mode = _resolve(rule.if_equal, asked, url)
         reason = f"{said}: {mode.label} (anchors not checked)"
@@ -151,6 +159,13 @@ def _resolve(outcome: Outcome, asked: SyncMode, url: SyncMode | None) -> SyncMod
 
 def is_sync_alert(code: int) -> bool:
     return code in ALERT_MODES
+
+
+def wire_alert(mode: SyncMode, client_alert: int | None) -> int:
+    """The alert code the server answers a client's sync Alert with, to run ``mode``."""
+    if client_alert is not None and client_alert in NEVER_SLOW:
+        return client_alert
+    return int(WIRE_ALERT[mode])
 
 
 def sends_to_client(mode: SyncMode) -> bool:

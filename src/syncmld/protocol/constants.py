@@ -48,6 +48,8 @@ class AlertCode(IntEnum):
     NO_END_OF_DATA = 223
     SUSPEND = 224
     RESUME = 225
+    ONE_WAY_FROM_CLIENT_NO_SLOW = 250
+    """Funambol's extension for media uploads: one-way from client that is never turned into a slow sync."""
 
 
 MIME_SYNCML_XML = "application/vnd.syncml+xml"
