@@ -41,7 +41,11 @@ def session_problems(case: Case, run: SessionRun) -> list[str]:
             opaque = name in case.user_folders
             problems += [f"{name}: {problem}" for problem in stored_problems(held, snapshot, opaque)]
     warnings = [line for line in run.log.splitlines() if " WARNING " in line or " ERROR " in line]
-    problems += [f"logged: {line}" for line in warnings]
+    expected = run.plan.expected_warnings
+    problems += [f"logged: {line}" for line in warnings if not any(part in line for part in expected)]
+    problems += [
+        f"not logged: a warning that {part!r}" for part in expected if not any(part in line for line in warnings)
+    ]
     return problems
 
 
