@@ -68,6 +68,21 @@ def hash_password(password: str) -> str:
     return "$".join(str(field) for field in fields)
 
 
+UNMATCHABLE_PASSWORD_HASH = "$".join(
+    str(field)
+    for field in (
+        _SCRYPT_NAME,
+        _SCRYPT_N,
+        _SCRYPT_R,
+        _SCRYPT_P,
+        _b64(bytes(_SCRYPT_SALT_BYTES)),
+        _b64(bytes(_SCRYPT_KEY_BYTES)),
+    )
+)
+"""A hash in ``hash_password``'s form that no password matches (its key is zeros): checking a password
+against it costs what checking one against a real hash costs."""
+
+
 def verify_password(password: str, stored: str) -> bool:
     """Whether ``password`` matches a hash made by ``hash_password``; False for a malformed hash.
 

@@ -8,12 +8,18 @@ basic checks a dummy password hash, MD5 and HMAC compute the same digests with a
 
 import base64
 import binascii
-import functools
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncmld.accounts import body_digest, hash_password, mac_digest, md5_digest, normalise_email, verify_password
+from syncmld.accounts import (
+    UNMATCHABLE_PASSWORD_HASH,
+    body_digest,
+    mac_digest,
+    md5_digest,
+    normalise_email,
+    verify_password,
+)
 from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.failures import note_failure
 from syncmld.engine.nonces import Nonces, next_nonce_text
@@ -46,11 +52,6 @@ class AuthResult:
     auth_type: str = AUTH_BASIC
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """Logged in with HMAC: signs the reply."""
-
-
-@functools.cache
-def _dummy_password_hash() -> str:
-    return hash_password("a password no account has")
 
 
 def authenticate(
@@ -190,7 +191,7 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
         return None, "basic credentials are not base64 of user:password"
     user, password = login
     account = _lookup(tx, user)
-    matches = verify_password(password, account.password_hash if account else _dummy_password_hash())
+    matches = verify_password(password, account.password_hash if account else UNMATCHABLE_PASSWORD_HASH)
     if account is None:
         return None, f"unknown account {user!r}"
     if not matches:
@@ -232,7 +233,7 @@ def _check_digest(
     if matched:
         return account, "", False, matched[0]
     if stale:
-        return None, f"{kind} credentials made with a nonce this device was not given: challenged", True, None
+        return None, f"{kind} credentials made with a nonce this device was not given", True, None
     return None, f"wrong {kind} digest for {account.email}", False, None
 
 
