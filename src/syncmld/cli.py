@@ -181,6 +181,9 @@ def cli() -> None:
 @click.option("--nonce-lifetime", type=click.FloatRange(min=0, min_open=True), default=EngineSettings.nonce_lifetime,
               show_default=True, help="Seconds the nonce a device gets with a successful MD5 or HMAC login stays "
               "good for its next one.")
+@click.option("--challenge-window", type=click.FloatRange(min=0, min_open=True),
+              default=EngineSettings.challenge_window, show_default=True, help="Seconds a challenge nonce sent to a "
+              "device that has not logged in is good for (between one and two of them).")
 @click.option("--session-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_SESSION_TIMEOUT,
               show_default=True, help="Seconds after which an idle session has expired (its next message: HTTP 404).")
 @click.option("--session-sweep-interval", type=click.FloatRange(min=0, min_open=True),
@@ -192,7 +195,8 @@ def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_address_delay_after: int,
     login_address_lock_after: int, login_lock_period: float, login_max_keys: int, max_id_length: int,
-    max_uri_length: int, nonce_lifetime: float, session_timeout: float, session_sweep_interval: float, workers: int,
+    max_uri_length: int, nonce_lifetime: float, challenge_window: float, session_timeout: float,
+    session_sweep_interval: float, workers: int,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -209,6 +213,7 @@ def serve(
                                         period=login_lock_period, max_keys=login_max_keys),
         identifiers=IdentifierLimits(max_id_length=max_id_length, max_uri_length=max_uri_length),
         nonce_lifetime=nonce_lifetime,
+        challenge_window=challenge_window,
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
     )

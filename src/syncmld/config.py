@@ -119,6 +119,8 @@ class ServerConfig:
     """The longest identifiers a message may carry."""
     nonce_lifetime: float = EngineSettings.nonce_lifetime
     """Seconds a device's stored nonce stays good for its next MD5 or HMAC login."""
+    challenge_window: float = EngineSettings.challenge_window
+    """Seconds a signed challenge nonce is good for (between one and two windows)."""
     session_sweep_interval: float = DEFAULT_SESSION_SWEEP_INTERVAL
 
     def __post_init__(self) -> None:
@@ -130,8 +132,10 @@ class ServerConfig:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
         if self.max_body_size <= 0:
             raise ConfigError("the maximum body size must be positive")
-        if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime) <= 0:
-            raise ConfigError("the session timeout, the sweep interval and the nonce lifetime must be positive")
+        if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:
+            raise ConfigError(
+                "the session timeout, the sweep interval, the nonce lifetime and the challenge window must be positive"
+            )
         if min(self.identifiers.max_id_length, self.identifiers.max_uri_length) < 1:
             raise ConfigError("the longest identifier and URI must be at least 1 character")
         throttle = self.login_throttle

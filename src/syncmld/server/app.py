@@ -62,6 +62,7 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         throttle=config.login_throttle,
         identifiers=config.identifiers,
         nonce_lifetime=config.nonce_lifetime,
+        challenge_window=config.challenge_window,
     )
 
 
