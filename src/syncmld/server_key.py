@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,17 +46,11 @@ def restrict_mode(path: Path, mode: int) -> None:
 
 
 def load_server_key(path: Path) -> bytes:
-    """The key in ``path``, created there (mode 0600) when the file does not exist."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    except FileExistsError:
-        pass
-    except OSError as error:
-        raise ServerKeyError(f"cannot create the key file {path}: {error.strerror}") from error
-    else:
-        with os.fdopen(descriptor, "w") as created:
-            created.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
-        logger.info("created the server key %s: keep it with the database, but not in its backups", path)
+    """The key in ``path``, created there (mode 0600) when the file does not exist. A new key is written
+    to a file of its own first and then linked into place, so a process starting at the same time reads
+    either no file or a whole key."""
+    if not path.exists():
+        _create_key_file(path)
     try:
         restrict_mode(path, PRIVATE_FILE_MODE)
         text = path.read_text().strip()
@@ -68,6 +63,24 @@ def load_server_key(path: Path) -> bytes:
     if len(key) != KEY_BYTES:
         raise ServerKeyError(f"the key file {path} does not hold a key ({KEY_BYTES} bytes in base64)")
     return key
+
+
+def _create_key_file(path: Path) -> None:
+    try:
+        descriptor, written = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as error:
+        raise ServerKeyError(f"cannot create the key file {path}: {error.strerror}") from error
+    try:
+        with os.fdopen(descriptor, "w") as created:
+            created.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
+        os.link(written, path)
+        logger.info("created the server key %s: keep it with the database, but not in its backups", path)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ServerKeyError(f"cannot create the key file {path}: {error.strerror}") from error
+    finally:
+        os.unlink(written)
 
 
 def derived_key(key: bytes, purpose: str) -> bytes:
