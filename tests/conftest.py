@@ -1,10 +1,13 @@
 """Fixtures shared by every test area: where the repository and ``../shared`` are; Hypothesis profiles."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from syncmld.server_key import KEY_FILE_ENV, KEY_FILE_NAME
 
 # CI draws the same examples on every run, so whether a change lands does not depend on chance; runs
 # elsewhere draw new examples each time and keep finding what CI would not.
@@ -27,3 +30,13 @@ def shared_dir() -> Path:
     if not shared.is_dir():
         pytest.fail(f"{shared} is missing: the tests need ../shared beside the repository")
     return shared
+
+
+@pytest.fixture(autouse=True, scope="session")
+def server_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The server key of every store a test opens without naming one (PostgreSQL stores need it), and of
+    the servers and commands the tests start."""
+    path = tmp_path_factory.mktemp("server-key") / KEY_FILE_NAME
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_FILE_ENV, str(path))
+        yield path

@@ -46,6 +46,16 @@ def md5_digest(credential: str, nonce: bytes) -> str:
     return _b64_md5(credential.encode("ascii") + b":" + nonce)
 
 
+def body_digest(body: bytes) -> bytes:
+    """MD5 of a message body, as syncml:auth-MAC signs it."""
+    return hashlib.md5(body).digest()
+
+
+def mac_digest(credential: str, nonce: bytes, digest_of_body: bytes) -> str:
+    """B64(MD5(credential ":" nonce ":" B64(MD5(body)))): the mac of an x-syncml-hmac header."""
+    return _b64_md5(credential.encode("ascii") + b":" + nonce + b":" + _b64(digest_of_body).encode("ascii"))
+
+
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
     return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=_SCRYPT_MAX_MEMORY)
 
@@ -56,6 +66,21 @@ def hash_password(password: str) -> str:
     key = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_KEY_BYTES)
     fields = (_SCRYPT_NAME, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _b64(salt), _b64(key))
     return "$".join(str(field) for field in fields)
+
+
+UNMATCHABLE_PASSWORD_HASH = "$".join(
+    str(field)
+    for field in (
+        _SCRYPT_NAME,
+        _SCRYPT_N,
+        _SCRYPT_R,
+        _SCRYPT_P,
+        _b64(bytes(_SCRYPT_SALT_BYTES)),
+        _b64(bytes(_SCRYPT_KEY_BYTES)),
+    )
+)
+"""A hash in ``hash_password``'s form that no password matches (its key is zeros): checking a password
+against it costs what checking one against a real hash costs."""
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -23,6 +23,8 @@ from syncmld.config import (
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_PORT,
+    DEFAULT_SESSION_SWEEP_INTERVAL,
+    DEFAULT_SESSION_TIMEOUT,
     LOG_LEVELS,
     STORED_SETTINGS,
     ConfigError,
@@ -31,11 +33,14 @@ from syncmld.config import (
     default_data_dir,
     prepare_data_dir,
 )
-from syncmld.engine.api import ThrottleSettings
+from syncmld.engine.access import SETTING_AUTH
+from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_valid_user_folder_name
+from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
+from syncmld.server_key import key_file_path
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
 
@@ -58,7 +63,8 @@ password_option = click.option("--password", required=True, help="The account's 
 @contextmanager
 def opened_store(data_dir: Path, db: str | None) -> Iterator[Store]:
     """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
-    store = open_store(db or sqlite_url(prepare_data_dir(data_dir)))
+    prepared = prepare_data_dir(data_dir)
+    store = open_store(db or sqlite_url(prepared), key_file_path(prepared))
     try:
         yield store
     finally:
@@ -108,6 +114,24 @@ def checked_password(password: str) -> str:
     return password
 
 
+def md5_secret(tx: Transaction, email: str, password: str) -> str:
+    """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
+    return "" if tx.get_setting(SETTING_AUTH) == "basic" else md5_credential(email, password)
+
+
+def report_md5_secrets(tx: Transaction, policy: str) -> None:
+    """After a change of the auth setting: ``basic`` drops every MD5 secret; the others name the accounts
+    that have none, which log in with MD5 or HMAC only once their password is set again."""
+    if policy == "basic":
+        dropped = tx.drop_md5_credentials()
+        click.echo(f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only")
+        return
+    without = [account.email for account in tx.list_accounts() if not account.md5_credential]
+    if without:
+        click.echo(f"{len(without)} accounts have no MD5 secret (made under auth basic) and log in with basic "
+                   f"only until their password is set again (syncmld account passwd): {', '.join(without)}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncmld")
 def cli() -> None:
@@ -129,21 +153,50 @@ def cli() -> None:
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
 @click.option("--login-delay-after", type=click.IntRange(min=1), default=ThrottleSettings.delay_after,
-              show_default=True, help="Failed logins of an account or a client address after which replies to "
-              "its logins are delayed.")
+              show_default=True, help="Failed logins of an account from one client address after which replies to "
+              "its logins from there are delayed.")
 @click.option("--login-delay", type=click.FloatRange(min=0), default=ThrottleSettings.delay, show_default=True,
               help="Seconds a delayed login waits for its reply.")
 @click.option("--login-lock-after", type=click.IntRange(min=1), default=ThrottleSettings.lock_after,
-              show_default=True, help="Failed logins of an account or a client address after which its logins "
-              "are refused (403) until the lock period has passed.")
+              show_default=True, help="Failed logins of an account from one client address after which its logins "
+              "from there are refused (403) until the lock period has passed.")
+@click.option("--login-address-delay-after", type=click.IntRange(min=1),
+              default=ThrottleSettings.address_delay_after, show_default=True,
+              help="Failed logins from one client address (any account; IPv6: its /64) after which its logins are "
+              "delayed.")
+@click.option("--login-address-lock-after", type=click.IntRange(min=1), default=ThrottleSettings.address_lock_after,
+              show_default=True, help="Failed logins from one client address after which all its logins are refused "
+              "until the lock period has passed.")
 @click.option("--login-lock-period", type=click.FloatRange(min=0, min_open=True), default=ThrottleSettings.period,
               show_default=True, help="Seconds failed logins are remembered after the latest one: how long a "
               "lock lasts.")
+@click.option("--login-max-keys", type=click.IntRange(min=1), default=ThrottleSettings.max_keys, show_default=True,
+              help="Most accounts-and-addresses and addresses whose failed logins are remembered at once.")
+@click.option("--max-id-length", type=click.IntRange(min=1), default=IdentifierLimits.max_id_length,
+              show_default=True, help="Longest device ID, user name, SessionID, MsgID or CmdID a message may carry "
+              "(longer: HTTP 400).")
+@click.option("--max-uri-length", type=click.IntRange(min=1), default=IdentifierLimits.max_uri_length,
+              show_default=True, help="Longest server URI, database name or item ID a message may carry (longer: "
+              "HTTP 400, or status 400 on the item).")
+@click.option("--nonce-lifetime", type=click.FloatRange(min=0, min_open=True), default=EngineSettings.nonce_lifetime,
+              show_default=True, help="Seconds the nonce a device gets with a successful MD5 or HMAC login stays "
+              "good for its next one.")
+@click.option("--challenge-window", type=click.FloatRange(min=0, min_open=True),
+              default=EngineSettings.challenge_window, show_default=True, help="Seconds a challenge nonce sent to a "
+              "device that has not logged in is good for (between one and two of them).")
+@click.option("--session-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_SESSION_TIMEOUT,
+              show_default=True, help="Seconds after which an idle session has expired (its next message: HTTP 404).")
+@click.option("--session-sweep-interval", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_SESSION_SWEEP_INTERVAL, show_default=True,
+              help="Seconds between two sweeps of expired sessions, nonces and failed logins.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Server processes sharing the port; any of them may answer any message of a session.")
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
-    login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float, workers: int,
+    login_delay_after: int, login_delay: float, login_lock_after: int, login_address_delay_after: int,
+    login_address_lock_after: int, login_lock_period: float, login_max_keys: int, max_id_length: int,
+    max_uri_length: int, nonce_lifetime: float, challenge_window: float, session_timeout: float,
+    session_sweep_interval: float, workers: int,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -155,7 +208,14 @@ def serve(
         log_level=log_level,
         log_messages=log_messages,
         login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
-                                        delay=login_delay, period=login_lock_period),
+                                        address_delay_after=login_address_delay_after,
+                                        address_lock_after=login_address_lock_after, delay=login_delay,
+                                        period=login_lock_period, max_keys=login_max_keys),
+        identifiers=IdentifierLimits(max_id_length=max_id_length, max_uri_length=max_uri_length),
+        nonce_lifetime=nonce_lifetime,
+        challenge_window=challenge_window,
+        session_timeout=session_timeout,
+        session_sweep_interval=session_sweep_interval,
     )
     setup_logging(config.log_level)
     run_server(config, workers)
@@ -176,7 +236,7 @@ def account_add(email: str, password: str, data_dir: Path, db: str | None) -> No
     address, secret = checked_email(email), checked_password(password)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
-            tx.add_account(address, md5_credential(address, secret), hash_password(secret))
+            tx.add_account(address, md5_secret(tx, address, secret), hash_password(secret))
         except AlreadyExists as error:
             raise click.ClickException(f"account {address} exists already") from error
     click.echo(f"added account {address}")
@@ -220,7 +280,7 @@ def account_passwd(email: str, password: str, data_dir: Path, db: str | None) ->
     address, secret = checked_email(email), checked_password(password)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
-            tx.set_credentials(address, md5_credential(address, secret), hash_password(secret))
+            tx.set_credentials(address, md5_secret(tx, address, secret), hash_password(secret))
         except NotFound as error:
             raise click.ClickException(f"no account {address}") from error
     click.echo(f"changed the password of {address}")
@@ -399,7 +459,9 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
             key = f"{name}:{required_account(tx, checked_email(email)).email}"
         tx.set_setting(key, value)
-    click.echo(f"{key} = {value}")
+        click.echo(f"{key} = {value}")
+        if key == SETTING_AUTH:
+            report_md5_secrets(tx, value)
 
 
 @config.command("show")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
-from syncmld.engine.api import ThrottleSettings
+from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.conflicts import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_POLICY,
@@ -18,6 +18,8 @@ from syncmld.engine.conflicts import (
     SETTING_CONFLICT,
     SETTING_HISTORY_DAYS,
 )
+from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
@@ -31,10 +33,12 @@ DEFAULT_PATH = "/syncml"
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 """10 MiB: far above any SyncML message a client splits by MaxMsgSize, small enough to refuse abuse."""
 DEFAULT_SESSION_TIMEOUT = 3600.0
+DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
+"""Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-AUTH_POLICIES = ("any", "basic", "md5")
-"""Accepted client authentication: basic or MD5, basic only, MD5 only (product §5)."""
+AUTH_POLICIES = ("any", "basic", "md5", "hmac")
+"""Accepted client authentication: basic, MD5 or HMAC; basic only; MD5 only; HMAC only (product §5)."""
 BACKUPS_DIR_NAME = "backups"
 
 
@@ -63,7 +67,8 @@ STORED_SETTINGS = (
         SETTING_AUTH,
         AUTH_POLICIES,
         "any",
-        "client authentication accepted: basic or MD5, basic only, MD5 only",
+        "client authentication accepted: basic, MD5 or HMAC; basic only (no MD5 secret is kept: setting it drops"
+        " them); MD5 only; HMAC only (syncml:auth-MAC, the x-syncml-hmac header)",
     ),
     StoredSetting(
         SETTING_SYNCML,
@@ -109,7 +114,14 @@ class ServerConfig:
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
     login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
-    """When failed logins per account and per client address slow down and lock further logins."""
+    """When failed logins per account and address and per address slow down and lock further logins."""
+    identifiers: IdentifierLimits = field(default_factory=IdentifierLimits)
+    """The longest identifiers a message may carry."""
+    nonce_lifetime: float = EngineSettings.nonce_lifetime
+    """Seconds a device's stored nonce stays good for its next MD5 or HMAC login."""
+    challenge_window: float = EngineSettings.challenge_window
+    """Seconds a signed challenge nonce is good for (between one and two windows)."""
+    session_sweep_interval: float = DEFAULT_SESSION_SWEEP_INTERVAL
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -120,11 +132,26 @@ class ServerConfig:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
         if self.max_body_size <= 0:
             raise ConfigError("the maximum body size must be positive")
-        if self.session_timeout <= 0:
-            raise ConfigError("the session timeout must be positive")
+        if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:
+            raise ConfigError(
+                "the session timeout, the sweep interval, the nonce lifetime and the challenge window must be positive"
+            )
+        if min(self.identifiers.max_id_length, self.identifiers.max_uri_length) < 1:
+            raise ConfigError("the longest identifier and URI must be at least 1 character")
         throttle = self.login_throttle
-        if min(throttle.delay_after, throttle.lock_after) < 1:
-            raise ConfigError("the failed logins before a delay and before a lock must be at least 1")
+        if (
+            min(
+                throttle.delay_after,
+                throttle.lock_after,
+                throttle.address_delay_after,
+                throttle.address_lock_after,
+                throttle.max_keys,
+            )
+            < 1
+        ):
+            raise ConfigError(
+                "the failed logins before a delay and before a lock, and the keys remembered, must be at least 1"
+            )
         if throttle.delay < 0 or throttle.period <= 0:
             raise ConfigError("the login delay must not be negative and the lock period must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
@@ -132,6 +159,11 @@ class ServerConfig:
     @property
     def store_url(self) -> str:
         return self.db or sqlite_url(self.data_dir)
+
+    @property
+    def key_file(self) -> Path:
+        """The server key's file (``secret.key`` in the data directory, or ``$SYNCMLD_KEY_FILE``)."""
+        return key_file_path(self.data_dir)
 
     @property
     def store_option(self) -> str:
@@ -156,10 +188,16 @@ def backups_dir(data_dir: Path) -> Path:
     return data_dir / BACKUPS_DIR_NAME
 
 
+DATA_DIR_MODE = 0o700
+"""The data directory is its owner's only: it holds the database, the server key and the backups."""
+
+
 def prepare_data_dir(data_dir: Path) -> Path:
-    """Create the data directory if missing and check that it is writable."""
+    """Create the data directory (mode 0700) if missing, take other users' access away from an existing
+    one (logged), and check that it is writable."""
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=DATA_DIR_MODE, parents=True, exist_ok=True)
+        restrict_mode(data_dir, DATA_DIR_MODE)
     except OSError as error:
         raise ConfigError(f"cannot use data directory {data_dir}: {error.strerror}") from error
     if not os.access(data_dir, os.W_OK | os.X_OK):

@@ -60,18 +60,26 @@ async def client(make_client: MakeClient) -> httpx.AsyncClient:
 
 
 class HttpDevice:
-    """A scripted device posting XML to the app over ``client``; ``sent`` keeps every (URL, body) it posted."""
+    """A scripted device posting XML to the app over ``client``; ``sent`` keeps every (URL, body) it posted,
+    ``signed`` the x-syncml-hmac header of each (None for those without), ``answers`` every HTTP response."""
 
     def __init__(self, client: httpx.AsyncClient, user: str, device_id: str, **options: object) -> None:
         self.client = client
         self.sent: list[tuple[str, bytes]] = []
+        self.signed: list[str | None] = []
+        self.answers: list[httpx.Response] = []
         self.device = Device(transport=self._post, url=ENDPOINT, user=user, password=PASSWORD,
                              device_id=device_id, **options)  # type: ignore[arg-type]
 
-    def _post(self, message: SyncML, url: str) -> SyncML:
+    def _post(self, message: SyncML, url: str, sign: Callable[[bytes], str] | None = None) -> SyncML:
         body = encode_xml(message)
+        headers = {"Content-Type": XML}
+        if sign is not None:
+            headers["x-syncml-hmac"] = sign(body)
         self.sent.append((url, body))
-        response = anyio.from_thread.run(partial(self.client.post, url, content=body, headers={"Content-Type": XML}))
+        self.signed.append(headers.get("x-syncml-hmac"))
+        response = anyio.from_thread.run(partial(self.client.post, url, content=body, headers=headers))
+        self.answers.append(response)
         return reply_of(response)
 
     async def sync(self, mode: int = 200) -> SyncReport:

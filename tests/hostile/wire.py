@@ -22,9 +22,9 @@ ALICE = "alice@example.org"
 BOB = "bob@example.org"
 VCARD_TYPE = "text/x-vcard"
 
-LOGIN_BOOKKEEPING = frozenset({"nonces", "login_failures"})
-"""Tables a refused login may change: the next MD5 nonce and the failed-login counts."""
-SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"sessions", "devices", "device_sessions"}
+LOGIN_BOOKKEEPING = frozenset({"login_failures"})
+"""Tables a refused login may change: the failed-login counts (a device's nonce stays as it was)."""
+SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"nonces", "sessions", "devices", "device_sessions"}
 """Tables an accepted login may change even when all its commands are refused."""
 
 

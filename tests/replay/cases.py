@@ -15,7 +15,6 @@ from .recordings import REAL_DEVICES, Recorded, horde_sessions, logged_messages,
 
 SLOW, TWO_WAY, ONE_WAY_FROM_CLIENT = "slow", "two-way", "one-way-from-client"
 
-CHALLENGE_WARNING = "a first login's challenge is logged as a WARNING"
 TASK_LEFT_OUT = "VTODO cannot be sent as text/x-s4j-sife (a SIF event document), and the device takes no other type"
 """A SIF-E-only calendar client does not get the task kept in the account's calendar."""
 
@@ -146,7 +145,6 @@ CASES: tuple[Case, ...] = (
             "buteo-syncml/syncml_init.txt",
             *(f"buteo-syncml/syncml_resp{suffix}.txt" for suffix in ("", "2", "3", "4", "5")),
             modes=(SLOW, SLOW),
-            xfail=(CHALLENGE_WARNING,),
         ),
         {"contacts": "text/x-vcard", "notes": "text/plain"},
     ),
@@ -165,19 +163,19 @@ CASES: tuple[Case, ...] = (
     Case(
         "w910i",
         "Sony Ericsson W910i",
-        _one(f"{CORE}/sonyericsson-W910i.xml", modes=(SLOW,), xfail=(CHALLENGE_WARNING,)),
+        _one(f"{CORE}/sonyericsson-W910i.xml", modes=(SLOW,)),
         {"contacts": "text/x-vcard"},
     ),
     Case(
         "k800i",
         "Sony Ericsson K800i",
-        _one("txsyncml/sony-ericsson-k800i-package1.xml", modes=(SLOW,), xfail=(CHALLENGE_WARNING,)),
+        _one("txsyncml/sony-ericsson-k800i-package1.xml", modes=(SLOW,)),
         {"contacts": "text/x-vcard"},
     ),
     Case(
         "nokia-3220",
         "Nokia 3220",
-        _one(f"{CORE}/syncml1.1.xml", modes=(SLOW,), xfail=(CHALLENGE_WARNING,)),
+        _one(f"{CORE}/syncml1.1.xml", modes=(SLOW,)),
         {},
         user_folders=("test",),
     ),
@@ -190,7 +188,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "panasonic-x70",
         "Panasonic x70",
-        _one(f"{CORE}/twods.xml", modes=(SLOW, SLOW), xfail=(CHALLENGE_WARNING,)),
+        _one(f"{CORE}/twods.xml", modes=(SLOW, SLOW)),
         {"contacts": "text/x-vcard", "events": "text/x-vcalendar"},
     ),
     Case(

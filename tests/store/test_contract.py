@@ -10,6 +10,7 @@ from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import (
     AlreadyExists,
     HistoryEntry,
+    LoginFailures,
     NewItem,
     NotFound,
     SessionRecord,
@@ -170,14 +171,49 @@ def test_devinf_is_kept_and_replaced(store: Store) -> None:
 
 def test_nonce_is_kept_per_device_reference(store: Store) -> None:
     with store.transaction() as tx:
-        assert tx.get_nonce("IMEI:1") is None
-        tx.set_nonce("IMEI:1", "Tm9uY2U=")
-        tx.set_nonce("IMEI:2", "b3RoZXI=")
+        assert tx.get_nonce("IMEI:1", issued_after=0.0) is None
+        tx.set_nonce("IMEI:1", "Tm9uY2U=", 10.0)
+        tx.set_nonce("IMEI:2", "b3RoZXI=", 10.0)
     with store.transaction() as tx:
-        tx.set_nonce("IMEI:1", "bmV3")
+        tx.set_nonce("IMEI:1", "bmV3", 20.0)
     with store.transaction() as tx:
-        assert tx.get_nonce("IMEI:1") == "bmV3"
-        assert tx.get_nonce("IMEI:2") == "b3RoZXI="
+        assert tx.get_nonce("IMEI:1", issued_after=0.0) == "bmV3"
+        assert tx.get_nonce("IMEI:2", issued_after=0.0) == "b3RoZXI="
+
+
+def test_nonces_expire(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.set_nonce("IMEI:old", "b2xk", 10.0)
+        tx.set_nonce("IMEI:new", "bmV3", 30.0)
+    with store.transaction() as tx:
+        assert tx.get_nonce("IMEI:old", issued_after=20.0) is None, "an expired nonce is no nonce"
+        assert tx.purge_nonces(issued_before=20.0) == 1
+    with store.transaction() as tx:
+        assert tx.get_nonce("IMEI:old", issued_after=0.0) is None
+        assert tx.get_nonce("IMEI:new", issued_after=20.0) == "bmV3"
+
+
+def test_failed_logins_are_counted_and_forgotten_by_age(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.note_login_failure("old", 10.0)
+        assert tx.note_login_failure("new", 20.0).count == 1
+        assert tx.note_login_failure("new", 30.0) == LoginFailures(2, 30.0)
+        assert tx.count_login_failure_keys() == 2
+    with store.transaction() as tx:
+        assert tx.purge_login_failures(last_before=25.0) == 1
+        assert tx.count_login_failure_keys() == 1
+        assert tx.login_failures("old") is None
+
+
+def test_dropping_md5_credentials_leaves_the_rest_of_the_account(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.add_account("anna@example.org", "bWQ1", "hash")
+        tx.add_account("bert@example.org", "", "hash")
+    with store.transaction() as tx:
+        assert tx.drop_md5_credentials() == 1
+    with store.transaction() as tx:
+        anna = tx.get_account("anna@example.org")
+        assert anna is not None and (anna.md5_credential, anna.password_hash) == ("", "hash")
 
 
 # --- folders --------------------------------------------------------------------------------
@@ -520,7 +556,7 @@ def test_an_exception_rolls_the_whole_transaction_back(store: Store) -> None:
         tx.put_items(owner.folder_id, [vcard("lost"), vcard("changed", guid=item.guid)], None)
         tx.delete_items(owner.folder_id, [item.guid], None)
         tx.set_maps(owner.device_id, owner.folder_id, {item.guid: "1"})
-        tx.set_nonce("IMEI:1", "bm9uY2U=")
+        tx.set_nonce("IMEI:1", "bm9uY2U=", 1.0)
         tx.save_session(SessionRecord("t", None, b"s", None, 1.0))
         raise Abort
     with store.transaction() as tx:
@@ -528,7 +564,7 @@ def test_an_exception_rolls_the_whole_transaction_back(store: Store) -> None:
         assert list(tx.iter_items(owner.folder_id)) == [item]
         assert tx.current_seq() == seq_before
         assert tx.all_maps(owner.device_id, owner.folder_id) == {}
-        assert tx.get_nonce("IMEI:1") is None
+        assert tx.get_nonce("IMEI:1", issued_after=0.0) is None
         assert tx.load_session("t") is None
 
 
@@ -545,7 +581,7 @@ def test_two_threads_writing_at_once_both_succeed(store: Store) -> None:
             for n in range(rounds):
                 with store.transaction() as tx:
                     tx.put_items(owner.folder_id, [vcard(f"{name}-{n}")], None)
-                    tx.set_nonce(name, str(n))
+                    tx.set_nonce(name, str(n), float(n + 1))
         except BaseException as error:
             failures.append(error)
 
@@ -559,7 +595,7 @@ def test_two_threads_writing_at_once_both_succeed(store: Store) -> None:
         changes = tx.changes_since(owner.folder_id, 0, tx.current_seq(), None)
         assert len(changes) == tx.count_items(owner.folder_id) == 2 * rounds
         assert len({item.seq for item in changes}) == 2 * rounds
-        assert (tx.get_nonce("one"), tx.get_nonce("two")) == (str(rounds - 1), str(rounds - 1))
+        assert (tx.get_nonce("one", 0.0), tx.get_nonce("two", 0.0)) == (str(rounds - 1), str(rounds - 1))
 
 
 def test_sqlite_data_survives_closing_and_reopening(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import NewItem, Store
+from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from tests.store.test_contract import make_owner
 
@@ -72,7 +73,7 @@ def test_children_of_more_parents_than_one_statement_binds(store: Store) -> None
 def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Path) -> None:
     engine = create_engine(sqlite_url(tmp_path))
     try:
-        upgrade_schema(engine, "0004")
+        upgrade_schema(engine, SecretBox(bytes(32)), "0004")
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
                                     " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"))

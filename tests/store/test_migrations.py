@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import DeviceSync, Domain
+from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 
 
@@ -13,7 +14,7 @@ def make_revision_0001_database(data_dir: Path) -> None:
     """A database at migration 0001 with one account, device, folder, item and sync state."""
     engine = create_engine(sqlite_url(data_dir))
     try:
-        upgrade_schema(engine, "0001")
+        upgrade_schema(engine, SecretBox(bytes(32)), "0001")
         with engine.begin() as connection:
             connection.execute(
                 text(

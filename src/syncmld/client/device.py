@@ -16,9 +16,20 @@ import hashlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, AlertCode, SyncMLVersion
+from syncmld.accounts import body_digest, mac_digest, md5_credential
+from syncmld.protocol.constants import (
+    AUTH_BASIC,
+    AUTH_MAC,
+    AUTH_MD5,
+    FORMAT_B64,
+    MIME_DEVINF_XML,
+    AlertCode,
+    SyncMLVersion,
+)
 from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.hmac_header import MacCredentials, mac_header
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -42,8 +53,15 @@ from syncmld.protocol.messages import (
     numbered,
 )
 
-Transport = Callable[[SyncML, str], SyncML]
-"""Posts a message to a URL and returns the reply."""
+Signer = Callable[[bytes], str]
+"""Makes the x-syncml-hmac header of a message from its encoded body (syncml:auth-MAC)."""
+
+
+class Transport(Protocol):
+    """Posts a message to a URL and returns the reply; with ``sign``, sends the x-syncml-hmac header it makes
+    from the encoded body (only a device logging in with auth-MAC passes it)."""
+
+    def __call__(self, message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML: ...
 
 
 
@@ -114,7 +132,8 @@ class Device:
     version: SyncMLVersion = SyncMLVersion.V1_2
     max_msg_size: int | None = None
     auth: str = AUTH_BASIC
-    """``syncml:auth-basic`` or ``syncml:auth-md5`` (1.1/1.2 digest with the last nonce received)."""
+    """``syncml:auth-basic``, ``syncml:auth-md5`` (1.1/1.2 digest with the last nonce received) or
+    ``syncml:auth-MAC`` (every message signed in an x-syncml-hmac header with the last nonce received)."""
     nonce: bytes = b""
     devinf: DevInf | None = None
     """Sent (Put) with the first message of every session when set."""
@@ -276,6 +295,12 @@ class Device:
         progress.steps = _package(outgoing, chunk)
         progress.maps, progress.mapped, progress.partial, progress.confirmed_partial = [], {}, None, None
 
+    def mac_header(self, body: bytes) -> str:
+        """The x-syncml-hmac header of a message body, made with the last nonce received."""
+        digest = body_digest(body)
+        mac = mac_digest(md5_credential(self.user, self.password), self.nonce, digest)
+        return mac_header(MacCredentials(self.user, mac, digest))
+
     def credential(self) -> str:
         """Cred/Data for the device's auth type."""
         if self.auth == AUTH_MD5:
@@ -343,12 +368,18 @@ class _Session:
         device = self.device
         self.msg_id += 1
         self.progress.confirmed_partial = self.progress.partial
-        credentials = Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64)) if cred else None
+        signed = device.auth == AUTH_MAC
+        credentials = (Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64))
+                       if cred and not signed else None)
         header = SyncHdr(
             version=device.version, session_id=str(device._session), msg_id=str(self.msg_id),
             target=LocRef(self.url), source=LocRef(device.device_id, device.user), cred=credentials,
             meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None)
-        reply = device.transport(SyncML(header, numbered(commands), final), self.url)
+        message = SyncML(header, numbered(commands), final)
+        if signed:
+            reply = device.transport(message, self.url, device.mac_header)
+        else:
+            reply = device.transport(message, self.url)
         self.report.messages += 1
         challenge = next((c.chal for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
         if challenge is not None:

@@ -6,7 +6,9 @@ from types import TracebackType
 
 import httpx
 
+from syncmld.client.device import Signer
 from syncmld.protocol.codec import Encoding, decode, encode
+from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.messages import SyncML
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -32,11 +34,14 @@ class HttpTransport:
         self._observe = observe
         self._client = httpx.Client(timeout=timeout)
 
-    def __call__(self, message: SyncML, url: str) -> SyncML:
+    def __call__(self, message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML:
         body = encode(message, self.encoding)
+        headers = {"content-type": self.encoding.content_type}
+        if sign is not None:
+            headers[HMAC_HEADER] = sign(body)
         started = time.perf_counter()
         try:
-            response = self._client.post(url, content=body, headers={"content-type": self.encoding.content_type})
+            response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise TransportError(f"POST {url} failed: {error!r}") from error
         if self._observe is not None:

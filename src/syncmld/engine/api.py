@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.protocol.codec import Encoding
+from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
 
 SESSION_PARAM = "sid"
@@ -38,23 +40,32 @@ def split_session_url(url: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    """Failed logins counted per claimed account and per client address (``engine.throttle``)."""
+    """Failed logins counted per (account, client address) and per client address (``engine.throttle``)."""
 
     delay_after: int = 5
-    """Recent failed logins after which the replies to further logins are delayed."""
+    """Recent failed logins of one account from one address after which its logins from there are delayed."""
     lock_after: int = 10
-    """Recent failed logins after which further logins are refused without checking credentials."""
+    """Recent failed logins of one account from one address after which its logins from there are refused
+    without checking credentials."""
+    address_delay_after: int = 10
+    """Recent failed logins from one address, whatever the account, after which its logins are delayed."""
+    address_lock_after: int = 30
+    """Recent failed logins from one address after which all its logins are refused: high, since many
+    devices may share one address behind NAT."""
     delay: float = 2.0
     """Seconds a throttled login's reply waits (in the HTTP shell, never in the engine)."""
     period: float = 900.0
     """Seconds a key's failed logins are remembered after the latest one: the window they are
     counted in, and how long a locked key stays locked."""
+    max_keys: int = 100_000
+    """Most keys (account and address pairs, addresses) whose failed logins are remembered at once; past
+    that, expired ones are dropped, and failures of new keys go uncounted (logged) until there is room."""
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     auth: str = "any"
-    """Accepted client authentication: ``any``, ``basic`` or ``md5``."""
+    """Accepted client authentication: ``any``, ``basic``, ``md5`` or ``hmac``."""
     server_id: str = "syncmld"
     """The server's DevInf DevID."""
     max_msg_size: int = 1_000_000
@@ -63,6 +74,11 @@ class EngineSettings:
     session_timeout: float = 3600.0
     """Seconds after which an idle session is forgotten."""
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    identifiers: IdentifierLimits = field(default_factory=IdentifierLimits)
+    challenge_window: float = 300.0
+    """Seconds a signed challenge nonce (first contact) is good for: between one and two windows."""
+    nonce_lifetime: float = 30 * 86400.0
+    """Seconds a stored nonce (issued with a successful login) stays good for the device's next login."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,8 @@ class EngineContext:
     """None: backups are refused (the ``backup`` parameter is logged and ignored)."""
     clock: Callable[[], float] = time.time
     new_token: Callable[[], str] = lambda: secrets.token_urlsafe(18)
+    nonce_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Signs challenge nonces: every process serving one store needs the same (derived from the server key)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,8 @@ class Request:
     session_token: str | None = None
     """The session token the client sent back in the URL (from our RespURI), if any."""
     client_address: str = ""
+    mac: MacCredentials | None = None
+    """The message's x-syncml-hmac header, if it had one."""
 
 
 @dataclass(frozen=True)
@@ -133,3 +153,7 @@ class Outcome:
     """True when the reply is the stored answer to a resent message."""
     delay: float = 0.0
     """Seconds to wait before sending the reply: a throttled login (see ``engine.throttle``)."""
+    challenge: bool = False
+    """The reply refuses a login only to challenge it (the normal first step of MD5 or HMAC), no failure."""
+    sign_reply: Callable[[bytes], MacCredentials] | None = None
+    """For a session logged in with HMAC: the x-syncml-hmac header of the reply, given its encoded body."""

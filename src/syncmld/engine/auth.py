@@ -1,21 +1,44 @@
-"""Client authentication: syncml:auth-basic and syncml:auth-md5 (SyncML 1.1/1.2 digest).
+"""Client authentication: syncml:auth-basic, syncml:auth-md5 (SyncML 1.1/1.2 digest) and syncml:auth-MAC.
 
-The secret side comes from the store (the account's MD5 credential and password hash); the nonce
-for MD5 is per device and persisted, so it survives restarts and reaches every worker.
+The secret side comes from the store (the account's MD5 credential and password hash); nonces come from
+``engine.nonces``: a device that has not logged in is challenged with a signed nonce and nothing is
+written, a device that logged in has a stored one. An unknown account costs what a wrong password costs:
+basic checks a dummy password hash, MD5 and HMAC compute the same digests with a dummy credential.
 """
 
 import base64
 import binascii
 import hmac
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncmld.accounts import md5_digest, normalise_email, verify_password
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64
-from syncmld.protocol.messages import Chal, Cred, Meta, SyncHdr
+from syncmld.accounts import (
+    UNMATCHABLE_PASSWORD_HASH,
+    body_digest,
+    mac_digest,
+    md5_digest,
+    normalise_email,
+    verify_password,
+)
+from syncmld.engine.api import Request, ThrottleSettings
+from syncmld.engine.failures import note_failure
+from syncmld.engine.nonces import Nonces, next_nonce_text
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64
+from syncmld.protocol.hmac_header import MacCredentials
+from syncmld.protocol.messages import Chal, Cred, Meta
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, Transaction
+
+ACCEPTED_TYPES = {
+    "any": (AUTH_BASIC, AUTH_MD5, AUTH_MAC),
+    "basic": (AUTH_BASIC,),
+    "md5": (AUTH_MD5,),
+    "hmac": (AUTH_MAC,),
+}
+"""The auth types each policy accepts; the first is the one a challenge asks for."""
+CHALLENGED_TYPE = {"any": AUTH_MD5, "basic": AUTH_BASIC, "md5": AUTH_MD5, "hmac": AUTH_MAC}
+DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
+"""What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
 
 
 @dataclass(frozen=True)
@@ -26,63 +49,129 @@ class AuthResult:
     reason: str
     failed_login: bool = True
     """False when the refusal is only the challenge a first contact needs: throttling ignores it."""
-
-
-def new_nonce() -> str:
-    """A fresh nonce, base64 as NextNonce carries it. Its bytes are printable ASCII: clients built
-    on the Synthesis engine (SyncEvolution) keep the nonce as a C string, cut short at a NUL byte."""
-    return base64.b64encode(secrets.token_urlsafe(12).encode()).decode()
+    auth_type: str = AUTH_BASIC
+    sign_reply: Callable[[bytes], MacCredentials] | None = None
+    """Logged in with HMAC: signs the reply."""
 
 
 def authenticate(
-    tx: Transaction, header: SyncHdr, policy: str, now: float, refusal: Callable[[Account], str | None]
+    tx: Transaction,
+    request: Request,
+    policy: str,
+    nonces: Nonces,
+    throttle: ThrottleSettings,
+    now: float,
+    refusal: Callable[[Account], str | None],
 ) -> AuthResult:
-    """Check the header's credentials against the accounts; issue the next nonce for MD5.
+    """Check the login's credentials against the accounts; issue the device's next nonce for MD5 and HMAC.
 
-    With a forced policy (basic or md5), a device that logs in with the other type is challenged
-    once for the right one; its next attempt with the wrong type is rejected without a challenge.
+    With a forced policy, a device that logs in with another type is challenged once for the right one
+    (per device and address); its next attempt with the wrong type is rejected without a challenge.
     An account that ``refusal`` turns away gets 403 and keeps its nonce: a device that is not
     challenged does not learn a new one.
     """
-    cred = header.cred
-    wanted = AUTH_BASIC if policy == "basic" else AUTH_MD5
-    if cred is None:
-        return AuthResult(StatusCode.MISSING_CREDENTIALS, None, _challenge(tx, header, wanted),
-                          "no credentials")
-    cred_type = (cred.meta.type if cred.meta and cred.meta.type else AUTH_BASIC).strip().lower()
-    wrong_type_key = f"auth-type:{header.source.uri}"
-    if cred_type not in (AUTH_BASIC, AUTH_MD5) or (policy in ("basic", "md5") and cred_type != wanted):
-        attempts = tx.note_login_failure(wrong_type_key, now).count
+    header = request.message.header
+    device = header.source.uri
+    wanted = CHALLENGED_TYPE[policy]
+    cred_type = credential_type(request)
+    if cred_type is None:
+        return AuthResult(
+            StatusCode.MISSING_CREDENTIALS,
+            None,
+            challenge(tx, nonces, device, wanted, now),
+            "no credentials",
+            failed_login=False,
+        )
+    wrong_type_key = f"auth-type:{device}|{request.client_address}"
+    if cred_type not in ACCEPTED_TYPES[policy]:
+        attempts = note_failure(tx, wrong_type_key, now, throttle) or 1
         if attempts > 1:
-            return AuthResult(StatusCode.INVALID_CREDENTIALS, None, None,
-                              f"authentication type {cred_type} not accepted, again after a challenge for {wanted}")
-        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
-                          f"authentication type {cred_type} not accepted: challenged for {wanted}")
-    tx.clear_login_failures(wrong_type_key)
-    if cred_type == AUTH_MD5 and tx.get_nonce(header.source.uri) is None:
-        # a first contact computes the digest with an empty nonce: accepting it would make a captured
-        # first login a password equivalent under any new device ID
-        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted),
-                          "MD5 credentials without a nonce issued to this device: challenged", failed_login=False)
+            return AuthResult(
+                StatusCode.INVALID_CREDENTIALS,
+                None,
+                None,
+                f"authentication type {cred_type} not accepted, again after a challenge for {wanted}",
+            )
+        return AuthResult(
+            StatusCode.INVALID_CREDENTIALS,
+            None,
+            challenge(tx, nonces, device, wanted, now),
+            f"authentication type {cred_type} not accepted: challenged for {wanted}",
+        )
     if cred_type == AUTH_BASIC:
-        account, reason = _check_basic(tx, cred)
+        assert header.cred is not None
+        account, reason = _check_basic(tx, header.cred)
+        stale, nonce = False, None
     else:
-        account, reason = _check_md5(tx, header, cred)
+        account, reason, stale, nonce = _check_digest(tx, request, cred_type, nonces, now)
+    if stale:
+        return AuthResult(
+            StatusCode.INVALID_CREDENTIALS,
+            None,
+            challenge(tx, nonces, device, cred_type, now),
+            reason,
+            failed_login=False,
+        )
     if account is None:
-        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, _challenge(tx, header, wanted), reason)
+        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, challenge(tx, nonces, device, wanted, now), reason)
     refused = refusal(account)
     if refused is not None:
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
-    chal = _challenge(tx, header, AUTH_MD5) if cred_type == AUTH_MD5 else None
-    return AuthResult(StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted")
+    if tx.login_failures(wrong_type_key) is not None:
+        tx.clear_login_failures(wrong_type_key)
+    chal = None if cred_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, cred_type, now)
+    signer = reply_signer(account, nonce) if cred_type == AUTH_MAC and nonce is not None else None
+    return AuthResult(
+        StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=cred_type, sign_reply=signer
+    )
 
 
-def _challenge(tx: Transaction, header: SyncHdr, auth_type: str) -> Chal:
+def check_session_mac(
+    tx: Transaction, request: Request, account_id: int, nonces: Nonces, now: float
+) -> tuple[Chal, Callable[[bytes], MacCredentials]] | str:
+    """A message of a session that logged in with HMAC: the Chal with the device's next nonce and the
+    reply's signer when its x-syncml-hmac header is right, else why not."""
+    mac = request.mac
+    if mac is None:
+        return "the session logged in with HMAC, and the message has no x-syncml-hmac header"
+    account = tx.get_account_by_id(account_id)
+    if account is None or not account.md5_credential:
+        return "the session's account has no MD5 secret any more"
+    if mac.username.strip().lower() != account.email:
+        return f"the x-syncml-hmac header names {mac.username!r}, not the session's account"
+    device = request.message.header.source.uri
+    nonce = nonces.stored(tx, device, now)
+    if nonce is None or not hmac.compare_digest(
+        mac.mac.strip().encode(), mac_digest(account.md5_credential, nonce, mac.body_digest).encode()
+    ):
+        return f"wrong HMAC for {account.email}: the body or the nonce is not the one signed"
+    return renewed_challenge(tx, nonces, device, AUTH_MAC, now), reply_signer(account, nonce)
+
+
+def credential_type(request: Request) -> str | None:
+    """The auth type a login uses: auth-MAC with an x-syncml-hmac header, else the Cred's (basic when the
+    Cred names none), None without credentials."""
+    if request.mac is not None:
+        return AUTH_MAC
+    cred = request.message.header.cred
+    if cred is None:
+        return None
+    cred_type = (cred.meta.type if cred.meta and cred.meta.type else AUTH_BASIC).strip().lower()
+    return AUTH_MAC if cred_type == AUTH_MAC.lower() else cred_type
+
+
+def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+    """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written)."""
     if auth_type == AUTH_BASIC:
         return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
-    nonce = new_nonce()
-    tx.set_nonce(header.source.uri, nonce)
-    return Chal(Meta(type=AUTH_MD5, format=FORMAT_B64, next_nonce=nonce))
+    nonce = nonces.challenge(tx, device, now)
+    return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
+
+
+def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+    """A Chal with a new stored nonce, for a device that has just authenticated."""
+    nonce = nonces.renew(tx, device, now)
+    return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
 
 
 def basic_login(cred: Cred) -> tuple[str, str] | None:
@@ -102,29 +191,76 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
         return None, "basic credentials are not base64 of user:password"
     user, password = login
     account = _lookup(tx, user)
+    matches = verify_password(password, account.password_hash if account else UNMATCHABLE_PASSWORD_HASH)
     if account is None:
         return None, f"unknown account {user!r}"
-    if not verify_password(password, account.password_hash):
+    if not matches:
         return None, f"wrong password for {account.email}"
     return account, ""
 
 
-def _check_md5(tx: Transaction, header: SyncHdr, cred: Cred) -> tuple[Account | None, str]:
-    user = header.source.name
+def _check_digest(
+    tx: Transaction, request: Request, cred_type: str, nonces: Nonces, now: float
+) -> tuple[Account | None, str, bool, bytes | None]:
+    """An MD5 or HMAC login: the account, why not, whether its digest holds the right secret but a nonce
+    the device was not given (a first contact, or a lost nonce: to be challenged, no failure), and the
+    nonce it was made with."""
+    header = request.message.header
+    user = request.mac.username if request.mac is not None else header.source.name
+    account = _lookup(tx, user) if user else None
+    credential = account.md5_credential if account is not None and account.md5_credential else DUMMY_MD5_CREDENTIAL
+    sent = _sent_digest(request)
+    digest = _digest_function(request)
+    matched = [
+        nonce
+        for nonce in nonces.good(tx, header.source.uri, now)
+        if hmac.compare_digest(sent, digest(credential, nonce).encode())
+    ]
+    stale = hmac.compare_digest(sent, digest(credential, b"").encode())
+    kind = "HMAC" if cred_type == AUTH_MAC else "MD5"
     if not user:
-        return None, "MD5 credentials without a user name (SyncHdr Source LocName)"
-    account = _lookup(tx, user)
+        where = "x-syncml-hmac username" if request.mac is not None else "SyncHdr Source LocName"
+        return None, f"{kind} credentials without a user name ({where})", False, None
     if account is None:
-        return None, f"unknown account {user!r}"
-    try:
-        nonce = base64.b64decode(tx.get_nonce(header.source.uri) or "")
-    except binascii.Error:
-        nonce = b""
+        return None, f"unknown account {user!r}", False, None
+    if not account.md5_credential:
+        return (
+            None,
+            f"{account.email} has no MD5 secret (made under auth basic): {kind} needs its password set again",
+            False,
+            None,
+        )
+    if matched:
+        return account, "", False, matched[0]
+    if stale:
+        return None, f"{kind} credentials made with a nonce this device was not given", True, None
+    return None, f"wrong {kind} digest for {account.email}", False, None
+
+
+def _sent_digest(request: Request) -> bytes:
+    if request.mac is not None:
+        return request.mac.mac.strip().encode()
+    cred = request.message.header.cred
+    assert cred is not None
     sent = cred.data if isinstance(cred.data, str) else base64.b64encode(cred.data).decode()
-    expected = md5_digest(account.md5_credential, nonce)
-    if not hmac.compare_digest(sent.strip().encode(), expected.encode()):
-        return None, f"wrong MD5 digest for {account.email}"
-    return account, ""
+    return sent.strip().encode()
+
+
+def _digest_function(request: Request) -> Callable[[str, bytes], str]:
+    mac = request.mac
+    if mac is None:
+        return md5_digest
+    return lambda credential, nonce: mac_digest(credential, nonce, mac.body_digest)
+
+
+def reply_signer(account: Account, nonce: bytes) -> Callable[[bytes], MacCredentials]:
+    """Signs a reply body for a device logged in with HMAC, with the nonce its message was signed with."""
+
+    def sign(body: bytes) -> MacCredentials:
+        digest = body_digest(body)
+        return MacCredentials(account.email, mac_digest(account.md5_credential, nonce, digest), digest)
+
+    return sign
 
 
 def _lookup(tx: Transaction, user: str) -> Account | None:

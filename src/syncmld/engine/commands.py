@@ -9,6 +9,7 @@ from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
+from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.replies import ReplyBuilder
@@ -152,6 +153,11 @@ class CommandHandler:
         if item is None or item.target is None or item.source is None:
             self.builder.status(alert, StatusCode.BAD_REQUEST)
             return
+        problem = item_problem(item, self.ctx.settings.identifiers)
+        if problem is not None:
+            log.warning("device %s: Alert refused with 400: %s", self.state.device_ref, problem)
+            self.builder.status(alert, StatusCode.BAD_REQUEST)
+            return
         target_ref, source_ref = item.target.uri, item.source.uri
         if self.state.phase != Phase.INIT:
             self.builder.status(alert, StatusCode.COMMAND_NOT_ALLOWED, target_ref=target_ref, source_ref=source_ref)
@@ -253,7 +259,8 @@ class CommandHandler:
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
         policy = policy_for(self.tx, self.state.account_email)
-        SyncApplier(self.tx, self.state, ds, self.builder, backup, policy, self.ctx.clock()).apply(sync)
+        SyncApplier(self.tx, self.state, ds, self.builder, backup, policy, self.ctx.clock(),
+                    self.ctx.settings.identifiers).apply(sync)
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)
@@ -261,9 +268,16 @@ class CommandHandler:
         if ds is None:
             self.builder.status(map_command, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
-        pairs = {item.target.uri: item.source.uri for item in map_command.map_items}
+        limits = self.ctx.settings.identifiers
+        problems = [problem for item in map_command.map_items if (problem := map_item_problem(item, limits))]
+        pairs = {item.target.uri: item.source.uri for item in map_command.map_items
+                 if map_item_problem(item, limits) is None}
         self.tx.set_maps(self.state.device_id, ds.folder_id, pairs)
-        self.builder.status(map_command, StatusCode.OK, target_ref=target_ref, source_ref=source_ref)
+        if problems:
+            log.warning("device %s: Map answered 400, %d of its items left out: %s", self.state.device_ref,
+                        len(problems), problems[0])
+        self.builder.status(map_command, StatusCode.BAD_REQUEST if problems else StatusCode.OK,
+                            target_ref=target_ref, source_ref=source_ref)
 
     def _status(self, status: Status) -> None:
         code = status.code

@@ -7,14 +7,17 @@ from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
-from syncmld.engine.conflicts import history_seconds
+from syncmld.engine.housekeeping import sweep
+from syncmld.engine.identifiers import check_message, check_token
 from syncmld.engine.modes import SyncMode, sends_to_client
+from syncmld.engine.nonces import Nonces
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import RemoteError
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
+from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
@@ -28,9 +31,16 @@ SIZE_MARGIN = 512
 def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcome:
     """Apply one client message and return the reply; the store sees all of it or none of it."""
     header = request.message.header
+    settings = ctx.settings
+    check_message(request.message, settings.identifiers)
+    if request.session_token:
+        check_token(request.session_token, settings.identifiers)
+    nonces = Nonces(ctx.nonce_key, settings.challenge_window, settings.nonce_lifetime)
+    now = ctx.clock()
+    sign_reply = None
     with store.transaction() as tx:
         record = tx.load_session(request.session_token) if request.session_token else None
-        if request.session_token and record is None:
+        if request.session_token and (record is None or record.updated_at < now - settings.session_timeout):
             raise RemoteError(f"unknown or expired session {request.session_token!r}", StatusCode.NOT_FOUND)
         if record is not None:
             state = SessionState.from_bytes(record.state)
@@ -44,28 +54,40 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
                 return Outcome(decode_xml(record.last_reply), state.account_email, state.device_ref, resent=True)
             token = record.token
             header_status, chal, delay = StatusCode.OK, None, 0.0
+            if state.auth_type == AUTH_MAC:
+                signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
+                if isinstance(signed, str):
+                    log.warning("message %s of session %s refused: %s", header.msg_id, token, signed)
+                    return Outcome(_refusal(request.message, StatusCode.INVALID_CREDENTIALS, None), None,
+                                   header.source.uri)
+                chal, sign_reply = signed
         else:
-            gate = throttle.admit(tx, header, request.client_address, ctx.settings.throttle, ctx.clock())
+            gate = throttle.admit(tx, request, settings.throttle, now)
             if gate.refused_by is not None:
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
             delay = gate.delay
-            checked = auth.authenticate(tx, header, tx.get_setting(SETTING_AUTH) or ctx.settings.auth, ctx.clock(),
+            policy = tx.get_setting(SETTING_AUTH) or settings.auth
+            checked = auth.authenticate(tx, request, policy, nonces, settings.throttle, now,
                                         lambda account: refusal(tx, account))
             if checked.account is not None or checked.failed_login:
-                gate.note_result(tx, checked.account is not None, ctx.clock())
+                gate.note_result(tx, checked.account is not None, now)
             if checked.account is None:
-                log.warning("login refused for device %s (user %r): %s", header.source.uri,
-                            header.source.name, checked.reason)
+                if checked.failed_login:
+                    log.warning("login refused for device %s (user %r): %s", header.source.uri,
+                                header.source.name, checked.reason)
+                else:
+                    log.info("login of device %s (user %r) challenged: %s", header.source.uri, header.source.name,
+                             checked.reason)
                 return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
-                               delay=delay)
-            tx.delete_sessions_before(ctx.clock() - ctx.settings.session_timeout)
-            tx.purge_history(ctx.clock() - history_seconds(tx))
+                               delay=delay, challenge=not checked.failed_login)
+            sweep(tx, settings, now)
             token = ctx.new_token()
             state = _new_session(tx, request, ctx, checked.account, token)
-            header_status, chal = checked.status, checked.chal
+            state.auth_type = checked.auth_type
+            header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
         reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
-        tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
-    return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
+        tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), now))
+    return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay, sign_reply=sign_reply)
 
 
 def _new_session(

@@ -11,6 +11,7 @@ from syncmld.engine.api import BackupItem
 from syncmld.engine.conflicts import resolve
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import adopts_sent_type
+from syncmld.engine.identifiers import IdentifierLimits, item_problem
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
@@ -74,7 +75,7 @@ class SyncApplier:
 
     def __init__(
         self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder,
-        backup: list[BackupItem] | None, conflict_policy: str, now: float,
+        backup: list[BackupItem] | None, conflict_policy: str, now: float, limits: IdentifierLimits,
     ) -> None:
         self.tx = tx
         self.state = state
@@ -95,10 +96,12 @@ class SyncApplier:
         """GUIDs deleted in this Sync because a folder above them was."""
         self.conflict_policy = conflict_policy
         self.now = now
+        self.limits = limits
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
-        items = [item for command in sync.commands for item in _items(command)]
+        items = [item for command in sync.commands for item in _items(command)
+                 if item_problem(item, self.limits) is None]
         luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         parents = [item.target_parent for item in items if item.target_parent is not None]
@@ -131,6 +134,11 @@ class SyncApplier:
                 self._apply_item(command, item)
 
     def _apply_item(self, command: ItemCommand, item: Item) -> None:
+        problem = item_problem(item, self.limits)
+        if problem is not None:
+            log.warning("device %s: %s refused with 400: %s", self.state.device_ref, type(command).__name__, problem)
+            self.builder.status(command, StatusCode.BAD_REQUEST)
+            return
         luid = _luid(item)
         source_ref = item.source.uri if item.source else None
         target_ref = item.target.uri if item.target else None

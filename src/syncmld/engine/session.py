@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from syncmld.protocol.constants import AUTH_BASIC
+
 
 class Phase(StrEnum):
     """Where the session is in the package flow (client pkg 1 .. pkg 6)."""
@@ -169,6 +171,8 @@ class SessionState:
     suspended: bool = False
     """The client suspended the session (Alert 224): it ends here, resumable."""
     datastores: list[DatastoreState] = field(default_factory=list)
+    auth_type: str = AUTH_BASIC
+    """How the session logged in: with auth-MAC every message of it carries a valid x-syncml-hmac header."""
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
         """The alerted data store a Sync or Map addresses (by server URI, then client URI)."""

@@ -1,30 +1,39 @@
-"""Login throttling: failed logins counted per claimed account and per client address.
+"""Login throttling: failed logins counted per (account, client address) and per client address.
 
-Each login attempt (the first message of a session) names up to two keys, ``login:<email>`` and
-``addr:<ip>``. A key's failures are remembered for ``period`` seconds after the latest one. With
-``delay_after`` of them, the reply to every further login on that key is delayed, successful or
-not, so the delay tells nothing about the password. With ``lock_after`` of them the key is locked:
-logins are refused with 403 without their credentials being checked, whatever the password, until
-the period has passed. A successful login forgets the failures of its account and of its address
-(the address too: many legitimate devices share one address behind NAT, and each device's first MD5
-login fails once for want of a nonce).
+Each login attempt (the first message of a session) names up to two keys: ``login:<email>|<address>``
+and ``addr:<address>`` (an IPv6 address counts by its /64 network, which one client usually holds
+whole). A key's failures are remembered for ``period`` seconds after the latest one. With
+``delay_after`` failures of the pair, or ``address_delay_after`` of the address, the reply to every
+further login on that key is delayed, successful or not, so the delay tells nothing about the password.
+With ``lock_after`` (pair) or ``address_lock_after`` (address) the key is locked: logins are refused with
+403 without their credentials being checked, until the period has passed.
+
+No lock reaches beyond its own address: a guesser elsewhere never locks the owner out, and the right
+password from an address that has not failed is always checked. A successful login forgets the failures
+of its own pair only, not those of its address: a password sprayer who logs into an account of its own
+now and then is still slowed, then locked. The address thresholds are high because many devices share
+one address behind NAT; a device's first MD5 login, which only fetches its nonce, is no failure.
 """
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass, replace
 
 from syncmld.accounts import normalise_email
-from syncmld.engine.api import ThrottleSettings
+from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.auth import basic_login
+from syncmld.engine.failures import note_failure
 from syncmld.protocol.constants import AUTH_BASIC
-from syncmld.protocol.messages import Cred, SyncHdr
+from syncmld.protocol.messages import Cred
 from syncmld.store.base import LoginFailures, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
 MAX_EMAIL_LENGTH = 254
 """The longest e-mail address (RFC 5321): a longer claimed login names no account and no key."""
+ADDRESS_PREFIX = "addr:"
+IPV6_NETWORK_BITS = 64
 
 
 @dataclass(frozen=True)
@@ -41,68 +50,92 @@ class LoginGate:
     """Seconds the reply waits."""
 
     def note_result(self, tx: Transaction, succeeded: bool, now: float) -> None:
-        """Count a failed login against the attempt's keys, or forget their failures after a success.
-
-        A message without credentials is no failed login: it asks for the challenge."""
+        """Count a failed login against the attempt's keys, or forget its own pair's failures after a
+        success. A message without credentials is no failed login: it asks for the challenge."""
         if succeeded:
             for key, noted in self.failures.items():
-                if noted is not None:
+                if noted is not None and not key.startswith(ADDRESS_PREFIX):
                     tx.clear_login_failures(key)
                     log.info("%s: %d failed logins forgotten after a successful login", key, noted.count)
             return
         if not self.with_credentials:
             return
-        for key, noted in self.failures.items():
-            if noted is None:
-                tx.clear_login_failures(key)
-            count = tx.note_login_failure(key, now).count
-            if count >= self.settings.lock_after:
-                log.warning("%s locked until %s after %d failed logins", key,
-                            _utc(now + self.settings.period), count)
+        for key in self.failures:
+            count = note_failure(tx, key, now, self.settings)
+            if count is not None and count >= _limits(key, self.settings)[1]:
+                log.warning("%s locked until %s after %d failed logins", key, _utc(now + self.settings.period), count)
 
 
-def admit(tx: Transaction, header: SyncHdr, client_address: str, settings: ThrottleSettings,
-          now: float) -> LoginGate:
+def admit(tx: Transaction, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
     """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
-    failures = {key: _remembered(tx.login_failures(key), settings, now)
-                for key in login_keys(header, client_address)}
-    gate = LoginGate(settings, failures, header.cred is not None)
+    header = request.message.header
+    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in login_keys(request)}
+    gate = LoginGate(settings, failures, header.cred is not None or request.mac is not None)
     throttled = []
     for key, noted in failures.items():
         if noted is None:
             continue
-        if noted.count >= settings.lock_after:
-            log.warning("login of device %s refused without checking credentials: %s is locked until %s "
-                        "after %d failed logins", header.source.uri, key, _utc(noted.last_at + settings.period),
-                        noted.count)
+        delay_after, lock_after = _limits(key, settings)
+        if noted.count >= lock_after:
+            log.warning(
+                "login of device %s refused without checking credentials: %s is locked until %s after %d failed logins",
+                header.source.uri,
+                key,
+                _utc(noted.last_at + settings.period),
+                noted.count,
+            )
             return replace(gate, refused_by=key)
-        if noted.count >= settings.delay_after:
+        if noted.count >= delay_after:
             throttled.append(f"{key} ({noted.count} failed logins)")
     if not throttled:
         return gate
-    log.warning("login of device %s answered after %.1f s: %s", header.source.uri, settings.delay,
-                ", ".join(throttled))
+    log.warning("login of device %s answered after %.1f s: %s", header.source.uri, settings.delay, ", ".join(throttled))
     return replace(gate, delay=settings.delay)
+
+
+def _limits(key: str, settings: ThrottleSettings) -> tuple[int, int]:
+    """The failed logins after which ``key`` is delayed, and locked."""
+    if key.startswith(ADDRESS_PREFIX):
+        return settings.address_delay_after, settings.address_lock_after
+    return settings.delay_after, settings.lock_after
 
 
 def _remembered(noted: LoginFailures | None, settings: ThrottleSettings, now: float) -> LoginFailures | None:
     return noted if noted is not None and now < noted.last_at + settings.period else None
 
 
-def login_keys(header: SyncHdr, client_address: str) -> tuple[str, ...]:
-    """The throttling keys of a login attempt: its claimed account and its client address."""
-    email = claimed_login(header)
-    keys = [f"login:{email}"] if email is not None else []
-    if client_address:
-        keys.append(f"addr:{client_address}")
+def login_keys(request: Request) -> tuple[str, ...]:
+    """The throttling keys of a login attempt: its claimed account from its address, and its address."""
+    address = address_key(request.client_address)
+    email = claimed_login(request)
+    keys = [f"login:{email}|{address}"] if email is not None else []
+    if address:
+        keys.append(ADDRESS_PREFIX + address)
     return tuple(keys)
 
 
-def claimed_login(header: SyncHdr) -> str | None:
-    """The account a login names, as a login e-mail address: the user of basic credentials, else
-    the header's Source LocName (MD5 logins name their user there). None if it names no address."""
-    user = _basic_user(header.cred) if header.cred is not None else None
-    user = user or header.source.name
+def address_key(client_address: str) -> str:
+    """The address failures are counted for: the address itself, an IPv6 address's /64 network."""
+    try:
+        parsed = ipaddress.ip_address(client_address)
+    except ValueError:
+        return client_address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_NETWORK_BITS), strict=False))
+    return str(parsed)
+
+
+def claimed_login(request: Request) -> str | None:
+    """The account a login names, as a login e-mail address: the user of an x-syncml-hmac header or of
+    basic credentials, else the header's Source LocName (MD5 logins name their user there). None if it
+    names no address."""
+    header = request.message.header
+    if request.mac is not None:
+        user: str | None = request.mac.username
+    else:
+        user = (_basic_user(header.cred) if header.cred is not None else None) or header.source.name
     if not user or len(user) > MAX_EMAIL_LENGTH:
         return None
     try:

@@ -59,6 +59,8 @@ MIME_DEVINF_WBXML = "application/vnd.syncml-devinf+wbxml"
 
 AUTH_BASIC = "syncml:auth-basic"
 AUTH_MD5 = "syncml:auth-md5"
+AUTH_MAC = "syncml:auth-MAC"
+"""HMAC over the message body, carried in the x-syncml-hmac transport header instead of Cred."""
 
 FORMAT_B64 = "b64"
 FORMAT_CHR = "chr"

@@ -6,8 +6,10 @@ not SyncML is answered with an HTTP error and a one-line reason; a failure of ou
 and the traceback in the server log only, never in the response.
 """
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 
 import anyio
 from starlette.applications import Starlette
@@ -17,16 +19,21 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from syncmld import __version__
+from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
+from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import DecodeError, RemoteError
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
+from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
+from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
+from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
-from syncmld.store.base import Store
+from syncmld.store.base import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
     StatusCode.UNSUPPORTED_MEDIA_TYPE: 415,
 }
 """A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
+HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
+"""The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
 
 
 class BodyTooLarge(Exception):
@@ -51,7 +60,16 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         max_msg_size=min(EngineSettings.max_msg_size, config.max_body_size),
         session_timeout=config.session_timeout,
         throttle=config.login_throttle,
+        identifiers=config.identifiers,
+        nonce_lifetime=config.nonce_lifetime,
+        challenge_window=config.challenge_window,
     )
+
+
+def engine_context(config: ServerConfig) -> EngineContext:
+    """The engine's context: settings, backups, and the nonce key derived from the server key."""
+    return EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)),
+                         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"))
 
 
 async def read_body(request: HTTPRequest, limit: int) -> bytes:
@@ -94,8 +112,8 @@ def refused_commands(reply: SyncML) -> list[str]:
 
 
 def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int, duration_ms: float) -> None:
-    """One line per message answered, one more if the reply refuses commands, then one per folder
-    sync it finished."""
+    """One line per message answered, one more if the reply refuses commands (at INFO when it only
+    challenges a login), then one per folder sync it finished."""
     header = message.header
     who = (outcome.account or "-", outcome.device or header.source.uri, header.session_id, header.msg_id)
     logger.info("msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f%s",
@@ -103,7 +121,8 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
                 " resent: stored reply" if outcome.resent else "")
     refused = refused_commands(outcome.reply)
     if refused:
-        logger.warning("refused account=%s device=%s session=%s msgid=%s: %s", *who, ", ".join(refused))
+        logger.log(logging.INFO if outcome.challenge else logging.WARNING, "%s account=%s device=%s session=%s "
+                   "msgid=%s: %s", "challenged" if outcome.challenge else "refused", *who, ", ".join(refused))
     for summary in outcome.summaries:
         log_summary(summary)
 
@@ -124,6 +143,16 @@ def log_summary(summary: SyncSummary) -> None:
     )
 
 
+async def sweep_periodically(store: Store, settings: EngineSettings, interval: float) -> None:
+    """Every ``interval`` seconds, drop expired sessions, nonces, failed logins and item versions."""
+    while True:
+        await anyio.sleep(interval)
+        try:
+            await run_in_threadpool(sweep_store, store, settings, time.time())
+        except StoreError as error:
+            logger.error("sweeping expired sessions failed: %s", error)
+
+
 def plain_error(status: int, reason: str) -> PlainTextResponse:
     """An HTTP error with a one-line, plain-text reason."""
     return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
@@ -131,11 +160,13 @@ def plain_error(status: int, reason: str) -> PlainTextResponse:
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``."""
-    context = EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)))
+    context = engine_context(config)
 
-    def answer(request: Request) -> tuple[Outcome, bytes]:
+    def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
-        return outcome, encode(outcome.reply, request.encoding)
+        reply = encode(outcome.reply, request.encoding)
+        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
+        return outcome, reply, headers
 
     def log_message(direction: str, message: SyncML) -> None:
         if config.log_messages:
@@ -159,18 +190,25 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
         log_message("in", decoded.message)
         url, token = split_session_url(str(http.url))
+        signed = http.headers.get(HMAC_HEADER)
+        try:
+            mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
+        except MacHeaderError as error:
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(400, str(error))
         request = Request(
             message=decoded.message,
             encoding=decoded.encoding,
             url=url,
             session_token=token,
             client_address=client,
+            mac=mac,
         )
         try:
-            outcome, reply = await run_in_threadpool(answer, request)
+            outcome, reply, headers = await run_in_threadpool(answer, request)
         except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)
-            return plain_error(400, str(error))
+            return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
         except Exception:
             logger.exception("failed to answer a message from %s", client)
             return plain_error(500, "internal server error; see the server log")
@@ -178,7 +216,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             await anyio.sleep(outcome.delay)  # a throttled login: wait without holding a thread
         log_message("out", outcome.reply)
         log_exchange(decoded.message, outcome, len(body), len(reply), (time.perf_counter() - started) * 1000)
-        return Response(reply, media_type=RESPONSE_CONTENT_TYPES[decoded.encoding])
+        return Response(reply, media_type=RESPONSE_CONTENT_TYPES[decoded.encoding], headers=headers)
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(
@@ -187,6 +225,13 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             "with your full e-mail address and password.\n"
         )
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as group:
+            group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
+            yield
+            group.cancel_scope.cancel()
+
     routes = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)

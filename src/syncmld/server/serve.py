@@ -110,7 +110,7 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             create_app(store, config),
             host=config.host,
             port=listener.getsockname()[1],
-            lifespan="off",
+            lifespan="on",
             access_log=False,
             log_config=None,
         )
@@ -124,7 +124,7 @@ def run_server(config: ServerConfig, workers: int = 1) -> None:
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, exit_cleanly)
     try:
-        store = open_store(config.store_url)
+        store = open_store(config.store_url, config.key_file)
         try:
             # held from here until uvicorn (_Server) or the worker pool has its handlers in place
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
@@ -153,7 +153,7 @@ def run_worker(listener: socket.socket, config: ServerConfig, number: int, paren
         signal.signal(stop_signal, exit_cleanly)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     exit_with_parent(parent_pid)
-    store = open_store(config.store_url)
+    store = open_store(config.store_url, config.key_file)
     try:
         logger.info("worker %d (pid %d) serving", number, os.getpid())
         serve_app(listener, config, store)

@@ -1,9 +1,11 @@
 """Stores: pick a backend by URL. The interface is in ``syncmld.store.base``."""
 
+import os
 import re
 import uuid
 from pathlib import Path
 
+from syncmld.server_key import KEY_FILE_ENV, ServerKeyError, key_file_path, load_server_key
 from syncmld.store.base import Store, StoreError
 
 MEMORY_URL = "memory://"
@@ -16,8 +18,12 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
 
 
-def open_store(url: str) -> Store:
-    """Open the store at ``url`` (``memory://``, ``sqlite:///PATH`` or ``postgresql://...``), schema up to date."""
+def open_store(url: str, key_file: Path | None = None) -> Store:
+    """Open the store at ``url`` (``memory://``, ``sqlite:///PATH`` or ``postgresql://...``), schema up to date.
+
+    Account secrets are sealed with the server key in ``key_file`` (created if missing); without one,
+    a SQLite store uses ``secret.key`` beside its database (or ``$SYNCMLD_KEY_FILE``), and a PostgreSQL
+    store ``$SYNCMLD_KEY_FILE``."""
     # Backends are imported here, so that importing the interface does not load SQLAlchemy.
     if url == MEMORY_URL:
         from syncmld.store.memory import MemoryStore
@@ -26,14 +32,25 @@ def open_store(url: str) -> Store:
     if url.startswith("sqlite:///"):
         from syncmld.store.sqlite import open_sqlite_store
 
-        return open_sqlite_store(Path(url.removeprefix("sqlite:///")))
+        path = Path(url.removeprefix("sqlite:///"))
+        return open_sqlite_store(path, _server_key(key_file or key_file_path(path.parent)))
     if url.startswith(POSTGRES_SCHEMES):
         from syncmld.store.postgres import open_postgres_store
 
-        return open_postgres_store(url)
+        configured = os.environ.get(KEY_FILE_ENV, "").strip()
+        if key_file is None and not configured:
+            raise StoreError(f"a PostgreSQL store needs the server key: give --data-dir or set ${KEY_FILE_ENV}")
+        return open_postgres_store(url, _server_key(key_file or Path(configured)))
     raise StoreError(
         f"unsupported store URL {url!r}: expected {MEMORY_URL!r}, 'sqlite:///PATH' or 'postgresql://USER@HOST/DB'"
     )
+
+
+def _server_key(key_file: Path) -> bytes:
+    try:
+        return load_server_key(key_file)
+    except ServerKeyError as error:
+        raise StoreError(str(error)) from error
 
 
 def masked_password(url: str) -> str:

@@ -33,7 +33,8 @@ class Account:
     id: int
     email: str
     md5_credential: str
-    """B64(MD5(email ":" password)), what syncml:auth-md5 needs."""
+    """B64(MD5(email ":" password)), what syncml:auth-md5 and auth-MAC need; "" when the account has none
+    (made under ``auth basic``). SQL stores keep it sealed under the server key."""
     password_hash: str
     """A slow hash of the password, for syncml:auth-basic."""
     enabled: bool = True
@@ -184,6 +185,10 @@ class Transaction(Protocol):
         """Enable or disable SyncML for one account; raises NotFound."""
         ...
 
+    def drop_md5_credentials(self) -> int:
+        """Forget every account's MD5 credential (they log in with basic only); returns how many had one."""
+        ...
+
     # --- server settings, domains and the access list ----------------------------------------
     def get_setting(self, name: str) -> str | None:
         """A server-wide setting (``syncml`` on/off, ``auth`` policy, ...); None when never set."""
@@ -227,6 +232,14 @@ class Transaction(Protocol):
 
     def clear_login_failures(self, key: str) -> None: ...
 
+    def count_login_failure_keys(self) -> int:
+        """How many keys have failed logins remembered."""
+        ...
+
+    def purge_login_failures(self, last_before: float) -> int:
+        """Forget the keys whose latest failed login came before ``last_before``; returns how many."""
+        ...
+
     # --- devices and nonces -----------------------------------------------------------------
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
         """The account's device with this reference, created on first use."""
@@ -249,11 +262,18 @@ class Transaction(Protocol):
         """The last sync of each folder of the device, by folder name."""
         ...
 
-    def get_nonce(self, device_ref: str) -> str | None:
-        """The MD5 nonce last issued to this device reference (any account), base64 text."""
+    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
+        """The nonce last stored for this device reference (any account), base64 text, if it was issued
+        after ``issued_after``."""
         ...
 
-    def set_nonce(self, device_ref: str, nonce: str) -> None: ...
+    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
+        """Store the device's nonce, replacing the one it had."""
+        ...
+
+    def purge_nonces(self, issued_before: float) -> int:
+        """Drop the nonces issued before ``issued_before``; returns how many."""
+        ...
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:

@@ -38,7 +38,8 @@ class _Tables:
 
     accounts: dict[int, Account] = field(default_factory=dict)
     devices: dict[int, Device] = field(default_factory=dict)
-    nonces: dict[str, str] = field(default_factory=dict)
+    nonces: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """Device reference -> nonce and when it was issued."""
     folders: dict[int, Folder] = field(default_factory=dict)
     items: dict[int, dict[str, StoredItem]] = field(default_factory=dict)
     sync_states: dict[_DeviceFolder, SyncState] = field(default_factory=dict)
@@ -184,6 +185,12 @@ class MemoryTransaction(MemorySessionExtras):
         account = self._require_account(email)
         self._t.accounts[account.id] = dataclasses.replace(account, enabled=enabled)
 
+    def drop_md5_credentials(self) -> int:
+        holders = [account for account in self._t.accounts.values() if account.md5_credential]
+        for account in holders:
+            self._t.accounts[account.id] = dataclasses.replace(account, md5_credential="")
+        return len(holders)
+
     def _require_account_id(self, account_id: int) -> None:
         if account_id not in self._t.accounts:
             raise NotFound(f"no account with id {account_id}")
@@ -200,6 +207,15 @@ class MemoryTransaction(MemorySessionExtras):
 
     def clear_login_failures(self, key: str) -> None:
         self._t.login_failures.pop(key, None)
+
+    def count_login_failure_keys(self) -> int:
+        return len(self._t.login_failures)
+
+    def purge_login_failures(self, last_before: float) -> int:
+        expired = [key for key, noted in self._t.login_failures.items() if noted.last_at < last_before]
+        for key in expired:
+            del self._t.login_failures[key]
+        return len(expired)
 
     # --- server settings, domains and the access list ----------------------------------------
     def get_setting(self, name: str) -> str | None:
@@ -288,11 +304,18 @@ class MemoryTransaction(MemorySessionExtras):
         records = [record for (owner, _), record in self._t.device_syncs.items() if owner == device_id]
         return sorted(records, key=lambda record: record.folder_name)
 
-    def get_nonce(self, device_ref: str) -> str | None:
-        return self._t.nonces.get(device_ref)
+    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
+        nonce, issued_at = self._t.nonces.get(device_ref, ("", 0.0))
+        return nonce if nonce and issued_at > issued_after else None
 
-    def set_nonce(self, device_ref: str, nonce: str) -> None:
-        self._t.nonces[device_ref] = nonce
+    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
+        self._t.nonces[device_ref] = (nonce, issued_at)
+
+    def purge_nonces(self, issued_before: float) -> int:
+        expired = [ref for ref, (_, issued_at) in self._t.nonces.items() if issued_at < issued_before]
+        for ref in expired:
+            del self._t.nonces[ref]
+        return len(expired)
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:

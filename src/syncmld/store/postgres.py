@@ -6,12 +6,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from syncmld.store.base import StoreError
+from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import SqlStore, upgrade_schema
 
 DRIVER_NAME = "postgresql+psycopg"
 
 
-def open_postgres_store(url: str) -> SqlStore:
+def open_postgres_store(url: str, server_key: bytes) -> SqlStore:
     """Open the PostgreSQL store at ``url`` (``postgresql://`` or ``postgresql+psycopg://``), schema up to date."""
     try:
         parsed = make_url(url)
@@ -21,10 +22,11 @@ def open_postgres_store(url: str) -> SqlStore:
         raise StoreError(f"unsupported PostgreSQL driver {parsed.drivername!r}: expected 'postgresql://'")
     shown = parsed.render_as_string(hide_password=True)
     engine = create_engine(parsed.set(drivername=DRIVER_NAME), pool_pre_ping=True)
+    box = SecretBox(server_key)
     try:
-        upgrade_schema(engine)
+        upgrade_schema(engine, box)
     except (SQLAlchemyError, CommandError) as error:
         engine.dispose()
         reason = error.orig if isinstance(error, DBAPIError) else error
         raise StoreError(f"cannot open the PostgreSQL store {shown}: {reason}") from error
-    return SqlStore(engine)
+    return SqlStore(engine, box)

@@ -49,6 +49,8 @@ nonces = Table(
     metadata,
     Column("device_ref", Text, primary_key=True),
     Column("nonce", Text, nullable=False),
+    Column("issued_at", Double, nullable=False),
+    Index(None, "issued_at"),
 )
 
 folders = Table(
@@ -150,6 +152,7 @@ login_failures = Table(
     Column("key", Text, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("last_at", Double, nullable=False),
+    Index(None, "last_at"),
 )
 
 domains = Table(

@@ -5,6 +5,7 @@ item by item. New sequence numbers come from the one-row counter, whose update a
 writers of sequence numbers until they commit.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -53,7 +54,10 @@ from syncmld.store.schema import (
     sync_states,
 )
 from syncmld.store.schema import items as item_table
+from syncmld.store.sealing import SecretBox
 from syncmld.store.sql_sessions import SqlSessionExtras
+
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 """Most values bound in one IN list."""
@@ -68,12 +72,14 @@ _DIALECT_INSERTS: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]
 _T = TypeVar("_T")
 
 
-def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to the migration ``revision``, the newest by default."""
+def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> None:
+    """Bring the database to the migration ``revision``, the newest by default; ``box`` seals the
+    secrets that earlier revisions kept in the clear."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     with engine.connect() as connection:
         config.attributes["connection"] = connection
+        config.attributes["secret_box"] = box
         command.upgrade(config, revision)
         connection.commit()
 
@@ -81,14 +87,15 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
 class SqlStore:
     """A store in a SQL database reached through a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
+        self._box = box
 
     @contextmanager
     def transaction(self) -> Iterator["SqlTransaction"]:
         try:
             with self._engine.connect() as connection, connection.begin():
-                yield SqlTransaction(connection)
+                yield SqlTransaction(connection, self._box)
         except SQLAlchemyError as error:
             raise StoreError(f"store operation failed: {error}") from error
 
@@ -99,10 +106,6 @@ class SqlStore:
 def _chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(values), CHUNK_SIZE):
         yield values[start : start + CHUNK_SIZE]
-
-
-def _account(row: Row[Any]) -> Account:
-    return Account(row.id, row.email, row.md5_credential, row.password_hash, row.enabled)
 
 
 def _device(row: Row[Any]) -> Device:
@@ -143,9 +146,17 @@ def _item_row(item: StoredItem) -> dict[str, Any]:
 class SqlTransaction(SqlSessionExtras):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, box: SecretBox) -> None:
         self._connection = connection
         self._insert = _DIALECT_INSERTS[connection.dialect.name]
+        self._box = box
+
+    def _account(self, row: Row[Any]) -> Account:
+        secret = self._box.open(row.md5_credential, row.email)
+        if secret is None:
+            log.warning("the MD5 secret of %s does not open with this server key: it logs in with MD5 only "
+                        "once its password is set again", row.email)
+        return Account(row.id, row.email, secret or "", row.password_hash, row.enabled)
 
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
         """Insert ``rows``, replacing the non-key columns of rows that exist already."""
@@ -158,7 +169,8 @@ class SqlTransaction(SqlSessionExtras):
         email = email.lower()
         statement = (
             self._insert(accounts)
-            .values(email=email, md5_credential=md5_credential, password_hash=password_hash, enabled=True)
+            .values(email=email, md5_credential=self._box.seal(md5_credential, email), password_hash=password_hash,
+                    enabled=True)
             .on_conflict_do_nothing(index_elements=["email"])
             .returning(accounts.c.id)
         )
@@ -169,21 +181,21 @@ class SqlTransaction(SqlSessionExtras):
 
     def get_account(self, email: str) -> Account | None:
         row = self._connection.execute(select(accounts).where(accounts.c.email == email.lower())).first()
-        return None if row is None else _account(row)
+        return None if row is None else self._account(row)
 
     def get_account_by_id(self, account_id: int) -> Account | None:
         row = self._connection.execute(select(accounts).where(accounts.c.id == account_id)).first()
-        return None if row is None else _account(row)
+        return None if row is None else self._account(row)
 
     def list_accounts(self) -> list[Account]:
         rows = self._connection.execute(select(accounts).order_by(accounts.c.email))
-        return [_account(row) for row in rows]
+        return [self._account(row) for row in rows]
 
     def set_credentials(self, email: str, md5_credential: str, password_hash: str) -> None:
         statement = (
             update(accounts)
             .where(accounts.c.email == email.lower())
-            .values(md5_credential=md5_credential, password_hash=password_hash)
+            .values(md5_credential=self._box.seal(md5_credential, email.lower()), password_hash=password_hash)
         )
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no account {email.lower()}")
@@ -199,6 +211,10 @@ class SqlTransaction(SqlSessionExtras):
         statement = update(accounts).where(accounts.c.email == email.lower()).values(enabled=enabled)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no account {email.lower()}")
+
+    def drop_md5_credentials(self) -> int:
+        statement = update(accounts).where(accounts.c.md5_credential != "").values(md5_credential="")
+        return self._connection.execute(statement).rowcount
 
     def _require_account(self, account_id: int) -> None:
         if self.get_account_by_id(account_id) is None:
@@ -219,6 +235,13 @@ class SqlTransaction(SqlSessionExtras):
 
     def clear_login_failures(self, key: str) -> None:
         self._connection.execute(delete(login_failures).where(login_failures.c.key == key))
+
+    def count_login_failure_keys(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(login_failures)).scalar_one())
+
+    def purge_login_failures(self, last_before: float) -> int:
+        statement = delete(login_failures).where(login_failures.c.last_at < last_before)
+        return self._connection.execute(statement).rowcount
 
     # --- server settings, domains and the access list ----------------------------------------
     def get_setting(self, name: str) -> str | None:
@@ -318,13 +341,17 @@ class SqlTransaction(SqlSessionExtras):
         )
         return [_device_sync(row) for row in self._connection.execute(statement)]
 
-    def get_nonce(self, device_ref: str) -> str | None:
-        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref)
+    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
+        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref,
+                                                 nonces.c.issued_at > issued_after)
         nonce: str | None = self._connection.execute(statement).scalar()
         return nonce
 
-    def set_nonce(self, device_ref: str, nonce: str) -> None:
-        self._upsert(nonces, {"device_ref": device_ref, "nonce": nonce}, ["device_ref"])
+    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
+        self._upsert(nonces, {"device_ref": device_ref, "nonce": nonce, "issued_at": issued_at}, ["device_ref"])
+
+    def purge_nonces(self, issued_before: float) -> int:
+        return self._connection.execute(delete(nonces).where(nonces.c.issued_at < issued_before)).rowcount
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:

@@ -1,5 +1,10 @@
-"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``."""
+"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``.
 
+The database and its -wal and -shm files are readable by their owner only (0600): SQLite gives the
+-wal and -shm files the mode of the database file, which is created so before SQLite opens it.
+"""
+
+import os
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +14,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from syncmld.server_key import PRIVATE_FILE_MODE, restrict_mode
 from syncmld.store.base import StoreError
+from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import SqlStore, upgrade_schema
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -37,17 +44,31 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_sqlite_store(path: Path) -> SqlStore:
+def restrict_database_files(path: Path) -> None:
+    """Create the database file ``path`` mode 0600 if missing; take other users' access away from it and
+    from its -wal and -shm files where they have it (logged)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                restrict_mode(file, PRIVATE_FILE_MODE)
+    except OSError as error:
+        raise StoreError(f"cannot open the SQLite store {path}: {error.strerror}") from error
+
+
+def open_sqlite_store(path: Path, server_key: bytes) -> SqlStore:
     """Open (creating if needed) the SQLite store in the file ``path``, schema brought up to date."""
     if not path.parent.is_dir():
         raise StoreError(f"cannot open the SQLite store {path}: directory {path.parent} does not exist")
+    restrict_database_files(path)
+    box = SecretBox(server_key)
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
     event.listen(engine, "connect", _configure_connection)
     event.listen(engine, "begin", _begin_immediate)
     try:
-        upgrade_schema(engine)
+        upgrade_schema(engine, box)
     except (SQLAlchemyError, CommandError) as error:
         engine.dispose()
         reason = error.orig if isinstance(error, DBAPIError) else error
         raise StoreError(f"cannot open the SQLite store {path}: {reason}") from error
-    return SqlStore(engine)
+    return SqlStore(engine, box)

@@ -1,0 +1,46 @@
+"""Forgetting what has expired: idle sessions, old item versions, stored nonces, failed logins.
+
+Run at every login and, by the server, every few minutes (so a quiet server forgets too).
+"""
+
+import logging
+from dataclasses import dataclass
+
+from syncmld.engine.api import EngineSettings
+from syncmld.engine.conflicts import history_seconds
+from syncmld.store.base import Store, Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+
+@dataclass(frozen=True)
+class Swept:
+    sessions: int
+    history: int
+    nonces: int
+    failed_logins: int
+
+
+def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
+    """Drop everything that has expired at ``now``; returns how much of each."""
+    return Swept(
+        sessions=tx.delete_sessions_before(now - settings.session_timeout),
+        history=tx.purge_history(now - history_seconds(tx)),
+        nonces=tx.purge_nonces(now - settings.nonce_lifetime),
+        failed_logins=tx.purge_login_failures(now - settings.throttle.period),
+    )
+
+
+def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
+    """``sweep`` in a transaction of its own, logged when it dropped anything."""
+    with store.transaction() as tx:
+        swept = sweep(tx, settings, now)
+    if any(vars(swept).values()):
+        log.info(
+            "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins",
+            swept.sessions,
+            swept.history,
+            swept.nonces,
+            swept.failed_logins,
+        )
+    return swept
