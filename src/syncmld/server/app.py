@@ -22,6 +22,7 @@ from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.errors import DecodeError, RemoteError
+from syncmld.log import MultiLine, install_escaping
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
@@ -130,7 +131,9 @@ def plain_error(status: int, reason: str) -> PlainTextResponse:
 
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
-    """The ASGI application serving SyncML at ``config.path`` with ``store``."""
+    """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
+    messages is escaped (``syncmld.log``)."""
+    install_escaping()
     context = EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)))
 
     def answer(request: Request) -> tuple[Outcome, bytes]:
@@ -139,7 +142,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     def log_message(direction: str, message: SyncML) -> None:
         if config.log_messages:
-            logger.info("message %s:\n%s", direction, render_for_log(message))
+            logger.info("message %s:%s", direction, MultiLine("\n" + render_for_log(message)))
 
     async def syncml(http: HTTPRequest) -> Response:
         started = time.perf_counter()
