@@ -2,7 +2,8 @@
 erases it), kept as files an administrator can list, inspect and restore.
 
 Naming: an archive is called PREFIX + ``YYYYMMDD`` (UTC) + a four-digit counter + ``.wot``, e.g.
-``nokia200812310001.wot``; the prefix is optional and limited to letters, digits, ``_`` and ``-``.
+``nokia200812310001.wot``; the prefix is optional and limited to letters, digits, ``_`` and ``-``
+(at most ``BACKUP_PREFIX_MAX`` of them).
 The counter counts per prefix and day, from 0001, continuing after the highest one present. A name
 is taken by creating the file exclusively, so two processes never get the same one.
 
@@ -40,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from syncmld.engine.api import BackupItem
+from syncmld.engine.api import BACKUP_PREFIX, BACKUP_PREFIX_MAX, BackupItem
 from syncmld.store.base import NewItem, Transaction
 
 ARCHIVE_SUFFIX = ".wot"
@@ -50,7 +51,6 @@ MANIFEST = "manifest.json"
 MAX_COUNTER = 9999
 """Archives per prefix and day."""
 
-_PREFIX = re.compile(r"[A-Za-z0-9_-]*")
 _ARCHIVE_NAME = re.compile(r"(?P<prefix>[A-Za-z0-9_-]*)(?P<day>\d{8})(?P<counter>\d{4})\.wot")
 _ITEM_MEMBER = re.compile(r"(?P<directory>[A-Za-z0-9_%-]+)/(?P<number>\d{6,})\.(?P<kind>data|json)")
 _SAFE_FOLDER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -106,8 +106,9 @@ class BackupStore:
 
     def start(self, account: str, prefix: str, now: float) -> str:
         """Create a new archive for ``account``; returns its name. ValueError for a bad prefix."""
-        if not _PREFIX.fullmatch(prefix):
-            raise ValueError(f"backup name {prefix!r} may hold only letters, digits, '_' and '-'")
+        if not BACKUP_PREFIX.fullmatch(prefix):
+            raise ValueError(f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
+                             f"{BACKUP_PREFIX_MAX} of them")
         created = datetime.fromtimestamp(now, UTC)
         day = created.strftime("%Y%m%d")
         manifest = {

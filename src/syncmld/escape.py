@@ -33,3 +33,11 @@ class Escaped(str):
 
     def __repr__(self) -> str:
         return f"'{self}'"
+
+
+def quoted(text: str, limit: int) -> str:
+    """A short printable-ASCII form of ``text`` for a reason or a log line: at most ``limit``
+    characters of it, control and non-ASCII characters escaped, a cut marked with ``...``."""
+    cut = text[:limit]
+    shown = escape_control(cut).encode("ascii", "backslashreplace").decode("ascii")
+    return shown + ("..." if len(text) > limit else "")

@@ -1,16 +1,25 @@
 """What goes into the engine and what comes out of it."""
 
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from syncmld.errors import RemoteError
+from syncmld.escape import quoted
 from syncmld.protocol.codec import Encoding
 from syncmld.protocol.messages import SyncML
+from syncmld.status import StatusCode
 
 SESSION_PARAM = "sid"
 """The URL query parameter that carries our session token in the RespURI we hand out."""
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a session token may look like (``EngineContext.new_token`` makes 24 of these characters); other
+values of ``sid`` are refused without a look into the store."""
+SHOWN_TOKEN = 40
+"""Characters of a refused session token quoted in the reason."""
 
 
 def session_url(url: str, token: str) -> str:
@@ -20,7 +29,8 @@ def session_url(url: str, token: str) -> str:
 
 
 def split_session_url(url: str) -> tuple[str, str | None]:
-    """The URL without our session parameter, and the token it carried (if any)."""
+    """The URL without our session parameter, and the token it carried (if any); RemoteError when that
+    is no session token (404: no such session) or the URL names two (400)."""
     base, question, query = url.partition("?")
     if not question:
         return url, None
@@ -28,10 +38,14 @@ def split_session_url(url: str) -> tuple[str, str | None]:
     kept = []
     for part in query.split("&"):
         name, _, value = part.partition("=")
-        if name == SESSION_PARAM and token is None:
-            token = value
-        else:
+        if name != SESSION_PARAM:
             kept.append(part)
+        elif not SESSION_TOKEN.fullmatch(value):
+            raise RemoteError(f"unknown or expired session '{quoted(value, SHOWN_TOKEN)}'", StatusCode.NOT_FOUND)
+        elif token not in (None, value):
+            raise RemoteError(f"the URL names two sessions, {token} and {value}", StatusCode.BAD_REQUEST)
+        else:
+            token = value
     rest = "&".join(kept)
     return (f"{base}?{rest}" if rest else base), token
 
@@ -63,6 +77,13 @@ class EngineSettings:
     session_timeout: float = 3600.0
     """Seconds after which an idle session is forgotten."""
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+
+
+BACKUP_PREFIX_MAX = 64
+"""The longest name of a backup (``backup=NAME``, the prefix of its archives' names): file names are
+limited to 255 bytes on common file systems, a long name helps no one, and 16 more characters follow it."""
+BACKUP_PREFIX = re.compile(rf"[A-Za-z0-9_-]{{0,{BACKUP_PREFIX_MAX}}}")
+"""A backup's name: letters, digits, ``_`` and ``-``, possibly none."""
 
 
 @dataclass(frozen=True)

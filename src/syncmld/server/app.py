@@ -161,15 +161,15 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
         log_message("in", decoded.message)
-        url, token = split_session_url(str(http.url))
-        request = Request(
-            message=decoded.message,
-            encoding=decoded.encoding,
-            url=url,
-            session_token=token,
-            client_address=client,
-        )
         try:
+            url, token = split_session_url(str(http.url))
+            request = Request(
+                message=decoded.message,
+                encoding=decoded.encoding,
+                url=url,
+                session_token=token,
+                client_address=client,
+            )
             outcome, reply = await run_in_threadpool(answer, request)
         except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)
