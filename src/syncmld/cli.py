@@ -148,9 +148,13 @@ def cli() -> None:
               "lock lasts.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Server processes sharing the port; any of them may answer any message of a session.")
+@click.option("--forwarded-allow-ips", metavar="IPS",
+              help="The reverse proxies (addresses or networks, comma-separated, * for any) whose "
+              "X-Forwarded-For and X-Forwarded-Proto name the client. Without it those headers are ignored.")
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float, workers: int,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -163,6 +167,7 @@ def serve(
         log_messages=log_messages,
         login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
                                         delay=login_delay, period=login_lock_period),
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     setup_logging(config.log_level)
     run_server(config, workers)

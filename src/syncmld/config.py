@@ -4,6 +4,7 @@ Only the server, the admin tools and the CLI see this object; the engine gets pl
 ``EngineSettings`` derived from it (see ``syncmld.server.app.engine_settings``).
 """
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -110,6 +111,9 @@ class ServerConfig:
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
     login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     """When failed logins per account and per client address slow down and lock further logins."""
+    forwarded_allow_ips: str | None = None
+    """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
+    X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -127,6 +131,8 @@ class ServerConfig:
             raise ConfigError("the failed logins before a delay and before a lock must be at least 1")
         if throttle.delay < 0 or throttle.period <= 0:
             raise ConfigError("the login delay must not be negative and the lock period must be positive")
+        if self.forwarded_allow_ips is not None:
+            check_proxies(self.forwarded_allow_ips)
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
 
     @property
@@ -143,6 +149,17 @@ class ServerConfig:
         """The URL paths SyncML clients may post to."""
         base = self.path.rstrip("/")
         return tuple(dict.fromkeys((self.path, base + "/", base + "/index.html")))
+
+
+def check_proxies(proxies: str) -> None:
+    """ConfigError unless ``proxies`` is ``*`` or comma-separated IP addresses and networks."""
+    for entry in proxies.split(","):
+        if entry.strip() == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError as error:
+            raise ConfigError(f"proxy {entry.strip()!r} is not an IP address or network (nor *)") from error
 
 
 def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:

@@ -113,6 +113,8 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             lifespan="off",
             access_log=False,
             log_config=None,
+            proxy_headers=config.forwarded_allow_ips is not None,
+            forwarded_allow_ips=config.forwarded_allow_ips,
         )
     )
     server.run(sockets=[listener])
