@@ -151,10 +151,14 @@ def cli() -> None:
 @click.option("--forwarded-allow-ips", metavar="IPS",
               help="The reverse proxies (addresses or networks, comma-separated, * for any) whose "
               "X-Forwarded-For and X-Forwarded-Proto name the client. Without it those headers are ignored.")
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The PEM private key of --tls-cert.")
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float, workers: int,
-    forwarded_allow_ips: str | None,
+    forwarded_allow_ips: str | None, tls_cert: Path | None, tls_key: Path | None,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -168,6 +172,8 @@ def serve(
         login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
                                         delay=login_delay, period=login_lock_period),
         forwarded_allow_ips=forwarded_allow_ips,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     setup_logging(config.log_level)
     run_server(config, workers)

@@ -114,6 +114,9 @@ class ServerConfig:
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
+    tls_cert: Path | None = None
+    """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
+    tls_key: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -131,9 +134,15 @@ class ServerConfig:
             raise ConfigError("the failed logins before a delay and before a lock must be at least 1")
         if throttle.delay < 0 or throttle.period <= 0:
             raise ConfigError("the login delay must not be negative and the lock period must be positive")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls_cert is None else "https"
 
     @property
     def store_url(self) -> str:
