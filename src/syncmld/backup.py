@@ -46,6 +46,7 @@ from typing import IO, Any
 
 from syncmld.engine.api import BACKUP_PREFIX, BACKUP_PREFIX_MAX, BackupItem, EngineSettings
 from syncmld.engine.folders import is_folder_name
+from syncmld.errors import LocalError
 from syncmld.store.base import NewItem, Transaction
 
 ARCHIVE_SUFFIX = ".wot"
@@ -69,7 +70,7 @@ _ARCHIVE_MODE = 0o600
 """Backups hold the users' data: readable by the server's user only."""
 
 
-class BackupError(Exception):
+class BackupError(LocalError):
     """A backup archive cannot be created, found or read; the message says which and why."""
 
 

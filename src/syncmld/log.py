@@ -11,6 +11,7 @@ after its first indented behind ``CONTINUATION``, where no record starts.
 """
 
 import logging
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ def continued(text: str) -> str:
 def _safe(value: object) -> object:
     """A log argument that cannot break its record's line; numbers, bytes (shown by repr) and None as
     they are, so that ``%d`` and friends still apply."""
-    if isinstance(value, MultiLine | Escaped | int | float | bytes) or value is None:
+    if isinstance(value, MultiLine | Escaped | numbers.Number | bytes) or value is None:
         return value
     return Escaped(str(value))
 

@@ -4,6 +4,7 @@ parameter gets 400 on the Alert with the reason, a bad ``sid`` an HTTP 400 with 
 each its log line. (A 300-letter backup name used to be an HTTP 500: its archive's name was too long.)"""
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -146,3 +147,14 @@ async def test_two_session_tokens_are_http_400(client: httpx.AsyncClient) -> Non
     response = await client.post("/syncml?sid=abc&sid=def", content=login(), headers={"Content-Type": XML})
     assert_plain_refusal(response, 400)
     assert "two sessions" in response.text
+
+
+async def test_a_backup_name_with_no_archive_name_left_today_is_400_on_the_alert(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / f"full{datetime.now(UTC):%Y%m%d}9999.wot").write_bytes(b"")
+    reason = await refused_alert(client, "?backup=full", caplog)
+    assert "no archive could be started" in reason
+    assert any("no backup name left" in record.getMessage() for record in caplog.records)

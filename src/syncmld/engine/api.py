@@ -101,7 +101,7 @@ class BackupSink(Protocol):
 
     def start(self, account: str, prefix: str, now: float) -> str:
         """Create a new archive for ``account`` named prefix + YYYYMMDD + counter + ``.wot``;
-        returns its name."""
+        returns its name. LocalError when none can be made (no name left for the day, no room)."""
         ...
 
     def add_items(self, archive: str, items: Iterable[BackupItem]) -> None:
