@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.backup import Backup, BackupError, BackupItem, BackupStore, read_archive, restore_backup
+from syncmld.backup import Backup, BackupError, BackupItem, BackupStore, backup_items, read_archive, restore_backup
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import NewItem, Store
 
@@ -130,17 +130,17 @@ def test_items_are_read_back_exactly_in_the_order_they_were_added(backups: Backu
     )
 
     backup = backups.read_backup(name)
-    assert backup == Backup(
+    assert (backup.name, backup.account, backup.created) == (
         name,
         "anna@example.org",
         datetime(2008, 12, 31, 10, 0, tzinfo=UTC),
-        (
-            BackupItem("Contacts", "17", "text/x-vcard", VCARD),
-            BackupItem("Kalender/Arbeit ä", None, "application/octet-stream", BINARY),
-            BackupItem("Contacts", "18", "text/vcard", b""),
-            BackupItem("Notes", "n1", "text/plain", b"x"),
-        ),
     )
+    assert list(backup_items(backup)) == [
+        BackupItem("Contacts", "17", "text/x-vcard", VCARD),
+        BackupItem("Kalender/Arbeit ä", None, "application/octet-stream", BINARY),
+        BackupItem("Contacts", "18", "text/vcard", b""),
+        BackupItem("Notes", "n1", "text/plain", b"x"),
+    ]
     assert read_archive(backups.directory / name) == backup
 
 
@@ -185,7 +185,7 @@ def test_adds_from_several_threads_at_once_all_arrive(backups: BackupStore) -> N
             backups.add(name, f"Folder{writer}", str(n), "text/plain", f"{writer}-{n}".encode())
 
     run_at_once(writers, write)
-    items = backups.read_backup(name).items
+    items = list(backup_items(backups.read_backup(name)))
     assert len(items) == writers * per_writer
     for writer in range(writers):
         own = [item for item in items if item.folder == f"Folder{writer}"]
@@ -198,7 +198,7 @@ def test_adding_to_a_missing_archive_or_without_a_folder_fails(backups: BackupSt
     name = backups.start("anna@example.org", "", NEW_YEARS_EVE)
     with pytest.raises(ValueError, match="folder"):
         backups.add(name, "", "1", "text/x-vcard", VCARD)
-    assert backups.read_backup(name).items == ()
+    assert backups.read_backup(name).entries == ()
 
 
 # --- listing --------------------------------------------------------------------------------

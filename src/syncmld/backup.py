@@ -2,7 +2,8 @@
 erases it), kept as files an administrator can list, inspect and restore.
 
 Naming: an archive is called PREFIX + ``YYYYMMDD`` (UTC) + a four-digit counter + ``.wot``, e.g.
-``nokia200812310001.wot``; the prefix is optional and limited to letters, digits, ``_`` and ``-``.
+``nokia200812310001.wot``; the prefix is optional and limited to letters, digits, ``_`` and ``-``
+(at most ``BACKUP_PREFIX_MAX`` of them).
 The counter counts per prefix and day, from 0001, continuing after the highest one present. A name
 is taken by creating the file exclusively, so two processes never get the same one.
 
@@ -23,7 +24,10 @@ Format (version 1): a plain ZIP file, readable with any unzip tool.
 
 Items are appended one at a time, under an exclusive ``flock`` of the archive, so the engine may add
 to one archive from several processes. Reading accepts exactly this layout: anything else is
-reported as a damaged archive.
+reported as a damaged archive. An archive may come from anywhere, so reading trusts none of its
+sizes: a manifest or description over ``MAX_DESCRIPTION_SIZE``, or an item over the limit given
+(``DEFAULT_MAX_ITEM_SIZE``), is refused before more of it is decompressed, and items are read one at
+a time; a restore creates only folders an account can have.
 """
 
 import fcntl
@@ -40,7 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from syncmld.engine.api import BackupItem
+from syncmld.engine.api import BACKUP_PREFIX, BACKUP_PREFIX_MAX, BackupItem, EngineSettings
+from syncmld.engine.folders import is_folder_name
+from syncmld.errors import LocalError
 from syncmld.store.base import NewItem, Transaction
 
 ARCHIVE_SUFFIX = ".wot"
@@ -49,8 +55,14 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MAX_COUNTER = 9999
 """Archives per prefix and day."""
+MAX_DESCRIPTION_SIZE = 64 * 1024
+"""The manifest and each item's description hold a few hundred bytes; larger ones are refused unread."""
+DEFAULT_MAX_ITEM_SIZE = EngineSettings.max_obj_size
+"""The largest item read from an archive (``backup restore --max-item-size``): the largest object the
+server takes from a device."""
+RESTORE_BATCH_SIZE = 8 * 1024 * 1024
+"""Bytes of items a restore hands to the store at once."""
 
-_PREFIX = re.compile(r"[A-Za-z0-9_-]*")
 _ARCHIVE_NAME = re.compile(r"(?P<prefix>[A-Za-z0-9_-]*)(?P<day>\d{8})(?P<counter>\d{4})\.wot")
 _ITEM_MEMBER = re.compile(r"(?P<directory>[A-Za-z0-9_%-]+)/(?P<number>\d{6,})\.(?P<kind>data|json)")
 _SAFE_FOLDER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -58,16 +70,35 @@ _ARCHIVE_MODE = 0o600
 """Backups hold the users' data: readable by the server's user only."""
 
 
-class BackupError(Exception):
+class BackupError(LocalError):
     """A backup archive cannot be created, found or read; the message says which and why."""
 
 
 @dataclass(frozen=True)
+class BackupEntry:
+    """One item of an archive as its description tells: its folder, LUID, type, size and member."""
+
+    folder: str
+    luid: str | None
+    content_type: str
+    size: int
+    member: str
+    """The ZIP member holding its data."""
+
+
+@dataclass(frozen=True)
 class Backup:
-    name: str
+    """An archive that was read and checked; its items' data stay in the file (``backup_items``)."""
+
+    path: Path
     account: str
     created: datetime
-    items: tuple[BackupItem, ...]
+    entries: tuple[BackupEntry, ...]
+    max_item_size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -106,8 +137,9 @@ class BackupStore:
 
     def start(self, account: str, prefix: str, now: float) -> str:
         """Create a new archive for ``account``; returns its name. ValueError for a bad prefix."""
-        if not _PREFIX.fullmatch(prefix):
-            raise ValueError(f"backup name {prefix!r} may hold only letters, digits, '_' and '-'")
+        if not BACKUP_PREFIX.fullmatch(prefix):
+            raise ValueError(f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
+                             f"{BACKUP_PREFIX_MAX} of them")
         created = datetime.fromtimestamp(now, UTC)
         day = created.strftime("%Y%m%d")
         manifest = {
@@ -178,9 +210,9 @@ class BackupStore:
             raise BackupError(f"{name!r} is not a backup name (expected [PREFIX]YYYYMMDDNNNN{ARCHIVE_SUFFIX})")
         return self.directory / name
 
-    def read_backup(self, name: str) -> Backup:
-        """The archive called ``name``, items and all."""
-        return read_archive(self.path_of(name))
+    def read_backup(self, name: str, max_item_size: int = DEFAULT_MAX_ITEM_SIZE) -> Backup:
+        """The archive called ``name``, checked in full (``read_archive``)."""
+        return read_archive(self.path_of(name), max_item_size)
 
     def list_backups(self, account: str | None = None) -> list[BackupInfo]:
         """The archives, by name: all of them (damaged ones included), or those of one account."""
@@ -220,12 +252,22 @@ def _archive_info(path: Path) -> BackupInfo:
     return BackupInfo(path.name, account, created, count)
 
 
-def read_archive(path: Path) -> Backup:
-    """A backup archive read and checked in full; BackupError if it is missing or damaged."""
+def read_archive(path: Path, max_item_size: int = DEFAULT_MAX_ITEM_SIZE) -> Backup:
+    """A backup archive checked in full (every item read once, none kept); BackupError if it is missing,
+    damaged, or holds an item larger than ``max_item_size`` bytes (refused before more is read)."""
     with _read_zip(path) as archive:
         account, created = _manifest(archive)
-        items = tuple(_items(archive))
-    return Backup(path.name, account, created, items)
+        entries = tuple(_entries(archive, max_item_size))
+        for entry in entries:
+            _item_data(archive, entry)
+    return Backup(path, account, created, entries, max_item_size)
+
+
+def backup_items(backup: Backup) -> Iterator[BackupItem]:
+    """The archive's items with their data, read one at a time (checked as ``read_archive`` does)."""
+    with _read_zip(backup.path) as archive:
+        for entry in backup.entries:
+            yield BackupItem(entry.folder, entry.luid, entry.content_type, _item_data(archive, entry))
 
 
 @contextmanager
@@ -238,6 +280,8 @@ def _read_zip(path: Path) -> Iterator[zipfile.ZipFile]:
         raise BackupError(f"no backup {path}") from error
     except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BackupError(f"backup {path.name} is damaged: {error}") from error
+    except (NotImplementedError, RuntimeError) as error:  # a compression method or encryption we do not read
+        raise BackupError(f"backup {path.name} cannot be read: {error}") from error
     except OSError as error:
         raise BackupError(f"cannot read backup {path}: {error.strerror or error}") from error
 
@@ -246,11 +290,29 @@ def _damaged(archive: zipfile.ZipFile, reason: str) -> BackupError:
     return BackupError(f"backup {Path(str(archive.filename)).name} is damaged: {reason}")
 
 
-def _json_object(archive: zipfile.ZipFile, member: str) -> dict[str, Any]:
+def _member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:
+    """A member's bytes, refused as soon as it is known to hold more than ``limit`` (by its declared size,
+    or while it is decompressed, whichever says so first)."""
     try:
-        value = json.loads(archive.read(member))
+        info = archive.getinfo(member)
     except KeyError as error:
         raise _damaged(archive, f"{member} is missing") from error
+    if info.file_size > limit:
+        raise _too_large(archive, member, info.file_size, limit)
+    with archive.open(info) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(archive, member, len(data), limit)
+    return data
+
+
+def _too_large(archive: zipfile.ZipFile, member: str, size: int, limit: int) -> BackupError:
+    name = Path(str(archive.filename)).name
+    return BackupError(f"backup {name}: {member} holds {size} bytes or more, over the limit of {limit}")
+
+
+def _json_object(archive: zipfile.ZipFile, member: str) -> dict[str, Any]:
+    value = json.loads(_member(archive, member, MAX_DESCRIPTION_SIZE))
     if not isinstance(value, dict):
         raise _damaged(archive, f"{member} is not a JSON object")
     return value
@@ -272,8 +334,8 @@ def _manifest(archive: zipfile.ZipFile) -> tuple[str, datetime]:
     return account, when
 
 
-def _items(archive: zipfile.ZipFile) -> Iterator[BackupItem]:
-    """The items in the order they were added, each checked against its description."""
+def _entries(archive: zipfile.ZipFile, max_item_size: int) -> Iterator[BackupEntry]:
+    """The items' descriptions in the order the items were added, each checked."""
     names = archive.namelist()
     unexpected = [name for name in names if name != MANIFEST and not _ITEM_MEMBER.fullmatch(name)]
     if unexpected:
@@ -285,34 +347,66 @@ def _items(archive: zipfile.ZipFile) -> Iterator[BackupItem]:
         stem = name.removesuffix(".json")
         if stem + ".data" not in members:
             raise _damaged(archive, f"{stem}.data is missing")
-        yield _item(archive, stem)
+        yield _entry(archive, stem, max_item_size)
     orphans = [name for name in names if name.endswith(".data") and name.removesuffix(".data") + ".json" not in members]
     if orphans:
         raise _damaged(archive, f"{orphans[0]} has no description")
 
 
-def _item(archive: zipfile.ZipFile, stem: str) -> BackupItem:
+def _entry(archive: zipfile.ZipFile, stem: str, max_item_size: int) -> BackupEntry:
     description = _json_object(archive, stem + ".json")
     folder, luid = description.get("folder"), description.get("luid")
     content_type, size = description.get("content_type"), description.get("size")
-    if not (isinstance(folder, str) and isinstance(content_type, str) and isinstance(size, int)):
+    if not (isinstance(folder, str) and isinstance(content_type, str) and isinstance(size, int) and size >= 0):
         raise _damaged(archive, f"{stem}.json lacks the folder, content type or size")
     if luid is not None and not isinstance(luid, str):
         raise _damaged(archive, f"{stem}.json has a LUID that is not text")
     if stem.split("/")[0] != folder_directory(folder):
         raise _damaged(archive, f"{stem} is not in the directory of folder {folder!r}")
-    data = archive.read(stem + ".data")
-    if len(data) != size:
-        raise _damaged(archive, f"{stem}.data holds {len(data)} bytes, its description says {size}")
-    return BackupItem(folder, luid, content_type, data)
+    if size > max_item_size:
+        raise _too_large(archive, stem + ".data", size, max_item_size)
+    return BackupEntry(folder, luid, content_type, size, stem + ".data")
+
+
+def _item_data(archive: zipfile.ZipFile, entry: BackupEntry) -> bytes:
+    """An item's bytes, read no further than its description's size allows."""
+    try:
+        info = archive.getinfo(entry.member)
+    except KeyError as error:
+        raise _damaged(archive, f"{entry.member} is missing") from error
+    with archive.open(info) as stream:
+        data = stream.read(entry.size + 1) if info.file_size == entry.size else b""
+    if info.file_size != entry.size or len(data) != entry.size:
+        held = info.file_size if info.file_size != entry.size else len(data)
+        raise _damaged(archive, f"{entry.member} holds {held} bytes, its description says {entry.size}")
+    return data
 
 
 def restore_backup(backup: Backup, tx: Transaction, account_id: int, folder: str | None = None) -> dict[str, int]:
-    """Put the archive's items into the account's folders as new items: each into its own folder,
-    or all into ``folder``. Returns how many went into each folder."""
-    by_folder: dict[str, list[NewItem]] = {}
-    for item in backup.items:
-        by_folder.setdefault(folder or item.folder, []).append(NewItem(None, item.content_type, item.data))
-    for name, new_items in by_folder.items():
+    """Put the archive's items into the account's folders as new items: each into its own folder, or
+    all into ``folder``; an item at a time, so that memory holds one item and a batch, whatever the
+    archive holds. Returns how many went into each folder. BackupError, before anything is written,
+    when a folder's name is not one an account's folder can have (``../../x``)."""
+    for name in dict.fromkeys([folder] if folder is not None else [entry.folder for entry in backup.entries]):
+        if not is_folder_name(name):
+            raise BackupError(f"{name!r} is not a folder name (a standard folder's, or one without '/', '?', '#' "
+                              "and blanks at its ends): nothing restored")
+    counts: Counter[str] = Counter()
+    batches: dict[str, list[NewItem]] = {}
+    batched = 0
+    for item in backup_items(backup):
+        name = folder or item.folder
+        batches.setdefault(name, []).append(NewItem(None, item.content_type, item.data))
+        counts[name] += 1
+        batched += len(item.data)
+        if batched >= RESTORE_BATCH_SIZE:
+            _write_batches(tx, account_id, batches)
+            batched = 0
+    _write_batches(tx, account_id, batches)
+    return dict(counts)
+
+
+def _write_batches(tx: Transaction, account_id: int, batches: dict[str, list[NewItem]]) -> None:
+    for name, new_items in batches.items():
         tx.put_items(tx.ensure_folder(account_id, name).id, new_items, None)
-    return {name: len(new_items) for name, new_items in by_folder.items()}
+    batches.clear()

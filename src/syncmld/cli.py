@@ -17,7 +17,7 @@ import click
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, md5_credential, normalise_email
-from syncmld.backup import Backup, BackupError, BackupStore, read_archive, restore_backup
+from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupError, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     DB_ENV,
     DEFAULT_HOST,
@@ -35,8 +35,9 @@ from syncmld.config import (
 )
 from syncmld.engine.access import SETTING_AUTH
 from syncmld.engine.api import EngineSettings, ThrottleSettings
-from syncmld.engine.folders import is_valid_user_folder_name
+from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
@@ -69,6 +70,12 @@ def opened_store(data_dir: Path, db: str | None) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def echo(line: str, err: bool = False) -> None:
+    """Print one line; its control characters (names from devices and archives may hold escape
+    sequences and line breaks) are escaped."""
+    click.echo(escape_control(line), err=err)
 
 
 def checked_email(email: str) -> str:
@@ -124,11 +131,11 @@ def report_md5_secrets(tx: Transaction, policy: str) -> None:
     that have none, which log in with MD5 or HMAC only once their password is set again."""
     if policy == "basic":
         dropped = tx.drop_md5_credentials()
-        click.echo(f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only")
+        echo(f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only")
         return
     without = [account.email for account in tx.list_accounts() if not account.md5_credential]
     if without:
-        click.echo(f"{len(without)} accounts have no MD5 secret (made under auth basic) and log in with basic "
+        echo(f"{len(without)} accounts have no MD5 secret (made under auth basic) and log in with basic "
                    f"only until their password is set again (syncmld account passwd): {', '.join(without)}")
 
 
@@ -191,12 +198,20 @@ def cli() -> None:
               help="Seconds between two sweeps of expired sessions, nonces and failed logins.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Server processes sharing the port; any of them may answer any message of a session.")
+@click.option("--forwarded-allow-ips", metavar="IPS",
+              help="The reverse proxies (addresses or networks, comma-separated, * for any) whose "
+              "X-Forwarded-For and X-Forwarded-Proto name the client. Without it those headers are ignored.")
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The PEM private key of --tls-cert.")
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_address_delay_after: int,
     login_address_lock_after: int, login_lock_period: float, login_max_keys: int, max_id_length: int,
     max_uri_length: int, nonce_lifetime: float, challenge_window: float, session_timeout: float,
-    session_sweep_interval: float, workers: int,
+    session_sweep_interval: float, workers: int, forwarded_allow_ips: str | None, tls_cert: Path | None,
+    tls_key: Path | None,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -216,6 +231,9 @@ def serve(
         challenge_window=challenge_window,
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
+        forwarded_allow_ips=forwarded_allow_ips,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     setup_logging(config.log_level)
     run_server(config, workers)
@@ -239,7 +257,7 @@ def account_add(email: str, password: str, data_dir: Path, db: str | None) -> No
             tx.add_account(address, md5_secret(tx, address, secret), hash_password(secret))
         except AlreadyExists as error:
             raise click.ClickException(f"account {address} exists already") from error
-    click.echo(f"added account {address}")
+    echo(f"added account {address}")
 
 
 @account.command("list")
@@ -250,9 +268,9 @@ def account_list(data_dir: Path, db: str | None) -> None:
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         accounts = tx.list_accounts()
     for entry in accounts:
-        click.echo(entry.email if entry.enabled else f"{entry.email} (disabled)")
+        echo(entry.email if entry.enabled else f"{entry.email} (disabled)")
     if not accounts:
-        click.echo("no accounts; add one with: syncmld account add EMAIL --password PW", err=True)
+        echo("no accounts; add one with: syncmld account add EMAIL --password PW", err=True)
 
 
 @account.command("remove")
@@ -267,7 +285,7 @@ def account_remove(email: str, data_dir: Path, db: str | None) -> None:
             tx.remove_account(address)
         except NotFound as error:
             raise click.ClickException(f"no account {address}") from error
-    click.echo(f"removed account {address}")
+    echo(f"removed account {address}")
 
 
 @account.command("passwd")
@@ -283,7 +301,7 @@ def account_passwd(email: str, password: str, data_dir: Path, db: str | None) ->
             tx.set_credentials(address, md5_secret(tx, address, secret), hash_password(secret))
         except NotFound as error:
             raise click.ClickException(f"no account {address}") from error
-    click.echo(f"changed the password of {address}")
+    echo(f"changed the password of {address}")
 
 
 def set_account_enabled(email: str, data_dir: Path, db: str | None, enabled: bool) -> None:
@@ -293,7 +311,7 @@ def set_account_enabled(email: str, data_dir: Path, db: str | None, enabled: boo
             tx.set_account_enabled(address, enabled)
         except NotFound as error:
             raise click.ClickException(f"no account {address}") from error
-    click.echo(f"SyncML {'enabled' if enabled else 'disabled'} for account {address}")
+    echo(f"SyncML {'enabled' if enabled else 'disabled'} for account {address}")
 
 
 @account.command("enable")
@@ -333,7 +351,7 @@ def domain_add(name: str, data_dir: Path, db: str | None) -> None:
             tx.add_domain(checked)
         except AlreadyExists as error:
             raise click.ClickException(f"domain {checked} exists already") from error
-    click.echo(f"added domain {checked}")
+    echo(f"added domain {checked}")
 
 
 @domain.command("list")
@@ -344,9 +362,9 @@ def domain_list(data_dir: Path, db: str | None) -> None:
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         domains = tx.list_domains()
     for entry in domains:
-        click.echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
+        echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
     if not domains:
-        click.echo("no domains registered; every domain counts as enabled", err=True)
+        echo("no domains registered; every domain counts as enabled", err=True)
 
 
 def set_domain_enabled(name: str, data_dir: Path, db: str | None, enabled: bool) -> None:
@@ -356,7 +374,7 @@ def set_domain_enabled(name: str, data_dir: Path, db: str | None, enabled: bool)
             tx.set_domain_enabled(checked, enabled)
         except NotFound as error:
             raise click.ClickException(f"no domain {checked}; add it with: syncmld domain add {checked}") from error
-    click.echo(f"SyncML {'enabled' if enabled else 'disabled'} for domain {checked}")
+    echo(f"SyncML {'enabled' if enabled else 'disabled'} for domain {checked}")
 
 
 @domain.command("enable")
@@ -394,7 +412,7 @@ def access_allow(entry: str, data_dir: Path, db: str | None) -> None:
     checked = checked_access_entry(entry)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         tx.access_allow(checked)
-    click.echo(f"{checked} is on the access list")
+    echo(f"{checked} is on the access list")
 
 
 @access.command("deny")
@@ -410,9 +428,9 @@ def access_deny(entry: str, data_dir: Path, db: str | None) -> None:
         except NotFound as error:
             raise click.ClickException(f"{checked} is not on the access list") from error
         now_empty = not tx.list_access()
-    click.echo(f"took {checked} off the access list")
+    echo(f"took {checked} off the access list")
     if now_empty:
-        click.echo(EMPTY_ACCESS_LIST)
+        echo(EMPTY_ACCESS_LIST)
 
 
 @access.command("list")
@@ -423,9 +441,9 @@ def access_list(data_dir: Path, db: str | None) -> None:
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         entries = tx.list_access()
     for entry in entries:
-        click.echo(entry)
+        echo(entry)
     if not entries:
-        click.echo(EMPTY_ACCESS_LIST, err=True)
+        echo(EMPTY_ACCESS_LIST, err=True)
 
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in STORED_SETTINGS}
@@ -459,7 +477,7 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
             key = f"{name}:{required_account(tx, checked_email(email)).email}"
         tx.set_setting(key, value)
-        click.echo(f"{key} = {value}")
+        echo(f"{key} = {value}")
         if key == SETTING_AUTH:
             report_md5_secrets(tx, value)
 
@@ -474,9 +492,9 @@ def config_show(data_dir: Path, db: str | None) -> None:
     for setting in STORED_SETTINGS:
         value = stored.get(setting.name)
         shown = f"{setting.default} (default)" if value is None else value
-        click.echo(f"{setting.name} = {shown}")
+        echo(f"{setting.name} = {shown}")
         for key in sorted(key for key in stored if key.startswith(f"{setting.name}:")):
-            click.echo(f"{key} = {stored[key]}")
+            echo(f"{key} = {stored[key]}")
 
 
 @cli.group()
@@ -500,7 +518,7 @@ def folder_add(email: str, name: str, data_dir: Path, db: str | None) -> None:
         if tx.get_folder(account_id, name) is not None:
             raise click.ClickException(f"{address} already has a folder {name}")
         tx.ensure_folder(account_id, name)
-    click.echo(f"added folder {name} to {address}")
+    echo(f"added folder {name} to {address}")
 
 
 @folder.command("list")
@@ -514,9 +532,9 @@ def folder_list(email: str, data_dir: Path, db: str | None) -> None:
         account_id = required_account(tx, address).id
         shown = [(entry.name, tx.count_items(entry.id)) for entry in tx.list_folders(account_id)]
     for name, count in shown:
-        click.echo(f"{name}: {items_count(count)}")
+        echo(f"{name}: {items_count(count)}")
     if not shown:
-        click.echo(f"{address} has no folders yet (they appear with the first sync)", err=True)
+        echo(f"{address} has no folders yet (they appear with the first sync)", err=True)
 
 
 @cli.group()
@@ -541,13 +559,13 @@ def device_list(email: str, data_dir: Path, db: str | None) -> None:
         account_id = required_account(tx, address).id
         devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
     for device_ref, syncs in devices:
-        click.echo(device_ref)
+        echo(device_ref)
         for record in syncs:
-            click.echo("  " + shown_sync(record))
+            echo("  " + shown_sync(record))
         if not syncs:
-            click.echo("  no sync recorded")
+            echo("  no sync recorded")
     if not devices:
-        click.echo(f"{address} has no devices yet", err=True)
+        echo(f"{address} has no devices yet", err=True)
 
 
 @device.command("forget")
@@ -564,7 +582,7 @@ def device_forget(email: str, device_ref: str, data_dir: Path, db: str | None) -
             tx.forget_device(account_id, device_ref)
         except NotFound as error:
             raise click.ClickException(f"{address} has no device {device_ref}") from error
-    click.echo(f"forgot device {device_ref} of {address}; its next sync is slow")
+    echo(f"forgot device {device_ref} of {address}; its next sync is slow")
 
 
 @cli.group()
@@ -572,11 +590,16 @@ def backup() -> None:
     """List, inspect and restore backup archives (DATA_DIR/backups)."""
 
 
-def read_backup_file(data_dir: Path, file: str) -> Backup:
+def read_backup_file(data_dir: Path, file: str, max_item_size: int) -> Backup:
     """An archive given by its name in the backups directory, or by a path to it."""
     if "/" in file:
-        return read_archive(Path(file))
-    return BackupStore(backups_dir(data_dir)).read_backup(file)
+        return read_archive(Path(file), max_item_size)
+    return BackupStore(backups_dir(data_dir)).read_backup(file, max_item_size)
+
+
+max_item_size_option = click.option(
+    "--max-item-size", type=click.IntRange(min=1), default=DEFAULT_MAX_ITEM_SIZE, show_default=True,
+    help="Bytes an item of the archive may hold; a larger one is refused before it is read.")
 
 
 @backup.command("list")
@@ -588,48 +611,54 @@ def backup_list(email: str | None, data_dir: Path) -> None:
     infos = backups.list_backups(None if email is None else checked_email(email))
     for info in infos:
         if info.created is None:
-            click.echo(f"{info.name}  damaged: {info.problem}")
+            echo(f"{info.name}  damaged: {info.problem}")
         else:
-            click.echo(f"{info.name}  {info.account}  {shown_time(info.created)}  {items_count(info.item_count)}")
+            echo(f"{info.name}  {info.account}  {shown_time(info.created)}  {items_count(info.item_count)}")
     if not infos:
-        click.echo(f"no backups in {backups.directory}", err=True)
+        echo(f"no backups in {backups.directory}", err=True)
 
 
 @backup.command("show")
 @click.argument("file")
+@max_item_size_option
 @data_dir_option
-def backup_show(file: str, data_dir: Path) -> None:
+def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
     """Show an archive: account, date, and per folder its items' content types and LUIDs."""
-    archive = read_backup_file(prepare_data_dir(data_dir), file)
-    click.echo(f"backup {archive.name}")
-    click.echo(f"account {archive.account}")
-    click.echo(f"created {shown_time(archive.created)}")
-    folders = dict.fromkeys(item.folder for item in archive.items)
+    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
+    echo(f"backup {archive.name}")
+    echo(f"account {archive.account}")
+    echo(f"created {shown_time(archive.created)}")
+    folders = dict.fromkeys(entry.folder for entry in archive.entries)
     for folder in folders:
-        items = [item for item in archive.items if item.folder == folder]
-        types = Counter(item.content_type for item in items)
-        click.echo(f"folder {folder}: {items_count(len(items))} ({', '.join(f'{t} {n}' for t, n in types.items())})")
-        click.echo("  LUIDs: " + " ".join(item.luid or "-" for item in items))
+        entries = [entry for entry in archive.entries if entry.folder == folder]
+        types = Counter(entry.content_type for entry in entries)
+        echo(f"folder {folder}: {items_count(len(entries))} ({', '.join(f'{t} {n}' for t, n in types.items())})")
+        echo("  LUIDs: " + " ".join(entry.luid or "-" for entry in entries))
     if not folders:
-        click.echo("no items")
+        echo("no items")
 
 
 @backup.command("restore")
 @click.argument("file")
 @click.option("--to", "email", required=True, help="The account that gets the items.")
 @click.option("--folder", help="Put every item into this folder instead of its own.")
+@max_item_size_option
 @data_dir_option
 @db_option
-def backup_restore(file: str, email: str, folder: str | None, data_dir: Path, db: str | None) -> None:
-    """Put an archive's items into an account's folders, as new items."""
+def backup_restore(
+    file: str, email: str, folder: str | None, max_item_size: int, data_dir: Path, db: str | None
+) -> None:
+    """Put an archive's items into an account's folders, as new items (all of them or, when the archive
+    cannot be read whole, none)."""
     address = checked_email(email)
-    if folder is not None and not folder.strip():
-        raise click.BadParameter("the folder name must not be empty", param_hint="--folder")
-    archive = read_backup_file(prepare_data_dir(data_dir), file)
+    if folder is not None and not is_folder_name(folder):
+        raise click.BadParameter(f"{folder!r} is not a folder name (a standard folder's, or one without '/', "
+                                 "'?', '#' and blanks at its ends)", param_hint="--folder")
+    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
-    click.echo(
+    echo(
         f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
         + (f": {per_folder}" if counts else "")
     )
@@ -687,7 +716,7 @@ def load(
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Report a mistake on one line of stderr and exit."""
-    click.echo("error: " + " ".join(message.split()), err=True)
+    click.echo("error: " + escape_control(" ".join(message.split())), err=True)
     sys.exit(exit_code)
 
 

@@ -4,6 +4,7 @@ Only the server, the admin tools and the CLI see this object; the engine gets pl
 ``EngineSettings`` derived from it (see ``syncmld.server.app.engine_settings``).
 """
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,12 @@ class ServerConfig:
     challenge_window: float = EngineSettings.challenge_window
     """Seconds a signed challenge nonce is good for (between one and two windows)."""
     session_sweep_interval: float = DEFAULT_SESSION_SWEEP_INTERVAL
+    forwarded_allow_ips: str | None = None
+    """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
+    X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
+    tls_cert: Path | None = None
+    """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
+    tls_key: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -154,7 +161,15 @@ class ServerConfig:
             )
         if throttle.delay < 0 or throttle.period <= 0:
             raise ConfigError("the login delay must not be negative and the lock period must be positive")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+        if self.forwarded_allow_ips is not None:
+            check_proxies(self.forwarded_allow_ips)
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls_cert is None else "https"
 
     @property
     def store_url(self) -> str:
@@ -175,6 +190,17 @@ class ServerConfig:
         """The URL paths SyncML clients may post to."""
         base = self.path.rstrip("/")
         return tuple(dict.fromkeys((self.path, base + "/", base + "/index.html")))
+
+
+def check_proxies(proxies: str) -> None:
+    """ConfigError unless ``proxies`` is ``*`` or comma-separated IP addresses and networks."""
+    for entry in proxies.split(","):
+        if entry.strip() == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError as error:
+            raise ConfigError(f"proxy {entry.strip()!r} is not an IP address or network (nor *)") from error
 
 
 def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:

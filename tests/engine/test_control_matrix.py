@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from syncmld.accounts import hash_password, md5_credential
-from syncmld.backup import BackupStore, read_archive
+from syncmld.backup import BackupStore, backup_items, read_archive
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
 from syncmld.content import normalise_vcard
@@ -124,7 +124,7 @@ def test_each_row_runs_its_mode_end_to_end(
     assert _server_cards(shared_store, email) == _expected(server_holds)
     if mode == SyncMode.SLOW_TO_SERVER:
         [erased] = (tmp_path / "backups").glob("erased*.wot")
-        assert sorted(normalise_vcard(item.data) for item in read_archive(erased).items) == _expected("bs")
+        assert sorted(normalise_vcard(item.data) for item in backup_items(read_archive(erased))) == _expected("bs")
 
 
 def test_backup_names_count_up_within_a_day_and_restart_the_next(
@@ -142,7 +142,7 @@ def test_backup_names_count_up_within_a_day_and_restart_the_next(
         before = set(backups.glob("*.wot"))
         phone.sync()
         [archive] = set(backups.glob("*.wot")) - before
-        arrived[archive.name] = [normalise_vcard(item.data) for item in read_archive(archive).items]
+        arrived[archive.name] = [normalise_vcard(item.data) for item in backup_items(read_archive(archive))]
 
     sync_one_new_card(1)
     now[0] += 3 * 3600

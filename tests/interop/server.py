@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.server.certificates import Certificates
+
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 20.0
 
@@ -36,17 +38,19 @@ def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 class SyncmldServer:
-    """``syncmld serve --host 127.0.0.1 --port PORT --data-dir DIR``, started and stopped on demand."""
+    """``syncmld serve --host 127.0.0.1 --port PORT --data-dir DIR``, started and stopped on demand; with
+    ``tls``, over HTTPS with that certificate."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, tls: Certificates | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+        self.tls = tls
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
@@ -64,6 +68,7 @@ class SyncmldServer:
                 [
                     sys.executable, "-m", "syncmld", "serve",
                     "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+                    *(("--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)) if self.tls else ()),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.backup import BackupStore, read_archive
+from syncmld.backup import BackupStore, backup_items, read_archive
 from syncmld.config import backups_dir
 from syncmld.store import open_store, sqlite_url
 
@@ -76,7 +76,7 @@ def _backups(server: SyncmldServer, email: str) -> list[str]:
 
 
 def _archived_contacts(server: SyncmldServer, name: str) -> list[str]:
-    return normalised(item.data for item in read_archive(backups_dir(server.data_dir) / name).items)
+    return normalised(item.data for item in backup_items(read_archive(backups_dir(server.data_dir) / name)))
 
 
 @dataclasses.dataclass(frozen=True)

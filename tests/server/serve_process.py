@@ -10,7 +10,7 @@ from types import TracebackType
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
-SERVING = re.compile(r"serving SyncML at (http://127\.0\.0\.1:(\d+)/syncml)")
+SERVING = re.compile(r"serving SyncML at (https?://127\.0\.0\.1:(\d+)/syncml)")
 
 
 def syncmld(*args: str) -> subprocess.CompletedProcess[str]:

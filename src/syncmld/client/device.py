@@ -6,12 +6,11 @@ hierarchical sync: folders holding files and folders) and each may have a conten
 The transport is a callable that takes a message and the URL to post it to and returns the server's
 reply, so the same device talks to the engine in process or to a server over HTTP.
 
-Like real clients it may send its DevInf, send its items base64 (as Funambol clients send SIF) and
-refuse (415) items of types it cannot read.
+Like real clients it may send its DevInf, send its items base64 (as Funambol clients send SIF) or
+DES-encrypted (``des;b64``, ``3des;b64``), and refuse (415) items of types it cannot read.
 """
 
 import base64
-import binascii
 import hashlib
 import itertools
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from syncmld.accounts import body_digest, mac_digest, md5_credential
+from syncmld.errors import RemoteError
 from syncmld.protocol.constants import (
     AUTH_BASIC,
     AUTH_MAC,
@@ -30,6 +30,7 @@ from syncmld.protocol.constants import (
 )
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.hmac_header import MacCredentials, mac_header
+from syncmld.protocol.item_format import Encryption, decode_item_data, encrypted_text
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -143,6 +144,11 @@ class Device:
     send_b64: bool = False
     """Send every item's data base64 with Meta Format b64, as Funambol clients do (data that is not
     UTF-8 always travels so). Items arriving base64 are kept decoded."""
+    encryption: Encryption | None = None
+    """Send every item's data encrypted this way (``des;b64`` or ``3des;b64``), as Funambol clients do
+    when asked to; items arriving encrypted are kept decrypted either way."""
+    encryption_secret: str | None = None
+    """The MD5 secret the encryption keys come from; None: the device's own, B64(MD5(user:password))."""
     refused_types: frozenset[str] = frozenset()
     """Content types the device cannot read: items of these types are answered 415 and not kept."""
     items: dict[str, bytes] = field(default_factory=dict)
@@ -304,9 +310,13 @@ class Device:
     def credential(self) -> str:
         """Cred/Data for the device's auth type."""
         if self.auth == AUTH_MD5:
-            secret = base64.b64encode(hashlib.md5(f"{self.user}:{self.password}".encode()).digest())
+            secret = md5_credential(self.user, self.password).encode()
             return base64.b64encode(hashlib.md5(secret + b":" + self.nonce).digest()).decode()
         return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+
+    def md5_secret(self) -> str:
+        """What the device's item encryption keys come from."""
+        return self.encryption_secret or md5_credential(self.user, self.password)
 
     def _modifications(self, send_all: bool) -> list[Add | Replace | Delete | Move]:
         """The changes to send, parents before their children; Add and Replace name the parent by
@@ -332,7 +342,9 @@ class Device:
         return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
 
     def _wire_data(self, data: bytes) -> tuple[str, str | None]:
-        """The item's data as it travels, and its Format (b64 or None)."""
+        """The item's data as it travels, and its Format (des;b64, 3des;b64, b64 or None)."""
+        if self.encryption is not None:
+            return encrypted_text(self.encryption, self.md5_secret(), data)
         if not self.send_b64:
             try:
                 return data.decode("utf-8"), None
@@ -470,11 +482,11 @@ class _Session:
             return 200
         try:
             parent = self._local_parent(item)
-            data = base64.b64decode(text) if item_format == FORMAT_B64 else text.encode()
+            data = decode_item_data(item_format, text.encode(), device.md5_secret).data
         except (KeyError, StopIteration):
             return 404
-        except binascii.Error:
-            return 400
+        except RemoteError as error:
+            return int(error.status)
         if isinstance(command, Add):
             guid = item.source.uri if item.source else ""
             known = self.progress.mapped.get(guid)

@@ -1,5 +1,6 @@
 """What goes into the engine and what comes out of it."""
 
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -7,12 +8,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.errors import RemoteError
+from syncmld.escape import quoted
 from syncmld.protocol.codec import Encoding
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
+from syncmld.status import StatusCode
 
 SESSION_PARAM = "sid"
 """The URL query parameter that carries our session token in the RespURI we hand out."""
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a session token may look like (``EngineContext.new_token`` makes 24 of these characters); other
+values of ``sid`` are refused without a look into the store."""
+SHOWN_TOKEN = 40
+"""Characters of a refused session token quoted in the reason."""
 
 
 def session_url(url: str, token: str) -> str:
@@ -22,7 +31,8 @@ def session_url(url: str, token: str) -> str:
 
 
 def split_session_url(url: str) -> tuple[str, str | None]:
-    """The URL without our session parameter, and the token it carried (if any)."""
+    """The URL without our session parameter, and the token it carried (if any); RemoteError when that
+    is no session token (404: no such session) or the URL names two (400)."""
     base, question, query = url.partition("?")
     if not question:
         return url, None
@@ -30,10 +40,14 @@ def split_session_url(url: str) -> tuple[str, str | None]:
     kept = []
     for part in query.split("&"):
         name, _, value = part.partition("=")
-        if name == SESSION_PARAM and token is None:
-            token = value
-        else:
+        if name != SESSION_PARAM:
             kept.append(part)
+        elif not SESSION_TOKEN.fullmatch(value):
+            raise RemoteError(f"unknown or expired session '{quoted(value, SHOWN_TOKEN)}'", StatusCode.NOT_FOUND)
+        elif token not in (None, value):
+            raise RemoteError(f"the URL names two sessions, {token} and {value}", StatusCode.BAD_REQUEST)
+        else:
+            token = value
     rest = "&".join(kept)
     return (f"{base}?{rest}" if rest else base), token
 
@@ -81,6 +95,13 @@ class EngineSettings:
     """Seconds a stored nonce (issued with a successful login) stays good for the device's next login."""
 
 
+BACKUP_PREFIX_MAX = 64
+"""The longest name of a backup (``backup=NAME``, the prefix of its archives' names): file names are
+limited to 255 bytes on common file systems, a long name helps no one, and 16 more characters follow it."""
+BACKUP_PREFIX = re.compile(rf"[A-Za-z0-9_-]{{0,{BACKUP_PREFIX_MAX}}}")
+"""A backup's name: letters, digits, ``_`` and ``-``, possibly none."""
+
+
 @dataclass(frozen=True)
 class BackupItem:
     folder: str
@@ -96,7 +117,7 @@ class BackupSink(Protocol):
 
     def start(self, account: str, prefix: str, now: float) -> str:
         """Create a new archive for ``account`` named prefix + YYYYMMDD + counter + ``.wot``;
-        returns its name."""
+        returns its name. LocalError when none can be made (no name left for the day, no room)."""
         ...
 
     def add_items(self, archive: str, items: Iterable[BackupItem]) -> None:

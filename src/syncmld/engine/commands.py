@@ -10,7 +10,7 @@ from syncmld.engine.conflicts import policy_for
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
-from syncmld.engine.incoming import SyncApplier
+from syncmld.engine.incoming import SyncApplier, encryption_setting
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
@@ -205,6 +205,7 @@ class CommandHandler:
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
             wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
             start_seq=self.tx.current_seq(),
+            encryption=self.tx.get_setting(encryption_setting(self.state.device_id, folder.id)) or None,
         )
         self._choose_format(ds)
         self._open(alert, ds, status, anchor)

@@ -15,7 +15,7 @@ from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
-from syncmld.errors import RemoteError
+from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
@@ -109,8 +109,13 @@ def _new_session(
         if ctx.backups is None:
             log.warning("backup asked for by %s but this server keeps no backups", header.source.uri)
         else:
-            state.backup_archive = ctx.backups.start(account.email, params.backup, ctx.clock())
-            log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
+            try:
+                state.backup_archive = ctx.backups.start(account.email, params.backup, ctx.clock())
+            except LocalError as error:
+                log.error("no backup for the session of %s: %s", header.source.uri, error)
+                state.param_errors.append(f"backup={params.backup}: no archive could be started (see the server log)")
+            else:
+                log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
     if params.push:
         log.info("device %s asked for push; server-alerted sync is not offered yet", header.source.uri)
     return state

@@ -63,3 +63,8 @@ def is_valid_user_folder_name(name: str) -> bool:
     lowered = name.lower()
     return (bool(lowered) and lowered == lowered.strip() and lowered.isprintable()
             and (lowered == "calendar" or lowered not in FOLDER_ALIASES) and not any(ch in lowered for ch in "/?#"))
+
+
+def is_folder_name(name: str) -> bool:
+    """A name an account's folder can have: a standard folder's (in any case) or a valid user folder's."""
+    return name.casefold() in STANDARD_FOLDERS or is_valid_user_folder_name(name)

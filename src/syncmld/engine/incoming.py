@@ -1,8 +1,6 @@
 """Applying a client's Sync: Add, Replace, Delete and Move items, large objects, slow-sync matching,
 folder trees (an item's parent named by SourceParent or TargetParent)."""
 
-import base64
-import binascii
 import logging
 from dataclasses import dataclass, field
 
@@ -16,7 +14,7 @@ from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import RemoteError
-from syncmld.protocol.constants import FORMAT_B64
+from syncmld.protocol.item_format import decode_item_data
 from syncmld.protocol.messages import (
     Add,
     Atomic,
@@ -210,13 +208,23 @@ class SyncApplier:
         return *self._decoded(partial.content_type, partial.format, data), partial.parent
 
     def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
+        """The item's type and its data with its Format undone (base64, decryption); a device that
+        changes between encrypted and plain items gets its items back as it now sends them."""
         content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
-        if fmt and fmt.strip().lower() == FORMAT_B64:
-            try:
-                return content_type, base64.b64decode(data, validate=False)
-            except binascii.Error as error:
-                raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
-        return content_type, data
+        decoded = decode_item_data(fmt, data, self._md5_secret)
+        if decoded.data and decoded.encryption != self.ds.encryption:
+            self.ds.encryption = decoded.encryption
+            key = encryption_setting(self.state.device_id, self.ds.folder_id)
+            self.tx.set_setting(key, decoded.encryption or "")
+            how = f"{decoded.encryption}-encrypted" if decoded.encryption else "unencrypted"
+            log.info("device %s sends its items of %s %s, and gets them so", self.state.device_ref,
+                     self.ds.folder_name, how)
+        return content_type, decoded.data
+
+    def _md5_secret(self) -> str | None:
+        """The account's MD5 secret, from which item encryption keys are derived."""
+        account = self.tx.get_account(self.state.account_email)
+        return account.md5_credential if account is not None and account.md5_credential else None
 
     def _write(
         self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None
@@ -462,6 +470,11 @@ class SyncApplier:
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
+
+
+def encryption_setting(device_id: int, folder_id: int) -> str:
+    """The setting remembering how a device encrypts the items of a folder (empty: it does not)."""
+    return f"item-encryption:{device_id}:{folder_id}"
 
 
 def _items(command: SyncSubCommand) -> list[Item]:

@@ -13,6 +13,7 @@ from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
+from syncmld.protocol.item_format import Encryption, encrypted_text
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import StoredItem, Transaction
 
@@ -116,6 +117,7 @@ def fill_sync(
     commands: list[Add | Replace | Delete] = []
     room = budget.remaining
     tree = state.version == SyncMLVersion.V1_2.value
+    sealing = _sealing(tx, state, ds)
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
         command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
@@ -132,7 +134,7 @@ def fill_sync(
             stored = items.get(change.guid)
             wire = WireItem("", "", None)
             if change.kind != "delete":
-                found = _wire_item(state, ds, stored) if stored is not None else None
+                found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
                     ds.queue.pop(0)
                     continue
@@ -214,17 +216,37 @@ def _item_command(
     return Add(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
-def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem) -> WireItem | None:
+@dataclass(frozen=True)
+class Sealing:
+    """How a device's items are encrypted on their way: the encryption and the account's MD5 secret."""
+
+    encryption: Encryption
+    md5_secret: str
+
+
+def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealing | None:
+    """The encryption the device uses for the data store, if any, with the key's source."""
+    if not ds.encryption:
+        return None
+    account = tx.get_account(state.account_email)
+    if account is None or not account.md5_credential:
+        log.warning("device %s encrypts its items of %s, but the account has no key: items go unencrypted",
+                    state.device_ref, ds.folder_name)
+        return None
+    return Sealing(Encryption(ds.encryption), account.md5_credential)
+
+
+def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, sealing: Sealing | None) -> WireItem | None:
     """The item in the data store's type, else in the first other type the device takes that carries it
     (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does."""
     try:
-        return _in_type(stored, ds.wire_type)
+        return _in_type(stored, ds.wire_type, sealing)
     except WrongKind as error:
         reason = str(error)
     for other in ds.other_types:
         if content.is_convertible(stored.content_type, other):
             try:
-                return _in_type(stored, other)
+                return _in_type(stored, other, sealing)
             except WrongKind:
                 continue
     log.warning("device %s folder %s: item %s is not sent: %s, and the device takes no other type that "
@@ -232,10 +254,13 @@ def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem) -> W
     return None
 
 
-def _in_type(stored: StoredItem, wire_type: str) -> WireItem:
-    """The item in ``wire_type``; SIF (as Funambol clients send it) and bytes that are not UTF-8 text
-    (opaque items) travel as base64, so they arrive byte for byte."""
+def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> WireItem:
+    """The item in ``wire_type``; encrypted for a device that encrypts its own (``des;b64``), otherwise
+    SIF (as Funambol clients send it) and bytes that are not UTF-8 text (opaque items) travel as base64,
+    so they arrive byte for byte."""
     content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
+    if sealing is not None:
+        return WireItem(content_type, *encrypted_text(sealing.encryption, sealing.md5_secret, data))
     if not content.is_sif_type(content_type):
         try:
             return WireItem(content_type, data.decode("utf-8"), None)

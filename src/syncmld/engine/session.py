@@ -101,6 +101,9 @@ class DatastoreState:
     sends it again, in the new type."""
     start_seq: int | None = None
     """The store's sequence number when the data store was alerted (None: sessions from before it was kept)."""
+    encryption: str | None = None
+    """The item encryption (``des``, ``3des``) this device uses for this data store: it sent encrypted
+    items, so the items it gets are encrypted the same way."""
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
     """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""

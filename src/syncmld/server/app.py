@@ -26,6 +26,7 @@ from syncmld.engine import handle_message
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import DecodeError, RemoteError
+from syncmld.log import MultiLine, install_escaping
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -159,7 +160,9 @@ def plain_error(status: int, reason: str) -> PlainTextResponse:
 
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
-    """The ASGI application serving SyncML at ``config.path`` with ``store``."""
+    """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
+    messages is escaped (``syncmld.log``)."""
+    install_escaping()
     context = engine_context(config)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
@@ -170,7 +173,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     def log_message(direction: str, message: SyncML) -> None:
         if config.log_messages:
-            logger.info("message %s:\n%s", direction, render_for_log(message))
+            logger.info("message %s:%s", direction, MultiLine("\n" + render_for_log(message)))
 
     async def syncml(http: HTTPRequest) -> Response:
         started = time.perf_counter()
@@ -189,22 +192,22 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
         log_message("in", decoded.message)
-        url, token = split_session_url(str(http.url))
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
         except MacHeaderError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(400, str(error))
-        request = Request(
-            message=decoded.message,
-            encoding=decoded.encoding,
-            url=url,
-            session_token=token,
-            client_address=client,
-            mac=mac,
-        )
         try:
+            url, token = split_session_url(str(http.url))
+            request = Request(
+                message=decoded.message,
+                encoding=decoded.encoding,
+                url=url,
+                session_token=token,
+                client_address=client,
+                mac=mac,
+            )
             outcome, reply, headers = await run_in_threadpool(answer, request)
         except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)

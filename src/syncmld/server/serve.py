@@ -16,6 +16,7 @@ import multiprocessing.connection
 import os
 import signal
 import socket
+import ssl
 import sys
 import time
 from collections.abc import Iterator
@@ -63,9 +64,24 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return listener
 
 
-def endpoint_url(host: str, port: int, path: str) -> str:
+def endpoint_url(scheme: str, host: str, port: int, path: str) -> str:
     shown_host = f"[{host}]" if ":" in host else host
-    return f"http://{shown_host}:{port}{path}"
+    return f"{scheme}://{shown_host}:{port}{path}"
+
+
+def check_tls(config: ServerConfig) -> None:
+    """ServeError unless the TLS certificate and key (if any) can be loaded and belong together."""
+    if config.tls_cert is None or config.tls_key is None:
+        return
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(config.tls_cert, config.tls_key)
+    except ssl.SSLError as error:
+        reason = error.reason or str(error)
+    except OSError as error:
+        reason = error.strerror or str(error)
+    else:
+        return
+    raise ServeError(f"cannot use TLS certificate {config.tls_cert} with key {config.tls_key}: {reason}")
 
 
 def announce(store: Store, config: ServerConfig, port: int) -> None:
@@ -73,7 +89,7 @@ def announce(store: Store, config: ServerConfig, port: int) -> None:
     logger.info(
         "syncmld %s serving SyncML at %s (store: %s)",
         __version__,
-        endpoint_url(config.host, port, config.path),
+        endpoint_url(config.scheme, config.host, port, config.path),
         config.store_option,
     )
     with store.transaction() as tx:
@@ -113,6 +129,10 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             lifespan="on",
             access_log=False,
             log_config=None,
+            proxy_headers=config.forwarded_allow_ips is not None,
+            forwarded_allow_ips=config.forwarded_allow_ips,
+            ssl_certfile=config.tls_cert,
+            ssl_keyfile=config.tls_key,
         )
     )
     server.run(sockets=[listener])
@@ -120,6 +140,7 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
 
 def run_server(config: ServerConfig, workers: int = 1) -> None:
     """Serve until SIGTERM or SIGINT with ``workers`` processes; raises ServeError when the port cannot be bound."""
+    check_tls(config)
     listener = bind_listener(config.host, config.port)
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, exit_cleanly)

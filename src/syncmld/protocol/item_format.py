@@ -1,0 +1,112 @@
+"""Item data as Meta Format describes it: ``b64``, and DES or triple-DES encryption (``des;b64``,
+``3des;b64``, Funambol's transformations).
+
+The sender applies the Format's steps left to right (encrypt, then base64), the receiver undoes them
+right to left. Both ciphers run in ECB mode with PKCS#5 padding. Funambol derives the DES key from the
+user's password (the first 8 bytes of MD5(password)); this server keeps no password, only the
+account's MD5 secret B64(MD5(user ":" password)), so the key is taken from that secret instead: DES
+uses the first 8 bytes of MD5(user ":" password), triple DES all 16 as a two-key (K1 K2 K1) key. A
+client configured with the account's login and password computes the same keys.
+
+A wrong key shows as bad padding, and the item is refused; PKCS#5 padding lets about one wrong key in
+256 through, and then contacts, calendars and notes are refused by the content layer as data that is
+no such object (an item kept byte for byte, of a type the server does not read, would be stored).
+"""
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from Crypto.Cipher import DES, DES3
+from Crypto.Cipher._mode_ecb import EcbMode
+from Crypto.Util.Padding import pad, unpad
+
+from syncmld.errors import RemoteError
+from syncmld.protocol.constants import FORMAT_B64
+from syncmld.status import StatusCode
+
+
+class Encryption(StrEnum):
+    """An item encryption, by its Format token."""
+
+    DES = "des"
+    TRIPLE_DES = "3des"
+
+
+_ENCRYPTIONS = frozenset(Encryption)
+PLAIN_FORMATS = frozenset({"", "chr", "bin", "xml"})
+"""Format tokens that leave the data as it is."""
+BLOCK = 8
+
+
+def encryption_key(encryption: Encryption, md5_secret: str) -> bytes:
+    """The key of ``encryption`` for an account whose MD5 secret is ``md5_secret`` (base64 text)."""
+    digest = base64.b64decode(md5_secret)
+    return digest[:BLOCK] if encryption == Encryption.DES else digest
+
+
+def _ecb(encryption: Encryption, key: bytes) -> EcbMode:
+    cipher = DES.new(key, DES.MODE_ECB) if encryption == Encryption.DES else DES3.new(key, DES3.MODE_ECB)
+    assert isinstance(cipher, EcbMode)
+    return cipher
+
+
+def encrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
+    return _ecb(encryption, key).encrypt(pad(data, BLOCK))
+
+
+def decrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
+    """The plain data; RemoteError 400 when it does not decrypt (wrong length, or bad padding: a wrong key)."""
+    if not data or len(data) % BLOCK:
+        raise RemoteError(
+            f"{encryption} data of {len(data)} bytes is no whole number of blocks", StatusCode.BAD_REQUEST
+        )
+    try:
+        return unpad(_ecb(encryption, key).decrypt(data), BLOCK)
+    except ValueError as error:
+        raise RemoteError(
+            f"{encryption} data does not decrypt with the account's key (bad padding)", StatusCode.BAD_REQUEST
+        ) from error
+
+
+@dataclass(frozen=True)
+class DecodedData:
+    data: bytes
+    encryption: Encryption | None
+    """The encryption the sender used, if any: the device gets its items back the same way."""
+
+
+SecretSource = Callable[[], str | None]
+"""Gives the account's MD5 secret when an item needs it (None: the account has none)."""
+
+
+def decode_item_data(fmt: str | None, data: bytes, secret: SecretSource) -> DecodedData:
+    """Undo the steps of ``fmt`` on ``data``; RemoteError 415 for a step not known or an encryption
+    without a key, 400 for data the step cannot undo."""
+    steps = [step.strip().lower() for step in (fmt or "").split(";")]
+    used: Encryption | None = None
+    for step in reversed(steps):
+        if step == FORMAT_B64:
+            try:
+                data = base64.b64decode(data, validate=False)
+            except binascii.Error as error:
+                raise RemoteError(f"item data is not base64: {error}", StatusCode.BAD_REQUEST) from error
+        elif step in _ENCRYPTIONS:
+            used = Encryption(step)
+            md5_secret = secret()
+            if md5_secret is None:
+                raise RemoteError(
+                    f"item Format {fmt}: the account has no key for {step}", StatusCode.UNSUPPORTED_MEDIA_TYPE
+                )
+            data = decrypt(used, encryption_key(used, md5_secret), data)
+        elif step not in PLAIN_FORMATS:
+            raise RemoteError(f"item Format {fmt!r} is not supported", StatusCode.UNSUPPORTED_MEDIA_TYPE)
+    return DecodedData(data, used)
+
+
+def encrypted_text(encryption: Encryption, md5_secret: str, data: bytes) -> tuple[str, str]:
+    """``data`` encrypted and base64-encoded, and the Format that says so (``des;b64``, ``3des;b64``)."""
+    sealed = encrypt(encryption, encryption_key(encryption, md5_secret), data)
+    return base64.b64encode(sealed).decode("ascii"), f"{encryption};{FORMAT_B64}"
