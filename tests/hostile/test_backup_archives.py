@@ -71,7 +71,7 @@ def folders_of(data_dir: Path) -> list[str]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "data"
-    directory.mkdir()
+    directory.mkdir(mode=0o700)  # as syncmld makes it: no mode fix to report
     store = open_store(sqlite_url(directory))
     with store.transaction() as tx:
         tx.add_account(ACCOUNT, md5_credential(ACCOUNT, "pw"), hash_password("pw"))

@@ -139,7 +139,7 @@ async def test_odd_session_tokens_are_http_400_with_a_reason(
     with caplog.at_level(logging.INFO):
         response = await client.post(f"/syncml?sid={value}", content=login(), headers={"Content-Type": XML})
     assert_plain_refusal(response, 400)
-    assert "unknown or expired session" in response.text and len(response.text) < 200
+    assert "no session token of ours" in response.text and len(response.text) < 200
     assert any("refused a message" in record.getMessage() for record in caplog.records)
 
 

@@ -31,8 +31,8 @@ def session_url(url: str, token: str) -> str:
 
 
 def split_session_url(url: str) -> tuple[str, str | None]:
-    """The URL without our session parameter, and the token it carried (if any); RemoteError when that
-    is no session token (404: no such session) or the URL names two (400)."""
+    """The URL without our session parameter, and the token it carried (if any); RemoteError (400) when
+    that is no token we could have handed out, or the URL names two."""
     base, question, query = url.partition("?")
     if not question:
         return url, None
@@ -43,7 +43,10 @@ def split_session_url(url: str) -> tuple[str, str | None]:
         if name != SESSION_PARAM:
             kept.append(part)
         elif not SESSION_TOKEN.fullmatch(value):
-            raise RemoteError(f"unknown or expired session '{quoted(value, SHOWN_TOKEN)}'", StatusCode.NOT_FOUND)
+            raise RemoteError(
+                f"no session token of ours: '{quoted(value, SHOWN_TOKEN)}' is not 1 to 64 letters, digits, '-' or '_'",
+                StatusCode.BAD_REQUEST,
+            )
         elif token not in (None, value):
             raise RemoteError(f"the URL names two sessions, {token} and {value}", StatusCode.BAD_REQUEST)
         else:

@@ -8,7 +8,7 @@ from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, ses
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.housekeeping import sweep
-from syncmld.engine.identifiers import check_message, check_token
+from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
@@ -33,8 +33,6 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
     header = request.message.header
     settings = ctx.settings
     check_message(request.message, settings.identifiers)
-    if request.session_token:
-        check_token(request.session_token, settings.identifiers)
     nonces = Nonces(ctx.nonce_key, settings.challenge_window, settings.nonce_lifetime)
     now = ctx.clock()
     sign_reply = None

@@ -31,7 +31,7 @@ from syncmld.status import StatusCode
 @dataclass(frozen=True)
 class IdentifierLimits:
     max_id_length: int = 256
-    """Characters of a device ID, user name (LocName), SessionID, MsgID, CmdID and our session token."""
+    """Characters of a device ID, user name (LocName), SessionID, MsgID and CmdID."""
     max_uri_length: int = 2048
     """Characters of any other URI: the server's URL (with its parameters), database names (with filters),
     item IDs (LUIDs, GUIDs, parents) and the references of a Status."""
@@ -47,11 +47,6 @@ def check_message(message: SyncML, limits: IdentifierLimits) -> None:
     _check(_header_ids(header, limits))
     for command in _all_commands(message.commands):
         _check(_command_ids(command, limits))
-
-
-def check_token(token: str, limits: IdentifierLimits) -> None:
-    """Raise RemoteError (400) for a session token (from the URL) longer than any we hand out could be."""
-    _check([("session token (sid)", token, limits.max_id_length)])
 
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
