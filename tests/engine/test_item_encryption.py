@@ -158,7 +158,7 @@ def sync_one(device: Device, data: str, fmt: str) -> int:
         pytest.param(base64.b64encode(b"1234567").decode(), "des;b64", 400, id="not-whole-blocks"),
         pytest.param(
             base64.b64encode(
-                encrypt(Encryption.DES, encryption_key(Encryption.DES, md5_credential(EMAIL, PASSWORD)), b"x" * 8)[:8]
+                encrypt(encryption_key(Encryption.DES, md5_credential(EMAIL, PASSWORD)), b"x" * 8)[:8]
             ).decode(),
             "des;b64",
             400,

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from Crypto.Cipher import DES, DES3
-from Crypto.Cipher._mode_ecb import EcbMode
-from Crypto.Util.Padding import pad, unpad
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, modes
+from cryptography.hazmat.primitives.padding import PKCS7
 
 from syncmld.errors import RemoteError
 from syncmld.protocol.constants import FORMAT_B64
@@ -47,14 +47,22 @@ def encryption_key(encryption: Encryption, md5_secret: str) -> bytes:
     return digest[:BLOCK] if encryption == Encryption.DES else digest
 
 
-def _ecb(encryption: Encryption, key: bytes) -> EcbMode:
-    cipher = DES.new(key, DES.MODE_ECB) if encryption == Encryption.DES else DES3.new(key, DES3.MODE_ECB)
-    assert isinstance(cipher, EcbMode)
-    return cipher
+def _triple_des_key(key: bytes) -> bytes:
+    """The three-key form of a DES (K K K) or two-key triple-DES (K1 K2 K1) key: the same cipher."""
+    return key * 3 if len(key) == BLOCK else key + key[:BLOCK]
 
 
-def encrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
-    return _ecb(encryption, key).encrypt(pad(data, BLOCK))
+def _ecb(key: bytes) -> Cipher[modes.ECB]:
+    return Cipher(TripleDES(_triple_des_key(key)), modes.ECB())
+
+
+def _run(context: CipherContext, data: bytes) -> bytes:
+    return context.update(data) + context.finalize()
+
+
+def encrypt(key: bytes, data: bytes) -> bytes:
+    padder = PKCS7(BLOCK * 8).padder()
+    return _run(_ecb(key).encryptor(), padder.update(data) + padder.finalize())
 
 
 def decrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
@@ -63,8 +71,9 @@ def decrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
         raise RemoteError(
             f"{encryption} data of {len(data)} bytes is no whole number of blocks", StatusCode.BAD_REQUEST
         )
+    unpadder = PKCS7(BLOCK * 8).unpadder()
     try:
-        return unpad(_ecb(encryption, key).decrypt(data), BLOCK)
+        return unpadder.update(_run(_ecb(key).decryptor(), data)) + unpadder.finalize()
     except ValueError as error:
         raise RemoteError(
             f"{encryption} data does not decrypt with the account's key (bad padding)", StatusCode.BAD_REQUEST
@@ -108,5 +117,5 @@ def decode_item_data(fmt: str | None, data: bytes, secret: SecretSource) -> Deco
 
 def encrypted_text(encryption: Encryption, md5_secret: str, data: bytes) -> tuple[str, str]:
     """``data`` encrypted and base64-encoded, and the Format that says so (``des;b64``, ``3des;b64``)."""
-    sealed = encrypt(encryption, encryption_key(encryption, md5_secret), data)
+    sealed = encrypt(encryption_key(encryption, md5_secret), data)
     return base64.b64encode(sealed).decode("ascii"), f"{encryption};{FORMAT_B64}"
