@@ -1,4 +1,5 @@
-"""Account credentials: e-mail logins, the MD5 credential SyncML needs, and slow password hashes."""
+"""Account credentials: e-mail logins, the MD5 credential SyncML needs, the item key DES item encryption
+needs, and slow password hashes."""
 
 import base64
 import hashlib
@@ -39,6 +40,12 @@ def _b64_md5(text: bytes) -> str:
 def md5_credential(email: str, password: str) -> str:
     """B64(MD5(email ":" password)): what the server keeps to check SyncML 1.1/1.2 MD5 digests."""
     return _b64_md5(f"{email}:{password}".encode())
+
+
+def item_key(password: str) -> str:
+    """B64(MD5(password as UTF-8)): what DES and triple-DES item keys are taken from, as Funambol's clients
+    take theirs. No login secret: no auth type accepts it."""
+    return _b64_md5(password.encode("utf-8"))
 
 
 def md5_digest(credential: str, nonce: bytes) -> str:

@@ -16,7 +16,7 @@ from typing import NoReturn
 import click
 
 from syncmld import __version__
-from syncmld.accounts import hash_password, md5_credential, normalise_email
+from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupError, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     DB_ENV,
@@ -131,7 +131,10 @@ def report_md5_secrets(tx: Transaction, policy: str) -> None:
     that have none, which log in with MD5 or HMAC only once their password is set again."""
     if policy == "basic":
         dropped = tx.drop_md5_credentials()
-        echo(f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only")
+        echo(
+            f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only (their item keys "
+            "stay: DES item encryption keeps working)"
+        )
         return
     without = [account.email for account in tx.list_accounts() if not account.md5_credential]
     if without:
@@ -254,7 +257,7 @@ def account_add(email: str, password: str, data_dir: Path, db: str | None) -> No
     address, secret = checked_email(email), checked_password(password)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
-            tx.add_account(address, md5_secret(tx, address, secret), hash_password(secret))
+            tx.add_account(address, md5_secret(tx, address, secret), hash_password(secret), item_key(secret))
         except AlreadyExists as error:
             raise click.ClickException(f"account {address} exists already") from error
     echo(f"added account {address}")
@@ -298,7 +301,7 @@ def account_passwd(email: str, password: str, data_dir: Path, db: str | None) ->
     address, secret = checked_email(email), checked_password(password)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         try:
-            tx.set_credentials(address, md5_secret(tx, address, secret), hash_password(secret))
+            tx.set_credentials(address, md5_secret(tx, address, secret), hash_password(secret), item_key(secret))
         except NotFound as error:
             raise click.ClickException(f"no account {address}") from error
     echo(f"changed the password of {address}")

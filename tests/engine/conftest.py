@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.accounts import hash_password, md5_credential
+from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.backup import BackupStore
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
@@ -29,7 +29,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def store(store_url: str) -> Iterator[Store]:
     store = open_store(store_url)
     with store.transaction() as tx:
-        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
+        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
     yield store
     store.close()
 

@@ -103,7 +103,7 @@ def test_an_account_without_an_md5_secret_costs_the_same_and_never_logs_in_with_
 ) -> None:
     """An account made under ``auth basic`` keeps no MD5 secret: a digest of an empty secret is no key."""
     with store.transaction() as tx:
-        tx.set_credentials(ALICE, "", accounts.hash_password(PASSWORD))
+        tx.set_credentials(ALICE, "", accounts.hash_password(PASSWORD), accounts.item_key(PASSWORD))
     ctx = EngineContext()
     nonce = Nonces(ctx.nonce_key, ctx.settings.challenge_window, ctx.settings.nonce_lifetime).signed(
         "phone-1", ctx.clock()

@@ -1,7 +1,8 @@
 """What a copy of the data directory's files gives away: the data directory and the database files are
-their owner's only, and the MD5 secret is sealed under a key kept outside the database, so a copy of the
-database alone logs no one in."""
+their owner's only, and the MD5 secret and the item key are sealed under a key kept outside the database,
+so a copy of the database alone logs no one in and decrypts no item."""
 
+import hashlib
 import logging
 import os
 import shutil
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from syncmld.accounts import md5_credential
+from syncmld.accounts import item_key, md5_credential
 from syncmld.cli import cli
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
@@ -97,7 +98,10 @@ def test_modes_of_an_existing_data_directory_are_fixed_on_start_with_a_log_line(
 def test_a_copy_of_the_database_alone_logs_no_one_in_with_md5(tmp_path: Path) -> None:
     data_dir, copy_dir = tmp_path / "data", tmp_path / "copy"
     syncmld("account", "add", ALICE, "--password", PASSWORD, "--data-dir", str(data_dir))
-    assert md5_credential(ALICE, PASSWORD).encode() not in (data_dir / SQLITE_FILE_NAME).read_bytes()
+    database = (data_dir / SQLITE_FILE_NAME).read_bytes()
+    assert md5_credential(ALICE, PASSWORD).encode() not in database
+    assert item_key(PASSWORD).encode() not in database
+    assert hashlib.md5(PASSWORD.encode()).digest() not in database
     copy_dir.mkdir()
     shutil.copy(data_dir / SQLITE_FILE_NAME, copy_dir / SQLITE_FILE_NAME)
 
@@ -106,7 +110,7 @@ def test_a_copy_of_the_database_alone_logs_no_one_in_with_md5(tmp_path: Path) ->
         assert not md5_login_works(copied), "another key: the sealed secret does not open"
         with copied.transaction() as tx:
             account = tx.get_account(ALICE)
-            assert account is not None and account.md5_credential == ""
+            assert account is not None and account.md5_credential == account.item_key == ""
     finally:
         copied.close()
     original = open_store(sqlite_url(data_dir))
@@ -144,7 +148,8 @@ def test_auth_basic_keeps_no_md5_secret_and_md5_needs_the_password_set_again(tmp
     syncmld("account", "add", ALICE, "--password", PASSWORD, "--data-dir", data_dir)
     assert syncmld("config", "set", "auth", "basic", "--data-dir", data_dir).splitlines() == [
         "auth = basic",
-        "dropped the MD5 secrets of 1 accounts: they log in with basic only",
+        "dropped the MD5 secrets of 1 accounts: they log in with basic only (their item keys stay: DES item "
+        "encryption keeps working)",
     ]
     syncmld("account", "add", "bob@example.org", "--password", PASSWORD, "--data-dir", data_dir)
     with create_engine(sqlite_url(tmp_path)).connect() as connection:

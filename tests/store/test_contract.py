@@ -84,19 +84,31 @@ def test_accounts_are_listed_by_email(store: Store) -> None:
         ]
 
 
-def test_set_credentials_replaces_both_secrets(store: Store) -> None:
+def test_set_credentials_replaces_every_secret(store: Store) -> None:
     with store.transaction() as tx:
-        tx.add_account("anna@example.org", "md5", "hash")
-        tx.set_credentials("Anna@example.org", "new-md5", "new-hash")
+        tx.add_account("anna@example.org", "md5", "hash", "key")
+        tx.set_credentials("Anna@example.org", "new-md5", "new-hash", "new-key")
     with store.transaction() as tx:
         account = tx.get_account("anna@example.org")
     assert account is not None
-    assert (account.md5_credential, account.password_hash) == ("new-md5", "new-hash")
+    assert (account.md5_credential, account.password_hash, account.item_key) == ("new-md5", "new-hash", "new-key")
+
+
+def test_an_item_key_is_kept_and_replaced_alone(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.add_account("anna@example.org", "md5", "hash").item_key == ""
+        tx.set_item_key("Anna@example.org", "a2V5")
+    with store.transaction() as tx:
+        account = tx.get_account("anna@example.org")
+    assert account is not None
+    assert (account.md5_credential, account.password_hash, account.item_key) == ("md5", "hash", "a2V5")
 
 
 def test_changing_or_removing_an_unknown_account_fails(store: Store) -> None:
     with pytest.raises(NotFound), store.transaction() as tx:
-        tx.set_credentials("nobody@example.org", "md5", "hash")
+        tx.set_credentials("nobody@example.org", "md5", "hash", "key")
+    with pytest.raises(NotFound), store.transaction() as tx:
+        tx.set_item_key("nobody@example.org", "key")
     with pytest.raises(NotFound), store.transaction() as tx:
         tx.remove_account("nobody@example.org")
 
@@ -207,13 +219,13 @@ def test_failed_logins_are_counted_and_forgotten_by_age(store: Store) -> None:
 
 def test_dropping_md5_credentials_leaves_the_rest_of_the_account(store: Store) -> None:
     with store.transaction() as tx:
-        tx.add_account("anna@example.org", "bWQ1", "hash")
+        tx.add_account("anna@example.org", "bWQ1", "hash", "a2V5")
         tx.add_account("bert@example.org", "", "hash")
     with store.transaction() as tx:
         assert tx.drop_md5_credentials() == 1
     with store.transaction() as tx:
         anna = tx.get_account("anna@example.org")
-        assert anna is not None and (anna.md5_credential, anna.password_hash) == ("", "hash")
+        assert anna is not None and (anna.md5_credential, anna.password_hash, anna.item_key) == ("", "hash", "a2V5")
 
 
 # --- folders --------------------------------------------------------------------------------

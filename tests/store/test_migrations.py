@@ -52,7 +52,7 @@ def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
     try:
         with store.transaction() as tx:
             account = tx.get_account("anna@example.org")
-            assert account is not None and not account.enabled
+            assert account is not None and not account.enabled and account.item_key == ""
             (device,) = tx.list_devices(account.id)
             folder = tx.get_folder(account.id, "contacts")
             assert folder is not None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from syncmld.accounts import body_digest, mac_digest, md5_credential
+from syncmld.accounts import body_digest, item_key, mac_digest, md5_credential
 from syncmld.errors import RemoteError
 from syncmld.protocol.constants import (
     AUTH_BASIC,
@@ -147,8 +147,9 @@ class Device:
     encryption: Encryption | None = None
     """Send every item's data encrypted this way (``des;b64`` or ``3des;b64``), as Funambol clients do
     when asked to; items arriving encrypted are kept decrypted either way."""
-    encryption_secret: str | None = None
-    """The MD5 secret the encryption keys come from; None: the device's own, B64(MD5(user:password))."""
+    encryption_password: str | None = None
+    """The password the encryption keys come from (MD5(password), as Funambol clients take them); None:
+    the device's own."""
     refused_types: frozenset[str] = frozenset()
     """Content types the device cannot read: items of these types are answered 415 and not kept."""
     items: dict[str, bytes] = field(default_factory=dict)
@@ -314,9 +315,9 @@ class Device:
             return base64.b64encode(hashlib.md5(secret + b":" + self.nonce).digest()).decode()
         return base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
 
-    def md5_secret(self) -> str:
+    def item_key(self) -> str:
         """What the device's item encryption keys come from."""
-        return self.encryption_secret or md5_credential(self.user, self.password)
+        return item_key(self.encryption_password or self.password)
 
     def _modifications(self, send_all: bool) -> list[Add | Replace | Delete | Move]:
         """The changes to send, parents before their children; Add and Replace name the parent by
@@ -344,7 +345,7 @@ class Device:
     def _wire_data(self, data: bytes) -> tuple[str, str | None]:
         """The item's data as it travels, and its Format (des;b64, 3des;b64, b64 or None)."""
         if self.encryption is not None:
-            return encrypted_text(self.encryption, self.md5_secret(), data)
+            return encrypted_text(self.encryption, self.item_key(), data)
         if not self.send_b64:
             try:
                 return data.decode("utf-8"), None
@@ -482,7 +483,7 @@ class _Session:
             return 200
         try:
             parent = self._local_parent(item)
-            data = decode_item_data(item_format, text.encode(), device.md5_secret).data
+            data = decode_item_data(item_format, text.encode(), device.item_key).data
         except (KeyError, StopIteration):
             return 404
         except RemoteError as error:

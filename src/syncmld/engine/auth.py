@@ -1,20 +1,24 @@
 """Client authentication: syncml:auth-basic, syncml:auth-md5 (SyncML 1.1/1.2 digest) and syncml:auth-MAC.
 
-The secret side comes from the store (the account's MD5 credential and password hash); nonces come from
-``engine.nonces``: a device that has not logged in is challenged with a signed nonce and nothing is
-written, a device that logged in has a stored one. An unknown account costs what a wrong password costs:
-basic checks a dummy password hash, MD5 and HMAC compute the same digests with a dummy credential.
+The secret side comes from the store (the account's MD5 credential and password hash); a basic login
+keeps the account's item key (for DES item encryption) up to date with the password it shows. Nonces
+come from ``engine.nonces``: a device that has not logged in is challenged with a signed nonce and
+nothing is written, a device that logged in has a stored one. An unknown account costs what a wrong
+password costs: basic checks a dummy password hash, MD5 and HMAC compute the same digests with a dummy
+credential.
 """
 
 import base64
 import binascii
 import hmac
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncmld.accounts import (
     UNMATCHABLE_PASSWORD_HASH,
     body_digest,
+    item_key,
     mac_digest,
     md5_digest,
     normalise_email,
@@ -28,6 +32,8 @@ from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, Transaction
+
+log = logging.getLogger("syncmld.engine")
 
 ACCEPTED_TYPES = {
     "any": (AUTH_BASIC, AUTH_MD5, AUTH_MAC),
@@ -98,9 +104,10 @@ def authenticate(
             challenge(tx, nonces, device, wanted, now),
             f"authentication type {cred_type} not accepted: challenged for {wanted}",
         )
+    shown_key: str | None = None
     if cred_type == AUTH_BASIC:
         assert header.cred is not None
-        account, reason = _check_basic(tx, header.cred)
+        account, reason, shown_key = _check_basic(tx, header.cred)
         stale, nonce = False, None
     else:
         account, reason, stale, nonce = _check_digest(tx, request, cred_type, nonces, now)
@@ -119,6 +126,9 @@ def authenticate(
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
     if tx.login_failures(wrong_type_key) is not None:
         tx.clear_login_failures(wrong_type_key)
+    if shown_key is not None and shown_key != account.item_key:
+        tx.set_item_key(account.email, shown_key)
+        log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
     chal = None if cred_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, cred_type, now)
     signer = reply_signer(account, nonce) if cred_type == AUTH_MAC and nonce is not None else None
     return AuthResult(
@@ -185,18 +195,19 @@ def basic_login(cred: Cred) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str]:
+def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str | None]:
+    """A basic login: the account, why not, and the item key of the password it showed (when right)."""
     login = basic_login(cred)
     if login is None:
-        return None, "basic credentials are not base64 of user:password"
+        return None, "basic credentials are not base64 of user:password", None
     user, password = login
     account = _lookup(tx, user)
     matches = verify_password(password, account.password_hash if account else UNMATCHABLE_PASSWORD_HASH)
     if account is None:
-        return None, f"unknown account {user!r}"
+        return None, f"unknown account {user!r}", None
     if not matches:
-        return None, f"wrong password for {account.email}"
-    return account, ""
+        return None, f"wrong password for {account.email}", None
+    return account, "", item_key(password)
 
 
 def _check_digest(

@@ -211,7 +211,7 @@ class SyncApplier:
         """The item's type and its data with its Format undone (base64, decryption); a device that
         changes between encrypted and plain items gets its items back as it now sends them."""
         content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
-        decoded = decode_item_data(fmt, data, self._md5_secret)
+        decoded = decode_item_data(fmt, data, self._item_key)
         if decoded.data and decoded.encryption != self.ds.encryption:
             self.ds.encryption = decoded.encryption
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
@@ -221,10 +221,10 @@ class SyncApplier:
                      self.ds.folder_name, how)
         return content_type, decoded.data
 
-    def _md5_secret(self) -> str | None:
-        """The account's MD5 secret, from which item encryption keys are derived."""
+    def _item_key(self) -> str | None:
+        """The account's item key, from which item encryption keys are derived."""
         account = self.tx.get_account(self.state.account_email)
-        return account.md5_credential if account is not None and account.md5_credential else None
+        return account.item_key if account is not None and account.item_key else None
 
     def _write(
         self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None

@@ -218,10 +218,10 @@ def _item_command(
 
 @dataclass(frozen=True)
 class Sealing:
-    """How a device's items are encrypted on their way: the encryption and the account's MD5 secret."""
+    """How a device's items are encrypted on their way: the encryption and the account's item key."""
 
     encryption: Encryption
-    md5_secret: str
+    item_key: str
 
 
 def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealing | None:
@@ -229,11 +229,14 @@ def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealin
     if not ds.encryption:
         return None
     account = tx.get_account(state.account_email)
-    if account is None or not account.md5_credential:
-        log.warning("device %s encrypts its items of %s, but the account has no key: items go unencrypted",
-                    state.device_ref, ds.folder_name)
+    if account is None or not account.item_key:
+        log.warning(
+            "device %s encrypts its items of %s, but the account has no item key: items go unencrypted",
+            state.device_ref,
+            ds.folder_name,
+        )
         return None
-    return Sealing(Encryption(ds.encryption), account.md5_credential)
+    return Sealing(Encryption(ds.encryption), account.item_key)
 
 
 def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, sealing: Sealing | None) -> WireItem | None:
@@ -260,7 +263,7 @@ def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> Wir
     so they arrive byte for byte."""
     content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
     if sealing is not None:
-        return WireItem(content_type, *encrypted_text(sealing.encryption, sealing.md5_secret, data))
+        return WireItem(content_type, *encrypted_text(sealing.encryption, sealing.item_key, data))
     if not content.is_sif_type(content_type):
         try:
             return WireItem(content_type, data.decode("utf-8"), None)

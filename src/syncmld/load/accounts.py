@@ -1,6 +1,6 @@
 """The accounts the emulated devices sync with: ``load1@load.example`` ... ``loadK@load.example``."""
 
-from syncmld.accounts import hash_password, md5_credential
+from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.store.base import Store
 
 DEFAULT_PASSWORD = "load-secret"
@@ -19,5 +19,5 @@ def create_accounts(store: Store, count: int, password: str) -> list[str]:
         for email in emails:
             if tx.get_account(email) is not None:
                 tx.remove_account(email)
-            tx.add_account(email, md5_credential(email, password), password_hash)
+            tx.add_account(email, md5_credential(email, password), password_hash, item_key(password))
     return emails

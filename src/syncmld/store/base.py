@@ -38,6 +38,10 @@ class Account:
     password_hash: str
     """A slow hash of the password, for syncml:auth-basic."""
     enabled: bool = True
+    item_key: str = ""
+    """B64(MD5(password)), what DES item encryption keys come from; "" when the account has none yet (made
+    before item keys were kept: it gets one at its next basic login). No login secret, so kept under
+    ``auth basic`` too; SQL stores keep it sealed under the server key."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ class SessionRecord:
 
 class Transaction(Protocol):
     # --- accounts ---------------------------------------------------------------------------
-    def add_account(self, email: str, md5_credential: str, password_hash: str) -> Account:
+    def add_account(self, email: str, md5_credential: str, password_hash: str, item_key: str = "") -> Account:
         """Create an account; raises AlreadyExists. ``email`` is stored lower-cased."""
         ...
 
@@ -173,8 +177,12 @@ class Transaction(Protocol):
         """All accounts, ordered by e-mail."""
         ...
 
-    def set_credentials(self, email: str, md5_credential: str, password_hash: str) -> None:
+    def set_credentials(self, email: str, md5_credential: str, password_hash: str, item_key: str) -> None:
         """Replace an account's credentials; raises NotFound."""
+        ...
+
+    def set_item_key(self, email: str, item_key: str) -> None:
+        """Replace an account's item key alone; raises NotFound."""
         ...
 
     def remove_account(self, email: str) -> None:
@@ -186,7 +194,8 @@ class Transaction(Protocol):
         ...
 
     def drop_md5_credentials(self) -> int:
-        """Forget every account's MD5 credential (they log in with basic only); returns how many had one."""
+        """Forget every account's MD5 credential (they log in with basic only; item keys stay); returns how
+        many had one."""
         ...
 
     # --- server settings, domains and the access list ----------------------------------------

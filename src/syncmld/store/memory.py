@@ -133,11 +133,11 @@ class MemoryTransaction(MemorySessionExtras):
         return self._t.maps[key]
 
     # --- accounts ---------------------------------------------------------------------------
-    def add_account(self, email: str, md5_credential: str, password_hash: str) -> Account:
+    def add_account(self, email: str, md5_credential: str, password_hash: str, item_key: str = "") -> Account:
         email = email.lower()
         if self.get_account(email) is not None:
             raise AlreadyExists(f"an account {email} exists already")
-        account = Account(self._new_id(), email, md5_credential, password_hash)
+        account = Account(self._new_id(), email, md5_credential, password_hash, item_key=item_key)
         self._t.accounts[account.id] = account
         return account
 
@@ -157,11 +157,15 @@ class MemoryTransaction(MemorySessionExtras):
             raise NotFound(f"no account {email.lower()}")
         return account
 
-    def set_credentials(self, email: str, md5_credential: str, password_hash: str) -> None:
+    def set_credentials(self, email: str, md5_credential: str, password_hash: str, item_key: str) -> None:
         account = self._require_account(email)
         self._t.accounts[account.id] = dataclasses.replace(
-            account, md5_credential=md5_credential, password_hash=password_hash
+            account, md5_credential=md5_credential, password_hash=password_hash, item_key=item_key
         )
+
+    def set_item_key(self, email: str, item_key: str) -> None:
+        account = self._require_account(email)
+        self._t.accounts[account.id] = dataclasses.replace(account, item_key=item_key)
 
     def remove_account(self, email: str) -> None:
         account = self._require_account(email)

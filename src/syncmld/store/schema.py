@@ -32,6 +32,7 @@ accounts = Table(
     Column("md5_credential", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("enabled", Boolean, nullable=False),
+    Column("item_key", Text, nullable=False, server_default=""),
 )
 
 devices = Table(

@@ -156,7 +156,14 @@ class SqlTransaction(SqlSessionExtras):
         if secret is None:
             log.warning("the MD5 secret of %s does not open with this server key: it logs in with MD5 only "
                         "once its password is set again", row.email)
-        return Account(row.id, row.email, secret or "", row.password_hash, row.enabled)
+        item_key = self._box.open(row.item_key, row.email)
+        if item_key is None:
+            log.warning(
+                "the item key of %s does not open with this server key: its encrypted items decrypt again "
+                "after its next basic login",
+                row.email,
+            )
+        return Account(row.id, row.email, secret or "", row.password_hash, row.enabled, item_key or "")
 
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
         """Insert ``rows``, replacing the non-key columns of rows that exist already."""
@@ -165,19 +172,24 @@ class SqlTransaction(SqlSessionExtras):
         self._connection.execute(statement.on_conflict_do_update(index_elements=key, set_=replaced), rows)
 
     # --- accounts ---------------------------------------------------------------------------
-    def add_account(self, email: str, md5_credential: str, password_hash: str) -> Account:
+    def add_account(self, email: str, md5_credential: str, password_hash: str, item_key: str = "") -> Account:
         email = email.lower()
         statement = (
             self._insert(accounts)
-            .values(email=email, md5_credential=self._box.seal(md5_credential, email), password_hash=password_hash,
-                    enabled=True)
+            .values(
+                email=email,
+                md5_credential=self._box.seal(md5_credential, email),
+                password_hash=password_hash,
+                enabled=True,
+                item_key=self._box.seal(item_key, email),
+            )
             .on_conflict_do_nothing(index_elements=["email"])
             .returning(accounts.c.id)
         )
         account_id = self._connection.execute(statement).scalar()
         if account_id is None:
             raise AlreadyExists(f"an account {email} exists already")
-        return Account(account_id, email, md5_credential, password_hash)
+        return Account(account_id, email, md5_credential, password_hash, item_key=item_key)
 
     def get_account(self, email: str) -> Account | None:
         row = self._connection.execute(select(accounts).where(accounts.c.email == email.lower())).first()
@@ -191,14 +203,16 @@ class SqlTransaction(SqlSessionExtras):
         rows = self._connection.execute(select(accounts).order_by(accounts.c.email))
         return [self._account(row) for row in rows]
 
-    def set_credentials(self, email: str, md5_credential: str, password_hash: str) -> None:
-        statement = (
-            update(accounts)
-            .where(accounts.c.email == email.lower())
-            .values(md5_credential=self._box.seal(md5_credential, email.lower()), password_hash=password_hash)
+    def set_credentials(self, email: str, md5_credential: str, password_hash: str, item_key: str) -> None:
+        self._update_account(
+            email,
+            md5_credential=self._box.seal(md5_credential, email.lower()),
+            password_hash=password_hash,
+            item_key=self._box.seal(item_key, email.lower()),
         )
-        if self._connection.execute(statement).rowcount == 0:
-            raise NotFound(f"no account {email.lower()}")
+
+    def set_item_key(self, email: str, item_key: str) -> None:
+        self._update_account(email, item_key=self._box.seal(item_key, email.lower()))
 
     def remove_account(self, email: str) -> None:
         account_ids = select(accounts.c.id).where(accounts.c.email == email.lower())
@@ -208,7 +222,11 @@ class SqlTransaction(SqlSessionExtras):
             raise NotFound(f"no account {email.lower()}")
 
     def set_account_enabled(self, email: str, enabled: bool) -> None:
-        statement = update(accounts).where(accounts.c.email == email.lower()).values(enabled=enabled)
+        self._update_account(email, enabled=enabled)
+
+    def _update_account(self, email: str, **values: Any) -> None:
+        """Set columns of one account's row; raises NotFound."""
+        statement = update(accounts).where(accounts.c.email == email.lower()).values(**values)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no account {email.lower()}")
 
