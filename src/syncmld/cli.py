@@ -27,6 +27,7 @@ from syncmld.config import (
     STORED_SETTINGS,
     ConfigError,
     ServerConfig,
+    WireLimits,
     backups_dir,
     default_data_dir,
     prepare_data_dir,
@@ -38,6 +39,7 @@ from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
+from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
     "--data-dir",
@@ -141,9 +143,11 @@ def cli() -> None:
               "lock lasts.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Server processes sharing the port; any of them may answer any message of a session.")
+@wire_limit_options
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_lock_period: float, workers: int,
+    max_msg_size: int, max_obj_size: int, wire: WireLimits,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -156,6 +160,9 @@ def serve(
         log_messages=log_messages,
         login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
                                         delay=login_delay, period=login_lock_period),
+        max_msg_size=max_msg_size,
+        max_obj_size=max_obj_size,
+        wire=wire,
     )
     setup_logging(config.log_level)
     run_server(config, workers)

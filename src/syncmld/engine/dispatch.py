@@ -68,6 +68,12 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
 
 
+def session_exists(store: Store, token: str) -> bool:
+    """Whether ``token`` names a session the store holds: its messages come from a device that logged in."""
+    with store.transaction() as tx:
+        return tx.has_session(token)
+
+
 def _new_session(
     tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str
 ) -> SessionState:
