@@ -1,6 +1,7 @@
 """handle_message: one client message, applied atomically with the session state, and its reply."""
 
 import logging
+from dataclasses import replace
 
 from syncmld.engine import auth, throttle
 from syncmld.engine.access import SETTING_AUTH, refusal
@@ -8,6 +9,7 @@ from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, ses
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.conflicts import history_seconds
+from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
@@ -26,7 +28,21 @@ SIZE_MARGIN = 512
 
 
 def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcome:
-    """Apply one client message and return the reply; the store sees all of it or none of it."""
+    """Apply one client message and return the reply; the store sees all of it or none of it. A
+    large object is converted between attempts, with no transaction open (see ``content_work``)."""
+    work = ContentWork(large=ctx.settings.max_msg_size)
+    if ctx.backups is not None:
+        ctx = replace(ctx, backups=SettlingSink(ctx.backups, work))
+    while True:
+        try:
+            return _handle(request, store, ctx, work)
+        except Deferred as deferred:
+            log.info("device %s message %s: %s done outside the store transaction", request.message.header.source.uri,
+                     request.message.header.msg_id, deferred)
+            work.do(deferred)
+
+
+def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWork) -> Outcome:
     header = request.message.header
     with store.transaction() as tx:
         record = tx.load_session(request.session_token) if request.session_token else None
@@ -63,7 +79,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             token = ctx.new_token()
             state = _new_session(tx, request, ctx, checked.account, token)
             header_status, chal = checked.status, checked.chal
-        reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
+        reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), ctx.clock()))
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay)
 
@@ -101,7 +117,7 @@ def _new_session(
 
 
 def _process(
-    tx: Transaction, state: SessionState, request: Request, ctx: EngineContext, token: str,
+    tx: Transaction, state: SessionState, request: Request, ctx: EngineContext, work: ContentWork, token: str,
     header_status: StatusCode, chal: Chal | None,
 ) -> tuple[SyncML, tuple[SyncSummary, ...]]:
     message = request.message
@@ -113,7 +129,7 @@ def _process(
         ds.delivered()
     builder = ReplyBuilder(header.msg_id)
     builder.header_status(header, header_status, chal)
-    handler = CommandHandler(tx, state, builder, ctx)
+    handler = CommandHandler(tx, state, builder, ctx, work)
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
