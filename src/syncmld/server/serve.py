@@ -28,6 +28,7 @@ import uvicorn
 from syncmld import __version__
 from syncmld.config import ServerConfig
 from syncmld.server.app import create_app
+from syncmld.server.slow_clients import guarded_protocol
 from syncmld.store import open_store
 from syncmld.store.base import Store
 
@@ -113,6 +114,8 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             lifespan="off",
             access_log=False,
             log_config=None,
+            http=guarded_protocol(config.wire.read_timeout, config.wire.min_body_rate),
+            limit_concurrency=config.wire.max_connections,
         )
     )
     server.run(sockets=[listener])
