@@ -130,6 +130,23 @@ async def test_in_a_session_the_limit_is_the_announced_max_msg_size_and_a_tenth(
     assert_plain_refusal(read, 400)
 
 
+def test_the_size_limits_of_serve_are_its_options(tmp_path: Path) -> None:
+    """--max-message-size 50000 is the MaxMsgSize announced; --max-login-message-size 2000 refuses a
+    2,001-byte login with 413."""
+    login = message(alert(1, 200), cred=basic_cred("alice@example.org"))
+    padded = login.replace(b"</SyncBody>", b"<!--" + b"p" * (2001 - len(login) - 7) + b"--></SyncBody>")
+    assert len(login) < 2000 and len(padded) == 2001
+    with (
+        served(tmp_path, "--max-message-size", "50000", "--max-login-message-size", "2000") as server,
+        httpx.Client(timeout=60) as http,
+    ):
+        reply = reply_of(http.post(server.url, content=login, headers={"Content-Type": XML}))
+        assert reply.header.meta is not None and reply.header.meta.max_msg_size == 50_000
+        refused = http.post(server.url, content=padded, headers={"Content-Type": XML})
+        assert refused.status_code == 413
+        assert refused.text.strip() == "message larger than 2000 bytes without a session"
+
+
 async def test_logins_beyond_the_places_and_the_queue_get_503_with_retry_after(
     make_client: MakeClient,
     tmp_path: Path,
