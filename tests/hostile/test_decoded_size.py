@@ -6,22 +6,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from syncmld.protocol.wbxml import STR_T, mb_u_int32
 from tests.hostile.served import MB, PeakMemory, logged_in, served
-from tests.hostile.wire import WBXML
-from tests.protocol import wbxml_bytes as wbxml
+from tests.hostile.wire import WBXML, string_table_bomb
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def string_table_bomb(entry_size: int, references: int) -> bytes:
-    """A SyncML 1.2 WBXML message whose VerDTD refers ``references`` times to one string-table entry
-    of ``entry_size`` bytes."""
-    table = b"1" * entry_size + b"\x00"
-    header = bytes.fromhex("02a4016a") + mb_u_int32(len(table)) + table
-    refs = (bytes((STR_T,)) + mb_u_int32(0)) * references
-    body = wbxml.sx("SyncML", wbxml.sx("SyncHdr", wbxml.sx("VerDTD", refs)), wbxml.sx("SyncBody"))
-    return header + body
 
 
 def test_a_string_table_bomb_is_413_and_the_server_grows_by_under_64_mb(tmp_path: Path) -> None:
