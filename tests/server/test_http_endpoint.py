@@ -235,15 +235,16 @@ async def test_each_message_is_logged_on_one_line(
     assert secret not in dumps
 
 
+@pytest.mark.parametrize("url", ["/syncml", "/syncml?sid=looked-up-first"])
 async def test_a_broken_store_is_500_with_the_traceback_only_in_the_log(
-    client: httpx.AsyncClient, alice: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    url: str, client: httpx.AsyncClient, alice: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     database = sqlite3.connect(tmp_path / "syncmld.db")
     database.execute("DROP TABLE sessions")
     database.close()
     with caplog.at_level(logging.ERROR, logger="syncmld.server"):
         answered = await client.post(
-            "/syncml", content=first_message(alice, "secret"), headers={"Content-Type": XML}
+            url, content=first_message(alice, "secret"), headers={"Content-Type": XML}
         )
     assert answered.status_code == 500
     assert "Traceback" not in answered.text

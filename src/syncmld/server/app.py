@@ -189,7 +189,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         started = time.perf_counter()
         client = http.client.host if http.client else ""
         token = split_session_url(str(http.url))[1]
-        in_session = token is not None and await run_in_threadpool(session_exists, store, token)
+        try:
+            in_session = token is not None and await run_in_threadpool(session_exists, store, token)
+        except Exception:
+            logger.exception("failed to look up the session of a message from %s", client)
+            return plain_error(500, "internal server error; see the server log")
         limit = config.body_limit if in_session else config.login_body_limit
         try:
             body = await read_body(http, limit)
