@@ -44,7 +44,12 @@ class CommandHandler:
     """Applies the commands of one message to the session and the store."""
 
     def __init__(
-        self, tx: Transaction, state: SessionState, builder: ReplyBuilder, ctx: EngineContext, work: ContentWork,
+        self,
+        tx: Transaction,
+        state: SessionState,
+        builder: ReplyBuilder,
+        ctx: EngineContext,
+        work: ContentWork,
     ) -> None:
         self.tx = tx
         self.state = state
@@ -254,8 +259,17 @@ class CommandHandler:
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
         policy = policy_for(self.tx, self.state.account_email)
-        SyncApplier(self.tx, self.state, ds, self.builder, backup, policy, self.ctx.clock(), self.work,
-                    self.ctx.settings.max_obj_size).apply(sync)
+        SyncApplier(
+            self.tx,
+            self.state,
+            ds,
+            self.builder,
+            backup,
+            policy,
+            self.ctx.clock(),
+            self.work,
+            self.ctx.settings.max_obj_size,
+        ).apply(sync)
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)

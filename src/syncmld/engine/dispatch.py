@@ -37,8 +37,12 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
         try:
             return _handle(request, store, ctx, work)
         except Deferred as deferred:
-            log.info("device %s message %s: %s done outside the store transaction", request.message.header.source.uri,
-                     request.message.header.msg_id, deferred)
+            log.info(
+                "device %s message %s: %s done outside the store transaction",
+                request.message.header.source.uri,
+                request.message.header.msg_id,
+                deferred,
+            )
             work.do(deferred)
 
 

@@ -183,8 +183,9 @@ class SyncApplier:
         piece = _octets(_item_text(item))
         if self.ds.refused_object == luid:
             self.ds.refused_object = luid if item.more_data else None
-            raise RemoteError(f"large object {luid} was refused as larger than {self.max_obj_size} bytes",
-                              StatusCode.ENTITY_TOO_LARGE)
+            raise RemoteError(
+                f"large object {luid} was refused as larger than {self.max_obj_size} bytes", StatusCode.ENTITY_TOO_LARGE
+            )
         partial = self.ds.incoming
         if partial is not None and partial.luid != luid:
             log.warning("large object %s abandoned: item %s arrived instead", partial.luid, luid)
@@ -244,8 +245,9 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
-        stored_type, stored = self.work.run(content.to_stored, content_type, data, previous.data if previous else None,
-                                            properties, self.ds.folder_kind)
+        stored_type, stored = self.work.run(
+            content.to_stored, content_type, data, previous.data if previous else None, properties, self.ds.folder_kind
+        )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, stored_type, stored):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
@@ -253,9 +255,12 @@ class SyncApplier:
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
-        if previous is not None and previous.parent == parent and self.work.run(
-                content.comparable, stored_type, stored) == self.work.run(
-                content.comparable, previous.content_type, previous.data):
+        if (
+            previous is not None
+            and previous.parent == parent
+            and self.work.run(content.comparable, stored_type, stored)
+            == self.work.run(content.comparable, previous.content_type, previous.data)
+        ):
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK  # the same object, re-encoded by the device: nothing changed

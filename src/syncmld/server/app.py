@@ -160,8 +160,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it."""
         client = http.client.host if http.client else ""
         try:
-            decoded: Decoded = await run_in_threadpool(decode, body, http.headers.get("content-type", ""),
-                                                       config.wire.decoded_ratio * limit)
+            decoded: Decoded = await run_in_threadpool(
+                decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
+            )
         except DecodeError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
@@ -214,8 +215,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
                 async with logins.place():
                     done = await exchange(http, body, limit, in_session)
             except GateFull:
-                logger.warning("refused a message from %s: %d logins are being answered or waiting", client,
-                               config.wire.login_concurrency + config.wire.login_queue)
+                logger.warning(
+                    "refused a message from %s: %d logins are being answered or waiting",
+                    client,
+                    config.wire.login_concurrency + config.wire.login_queue,
+                )
                 return busy()
         if isinstance(done, Response):
             return done
@@ -224,8 +228,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         logged_in = in_session or done.outcome.account is not None
         log_message("in", done.decoded.message, logged_in)
         log_message("out", done.outcome.reply, logged_in)
-        log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply),
-                     (time.perf_counter() - started) * 1000)
+        log_exchange(
+            done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
+        )
         return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding])
 
     async def about(http: HTTPRequest) -> Response:
