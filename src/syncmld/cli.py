@@ -29,6 +29,7 @@ from syncmld.config import (
     STORED_SETTINGS,
     ConfigError,
     ServerConfig,
+    WireLimits,
     backups_dir,
     default_data_dir,
     prepare_data_dir,
@@ -44,6 +45,7 @@ from syncmld.server.serve import ServeError, run_server
 from syncmld.server_key import key_file_path
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
+from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
     "--data-dir",
@@ -208,13 +210,14 @@ def cli() -> None:
               help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
 @click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="The PEM private key of --tls-cert.")
+@wire_limit_options
 def serve(
     host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
     login_delay_after: int, login_delay: float, login_lock_after: int, login_address_delay_after: int,
     login_address_lock_after: int, login_lock_period: float, login_max_keys: int, max_id_length: int,
     max_uri_length: int, nonce_lifetime: float, challenge_window: float, session_timeout: float,
     session_sweep_interval: float, workers: int, forwarded_allow_ips: str | None, tls_cert: Path | None,
-    tls_key: Path | None,
+    tls_key: Path | None, max_msg_size: int, max_obj_size: int, wire: WireLimits,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -237,6 +240,9 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        max_msg_size=max_msg_size,
+        max_obj_size=max_obj_size,
+        wire=wire,
     )
     setup_logging(config.log_level)
     run_server(config, workers)

@@ -31,8 +31,6 @@ DEFAULT_DATA_DIR = Path("syncmld-data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_PATH = "/syncml"
-DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
-"""10 MiB: far above any SyncML message a client splits by MaxMsgSize, small enough to refuse abuse."""
 DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
@@ -100,6 +98,53 @@ class ConfigError(Exception):
     """A configuration value is unusable; the message says which and why."""
 
 
+MSG_SIZE_ALLOWANCE = 10
+"""Percent above the announced MaxMsgSize a body may have: some clients count MaxMsgSize without
+their own envelope, or overshoot by a few hundred bytes."""
+
+
+@dataclass(frozen=True)
+class WireLimits:
+    """What a client may cost the server on the wire, before and after it has logged in."""
+
+    login_message_size: int = 128 * 1024
+    """The largest message without a session (a login: credentials, Alerts, a DevInf with long
+    CTCaps); real first messages are 2-25 kB."""
+    decoded_ratio: int = 4
+    """A WBXML message may decode to this many times the body limit (text, data, 8 bytes an element)."""
+    login_concurrency: int = 4
+    """Messages without a session decoded and answered at once."""
+    login_queue: int = 32
+    """Messages without a session waiting for one of those places; beyond them: 503 with Retry-After."""
+    log_login_bytes: int = 2048
+    """With ``--log-messages``: characters logged of a message that did not log in (the rest is cut)."""
+    read_timeout: float = 30.0
+    """Seconds a connection has to send a request's headers, counted from its start or the last reply;
+    a body gets as long again before ``min_body_rate`` is asked of it."""
+    min_body_rate: int = 1000
+    """Bytes per second a body must have arrived at on average after ``read_timeout`` seconds (a 64
+    kbit/s link sends 8,000)."""
+    max_connections: int = 1000
+    """Open connections; beyond them every request is answered 503."""
+
+    def __post_init__(self) -> None:
+        positive = (
+            self.login_message_size,
+            self.decoded_ratio,
+            self.login_concurrency,
+            self.min_body_rate,
+            self.max_connections,
+            self.read_timeout,
+        )
+        if min(positive) <= 0:
+            raise ConfigError(
+                "the login message size, decoded ratio, login concurrency, body rate, connections "
+                "and read timeout must be positive"
+            )
+        if min(self.login_queue, self.log_login_bytes) < 0:
+            raise ConfigError("the login queue and the logged characters of a login must not be negative")
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     data_dir: Path
@@ -112,7 +157,12 @@ class ServerConfig:
     log_level: str = "info"
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    max_msg_size: int = EngineSettings.max_msg_size
+    """The MaxMsgSize the server announces; bodies a little larger are read too (``WireLimits``)."""
+    max_obj_size: int = EngineSettings.max_obj_size
+    """The MaxObjSize the server announces and enforces: the largest item, chunks added up."""
+    wire: WireLimits = field(default_factory=WireLimits)
+    """What a client may cost on the wire: login messages, decoding, slow connections."""
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
     login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     """When failed logins per account and address and per address slow down and lock further logins."""
@@ -137,8 +187,8 @@ class ServerConfig:
             raise ConfigError(f"path {self.path!r} must start with '/'")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
-        if self.max_body_size <= 0:
-            raise ConfigError("the maximum body size must be positive")
+        if min(self.max_msg_size, self.max_obj_size) <= 0:
+            raise ConfigError("the maximum message and object sizes must be positive")
         if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:
             raise ConfigError(
                 "the session timeout, the sweep interval, the nonce lifetime and the challenge window must be positive"
@@ -170,6 +220,16 @@ class ServerConfig:
     @property
     def scheme(self) -> str:
         return "http" if self.tls_cert is None else "https"
+
+    @property
+    def body_limit(self) -> int:
+        """The largest body read in a session: the announced MaxMsgSize and the allowance above it."""
+        return self.max_msg_size + self.max_msg_size * MSG_SIZE_ALLOWANCE // 100
+
+    @property
+    def login_body_limit(self) -> int:
+        """The largest body read without a session."""
+        return min(self.wire.login_message_size, self.body_limit)
 
     @property
     def store_url(self) -> str:

@@ -108,6 +108,16 @@ def test_a_data_dir_below_a_file_is_one_error_line(syncmld: Syncmld, tmp_path: P
         ("account", "frobnicate"),
         ("serve", "--port", "99999"),
         ("serve", "--log-level", "chatty"),
+        ("serve", "--max-message-size", "0"),
+        ("serve", "--max-object-size", "-1"),
+        ("serve", "--max-login-message-size", "0"),
+        ("serve", "--max-decoded-ratio", "0"),
+        ("serve", "--login-concurrency", "0"),
+        ("serve", "--login-queue", "-1"),
+        ("serve", "--log-login-bytes", "-1"),
+        ("serve", "--read-timeout", "0"),
+        ("serve", "--min-body-rate", "0"),
+        ("serve", "--max-connections", "0"),
     ],
 )
 def test_command_line_mistakes_are_one_error_line(syncmld: Syncmld, args: tuple[str, ...]) -> None:

@@ -69,7 +69,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     store = open_store(sqlite_url(data_dir))
     with store.transaction() as tx:
         tx.add_account(ALICE, md5_credential(ALICE, PASSWORD), hash_password(PASSWORD))
-    app = create_app(store, ServerConfig(data_dir=data_dir, max_body_size=256 * 1024, login_throttle=NO_THROTTLE))
+    app = create_app(store, ServerConfig(data_dir=data_dir, login_throttle=NO_THROTTLE))
     with anyio.from_thread.start_blocking_portal() as portal:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
         yield Endpoint(portal, client)

@@ -10,8 +10,10 @@ import httpx
 
 from syncmld.protocol.codec import decode
 from syncmld.protocol.messages import Status, SyncML
+from syncmld.protocol.wbxml import STR_T, mb_u_int32
 from syncmld.store import SQLITE_FILE_NAME
 from syncmld.store.base import Store, StoredItem
+from tests.protocol import wbxml_bytes as wbxml
 
 XML = "application/vnd.syncml+xml"
 WBXML = "application/vnd.syncml+wbxml"
@@ -68,6 +70,15 @@ def item_command(name: str, cmd_id: int, luid: str, data: str | None = None, met
 
 def vcard(name: str) -> str:
     return f"BEGIN:VCARD\r\nVERSION:2.1\r\nN:{name};Test;;;\r\nFN:Test {name}\r\nTEL;CELL:+49 170 1234\r\nEND:VCARD\r\n"
+
+
+def string_table_bomb(entry_size: int, references: int) -> bytes:
+    """A SyncML 1.2 WBXML message whose VerDTD refers ``references`` times to one string-table entry
+    of ``entry_size`` bytes."""
+    table = b"1" * entry_size + b"\x00"
+    header = bytes.fromhex("02a4016a") + mb_u_int32(len(table)) + table
+    refs = (bytes((STR_T,)) + mb_u_int32(0)) * references
+    return header + wbxml.sx("SyncML", wbxml.sx("SyncHdr", wbxml.sx("VerDTD", refs)), wbxml.sx("SyncBody"))
 
 
 def reply_of(response: httpx.Response) -> SyncML:

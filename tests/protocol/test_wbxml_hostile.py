@@ -19,6 +19,7 @@ from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, SyncM
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.messages import Item, LocRef, Meta, Put, SyncHdr, SyncML
 from syncmld.protocol.wbxml import mb_u_int32
+from syncmld.status import StatusCode
 
 from .wbxml_bytes import HEADER_1_2, devinf_document, dx, message, meta, mx, opaque, s, sx
 
@@ -172,3 +173,79 @@ def test_a_devinf_document_is_not_a_message() -> None:
 @pytest.mark.parametrize("path", sorted(INTEROP.glob("real-devices/**/*.bin")), ids=lambda path: path.name)
 def test_a_server_alerted_notification_is_not_a_message(path: Path) -> None:
     refused(path.read_bytes())
+
+
+# What a document decodes to
+
+
+def table_header(table: bytes) -> bytes:
+    """WBXML 1.2, SyncML 1.2, UTF-8, with ``table`` as its string table."""
+    return bytes.fromhex("02a4016a") + mb_u_int32(len(table)) + table
+
+
+def referring(table: bytes, content: bytes) -> bytes:
+    """A message with ``table`` as string table and ``content`` in the SyncBody."""
+    return table_header(table) + message(content)[len(HEADER_1_2) :]
+
+
+def refused_over(body: bytes, limit: int) -> tuple[DecodeError, int]:
+    """The DecodeError of decoding ``body`` within ``limit`` decoded bytes, and the peak memory it took."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(DecodeError) as raised:
+            decode(body, Encoding.WBXML.content_type, limit)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return raised.value, peak
+
+
+ENTRY = b"A" * 100_000 + b"\x00"
+AMPLIFIERS = {
+    "STR_T text": referring(ENTRY, sx("Alert", sx("Data", (b"\x83\x00") * 500))),
+    "EXT_T references": referring(ENTRY, sx("Alert", sx("Data", (b"\x80\x00") * 500))),
+    "literal tag names": referring(ENTRY, sx("Alert", b"\x04\x00" * 500)),
+    "string-table attributes": referring(ENTRY, sx("Alert", b"\x85" + b"\x83\x00" * 500 + b"\x01\x01")),
+    "empty elements": message(sx("Alert", sx("CmdID", s("1")), *(sx("Item") for _ in range(100_000)))),
+    "a nested DevInf repeating a string": message(
+        sx(
+            "Put",
+            sx("CmdID", s("1")),
+            meta(mx("Type", s(MIME_DEVINF_WBXML))),
+            sx(
+                "Item",
+                sx(
+                    "Data",
+                    opaque(
+                        devinf_document(
+                            dx("VerDTD", s("1.2")),
+                            dx("Man", b"\x83\x00" * 500),
+                            start=bytes.fromhex("02a4036a") + mb_u_int32(len(ENTRY)) + ENTRY,
+                        )
+                    ),
+                ),
+            ),
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(AMPLIFIERS))
+def test_a_document_that_decodes_to_more_than_its_limit_is_413_early(name: str) -> None:
+    """Each body is 100-200 kB and would decode to 50 MB of text or 100,000 elements: refused at 400 kB
+    decoded, having used less than 2 MB."""
+    body = AMPLIFIERS[name]
+    assert len(body) < 210_000
+    error, peak = refused_over(body, 400_000)
+    assert error.status == StatusCode.ENTITY_TOO_LARGE
+    assert str(error) == "WBXML document decodes to more than 400000 bytes"
+    assert peak < 2_000_000
+
+
+@pytest.mark.parametrize(
+    "path", sorted(INTEROP.glob("**/*.wbxml")), ids=lambda path: path.parent.name + "/" + path.name
+)
+def test_recorded_messages_decode_within_three_times_their_size(path: Path) -> None:
+    """The server allows 4 times its body limit; real messages need at most 2.8 times their own size."""
+    body = path.read_bytes()
+    decode(body, Encoding.WBXML.content_type, 3 * len(body))

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from syncmld.accounts import hash_password, md5_credential
-from syncmld.config import ServerConfig
+from syncmld.config import ServerConfig, WireLimits
 from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.messages import Status
 from syncmld.server import create_app
@@ -105,14 +105,14 @@ async def test_the_path_prefix_is_configurable(make_client: MakeClient) -> None:
 
 
 async def test_a_body_over_the_limit_is_413(make_client: MakeClient) -> None:
-    client = await make_client(max_body_size=1000)
+    client = await make_client(wire=WireLimits(login_message_size=1000))
     refused = await client.post("/syncml", content=b"<" * 1001, headers={"Content-Type": XML})
     assert refused.status_code == 413
     assert "1000" in refused.text
 
 
 async def test_a_streamed_body_is_cut_off_at_the_limit(make_client: MakeClient) -> None:
-    client = await make_client(max_body_size=1000)
+    client = await make_client(wire=WireLimits(login_message_size=1000))
     sent: list[int] = []
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -126,7 +126,7 @@ async def test_a_streamed_body_is_cut_off_at_the_limit(make_client: MakeClient) 
 
 
 async def test_a_body_at_the_limit_is_read(make_client: MakeClient) -> None:
-    client = await make_client(max_body_size=1000)
+    client = await make_client(wire=WireLimits(login_message_size=1000))
     answered = await client.post("/syncml", content=b"x" * 1000, headers={"Content-Type": XML})
     assert answered.status_code == 400
 
@@ -235,15 +235,16 @@ async def test_each_message_is_logged_on_one_line(
     assert secret not in dumps
 
 
+@pytest.mark.parametrize("url", ["/syncml", "/syncml?sid=looked-up-first"])
 async def test_a_broken_store_is_500_with_the_traceback_only_in_the_log(
-    client: httpx.AsyncClient, alice: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    url: str, client: httpx.AsyncClient, alice: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     database = sqlite3.connect(tmp_path / "syncmld.db")
     database.execute("DROP TABLE sessions")
     database.close()
     with caplog.at_level(logging.ERROR, logger="syncmld.server"):
         answered = await client.post(
-            "/syncml", content=first_message(alice, "secret"), headers={"Content-Type": XML}
+            url, content=first_message(alice, "secret"), headers={"Content-Type": XML}
         )
     assert answered.status_code == 500
     assert "Traceback" not in answered.text

@@ -532,11 +532,13 @@ def test_sessions_are_saved_replaced_and_loaded(store: Store) -> None:
     with store.transaction() as tx:
         account = tx.add_account("anna@example.org", "md5", "hash")
         assert tx.load_session("t1") is None
+        assert not tx.has_session("t1")
         tx.save_session(SessionRecord("t1", None, b"state-1", None, 100.0))
     with store.transaction() as tx:
         tx.save_session(SessionRecord("t1", account.id, b"state-2", b"reply", 200.5))
     with store.transaction() as tx:
         assert tx.load_session("t1") == SessionRecord("t1", account.id, b"state-2", b"reply", 200.5)
+        assert tx.has_session("t1") and not tx.has_session("t2")
 
 
 def test_idle_sessions_expire(store: Store) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.conflicts import policy_for
+from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
@@ -46,11 +47,19 @@ ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 class CommandHandler:
     """Applies the commands of one message to the session and the store."""
 
-    def __init__(self, tx: Transaction, state: SessionState, builder: ReplyBuilder, ctx: EngineContext) -> None:
+    def __init__(
+        self,
+        tx: Transaction,
+        state: SessionState,
+        builder: ReplyBuilder,
+        ctx: EngineContext,
+        work: ContentWork,
+    ) -> None:
         self.tx = tx
         self.state = state
         self.builder = builder
         self.ctx = ctx
+        self.work = work
         self.saw_sync = False
         self.arrived: list[BackupItem] = []
         """Items of this message for the session's backup archive."""
@@ -260,8 +269,18 @@ class CommandHandler:
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
         policy = policy_for(self.tx, self.state.account_email)
-        SyncApplier(self.tx, self.state, ds, self.builder, backup, policy, self.ctx.clock(),
-                    self.ctx.settings.identifiers).apply(sync)
+        SyncApplier(
+            self.tx,
+            self.state,
+            ds,
+            self.builder,
+            backup,
+            policy,
+            self.ctx.clock(),
+            self.ctx.settings.identifiers,
+            self.work,
+            self.ctx.settings.max_obj_size,
+        ).apply(sync)
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)

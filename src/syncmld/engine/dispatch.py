@@ -1,12 +1,14 @@
 """handle_message: one client message, applied atomically with the session state, and its reply."""
 
 import logging
+from dataclasses import replace
 
 from syncmld.engine import auth, throttle
 from syncmld.engine.access import SETTING_AUTH, refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
+from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
 from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
@@ -29,7 +31,25 @@ SIZE_MARGIN = 512
 
 
 def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcome:
-    """Apply one client message and return the reply; the store sees all of it or none of it."""
+    """Apply one client message and return the reply; the store sees all of it or none of it. A
+    large object is converted between attempts, with no transaction open (see ``content_work``)."""
+    work = ContentWork(large=ctx.settings.max_msg_size)
+    if ctx.backups is not None:
+        ctx = replace(ctx, backups=SettlingSink(ctx.backups, work))
+    while True:
+        try:
+            return _handle(request, store, ctx, work)
+        except Deferred as deferred:
+            log.info(
+                "device %s message %s: %s done outside the store transaction",
+                request.message.header.source.uri,
+                request.message.header.msg_id,
+                deferred,
+            )
+            work.do(deferred)
+
+
+def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWork) -> Outcome:
     header = request.message.header
     settings = ctx.settings
     check_message(request.message, settings.identifiers)
@@ -83,9 +103,15 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
-        reply, summaries = _process(tx, state, request, ctx, token, header_status, chal)
+        reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), now))
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay, sign_reply=sign_reply)
+
+
+def session_exists(store: Store, token: str) -> bool:
+    """Whether ``token`` names a session the store holds: its messages come from a device that logged in."""
+    with store.transaction() as tx:
+        return tx.has_session(token)
 
 
 def _new_session(
@@ -120,7 +146,7 @@ def _new_session(
 
 
 def _process(
-    tx: Transaction, state: SessionState, request: Request, ctx: EngineContext, token: str,
+    tx: Transaction, state: SessionState, request: Request, ctx: EngineContext, work: ContentWork, token: str,
     header_status: StatusCode, chal: Chal | None,
 ) -> tuple[SyncML, tuple[SyncSummary, ...]]:
     message = request.message
@@ -132,7 +158,7 @@ def _process(
         ds.delivered()
     builder = ReplyBuilder(header.msg_id)
     builder.header_status(header, header_status, chal)
-    handler = CommandHandler(tx, state, builder, ctx)
+    handler = CommandHandler(tx, state, builder, ctx, work)
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)

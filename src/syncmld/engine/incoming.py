@@ -3,10 +3,12 @@ folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import logging
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
 from syncmld.engine.conflicts import resolve
+from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
@@ -44,10 +46,11 @@ UNKNOWN_TYPE = "application/octet-stream"
 class _DuplicateIndex:
     """Server items a slow sync has not matched yet, by identity name (built on first need)."""
 
+    work: ContentWork
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
 
     def add(self, item: StoredItem) -> None:
-        found = _placed_identity(item.content_type, item.data, item.parent)
+        found = _placed_identity(self.work, item.content_type, item.data, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
     def take(self, wanted: content.Identity) -> StoredItem | None:
@@ -60,9 +63,9 @@ class _DuplicateIndex:
         return None
 
 
-def _placed_identity(content_type: str, data: bytes, parent: str | None) -> content.Identity:
+def _placed_identity(work: ContentWork, content_type: str, data: bytes, parent: str | None) -> content.Identity:
     """An item's identity within its parent: a folder ``2026`` under ``Reports`` is not one under ``Photos``."""
-    found = content.identity(content_type, data)
+    found = work.run(content.identity, content_type, data)
     if parent is None:
         return found
     return content.Identity(f"{found.name}|in:{parent}", found.contact_points)
@@ -74,8 +77,12 @@ class SyncApplier:
     def __init__(
         self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder,
         backup: list[BackupItem] | None, conflict_policy: str, now: float, limits: IdentifierLimits,
+        work: ContentWork, max_obj_size: int,
     ) -> None:
         self.tx = tx
+        self.work = work
+        """Where the item conversions run (large ones outside the store transaction)."""
+        self.max_obj_size = max_obj_size
         self.state = state
         self.ds = ds
         self.builder = builder
@@ -181,11 +188,18 @@ class SyncApplier:
         come, so a message costs what its own piece costs."""
         meta = _merged_meta(command.meta, item.meta)
         piece = _octets(_item_text(item))
+        if self.ds.refused_object == luid:
+            self.ds.refused_object = luid if item.more_data else None
+            raise RemoteError(
+                f"large object {luid} was refused as larger than {self.max_obj_size} bytes", StatusCode.ENTITY_TOO_LARGE
+            )
         partial = self.ds.incoming
         if partial is not None and partial.luid != luid:
             log.warning("large object %s abandoned: item %s arrived instead", partial.luid, luid)
             self.tx.drop_chunks(self.state.token, partial.key)
             self.ds.incoming = partial = None
+        if partial is None and meta.size is not None and meta.size > self.max_obj_size:
+            self._refuse_object(luid, item, f"{meta.size} bytes announced")
         if partial is None and not item.more_data:
             return *self._decoded(meta.type, meta.format, piece), parent
         if partial is None:
@@ -194,6 +208,11 @@ class SyncApplier:
                                   key=f"in:{self.ds.folder_id}", format=meta.format)
             self.tx.drop_chunks(self.state.token, partial.key)
             self.ds.incoming = partial
+        received = partial.offset + len(piece)
+        if received > self.max_obj_size or (partial.size is not None and received > partial.size + partial.unconfirmed):
+            self.tx.drop_chunks(self.state.token, partial.key)
+            self.ds.incoming = None
+            self._refuse_object(luid, item, f"{received} bytes received, {partial.size} announced")
         partial.offset = self.tx.append_chunk(self.state.token, partial.key, piece)
         partial.last_piece = len(piece)
         partial.parent = parent or partial.parent
@@ -206,6 +225,13 @@ class SyncApplier:
             raise RemoteError(f"large object {luid}: {len(data)} bytes received, {partial.size} announced",
                               StatusCode.SIZE_MISMATCH)
         return *self._decoded(partial.content_type, partial.format, data), partial.parent
+
+    def _refuse_object(self, luid: str, item: Item, why: str) -> NoReturn:
+        """RemoteError 413 for an object over MaxObjSize or over its announced Size; its further
+        chunks are refused too."""
+        self.ds.refused_object = luid if item.more_data else None
+        raise RemoteError(f"large object {luid} refused: {why}, at most {self.max_obj_size} bytes taken",
+                          StatusCode.ENTITY_TOO_LARGE)
 
     def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
         """The item's type and its data with its Format undone (base64, decryption); a device that
@@ -236,8 +262,9 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
-        stored_type, stored = content.to_stored(
-            content_type, data, previous.data if previous else None, properties, self.ds.folder_kind)
+        stored_type, stored = self.work.run(
+            content.to_stored, content_type, data, previous.data if previous else None, properties, self.ds.folder_kind
+        )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, stored_type, stored):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
@@ -245,8 +272,12 @@ class SyncApplier:
             if duplicate is not None:
                 self._adopt(duplicate, luid, stored_type, stored)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
-        if previous is not None and previous.parent == parent and content.comparable(
-                stored_type, stored) == content.comparable(previous.content_type, previous.data):
+        if (
+            previous is not None
+            and previous.parent == parent
+            and self.work.run(content.comparable, stored_type, stored)
+            == self.work.run(content.comparable, previous.content_type, previous.data)
+        ):
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK  # the same object, re-encoded by the device: nothing changed
@@ -285,7 +316,7 @@ class SyncApplier:
         self.ds.matched.append(duplicate.guid)
         if duplicate.data == stored:
             return
-        merged = content.resolve_conflict(stored_type, duplicate.data, stored, prefer="client")
+        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, "client")
         if merged is None or merged == duplicate.data:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy",
@@ -307,7 +338,8 @@ class SyncApplier:
             log.info("device %s sent back an earlier version of %s (after an interrupted session): the "
                      "server's newer version stays and goes to the device", self.state.device_ref, previous.guid)
             return StatusCode.OK
-        resolution = resolve(self.conflict_policy, stored_type, previous.data, stored, self._base(previous.guid))
+        resolution = self.work.run(resolve, self.conflict_policy, stored_type, previous.data, stored,
+                                   self._base(previous.guid))
         log.info("conflict on %s (device %s, folder %s): %s -> %s", previous.guid, self.state.device_ref,
                  self.ds.folder_name, self.conflict_policy, resolution.outcome)
         guid = previous.guid
@@ -343,8 +375,8 @@ class SyncApplier:
     def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not
         finish a session sends back, as its own change, what the server had sent it."""
-        sent = content.comparable(stored_type, stored)
-        return any(content.comparable(entry.content_type, entry.data) == sent
+        sent = self.work.run(content.comparable, stored_type, stored)
+        return any(self.work.run(content.comparable, entry.content_type, entry.data) == sent
                    for entry in self.tx.list_history(self.ds.folder_id, guid))
 
     def _base(self, guid: str) -> bytes | None:
@@ -457,7 +489,7 @@ class SyncApplier:
     def _find_duplicate(self, content_type: str, data: bytes, parent: str | None) -> StoredItem | None:
         if self._duplicates is None:
             matched = set(self.ds.matched)
-            index = _DuplicateIndex()
+            index = _DuplicateIndex(self.work)
             # what this device itself wrote in this session is no duplicate of what it sends now
             writer = None if self.ds.start_seq is None else self.state.device_id
             for stored in self.tx.iter_items(self.ds.folder_id, since=self.ds.start_seq or 0, skip_changed_by=writer):
@@ -466,7 +498,7 @@ class SyncApplier:
             self._duplicates = index
         if not self._duplicates.by_name:
             return None
-        return self._duplicates.take(_placed_identity(content_type, data, parent))
+        return self._duplicates.take(_placed_identity(self.work, content_type, data, parent))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)

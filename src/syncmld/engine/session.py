@@ -119,6 +119,8 @@ class DatastoreState:
     in_flight: list[OutChange] = field(default_factory=list)
     """Changes the last reply carried: the client holds them once it sends its next message."""
     incoming: PartialItem | None = None
+    refused_object: str | None = None
+    """The client's ID of a large object refused as too large, whose further chunks are refused too."""
     outgoing: PartialItem | None = None
     received: Counts = field(default_factory=Counts)
     sent: Counts = field(default_factory=Counts)

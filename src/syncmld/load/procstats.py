@@ -63,3 +63,16 @@ def usage(pid: int) -> Usage:
         ticks += sum(int(value) for value in fields[11:15])
         pages += int(fields[21])
     return Usage(cpu_seconds=ticks / _TICKS_PER_SECOND, rss_bytes=pages * _PAGE_SIZE)
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The most memory ``pid`` has had resident (VmHWM), since it started or since ``reset_peak_rss``."""
+    for line in (PROC / str(pid) / "status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise ProcessLookupError(f"no peak memory for process {pid}")
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Measure ``pid``'s peak memory again from what it has resident now (Linux 4.0 and later)."""
+    (PROC / str(pid) / "clear_refs").write_text("5")

@@ -38,11 +38,15 @@ class Decoded:
     encoding: Encoding
 
 
-def decode(body: bytes, content_type: str | None) -> Decoded:
-    """Read a message in the encoding its content type names, or that its first bytes show."""
+def decode(body: bytes, content_type: str | None, max_decoded: int | None = None) -> Decoded:
+    """Read a message in the encoding its content type names, or that its first bytes show.
+
+    ``max_decoded`` bounds what a WBXML message may decode to (DecodeError 413 beyond it); an XML
+    message holds no more than its own bytes (entities are refused).
+    """
     encoding = _encoding_of(content_type) or _sniff(body)
     if encoding is Encoding.WBXML:
-        return Decoded(message=decode_wbxml(body), encoding=encoding)
+        return Decoded(message=decode_wbxml(body, max_decoded), encoding=encoding)
     return Decoded(message=decode_xml(body), encoding=encoding)
 
 

@@ -4,7 +4,9 @@ Sans-IO and generic: it knows the WBXML layout (header, mb_u_int32, string table
 tag bits), not SyncML. Decoding builds the same kind of tree the XML codec builds and leaves the
 meaning of OPAQUE data to the caller: every element whose whole content is OPAQUE is reported with
 its bytes and no text. Every malformed input raises ``DecodeError``; lengths are checked against
-the bytes actually there before anything is allocated, and nesting is bounded.
+the bytes actually there before anything is allocated, and nesting is bounded. So is what a document
+decodes to (``DecodedSize``): a string-table entry referred to many times is counted every time, so a
+small document cannot decode to a large tree.
 
 Tolerated and ignored: processing instructions, EXT_* tokens, attributes (SyncML defines none; some
 Nokia software sends ``xmlns`` as a LITERAL attribute without a string table).
@@ -20,6 +22,7 @@ from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codepages import Pages, Vocabulary
 from syncmld.protocol.tree import Element, xml_safe
 from syncmld.protocol.xml import MAX_DEPTH
+from syncmld.status import StatusCode
 
 SWITCH_PAGE = 0x00
 END = 0x01
@@ -54,6 +57,8 @@ _MAX_UINT32 = 0xFFFFFFFF
 _MAX_CODE_POINT = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
 _PADDING = b"\x00\t\n\r "
+ELEMENT_SIZE = 8
+"""What an element counts for in a document's decoded size: about the markup of a short XML element."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,20 @@ class Document:
     root: Element
     opaque: tuple[tuple[Element, bytes], ...]
     """Leaf elements whose content came as OPAQUE data, with that data (their text is unset)."""
+
+
+class DecodedSize:
+    """What the documents of one message decode to so far: text and data bytes (each reference to a
+    string-table entry counted again) plus ``ELEMENT_SIZE`` an element; DecodeError 413 past ``limit``."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def add(self, size: int) -> None:
+        self.used += size
+        if self.limit is not None and self.used > self.limit:
+            raise DecodeError(f"WBXML document decodes to more than {self.limit} bytes", StatusCode.ENTITY_TOO_LARGE)
 
 
 def opaque_text(data: bytes, charset: str) -> str | None:
@@ -131,15 +150,17 @@ class _Reader:
         return value
 
 
-def _table_string(table: bytes, index: int) -> bytes:
-    """The string at ``index`` of the string table, up to a NUL or the end of the table."""
+def _table_string(table: bytes, index: int, size: DecodedSize) -> bytes:
+    """The string at ``index`` of the string table, up to a NUL or the end of the table, counted in ``size``
+    before it is copied."""
     if index >= len(table):
         raise DecodeError(f"string table reference {index} past its end ({len(table)} bytes)")
     end = table.find(0, index)
+    size.add((len(table) if end < 0 else end) - index)
     return table[index:] if end < 0 else table[index:end]
 
 
-def _read_header(reader: _Reader) -> tuple[Header, bytes]:
+def _read_header(reader: _Reader, size: DecodedSize) -> tuple[Header, bytes]:
     version = reader.byte()
     if version not in _VERSIONS:
         raise DecodeError(f"WBXML version byte {version:#04x} is not 1.1, 1.2 or 1.3")
@@ -152,20 +173,22 @@ def _read_header(reader: _Reader) -> tuple[Header, bytes]:
     table = reader.take(reader.number())
     known: int | str | None = None if public_id == _UNKNOWN_PUBLIC_ID else public_id
     if fpi_index is not None:
-        known = _table_string(table, fpi_index).decode("latin-1").strip()
+        known = _table_string(table, fpi_index, size).decode("latin-1").strip()
     return Header(version=version, public_id=known, charset=charset), table
 
 
 def read_header(body: bytes) -> Header:
     """The header of a WBXML document, without its body."""
-    return _read_header(_Reader(body))[0]
+    return _read_header(_Reader(body), DecodedSize())[0]
 
 
-def parse(body: bytes, pages_for: Callable[[Header], Pages]) -> Document:
-    """A WBXML document as a tree, read with the code pages ``pages_for`` picks from its header."""
+def parse(body: bytes, pages_for: Callable[[Header], Pages], size: DecodedSize | None = None) -> Document:
+    """A WBXML document as a tree, read with the code pages ``pages_for`` picks from its header; what it
+    decodes to is added to ``size`` (the documents nested in one message share one)."""
+    size = size or DecodedSize()
     reader = _Reader(body)
-    header, table = _read_header(reader)
-    parser = _Parser(reader, table, pages_for(header), header.charset)
+    header, table = _read_header(reader, size)
+    parser = _Parser(reader, table, pages_for(header), header.charset, size)
     root = parser.body()
     return Document(header=header, root=root, opaque=tuple(parser.opaque))
 
@@ -182,9 +205,10 @@ class _Open:
 
 
 class _Parser:
-    def __init__(self, reader: _Reader, table: bytes, pages: Pages, charset: str) -> None:
+    def __init__(self, reader: _Reader, table: bytes, pages: Pages, charset: str, size: DecodedSize) -> None:
         self._reader = reader
         self._table = table
+        self._size = size
         self._pages = pages
         self._charset = charset
         self._page = 0
@@ -219,17 +243,18 @@ class _Parser:
                 self._flush(current, closing=True)
             stack.pop()
         elif token == STR_I:
-            current.segment.append(self._text(self._reader.inline_string()))
+            current.segment.append(self._text(self._counted(self._reader.inline_string())))
         elif token == STR_T:
-            current.segment.append(self._text(_table_string(self._table, self._reader.number())))
+            current.segment.append(self._text(self._table_string()))
         elif token == ENTITY:
             current.segment.append(_entity(self._reader.number()))
+            self._size.add(1)
         elif token == OPAQUE:
-            current.segment.append(self._reader.take(self._reader.number()))
+            current.segment.append(self._counted(self._reader.take(self._reader.number())))
         elif token in EXT_I:
             self._reader.inline_string()
         elif token in EXT_T:
-            _table_string(self._table, self._reader.number())
+            self._table_string()
 
     def _start(self, token: int, parent: _Open | None, stack: list[_Open]) -> Element:
         element = self._new_element(self._tag_name(token), parent)
@@ -244,7 +269,7 @@ class _Parser:
     def _tag_name(self, token: int) -> str:
         identity = token & TAG_IDENTITY
         if identity == LITERAL:
-            raw = _table_string(self._table, self._reader.number())
+            raw = self._table_string()
             try:
                 return raw.decode(self._charset)
             except UnicodeDecodeError as error:
@@ -257,6 +282,7 @@ class _Parser:
         return name
 
     def _new_element(self, name: str, parent: _Open | None) -> Element:
+        self._size.add(ELEMENT_SIZE)
         try:
             if parent is None:
                 return etree.Element(name)
@@ -296,6 +322,14 @@ class _Parser:
     def _text(self, raw: bytes) -> str:
         return raw.decode(self._charset, errors="replace")
 
+    def _counted(self, data: bytes) -> bytes:
+        self._size.add(len(data))
+        return data
+
+    def _table_string(self) -> bytes:
+        """The string-table entry the next mb_u_int32 refers to, counted in the decoded size."""
+        return _table_string(self._table, self._reader.number(), self._size)
+
     def _skip_attributes(self) -> None:
         """Read past an attribute list or a processing instruction, up to its END."""
         while True:
@@ -309,7 +343,7 @@ class _Parser:
             elif token in _INLINE_STRINGS:
                 self._reader.inline_string()
             elif token in _TABLE_STRINGS:
-                _table_string(self._table, self._reader.number())
+                self._table_string()
             elif token == ENTITY:
                 _entity(self._reader.number())
             elif token == OPAQUE:
@@ -318,7 +352,7 @@ class _Parser:
     def _literal_attribute(self, index: int) -> None:
         """A literal attribute name; index 0 without a string table is Nokia's ``xmlns``."""
         if index or self._table:
-            _table_string(self._table, index)
+            _table_string(self._table, index, self._size)
 
 
 def _entity(code: int) -> str:

@@ -32,7 +32,7 @@ from syncmld.protocol.constants import AUTH_MD5, FORMAT_BIN, FORMAT_CHR, MIME_DE
 from syncmld.protocol.elements import build_message, read_message
 from syncmld.protocol.messages import SyncML
 from syncmld.protocol.tree import Element, binary_content, child, child_text, set_binary, set_text
-from syncmld.protocol.wbxml import Document, Header, opaque_text, parse, read_header, serialize
+from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header, serialize
 
 _Read = TypeVar("_Read")
 
@@ -41,9 +41,10 @@ _MD5_DIGEST_SIZE = 16
 _MEANING_FROM_META = frozenset({"Data", "NextNonce"})
 
 
-def decode_wbxml(body: bytes) -> SyncML:
-    """Read a SyncML 1.0/1.1/1.2 WBXML message; anything unreadable raises DecodeError."""
-    return _guarded(lambda: _read_message(body))
+def decode_wbxml(body: bytes, max_decoded: int | None = None) -> SyncML:
+    """Read a SyncML 1.0/1.1/1.2 WBXML message; anything unreadable raises DecodeError, and so (413) does a
+    message that decodes to more than ``max_decoded`` bytes (see ``wbxml.DecodedSize``)."""
+    return _guarded(lambda: _read_message(body, DecodedSize(max_decoded)))
 
 
 def encode_wbxml(message: SyncML) -> bytes:
@@ -64,10 +65,10 @@ def _guarded(read: Callable[[], _Read]) -> _Read:
 # Decoding
 
 
-def _read_message(body: bytes) -> SyncML:
-    document = parse(body, _syncml_pages)
+def _read_message(body: bytes, size: DecodedSize) -> SyncML:
+    document = parse(body, _syncml_pages, size)
     for element, data in sorted(document.opaque, key=lambda pair: pair[0].tag in _MEANING_FROM_META):
-        _place_opaque(element, data, document.header.charset)
+        _place_opaque(element, data, document.header.charset, size)
     _rename_types(document.root, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
     return read_message(document.root)
 
@@ -85,7 +86,7 @@ def _syncml_pages(header: Header) -> Pages:
     return (vocabulary or SYNCML_1_2).accepted
 
 
-def _place_opaque(element: Element, data: bytes, charset: str) -> None:
+def _place_opaque(element: Element, data: bytes, charset: str, size: DecodedSize) -> None:
     """Turn the OPAQUE content of a leaf element into what the element means.
 
     What ``Data`` and ``NextNonce`` mean depends on Meta values, which are placed before them.
@@ -95,7 +96,7 @@ def _place_opaque(element: Element, data: bytes, charset: str) -> None:
     text = opaque_text(data, charset)
     if place == "Item/Data":
         if _holds_devinf(parent, data):
-            element.append(_devinf_tree(data, _message_devinf_vocabulary(element)))
+            element.append(_devinf_tree(data, _message_devinf_vocabulary(element), size))
         elif text is None:
             set_binary(element, data)
         else:
@@ -127,14 +128,14 @@ def _message_devinf_vocabulary(element: Element) -> Vocabulary:
     return DEVINF_BY_VERSION.get(version or "", DEVINF_1_2)
 
 
-def _devinf_tree(body: bytes, fallback: Vocabulary) -> Element:
+def _devinf_tree(body: bytes, fallback: Vocabulary, size: DecodedSize) -> Element:
     def pages(header: Header) -> Pages:
         vocabulary = _known(header.public_id) or fallback
         if not vocabulary.is_devinf:
             raise DecodeError("nested WBXML document is not DevInf")
         return vocabulary.accepted
 
-    document: Document = parse(body, pages)
+    document: Document = parse(body, pages, size)
     if document.root.tag != "DevInf":
         raise DecodeError(f"nested WBXML document has root {document.root.tag}, not DevInf")
     for element, data in document.opaque:

@@ -4,16 +4,22 @@ One POST carries one SyncML message: the body is read under a size limit, decode
 engine in the thread pool, and the reply is encoded in the encoding the client used. A body that is
 not SyncML is answered with an HTTP error and a one-line reason; a failure of ours with HTTP 500
 and the traceback in the server log only, never in the response.
+
+A message without a session (a login) may cost little: its body is read under a much smaller limit,
+only a few are decoded and answered at once (``login_gate``), and ``--log-messages`` logs only the
+start of one that does not log in.
 """
 
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -22,7 +28,7 @@ from syncmld import __version__
 from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
 from syncmld.config import ServerConfig, backups_dir
-from syncmld.engine import handle_message
+from syncmld.engine import handle_message, session_exists
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import DecodeError, RemoteError
@@ -32,6 +38,8 @@ from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
+from syncmld.server.body import BodyTooLarge, read_body
+from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store, StoreError
@@ -49,16 +57,15 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
 """A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
 HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
 """The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
-
-
-class BodyTooLarge(Exception):
-    """The request body exceeds the configured limit."""
+RETRY_AFTER_S = 5
+"""Seconds a client turned away because too many logins are under way is asked to wait."""
 
 
 def engine_settings(config: ServerConfig) -> EngineSettings:
     """The plain settings the engine works with, derived from the server configuration."""
     return EngineSettings(
-        max_msg_size=min(EngineSettings.max_msg_size, config.max_body_size),
+        max_msg_size=config.max_msg_size,
+        max_obj_size=config.max_obj_size,
         session_timeout=config.session_timeout,
         throttle=config.login_throttle,
         identifiers=config.identifiers,
@@ -71,21 +78,6 @@ def engine_context(config: ServerConfig) -> EngineContext:
     """The engine's context: settings, backups, and the nonce key derived from the server key."""
     return EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)),
                          nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"))
-
-
-async def read_body(request: HTTPRequest, limit: int) -> bytes:
-    """The request body, refused as soon as it is known to exceed ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def count_commands(commands: tuple[Command, ...]) -> int:
@@ -159,11 +151,30 @@ def plain_error(status: int, reason: str) -> PlainTextResponse:
     return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
 
 
+def busy() -> PlainTextResponse:
+    """HTTP 503: too many logins at once; the client may try again after ``RETRY_AFTER_S``."""
+    response = plain_error(503, "too many logins at once; try again shortly")
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A message decoded and answered."""
+
+    decoded: Decoded
+    outcome: Outcome
+    reply: bytes
+    headers: dict[str, str]
+    """HTTP headers of the reply (its HMAC signature)."""
+
+
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``)."""
     install_escaping()
     context = engine_context(config)
+    logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
@@ -171,55 +182,105 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
         return outcome, reply, headers
 
-    def log_message(direction: str, message: SyncML) -> None:
-        if config.log_messages:
-            logger.info("message %s:%s", direction, MultiLine("\n" + render_for_log(message)))
+    def log_message(direction: str, message: SyncML, whole: bool) -> None:
+        """With --log-messages: the message, or only its start when it did not log in."""
+        if not config.log_messages:
+            return
+        text = render_for_log(message)
+        shown = config.wire.log_login_bytes
+        if not whole and len(text) > shown:
+            text = f"{text[:shown]}\n[cut: {len(text) - shown} more characters of a message that did not log in]"
+        logger.info("message %s:%s", direction, MultiLine("\n" + text))
+
+    async def exchange(
+        http: HTTPRequest, body: bytes, limit: int, in_session: bool, url: str, token: str | None
+    ) -> Exchange | Response:
+        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it."""
+        client = http.client.host if http.client else ""
+        try:
+            decoded: Decoded = await run_in_threadpool(
+                decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
+            )
+        except DecodeError as error:
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
+        signed = http.headers.get(HMAC_HEADER)
+        try:
+            mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
+        except MacHeaderError as error:
+            log_message("in", decoded.message, in_session)
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(400, str(error))
+        request = Request(
+            message=decoded.message,
+            encoding=decoded.encoding,
+            url=url,
+            session_token=token,
+            client_address=client,
+            mac=mac,
+        )
+        try:
+            outcome, reply, headers = await run_in_threadpool(answer, request)
+        except RemoteError as error:
+            log_message("in", decoded.message, in_session)
+            logger.warning("refused a message from %s: %s", client, error)
+            return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+        except Exception:
+            log_message("in", decoded.message, in_session)
+            logger.exception("failed to answer a message from %s", client)
+            return plain_error(500, "internal server error; see the server log")
+        return Exchange(decoded, outcome, reply, headers)
 
     async def syncml(http: HTTPRequest) -> Response:
         started = time.perf_counter()
         client = http.client.host if http.client else ""
         try:
-            body = await read_body(http, config.max_body_size)
-        except BodyTooLarge:
-            logger.warning("refused a message from %s: larger than %d bytes", client, config.max_body_size)
-            return plain_error(413, f"message larger than {config.max_body_size} bytes")
-        if not body:
-            logger.warning("refused an empty message from %s", client)
-            return plain_error(400, "empty message")
-        try:
-            decoded: Decoded = await run_in_threadpool(decode, body, http.headers.get("content-type", ""))
-        except DecodeError as error:
-            logger.warning("refused a message from %s: %s", client, error)
-            return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
-        log_message("in", decoded.message)
-        signed = http.headers.get(HMAC_HEADER)
-        try:
-            mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-        except MacHeaderError as error:
+            url, token = split_session_url(str(http.url))
+        except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(400, str(error))
         try:
-            url, token = split_session_url(str(http.url))
-            request = Request(
-                message=decoded.message,
-                encoding=decoded.encoding,
-                url=url,
-                session_token=token,
-                client_address=client,
-                mac=mac,
-            )
-            outcome, reply, headers = await run_in_threadpool(answer, request)
-        except RemoteError as error:
-            logger.warning("refused a message from %s: %s", client, error)
-            return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+            in_session = token is not None and await run_in_threadpool(session_exists, store, token)
         except Exception:
-            logger.exception("failed to answer a message from %s", client)
+            logger.exception("failed to look up the session of a message from %s", client)
             return plain_error(500, "internal server error; see the server log")
-        if outcome.delay:
-            await anyio.sleep(outcome.delay)  # a throttled login: wait without holding a thread
-        log_message("out", outcome.reply)
-        log_exchange(decoded.message, outcome, len(body), len(reply), (time.perf_counter() - started) * 1000)
-        return Response(reply, media_type=RESPONSE_CONTENT_TYPES[decoded.encoding], headers=headers)
+        limit = config.body_limit if in_session else config.login_body_limit
+        try:
+            body = await read_body(http, limit)
+        except BodyTooLarge:
+            before_login = "" if in_session else " without a session"
+            logger.warning("refused a message from %s: larger than %d bytes%s", client, limit, before_login)
+            return plain_error(413, f"message larger than {limit} bytes{before_login}")
+        except ClientDisconnect:
+            logger.warning("a message from %s ended before its body was complete", client)
+            return plain_error(400, "the connection ended before the message was complete")
+        if not body:
+            logger.warning("refused an empty message from %s", client)
+            return plain_error(400, "empty message")
+        if in_session:
+            done = await exchange(http, body, limit, in_session, url, token)
+        else:
+            try:
+                async with logins.place():
+                    done = await exchange(http, body, limit, in_session, url, token)
+            except GateFull:
+                logger.warning(
+                    "refused a message from %s: %d logins are being answered or waiting",
+                    client,
+                    config.wire.login_concurrency + config.wire.login_queue,
+                )
+                return busy()
+        if isinstance(done, Response):
+            return done
+        if done.outcome.delay:
+            await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
+        logged_in = in_session or done.outcome.account is not None
+        log_message("in", done.decoded.message, logged_in)
+        log_message("out", done.outcome.reply, logged_in)
+        log_exchange(
+            done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
+        )
+        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(

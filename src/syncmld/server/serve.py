@@ -29,6 +29,7 @@ import uvicorn
 from syncmld import __version__
 from syncmld.config import ServerConfig
 from syncmld.server.app import create_app
+from syncmld.server.slow_clients import guarded_protocol
 from syncmld.store import open_store
 from syncmld.store.base import Store
 
@@ -133,6 +134,8 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             forwarded_allow_ips=config.forwarded_allow_ips,
             ssl_certfile=config.tls_cert,
             ssl_keyfile=config.tls_key,
+            http=guarded_protocol(config.wire.read_timeout, config.wire.min_body_rate),
+            limit_concurrency=config.wire.max_connections,
         )
     )
     server.run(sockets=[listener])

@@ -378,6 +378,10 @@ class Transaction(Protocol):
     # --- sessions ---------------------------------------------------------------------------
     def load_session(self, token: str) -> SessionRecord | None: ...
 
+    def has_session(self, token: str) -> bool:
+        """Whether a session with this token exists (without reading its state)."""
+        ...
+
     def save_session(self, record: SessionRecord) -> None:
         """Insert or replace the session with this token."""
         ...

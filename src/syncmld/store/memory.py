@@ -474,6 +474,9 @@ class MemoryTransaction(MemorySessionExtras):
     def load_session(self, token: str) -> SessionRecord | None:
         return self._t.sessions.get(token)
 
+    def has_session(self, token: str) -> bool:
+        return token in self._t.sessions
+
     def save_session(self, record: SessionRecord) -> None:
         self._t.sessions[record.token] = record
 

@@ -621,6 +621,9 @@ class SqlTransaction(SqlSessionExtras):
             return None
         return SessionRecord(row.token, row.account_id, row.state, row.last_reply, row.updated_at)
 
+    def has_session(self, token: str) -> bool:
+        return self._connection.execute(select(sessions.c.token).where(sessions.c.token == token)).first() is not None
+
     def save_session(self, record: SessionRecord) -> None:
         row = {
             "token": record.token,
