@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from syncmld.accounts import hash_password, md5_credential
-from syncmld.backup import BackupStore
+from syncmld.backup import BackupStore, backup_items
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
@@ -94,5 +94,5 @@ def test_a_session_with_a_backup_archives_a_large_object_once(tmp_path: Path) ->
     assert phone.sync(201, chunk=8000).codes_for("Replace") == [213] * 6 + [201]
     [archive] = backups.list_backups()
     assert archive.item_count == 1
-    assert [item.data for item in backups.read_backup(archive.name).items] == [big_card(1, "archived ")]
+    assert [item.data for item in backup_items(backups.read_backup(archive.name))] == [big_card(1, "archived ")]
     store.close()

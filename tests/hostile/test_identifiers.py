@@ -7,9 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from syncmld.config import WireLimits
 from syncmld.store import SQLITE_FILE_NAME
 from syncmld.store.base import Store
-from tests.hostile.conftest import HttpDevice
+from tests.hostile.conftest import HttpDevice, MakeClient
 from tests.hostile.wire import (
     ALICE,
     ENDPOINT,
@@ -48,11 +49,15 @@ async def post(client: httpx.AsyncClient, body: bytes, url: str = "/syncml") -> 
 
 
 async def test_five_messages_with_9_mb_device_ids_are_refused_and_the_database_does_not_grow(
-    client: httpx.AsyncClient,
+    make_client: MakeClient,
     store: Store,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """With body limits raised so far that such messages are read (by default a login over 128 KiB is
+    refused unread), their identifiers still refuse them."""
+    raised = 16 * 1024 * 1024
+    client = await make_client(max_msg_size=raised, wire=WireLimits(login_message_size=raised))
     before = database_bytes(tmp_path)
     with caplog.at_level(logging.WARNING, logger="syncmld"):
         for number in range(5):
