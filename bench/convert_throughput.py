@@ -75,15 +75,24 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args()
     pimgen = args.shared / "interop" / "pimgen.py"
-    generated_types = {"contacts": "text/vcard", "events": "text/calendar", "tasks": "text/calendar",
-                       "memos": "text/plain"}
+    generated_types = {
+        "contacts": "text/vcard",
+        "events": "text/calendar",
+        "tasks": "text/calendar",
+        "memos": "text/plain",
+    }
     print(f"{args.items} items per pair; items/s (higher is better)")
     print(f"{'format':<22} {'to stored':>10} {'from stored':>12} {'bytes/item':>11}")
     with tempfile.TemporaryDirectory() as scratch:
         for label, kind, options, wire_type, folder_kind in PAIRS:
             samples = generated(pimgen, kind, options, args.items, Path(scratch))
-            source_type = "text/x-vcard" if "2.1" in options else \
-                "text/x-vcalendar" if "vcal10" in options else generated_types[kind]
+            source_type = (
+                "text/x-vcard"
+                if "2.1" in options
+                else "text/x-vcalendar"
+                if "vcal10" in options
+                else generated_types[kind]
+            )
             items = device_items(samples, source_type, wire_type, folder_kind)
             stored, into = timed(partial(into_stored, items, wire_type, folder_kind))
             _, out = timed(partial(out_of_stored, stored, wire_type))

@@ -66,9 +66,20 @@ def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]
     store = ["--db", db] if db else []
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            syncmld("serve", "--port", "0", "--data-dir", str(work / "data"), "--workers", str(workers), *store,
-                    *NO_LOGIN_THROTTLING),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            syncmld(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                str(work / "data"),
+                "--workers",
+                str(workers),
+                *store,
+                *NO_LOGIN_THROTTLING,
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     try:
         deadline = time.monotonic() + 60
@@ -94,9 +105,11 @@ def load_run(scenario: str, workers: int, postgres: str | None, load_options: li
         with served(work, workers, db) as (url, pid):
             store = ["--db", db] if db else ["--data-dir", str(work / "data")]
             done = subprocess.run(
-                syncmld("load", "--url", url, "--server-pid", str(pid), "--create-accounts", *store, "--json",
-                        *load_options),
-                capture_output=True, text=True,
+                syncmld(
+                    "load", "--url", url, "--server-pid", str(pid), "--create-accounts", *store, "--json", *load_options
+                ),
+                capture_output=True,
+                text=True,
             )
         if not done.stdout.strip():
             raise SystemExit(f"syncmld load failed ({done.returncode}):\n{done.stderr}")
@@ -114,13 +127,15 @@ def _no_schema() -> Iterator[None]:
 def describe(run: Run) -> str:
     report, server = run.report, run.report["server"]
     latency = report["latency_ms"]
-    return (f"{run.scenario:8} {run.store:10} workers={run.workers} devices={report['devices']} "
-            f"errors={report['errors']['count']} syncs/s={report['syncs_per_s']} items/s={report['items_per_s']} "
-            f"p50={latency['p50']}ms p95={latency['p95']}ms p99={latency['p99']}ms "
-            f"server_cpu={server['cpu_s']}s load_cpu={report['client_cpu_s']}s "
-            f"rss={server['rss_mb_before']}->{server['rss_mb_after']}MB "
-            f"wall={report['duration_s']}s" + (f"  first error: {report['errors']['first'][0]}"
-                                               if report["errors"]["count"] else ""))
+    return (
+        f"{run.scenario:8} {run.store:10} workers={run.workers} devices={report['devices']} "
+        f"errors={report['errors']['count']} syncs/s={report['syncs_per_s']} items/s={report['items_per_s']} "
+        f"p50={latency['p50']}ms p95={latency['p95']}ms p99={latency['p99']}ms "
+        f"server_cpu={server['cpu_s']}s load_cpu={report['client_cpu_s']}s "
+        f"rss={server['rss_mb_before']}->{server['rss_mb_after']}MB "
+        f"wall={report['duration_s']}s"
+        + (f"  first error: {report['errors']['first'][0]}" if report["errors"]["count"] else "")
+    )
 
 
 def spread(values: list[float]) -> str:
@@ -176,14 +191,28 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0, help="length of the memory run")
     parser.add_argument("--memory-devices", type=int, default=50)
     parser.add_argument("--pause", type=float, default=5.0, help="seconds between a device's rounds (memory run)")
-    parser.add_argument("--auth", choices=("basic", "md5"), default="md5",
-                        help="the devices' login (basic costs the server a 32 ms, 16 MB scrypt per session)")
+    parser.add_argument(
+        "--auth",
+        choices=("basic", "md5"),
+        default="md5",
+        help="the devices' login (basic costs the server a 32 ms, 16 MB scrypt per session)",
+    )
     parser.add_argument("--postgres", default=os.environ.get("SYNCMLD_TEST_POSTGRES"))
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
     args = parser.parse_args()
     chosen = args.only.split(",")
-    size = ["--devices", str(args.devices), "--items", str(args.items), "--rounds", str(args.rounds),
-            "--changes", str(args.changes), "--auth", args.auth]
+    size = [
+        "--devices",
+        str(args.devices),
+        "--items",
+        str(args.items),
+        "--rounds",
+        str(args.rounds),
+        "--changes",
+        str(args.changes),
+        "--auth",
+        args.auth,
+    ]
     runs: list[Run] = []
     for _ in range(args.repeat):
         if "sqlite" in chosen:
@@ -193,9 +222,22 @@ def main() -> None:
         if args.postgres and "workers" in chosen:
             runs += [load_run("workers", workers, args.postgres, size) for workers in (1, 2)]
         if "memory" in chosen:
-            memory = ["--devices", str(args.memory_devices), "--items", str(args.items), "--changes",
-                      str(args.changes), "--minutes", str(args.minutes), "--pause", str(args.pause),
-                      "--sample-every", str(max(1.0, args.minutes * 60 / 120)), "--auth", args.auth]
+            memory = [
+                "--devices",
+                str(args.memory_devices),
+                "--items",
+                str(args.items),
+                "--changes",
+                str(args.changes),
+                "--minutes",
+                str(args.minutes),
+                "--pause",
+                str(args.pause),
+                "--sample-every",
+                str(max(1.0, args.minutes * 60 / 120)),
+                "--auth",
+                args.auth,
+            ]
             runs.append(load_run("memory", 1, args.postgres, memory))
     if not args.postgres:
         print("no PostgreSQL (--postgres or $SYNCMLD_TEST_POSTGRES): its scenarios skipped", file=sys.stderr)

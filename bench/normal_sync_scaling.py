@@ -29,9 +29,11 @@ EMAIL, PASSWORD, URL = "bench@example.org", "secret", "http://bench.example.org/
 
 
 def vcard(number: int, note: str = "") -> bytes:
-    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person{number};Anna;;;\r\nFN:Anna Person{number}\r\n"
-            f"TEL;TYPE=CELL:+49 170 {number:07d}\r\nEMAIL:anna{number}@example.org\r\nNOTE:{note}\r\n"
-            "END:VCARD\r\n").encode()
+    return (
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person{number};Anna;;;\r\nFN:Anna Person{number}\r\n"
+        f"TEL;TYPE=CELL:+49 170 {number:07d}\r\nEMAIL:anna{number}@example.org\r\nNOTE:{note}\r\n"
+        "END:VCARD\r\n"
+    ).encode()
 
 
 def prepared(size: int, where: Path) -> tuple[Store, Device]:
@@ -45,8 +47,14 @@ def prepared(size: int, where: Path) -> tuple[Store, Device]:
             batch = [NewItem(None, "text/vcard", vcard(n)) for n in range(start, min(size, start + 5000))]
             tx.put_items(folder.id, batch, None)
     ctx = EngineContext(settings=EngineSettings())
-    device = Device(transport=in_process_transport(store, ctx), url=URL, user=EMAIL, password=PASSWORD,
-                    device_id="IMEI:bench", content_type="text/vcard")
+    device = Device(
+        transport=in_process_transport(store, ctx),
+        url=URL,
+        user=EMAIL,
+        password=PASSWORD,
+        device_id="IMEI:bench",
+        content_type="text/vcard",
+    )
     for n in range(10):
         device.add(vcard(size + n))
     device.sync(200)  # first sync: slow, the device receives everything
@@ -88,12 +96,16 @@ def main() -> None:
             ten = [cpu(partial(ten_changes, device, number)) for number in range(args.reps)]
             store.close()
         figures[size] = {"noop": statistics.median(noop), "ten": statistics.median(ten)}
-        print(f"{size:>8} {statistics.median(noop):>8.4f} [{min(noop):.4f}-{max(noop):.4f}]"
-              f" {statistics.median(ten):>8.4f} [{min(ten):.4f}-{max(ten):.4f}]")
+        print(
+            f"{size:>8} {statistics.median(noop):>8.4f} [{min(noop):.4f}-{max(noop):.4f}]"
+            f" {statistics.median(ten):>8.4f} [{min(ten):.4f}-{max(ten):.4f}]"
+        )
     smallest, largest = min(figures), max(figures)
     for phase in ("noop", "ten"):
-        print(f"{phase}: {largest} items cost {figures[largest][phase] / figures[smallest][phase]:.2f}x "
-              f"what {smallest} cost")
+        print(
+            f"{phase}: {largest} items cost {figures[largest][phase] / figures[smallest][phase]:.2f}x "
+            f"what {smallest} cost"
+        )
 
 
 if __name__ == "__main__":

@@ -142,8 +142,15 @@ class KillTest:
     def _device(self, interop_dir: Path, index: int) -> Device:
         """Devices alternate XML and WBXML."""
         email, password = ACCOUNT
-        return Device(interop_dir, self.settings.work_dir / "se", f"k{index}", self.server.url, email, password,
-                      wbxml=str(index % 2))
+        return Device(
+            interop_dir,
+            self.settings.work_dir / "se",
+            f"k{index}",
+            self.server.url,
+            email,
+            password,
+            wbxml=str(index % 2),
+        )
 
     def log(self, line: str) -> None:
         """A progress line with the wall-clock time, to be read beside the server's and the clients' logs."""
@@ -237,8 +244,10 @@ class KillTest:
                 raise CheckFailed(f"{when}, {side} holds {len(held)} contacts, {len(everything)} expected. {wrong}")
         retired = sum(len(owner.retired) for owner in self.owners)
         restored = sum(len(owner.restored) for owner in self.owners)
-        self.log(f"{when}: server and {len(self.owners)} devices hold the same {len(everything)} contacts "
-                 f"({retired} earlier versions gone, {restored} deleted ones kept by slow syncs)")
+        self.log(
+            f"{when}: server and {len(self.owners)} devices hold the same {len(everything)} contacts "
+            f"({retired} earlier versions gone, {restored} deleted ones kept by slow syncs)"
+        )
 
     def run(self) -> dict[str, object]:
         email, password = ACCOUNT

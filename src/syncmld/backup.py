@@ -138,8 +138,10 @@ class BackupStore:
     def start(self, account: str, prefix: str, now: float) -> str:
         """Create a new archive for ``account``; returns its name. ValueError for a bad prefix."""
         if not BACKUP_PREFIX.fullmatch(prefix):
-            raise ValueError(f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
-                             f"{BACKUP_PREFIX_MAX} of them")
+            raise ValueError(
+                f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
+                f"{BACKUP_PREFIX_MAX} of them"
+            )
         created = datetime.fromtimestamp(now, UTC)
         day = created.strftime("%Y%m%d")
         manifest = {
@@ -389,8 +391,10 @@ def restore_backup(backup: Backup, tx: Transaction, account_id: int, folder: str
     when a folder's name is not one an account's folder can have (``../../x``)."""
     for name in dict.fromkeys([folder] if folder is not None else [entry.folder for entry in backup.entries]):
         if not is_folder_name(name):
-            raise BackupError(f"{name!r} is not a folder name (a standard folder's, or one without '/', '?', '#' "
-                              "and blanks at its ends): nothing restored")
+            raise BackupError(
+                f"{name!r} is not a folder name (a standard folder's, or one without '/', '?', '#' "
+                "and blanks at its ends): nothing restored"
+            )
     counts: Counter[str] = Counter()
     batches: dict[str, list[NewItem]] = {}
     batched = 0

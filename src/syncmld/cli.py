@@ -140,8 +140,10 @@ def report_md5_secrets(tx: Transaction, policy: str) -> None:
         return
     without = [account.email for account in tx.list_accounts() if not account.md5_credential]
     if without:
-        echo(f"{len(without)} accounts have no MD5 secret (made under auth basic) and log in with basic "
-                   f"only until their password is set again (syncmld account passwd): {', '.join(without)}")
+        echo(
+            f"{len(without)} accounts have no MD5 secret (made under auth basic) and log in with basic "
+            f"only until their password is set again (syncmld account passwd): {', '.join(without)}"
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,60 +166,155 @@ def cli() -> None:
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
-@click.option("--login-delay-after", type=click.IntRange(min=1), default=ThrottleSettings.delay_after,
-              show_default=True, help="Failed logins of an account from one client address after which replies to "
-              "its logins from there are delayed.")
-@click.option("--login-delay", type=click.FloatRange(min=0), default=ThrottleSettings.delay, show_default=True,
-              help="Seconds a delayed login waits for its reply.")
-@click.option("--login-lock-after", type=click.IntRange(min=1), default=ThrottleSettings.lock_after,
-              show_default=True, help="Failed logins of an account from one client address after which its logins "
-              "from there are refused (403) until the lock period has passed.")
-@click.option("--login-address-delay-after", type=click.IntRange(min=1),
-              default=ThrottleSettings.address_delay_after, show_default=True,
-              help="Failed logins from one client address (any account; IPv6: its /64) after which its logins are "
-              "delayed.")
-@click.option("--login-address-lock-after", type=click.IntRange(min=1), default=ThrottleSettings.address_lock_after,
-              show_default=True, help="Failed logins from one client address after which all its logins are refused "
-              "until the lock period has passed.")
-@click.option("--login-lock-period", type=click.FloatRange(min=0, min_open=True), default=ThrottleSettings.period,
-              show_default=True, help="Seconds failed logins are remembered after the latest one: how long a "
-              "lock lasts.")
-@click.option("--login-max-keys", type=click.IntRange(min=1), default=ThrottleSettings.max_keys, show_default=True,
-              help="Most accounts-and-addresses and addresses whose failed logins are remembered at once.")
-@click.option("--max-id-length", type=click.IntRange(min=1), default=IdentifierLimits.max_id_length,
-              show_default=True, help="Longest device ID, user name, SessionID, MsgID or CmdID a message may carry "
-              "(longer: HTTP 400).")
-@click.option("--max-uri-length", type=click.IntRange(min=1), default=IdentifierLimits.max_uri_length,
-              show_default=True, help="Longest server URI, database name or item ID a message may carry (longer: "
-              "HTTP 400, or status 400 on the item).")
-@click.option("--nonce-lifetime", type=click.FloatRange(min=0, min_open=True), default=EngineSettings.nonce_lifetime,
-              show_default=True, help="Seconds the nonce a device gets with a successful MD5 or HMAC login stays "
-              "good for its next one.")
-@click.option("--challenge-window", type=click.FloatRange(min=0, min_open=True),
-              default=EngineSettings.challenge_window, show_default=True, help="Seconds a challenge nonce sent to a "
-              "device that has not logged in is good for (between one and two of them).")
-@click.option("--session-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_SESSION_TIMEOUT,
-              show_default=True, help="Seconds after which an idle session has expired (its next message: HTTP 404).")
-@click.option("--session-sweep-interval", type=click.FloatRange(min=0, min_open=True),
-              default=DEFAULT_SESSION_SWEEP_INTERVAL, show_default=True,
-              help="Seconds between two sweeps of expired sessions, nonces and failed logins.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Server processes sharing the port; any of them may answer any message of a session.")
-@click.option("--forwarded-allow-ips", metavar="IPS",
-              help="The reverse proxies (addresses or networks, comma-separated, * for any) whose "
-              "X-Forwarded-For and X-Forwarded-Proto name the client. Without it those headers are ignored.")
-@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
-@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="The PEM private key of --tls-cert.")
+@click.option(
+    "--login-delay-after",
+    type=click.IntRange(min=1),
+    default=ThrottleSettings.delay_after,
+    show_default=True,
+    help="Failed logins of an account from one client address after which replies to "
+    "its logins from there are delayed.",
+)
+@click.option(
+    "--login-delay",
+    type=click.FloatRange(min=0),
+    default=ThrottleSettings.delay,
+    show_default=True,
+    help="Seconds a delayed login waits for its reply.",
+)
+@click.option(
+    "--login-lock-after",
+    type=click.IntRange(min=1),
+    default=ThrottleSettings.lock_after,
+    show_default=True,
+    help="Failed logins of an account from one client address after which its logins "
+    "from there are refused (403) until the lock period has passed.",
+)
+@click.option(
+    "--login-address-delay-after",
+    type=click.IntRange(min=1),
+    default=ThrottleSettings.address_delay_after,
+    show_default=True,
+    help="Failed logins from one client address (any account; IPv6: its /64) after which its logins are delayed.",
+)
+@click.option(
+    "--login-address-lock-after",
+    type=click.IntRange(min=1),
+    default=ThrottleSettings.address_lock_after,
+    show_default=True,
+    help="Failed logins from one client address after which all its logins are refused "
+    "until the lock period has passed.",
+)
+@click.option(
+    "--login-lock-period",
+    type=click.FloatRange(min=0, min_open=True),
+    default=ThrottleSettings.period,
+    show_default=True,
+    help="Seconds failed logins are remembered after the latest one: how long a lock lasts.",
+)
+@click.option(
+    "--login-max-keys",
+    type=click.IntRange(min=1),
+    default=ThrottleSettings.max_keys,
+    show_default=True,
+    help="Most accounts-and-addresses and addresses whose failed logins are remembered at once.",
+)
+@click.option(
+    "--max-id-length",
+    type=click.IntRange(min=1),
+    default=IdentifierLimits.max_id_length,
+    show_default=True,
+    help="Longest device ID, user name, SessionID, MsgID or CmdID a message may carry (longer: HTTP 400).",
+)
+@click.option(
+    "--max-uri-length",
+    type=click.IntRange(min=1),
+    default=IdentifierLimits.max_uri_length,
+    show_default=True,
+    help="Longest server URI, database name or item ID a message may carry (longer: "
+    "HTTP 400, or status 400 on the item).",
+)
+@click.option(
+    "--nonce-lifetime",
+    type=click.FloatRange(min=0, min_open=True),
+    default=EngineSettings.nonce_lifetime,
+    show_default=True,
+    help="Seconds the nonce a device gets with a successful MD5 or HMAC login stays good for its next one.",
+)
+@click.option(
+    "--challenge-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=EngineSettings.challenge_window,
+    show_default=True,
+    help="Seconds a challenge nonce sent to a device that has not logged in is good for (between one and two of them).",
+)
+@click.option(
+    "--session-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SESSION_TIMEOUT,
+    show_default=True,
+    help="Seconds after which an idle session has expired (its next message: HTTP 404).",
+)
+@click.option(
+    "--session-sweep-interval",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SESSION_SWEEP_INTERVAL,
+    show_default=True,
+    help="Seconds between two sweeps of expired sessions, nonces and failed logins.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port; any of them may answer any message of a session.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    help="The reverse proxies (addresses or networks, comma-separated, * for any) whose "
+    "X-Forwarded-For and X-Forwarded-Proto name the client. Without it those headers are ignored.",
+)
+@click.option(
+    "--tls-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The PEM private key of --tls-cert.",
+)
 @wire_limit_options
 def serve(
-    host: str, port: int, data_dir: Path, db: str | None, log_level: str, log_messages: bool, path: str,
-    login_delay_after: int, login_delay: float, login_lock_after: int, login_address_delay_after: int,
-    login_address_lock_after: int, login_lock_period: float, login_max_keys: int, max_id_length: int,
-    max_uri_length: int, nonce_lifetime: float, challenge_window: float, session_timeout: float,
-    session_sweep_interval: float, workers: int, forwarded_allow_ips: str | None, tls_cert: Path | None,
-    tls_key: Path | None, max_msg_size: int, max_obj_size: int, wire: WireLimits,
+    host: str,
+    port: int,
+    data_dir: Path,
+    db: str | None,
+    log_level: str,
+    log_messages: bool,
+    path: str,
+    login_delay_after: int,
+    login_delay: float,
+    login_lock_after: int,
+    login_address_delay_after: int,
+    login_address_lock_after: int,
+    login_lock_period: float,
+    login_max_keys: int,
+    max_id_length: int,
+    max_uri_length: int,
+    nonce_lifetime: float,
+    challenge_window: float,
+    session_timeout: float,
+    session_sweep_interval: float,
+    workers: int,
+    forwarded_allow_ips: str | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    max_msg_size: int,
+    max_obj_size: int,
+    wire: WireLimits,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -228,10 +325,15 @@ def serve(
         path=path,
         log_level=log_level,
         log_messages=log_messages,
-        login_throttle=ThrottleSettings(delay_after=login_delay_after, lock_after=login_lock_after,
-                                        address_delay_after=login_address_delay_after,
-                                        address_lock_after=login_address_lock_after, delay=login_delay,
-                                        period=login_lock_period, max_keys=login_max_keys),
+        login_throttle=ThrottleSettings(
+            delay_after=login_delay_after,
+            lock_after=login_lock_after,
+            address_delay_after=login_address_delay_after,
+            address_lock_after=login_address_lock_after,
+            delay=login_delay,
+            period=login_lock_period,
+            max_keys=login_max_keys,
+        ),
         identifiers=IdentifierLimits(max_id_length=max_id_length, max_uri_length=max_uri_length),
         nonce_lifetime=nonce_lifetime,
         challenge_window=challenge_window,
@@ -465,8 +567,7 @@ def config() -> None:
 
 @config.command(
     "set",
-    help="Change a setting.\n\n\b\n"
-    + "\n".join(f"{s.name} {s.values_text}: {s.description}" for s in STORED_SETTINGS),
+    help="Change a setting.\n\n\b\n" + "\n".join(f"{s.name} {s.values_text}: {s.description}" for s in STORED_SETTINGS),
     short_help="Change a setting: " + ", ".join(f"{s.name} {s.values_text}" for s in STORED_SETTINGS) + ".",
 )
 @click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
@@ -520,7 +621,8 @@ def folder_add(email: str, name: str, data_dir: Path, db: str | None) -> None:
     """Create a folder of the account's own, which devices then sync by its name."""
     if not is_valid_user_folder_name(name):
         raise click.BadParameter(
-            f"{name!r} is a standard folder's name or holds '/', '?', '#' or blanks at its ends", param_hint="NAME")
+            f"{name!r} is a standard folder's name or holds '/', '?', '#' or blanks at its ends", param_hint="NAME"
+        )
     address = checked_email(email)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
@@ -607,8 +709,12 @@ def read_backup_file(data_dir: Path, file: str, max_item_size: int) -> Backup:
 
 
 max_item_size_option = click.option(
-    "--max-item-size", type=click.IntRange(min=1), default=DEFAULT_MAX_ITEM_SIZE, show_default=True,
-    help="Bytes an item of the archive may hold; a larger one is refused before it is read.")
+    "--max-item-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ITEM_SIZE,
+    show_default=True,
+    help="Bytes an item of the archive may hold; a larger one is refused before it is read.",
+)
 
 
 @backup.command("list")
@@ -661,8 +767,11 @@ def backup_restore(
     cannot be read whole, none)."""
     address = checked_email(email)
     if folder is not None and not is_folder_name(folder):
-        raise click.BadParameter(f"{folder!r} is not a folder name (a standard folder's, or one without '/', "
-                                 "'?', '#' and blanks at its ends)", param_hint="--folder")
+        raise click.BadParameter(
+            f"{folder!r} is not a folder name (a standard folder's, or one without '/', "
+            "'?', '#' and blanks at its ends)",
+            param_hint="--folder",
+        )
     archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
@@ -678,43 +787,102 @@ def backup_restore(
 @click.option("--devices", type=click.IntRange(min=1), default=10, show_default=True, help="Devices syncing at once.")
 @click.option("--items", type=click.IntRange(min=0), default=100, show_default=True, help="Contacts per device.")
 @click.option("--events", type=click.IntRange(min=0), default=0, show_default=True, help="Events per device.")
-@click.option("--rounds", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Two-way syncs with changes per device after its first (slow) sync.")
-@click.option("--changes", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Changes per device and round: adds, replaces and deletes in turn.")
-@click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
-              help="Run rounds until this many minutes have passed (instead of --rounds).")
-@click.option("--pause", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Seconds each device waits before each round.")
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Two-way syncs with changes per device after its first (slow) sync.",
+)
+@click.option(
+    "--changes",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Changes per device and round: adds, replaces and deletes in turn.",
+)
+@click.option(
+    "--minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Run rounds until this many minutes have passed (instead of --rounds).",
+)
+@click.option(
+    "--pause",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds each device waits before each round.",
+)
 @click.option("--wbxml", is_flag=True, help="Speak WBXML instead of XML.")
-@click.option("--accounts", type=click.IntRange(min=1),
-              help="Accounts load1@load.example.. the devices share, in turn [default: one per device].")
+@click.option(
+    "--accounts",
+    type=click.IntRange(min=1),
+    help="Accounts load1@load.example.. the devices share, in turn [default: one per device].",
+)
 @click.option("--password", default=DEFAULT_PASSWORD, show_default=True, help="The load accounts' password.")
-@click.option("--auth", type=click.Choice(["basic", "md5"]), default="basic", show_default=True,
-              help="How the devices log in.")
-@click.option("--server-pid", type=click.IntRange(min=1), help="Measure this server process's CPU and RSS "
-              "(its workers included).")
-@click.option("--sample-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds between samples of the server's RSS.")
-@click.option("--create-accounts", "fresh_accounts", is_flag=True,
-              help="Create the load accounts first, empty (in --data-dir or --db).")
+@click.option(
+    "--auth", type=click.Choice(["basic", "md5"]), default="basic", show_default=True, help="How the devices log in."
+)
+@click.option(
+    "--server-pid", type=click.IntRange(min=1), help="Measure this server process's CPU and RSS (its workers included)."
+)
+@click.option(
+    "--sample-every",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between samples of the server's RSS.",
+)
+@click.option(
+    "--create-accounts",
+    "fresh_accounts",
+    is_flag=True,
+    help="Create the load accounts first, empty (in --data-dir or --db).",
+)
 @data_dir_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def load(
-    url: str, devices: int, items: int, events: int, rounds: int, changes: int, minutes: float | None, pause: float,
-    wbxml: bool, accounts: int | None, password: str, auth: str, server_pid: int | None, sample_every: float,
-    fresh_accounts: bool, data_dir: Path, db: str | None, as_json: bool,
+    url: str,
+    devices: int,
+    items: int,
+    events: int,
+    rounds: int,
+    changes: int,
+    minutes: float | None,
+    pause: float,
+    wbxml: bool,
+    accounts: int | None,
+    password: str,
+    auth: str,
+    server_pid: int | None,
+    sample_every: float,
+    fresh_accounts: bool,
+    data_dir: Path,
+    db: str | None,
+    as_json: bool,
 ) -> int:
     """Emulate devices syncing with a server at once; print throughput, latency, errors and server usage.
 
     Each device slow-syncs its own generated items, then syncs --rounds rounds of changes; at the end every
     device syncs once more and must hold exactly what the devices of its account made. Exit status 1
     when there were errors."""
-    settings = LoadSettings(url=url, devices=devices, items=items, events=events, rounds=rounds, changes=changes,
-                            accounts=accounts, wbxml=wbxml, password=password, auth=LOAD_AUTH[auth],
-                            minutes=minutes, pause=pause,
-                            server_pid=server_pid, sample_every=sample_every)
+    settings = LoadSettings(
+        url=url,
+        devices=devices,
+        items=items,
+        events=events,
+        rounds=rounds,
+        changes=changes,
+        accounts=accounts,
+        wbxml=wbxml,
+        password=password,
+        auth=LOAD_AUTH[auth],
+        minutes=minutes,
+        pause=pause,
+        server_pid=server_pid,
+        sample_every=sample_every,
+    )
     if fresh_accounts:
         with opened_store(data_dir, db) as store:
             create_accounts(store, settings.account_count, password)

@@ -149,7 +149,11 @@ def test_access_mistakes_are_one_error_line(syncmld: Syncmld, data_dir: Path) ->
 def test_config_show_lists_every_setting_with_defaults(syncmld: Syncmld, data_dir: Path) -> None:
     shown = run_ok(syncmld, "config", "show", "--data-dir", str(data_dir))
     assert shown.splitlines() == [
-        "auth = any (default)", "syncml = on (default)", "conflict = merge (default)", "history_days = 30 (default)"]
+        "auth = any (default)",
+        "syncml = on (default)",
+        "conflict = merge (default)",
+        "history_days = 30 (default)",
+    ]
 
 
 def test_config_set_stores_the_setting_under_the_engines_name(syncmld: Syncmld, data_dir: Path) -> None:
@@ -164,15 +168,17 @@ def test_config_set_stores_the_setting_under_the_engines_name(syncmld: Syncmld, 
 def test_conflict_policy_per_account_overrides_the_servers(syncmld: Syncmld, data_dir: Path) -> None:
     run_ok(syncmld, "account", "add", "bob@acme.com", "--password", "pw", "--data-dir", str(data_dir))
     run_ok(syncmld, "config", "set", "conflict", "client-wins", "--data-dir", str(data_dir))
-    stored = run_ok(syncmld, "config", "set", "conflict", "server-wins", "--account", "Bob@acme.com",
-                    "--data-dir", str(data_dir))
+    stored = run_ok(
+        syncmld, "config", "set", "conflict", "server-wins", "--account", "Bob@acme.com", "--data-dir", str(data_dir)
+    )
     assert stored == "conflict:bob@acme.com = server-wins\n"
     with transaction(data_dir) as tx:
         assert tx.list_settings() == {"conflict": "client-wins", "conflict:bob@acme.com": "server-wins"}
-    assert_one_error_line(syncmld("config", "set", "auth", "md5", "--account", "bob@acme.com",
-                                  "--data-dir", str(data_dir)), "cannot be set per account")
-    assert_one_error_line(syncmld("config", "set", "history_days", "soon", "--data-dir", str(data_dir)),
-                          "whole number")
+    assert_one_error_line(
+        syncmld("config", "set", "auth", "md5", "--account", "bob@acme.com", "--data-dir", str(data_dir)),
+        "cannot be set per account",
+    )
+    assert_one_error_line(syncmld("config", "set", "history_days", "soon", "--data-dir", str(data_dir)), "whole number")
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,7 @@ def stored_md5_credential(data_dir: Path, email: str) -> str | None:
 
 
 def test_add_then_list_shows_the_account(syncmld: Syncmld, tmp_path: Path) -> None:
-    added = syncmld(
-        "account", "add", "alice@example.org", "--password", "s3cret", "--data-dir", str(tmp_path)
-    )
+    added = syncmld("account", "add", "alice@example.org", "--password", "s3cret", "--data-dir", str(tmp_path))
     assert added.exit_code == 0, added.err
     assert "alice@example.org" in added.out
 
@@ -61,9 +59,7 @@ def test_an_empty_password_is_refused(syncmld: Syncmld, tmp_path: Path) -> None:
 
 def test_passwd_replaces_the_credentials(syncmld: Syncmld, tmp_path: Path) -> None:
     syncmld("account", "add", "dave@example.org", "--password", "old", "--data-dir", str(tmp_path))
-    changed = syncmld(
-        "account", "passwd", "dave@example.org", "--password", "new", "--data-dir", str(tmp_path)
-    )
+    changed = syncmld("account", "passwd", "dave@example.org", "--password", "new", "--data-dir", str(tmp_path))
     assert changed.exit_code == 0, changed.err
     assert stored_md5_credential(tmp_path, "dave@example.org") == md5_credential("dave@example.org", "new")
 
@@ -94,9 +90,7 @@ def test_a_data_dir_that_is_a_file_is_one_error_line(syncmld: Syncmld, tmp_path:
 def test_a_data_dir_below_a_file_is_one_error_line(syncmld: Syncmld, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    run = syncmld(
-        "account", "add", "gina@example.org", "--password", "pw", "--data-dir", str(blocker / "data")
-    )
+    run = syncmld("account", "add", "gina@example.org", "--password", "pw", "--data-dir", str(blocker / "data"))
     assert_one_error_line(run, "data directory")
 
 

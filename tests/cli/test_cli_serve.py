@@ -64,9 +64,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def test_serve_answers_get_and_survives_a_garbage_post(served: Served) -> None:
-    wait_for_log(
-        served.log_path, re.compile("syncmld account add EMAIL --password PW --data-dir"), served.process
-    )
+    wait_for_log(served.log_path, re.compile("syncmld account add EMAIL --password PW --data-dir"), served.process)
 
     page = httpx.get(served.url, timeout=10)
     assert page.status_code == 200

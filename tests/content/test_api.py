@@ -156,8 +156,11 @@ def test_sif_only_fields_survive_an_edit_by_a_device_that_drops_them() -> None:
     stored_type, stored = to_stored("text/x-s4j-sife", SIF_EVENT, None, None, "events")
     assert b"X-SIF-MILEAGE" in stored
     sent = from_stored(stored_type, stored, "text/calendar").decode()
-    edited = "\r\n".join(line.replace("SUMMARY:Review", "SUMMARY:Design review") for line in sent.split("\r\n")
-                         if not line.startswith("X-SIF-")).encode()
+    edited = "\r\n".join(
+        line.replace("SUMMARY:Review", "SUMMARY:Design review")
+        for line in sent.split("\r\n")
+        if not line.startswith("X-SIF-")
+    ).encode()
     _, merged = to_stored("text/calendar", edited, stored, None, "events")
     assert b"SUMMARY:Design review" in merged
     back = from_stored(stored_type, merged, "text/x-s4j-sife").decode()
@@ -166,14 +169,19 @@ def test_sif_only_fields_survive_an_edit_by_a_device_that_drops_them() -> None:
 
 
 def test_sif_only_fields_of_a_contact_survive_an_edit_by_a_vcard_device() -> None:
-    sif = (b'<?xml version="1.0" encoding="UTF-8"?><contact><SIFVersion>1.1</SIFVersion><FirstName>Ada</FirstName>'
-           b"<LastName>Lovelace</LastName><MobileTelephoneNumber>+44 1</MobileTelephoneNumber>"
-           b"<Hobby>mathematics</Hobby></contact>")
+    sif = (
+        b'<?xml version="1.0" encoding="UTF-8"?><contact><SIFVersion>1.1</SIFVersion><FirstName>Ada</FirstName>'
+        b"<LastName>Lovelace</LastName><MobileTelephoneNumber>+44 1</MobileTelephoneNumber>"
+        b"<Hobby>mathematics</Hobby></contact>"
+    )
     stored_type, stored = to_stored("text/x-s4j-sifc", sif, None, None, "contacts")
     assert b"X-SIF-HOBBY" in stored
     sent = from_stored(stored_type, stored, "text/x-vcard").decode()
-    edited = "\r\n".join(line for line in sent.split("\r\n") if not line.startswith("X-SIF-")).replace(
-        "END:VCARD", "TITLE:Countess\r\nEND:VCARD").encode()
+    edited = (
+        "\r\n".join(line for line in sent.split("\r\n") if not line.startswith("X-SIF-"))
+        .replace("END:VCARD", "TITLE:Countess\r\nEND:VCARD")
+        .encode()
+    )
     _, merged = to_stored("text/x-vcard", edited, stored, None, "contacts")
     back = from_stored(stored_type, merged, "text/x-s4j-sifc").decode()
     assert "<Hobby>mathematics</Hobby>" in back and "<JobTitle>Countess</JobTitle>" in back

@@ -66,6 +66,9 @@ def test_a_value_ending_in_a_blank_at_the_fold_keeps_it() -> None:
     for length in range(60, 150):
         for tail in (" ", "  ", "\t", " 日 "):
             value = "x" * length + tail
-            [prop] = [line for line in parse_lines(f"BEGIN:VCARD\r\n{fold('NOTE:' + value)}\r\nEND:VCARD\r\n")
-                      if line.name == "NOTE"]
+            [prop] = [
+                line
+                for line in parse_lines(f"BEGIN:VCARD\r\n{fold('NOTE:' + value)}\r\nEND:VCARD\r\n")
+                if line.name == "NOTE"
+            ]
             assert prop.value == value

@@ -49,15 +49,13 @@ def new_device(store: Store, ctx: EngineContext) -> Callable[..., Device]:
     def make(device_id: str, **options: object) -> Device:
         options.setdefault("password", PASSWORD)
         options.setdefault("url", URL)
-        return Device(transport=in_process_transport(store, ctx), user=EMAIL, device_id=device_id,
-                      **options)  # type: ignore[arg-type]
+        return Device(transport=in_process_transport(store, ctx), user=EMAIL, device_id=device_id, **options)  # type: ignore[arg-type]
 
     return make
 
 
 def vcard(n: int, note: str = "") -> bytes:
-    lines = ["BEGIN:VCARD", "VERSION:2.1", f"N:Müller{n};Jörg;;;", f"FN:Jörg Müller{n}",
-             f"TEL;CELL:+49 170 {n:07d}"]
+    lines = ["BEGIN:VCARD", "VERSION:2.1", f"N:Müller{n};Jörg;;;", f"FN:Jörg Müller{n}", f"TEL;CELL:+49 170 {n:07d}"]
     if note:
         lines.append(f"NOTE:{note}")
     lines.append("END:VCARD")

@@ -23,34 +23,52 @@ EDITS: dict[str, tuple[str, str]] = {
 """The property each Versit edit changes (notes are plain text: their text is edited)."""
 EDITED_ITEM = {"contacts": "Server1c1", "events": "client1", "tasks": "Steuererklärung abgeben", "notes": "client2"}
 """The item each edit changes, by what a person calls it."""
-CHANGED_FIELDS = {"contacts": {"BusinessTelephoneNumber"}, "events": {"Subject"},
-                  "tasks": {"Complete", "DateCompleted", "Status", "PercentComplete"}, "notes": {"Body"}}
+CHANGED_FIELDS = {
+    "contacts": {"BusinessTelephoneNumber"},
+    "events": {"Subject"},
+    "tasks": {"Complete", "DateCompleted", "Status", "PercentComplete"},
+    "notes": {"Body"},
+}
 """The SIF fields each edit changes: the SIF client must get every other field it sent back as it was."""
 
 
 def unchanged_fields(kind: Kind, document: bytes) -> dict[str, str]:
     """The SIF fields with a value, but those the edit changes and the version."""
-    return {name: value for name, value in sif_fields(document).items()
-            if value and name not in CHANGED_FIELDS[kind.name] | {"SIFVersion"}}
+    return {
+        name: value
+        for name, value in sif_fields(document).items()
+        if value and name not in CHANGED_FIELDS[kind.name] | {"SIFVersion"}
+    }
 
 
 def sif_client(new_device: Callable[..., Device], kind: Kind, url: str) -> Device:
-    return new_device(f"fwm-{kind.name}", server_db=kind.sif_db, local_uri=kind.name, content_type=kind.sif_type,
-                      send_b64=True, url=url + "?format=sif")
+    return new_device(
+        f"fwm-{kind.name}",
+        server_db=kind.sif_db,
+        local_uri=kind.name,
+        content_type=kind.sif_type,
+        send_b64=True,
+        url=url + "?format=sif",
+    )
 
 
 def modern_device(new_device: Callable[..., Device], kind: Kind) -> Device:
     device_id = f"IMEI:modern-{kind.name}"
-    return new_device(device_id, server_db=kind.versit_db, local_uri=f"./{kind.name}", content_type=kind.modern_type,
-                      devinf=devinf(device_id, f"./{kind.name}", kind.modern_type, kind.modern_version,
-                                    kind.modern_keeps))
+    return new_device(
+        device_id,
+        server_db=kind.versit_db,
+        local_uri=f"./{kind.name}",
+        content_type=kind.modern_type,
+        devinf=devinf(device_id, f"./{kind.name}", kind.modern_type, kind.modern_version, kind.modern_keeps),
+    )
 
 
 def old_device(new_device: Callable[..., Device], kind: Kind) -> Device:
     device_id = f"IMEI:old-{kind.name}"
     info = devinf(device_id, f"./{kind.name}", kind.old_type, kind.old_version) if kind.old_has_devinf else None
-    return new_device(device_id, server_db=kind.versit_db.lower(), local_uri=f"./{kind.name}",
-                      content_type=kind.old_type, devinf=info)
+    return new_device(
+        device_id, server_db=kind.versit_db.lower(), local_uri=f"./{kind.name}", content_type=kind.old_type, devinf=info
+    )
 
 
 def edited(kind: Kind, data: bytes) -> bytes:
@@ -73,8 +91,10 @@ def sif_and_versit_devices_share(new_device: Callable[..., Device], kind: Kind, 
     assert report.alerted_mode == 201 and set(report.codes_for("Replace")) == {201}
     sent = meanings(kind.name, sif.items, kind.sif_type)
 
-    for device, content_type in ((modern_device(new_device, kind), kind.modern_type),
-                                 (old_device(new_device, kind), kind.old_type)):
+    for device, content_type in (
+        (modern_device(new_device, kind), kind.modern_type),
+        (old_device(new_device, kind), kind.old_type),
+    ):
         assert device.sync().received["add"] == len(sif.items)
         assert {device.type_of(luid) for luid in device.items} == {content_type}
         assert meanings(kind.name, device.items, content_type) == sent
@@ -92,8 +112,11 @@ def versit_edit_reaches_the_sif_client(new_device: Callable[..., Device], kind: 
     modern.sync()
     old.sync()
 
-    luid = next(luid for luid, data in modern.items.items()
-                if label(meaning(kind.name, kind.modern_type, data)) == EDITED_ITEM[kind.name])
+    luid = next(
+        luid
+        for luid, data in modern.items.items()
+        if label(meaning(kind.name, kind.modern_type, data)) == EDITED_ITEM[kind.name]
+    )
     modern.replace(luid, edited(kind, modern.items[luid]))
     assert modern.sync().codes_for("Replace") == [200]
     expected = meaning(kind.name, kind.modern_type, modern.items[luid])

@@ -121,14 +121,24 @@ KINDS = (
 
 
 def devinf(
-    device_id: str, local_uri: str, content_type: str, version: str, keeps: tuple[str, ...] = (),
+    device_id: str,
+    local_uri: str,
+    content_type: str,
+    version: str,
+    keeps: tuple[str, ...] = (),
     also: tuple[ContentTypeInfo, ...] = (),
 ) -> DevInf:
     """A one-store DevInf that prefers ``content_type``, takes the types ``also`` names too and, when
     ``keeps`` is given, lists those properties for its preferred type."""
     caps = (CTCap(content_type, version, properties=tuple(CTProperty(name) for name in keeps)),) if keeps else ()
-    store = DataStore(local_uri, rx_pref=ContentTypeInfo(content_type, version), rx=also,
-                      tx_pref=ContentTypeInfo(content_type, version), ctcaps=caps, sync_types=(1, 2))
+    store = DataStore(
+        local_uri,
+        rx_pref=ContentTypeInfo(content_type, version),
+        rx=also,
+        tx_pref=ContentTypeInfo(content_type, version),
+        ctcaps=caps,
+        sync_types=(1, 2),
+    )
     return DevInf(ver_dtd="1.2", dev_id=device_id, dev_typ="phone", man="Example", mod="Test", datastores=(store,))
 
 
@@ -147,13 +157,23 @@ class Recorder:
 
     def server_items(self) -> list[Add | Replace]:
         """The Adds and Replaces the server sent."""
-        return [command for reply in self.replies for sync in reply.commands if isinstance(sync, Sync)
-                for command in sync.commands if isinstance(command, Add | Replace)]
+        return [
+            command
+            for reply in self.replies
+            for sync in reply.commands
+            if isinstance(sync, Sync)
+            for command in sync.commands
+            if isinstance(command, Add | Replace)
+        ]
 
     def device_codes(self, cmd: str) -> list[int]:
         """The status codes the device gave the server's ``cmd`` commands."""
-        return [status.code or 0 for message in self.sent for status in message.commands
-                if isinstance(status, Status) and status.cmd == cmd]
+        return [
+            status.code or 0
+            for message in self.sent
+            for status in message.commands
+            if isinstance(status, Status) and status.cmd == cmd
+        ]
 
 
 def unfolded_lines(data: bytes) -> list[str]:
@@ -267,10 +287,12 @@ _DAY_BITS = {"SU": 1, "MO": 2, "TU": 4, "WE": 8, "TH": 16, "FR": 32, "SA": 64}
 
 def _sif_contact(fields: dict[str, str]) -> ContactMeaning:
     emails = {fields[f"Email{n}Address"] for n in (1, 2, 3) if fields.get(f"Email{n}Address")}
-    phones = {_phone(value) for name, value in fields.items()
-              if value and (name.endswith("TelephoneNumber") or name.endswith("FaxNumber") or name == "PagerNumber")}
-    return ContactMeaning(fields.get("LastName", ""), fields.get("FirstName", ""), frozenset(emails),
-                          frozenset(phones))
+    phones = {
+        _phone(value)
+        for name, value in fields.items()
+        if value and (name.endswith("TelephoneNumber") or name.endswith("FaxNumber") or name == "PagerNumber")
+    }
+    return ContactMeaning(fields.get("LastName", ""), fields.get("FirstName", ""), frozenset(emails), frozenset(phones))
 
 
 def _sif_event(fields: dict[str, str]) -> EventMeaning:
@@ -281,8 +303,11 @@ def _sif_event(fields: dict[str, str]) -> EventMeaning:
     recurrence = None
     if fields.get("IsRecurring") == "1":
         mask = int(fields.get("DayOfWeekMask") or 0)
-        recurrence = (_SIF_FREQUENCIES[fields["RecurrenceType"]], int(fields.get("Interval") or 1),
-                      frozenset(day for day, bit in _DAY_BITS.items() if mask & bit))
+        recurrence = (
+            _SIF_FREQUENCIES[fields["RecurrenceType"]],
+            int(fields.get("Interval") or 1),
+            frozenset(day for day, bit in _DAY_BITS.items() if mask & bit),
+        )
     return EventMeaning(fields["Subject"], start, end, reminder, recurrence)
 
 
@@ -294,7 +319,9 @@ def _sif_task_meaning(fields: dict[str, str]) -> TaskMeaning:
 
 
 _SIF_READERS: dict[str, Callable[[dict[str, str]], Meaning]] = {
-    "contacts": _sif_contact, "events": _sif_event, "tasks": _sif_task_meaning,
+    "contacts": _sif_contact,
+    "events": _sif_event,
+    "tasks": _sif_task_meaning,
     "notes": lambda fields: _note(fields.get("Subject", ""), fields.get("Body", "")),
 }
 
@@ -308,9 +335,11 @@ def _vcard(data: bytes) -> ContactMeaning:
     props = parse_lines(data.decode("utf-8"))
     name = next(prop.value for prop in props if prop.name == "N").split(";")
     return ContactMeaning(
-        _unescape(name[0]), _unescape(name[1]) if len(name) > 1 else "",
+        _unescape(name[0]),
+        _unescape(name[1]) if len(name) > 1 else "",
         frozenset(_unescape(prop.value) for prop in props if prop.name == "EMAIL" and prop.value),
-        frozenset(_phone(prop.value) for prop in props if prop.name == "TEL" and prop.value))
+        frozenset(_phone(prop.value) for prop in props if prop.name == "TEL" and prop.value),
+    )
 
 
 def _unescape(text: str) -> str:
@@ -331,8 +360,9 @@ def _vnote(data: bytes) -> NoteMeaning:
 
 
 def _only_component(data: bytes) -> Component:
-    components = [component for component in Calendar.from_ical(data).subcomponents
-                  if component.name in ("VEVENT", "VTODO")]
+    components = [
+        component for component in Calendar.from_ical(data).subcomponents if component.name in ("VEVENT", "VTODO")
+    ]
     assert len(components) == 1, data
     component: Component = components[0]
     return component
@@ -373,8 +403,8 @@ def _component_lines(data: bytes) -> dict[str, Property]:
     assert [prop.value for prop in props if prop.name == "VERSION"] == ["1.0"]
     begins = [index for index, prop in enumerate(props) if prop.name == "BEGIN" and prop.value in ("VEVENT", "VTODO")]
     assert len(begins) == 1, data
-    inside = props[begins[0] + 1:]
-    return {prop.name: prop for prop in inside[:next(i for i, prop in enumerate(inside) if prop.name == "END")]}
+    inside = props[begins[0] + 1 :]
+    return {prop.name: prop for prop in inside[: next(i for i, prop in enumerate(inside) if prop.name == "END")]}
 
 
 def _vcal_instant(text: str) -> date | datetime:

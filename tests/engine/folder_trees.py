@@ -32,8 +32,10 @@ def folder_xml(name: str) -> bytes:
 
 def file_xml(name: str, body: bytes) -> bytes:
     encoded = base64.b64encode(body).decode("ascii")
-    return (f"<File><name>{name}</name><modified>20260105T101500Z</modified><cttype>application/octet-stream"
-            f"</cttype><body enc=\"base64\">{encoded}</body><size>{len(body)}</size></File>").encode()
+    return (
+        f"<File><name>{name}</name><modified>20260105T101500Z</modified><cttype>application/octet-stream"
+        f'</cttype><body enc="base64">{encoded}</body><size>{len(body)}</size></File>'
+    ).encode()
 
 
 Entries = Mapping[str, tuple[str, bytes, str | None]]
@@ -52,8 +54,10 @@ def paths(items: Entries) -> dict[str, str]:
 
 
 def tree_of(items: Entries) -> Tree:
-    return {path: None if items[key][0] == FOLDER_TYPE else parse_file(items[key][1]).body
-            for key, path in paths(items).items()}
+    return {
+        path: None if items[key][0] == FOLDER_TYPE else parse_file(items[key][1]).body
+        for key, path in paths(items).items()
+    }
 
 
 def entries(device: Device) -> Entries:
@@ -104,8 +108,12 @@ def add_tree(device: Device) -> Luids:
 
 
 TREE = {
-    "Docs": None, "Docs/readme.txt": "Grüße aus Köln\r\n".encode(), "Docs/Reports": None,
-    "Docs/Reports/q1.bin": BINARY, "Docs/Reports/2026": None, "Docs/Reports/2026/big.bin": LARGE,
+    "Docs": None,
+    "Docs/readme.txt": "Grüße aus Köln\r\n".encode(),
+    "Docs/Reports": None,
+    "Docs/Reports/q1.bin": BINARY,
+    "Docs/Reports/2026": None,
+    "Docs/Reports/2026/big.bin": LARGE,
     "Docs/Reports/2026/notes.txt": b"first draft\n",
 }
 
@@ -113,8 +121,13 @@ TREE = {
 def round_trip(make_device: Callable[..., Device], server_tree: Callable[[], Tree] | None = None) -> None:
     """Device A adds the tree; B slow-syncs and gets it; B renames one sub-folder, moves another and
     edits a file, A receives exactly that; A deletes a folder, B loses it with its contents."""
-    options = {"server_db": "Files", "local_uri": "./files", "content_type": FILE_TYPE,
-               "version": SyncMLVersion.V1_2, "max_msg_size": MAX_MSG_SIZE}
+    options = {
+        "server_db": "Files",
+        "local_uri": "./files",
+        "content_type": FILE_TYPE,
+        "version": SyncMLVersion.V1_2,
+        "max_msg_size": MAX_MSG_SIZE,
+    }
     a, b = make_device("IMEI:tree-a", **options), make_device("IMEI:tree-b", **options)
     luids = add_tree(a)
     report = a.sync(chunk=CHUNK)
@@ -132,8 +145,9 @@ def round_trip(make_device: Callable[..., Device], server_tree: Callable[[], Tre
     assert device_tree(b) == TREE
     assert {b.type_of(luid) for luid in b.items if b.items[luid].startswith(b"<Folder")} == {FOLDER_TYPE}
 
-    reports, year, notes, docs = (luid_at(b, path) for path in (
-        "Docs/Reports", "Docs/Reports/2026", "Docs/Reports/2026/notes.txt", "Docs"))
+    reports, year, notes, docs = (
+        luid_at(b, path) for path in ("Docs/Reports", "Docs/Reports/2026", "Docs/Reports/2026/notes.txt", "Docs")
+    )
     b.replace(reports, folder_xml("Berichte"))
     b.move(year, docs)
     b.replace(notes, file_xml("notes.txt", b"second draft\n"))
@@ -141,8 +155,12 @@ def round_trip(make_device: Callable[..., Device], server_tree: Callable[[], Tre
     assert report.alerted_mode == 200
     assert sorted(report.codes_for("Replace") + report.codes_for("Move")) == [200, 200, 200]
     edited = {
-        "Docs": None, "Docs/readme.txt": TREE["Docs/readme.txt"], "Docs/Berichte": None,
-        "Docs/Berichte/q1.bin": BINARY, "Docs/2026": None, "Docs/2026/big.bin": LARGE,
+        "Docs": None,
+        "Docs/readme.txt": TREE["Docs/readme.txt"],
+        "Docs/Berichte": None,
+        "Docs/Berichte/q1.bin": BINARY,
+        "Docs/2026": None,
+        "Docs/2026/big.bin": LARGE,
         "Docs/2026/notes.txt": b"second draft\n",
     }
     assert device_tree(b) == edited
@@ -151,7 +169,10 @@ def round_trip(make_device: Callable[..., Device], server_tree: Callable[[], Tre
     assert report.received == {"add": 0, "replace": 3, "delete": 0}
     assert device_tree(a) == edited
     assert (a.parents[luids.year], a.parents[luids.reports], a.parents[luids.notes]) == (
-        luids.docs, luids.docs, luids.year)
+        luids.docs,
+        luids.docs,
+        luids.year,
+    )
     if server_tree is not None:
         assert server_tree() == edited
 

@@ -28,11 +28,17 @@ def test_md5_nonces_chain_from_session_to_session(store: Store, new_device: Call
     assert phone.sync(200).header_status == 212
 
 
-@pytest.mark.parametrize(("policy", "client", "accepted"), [
-    ("any", AUTH_BASIC, True), ("any", AUTH_MD5, True),
-    ("basic", AUTH_BASIC, True), ("basic", AUTH_MD5, False),
-    ("md5", AUTH_BASIC, False), ("md5", AUTH_MD5, True),
-])
+@pytest.mark.parametrize(
+    ("policy", "client", "accepted"),
+    [
+        ("any", AUTH_BASIC, True),
+        ("any", AUTH_MD5, True),
+        ("basic", AUTH_BASIC, True),
+        ("basic", AUTH_MD5, False),
+        ("md5", AUTH_BASIC, False),
+        ("md5", AUTH_MD5, True),
+    ],
+)
 def test_policy_matrix(
     store: Store, new_device: Callable[..., Device], policy: str, client: str, accepted: bool
 ) -> None:

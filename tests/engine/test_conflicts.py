@@ -12,8 +12,10 @@ from tests.engine.test_sessions import device_cards, server_cards
 
 
 def card(tel: str = "+49 1", note: str = "first") -> bytes:
-    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\nTEL;TYPE=CELL:{tel}\r\n"
-            f"NOTE:{note}\r\nEND:VCARD\r\n").encode()
+    return (
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\nTEL;TYPE=CELL:{tel}\r\n"
+        f"NOTE:{note}\r\nEND:VCARD\r\n"
+    ).encode()
 
 
 def paired(store: Store, new_device: Callable[..., Device], policy: str) -> tuple[Device, Device, str, str]:
@@ -37,13 +39,16 @@ def history_of_only_item(store: Store) -> list[bytes]:
         return [entry.data for item in tx.iter_items(folder.id) for entry in tx.list_history(folder.id, item.guid)]
 
 
-@pytest.mark.parametrize(("policy", "status", "server_has"), [
-    ("merge", 207, [card(tel="+49 2", note="second")]),
-    ("server-wins", 419, [card(note="second")]),
-    ("client-wins", 208, [card(tel="+49 2")]),
-    ("newest-wins", 208, [card(tel="+49 2")]),
-    ("duplicate", 209, [card(note="second"), card(tel="+49 2")]),
-])
+@pytest.mark.parametrize(
+    ("policy", "status", "server_has"),
+    [
+        ("merge", 207, [card(tel="+49 2", note="second")]),
+        ("server-wins", 419, [card(note="second")]),
+        ("client-wins", 208, [card(tel="+49 2")]),
+        ("newest-wins", 208, [card(tel="+49 2")]),
+        ("duplicate", 209, [card(note="second"), card(tel="+49 2")]),
+    ],
+)
 def test_edits_to_one_contact_on_two_devices(
     store: Store, new_device: Callable[..., Device], policy: str, status: int, server_has: list[bytes]
 ) -> None:
@@ -71,9 +76,7 @@ def test_newest_wins_goes_by_the_revision_stamp(store: Store, new_device: Callab
 
 
 @pytest.mark.parametrize("policy", ["merge", "server-wins", "client-wins", "duplicate"])
-def test_delete_against_change_the_change_wins(
-    store: Store, new_device: Callable[..., Device], policy: str
-) -> None:
+def test_delete_against_change_the_change_wins(store: Store, new_device: Callable[..., Device], policy: str) -> None:
     phone, tablet, phone_luid, tablet_luid = paired(store, new_device, policy)
     phone.replace(phone_luid, card(note="kept"))
     phone.sync()

@@ -15,19 +15,21 @@ VCAL = "text/x-vcalendar"
 
 
 def event(summary: str = "Review", location: str = "Room 1", stamp: str = "20250101T000000Z") -> bytes:
-    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
-            "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
-            "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
-            "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
-            "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
-            "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
-            "BEGIN:VEVENT\r\nUID:review-1@example.org\r\n"
-            f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
-            "DTSTART;TZID=Europe/Berlin:20250310T100000\r\nDTEND;TZID=Europe/Berlin:20250310T110000\r\n"
-            f"SUMMARY:{summary}\r\nLOCATION:{location}\r\n"
-            "RRULE:FREQ=WEEKLY;COUNT=5\r\n"
-            "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Review\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
-            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
+        "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+        "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+        "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+        "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+        "BEGIN:VEVENT\r\nUID:review-1@example.org\r\n"
+        f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
+        "DTSTART;TZID=Europe/Berlin:20250310T100000\r\nDTEND;TZID=Europe/Berlin:20250310T110000\r\n"
+        f"SUMMARY:{summary}\r\nLOCATION:{location}\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=5\r\n"
+        "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Review\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
 
 
 def meaning(content_type: str, data: bytes) -> str:
@@ -71,12 +73,15 @@ def paired(store: Store, new_device: Callable[..., Device], policy: str) -> tupl
     return phone, legacy, phone_luid, legacy_luid
 
 
-@pytest.mark.parametrize(("policy", "status", "server_has"), [
-    ("merge", 207, [event(summary="Design review", location="Room 2")]),
-    ("server-wins", 419, [event(location="Room 2")]),
-    ("client-wins", 208, [event(summary="Design review")]),
-    ("duplicate", 209, [event(location="Room 2"), event(summary="Design review")]),
-])
+@pytest.mark.parametrize(
+    ("policy", "status", "server_has"),
+    [
+        ("merge", 207, [event(summary="Design review", location="Room 2")]),
+        ("server-wins", 419, [event(location="Room 2")]),
+        ("client-wins", 208, [event(summary="Design review")]),
+        ("duplicate", 209, [event(location="Room 2"), event(summary="Design review")]),
+    ],
+)
 def test_edits_to_one_event_on_two_devices(
     store: Store, new_device: Callable[..., Device], policy: str, status: int, server_has: list[bytes]
 ) -> None:
@@ -97,7 +102,8 @@ def test_newest_wins_goes_by_last_modified(store: Store, new_device: Callable[..
     phone.sync()
     [legacy_luid] = legacy.items
     older = with_summary(legacy, legacy_luid, "Design review").replace(
-        b"LAST-MODIFIED:20250101T000000Z", b"LAST-MODIFIED:20250103T000000Z")
+        b"LAST-MODIFIED:20250101T000000Z", b"LAST-MODIFIED:20250103T000000Z"
+    )
     legacy.replace(legacy_luid, older)
     assert legacy.sync().codes_for("Replace") == [419]
     assert server_events(store) == expected(event(location="Room 2"))

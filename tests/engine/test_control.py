@@ -45,9 +45,7 @@ def test_slow_to_server_leaves_the_server_with_exactly_the_device_items_and_a_ba
     assert len(archives) == 1
 
 
-def test_reset_empties_the_device_and_leaves_the_server_alone(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_reset_empties_the_device_and_leaves_the_server_alone(store: Store, new_device: Callable[..., Device]) -> None:
     filled(new_device, "IMEI:1", 0, 5).sync()
     phone = filled(new_device, "IMEI:2", 100, 3, url=URL + "?reset")
     before = server_cards(store)

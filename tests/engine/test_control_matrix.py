@@ -91,8 +91,14 @@ def _recorded_mode(store: Store, email: str, device_ref: str) -> str:
 @pytest.mark.parametrize("anchors", ["equal", "different"])
 @pytest.mark.parametrize(("client", "url", "equal", "different"), END_TO_END_ROWS)
 def test_each_row_runs_its_mode_end_to_end(
-    shared_store: Store, email: str, tmp_path: Path,
-    client: int, url: int | None, equal: int, different: int, anchors: str,
+    shared_store: Store,
+    email: str,
+    tmp_path: Path,
+    client: int,
+    url: int | None,
+    equal: int,
+    different: int,
+    anchors: str,
 ) -> None:
     ctx = EngineContext(settings=EngineSettings(), backups=BackupStore(tmp_path / "backups"))
     transport = in_process_transport(shared_store, ctx)
@@ -133,8 +139,13 @@ def test_backup_names_count_up_within_a_day_and_restart_the_next(
     now = [datetime(2008, 12, 31, 10, 0, tzinfo=UTC).timestamp()]
     backups = tmp_path / "backups"
     ctx = EngineContext(settings=EngineSettings(), backups=BackupStore(backups), clock=lambda: now[0])
-    phone = Device(transport=in_process_transport(shared_store, ctx), url=URL + "?backup=nokia", user=email,
-                   password=PASSWORD, device_id="IMEI:phone")
+    phone = Device(
+        transport=in_process_transport(shared_store, ctx),
+        url=URL + "?backup=nokia",
+        user=email,
+        password=PASSWORD,
+        device_id="IMEI:phone",
+    )
     arrived: dict[str, list[str]] = {}
 
     def sync_one_new_card(n: int) -> None:

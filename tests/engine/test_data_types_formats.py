@@ -42,8 +42,7 @@ def test_the_url_parameter_and_the_devinf_choose_between_sif_and_versit(
     """A Funambol client names the database it syncs in SIF ``scard`` (``scal``, ``stask``, ``snote``):
     with nothing else said, even with nothing of its own to send yet, it gets SIF."""
     versit_phone(new_device, 2)
-    client = new_device("fol-1", server_db=database, local_uri="card", content_type=SIFC, url=URL + query,
-                        devinf=info)
+    client = new_device("fol-1", server_db=database, local_uri="card", content_type=SIFC, url=URL + query, devinf=info)
     client.transport = recorder = Recorder(client.transport)
     assert client.sync().received["add"] == 2
 
@@ -62,8 +61,14 @@ def test_a_device_refusing_sif_is_switched_to_vcard_within_a_multi_message_packa
     new_device: Callable[..., Device],
 ) -> None:
     phone = versit_phone(new_device, 12, note="x" * 400)
-    client = new_device("fwm-refuses", server_db="card", local_uri="card", url=URL + "?format=sif",
-                        max_msg_size=3000, refused_types=frozenset({SIFC}))
+    client = new_device(
+        "fwm-refuses",
+        server_db="card",
+        local_uri="card",
+        url=URL + "?format=sif",
+        max_msg_size=3000,
+        refused_types=frozenset({SIFC}),
+    )
     client.transport = recorder = Recorder(client.transport)
     report = client.sync()
 
@@ -71,8 +76,9 @@ def test_a_device_refusing_sif_is_switched_to_vcard_within_a_multi_message_packa
     assert 415 in recorder.device_codes("Add")
     assert len(client.items) == 12
     assert {client.type_of(luid) for luid in client.items} == {VCARD21}
-    assert {label(meaning("contacts", VCARD21, data)) for data in client.items.values()} == \
-        {f"Müller{n}" for n in range(12)}
+    assert {label(meaning("contacts", VCARD21, data)) for data in client.items.values()} == {
+        f"Müller{n}" for n in range(12)
+    }
 
     phone.add(vcard(99))
     phone.sync()
@@ -91,8 +97,9 @@ def devinf_requests(recorder: Recorder) -> int:
 def test_format_get_asks_a_device_for_its_current_devinf(
     new_device: Callable[..., Device], query: str, asked: int
 ) -> None:
-    client = new_device("fol-1", server_db="card", local_uri="card", content_type=SIFC, url=URL + query,
-                        devinf=SIF_DEVINF)
+    client = new_device(
+        "fol-1", server_db="card", local_uri="card", content_type=SIFC, url=URL + query, devinf=SIF_DEVINF
+    )
     client.transport = recorder = Recorder(client.transport)
     client.sync()
     assert devinf_requests(recorder) == 0, "the device sent its DevInf: nothing to ask"

@@ -27,13 +27,17 @@ from syncmld.store.base import Store
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.engine.data_types import ContactMeaning, meaning
 
-BOOKMARK = (b"BEGIN:VBKM\r\nVERSION:1.0\r\nTITLE:Stra\xc3\x9fenbahn Fahrplan\r\nURL:http://example.org/bahn?x=1&y=2\r\n"
-            b"BEGIN:ENV\r\nX-IRMC-URL;QUOTED-PRINTABLE:=\r\nhttp://example.org/\r\nEND:ENV\r\nEND:VBKM\r\n")
+BOOKMARK = (
+    b"BEGIN:VBKM\r\nVERSION:1.0\r\nTITLE:Stra\xc3\x9fenbahn Fahrplan\r\nURL:http://example.org/bahn?x=1&y=2\r\n"
+    b"BEGIN:ENV\r\nX-IRMC-URL;QUOTED-PRINTABLE:=\r\nhttp://example.org/\r\nEND:ENV\r\nEND:VBKM\r\n"
+)
 SMS_BACKUP = bytes(random.Random(5).randrange(256) for _ in range(3000)) + b"\xff\xfe\x00\r\n\r"
 SMS_TYPE = "application/x-sms-backup"
-VEVENT = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:e-1\r\n"
-          b"DTSTAMP:20240101T000000Z\r\nDTSTART:20240301T090000Z\r\nDTEND:20240301T100000Z\r\n"
-          b"SUMMARY:Zahnarzt\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+VEVENT = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:e-1\r\n"
+    b"DTSTAMP:20240101T000000Z\r\nDTSTART:20240301T090000Z\r\nDTEND:20240301T100000Z\r\n"
+    b"SUMMARY:Zahnarzt\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
 
 
 def add_folder(store: Store, name: str) -> None:
@@ -44,20 +48,20 @@ def add_folder(store: Store, name: str) -> None:
         tx.ensure_folder(account.id, name)
 
 
-def test_unknown_types_in_a_user_folder_round_trip_byte_exact(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_unknown_types_in_a_user_folder_round_trip_byte_exact(store: Store, new_device: Callable[..., Device]) -> None:
     add_folder(store, "Bookmarks")
     phone = new_device("IMEI:1", server_db="Bookmarks", local_uri="./bkm", content_type="text/x-vbookmark")
     bookmark = phone.add(BOOKMARK)
     phone.add(SMS_BACKUP, content_type=SMS_TYPE)
     assert sorted(phone.sync().codes_for("Replace")) == [201, 201]
 
-    tablet = new_device("IMEI:2", server_db="bookmarks", local_uri="./bkm", content_type="text/x-vbookmark",
-                        send_b64=True)
+    tablet = new_device(
+        "IMEI:2", server_db="bookmarks", local_uri="./bkm", content_type="text/x-vbookmark", send_b64=True
+    )
     assert tablet.sync().received["add"] == 2
-    assert sorted((tablet.type_of(luid), data) for luid, data in tablet.items.items()) == \
-        sorted([("text/x-vbookmark", BOOKMARK), (SMS_TYPE, SMS_BACKUP)])
+    assert sorted((tablet.type_of(luid), data) for luid, data in tablet.items.items()) == sorted(
+        [("text/x-vbookmark", BOOKMARK), (SMS_TYPE, SMS_BACKUP)]
+    )
 
     edited = BOOKMARK.replace(b"Fahrplan", b"Fahrplan \xe2\x80\x93 Sommer")
     tablet_luid = next(luid for luid, data in tablet.items.items() if data == BOOKMARK)
@@ -70,15 +74,23 @@ def test_unknown_types_in_a_user_folder_round_trip_byte_exact(
 
 def _header(msg_id: int, url: str, cred: bool = False) -> SyncHdr:
     token = base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
-    return SyncHdr(version=SyncMLVersion.V1_2, session_id="1", msg_id=str(msg_id), target=LocRef(url),
-                   source=LocRef("IMEI:two-stores", EMAIL),
-                   cred=Cred(data=token, meta=Meta(type=AUTH_BASIC, format="b64")) if cred else None)
+    return SyncHdr(
+        version=SyncMLVersion.V1_2,
+        session_id="1",
+        msg_id=str(msg_id),
+        target=LocRef(url),
+        source=LocRef("IMEI:two-stores", EMAIL),
+        cred=Cred(data=token, meta=Meta(type=AUTH_BASIC, format="b64")) if cred else None,
+    )
 
 
 def _statuses(reply: SyncML) -> list[tuple[str, str, int]]:
     """(Cmd, TargetRef, code) of every Status in a reply."""
-    return [(status.cmd, ",".join(status.target_refs), status.code or 0)
-            for status in reply.commands if isinstance(status, Status)]
+    return [
+        (status.cmd, ",".join(status.target_refs), status.code or 0)
+        for status in reply.commands
+        if isinstance(status, Status)
+    ]
 
 
 def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session_syncs(
@@ -86,19 +98,36 @@ def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session
 ) -> None:
     post = in_process_transport(store, ctx)
     alerts: list[Command] = [
-        Alert(cmd_id="1", data="201", items=(Item(target=LocRef(name), source=LocRef(local),
-                                                  meta=Meta(anchor=Anchor(next="A1"))),))
-        for name, local in (("Contacts", "./contacts"), ("Favoriten", "./favourites"))]
+        Alert(
+            cmd_id="1",
+            data="201",
+            items=(Item(target=LocRef(name), source=LocRef(local), meta=Meta(anchor=Anchor(next="A1"))),),
+        )
+        for name, local in (("Contacts", "./contacts"), ("Favoriten", "./favourites"))
+    ]
     reply = post(SyncML(_header(1, URL, cred=True), tuple(alerts), final=True), URL)
     url = reply.header.resp_uri or URL
     assert ("Alert", "Favoriten", 404) in _statuses(reply)
     assert ("Alert", "Contacts", 200) in _statuses(reply)
-    assert [alert.items[0].source.uri for alert in reply.commands if isinstance(alert, Alert)
-            and alert.items[0].source] == ["Contacts"]
+    assert [
+        alert.items[0].source.uri for alert in reply.commands if isinstance(alert, Alert) and alert.items[0].source
+    ] == ["Contacts"]
 
-    syncs = tuple(Sync(cmd_id="1", target=LocRef(name), source=LocRef(local), commands=(
-        Add(cmd_id="2", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("1"), data=vcard(1).decode()),)),))
-        for name, local in (("Contacts", "./contacts"), ("Favoriten", "./favourites")))
+    syncs = tuple(
+        Sync(
+            cmd_id="1",
+            target=LocRef(name),
+            source=LocRef(local),
+            commands=(
+                Add(
+                    cmd_id="2",
+                    meta=Meta(type="text/x-vcard"),
+                    items=(Item(source=LocRef("1"), data=vcard(1).decode()),),
+                ),
+            ),
+        )
+        for name, local in (("Contacts", "./contacts"), ("Favoriten", "./favourites"))
+    )
     reply = post(SyncML(_header(2, url), syncs, final=True), url)
     codes = _statuses(reply)
     assert ("Sync", "Contacts", 200) in codes and ("Sync", "Favoriten", 404) in codes

@@ -15,9 +15,7 @@ KIND_IDS = [kind.name for kind in KINDS]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
-def test_a_sif_client_and_two_versit_devices_share_the_same_data(
-    new_device: Callable[..., Device], kind: Kind
-) -> None:
+def test_a_sif_client_and_two_versit_devices_share_the_same_data(new_device: Callable[..., Device], kind: Kind) -> None:
     sif_and_versit_devices_share(new_device, kind, URL)
 
 

@@ -26,9 +26,7 @@ def server_tree(store: Store) -> Tree:
     return stored_tree(store, EMAIL)
 
 
-def test_a_three_level_tree_round_trips_between_two_devices(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_a_three_level_tree_round_trips_between_two_devices(store: Store, new_device: Callable[..., Device]) -> None:
     round_trip(new_device, lambda: server_tree(store))
 
 
@@ -55,8 +53,12 @@ def test_moves_of_unknown_items_to_unknown_or_no_parents_or_below_themselves_are
     phone.sync(chunk=5000)
     before = dict(phone.parents)
     refusals: tuple[tuple[str, str | None, int], ...] = (
-        (luids.year, "L404", 404), ("L999", luids.docs, 404), (luids.year, None, 400), (luids.docs, luids.year, 428),
-        (luids.year, luids.year, 428))
+        (luids.year, "L404", 404),
+        ("L999", luids.docs, 404),
+        (luids.year, None, 400),
+        (luids.docs, luids.year, 428),
+        (luids.year, luids.year, 428),
+    )
     for luid, parent, code in refusals:
         phone.move(luid, parent)
         report = phone.sync()
@@ -81,8 +83,15 @@ def test_parents_travel_as_the_server_id_until_mapped_then_as_the_device_id(
 
     tablet.transport = recording
     tablet.sync()
-    items = [item for reply in replies for sync in reply.commands if isinstance(sync, Sync)
-             for command in sync.commands if isinstance(command, Add) for item in command.items]
+    items = [
+        item
+        for reply in replies
+        for sync in reply.commands
+        if isinstance(sync, Sync)
+        for command in sync.commands
+        if isinstance(command, Add)
+        for item in command.items
+    ]
     assert {item.source_parent is not None for item in items} == {True, False}
     assert all(item.target_parent is None for item in items)
 
@@ -90,16 +99,20 @@ def test_parents_travel_as_the_server_id_until_mapped_then_as_the_device_id(
     phone.sync()
     replies.clear()
     tablet.sync()
-    (replace,) = [command for reply in replies for sync in reply.commands if isinstance(sync, Sync)
-                  for command in sync.commands if isinstance(command, Replace)]
+    (replace,) = [
+        command
+        for reply in replies
+        for sync in reply.commands
+        if isinstance(sync, Sync)
+        for command in sync.commands
+        if isinstance(command, Replace)
+    ]
     (item,) = replace.items
     assert item.target is not None and item.source_parent is None
     assert item.target_parent == tablet.parents[item.target.uri]
 
 
-def test_a_syncml_1_1_device_gets_the_items_without_their_tree(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_a_syncml_1_1_device_gets_the_items_without_their_tree(store: Store, new_device: Callable[..., Device]) -> None:
     phone = new_device("IMEI:1", **FILES)
     add_tree(phone)
     phone.sync(chunk=5000)

@@ -34,8 +34,14 @@ def header(msg_id: int, device: str = "IMEI:1", session: str = "7", cred: bool =
     if cred:
         token = base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
         credentials = Cred(data=token, meta=Meta(type=AUTH_BASIC, format="b64"))
-    return SyncHdr(version=SyncMLVersion.V1_2, session_id=session, msg_id=str(msg_id),
-                   target=LocRef(URL), source=LocRef(device, EMAIL), cred=credentials)
+    return SyncHdr(
+        version=SyncMLVersion.V1_2,
+        session_id=session,
+        msg_id=str(msg_id),
+        target=LocRef(URL),
+        source=LocRef(device, EMAIL),
+        cred=credentials,
+    )
 
 
 def post(store: Store, ctx: EngineContext, message: SyncML, token: str | None = None) -> SyncML:
@@ -43,8 +49,11 @@ def post(store: Store, ctx: EngineContext, message: SyncML, token: str | None = 
 
 
 def start_session(store: Store, ctx: EngineContext) -> str:
-    alert = Alert(cmd_id="1", data="201", items=(Item(
-        target=LocRef("contacts"), source=LocRef("./c"), meta=Meta(anchor=Anchor(next="1"))),))
+    alert = Alert(
+        cmd_id="1",
+        data="201",
+        items=(Item(target=LocRef("contacts"), source=LocRef("./c"), meta=Meta(anchor=Anchor(next="1"))),),
+    )
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
     assert reply.header.resp_uri is not None
     return reply.header.resp_uri.rsplit("sid=", 1)[1]
@@ -85,9 +94,11 @@ def test_session_token_of_another_device_is_refused(store: Store, ctx: EngineCon
 
 def test_every_command_gets_a_status(store: Store, ctx: EngineContext) -> None:
     token = start_session(store, ctx)
-    commands = (Unsupported(cmd_id="1", name="Exec"),
-                Alert(cmd_id="2", data="999"),
-                Alert(cmd_id="3", data="200", items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)))
+    commands = (
+        Unsupported(cmd_id="1", name="Exec"),
+        Alert(cmd_id="2", data="999"),
+        Alert(cmd_id="3", data="200", items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)),
+    )
     reply = post(store, ctx, SyncML(header(2), commands, final=True), token)
     codes = {status.cmd_ref: status.code for status in reply.commands if isinstance(status, Status)}
     assert codes == {"0": 200, "1": 406, "2": 406, "3": 405}
@@ -98,8 +109,6 @@ def test_unknown_database_gets_404(store: Store, ctx: EngineContext) -> None:
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
     codes = [status.code for status in reply.commands if isinstance(status, Status)]
     assert codes == [212, 404]
-
-
 
 
 def test_session_continues_on_a_reopened_store(tmp_path: Path, ctx: EngineContext) -> None:

@@ -34,8 +34,11 @@ def test_decision_table(client: int, url: int | None, equal: int, different: int
 def test_every_client_mode_and_url_value_has_exactly_one_row() -> None:
     for client in (1, 2, 3, 4, 5, 6):
         for url in (None, *range(1, 10)):
-            rows = [rule for rule in MODE_DECISIONS
-                    if SyncMode(client) in rule.client and (SyncMode(url) if url else None) in rule.url]
+            rows = [
+                rule
+                for rule in MODE_DECISIONS
+                if SyncMode(client) in rule.client and (SyncMode(url) if url else None) in rule.url
+            ]
             assert len(rows) == 1, (client, url)
 
 
@@ -67,11 +70,14 @@ def test_the_last_anchor_of_the_completed_sync_before_counts_as_equal() -> None:
     assert (empty.mode, empty.missed_end) == (SyncMode.SLOW, False)
 
 
-@pytest.mark.parametrize("url", [
-    "http://h/syncml?sync=2,#backup=nokia,#format=vob",
-    "http://h/syncml?SYNC=2,&Backup=nokia,&FORMAT=VOB,",
-    "http://h/syncml?sync=2%23backup=nokia%23format=vob",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://h/syncml?sync=2,#backup=nokia,#format=vob",
+        "http://h/syncml?SYNC=2,&Backup=nokia,&FORMAT=VOB,",
+        "http://h/syncml?sync=2%23backup=nokia%23format=vob",
+    ],
+)
 def test_both_separators_mean_the_same(url: str) -> None:
     params = parse_params(url)
     assert (params.sync, params.backup, params.format, params.errors) == (2, "nokia", "vob", [])

@@ -108,9 +108,7 @@ def test_a_download_stopped_mid_object_resumes_without_resending_what_arrived(
     assert tablet.sync(200).received == {"add": 0, "replace": 0, "delete": 0}
 
 
-def test_anchors_advance_only_when_the_resumed_sync_completes(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_anchors_advance_only_when_the_resumed_sync_completes(store: Store, new_device: Callable[..., Device]) -> None:
     phone, tablet = new_device("IMEI:1"), new_device("IMEI:2", max_msg_size=8000)
     phone.add(vcard(1))
     phone.sync(201)
@@ -159,9 +157,7 @@ def test_a_sync_1_1_device_cannot_resume(store: Store, new_device: Callable[...,
     assert server_cards(store) == device_cards(phone)
 
 
-def test_a_long_queue_waits_in_the_store_and_survives_a_resume(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_a_long_queue_waits_in_the_store_and_survives_a_resume(store: Store, new_device: Callable[..., Device]) -> None:
     """A new device receiving 1,500 contacts: the session state holds a window of the queue, not the
     whole of it, and a sync stopped half-way resumes with nothing lost and nothing doubled."""
     phone = new_device("IMEI:1")
@@ -175,4 +171,3 @@ def test_a_long_queue_waits_in_the_store_and_survives_a_resume(
     tablet.resume()
     assert len(tablet.items) == 1500
     assert device_cards(tablet) == server_cards(store)
-

@@ -87,9 +87,7 @@ def test_small_messages_and_large_objects_both_ways(store: Store, new_device: Ca
     assert device_cards(tablet) == server_cards(store)
 
 
-def test_anchor_mismatch_forces_slow_sync_without_duplicates(
-    store: Store, new_device: Callable[..., Device]
-) -> None:
+def test_anchor_mismatch_forces_slow_sync_without_duplicates(store: Store, new_device: Callable[..., Device]) -> None:
     phone = new_device("IMEI:1")
     for n in range(5):
         phone.add(vcard(n))

@@ -68,8 +68,9 @@ class HttpDevice:
         self.sent: list[tuple[str, bytes]] = []
         self.signed: list[str | None] = []
         self.answers: list[httpx.Response] = []
-        self.device = Device(transport=self._post, url=ENDPOINT, user=user, password=PASSWORD,
-                             device_id=device_id, **options)  # type: ignore[arg-type]
+        self.device = Device(
+            transport=self._post, url=ENDPOINT, user=user, password=PASSWORD, device_id=device_id, **options
+        )  # type: ignore[arg-type]
 
     def _post(self, message: SyncML, url: str, sign: Callable[[bytes], str] | None = None) -> SyncML:
         body = encode_xml(message)

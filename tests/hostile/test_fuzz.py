@@ -39,15 +39,27 @@ body_fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check
 command_fuzz = settings(max_examples=max(1, EXAMPLES // 2), deadline=None, suppress_health_check=_HEALTH)
 
 CAPTURE = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "capture"
-FIRST_MESSAGES = tuple(with_basic_login(path.read_bytes(), ALICE, PASSWORD)
-                       for path in sorted(CAPTURE.glob("*/001-c2s.xml")))
+FIRST_MESSAGES = tuple(
+    with_basic_login(path.read_bytes(), ALICE, PASSWORD) for path in sorted(CAPTURE.glob("*/001-c2s.xml"))
+)
 NO_THROTTLE = ThrottleSettings(delay_after=10**9, lock_after=10**9, delay=0.0)
 """Fuzzed logins fail by the thousand from one address; throttling would hide the engine behind 403s."""
 
-content_types = st.sampled_from([
-    XML, f"{XML}; charset=UTF-8", WBXML, "application/xml", "text/xml", "text/plain", "text/html",
-    "application/octet-stream", "multipart/form-data; boundary=x", "", "application/vnd.syncml+xml; charset=latin1",
-]) | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+content_types = st.sampled_from(
+    [
+        XML,
+        f"{XML}; charset=UTF-8",
+        WBXML,
+        "application/xml",
+        "text/xml",
+        "text/plain",
+        "text/html",
+        "application/octet-stream",
+        "multipart/form-data; boundary=x",
+        "",
+        "application/vnd.syncml+xml; charset=latin1",
+    ]
+) | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 
 
 @dataclass(frozen=True)
@@ -92,8 +104,6 @@ def check_answer(answered: httpx.Response, sent: Encoding | None = None) -> Sync
     return reply.message
 
 
-
-
 @body_fuzz
 @given(body=st.binary(max_size=4096), content_type=content_types)
 def test_random_bodies(endpoint: Endpoint, body: bytes, content_type: str) -> None:
@@ -102,30 +112,46 @@ def test_random_bodies(endpoint: Endpoint, body: bytes, content_type: str) -> No
 
 _TEXT = re.compile(rb">([^<]*)<")
 _ELEMENT = re.compile(rb"<(\w+)>[^<]*</\1>")
-odd_values = st.sampled_from([b"", b"0", b"-1", b"99999999999999999999", b"&amp;", b"]]>", b"\xff\xfe", b"\x00",
-                              b"syncml:auth-md5", b"./devinf12", b"contacts", b"208", b"text/vcard", b" "])
+odd_values = st.sampled_from(
+    [
+        b"",
+        b"0",
+        b"-1",
+        b"99999999999999999999",
+        b"&amp;",
+        b"]]>",
+        b"\xff\xfe",
+        b"\x00",
+        b"syncml:auth-md5",
+        b"./devinf12",
+        b"contacts",
+        b"208",
+        b"text/vcard",
+        b" ",
+    ]
+)
 
 
 def _replace_text(draw: st.DrawFn, body: bytes) -> bytes:
     spans = list(_TEXT.finditer(body))
     found = draw(st.sampled_from(spans))
     new = draw(odd_values | st.binary(max_size=24) | st.text(max_size=24).map(str.encode))
-    return body[:found.start(1)] + new + body[found.end(1):]
+    return body[: found.start(1)] + new + body[found.end(1) :]
 
 
 def _drop_element(draw: st.DrawFn, body: bytes) -> bytes:
     found = draw(st.sampled_from(list(_ELEMENT.finditer(body))))
-    return body[:found.start()] + body[found.end():]
+    return body[: found.start()] + body[found.end() :]
 
 
 def _repeat_element(draw: st.DrawFn, body: bytes) -> bytes:
     found = draw(st.sampled_from(list(_ELEMENT.finditer(body))))
-    return body[:found.end()] + found.group() * draw(st.integers(1, 3)) + body[found.end():]
+    return body[: found.end()] + found.group() * draw(st.integers(1, 3)) + body[found.end() :]
 
 
 def _flip_byte(draw: st.DrawFn, body: bytes) -> bytes:
     at = draw(st.integers(0, len(body) - 1))
-    return body[:at] + bytes([body[at] ^ draw(st.integers(1, 255))]) + body[at + 1:]
+    return body[:at] + bytes([body[at] ^ draw(st.integers(1, 255))]) + body[at + 1 :]
 
 
 def _insert_bytes(draw: st.DrawFn, body: bytes) -> bytes:
@@ -134,11 +160,18 @@ def _insert_bytes(draw: st.DrawFn, body: bytes) -> bytes:
 
 
 def _truncate(draw: st.DrawFn, body: bytes) -> bytes:
-    return body[:draw(st.integers(0, len(body)))]
+    return body[: draw(st.integers(0, len(body)))]
 
 
 MUTATIONS: tuple[Callable[[st.DrawFn, bytes], bytes], ...] = (
-    _replace_text, _replace_text, _replace_text, _drop_element, _repeat_element, _flip_byte, _insert_bytes, _truncate,
+    _replace_text,
+    _replace_text,
+    _replace_text,
+    _drop_element,
+    _repeat_element,
+    _flip_byte,
+    _insert_bytes,
+    _truncate,
 )
 
 
@@ -164,15 +197,30 @@ def test_mutated_real_first_messages(endpoint: Endpoint, body: bytes, content_ty
 
 
 def alice_header(device: str, session: str, msg_id: str, login: bool) -> SyncHdr:
-    cred = Cred(data=basic_cred(ALICE).split("<Data>")[1].split("</Data>")[0],
-                meta=Meta(type=AUTH_BASIC, format=FORMAT_B64)) if login else None
-    return SyncHdr(version=SyncMLVersion.V1_2, session_id=session, msg_id=msg_id, target=LocRef(ENDPOINT),
-                   source=LocRef(device, ALICE), cred=cred)
+    cred = (
+        Cred(
+            data=basic_cred(ALICE).split("<Data>")[1].split("</Data>")[0], meta=Meta(type=AUTH_BASIC, format=FORMAT_B64)
+        )
+        if login
+        else None
+    )
+    return SyncHdr(
+        version=SyncMLVersion.V1_2,
+        session_id=session,
+        msg_id=msg_id,
+        target=LocRef(ENDPOINT),
+        source=LocRef(device, ALICE),
+        cred=cred,
+    )
 
 
 contacts_syncs = st.builds(
-    Sync, cmd_id=st.just("90"), target=st.just(LocRef("contacts")), source=st.just(LocRef("./contacts")),
-    commands=st.lists(strategies.sync_sub_commands, max_size=4).map(tuple))
+    Sync,
+    cmd_id=st.just("90"),
+    target=st.just(LocRef("contacts")),
+    source=st.just(LocRef("./contacts")),
+    commands=st.lists(strategies.sync_sub_commands, max_size=4).map(tuple),
+)
 random_commands = st.lists(strategies.commands | contacts_syncs, max_size=5).map(tuple)
 
 
@@ -183,23 +231,39 @@ def send(endpoint: Endpoint, sent: SyncML, encoding: Encoding, url: str = "/sync
 @command_fuzz
 @given(commands=random_commands, encoding=st.sampled_from(Encoding), final=st.booleans())
 def test_random_commands_with_a_valid_login(
-    endpoint: Endpoint, commands: tuple[Command, ...], encoding: Encoding, final: bool,
+    endpoint: Endpoint,
+    commands: tuple[Command, ...],
+    encoding: Encoding,
+    final: bool,
 ) -> None:
     send(endpoint, SyncML(alice_header("fuzz-login", "1", "1", login=True), commands, final), encoding)
 
 
 @command_fuzz
-@given(commands=random_commands, encoding=st.sampled_from(Encoding), final=st.booleans(),
-       msg_id=st.sampled_from(["1", "2", "3"]))
+@given(
+    commands=random_commands,
+    encoding=st.sampled_from(Encoding),
+    final=st.booleans(),
+    msg_id=st.sampled_from(["1", "2", "3"]),
+)
 def test_random_commands_inside_an_open_session(
-    endpoint: Endpoint, commands: tuple[Command, ...], encoding: Encoding, final: bool, msg_id: str,
+    endpoint: Endpoint,
+    commands: tuple[Command, ...],
+    encoding: Encoding,
+    final: bool,
+    msg_id: str,
 ) -> None:
-    opened = endpoint.post("/syncml", message(alert(1, 201), device="fuzz-session", session="7",
-                                              cred=basic_cred(ALICE)), XML)
+    opened = endpoint.post(
+        "/syncml", message(alert(1, 201), device="fuzz-session", session="7", cred=basic_cred(ALICE)), XML
+    )
     reply = check_answer(opened, Encoding.XML)
     assert reply is not None and reply.header.resp_uri is not None
-    send(endpoint, SyncML(alice_header("fuzz-session", "7", msg_id, login=False), commands, final), encoding,
-         url=reply.header.resp_uri)
+    send(
+        endpoint,
+        SyncML(alice_header("fuzz-session", "7", msg_id, login=False), commands, final),
+        encoding,
+        url=reply.header.resp_uri,
+    )
 
 
 def test_the_server_still_answers_after_the_fuzzing(endpoint: Endpoint) -> None:

@@ -47,7 +47,9 @@ def assert_read_as_8_bit_text(store: Store, before: dict[str, StoredItem]) -> No
 
 
 async def test_base64_item_data_that_is_not_utf8_is_read_as_8_bit_text(
-    alice_phone: HttpDevice, client: httpx.AsyncClient, store: Store,
+    alice_phone: HttpDevice,
+    client: httpx.AsyncClient,
+    store: Store,
 ) -> None:
     before = items_of(store, ALICE)
     meta = f"<Type xmlns='syncml:metinf'>{VCARD_TYPE}</Type><Format xmlns='syncml:metinf'>b64</Format>"
@@ -59,17 +61,34 @@ async def test_base64_item_data_that_is_not_utf8_is_read_as_8_bit_text(
 
 
 async def test_opaque_wbxml_item_data_that_is_not_utf8_is_read_as_8_bit_text(
-    alice_phone: HttpDevice, client: httpx.AsyncClient, store: Store,
+    alice_phone: HttpDevice,
+    client: httpx.AsyncClient,
+    store: Store,
 ) -> None:
     before = items_of(store, ALICE)
     cred = Cred(data=base64.b64encode(f"{ALICE}:{PASSWORD}".encode()).decode(), meta=Meta(type=AUTH_BASIC))
-    header = SyncHdr(version=SyncMLVersion.V1_2, session_id="1", msg_id="1", target=LocRef(ENDPOINT),
-                     source=LocRef("alice-wbxml"), cred=cred)
+    header = SyncHdr(
+        version=SyncMLVersion.V1_2,
+        session_id="1",
+        msg_id="1",
+        target=LocRef(ENDPOINT),
+        source=LocRef("alice-wbxml"),
+        cred=cred,
+    )
     commands = (
-        Alert(cmd_id="1", data="201", items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"),
-                                                  meta=Meta(anchor=Anchor(next="1"))),)),
-        Sync(cmd_id="2", target=LocRef("contacts"), source=LocRef("./contacts"), commands=(
-            Add(cmd_id="3", meta=Meta(type=VCARD_TYPE), items=(Item(source=LocRef("latin1"), data=LATIN1_VCARD),)),)),
+        Alert(
+            cmd_id="1",
+            data="201",
+            items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
+        ),
+        Sync(
+            cmd_id="2",
+            target=LocRef("contacts"),
+            source=LocRef("./contacts"),
+            commands=(
+                Add(cmd_id="3", meta=Meta(type=VCARD_TYPE), items=(Item(source=LocRef("latin1"), data=LATIN1_VCARD),)),
+            ),
+        ),
     )
     body = encode(SyncML(header, commands, final=True), Encoding.WBXML)
     reply = reply_of(await client.post("/syncml", content=body, headers={"Content-Type": WBXML}))

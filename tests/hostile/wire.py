@@ -32,12 +32,15 @@ SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"nonces", "sessions", "devices", "dev
 
 def basic_cred(email: str, password: str = PASSWORD) -> str:
     token = base64.b64encode(f"{email}:{password}".encode()).decode()
-    return (f"<Cred><Meta><Format xmlns='syncml:metinf'>b64</Format><Type xmlns='syncml:metinf'>syncml:auth-basic"
-            f"</Type></Meta><Data>{token}</Data></Cred>")
+    return (
+        f"<Cred><Meta><Format xmlns='syncml:metinf'>b64</Format><Type xmlns='syncml:metinf'>syncml:auth-basic"
+        f"</Type></Meta><Data>{token}</Data></Cred>"
+    )
 
 
-def message(body: str, device: str = "IMEI:hostile", session: str = "1", msg_id: str = "1",
-            cred: str = "", final: bool = True) -> bytes:
+def message(
+    body: str, device: str = "IMEI:hostile", session: str = "1", msg_id: str = "1", cred: str = "", final: bool = True
+) -> bytes:
     """A SyncML 1.2 XML message from ``device`` with ``body`` (commands) in its SyncBody."""
     return (
         "<?xml version='1.0' encoding='UTF-8'?><SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD>"
@@ -47,25 +50,37 @@ def message(body: str, device: str = "IMEI:hostile", session: str = "1", msg_id:
     ).encode()
 
 
-def alert(cmd_id: int, code: int = 200, target: str = "contacts", source: str = "./contacts",
-          last: str | None = None, next_anchor: str = "1") -> str:
+def alert(
+    cmd_id: int,
+    code: int = 200,
+    target: str = "contacts",
+    source: str = "./contacts",
+    last: str | None = None,
+    next_anchor: str = "1",
+) -> str:
     last_anchor = f"<Last>{last}</Last>" if last else ""
-    return (f"<Alert><CmdID>{cmd_id}</CmdID><Data>{code}</Data><Item><Target><LocURI>{target}</LocURI></Target>"
-            f"<Source><LocURI>{source}</LocURI></Source><Meta><Anchor xmlns='syncml:metinf'>{last_anchor}"
-            f"<Next>{next_anchor}</Next></Anchor></Meta></Item></Alert>")
+    return (
+        f"<Alert><CmdID>{cmd_id}</CmdID><Data>{code}</Data><Item><Target><LocURI>{target}</LocURI></Target>"
+        f"<Source><LocURI>{source}</LocURI></Source><Meta><Anchor xmlns='syncml:metinf'>{last_anchor}"
+        f"<Next>{next_anchor}</Next></Anchor></Meta></Item></Alert>"
+    )
 
 
 def sync(cmd_id: int, commands: str, target: str = "contacts", source: str = "./contacts") -> str:
-    return (f"<Sync><CmdID>{cmd_id}</CmdID><Target><LocURI>{target}</LocURI></Target>"
-            f"<Source><LocURI>{source}</LocURI></Source>{commands}</Sync>")
+    return (
+        f"<Sync><CmdID>{cmd_id}</CmdID><Target><LocURI>{target}</LocURI></Target>"
+        f"<Source><LocURI>{source}</LocURI></Source>{commands}</Sync>"
+    )
 
 
 def item_command(name: str, cmd_id: int, luid: str, data: str | None = None, meta: str = "") -> str:
     """An Add, Replace or Delete of one item named by its client ID."""
     meta = meta or f"<Type xmlns='syncml:metinf'>{VCARD_TYPE}</Type>"
     payload = f"<Data>{data}</Data>" if data is not None else ""
-    return (f"<{name}><CmdID>{cmd_id}</CmdID><Meta>{meta}</Meta><Item><Source><LocURI>{luid}</LocURI></Source>"
-            f"{payload}</Item></{name}>")
+    return (
+        f"<{name}><CmdID>{cmd_id}</CmdID><Meta>{meta}</Meta><Item><Source><LocURI>{luid}</LocURI></Source>"
+        f"{payload}</Item></{name}>"
+    )
 
 
 def vcard(name: str) -> str:
@@ -120,8 +135,9 @@ def store_rows(data_dir: Path) -> StoreRows:
     database = sqlite3.connect(data_dir / SQLITE_FILE_NAME)
     try:
         names = [row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return StoreRows({name: sorted(database.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
-                          for name in names})
+        return StoreRows(
+            {name: sorted(database.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
+        )
     finally:
         database.close()
 

@@ -58,8 +58,9 @@ def _occurrences(component: Component) -> tuple[str, ...]:
     begin = datetime.combine(start, datetime.min.time()) if floating else start
     rules = rrulestr(rule.to_ical().decode(), dtstart=begin, ignoretz=begin.tzinfo is None)
     exdates = component.get("EXDATE", [])
-    excluded = {_instant(moment.dt) for entry in (exdates if isinstance(exdates, list) else [exdates])
-                for moment in entry.dts}
+    excluded = {
+        _instant(moment.dt) for entry in (exdates if isinstance(exdates, list) else [exdates]) for moment in entry.dts
+    }
     found = []
     for moment in rules.between(begin, begin + HORIZON, inc=True):
         shown = _instant(moment.date() if floating else moment)
@@ -99,17 +100,27 @@ def meaning_of(data: bytes) -> list[Meaning]:
         start = _decoded(component, "DTSTART")
         if end is None and start is not None and "DURATION" in component:
             end = start + component.decoded("DURATION")
-        found.append(Meaning(
-            kind=component.name, uid=str(component.get("UID", "")),
-            recurrence_id=_instant(_decoded(component, "RECURRENCE-ID")),
-            summary=_text(component, "SUMMARY"), description=_text(component, "DESCRIPTION"),
-            location=_text(component, "LOCATION"), start=_instant(start), end=_instant(end),
-            occurrences=_occurrences(component), alarms=_alarms(component), categories=_categories(component),
-        ))
+        found.append(
+            Meaning(
+                kind=component.name,
+                uid=str(component.get("UID", "")),
+                recurrence_id=_instant(_decoded(component, "RECURRENCE-ID")),
+                summary=_text(component, "SUMMARY"),
+                description=_text(component, "DESCRIPTION"),
+                location=_text(component, "LOCATION"),
+                start=_instant(start),
+                end=_instant(end),
+                occurrences=_occurrences(component),
+                alarms=_alarms(component),
+                categories=_categories(component),
+            )
+        )
     return found
 
 
 def meanings(files: dict[str, bytes]) -> list[Meaning]:
     """Every component of a device's calendar files, sorted (file names differ between devices)."""
-    return sorted((entry for data in files.values() for entry in meaning_of(data)),
-                  key=lambda entry: (entry.uid, entry.recurrence_id, entry.summary, entry.start))
+    return sorted(
+        (entry for data in files.values() for entry in meaning_of(data)),
+        key=lambda entry: (entry.uid, entry.recurrence_id, entry.summary, entry.start),
+    )

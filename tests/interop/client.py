@@ -81,17 +81,33 @@ class Device:
 
     def generate_items(self, count: int, *options: str, start: int = 1) -> None:
         """Write ``count`` generated items of the device's kind (gen_events.py and friends)."""
-        generator = {"calendar": "gen_events.py", "tasks": "gen_tasks.py", "memos": "gen_memos.py",
-                     "contacts": "gen_contacts.py"}[self.kind]
-        subprocess.run([str(self.interop_dir / generator), str(count), str(self.data_dir), "--start", str(start),
-                        *options], check=True, capture_output=True)
+        generator = {
+            "calendar": "gen_events.py",
+            "tasks": "gen_tasks.py",
+            "memos": "gen_memos.py",
+            "contacts": "gen_contacts.py",
+        }[self.kind]
+        subprocess.run(
+            [str(self.interop_dir / generator), str(count), str(self.data_dir), "--start", str(start), *options],
+            check=True,
+            capture_output=True,
+        )
 
     def generate(self, count: int, *, start: int = 1, seed: int = 1, version: str = "3.0") -> list[Path]:
         """Write ``count`` generated contacts (``contact-NNNNNN.vcf``) into the data directory."""
         subprocess.run(
             [
-                str(self.interop_dir / "gen_contacts.py"), str(count), str(self.data_dir),
-                "--seed", str(seed), "--start", str(start), "--version", version, "--photo-every", "0",
+                str(self.interop_dir / "gen_contacts.py"),
+                str(count),
+                str(self.data_dir),
+                "--seed",
+                str(seed),
+                "--start",
+                str(start),
+                "--version",
+                version,
+                "--photo-every",
+                "0",
             ],
             check=True,
             capture_output=True,
@@ -108,16 +124,25 @@ class Device:
         """Run one sync without message resends; ``options`` are further client.sh options."""
         command = [
             str(self.interop_dir / "client.sh"),
-            "--url", self.url,
-            "--user", self.user,
-            "--password", self.password if password is None else password,
-            "--device", self.name,
-            "--state", str(self.state),
-            "--mode", mode,
-            "--wbxml", self.wbxml,
-            "--retry-interval", "0",
+            "--url",
+            self.url,
+            "--user",
+            self.user,
+            "--password",
+            self.password if password is None else password,
+            "--device",
+            self.name,
+            "--state",
+            str(self.state),
+            "--mode",
+            mode,
+            "--wbxml",
+            self.wbxml,
+            "--retry-interval",
+            "0",
             "--quiet",
-            "--type", self.kind,
+            "--type",
+            self.kind,
             *(("--remote-db", self.remote_db) if self.remote_db else ()),
             *(("--format", self.sync_format) if self.sync_format else ()),
             *options,

@@ -66,8 +66,16 @@ class SyncmldServer:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "syncmld", "serve",
-                    "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+                    sys.executable,
+                    "-m",
+                    "syncmld",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
                     *(("--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)) if self.tls else ()),
                 ],
                 stdout=log,

@@ -46,7 +46,11 @@ def set_auth_policy(server: SyncmldServer) -> Iterator[Callable[[str], None]]:
 @pytest.mark.parametrize("client_auth", ["basic", "md5"])
 @pytest.mark.parametrize("policy", ["any", "basic", "md5"])
 def test_syncevolution_meets_the_auth_policy(
-    policy: str, client_auth: str, device: DeviceFactory, server: SyncmldServer, login: Login,
+    policy: str,
+    client_auth: str,
+    device: DeviceFactory,
+    server: SyncmldServer,
+    login: Login,
     set_auth_policy: Callable[[str], None],
 ) -> None:
     """A forced policy challenges a client of the other type once, for the right type; SyncEvolution
@@ -97,8 +101,14 @@ def test_second_wrong_type_attempt_is_rejected_without_a_challenge(
     set_auth_policy(policy)
     forced = AUTH_TYPES[policy]
     wrong = AUTH_MD5 if forced == AUTH_BASIC else AUTH_BASIC
-    phone = ScriptedDevice(transport=http_transport(), url=server.url, user=login.email,
-                           password=login.password, device_id=f"scripted-{login.email}", auth=wrong)
+    phone = ScriptedDevice(
+        transport=http_transport(),
+        url=server.url,
+        user=login.email,
+        password=login.password,
+        device_id=f"scripted-{login.email}",
+        auth=wrong,
+    )
     phone.add(vcard(1))
     before = store_snapshot(server.data_dir)
     mark = log_mark(server)
@@ -140,20 +150,27 @@ class Switch:
 
 def _switches(email: str, domain: str) -> dict[str, Switch]:
     return {
-        "account-disabled": Switch(("account", "disable", email), ("account", "enable", email),
-                                   f"SyncML is disabled for account {email}"),
-        "domain-disabled": Switch(("domain", "disable", domain), ("domain", "enable", domain),
-                                  f"SyncML is disabled for domain {domain}", prepare=("domain", "add", domain)),
-        "not-on-access-list": Switch(("access", "allow", f"someone-else@{domain}"),
-                                     ("access", "deny", f"someone-else@{domain}"),
-                                     f"account {email} is not on the access list"),
-        "server-switched-off": Switch(("config", "set", "syncml", "off"), ("config", "set", "syncml", "on"),
-                                      "SyncML is disabled on this server"),
+        "account-disabled": Switch(
+            ("account", "disable", email), ("account", "enable", email), f"SyncML is disabled for account {email}"
+        ),
+        "domain-disabled": Switch(
+            ("domain", "disable", domain),
+            ("domain", "enable", domain),
+            f"SyncML is disabled for domain {domain}",
+            prepare=("domain", "add", domain),
+        ),
+        "not-on-access-list": Switch(
+            ("access", "allow", f"someone-else@{domain}"),
+            ("access", "deny", f"someone-else@{domain}"),
+            f"account {email} is not on the access list",
+        ),
+        "server-switched-off": Switch(
+            ("config", "set", "syncml", "off"), ("config", "set", "syncml", "on"), "SyncML is disabled on this server"
+        ),
     }
 
 
-@pytest.mark.parametrize("switch", ["account-disabled", "domain-disabled", "not-on-access-list",
-                                    "server-switched-off"])
+@pytest.mark.parametrize("switch", ["account-disabled", "domain-disabled", "not-on-access-list", "server-switched-off"])
 def test_refused_sync_touches_nothing_and_the_log_says_why(
     switch: str, device: DeviceFactory, server: SyncmldServer, login: Login
 ) -> None:

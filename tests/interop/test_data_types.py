@@ -85,9 +85,12 @@ UNCOMPARED = ("DTSTAMP", "LAST-MODIFIED", "SEQUENCE", "PRODID")
 def properties(data: bytes, *, names_only: bool = False) -> list[str]:
     """Every property of every component (``VEVENT/SUMMARY:...``), or only their names."""
     calendar = Calendar.from_ical(data)
-    return sorted(f"{component.name}/{name}" + ("" if names_only else f":{value!r}")
-                  for component in calendar.walk() for name, value in component.property_items(recursive=False)
-                  if name not in UNCOMPARED)
+    return sorted(
+        f"{component.name}/{name}" + ("" if names_only else f":{value!r}")
+        for component in calendar.walk()
+        for name, value in component.property_items(recursive=False)
+        if name not in UNCOMPARED
+    )
 
 
 def item_properties(data: bytes) -> list[str]:
@@ -100,8 +103,12 @@ def loosened(entries: list[Meaning], flattened: set[str]) -> list[Meaning]:
     """SyncEvolution's vCalendar 1.0 file store writes ``DAYLIGHT:FALSE`` for some zones the server
     sent summer-time rules for (Australia/Sydney: southern-hemisphere rules), so the hour of later
     occurrences moves on that device; for those items the first occurrence and the count are compared."""
-    return [replace(entry, occurrences=(*entry.occurrences[:1], str(len(entry.occurrences))))
-            if entry.uid in flattened else entry for entry in entries]
+    return [
+        replace(entry, occurrences=(*entry.occurrences[:1], str(len(entry.occurrences))))
+        if entry.uid in flattened
+        else entry
+        for entry in entries
+    ]
 
 
 def uid_of(data: bytes) -> str:
@@ -126,8 +133,11 @@ def test_icalendar_and_vcalendar_devices_share_events(
     before = {name: data for name, data in modern.files().items()}
     # the client writes a vCalendar DESCRIPTION equal to the SUMMARY as a copy of it, so the edited
     # events are ones whose description says something else
-    masters = [name for name, data in sorted(legacy.files().items()) if b"RECURRENCE-ID" not in data
-               and meaning_of(data)[0].description not in ("", meaning_of(data)[0].summary)][:2]
+    masters = [
+        name
+        for name, data in sorted(legacy.files().items())
+        if b"RECURRENCE-ID" not in data and meaning_of(data)[0].description not in ("", meaning_of(data)[0].summary)
+    ][:2]
     for name in masters:
         path = legacy.data_dir / name
         path.write_bytes(with_summary(path.read_bytes(), f"Geändert {name}"))

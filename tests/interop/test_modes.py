@@ -23,9 +23,7 @@ def _sync(device: Device, mode: str, reported_mode: str) -> SyncResult:
     return result
 
 
-def test_each_standard_mode_moves_what_it_should(
-    device: DeviceFactory, server: SyncmldServer, login: Login
-) -> None:
+def test_each_standard_mode_moves_what_it_should(device: DeviceFactory, server: SyncmldServer, login: Login) -> None:
     seeder, phone = device("seeder"), device("phone")
 
     def on_server() -> list[str]:
@@ -55,9 +53,7 @@ def test_each_standard_mode_moves_what_it_should(
     _sync(seeder, "two-way", "two-way")
     _sync(phone, "one-way-from-server", "one-way-from-remote")
     assert_same_contacts(on_server(), server_before + from_seeder, "one-way-from-server: server")
-    assert_same_contacts(
-        device_contacts(phone), phone_before + from_seeder + from_phone, "one-way-from-server: device"
-    )
+    assert_same_contacts(device_contacts(phone), phone_before + from_seeder + from_phone, "one-way-from-server: device")
 
     sorted(phone.data_dir.iterdir())[0].unlink()
     phone.generate(1, start=105)

@@ -45,8 +45,9 @@ def _device_id(device: Device) -> str:
 def _listed_sync(server: SyncmldServer, email: str, device: Device) -> tuple[str, str]:
     """Mode and result of the device's last contacts sync, as ``syncmld device list`` shows them."""
     listing = admin(server, "device", "list", email)
-    found = re.search(rf"^{re.escape(_device_id(device))}\n  contacts: .* mode (\S+) result (\S+)", listing,
-                      re.MULTILINE)
+    found = re.search(
+        rf"^{re.escape(_device_id(device))}\n  contacts: .* mode (\S+) result (\S+)", listing, re.MULTILINE
+    )
     assert found, f"no contacts sync of {_device_id(device)} in:\n{listing}"
     return found[1], found[2]
 
@@ -102,8 +103,13 @@ class ModeCase:
 
     @property
     def wipes_a_side(self) -> bool:
-        return self.server_records in ("refresh-from-client", "refresh-from-server", "slow-to-server",
-                                       "slow-to-client", "client-reset")
+        return self.server_records in (
+            "refresh-from-client",
+            "refresh-from-server",
+            "slow-to-server",
+            "slow-to-client",
+            "client-reset",
+        )
 
 
 MODE_CASES = [
@@ -160,11 +166,14 @@ def test_mode_in_the_url_leaves_both_sides_as_the_mode_says(
         assert_same_contacts(device_contacts(phone), phone_expected, f"{case.query}: device after a normal sync")
 
 
-@pytest.mark.parametrize(("query", "prefix"), [
-    pytest.param("?sync=2,#backup=nokia,#format=vob", "nokia", id="hash"),
-    pytest.param("?SYNC=2,&Backup", "", id="ampersand"),
-    pytest.param("?sync=2,%23backup=nokia,%23format=vob", "nokia", id="hash-escaped"),
-])
+@pytest.mark.parametrize(
+    ("query", "prefix"),
+    [
+        pytest.param("?sync=2,#backup=nokia,#format=vob", "nokia", id="hash"),
+        pytest.param("?SYNC=2,&Backup", "", id="ampersand"),
+        pytest.param("?sync=2,%23backup=nokia,%23format=vob", "nokia", id="hash-escaped"),
+    ],
+)
 def test_both_separators_force_the_mode_and_back_up_what_arrives(
     query: str, prefix: str, device: DeviceFactory, server: SyncmldServer, login: Login
 ) -> None:

@@ -37,9 +37,7 @@ def test_second_device_receives_all_200_contacts_and_resyncs_move_nothing(
     assert_same_contacts(device_contacts(b), originals, "device B after no-op syncs")
 
 
-def test_changes_on_one_device_reach_the_other(
-    device: DeviceFactory, server: SyncmldServer, login: Login
-) -> None:
+def test_changes_on_one_device_reach_the_other(device: DeviceFactory, server: SyncmldServer, login: Login) -> None:
     a, b = device("a"), device("b")
     a.generate(20)
     succeeded(a.sync("slow"))

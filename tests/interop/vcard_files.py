@@ -26,8 +26,7 @@ def _write_later(path: Path, lines: list[str]) -> None:
 
 def rename_contact(path: Path, formatted_name: str) -> None:
     """Give the contact a new FN (display name)."""
-    lines = [f"FN:{formatted_name}" if line.startswith("FN") and line[2:3] in ":;" else line
-             for line in _lines(path)]
+    lines = [f"FN:{formatted_name}" if line.startswith("FN") and line[2:3] in ":;" else line for line in _lines(path)]
     _write_later(path, lines)
 
 
@@ -49,6 +48,4 @@ def _noise_png(approx_bytes: int, seed: int) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(
-        b"IEND", b""
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")

@@ -36,8 +36,21 @@ def load(server: ServeProcess, *options: str) -> subprocess.CompletedProcess[str
 
 
 def small_run(data_dir: Path, *options: str) -> list[str]:
-    return ["--devices", str(DEVICES), "--accounts", str(ACCOUNTS), "--items", str(ITEMS),
-            "--rounds", str(ROUNDS), "--changes", str(CHANGES), "--data-dir", str(data_dir), *options]
+    return [
+        "--devices",
+        str(DEVICES),
+        "--accounts",
+        str(ACCOUNTS),
+        "--items",
+        str(ITEMS),
+        "--rounds",
+        str(ROUNDS),
+        "--changes",
+        str(CHANGES),
+        "--data-dir",
+        str(data_dir),
+        *options,
+    ]
 
 
 def figure(pattern: str, text: str) -> float:
@@ -46,11 +59,10 @@ def figure(pattern: str, text: str) -> float:
     return float(found.group(1))
 
 
-def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(
-    server: ServeProcess, data_dir: Path
-) -> None:
-    done = load(server, *small_run(data_dir, "--create-accounts", "--server-pid", str(server.pid),
-                                   "--sample-every", "0.2"))
+def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(server: ServeProcess, data_dir: Path) -> None:
+    done = load(
+        server, *small_run(data_dir, "--create-accounts", "--server-pid", str(server.pid), "--sample-every", "0.2")
+    )
 
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
@@ -96,8 +108,9 @@ def test_refused_logins_are_errors_with_their_reasons(server: ServeProcess, data
 
     assert refused.returncode == 1
     assert f"errors: {DEVICES}\n" in refused.stdout
-    reasons = re.findall(r"^  device (\d+) \(load\d@load\.example\) contacts: header status 401", refused.stdout,
-                         re.MULTILINE)
+    reasons = re.findall(
+        r"^  device (\d+) \(load\d@load\.example\) contacts: header status 401", refused.stdout, re.MULTILINE
+    )
     assert sorted(reasons) == [str(number) for number in range(DEVICES)]
     assert f"final data checked on 0 of {DEVICES} devices" in refused.stdout
 
@@ -112,5 +125,8 @@ def test_a_device_holding_items_no_device_of_the_run_made_is_an_error(server: Se
     assert again.returncode == 1
     assert report["errors"]["count"] == DEVICES
     for reason in report["errors"]["first"]:
-        assert re.fullmatch(r"device \d \(load\d@load\.example\) contacts: holds (\d+) items, expected (\d+): "
-                            r"0 missing, (\d+) unexpected, 0 outdated", reason), reason
+        assert re.fullmatch(
+            r"device \d \(load\d@load\.example\) contacts: holds (\d+) items, expected (\d+): "
+            r"0 missing, (\d+) unexpected, 0 outdated",
+            reason,
+        ), reason

@@ -16,17 +16,48 @@ from syncmld.protocol.xml import parse_tree
 from .test_wbxml_libwbxml import assert_libwbxml_agrees
 
 FOLDER = "application/vnd.omads-folder+xml"
-HEADER = SyncHdr(version=SyncMLVersion.V1_2, session_id="4", msg_id="2", target=LocRef("http://s/syncml"),
-                 source=LocRef("IMEI:1"))
-TREE_SYNC = SyncML(HEADER, (Sync(cmd_id="1", target=LocRef("Files"), source=LocRef("./files"), commands=(
-    Add(cmd_id="2", meta=Meta(type=FOLDER), items=(
-        Item(source=LocRef("12"), source_parent="11", data="<Folder><name>Reports</name></Folder>"),
-        Item(source=LocRef("13"), target_parent="a7Bq", meta=Meta(size=38),
-             data="<Folder><name>2026</name></Folder>", more_data=True),
-    )),
-    Replace(cmd_id="3", items=(Item(target=LocRef("b9"), source=LocRef("14"), target_parent="a7Bq",
-                                    source_parent="11", data="<File><name>q1.bin</name></File>"),)),
-)),), final=True)
+HEADER = SyncHdr(
+    version=SyncMLVersion.V1_2, session_id="4", msg_id="2", target=LocRef("http://s/syncml"), source=LocRef("IMEI:1")
+)
+TREE_SYNC = SyncML(
+    HEADER,
+    (
+        Sync(
+            cmd_id="1",
+            target=LocRef("Files"),
+            source=LocRef("./files"),
+            commands=(
+                Add(
+                    cmd_id="2",
+                    meta=Meta(type=FOLDER),
+                    items=(
+                        Item(source=LocRef("12"), source_parent="11", data="<Folder><name>Reports</name></Folder>"),
+                        Item(
+                            source=LocRef("13"),
+                            target_parent="a7Bq",
+                            meta=Meta(size=38),
+                            data="<Folder><name>2026</name></Folder>",
+                            more_data=True,
+                        ),
+                    ),
+                ),
+                Replace(
+                    cmd_id="3",
+                    items=(
+                        Item(
+                            target=LocRef("b9"),
+                            source=LocRef("14"),
+                            target_parent="a7Bq",
+                            source_parent="11",
+                            data="<File><name>q1.bin</name></File>",
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    final=True,
+)
 
 
 def item_elements(xml: bytes) -> list[Element]:
@@ -48,12 +79,14 @@ def test_parents_are_written_after_source_and_before_meta_and_data() -> None:
 
 
 def test_parents_are_read_wherever_the_item_puts_them() -> None:
-    xml = (b'<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>SyncML/1.2</VerProto>'
-           b"<SessionID>4</SessionID><MsgID>2</MsgID><Target><LocURI>http://s/syncml</LocURI></Target><Source>"
-           b"<LocURI>IMEI:1</LocURI></Source></SyncHdr><SyncBody><Sync><CmdID>1</CmdID><Add><CmdID>2</CmdID>"
-           b"<Item><SourceParent><LocURI>11</LocURI></SourceParent><Data>x</Data><Source><LocURI>12</LocURI>"
-           b"</Source><TargetParent><LocURI> a7Bq </LocURI></TargetParent></Item></Add></Sync><Final/></SyncBody>"
-           b"</SyncML>")
+    xml = (
+        b'<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>SyncML/1.2</VerProto>'
+        b"<SessionID>4</SessionID><MsgID>2</MsgID><Target><LocURI>http://s/syncml</LocURI></Target><Source>"
+        b"<LocURI>IMEI:1</LocURI></Source></SyncHdr><SyncBody><Sync><CmdID>1</CmdID><Add><CmdID>2</CmdID>"
+        b"<Item><SourceParent><LocURI>11</LocURI></SourceParent><Data>x</Data><Source><LocURI>12</LocURI>"
+        b"</Source><TargetParent><LocURI> a7Bq </LocURI></TargetParent></Item></Add></Sync><Final/></SyncBody>"
+        b"</SyncML>"
+    )
     (sync,) = decode_xml(xml).commands
     assert isinstance(sync, Sync) and isinstance(sync.commands[0], Add)
     assert sync.commands[0].items == (Item(source=LocRef("12"), target_parent="a7Bq", source_parent="11", data="x"),)

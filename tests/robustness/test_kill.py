@@ -17,9 +17,18 @@ RUN_TIMEOUT_S = 360
 
 def test_syncs_survive_20_server_kills(repo_root: Path, interop_dir: Path, tmp_path: Path) -> None:
     command = [
-        sys.executable, str(repo_root / "scripts" / "kill_test.py"),
-        "--syncs", str(SYNCS), "--min-kills", str(MIN_KILLS), "--devices", "3", "--contacts", "20",
-        "--work-dir", str(tmp_path),
+        sys.executable,
+        str(repo_root / "scripts" / "kill_test.py"),
+        "--syncs",
+        str(SYNCS),
+        "--min-kills",
+        str(MIN_KILLS),
+        "--devices",
+        "3",
+        "--contacts",
+        "20",
+        "--work-dir",
+        str(tmp_path),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     output = done.stdout + done.stderr

@@ -55,7 +55,9 @@ class ServeProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "syncmld", "serve", "--host", "127.0.0.1", "--port", "0", *self.args],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         self.url = self.wait_for_log(SERVING).group(1)
         return self

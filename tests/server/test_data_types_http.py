@@ -29,8 +29,7 @@ def server(tmp_path: Path) -> Iterator[SyncmldServer]:
 def devices(server: SyncmldServer, http: HttpTransport) -> Callable[..., Device]:
     def make_device(device_id: str, **options: object) -> Device:
         options.setdefault("url", server.url)
-        return Device(transport=http, user=EMAIL, password=PASSWORD, device_id=device_id,
-                      **options)  # type: ignore[arg-type]
+        return Device(transport=http, user=EMAIL, password=PASSWORD, device_id=device_id, **options)  # type: ignore[arg-type]
 
     return make_device
 
@@ -59,8 +58,9 @@ def test_unknown_types_round_trip_and_an_unknown_name_gets_404_over_http_in_wbxm
 
         tablet = new_device("IMEI:2", server_db="bookmarks", local_uri="./bkm", content_type="text/x-vbookmark")
         assert tablet.sync().received["add"] == 2
-        assert sorted((tablet.type_of(luid), data) for luid, data in tablet.items.items()) == \
-            sorted([("text/x-vbookmark", bookmark), ("application/x-sms-backup", SMS_BACKUP)])
+        assert sorted((tablet.type_of(luid), data) for luid, data in tablet.items.items()) == sorted(
+            [("text/x-vbookmark", bookmark), ("application/x-sms-backup", SMS_BACKUP)]
+        )
 
         lost = new_device("IMEI:3", server_db="Lesezeichen", local_uri="./bkm")
         report = lost.sync()

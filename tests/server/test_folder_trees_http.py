@@ -27,8 +27,7 @@ def test_a_three_level_tree_round_trips_over_http_in_wbxml(server: SyncmldServer
     with HttpTransport(Encoding.WBXML) as post:
 
         def make_device(device_id: str, **options: object) -> Device:
-            return Device(transport=post, url=server.url, user=EMAIL, password=PASSWORD, device_id=device_id,
-                          **options)  # type: ignore[arg-type]
+            return Device(transport=post, url=server.url, user=EMAIL, password=PASSWORD, device_id=device_id, **options)  # type: ignore[arg-type]
 
         def server_tree() -> Tree:
             store = open_store(sqlite_url(server.data_dir))

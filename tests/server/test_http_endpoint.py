@@ -66,9 +66,7 @@ async def make_client(store: Store, tmp_path: Path) -> AsyncIterator[MakeClient]
         async def make(**overrides: object) -> httpx.AsyncClient:
             config = ServerConfig(data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
             transport = httpx.ASGITransport(app=create_app(store, config))
-            return await clients.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url=BASE_URL)
-            )
+            return await clients.enter_async_context(httpx.AsyncClient(transport=transport, base_url=BASE_URL))
 
         yield make
 
@@ -151,9 +149,7 @@ async def test_an_xml_bomb_is_400(client: httpx.AsyncClient) -> None:
     assert "aaaa" not in answered.text
 
 
-async def test_a_refused_message_is_logged(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_refused_message_is_logged(client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="syncmld.server"):
         await client.post("/syncml", content=b"garbage", headers={"Content-Type": XML})
     assert any("refused a message" in record.getMessage() for record in caplog.records)
@@ -179,18 +175,12 @@ async def test_a_wbxml_request_gets_a_wbxml_answer(client: httpx.AsyncClient) ->
 def alice(store: Store) -> str:
     """An account ``alice@example.org`` with password ``secret``."""
     with store.transaction() as tx:
-        tx.add_account(
-            "alice@example.org", md5_credential("alice@example.org", "secret"), hash_password("secret")
-        )
+        tx.add_account("alice@example.org", md5_credential("alice@example.org", "secret"), hash_password("secret"))
     return "alice@example.org"
 
 
-async def test_a_first_message_with_basic_auth_gets_a_syncml_reply(
-    client: httpx.AsyncClient, alice: str
-) -> None:
-    answered = await client.post(
-        "/syncml", content=first_message(alice, "secret"), headers={"Content-Type": XML}
-    )
+async def test_a_first_message_with_basic_auth_gets_a_syncml_reply(client: httpx.AsyncClient, alice: str) -> None:
+    answered = await client.post("/syncml", content=first_message(alice, "secret"), headers={"Content-Type": XML})
     assert answered.status_code == 200, answered.text
     assert answered.headers["content-type"] == "application/vnd.syncml+xml; charset=UTF-8"
 
@@ -243,9 +233,7 @@ async def test_a_broken_store_is_500_with_the_traceback_only_in_the_log(
     database.execute("DROP TABLE sessions")
     database.close()
     with caplog.at_level(logging.ERROR, logger="syncmld.server"):
-        answered = await client.post(
-            url, content=first_message(alice, "secret"), headers={"Content-Type": XML}
-        )
+        answered = await client.post(url, content=first_message(alice, "secret"), headers={"Content-Type": XML})
     assert answered.status_code == 500
     assert "Traceback" not in answered.text
     assert len(answered.text.strip().splitlines()) == 1

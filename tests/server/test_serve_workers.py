@@ -97,10 +97,35 @@ def test_two_workers_on_sqlite_serve_concurrent_devices_without_errors(tmp_path:
     with ServeProcess(tmp_path / "serve.log", "--data-dir", str(data_dir), "--workers", "2") as server:
         workers_serving(server, 2)
         done = subprocess.run(
-            [sys.executable, "-m", "syncmld", "load", "--url", server.url, "--devices", "6", "--accounts", "2",
-             "--items", "20", "--events", "4", "--rounds", "2", "--changes", "4", "--create-accounts",
-             "--data-dir", str(data_dir), "--server-pid", str(server.pid), "--json"],
-            capture_output=True, text=True, timeout=240,
+            [
+                sys.executable,
+                "-m",
+                "syncmld",
+                "load",
+                "--url",
+                server.url,
+                "--devices",
+                "6",
+                "--accounts",
+                "2",
+                "--items",
+                "20",
+                "--events",
+                "4",
+                "--rounds",
+                "2",
+                "--changes",
+                "4",
+                "--create-accounts",
+                "--data-dir",
+                str(data_dir),
+                "--server-pid",
+                str(server.pid),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         report = json.loads(done.stdout)
@@ -120,9 +145,22 @@ def test_a_stop_signal_right_after_start_stops_serve_cleanly(tmp_path: Path, wor
         log_path = tmp_path / f"serve-{attempt}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "syncmld", "serve", "--port", "0", "--workers", workers,
-                 "--data-dir", str(tmp_path / "data")],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                [
+                    sys.executable,
+                    "-m",
+                    "syncmld",
+                    "serve",
+                    "--port",
+                    "0",
+                    "--workers",
+                    workers,
+                    "--data-dir",
+                    str(tmp_path / "data"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         try:
             assert eventually(lambda path=log_path: "serving SyncML at" in path.read_text(errors="replace"), poll=0.001)
             time.sleep(0.003 * attempt)

@@ -24,7 +24,7 @@ def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:
         for _ in range(50):
             start = rng.randrange(len(whole))
             length = rng.randint(1, 700)
-            assert tx.read_chunks("t1", "in", start, length) == whole[start:start + length]
+            assert tx.read_chunks("t1", "in", start, length) == whole[start : start + length]
         assert tx.read_chunks("t1", "in", len(whole) - 5) == whole[-5:]
         assert tx.read_chunks("t1", "in", len(whole), 10) == b""
 

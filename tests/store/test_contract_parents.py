@@ -25,7 +25,9 @@ def test_an_item_keeps_its_parent_and_a_new_put_changes_it(store: Store) -> None
     assert [item.parent for item in written] == [None, "d"]
     with store.transaction() as tx:
         assert {guid: item.parent for guid, item in tx.get_items(owner.folder_id, ["d", "r"]).items()} == {
-            "d": None, "r": "d"}
+            "d": None,
+            "r": "d",
+        }
         tx.put_items(owner.folder_id, [folder("Reports", "r")], None)
     with store.transaction() as tx:
         assert tx.get_items(owner.folder_id, ["r"])["r"].parent is None
@@ -46,10 +48,19 @@ def test_children_of_finds_live_children_of_any_given_parent_in_that_folder_only
     with store.transaction() as tx:
         owner = make_owner(tx)
         other = tx.ensure_folder(owner.account_id, "Files")
-        tx.put_items(owner.folder_id, [
-            folder("A", "a"), folder("B", "b"), folder("A1", "a1", "a"), folder("A2", "a2", "a"),
-            folder("B1", "b1", "b"), folder("A11", "a11", "a1"), folder("gone", "a3", "a"),
-        ], None)
+        tx.put_items(
+            owner.folder_id,
+            [
+                folder("A", "a"),
+                folder("B", "b"),
+                folder("A1", "a1", "a"),
+                folder("A2", "a2", "a"),
+                folder("B1", "b1", "b"),
+                folder("A11", "a11", "a1"),
+                folder("gone", "a3", "a"),
+            ],
+            None,
+        )
         tx.delete_items(owner.folder_id, ["a3"], None)
         tx.put_items(other.id, [folder("elsewhere", "x", "a")], None)
     with store.transaction() as tx:
@@ -75,13 +86,22 @@ def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Pat
     try:
         upgrade_schema(engine, SecretBox(bytes(32)), "0004")
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"))
-            connection.execute(text("INSERT INTO folders (id, account_id, name, name_key)"
-                                    " VALUES (3, 1, 'Files', 'files')"))
-            connection.execute(text("INSERT INTO items (folder_id, guid, content_type, data, version, seq,"
-                                    " origin_device_id, deleted)"
-                                    " VALUES (3, 'g1', 'text/plain', X'6869', 1, 1, NULL, 0)"))
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Files', 'files')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq,"
+                    " origin_device_id, deleted)"
+                    " VALUES (3, 'g1', 'text/plain', X'6869', 1, 1, NULL, 0)"
+                )
+            )
     finally:
         engine.dispose()
     store = open_store(sqlite_url(tmp_path))

@@ -65,7 +65,6 @@ class Transport(Protocol):
     def __call__(self, message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML: ...
 
 
-
 @dataclass
 class SyncReport:
     """What one session did, as the device saw it."""
@@ -243,17 +242,37 @@ class Device:
     def _run(self, mode: int, progress: _Progress, chunk: int | None, stop: Interruption | None) -> SyncReport:
         report = SyncReport()
         session = _Session(self, report, progress, stop)
-        init: list[Command] = [Alert(cmd_id="0", data=str(mode), items=(Item(
-            target=LocRef(self.server_db), source=LocRef(self.local_uri),
-            meta=Meta(anchor=Anchor(last=self.last_anchor, next=progress.next_anchor))),))]
+        init: list[Command] = [
+            Alert(
+                cmd_id="0",
+                data=str(mode),
+                items=(
+                    Item(
+                        target=LocRef(self.server_db),
+                        source=LocRef(self.local_uri),
+                        meta=Meta(anchor=Anchor(last=self.last_anchor, next=progress.next_anchor)),
+                    ),
+                ),
+            )
+        ]
         devinf: list[Command] = []
         if self.devinf is not None:
-            devinf.append(Put(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
-                              items=(Item(source=LocRef(self.version.devinf_uri), data=self.devinf),)))
+            devinf.append(
+                Put(
+                    cmd_id="0",
+                    meta=Meta(type=MIME_DEVINF_XML),
+                    items=(Item(source=LocRef(self.version.devinf_uri), data=self.devinf),),
+                )
+            )
         try:
             if self.devinf_alone:
-                devinf.append(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML),
-                                  items=(Item(target=LocRef(self.version.devinf_uri)),)))
+                devinf.append(
+                    Get(
+                        cmd_id="0",
+                        meta=Meta(type=MIME_DEVINF_XML),
+                        items=(Item(target=LocRef(self.version.devinf_uri)),),
+                    )
+                )
                 report.header_status = _header_code(session.send(devinf, final=True, cred=True))
                 if report.header_status not in (200, 212):
                     return report
@@ -274,12 +293,27 @@ class Device:
                 statuses = session.apply_server_sync(reply)
                 if reply.final:
                     break
-                reply = session.send([*statuses, Alert(cmd_id="0", data="222", items=(Item(
-                    target=LocRef(self.url), source=LocRef(self.device_id)),))], final=False)
+                reply = session.send(
+                    [
+                        *statuses,
+                        Alert(
+                            cmd_id="0",
+                            data="222",
+                            items=(Item(target=LocRef(self.url), source=LocRef(self.device_id)),),
+                        ),
+                    ],
+                    final=False,
+                )
             map_commands: list[Command] = []
             if progress.maps:
-                map_commands.append(Map(cmd_id="0", target=LocRef(self.server_db), source=LocRef(self.local_uri),
-                                        map_items=tuple(progress.maps)))
+                map_commands.append(
+                    Map(
+                        cmd_id="0",
+                        target=LocRef(self.server_db),
+                        source=LocRef(self.local_uri),
+                        map_items=tuple(progress.maps),
+                    )
+                )
             reply = session.send([*statuses, *map_commands], final=True)
         except _Stopped:
             self.stopped = progress
@@ -330,16 +364,21 @@ class Device:
             if kind == "delete":
                 commands.append(Delete(cmd_id="0", items=(Item(source=LocRef(luid)),)))
             elif kind == "move":
-                commands.append(Move(cmd_id="0", items=(Item(source=LocRef(luid),
-                                                             source_parent=self.parents.get(luid)),)))
+                commands.append(
+                    Move(cmd_id="0", items=(Item(source=LocRef(luid), source_parent=self.parents.get(luid)),))
+                )
             elif kind in ("add", "replace"):
                 commands.append(self._item_command(Add if kind == "add" else Replace, luid))
         return commands
 
     def _item_command(self, command: type[Add] | type[Replace], luid: str) -> Add | Replace:
         data, item_format = self._wire_data(self.items[luid])
-        item = Item(source=LocRef(luid), source_parent=self.parents.get(luid),
-                    meta=Meta(format=item_format) if item_format else None, data=data)
+        item = Item(
+            source=LocRef(luid),
+            source_parent=self.parents.get(luid),
+            meta=Meta(format=item_format) if item_format else None,
+            data=data,
+        )
         return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
 
     def _wire_data(self, data: bytes) -> tuple[str, str | None]:
@@ -369,8 +408,18 @@ class _Session:
         if stop is not None and self.msg_id == stop.after:
             if stop.how == "suspend":
                 statuses = [command for command in commands if isinstance(command, Status)]
-                self._post([*statuses, Alert(cmd_id="0", data=str(int(AlertCode.SUSPEND)), items=(Item(
-                    target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),))], True, False)
+                self._post(
+                    [
+                        *statuses,
+                        Alert(
+                            cmd_id="0",
+                            data=str(int(AlertCode.SUSPEND)),
+                            items=(Item(target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),),
+                        ),
+                    ],
+                    True,
+                    False,
+                )
             raise _Stopped
         reply = self._post(commands, final, cred)
         if stop is not None and stop.how == "lost" and self.msg_id == stop.after:
@@ -382,12 +431,20 @@ class _Session:
         self.msg_id += 1
         self.progress.confirmed_partial = self.progress.partial
         signed = device.auth == AUTH_MAC
-        credentials = (Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64))
-                       if cred and not signed else None)
+        credentials = (
+            Cred(data=device.credential(), meta=Meta(type=device.auth, format=FORMAT_B64))
+            if cred and not signed
+            else None
+        )
         header = SyncHdr(
-            version=device.version, session_id=str(device._session), msg_id=str(self.msg_id),
-            target=LocRef(self.url), source=LocRef(device.device_id, device.user), cred=credentials,
-            meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None)
+            version=device.version,
+            session_id=str(device._session),
+            msg_id=str(self.msg_id),
+            target=LocRef(self.url),
+            source=LocRef(device.device_id, device.user),
+            cred=credentials,
+            meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None,
+        )
         message = SyncML(header, numbered(commands), final)
         if signed:
             reply = device.transport(message, self.url, device.mac_header)
@@ -414,8 +471,12 @@ class _Session:
                 return reply
 
     def _sync(self, commands: list[_Modification]) -> Sync:
-        return Sync(cmd_id="0", target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri),
-                    commands=tuple(commands))
+        return Sync(
+            cmd_id="0",
+            target=LocRef(self.device.server_db),
+            source=LocRef(self.device.local_uri),
+            commands=tuple(commands),
+        )
 
     def apply_server_sync(self, reply: SyncML) -> list[Command]:
         """Apply the server's changes in ``reply`` locally; returns the statuses to send back."""
@@ -425,13 +486,23 @@ class _Session:
                 if not isinstance(command, Add | Replace | Delete):
                     continue
                 for item in command.items:
-                    code = self._apply_item(command, item, self._incoming_meta(command, item, "type"),
-                                            self._incoming_meta(command, item, "format"))
-                    statuses.append(Status(
-                        cmd_id="0", msg_ref=reply.header.msg_id, cmd_ref=command.cmd_id,
-                        cmd=type(command).__name__, data=str(code),
-                        source_refs=(item.source.uri,) if item.source else (),
-                        target_refs=(item.target.uri,) if item.target else ()))
+                    code = self._apply_item(
+                        command,
+                        item,
+                        self._incoming_meta(command, item, "type"),
+                        self._incoming_meta(command, item, "format"),
+                    )
+                    statuses.append(
+                        Status(
+                            cmd_id="0",
+                            msg_ref=reply.header.msg_id,
+                            cmd_ref=command.cmd_id,
+                            cmd=type(command).__name__,
+                            data=str(code),
+                            source_refs=(item.source.uri,) if item.source else (),
+                            target_refs=(item.target.uri,) if item.target else (),
+                        )
+                    )
         return statuses
 
     @staticmethod
@@ -457,7 +528,10 @@ class _Session:
         return parent
 
     def _apply_item(
-        self, command: Add | Replace | Delete, item: Item, content_type: str | None,
+        self,
+        command: Add | Replace | Delete,
+        item: Item,
+        content_type: str | None,
         item_format: str | None,
     ) -> int:
         device = self.device
@@ -516,12 +590,13 @@ def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Mod
             pending.append(command)
             continue
         for start in range(0, len(text), chunk):
-            piece = text[start:start + chunk]
+            piece = text[start : start + chunk]
             more = start + chunk < len(text)
             item_meta = item.meta or Meta()
             piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
-            messages.append([*pending, replace(command, items=(replace(item, meta=piece_meta, data=piece,
-                                                                        more_data=more),))])
+            messages.append(
+                [*pending, replace(command, items=(replace(item, meta=piece_meta, data=piece, more_data=more),))]
+            )
             pending = []
     return [*messages, pending]
 
@@ -534,4 +609,3 @@ def _first_chunk(item: Item) -> bool:
 def _header_code(reply: SyncML) -> int:
     status = next((c for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
     return status.code or 0 if status else 0
-

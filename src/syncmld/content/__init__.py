@@ -47,7 +47,10 @@ __all__ = [
 
 
 def to_stored(
-    content_type: str, data: bytes, previous: bytes | None, device_properties: frozenset[str] | None,
+    content_type: str,
+    data: bytes,
+    previous: bytes | None,
+    device_properties: frozenset[str] | None,
     folder_kind: str = "",
 ) -> tuple[str, bytes]:
     """The stored (type, bytes) for an item a device sent.
@@ -59,20 +62,24 @@ def to_stored(
     """
     wanted = media_type(content_type)
     if wanted in VCARD_TYPES:
-        return STORED_CONTACT_TYPE, contacts.contact_to_stored(data, _same(previous, STORED_CONTACT_TYPE),
-                                                               device_properties)
+        return STORED_CONTACT_TYPE, contacts.contact_to_stored(
+            data, _same(previous, STORED_CONTACT_TYPE), device_properties
+        )
     if wanted in CALENDAR_TYPES:
         return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
-            data, _same(previous, calendar.STORED_CALENDAR_TYPE), device_properties)
+            data, _same(previous, calendar.STORED_CALENDAR_TYPE), device_properties
+        )
     if wanted == notes.VNOTE_TYPE or (wanted == notes.PLAIN_TEXT_TYPE and folder_kind in NOTE_FOLDERS):
         ical, carried = notes.note_to_ical_carrying(data, wanted)
         return calendar.STORED_CALENDAR_TYPE, calendar.calendar_to_stored(
-            ical, _same(previous, calendar.STORED_CALENDAR_TYPE), carried)
+            ical, _same(previous, calendar.STORED_CALENDAR_TYPE), carried
+        )
     if sif.is_sif_type(wanted):
         stored_type, converted = sif.sif_to_stored(data, wanted)
         if stored_type == STORED_CONTACT_TYPE:
-            return stored_type, contacts.contact_to_stored(converted, _same(previous, stored_type),
-                                                           SIF_CONTACT_PROPERTIES)
+            return stored_type, contacts.contact_to_stored(
+                converted, _same(previous, stored_type), SIF_CONTACT_PROPERTIES
+            )
         return stored_type, calendar.calendar_to_stored(converted, _same(previous, stored_type), EVERY_PROPERTY)
     if wanted == files.FILE_TYPE:
         return files.FILE_TYPE, files.write_file(files.parse_file(data))
@@ -100,8 +107,9 @@ def is_convertible(stored_type: str, wanted_type: str) -> bool:
     if stored == STORED_CONTACT_TYPE:
         return wanted in VCARD_TYPES or sif.SIF_TYPES.get(wanted) == "contact"
     if stored == calendar.STORED_CALENDAR_TYPE:
-        return wanted in CALENDAR_TYPES or wanted in NOTE_TYPES or sif.SIF_TYPES.get(wanted) in ("event", "task",
-                                                                                                 "note")
+        return (
+            wanted in CALENDAR_TYPES or wanted in NOTE_TYPES or sif.SIF_TYPES.get(wanted) in ("event", "task", "note")
+        )
     return False
 
 

@@ -48,8 +48,7 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "X-MOZILLA-HTML", "X-ABLabel", "X-*",
 )  # fmt: skip
 
-UNSEEN_PROPERTIES = frozenset({"PRODID", "UID", "REV", "CLASS", "X-IRMC-LUID", "X-SIF-SENSITIVITY",
-                               "X-SIF-IMPORTANCE"})
+UNSEEN_PROPERTIES = frozenset({"PRODID", "UID", "REV", "CLASS", "X-IRMC-LUID", "X-SIF-SENSITIVITY", "X-SIF-IMPORTANCE"})
 """Properties of a contact no user looks at: a contact with nothing else is empty (Outlook writes its
 Sensitivity and Importance into every contact)."""
 
@@ -65,8 +64,9 @@ def contact_to_stored(data: bytes, previous: bytes | None, device_properties: fr
         if stored is not None:
             card = merge(stored, card, device_properties)
     if not any(prop.name not in UNSEEN_PROPERTIES and _has_text(prop.value) for prop in card.properties):
-        raise RemoteError("the contact holds nothing a user could see (no name, number, address or text)",
-                          StatusCode.BAD_REQUEST)
+        raise RemoteError(
+            "the contact holds nothing a user could see (no name, number, address or text)", StatusCode.BAD_REQUEST
+        )
     return to_vcard(card, "3.0")
 
 

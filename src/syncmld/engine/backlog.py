@@ -26,7 +26,7 @@ def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
     tx.drop_chunks(token, key)
     # in pieces of the size read back, so that a refill reads one or two pieces, not the whole backlog
     for start in range(0, len(data), READ_BYTES):
-        ds.backlog_size = tx.append_chunk(token, key, data[start:start + READ_BYTES])
+        ds.backlog_size = tx.append_chunk(token, key, data[start : start + READ_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
     ds.queue = ds.queue[:WINDOW]
 

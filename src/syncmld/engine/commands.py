@@ -123,8 +123,11 @@ class CommandHandler:
         if self.device_devinf() is not None and self.state.format_preference != "get":
             return
         uri = SyncMLVersion(self.state.version).devinf_uri
-        log.info("device %s sent no DevInf%s: asking for it", self.state.device_ref,
-                 " and format=get wants its current one" if self.device_devinf() is not None else "")
+        log.info(
+            "device %s sent no DevInf%s: asking for it",
+            self.state.device_ref,
+            " and format=get wants its current one" if self.device_devinf() is not None else "",
+        )
         self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:
@@ -134,12 +137,22 @@ class CommandHandler:
             return
         self.builder.status(get, StatusCode.OK, target_ref=target)
         version = SyncMLVersion(self.state.version)
-        self.builder.add(Results(
-            cmd_id="0", cmd_ref=get.cmd_id, msg_ref=self.builder.msg_ref,
-            meta=Meta(type=MIME_DEVINF_XML), target_ref=None, source_ref=version.devinf_uri,
-            items=(Item(source=LocRef(version.devinf_uri),
-                        data=server_devinf(version.value, self.ctx.settings.server_id)),),
-        ))
+        self.builder.add(
+            Results(
+                cmd_id="0",
+                cmd_ref=get.cmd_id,
+                msg_ref=self.builder.msg_ref,
+                meta=Meta(type=MIME_DEVINF_XML),
+                target_ref=None,
+                source_ref=version.devinf_uri,
+                items=(
+                    Item(
+                        source=LocRef(version.devinf_uri),
+                        data=server_devinf(version.value, self.ctx.settings.server_id),
+                    ),
+                ),
+            )
+        )
 
     # --- sync negotiation -----------------------------------------------------------------
     def _alert(self, alert: Alert) -> None:
@@ -174,15 +187,18 @@ class CommandHandler:
         if self.state.param_errors:
             reason = "; ".join(self.state.param_errors)
             log.warning("device %s: sync refused, bad URL parameters: %s", self.state.device_ref, reason)
-            self.builder.status(alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref,
-                                items=(Item(data=reason),))
+            self.builder.status(
+                alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref, items=(Item(data=reason),)
+            )
             return
-        user_folders = frozenset(folder.name.casefold() for folder in self.tx.list_folders(self.state.account_id)
-                                 if folder.name.casefold() not in STANDARD_FOLDERS)
+        user_folders = frozenset(
+            folder.name.casefold()
+            for folder in self.tx.list_folders(self.state.account_id)
+            if folder.name.casefold() not in STANDARD_FOLDERS
+        )
         folder_name = folder_for_uri(item.target.uri, user_folders)
         if folder_name is None:
-            log.warning("device %s asked for unknown database %r: answered 404",
-                        self.state.device_ref, item.target.uri)
+            log.warning("device %s asked for unknown database %r: answered 404", self.state.device_ref, item.target.uri)
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
@@ -193,12 +209,20 @@ class CommandHandler:
             self._open(alert, resumed, StatusCode.OK, anchor)
             return
         if resume:
-            log.info("device %s asked to resume the sync of %s: nothing to resume, a normal sync runs (509)",
-                     self.state.device_ref, folder.name)
+            log.info(
+                "device %s asked to resume the sync of %s: nothing to resume, a normal sync runs (509)",
+                self.state.device_ref,
+                folder.name,
+            )
         previous = self.tx.get_sync_state(self.state.device_id, folder.id)
         started = previous.started_from if previous else None
-        decision = decide_mode(code, self.state.url_mode, anchor.last, previous.client_anchor if previous else None,
-                               started[0] if started else None)
+        decision = decide_mode(
+            code,
+            self.state.url_mode,
+            anchor.last,
+            previous.client_anchor if previous else None,
+            started[0] if started else None,
+        )
         status = StatusCode.RESUME_NOT_POSSIBLE if resume and decision.status == StatusCode.OK else decision.status
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
@@ -206,13 +230,20 @@ class CommandHandler:
         if mode == SyncMode.SLOW_TO_SERVER:
             self._erase_folder(folder.id, folder.name)
         ds = DatastoreState(
-            client_uri=item.source.uri, server_uri=item.target.uri, folder_id=folder.id,
-            folder_name=folder.name, mode=mode, reason=decision.reason,
-            client_next=anchor.next or "", server_next=_next_anchor(self.ctx.clock(), _server_anchor(previous)),
+            client_uri=item.source.uri,
+            server_uri=item.target.uri,
+            folder_id=folder.id,
+            folder_name=folder.name,
+            mode=mode,
+            reason=decision.reason,
+            client_next=anchor.next or "",
+            server_next=_next_anchor(self.ctx.clock(), _server_anchor(previous)),
             client_last=anchor.last or "",
             server_last=started[1] if started and decision.missed_end else _server_anchor(previous),
             since_seq=previous.seq if previous and is_incremental(mode) else 0,
-            wire_type="", device_properties=None, folder_kind=folder_kind(folder.name.casefold()),
+            wire_type="",
+            device_properties=None,
+            folder_kind=folder_kind(folder.name.casefold()),
             start_seq=self.tx.current_seq(),
             encryption=self.tx.get_setting(encryption_setting(self.state.device_id, folder.id)) or None,
         )
@@ -221,25 +252,46 @@ class CommandHandler:
 
     def _open(self, alert: Alert, ds: DatastoreState, status: StatusCode, anchor: Anchor) -> None:
         """Sync the data store in this session: answer the client's Alert and alert the mode."""
-        self.state.datastores = [
-            *(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
+        self.state.datastores = [*(other for other in self.state.datastores if other.server_uri != ds.server_uri), ds]
         log.info("device %s folder %s: %s", self.state.device_ref, ds.folder_name, ds.reason)
-        self.builder.status(alert, status, target_ref=ds.server_uri, source_ref=ds.client_uri,
-                            items=(Item(data=Anchor(next=anchor.next)),))
-        self.builder.add(Alert(
-            cmd_id="0", data=str(wire_alert(SyncMode(ds.mode), alert.code)),
-            items=(Item(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri),
-                        meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next))),),
-        ))
+        self.builder.status(
+            alert,
+            status,
+            target_ref=ds.server_uri,
+            source_ref=ds.client_uri,
+            items=(Item(data=Anchor(next=anchor.next)),),
+        )
+        self.builder.add(
+            Alert(
+                cmd_id="0",
+                data=str(wire_alert(SyncMode(ds.mode), alert.code)),
+                items=(
+                    Item(
+                        target=LocRef(ds.client_uri),
+                        source=LocRef(ds.server_uri),
+                        meta=Meta(anchor=Anchor(last=ds.server_last, next=ds.server_next)),
+                    ),
+                ),
+            )
+        )
 
     def _choose_format(self, ds: DatastoreState) -> None:
-        choice = choose_format(self.device_devinf(), ds.client_uri, FolderKind(ds.folder_kind),
-                               family_for(self.state.format_preference, ds.server_uri),
-                               tuple(self._refused_types(ds)))
+        choice = choose_format(
+            self.device_devinf(),
+            ds.client_uri,
+            FolderKind(ds.folder_kind),
+            family_for(self.state.format_preference, ds.server_uri),
+            tuple(self._refused_types(ds)),
+        )
         ds.wire_type, ds.device_properties, ds.other_types = choice.wire_type, choice.properties, list(choice.others)
         ds.format_from_device = choice.from_device
-        log.info("device %s folder %s gets %s: %s", self.state.device_ref, ds.folder_name,
-                 choice.wire_type or "each item in its own type", choice.reason)
+        log.info(
+            "device %s folder %s gets %s: %s",
+            self.state.device_ref,
+            ds.folder_name,
+            choice.wire_type or "each item in its own type",
+            choice.reason,
+        )
 
     def _erase_folder(self, folder_id: int, folder_name: str) -> None:
         """Slow to server: back the folder up, then erase it (other devices get the deletes)."""
@@ -247,11 +299,17 @@ class CommandHandler:
         if self.ctx.backups is None:
             raise LocalError("slow to server erases a folder but the server has no backup store")
         archive = self.ctx.backups.start(self.state.account_email, "erased", self.ctx.clock())
-        self.ctx.backups.add_items(archive, (BackupItem(folder_name, None, stored.content_type, stored.data)
-                                             for stored in items))
+        self.ctx.backups.add_items(
+            archive, (BackupItem(folder_name, None, stored.content_type, stored.data) for stored in items)
+        )
         self.tx.delete_items(folder_id, [stored.guid for stored in items], self.state.device_id)
-        log.info("folder %s of %s: %d items backed up to %s and erased", folder_name,
-                 self.state.account_email, len(items), archive)
+        log.info(
+            "folder %s of %s: %d items backed up to %s and erased",
+            folder_name,
+            self.state.account_email,
+            len(items),
+            archive,
+        )
 
     # --- modifications and maps -----------------------------------------------------------
     def _sync(self, sync: Sync) -> None:
@@ -290,20 +348,34 @@ class CommandHandler:
             return
         limits = self.ctx.settings.identifiers
         problems = [problem for item in map_command.map_items if (problem := map_item_problem(item, limits))]
-        pairs = {item.target.uri: item.source.uri for item in map_command.map_items
-                 if map_item_problem(item, limits) is None}
+        pairs = {
+            item.target.uri: item.source.uri for item in map_command.map_items if map_item_problem(item, limits) is None
+        }
         self.tx.set_maps(self.state.device_id, ds.folder_id, pairs)
         if problems:
-            log.warning("device %s: Map answered 400, %d of its items left out: %s", self.state.device_ref,
-                        len(problems), problems[0])
-        self.builder.status(map_command, StatusCode.BAD_REQUEST if problems else StatusCode.OK,
-                            target_ref=target_ref, source_ref=source_ref)
+            log.warning(
+                "device %s: Map answered 400, %d of its items left out: %s",
+                self.state.device_ref,
+                len(problems),
+                problems[0],
+            )
+        self.builder.status(
+            map_command,
+            StatusCode.BAD_REQUEST if problems else StatusCode.OK,
+            target_ref=target_ref,
+            source_ref=source_ref,
+        )
 
     def _status(self, status: Status) -> None:
         code = status.code
         if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
-            log.warning("device %s answered %s %s with %d", self.state.device_ref, status.cmd,
-                        ",".join(status.source_refs + status.target_refs), code)
+            log.warning(
+                "device %s answered %s %s with %d",
+                self.state.device_ref,
+                status.cmd,
+                ",".join(status.source_refs + status.target_refs),
+                code,
+            )
         if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
             self._format_refused(status)
 
@@ -344,11 +416,16 @@ class CommandHandler:
         old_type = ds.wire_type
         self._choose_format(ds)
         if ds.wire_type == old_type:
-            log.warning("device %s refused %s for %s and takes no other type: items stay unsent",
-                        self.state.device_ref, old_type, ds.folder_name)
+            log.warning(
+                "device %s refused %s for %s and takes no other type: items stay unsent",
+                self.state.device_ref,
+                old_type,
+                ds.folder_name,
+            )
             return False
-        log.info("device %s refused %s for %s: switched to %s", self.state.device_ref, old_type,
-                 ds.folder_name, ds.wire_type)
+        log.info(
+            "device %s refused %s for %s: switched to %s", self.state.device_ref, old_type, ds.folder_name, ds.wire_type
+        )
         self._switched.add(ds.folder_id)
         if ds.outgoing is not None and ds.outgoing.content_type == old_type and ds.outgoing.guid:
             ds.object_in_old_type = ds.outgoing.guid

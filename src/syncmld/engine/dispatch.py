@@ -66,7 +66,8 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                 raise RemoteError(
                     f"session {request.session_token!r} belongs to device {state.device_ref!r} "
                     f"session {state.session_id!r}, not {header.source.uri!r} {header.session_id!r}",
-                    StatusCode.FORBIDDEN)
+                    StatusCode.FORBIDDEN,
+                )
             if header.msg_id == state.last_msg_id and record.last_reply is not None:
                 log.info("resent message %s of session %s answered again", header.msg_id, record.token)
                 return Outcome(decode_xml(record.last_reply), state.account_email, state.device_ref, resent=True)
@@ -76,8 +77,9 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                 signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
                 if isinstance(signed, str):
                     log.warning("message %s of session %s refused: %s", header.msg_id, token, signed)
-                    return Outcome(_refusal(request.message, StatusCode.INVALID_CREDENTIALS, None), None,
-                                   header.source.uri)
+                    return Outcome(
+                        _refusal(request.message, StatusCode.INVALID_CREDENTIALS, None), None, header.source.uri
+                    )
                 chal, sign_reply = signed
         else:
             gate = throttle.admit(tx, request, settings.throttle, now)
@@ -85,19 +87,33 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
             delay = gate.delay
             policy = tx.get_setting(SETTING_AUTH) or settings.auth
-            checked = auth.authenticate(tx, request, policy, nonces, settings.throttle, now,
-                                        lambda account: refusal(tx, account))
+            checked = auth.authenticate(
+                tx, request, policy, nonces, settings.throttle, now, lambda account: refusal(tx, account)
+            )
             if checked.account is not None or checked.failed_login:
                 gate.note_result(tx, checked.account is not None, now)
             if checked.account is None:
                 if checked.failed_login:
-                    log.warning("login refused for device %s (user %r): %s", header.source.uri,
-                                header.source.name, checked.reason)
+                    log.warning(
+                        "login refused for device %s (user %r): %s",
+                        header.source.uri,
+                        header.source.name,
+                        checked.reason,
+                    )
                 else:
-                    log.info("login of device %s (user %r) challenged: %s", header.source.uri, header.source.name,
-                             checked.reason)
-                return Outcome(_refusal(request.message, checked.status, checked.chal), None, header.source.uri,
-                               delay=delay, challenge=not checked.failed_login)
+                    log.info(
+                        "login of device %s (user %r) challenged: %s",
+                        header.source.uri,
+                        header.source.name,
+                        checked.reason,
+                    )
+                return Outcome(
+                    _refusal(request.message, checked.status, checked.chal),
+                    None,
+                    header.source.uri,
+                    delay=delay,
+                    challenge=not checked.failed_login,
+                )
             sweep(tx, settings, now)
             token = ctx.new_token()
             state = _new_session(tx, request, ctx, checked.account, token)
@@ -114,9 +130,7 @@ def session_exists(store: Store, token: str) -> bool:
         return tx.has_session(token)
 
 
-def _new_session(
-    tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str
-) -> SessionState:
+def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str) -> SessionState:
     header = request.message.header
     device = tx.ensure_device(account.id, header.source.uri)
     previous_token = tx.last_device_session(device.id)
@@ -124,11 +138,19 @@ def _new_session(
     _, hash_sign, fragment = header.target.uri.partition("#")
     params = parse_params(request.url + hash_sign + fragment)
     state = SessionState(
-        version=header.version.value, device_ref=header.source.uri, session_id=header.session_id, token=token,
-        previous_token=previous_token, account_id=account.id, account_email=account.email, device_id=device.id,
+        version=header.version.value,
+        device_ref=header.source.uri,
+        session_id=header.session_id,
+        token=token,
+        previous_token=previous_token,
+        account_id=account.id,
+        account_email=account.email,
+        device_id=device.id,
         started_at=ctx.clock(),
         url_mode=SyncMode.CLIENT_RESET if params.reset else params.sync,
-        param_errors=params.errors, format_preference=params.format)
+        param_errors=params.errors,
+        format_preference=params.format,
+    )
     if params.backup is not None:
         if ctx.backups is None:
             log.warning("backup asked for by %s but this server keeps no backups", header.source.uri)
@@ -146,8 +168,14 @@ def _new_session(
 
 
 def _process(
-    tx: Transaction, state: SessionState, request: Request, ctx: EngineContext, work: ContentWork, token: str,
-    header_status: StatusCode, chal: Chal | None,
+    tx: Transaction,
+    state: SessionState,
+    request: Request,
+    ctx: EngineContext,
+    work: ContentWork,
+    token: str,
+    header_status: StatusCode,
+    chal: Chal | None,
 ) -> tuple[SyncML, tuple[SyncSummary, ...]]:
     message = request.message
     header = message.header
@@ -167,8 +195,11 @@ def _process(
     state.last_msg_id = header.msg_id
 
     # A client answering a message of the server's package waits for the next one, Alert 222 or not.
-    client_waits = message.final or phase_before == Phase.SENDING or any(
-        isinstance(command, Alert) and command.code == 222 for command in message.commands)
+    client_waits = (
+        message.final
+        or phase_before == Phase.SENDING
+        or any(isinstance(command, Alert) and command.code == 222 for command in message.commands)
+    )
     first_changes = False
     summaries: tuple[SyncSummary, ...] = ()
     if state.suspended:
@@ -203,7 +234,11 @@ def _process(
 
 
 def _fill_changes(
-    tx: Transaction, state: SessionState, builder: ReplyBuilder, reply_header: SyncHdr, request: Request,
+    tx: Transaction,
+    state: SessionState,
+    builder: ReplyBuilder,
+    reply_header: SyncHdr,
+    request: Request,
     first: bool,
 ) -> bool:
     """Add the server's changes that fit; True when all of them are now on their way."""
@@ -211,8 +246,9 @@ def _fill_changes(
     base = encoded_size(builder.build(reply_header, True), request.encoding)
     budget = Budget(remaining=limit - base - SIZE_MARGIN, fresh=limit - 2048 - SIZE_MARGIN)
     for ds in state.datastores:
-        sync = fill_sync(tx, state, ds, budget, always=first,
-                         measure=lambda sync: _sync_size(sync, reply_header, request))
+        sync = fill_sync(
+            tx, state, ds, budget, always=first, measure=lambda sync: _sync_size(sync, reply_header, request)
+        )
         if sync is not None:
             builder.add(sync)
     return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)
@@ -231,28 +267,44 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
     duration = (ctx.clock() - state.started_at) * 1000
     for ds in state.datastores:
         seq = ds.upto_seq if ds.upto_seq is not None else ds.since_seq
-        tx.set_sync_state(SyncState(state.device_id, ds.folder_id, ds.client_next, ds.server_next, seq,
-                                    (ds.client_last, ds.server_last)))
+        tx.set_sync_state(
+            SyncState(
+                state.device_id, ds.folder_id, ds.client_next, ds.server_next, seq, (ds.client_last, ds.server_last)
+            )
+        )
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
-        tx.record_device_sync(DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok",
-                                         ctx.clock(), received, sent))
-        summaries.append(SyncSummary(
-            account=state.account_email, device=state.device_ref, folder=ds.folder_name,
-            mode=SyncMode(ds.mode).label, reason=ds.reason,
-            received={"added": ds.received.added, "replaced": ds.received.replaced,
-                      "deleted": ds.received.deleted, "failed": ds.received.failed},
-            sent={"added": ds.sent.added, "replaced": ds.sent.replaced, "deleted": ds.sent.deleted},
-            duration_ms=duration,
-        ))
+        tx.record_device_sync(
+            DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok", ctx.clock(), received, sent)
+        )
+        summaries.append(
+            SyncSummary(
+                account=state.account_email,
+                device=state.device_ref,
+                folder=ds.folder_name,
+                mode=SyncMode(ds.mode).label,
+                reason=ds.reason,
+                received={
+                    "added": ds.received.added,
+                    "replaced": ds.received.replaced,
+                    "deleted": ds.received.deleted,
+                    "failed": ds.received.failed,
+                },
+                sent={"added": ds.sent.added, "replaced": ds.sent.replaced, "deleted": ds.sent.deleted},
+                duration_ms=duration,
+            )
+        )
     return tuple(summaries)
 
 
 def _reply_header(header: SyncHdr, state: SessionState, url: str, token: str, ctx: EngineContext) -> SyncHdr:
     state.server_msg_id += 1
     return SyncHdr(
-        version=header.version, session_id=header.session_id, msg_id=str(state.server_msg_id),
-        target=LocRef(header.source.uri, header.source.name), source=LocRef(header.target.uri),
+        version=header.version,
+        session_id=header.session_id,
+        msg_id=str(state.server_msg_id),
+        target=LocRef(header.source.uri, header.source.name),
+        source=LocRef(header.target.uri),
         resp_uri=session_url(url, token),
         meta=Meta(max_msg_size=ctx.settings.max_msg_size, max_obj_size=ctx.settings.max_obj_size),
     )
@@ -267,6 +319,10 @@ def _refusal(message: SyncML, code: StatusCode, chal: Chal | None) -> SyncML:
     for command in message.commands:
         builder.status(command, code)
     reply_header = SyncHdr(
-        version=header.version, session_id=header.session_id, msg_id="1",
-        target=LocRef(header.source.uri, header.source.name), source=LocRef(header.target.uri))
+        version=header.version,
+        session_id=header.session_id,
+        msg_id="1",
+        target=LocRef(header.source.uri, header.source.name),
+        source=LocRef(header.target.uri),
+    )
     return builder.build(reply_header, message.final)

@@ -61,8 +61,13 @@ def is_valid_user_folder_name(name: str) -> bool:
     """A user folder's name: not a standard folder or alias (``calendar`` excepted), no ``/``, ``?``
     or ``#``, no surrounding blanks, printable."""
     lowered = name.lower()
-    return (bool(lowered) and lowered == lowered.strip() and lowered.isprintable()
-            and (lowered == "calendar" or lowered not in FOLDER_ALIASES) and not any(ch in lowered for ch in "/?#"))
+    return (
+        bool(lowered)
+        and lowered == lowered.strip()
+        and lowered.isprintable()
+        and (lowered == "calendar" or lowered not in FOLDER_ALIASES)
+        and not any(ch in lowered for ch in "/?#")
+    )
 
 
 def is_folder_name(name: str) -> bool:

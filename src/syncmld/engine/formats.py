@@ -16,14 +16,32 @@ SIF = "sif"
 VERSIT = "vob"
 
 WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
-    FolderKind.CONTACTS: (("text/vcard", VERSIT), ("text/x-vcard", VERSIT), ("text/directory", VERSIT),
-                          ("text/x-s4j-sifc", SIF), ("text/x-sifc", SIF)),
-    FolderKind.EVENTS: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT),
-                        ("text/x-s4j-sife", SIF), ("text/x-sife", SIF)),
-    FolderKind.TASKS: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT),
-                       ("text/x-s4j-sift", SIF), ("text/x-sift", SIF)),
-    FolderKind.NOTES: (("text/plain", VERSIT), ("text/x-vnote", VERSIT), ("text/calendar", VERSIT),
-                       ("text/x-s4j-sifn", SIF), ("text/x-sifn", SIF)),
+    FolderKind.CONTACTS: (
+        ("text/vcard", VERSIT),
+        ("text/x-vcard", VERSIT),
+        ("text/directory", VERSIT),
+        ("text/x-s4j-sifc", SIF),
+        ("text/x-sifc", SIF),
+    ),
+    FolderKind.EVENTS: (
+        ("text/calendar", VERSIT),
+        ("text/x-vcalendar", VERSIT),
+        ("text/x-s4j-sife", SIF),
+        ("text/x-sife", SIF),
+    ),
+    FolderKind.TASKS: (
+        ("text/calendar", VERSIT),
+        ("text/x-vcalendar", VERSIT),
+        ("text/x-s4j-sift", SIF),
+        ("text/x-sift", SIF),
+    ),
+    FolderKind.NOTES: (
+        ("text/plain", VERSIT),
+        ("text/x-vnote", VERSIT),
+        ("text/calendar", VERSIT),
+        ("text/x-s4j-sifn", SIF),
+        ("text/x-sifn", SIF),
+    ),
     FolderKind.JOURNAL: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT), ("text/plain", VERSIT)),
     FolderKind.FILES: (("application/vnd.omads-file+xml", VERSIT),),
     FolderKind.OTHER: (),
@@ -72,7 +90,10 @@ class FormatChoice:
 
 
 def choose_format(
-    devinf: DevInf | None, client_uri: str, kind: FolderKind, preference: str | None = None,
+    devinf: DevInf | None,
+    client_uri: str,
+    kind: FolderKind,
+    preference: str | None = None,
     refused: tuple[str, ...] = (),
 ) -> FormatChoice:
     """The type to send a folder of ``kind`` in to a device, given its DevInf, the ``format=`` URL
@@ -88,21 +109,29 @@ def choose_format(
         wire_type, reason = in_family[0], f"format={family} asked in the URL, the device takes it"
     elif usable:
         wire_type = usable[0]
-        reason = "the device's preferred type" if store and store.rx_pref and \
-            media_type(store.rx_pref.ct_type) == wire_type else "a type the device takes"
+        reason = (
+            "the device's preferred type"
+            if store and store.rx_pref and media_type(store.rx_pref.ct_type) == wire_type
+            else "a type the device takes"
+        )
         if family:
             reason += f" (format={family} asked, but the device takes none of that family)"
     else:
         usual = [DEFAULT_TYPES[kind].get(family or VERSIT), DEFAULT_TYPES[kind].get(VERSIT)]
-        wire_type = next((wire for wire in usual if wire and wire not in refused), "") or \
-            next((wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), "")
-        reason = "the device names no type it takes for this folder: the usual one" if devinf is not None \
+        wire_type = next((wire for wire in usual if wire and wire not in refused), "") or next(
+            (wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), ""
+        )
+        reason = (
+            "the device names no type it takes for this folder: the usual one"
+            if devinf is not None
             else "no DevInf: the usual one"
+        )
     chosen = _family(wire_type, kind)
     known = [wire for wire in offered if wire != wire_type and wire in WRITTEN_VERSIONS]
     others = sorted(known, key=lambda wire: _family(wire, kind) != chosen)
-    return FormatChoice(wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable),
-                        others=tuple(others))
+    return FormatChoice(
+        wire_type, _properties(devinf, store, wire_type), reason, from_device=bool(usable), others=tuple(others)
+    )
 
 
 def _family(wire_type: str, kind: FolderKind) -> str:

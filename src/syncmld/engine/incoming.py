@@ -75,9 +75,17 @@ class SyncApplier:
     """Applies the commands of one client Sync to one data store of the session."""
 
     def __init__(
-        self, tx: Transaction, state: SessionState, ds: DatastoreState, builder: ReplyBuilder,
-        backup: list[BackupItem] | None, conflict_policy: str, now: float, limits: IdentifierLimits,
-        work: ContentWork, max_obj_size: int,
+        self,
+        tx: Transaction,
+        state: SessionState,
+        ds: DatastoreState,
+        builder: ReplyBuilder,
+        backup: list[BackupItem] | None,
+        conflict_policy: str,
+        now: float,
+        limits: IdentifierLimits,
+        work: ContentWork,
+        max_obj_size: int,
     ) -> None:
         self.tx = tx
         self.work = work
@@ -105,8 +113,9 @@ class SyncApplier:
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
-        items = [item for command in sync.commands for item in _items(command)
-                 if item_problem(item, self.limits) is None]
+        items = [
+            item for command in sync.commands for item in _items(command) if item_problem(item, self.limits) is None
+        ]
         luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         parents = [item.target_parent for item in items if item.target_parent is not None]
@@ -203,9 +212,15 @@ class SyncApplier:
         if partial is None and not item.more_data:
             return *self._decoded(meta.type, meta.format, piece), parent
         if partial is None:
-            partial = PartialItem(kind=type(command).__name__.lower(), luid=luid, guid=None,
-                                  content_type=meta.type or self.ds.wire_type, size=meta.size,
-                                  key=f"in:{self.ds.folder_id}", format=meta.format)
+            partial = PartialItem(
+                kind=type(command).__name__.lower(),
+                luid=luid,
+                guid=None,
+                content_type=meta.type or self.ds.wire_type,
+                size=meta.size,
+                key=f"in:{self.ds.folder_id}",
+                format=meta.format,
+            )
             self.tx.drop_chunks(self.state.token, partial.key)
             self.ds.incoming = partial
         received = partial.offset + len(piece)
@@ -222,16 +237,18 @@ class SyncApplier:
         data = _without_resent_piece(partial, self.tx.read_chunks(self.state.token, partial.key))
         self.tx.drop_chunks(self.state.token, partial.key)
         if partial.size is not None and partial.size not in _acceptable_sizes(data):
-            raise RemoteError(f"large object {luid}: {len(data)} bytes received, {partial.size} announced",
-                              StatusCode.SIZE_MISMATCH)
+            raise RemoteError(
+                f"large object {luid}: {len(data)} bytes received, {partial.size} announced", StatusCode.SIZE_MISMATCH
+            )
         return *self._decoded(partial.content_type, partial.format, data), partial.parent
 
     def _refuse_object(self, luid: str, item: Item, why: str) -> NoReturn:
         """RemoteError 413 for an object over MaxObjSize or over its announced Size; its further
         chunks are refused too."""
         self.ds.refused_object = luid if item.more_data else None
-        raise RemoteError(f"large object {luid} refused: {why}, at most {self.max_obj_size} bytes taken",
-                          StatusCode.ENTITY_TOO_LARGE)
+        raise RemoteError(
+            f"large object {luid} refused: {why}, at most {self.max_obj_size} bytes taken", StatusCode.ENTITY_TOO_LARGE
+        )
 
     def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
         """The item's type and its data with its Format undone (base64, decryption); a device that
@@ -243,8 +260,9 @@ class SyncApplier:
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
             self.tx.set_setting(key, decoded.encryption or "")
             how = f"{decoded.encryption}-encrypted" if decoded.encryption else "unencrypted"
-            log.info("device %s sends its items of %s %s, and gets them so", self.state.device_ref,
-                     self.ds.folder_name, how)
+            log.info(
+                "device %s sends its items of %s %s, and gets them so", self.state.device_ref, self.ds.folder_name, how
+            )
         return content_type, decoded.data
 
     def _item_key(self) -> str | None:
@@ -303,10 +321,17 @@ class SyncApplier:
     def _learn_format(self, content_type: str) -> None:
         """A device that named no type it takes gets its items back in the type it sends them in."""
         sent = content.media_type(content_type)
-        if not self.ds.format_from_device and sent != self.ds.wire_type and \
-                adopts_sent_type(FolderKind(self.ds.folder_kind), sent):
-            log.info("device %s sends %s items to %s: it gets them in that type", self.state.device_ref, sent,
-                     self.ds.folder_name)
+        if (
+            not self.ds.format_from_device
+            and sent != self.ds.wire_type
+            and adopts_sent_type(FolderKind(self.ds.folder_kind), sent)
+        ):
+            log.info(
+                "device %s sends %s items to %s: it gets them in that type",
+                self.state.device_ref,
+                sent,
+                self.ds.folder_name,
+            )
             self.ds.wire_type, self.ds.format_from_device = sent, True
 
     def _adopt(self, duplicate: StoredItem, luid: str, stored_type: str, stored: bytes) -> None:
@@ -319,29 +344,41 @@ class SyncApplier:
         merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, "client")
         if merged is None or merged == duplicate.data:
             return
-        self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy",
-                   duplicate.seq)
+        self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy", duplicate.seq)
         self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged, duplicate.parent)
         if merged != stored and sends_to_client(self.mode):
             self.ds.queue.append(OutChange("replace", duplicate.guid, luid))
 
     def _in_conflict(self, previous: StoredItem) -> bool:
         """The server changed the item since this device's last sync (and not through this device)."""
-        return (self.mode in (SyncMode.TWO_WAY, SyncMode.ONE_WAY_FROM_CLIENT)
-                and previous.seq > self.ds.since_seq
-                and previous.origin_device_id not in (None, self.state.device_id))
+        return (
+            self.mode in (SyncMode.TWO_WAY, SyncMode.ONE_WAY_FROM_CLIENT)
+            and previous.seq > self.ds.since_seq
+            and previous.origin_device_id not in (None, self.state.device_id)
+        )
 
     def _resolve(
         self, previous: StoredItem, luid: str, stored_type: str, stored: bytes, parent: str | None
     ) -> StatusCode:
         if self._is_echo(previous.guid, stored_type, stored):
-            log.info("device %s sent back an earlier version of %s (after an interrupted session): the "
-                     "server's newer version stays and goes to the device", self.state.device_ref, previous.guid)
+            log.info(
+                "device %s sent back an earlier version of %s (after an interrupted session): the "
+                "server's newer version stays and goes to the device",
+                self.state.device_ref,
+                previous.guid,
+            )
             return StatusCode.OK
-        resolution = self.work.run(resolve, self.conflict_policy, stored_type, previous.data, stored,
-                                   self._base(previous.guid))
-        log.info("conflict on %s (device %s, folder %s): %s -> %s", previous.guid, self.state.device_ref,
-                 self.ds.folder_name, self.conflict_policy, resolution.outcome)
+        resolution = self.work.run(
+            resolve, self.conflict_policy, stored_type, previous.data, stored, self._base(previous.guid)
+        )
+        log.info(
+            "conflict on %s (device %s, folder %s): %s -> %s",
+            previous.guid,
+            self.state.device_ref,
+            self.ds.folder_name,
+            self.conflict_policy,
+            resolution.outcome,
+        )
         guid = previous.guid
         if resolution.outcome == "server":
             self._keep(guid, stored_type, stored, "device version lost a conflict")
@@ -365,8 +402,11 @@ class SyncApplier:
         to the device. A device that changed the item brings it back instead."""
         if self.mode not in (SyncMode.SLOW, SyncMode.TWO_WAY) or not self._is_echo(guid, stored_type, stored):
             return False
-        log.info("device %s sent %s unchanged, which was deleted on the server since: the delete goes to "
-                 "the device", self.state.device_ref, guid)
+        log.info(
+            "device %s sent %s unchanged, which was deleted on the server since: the delete goes to the device",
+            self.state.device_ref,
+            guid,
+        )
         if compares_all(self.mode):
             self.ds.matched.append(guid)
         self.ds.queue.append(OutChange("delete", guid, luid))
@@ -376,8 +416,10 @@ class SyncApplier:
         """The device's version equals an earlier server version of the item: a device that did not
         finish a session sends back, as its own change, what the server had sent it."""
         sent = self.work.run(content.comparable, stored_type, stored)
-        return any(self.work.run(content.comparable, entry.content_type, entry.data) == sent
-                   for entry in self.tx.list_history(self.ds.folder_id, guid))
+        return any(
+            self.work.run(content.comparable, entry.content_type, entry.data) == sent
+            for entry in self.tx.list_history(self.ds.folder_id, guid)
+        )
 
     def _base(self, guid: str) -> bytes | None:
         """The version of the item this device had at its last sync, if the history holds it."""
@@ -391,8 +433,9 @@ class SyncApplier:
         """The item as this Sync has left it so far (written or not yet)."""
         pending = self._writes.get(guid)
         if pending is not None:
-            return StoredItem(self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None,
-                              parent=pending.parent)
+            return StoredItem(
+                self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None, parent=pending.parent
+            )
         return self._previous.get(guid)
 
     def _named_parent(self, item: Item) -> str | None:
@@ -406,8 +449,10 @@ class SyncApplier:
         else:
             return None
         if guid is None or self._current(guid) is None:
-            raise RemoteError(f"parent {item.target_parent or item.source_parent} is not an item of "
-                              f"{self.ds.folder_name}", StatusCode.NOT_FOUND)
+            raise RemoteError(
+                f"parent {item.target_parent or item.source_parent} is not an item of {self.ds.folder_name}",
+                StatusCode.NOT_FOUND,
+            )
         return guid
 
     def _check_not_below_itself(self, guid: str, parent: str) -> None:
@@ -426,8 +471,7 @@ class SyncApplier:
         guid = self._guids.get(luid)
         current = self._current(guid) if guid else None
         if current is None:
-            raise RemoteError(f"Move of {luid}, which is not an item of {self.ds.folder_name}",
-                              StatusCode.NOT_FOUND)
+            raise RemoteError(f"Move of {luid}, which is not an item of {self.ds.folder_name}", StatusCode.NOT_FOUND)
         parent = self._named_parent(item)
         if parent is None:
             raise RemoteError(f"Move of {luid} names no parent", StatusCode.BAD_REQUEST)
@@ -450,16 +494,21 @@ class SyncApplier:
         self._flush()
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
-            log.info("device %s deleted %s, which the server changed since: the change wins, the item "
-                     "goes back to the device", self.state.device_ref, guid)
+            log.info(
+                "device %s deleted %s, which the server changed since: the change wins, the item "
+                "goes back to the device",
+                self.state.device_ref,
+                guid,
+            )
             self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
             return StatusCode.OK
         if previous is not None:
             self._keep(guid, previous.content_type, previous.data, "deleted", previous.seq)
         below = self._descendants(guid)
         for descendant in below:
-            self._keep(descendant.guid, descendant.content_type, descendant.data, "deleted with its folder",
-                       descendant.seq)
+            self._keep(
+                descendant.guid, descendant.content_type, descendant.data, "deleted with its folder", descendant.seq
+            )
         doomed = [*(descendant.guid for descendant in below), guid]
         deleted = self.tx.delete_items(self.ds.folder_id, doomed, self.state.device_id)
         self.tx.delete_maps(self.state.device_id, self.ds.folder_id, doomed)
@@ -467,8 +516,13 @@ class SyncApplier:
         for gone in doomed:
             self._previous.pop(gone, None)
         if below:
-            log.info("device %s deleted %s in %s: %d items below it deleted with it", self.state.device_ref,
-                     guid, self.ds.folder_name, len(below))
+            log.info(
+                "device %s deleted %s in %s: %d items below it deleted with it",
+                self.state.device_ref,
+                guid,
+                self.ds.folder_name,
+                len(below),
+            )
         if guid not in deleted:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
@@ -512,8 +566,7 @@ def encryption_setting(device_id: int, folder_id: int) -> str:
 def _items(command: SyncSubCommand) -> list[Item]:
     """The items of a command and of the commands nested in it."""
     if isinstance(command, Sequence | Atomic):
-        return [item for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS)
-                for item in _items(nested)]
+        return [item for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS) for item in _items(nested)]
     if isinstance(command, Unsupported):
         return []
     return list(command.items)
@@ -540,9 +593,9 @@ def _without_resent_piece(partial: PartialItem, data: bytes) -> bytes:
     end, length = partial.resumed_at, partial.unconfirmed
     if not length or partial.size is None or partial.size in _acceptable_sizes(data):
         return data
-    if data[end - length:end] != data[end:end + length]:
+    if data[end - length : end] != data[end : end + length]:
         return data
-    trimmed = data[:end] + data[end + length:]
+    trimmed = data[:end] + data[end + length :]
     if partial.size not in _acceptable_sizes(trimmed):
         return data
     log.info("large object %s: the piece sent again after the resume was dropped (%d bytes)", partial.luid, length)

@@ -79,8 +79,9 @@ class ModeRule:
     if_different: Outcome
 
 
-def _row(client: Collection[SyncMode], url: Collection[SyncMode | None], check: bool,
-         equal: Outcome, different: Outcome) -> ModeRule:
+def _row(
+    client: Collection[SyncMode], url: Collection[SyncMode | None], check: bool, equal: Outcome, different: Outcome
+) -> ModeRule:
     return ModeRule(frozenset(client), frozenset(url), check, equal, different)
 
 
@@ -89,8 +90,13 @@ MODE_DECISIONS: tuple[ModeRule, ...] = (
     _row([M.TWO_WAY], [None, M.TWO_WAY], True, M.TWO_WAY, M.SLOW),
     _row([M.TWO_WAY], [M.ONE_WAY_FROM_CLIENT], True, M.ONE_WAY_FROM_CLIENT, M.SLOW_TO_SERVER),
     _row([M.TWO_WAY], [M.ONE_WAY_FROM_SERVER], True, M.ONE_WAY_FROM_SERVER, M.SLOW_TO_CLIENT),
-    _row([M.TWO_WAY], [M.SLOW, M.REFRESH_FROM_CLIENT, M.REFRESH_FROM_SERVER, M.SLOW_TO_SERVER,
-                       M.SLOW_TO_CLIENT, M.CLIENT_RESET], False, "url", "url"),
+    _row(
+        [M.TWO_WAY],
+        [M.SLOW, M.REFRESH_FROM_CLIENT, M.REFRESH_FROM_SERVER, M.SLOW_TO_SERVER, M.SLOW_TO_CLIENT, M.CLIENT_RESET],
+        False,
+        "url",
+        "url",
+    ),
     _row([M.ONE_WAY_FROM_CLIENT], ANY, True, M.ONE_WAY_FROM_CLIENT, M.SLOW_TO_SERVER),
     _row([M.ONE_WAY_FROM_SERVER], ANY, True, M.ONE_WAY_FROM_SERVER, M.SLOW_TO_CLIENT),
     _row([M.SLOW, M.REFRESH_FROM_CLIENT, M.REFRESH_FROM_SERVER], ANY, False, "client", "client"),
@@ -110,7 +116,10 @@ class ModeDecision:
 
 
 def decide_mode(
-    client_alert: int, url_mode: int | None, client_last: str | None, stored_anchor: str | None,
+    client_alert: int,
+    url_mode: int | None,
+    client_last: str | None,
+    stored_anchor: str | None,
     started_anchor: str | None = None,
 ) -> ModeDecision:
     """The mode to run, by the decision table, with the reason for the log. ``started_anchor`` is the
@@ -120,8 +129,11 @@ def decide_mode(
     url = SyncMode(url_mode) if url_mode is not None else None
     said = f"client asked {asked.label}" + (f", URL asked {url.label}" if url is not None else "")
     if client_alert in NEVER_SLOW:
-        return ModeDecision(asked, StatusCode.OK, f"{said} with alert {client_alert}, which is never turned slow: "
-                                                  f"{asked.label} (anchors not checked)")
+        return ModeDecision(
+            asked,
+            StatusCode.OK,
+            f"{said} with alert {client_alert}, which is never turned slow: {asked.label} (anchors not checked)",
+        )
     rule = next(rule for rule in MODE_DECISIONS if asked in rule.client and url in rule.url)
     if not rule.checks_anchors:
         mode = _resolve(rule.if_equal, asked, url)
@@ -131,8 +143,10 @@ def decide_mode(
         reason = f"{said}, first sync of this device and folder: {mode.label}"
     elif client_last and client_last != stored_anchor and client_last == started_anchor:
         mode = _resolve(rule.if_equal, asked, url)
-        reason = (f"{said}, the client's Last anchor {client_last!r} is the one its last sync began with "
-                  f"(the server completed that sync, the client missed its end): {mode.label}")
+        reason = (
+            f"{said}, the client's Last anchor {client_last!r} is the one its last sync began with "
+            f"(the server completed that sync, the client missed its end): {mode.label}"
+        )
         return ModeDecision(mode, _status(mode, asked), reason, missed_end=True)
     elif client_last != stored_anchor:
         mode = _resolve(rule.if_different, asked, url)

@@ -64,8 +64,11 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
         ds.queue = _parents_first(ds.queue, parents)
         return
     queued = {change.guid for change in ds.queue}
-    changes = [change for change in tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
-               if change.guid not in queued]
+    changes = [
+        change
+        for change in tx.changes_since(ds.folder_id, ds.since_seq, ds.upto_seq, state.device_id)
+        if change.guid not in queued
+    ]
     luids = tx.luids_for_guids(state.device_id, ds.folder_id, [change.guid for change in changes])
     for change in changes:
         luid = luids.get(change.guid)
@@ -109,7 +112,11 @@ class Budget:
 
 
 def fill_sync(
-    tx: Transaction, state: SessionState, ds: DatastoreState, budget: Budget, always: bool,
+    tx: Transaction,
+    state: SessionState,
+    ds: DatastoreState,
+    budget: Budget,
+    always: bool,
     measure: Callable[[Sync], int],
 ) -> Sync | None:
     """A Sync with as many queued changes as fit in the budget (None if nothing to send and
@@ -141,15 +148,19 @@ def fill_sync(
                 wire = found
             parent = stored.parent if stored is not None and tree else None
             text = wire.text
-            need = (COMMAND_OVERHEAD + len(text.encode("utf-8")) + len(change.guid) + len(change.luid or "")
-                    + len(parent or ""))
+            need = (
+                COMMAND_OVERHEAD
+                + len(text.encode("utf-8"))
+                + len(change.guid)
+                + len(change.luid or "")
+                + len(parent or "")
+            )
             if need > room:
                 if need > budget.fresh:
                     ds.queue.pop(0)
                     ds.outgoing = _start_large_object(tx, state, ds, change, wire, parent)
                     if room > 2 * COMMAND_OVERHEAD:
-                        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD,
-                                                    parent_luids)
+                        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
                         commands.append(command)
                         room -= used
                 room = 0
@@ -252,8 +263,13 @@ def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, seal
                 return _in_type(stored, other, sealing)
             except WrongKind:
                 continue
-    log.warning("device %s folder %s: item %s is not sent: %s, and the device takes no other type that "
-                "carries it", state.device_ref, ds.folder_name, stored.guid, reason)
+    log.warning(
+        "device %s folder %s: item %s is not sent: %s, and the device takes no other type that carries it",
+        state.device_ref,
+        ds.folder_name,
+        stored.guid,
+        reason,
+    )
     return None
 
 
@@ -273,7 +289,11 @@ def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> Wir
 
 
 def _start_large_object(
-    tx: Transaction, state: SessionState, ds: DatastoreState, change: OutChange, wire: WireItem,
+    tx: Transaction,
+    state: SessionState,
+    ds: DatastoreState,
+    change: OutChange,
+    wire: WireItem,
     parent: str | None,
 ) -> PartialItem:
     """Write the item's wire text to the store once, in pieces; each message then reads its slice."""
@@ -281,13 +301,25 @@ def _start_large_object(
     data = wire.text.encode("utf-8")
     tx.drop_chunks(state.token, key)
     for start in range(0, len(data), STORED_PIECE):
-        tx.append_chunk(state.token, key, data[start:start + STORED_PIECE])
-    return PartialItem(kind=change.kind, luid=change.luid, guid=change.guid, content_type=wire.content_type,
-                       size=len(data), key=key, format=wire.format, parent=parent)
+        tx.append_chunk(state.token, key, data[start : start + STORED_PIECE])
+    return PartialItem(
+        kind=change.kind,
+        luid=change.luid,
+        guid=change.guid,
+        content_type=wire.content_type,
+        size=len(data),
+        key=key,
+        format=wire.format,
+        parent=parent,
+    )
 
 
 def _next_chunk(
-    tx: Transaction, state: SessionState, ds: DatastoreState, partial: PartialItem, room: int,
+    tx: Transaction,
+    state: SessionState,
+    ds: DatastoreState,
+    partial: PartialItem,
+    room: int,
     parent_luids: Mapping[str, str],
 ) -> tuple[Add | Replace, int]:
     """The next piece of a large object being sent, sized to ``room`` bytes, naming the item's parent
@@ -296,18 +328,24 @@ def _next_chunk(
     room = max(room, 512)
     piece = tx.read_chunks(state.token, partial.key, partial.offset, room + 1)
     more = partial.offset + room < size
-    piece = piece[:_clean_cut(piece, room)] if more else piece
+    piece = piece[: _clean_cut(piece, room)] if more else piece
     meta = Meta(size=size) if partial.offset == 0 else None
     partial.offset += len(piece)
     text = piece.decode("utf-8")
     if partial.kind == "replace":
         item = Item(target=LocRef(partial.luid or ""), meta=meta, data=text, more_data=more)
-        command: Add | Replace = Replace(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
-                                         items=(_with_parent(item, partial.parent, parent_luids),))
+        command: Add | Replace = Replace(
+            cmd_id="0",
+            meta=Meta(type=partial.content_type, format=partial.format),
+            items=(_with_parent(item, partial.parent, parent_luids),),
+        )
     else:
         item = Item(source=LocRef(partial.guid or ""), meta=meta, data=text, more_data=more)
-        command = Add(cmd_id="0", meta=Meta(type=partial.content_type, format=partial.format),
-                      items=(_with_parent(item, partial.parent, parent_luids),))
+        command = Add(
+            cmd_id="0",
+            meta=Meta(type=partial.content_type, format=partial.format),
+            items=(_with_parent(item, partial.parent, parent_luids),),
+        )
     if not more:
         tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None

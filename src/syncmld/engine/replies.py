@@ -14,11 +14,18 @@ class ReplyBuilder:
         self.commands: list[Command] = []
 
     def header_status(self, header: SyncHdr, code: StatusCode, chal: Chal | None = None) -> None:
-        self.statuses.append(StatusCmd(
-            cmd_id="0", msg_ref=self.msg_ref, cmd_ref="0", cmd="SyncHdr",
-            data=str(int(code)), target_refs=(header.target.uri,), source_refs=(header.source.uri,),
-            chal=chal,
-        ))
+        self.statuses.append(
+            StatusCmd(
+                cmd_id="0",
+                msg_ref=self.msg_ref,
+                cmd_ref="0",
+                cmd="SyncHdr",
+                data=str(int(code)),
+                target_refs=(header.target.uri,),
+                source_refs=(header.source.uri,),
+                chal=chal,
+            )
+        )
 
     def status(
         self,
@@ -31,13 +38,18 @@ class ReplyBuilder:
         """Answer ``command`` (unless it asked for no response)."""
         if getattr(command, "no_resp", False):
             return
-        self.statuses.append(StatusCmd(
-            cmd_id="0", msg_ref=self.msg_ref, cmd_ref=getattr(command, "cmd_id", "0"),
-            cmd=command_name(command), data=str(int(code)),
-            target_refs=(target_ref,) if target_ref else (),
-            source_refs=(source_ref,) if source_ref else (),
-            items=items,
-        ))
+        self.statuses.append(
+            StatusCmd(
+                cmd_id="0",
+                msg_ref=self.msg_ref,
+                cmd_ref=getattr(command, "cmd_id", "0"),
+                cmd=command_name(command),
+                data=str(int(code)),
+                target_refs=(target_ref,) if target_ref else (),
+                source_refs=(source_ref,) if source_ref else (),
+                items=items,
+            )
+        )
 
     def add(self, command: Command) -> None:
         self.commands.append(command)

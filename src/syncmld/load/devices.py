@@ -58,8 +58,16 @@ class EmulatedDevice:
     """Device ``index`` of a load run, syncing ``sizes`` (items per kind) with the account ``email``."""
 
     def __init__(
-        self, run: str, index: int, url: str, email: str, password: str, auth: str,
-        sizes: dict[Kind, int], transport: HttpTransport, tally: Tally,
+        self,
+        run: str,
+        index: int,
+        url: str,
+        email: str,
+        password: str,
+        auth: str,
+        sizes: dict[Kind, int],
+        transport: HttpTransport,
+        tally: Tally,
     ) -> None:
         self.run = run
         self.index = index
@@ -69,11 +77,20 @@ class EmulatedDevice:
         self.transport = transport
         self._random = random.Random(index)
         self.stores = [
-            Datastore(kind, Device(
-                transport=transport, url=url, user=email, password=password,
-                device_id=f"{run}-d{index}-{kind.name.lower()}", server_db=kind.server_db,
-                local_uri=f"./{kind.server_db}", content_type=kind.content_type, auth=auth,
-            ))
+            Datastore(
+                kind,
+                Device(
+                    transport=transport,
+                    url=url,
+                    user=email,
+                    password=password,
+                    device_id=f"{run}-d{index}-{kind.name.lower()}",
+                    server_db=kind.server_db,
+                    local_uri=f"./{kind.server_db}",
+                    content_type=kind.content_type,
+                    auth=auth,
+                ),
+            )
             for kind in sizes
         ]
 
@@ -147,6 +164,9 @@ def _refusals(report: SyncReport) -> list[str]:
     problems = []
     if report.header_status not in ACCEPTED_HEADER_CODES:
         problems.append(f"header status {report.header_status}")
-    problems += [f"{status.cmd} status {status.code}" for status in report.statuses
-                 if status.cmd != "SyncHdr" and not 200 <= (status.code or 0) < 300]
+    problems += [
+        f"{status.cmd} status {status.code}"
+        for status in report.statuses
+        if status.cmd != "SyncHdr" and not 200 <= (status.code or 0) < 300
+    ]
     return problems

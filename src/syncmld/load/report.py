@@ -49,8 +49,10 @@ class ServerFigures:
         ]
         if self.rss_samples:
             sampled = [rss for _, rss in self.rss_samples]
-            lines.append(f"server RSS sampled {len(sampled)} times: min {min(sampled) / MB:.1f} MB, "
-                         f"max {max(sampled) / MB:.1f} MB")
+            lines.append(
+                f"server RSS sampled {len(sampled)} times: min {min(sampled) / MB:.1f} MB, "
+                f"max {max(sampled) / MB:.1f} MB"
+            )
         return lines
 
 

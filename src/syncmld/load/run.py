@@ -92,9 +92,17 @@ class LoadRun:
         encoding = Encoding.WBXML if settings.wbxml else Encoding.XML
         run = f"load-{secrets.token_hex(3)}"
         self.devices = [
-            EmulatedDevice(run, index, settings.url, account_email(index % settings.account_count + 1),
-                           settings.password, settings.auth, settings.sizes,
-                           HttpTransport(encoding, observe=self.tally.exchanged), self.tally)
+            EmulatedDevice(
+                run,
+                index,
+                settings.url,
+                account_email(index % settings.account_count + 1),
+                settings.password,
+                settings.auth,
+                settings.sizes,
+                HttpTransport(encoding, observe=self.tally.exchanged),
+                self.tally,
+            )
             for index in range(settings.devices)
         ]
 

@@ -253,8 +253,21 @@ class Unsupported:
 
 SyncSubCommand = Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported
 Command = (
-    Alert | Add | Replace | Delete | Copy | Move | Get | Put | Results | Map | Status | Sync | Atomic
-    | Sequence | Unsupported
+    Alert
+    | Add
+    | Replace
+    | Delete
+    | Copy
+    | Move
+    | Get
+    | Put
+    | Results
+    | Map
+    | Status
+    | Sync
+    | Atomic
+    | Sequence
+    | Unsupported
 )
 
 
@@ -292,8 +305,11 @@ def numbered(commands: Iterable[Command]) -> tuple[Command, ...]:
     for command in commands:
         if isinstance(command, Sync):
             sync_id = next(ids)
-            result.append(replace(command, cmd_id=sync_id, commands=tuple(
-                replace(sub, cmd_id=next(ids)) for sub in command.commands)))
+            result.append(
+                replace(
+                    command, cmd_id=sync_id, commands=tuple(replace(sub, cmd_id=next(ids)) for sub in command.commands)
+                )
+            )
         else:
             result.append(replace(command, cmd_id=next(ids)))
     return tuple(result)

@@ -76,8 +76,11 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
 
 def engine_context(config: ServerConfig) -> EngineContext:
     """The engine's context: settings, backups, and the nonce key derived from the server key."""
-    return EngineContext(settings=engine_settings(config), backups=BackupStore(backups_dir(config.data_dir)),
-                         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"))
+    return EngineContext(
+        settings=engine_settings(config),
+        backups=BackupStore(backups_dir(config.data_dir)),
+        nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
+    )
 
 
 def count_commands(commands: tuple[Command, ...]) -> int:
@@ -109,13 +112,24 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
     challenges a login), then one per folder sync it finished."""
     header = message.header
     who = (outcome.account or "-", outcome.device or header.source.uri, header.session_id, header.msg_id)
-    logger.info("msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f%s",
-                *who, size_in, size_out, count_commands(message.commands), duration_ms,
-                " resent: stored reply" if outcome.resent else "")
+    logger.info(
+        "msg account=%s device=%s session=%s msgid=%s in=%dB out=%dB cmds=%d ms=%.0f%s",
+        *who,
+        size_in,
+        size_out,
+        count_commands(message.commands),
+        duration_ms,
+        " resent: stored reply" if outcome.resent else "",
+    )
     refused = refused_commands(outcome.reply)
     if refused:
-        logger.log(logging.INFO if outcome.challenge else logging.WARNING, "%s account=%s device=%s session=%s "
-                   "msgid=%s: %s", "challenged" if outcome.challenge else "refused", *who, ", ".join(refused))
+        logger.log(
+            logging.INFO if outcome.challenge else logging.WARNING,
+            "%s account=%s device=%s session=%s msgid=%s: %s",
+            "challenged" if outcome.challenge else "refused",
+            *who,
+            ", ".join(refused),
+        )
     for summary in outcome.summaries:
         log_summary(summary)
 

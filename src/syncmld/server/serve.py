@@ -220,8 +220,11 @@ class WorkerPool:
         try:
             if self.stop_deadline is not None:
                 return
-            process = self._context.Process(target=run_worker, name=f"syncmld-worker-{number}",
-                                            args=(self.listener, self.config, number, os.getpid()))
+            process = self._context.Process(
+                target=run_worker,
+                name=f"syncmld-worker-{number}",
+                args=(self.listener, self.config, number, os.getpid()),
+            )
             process.start()
             self.workers[number] = (process, time.monotonic())
         finally:
@@ -245,13 +248,15 @@ class WorkerPool:
             del self.workers[number]
             process.join()
             if self.stop_deadline is None:
-                logger.error("worker %d (pid %s) %s; starting another", number, process.pid,
-                             describe_exit(process.exitcode))
+                logger.error(
+                    "worker %d (pid %s) %s; starting another", number, process.pid, describe_exit(process.exitcode)
+                )
                 if time.monotonic() - started < RESTART_DELAY_S:
                     time.sleep(RESTART_DELAY_S)
                 self.start(number)
         if self.stop_deadline is not None and time.monotonic() > self.stop_deadline:
             for number, (process, _) in self.workers.items():
-                logger.warning("worker %d (pid %s) did not stop in %.0f s: killing it", number, process.pid,
-                               STOP_TIMEOUT_S)
+                logger.warning(
+                    "worker %d (pid %s) did not stop in %.0f s: killing it", number, process.pid, STOP_TIMEOUT_S
+                )
                 process.kill()

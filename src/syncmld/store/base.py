@@ -300,9 +300,7 @@ class Transaction(Protocol):
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
 
-    def iter_items(
-        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
-    ) -> Iterator[StoredItem]:
+    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         """Every live item of the folder, ordered by GUID; with ``skip_changed_by``, without the items
         whose latest change that device made after sequence number ``since``."""
         ...
@@ -315,21 +313,15 @@ class Transaction(Protocol):
         """The live items whose parent is one of ``parents`` (GUIDs), ordered by GUID."""
         ...
 
-    def put_items(
-        self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None
-    ) -> list[StoredItem]:
+    def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         """Create or replace items (a tombstone is brought back to life); each gets a new seq."""
         ...
 
-    def delete_items(
-        self, folder_id: int, guids: Iterable[str], origin_device_id: int | None
-    ) -> list[str]:
+    def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         """Turn live items into tombstones with a new seq; returns the GUIDs that were live."""
         ...
 
-    def changes_since(
-        self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None
-    ) -> list[StoredItem]:
+    def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
         """Items (live or tombstone) whose latest change has ``seq < item.seq <= upto``, ordered by
         seq, leaving out those whose latest change came from ``exclude_device_id``."""
         ...

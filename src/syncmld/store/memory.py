@@ -350,11 +350,12 @@ class MemoryTransaction(MemorySessionExtras):
         found = {guid: stored.get(guid) for guid in guids}
         return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
 
-    def iter_items(
-        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
-    ) -> Iterator[StoredItem]:
-        items = [item for item in self._live_items(folder_id) if skip_changed_by is None
-                 or item.seq <= since or item.origin_device_id != skip_changed_by]
+    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
+        items = [
+            item
+            for item in self._live_items(folder_id)
+            if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
+        ]
         return iter(sorted(items, key=lambda item: item.guid))
 
     def count_items(self, folder_id: int) -> int:
@@ -362,8 +363,9 @@ class MemoryTransaction(MemorySessionExtras):
 
     def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
         wanted = set(parents)
-        return sorted((item for item in self._live_items(folder_id) if item.parent in wanted),
-                      key=lambda item: item.guid)
+        return sorted(
+            (item for item in self._live_items(folder_id) if item.parent in wanted), key=lambda item: item.guid
+        )
 
     def _next_seq(self) -> int:
         self._t.seq += 1
@@ -376,8 +378,16 @@ class MemoryTransaction(MemorySessionExtras):
             guid = new_guid() if new.guid is None else new.guid
             previous = stored.get(guid)
             version = 1 if previous is None else previous.version + 1
-            item = StoredItem(folder_id, guid, new.content_type, new.data, version, self._next_seq(), origin_device_id,
-                              parent=new.parent)
+            item = StoredItem(
+                folder_id,
+                guid,
+                new.content_type,
+                new.data,
+                version,
+                self._next_seq(),
+                origin_device_id,
+                parent=new.parent,
+            )
             stored[guid] = item
             written.append(item)
         return written

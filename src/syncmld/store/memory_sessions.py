@@ -50,7 +50,7 @@ class MemorySessionExtras:
             return b""
         offset = start - wanted[0][0]
         joined = b"".join(piece[1] for piece in wanted)
-        return joined[offset:] if length is None else joined[offset:offset + length]
+        return joined[offset:] if length is None else joined[offset : offset + length]
 
     def drop_chunks(self, token: str, key: str) -> None:
         self._extras.chunks.pop((token, key), None)
@@ -64,5 +64,6 @@ class MemorySessionExtras:
     def _forget_sessions(self, tokens: set[str]) -> None:
         """Drop the large objects of sessions that end (a device's note of an ended session reads as none)."""
         if tokens:
-            self._extras.chunks = {owner: pieces for owner, pieces in self._extras.chunks.items()
-                                   if owner[0] not in tokens}
+            self._extras.chunks = {
+                owner: pieces for owner, pieces in self._extras.chunks.items() if owner[0] not in tokens
+            }

@@ -154,8 +154,11 @@ class SqlTransaction(SqlSessionExtras):
     def _account(self, row: Row[Any]) -> Account:
         secret = self._box.open(row.md5_credential, row.email)
         if secret is None:
-            log.warning("the MD5 secret of %s does not open with this server key: it logs in with MD5 only "
-                        "once its password is set again", row.email)
+            log.warning(
+                "the MD5 secret of %s does not open with this server key: it logs in with MD5 only "
+                "once its password is set again",
+                row.email,
+            )
         item_key = self._box.open(row.item_key, row.email)
         if item_key is None:
             log.warning(
@@ -360,8 +363,7 @@ class SqlTransaction(SqlSessionExtras):
         return [_device_sync(row) for row in self._connection.execute(statement)]
 
     def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
-        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref,
-                                                 nonces.c.issued_at > issued_after)
+        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref, nonces.c.issued_at > issued_after)
         nonce: str | None = self._connection.execute(statement).scalar()
         return nonce
 
@@ -426,16 +428,16 @@ class SqlTransaction(SqlSessionExtras):
             found.update((row[1], _item(row)) for row in self._connection.execute(statement))
         return found
 
-    def iter_items(
-        self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0
-    ) -> Iterator[StoredItem]:
+    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
         if skip_changed_by is not None:
-            statement = statement.where(or_(
-                item_table.c.seq <= since,
-                item_table.c.origin_device_id.is_(None),
-                item_table.c.origin_device_id != skip_changed_by,
-            ))
+            statement = statement.where(
+                or_(
+                    item_table.c.seq <= since,
+                    item_table.c.origin_device_id.is_(None),
+                    item_table.c.origin_device_id != skip_changed_by,
+                )
+            )
         statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
         for row in self._connection.execute(statement):
             yield _item(row)
@@ -520,16 +522,30 @@ class SqlTransaction(SqlSessionExtras):
         return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
 
     def keep_history(self, entry: HistoryEntry) -> None:
-        self._connection.execute(item_history.insert().values(
-            folder_id=entry.folder_id, guid=entry.guid, content_type=entry.content_type, data=entry.data,
-            reason=entry.reason, saved_at=entry.saved_at, seq=entry.seq))
+        self._connection.execute(
+            item_history.insert().values(
+                folder_id=entry.folder_id,
+                guid=entry.guid,
+                content_type=entry.content_type,
+                data=entry.data,
+                reason=entry.reason,
+                saved_at=entry.saved_at,
+                seq=entry.seq,
+            )
+        )
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(
-            select(item_history.c.content_type, item_history.c.data, item_history.c.reason, item_history.c.saved_at,
-                   item_history.c.seq)
+            select(
+                item_history.c.content_type,
+                item_history.c.data,
+                item_history.c.reason,
+                item_history.c.saved_at,
+                item_history.c.seq,
+            )
             .where(item_history.c.folder_id == folder_id, item_history.c.guid == guid)
-            .order_by(item_history.c.saved_at, item_history.c.id))
+            .order_by(item_history.c.saved_at, item_history.c.id)
+        )
         return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     def purge_history(self, saved_before: float) -> int:

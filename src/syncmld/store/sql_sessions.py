@@ -19,9 +19,11 @@ class SqlSessionExtras:
         self._connection.execute(insert(device_sessions), {"device_id": device_id, "token": token})
 
     def last_device_session(self, device_id: int) -> str | None:
-        query = (select(device_sessions.c.token)
-                 .join(sessions, sessions.c.token == device_sessions.c.token)
-                 .where(device_sessions.c.device_id == device_id))
+        query = (
+            select(device_sessions.c.token)
+            .join(sessions, sessions.c.token == device_sessions.c.token)
+            .where(device_sessions.c.device_id == device_id)
+        )
         token: str | None = self._connection.execute(query).scalar()
         return token
 
@@ -33,17 +35,22 @@ class SqlSessionExtras:
             .limit(1)
         ).first()
         start = 0 if last is None else int(last[0]) + int(last[1])
-        self._connection.execute(insert(large_object_chunks),
-                                 {"token": token, "key": key, "start": start, "data": data})
+        self._connection.execute(
+            insert(large_object_chunks), {"token": token, "key": key, "start": start, "data": data}
+        )
         return start + len(data)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
-        first = (select(func.max(_chunk.start))
-                 .where(_chunk.token == token, _chunk.key == key, _chunk.start <= start)
-                 .scalar_subquery())
-        query = (select(_chunk.start, _chunk.data)
-                 .where(_chunk.token == token, _chunk.key == key, _chunk.start >= func.coalesce(first, 0))
-                 .order_by(_chunk.start))
+        first = (
+            select(func.max(_chunk.start))
+            .where(_chunk.token == token, _chunk.key == key, _chunk.start <= start)
+            .scalar_subquery()
+        )
+        query = (
+            select(_chunk.start, _chunk.data)
+            .where(_chunk.token == token, _chunk.key == key, _chunk.start >= func.coalesce(first, 0))
+            .order_by(_chunk.start)
+        )
         if length is not None:
             query = query.where(_chunk.start < start + length)
         rows = self._connection.execute(query).all()
@@ -51,7 +58,7 @@ class SqlSessionExtras:
             return b""
         offset = start - int(rows[0].start)
         joined = b"".join(bytes(row.data) for row in rows)
-        return joined[offset:] if length is None else joined[offset:offset + length]
+        return joined[offset:] if length is None else joined[offset : offset + length]
 
     def drop_chunks(self, token: str, key: str) -> None:
         self._connection.execute(delete(large_object_chunks).where(_chunk.token == token, _chunk.key == key))
@@ -59,7 +66,8 @@ class SqlSessionExtras:
     def move_chunks(self, token: str, key: str, new_token: str) -> None:
         self.drop_chunks(new_token, key)
         self._connection.execute(
-            large_object_chunks.update().where(_chunk.token == token, _chunk.key == key).values(token=new_token))
+            large_object_chunks.update().where(_chunk.token == token, _chunk.key == key).values(token=new_token)
+        )
 
     def _forget_sessions(self, tokens: Select[tuple[str]]) -> None:
         """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's

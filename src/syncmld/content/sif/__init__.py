@@ -100,8 +100,9 @@ def _calendar_to_sif(stored: bytes, kind: str, wanted_type: str) -> bytes:
     components = [component for component in calendar.subcomponents if isinstance(component, wanted)]
     if not components:
         held = ", ".join(sorted({str(found.name) for found in calendar.subcomponents if found.name != "VTIMEZONE"}))
-        raise WrongKind(f"a stored calendar holding {held or 'nothing'} cannot be sent as {wanted_type} "
-                        f"(a SIF {kind} document)")
+        raise WrongKind(
+            f"a stored calendar holding {held or 'nothing'} cannot be sent as {wanted_type} (a SIF {kind} document)"
+        )
     component = min(components, key=lambda found: wanted.index(type(found)))
     if kind == "note":
         return journal_to_note(component)
