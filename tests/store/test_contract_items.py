@@ -287,9 +287,14 @@ def test_history_keeps_versions_until_purged(store: Store) -> None:
     with store.transaction() as tx:
         account = tx.add_account("h@example.org", "m", "p")
         folder = tx.ensure_folder(account.id, "contacts")
-        tx.keep_history(HistoryEntry(folder.id, "g1", "text/vcard", b"second", "lost a conflict", 20.0))
-        tx.keep_history(HistoryEntry(folder.id, "g1", "text/vcard", b"first", "lost a conflict", 10.0))
-        tx.keep_history(HistoryEntry(folder.id, "g2", "text/plain", b"other", "lost a conflict", 30.0))
+        tx.keep_history(
+            [
+                HistoryEntry(folder.id, "g1", "text/vcard", b"second", "lost a conflict", 20.0),
+                HistoryEntry(folder.id, "g1", "text/vcard", b"first", "lost a conflict", 10.0),
+            ]
+        )
+        tx.keep_history([HistoryEntry(folder.id, "g2", "text/plain", b"other", "lost a conflict", 30.0)])
+        tx.keep_history([])
     with store.transaction() as tx:
         assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"first", b"second"]
         assert tx.purge_history(15.0) == 1

@@ -343,7 +343,9 @@ class Items(Protocol):
         """The highest sequence number handed out so far (0 for a new store)."""
         ...
 
-    def keep_history(self, entry: HistoryEntry) -> None: ...
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        """Keep earlier versions of items."""
+        ...
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         """The kept versions of an item, oldest first."""

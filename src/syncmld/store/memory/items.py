@@ -123,8 +123,8 @@ class MemoryItems(MemoryRole):
         return self._t.seq
 
     # --- earlier versions -------------------------------------------------------------------
-    def keep_history(self, entry: HistoryEntry) -> None:
-        self._t.history.append(entry)
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        self._t.history.extend(entries)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         kept = [entry for entry in self._t.history if entry.folder_id == folder_id and entry.guid == guid]

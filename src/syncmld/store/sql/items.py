@@ -201,18 +201,21 @@ class SqlItems(SqlRole):
         return value
 
     # --- earlier versions -------------------------------------------------------------------
-    def keep_history(self, entry: HistoryEntry) -> None:
-        self._connection.execute(
-            item_history.insert().values(
-                folder_id=entry.folder_id,
-                guid=entry.guid,
-                content_type=entry.content_type,
-                data=entry.data,
-                reason=entry.reason,
-                saved_at=entry.saved_at,
-                seq=entry.seq,
-            )
-        )
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        rows = [
+            {
+                "folder_id": entry.folder_id,
+                "guid": entry.guid,
+                "content_type": entry.content_type,
+                "data": entry.data,
+                "reason": entry.reason,
+                "saved_at": entry.saved_at,
+                "seq": entry.seq,
+            }
+            for entry in entries
+        ]
+        if rows:
+            self._connection.execute(item_history.insert(), rows)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(
