@@ -44,7 +44,7 @@ from syncmld.log import setup_logging
 from syncmld.server.serve import ServeError, run_server
 from syncmld.server_key import key_file_path
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
+from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store, StoreError
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
@@ -102,7 +102,7 @@ def checked_access_entry(entry: str) -> str:
     return checked_email(entry) if "@" in entry else checked_domain(entry)
 
 
-def required_account(tx: Transaction, email: str) -> Account:
+def required_account(tx: Accounts, email: str) -> Account:
     account = tx.get_account(email)
     if account is None:
         raise click.ClickException(f"no account {email}")
@@ -123,12 +123,12 @@ def checked_password(password: str) -> str:
     return password
 
 
-def md5_secret(tx: Transaction, email: str, password: str) -> str:
+def md5_secret(tx: Admin, email: str, password: str) -> str:
     """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
     return "" if tx.get_setting(SETTING_AUTH) == "basic" else md5_credential(email, password)
 
 
-def report_md5_secrets(tx: Transaction, policy: str) -> None:
+def report_md5_secrets(tx: Accounts, policy: str) -> None:
     """After a change of the auth setting: ``basic`` drops every MD5 secret; the others name the accounts
     that have none, which log in with MD5 or HMAC only once their password is set again."""
     if policy == "basic":

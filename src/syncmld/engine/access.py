@@ -1,6 +1,6 @@
 """Who may sync: the global switch, domains, accounts and the access list (product §5)."""
 
-from syncmld.store.base import Account, Transaction
+from syncmld.store.base import Account, Admin
 
 SETTING_SYNCML = "syncml"
 """Server-wide switch, ``on`` (default) or ``off``."""
@@ -8,7 +8,7 @@ SETTING_AUTH = "auth"
 """Accepted client authentication: ``any`` (default), ``basic`` or ``md5``."""
 
 
-def refusal(tx: Transaction, account: Account) -> str | None:
+def refusal(tx: Admin, account: Account) -> str | None:
     """Why ``account`` may not sync now, or None when it may."""
     if (tx.get_setting(SETTING_SYNCML) or "on") == "off":
         return "SyncML is disabled on this server"

@@ -14,6 +14,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from syncmld.accounts import (
     UNMATCHABLE_PASSWORD_HASH,
@@ -31,7 +32,7 @@ from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B6
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
 from syncmld.status import StatusCode
-from syncmld.store.base import Account, Transaction
+from syncmld.store.base import Account, Accounts, Logins
 
 log = logging.getLogger("syncmld.engine")
 
@@ -45,6 +46,10 @@ ACCEPTED_TYPES = {
 CHALLENGED_TYPE = {"any": AUTH_MD5, "basic": AUTH_BASIC, "md5": AUTH_MD5, "hmac": AUTH_MAC}
 DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
 """What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
+
+
+class LoginStore(Accounts, Logins, Protocol):
+    """What a login reads and writes: the accounts, failed logins and the devices' nonces."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class AuthResult:
 
 
 def authenticate(
-    tx: Transaction,
+    tx: LoginStore,
     request: Request,
     policy: str,
     nonces: Nonces,
@@ -137,7 +142,7 @@ def authenticate(
 
 
 def check_session_mac(
-    tx: Transaction, request: Request, account_id: int, nonces: Nonces, now: float
+    tx: LoginStore, request: Request, account_id: int, nonces: Nonces, now: float
 ) -> tuple[Chal, Callable[[bytes], MacCredentials]] | str:
     """A message of a session that logged in with HMAC: the Chal with the device's next nonce and the
     reply's signer when its x-syncml-hmac header is right, else why not."""
@@ -170,7 +175,7 @@ def credential_type(request: Request) -> str | None:
     return AUTH_MAC if cred_type == AUTH_MAC.lower() else cred_type
 
 
-def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def challenge(tx: Logins, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
     """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written)."""
     if auth_type == AUTH_BASIC:
         return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
@@ -178,7 +183,7 @@ def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now:
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
 
 
-def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def renewed_challenge(tx: Logins, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
     """A Chal with a new stored nonce, for a device that has just authenticated."""
     nonce = nonces.renew(tx, device, now)
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
@@ -195,7 +200,7 @@ def basic_login(cred: Cred) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str | None]:
+def _check_basic(tx: Accounts, cred: Cred) -> tuple[Account | None, str, str | None]:
     """A basic login: the account, why not, and the item key of the password it showed (when right)."""
     login = basic_login(cred)
     if login is None:
@@ -211,7 +216,7 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str 
 
 
 def _check_digest(
-    tx: Transaction, request: Request, cred_type: str, nonces: Nonces, now: float
+    tx: LoginStore, request: Request, cred_type: str, nonces: Nonces, now: float
 ) -> tuple[Account | None, str, bool, bytes | None]:
     """An MD5 or HMAC login: the account, why not, whether its digest holds the right secret but a nonce
     the device was not given (a first contact, or a lost nonce: to be challenged, no failure), and the
@@ -274,7 +279,7 @@ def reply_signer(account: Account, nonce: bytes) -> Callable[[bytes], MacCredent
     return sign
 
 
-def _lookup(tx: Transaction, user: str) -> Account | None:
+def _lookup(tx: Accounts, user: str) -> Account | None:
     try:
         email = normalise_email(user)
     except ValueError:

@@ -9,14 +9,14 @@ and read back a window at a time as messages go out; the session keeps only the 
 import json
 
 from syncmld.engine.session import DatastoreState, OutChange
-from syncmld.store.base import Transaction
+from syncmld.store.base import Sessions
 
 WINDOW = 400
 """Changes kept in the session state; the rest waits in the store."""
 READ_BYTES = 64 * 1024
 
 
-def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
+def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     """Move the queue beyond the window into the store."""
     if len(ds.queue) <= WINDOW:
         return
@@ -31,7 +31,7 @@ def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
     ds.queue = ds.queue[:WINDOW]
 
 
-def refill(tx: Transaction, token: str, ds: DatastoreState) -> None:
+def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
     """Top the queue up from the store when it runs low."""
     while ds.backlog_key is not None and len(ds.queue) < WINDOW // 2:
         data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)

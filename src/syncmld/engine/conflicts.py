@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from syncmld import content
 from syncmld.status import StatusCode
-from syncmld.store.base import Transaction
+from syncmld.store.base import Admin
 
 SETTING_CONFLICT = "conflict"
 SETTING_HISTORY_DAYS = "history_days"
@@ -26,12 +26,12 @@ class Resolution:
     data: bytes | None = None
 
 
-def policy_for(tx: Transaction, account_email: str) -> str:
+def policy_for(tx: Admin, account_email: str) -> str:
     policy = tx.get_setting(f"{SETTING_CONFLICT}:{account_email}") or tx.get_setting(SETTING_CONFLICT)
     return policy if policy in POLICIES else DEFAULT_POLICY
 
 
-def history_seconds(tx: Transaction) -> float:
+def history_seconds(tx: Admin) -> float:
     days = tx.get_setting(SETTING_HISTORY_DAYS)
     return (int(days) if days and days.isdigit() else DEFAULT_HISTORY_DAYS) * 86400.0
 

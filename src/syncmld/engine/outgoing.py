@@ -6,6 +6,7 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from syncmld import content
 from syncmld.engine.backlog import park, refill
@@ -15,7 +16,7 @@ from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.item_format import Encryption, encrypted_text
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
-from syncmld.store.base import StoredItem, Transaction
+from syncmld.store.base import Accounts, Items, Sessions, StoredItem, SyncMaps, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -26,7 +27,12 @@ STORED_PIECE = 65536
 """Bytes of a large object being sent per stored piece: a message reads one or two of them."""
 
 
-def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
+class PlanStore(Items, SyncMaps, Sessions, Protocol):
+    """What planning a device's changes reads and writes: the folder's items, the device's maps, the
+    session's backlog."""
+
+
+def plan_changes(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
     """Fill the data store's queue with what the device must receive, when the client's package
     is complete (beyond a window it waits in the store); for refresh from client, erase what the
     client no longer has."""
@@ -34,7 +40,7 @@ def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> No
     park(tx, state.token, ds)
 
 
-def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
+def _plan(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
     mode = SyncMode(ds.mode)
     ds.planned = True
     ds.upto_seq = tx.current_seq()
@@ -196,7 +202,7 @@ class WireItem:
 
 
 def _parent_luids(
-    tx: Transaction, state: SessionState, ds: DatastoreState, parents: Iterable[str | None]
+    tx: SyncMaps, state: SessionState, ds: DatastoreState, parents: Iterable[str | None]
 ) -> dict[str, str]:
     """The device's IDs of those ``parents`` it has mapped, GUID -> LUID."""
     wanted = {parent for parent in parents if parent is not None}
@@ -235,7 +241,7 @@ class Sealing:
     item_key: str
 
 
-def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealing | None:
+def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing | None:
     """The encryption the device uses for the data store, if any, with the key's source."""
     if not ds.encryption:
         return None
@@ -289,7 +295,7 @@ def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> Wir
 
 
 def _start_large_object(
-    tx: Transaction,
+    tx: Sessions,
     state: SessionState,
     ds: DatastoreState,
     change: OutChange,
@@ -315,7 +321,7 @@ def _start_large_object(
 
 
 def _next_chunk(
-    tx: Transaction,
+    tx: Sessions,
     state: SessionState,
     ds: DatastoreState,
     partial: PartialItem,

@@ -2,18 +2,23 @@
 (Alert 224) continues in a new session; any other unfinished session is answered 509 and synced anew."""
 
 import logging
+from typing import Protocol
 
 from syncmld.engine.modes import SyncMode, is_incremental
 from syncmld.engine.session import DatastoreState, Phase, SessionState
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.messages import Anchor, Item
-from syncmld.store.base import Transaction
+from syncmld.store.base import Sessions, SyncMaps
 
 log = logging.getLogger("syncmld.engine")
 
 
+class ResumeStore(Sessions, SyncMaps, Protocol):
+    """What a resume reads and moves: the previous session with its large objects, the folder's sync state."""
+
+
 def take_resumable(
-    tx: Transaction, state: SessionState, folder_id: int, item: Item, anchor: Anchor
+    tx: ResumeStore, state: SessionState, folder_id: int, item: Item, anchor: Anchor
 ) -> DatastoreState | None:
     """The unfinished sync of the folder from the device's previous session, ready to continue in this
     one (its large objects moved here); None when there is none to continue: that session completed
