@@ -64,10 +64,10 @@ password_option = click.option("--password", required=True, help="The account's 
 
 
 @contextmanager
-def opened_store(data_dir: Path, db: str | None) -> Iterator[Store]:
+def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False) -> Iterator[Store]:
     """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
     prepared = prepare_data_dir(data_dir)
-    store = open_store(db or sqlite_url(prepared), key_file_path(prepared))
+    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
     try:
         yield store
     finally:
@@ -605,6 +605,25 @@ def config_show(data_dir: Path, db: str | None) -> None:
         echo(f"{setting.name} = {shown}")
         for key in sorted(key for key in stored if key.startswith(f"{setting.name}:")):
             echo(f"{key} = {stored[key]}")
+
+
+@cli.group()
+def key() -> None:
+    """The server key that seals the accounts' secrets (docs/security.md)."""
+
+
+@key.command("adopt")
+@data_dir_option
+@db_option
+def key_adopt(data_dir: Path, db: str | None) -> None:
+    """Make the key file of --data-dir (or $SYNCMLD_KEY_FILE) the store's key, when the one its secrets
+    were sealed with is lost: those accounts log in with basic only until their password is set again."""
+    with opened_store(data_dir, db, adopt_key=True):
+        pass
+    echo(
+        "this key file is now the store's key; accounts whose secrets were sealed with the lost key log in with "
+        "basic only, and their DES items are refused, until their password is set again (syncmld account passwd)"
+    )
 
 
 @cli.group()

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncmld.store.base import StoreError
+from syncmld.store.schema import server_key_checks
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql.accounts import SqlAccounts
 from syncmld.store.sql.admin import SqlAdmin
@@ -60,3 +62,13 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def holds_secrets_of_this_key(self, adopt: bool) -> bool:
+        """Whether the account secrets are sealed with this store's server key, as far as the store
+        remembers (a store that remembers none takes this one); ``adopt``: take this one in any case."""
+        with self._engine.begin() as connection:
+            recorded = connection.execute(select(server_key_checks.c.check_value)).scalar()
+            if recorded is None or adopt:
+                connection.execute(delete(server_key_checks))
+                connection.execute(insert(server_key_checks).values(id=1, check_value=self._box.check_value))
+        return recorded in (None, self._box.check_value) or adopt
