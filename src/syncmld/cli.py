@@ -17,7 +17,7 @@ import click
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
-from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupError, BackupStore, read_archive, restore_backup
+from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     DB_ENV,
     DEFAULT_HOST,
@@ -27,7 +27,6 @@ from syncmld.config import (
     DEFAULT_SESSION_TIMEOUT,
     LOG_LEVELS,
     STORED_SETTINGS,
-    ConfigError,
     ServerConfig,
     WireLimits,
     backups_dir,
@@ -38,13 +37,14 @@ from syncmld.engine.access import SETTING_AUTH
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.errors import InvalidEmail, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
-from syncmld.server.serve import ServeError, run_server
+from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
+from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, Transaction
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
@@ -83,7 +83,7 @@ def echo(line: str, err: bool = False) -> None:
 def checked_email(email: str) -> str:
     try:
         return normalise_email(email)
-    except ValueError as error:
+    except InvalidEmail as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -911,7 +911,7 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
         fail(error.format_message(), error.exit_code)
     except click.Abort:
         fail("interrupted")
-    except (BackupError, ConfigError, ServeError, StoreError) as error:
+    except SyncMLError as error:
         fail(str(error))
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))

@@ -20,6 +20,7 @@ from syncmld.engine.conflicts import (
     SETTING_HISTORY_DAYS,
 )
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.errors import ConfigError
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -92,10 +93,6 @@ STORED_SETTINGS = (
     ),
 )
 """Every stored setting; the engine reads them under these names (defined beside the code that uses them)."""
-
-
-class ConfigError(Exception):
-    """A configuration value is unusable; the message says which and why."""
 
 
 MSG_SIZE_ALLOWANCE = 10

@@ -27,6 +27,7 @@ from syncmld.accounts import (
 from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.failures import note_failure
 from syncmld.engine.nonces import Nonces, next_nonce_text
+from syncmld.errors import InvalidEmail
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
@@ -277,6 +278,6 @@ def reply_signer(account: Account, nonce: bytes) -> Callable[[bytes], MacCredent
 def _lookup(tx: Transaction, user: str) -> Account | None:
     try:
         email = normalise_email(user)
-    except ValueError:
+    except InvalidEmail:
         return None
     return tx.get_account(email)

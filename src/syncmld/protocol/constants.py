@@ -2,6 +2,9 @@
 
 from enum import Enum, IntEnum
 
+from syncmld.errors import DecodeError
+from syncmld.status import StatusCode
+
 
 class SyncMLVersion(Enum):
     """A SyncML representation version, with the strings each version writes."""
@@ -27,7 +30,7 @@ class SyncMLVersion(Enum):
         for version in cls:
             if version.value == text.strip():
                 return version
-        raise ValueError(f"unsupported VerDTD {text!r}")
+        raise DecodeError(f"unsupported VerDTD {text!r}", StatusCode.VERSION_NOT_SUPPORTED)
 
 
 class AlertCode(IntEnum):
