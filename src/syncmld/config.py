@@ -10,15 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
 from syncmld.engine.api import EngineSettings, ThrottleSettings
-from syncmld.engine.conflicts import (
-    DEFAULT_HISTORY_DAYS,
-    DEFAULT_POLICY,
-    POLICIES,
-    SETTING_CONFLICT,
-    SETTING_HISTORY_DAYS,
-)
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
 from syncmld.server_key import key_file_path, restrict_mode
@@ -37,62 +29,7 @@ DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-AUTH_POLICIES = ("any", "basic", "md5", "hmac")
-"""Accepted client authentication: basic, MD5 or HMAC; basic only; MD5 only; HMAC only (product §5)."""
 BACKUPS_DIR_NAME = "backups"
-
-
-@dataclass(frozen=True)
-class StoredSetting:
-    """A server setting kept in the store, changed with ``syncmld config set NAME VALUE``."""
-
-    name: str
-    choices: tuple[str, ...]
-    """The values allowed; empty: a whole number."""
-    default: str
-    description: str
-    per_account: bool = False
-    """May be set for one account (``--account``), overriding the server's value."""
-
-    def accepts(self, value: str) -> bool:
-        return value in self.choices if self.choices else value.isdigit()
-
-    @property
-    def values_text(self) -> str:
-        return "|".join(self.choices) if self.choices else "N"
-
-
-STORED_SETTINGS = (
-    StoredSetting(
-        SETTING_AUTH,
-        AUTH_POLICIES,
-        "any",
-        "client authentication accepted: basic, MD5 or HMAC; basic only (no MD5 secret is kept: setting it drops"
-        " them); MD5 only; HMAC only (syncml:auth-MAC, the x-syncml-hmac header)",
-    ),
-    StoredSetting(
-        SETTING_SYNCML,
-        ("on", "off"),
-        "on",
-        "SyncML for the whole server; when on, an account may sync if its domain is not disabled, the"
-        " account is enabled, and the access list is empty or holds the account or its domain",
-    ),
-    StoredSetting(
-        SETTING_CONFLICT,
-        POLICIES,
-        DEFAULT_POLICY,
-        "who wins when a device and the server changed the same item: merge fields (newest wins where"
-        " both changed one), server-wins, client-wins, newest-wins, or keep both (duplicate)",
-        per_account=True,
-    ),
-    StoredSetting(
-        SETTING_HISTORY_DAYS,
-        (),
-        str(DEFAULT_HISTORY_DAYS),
-        "days that earlier versions of items (replaced, deleted, lost a conflict) are kept",
-    ),
-)
-"""Every stored setting; the engine reads them under these names (defined beside the code that uses them)."""
 
 
 MSG_SIZE_ALLOWANCE = 10

@@ -7,9 +7,9 @@ or ``Exception`` for a check of ours::
     ├── RemoteError   the sender of what we read is at fault (a device's message, a name on the command
     │                 line), 4xx: DecodeError, InvalidEmail, protocol.hmac_header.MacHeaderError,
     │                 server.body.BodyTooLarge
-    ├── LocalError    syncmld or its host is at fault, 5xx: WrongKind, ConfigError (server.serve.ServeError),
-    │                 store.base.StoreError, backup.BackupError, server_key.ServerKeyError,
-    │                 server.login_gate.GateFull
+    ├── LocalError    syncmld or its host is at fault, 5xx: WrongKind, ConfigError (SettingError,
+    │                 server.serve.ServeError), store.base.StoreError, backup.BackupError,
+    │                 server_key.ServerKeyError, server.login_gate.GateFull
     └── our own client's, whose server is at fault: client.http.TransportError, load.devices.SyncFailed
 """
 
@@ -53,3 +53,7 @@ class WrongKind(LocalError):
 
 class ConfigError(LocalError):
     """A configuration value is unusable; the message says which and why."""
+
+
+class SettingError(ConfigError):
+    """A setting kept in the store (``syncmld config set``) has a value it cannot have."""

@@ -31,19 +31,26 @@ from syncmld.errors import InvalidEmail
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
+from syncmld.settings import AuthPolicy
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
-ACCEPTED_TYPES = {
-    "any": (AUTH_BASIC, AUTH_MD5, AUTH_MAC),
-    "basic": (AUTH_BASIC,),
-    "md5": (AUTH_MD5,),
-    "hmac": (AUTH_MAC,),
+ACCEPTED_TYPES: dict[AuthPolicy, frozenset[str]] = {
+    AuthPolicy.ANY: frozenset({AUTH_BASIC, AUTH_MD5, AUTH_MAC}),
+    AuthPolicy.BASIC: frozenset({AUTH_BASIC}),
+    AuthPolicy.MD5: frozenset({AUTH_MD5}),
+    AuthPolicy.HMAC: frozenset({AUTH_MAC}),
 }
-"""The auth types each policy accepts; the first is the one a challenge asks for."""
-CHALLENGED_TYPE = {"any": AUTH_MD5, "basic": AUTH_BASIC, "md5": AUTH_MD5, "hmac": AUTH_MAC}
+"""The auth types each policy accepts."""
+CHALLENGED_TYPE = {
+    AuthPolicy.ANY: AUTH_MD5,
+    AuthPolicy.BASIC: AUTH_BASIC,
+    AuthPolicy.MD5: AUTH_MD5,
+    AuthPolicy.HMAC: AUTH_MAC,
+}
+"""The auth type a challenge asks for under each policy."""
 DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
 """What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
 
@@ -64,7 +71,7 @@ class AuthResult:
 def authenticate(
     tx: Transaction,
     request: Request,
-    policy: str,
+    policy: AuthPolicy,
     nonces: Nonces,
     throttle: ThrottleSettings,
     now: float,

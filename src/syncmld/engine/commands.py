@@ -6,7 +6,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from syncmld.engine.api import BackupItem, EngineContext
-from syncmld.engine.conflicts import policy_for
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
@@ -36,6 +35,7 @@ from syncmld.protocol.messages import (
     Status,
     Sync,
 )
+from syncmld.settings import CONFLICT
 from syncmld.status import StatusCode
 from syncmld.store.base import SyncState, Transaction
 
@@ -326,7 +326,7 @@ class CommandHandler:
         self.saw_sync = True
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
-        policy = policy_for(self.tx, self.state.account_email)
+        policy = CONFLICT.read(self.tx, account=self.state.account_email)
         SyncApplier(
             self.tx,
             self.state,

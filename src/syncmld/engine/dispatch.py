@@ -4,7 +4,7 @@ import logging
 from dataclasses import replace
 
 from syncmld.engine import auth, throttle
-from syncmld.engine.access import SETTING_AUTH, refusal
+from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
@@ -21,6 +21,7 @@ from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
+from syncmld.settings import AUTH
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
@@ -86,9 +87,8 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
             if gate.refused_by is not None:
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
             delay = gate.delay
-            policy = tx.get_setting(SETTING_AUTH) or settings.auth
             checked = auth.authenticate(
-                tx, request, policy, nonces, settings.throttle, now, lambda account: refusal(tx, account)
+                tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
             )
             if checked.account is not None or checked.failed_login:
                 gate.note_result(tx, checked.account is not None, now)

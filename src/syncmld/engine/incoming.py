@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
-from syncmld.engine.conflicts import resolve
+from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import adopts_sent_type
@@ -32,6 +32,7 @@ from syncmld.protocol.messages import (
     SyncSubCommand,
     Unsupported,
 )
+from syncmld.settings import ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
 from syncmld.store.base import HistoryEntry, NewItem, StoredItem, Transaction
@@ -81,7 +82,7 @@ class SyncApplier:
         ds: DatastoreState,
         builder: ReplyBuilder,
         backup: list[BackupItem] | None,
-        conflict_policy: str,
+        conflict_policy: ConflictPolicy,
         now: float,
         limits: IdentifierLimits,
         work: ContentWork,
@@ -341,7 +342,7 @@ class SyncApplier:
         self.ds.matched.append(duplicate.guid)
         if duplicate.data == stored:
             return
-        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, "client")
+        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, Winner.CLIENT)
         if merged is None or merged == duplicate.data:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy", duplicate.seq)
@@ -380,9 +381,9 @@ class SyncApplier:
             resolution.outcome,
         )
         guid = previous.guid
-        if resolution.outcome == "server":
+        if resolution.outcome == Winner.SERVER:
             self._keep(guid, stored_type, stored, "device version lost a conflict")
-        elif resolution.outcome == "duplicate":
+        elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
             self._writes[guid] = NewItem(guid, stored_type, stored, parent)
             self._map(guid, luid)
@@ -392,7 +393,7 @@ class SyncApplier:
             data = resolution.data if resolution.data is not None else stored
             self._writes[guid] = NewItem(guid, stored_type, data, parent)
             self.ds.received.replaced += 1
-            if resolution.outcome == "merged" and sends_to_client(self.mode):
+            if resolution.outcome == Winner.MERGED and sends_to_client(self.mode):
                 self.ds.queue.append(OutChange("replace", guid, luid))
         return resolution.status
 

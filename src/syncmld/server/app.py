@@ -31,7 +31,7 @@ from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_exists
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
-from syncmld.errors import DecodeError, LocalError, RemoteError
+from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
@@ -239,6 +239,10 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             log_message("in", decoded.message, in_session)
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+        except ConfigError as error:
+            log_message("in", decoded.message, in_session)
+            logger.error("failed to answer a message from %s: %s", client, error)
+            return plain_error(500, "internal server error; see the server log")
         except Exception:
             log_message("in", decoded.message, in_session)
             logger.exception("failed to answer a message from %s", client)
