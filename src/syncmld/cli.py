@@ -25,7 +25,7 @@ from syncmld.config import (
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
     DEFAULT_SESSION_TIMEOUT,
-    LOG_LEVELS,
+    LogLevel,
     ServerConfig,
     WireLimits,
     backups_dir,
@@ -162,7 +162,12 @@ def cli() -> None:
 )
 @data_dir_option
 @db_option
-@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice([level.value for level in LogLevel]),
+    default=LogLevel.INFO.value,
+    show_default=True,
+)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
 @click.option(
@@ -322,7 +327,7 @@ def serve(
         host=host,
         port=port,
         path=path,
-        log_level=log_level,
+        log_level=LogLevel(log_level),
         log_messages=log_messages,
         login_throttle=ThrottleSettings(
             delay_after=login_delay_after,

@@ -8,6 +8,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from syncmld.engine.api import EngineSettings, ThrottleSettings
@@ -28,8 +29,16 @@ DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
 BACKUPS_DIR_NAME = "backups"
+
+
+class LogLevel(StrEnum):
+    """How much the server logs (``--log-level``)."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 MSG_SIZE_ALLOWANCE = 10
@@ -88,7 +97,7 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     path: str = DEFAULT_PATH
     """URL path of the SyncML endpoint; ``path + "/index.html"`` answers as well."""
-    log_level: str = "info"
+    log_level: LogLevel = LogLevel.INFO
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
     max_msg_size: int = EngineSettings.max_msg_size
@@ -119,8 +128,8 @@ class ServerConfig:
             raise ConfigError(f"port {self.port} is not between 0 and 65535")
         if not self.path.startswith("/"):
             raise ConfigError(f"path {self.path!r} must start with '/'")
-        if self.log_level not in LOG_LEVELS:
-            raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if self.log_level not in set(LogLevel):
+            raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LogLevel)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
             raise ConfigError("the maximum message and object sizes must be positive")
         if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:

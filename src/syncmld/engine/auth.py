@@ -28,7 +28,7 @@ from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.failures import note_failure
 from syncmld.engine.nonces import Nonces, next_nonce_text
 from syncmld.errors import InvalidEmail
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64, AuthType
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
 from syncmld.settings import AuthPolicy
@@ -63,7 +63,7 @@ class AuthResult:
     reason: str
     failed_login: bool = True
     """False when the refusal is only the challenge a first contact needs: throttling ignores it."""
-    auth_type: str = AUTH_BASIC
+    auth_type: AuthType = AUTH_BASIC
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """Logged in with HMAC: signs the reply."""
 
@@ -112,18 +112,19 @@ def authenticate(
             challenge(tx, nonces, device, wanted, now),
             f"authentication type {cred_type} not accepted: challenged for {wanted}",
         )
+    auth_type = AuthType(cred_type)
     shown_key: str | None = None
-    if cred_type == AUTH_BASIC:
+    if auth_type == AUTH_BASIC:
         assert header.cred is not None
         account, reason, shown_key = _check_basic(tx, header.cred)
         stale, nonce = False, None
     else:
-        account, reason, stale, nonce = _check_digest(tx, request, cred_type, nonces, now)
+        account, reason, stale, nonce = _check_digest(tx, request, auth_type, nonces, now)
     if stale:
         return AuthResult(
             StatusCode.INVALID_CREDENTIALS,
             None,
-            challenge(tx, nonces, device, cred_type, now),
+            challenge(tx, nonces, device, auth_type, now),
             reason,
             failed_login=False,
         )
@@ -137,10 +138,10 @@ def authenticate(
     if shown_key is not None and shown_key != account.item_key:
         tx.set_item_key(account.email, shown_key)
         log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
-    chal = None if cred_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, cred_type, now)
-    signer = reply_signer(account, nonce) if cred_type == AUTH_MAC and nonce is not None else None
+    chal = None if auth_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, auth_type, now)
+    signer = reply_signer(account, nonce) if auth_type == AUTH_MAC and nonce is not None else None
     return AuthResult(
-        StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=cred_type, sign_reply=signer
+        StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=auth_type, sign_reply=signer
     )
 
 
@@ -178,7 +179,7 @@ def credential_type(request: Request) -> str | None:
     return AUTH_MAC if cred_type == AUTH_MAC.lower() else cred_type
 
 
-def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: AuthType, now: float) -> Chal:
     """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written)."""
     if auth_type == AUTH_BASIC:
         return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
@@ -186,7 +187,7 @@ def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now:
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
 
 
-def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: AuthType, now: float) -> Chal:
     """A Chal with a new stored nonce, for a device that has just authenticated."""
     nonce = nonces.renew(tx, device, now)
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
@@ -219,7 +220,7 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str 
 
 
 def _check_digest(
-    tx: Transaction, request: Request, cred_type: str, nonces: Nonces, now: float
+    tx: Transaction, request: Request, cred_type: AuthType, nonces: Nonces, now: float
 ) -> tuple[Account | None, str, bool, bytes | None]:
     """An MD5 or HMAC login: the account, why not, whether its digest holds the right secret but a nonce
     the device was not given (a first contact, or a lost nonce: to be challenged, no failure), and the

@@ -8,7 +8,7 @@ and read back a window at a time as messages go out; the session keeps only the 
 
 import json
 
-from syncmld.engine.session import DatastoreState, OutChange
+from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
 from syncmld.errors import LocalError
 from syncmld.store.base import Transaction
 
@@ -41,7 +41,7 @@ def refill(tx: Transaction, token: str, ds: DatastoreState) -> None:
             raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
         for line in whole.decode("utf-8").splitlines():
             kind, guid, luid = json.loads(line)
-            ds.queue.append(OutChange(kind, guid, luid))
+            ds.queue.append(OutChange(CHANGE_KINDS[kind], guid, luid))
         ds.backlog_offset += len(whole)
         if ds.backlog_offset >= ds.backlog_size:
             tx.drop_chunks(token, ds.backlog_key)

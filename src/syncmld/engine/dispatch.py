@@ -138,7 +138,7 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
     _, hash_sign, fragment = header.target.uri.partition("#")
     params = parse_params(request.url + hash_sign + fragment)
     state = SessionState(
-        version=header.version.value,
+        version=header.version,
         device_ref=header.source.uri,
         session_id=header.session_id,
         token=token,
@@ -225,7 +225,7 @@ def _process(
         final = _fill_changes(tx, state, builder, reply_header, request, first_changes)
         if final:
             state.phase = Phase.MAP
-            if not any(sends_to_client(SyncMode(ds.mode)) for ds in state.datastores):
+            if not any(sends_to_client(ds.mode) for ds in state.datastores):
                 # nothing went to the client, so nothing is to be mapped: a client may end the session
                 # here (Funambol's Java clients do), and a later map package changes nothing
                 summaries = _finish(tx, state, ctx)
@@ -275,14 +275,14 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
         tx.record_device_sync(
-            DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok", ctx.clock(), received, sent)
+            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent)
         )
         summaries.append(
             SyncSummary(
                 account=state.account_email,
                 device=state.device_ref,
                 folder=ds.folder_name,
-                mode=SyncMode(ds.mode).label,
+                mode=ds.mode.label,
                 reason=ds.reason,
                 received={
                     "added": ds.received.added,
