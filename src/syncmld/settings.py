@@ -1,10 +1,9 @@
 """The server settings kept in the store (``syncmld config set NAME VALUE``), each declared once here
 with its type, default, description and whether an account may have its own value.
 
-The command line checks a value with ``Setting.parse`` before it stores it, and the engine reads one
-with ``Setting.read``: the typed value in effect (an account's own, else the server's, else the
-default). A stored value the setting cannot have is a ``SettingError`` naming it, never a default in
-its place.
+The command line stores only what ``Setting.checked`` accepts, and the engine reads a setting with
+``Setting.read``: the typed value in effect (an account's own, else the server's, else the default). A
+stored value the setting cannot have is a ``SettingError`` naming it, never a default in its place.
 """
 
 import re
