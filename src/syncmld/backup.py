@@ -136,9 +136,9 @@ class BackupStore:
         self.directory = directory
 
     def start(self, account: str, prefix: str, now: float) -> str:
-        """Create a new archive for ``account``; returns its name. ValueError for a bad prefix."""
+        """Create a new archive for ``account``; returns its name. BackupError for a bad prefix."""
         if not BACKUP_PREFIX.fullmatch(prefix):
-            raise ValueError(
+            raise BackupError(
                 f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
                 f"{BACKUP_PREFIX_MAX} of them"
             )
@@ -191,7 +191,7 @@ class BackupStore:
         archive: add many items with one call, not one call each."""
         batch = list(items)
         if any(not item.folder for item in batch):
-            raise ValueError("a backed-up item needs a folder name")
+            raise BackupError("a backed-up item needs a folder name")
         path = self.path_of(archive)
         try:
             with _locked(path, "r+", fcntl.LOCK_EX) as file:

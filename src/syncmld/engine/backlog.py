@@ -8,7 +8,8 @@ and read back a window at a time as messages go out; the session keeps only the 
 
 import json
 
-from syncmld.engine.session import DatastoreState, OutChange
+from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
+from syncmld.errors import LocalError
 from syncmld.store.base import Sessions
 
 WINDOW = 400
@@ -37,10 +38,10 @@ def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
         data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)
         whole = data[: data.rfind(b"\n") + 1]
         if not whole:
-            raise ValueError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
+            raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
         for line in whole.decode("utf-8").splitlines():
             kind, guid, luid = json.loads(line)
-            ds.queue.append(OutChange(kind, guid, luid))
+            ds.queue.append(OutChange(CHANGE_KINDS[kind], guid, luid))
         ds.backlog_offset += len(whole)
         if ds.backlog_offset >= ds.backlog_size:
             tx.drop_chunks(token, ds.backlog_key)

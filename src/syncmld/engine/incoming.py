@@ -8,16 +8,16 @@ from typing import NoReturn
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
-from syncmld.engine.conflicts import resolve
+from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
-from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.errors import RemoteError
-from syncmld.protocol.item_format import decode_item_data
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.errors import LocalError, RemoteError
+from syncmld.escape import quoted
+from syncmld.protocol.item_format import Encryption, decode_item_data
 from syncmld.protocol.messages import (
     Add,
     Atomic,
@@ -33,9 +33,10 @@ from syncmld.protocol.messages import (
     SyncSubCommand,
     Unsupported,
 )
+from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Admin, HistoryEntry, NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -82,7 +83,7 @@ class SyncApplier:
         ds: DatastoreState,
         builder: ReplyBuilder,
         backup: list[BackupItem] | None,
-        conflict_policy: str,
+        conflict_policy: ConflictPolicy,
         now: float,
         limits: IdentifierLimits,
         work: ContentWork,
@@ -95,7 +96,7 @@ class SyncApplier:
         self.state = state
         self.ds = ds
         self.builder = builder
-        self.mode = SyncMode(ds.mode)
+        self.mode = ds.mode
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
@@ -240,7 +241,7 @@ class SyncApplier:
             return *self._decoded(meta.type, meta.format, piece), parent
         if partial is None:
             partial = PartialItem(
-                kind=type(command).__name__.lower(),
+                kind=ChangeKind.REPLACE if isinstance(command, Replace) else ChangeKind.ADD,
                 luid=luid,
                 guid=None,
                 content_type=meta.type or self.ds.wire_type,
@@ -349,11 +350,7 @@ class SyncApplier:
     def _learn_format(self, content_type: str) -> None:
         """A device that named no type it takes gets its items back in the type it sends them in."""
         sent = content.media_type(content_type)
-        if (
-            not self.ds.format_from_device
-            and sent != self.ds.wire_type
-            and adopts_sent_type(FolderKind(self.ds.folder_kind), sent)
-        ):
+        if not self.ds.format_from_device and sent != self.ds.wire_type and adopts_sent_type(self.ds.folder_kind, sent):
             log.info(
                 "device %s sends %s items to %s: it gets them in that type",
                 self.state.device_ref,
@@ -369,13 +366,13 @@ class SyncApplier:
         self.ds.matched.append(duplicate.guid)
         if duplicate.data == stored:
             return
-        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, "client")
+        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, Winner.CLIENT)
         if merged is None or merged == duplicate.data:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy", duplicate.seq)
         self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged, duplicate.parent)
         if merged != stored and sends_to_client(self.mode):
-            self.ds.queue.append(OutChange("replace", duplicate.guid, luid))
+            self.ds.queue.append(OutChange(ChangeKind.REPLACE, duplicate.guid, luid))
 
     def _in_conflict(self, previous: StoredItem) -> bool:
         """The server changed the item since this device's last sync (and not through this device)."""
@@ -408,9 +405,9 @@ class SyncApplier:
             resolution.outcome,
         )
         guid = previous.guid
-        if resolution.outcome == "server":
+        if resolution.outcome == Winner.SERVER:
             self._keep(guid, stored_type, stored, "device version lost a conflict")
-        elif resolution.outcome == "duplicate":
+        elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
             self._writes[guid] = NewItem(guid, stored_type, stored, parent)
             self._map(guid, luid)
@@ -420,8 +417,8 @@ class SyncApplier:
             data = resolution.data if resolution.data is not None else stored
             self._writes[guid] = NewItem(guid, stored_type, data, parent)
             self.ds.received.replaced += 1
-            if resolution.outcome == "merged" and sends_to_client(self.mode):
-                self.ds.queue.append(OutChange("replace", guid, luid))
+            if resolution.outcome == Winner.MERGED and sends_to_client(self.mode):
+                self.ds.queue.append(OutChange(ChangeKind.REPLACE, guid, luid))
         return resolution.status
 
     def _deleted_elsewhere(self, guid: str, luid: str, stored_type: str, stored: bytes) -> bool:
@@ -437,7 +434,7 @@ class SyncApplier:
         )
         if compares_all(self.mode):
             self.ds.matched.append(guid)
-        self.ds.queue.append(OutChange("delete", guid, luid))
+        self.ds.queue.append(OutChange(ChangeKind.DELETE, guid, luid))
         return True
 
     def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
@@ -605,6 +602,19 @@ _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsuppo
 def encryption_setting(device_id: int, folder_id: int) -> str:
     """The setting remembering how a device encrypts the items of a folder (empty: it does not)."""
     return f"item-encryption:{device_id}:{folder_id}"
+
+
+def stored_encryption(tx: Admin, device_id: int, folder_id: int) -> Encryption | None:
+    """How the device encrypted the items of the folder it sent last (None: it did not); LocalError when
+    the store holds an encryption we do not know."""
+    key = encryption_setting(device_id, folder_id)
+    stored = tx.get_setting(key)
+    if not stored:
+        return None
+    try:
+        return Encryption(stored)
+    except ValueError as error:
+        raise LocalError(f"the stored setting {key} = '{quoted(stored, SHOWN_VALUE)}' is no item encryption") from error
 
 
 def _items(command: SyncSubCommand, kind: type = object) -> list[Item]:

@@ -24,6 +24,7 @@ from syncmld.accounts import normalise_email
 from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.auth import basic_login
 from syncmld.engine.failures import note_failure
+from syncmld.errors import InvalidEmail
 from syncmld.protocol.constants import AUTH_BASIC
 from syncmld.protocol.messages import Cred
 from syncmld.store.base import LoginFailures, Logins
@@ -140,7 +141,7 @@ def claimed_login(request: Request) -> str | None:
         return None
     try:
         return normalise_email(user)
-    except ValueError:
+    except InvalidEmail:
         return None
 
 

@@ -31,7 +31,7 @@ from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_exists
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
-from syncmld.errors import DecodeError, RemoteError
+from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
@@ -42,7 +42,7 @@ from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
-from syncmld.store.base import Store, StoreError
+from syncmld.store.base import Store
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ async def sweep_periodically(store: Store, settings: EngineSettings, interval: f
         await anyio.sleep(interval)
         try:
             await run_in_threadpool(sweep_store, store, settings, time.time())
-        except StoreError as error:
+        except LocalError as error:
             logger.error("sweeping expired sessions failed: %s", error)
 
 
@@ -239,6 +239,10 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             log_message("in", decoded.message, in_session)
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+        except ConfigError as error:
+            log_message("in", decoded.message, in_session)
+            logger.error("failed to answer a message from %s: %s", client, error)
+            return plain_error(500, "internal server error; see the server log")
         except Exception:
             log_message("in", decoded.message, in_session)
             logger.exception("failed to answer a message from %s", client)

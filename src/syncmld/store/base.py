@@ -16,8 +16,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from syncmld.errors import LocalError
 
-class StoreError(Exception):
+
+class StoreError(LocalError):
     """A store operation failed."""
 
 
