@@ -925,6 +925,16 @@ def load(
     return 1 if report.errors else 0
 
 
+def _add_history_commands() -> None:
+    from syncmld import cli_history  # it imports this module's helpers
+
+    for command in cli_history.COMMANDS:
+        cli.add_command(command)
+
+
+_add_history_commands()
+
+
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Report a mistake on one line of stderr and exit."""
     click.echo("error: " + escape_control(" ".join(message.split())), err=True)

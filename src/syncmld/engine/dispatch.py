@@ -18,6 +18,7 @@ from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
+from syncmld.history.recording import sync_session
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
@@ -119,6 +120,7 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
+        tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
         reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), now))
     return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay, sign_reply=sign_reply)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from syncmld.store.memory.accounts import MemoryAccounts
 from syncmld.store.memory.admin import MemoryAdmin
 from syncmld.store.memory.devices import MemoryDevices
+from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
 from syncmld.store.memory.sessions import MemorySessions
@@ -20,7 +21,7 @@ from syncmld.store.memory.tables import Tables
 
 
 class MemoryTransaction(
-    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions
+    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions, MemoryHistory
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -2,14 +2,22 @@
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.journal import tombstones
 from syncmld.store.memory.tables import MemoryRole
+
+if TYPE_CHECKING:
+    from syncmld.store.memory.history import MemoryJournal
 
 
 class MemoryItems(MemoryRole):
     """See ``syncmld.store.base.Items``."""
+
+    _journal: "MemoryJournal | None" = None
+    """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
@@ -74,6 +82,7 @@ class MemoryItems(MemoryRole):
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         written: list[StoredItem] = []
         for new in items:
             guid = new_guid() if new.guid is None else new.guid
@@ -91,10 +100,13 @@ class MemoryItems(MemoryRole):
             )
             stored[guid] = item
             written.append(item)
+        if self._journal:
+            self._journal.record(folder_id, before, written)
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         deleted: list[str] = []
         for guid in guids:
             item = stored.get(guid)
@@ -109,6 +121,9 @@ class MemoryItems(MemoryRole):
                 deleted=True,
             )
             deleted.append(guid)
+        if self._journal:
+            gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]
+            self._journal.record(folder_id, before, tombstones(before, gone, origin_device_id))
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:

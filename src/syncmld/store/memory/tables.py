@@ -4,11 +4,13 @@ from dataclasses import dataclass, field
 
 from syncmld.store.base import (
     Account,
+    ChangeSession,
     Device,
     DeviceSync,
     Domain,
     Folder,
     HistoryEntry,
+    ItemChange,
     LoginFailures,
     NotFound,
     SessionRecord,
@@ -47,6 +49,9 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
+    """Change session id -> the session and its key."""
+    item_changes: list[ItemChange] = field(default_factory=list)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -68,6 +73,8 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            dict(self.change_sessions),
+            list(self.item_changes),
         )
 
 

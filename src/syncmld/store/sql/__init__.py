@@ -2,7 +2,7 @@
 
 A transaction is one connection playing every role of ``syncmld.store.base``, each role's queries in a
 module of its own (``accounts``, ``admin``, ``logins``, ``devices``, ``items``, ``sync_maps``,
-``sessions``).
+``sessions``, ``history``).
 """
 
 from collections.abc import Iterator
@@ -21,6 +21,7 @@ from syncmld.store.sealing import SecretBox
 from syncmld.store.sql.accounts import SqlAccounts
 from syncmld.store.sql.admin import SqlAdmin
 from syncmld.store.sql.devices import SqlDevices
+from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
 from syncmld.store.sql.sessions import SqlSessions
@@ -41,7 +42,7 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
         connection.commit()
 
 
-class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions):
+class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlHistory):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 

@@ -1,0 +1,97 @@
+"""Undoing a sync with scripted devices: the items come back as new changes every device gets, items
+changed after the session are conflicts."""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from syncmld.client import Device
+from syncmld.history.undo import apply_undo, plan_undo
+from syncmld.store.base import Change, ChangeSession, ChangeSource, Store
+from tests.engine.conftest import EMAIL, URL, vcard
+from tests.engine.test_control import filled
+from tests.engine.test_sessions import device_cards, server_cards
+
+
+def sessions(store: Store) -> list[ChangeSession]:
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        return list({entry.session.id: entry.session for entry in tx.list_change_sessions(account.id)}.values())
+
+
+def undo(store: Store, session: ChangeSession, force: bool = False) -> int | None:
+    with store.transaction() as tx:
+        return apply_undo(tx, plan_undo(tx, session), force, time.time())
+
+
+def test_each_sync_session_is_recorded_once_with_its_device_and_changes(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    phone = filled(new_device, "IMEI:1", 0, 5, max_msg_size=3000)  # several messages in one session
+    phone.sync()
+    luid = next(iter(phone.items))
+    phone.replace(luid, vcard(99))
+    phone.delete(next(iter(list(phone.items)[1:])))
+    phone.sync()
+    first, second = sessions(store)
+    assert (first.source, first.label) == (ChangeSource.SYNC, "IMEI:1")
+    with store.transaction() as tx:
+        assert [c.change for c in tx.session_changes(first.id)] == [Change.ADDED] * 5
+        assert sorted(c.change for c in tx.session_changes(second.id)) == [Change.DELETED, Change.REPLACED]
+
+
+def test_undo_of_a_slow_to_server_brings_the_folder_back_on_every_device(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    laptop = filled(new_device, "IMEI:1", 0, 100)
+    laptop.sync()
+    before = server_cards(store)
+    phone = filled(new_device, "IMEI:2", 500, 3, url=URL + "?sync=7")
+    phone.sync()
+    assert len(server_cards(store)) == 3
+    wipe = sessions(store)[-1]
+    with store.transaction() as tx:
+        plan = plan_undo(tx, wipe)
+    assert Counter(r.action for r in plan.reversals) == {Change.DELETED: 3, Change.ADDED: 100}
+    assert plan.conflicts == ()
+    assert undo(store, wipe) is not None
+    assert server_cards(store) == before
+    laptop.sync()
+    phone.url = URL
+    phone.sync()
+    assert device_cards(laptop) == before
+    assert device_cards(phone) == before
+
+
+def test_undo_reports_the_items_changed_later_as_conflicts_and_leaves_them_unless_forced(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    laptop = filled(new_device, "IMEI:1", 0, 10)
+    laptop.sync()
+    original = server_cards(store)
+    phone = new_device("IMEI:2")
+    phone.sync()
+    edited = sorted(phone.items)[:4]
+    for luid in edited:
+        phone.replace(luid, phone.items[luid].replace(b"END:VCARD", b"NOTE:phone edit\r\nEND:VCARD"))
+    phone.sync()
+    edits = sessions(store)[-1]
+    laptop.sync()
+    later = next(luid for luid, data in laptop.items.items() if b"phone edit" in data)
+    laptop.replace(later, laptop.items[later].replace(b"phone edit", b"edited later"))
+    laptop.sync()
+    with store.transaction() as tx:
+        plan = plan_undo(tx, edits)
+    assert [r.action for r in plan.reversals] == [Change.REPLACED] * 4
+    assert [b"edited later" in r.now.data for r in plan.conflicts] == [True]
+    undo(store, edits)
+    cards = server_cards(store)
+    assert sum("phone edit" in card for card in cards) == 0
+    assert sum("edited later" in card for card in cards) == 1
+    assert len(set(cards) & set(original)) == 9
+    with store.transaction() as tx:
+        again = plan_undo(tx, edits)
+    assert (len(again.to_apply(force=False)), len(again.conflicts)) == (0, 1)
+    undo(store, edits, force=True)
+    assert server_cards(store) == original
