@@ -6,7 +6,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from syncmld.client import Device
+from syncmld.engine import EngineSettings
+from syncmld.engine.housekeeping import DAY, sweep
 from syncmld.history.undo import apply_undo, plan_undo
+from syncmld.settings import HISTORY_DAYS
 from syncmld.store.base import Change, ChangeSession, ChangeSource, Store
 from tests.engine.conftest import EMAIL, URL, vcard
 from tests.engine.test_control import filled
@@ -95,3 +98,14 @@ def test_undo_reports_the_items_changed_later_as_conflicts_and_leaves_them_unles
     assert (len(again.to_apply(force=False)), len(again.conflicts)) == (0, 1)
     undo(store, edits, force=True)
     assert server_cards(store) == original
+
+
+def test_the_sweep_forgets_change_sessions_older_than_history_days(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    filled(new_device, "IMEI:1", 0, 3).sync()
+    with store.transaction() as tx:
+        tx.set_setting(HISTORY_DAYS.name, "2")
+        assert sweep(tx, EngineSettings(), time.time() + 1.5 * DAY).change_sessions == 0
+        assert sweep(tx, EngineSettings(), time.time() + 2.5 * DAY).change_sessions == 1
+    assert sessions(store) == []

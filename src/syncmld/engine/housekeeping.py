@@ -1,4 +1,4 @@
-"""Forgetting what has expired: idle sessions, old item versions, stored nonces, failed logins.
+"""Forgetting what has expired: idle sessions, old item versions and change sessions, stored nonces, failed logins.
 
 Run at every login and, by the server, every few minutes (so a quiet server forgets too).
 """
@@ -21,15 +21,18 @@ class Swept:
     history: int
     nonces: int
     failed_logins: int
+    change_sessions: int = 0
 
 
 def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
     """Drop everything that has expired at ``now``; returns how much of each."""
+    kept_since = now - HISTORY_DAYS.read(tx) * DAY
     return Swept(
         sessions=tx.delete_sessions_before(now - settings.session_timeout),
-        history=tx.purge_history(now - HISTORY_DAYS.read(tx) * DAY),
+        history=tx.purge_history(kept_since),
         nonces=tx.purge_nonces(now - settings.nonce_lifetime),
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
+        change_sessions=tx.purge_change_sessions(kept_since),
     )
 
 
@@ -39,10 +42,11 @@ def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
         swept = sweep(tx, settings, now)
     if any(vars(swept).values()):
         log.info(
-            "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins",
+            "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins, %d change sessions",
             swept.sessions,
             swept.history,
             swept.nonces,
             swept.failed_logins,
+            swept.change_sessions,
         )
     return swept
