@@ -6,6 +6,7 @@ misused command line, 1 otherwise); ``main`` is the one place that turns errors 
 
 import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,13 +38,24 @@ from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
+from syncmld.history.dry_run import rolled_back
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
 from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
+from syncmld.store.base import (
+    Account,
+    Accounts,
+    Admin,
+    AlreadyExists,
+    ChangeSessionSpec,
+    ChangeSource,
+    DeviceSync,
+    NotFound,
+    Store,
+)
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
@@ -791,14 +803,15 @@ def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
 @click.argument("file")
 @click.option("--to", "email", required=True, help="The account that gets the items.")
 @click.option("--folder", help="Put every item into this folder instead of its own.")
+@click.option("--dry-run", is_flag=True, help="Say what would be restored, change nothing.")
 @max_item_size_option
 @data_dir_option
 @db_option
 def backup_restore(
-    file: str, email: str, folder: str | None, max_item_size: int, data_dir: Path, db: str | None
+    file: str, email: str, folder: str | None, dry_run: bool, max_item_size: int, data_dir: Path, db: str | None
 ) -> None:
     """Put an archive's items into an account's folders, as new items (all of them or, when the archive
-    cannot be read whole, none)."""
+    cannot be read whole, none); recorded as a session that syncmld undo takes back."""
     address = checked_email(email)
     if folder is not None and not is_folder_name(folder):
         raise click.BadParameter(
@@ -807,13 +820,20 @@ def backup_restore(
             param_hint="--folder",
         )
     archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
-        counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
+    with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        tx.record_changes_as(
+            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
+        )
+        counts = restore_backup(archive, tx, account_id, folder)
+        recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
     echo(
-        f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
-        + (f": {per_folder}" if counts else "")
+        f"{'would restore' if dry_run else 'restored'} {items_count(sum(counts.values()))} from {archive.name} "
+        f"to {address}" + (f": {per_folder}" if counts else "")
     )
+    if recorded is not None and not dry_run:
+        echo(f"recorded as session {recorded}: 'syncmld undo {recorded}' takes this restore back")
 
 
 @cli.command()

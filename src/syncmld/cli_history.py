@@ -9,8 +9,19 @@ from pathlib import Path
 
 import click
 
-from syncmld.cli import checked_email, data_dir_option, db_option, echo, opened_store, required_account, shown_time
+from syncmld.cli import (
+    checked_email,
+    data_dir_option,
+    db_option,
+    echo,
+    items_count,
+    opened_store,
+    required_account,
+    shown_time,
+)
+from syncmld.engine.modes import SyncMode
 from syncmld.history.names import item_name
+from syncmld.history.preview import Preview, preview_sync
 from syncmld.history.undo import Reversal, UndoPlan, apply_undo, plan_undo
 from syncmld.store.base import Change, ChangeSession, SessionCounts, Transaction
 
@@ -170,5 +181,52 @@ def undo(session_id: int, dry_run: bool, force: bool, data_dir: Path, db: str | 
         echo(f"recorded as session {recorded}: 'syncmld undo {recorded}' takes this undo back")
 
 
-COMMANDS = (history, undo)
+@click.command()
+@click.argument("email")
+@click.argument("device_ref", metavar="DEVICE")
+@click.option(
+    "--mode", type=click.IntRange(1, 9), help="The sync= of the device's URL (1-9); without it, none [default]."
+)
+@click.option("--folder", help="Only this folder [default: every folder the device has synced].")
+@data_dir_option
+@db_option
+def preview(email: str, device_ref: str, mode: int | None, folder: str | None, data_dir: Path, db: str | None) -> None:
+    """What a sync of a device would do on the server, item by item, when it asks for a two-way sync as usual
+    and its URL says sync=MODE: which mode runs, which server items are deleted, what the device gets.
+    Nothing is changed."""
+    address = checked_email(email)
+    with opened_store(data_dir, db) as store:
+        with store.transaction() as tx:
+            account_id = required_account(tx, address).id
+            device = next((d for d in tx.list_devices(account_id) if d.device_ref == device_ref), None)
+            if device is None:
+                raise click.ClickException(f"{address} has no device {device_ref}")
+            names = [folder] if folder is not None else [s.folder_name for s in tx.list_device_syncs(device.id)]
+            folders = [tx.get_folder(account_id, name) for name in names]
+        if not folders:
+            raise click.ClickException(f"device {device_ref} has synced no folder yet: name one with --folder")
+        missing = [name for name, found in zip(names, folders, strict=True) if found is None]
+        if missing:
+            raise click.ClickException(f"{address} has no folder {missing[0]}")
+        previews = [preview_sync(store, account_id, device, f, SyncMode(mode) if mode else None) for f in folders if f]
+    for shown in previews:
+        for line in shown_preview(shown):
+            echo(line)
+
+
+def shown_preview(shown: Preview) -> list[str]:
+    lines = [f"{shown.folder}: {shown.mode.label} ({shown.reason})"]
+    if shown.deleted:
+        lines.append(f"  the server deletes {items_count(len(shown.deleted))} (every other device gets the deletes):")
+        lines.extend(f"    delete {item_name(item)} ({item.guid})" for item in shown.deleted)
+    lines.append(f"  the device gets {items_count(len(shown.sent))}:")
+    lines.extend(f"    {kind.value} {item_name(item)} ({item.guid})" for kind, item in shown.sent)
+    if shown.takes_from_device:
+        lines.append("  then the server takes what the device sends")
+    else:
+        lines.append("  what the device sends is not taken")
+    return lines
+
+
+COMMANDS = (history, undo, preview)
 """The commands of this module, registered in ``syncmld.cli``."""

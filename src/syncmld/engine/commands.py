@@ -11,7 +11,14 @@ from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
-from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
+from syncmld.engine.modes import (
+    SyncMode,
+    decide_mode,
+    erases_server_folder,
+    is_incremental,
+    is_sync_alert,
+    wire_alert,
+)
 from syncmld.engine.params import FormatParam
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
@@ -228,7 +235,7 @@ class CommandHandler:
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
-        if mode == SyncMode.SLOW_TO_SERVER:
+        if erases_server_folder(mode):
             self._erase_folder(folder.id, folder.name)
         ds = DatastoreState(
             client_uri=item.source.uri,
