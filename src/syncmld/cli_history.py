@@ -20,6 +20,7 @@ from syncmld.cli import (
     shown_time,
 )
 from syncmld.engine.modes import SyncMode
+from syncmld.history.dedupe import find_duplicates, merge_duplicates
 from syncmld.history.names import item_name
 from syncmld.history.preview import Preview, preview_sync
 from syncmld.history.undo import Reversal, UndoPlan, apply_undo, plan_undo
@@ -228,5 +229,41 @@ def shown_preview(shown: Preview) -> list[str]:
     return lines
 
 
-COMMANDS = (history, undo, preview)
+@click.command()
+@click.argument("email")
+@click.option("--folder", help="Only this folder [default: every folder of the account].")
+@click.option("--apply", "apply_merge", is_flag=True, help="Merge each group into one item (undoable).")
+@data_dir_option
+@db_option
+def dedupe(email: str, folder: str | None, apply_merge: bool, data_dir: Path, db: str | None) -> None:
+    """Find duplicate contacts (alike names sharing a phone or e-mail, or the same card), events (same UID,
+    or summary and start) and notes, and with --apply merge each group into one item (every phone and
+    e-mail kept) as changes every device gets; the merge is a session that syncmld undo takes back."""
+    address = checked_email(email)
+    with opened_store(data_dir, db) as store, store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        folders = tx.list_folders(account_id)
+        if folder is not None:
+            folders = [f for f in folders if f.name.casefold() == folder.casefold()]
+            if not folders:
+                raise click.ClickException(f"{address} has no folder {folder}")
+        found = [(f, find_duplicates(tx, f.id)) for f in folders]
+        recorded = [
+            merge_duplicates(tx, account_id, f, groups, time.time()) for f, groups in found if apply_merge and groups
+        ]
+    for shown_folder, groups in found:
+        for group in groups:
+            others = ", ".join(other.guid for other in group.others)
+            echo(f"{shown_folder.name}: {item_name(group.kept)}: keep {group.kept.guid}, merge {others}")
+    duplicates = sum(len(group.others) for _, groups in found for group in groups)
+    group_count = sum(len(groups) for _, groups in found)
+    if apply_merge:
+        echo(f"merged {group_count} groups: {items_count(duplicates)} fewer")
+        for session in recorded:
+            echo(f"recorded as session {session}: 'syncmld undo {session}' takes it back")
+    else:
+        echo(f"{group_count} groups, {items_count(duplicates)} to merge away (--apply merges them)")
+
+
+COMMANDS = (history, undo, preview, dedupe)
 """The commands of this module, registered in ``syncmld.cli``."""

@@ -5,10 +5,12 @@ from pathlib import Path
 
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
+from syncmld.content import to_stored
 from syncmld.engine import EngineContext, EngineSettings
 from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import NewItem
 from tests.cli.conftest import Syncmld, assert_one_error_line
-from tests.cli.test_cli_admin import folder_data, make_backups, run_ok
+from tests.cli.test_cli_admin import folder_data, make_backups, run_ok, transaction
 from tests.engine.conftest import vcard
 
 
@@ -83,3 +85,24 @@ def test_mistakes_are_one_error_line(syncmld: Syncmld, data_dir: Path) -> None:
     assert_one_error_line(syncmld("history", "anna@example.org", "--folder", "Nowhere", *d), "no folder Nowhere")
     assert_one_error_line(syncmld("preview", "anna@example.org", "IMEI:9", *d), "no device IMEI:9")
     assert_one_error_line(syncmld("preview", "anna@example.org", "IMEI:1", "--mode", "10", *d), "--mode")
+
+
+def test_dedupe_shows_the_groups_and_merges_them_with_apply(syncmld: Syncmld, data_dir: Path) -> None:
+    d = ("--data-dir", str(data_dir))
+    with transaction(data_dir) as tx:
+        account = tx.get_account("anna@example.org")
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "Contacts")
+        first = vcard(1).replace(b"END:VCARD", b"EMAIL:j@example.org\r\nEND:VCARD")
+        copies = [NewItem(None, *to_stored("text/x-vcard", data, None, None)) for data in (first, vcard(1), vcard(2))]
+        tx.put_items(folder.id, copies, None)
+    shown = run_ok(syncmld, "dedupe", "anna@example.org", *d).splitlines()
+    assert shown[0].startswith("Contacts: Jörg Müller1: keep ")
+    assert shown[1] == "1 groups, 1 item to merge away (--apply merges them)"
+    applied = run_ok(syncmld, "dedupe", "anna@example.org", "--folder", "contacts", "--apply", *d).splitlines()
+    assert applied[1:] == ["merged 1 groups: 1 item fewer", "recorded as session 1: 'syncmld undo 1' takes it back"]
+    assert len(folder_data(data_dir, "anna@example.org")["Contacts"]) == 2
+    assert (
+        run_ok(syncmld, "dedupe", "anna@example.org", *d) == "0 groups, 0 items to merge away (--apply merges them)\n"
+    )
+    assert_one_error_line(syncmld("dedupe", "anna@example.org", "--folder", "Nowhere", *d), "no folder Nowhere")

@@ -41,7 +41,8 @@ NOTE_FOLDERS = ("notes", "journal")
 
 __all__ = [
     "CALENDAR_TYPES", "CONTACT_PROPERTIES", "WRITTEN_VERSIONS", "Identity", "comparable", "for_device",
-    "from_stored", "identity", "is_convertible", "is_sif_type", "media_type", "newer_side", "normalise_vcard",
+    "from_stored", "identity", "is_convertible", "is_sif_type", "media_type", "merge_duplicates", "newer_side",
+    "normalise_vcard",
     "resolve_conflict", "to_stored",
 ]  # fmt: skip
 
@@ -186,6 +187,18 @@ def resolve_conflict(
         return contacts.merge_contacts(server, client, prefer == "client", base)
     if stored_type == calendar.STORED_CALENDAR_TYPE:
         return calendar.merge_calendar(server, client, prefer == "client", base)
+    return None
+
+
+def merge_duplicates(stored_type: str, kept: bytes, other: bytes) -> bytes | None:
+    """Two copies of one object as one stored form: contacts lose nothing (every phone and e-mail of both),
+    calendar objects merge field by field with ``kept``'s values where they differ; None when the type
+    cannot be merged (``kept`` stays as it is)."""
+    stored_type = media_type(stored_type)
+    if stored_type == STORED_CONTACT_TYPE:
+        return contacts.merge_duplicate_contacts(kept, other)
+    if stored_type == calendar.STORED_CALENDAR_TYPE:
+        return calendar.merge_calendar(other, kept, True, None)
     return None
 
 

@@ -101,6 +101,12 @@ def merge_contacts(server: bytes, client: bytes, prefer_client: bool, base: byte
     return to_vcard(merge_changes(parse_vcard(server), parse_vcard(client), prefer_client, original), "3.0")
 
 
+def merge_duplicate_contacts(kept: bytes, other: bytes) -> bytes:
+    """Two copies of one contact as one, nothing lost: every phone and e-mail of both, ``kept``'s values
+    where both have one that may not repeat (its empty parts filled from ``other``'s)."""
+    return to_vcard(merge_changes(parse_vcard(other), parse_vcard(kept), True, keep_all=True), "3.0")
+
+
 def contact_revision(stored: bytes) -> str | None:
     """The contact's REV, for newest-wins."""
     return revision(parse_vcard(stored)) or None
