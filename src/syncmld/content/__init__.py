@@ -14,7 +14,7 @@ device's Replace is merged into the stored object, so what a device cannot carry
 
 import hashlib
 
-from syncmld.content import calendar, contacts, files, ical_text, notes, sif  # noqa: F401 (ical_text: see there)
+from syncmld.content import calendar, contacts, files, notes, sif
 from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
 from syncmld.content.sif import is_sif_type

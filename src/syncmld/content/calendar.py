@@ -26,6 +26,7 @@ from icalendar import Calendar, Component, Timezone
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
 from syncmld.content.calendar_read import PARSE_ERRORS, Object, read_device, read_previous, read_stored
+from syncmld.content.ical_text import write_ical
 from syncmld.content.timezones import utc_text
 from syncmld.content.vcalendar import EVENT, SYNCMLD_PRODID, TODO, tzid_of
 from syncmld.content.vcalendar_write import write_vcal10
@@ -178,7 +179,7 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
             calendar.add_component(vtimezone)
     for component in components:
         calendar.add_component(component)
-    return bytes(calendar.to_ical())
+    return write_ical(calendar)
 
 
 def _used_tzids(components: Iterable[Component]) -> list[str]:

@@ -22,6 +22,7 @@ from icalendar.parser import unescape_backslash
 
 from syncmld.content.calendar_read import PARSE_ERRORS
 from syncmld.content.common import media_type
+from syncmld.content.ical_text import value_text, write_ical
 from syncmld.content.timezones import stamp_text
 from syncmld.content.vcalendar import SYNCMLD_PRODID, values_of
 from syncmld.content.versit import Property, bad_request, escape, parse_lines, serialize
@@ -269,7 +270,7 @@ def _write_ical(note: Note) -> bytes:
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", SYNCMLD_PRODID)
     calendar.add_component(journal)
-    return bytes(calendar.to_ical())
+    return write_ical(calendar)
 
 
 def _read_ical(stored: bytes) -> Note:
@@ -315,8 +316,7 @@ def _extensions(component: Component) -> Iterator[Extension]:
     for name, value in component.property_items(recursive=False):
         if not _is_extension(name) or not hasattr(value, "to_ical"):
             continue
-        raw = value.to_ical()
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        text = value_text(value)
         params = getattr(value, "params", {})
         pairs = tuple((str(key), str(val)) for key, val in params.items() if isinstance(val, str))
         yield Extension(name, _safe_params(pairs), unescape_backslash(text))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
+from syncmld.content.ical_text import write_ical
 from syncmld.content.versit import bad_request
 from syncmld.errors import RemoteError
 
@@ -87,7 +88,7 @@ _zone_cache: dict[bytes, Zone] = {}
 
 def zone_of(vtimezone: Timezone) -> Zone:
     """The Zone a VTIMEZONE defines (cached by its text)."""
-    key = vtimezone.to_ical()
+    key = write_ical(vtimezone)
     zone = _zone_cache.get(key)
     if zone is None:
         zone = _build_zone(vtimezone)
