@@ -36,7 +36,9 @@ def history_seconds(tx: Transaction) -> float:
     return (int(days) if days and days.isdigit() else DEFAULT_HISTORY_DAYS) * 86400.0
 
 
-def resolve(policy: str, stored_type: str, server: bytes, client: bytes, base: bytes | None) -> Resolution:
+def resolve(
+    policy: str, server: content.ParsedItem, client: content.ParsedItem, base: content.ParsedItem | None
+) -> Resolution:
     """The outcome of a conflict between the server's and the device's stored forms of an item;
     ``base`` is the version the device had before its change, when the history still holds it."""
     if policy == "duplicate":
@@ -45,9 +47,9 @@ def resolve(policy: str, stored_type: str, server: bytes, client: bytes, base: b
         return Resolution("server", StatusCode.CONFLICT_SERVER_WON)
     if policy == "client-wins":
         return Resolution("client", StatusCode.CONFLICT_CLIENT_WON)
-    newer = content.newer_side(stored_type, server, client)
+    newer = content.newer_side(server, client)
     if policy == "merge":
-        merged = content.resolve_conflict(stored_type, server, client, newer, base)
+        merged = content.merge(server, client, newer, base)
         if merged is not None:
             return Resolution("merged", StatusCode.CONFLICT_MERGED, merged)
     if newer == "server":
