@@ -72,20 +72,26 @@ def from_device(
 def is_convertible(stored_type: str, wanted_type: str) -> bool:
     """Whether an item stored as ``stored_type`` can be sent as ``wanted_type``."""
     stored, wanted = media_type(stored_type), media_type(wanted_type)
+    return stored == wanted or _writer(stored, wanted) is not None
+
+
+def _writer(stored: str, wanted: str) -> ContentKind | None:
+    """The kind that writes items stored as media type ``stored`` in media type ``wanted``, if any."""
     writer = _BY_DEVICE_TYPE.get(wanted)
-    return stored == wanted or (writer is not None and writer.stored_type == stored)
+    return writer if writer is not None and writer.stored_type == stored else None
 
 
 def for_device(item: ParsedItem, wanted_type: str) -> tuple[str, bytes]:
     """The stored item as (type, bytes) for a device that wants ``wanted_type``; items that cannot be
     converted to it go in their stored type."""
-    wanted = media_type(wanted_type)
-    if not wanted or not is_convertible(item.content_type, wanted):
-        return item.content_type, item.data
-    if media_type(item.content_type) == wanted:
+    stored, wanted = media_type(item.content_type), media_type(wanted_type)
+    if wanted and stored == wanted:
         return wanted_type, item.data
+    writer = _writer(stored, wanted) if wanted else None
+    if writer is None:
+        return item.content_type, item.data
     try:
-        return wanted_type, _BY_DEVICE_TYPE[wanted].write(item, wanted)
+        return wanted_type, writer.write(item, wanted)
     except RemoteError as error:
         raise LocalError(f"stored {item.content_type} item is unreadable: {error}") from error
 
