@@ -254,8 +254,9 @@ class CalendarKind(ContentKind):
         return sif.calendar_to_sif_document(parsed.calendar, wanted)
 
 
-def object_from_device(data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
-                       ) -> CalendarObject:  # fmt: skip
+def object_from_device(
+    data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+) -> CalendarObject:
     """The stored item of a calendar object (iCalendar 2.0 or vCalendar 1.0) a device sent, merged into
     the stored item it replaces (see ``stored_object``)."""
     old = CalendarObject.of(previous).replaced_object() if previous is not None else None

@@ -104,7 +104,7 @@ def normalise_vcard(data: bytes) -> str:
     return normal_form(parse_vcard(data))
 
 
-_MARKER = "BEGIN:VCARD"
+_MARKER = b"BEGIN:VCARD"
 
 
 class Contact(ParsedItem):
@@ -117,7 +117,7 @@ class Contact(ParsedItem):
     def replaced_card(self) -> VCard | None:
         """The card a device's version is merged into: None when the stored item is no contact (an
         item that changes its kind is not merged); LocalError when it is one that cannot be read."""
-        if _MARKER.encode() not in self.data[:200].upper():
+        if _MARKER not in self.data[:200].upper():
             return None
         return self.earlier_card()
 
@@ -127,7 +127,7 @@ class Contact(ParsedItem):
         try:
             return self.card
         except RemoteError as error:
-            if _MARKER.encode() in self.data.upper():
+            if _MARKER in self.data.upper():
                 raise LocalError(f"stored contact is unreadable: {error}") from error
             return None
 

@@ -25,7 +25,7 @@ MAX_ROUNDS = 8
 
 
 class Deferred(Exception):
-    """A conversion too large to run inside the store transaction: leave it, do ``key``, come back."""
+    """A conversion too large to run inside the store transaction: leave it, do ``call``, come back."""
 
     def __init__(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int) -> None:
         super().__init__(f"a conversion of {size} bytes")
