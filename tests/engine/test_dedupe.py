@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 
 from syncmld.client import Device
-from syncmld.content import merge_duplicates, to_stored
+from syncmld.content import merge_duplicates, read, to_stored
 from syncmld.history.dedupe import find_duplicates
 from syncmld.history.dedupe import merge_duplicates as merge_groups
 from syncmld.store.base import Store
@@ -34,7 +34,7 @@ def test_two_copies_of_a_contact_merge_into_one_that_keeps_every_phone_and_e_mai
         None,
         None,
     )[1]
-    merged = merge_duplicates("text/vcard", other, plain)
+    merged = merge_duplicates(read("text/vcard", other), read("text/vcard", plain))
     assert merged is not None
     lines = merged.decode().splitlines()
     assert [line for line in lines if line.startswith("TEL")] == ["TEL;TYPE=CELL:+491700000001"]
@@ -44,7 +44,8 @@ def test_two_copies_of_a_contact_merge_into_one_that_keeps_every_phone_and_e_mai
     ]
     assert "N:Müller1;Jörg;Paul;;" in lines
     with_extra = merge_duplicates(
-        "text/vcard", plain, other.replace(b"TEL;TYPE=CELL:+491700000001", b"TEL:+49 30 123456")
+        read("text/vcard", plain),
+        read("text/vcard", other.replace(b"TEL;TYPE=CELL:+491700000001", b"TEL:+49 30 123456")),
     )
     assert with_extra is not None
     assert sum(line.startswith("TEL") for line in with_extra.decode().splitlines()) == 2

@@ -67,7 +67,7 @@ def duplicate_sets(items: Iterable[StoredItem]) -> list[list[str]]:
     candidates: list[tuple[int, int]] = []
     for item in items:
         at = len(guids)
-        found = content.identity(item.content_type, item.data)
+        found = content.identity(content.read(item.content_type, item.data))
         placed = f"{item.parent or ''}|"
         guids.append(item.guid)
         identities.append(found)
@@ -96,10 +96,12 @@ def find_duplicates(tx: DedupeStore, folder_id: int) -> list[DuplicateGroup]:
     for members in duplicate_sets(tx.iter_items(folder_id)):
         items = sorted(tx.get_items(folder_id, members).values(), key=lambda item: (-len(item.data), item.guid))
         kept, others = items[0], tuple(items[1:])
-        merged = kept.data
+        merged = content.read(kept.content_type, kept.data)
         for other in others:
-            merged = content.merge_duplicates(kept.content_type, merged, other.data) or merged
-        found.append(DuplicateGroup(kept, others, merged))
+            if other.data != merged.data:
+                both = content.merge_duplicates(merged, content.read(other.content_type, other.data))
+                merged = merged if both is None else content.read(kept.content_type, both)
+        found.append(DuplicateGroup(kept, others, merged.data))
     return found
 
 
