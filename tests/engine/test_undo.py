@@ -109,3 +109,22 @@ def test_the_sweep_forgets_change_sessions_older_than_history_days(
         assert sweep(tx, EngineSettings(), time.time() + 1.5 * DAY).change_sessions == 0
         assert sweep(tx, EngineSettings(), time.time() + 2.5 * DAY).change_sessions == 1
     assert sessions(store) == []
+
+
+def test_items_an_undo_brings_back_reach_a_device_that_deleted_them_as_adds(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    laptop = filled(new_device, "IMEI:1", 0, 5)
+    laptop.sync()
+    phone = new_device("IMEI:2")
+    phone.sync()
+    for luid in sorted(laptop.items)[:2]:
+        laptop.delete(luid)
+    laptop.sync()
+    deletes = sessions(store)[-1]
+    assert phone.sync().received["delete"] == 2
+    undo(store, deletes)
+    for device in (phone, laptop):
+        received = device.sync().received
+        assert (received["add"], received["replace"]) == (2, 0), device.device_id
+    assert device_cards(phone) == device_cards(laptop) == server_cards(store)

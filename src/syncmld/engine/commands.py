@@ -386,6 +386,18 @@ class CommandHandler:
             )
         if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
             self._format_refused(status)
+        if code in (StatusCode.OK, StatusCode.ITEM_NOT_DELETED) and status.cmd == "Delete":
+            self._forget_deleted(status.target_refs)
+
+    def _forget_deleted(self, luids: tuple[str, ...]) -> None:
+        """The device no longer holds the items the server deleted: forget their mappings, so that an item
+        that comes back (an undo) goes to it as an Add."""
+        for ds in self.state.datastores:
+            found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, luids)
+            states = self.tx.item_states(ds.folder_id, found.values())
+            gone = [guid for guid in found.values() if guid in states and states[guid].deleted]
+            if gone:
+                self.tx.delete_maps(self.state.device_id, ds.folder_id, gone)
 
     def _format_refused(self, status: Status) -> None:
         """The device refused an item's format: switch its data store to another type it takes, for
