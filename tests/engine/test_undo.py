@@ -128,3 +128,20 @@ def test_items_an_undo_brings_back_reach_a_device_that_deleted_them_as_adds(
         received = device.sync().received
         assert (received["add"], received["replace"]) == (2, 0), device.device_id
     assert device_cards(phone) == device_cards(laptop) == server_cards(store)
+
+
+def test_a_sync_keeps_each_replaced_or_deleted_version_once_and_the_record_refers_to_it(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    phone = filled(new_device, "IMEI:1", 0, 3)
+    phone.sync()
+    first, second, _ = sorted(phone.items)
+    phone.replace(first, vcard(10))
+    phone.delete(second)
+    phone.sync()
+    edits = sessions(store)[-1]
+    with store.transaction() as tx:
+        changes = tx.session_changes(edits.id)
+        kept = [entry for change in changes for entry in tx.list_history(change.folder_id, change.guid)]
+    assert sorted(entry.reason for entry in kept) == ["deleted", "replaced"]
+    assert sorted(change.before.data for change in changes if change.before) == sorted(entry.data for entry in kept)

@@ -2,8 +2,10 @@
 checked on every backend."""
 
 import pytest
+from sqlalchemy import Engine, event
 
-from syncmld.store.base import Change, ChangeSessionSpec, ChangeSource, NewItem, Store
+from syncmld.store import MEMORY_URL
+from syncmld.store.base import Change, ChangeSessionSpec, ChangeSource, HistoryEntry, NewItem, Store
 from tests.store.sample import Abort, make_owner, vcard
 
 
@@ -126,3 +128,58 @@ def test_a_rolled_back_transaction_records_nothing(store: Store) -> None:
         raise Abort
     with store.transaction() as tx:
         assert tx.list_change_sessions(owner.account_id) == []
+
+
+def test_the_content_before_a_write_is_kept_once_as_an_earlier_version_of_the_item(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        (by_engine, by_store) = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+    with store.transaction() as tx:
+        tx.record_changes_as(spec(owner.account_id, at=100.0))
+        engine_kept = HistoryEntry(
+            owner.folder_id, by_engine.guid, by_engine.content_type, by_engine.data, "replaced", 90.0, by_engine.seq
+        )
+        tx.keep_history([engine_kept])
+        (_, replaced) = tx.put_items(owner.folder_id, [vcard("a 2", by_engine.guid), vcard("b 2", by_store.guid)], None)
+        tx.delete_items(owner.folder_id, [by_store.guid], None)
+        session_id = tx.recording_session()
+    assert session_id is not None
+    with store.transaction() as tx:
+        assert tx.list_history(owner.folder_id, by_engine.guid) == [engine_kept]
+        kept = tx.list_history(owner.folder_id, by_store.guid)
+        before = [change.before for change in tx.session_changes(session_id)]
+    assert [(entry.data, entry.seq, entry.saved_at) for entry in kept] == [
+        (by_store.data, by_store.seq, 100.0),
+        (replaced.data, replaced.seq, 100.0),
+    ]
+    assert [entry.reason for entry in kept] == [
+        f"{change} in change session {session_id}" for change in ("replaced", "deleted")
+    ]
+    assert [item.data if item else None for item in before] == [by_engine.data, by_store.data, kept[1].data]
+
+
+def test_recording_the_erase_of_a_large_folder_takes_a_few_statements_per_500_items(
+    store: Store, store_url: str
+) -> None:
+    if store_url == MEMORY_URL:
+        pytest.skip("statements are counted on the SQL stores")
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        items = tx.put_items(owner.folder_id, [vcard(f"contact {n}") for n in range(2000)], None)
+    statements: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", counted)
+    try:
+        with store.transaction() as tx:
+            tx.record_changes_as(spec(owner.account_id, owner.device_id))
+            tx.delete_items(owner.folder_id, [item.guid for item in items], owner.device_id)
+            session_id = tx.recording_session()
+    finally:
+        event.remove(Engine, "before_cursor_execute", counted)
+    assert session_id is not None
+    with store.transaction() as tx:
+        assert len(tx.session_changes(session_id)) == 2000
+    assert len(statements) <= 40, statements

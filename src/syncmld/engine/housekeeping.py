@@ -29,10 +29,10 @@ def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
     kept_since = now - HISTORY_DAYS.read(tx) * DAY
     return Swept(
         sessions=tx.delete_sessions_before(now - settings.session_timeout),
+        change_sessions=tx.purge_change_sessions(kept_since),
         history=tx.purge_history(kept_since),
         nonces=tx.purge_nonces(now - settings.nonce_lifetime),
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
-        change_sessions=tx.purge_change_sessions(kept_since),
     )
 
 

@@ -71,15 +71,17 @@ def plan_undo(tx: UndoStore, session: ChangeSession) -> UndoPlan:
 
 def _reversal(first: ItemChange, last: ItemChange, now: StoredItem | None) -> Reversal | None:
     """Undoing what a session did to one item, from its first and last change in it; None when the item
-    is as it was before the session (or is gone from the store)."""
+    is as it was before the session (or is gone from the store, or its content before was forgotten)."""
     if now is None:
         return None
     changed_since = now.seq != last.seq_after
-    before = first.before
-    if before is None:
+    if first.change == Change.ADDED:
         if now.deleted:
             return None
         return Reversal(first.folder_id, first.guid, Change.DELETED, None, now, changed_since)
+    before = first.before
+    if before is None:
+        return None
     if not now.deleted and (now.content_type, now.data, now.parent) == (
         before.content_type,
         before.data,

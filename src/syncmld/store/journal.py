@@ -2,8 +2,14 @@
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeGuard
 
 from syncmld.store.base import Change, StoredItem
+
+
+def live(prior: StoredItem | None) -> TypeGuard[StoredItem]:
+    """Whether a write found a live item (whose content before is kept)."""
+    return prior is not None and not prior.deleted
 
 
 def written_changes(
@@ -13,8 +19,7 @@ def written_changes(
     current = dict(before)
     for item in written:
         prior = current.get(item.guid)
-        live = prior if prior is not None and not prior.deleted else None
-        change = Change.DELETED if item.deleted else Change.REPLACED if live is not None else Change.ADDED
+        change = Change.DELETED if item.deleted else Change.REPLACED if live(prior) else Change.ADDED
         yield change, prior, item
         current[item.guid] = item
 

@@ -236,9 +236,10 @@ item_changes = Table(
     Column("version_after", Integer, nullable=False),
     Column("seq_before", BigInteger, nullable=False),
     Column("seq_after", BigInteger, nullable=False),
-    # The item before the change, when it was live.
-    Column("before_type", Text, nullable=True),
-    Column("before_data", LargeBinary, nullable=True),
+    # The item before the change, when it was live: its content is the kept version it refers to (kept once,
+    # in item_history), its parent is here.
+    Column("history_id", Integer, ForeignKey("item_history.id", ondelete="SET NULL"), nullable=True),
     Column("before_parent", Text, nullable=True),
     Index(None, "session_id", "seq_after"),
+    Index(None, "history_id"),
 )

@@ -2,8 +2,16 @@
 
 from collections.abc import Iterable, Sequence
 
-from syncmld.store.base import Change, ChangeSession, ChangeSessionSpec, ItemChange, SessionCounts, StoredItem
-from syncmld.store.journal import written_changes
+from syncmld.store.base import (
+    Change,
+    ChangeSession,
+    ChangeSessionSpec,
+    HistoryEntry,
+    ItemChange,
+    SessionCounts,
+    StoredItem,
+)
+from syncmld.store.journal import live, written_changes
 from syncmld.store.memory.tables import MemoryRole, Tables
 
 
@@ -16,7 +24,9 @@ class MemoryJournal:
         self.session_id: int | None = None
 
     def record(self, folder_id: int, before: dict[str, StoredItem], written: Sequence[StoredItem]) -> None:
-        for change, prior, item in written_changes(before, written):
+        changes = list(written_changes(before, written))
+        self._keep_versions(folder_id, [(change, prior) for change, prior, _ in changes if live(prior)])
+        for change, prior, item in changes:
             self._t.item_changes.append(
                 ItemChange(
                     self._session_id(),
@@ -27,9 +37,29 @@ class MemoryJournal:
                     item.version,
                     prior.seq if prior is not None else 0,
                     item.seq,
-                    prior if prior is not None and not prior.deleted else None,
+                    prior if live(prior) else None,
                 )
             )
+
+    def _keep_versions(self, folder_id: int, priors: Sequence[tuple[Change, StoredItem]]) -> None:
+        """Keep the versions before the writes that the engine does not keep already (one copy each)."""
+        if not priors:
+            return
+        kept = {(entry.guid, entry.seq) for entry in self._t.history if entry.folder_id == folder_id}
+        session_id = self._session_id()
+        self._t.history.extend(
+            HistoryEntry(
+                folder_id,
+                prior.guid,
+                prior.content_type,
+                prior.data,
+                f"{change.value} in change session {session_id}",
+                self.spec.at,
+                prior.seq,
+            )
+            for change, prior in priors
+            if (prior.guid, prior.seq) not in kept
+        )
 
     def _session_id(self) -> int:
         if self.session_id is None:

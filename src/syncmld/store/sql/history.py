@@ -1,6 +1,6 @@
 """The SQL store's change sessions: every item write recorded with the item's version before and after."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
@@ -14,8 +14,8 @@ from syncmld.store.base import (
     SessionCounts,
     StoredItem,
 )
-from syncmld.store.journal import tombstones, written_changes
-from syncmld.store.schema import change_sessions, item_changes
+from syncmld.store.journal import live, tombstones, written_changes
+from syncmld.store.schema import change_sessions, item_changes, item_history
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import SqlRole, chunks
 from syncmld.store.sql.items import _ITEM_COLUMNS, _item
@@ -38,9 +38,14 @@ class SqlJournal:
         return read_states(self._connection, folder_id, guids)
 
     def record(self, folder_id: int, before: dict[str, StoredItem], written: Sequence[StoredItem]) -> None:
+        changes = list(written_changes(before, written))
+        if not changes:
+            return
+        session_id = self._session_id()
+        kept = self._kept_versions(folder_id, [(change, prior) for change, prior, _ in changes if live(prior)])
         rows = [
             {
-                "session_id": self._session_id(),
+                "session_id": session_id,
                 "folder_id": folder_id,
                 "guid": item.guid,
                 "change": change.value,
@@ -48,14 +53,46 @@ class SqlJournal:
                 "version_after": item.version,
                 "seq_before": prior.seq if prior is not None else 0,
                 "seq_after": item.seq,
-                "before_type": prior.content_type if prior is not None and not prior.deleted else None,
-                "before_data": prior.data if prior is not None and not prior.deleted else None,
-                "before_parent": prior.parent if prior is not None and not prior.deleted else None,
+                "history_id": kept.get((item.guid, prior.seq)) if live(prior) else None,
+                "before_parent": prior.parent if live(prior) else None,
             }
-            for change, prior, item in written_changes(before, written)
+            for change, prior, item in changes
         ]
-        if rows:
-            self._connection.execute(item_changes.insert(), rows)
+        self._connection.execute(item_changes.insert(), rows)
+
+    def _kept_versions(self, folder_id: int, priors: Sequence[tuple[Change, StoredItem]]) -> dict[tuple[str, int], int]:
+        """The ids of the kept versions (item_history) holding these items' content before the writes, by
+        (GUID, seq): the versions the engine keeps already, and the others kept now (one copy each)."""
+        wanted = {(prior.guid, prior.seq): (change, prior) for change, prior in priors}
+        found = self._kept_ids(folder_id, wanted)
+        missing = [wanted[key] for key in wanted if key not in found]
+        if missing:
+            rows = [
+                {
+                    "folder_id": folder_id,
+                    "guid": prior.guid,
+                    "content_type": prior.content_type,
+                    "data": prior.data,
+                    "reason": f"{change.value} in change session {self.session_id}",
+                    "saved_at": self.spec.at,
+                    "seq": prior.seq,
+                }
+                for change, prior in missing
+            ]
+            self._connection.execute(item_history.insert(), rows)
+            found = self._kept_ids(folder_id, wanted)
+        return found
+
+    def _kept_ids(self, folder_id: int, wanted: Mapping[tuple[str, int], object]) -> dict[tuple[str, int], int]:
+        found: dict[tuple[str, int], int] = {}
+        for chunk in chunks(sorted({guid for guid, _ in wanted})):
+            statement = select(item_history.c.id, item_history.c.guid, item_history.c.seq).where(
+                item_history.c.folder_id == folder_id, item_history.c.guid.in_(chunk)
+            )
+            for row_id, guid, seq in self._connection.execute(statement):
+                if (guid, seq) in wanted:
+                    found[guid, seq] = max(row_id, found.get((guid, seq), row_id))
+        return found
 
     def record_deletes(
         self, folder_id: int, before: dict[str, StoredItem], gone: Iterable[tuple[str, int, int]], origin: int | None
@@ -144,19 +181,20 @@ class SqlHistory(SqlRole):
 
     def session_changes(self, session_id: int) -> list[ItemChange]:
         statement = (
-            select(item_changes)
+            select(item_changes, item_history.c.content_type, item_history.c.data)
+            .outerjoin(item_history, item_history.c.id == item_changes.c.history_id)
             .where(item_changes.c.session_id == session_id)
             .order_by(item_changes.c.seq_after, item_changes.c.id)
         )
         changes = []
         for row in self._connection.execute(statement):
             before = None
-            if row.before_type is not None:
+            if row.content_type is not None:
                 before = StoredItem(
                     row.folder_id,
                     row.guid,
-                    row.before_type,
-                    row.before_data,
+                    row.content_type,
+                    row.data,
                     row.version_before,
                     row.seq_before,
                     None,

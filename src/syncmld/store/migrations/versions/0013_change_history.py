@@ -1,5 +1,6 @@
 """Every item write recorded by change session (a sync, an undo, a dedupe, a restore), with the item's
-version before and after and its content before: what a session did can be shown and undone.
+version before and after and the kept version (item_history) holding its content before: what a session
+did can be shown and undone.
 
 Revision ID: 0013
 Revises: 0011
@@ -45,8 +46,7 @@ def upgrade() -> None:
         sa.Column("version_after", sa.Integer(), nullable=False),
         sa.Column("seq_before", sa.BigInteger(), nullable=False),
         sa.Column("seq_after", sa.BigInteger(), nullable=False),
-        sa.Column("before_type", sa.Text(), nullable=True),
-        sa.Column("before_data", sa.LargeBinary(), nullable=True),
+        sa.Column("history_id", sa.Integer(), nullable=True),
         sa.Column("before_parent", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_item_changes"),
         sa.ForeignKeyConstraint(
@@ -58,8 +58,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["folder_id"], ["folders.id"], name="fk_item_changes_folder_id_folders", ondelete="CASCADE"
         ),
+        sa.ForeignKeyConstraint(
+            ["history_id"], ["item_history.id"], name="fk_item_changes_history_id_item_history", ondelete="SET NULL"
+        ),
     )
     op.create_index("ix_item_changes_session_id_seq_after", "item_changes", ["session_id", "seq_after"])
+    op.create_index("ix_item_changes_history_id", "item_changes", ["history_id"])
 
 
 def downgrade() -> None:
