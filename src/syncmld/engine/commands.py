@@ -75,6 +75,8 @@ class CommandHandler:
         self._devinf_loaded = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
+        self._deleted: list[str] = []
+        """LUIDs of the items whose Delete the device confirmed in this message."""
 
     def handle(self, command: Command) -> None:
         if isinstance(command, Status):
@@ -387,13 +389,16 @@ class CommandHandler:
         if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
             self._format_refused(status)
         if code in (StatusCode.OK, StatusCode.ITEM_NOT_DELETED) and status.cmd == "Delete":
-            self._forget_deleted(status.target_refs)
+            self._deleted.extend(status.target_refs)
 
-    def _forget_deleted(self, luids: tuple[str, ...]) -> None:
-        """The device no longer holds the items the server deleted: forget their mappings, so that an item
-        that comes back (an undo) goes to it as an Add."""
+    def forget_deleted(self) -> None:
+        """The device no longer holds the items whose Delete it confirmed in this message: forget their
+        mappings (a few statements for all of them), so that an item that comes back (an undo) goes to it
+        as an Add."""
+        if not self._deleted:
+            return
         for ds in self.state.datastores:
-            found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, luids)
+            found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, self._deleted)
             states = self.tx.item_states(ds.folder_id, found.values())
             gone = [guid for guid in found.values() if guid in states and states[guid].deleted]
             if gone:

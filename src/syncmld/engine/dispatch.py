@@ -192,6 +192,7 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:
         ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id
