@@ -19,6 +19,7 @@ from syncmld import __version__
 from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
 from syncmld.config import (
+    DATA_DIR_ENV,
     DB_ENV,
     DEFAULT_HOST,
     DEFAULT_PATH,
@@ -42,7 +43,7 @@ from syncmld.log import setup_logging
 from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
-from syncmld.store import open_store, sqlite_url
+from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
@@ -63,14 +64,29 @@ password_option = click.option("--password", required=True, help="The account's 
 
 
 @contextmanager
-def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False) -> Iterator[Store]:
-    """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
+def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False, existing: bool = False) -> Iterator[Store]:
+    """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards. With
+    ``existing`` (commands that only read), a store that is not there is an error naming where it was
+    looked for, and nothing is created."""
+    if existing and db is None:
+        existing_data_dir(data_dir)
     prepared = prepare_data_dir(data_dir)
-    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
+    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key, create=not existing)
     try:
         yield store
     finally:
         store.close()
+
+
+def existing_data_dir(data_dir: Path) -> Path:
+    """``data_dir`` if it holds a store; else an error naming the file looked for (nothing is created)."""
+    database = (data_dir / SQLITE_FILE_NAME).absolute()
+    if not database.is_file():
+        raise click.ClickException(
+            f"no store at {database}: give the server's --data-dir (or ${DATA_DIR_ENV}) or --db; "
+            "'syncmld account add' creates a store"
+        )
+    return data_dir
 
 
 def echo(line: str, err: bool = False) -> None:
@@ -145,10 +161,31 @@ def report_md5_secrets(tx: Accounts, policy: AuthPolicy) -> None:
         )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReadableGroup(click.Group):
+    """A command group whose help lists each command with its whole first sentence, wrapped, not cut
+    at the width of the terminal; its groups are of this kind too."""
+
+    group_class = type
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=ReadableGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncmld")
 def cli() -> None:
-    """syncmld: a SyncML (OMA Data Synchronization) server."""
+    """syncmld: a SyncML (OMA Data Synchronization) server.
+
+    Every command takes --help; 'syncmld serve --help' lists the server's options (address, TLS,
+    logging, limits). Commands that change or read the store take --data-dir DIR (the server's data
+    directory) or --db URL."""
 
 
 @cli.command()
@@ -380,7 +417,7 @@ def account_add(email: str, password: str, data_dir: Path, db: str | None) -> No
 @db_option
 def account_list(data_dir: Path, db: str | None) -> None:
     """List the accounts, one e-mail address a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         accounts = tx.list_accounts()
     for entry in accounts:
         echo(entry.email if entry.enabled else f"{entry.email} (disabled)")
@@ -474,7 +511,7 @@ def domain_add(name: str, data_dir: Path, db: str | None) -> None:
 @db_option
 def domain_list(data_dir: Path, db: str | None) -> None:
     """List the registered domains, one a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         domains = tx.list_domains()
     for entry in domains:
         echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
@@ -553,7 +590,7 @@ def access_deny(entry: str, data_dir: Path, db: str | None) -> None:
 @db_option
 def access_list(data_dir: Path, db: str | None) -> None:
     """List the access list, one account or domain a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         entries = tx.list_access()
     for entry in entries:
         echo(entry)
@@ -603,7 +640,7 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
 def config_show(data_dir: Path, db: str | None) -> None:
     """Show every setting with its value in effect, defaults included; an unusable stored value is
     shown as it is, with what is wrong with it."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         stored = tx.list_settings()
     for setting in STORED_SETTINGS:
         value = stored.get(setting.name)
@@ -673,7 +710,7 @@ def folder_add(email: str, name: str, data_dir: Path, db: str | None) -> None:
 def folder_list(email: str, data_dir: Path, db: str | None) -> None:
     """List the account's folders with their item counts."""
     address = checked_email(email)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
         shown = [(entry.name, tx.count_items(entry.id)) for entry in tx.list_folders(account_id)]
     for name, count in shown:
@@ -700,7 +737,7 @@ def shown_sync(record: DeviceSync) -> str:
 def device_list(email: str, data_dir: Path, db: str | None) -> None:
     """List an account's devices, each with the last sync of every folder."""
     address = checked_email(email)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
         devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
     for device_ref, syncs in devices:
@@ -739,7 +776,7 @@ def read_backup_file(data_dir: Path, file: str, max_item_size: int) -> Backup:
     """An archive given by its name in the backups directory, or by a path to it."""
     if "/" in file:
         return read_archive(Path(file), max_item_size)
-    return BackupStore(backups_dir(data_dir)).read_backup(file, max_item_size)
+    return BackupStore(backups_dir(existing_data_dir(data_dir))).read_backup(file, max_item_size)
 
 
 max_item_size_option = click.option(
@@ -756,7 +793,7 @@ max_item_size_option = click.option(
 @data_dir_option
 def backup_list(email: str | None, data_dir: Path) -> None:
     """List the backup archives, all or those of one account."""
-    backups = BackupStore(backups_dir(prepare_data_dir(data_dir)))
+    backups = BackupStore(backups_dir(existing_data_dir(data_dir)))
     infos = backups.list_backups(None if email is None else checked_email(email))
     for info in infos:
         if info.created is None:
@@ -773,7 +810,7 @@ def backup_list(email: str | None, data_dir: Path) -> None:
 @data_dir_option
 def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
     """Show an archive: account, date, and per folder its items' content types and LUIDs."""
-    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
+    archive = read_backup_file(data_dir, file, max_item_size)
     echo(f"backup {archive.name}")
     echo(f"account {archive.account}")
     echo(f"created {shown_time(archive.created)}")
@@ -806,7 +843,7 @@ def backup_restore(
             "'?', '#' and blanks at its ends)",
             param_hint="--folder",
         )
-    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
+    archive = read_backup_file(data_dir, file, max_item_size)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
