@@ -39,7 +39,7 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
-from syncmld.log import setup_logging
+from syncmld.log import LogFormat, setup_logging
 from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
@@ -205,6 +205,13 @@ def cli() -> None:
     default=LogLevel.INFO.value,
     show_default=True,
 )
+@click.option(
+    "--log-format",
+    type=click.Choice([form.value for form in LogFormat]),
+    default=LogFormat.TEXT.value,
+    show_default=True,
+    help="Log lines as text, or as one JSON object each (time, level, logger, sid, message).",
+)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
 @click.option(
@@ -334,6 +341,7 @@ def serve(
     data_dir: Path,
     db: str | None,
     log_level: str,
+    log_format: str,
     log_messages: bool,
     path: str,
     login_delay_after: int,
@@ -366,6 +374,7 @@ def serve(
         path=path,
         log_level=LogLevel(log_level),
         log_messages=log_messages,
+        log_format=LogFormat(log_format),
         login_throttle=ThrottleSettings(
             delay_after=login_delay_after,
             lock_after=login_lock_after,
@@ -387,7 +396,7 @@ def serve(
         max_obj_size=max_obj_size,
         wire=wire,
     )
-    setup_logging(config.log_level)
+    setup_logging(config.log_level, config.log_format)
     run_server(config, workers)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
+from syncmld.log import LogFormat
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -100,6 +101,7 @@ class ServerConfig:
     log_level: LogLevel = LogLevel.INFO
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
+    log_format: LogFormat = LogFormat.TEXT
     max_msg_size: int = EngineSettings.max_msg_size
     """The MaxMsgSize the server announces; bodies a little larger are read too (``WireLimits``)."""
     max_obj_size: int = EngineSettings.max_obj_size

@@ -32,7 +32,7 @@ from syncmld.engine import handle_message, session_exists
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
-from syncmld.log import MultiLine, install_escaping
+from syncmld.log import MultiLine, install_escaping, set_log_session
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -160,6 +160,11 @@ async def sweep_periodically(store: Store, settings: EngineSettings, interval: f
             logger.error("sweeping expired sessions failed: %s", error)
 
 
+def reply_token(reply: SyncML) -> str | None:
+    """The session token a reply hands out in its RespURI, if any."""
+    return None if reply.header.resp_uri is None else split_session_url(reply.header.resp_uri)[1]
+
+
 def plain_error(status: int, reason: str) -> PlainTextResponse:
     """An HTTP error with a one-line, plain-text reason."""
     return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
@@ -257,6 +262,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(400, str(error))
+        set_log_session(token)
         try:
             in_session = token is not None and await run_in_threadpool(session_exists, store, token)
         except Exception:
@@ -290,6 +296,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
                 return busy()
         if isinstance(done, Response):
             return done
+        if token is None:
+            set_log_session(reply_token(done.outcome.reply))
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
