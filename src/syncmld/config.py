@@ -31,6 +31,8 @@ DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 BACKUPS_DIR_NAME = "backups"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus_client keeps each server process's metrics (set by ``syncmld serve``)."""
 
 
 class LogLevel(StrEnum):

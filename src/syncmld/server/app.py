@@ -57,6 +57,7 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
 """A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
 HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
 """The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
+METRICS_PATH = "/metrics"
 RETRY_AFTER_S = 5
 """Seconds a client turned away because too many logins are under way is asked to wait."""
 
@@ -191,7 +192,11 @@ class Exchange:
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``)."""
+    # Imported here: under ``serve``, prometheus_client must first see the metrics directory serve makes.
+    from syncmld.server.metrics import Metrics
+
     install_escaping()
+    metrics = Metrics(store, config.session_timeout)
     context = engine_context(config)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
 
@@ -303,10 +308,17 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         logged_in = in_session or done.outcome.account is not None
         log_message("in", done.decoded.message, logged_in)
         log_message("out", done.outcome.reply, logged_in)
-        log_exchange(
-            done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
-        )
+        elapsed = time.perf_counter() - started
+        log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
+        metrics.exchange(done.outcome, elapsed)
         return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
+
+    async def counted(http: HTTPRequest) -> Response:
+        """A message answered, its HTTP refusal counted."""
+        response = await syncml(http)
+        if response.status_code >= 400:
+            metrics.refusal(response.status_code)
+        return response
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(
@@ -322,6 +334,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             yield
             group.cancel_scope.cancel()
 
-    routes = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
+    routes = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
     return Starlette(routes=routes, lifespan=lifespan)

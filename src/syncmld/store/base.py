@@ -402,6 +402,10 @@ class Sessions(Protocol):
         """Insert or replace the session with this token."""
         ...
 
+    def count_sessions(self, updated_after: float) -> int:
+        """How many sessions were used after ``updated_after``."""
+        ...
+
     def delete_sessions_before(self, updated_before: float) -> int:
         """Drop idle sessions, with their large objects and the devices' notes of them; returns how many."""
         ...
