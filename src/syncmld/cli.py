@@ -7,13 +7,14 @@ misused command line, 1 otherwise); ``main`` is the one place that turns errors 
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from click.decorators import FC
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
@@ -47,14 +48,14 @@ from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
-data_dir_option = click.option(
+data_dir_option: Callable[[FC], FC] = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=default_data_dir,
     show_default="$SYNCMLD_DATA_DIR or ./syncmld-data",
     help="Directory holding syncmld.db (created if missing).",
 )
-db_option = click.option(
+db_option: Callable[[FC], FC] = click.option(
     "--db",
     envvar=DB_ENV,
     metavar="URL",
@@ -996,3 +997,8 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+from syncmld.cli_check import check  # noqa: E402  (it uses the helpers above)
+
+cli.add_command(check)
