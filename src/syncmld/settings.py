@@ -20,7 +20,7 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class AuthPolicy(StrEnum):
-    """Accepted client authentication (product §5)."""
+    """Accepted client authentication."""
 
     ANY = "any"
     """Basic, MD5 or HMAC."""
