@@ -61,7 +61,7 @@ db_option: Callable[[FC], FC] = click.option(
     metavar="URL",
     help=f"The store, e.g. postgresql://USER:PASSWORD@HOST/DB (${DB_ENV}; default: syncmld.db in --data-dir).",
 )
-password_option = click.option("--password", required=True, help="The account's password.")
+password_option: Callable[[FC], FC] = click.option("--password", required=True, help="The account's password.")
 
 
 @contextmanager
@@ -335,6 +335,28 @@ def cli() -> None:
     metavar="FILE",
     help="The PEM private key of --tls-cert.",
 )
+@click.option(
+    "--admin-allow-ips",
+    metavar="IPS",
+    default="127.0.0.1,::1",
+    show_default=True,
+    help="The client addresses or networks (comma-separated, * for any) the web admin at /admin answers; "
+    "others get 403. It is off while there is no admin user (syncmld admin add).",
+)
+@click.option(
+    "--max-admin-form-size",
+    type=click.IntRange(min=1),
+    default=ServerConfig.admin_form_size,
+    show_default=True,
+    help="Bytes of the largest form the web admin reads, its login included (larger: HTTP 413).",
+)
+@click.option(
+    "--admin-session-lifetime",
+    type=click.IntRange(min=1),
+    default=ServerConfig.admin_session_lifetime,
+    show_default=True,
+    help="Seconds an admin stays logged in to the web admin.",
+)
 @wire_limit_options
 def serve(
     host: str,
@@ -362,6 +384,9 @@ def serve(
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
     tls_key: Path | None,
+    admin_allow_ips: str,
+    max_admin_form_size: int,
+    admin_session_lifetime: int,
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
@@ -393,6 +418,9 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        admin_allow_ips=admin_allow_ips,
+        admin_form_size=max_admin_form_size,
+        admin_session_lifetime=admin_session_lifetime,
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
@@ -999,6 +1027,8 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
     sys.exit(result if isinstance(result, int) else 0)
 
 
-from syncmld.cli_check import check  # noqa: E402  (it uses the helpers above)
+from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
+from syncmld.cli_check import check  # noqa: E402
 
 cli.add_command(check)
+cli.add_command(admin)

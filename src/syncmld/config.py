@@ -126,6 +126,12 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    admin_allow_ips: str = "127.0.0.1,::1"
+    """The client addresses and networks (comma-separated, ``*`` for any) the web admin answers; others get 403."""
+    admin_form_size: int = 64 * 1024
+    """The largest form body the web admin reads (its login form's included); larger: 413."""
+    admin_session_lifetime: int = 8 * 3600
+    """Seconds an admin stays logged in to the web admin."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -162,6 +168,9 @@ class ServerConfig:
             raise ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
+        check_proxies(self.admin_allow_ips)
+        if min(self.admin_form_size, self.admin_session_lifetime) <= 0:
+            raise ConfigError("the web admin's form size and session lifetime must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
 
     @property

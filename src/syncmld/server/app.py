@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from syncmld import __version__
 from syncmld.accounts import body_digest
@@ -43,6 +43,7 @@ from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
+from syncmld.web import ADMIN_PATH, admin_app
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +335,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             yield
             group.cancel_scope.cancel()
 
-    routes = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
+    routes: list[BaseRoute] = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
     routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
+    routes.append(Mount(ADMIN_PATH, app=admin_app(store, config)))
     return Starlette(routes=routes, lifespan=lifespan)

@@ -3,7 +3,8 @@
 A store hands out transactions. Everything done inside ``with store.transaction() as tx:`` is
 applied together or not at all; the engine applies one SyncML message and the session state in
 one transaction. A transaction plays every role (``Transaction``); code that needs some of them
-asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``.
+asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``,
+``AdminUsers``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -435,7 +436,32 @@ class Sessions(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Protocol):
+class AdminUsers(Protocol):
+    """The people who may use the web admin (``syncmld admin add``): a name and a password hash each.
+    No SyncML account is one, and no admin user is a SyncML account."""
+
+    def add_admin_user(self, name: str, password_hash: str) -> None:
+        """Raises AlreadyExists."""
+        ...
+
+    def admin_password_hash(self, name: str) -> str | None:
+        """The password hash of the admin user ``name``; None when there is none."""
+        ...
+
+    def set_admin_password(self, name: str, password_hash: str) -> None:
+        """Raises NotFound."""
+        ...
+
+    def remove_admin_user(self, name: str) -> None:
+        """Raises NotFound."""
+        ...
+
+    def list_admin_users(self) -> list[str]:
+        """The admin users' names, sorted."""
+        ...
+
+
+class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Protocol):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

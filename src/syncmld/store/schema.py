@@ -132,6 +132,14 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+admin_users = Table(
+    "admin_users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+)
+"""Who may use the web admin."""
+
 server_key_checks = Table(
     "server_key_checks",
     metadata,

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from syncmld.store.memory.accounts import MemoryAccounts
 from syncmld.store.memory.admin import MemoryAdmin
+from syncmld.store.memory.admin_users import MemoryAdminUsers
 from syncmld.store.memory.devices import MemoryDevices
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
@@ -20,7 +21,14 @@ from syncmld.store.memory.tables import Tables
 
 
 class MemoryTransaction(
-    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions
+    MemoryAccounts,
+    MemoryAdmin,
+    MemoryLogins,
+    MemoryDevices,
+    MemoryItems,
+    MemorySyncMaps,
+    MemorySessions,
+    MemoryAdminUsers,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -47,6 +47,7 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    admin_users: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -68,6 +69,7 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            dict(self.admin_users),
         )
 
 

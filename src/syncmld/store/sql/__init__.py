@@ -20,6 +20,7 @@ from syncmld.store.schema import server_key_checks
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql.accounts import SqlAccounts
 from syncmld.store.sql.admin import SqlAdmin
+from syncmld.store.sql.admin_users import SqlAdminUsers
 from syncmld.store.sql.devices import SqlDevices
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
@@ -41,7 +42,7 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
         connection.commit()
 
 
-class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions):
+class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlAdminUsers):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 
