@@ -45,7 +45,8 @@ def test_the_built_wheel_installs_serves_and_syncs(tmp_path: Path, interop_dir: 
     wheel = built_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     assert "syncmld/store/migrations/env.py" in names
-    assert any(name.startswith("syncmld/store/migrations/versions/0011") for name in names)
+    assert any(name.startswith("syncmld/store/migrations/versions/0012") for name in names)
+    assert "syncmld/web/templates/login.html" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
