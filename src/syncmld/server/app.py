@@ -29,7 +29,15 @@ from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_exists
-from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
+from syncmld.engine.api import (
+    SESSION_PARAM,
+    EngineContext,
+    EngineSettings,
+    Outcome,
+    Request,
+    SyncSummary,
+    split_session_url,
+)
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping, set_log_session
@@ -211,7 +219,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         """With --log-messages: the message, or only its start when it did not log in."""
         if not config.log_messages:
             return
-        text = render_for_log(message)
+        text = render_for_log(message, secret_params=(SESSION_PARAM,))
         shown = config.wire.log_login_bytes
         if not whole and len(text) > shown:
             text = f"{text[:shown]}\n[cut: {len(text) - shown} more characters of a message that did not log in]"
