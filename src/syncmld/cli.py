@@ -42,7 +42,7 @@ from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
 from syncmld.server.serve import run_server
-from syncmld.server_key import key_file_path
+from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
@@ -69,10 +69,12 @@ def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False, existi
     """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards. With
     ``existing`` (commands that only read), a store that is not there is an error naming where it was
     looked for, and nothing is created."""
-    if existing and db is None:
-        existing_data_dir(data_dir)
-    prepared = prepare_data_dir(data_dir)
-    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key, create=not existing)
+    if existing:
+        key_file = existing_key_file(existing_data_dir(data_dir) if db is None else data_dir)
+        store = open_store(db or sqlite_url(data_dir), key_file, adopt_key, create=False)
+    else:
+        prepared = prepare_data_dir(data_dir)
+        store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
     try:
         yield store
     finally:
@@ -88,6 +90,16 @@ def existing_data_dir(data_dir: Path) -> Path:
             "'syncmld account add' creates a store"
         )
     return data_dir
+
+
+def existing_key_file(data_dir: Path) -> Path:
+    """The server key of ``data_dir`` (or ``$SYNCMLD_KEY_FILE``) if it is there; else an error naming it."""
+    key_file = key_file_path(data_dir).absolute()
+    if not key_file.is_file():
+        raise click.ClickException(
+            f"no server key at {key_file}: give the server's --data-dir (or ${DATA_DIR_ENV}) or ${KEY_FILE_ENV}"
+        )
+    return key_file
 
 
 def echo(line: str, err: bool = False) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect
 
 from syncmld import __version__
 from syncmld.config import DATA_DIR_ENV
+from syncmld.server_key import KEY_FILE_ENV, key_file_path, load_server_key
 from tests.cli.conftest import Syncmld, assert_one_error_line
 from tests.store.backends import fresh_postgres_url
 
@@ -39,6 +40,7 @@ def test_a_read_only_command_without_a_store_names_it_and_creates_nothing(
 def test_a_read_only_command_on_an_empty_postgres_database_creates_no_tables(
     syncmld: Syncmld, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
+    load_server_key(key_file_path(tmp_path))
     with fresh_postgres_url() as url:
         run = syncmld(*command, "--db", url, "--data-dir", str(tmp_path))
         assert_one_error_line(run, "no store at", "no syncmld tables")
@@ -48,6 +50,23 @@ def test_a_read_only_command_on_an_empty_postgres_database_creates_no_tables(
                 assert inspect(connection).get_table_names() == []
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize("command", READ_ONLY[:6], ids=" ".join)
+def test_a_read_only_command_with_db_creates_no_data_directory(
+    syncmld: Syncmld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.delenv(KEY_FILE_ENV)
+    server = tmp_path / "server"
+    assert syncmld("account", "add", "anna@example.org", "--password", "pw", "--data-dir", str(server)).exit_code == 0
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    run = syncmld(*command, "--db", f"sqlite:///{server / 'syncmld.db'}")
+    assert_one_error_line(run, f"no server key at {work / 'syncmld-data' / 'secret.key'}", "--data-dir")
+    assert os.listdir(work) == []
+    assert syncmld(*command, "--db", f"sqlite:///{server / 'syncmld.db'}", "--data-dir", str(server)).exit_code == 0
 
 
 def test_a_read_only_command_reads_the_store_that_exists(syncmld: Syncmld, tmp_path: Path) -> None:
