@@ -18,6 +18,7 @@ from syncmld.store.memory.logins import MemoryLogins
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
+from syncmld.store.memory.timelines import MemoryTimelines
 
 
 class MemoryTransaction(
@@ -29,6 +30,7 @@ class MemoryTransaction(
     MemorySyncMaps,
     MemorySessions,
     MemoryAdminUsers,
+    MemoryTimelines,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

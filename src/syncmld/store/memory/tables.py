@@ -9,11 +9,13 @@ from syncmld.store.base import (
     Domain,
     Folder,
     HistoryEntry,
+    HourCounts,
     LoginFailures,
     NotFound,
     SessionRecord,
     StoredItem,
     SyncState,
+    TimelineMessage,
 )
 
 DeviceFolder = tuple[int, int]
@@ -48,6 +50,8 @@ class Tables:
     seq: int = 0
     last_id: int = 0
     admin_users: dict[str, str] = field(default_factory=dict)
+    timeline: list[TimelineMessage] = field(default_factory=list)
+    sync_hours: dict[int, HourCounts] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -70,6 +74,8 @@ class Tables:
             self.seq,
             self.last_id,
             dict(self.admin_users),
+            list(self.timeline),
+            dict(self.sync_hours),
         )
 
 
