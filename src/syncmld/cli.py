@@ -369,6 +369,13 @@ def cli() -> None:
     show_default=True,
     help="Seconds an admin stays logged in to the web admin.",
 )
+@click.option(
+    "--max-timeline-dump",
+    type=click.IntRange(min=1),
+    default=ServerConfig.timeline_dump_size,
+    show_default=True,
+    help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
+)
 @wire_limit_options
 def serve(
     host: str,
@@ -399,6 +406,7 @@ def serve(
     admin_allow_ips: str,
     max_admin_form_size: int,
     admin_session_lifetime: int,
+    max_timeline_dump: int,
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
@@ -433,6 +441,7 @@ def serve(
         admin_allow_ips=admin_allow_ips,
         admin_form_size=max_admin_form_size,
         admin_session_lifetime=admin_session_lifetime,
+        timeline_dump_size=max_timeline_dump,
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,

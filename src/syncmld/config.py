@@ -132,6 +132,8 @@ class ServerConfig:
     """The largest form body the web admin reads (its login form's included); larger: 413."""
     admin_session_lifetime: int = 8 * 3600
     """Seconds an admin stays logged in to the web admin."""
+    timeline_dump_size: int = 64 * 1024
+    """Characters kept of each message (and of its reply) in a session's timeline while ``log_messages`` is on."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -169,8 +171,8 @@ class ServerConfig:
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
         check_proxies(self.admin_allow_ips)
-        if min(self.admin_form_size, self.admin_session_lifetime) <= 0:
-            raise ConfigError("the web admin's form size and session lifetime must be positive")
+        if min(self.admin_form_size, self.admin_session_lifetime, self.timeline_dump_size) <= 0:
+            raise ConfigError("the web admin's form size, session lifetime and timeline dump size must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
 
     @property

@@ -1,9 +1,9 @@
 """The web admin at /admin in headless Chromium (Debian's, driven by Playwright) against a real ``syncmld
 serve``, with SyncEvolution syncing: disabling an account stops its syncs and enabling it lets them go on,
-forgetting a device makes its next sync slow, a backup restores; a screenshot of each page is saved under
-the test's tmp directory (``screens/``). The login refuses a wrong password, a plain account's credentials
-and a form without the session's CSRF token; the admin is off while no admin user exists, and refused to
-addresses outside --admin-allow-ips."""
+forgetting a device makes its next sync slow, a session's timeline shows its commands, a backup restores;
+a screenshot of each page is saved under the test's tmp directory (``screens/``). The login refuses a wrong
+password, a plain account's credentials and a form without the session's CSRF token; the admin is off while
+no admin user exists, and refused to addresses outside --admin-allow-ips."""
 
 import re
 import shutil
@@ -115,6 +115,7 @@ def test_chromium_drives_the_admin_while_syncevolution_syncs(
         page.click("button[type=submit]")
         assert "active sessions" in page.inner_text("#summary")
         assert "web-phone" in page.inner_text("#recent")
+        assert page.locator("#hourly rect.ok").count() == 1
         shot("dashboard")
 
         page.click("text=Accounts")
@@ -131,6 +132,13 @@ def test_chromium_drives_the_admin_while_syncevolution_syncs(
         page.click(f"text={EMAIL}")
         assert "contacts" in page.inner_text("#folders")
         shot("account")
+        page.click("#sessions >> text=/Timeline [0-9a-f]{12}/")
+        timeline = page.inner_text("#timeline")
+        assert "Alert:1" in timeline and "Sync:1" in timeline, timeline
+        assert "200:" in timeline
+        assert page.locator("#timing rect.message").count() >= 2
+        shot("session")
+        page.go_back()
         page.click("text=/Forget .*web-phone/")
         assert "web-phone" not in page.inner_text("#devices")
         assert succeeded(device.sync()).mode == "slow"
@@ -148,6 +156,6 @@ def test_chromium_drives_the_admin_while_syncevolution_syncs(
         browser.close()
     assert sorted(path.name for path in screens.iterdir()) == [
         "account-disabled.png", "account.png", "dashboard.png", "login-refused.png", "login.png", "restored.png",
-        "settings.png",
+        "session.png", "settings.png",
     ]  # fmt: skip
     assert "contacts: 6 items" in cli(served, "folder", "list", EMAIL)

@@ -48,6 +48,7 @@ from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.login_gate import GateFull, LoginGate
+from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
@@ -206,6 +207,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     install_escaping()
     metrics = Metrics(store, config.session_timeout)
+    timeline = Timeline(store, config.timeline_dump_size)
     context = engine_context(config)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
 
@@ -215,15 +217,16 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
         return outcome, reply, headers
 
-    def log_message(direction: str, message: SyncML, whole: bool) -> None:
-        """With --log-messages: the message, or only its start when it did not log in."""
+    def log_message(direction: str, message: SyncML, whole: bool) -> str | None:
+        """With --log-messages: log the message, or only its start when it did not log in; returns it whole."""
         if not config.log_messages:
-            return
-        text = render_for_log(message, secret_params=(SESSION_PARAM,))
-        shown = config.wire.log_login_bytes
-        if not whole and len(text) > shown:
-            text = f"{text[:shown]}\n[cut: {len(text) - shown} more characters of a message that did not log in]"
-        logger.info("message %s:%s", direction, MultiLine("\n" + text))
+            return None
+        text = shown = render_for_log(message, secret_params=(SESSION_PARAM,))
+        limit = config.wire.log_login_bytes
+        if not whole and len(text) > limit:
+            shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
+        logger.info("message %s:%s", direction, MultiLine("\n" + shown))
+        return text
 
     async def exchange(
         http: HTTPRequest, body: bytes, limit: int, in_session: bool, url: str, token: str | None
@@ -269,7 +272,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         return Exchange(decoded, outcome, reply, headers)
 
     async def syncml(http: HTTPRequest) -> Response:
-        started = time.perf_counter()
+        started, arrived_at = time.perf_counter(), time.time()
         client = http.client.host if http.client else ""
         try:
             url, token = split_session_url(str(http.url))
@@ -311,15 +314,31 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if isinstance(done, Response):
             return done
         if token is None:
-            set_log_session(reply_token(done.outcome.reply))
+            token = reply_token(done.outcome.reply)
+            set_log_session(token)
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
-        log_message("in", done.decoded.message, logged_in)
-        log_message("out", done.outcome.reply, logged_in)
+        dump_in = log_message("in", done.decoded.message, logged_in)
+        dump_out = log_message("out", done.outcome.reply, logged_in)
         elapsed = time.perf_counter() - started
         log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
         metrics.exchange(done.outcome, elapsed)
+        exchanged = Exchanged(
+            token=token,
+            message=done.decoded.message,
+            outcome=done.outcome,
+            encoding=done.decoded.encoding,
+            arrived_at=arrived_at,
+            seconds=elapsed,
+            size_in=len(body),
+            size_out=len(done.reply),
+            dumps=(dump_in, dump_out) if dump_in is not None and dump_out is not None else None,
+        )
+        try:
+            await run_in_threadpool(timeline.record, exchanged)
+        except LocalError as error:
+            logger.error("could not keep the message in the session's timeline: %s", error)
         return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
 
     async def counted(http: HTTPRequest) -> Response:

@@ -23,12 +23,9 @@ from syncmld.config import METRICS_DIR_ENV
 from syncmld.engine.api import Outcome
 from syncmld.engine.folders import folder_kind
 from syncmld.errors import ConfigError
-from syncmld.protocol.messages import Status
-from syncmld.status import StatusCode
+from syncmld.server.timeline import refused_login
 from syncmld.store.base import Store
 
-FAILED_LOGIN_CODES = frozenset({StatusCode.INVALID_CREDENTIALS, StatusCode.FORBIDDEN, StatusCode.MISSING_CREDENTIALS})
-"""SyncHdr statuses that refuse a login (a challenge alone is no failure)."""
 MESSAGE_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 """What ``generate_latest`` writes (our names have no characters that later versions would escape)."""
@@ -91,8 +88,7 @@ class Metrics:
         """Count a message answered with a SyncML reply."""
         self.messages.inc()
         self.message_seconds.observe(seconds)
-        header = next((c for c in outcome.reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
-        if header is not None and not outcome.challenge and header.code in FAILED_LOGIN_CODES:
+        if refused_login(outcome):
             self.failed_logins.inc()
         for summary in outcome.summaries:
             self.syncs.labels(summary.mode, "ok" if summary.ok else "failed").inc()

@@ -215,6 +215,11 @@ class HourCounts:
     refused_logins: int = 0
 
 
+def hour_of(moment: float) -> int:
+    """The hour (``HourCounts.hour``) a moment in seconds since 1970 falls in."""
+    return int(moment // 3600)
+
+
 class Accounts(Protocol):
     """Accounts and their secrets: credentials, password hash, item key."""
 

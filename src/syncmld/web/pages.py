@@ -1,7 +1,9 @@
-"""The web admin's pages: the dashboard, accounts (enable, disable), an account (devices with their last
-syncs and "forget", folders, backups with "restore"), and the settings ``config show`` lists."""
+"""The web admin's pages: the dashboard (syncs and failures per hour), accounts (enable, disable), an
+account (devices with their last syncs and "forget", its sessions, folders, backups with "restore"), a
+session's timeline, and the settings ``config show`` lists."""
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,14 +17,21 @@ from syncmld.accounts import normalise_email
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, BackupStore, restore_backup
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
+from syncmld.log import SID_LENGTH
 from syncmld.settings import AUTH, STORED_SETTINGS
 from syncmld.store import SQLITE_FILE_NAME
-from syncmld.store.base import DeviceSync, NotFound, Store
+from syncmld.store.base import DeviceSync, NotFound, Store, hour_of
 from syncmld.web.auth import AdminAuth, FormError, read_form, render
+from syncmld.web.plots import hourly_plot, timing_plot
 
 logger = logging.getLogger(__name__)
 
 SETTINGS = {setting.name: setting for setting in STORED_SETTINGS}
+DASHBOARD_DAYS = 7
+"""Days of syncs per hour the dashboard plots."""
+SESSIONS_SHOWN = 20
+"""An account's latest sessions listed on its page."""
+SESSION_ID = re.compile(f"[0-9a-f]{{{SID_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class Pages:
             Route("/accounts", page(self.accounts), methods=["GET"]),
             Route("/accounts/enabled", page(self.set_enabled), methods=["POST"]),
             Route("/account", page(self.account), methods=["GET"]),
+            Route("/session", page(self.session), methods=["GET"]),
             Route("/devices/forget", page(self.forget_device), methods=["POST"]),
             Route("/backups/restore", page(self.restore), methods=["POST"]),
             Route("/settings", page(self.settings), methods=["GET"]),
@@ -75,9 +85,17 @@ class Pages:
                     for device in tx.list_devices(account.id)
                     for record in tx.list_device_syncs(device.id)
                 ]
+                first_hour = hour_of(time.time()) - DASHBOARD_DAYS * 24 + 1
+                hours = tx.hour_counts(first_hour)
             recent.sort(key=lambda entry: entry[2].finished_at, reverse=True)
             database = self.config.data_dir / SQLITE_FILE_NAME
+            totals = {
+                name: sum(getattr(hour, name) for hour in hours) for name in ("syncs", "failed", "refused_logins")
+            }
             return {
+                "days": DASHBOARD_DAYS,
+                "hourly": hourly_plot(hours, first_hour, DASHBOARD_DAYS * 24),
+                "totals": totals,
                 "accounts": len(accounts),
                 "active": active,
                 "storage": database.stat().st_size if self.config.db is None and database.exists() else None,
@@ -121,13 +139,40 @@ class Pages:
                     return None
                 devices = [DeviceView(d.device_ref, tx.list_device_syncs(d.id)) for d in tx.list_devices(account.id)]
                 folders = [(folder.name, tx.count_items(folder.id)) for folder in tx.list_folders(account.id)]
+                sessions = tx.list_timeline_sessions(account.id, SESSIONS_SHOWN)
             backups = BackupStore(backups_dir(self.config.data_dir)).list_backups(email)
-            return {"account": account, "devices": devices, "folders": folders, "backups": backups, "time": shown_time}
+            return {
+                "account": account,
+                "devices": devices,
+                "folders": folders,
+                "sessions": sessions,
+                "backups": backups,
+                "time": shown_time,
+            }
 
         shown = await run_in_threadpool(read)
         if shown is None:
             return PlainTextResponse(f"no account {email}\n", status_code=404)
         return render("account.html", request, **shown)
+
+    async def session(self, request: Request) -> Response:
+        session = request.query_params.get("id", "")
+        if not SESSION_ID.fullmatch(session):
+            return PlainTextResponse("a session id is 12 hexadecimal digits\n", status_code=400)
+
+        def read() -> dict[str, object] | None:
+            with self.store.transaction() as tx:
+                messages = tx.session_timeline(session)
+                account = tx.get_account_by_id(messages[0].account_id) if messages else None
+            if account is None:
+                return None
+            plot = timing_plot(messages)
+            return {"session": session, "email": account.email, "messages": messages, "plot": plot, "time": shown_time}
+
+        shown = await run_in_threadpool(read)
+        if shown is None:
+            return PlainTextResponse(f"no session {session} kept\n", status_code=404)
+        return render("session.html", request, **shown)
 
     async def forget_device(self, request: Request) -> Response:
         fields = await read_form(request, self.config.admin_form_size)
