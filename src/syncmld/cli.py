@@ -4,7 +4,6 @@ User mistakes end with one line on stderr, ``error: ...``, and a non-zero exit s
 misused command line, 1 otherwise); ``main`` is the one place that turns errors into that line.
 """
 
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +16,14 @@ import click
 from click.decorators import FC
 
 from syncmld import __version__
-from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
+from syncmld.accounts import (
+    hash_password,
+    item_key,
+    md5_secret,
+    normalise_access_entry,
+    normalise_domain,
+    normalise_email,
+)
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     DATA_DIR_ENV,
@@ -45,7 +51,7 @@ from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
-from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
+from syncmld.store.base import Account, Accounts, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option: Callable[[FC], FC] = click.option(
@@ -115,19 +121,19 @@ def checked_email(email: str) -> str:
         raise click.ClickException(str(error)) from error
 
 
-_DOMAIN = re.compile(r"(?:[^@\s.]+\.)+[^@\s.]+")
-
-
 def checked_domain(name: str) -> str:
-    domain = name.strip().lower()
-    if not _DOMAIN.fullmatch(domain):
-        raise click.ClickException(f"not a domain name: {name!r} (expected e.g. example.org)")
-    return domain
+    try:
+        return normalise_domain(name)
+    except InvalidEmail as error:
+        raise click.ClickException(str(error)) from error
 
 
 def checked_access_entry(entry: str) -> str:
     """An account (``user@domain``) or a whole domain, in the form the access list keeps."""
-    return checked_email(entry) if "@" in entry else checked_domain(entry)
+    try:
+        return normalise_access_entry(entry)
+    except InvalidEmail as error:
+        raise click.ClickException(str(error)) from error
 
 
 def required_account(tx: Accounts, email: str) -> Account:
@@ -149,11 +155,6 @@ def checked_password(password: str) -> str:
     if not password:
         raise click.ClickException("the password must not be empty")
     return password
-
-
-def md5_secret(tx: Admin, email: str, password: str) -> str:
-    """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
-    return "" if AUTH.read(tx) == AuthPolicy.BASIC else md5_credential(email, password)
 
 
 def report_md5_secrets(tx: Accounts, policy: AuthPolicy) -> None:

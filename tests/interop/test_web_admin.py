@@ -31,7 +31,7 @@ def cli(server: SyncmldServer, *args: str) -> str:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[SyncmldServer]:
-    running = SyncmldServer(tmp_path / "data")
+    running = SyncmldServer(tmp_path / "data", options=("--log-messages", "--max-timeline-dump", "500"))
     running.data_dir.mkdir(parents=True)
     running.add_account(EMAIL, PASSWORD)
     running.start()
@@ -137,6 +137,7 @@ def test_chromium_drives_the_admin_while_syncevolution_syncs(
         assert "Alert:1" in timeline and "Sync:1" in timeline, timeline
         assert "200:" in timeline
         assert page.locator("#timing rect.message").count() >= 2
+        assert "more characters]" in page.locator("#timeline details pre").first.text_content()
         shot("session")
         page.go_back()
         page.click("text=/Forget .*web-phone/")

@@ -13,6 +13,7 @@ from syncmld.config import ServerConfig
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.store.base import Store
 from syncmld.web.auth import SESSION_COOKIE, AdminAuth
+from syncmld.web.manage import Manage
 from syncmld.web.pages import Pages
 
 ADMIN_PATH = "/admin"
@@ -23,6 +24,7 @@ def admin_app(store: Store, config: ServerConfig) -> Starlette:
     secret = derived_key(load_server_key(config.key_file), "admin sessions").hex()
     auth = AdminAuth(store, config)
     pages = Pages(store, config, auth)
+    manage = Manage(store, config, auth)
     middleware = [
         Middleware(
             SessionMiddleware,
@@ -34,4 +36,4 @@ def admin_app(store: Store, config: ServerConfig) -> Starlette:
             https_only=config.tls_cert is not None,
         )
     ]
-    return Starlette(routes=[*auth.routes(), *pages.routes()], middleware=middleware)
+    return Starlette(routes=[*auth.routes(), *pages.routes(), *manage.routes()], middleware=middleware)

@@ -5,12 +5,11 @@ session's timeline, and the settings ``config show`` lists."""
 import logging
 import re
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from syncmld.accounts import normalise_email
@@ -20,8 +19,9 @@ from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.log import SID_LENGTH
 from syncmld.settings import AUTH, STORED_SETTINGS
 from syncmld.store import SQLITE_FILE_NAME
-from syncmld.store.base import DeviceSync, NotFound, Store, hour_of
+from syncmld.store.base import NotFound, Store, hour_of
 from syncmld.web.auth import AdminAuth, FormError, read_form, render
+from syncmld.web.devices import device_view
 from syncmld.web.plots import hourly_plot, timing_plot
 
 logger = logging.getLogger(__name__)
@@ -32,12 +32,6 @@ DASHBOARD_DAYS = 7
 SESSIONS_SHOWN = 20
 """An account's latest sessions listed on its page."""
 SESSION_ID = re.compile(f"[0-9a-f]{{{SID_LENGTH}}}")
-
-
-@dataclass(frozen=True)
-class DeviceView:
-    ref: str
-    syncs: list[DeviceSync]
 
 
 def shown_time(moment: float) -> str:
@@ -67,6 +61,7 @@ class Pages:
             Route("/session", page(self.session), methods=["GET"]),
             Route("/devices/forget", page(self.forget_device), methods=["POST"]),
             Route("/backups/restore", page(self.restore), methods=["POST"]),
+            Route("/backups/download", page(self.download), methods=["GET"]),
             Route("/settings", page(self.settings), methods=["GET"]),
             Route("/settings", page(self.set_setting), methods=["POST"]),
         ]
@@ -137,9 +132,10 @@ class Pages:
                 account = tx.get_account(email)
                 if account is None:
                     return None
-                devices = [DeviceView(d.device_ref, tx.list_device_syncs(d.id)) for d in tx.list_devices(account.id)]
-                folders = [(folder.name, tx.count_items(folder.id)) for folder in tx.list_folders(account.id)]
+                kept = tx.list_folders(account.id)
                 sessions = tx.list_timeline_sessions(account.id, SESSIONS_SHOWN)
+                devices = [device_view(tx, device, kept, sessions) for device in tx.list_devices(account.id)]
+                folders = [(folder.name, tx.count_items(folder.id)) for folder in kept]
             backups = BackupStore(backups_dir(self.config.data_dir)).list_backups(email)
             return {
                 "account": account,
@@ -210,6 +206,18 @@ class Pages:
             return PlainTextResponse(f"{error}\n", status_code=400)
         logger.info("web admin %s: restored %s to %s: %s", request.session.get("admin"), name, email, counts)
         return self.back(request, f"/account?email={email}&restored={sum(counts.values())}")
+
+    async def download(self, request: Request) -> Response:
+        """A backup archive as a file to keep elsewhere."""
+        backups = BackupStore(backups_dir(self.config.data_dir))
+        try:
+            path = backups.path_of(request.query_params.get("name", ""))
+        except SyncMLError as error:
+            return PlainTextResponse(f"{error}\n", status_code=400)
+        if not path.is_file():
+            return PlainTextResponse(f"no backup {path.name}\n", status_code=404)
+        logger.info("web admin %s: downloaded backup %s", request.session.get("admin"), path.name)
+        return FileResponse(path, media_type="application/zip", filename=path.name)
 
     def setting_rows(self) -> list[tuple[str, str, str, str]]:
         """Every setting: name, value in effect (or its default), the values it takes, what it does."""
