@@ -14,6 +14,7 @@ from pathlib import Path
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
+from syncmld.log import LogFormat
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -30,6 +31,8 @@ DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 BACKUPS_DIR_NAME = "backups"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus_client keeps each server process's metrics (set by ``syncmld serve``)."""
 
 
 class LogLevel(StrEnum):
@@ -100,6 +103,7 @@ class ServerConfig:
     log_level: LogLevel = LogLevel.INFO
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
+    log_format: LogFormat = LogFormat.TEXT
     max_msg_size: int = EngineSettings.max_msg_size
     """The MaxMsgSize the server announces; bodies a little larger are read too (``WireLimits``)."""
     max_obj_size: int = EngineSettings.max_obj_size
@@ -122,6 +126,14 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    admin_allow_ips: str = "127.0.0.1,::1"
+    """The client addresses and networks (comma-separated, ``*`` for any) the web admin answers; others get 403."""
+    admin_form_size: int = 64 * 1024
+    """The largest form body the web admin reads (its login form's included); larger: 413."""
+    admin_session_lifetime: int = 8 * 3600
+    """Seconds an admin stays logged in to the web admin."""
+    timeline_dump_size: int = 64 * 1024
+    """Characters kept of each message (and of its reply) in a session's timeline while ``log_messages`` is on."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -158,6 +170,9 @@ class ServerConfig:
             raise ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
+        check_proxies(self.admin_allow_ips)
+        if min(self.admin_form_size, self.admin_session_lifetime, self.timeline_dump_size) <= 0:
+            raise ConfigError("the web admin's form size, session lifetime and timeline dump size must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
 
     @property

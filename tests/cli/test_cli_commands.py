@@ -31,8 +31,9 @@ def test_add_then_list_shows_the_account(syncmld: Syncmld, tmp_path: Path) -> No
     assert (tmp_path / "syncmld.db").is_file()
 
 
-def test_list_of_a_new_store_is_empty_and_says_how_to_add(syncmld: Syncmld, tmp_path: Path) -> None:
-    listed = syncmld("account", "list", "--data-dir", str(tmp_path / "new"))
+def test_list_of_an_empty_store_is_empty_and_says_how_to_add(syncmld: Syncmld, tmp_path: Path) -> None:
+    syncmld("domain", "add", "example.org", "--data-dir", str(tmp_path))
+    listed = syncmld("account", "list", "--data-dir", str(tmp_path))
     assert listed.exit_code == 0
     assert listed.out == ""
     assert "syncmld account add" in listed.err

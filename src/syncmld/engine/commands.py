@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
-from syncmld.engine.formats import choose_format, family_for
+from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
@@ -18,6 +18,7 @@ from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError
+from syncmld.escape import quoted
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
 from syncmld.protocol.devinf import DevInf
@@ -38,7 +39,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.settings import CONFLICT
 from syncmld.status import StatusCode
-from syncmld.store.base import SyncState, Transaction
+from syncmld.store.base import DeviceSync, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -200,6 +201,15 @@ class CommandHandler:
         folder_name = folder_for_uri(item.target.uri, user_folders)
         if folder_name is None:
             log.warning("device %s asked for unknown database %r: answered 404", self.state.device_ref, item.target.uri)
+            self.tx.record_device_sync(
+                DeviceSync(
+                    self.state.device_id,
+                    UNKNOWN_FOLDER_RECORD,
+                    "none",
+                    f"404: no folder {quoted(item.target.uri, 64)}",
+                    self.ctx.clock(),
+                )
+            )
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
@@ -433,7 +443,7 @@ class CommandHandler:
         return True
 
     def _refused_key(self, ds: DatastoreState) -> str:
-        return f"refused-types:{self.state.device_id}:{ds.folder_id}"
+        return refused_types_key(self.state.device_id, ds.folder_id)
 
     def _refused_types(self, ds: DatastoreState) -> list[str]:
         stored = self.tx.get_setting(self._refused_key(ds))

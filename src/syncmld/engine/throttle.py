@@ -70,8 +70,16 @@ class LoginGate:
 def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
     """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
     header = request.message.header
-    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in login_keys(request)}
-    gate = LoginGate(settings, failures, header.cred is not None or request.mac is not None)
+    with_credentials = header.cred is not None or request.mac is not None
+    return admit_keys(tx, login_keys(request), f"device {header.source.uri}", with_credentials, settings, now)
+
+
+def admit_keys(
+    tx: Logins, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
+) -> LoginGate:
+    """``admit`` for any login (the web admin's too): ``keys`` are its throttling keys, ``who`` names it in the log."""
+    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in keys}
+    gate = LoginGate(settings, failures, with_credentials)
     throttled = []
     for key, noted in failures.items():
         if noted is None:
@@ -79,8 +87,8 @@ def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) 
         delay_after, lock_after = _limits(key, settings)
         if noted.count >= lock_after:
             log.warning(
-                "login of device %s refused without checking credentials: %s is locked until %s after %d failed logins",
-                header.source.uri,
+                "login of %s refused without checking credentials: %s is locked until %s after %d failed logins",
+                who,
                 key,
                 _utc(noted.last_at + settings.period),
                 noted.count,
@@ -90,7 +98,7 @@ def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) 
             throttled.append(f"{key} ({noted.count} failed logins)")
     if not throttled:
         return gate
-    log.warning("login of device %s answered after %.1f s: %s", header.source.uri, settings.delay, ", ".join(throttled))
+    log.warning("login of %s answered after %.1f s: %s", who, settings.delay, ", ".join(throttled))
     return replace(gate, delay=settings.delay)
 
 

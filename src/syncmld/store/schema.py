@@ -132,6 +132,14 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+admin_users = Table(
+    "admin_users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+)
+"""Who may use the web admin."""
+
 server_key_checks = Table(
     "server_key_checks",
     metadata,
@@ -207,3 +215,38 @@ device_sessions = Table(
     # The device's latest session: where a suspended or interrupted sync is resumed from.
     Column("token", Text, nullable=False),
 )
+
+timeline_messages = Table(
+    "timeline_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session", Text, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_ref", Text, nullable=False),
+    Column("msg_id", Text, nullable=False),
+    Column("at", Double, nullable=False),
+    Column("duration_ms", Double, nullable=False),
+    Column("size_in", Integer, nullable=False),
+    Column("size_out", Integer, nullable=False),
+    Column("encoding", Text, nullable=False),
+    Column("commands_in", Text, nullable=False),
+    Column("statuses_in", Text, nullable=False),
+    Column("commands_out", Text, nullable=False),
+    Column("statuses_out", Text, nullable=False),
+    Column("dump_in", Text),
+    Column("dump_out", Text),
+    Index(None, "session", "id"),
+    Index(None, "account_id", "at"),
+    Index(None, "at"),
+)
+"""Each message of the recent sync sessions, for the web admin's timeline."""
+
+sync_hours = Table(
+    "sync_hours",
+    metadata,
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("syncs", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("refused_logins", Integer, nullable=False),
+)
+"""Folder syncs, failed ones and refused logins per hour (hours since 1970), for the web admin's dashboard."""

@@ -9,11 +9,13 @@ from syncmld.store.base import (
     Domain,
     Folder,
     HistoryEntry,
+    HourCounts,
     LoginFailures,
     NotFound,
     SessionRecord,
     StoredItem,
     SyncState,
+    TimelineMessage,
 )
 
 DeviceFolder = tuple[int, int]
@@ -47,6 +49,9 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    admin_users: dict[str, str] = field(default_factory=dict)
+    timeline: list[TimelineMessage] = field(default_factory=list)
+    sync_hours: dict[int, HourCounts] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -68,6 +73,9 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            dict(self.admin_users),
+            list(self.timeline),
+            dict(self.sync_hours),
         )
 
 
