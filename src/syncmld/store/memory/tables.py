@@ -15,6 +15,7 @@ from syncmld.store.base import (
     StoredItem,
     SyncState,
 )
+from syncmld.store.memory.push_tables import PushTables
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -47,6 +48,7 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    pushes: PushTables = field(default_factory=PushTables)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -68,6 +70,7 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            self.pushes.copy(),
         )
 
 
