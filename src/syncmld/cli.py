@@ -7,13 +7,14 @@ misused command line, 1 otherwise); ``main`` is the one place that turns errors 
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from click.decorators import FC
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
@@ -39,6 +40,8 @@ from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
+from syncmld.push.options import push_options
+from syncmld.push.settings import PushSettings
 from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
@@ -46,14 +49,14 @@ from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
-data_dir_option = click.option(
+data_dir_option: Callable[[FC], FC] = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=default_data_dir,
     show_default="$SYNCMLD_DATA_DIR or ./syncmld-data",
     help="Directory holding syncmld.db (created if missing).",
 )
-db_option = click.option(
+db_option: Callable[[FC], FC] = click.option(
     "--db",
     envvar=DB_ENV,
     metavar="URL",
@@ -291,6 +294,7 @@ def cli() -> None:
     help="The PEM private key of --tls-cert.",
 )
 @wire_limit_options
+@push_options
 def serve(
     host: str,
     port: int,
@@ -319,6 +323,7 @@ def serve(
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    push: PushSettings,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -349,6 +354,7 @@ def serve(
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        push=push,
     )
     setup_logging(config.log_level)
     run_server(config, workers)
@@ -702,9 +708,14 @@ def device_list(email: str, data_dir: Path, db: str | None) -> None:
     address = checked_email(email)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
-        devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
-    for device_ref, syncs in devices:
+        devices = [
+            (entry.device_ref, tx.list_device_syncs(entry.id), tx.get_push(entry.id))
+            for entry in tx.list_devices(account_id)
+        ]
+    for device_ref, syncs, push in devices:
         echo(device_ref)
+        if push is not None:
+            echo("  " + push_summary(push))
         for record in syncs:
             echo("  " + shown_sync(record))
         if not syncs:
@@ -950,3 +961,9 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402 (it uses this module's helpers)
+
+cli.add_command(push_group)
+device.add_command(device_push)

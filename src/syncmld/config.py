@@ -14,6 +14,7 @@ from pathlib import Path
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
+from syncmld.push.settings import PushSettings
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -122,6 +123,8 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    push: PushSettings = field(default_factory=PushSettings)
+    """Push: the server identifier, when notifications are due, retries, the SMS gateway."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

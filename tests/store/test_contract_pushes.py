@@ -14,7 +14,7 @@ def push_device(tx: Transaction, owner: Owner, device_ref: str, seq: int = 0) ->
     """A second device of the owner's account, registered for push and syncing the owner's folder."""
     device = tx.ensure_device(owner.account_id, device_ref)
     tx.set_push(device.id, PushChannel.SMS, "+4912345", PushSource.ADMIN)
-    tx.push_synced(device.id, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)], "1.2", True)
+    tx.push_synced(device.id, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)])
     return device.id
 
 
@@ -89,7 +89,7 @@ def test_once_delivered_a_device_is_not_told_again_until_it_synced(store: Store)
         push = tx.get_push(phone)
         assert push is not None and (push.sent, push.awaiting_since) == (1, later)
         # it syncs, but only up to before "b": "b" is still to be told
-        tx.push_synced(phone, [SyncedFolder(pending.folders[0], 0)], "1.2", True)
+        tx.push_synced(phone, [SyncedFolder(pending.folders[0], 0)])
     with store.transaction() as tx:
         assert len(tx.claim_pushes("w", later + 10, TIMING, 10)) == 1
 
@@ -100,7 +100,9 @@ def test_a_sync_that_brought_the_changes_drops_the_notification(store: Store) ->
         phone = push_device(tx, owner, "IMEI:2")
         tx.put_items(owner.folder_id, [vcard("a")], None)
         seq = tx.current_seq()
-        tx.push_synced(phone, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)], "1.1", False)
+        tx.push_synced(phone, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)])
+        assert tx.set_push_form(phone, "1.1", False)
+        assert not tx.set_push_form(owner.device_id, "1.1", False)
     with store.transaction() as tx:
         assert tx.count_pending_pushes() == 0
         push = tx.get_push(phone)

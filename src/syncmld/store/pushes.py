@@ -110,9 +110,14 @@ class Pushes(Protocol):
         """The account's push devices by device id."""
         ...
 
-    def push_synced(self, device_id: int, folders: list[SyncedFolder], version: str, wbxml: bool) -> None:
-        """A push device finished a sync of ``folders``: remember them (and how it speaks), let it be told
-        again, and drop from its pending notification what that sync brought it. No-op for other devices."""
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        """A device began a session in SyncML ``version``, XML or WBXML: a push device is told in the same
+        form from now on. Returns whether the device is a push device."""
+        ...
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
+        """A push device finished a sync of ``folders``: remember them, let it be told again, and drop from
+        its pending notification what that sync brought it. No-op for other devices."""
         ...
 
     def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:

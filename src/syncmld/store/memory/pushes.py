@@ -37,12 +37,18 @@ class MemoryPushes(MemoryRole):
             if self._t.devices[device_id].account_id == account_id
         }
 
-    def push_synced(self, device_id: int, folders: list[SyncedFolder], version: str, wbxml: bool) -> None:
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        known = self._t.pushes.devices.get(device_id)
+        if known is not None:
+            self._t.pushes.devices[device_id] = dataclasses.replace(known, version=version, wbxml=wbxml)
+        return known is not None
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
         pushes = self._t.pushes
         known = pushes.devices.get(device_id)
         if known is None:
             return
-        pushes.devices[device_id] = dataclasses.replace(known, awaiting_since=None, version=version, wbxml=wbxml)
+        pushes.devices[device_id] = dataclasses.replace(known, awaiting_since=None)
         for synced in folders:
             key = (device_id, synced.folder.folder_id)
             pushes.folders[key] = synced.folder

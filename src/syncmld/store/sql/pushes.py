@@ -106,9 +106,12 @@ class SqlPushes(SqlRole):
         )
         return {row.device_id: _push_device(row) for row in self._connection.execute(statement)}
 
-    def push_synced(self, device_id: int, folders: list[SyncedFolder], version: str, wbxml: bool) -> None:
-        state = {"awaiting_since": None, "version": version, "wbxml": wbxml}
-        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(state)
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        statement = update(push_devices).where(push_devices.c.device_id == device_id)
+        return bool(self._connection.execute(statement.values(version=version, wbxml=wbxml)).rowcount)
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
+        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
         if self._connection.execute(statement).rowcount == 0 or not folders:
             return
         rows = [
