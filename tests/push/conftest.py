@@ -13,7 +13,6 @@ import pytest
 from syncmld.push.settings import PushSettings
 from syncmld.push.worker import deliver_due
 from syncmld.store.base import Store
-
 from tests.engine.conftest import backups_dir, ctx, new_device, store, store_url  # noqa: F401 (fixtures)
 
 SETTINGS = PushSettings(server_id="http://sync.example.org/syncml", quiet=1.0, retry_delay=30.0)
@@ -21,10 +20,10 @@ LATER = 5.0
 """Seconds the worker's clock is ahead: past the quiet time."""
 
 
-def deliver(store: Store, settings: PushSettings = SETTINGS, ahead: float = LATER) -> int:
+def deliver(on: Store, settings: PushSettings = SETTINGS, ahead: float = LATER) -> int:
     """One pass of the delivery worker, ``ahead`` seconds in the future."""
     with httpx.Client(timeout=5) as client:
-        return deliver_due(store, settings, client, "test-worker", lambda: time.time() + ahead)
+        return deliver_due(on, settings, client, "test-worker", lambda: time.time() + ahead)
 
 
 @dataclass

@@ -49,7 +49,7 @@ def pair(new_device: Callable[..., Device], **phone_options: object) -> tuple[De
 def test_a_device_asking_for_push_is_registered_without_a_channel(
     store: Store, new_device: Callable[..., Device]
 ) -> None:
-    _, phone = pair(new_device)
+    pair(new_device)
     push = push_of(store, "phone")
     assert (push.channel, push.source, push.version, push.wbxml) == (PushChannel.NONE, PushSource.URL, "1.2", False)
 
@@ -93,7 +93,7 @@ def test_a_device_is_never_told_of_its_own_changes(store: Store, new_device: Cal
 
 
 def test_a_folder_the_device_does_not_sync_is_not_notified(store: Store, new_device: Callable[..., Device]) -> None:
-    laptop, _ = pair(new_device)
+    pair(new_device)
     set_channel(store, "phone", PushChannel.LOG)
     notes = new_device("laptop", server_db="notes", local_uri="./notes", content_type="text/plain")
     notes.sync(201)
