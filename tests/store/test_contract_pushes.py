@@ -151,3 +151,16 @@ def test_forgetting_a_device_forgets_its_push(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.get_push(phone) is None
         assert tx.count_pending_pushes() == 0
+
+
+def test_a_device_registered_after_its_syncs_is_told_at_once(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = tx.ensure_device(owner.account_id, "IMEI:2").id
+        tx.push_synced(phone, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), 0)])
+        tx.put_items(owner.folder_id, [vcard("before")], None)
+        assert tx.count_pending_pushes() == 0
+        tx.set_push(phone, PushChannel.WEBHOOK, "http://gw/hook", PushSource.ADMIN)
+        tx.put_items(owner.folder_id, [vcard("after")], None)
+        (pending,) = tx.claim_pushes("w", time.time() + 5, TIMING, 10)
+        assert pending.folders == (PushFolder(owner.folder_id, "card", "text/x-vcard"),)

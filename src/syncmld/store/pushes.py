@@ -1,7 +1,7 @@
 """The store's push role: which devices are told when their data changes, and the notifications waiting.
 
-A device is registered for push with a channel (``PushChannel``); at the end of each of its syncs the
-store learns the folders it syncs, under the names it uses for them (``PushFolder``). A change to one of
+A device is registered for push with a channel (``PushChannel``); at the end of each sync the store
+learns the folders the device syncs, under the names it uses for them (``PushFolder``). A change to one of
 those folders by anyone but the device itself leaves a pending notification for it, in the same
 transaction as the change, so that it survives a crash and any server process may deliver it. Pending
 notifications are coalesced per device: one row, with the folders that changed and when the burst of
@@ -116,8 +116,9 @@ class Pushes(Protocol):
         ...
 
     def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
-        """A push device finished a sync of ``folders``: remember them, let it be told again, and drop from
-        its pending notification what that sync brought it. No-op for other devices."""
+        """A device finished a sync of ``folders``: remember them as it names them (for any device, so that
+        one registered later is told at once); a push device may be told again, and its pending
+        notification loses what that sync brought it."""
         ...
 
     def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:

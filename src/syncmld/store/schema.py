@@ -227,13 +227,13 @@ push_devices = Table(
 push_folders = Table(
     "push_folders",
     metadata,
-    Column("device_id", Integer, ForeignKey("push_devices.device_id", ondelete="CASCADE"), primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
     Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
     Column("remote_uri", Text, nullable=False),
     Column("content_type", Text, nullable=False),
     Index(None, "folder_id"),
 )
-"""The folders each push device syncs, as it names them."""
+"""The folders each device syncs, as it names them (kept for every device: one registered later is told at once)."""
 
 push_pending = Table(
     "push_pending",

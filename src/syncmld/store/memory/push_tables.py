@@ -48,6 +48,7 @@ def record_change(tables: PushTables, seq: int, folder_id: int, origin_device_id
         for (device_id, folder), _ in tables.folders.items()
         if folder == folder_id
         and device_id != origin_device_id
+        and device_id in tables.devices
         and tables.devices[device_id].channel != PushChannel.OFF
     ]
     for device_id in targets:

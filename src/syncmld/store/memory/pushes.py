@@ -45,16 +45,17 @@ class MemoryPushes(MemoryRole):
 
     def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
         pushes = self._t.pushes
+        for synced in folders:
+            pushes.folders[device_id, synced.folder.folder_id] = synced.folder
         known = pushes.devices.get(device_id)
-        if known is None:
+        if known is None or not folders:
             return
         pushes.devices[device_id] = dataclasses.replace(known, awaiting_since=None)
         for synced in folders:
             key = (device_id, synced.folder.folder_id)
-            pushes.folders[key] = synced.folder
             if pushes.pending_folders.get(key, synced.seq + 1) <= synced.seq:
                 del pushes.pending_folders[key]
-        if folders and not any(key[0] == device_id for key in pushes.pending_folders):
+        if not any(key[0] == device_id for key in pushes.pending_folders):
             pushes.pending.pop(device_id, None)
 
     def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:

@@ -111,8 +111,7 @@ class SqlPushes(SqlRole):
         return bool(self._connection.execute(statement.values(version=version, wbxml=wbxml)).rowcount)
 
     def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
-        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
-        if self._connection.execute(statement).rowcount == 0 or not folders:
+        if not folders:
             return
         rows = [
             {
@@ -124,6 +123,9 @@ class SqlPushes(SqlRole):
             for synced in folders
         ]
         self._upsert(push_folders, rows, ["device_id", "folder_id"])
+        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
+        if self._connection.execute(statement).rowcount == 0:
+            return
         for synced in folders:
             self._connection.execute(
                 delete(push_pending_folders).where(

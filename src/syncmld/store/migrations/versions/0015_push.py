@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("remote_uri", sa.Text(), nullable=False),
         sa.Column("content_type", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("device_id", "folder_id", name="pk_push_folders"),
-        _fk("push_folders", "device_id", "push_devices", "device_id"),
+        _fk("push_folders", "device_id", "devices", "id"),
         _fk("push_folders", "folder_id", "folders", "id"),
     )
     op.create_index("ix_push_folders_folder_id", "push_folders", ["folder_id"])
