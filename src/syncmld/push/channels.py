@@ -54,6 +54,7 @@ def _send_sms(pending: PendingPush, sent: Outgoing, settings: PushSettings, clie
                 f"username={quote(settings.sms_user)}",
                 f"password={quote(settings.sms_password)}",
                 f"to={quote(pending.device.address)}",
+                *((f"from={quote(settings.sms_from)}",) if settings.sms_from else ()),
                 f"udh={quote_from_bytes(bytes([len(sms.udh)]) + sms.udh)}",
                 f"text={quote_from_bytes(sms.data)}",
                 f"coding={KANNEL_BINARY_CODING}",

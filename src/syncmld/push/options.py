@@ -57,6 +57,7 @@ _OPTIONS = (
         help="The SMS gateway's send URL for WAP Push (Kannel: http://HOST:13013/cgi-bin/sendsms).",
     ),
     click.option("--push-sms-user", default="", help="The SMS gateway's user name."),
+    click.option("--push-sms-from", default="", help="The sender given to the SMS gateway (default: its own)."),
     click.option(
         "--push-sms-password",
         default="",
@@ -94,6 +95,7 @@ def push_options(command: _Command) -> _Command:
             sms_gateway=kwargs.pop("push_sms_gateway"),
             sms_user=kwargs.pop("push_sms_user"),
             sms_password=kwargs.pop("push_sms_password"),
+            sms_from=kwargs.pop("push_sms_from"),
             sms_max_parts=kwargs.pop("push_sms_max_parts"),
             default_channel=DefaultChannel(kwargs.pop("push_default_channel")),
         )

@@ -45,6 +45,8 @@ class PushSettings:
     """The SMS gateway's send URL (Kannel: http://HOST:13013/cgi-bin/sendsms); None: no SMS channel."""
     sms_user: str = ""
     sms_password: str = ""
+    sms_from: str = ""
+    """The sender the SMS gateway is given ("": the gateway's own default sender)."""
     sms_max_parts: int = 3
     """Most SMS one notification may take (concatenated); a longer one is not sent."""
     default_channel: DefaultChannel = DefaultChannel.NONE
