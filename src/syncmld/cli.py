@@ -708,8 +708,9 @@ def device_list(email: str, data_dir: Path, db: str | None) -> None:
     address = checked_email(email)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
+        pushes = tx.list_pushes(account_id)
         devices = [
-            (entry.device_ref, tx.list_device_syncs(entry.id), tx.get_push(entry.id))
+            (entry.device_ref, tx.list_device_syncs(entry.id), pushes.get(entry.id))
             for entry in tx.list_devices(account_id)
         ]
     for device_ref, syncs, push in devices:
