@@ -198,3 +198,23 @@ def test_a_change_outside_syncml_is_notified_through_the_trigger(
     assert folder_changed(store, EMAIL, "contacts", origin_device_ref="phone") == 0
     assert folder_changed(store, EMAIL, "Nowhere") == 0
     assert deliver(store) == 1
+
+
+def test_a_folder_name_too_long_for_a_notification_is_left_out(
+    store: Store, new_device: Callable[..., Device], webhook: Hook
+) -> None:
+    long_name = "bookmarks-" + "x" * 300
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        tx.ensure_folder(account.id, long_name)
+    laptop = new_device("laptop", server_db=long_name)
+    phone = new_device("phone", url=PUSH_URL, server_db=long_name)
+    laptop.sync(201)
+    phone.sync(201)
+    set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
+    laptop.add(vcard(1))
+    laptop.sync()
+    assert deliver(store) == 1
+    ((_, body),) = webhook.received
+    assert decode_san(body).notification.syncs == (), "no name that fits: every data store"

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from syncmld.protocol.codec import Encoding, encode
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
-from syncmld.protocol.san import MAX_SYNCS, Notification, SanSync, content_type_code, encode_san
+from syncmld.protocol.san import MAX_NAME_BYTES, MAX_SYNCS, Notification, SanSync, content_type_code, encode_san
 from syncmld.protocol.san_message import alert_package
 from syncmld.protocol.wap_push import PushContentType
 from syncmld.store.pushes import PendingPush
@@ -21,11 +21,12 @@ class Outgoing:
 
 
 def notification_for(pending: PendingPush, server_id: str) -> Notification:
-    """Two-way by server for each folder that changed, named as the device names it (every data store
-    when there are more than one notification can name)."""
+    """Two-way by server for each folder that changed, named as the device names it; every data store
+    when there are more than a notification can name, or none whose name fits in one."""
     syncs = tuple(
         SanSync(AlertCode.TWO_WAY_BY_SERVER, folder.remote_uri, content_type_code(folder.content_type))
         for folder in pending.folders
+        if len(folder.remote_uri.encode()) <= MAX_NAME_BYTES
     )
     session_id = (pending.device.sent + 1) & 0xFFFF
     return Notification(server_id, syncs if len(syncs) <= MAX_SYNCS else (), session_id)
