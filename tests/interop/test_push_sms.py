@@ -130,3 +130,29 @@ def test_two_workers_deliver_a_notification_once(gateway: SmsGateway, tmp_path: 
         assert_notification_for_phone(gateway)
     finally:
         server.stop()
+
+
+def test_a_gateway_refusing_the_push_is_retried_logged_and_marked(gateway: SmsGateway, tmp_path: Path) -> None:
+    server = push_server(tmp_path / "data", gateway, "--push-sms-password", "wrong", "--push-retry-delay", "60")
+    server.data_dir.mkdir(parents=True)
+    server.start()
+    try:
+        laptop, phone = prepared(server)
+        laptop.add(vcard(1))
+        laptop.sync()
+        deadline = time.monotonic() + 15
+        listed = ""
+        while "FAILING" not in listed and time.monotonic() < deadline:
+            time.sleep(0.2)
+            listed = syncmld("device", "list", EMAIL, "--data-dir", str(server.data_dir)).stdout
+        assert "FAILING: 1 failed attempts, last: the SMS gateway" in listed, listed
+        assert "answered HTTP 403" in listed
+        assert "push account=sms@example.com device=phone channel=sms folders=contacts failed (attempt 1)" in (
+            server.log_tail(200)
+        )
+        assert gateway.received() == []
+        phone.add(vcard(2))
+        phone.sync()
+        assert laptop.sync().received["add"] == 1, "the server goes on serving"
+    finally:
+        server.stop()
