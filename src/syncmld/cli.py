@@ -47,6 +47,8 @@ from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
+from syncmld.push.options import push_options
+from syncmld.push.settings import PushSettings
 from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
@@ -378,6 +380,7 @@ def cli() -> None:
     help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
 )
 @wire_limit_options
+@push_options
 def serve(
     host: str,
     port: int,
@@ -411,6 +414,7 @@ def serve(
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    push: PushSettings,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -446,6 +450,7 @@ def serve(
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        push=push,
     )
     setup_logging(config.log_level, config.log_format)
     run_server(config, workers)
@@ -799,9 +804,15 @@ def device_list(email: str, data_dir: Path, db: str | None) -> None:
     address = checked_email(email)
     with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
-        devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
-    for device_ref, syncs in devices:
+        pushes = tx.list_pushes(account_id)
+        devices = [
+            (entry.device_ref, tx.list_device_syncs(entry.id), pushes.get(entry.id))
+            for entry in tx.list_devices(account_id)
+        ]
+    for device_ref, syncs, push in devices:
         echo(device_ref)
+        if push is not None:
+            echo("  " + push_summary(push))
         for record in syncs:
             echo("  " + shown_sync(record))
         if not syncs:
@@ -1051,6 +1062,9 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
 
 from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
+from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
 
 cli.add_command(check)
 cli.add_command(admin)
+cli.add_command(push_group)
+device.add_command(device_push)

@@ -15,6 +15,7 @@ from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
 from syncmld.log import LogFormat
+from syncmld.push.settings import PushSettings
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -134,6 +135,8 @@ class ServerConfig:
     """Seconds an admin stays logged in to the web admin."""
     timeline_dump_size: int = 64 * 1024
     """Characters kept of each message (and of its reply) in a session's timeline while ``log_messages`` is on."""
+    push: PushSettings = field(default_factory=PushSettings)
+    """Push: the server identifier, when notifications are due, retries, the SMS gateway."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -44,6 +44,7 @@ class SyncmldServer:
     def __init__(self, data_dir: Path, tls: Certificates | None = None, options: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.options = options
+        """Further ``serve`` options."""
         self.port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self.tls = tls

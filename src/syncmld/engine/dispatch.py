@@ -3,7 +3,7 @@
 import logging
 from dataclasses import replace
 
-from syncmld.engine import auth, throttle
+from syncmld.engine import auth, push, throttle
 from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
@@ -18,7 +18,7 @@ from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
-from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
+from syncmld.protocol.codec import Encoding, decode_xml, encode_xml, encoded_size
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.settings import AUTH
@@ -162,8 +162,9 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
                 state.param_errors.append(f"backup={params.backup}: no archive could be started (see the server log)")
             else:
                 log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
-    if params.push:
-        log.info("device %s asked for push; server-alerted sync is not offered yet", header.source.uri)
+    push.session_started(
+        tx, device.id, header.source.uri, params.push, header.version.value, request.encoding is Encoding.WBXML
+    )
     return state
 
 
@@ -265,6 +266,7 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
     """The client has everything: store the new anchors and report each folder's sync."""
     summaries = []
     duration = (ctx.clock() - state.started_at) * 1000
+    push.sync_finished(tx, state)
     for ds in state.datastores:
         seq = ds.upto_seq if ds.upto_seq is not None else ds.since_seq
         tx.set_sync_state(

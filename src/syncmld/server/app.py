@@ -46,6 +46,7 @@ from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
+from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server.timeline import Exchanged, Timeline
@@ -359,6 +360,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
             group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
+            group.start_soon(deliver_periodically, store, config.push)
             yield
             group.cancel_scope.cancel()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from syncmld.errors import LocalError
+from syncmld.store.pushes import Pushes
 
 
 class StoreError(LocalError):
@@ -549,7 +550,7 @@ class Timelines(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Timelines, Protocol):
+class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Timelines, Pushes, Protocol):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

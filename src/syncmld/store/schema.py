@@ -250,3 +250,51 @@ sync_hours = Table(
     Column("refused_logins", Integer, nullable=False),
 )
 """Folder syncs, failed ones and refused logins per hour (hours since 1970), for the web admin's dashboard."""
+push_devices = Table(
+    "push_devices",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("wbxml", Boolean, nullable=False),
+    Column("awaiting_since", Double, nullable=True),
+    Column("sent", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+)
+"""Devices told when their data changes (the push role, ``store/pushes.py``)."""
+
+push_folders = Table(
+    "push_folders",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("remote_uri", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Index(None, "folder_id"),
+)
+"""The folders each device syncs, as it names them (kept for every device: one registered later is told at once)."""
+
+push_pending = Table(
+    "push_pending",
+    metadata,
+    Column("device_id", Integer, ForeignKey("push_devices.device_id", ondelete="CASCADE"), primary_key=True),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Double, nullable=False),
+    Column("claimed_by", Text, nullable=True),
+    Column("claimed_until", Double, nullable=True),
+)
+"""One pending notification per device: a burst of changes, coalesced."""
+
+push_pending_folders = Table(
+    "push_pending_folders",
+    metadata,
+    Column("device_id", Integer, ForeignKey("push_pending.device_id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    # The store's sequence number after the latest change of the folder this notification is for.
+    Column("seq", BigInteger, nullable=False),
+)

@@ -15,6 +15,7 @@ from syncmld.store.memory.admin_users import MemoryAdminUsers
 from syncmld.store.memory.devices import MemoryDevices
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
+from syncmld.store.memory.pushes import MemoryPushes
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
@@ -31,6 +32,7 @@ class MemoryTransaction(
     MemorySessions,
     MemoryAdminUsers,
     MemoryTimelines,
+    MemoryPushes,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

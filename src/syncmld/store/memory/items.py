@@ -1,10 +1,12 @@
 """The in-memory store's folders, items and their change log, and the earlier versions of items."""
 
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator
 
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
 
 
@@ -91,6 +93,8 @@ class MemoryItems(MemoryRole):
             )
             stored[guid] = item
             written.append(item)
+        if written:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
@@ -109,6 +113,8 @@ class MemoryItems(MemoryRole):
                 deleted=True,
             )
             deleted.append(guid)
+        if deleted:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:

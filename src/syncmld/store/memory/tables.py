@@ -17,6 +17,7 @@ from syncmld.store.base import (
     SyncState,
     TimelineMessage,
 )
+from syncmld.store.memory.push_tables import PushTables
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -52,6 +53,7 @@ class Tables:
     admin_users: dict[str, str] = field(default_factory=dict)
     timeline: list[TimelineMessage] = field(default_factory=list)
     sync_hours: dict[int, HourCounts] = field(default_factory=dict)
+    pushes: PushTables = field(default_factory=PushTables)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -76,6 +78,7 @@ class Tables:
             dict(self.admin_users),
             list(self.timeline),
             dict(self.sync_hours),
+            self.pushes.copy(),
         )
 
 

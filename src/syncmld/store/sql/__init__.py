@@ -24,6 +24,7 @@ from syncmld.store.sql.admin_users import SqlAdminUsers
 from syncmld.store.sql.devices import SqlDevices
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
+from syncmld.store.sql.pushes import SqlPushes
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
 from syncmld.store.sql.timelines import SqlTimelines
@@ -44,7 +45,16 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
 
 
 class SqlTransaction(
-    SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlAdminUsers, SqlTimelines
+    SqlAccounts,
+    SqlAdmin,
+    SqlLogins,
+    SqlDevices,
+    SqlItems,
+    SqlSyncMaps,
+    SqlSessions,
+    SqlAdminUsers,
+    SqlTimelines,
+    SqlPushes,
 ):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 

@@ -4,6 +4,7 @@ New sequence numbers come from the one-row counter, whose update also serialises
 sequence numbers until they commit.
 """
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
@@ -15,6 +16,7 @@ from syncmld.store.base import Folder, HistoryEntry, NewItem, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
+from syncmld.store.sql.pushes import record_change
 
 
 def _folder(row: Row[Any]) -> Folder:
@@ -158,6 +160,7 @@ class SqlItems(SqlRole):
             written.append(item)
             latest[guid] = item
         self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        record_change(self._connection, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
@@ -183,6 +186,7 @@ class SqlItems(SqlRole):
             for offset, guid in enumerate(deleted)
         ]
         self._connection.execute(statement, rows)
+        record_change(self._connection, folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
