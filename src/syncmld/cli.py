@@ -34,6 +34,8 @@ from syncmld.config import (
     default_data_dir,
     prepare_data_dir,
 )
+from syncmld.dav.api import DavLimits
+from syncmld.dav_options import dav_options
 from syncmld.engine.access import SETTING_AUTH
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
@@ -287,6 +289,7 @@ def cli() -> None:
     help="The PEM private key of --tls-cert.",
 )
 @wire_limit_options
+@dav_options
 def serve(
     host: str,
     port: int,
@@ -315,8 +318,10 @@ def serve(
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    dav_path: str,
+    dav: DavLimits,
 ) -> None:
-    """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
+    """Serve SyncML, CardDAV and CalDAV over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
         db=db,
@@ -345,6 +350,8 @@ def serve(
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        dav_path=dav_path,
+        dav=dav,
     )
     setup_logging(config.log_level)
     run_server(config, workers)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from syncmld.dav.api import DavLimits
 from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.conflicts import (
@@ -31,6 +32,7 @@ DEFAULT_DATA_DIR = Path("syncmld-data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_PATH = "/syncml"
+DEFAULT_DAV_PATH = "/dav"
 DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
@@ -179,12 +181,20 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    dav_path: str = DEFAULT_DAV_PATH
+    """URL path of the CardDAV and CalDAV tree."""
+    dav: DavLimits = field(default_factory=DavLimits)
+    """What one DAV request may ask: body size, multiget hrefs, sync-collection results, name length."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is not between 0 and 65535")
         if not self.path.startswith("/"):
             raise ConfigError(f"path {self.path!r} must start with '/'")
+        if not self.dav_path.startswith("/") or self.dav_path.strip("/") in ("", self.path.strip("/")):
+            raise ConfigError(
+                f"DAV path {self.dav_path!r} must start with '/', name a directory and differ from the SyncML path"
+            )
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
@@ -216,6 +226,7 @@ class ServerConfig:
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+        object.__setattr__(self, "dav_path", "/" + self.dav_path.strip("/"))
 
     @property
     def scheme(self) -> str:

@@ -426,6 +426,19 @@ def test_changes_since_is_a_half_open_range_ordered_by_seq(store: Store) -> None
         assert tx.changes_since(owner.folder_id, a2.seq, tx.current_seq(), None) == []
 
 
+def test_folder_seq_is_the_latest_change_of_the_folder_deletions_included(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Calendar")
+        assert tx.folder_seq(owner.folder_id) == 0
+        a, _ = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+        (elsewhere,) = tx.put_items(other.id, [vcard("elsewhere")], None)
+        assert tx.folder_seq(owner.folder_id) == elsewhere.seq - 1
+        tx.delete_items(owner.folder_id, [a.guid], None)
+        assert tx.folder_seq(owner.folder_id) == tx.current_seq()
+        assert tx.folder_seq(other.id) == elsewhere.seq
+
+
 def test_changes_since_leaves_out_changes_from_the_excluded_device(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)

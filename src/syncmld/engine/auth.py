@@ -126,9 +126,8 @@ def authenticate(
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
     if tx.login_failures(wrong_type_key) is not None:
         tx.clear_login_failures(wrong_type_key)
-    if shown_key is not None and shown_key != account.item_key:
-        tx.set_item_key(account.email, shown_key)
-        log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
+    if shown_key is not None:
+        keep_item_key(tx, account, shown_key)
     chal = None if cred_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, cred_type, now)
     signer = reply_signer(account, nonce) if cred_type == AUTH_MAC and nonce is not None else None
     return AuthResult(
@@ -200,7 +199,12 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str 
     login = basic_login(cred)
     if login is None:
         return None, "basic credentials are not base64 of user:password", None
-    user, password = login
+    return check_password(tx, *login)
+
+
+def check_password(tx: Transaction, user: str, password: str) -> tuple[Account | None, str, str | None]:
+    """A user name and password (of any protocol): the account, why not, and the item key of the password
+    (when right). An unknown account costs what a wrong password costs."""
     account = _lookup(tx, user)
     matches = verify_password(password, account.password_hash if account else UNMATCHABLE_PASSWORD_HASH)
     if account is None:
@@ -208,6 +212,13 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str 
     if not matches:
         return None, f"wrong password for {account.email}", None
     return account, "", item_key(password)
+
+
+def keep_item_key(tx: Transaction, account: Account, shown_key: str) -> None:
+    """Keep the item key of the password a basic login showed, when the account's differs."""
+    if shown_key != account.item_key:
+        tx.set_item_key(account.email, shown_key)
+        log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
 
 
 def _check_digest(

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from syncmld import __version__
 from syncmld.accounts import body_digest
@@ -39,6 +39,7 @@ from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_he
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.server.body import BodyTooLarge, read_body
+from syncmld.server.dav import dav_routes
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
@@ -310,6 +311,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             yield
             group.cancel_scope.cancel()
 
-    routes = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
+    routes: list[BaseRoute] = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    routes += dav_routes(store, config, logins)
     return Starlette(routes=routes, lifespan=lifespan)

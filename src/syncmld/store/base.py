@@ -326,6 +326,11 @@ class Transaction(Protocol):
         seq, leaving out those whose latest change came from ``exclude_device_id``."""
         ...
 
+    def folder_seq(self, folder_id: int) -> int:
+        """The sequence number of the folder's latest change, deletions included (0: none yet); one index
+        read, whatever the folder size."""
+        ...
+
     def keep_history(self, entry: HistoryEntry) -> None: ...
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:

@@ -418,6 +418,9 @@ class MemoryTransaction(MemorySessionExtras):
         ]
         return sorted(changed, key=lambda item: item.seq)
 
+    def folder_seq(self, folder_id: int) -> int:
+        return max((item.seq for item in self._folder_items(folder_id).values()), default=0)
+
     def keep_history(self, entry: HistoryEntry) -> None:
         self._t.history.append(entry)
 

@@ -521,6 +521,11 @@ class SqlTransaction(SqlSessionExtras):
             )
         return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
 
+    def folder_seq(self, folder_id: int) -> int:
+        statement = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == folder_id)
+        latest: int | None = self._connection.execute(statement).scalar_one()
+        return latest or 0
+
     def keep_history(self, entry: HistoryEntry) -> None:
         self._connection.execute(
             item_history.insert().values(

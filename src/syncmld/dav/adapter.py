@@ -1,0 +1,230 @@
+"""``DavBackend`` on today's store and content layer: an account's folders as collections, items as
+resources.
+
+DAV clients write as one pseudo-device of the account (``DAV_DEVICE``), so their changes enter the change
+log like a phone's: every SyncML device gets them at its next sync, and a phone's change made after a DAV
+write is a conflict like any other. The pseudo-device's LUID maps hold the resource names clients chose
+(``NAME.vcf`` -> GUID); an item without one is named after its GUID. Deleted items keep their name, for
+sync-collection to report. ETags and sync tokens are the items' and folders' sequence numbers.
+"""
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from syncmld import content
+from syncmld.dav.backend import Change, Changes, Collection, CollectionKind, Component, Refused, Resource
+from syncmld.dav.items import uid_of
+from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
+from syncmld.errors import RemoteError
+from syncmld.store import new_guid
+from syncmld.store.base import Account, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+
+DAV_DEVICE = "syncmld:dav"
+"""The device reference DAV clients' changes are attributed to."""
+COLLECTION_SETTING = "dav-collection:"
+"""Setting ``dav-collection:FOLDER_ID``: what a user folder made over DAV is (``addressbook``, or
+``calendar:VEVENT,VTODO``)."""
+STANDARD = {
+    FolderKind.CONTACTS: (CollectionKind.ADDRESSBOOK, "Contacts", ()),
+    FolderKind.EVENTS: (CollectionKind.CALENDAR, "Events", (Component.VEVENT,)),
+    FolderKind.TASKS: (CollectionKind.CALENDAR, "Tasks", (Component.VTODO,)),
+    FolderKind.JOURNAL: (CollectionKind.CALENDAR, "Journal", (Component.VJOURNAL,)),
+    FolderKind.NOTES: (CollectionKind.CALENDAR, "Notes", (Component.VJOURNAL,)),
+}
+"""The standard folders that are DAV collections (Files and opaque folders are not)."""
+EXTENSIONS = {CollectionKind.ADDRESSBOOK: ".vcf", CollectionKind.CALENDAR: ".ics"}
+_HAS_UID = re.compile(rb"^UID[;:]", re.IGNORECASE | re.MULTILINE)
+_CALENDAR_PART = re.compile(rb"^BEGIN:(VEVENT|VTODO|VJOURNAL)\r?\n", re.IGNORECASE | re.MULTILINE)
+_VCARD_END = re.compile(rb"^END:VCARD", re.IGNORECASE | re.MULTILINE)
+
+
+class StoreBackend:
+    """The collections of ``account`` in one store transaction."""
+
+    def __init__(self, tx: Transaction, account: Account, now: float) -> None:
+        self.tx = tx
+        self.account = account
+        self.now = now
+        self._folders: dict[str, Folder] = {}
+        self._device_id: int | None = None
+
+    @property
+    def owner(self) -> str:
+        return self.account.email
+
+    # ------------------------------------------------------------------------------- collections
+
+    def collections(self) -> list[Collection]:
+        for kind in STANDARD:
+            self.tx.ensure_folder(self.account.id, kind.value)
+        found = (self._described(folder) for folder in self.tx.list_folders(self.account.id))
+        return [collection for collection in found if collection is not None]
+
+    def collection(self, name: str) -> Collection | None:
+        folder = self.tx.get_folder(self.account.id, name)
+        if folder is None and folder_kind(name.casefold()) in STANDARD and name == name.casefold():
+            folder = self.tx.ensure_folder(self.account.id, name)
+        return self._described(folder) if folder is not None and folder.name == name else None
+
+    def _described(self, folder: Folder) -> Collection | None:
+        kind = folder_kind(folder.name)
+        if kind in STANDARD:
+            collection_kind, display_name, components = STANDARD[kind]
+        else:
+            made = self.tx.get_setting(f"{COLLECTION_SETTING}{folder.id}")
+            if made is None:
+                return None
+            collection_kind = CollectionKind(made.partition(":")[0])
+            display_name = folder.name
+            components = tuple(Component(part) for part in made.partition(":")[2].split(",") if part)
+        self._folders[folder.name] = folder
+        return Collection(folder.name, collection_kind, display_name, components, self.tx.folder_seq(folder.id))
+
+    def create_collection(self, name: str, kind: CollectionKind, components: tuple[Component, ...]) -> Collection:
+        if not is_valid_user_folder_name(name) or self.tx.get_folder(self.account.id, name) is not None:
+            raise Refused(f"{name[:80]!r} cannot be a new folder's name")
+        folder = self.tx.ensure_folder(self.account.id, name)
+        described = kind.value + (":" + ",".join(components) if components else "")
+        self.tx.set_setting(f"{COLLECTION_SETTING}{folder.id}", described)
+        made = self._described(folder)
+        assert made is not None
+        return made
+
+    # ------------------------------------------------------------------------------- reading
+
+    def resources(self, collection: Collection) -> Iterator[Resource]:
+        folder = self._folders[collection.name]
+        names = self.tx.all_maps(self._device(), folder.id)
+        for item in self.tx.iter_items(folder.id):
+            if _shown(collection, item):
+                yield self._resource(collection, item, names.get(item.guid))
+
+    def get(self, collection: Collection, names: Sequence[str]) -> dict[str, Resource]:
+        folder = self._folders[collection.name]
+        guids = self._guids(collection, folder, names)
+        items = self.tx.get_items(folder.id, guids.values())
+        return {
+            name: self._resource(collection, items[guid], name)
+            for name, guid in guids.items()
+            if guid in items and _shown(collection, items[guid])
+        }
+
+    def changes(self, collection: Collection, since: int, limit: int) -> Changes:
+        folder = self._folders[collection.name]
+        changed = self.tx.changes_since(folder.id, since, self.tx.current_seq(), None)
+        changed = [item for item in changed if (since and item.deleted) or _shown(collection, item)]
+        listed, truncated = changed[:limit], len(changed) > limit
+        names = self.tx.luids_for_guids(self._device(), folder.id, [item.guid for item in listed])
+        token = listed[-1].seq if truncated else max(collection.token, listed[-1].seq if listed else 0)
+        return Changes(
+            [
+                Change(
+                    names.get(item.guid) or _default_name(collection, item.guid),
+                    None if item.deleted else self._resource(collection, item, names.get(item.guid)),
+                )
+                for item in listed
+            ],
+            token,
+            truncated,
+        )
+
+    def name_of_uid(self, collection: Collection, uid: str) -> str | None:
+        folder = self._folders[collection.name]
+        by_guid = self.tx.get_items(folder.id, [uid]).get(uid)
+        if by_guid is not None and uid_of(by_guid.data) is None:
+            return self._names(folder, [uid]).get(uid) or _default_name(collection, uid)
+        needle = uid.encode()
+        for item in self.tx.iter_items(folder.id):
+            if needle in item.data and uid_of(item.data) == uid:
+                return self._names(folder, [item.guid]).get(item.guid) or _default_name(collection, item.guid)
+        return None
+
+    # ------------------------------------------------------------------------------- writing
+
+    def put(self, collection: Collection, name: str, data: bytes, previous: Resource | None) -> Resource:
+        folder = self._folders[collection.name]
+        guid = self._guids(collection, folder, [name]).get(name)
+        stored_before = self.tx.get_items(folder.id, [guid]).get(guid) if guid is not None else None
+        try:
+            stored_type, stored = content.to_stored(
+                collection.media_type,
+                data,
+                stored_before.data if stored_before is not None else None,
+                None,
+                folder_kind(folder.name).value,
+            )
+        except RemoteError as error:
+            raise Refused(str(error)) from error
+        if stored_before is not None:
+            if content.comparable(stored_type, stored) == content.comparable(
+                stored_before.content_type, stored_before.data
+            ):
+                return self._resource(collection, stored_before, name)
+            self._keep(stored_before, "replaced")
+        new = guid is None
+        guid = guid or new_guid()
+        (written,) = self.tx.put_items(folder.id, [NewItem(guid, stored_type, stored)], self._device())
+        if new:
+            self.tx.set_maps(self._device(), folder.id, {guid: name})
+        return self._resource(collection, written, name)
+
+    def delete(self, collection: Collection, name: str) -> None:
+        folder = self._folders[collection.name]
+        guid = self._guids(collection, folder, [name]).get(name)
+        stored = self.tx.get_items(folder.id, [guid]).get(guid) if guid is not None else None
+        if stored is None:
+            return
+        self._keep(stored, "deleted")
+        self.tx.delete_items(folder.id, [stored.guid], self._device())
+
+    # ------------------------------------------------------------------------------- names
+
+    def _device(self) -> int:
+        if self._device_id is None:
+            self._device_id = self.tx.ensure_device(self.account.id, DAV_DEVICE).id
+        return self._device_id
+
+    def _names(self, folder: Folder, guids: Iterable[str]) -> dict[str, str]:
+        return self.tx.luids_for_guids(self._device(), folder.id, guids)
+
+    def _guids(self, collection: Collection, folder: Folder, names: Sequence[str]) -> dict[str, str]:
+        """The GUIDs resource names stand for: a name a client gave (a deleted item's too: a PUT brings
+        it back under its name), else ``GUID.ext`` for a live item that has no name of a client's."""
+        found = self.tx.guids_for_luids(self._device(), folder.id, names)
+        extension = EXTENSIONS[collection.kind]
+        stems = {name.removesuffix(extension): name for name in names if name not in found and name.endswith(extension)}
+        if stems:
+            named_otherwise = self._names(folder, stems)
+            live = self.tx.get_items(folder.id, [stem for stem in stems if stem not in named_otherwise])
+            found.update((stems[guid], guid) for guid in live)
+        return found
+
+    def _resource(self, collection: Collection, item: StoredItem, name: str | None) -> Resource:
+        return Resource(name or _default_name(collection, item.guid), f'"{item.seq}"', _with_uid(collection, item))
+
+    def _keep(self, item: StoredItem, reason: str) -> None:
+        self.tx.keep_history(
+            HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)
+        )
+
+
+def _default_name(collection: Collection, guid: str) -> str:
+    return guid + EXTENSIONS[collection.kind]
+
+
+def _shown(collection: Collection, item: StoredItem) -> bool:
+    """Whether an item is one the collection serves (a folder may hold items of other types)."""
+    return not item.deleted and content.media_type(item.content_type) == collection.media_type
+
+
+def _with_uid(collection: Collection, item: StoredItem) -> bytes:
+    """The stored form with a UID: an item that has none (a phone's) is given its GUID, which never
+    changes, so the same UID is served whatever the phone changes."""
+    data = item.data
+    if _HAS_UID.search(data):
+        return data
+    uid = b"UID:" + item.guid.encode() + b"\r\n"
+    if collection.kind == CollectionKind.ADDRESSBOOK:
+        ends = list(_VCARD_END.finditer(data))
+        return data[: ends[-1].start()] + uid + data[ends[-1].start() :] if ends else data
+    return _CALENDAR_PART.sub(lambda found: found.group(0) + uid, data)
