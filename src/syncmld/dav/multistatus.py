@@ -44,7 +44,9 @@ def answer(
     found: list[Element] = []
     missing: list[str] = []
     for name in names:
-        value = (extra(name, target) if extra is not None else None) or properties.value(name, target)
+        value = extra(name, target) if extra is not None else None
+        if value is None:
+            value = properties.value(name, target)
         if value is None:
             missing.append(name)
         else:
