@@ -67,7 +67,8 @@ def answers(body: bytes) -> list[Answer]:
         missing: list[str] = []
         for stat in response.findall("d:propstat", NS):
             ok = " 200 " in (stat.findtext("d:status", namespaces=NS) or "")
-            for prop in stat.find("d:prop", NS) or []:
+            holder = stat.find("d:prop", NS)
+            for prop in holder if holder is not None else []:
                 if ok:
                     props[str(prop.tag)] = prop.text or " ".join(str(child.tag) for child in prop)
                 else:
