@@ -94,3 +94,87 @@ def test_contacts_go_both_ways_between_a_syncml_phone_and_vdirsyncer(
     texts = [card.decode("utf-8") for card in dav.files("contacts").values()]
     assert len(texts) == 2, texts
     assert any("ayse@example.com.tr" in text and "FN:Ayşe Öztürk" in text for text in texts), texts
+
+
+WEEKLY_WITH_EXCEPTION_AND_ALARM = [
+    "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//phone//EN",
+    "BEGIN:VTIMEZONE", "TZID:Europe/Berlin",
+    "BEGIN:STANDARD", "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "END:STANDARD",
+    "BEGIN:DAYLIGHT", "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "END:DAYLIGHT", "END:VTIMEZONE",
+    "BEGIN:VEVENT", "UID:weekly-standup", "DTSTAMP:20260101T000000Z",
+    "DTSTART;TZID=Europe/Berlin:20260105T090000", "DTEND;TZID=Europe/Berlin:20260105T093000",
+    "RRULE:FREQ=WEEKLY;BYDAY=MO", "EXDATE;TZID=Europe/Berlin:20260112T090000", "SUMMARY:Standup",
+    "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Standup", "TRIGGER:-PT10M", "END:VALARM",
+    "END:VEVENT", "END:VCALENDAR",
+]  # fmt: skip
+
+
+def calendar_item(uid: str, component: str, summary: str, when: str) -> list[str]:
+    moment = "DTSTART" if component == "VEVENT" else "DUE"
+    return [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//phone//EN", f"BEGIN:{component}", f"UID:{uid}",
+        "DTSTAMP:20260101T000000Z", f"{moment}:{when}", f"SUMMARY:{summary}", f"END:{component}", "END:VCALENDAR",
+    ]  # fmt: skip
+
+
+def with_summary(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(f"SUMMARY:{old}", f"SUMMARY:{new}"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "collection", "component"),
+    [pytest.param("calendar", "events", "VEVENT", id="events"), pytest.param("tasks", "tasks", "VTODO", id="tasks")],
+)
+def test_calendar_items_go_both_ways_between_a_syncml_phone_and_vdirsyncer(
+    device: DeviceFactory,
+    server: SyncmldServer,
+    login: Login,
+    tmp_path: Path,
+    kind: str,
+    collection: str,
+    component: str,
+) -> None:
+    phone = device(f"dav-{kind}").of_kind(kind, kind, "ical20")
+    if component == "VEVENT":
+        write_item(phone.data_dir / "standup.ics", WEEKLY_WITH_EXCEPTION_AND_ALARM)
+    else:
+        write_item(
+            phone.data_dir / "standup.ics", calendar_item("task-standup", component, "Standup", "20260105T090000Z")
+        )
+    write_item(phone.data_dir / "lunch.ics", calendar_item("lunch", component, "Lunch", "20260301T120000Z"))
+    write_item(phone.data_dir / "dentist.ics", calendar_item("dentist", component, "Dentist", "20260302T080000Z"))
+    assert succeeded(phone.sync("slow")).server.added == 3
+
+    dav = vdirsyncer_of(server, login, tmp_path / "vdirsyncer", "caldav", collection)
+    dav.discover()
+    dav.sync()
+    items = {name: data.decode("utf-8") for name, data in dav.files(collection).items()}
+    assert len(items) == 3, items
+    by_summary = {
+        next(line for line in text.splitlines() if line.startswith("SUMMARY")): name for name, text in items.items()
+    }
+    if component == "VEVENT":
+        standup = items[by_summary["SUMMARY:Standup"]]
+        # SyncEvolution writes the rule and the trigger its own way (INTERVAL=1, VALUE=DURATION)
+        kept = ("FREQ=WEEKLY", "BYDAY=MO", "EXDATE;TZID=Europe/Berlin:20260112T090000", "BEGIN:VALARM", ":-PT10M")
+        assert all(part in standup for part in (*kept, "TZID:Europe/Berlin")), standup
+
+    with_summary(dav.directory(collection) / by_summary["SUMMARY:Lunch"], "Lunch", "Lunch with Ann")
+    (dav.directory(collection) / by_summary["SUMMARY:Dentist"]).unlink()
+    dav.sync()
+
+    received = succeeded(phone.sync("two-way"))
+    assert (received.client.added, received.client.updated, received.client.deleted) == (0, 1, 1), received.describe()
+    assert "Lunch with Ann" in (phone.data_dir / "lunch.ics").read_text(encoding="utf-8")
+    assert not (phone.data_dir / "dentist.ics").exists()
+
+    standup_file = phone.data_dir / "standup.ics"
+    lines = standup_file.read_text(encoding="utf-8").replace("SUMMARY:Standup", "SUMMARY:Daily standup").splitlines()
+    write_item(standup_file, lines)
+    assert succeeded(phone.sync("two-way")).server.updated == 1
+    dav.sync()
+    texts = list(dav.files(collection).values())
+    assert len(texts) == 2
+    assert any(b"SUMMARY:Daily standup" in text for text in texts), texts
