@@ -37,23 +37,11 @@ PASSED = ("save.no-uid-conflict", "search.time-range.comp-type-optional", "auth.
 
 
 def test_caldav_server_tester_finds_only_what_docs_dav_explains(server: SyncmldServer) -> None:
-    server.add_account("tester@example.com", "tester-secret")
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "caldav-server-tester"),
-            "--caldav-url",
-            f"{server.base}/dav/",
-            "--caldav-username",
-            "tester@example.com",
-            "--caldav-password",
-            "tester-secret",
-            "--format",
-            "json",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=540,
-    )
+    url, user, password = f"{server.base}/dav/", "tester@example.com", "tester-secret"
+    options = ["--caldav-url", url, "--caldav-username", user, "--caldav-password", password, "--format", "json"]
+    tester = str(Path(sys.executable).parent / "caldav-server-tester")
+    server.add_account(user, password)
+    done = subprocess.run([tester, *options], capture_output=True, text=True, timeout=540)
     assert done.returncode == 0, done.stderr[-3000:]
     features = json.loads(done.stdout)["features"]
     found = {name: feature["support"] for name, feature in features.items() if feature["support"] != "full"}

@@ -8,6 +8,7 @@ import pytest
 
 from .client import DeviceFactory, succeeded
 from .server import Login, SyncmldServer
+from .syncevolution_dav import SyncEvolutionDav
 from .vdirsyncer import Vdirsyncer
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
@@ -178,3 +179,50 @@ def test_calendar_items_go_both_ways_between_a_syncml_phone_and_vdirsyncer(
     texts = list(dav.files(collection).values())
     assert len(texts) == 2
     assert any(b"SUMMARY:Daily standup" in text for text in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("kind", "collection"),
+    [pytest.param("contacts", "contacts", id="carddav"), pytest.param("calendar", "events", id="caldav")],
+)
+def test_syncevolution_dav_back_ends_sync_with_dav_as_another_client(
+    device: DeviceFactory, server: SyncmldServer, login: Login, tmp_path: Path, kind: str, collection: str
+) -> None:
+    phone = device(f"se-dav-{kind}").of_kind(kind, kind)
+    if kind == "contacts":
+        write_item(phone.data_dir / "ann.vcf", qp_contact("Ängström", "Ann", "+46 70 1111111"))
+        write_item(phone.data_dir / "bob.vcf", qp_contact("Builder", "Bob", "+44 20 2222222"))
+    else:
+        write_item(phone.data_dir / "ann.ics", calendar_item("ann-event", "VEVENT", "Ann's party", "20260401T180000Z"))
+        write_item(phone.data_dir / "bob.ics", calendar_item("bob-event", "VEVENT", "Bob's talk", "20260402T090000Z"))
+    assert succeeded(phone.sync("slow")).server.added == 2
+
+    dav_client = SyncEvolutionDav(tmp_path / "se-dav", server.base + "/", login.email, login.password, collection)
+    dav_client.configure()
+    assert dav_client.sync("slow")[0] == 2
+    texts = [data.decode("utf-8") for data in dav_client.files().values()]
+    assert any("Ängström" in text or "Ann's party" in text for text in texts), texts
+
+    (name, data), *_ = [(name, data) for name, data in dav_client.files().items() if b"Bob" in data]
+    changed = data.decode("utf-8").replace("Bob's talk", "Bob's keynote").replace("Builder", "Baumeister")
+    write_item(dav_client.directory / name, changed.replace("\r\n", "\n").splitlines())
+    if kind == "contacts":
+        write_item(
+            dav_client.directory / "carol.vcf",
+            ["BEGIN:VCARD", "VERSION:3.0", "FN:Carol", "N:Carol;;;;", "TEL:+1 555 9", "END:VCARD"],
+        )
+    else:
+        write_item(
+            dav_client.directory / "carol.ics",
+            calendar_item("carol-event", "VEVENT", "Carol's lunch", "20260403T120000Z"),
+        )
+    assert dav_client.sync() == (0, 0, 0)
+
+    received = succeeded(phone.sync("two-way"))
+    assert (received.client.added, received.client.updated, received.client.deleted) == (1, 1, 0), received.describe()
+    on_phone = b"".join(path.read_bytes() for path in phone.data_dir.iterdir())
+    assert b"Carol" in on_phone and (b"Baumeister" in on_phone or b"Bob's keynote" in on_phone)
+
+    (phone.data_dir / f"ann.{'vcf' if kind == 'contacts' else 'ics'}").unlink()
+    assert succeeded(phone.sync("two-way")).server.deleted == 1
+    assert dav_client.sync() == (0, 0, 1)
