@@ -165,3 +165,26 @@ async def test_bad_xml_unknown_reports_and_huge_bodies_are_refused(make_client: 
     assert huge.status_code == 413
     long_name = await put(alice, CONTACTS + "n" * 300 + ".vcf", vcard("Long"))
     assert long_name.status_code == 403
+
+
+async def test_a_dav_write_enters_the_change_log_as_the_dav_device_and_loses_nothing(
+    alice: httpx.AsyncClient, store: Store
+) -> None:
+    await put(alice, CONTACTS + "ann.vcf", vcard("Ann", "uid-ann", extra="X-SIF-SENSITIVITY:0"))
+    await put(alice, CONTACTS + "ann.vcf", vcard("Ann B", "uid-ann"))
+    with store.transaction() as tx:
+        account = tx.get_account(ALICE)
+        assert account is not None
+        folder = tx.get_folder(account.id, "contacts")
+        assert folder is not None
+        (item,) = tx.changes_since(folder.id, 0, tx.current_seq(), None)
+        dav_device = {device.id: device.device_ref for device in tx.list_devices(account.id)}[
+            item.origin_device_id or 0
+        ]
+        history = tx.list_history(folder.id, item.guid)
+    assert dav_device == "syncmld:dav"
+    assert [entry.reason for entry in history] == ["replaced"] and b"FN:Ann\r\n" in history[0].data
+    assert b"FN:Ann B" in item.data
+    assert b"X-SIF-SENSITIVITY:0" in item.data, (
+        "a field only SIF clients know stays when a DAV client replaces the card"
+    )
