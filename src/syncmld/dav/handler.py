@@ -172,12 +172,11 @@ class _Handler:
         if checked.uid is not None and (current is None or uid_of(current.data) != checked.uid):
             holder = self.backend.name_of_uid(collection, checked.uid)
             if holder is not None and holder != name:
-                uid_precondition = "no-uid-conflict"
                 namespace = CARDDAV if collection.kind == CollectionKind.ADDRESSBOOK else CALDAV
                 raise DavError(
                     HTTPStatus.FORBIDDEN,
                     f"UID {checked.uid[:80]} is held by {holder[:80]} already",
-                    tag(namespace, uid_precondition),
+                    tag(namespace, "no-uid-conflict"),
                 )
         try:
             stored = self.backend.put(collection, name, self.request.body, current)
