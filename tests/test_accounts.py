@@ -6,6 +6,7 @@ import hashlib
 import pytest
 
 from syncmld.accounts import hash_password, md5_credential, md5_digest, normalise_email, verify_password
+from syncmld.errors import InvalidEmail
 
 
 def test_md5_digest_reproduces_the_spec_test_vector() -> None:
@@ -39,7 +40,7 @@ def test_normalise_email_trims_and_lower_cases(text: str, expected: str) -> None
     "text", ["", "anna", "anna@", "@example.org", "anna@example", "anna@@example.org", "an na@example.org"]
 )
 def test_normalise_email_refuses_what_is_not_an_address(text: str) -> None:
-    with pytest.raises(ValueError, match="not an e-mail address"):
+    with pytest.raises(InvalidEmail, match="not an e-mail address"):
         normalise_email(text)
 
 

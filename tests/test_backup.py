@@ -100,7 +100,7 @@ def test_the_date_is_the_utc_date_whatever_the_local_time_zone(
 
 @pytest.mark.parametrize("prefix", ["../evil", "a.b", "nokia 6230", "snö", "a/b"])
 def test_a_prefix_with_other_characters_is_refused(backups: BackupStore, prefix: str) -> None:
-    with pytest.raises(ValueError, match="letters, digits"):
+    with pytest.raises(BackupError, match="letters, digits"):
         backups.start("anna@example.org", prefix, NEW_YEARS_EVE)
     assert not backups.directory.exists() or os.listdir(backups.directory) == []
 
@@ -196,7 +196,7 @@ def test_adding_to_a_missing_archive_or_without_a_folder_fails(backups: BackupSt
     with pytest.raises(BackupError, match=re.escape("no backup 200812310001.wot")):
         backups.add("200812310001.wot", "Contacts", "1", "text/x-vcard", VCARD)
     name = backups.start("anna@example.org", "", NEW_YEARS_EVE)
-    with pytest.raises(ValueError, match="folder"):
+    with pytest.raises(BackupError, match="folder"):
         backups.add(name, "", "1", "text/x-vcard", VCARD)
     assert backups.read_backup(name).entries == ()
 

@@ -10,6 +10,8 @@ import threading
 import time
 from collections import OrderedDict
 
+from syncmld.errors import InvalidEmail
+
 _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]+")
 
 _SCRYPT_NAME = "scrypt"
@@ -22,10 +24,10 @@ _SCRYPT_MAX_MEMORY = 64 * 1024 * 1024
 
 
 def normalise_email(text: str) -> str:
-    """The login form of an e-mail address (trimmed, lower-case); ValueError if it is not one."""
+    """The login form of an e-mail address (trimmed, lower-case); InvalidEmail if it is not one."""
     email = text.strip().lower()
     if not _EMAIL.fullmatch(email):
-        raise ValueError(f"not an e-mail address: {text!r} (expected user@domain.tld)")
+        raise InvalidEmail(f"not an e-mail address: {text!r} (expected user@domain.tld)")
     return email
 
 

@@ -47,7 +47,7 @@ from typing import IO, Any
 from syncmld.engine.api import BACKUP_PREFIX, BACKUP_PREFIX_MAX, BackupItem, EngineSettings
 from syncmld.engine.folders import is_folder_name
 from syncmld.errors import LocalError
-from syncmld.store.base import NewItem, Transaction
+from syncmld.store.base import Items, NewItem
 
 ARCHIVE_SUFFIX = ".wot"
 FORMAT_NAME = "syncmld-backup"
@@ -136,9 +136,9 @@ class BackupStore:
         self.directory = directory
 
     def start(self, account: str, prefix: str, now: float) -> str:
-        """Create a new archive for ``account``; returns its name. ValueError for a bad prefix."""
+        """Create a new archive for ``account``; returns its name. BackupError for a bad prefix."""
         if not BACKUP_PREFIX.fullmatch(prefix):
-            raise ValueError(
+            raise BackupError(
                 f"backup name {prefix!r} may hold only letters, digits, '_' and '-', at most "
                 f"{BACKUP_PREFIX_MAX} of them"
             )
@@ -191,7 +191,7 @@ class BackupStore:
         archive: add many items with one call, not one call each."""
         batch = list(items)
         if any(not item.folder for item in batch):
-            raise ValueError("a backed-up item needs a folder name")
+            raise BackupError("a backed-up item needs a folder name")
         path = self.path_of(archive)
         try:
             with _locked(path, "r+", fcntl.LOCK_EX) as file:
@@ -384,7 +384,7 @@ def _item_data(archive: zipfile.ZipFile, entry: BackupEntry) -> bytes:
     return data
 
 
-def restore_backup(backup: Backup, tx: Transaction, account_id: int, folder: str | None = None) -> dict[str, int]:
+def restore_backup(backup: Backup, tx: Items, account_id: int, folder: str | None = None) -> dict[str, int]:
     """Put the archive's items into the account's folders as new items: each into its own folder, or
     all into ``folder``; an item at a time, so that memory holds one item and a batch, whatever the
     archive holds. Returns how many went into each folder. BackupError, before anything is written,
@@ -410,7 +410,7 @@ def restore_backup(backup: Backup, tx: Transaction, account_id: int, folder: str
     return dict(counts)
 
 
-def _write_batches(tx: Transaction, account_id: int, batches: dict[str, list[NewItem]]) -> None:
+def _write_batches(tx: Items, account_id: int, batches: dict[str, list[NewItem]]) -> None:
     for name, new_items in batches.items():
         tx.put_items(tx.ensure_folder(account_id, name).id, new_items, None)
     batches.clear()

@@ -17,7 +17,7 @@ import click
 
 from syncmld import __version__
 from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
-from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupError, BackupStore, read_archive, restore_backup
+from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
 from syncmld.config import (
     DB_ENV,
     DEFAULT_HOST,
@@ -25,9 +25,7 @@ from syncmld.config import (
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
     DEFAULT_SESSION_TIMEOUT,
-    LOG_LEVELS,
-    STORED_SETTINGS,
-    ConfigError,
+    LogLevel,
     ServerConfig,
     WireLimits,
     backups_dir,
@@ -36,17 +34,18 @@ from syncmld.config import (
 )
 from syncmld.dav.api import DavLimits
 from syncmld.dav_options import dav_options
-from syncmld.engine.access import SETTING_AUTH
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import setup_logging
-from syncmld.server.serve import ServeError, run_server
+from syncmld.server.serve import run_server
 from syncmld.server_key import key_file_path
+from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import Account, AlreadyExists, DeviceSync, NotFound, Store, StoreError, Transaction
+from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
@@ -66,10 +65,10 @@ password_option = click.option("--password", required=True, help="The account's 
 
 
 @contextmanager
-def opened_store(data_dir: Path, db: str | None) -> Iterator[Store]:
+def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False) -> Iterator[Store]:
     """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
     prepared = prepare_data_dir(data_dir)
-    store = open_store(db or sqlite_url(prepared), key_file_path(prepared))
+    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
     try:
         yield store
     finally:
@@ -85,7 +84,7 @@ def echo(line: str, err: bool = False) -> None:
 def checked_email(email: str) -> str:
     try:
         return normalise_email(email)
-    except ValueError as error:
+    except InvalidEmail as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -104,7 +103,7 @@ def checked_access_entry(entry: str) -> str:
     return checked_email(entry) if "@" in entry else checked_domain(entry)
 
 
-def required_account(tx: Transaction, email: str) -> Account:
+def required_account(tx: Accounts, email: str) -> Account:
     account = tx.get_account(email)
     if account is None:
         raise click.ClickException(f"no account {email}")
@@ -125,15 +124,15 @@ def checked_password(password: str) -> str:
     return password
 
 
-def md5_secret(tx: Transaction, email: str, password: str) -> str:
+def md5_secret(tx: Admin, email: str, password: str) -> str:
     """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
-    return "" if tx.get_setting(SETTING_AUTH) == "basic" else md5_credential(email, password)
+    return "" if AUTH.read(tx) == AuthPolicy.BASIC else md5_credential(email, password)
 
 
-def report_md5_secrets(tx: Transaction, policy: str) -> None:
+def report_md5_secrets(tx: Accounts, policy: AuthPolicy) -> None:
     """After a change of the auth setting: ``basic`` drops every MD5 secret; the others name the accounts
     that have none, which log in with MD5 or HMAC only once their password is set again."""
-    if policy == "basic":
+    if policy == AuthPolicy.BASIC:
         dropped = tx.drop_md5_credentials()
         echo(
             f"dropped the MD5 secrets of {dropped} accounts: they log in with basic only (their item keys "
@@ -165,7 +164,12 @@ def cli() -> None:
 )
 @data_dir_option
 @db_option
-@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice([level.value for level in LogLevel]),
+    default=LogLevel.INFO.value,
+    show_default=True,
+)
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
 @click.option(
@@ -328,7 +332,7 @@ def serve(
         host=host,
         port=port,
         path=path,
-        log_level=log_level,
+        log_level=LogLevel(log_level),
         log_messages=log_messages,
         login_throttle=ThrottleSettings(
             delay_after=login_delay_after,
@@ -584,34 +588,64 @@ def config() -> None:
 @db_option
 def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str | None) -> None:
     setting = SETTINGS_BY_NAME[name]
-    if not setting.accepts(value):
-        wanted = f"one of {', '.join(setting.choices)}" if setting.choices else "a whole number"
-        raise click.BadParameter(f"{value!r} is not {wanted}", param_hint=f"{name} VALUE")
+    try:
+        stored = setting.checked(value)
+    except SettingError as error:
+        raise click.BadParameter(str(error), param_hint=f"{name} VALUE") from error
     key = name
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         if email is not None:
             if not setting.per_account:
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
-            key = f"{name}:{required_account(tx, checked_email(email)).email}"
-        tx.set_setting(key, value)
-        echo(f"{key} = {value}")
-        if key == SETTING_AUTH:
-            report_md5_secrets(tx, value)
+            key = setting.key(required_account(tx, checked_email(email)).email)
+        tx.set_setting(key, stored)
+        echo(f"{key} = {stored}")
+        if key == AUTH.name:
+            report_md5_secrets(tx, AUTH.parse(stored))
 
 
 @config.command("show")
 @data_dir_option
 @db_option
 def config_show(data_dir: Path, db: str | None) -> None:
-    """Show every setting with its value in effect, defaults included."""
+    """Show every setting with its value in effect, defaults included; an unusable stored value is
+    shown as it is, with what is wrong with it."""
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         stored = tx.list_settings()
     for setting in STORED_SETTINGS:
         value = stored.get(setting.name)
-        shown = f"{setting.default} (default)" if value is None else value
+        shown = f"{setting.default_text} (default)" if value is None else shown_setting(setting, value)
         echo(f"{setting.name} = {shown}")
         for key in sorted(key for key in stored if key.startswith(f"{setting.name}:")):
-            echo(f"{key} = {stored[key]}")
+            echo(f"{key} = {shown_setting(setting, stored[key])}")
+
+
+def shown_setting(setting: AnySetting, value: str) -> str:
+    """A stored value as ``config show`` lists it: as it is, and why it is unusable when it is."""
+    try:
+        setting.parse(value)
+    except SettingError as error:
+        return f"{value} (unusable: {error})"
+    return value
+
+
+@cli.group()
+def key() -> None:
+    """The server key that seals the accounts' secrets (docs/security.md)."""
+
+
+@key.command("adopt")
+@data_dir_option
+@db_option
+def key_adopt(data_dir: Path, db: str | None) -> None:
+    """Make the key file of --data-dir (or $SYNCMLD_KEY_FILE) the store's key, when the one its secrets
+    were sealed with is lost: those accounts log in with basic only until their password is set again."""
+    with opened_store(data_dir, db, adopt_key=True):
+        pass
+    echo(
+        "this key file is now the store's key; accounts whose secrets were sealed with the lost key log in with "
+        "basic only, and their DES items are refused, until their password is set again (syncmld account passwd)"
+    )
 
 
 @cli.group()
@@ -918,7 +952,7 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
         fail(error.format_message(), error.exit_code)
     except click.Abort:
         fail("interrupted")
-    except (BackupError, ConfigError, ServeError, StoreError) as error:
+    except SyncMLError as error:
         fail(str(error))
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))

@@ -8,19 +8,13 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from syncmld.dav.api import DavLimits
-from syncmld.engine.access import SETTING_AUTH, SETTING_SYNCML
 from syncmld.engine.api import EngineSettings, ThrottleSettings
-from syncmld.engine.conflicts import (
-    DEFAULT_HISTORY_DAYS,
-    DEFAULT_POLICY,
-    POLICIES,
-    SETTING_CONFLICT,
-    SETTING_HISTORY_DAYS,
-)
 from syncmld.engine.identifiers import IdentifierLimits
+from syncmld.errors import ConfigError
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -37,67 +31,16 @@ DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-AUTH_POLICIES = ("any", "basic", "md5", "hmac")
-"""Accepted client authentication: basic, MD5 or HMAC; basic only; MD5 only; HMAC only (product §5)."""
 BACKUPS_DIR_NAME = "backups"
 
 
-@dataclass(frozen=True)
-class StoredSetting:
-    """A server setting kept in the store, changed with ``syncmld config set NAME VALUE``."""
+class LogLevel(StrEnum):
+    """How much the server logs (``--log-level``)."""
 
-    name: str
-    choices: tuple[str, ...]
-    """The values allowed; empty: a whole number."""
-    default: str
-    description: str
-    per_account: bool = False
-    """May be set for one account (``--account``), overriding the server's value."""
-
-    def accepts(self, value: str) -> bool:
-        return value in self.choices if self.choices else value.isdigit()
-
-    @property
-    def values_text(self) -> str:
-        return "|".join(self.choices) if self.choices else "N"
-
-
-STORED_SETTINGS = (
-    StoredSetting(
-        SETTING_AUTH,
-        AUTH_POLICIES,
-        "any",
-        "client authentication accepted: basic, MD5 or HMAC; basic only (no MD5 secret is kept: setting it drops"
-        " them); MD5 only; HMAC only (syncml:auth-MAC, the x-syncml-hmac header)",
-    ),
-    StoredSetting(
-        SETTING_SYNCML,
-        ("on", "off"),
-        "on",
-        "SyncML for the whole server; when on, an account may sync if its domain is not disabled, the"
-        " account is enabled, and the access list is empty or holds the account or its domain",
-    ),
-    StoredSetting(
-        SETTING_CONFLICT,
-        POLICIES,
-        DEFAULT_POLICY,
-        "who wins when a device and the server changed the same item: merge fields (newest wins where"
-        " both changed one), server-wins, client-wins, newest-wins, or keep both (duplicate)",
-        per_account=True,
-    ),
-    StoredSetting(
-        SETTING_HISTORY_DAYS,
-        (),
-        str(DEFAULT_HISTORY_DAYS),
-        "days that earlier versions of items (replaced, deleted, lost a conflict) are kept",
-    ),
-)
-"""Every stored setting; the engine reads them under these names (defined beside the code that uses them)."""
-
-
-class ConfigError(Exception):
-    """A configuration value is unusable; the message says which and why."""
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 MSG_SIZE_ALLOWANCE = 10
@@ -156,7 +99,7 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     path: str = DEFAULT_PATH
     """URL path of the SyncML endpoint; ``path + "/index.html"`` answers as well."""
-    log_level: str = "info"
+    log_level: LogLevel = LogLevel.INFO
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
     max_msg_size: int = EngineSettings.max_msg_size
@@ -195,8 +138,8 @@ class ServerConfig:
             raise ConfigError(
                 f"DAV path {self.dav_path!r} must start with '/', name a directory and differ from the SyncML path"
             )
-        if self.log_level not in LOG_LEVELS:
-            raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        if self.log_level not in set(LogLevel):
+            raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LogLevel)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
             raise ConfigError("the maximum message and object sizes must be positive")
         if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:

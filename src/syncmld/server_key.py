@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from syncmld.errors import LocalError
+
 logger = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "secret.key"
@@ -27,7 +29,7 @@ KEY_BYTES = 32
 PRIVATE_FILE_MODE = 0o600
 
 
-class ServerKeyError(Exception):
+class ServerKeyError(LocalError):
     """The key file cannot be read or created; the message says why."""
 
 

@@ -195,6 +195,41 @@ def test_config_set_refuses_unknown_settings_and_values(
         assert tx.list_settings() == {}
 
 
+def test_config_set_stores_a_number_in_its_usual_form_and_refuses_what_is_none(
+    syncmld: Syncmld, data_dir: Path
+) -> None:
+    assert run_ok(syncmld, "config", "set", "history_days", "030", "--data-dir", str(data_dir)) == "history_days = 30\n"
+    for value in ("²", "1.5", "36501", "9" * 5000):
+        run = syncmld("config", "set", "history_days", value, "--data-dir", str(data_dir))
+        assert_one_error_line(run, "not a whole number from 0 to 36500")
+        assert run.exit_code == 2
+    with transaction(data_dir) as tx:
+        assert tx.list_settings() == {"history_days": "30"}
+
+
+def test_config_show_marks_a_stored_value_the_server_cannot_use(syncmld: Syncmld, data_dir: Path) -> None:
+    with transaction(data_dir) as tx:
+        tx.set_setting("conflict", "sever-wins")
+        tx.set_setting("conflict:bert@acme.com", "client-wins")
+    assert run_ok(syncmld, "config", "show", "--data-dir", str(data_dir)).splitlines() == [
+        "auth = any (default)",
+        "syncml = on (default)",
+        "conflict = sever-wins (unusable: 'sever-wins' is not one of merge, server-wins, client-wins, newest-wins,"
+        " duplicate)",
+        "conflict:bert@acme.com = client-wins",
+        "history_days = 30 (default)",
+    ]
+
+
+def test_no_account_is_added_under_an_auth_setting_the_server_cannot_use(syncmld: Syncmld, data_dir: Path) -> None:
+    with transaction(data_dir) as tx:
+        tx.set_setting("auth", "Basic")
+    run = syncmld("account", "add", "carl@example.org", "--password", "pw", "--data-dir", str(data_dir))
+    assert_one_error_line(run, "the stored setting auth is unusable: 'Basic' is not one of any, basic, md5, hmac")
+    with transaction(data_dir) as tx:
+        assert tx.get_account("carl@example.org") is None
+
+
 # --- devices --------------------------------------------------------------------------------
 
 

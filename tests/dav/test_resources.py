@@ -1,6 +1,7 @@
 """GET, PUT and DELETE of resources: ETags that change exactly when the item does, preconditions, and
 what is refused (nothing of it stored)."""
 
+import base64
 import logging
 
 import httpx
@@ -140,6 +141,39 @@ async def test_a_disabled_account_gets_403(make_client: MakeClient, store: Store
     alice = await make_client()
     response = await alice.request("PROPFIND", CONTACTS)
     assert response.status_code == 403 and "disabled" in response.text
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [b"Basic \xe9t\xe9", b"Basic " + base64.b64encode(b"\xff\xfe:\xff"), b"Basic " + base64.b64encode(b"no colon")],
+)
+async def test_basic_credentials_that_are_not_base64_of_user_and_password_are_401(
+    make_client: MakeClient, authorization: bytes
+) -> None:
+    client = await make_client()
+    response = await client.request("PROPFIND", CONTACTS, auth=None, headers={"Authorization": authorization})
+    assert response.status_code == 401 and response.text == "credentials are not HTTP Basic\n"
+
+
+async def test_an_unusable_stored_syncml_setting_is_500_with_one_error_line(
+    make_client: MakeClient, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.transaction() as tx:
+        tx.set_setting("syncml", "Off")
+    alice = await make_client()
+    with caplog.at_level(logging.INFO, logger="syncmld"):
+        response = await put(alice, CONTACTS + "ann.vcf", vcard("Ann", "uid-ann"))
+    assert response.status_code == 500 and response.text == "internal server error; see the server log\n"
+    [logged] = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert logged.levelno == logging.ERROR and logged.exc_info is None
+    assert logged.getMessage().startswith(
+        "failed to answer DAV PUT /dav/alice@example.org/contacts/ann.vcf from 127.0.0.1: the stored setting syncml "
+        "is unusable: 'Off' is not one of on, off; set it again with syncmld config set syncml VALUE"
+    )
+    assert stored_contacts(store) == []
+    with store.transaction() as tx:
+        tx.set_setting("syncml", "on")
+    assert (await put(alice, CONTACTS + "ann.vcf", vcard("Ann", "uid-ann"))).status_code == 201
 
 
 async def test_repeated_wrong_passwords_lock_the_account_from_that_address(make_client: MakeClient) -> None:

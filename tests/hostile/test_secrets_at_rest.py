@@ -23,7 +23,7 @@ from syncmld.engine import EngineContext
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5
 from syncmld.server_key import KEY_FILE_ENV, KEY_FILE_NAME
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
-from syncmld.store.base import Store
+from syncmld.store.base import Store, StoreError
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from tests.hostile.wire import ALICE, ENDPOINT, PASSWORD
@@ -105,6 +105,9 @@ def test_a_copy_of_the_database_alone_logs_no_one_in_with_md5(tmp_path: Path) ->
     copy_dir.mkdir()
     shutil.copy(data_dir / SQLITE_FILE_NAME, copy_dir / SQLITE_FILE_NAME)
 
+    with pytest.raises(StoreError, match="is not the one this store's account secrets are sealed with"):
+        open_store(sqlite_url(copy_dir))
+    syncmld("key", "adopt", "--data-dir", str(copy_dir))
     copied = open_store(sqlite_url(copy_dir))
     try:
         assert not md5_login_works(copied), "another key: the sealed secret does not open"
@@ -187,3 +190,22 @@ def test_a_key_file_that_holds_no_key_is_refused_with_a_reason(tmp_path: Path) -
     run = CliRunner().invoke(cli, ["account", "list", "--data-dir", str(tmp_path)])
     assert run.exit_code != 0
     assert f"the key file {tmp_path / KEY_FILE_NAME} does not hold a key" in str(run.exception)
+
+
+def test_a_command_given_another_key_than_the_stores_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """An operator who runs ``account add`` against the server's store with another key file (a PostgreSQL
+    store named by --db, from another directory) is told so, instead of sealing a secret no server opens."""
+    data_dir, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    syncmld("account", "add", ALICE, "--password", PASSWORD, "--data-dir", str(data_dir))
+    (elsewhere / KEY_FILE_NAME).parent.mkdir()
+    shutil.copy(data_dir / SQLITE_FILE_NAME, elsewhere / SQLITE_FILE_NAME)
+    (elsewhere / KEY_FILE_NAME).write_text((data_dir / KEY_FILE_NAME).read_text())
+    other_key = tmp_path / "other.key"
+    run = CliRunner(env={KEY_FILE_ENV: str(other_key)}).invoke(
+        cli, ["account", "add", "bob@example.org", "--password", PASSWORD, "--data-dir", str(elsewhere)]
+    )
+    assert run.exit_code != 0
+    assert f"the server key in {other_key} is not the one this store's account secrets are sealed with" in str(
+        run.exception
+    )
+    assert syncmld("account", "list", "--data-dir", str(elsewhere)).split() == [ALICE]

@@ -57,6 +57,15 @@ def test_content_type_wins_over_sniffing() -> None:
         decode(WBXML, "application/vnd.syncml+xml")
 
 
+@pytest.mark.parametrize("ver_dtd", ["2.0", "1.3", ""])
+def test_a_version_we_do_not_speak_is_513(ver_dtd: str) -> None:
+    unknown = XML.replace(b"<VerDTD>1.2</VerDTD>", f"<VerDTD>{ver_dtd}</VerDTD>".encode())
+    assert unknown != XML
+    with pytest.raises(DecodeError, match=f"unsupported VerDTD '{ver_dtd}'") as raised:
+        decode(unknown, None)
+    assert raised.value.status == 513
+
+
 def test_encode_and_its_size() -> None:
     message = decode_xml(XML)
     encoded = encode(message, Encoding.XML)

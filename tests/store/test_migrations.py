@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import DeviceSync, Domain
+from syncmld.store.base import DeviceSync, Domain, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 
@@ -75,5 +75,40 @@ def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
             assert tx.list_devices(account.id) == []
             assert tx.list_device_syncs(device.id) == []
             assert tx.count_items(folder.id) == 1
+    finally:
+        store.close()
+
+
+def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Path) -> None:
+    engine = create_engine(sqlite_url(tmp_path))
+    try:
+        upgrade_schema(engine, SecretBox(bytes(32)), "0004")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Files', 'files')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq,"
+                    " origin_device_id, deleted)"
+                    " VALUES (3, 'g1', 'text/plain', X'6869', 1, 1, NULL, 0)"
+                )
+            )
+    finally:
+        engine.dispose()
+    store = open_store(sqlite_url(tmp_path))
+    try:
+        with store.transaction() as tx:
+            (item,) = tx.iter_items(3)
+            assert (item.guid, item.data, item.parent) == ("g1", b"hi", None)
+            tx.put_items(3, [NewItem("g2", "text/plain", b"child", "g1")], None)
+        with store.transaction() as tx:
+            assert [child.guid for child in tx.children_of(3, ["g1"])] == ["g2"]
     finally:
         store.close()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from syncmld.accounts import body_digest, item_key, mac_digest, md5_credential
-from syncmld.errors import RemoteError
+from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.constants import (
     AUTH_BASIC,
     AUTH_MAC,
@@ -53,6 +53,7 @@ from syncmld.protocol.messages import (
     SyncML,
     numbered,
 )
+from syncmld.status import StatusCode
 
 Signer = Callable[[bytes], str]
 """Makes the x-syncml-hmac header of a message from its encoded body (syncml:auth-MAC)."""
@@ -233,7 +234,7 @@ class Device:
         package, then the rest of the server's. When the server cannot resume, the sync it alerts
         runs from the start."""
         if self.stopped is None:
-            raise ValueError("no stopped session to resume")
+            raise LocalError("no stopped session to resume")
         self._session += 1
         progress = self.stopped
         progress.partial = progress.confirmed_partial
@@ -516,15 +517,17 @@ class _Session:
 
     def _local_parent(self, item: Item) -> str | None:
         """The LUID of the parent the server names: TargetParent is the LUID, SourceParent the server's
-        ID of an item added in this session. KeyError when the device holds no such item."""
+        ID of an item added in this session. RemoteError 404 when the device holds no such item."""
         if item.target_parent is not None:
-            parent = item.target_parent
+            parent: str | None = item.target_parent
         elif item.source_parent is not None:
-            parent = self.progress.mapped[item.source_parent]
+            parent = self.progress.mapped.get(item.source_parent)
         else:
             return None
-        if parent not in self.device.items:
-            raise KeyError(parent)
+        if parent is None or parent not in self.device.items:
+            raise RemoteError(
+                f"no parent {item.target_parent or item.source_parent} on the device", StatusCode.NOT_FOUND
+            )
         return parent
 
     def _apply_item(
@@ -558,8 +561,6 @@ class _Session:
         try:
             parent = self._local_parent(item)
             data = decode_item_data(item_format, text.encode(), device.item_key).data
-        except (KeyError, StopIteration):
-            return 404
         except RemoteError as error:
             return int(error.status)
         if isinstance(command, Add):

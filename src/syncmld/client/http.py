@@ -7,6 +7,7 @@ from types import TracebackType
 import httpx
 
 from syncmld.client.device import Signer
+from syncmld.errors import SyncMLError
 from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.messages import SyncML
@@ -14,7 +15,7 @@ from syncmld.protocol.messages import SyncML
 DEFAULT_TIMEOUT_S = 60.0
 
 
-class TransportError(Exception):
+class TransportError(SyncMLError):
     """The server did not answer a message with a SyncML reply; the message says what happened instead."""
 
 

@@ -159,10 +159,10 @@ def parse_stamp(text: str) -> date | datetime:
         if hour is None:
             return day_value
         clock = timedelta(hours=int(hour), minutes=int(minute), seconds=int(second or 0))
-        if clock > timedelta(hours=24):
-            raise ValueError("time of day after 24:00")
     except ValueError as error:
         raise bad_request(f"invalid vCalendar date-time {text[:40]!r}: {error}") from error
+    if clock > timedelta(hours=24):
+        raise bad_request(f"invalid vCalendar date-time {text[:40]!r}: time of day after 24:00")
     moment = datetime.combine(day_value, datetime.min.time()) + clock
     return moment.replace(tzinfo=UTC) if utc else moment
 

@@ -10,6 +10,7 @@ sync-collection to report. ETags and sync tokens are the items' and folders' seq
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 from syncmld import content
 from syncmld.dav.backend import Change, Changes, Collection, CollectionKind, Component, Refused, Resource
@@ -17,7 +18,7 @@ from syncmld.dav.items import uid_of
 from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
 from syncmld.errors import RemoteError
 from syncmld.store import new_guid
-from syncmld.store.base import Account, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Account, Admin, Devices, Folder, HistoryEntry, Items, NewItem, StoredItem, SyncMaps
 
 DAV_DEVICE = "syncmld:dav"
 """The device reference DAV clients' changes are attributed to."""
@@ -38,10 +39,15 @@ _CALENDAR_PART = re.compile(rb"^BEGIN:(VEVENT|VTODO|VJOURNAL)\r?\n", re.IGNORECA
 _VCARD_END = re.compile(rb"^END:VCARD", re.IGNORECASE | re.MULTILINE)
 
 
+class DavStore(Admin, Devices, Items, SyncMaps, Protocol):
+    """What the adapter uses of a store transaction: folders and items with their change log, the
+    pseudo-device and its name maps, and the settings that say what a folder made over DAV is."""
+
+
 class StoreBackend:
     """The collections of ``account`` in one store transaction."""
 
-    def __init__(self, tx: Transaction, account: Account, now: float) -> None:
+    def __init__(self, tx: DavStore, account: Account, now: float) -> None:
         self.tx = tx
         self.account = account
         self.now = now
@@ -70,15 +76,19 @@ class StoreBackend:
         kind = folder_kind(folder.name)
         if kind in STANDARD:
             collection_kind, display_name, components = STANDARD[kind]
-        else:
-            made = self.tx.get_setting(f"{COLLECTION_SETTING}{folder.id}")
-            if made is None:
-                return None
-            collection_kind = CollectionKind(made.partition(":")[0])
-            display_name = folder.name
-            components = tuple(Component(part) for part in made.partition(":")[2].split(",") if part)
+            return self._collection(folder, collection_kind, display_name, components)
+        made = self.tx.get_setting(f"{COLLECTION_SETTING}{folder.id}")
+        if made is None:
+            return None
+        collection_kind = CollectionKind(made.partition(":")[0])
+        components = tuple(Component(part) for part in made.partition(":")[2].split(",") if part)
+        return self._collection(folder, collection_kind, folder.name, components)
+
+    def _collection(
+        self, folder: Folder, kind: CollectionKind, display_name: str, components: tuple[Component, ...]
+    ) -> Collection:
         self._folders[folder.name] = folder
-        return Collection(folder.name, collection_kind, display_name, components, self.tx.folder_seq(folder.id))
+        return Collection(folder.name, kind, display_name, components, self.tx.folder_seq(folder.id))
 
     def create_collection(self, name: str, kind: CollectionKind, components: tuple[Component, ...]) -> Collection:
         if not is_valid_user_folder_name(name) or self.tx.get_folder(self.account.id, name) is not None:
@@ -86,9 +96,7 @@ class StoreBackend:
         folder = self.tx.ensure_folder(self.account.id, name)
         described = kind.value + (":" + ",".join(components) if components else "")
         self.tx.set_setting(f"{COLLECTION_SETTING}{folder.id}", described)
-        made = self._described(folder)
-        assert made is not None
-        return made
+        return self._collection(folder, kind, name, components)
 
     # ------------------------------------------------------------------------------- reading
 
@@ -151,7 +159,7 @@ class StoreBackend:
                 data,
                 stored_before.data if stored_before is not None else None,
                 None,
-                folder_kind(folder.name).value,
+                folder_kind(folder.name),
             )
         except RemoteError as error:
             raise Refused(str(error)) from error
@@ -204,7 +212,7 @@ class StoreBackend:
 
     def _keep(self, item: StoredItem, reason: str) -> None:
         self.tx.keep_history(
-            HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)
+            [HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)]
         )
 
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from http import HTTPStatus
 
+from syncmld.errors import ConfigError, LocalError, RemoteError
+
 
 class Method(StrEnum):
     """The HTTP methods the DAV handler answers."""
@@ -39,7 +41,7 @@ class DavLimits:
 
     def __post_init__(self) -> None:
         if min(self.max_body, self.max_hrefs, self.max_results, self.max_name_length) < 1:
-            raise ValueError("the DAV body size, hrefs, results and name length must be at least 1")
+            raise ConfigError("the DAV body size, hrefs, results and name length must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,16 @@ class DavResponse:
     """For a refusal: the one line logged (and sent as the body when it has no XML of its own)."""
 
 
-class DavError(Exception):
-    """A request the handler refuses: its HTTP status, a one-line reason, and the DAV precondition element
-    it failed (``{namespace}name``), if one names it."""
+class DavError(RemoteError):
+    """A request the handler refuses: its HTTP status (4xx), a one-line reason, and the DAV precondition
+    element it failed (``{namespace}name``), if one names it."""
 
-    def __init__(self, status: HTTPStatus, reason: str, precondition: str | None = None) -> None:
+    def __init__(self, http_status: HTTPStatus, reason: str, precondition: str | None = None) -> None:
         super().__init__(reason)
-        self.status = status
+        self.http_status = http_status
         self.reason = reason
         self.precondition = precondition
+
+
+class UnreadableItem(LocalError):
+    """A stored item the DAV layer cannot read (a request that needs it is answered 500)."""

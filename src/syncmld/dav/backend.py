@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from syncmld.errors import RemoteError
+
 
 class CollectionKind(StrEnum):
     ADDRESSBOOK = "addressbook"
@@ -66,7 +68,7 @@ class Changes:
     truncated: bool = False
 
 
-class Refused(Exception):
+class Refused(RemoteError):
     """The backend does not take an item: not what the collection holds, or unreadable (the reason says)."""
 
 

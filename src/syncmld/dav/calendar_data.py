@@ -2,12 +2,11 @@
 (RFC 4791 §9.6.5: one component per occurrence, in UTC, with its RECURRENCE-ID, no rules)."""
 
 from datetime import UTC, datetime
-from http import HTTPStatus
 
 import recurring_ical_events  # type: ignore[import-untyped]  # no type information shipped
 from icalendar import Calendar, Component
 
-from syncmld.dav.api import DavError
+from syncmld.dav.api import UnreadableItem
 from syncmld.dav.filters import FAR_FUTURE, FAR_PAST, utc_bound
 from syncmld.dav.xml import CALDAV, tag
 from syncmld.protocol.tree import Element
@@ -26,11 +25,12 @@ def expanded(data: bytes, request: Element) -> bytes:
     window = (utc_bound(start) if start else FAR_PAST, utc_bound(end) if end else FAR_FUTURE)
     try:
         calendar = Calendar.from_ical(data)
-        assert isinstance(calendar, Calendar)
         kinds = [kind for kind in _KINDS if any(str(part.name) == kind for part in calendar.subcomponents)]
         occurrences = list(recurring_ical_events.of(calendar, components=kinds).between(*window))
-    except (ValueError, TypeError, KeyError, AttributeError, AssertionError) as error:
-        raise DavError(HTTPStatus.INTERNAL_SERVER_ERROR, f"stored calendar object is unreadable: {error}") from error
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise UnreadableItem(f"stored calendar object is unreadable: {error}") from error
+    if not isinstance(calendar, Calendar):
+        raise UnreadableItem("stored calendar object is not one VCALENDAR")
     result = Calendar()
     for name in ("VERSION", "PRODID"):
         if name in calendar:

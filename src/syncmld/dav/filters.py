@@ -15,7 +15,7 @@ import recurring_ical_events  # type: ignore[import-untyped]  # no type informat
 from icalendar import Calendar, Component
 
 from syncmld.content.vcard import ContactProperty, parse_vcard
-from syncmld.dav.api import DavError
+from syncmld.dav.api import DavError, UnreadableItem
 from syncmld.dav.xml import CALDAV, CARDDAV, tag
 from syncmld.errors import RemoteError
 from syncmld.protocol.tree import Element
@@ -236,7 +236,7 @@ def _occurs_in(calendar: Calendar, component: Component, window: TimeRange) -> b
         query = recurring_ical_events.of(calendar, components=[name])
         return any(True for _ in query.between(window.start, window.end))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise DavError(HTTPStatus.INTERNAL_SERVER_ERROR, f"stored calendar object is unreadable: {error}") from error
+        raise UnreadableItem(f"stored calendar object is unreadable: {error}") from error
 
 
 def _alarm_in(calendar: Calendar, window: TimeRange) -> bool:
@@ -245,7 +245,7 @@ def _alarm_in(calendar: Calendar, window: TimeRange) -> bool:
         query = recurring_ical_events.of(calendar, components=["VALARM"])
         return any(True for _ in query.between(window.start, window.end))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise DavError(HTTPStatus.INTERNAL_SERVER_ERROR, f"stored calendar object is unreadable: {error}") from error
+        raise UnreadableItem(f"stored calendar object is unreadable: {error}") from error
 
 
 def _properties_pass(component: Component, prop: PropFilter) -> bool:

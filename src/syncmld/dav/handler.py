@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from syncmld.dav import reports
-from syncmld.dav.api import ALLOWED_METHODS, DavError, DavLimits, DavRequest, DavResponse, Method
+from syncmld.dav.api import ALLOWED_METHODS, DavError, DavLimits, DavRequest, DavResponse, Method, UnreadableItem
 from syncmld.dav.backend import Collection, CollectionKind, Component, DavBackend, Refused, Resource
 from syncmld.dav.items import check_item, uid_of
 from syncmld.dav.multistatus import answer, multistatus
@@ -24,22 +24,28 @@ class DavContext:
 
 
 def handle(request: DavRequest, backend: DavBackend, context: DavContext) -> DavResponse:
-    """The response to ``request``; a refusal carries its reason (and the precondition failed, as XML)."""
-    try:
-        return _Handler(request, backend, context).run()
-    except DavError as error:
-        return refusal(error)
+    """The response to ``request``. A request refused raises DavError (4xx), one that needs a stored item
+    that cannot be read UnreadableItem (500): whatever it did to the backend is to be undone, and
+    ``refusal`` is its answer."""
+    return _Handler(request, backend, context).run()
 
 
-def refusal(error: DavError) -> DavResponse:
+def refusal(error: DavError | UnreadableItem) -> DavResponse:
+    """The answer to a refused request: its reason (and the precondition failed, as XML)."""
+    if isinstance(error, UnreadableItem):
+        return _plain(HTTPStatus.INTERNAL_SERVER_ERROR, str(error))
     if error.precondition is not None:
         return DavResponse(
-            error.status,
+            error.http_status,
             error_body(error.precondition),
             {"Content-Type": "application/xml; charset=utf-8"},
             error.reason,
         )
-    return DavResponse(error.status, (error.reason + "\n").encode(), {"Content-Type": PLAIN_TEXT}, error.reason)
+    return _plain(error.http_status, error.reason)
+
+
+def _plain(status: HTTPStatus, reason: str) -> DavResponse:
+    return DavResponse(status, (reason + "\n").encode(), {"Content-Type": PLAIN_TEXT}, reason)
 
 
 class _Handler:

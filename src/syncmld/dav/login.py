@@ -1,15 +1,13 @@
 """HTTP Basic logins of DAV clients, through the same throttling and access rules as SyncML logins."""
 
-import base64
-import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from syncmld.engine.access import refusal
 from syncmld.engine.api import ThrottleSettings
-from syncmld.engine.auth import check_password, keep_item_key
+from syncmld.engine.auth import LoginStore, check_password, keep_item_key, user_password
 from syncmld.engine.throttle import admit_keys, keys_for, login_email
-from syncmld.store.base import Account, Transaction
+from syncmld.store.base import Account
 
 
 @dataclass(frozen=True)
@@ -26,23 +24,24 @@ class DavLogin:
 
 
 def basic_credentials(authorization: str) -> tuple[str, str] | None:
-    """The user and password of an ``Authorization: Basic ...`` header, None if it is not one."""
+    """The user and password of an ``Authorization: Basic ...`` header (as HTTP servers decode headers:
+    Latin-1), None if it is not one."""
     scheme, _, value = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
+    return user_password(value.encode("latin-1", "replace"))
 
 
 def log_in(
-    tx: Transaction, authorization: str | None, client_address: str, settings: ThrottleSettings, now: float
+    tx: LoginStore,
+    authorization: str | None,
+    client_address: str,
+    settings: ThrottleSettings,
+    now: float,
+    refusal: Callable[[Account], str | None],
 ) -> DavLogin:
     """Check a request's Basic credentials: 401 without them or with wrong ones, 429 while its account and
-    address (or its address) are locked, 403 for an account that may not sync."""
+    address (or its address) are locked, 403 for an account ``refusal`` turns away."""
     if authorization is None:
         return DavLogin(None, HTTPStatus.UNAUTHORIZED, "no credentials")
     credentials = basic_credentials(authorization)
@@ -58,7 +57,7 @@ def log_in(
     if account is None:
         gate.note_result(tx, False, now)
         return DavLogin(None, HTTPStatus.UNAUTHORIZED, reason, gate.delay, True)
-    refused = refusal(tx, account)
+    refused = refusal(account)
     if refused is not None:
         return DavLogin(None, HTTPStatus.FORBIDDEN, refused, gate.delay)
     gate.note_result(tx, True, now)

@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 from icalendar import Calendar
 
-from syncmld.dav.api import DavError, DavLimits, DavResponse
+from syncmld.dav.api import DavError, DavLimits, DavResponse, UnreadableItem
 from syncmld.dav.backend import Collection, CollectionKind, DavBackend, Resource
 from syncmld.dav.calendar_data import expanded
 from syncmld.dav.filters import address_matches, calendar_matches, read_address_filter, read_calendar_filter
@@ -132,10 +132,9 @@ def _calendar(resource: Resource) -> Calendar:
     try:
         parsed = Calendar.from_ical(resource.data)
     except (ValueError, TypeError, KeyError, IndexError) as error:
-        raise DavError(
-            HTTPStatus.INTERNAL_SERVER_ERROR, f"stored item {resource.name} is unreadable: {error}"
-        ) from error
-    assert isinstance(parsed, Calendar)
+        raise UnreadableItem(f"stored item {resource.name} is unreadable: {error}") from error
+    if not isinstance(parsed, Calendar):
+        raise UnreadableItem(f"stored item {resource.name} is not one VCALENDAR")
     return parsed
 
 

@@ -1,16 +1,12 @@
 """Who may sync: the global switch, domains, accounts and the access list (product §5)."""
 
-from syncmld.store.base import Account, Transaction
-
-SETTING_SYNCML = "syncml"
-"""Server-wide switch, ``on`` (default) or ``off``."""
-SETTING_AUTH = "auth"
-"""Accepted client authentication: ``any`` (default), ``basic`` or ``md5``."""
+from syncmld.settings import SYNCML
+from syncmld.store.base import Account, Admin
 
 
-def refusal(tx: Transaction, account: Account) -> str | None:
+def refusal(tx: Admin, account: Account) -> str | None:
     """Why ``account`` may not sync now, or None when it may."""
-    if (tx.get_setting(SETTING_SYNCML) or "on") == "off":
+    if not SYNCML.read(tx):
         return "SyncML is disabled on this server"
     domain_name = account.email.rpartition("@")[2]
     domain = tx.get_domain(domain_name)

@@ -81,8 +81,6 @@ class ThrottleSettings:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    auth: str = "any"
-    """Accepted client authentication: ``any``, ``basic``, ``md5`` or ``hmac``."""
     server_id: str = "syncmld"
     """The server's DevInf DevID."""
     max_msg_size: int = 1_000_000

@@ -14,6 +14,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from syncmld.accounts import (
     UNMATCHABLE_PASSWORD_HASH,
@@ -27,24 +28,36 @@ from syncmld.accounts import (
 from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.failures import note_failure
 from syncmld.engine.nonces import Nonces, next_nonce_text
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64
+from syncmld.errors import InvalidEmail
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AUTH_MD5, FORMAT_B64, AuthType
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import Chal, Cred, Meta
+from syncmld.settings import AuthPolicy
 from syncmld.status import StatusCode
-from syncmld.store.base import Account, Transaction
+from syncmld.store.base import Account, Accounts, Logins
 
 log = logging.getLogger("syncmld.engine")
 
-ACCEPTED_TYPES = {
-    "any": (AUTH_BASIC, AUTH_MD5, AUTH_MAC),
-    "basic": (AUTH_BASIC,),
-    "md5": (AUTH_MD5,),
-    "hmac": (AUTH_MAC,),
+ACCEPTED_TYPES: dict[AuthPolicy, frozenset[str]] = {
+    AuthPolicy.ANY: frozenset({AUTH_BASIC, AUTH_MD5, AUTH_MAC}),
+    AuthPolicy.BASIC: frozenset({AUTH_BASIC}),
+    AuthPolicy.MD5: frozenset({AUTH_MD5}),
+    AuthPolicy.HMAC: frozenset({AUTH_MAC}),
 }
-"""The auth types each policy accepts; the first is the one a challenge asks for."""
-CHALLENGED_TYPE = {"any": AUTH_MD5, "basic": AUTH_BASIC, "md5": AUTH_MD5, "hmac": AUTH_MAC}
+"""The auth types each policy accepts."""
+CHALLENGED_TYPE = {
+    AuthPolicy.ANY: AUTH_MD5,
+    AuthPolicy.BASIC: AUTH_BASIC,
+    AuthPolicy.MD5: AUTH_MD5,
+    AuthPolicy.HMAC: AUTH_MAC,
+}
+"""The auth type a challenge asks for under each policy."""
 DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
 """What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
+
+
+class LoginStore(Accounts, Logins, Protocol):
+    """What a login reads and writes: the accounts, failed logins and the devices' nonces."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +68,15 @@ class AuthResult:
     reason: str
     failed_login: bool = True
     """False when the refusal is only the challenge a first contact needs: throttling ignores it."""
-    auth_type: str = AUTH_BASIC
+    auth_type: AuthType = AUTH_BASIC
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """Logged in with HMAC: signs the reply."""
 
 
 def authenticate(
-    tx: Transaction,
+    tx: LoginStore,
     request: Request,
-    policy: str,
+    policy: AuthPolicy,
     nonces: Nonces,
     throttle: ThrottleSettings,
     now: float,
@@ -104,18 +117,19 @@ def authenticate(
             challenge(tx, nonces, device, wanted, now),
             f"authentication type {cred_type} not accepted: challenged for {wanted}",
         )
+    auth_type = AuthType(cred_type)
     shown_key: str | None = None
-    if cred_type == AUTH_BASIC:
+    if auth_type == AUTH_BASIC:
         assert header.cred is not None
         account, reason, shown_key = _check_basic(tx, header.cred)
         stale, nonce = False, None
     else:
-        account, reason, stale, nonce = _check_digest(tx, request, cred_type, nonces, now)
+        account, reason, stale, nonce = _check_digest(tx, request, auth_type, nonces, now)
     if stale:
         return AuthResult(
             StatusCode.INVALID_CREDENTIALS,
             None,
-            challenge(tx, nonces, device, cred_type, now),
+            challenge(tx, nonces, device, auth_type, now),
             reason,
             failed_login=False,
         )
@@ -128,15 +142,15 @@ def authenticate(
         tx.clear_login_failures(wrong_type_key)
     if shown_key is not None:
         keep_item_key(tx, account, shown_key)
-    chal = None if cred_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, cred_type, now)
-    signer = reply_signer(account, nonce) if cred_type == AUTH_MAC and nonce is not None else None
+    chal = None if auth_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, auth_type, now)
+    signer = reply_signer(account, nonce) if auth_type == AUTH_MAC and nonce is not None else None
     return AuthResult(
-        StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=cred_type, sign_reply=signer
+        StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=auth_type, sign_reply=signer
     )
 
 
 def check_session_mac(
-    tx: Transaction, request: Request, account_id: int, nonces: Nonces, now: float
+    tx: LoginStore, request: Request, account_id: int, nonces: Nonces, now: float
 ) -> tuple[Chal, Callable[[bytes], MacCredentials]] | str:
     """A message of a session that logged in with HMAC: the Chal with the device's next nonce and the
     reply's signer when its x-syncml-hmac header is right, else why not."""
@@ -169,7 +183,7 @@ def credential_type(request: Request) -> str | None:
     return AUTH_MAC if cred_type == AUTH_MAC.lower() else cred_type
 
 
-def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def challenge(tx: Logins, nonces: Nonces, device: str, auth_type: AuthType, now: float) -> Chal:
     """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written)."""
     if auth_type == AUTH_BASIC:
         return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
@@ -177,7 +191,7 @@ def challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now:
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
 
 
-def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: str, now: float) -> Chal:
+def renewed_challenge(tx: Logins, nonces: Nonces, device: str, auth_type: AuthType, now: float) -> Chal:
     """A Chal with a new stored nonce, for a device that has just authenticated."""
     nonce = nonces.renew(tx, device, now)
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
@@ -185,16 +199,21 @@ def renewed_challenge(tx: Transaction, nonces: Nonces, device: str, auth_type: s
 
 def basic_login(cred: Cred) -> tuple[str, str] | None:
     """The user and password of basic credentials (base64 of ``user:password``), None if unreadable."""
-    raw = cred.data.encode() if isinstance(cred.data, str) else cred.data
+    return user_password(cred.data.encode() if isinstance(cred.data, str) else cred.data)
+
+
+def user_password(encoded: bytes) -> tuple[str, str] | None:
+    """The user and password of base64 ``user:password`` in UTF-8 (SyncML basic credentials, HTTP Basic),
+    None if it is not that."""
     try:
-        decoded = base64.b64decode(raw.strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
 
 
-def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str | None]:
+def _check_basic(tx: Accounts, cred: Cred) -> tuple[Account | None, str, str | None]:
     """A basic login: the account, why not, and the item key of the password it showed (when right)."""
     login = basic_login(cred)
     if login is None:
@@ -202,7 +221,7 @@ def _check_basic(tx: Transaction, cred: Cred) -> tuple[Account | None, str, str 
     return check_password(tx, *login)
 
 
-def check_password(tx: Transaction, user: str, password: str) -> tuple[Account | None, str, str | None]:
+def check_password(tx: Accounts, user: str, password: str) -> tuple[Account | None, str, str | None]:
     """A user name and password (of any protocol): the account, why not, and the item key of the password
     (when right). An unknown account costs what a wrong password costs."""
     account = _lookup(tx, user)
@@ -214,7 +233,7 @@ def check_password(tx: Transaction, user: str, password: str) -> tuple[Account |
     return account, "", item_key(password)
 
 
-def keep_item_key(tx: Transaction, account: Account, shown_key: str) -> None:
+def keep_item_key(tx: Accounts, account: Account, shown_key: str) -> None:
     """Keep the item key of the password a basic login showed, when the account's differs."""
     if shown_key != account.item_key:
         tx.set_item_key(account.email, shown_key)
@@ -222,7 +241,7 @@ def keep_item_key(tx: Transaction, account: Account, shown_key: str) -> None:
 
 
 def _check_digest(
-    tx: Transaction, request: Request, cred_type: str, nonces: Nonces, now: float
+    tx: LoginStore, request: Request, cred_type: AuthType, nonces: Nonces, now: float
 ) -> tuple[Account | None, str, bool, bytes | None]:
     """An MD5 or HMAC login: the account, why not, whether its digest holds the right secret but a nonce
     the device was not given (a first contact, or a lost nonce: to be challenged, no failure), and the
@@ -285,9 +304,9 @@ def reply_signer(account: Account, nonce: bytes) -> Callable[[bytes], MacCredent
     return sign
 
 
-def _lookup(tx: Transaction, user: str) -> Account | None:
+def _lookup(tx: Accounts, user: str) -> Account | None:
     try:
         email = normalise_email(user)
-    except ValueError:
+    except InvalidEmail:
         return None
     return tx.get_account(email)

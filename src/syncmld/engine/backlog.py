@@ -8,15 +8,16 @@ and read back a window at a time as messages go out; the session keeps only the 
 
 import json
 
-from syncmld.engine.session import DatastoreState, OutChange
-from syncmld.store.base import Transaction
+from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
+from syncmld.errors import LocalError
+from syncmld.store.base import Sessions
 
 WINDOW = 400
 """Changes kept in the session state; the rest waits in the store."""
 READ_BYTES = 64 * 1024
 
 
-def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
+def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     """Move the queue beyond the window into the store."""
     if len(ds.queue) <= WINDOW:
         return
@@ -31,16 +32,16 @@ def park(tx: Transaction, token: str, ds: DatastoreState) -> None:
     ds.queue = ds.queue[:WINDOW]
 
 
-def refill(tx: Transaction, token: str, ds: DatastoreState) -> None:
+def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
     """Top the queue up from the store when it runs low."""
     while ds.backlog_key is not None and len(ds.queue) < WINDOW // 2:
         data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)
         whole = data[: data.rfind(b"\n") + 1]
         if not whole:
-            raise ValueError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
+            raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
         for line in whole.decode("utf-8").splitlines():
             kind, guid, luid = json.loads(line)
-            ds.queue.append(OutChange(kind, guid, luid))
+            ds.queue.append(OutChange(CHANGE_KINDS[kind], guid, luid))
         ds.backlog_offset += len(whole)
         if ds.backlog_offset >= ds.backlog_size:
             tx.drop_chunks(token, ds.backlog_key)

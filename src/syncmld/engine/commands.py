@@ -6,20 +6,20 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from syncmld.engine.api import BackupItem, EngineContext
-from syncmld.engine.conflicts import policy_for
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
+from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
-from syncmld.engine.incoming import SyncApplier, encryption_setting
+from syncmld.engine.incoming import SyncApplier, stored_encryption
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
+from syncmld.engine.params import FormatParam
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
-from syncmld.engine.session import DatastoreState, OutChange, Phase, SessionState
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
-from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode, SyncMLVersion
+from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.messages import (
     Alert,
@@ -36,6 +36,7 @@ from syncmld.protocol.messages import (
     Status,
     Sync,
 )
+from syncmld.settings import CONFLICT
 from syncmld.status import StatusCode
 from syncmld.store.base import SyncState, Transaction
 
@@ -120,9 +121,9 @@ class CommandHandler:
         it keeps decide what it gets."""
         if not self.state.datastores or self.state.devinf_received:
             return
-        if self.device_devinf() is not None and self.state.format_preference != "get":
+        if self.device_devinf() is not None and self.state.format_preference != FormatParam.GET:
             return
-        uri = SyncMLVersion(self.state.version).devinf_uri
+        uri = self.state.version.devinf_uri
         log.info(
             "device %s sent no DevInf%s: asking for it",
             self.state.device_ref,
@@ -136,7 +137,7 @@ class CommandHandler:
             self.builder.status(get, StatusCode.NOT_FOUND, target_ref=target)
             return
         self.builder.status(get, StatusCode.OK, target_ref=target)
-        version = SyncMLVersion(self.state.version)
+        version = self.state.version
         self.builder.add(
             Results(
                 cmd_id="0",
@@ -148,7 +149,7 @@ class CommandHandler:
                 items=(
                     Item(
                         source=LocRef(version.devinf_uri),
-                        data=server_devinf(version.value, self.ctx.settings.server_id),
+                        data=server_devinf(version, self.ctx.settings.server_id),
                     ),
                 ),
             )
@@ -245,7 +246,7 @@ class CommandHandler:
             device_properties=None,
             folder_kind=folder_kind(folder.name.casefold()),
             start_seq=self.tx.current_seq(),
-            encryption=self.tx.get_setting(encryption_setting(self.state.device_id, folder.id)) or None,
+            encryption=stored_encryption(self.tx, self.state.device_id, folder.id),
         )
         self._choose_format(ds)
         self._open(alert, ds, status, anchor)
@@ -264,7 +265,7 @@ class CommandHandler:
         self.builder.add(
             Alert(
                 cmd_id="0",
-                data=str(wire_alert(SyncMode(ds.mode), alert.code)),
+                data=str(wire_alert(ds.mode, alert.code)),
                 items=(
                     Item(
                         target=LocRef(ds.client_uri),
@@ -279,7 +280,7 @@ class CommandHandler:
         choice = choose_format(
             self.device_devinf(),
             ds.client_uri,
-            FolderKind(ds.folder_kind),
+            ds.folder_kind,
             family_for(self.state.format_preference, ds.server_uri),
             tuple(self._refused_types(ds)),
         )
@@ -326,7 +327,7 @@ class CommandHandler:
         self.saw_sync = True
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
-        policy = policy_for(self.tx, self.state.account_email)
+        policy = CONFLICT.read(self.tx, account=self.state.account_email)
         SyncApplier(
             self.tx,
             self.state,
@@ -385,10 +386,10 @@ class CommandHandler:
         for ds in self.state.datastores:
             if status.cmd == "Add":
                 found_items = self.tx.get_items(ds.folder_id, list(status.source_refs))
-                change = [OutChange("add", guid) for guid in status.source_refs if guid in found_items]
+                change = [OutChange(ChangeKind.ADD, guid) for guid in status.source_refs if guid in found_items]
             else:
                 found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, status.target_refs)
-                change = [OutChange("replace", guid, luid) for luid, guid in found.items()]
+                change = [OutChange(ChangeKind.REPLACE, guid, luid) for luid, guid in found.items()]
             if not change or not ds.wire_type:
                 continue
             if not self._sent_in_old_type(ds, change) and not self._switch_type(ds):

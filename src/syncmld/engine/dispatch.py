@@ -4,7 +4,7 @@ import logging
 from dataclasses import replace
 
 from syncmld.engine import auth, throttle
-from syncmld.engine.access import SETTING_AUTH, refusal
+from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
@@ -21,6 +21,7 @@ from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
+from syncmld.settings import AUTH
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
@@ -86,9 +87,8 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
             if gate.refused_by is not None:
                 return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
             delay = gate.delay
-            policy = tx.get_setting(SETTING_AUTH) or settings.auth
             checked = auth.authenticate(
-                tx, request, policy, nonces, settings.throttle, now, lambda account: refusal(tx, account)
+                tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
             )
             if checked.account is not None or checked.failed_login:
                 gate.note_result(tx, checked.account is not None, now)
@@ -138,7 +138,7 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
     _, hash_sign, fragment = header.target.uri.partition("#")
     params = parse_params(request.url + hash_sign + fragment)
     state = SessionState(
-        version=header.version.value,
+        version=header.version,
         device_ref=header.source.uri,
         session_id=header.session_id,
         token=token,
@@ -225,7 +225,7 @@ def _process(
         final = _fill_changes(tx, state, builder, reply_header, request, first_changes)
         if final:
             state.phase = Phase.MAP
-            if not any(sends_to_client(SyncMode(ds.mode)) for ds in state.datastores):
+            if not any(sends_to_client(ds.mode) for ds in state.datastores):
                 # nothing went to the client, so nothing is to be mapped: a client may end the session
                 # here (Funambol's Java clients do), and a later map package changes nothing
                 summaries = _finish(tx, state, ctx)
@@ -275,14 +275,14 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
         tx.record_device_sync(
-            DeviceSync(state.device_id, ds.folder_name, SyncMode(ds.mode).label, "ok", ctx.clock(), received, sent)
+            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent)
         )
         summaries.append(
             SyncSummary(
                 account=state.account_email,
                 device=state.device_ref,
                 folder=ds.folder_name,
-                mode=SyncMode(ds.mode).label,
+                mode=ds.mode.label,
                 reason=ds.reason,
                 received={
                     "added": ds.received.added,

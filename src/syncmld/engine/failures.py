@@ -3,12 +3,12 @@
 import logging
 
 from syncmld.engine.api import ThrottleSettings
-from syncmld.store.base import Transaction
+from syncmld.store.base import Logins
 
 log = logging.getLogger("syncmld.engine")
 
 
-def note_failure(tx: Transaction, key: str, now: float, settings: ThrottleSettings) -> int | None:
+def note_failure(tx: Logins, key: str, now: float, settings: ThrottleSettings) -> int | None:
     """Count a failed login against ``key``; its count, or None when there was no room to remember it.
 
     Failures older than the throttling period are forgotten first. A new key finds room once expired

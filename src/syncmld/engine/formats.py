@@ -7,43 +7,57 @@ kind's most widely read type.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
 from syncmld.engine.folders import FolderKind, bare_name
+from syncmld.engine.params import FormatParam
 from syncmld.protocol.devinf import DataStore, DevInf
 
-SIF = "sif"
-VERSIT = "vob"
 
-WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
+class Family(StrEnum):
+    """A family of types: Funambol's SIF documents, or the Versit ones (vCard, vCalendar, iCalendar, vNote)."""
+
+    SIF = "sif"
+    VERSIT = "vob"
+
+
+FAMILY_PARAMS = {FormatParam.SIF: Family.SIF, FormatParam.VOB: Family.VERSIT}
+"""The family each ``format=`` value asks for (``get`` asks for none)."""
+
+WIRE_TYPES: dict[FolderKind, tuple[tuple[str, Family], ...]] = {
     FolderKind.CONTACTS: (
-        ("text/vcard", VERSIT),
-        ("text/x-vcard", VERSIT),
-        ("text/directory", VERSIT),
-        ("text/x-s4j-sifc", SIF),
-        ("text/x-sifc", SIF),
+        ("text/vcard", Family.VERSIT),
+        ("text/x-vcard", Family.VERSIT),
+        ("text/directory", Family.VERSIT),
+        ("text/x-s4j-sifc", Family.SIF),
+        ("text/x-sifc", Family.SIF),
     ),
     FolderKind.EVENTS: (
-        ("text/calendar", VERSIT),
-        ("text/x-vcalendar", VERSIT),
-        ("text/x-s4j-sife", SIF),
-        ("text/x-sife", SIF),
+        ("text/calendar", Family.VERSIT),
+        ("text/x-vcalendar", Family.VERSIT),
+        ("text/x-s4j-sife", Family.SIF),
+        ("text/x-sife", Family.SIF),
     ),
     FolderKind.TASKS: (
-        ("text/calendar", VERSIT),
-        ("text/x-vcalendar", VERSIT),
-        ("text/x-s4j-sift", SIF),
-        ("text/x-sift", SIF),
+        ("text/calendar", Family.VERSIT),
+        ("text/x-vcalendar", Family.VERSIT),
+        ("text/x-s4j-sift", Family.SIF),
+        ("text/x-sift", Family.SIF),
     ),
     FolderKind.NOTES: (
-        ("text/plain", VERSIT),
-        ("text/x-vnote", VERSIT),
-        ("text/calendar", VERSIT),
-        ("text/x-s4j-sifn", SIF),
-        ("text/x-sifn", SIF),
+        ("text/plain", Family.VERSIT),
+        ("text/x-vnote", Family.VERSIT),
+        ("text/calendar", Family.VERSIT),
+        ("text/x-s4j-sifn", Family.SIF),
+        ("text/x-sifn", Family.SIF),
     ),
-    FolderKind.JOURNAL: (("text/calendar", VERSIT), ("text/x-vcalendar", VERSIT), ("text/plain", VERSIT)),
-    FolderKind.FILES: (("application/vnd.omads-file+xml", VERSIT),),
+    FolderKind.JOURNAL: (
+        ("text/calendar", Family.VERSIT),
+        ("text/x-vcalendar", Family.VERSIT),
+        ("text/plain", Family.VERSIT),
+    ),
+    FolderKind.FILES: (("application/vnd.omads-file+xml", Family.VERSIT),),
     FolderKind.OTHER: (),
 }
 """The types each kind of folder can be sent in, and their family."""
@@ -51,13 +65,13 @@ WIRE_TYPES: dict[FolderKind, tuple[tuple[str, str], ...]] = {
 ALIASES = frozenset({"text/directory", "text/x-sifc", "text/x-sife", "text/x-sift", "text/x-sifn"})
 """Other names some clients give a type of ``WIRE_TYPES``: read and sent, but not named in our DevInf."""
 
-DEFAULT_TYPES: dict[FolderKind, dict[str, str]] = {
-    FolderKind.CONTACTS: {VERSIT: "text/x-vcard", SIF: "text/x-s4j-sifc"},
-    FolderKind.EVENTS: {VERSIT: "text/x-vcalendar", SIF: "text/x-s4j-sife"},
-    FolderKind.TASKS: {VERSIT: "text/x-vcalendar", SIF: "text/x-s4j-sift"},
-    FolderKind.NOTES: {VERSIT: "text/plain", SIF: "text/x-s4j-sifn"},
-    FolderKind.JOURNAL: {VERSIT: "text/calendar"},
-    FolderKind.FILES: {VERSIT: "application/vnd.omads-file+xml"},
+DEFAULT_TYPES: dict[FolderKind, dict[Family, str]] = {
+    FolderKind.CONTACTS: {Family.VERSIT: "text/x-vcard", Family.SIF: "text/x-s4j-sifc"},
+    FolderKind.EVENTS: {Family.VERSIT: "text/x-vcalendar", Family.SIF: "text/x-s4j-sife"},
+    FolderKind.TASKS: {Family.VERSIT: "text/x-vcalendar", Family.SIF: "text/x-s4j-sift"},
+    FolderKind.NOTES: {Family.VERSIT: "text/plain", Family.SIF: "text/x-s4j-sifn"},
+    FolderKind.JOURNAL: {Family.VERSIT: "text/calendar"},
+    FolderKind.FILES: {Family.VERSIT: "application/vnd.omads-file+xml"},
     FolderKind.OTHER: {},
 }
 """For devices that say nothing: the type every device of that kind reads (vCard 2.1, vCalendar 1.0,
@@ -68,11 +82,11 @@ SIF_DATABASES = frozenset({"scard", "scal", "stask", "snote"})
 """The database names Funambol's clients sync SIF under (``card``, ``cal``, ... being their Versit names)."""
 
 
-def family_for(preference: str | None, server_uri: str) -> str | None:
-    """The format preference of a data store: the URL's ``format=``, else SIF for a Funambol SIF name."""
+def family_for(preference: FormatParam | None, server_uri: str) -> Family | None:
+    """The family a data store asks for: the URL's ``format=``, else SIF for a Funambol SIF name."""
     if preference is not None:
-        return preference
-    return SIF if bare_name(server_uri) in SIF_DATABASES else None
+        return FAMILY_PARAMS.get(preference)
+    return Family.SIF if bare_name(server_uri) in SIF_DATABASES else None
 
 
 @dataclass(frozen=True)
@@ -93,18 +107,17 @@ def choose_format(
     devinf: DevInf | None,
     client_uri: str,
     kind: FolderKind,
-    preference: str | None = None,
+    family: Family | None = None,
     refused: tuple[str, ...] = (),
 ) -> FormatChoice:
-    """The type to send a folder of ``kind`` in to a device, given its DevInf, the ``format=`` URL
-    parameter (``sif``, ``vob``, ``get`` or None) and the types it has refused (415) before."""
+    """The type to send a folder of ``kind`` in to a device, given its DevInf, the family asked for
+    (``family_for``) and the types it has refused (415) before."""
     store = devinf.datastore(client_uri) if devinf is not None else None
     offered = [media_type(info.ct_type) for info in ((store.rx_pref, *store.rx) if store else ()) if info]
     offered = [wire for wire in dict.fromkeys(offered) if wire not in refused]
     families = dict(WIRE_TYPES[kind])
     usable = [wire for wire in offered if wire in families] if families else offered[:1]
-    family = preference if preference in (SIF, VERSIT) else None
-    in_family = [wire for wire in usable if families.get(wire, VERSIT) == family] if family else []
+    in_family = [wire for wire in usable if families.get(wire, Family.VERSIT) == family] if family else []
     if in_family:
         wire_type, reason = in_family[0], f"format={family} asked in the URL, the device takes it"
     elif usable:
@@ -117,7 +130,7 @@ def choose_format(
         if family:
             reason += f" (format={family} asked, but the device takes none of that family)"
     else:
-        usual = [DEFAULT_TYPES[kind].get(family or VERSIT), DEFAULT_TYPES[kind].get(VERSIT)]
+        usual = [DEFAULT_TYPES[kind].get(family or Family.VERSIT), DEFAULT_TYPES[kind].get(Family.VERSIT)]
         wire_type = next((wire for wire in usual if wire and wire not in refused), "") or next(
             (wire for wire, _ in WIRE_TYPES[kind] if wire not in refused), ""
         )
@@ -134,8 +147,8 @@ def choose_format(
     )
 
 
-def _family(wire_type: str, kind: FolderKind) -> str:
-    return dict(WIRE_TYPES[kind]).get(wire_type) or (SIF if is_sif_type(wire_type) else VERSIT)
+def _family(wire_type: str, kind: FolderKind) -> Family:
+    return dict(WIRE_TYPES[kind]).get(wire_type) or (Family.SIF if is_sif_type(wire_type) else Family.VERSIT)
 
 
 def _properties(devinf: DevInf | None, store: DataStore | None, wire_type: str) -> list[str] | None:

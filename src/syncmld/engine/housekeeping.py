@@ -7,10 +7,12 @@ import logging
 from dataclasses import dataclass
 
 from syncmld.engine.api import EngineSettings
-from syncmld.engine.conflicts import history_seconds
+from syncmld.settings import HISTORY_DAYS
 from syncmld.store.base import Store, Transaction
 
 log = logging.getLogger("syncmld.engine")
+
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
     """Drop everything that has expired at ``now``; returns how much of each."""
     return Swept(
         sessions=tx.delete_sessions_before(now - settings.session_timeout),
-        history=tx.purge_history(now - history_seconds(tx)),
+        history=tx.purge_history(now - HISTORY_DAYS.read(tx) * DAY),
         nonces=tx.purge_nonces(now - settings.nonce_lifetime),
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
     )

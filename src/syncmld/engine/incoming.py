@@ -3,20 +3,21 @@ folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NoReturn
 
 from syncmld import content
 from syncmld.engine.api import BackupItem
-from syncmld.engine.conflicts import resolve
+from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
-from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.errors import RemoteError
-from syncmld.protocol.item_format import decode_item_data
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.errors import LocalError, RemoteError
+from syncmld.escape import quoted
+from syncmld.protocol.item_format import Encryption, decode_item_data
 from syncmld.protocol.messages import (
     Add,
     Atomic,
@@ -32,9 +33,10 @@ from syncmld.protocol.messages import (
     SyncSubCommand,
     Unsupported,
 )
+from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Admin, HistoryEntry, NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -81,7 +83,7 @@ class SyncApplier:
         ds: DatastoreState,
         builder: ReplyBuilder,
         backup: list[BackupItem] | None,
-        conflict_policy: str,
+        conflict_policy: ConflictPolicy,
         now: float,
         limits: IdentifierLimits,
         work: ContentWork,
@@ -94,7 +96,7 @@ class SyncApplier:
         self.state = state
         self.ds = ds
         self.builder = builder
-        self.mode = SyncMode(ds.mode)
+        self.mode = ds.mode
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
@@ -104,6 +106,14 @@ class SyncApplier:
         """The stored items those GUIDs name, by GUID."""
         self._writes: dict[str, NewItem] = {}
         """Items to write when the Sync has been read, by GUID."""
+        self._doomed: dict[str, None] = {}
+        """GUIDs to delete when the Sync has been read, in order: before the writes that came after them."""
+        self._live: set[str] = set()
+        """The GUIDs of this Sync's items that are live once it is written (what a Delete answers from)."""
+        self._kept: list[HistoryEntry] = []
+        """Earlier versions to keep when the Sync has been read."""
+        self._childless: set[str] = set()
+        """Items this Sync deletes that have nothing below them (read for all of them at once)."""
         self._new_maps: dict[str, str] = {}
         self._deleted_with_folder: set[str] = set()
         """GUIDs deleted in this Sync because a folder above them was."""
@@ -120,17 +130,35 @@ class SyncApplier:
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         parents = [item.target_parent for item in items if item.target_parent is not None]
         self._previous = self.tx.get_items(self.ds.folder_id, [*self._guids.values(), *parents])
+        self._live = set(self._previous)
+        deleted = {
+            self._guids[luid]
+            for command in sync.commands
+            for item in _items(command, Delete)
+            if (luid := _luid(item)) in self._guids
+        }
+        self._childless = deleted - {child.parent for child in self.tx.children_of(self.ds.folder_id, deleted)}
         for command in sync.commands:
             self._apply_command(command)
         self._flush()
 
     def _flush(self) -> None:
+        """Write what the commands read so far did, a few statements for all of their items: the deletes
+        (which came before any pending write), the writes, the maps, the earlier versions kept."""
+        if self._doomed:
+            self.tx.delete_items(self.ds.folder_id, self._doomed, self.state.device_id)
+            self.tx.delete_maps(self.state.device_id, self.ds.folder_id, self._doomed)
+            self._doomed = {}
         if self._writes:
+            self._childless.difference_update(new.parent for new in self._writes.values())
             self.tx.put_items(self.ds.folder_id, self._writes.values(), self.state.device_id)
             self._writes = {}
         if self._new_maps:
             self.tx.set_maps(self.state.device_id, self.ds.folder_id, self._new_maps)
             self._new_maps = {}
+        if self._kept:
+            self.tx.keep_history(self._kept)
+            self._kept = []
 
     def _apply_command(self, command: SyncSubCommand) -> None:
         if isinstance(command, Sequence):
@@ -213,7 +241,7 @@ class SyncApplier:
             return *self._decoded(meta.type, meta.format, piece), parent
         if partial is None:
             partial = PartialItem(
-                kind=type(command).__name__.lower(),
+                kind=ChangeKind.REPLACE if isinstance(command, Replace) else ChangeKind.ADD,
                 luid=luid,
                 guid=None,
                 content_type=meta.type or self.ds.wire_type,
@@ -254,7 +282,7 @@ class SyncApplier:
         """The item's type and its data with its Format undone (base64, decryption); a device that
         changes between encrypted and plain items gets its items back as it now sends them."""
         content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
-        decoded = decode_item_data(fmt, data, self._item_key)
+        decoded = decode_item_data(fmt, data, lambda: self._item_key)
         if decoded.data and decoded.encryption != self.ds.encryption:
             self.ds.encryption = decoded.encryption
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
@@ -265,8 +293,9 @@ class SyncApplier:
             )
         return content_type, decoded.data
 
+    @cached_property
     def _item_key(self) -> str | None:
-        """The account's item key, from which item encryption keys are derived."""
+        """The account's item key, from which item encryption keys are derived (read once per Sync)."""
         account = self.tx.get_account(self.state.account_email)
         return account.item_key if account is not None and account.item_key else None
 
@@ -321,11 +350,7 @@ class SyncApplier:
     def _learn_format(self, content_type: str) -> None:
         """A device that named no type it takes gets its items back in the type it sends them in."""
         sent = content.media_type(content_type)
-        if (
-            not self.ds.format_from_device
-            and sent != self.ds.wire_type
-            and adopts_sent_type(FolderKind(self.ds.folder_kind), sent)
-        ):
+        if not self.ds.format_from_device and sent != self.ds.wire_type and adopts_sent_type(self.ds.folder_kind, sent):
             log.info(
                 "device %s sends %s items to %s: it gets them in that type",
                 self.state.device_ref,
@@ -341,13 +366,13 @@ class SyncApplier:
         self.ds.matched.append(duplicate.guid)
         if duplicate.data == stored:
             return
-        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, "client")
+        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, Winner.CLIENT)
         if merged is None or merged == duplicate.data:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy", duplicate.seq)
         self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged, duplicate.parent)
         if merged != stored and sends_to_client(self.mode):
-            self.ds.queue.append(OutChange("replace", duplicate.guid, luid))
+            self.ds.queue.append(OutChange(ChangeKind.REPLACE, duplicate.guid, luid))
 
     def _in_conflict(self, previous: StoredItem) -> bool:
         """The server changed the item since this device's last sync (and not through this device)."""
@@ -380,9 +405,9 @@ class SyncApplier:
             resolution.outcome,
         )
         guid = previous.guid
-        if resolution.outcome == "server":
+        if resolution.outcome == Winner.SERVER:
             self._keep(guid, stored_type, stored, "device version lost a conflict")
-        elif resolution.outcome == "duplicate":
+        elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
             self._writes[guid] = NewItem(guid, stored_type, stored, parent)
             self._map(guid, luid)
@@ -392,8 +417,8 @@ class SyncApplier:
             data = resolution.data if resolution.data is not None else stored
             self._writes[guid] = NewItem(guid, stored_type, data, parent)
             self.ds.received.replaced += 1
-            if resolution.outcome == "merged" and sends_to_client(self.mode):
-                self.ds.queue.append(OutChange("replace", guid, luid))
+            if resolution.outcome == Winner.MERGED and sends_to_client(self.mode):
+                self.ds.queue.append(OutChange(ChangeKind.REPLACE, guid, luid))
         return resolution.status
 
     def _deleted_elsewhere(self, guid: str, luid: str, stored_type: str, stored: bytes) -> bool:
@@ -409,7 +434,7 @@ class SyncApplier:
         )
         if compares_all(self.mode):
             self.ds.matched.append(guid)
-        self.ds.queue.append(OutChange("delete", guid, luid))
+        self.ds.queue.append(OutChange(ChangeKind.DELETE, guid, luid))
         return True
 
     def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
@@ -417,17 +442,21 @@ class SyncApplier:
         finish a session sends back, as its own change, what the server had sent it."""
         sent = self.work.run(content.comparable, stored_type, stored)
         return any(
-            self.work.run(content.comparable, entry.content_type, entry.data) == sent
-            for entry in self.tx.list_history(self.ds.folder_id, guid)
+            self.work.run(content.comparable, entry.content_type, entry.data) == sent for entry in self._history(guid)
         )
 
     def _base(self, guid: str) -> bytes | None:
         """The version of the item this device had at its last sync, if the history holds it."""
-        older = [entry for entry in self.tx.list_history(self.ds.folder_id, guid) if entry.seq <= self.ds.since_seq]
+        older = [entry for entry in self._history(guid) if entry.seq <= self.ds.since_seq]
         return max(older, key=lambda entry: entry.seq).data if older else None
 
+    def _history(self, guid: str) -> list[HistoryEntry]:
+        """The kept versions of an item, oldest first, those this Sync keeps included."""
+        stored = self.tx.list_history(self.ds.folder_id, guid)
+        return [*stored, *(entry for entry in self._kept if entry.guid == guid)]
+
     def _keep(self, guid: str, content_type: str, data: bytes, reason: str, seq: int = 0) -> None:
-        self.tx.keep_history(HistoryEntry(self.ds.folder_id, guid, content_type, data, reason, self.now, seq))
+        self._kept.append(HistoryEntry(self.ds.folder_id, guid, content_type, data, reason, self.now, seq))
 
     def _current(self, guid: str) -> StoredItem | None:
         """The item as this Sync has left it so far (written or not yet)."""
@@ -437,6 +466,10 @@ class SyncApplier:
                 self.ds.folder_id, guid, pending.content_type, pending.data, 0, 0, None, parent=pending.parent
             )
         return self._previous.get(guid)
+
+    def _stored(self, guid: str) -> StoredItem | None:
+        """The item as the store holds it, None when this Sync deletes it."""
+        return None if guid in self._doomed else self.tx.get_items(self.ds.folder_id, [guid]).get(guid)
 
     def _named_parent(self, item: Item) -> str | None:
         """The GUID of the parent the item names (TargetParent: our GUID; SourceParent: the client's ID
@@ -463,7 +496,7 @@ class SyncApplier:
             if above == guid:
                 raise RemoteError(f"{guid} cannot move below itself", StatusCode.MOVE_FAILED)
             seen.add(above)
-            current = self._current(above) or self.tx.get_items(self.ds.folder_id, [above]).get(above)
+            current = self._current(above) or self._stored(above)
             above = current.parent if current is not None else None
 
     def _move(self, luid: str, item: Item) -> StatusCode:
@@ -484,6 +517,7 @@ class SyncApplier:
     def _map(self, guid: str, luid: str) -> None:
         self._guids[luid] = guid
         self._new_maps[guid] = luid
+        self._live.add(guid)
 
     def _delete(self, luid: str) -> StatusCode:
         guid = self._guids.pop(luid, None)
@@ -491,7 +525,8 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         if guid in self._deleted_with_folder:
             return StatusCode.OK
-        self._flush()
+        if self._writes or self._new_maps:
+            self._flush()  # what came before the Delete is written first: the items below it among them
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
             log.info(
@@ -510,8 +545,9 @@ class SyncApplier:
                 descendant.guid, descendant.content_type, descendant.data, "deleted with its folder", descendant.seq
             )
         doomed = [*(descendant.guid for descendant in below), guid]
-        deleted = self.tx.delete_items(self.ds.folder_id, doomed, self.state.device_id)
-        self.tx.delete_maps(self.state.device_id, self.ds.folder_id, doomed)
+        self._doomed.update(dict.fromkeys(doomed))
+        live = guid in self._live
+        self._live.difference_update(doomed)
         self._deleted_with_folder.update(descendant.guid for descendant in below)
         for gone in doomed:
             self._previous.pop(gone, None)
@@ -523,18 +559,23 @@ class SyncApplier:
                 self.ds.folder_name,
                 len(below),
             )
-        if guid not in deleted:
+        if not live:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
 
     def _descendants(self, guid: str) -> list[StoredItem]:
-        """The live items below ``guid``, deepest first (so that they are deleted before their parents)."""
+        """The live items below ``guid``, deepest first (so that they are deleted before their parents);
+        those this Sync deletes already are not (nor are the items below them)."""
         found: list[StoredItem] = []
         seen = {guid}
-        level = [guid]
+        level = [] if guid in self._childless else [guid]
         while level:
-            children = [child for child in self.tx.children_of(self.ds.folder_id, level) if child.guid not in seen]
+            children = [
+                child
+                for child in self.tx.children_of(self.ds.folder_id, level)
+                if child.guid not in seen and child.guid not in self._doomed
+            ]
             seen.update(child.guid for child in children)
             found = children + found
             level = [child.guid for child in children]
@@ -547,7 +588,7 @@ class SyncApplier:
             # what this device itself wrote in this session is no duplicate of what it sends now
             writer = None if self.ds.start_seq is None else self.state.device_id
             for stored in self.tx.iter_items(self.ds.folder_id, since=self.ds.start_seq or 0, skip_changed_by=writer):
-                if stored.guid not in matched:
+                if stored.guid not in matched and stored.guid not in self._doomed:
                     index.add(stored)
             self._duplicates = index
         if not self._duplicates.by_name:
@@ -563,11 +604,29 @@ def encryption_setting(device_id: int, folder_id: int) -> str:
     return f"item-encryption:{device_id}:{folder_id}"
 
 
-def _items(command: SyncSubCommand) -> list[Item]:
-    """The items of a command and of the commands nested in it."""
+def stored_encryption(tx: Admin, device_id: int, folder_id: int) -> Encryption | None:
+    """How the device encrypted the items of the folder it sent last (None: it did not); LocalError when
+    the store holds an encryption we do not know."""
+    key = encryption_setting(device_id, folder_id)
+    stored = tx.get_setting(key)
+    if not stored:
+        return None
+    try:
+        return Encryption(stored)
+    except ValueError as error:
+        raise LocalError(f"the stored setting {key} = '{quoted(stored, SHOWN_VALUE)}' is no item encryption") from error
+
+
+def _items(command: SyncSubCommand, kind: type = object) -> list[Item]:
+    """The items of a command and of the commands nested in it; with ``kind``, of the commands of that kind."""
     if isinstance(command, Sequence | Atomic):
-        return [item for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS) for item in _items(nested)]
-    if isinstance(command, Unsupported):
+        return [
+            item
+            for nested in command.commands
+            if isinstance(nested, _SYNC_SUBCOMMANDS)
+            for item in _items(nested, kind)
+        ]
+    if isinstance(command, Unsupported) or not isinstance(command, kind):
         return []
     return list(command.items)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
+from syncmld.errors import LocalError
 from syncmld.protocol.constants import AlertCode
 from syncmld.status import StatusCode
 
@@ -166,7 +167,7 @@ def _resolve(outcome: Outcome, asked: SyncMode, url: SyncMode | None) -> SyncMod
         return asked
     if outcome == "url":
         if url is None:
-            raise ValueError("a decision table row runs the URL's mode but the URL named none")
+            raise LocalError("a decision table row runs the URL's mode but the URL named none")
         return url
     return outcome
 

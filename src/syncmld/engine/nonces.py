@@ -15,7 +15,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from syncmld.store.base import Transaction
+from syncmld.store.base import Logins
 
 
 def random_nonce() -> bytes:
@@ -43,7 +43,7 @@ class Nonces:
         mac = hmac.new(self.key, f"{step}|{device_ref}".encode("utf-8", "surrogatepass"), hashlib.sha256)
         return base64.urlsafe_b64encode(mac.digest()[:18])
 
-    def stored(self, tx: Transaction, device_ref: str, now: float) -> bytes | None:
+    def stored(self, tx: Logins, device_ref: str, now: float) -> bytes | None:
         """The device's stored nonce, if it has one that has not expired."""
         text = tx.get_nonce(device_ref, issued_after=now - self.lifetime)
         try:
@@ -51,7 +51,7 @@ class Nonces:
         except binascii.Error:
             return None
 
-    def good(self, tx: Transaction, device_ref: str, now: float) -> tuple[bytes, ...]:
+    def good(self, tx: Logins, device_ref: str, now: float) -> tuple[bytes, ...]:
         """Every nonce a device may log in with now: its stored one, else the signed ones of this window and
         the one before."""
         stored = self.stored(tx, device_ref, now)
@@ -59,11 +59,11 @@ class Nonces:
             return (stored,)
         return self.signed(device_ref, now), self.signed(device_ref, now, windows_back=1)
 
-    def challenge(self, tx: Transaction, device_ref: str, now: float) -> bytes:
+    def challenge(self, tx: Logins, device_ref: str, now: float) -> bytes:
         """The nonce to challenge a device with; nothing is written."""
         return self.stored(tx, device_ref, now) or self.signed(device_ref, now)
 
-    def renew(self, tx: Transaction, device_ref: str, now: float) -> bytes:
+    def renew(self, tx: Logins, device_ref: str, now: float) -> bytes:
         """A new stored nonce for a device that has just logged in: the one for its next login."""
         nonce = random_nonce()
         tx.set_nonce(device_ref, next_nonce_text(nonce), now)

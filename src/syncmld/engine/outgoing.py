@@ -6,16 +6,17 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from syncmld import content
 from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
-from syncmld.engine.session import DatastoreState, OutChange, PartialItem, SessionState
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.item_format import Encryption, encrypted_text
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
-from syncmld.store.base import StoredItem, Transaction
+from syncmld.store.base import Accounts, Items, Sessions, StoredItem, SyncMaps, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -26,7 +27,12 @@ STORED_PIECE = 65536
 """Bytes of a large object being sent per stored piece: a message reads one or two of them."""
 
 
-def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
+class PlanStore(Items, SyncMaps, Sessions, Protocol):
+    """What planning a device's changes reads and writes: the folder's items, the device's maps, the
+    session's backlog."""
+
+
+def plan_changes(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
     """Fill the data store's queue with what the device must receive, when the client's package
     is complete (beyond a window it waits in the store); for refresh from client, erase what the
     client no longer has."""
@@ -34,15 +40,15 @@ def plan_changes(tx: Transaction, state: SessionState, ds: DatastoreState) -> No
     park(tx, state.token, ds)
 
 
-def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
-    mode = SyncMode(ds.mode)
+def _plan(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
+    mode = ds.mode
     ds.planned = True
     ds.upto_seq = tx.current_seq()
     if mode == SyncMode.ONE_WAY_FROM_CLIENT:
         ds.upto_seq = None
         return
     if mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
-        ds.queue = [OutChange("delete", "", luid) for luid in ds.client_luids]
+        ds.queue = [OutChange(ChangeKind.DELETE, "", luid) for luid in ds.client_luids]
         tx.clear_sync_state(state.device_id, ds.folder_id)
         if mode == SyncMode.CLIENT_RESET:
             return
@@ -58,7 +64,7 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
         parents: dict[str, str] = {}
         for item in tx.iter_items(ds.folder_id):
             if item.guid not in matched:
-                ds.queue.append(OutChange("add", item.guid))
+                ds.queue.append(OutChange(ChangeKind.ADD, item.guid))
                 if item.parent is not None:
                     parents[item.guid] = item.parent
         ds.queue = _parents_first(ds.queue, parents)
@@ -74,9 +80,9 @@ def _plan(tx: Transaction, state: SessionState, ds: DatastoreState) -> None:
         luid = luids.get(change.guid)
         if change.deleted:
             if luid is not None:
-                ds.queue.append(OutChange("delete", change.guid, luid))
+                ds.queue.append(OutChange(ChangeKind.DELETE, change.guid, luid))
         else:
-            ds.queue.append(OutChange("replace" if luid else "add", change.guid, luid))
+            ds.queue.append(OutChange(ChangeKind.REPLACE if luid else ChangeKind.ADD, change.guid, luid))
     ds.queue = _parents_first(ds.queue, {item.guid: item.parent for item in changes if item.parent is not None})
 
 
@@ -85,7 +91,7 @@ def _parents_first(queue: list[OutChange], parents: dict[str, str]) -> list[OutC
     items of a folder tree go by depth, counted among the queued items); otherwise in the order it had."""
     if not parents:
         return queue
-    queued = {change.guid for change in queue if change.kind != "delete"}
+    queued = {change.guid for change in queue if change.kind != ChangeKind.DELETE}
     depths: dict[str, int] = {}
 
     def depth(guid: str) -> int:
@@ -99,7 +105,7 @@ def _parents_first(queue: list[OutChange], parents: dict[str, str]) -> list[OutC
             depths[member] = known + offset
         return depths.get(guid, 0)
 
-    return sorted(queue, key=lambda change: 0 if change.kind == "delete" else depth(change.guid))
+    return sorted(queue, key=lambda change: 0 if change.kind == ChangeKind.DELETE else depth(change.guid))
 
 
 @dataclass
@@ -123,7 +129,7 @@ def fill_sync(
     ``always`` is false)."""
     commands: list[Add | Replace | Delete] = []
     room = budget.remaining
-    tree = state.version == SyncMLVersion.V1_2.value
+    tree = state.version == SyncMLVersion.V1_2
     sealing = _sealing(tx, state, ds)
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
@@ -135,12 +141,12 @@ def fill_sync(
         if not ds.queue:
             break
         batch = ds.queue[:50]
-        items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != "delete"])
+        items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         for change in batch:
             stored = items.get(change.guid)
             wire = WireItem("", "", None)
-            if change.kind != "delete":
+            if change.kind != ChangeKind.DELETE:
                 found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
                     ds.queue.pop(0)
@@ -177,10 +183,10 @@ def fill_sync(
     return sync
 
 
-def _count(ds: DatastoreState, kind: str) -> None:
-    if kind == "add":
+def _count(ds: DatastoreState, kind: ChangeKind) -> None:
+    if kind == ChangeKind.ADD:
         ds.sent.added += 1
-    elif kind == "replace":
+    elif kind == ChangeKind.REPLACE:
         ds.sent.replaced += 1
     else:
         ds.sent.deleted += 1
@@ -196,7 +202,7 @@ class WireItem:
 
 
 def _parent_luids(
-    tx: Transaction, state: SessionState, ds: DatastoreState, parents: Iterable[str | None]
+    tx: SyncMaps, state: SessionState, ds: DatastoreState, parents: Iterable[str | None]
 ) -> dict[str, str]:
     """The device's IDs of those ``parents`` it has mapped, GUID -> LUID."""
     wanted = {parent for parent in parents if parent is not None}
@@ -217,10 +223,10 @@ def _with_parent(item: Item, parent: str | None, parent_luids: Mapping[str, str]
 def _item_command(
     change: OutChange, wire: WireItem, parent: str | None, parent_luids: Mapping[str, str]
 ) -> Add | Replace | Delete:
-    if change.kind == "delete":
+    if change.kind == ChangeKind.DELETE:
         return Delete(cmd_id="0", items=(Item(target=LocRef(change.luid or "")),))
     meta = Meta(type=wire.content_type, format=wire.format)
-    if change.kind == "replace":
+    if change.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(change.luid or ""), data=wire.text)
         return Replace(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
     item = Item(source=LocRef(change.guid), data=wire.text)
@@ -235,7 +241,7 @@ class Sealing:
     item_key: str
 
 
-def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealing | None:
+def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing | None:
     """The encryption the device uses for the data store, if any, with the key's source."""
     if not ds.encryption:
         return None
@@ -247,7 +253,7 @@ def _sealing(tx: Transaction, state: SessionState, ds: DatastoreState) -> Sealin
             ds.folder_name,
         )
         return None
-    return Sealing(Encryption(ds.encryption), account.item_key)
+    return Sealing(ds.encryption, account.item_key)
 
 
 def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, sealing: Sealing | None) -> WireItem | None:
@@ -289,7 +295,7 @@ def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> Wir
 
 
 def _start_large_object(
-    tx: Transaction,
+    tx: Sessions,
     state: SessionState,
     ds: DatastoreState,
     change: OutChange,
@@ -315,7 +321,7 @@ def _start_large_object(
 
 
 def _next_chunk(
-    tx: Transaction,
+    tx: Sessions,
     state: SessionState,
     ds: DatastoreState,
     partial: PartialItem,
@@ -332,7 +338,7 @@ def _next_chunk(
     meta = Meta(size=size) if partial.offset == 0 else None
     partial.offset += len(piece)
     text = piece.decode("utf-8")
-    if partial.kind == "replace":
+    if partial.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(partial.luid or ""), meta=meta, data=text, more_data=more)
         command: Add | Replace = Replace(
             cmd_id="0",

@@ -13,11 +13,11 @@ from enum import StrEnum
 from urllib.parse import unquote
 
 from syncmld.engine.api import BACKUP_PREFIX, BACKUP_PREFIX_MAX
+from syncmld.engine.modes import SyncMode
 from syncmld.escape import quoted
 
 log = logging.getLogger("syncmld.engine")
 
-FORMATS = ("get", "sif", "vob")
 MAX_PARAMETERS = 16
 """Parameters a sync URL may carry (its query and its Target's fragment together); five are defined."""
 SHOWN_VALUE = 40
@@ -40,11 +40,22 @@ class Param(StrEnum):
 _NAMES = frozenset(Param)
 
 
+class FormatParam(StrEnum):
+    """The ``format=`` parameter: the family of types to send (SIF or Versit), or ``get``: ask the device
+    for its DevInf again."""
+
+    GET = "get"
+    SIF = "sif"
+    VOB = "vob"
+
+
+_FORMATS = frozenset(FormatParam)
+
+
 @dataclass
 class SyncParams:
-    sync: int | None = None
-    """The mode the user asked for, 1-9."""
-    format: str | None = None
+    sync: SyncMode | None = None
+    format: FormatParam | None = None
     backup: str | None = None
     """None: no backup; otherwise the archive name prefix ("" when the parameter has no value)."""
     reset: bool = False
@@ -93,11 +104,11 @@ def _apply(params: SyncParams, param: Param, value: str) -> str | None:
     if param == Param.SYNC:
         if not _MODE.fullmatch(value):
             return "the sync mode must be a number from 1 to 9"
-        params.sync = int(value)
+        params.sync = SyncMode(int(value))
     elif param == Param.FORMAT:
-        if value.lower() not in FORMATS:
+        if value.lower() not in _FORMATS:
             return "the format must be get, sif or vob"
-        params.format = value.lower()
+        params.format = FormatParam(value.lower())
     elif param == Param.BACKUP:
         if not BACKUP_PREFIX.fullmatch(value):
             return f"a backup name holds letters, digits, - and _ only, at most {BACKUP_PREFIX_MAX} of them"

@@ -2,23 +2,28 @@
 (Alert 224) continues in a new session; any other unfinished session is answered 509 and synced anew."""
 
 import logging
+from typing import Protocol
 
-from syncmld.engine.modes import SyncMode, is_incremental
+from syncmld.engine.modes import is_incremental
 from syncmld.engine.session import DatastoreState, Phase, SessionState
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.messages import Anchor, Item
-from syncmld.store.base import Transaction
+from syncmld.store.base import Sessions, SyncMaps
 
 log = logging.getLogger("syncmld.engine")
 
 
+class ResumeStore(Sessions, SyncMaps, Protocol):
+    """What a resume reads and moves: the previous session with its large objects, the folder's sync state."""
+
+
 def take_resumable(
-    tx: Transaction, state: SessionState, folder_id: int, item: Item, anchor: Anchor
+    tx: ResumeStore, state: SessionState, folder_id: int, item: Item, anchor: Anchor
 ) -> DatastoreState | None:
     """The unfinished sync of the folder from the device's previous session, ready to continue in this
     one (its large objects moved here); None when there is none to continue: that session completed
     or expired, did not sync the folder, or the client's anchor is not the one it started from."""
-    if state.version != SyncMLVersion.V1_2.value or state.previous_token is None:
+    if state.version != SyncMLVersion.V1_2 or state.previous_token is None:
         return None
     record = tx.load_session(state.previous_token)
     if record is None:
@@ -32,7 +37,7 @@ def take_resumable(
     if ds is None:
         return None
     agreed = tx.get_sync_state(state.device_id, folder_id)
-    if is_incremental(SyncMode(ds.mode)) and (agreed.client_anchor if agreed else "") != (anchor.last or ""):
+    if is_incremental(ds.mode) and (agreed.client_anchor if agreed else "") != (anchor.last or ""):
         log.info("device %s: the sync of %s cannot be resumed, its anchor changed", state.device_ref, ds.folder_name)
         return None
     for partial in (ds.incoming, ds.outgoing):

@@ -10,6 +10,7 @@ from syncmld.content.contacts import VCARD_TYPES
 from syncmld.content.files import FOLDER_TYPE
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import ALIASES, WIRE_TYPES
+from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTProperty, DataStore, DevInf
 
 SYNC_TYPES = (1, 2, 3, 4, 5, 6, 7)
@@ -39,9 +40,9 @@ def _vcard_ctcap(info: ContentTypeInfo) -> CTCap:
     return CTCap(info.ct_type, info.ver_ct, properties=tuple(CTProperty(name) for name in CONTACT_PROPERTIES))
 
 
-def server_devinf(version: str, server_id: str) -> DevInf:
+def server_devinf(version: SyncMLVersion, server_id: str) -> DevInf:
     """The DevInf document the server sends in answer to a Get (or with its Put)."""
-    hierarchical = version == "1.2"
+    hierarchical = version == SyncMLVersion.V1_2
     datastores = []
     for kind, name in STORES:
         preferred, *others = _store_types(kind)
@@ -60,7 +61,7 @@ def server_devinf(version: str, server_id: str) -> DevInf:
             )
         )
     return DevInf(
-        ver_dtd=version,
+        ver_dtd=version.value,
         dev_id=server_id,
         dev_typ="server",
         man="syncmld",
@@ -69,7 +70,7 @@ def server_devinf(version: str, server_id: str) -> DevInf:
         fw_v="-",
         hw_v="-",
         utc=True,
-        support_large_objs=version != "1.0",
-        support_number_of_changes=version != "1.0",
+        support_large_objs=version != SyncMLVersion.V1_0,
+        support_number_of_changes=version != SyncMLVersion.V1_0,
         datastores=tuple(datastores),
     )

@@ -5,11 +5,16 @@ lives only in memory.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
-from syncmld.protocol.constants import AUTH_BASIC
+from syncmld.engine.folders import FolderKind
+from syncmld.engine.modes import SyncMode
+from syncmld.engine.params import FormatParam
+from syncmld.protocol.constants import AUTH_BASIC, AuthType, SyncMLVersion
+from syncmld.protocol.item_format import Encryption
 
 
 class Phase(StrEnum):
@@ -26,11 +31,23 @@ class Phase(StrEnum):
     DONE = "done"
 
 
+class ChangeKind(StrEnum):
+    """What a change does to the item on the device."""
+
+    ADD = "add"
+    REPLACE = "replace"
+    DELETE = "delete"
+
+
+CHANGE_KINDS = {kind.value: kind for kind in ChangeKind}
+"""Each change kind by its JSON value (a dictionary look-up: a window of changes is read with every message)."""
+
+
 @dataclass
 class OutChange:
-    """One server change still to send: ``kind`` is add, replace or delete."""
+    """One server change still to send."""
 
-    kind: str
+    kind: ChangeKind
     guid: str
     luid: str | None = None
 
@@ -44,7 +61,7 @@ class PartialItem:
     bytes, of which ``offset`` have been sent.
     """
 
-    kind: str
+    kind: ChangeKind
     luid: str | None
     guid: str | None
     content_type: str
@@ -78,8 +95,8 @@ class DatastoreState:
     server_uri: str
     folder_id: int
     folder_name: str
-    mode: int
-    """The mode that runs (SyncMode, 1-9)."""
+    mode: SyncMode
+    """The mode that runs."""
     reason: str
     client_next: str
     server_next: str
@@ -91,7 +108,7 @@ class DatastoreState:
     other_types: list[str] = field(default_factory=list)
     """Other types the device takes in this store: an item the wire type cannot carry goes in the first
     of them that can."""
-    folder_kind: str = "other"
+    folder_kind: FolderKind = FolderKind.OTHER
     client_last: str = ""
     """The client's Last anchor in its Alert: the sync state keeps it as where the sync began."""
     format_from_device: bool = False
@@ -101,9 +118,9 @@ class DatastoreState:
     sends it again, in the new type."""
     start_seq: int | None = None
     """The store's sequence number when the data store was alerted (None: sessions from before it was kept)."""
-    encryption: str | None = None
-    """The item encryption (``des``, ``3des``) this device uses for this data store: it sent encrypted
-    items, so the items it gets are encrypted the same way."""
+    encryption: Encryption | None = None
+    """The item encryption this device uses for this data store: it sent encrypted items, so the items
+    it gets are encrypted the same way."""
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
     """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
@@ -149,7 +166,7 @@ class DatastoreState:
 
 @dataclass
 class SessionState:
-    version: str
+    version: SyncMLVersion
     device_ref: str
     session_id: str
     token: str
@@ -163,11 +180,11 @@ class SessionState:
     client_max_msg_size: int | None = None
     client_max_obj_size: int | None = None
     started_at: float = 0.0
-    url_mode: int | None = None
-    """The ``sync=`` URL parameter (1-9); ``reset`` is stored as 9."""
+    url_mode: SyncMode | None = None
+    """The ``sync=`` URL parameter; ``reset`` is stored as ``CLIENT_RESET``."""
     backup_archive: str | None = None
-    format_preference: str | None = None
-    """The ``format=`` URL parameter: get, sif or vob."""
+    format_preference: FormatParam | None = None
+    """The ``format=`` URL parameter."""
     param_errors: list[str] = field(default_factory=list)
     previous_token: str | None = None
     """The device's session before this one: a sync suspended there can be resumed here."""
@@ -176,7 +193,7 @@ class SessionState:
     suspended: bool = False
     """The client suspended the session (Alert 224): it ends here, resumable."""
     datastores: list[DatastoreState] = field(default_factory=list)
-    auth_type: str = AUTH_BASIC
+    auth_type: AuthType = AUTH_BASIC
     """How the session logged in: with auth-MAC every message of it carries a valid x-syncml-hmac header."""
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
@@ -192,22 +209,59 @@ class SessionState:
         return None
 
     def to_bytes(self) -> bytes:
-        return json.dumps(self, default=vars, separators=(",", ":")).encode()
+        """JSON: dataclasses as objects, enumerations as their values (``StrEnum`` and ``IntEnum`` are
+        written so by themselves, the version is a plain ``Enum``)."""
+        fields = {**vars(self), "version": self.version.value}
+        return json.dumps(fields, default=vars, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "SessionState":
         data = json.loads(raw)
-        data["phase"] = Phase(data["phase"])
+        for name, kind in _SESSION_ENUMS:
+            _typed(data, name, kind)
         data["datastores"] = [_datastore_from_dict(item) for item in data["datastores"]]
         return cls(**data)
 
 
+_SESSION_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
+    ("phase", Phase),
+    ("version", SyncMLVersion),
+    ("auth_type", AuthType),
+    ("url_mode", SyncMode),
+    ("format_preference", FormatParam),
+)
+_DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
+    ("mode", SyncMode),
+    ("folder_kind", FolderKind),
+    ("encryption", Encryption),
+)
+
+
+def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:
+    """The JSON value ``name`` as the enumeration ``kind`` (when it is there and not null)."""
+    if data.get(name) is not None:
+        data[name] = kind(data[name])
+
+
+def _changes(changes: list[dict[str, Any]]) -> list[OutChange]:
+    kinds = CHANGE_KINDS
+    return [OutChange(kinds[change["kind"]], change["guid"], change["luid"]) for change in changes]
+
+
+def _partial(data: dict[str, Any] | None) -> PartialItem | None:
+    if data is None:
+        return None
+    data["kind"] = CHANGE_KINDS[data["kind"]]
+    return PartialItem(**data)
+
+
 def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
-    data["queue"] = [OutChange(**change) for change in data["queue"]]
-    data["in_flight"] = [OutChange(**change) for change in data["in_flight"]]
-    for name in ("incoming", "outgoing"):
-        if data[name] is not None:
-            data[name] = PartialItem(**data[name])
+    for name, kind in _DATASTORE_ENUMS:
+        _typed(data, name, kind)
+    data["queue"] = _changes(data["queue"])
+    data["in_flight"] = _changes(data["in_flight"])
+    data["incoming"] = _partial(data["incoming"])
+    data["outgoing"] = _partial(data["outgoing"])
     data["received"] = Counts(**data["received"])
     data["sent"] = Counts(**data["sent"])
     return DatastoreState(**data)

@@ -24,9 +24,10 @@ from syncmld.accounts import normalise_email
 from syncmld.engine.api import Request, ThrottleSettings
 from syncmld.engine.auth import basic_login
 from syncmld.engine.failures import note_failure
+from syncmld.errors import InvalidEmail
 from syncmld.protocol.constants import AUTH_BASIC
 from syncmld.protocol.messages import Cred
-from syncmld.store.base import LoginFailures, Transaction
+from syncmld.store.base import LoginFailures, Logins
 
 log = logging.getLogger("syncmld.engine")
 
@@ -49,7 +50,7 @@ class LoginGate:
     delay: float = 0.0
     """Seconds the reply waits."""
 
-    def note_result(self, tx: Transaction, succeeded: bool, now: float) -> None:
+    def note_result(self, tx: Logins, succeeded: bool, now: float) -> None:
         """Count a failed login against the attempt's keys, or forget its own pair's failures after a
         success. A message without credentials is no failed login: it asks for the challenge."""
         if succeeded:
@@ -66,7 +67,7 @@ class LoginGate:
                 log.warning("%s locked until %s after %d failed logins", key, _utc(now + self.settings.period), count)
 
 
-def admit(tx: Transaction, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
+def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
     """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
     header = request.message.header
     with_credentials = header.cred is not None or request.mac is not None
@@ -74,7 +75,7 @@ def admit(tx: Transaction, request: Request, settings: ThrottleSettings, now: fl
 
 
 def admit_keys(
-    tx: Transaction, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
+    tx: Logins, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
 ) -> LoginGate:
     """``admit`` for a login of any protocol, by its keys (``keys_for``); ``who`` names the client in the log."""
     failures = {key: _remembered(tx.login_failures(key), settings, now) for key in keys}
@@ -157,7 +158,7 @@ def login_email(user: str | None) -> str | None:
         return None
     try:
         return normalise_email(user)
-    except ValueError:
+    except InvalidEmail:
         return None
 
 

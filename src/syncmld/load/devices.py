@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass, field
 
 from syncmld.client import Device, SyncReport
-from syncmld.client.http import HttpTransport, TransportError
+from syncmld.client.http import HttpTransport
 from syncmld.errors import SyncMLError
 from syncmld.load.data import ItemKey, Kind, generate, item_key, item_uid
 from syncmld.protocol.constants import AUTH_MD5
@@ -18,7 +18,7 @@ ITEM_COMMANDS = ("Add", "Replace", "Delete")
 CHANGE_KINDS = ("add", "replace", "delete")
 
 
-class SyncFailed(Exception):
+class SyncFailed(SyncMLError):
     """A session did not end as it should: the message names the device, the data and what went wrong."""
 
 
@@ -130,7 +130,7 @@ class EmulatedDevice:
             report = store.client.sync(mode)
             if report.header_status == UNAUTHORIZED and report.challenge == AUTH_MD5 and not had_nonce:
                 report = store.client.sync(mode)  # the first MD5 login only learns its nonce
-        except (TransportError, SyncMLError) as error:
+        except SyncMLError as error:
             raise SyncFailed(f"{what}: {error}") from error
         problems = _refusals(report)
         if report.alerted_mode != mode and report.header_status in ACCEPTED_HEADER_CODES:

@@ -1,6 +1,9 @@
 """Protocol constants: versions, MIME types, alert codes, auth and format names."""
 
-from enum import Enum, IntEnum
+from enum import Enum, IntEnum, StrEnum
+
+from syncmld.errors import DecodeError
+from syncmld.status import StatusCode
 
 
 class SyncMLVersion(Enum):
@@ -27,7 +30,7 @@ class SyncMLVersion(Enum):
         for version in cls:
             if version.value == text.strip():
                 return version
-        raise ValueError(f"unsupported VerDTD {text!r}")
+        raise DecodeError(f"unsupported VerDTD {text!r}", StatusCode.VERSION_NOT_SUPPORTED)
 
 
 class AlertCode(IntEnum):
@@ -57,10 +60,18 @@ MIME_SYNCML_WBXML = "application/vnd.syncml+wbxml"
 MIME_DEVINF_XML = "application/vnd.syncml-devinf+xml"
 MIME_DEVINF_WBXML = "application/vnd.syncml-devinf+wbxml"
 
-AUTH_BASIC = "syncml:auth-basic"
-AUTH_MD5 = "syncml:auth-md5"
-AUTH_MAC = "syncml:auth-MAC"
-"""HMAC over the message body, carried in the x-syncml-hmac transport header instead of Cred."""
+
+class AuthType(StrEnum):
+    """A SyncML authentication type, as Cred and Chal name it."""
+
+    BASIC = "syncml:auth-basic"
+    MD5 = "syncml:auth-md5"
+    MAC = "syncml:auth-MAC"
+    """HMAC over the message body, carried in the x-syncml-hmac transport header instead of Cred."""
+
+
+AUTH_BASIC, AUTH_MD5, AUTH_MAC = AuthType.BASIC, AuthType.MD5, AuthType.MAC
+"""The short names of the authentication types."""
 
 FORMAT_B64 = "b64"
 FORMAT_CHR = "chr"

@@ -68,7 +68,6 @@ from syncmld.protocol.tree import (
     set_text,
     text,
 )
-from syncmld.status import StatusCode
 
 BytesAsText = Callable[[bytes], str]
 """How binary data (possible only after WBXML) is written where a tree can only hold text."""
@@ -100,12 +99,8 @@ def read_message(root: Element) -> SyncML:
 
 def _read_header(element: Element) -> SyncHdr:
     ver_dtd = required_text(element, "VerDTD")
-    try:
-        version = SyncMLVersion.from_ver_dtd(ver_dtd)
-    except ValueError as error:
-        raise DecodeError(str(error), StatusCode.VERSION_NOT_SUPPORTED) from error
     return SyncHdr(
-        version=version,
+        version=SyncMLVersion.from_ver_dtd(ver_dtd),
         session_id=required_text(element, "SessionID"),
         msg_id=required_text(element, "MsgID"),
         target=_required_locref(element, "Target"),

@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from syncmld.errors import RemoteError
+
 HEADER = "x-syncml-hmac"
 MAX_HEADER_LENGTH = 1024
 """Longer than any header a real user name and a base64 MD5 make."""
@@ -21,7 +23,7 @@ class MacCredentials:
     algorithm: str = "MD5"
 
 
-class MacHeaderError(ValueError):
+class MacHeaderError(RemoteError):
     """The header is not one we can read; the message says why."""
 
 

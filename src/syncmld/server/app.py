@@ -31,7 +31,7 @@ from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_exists
 from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
 from syncmld.engine.housekeeping import sweep_store
-from syncmld.errors import DecodeError, RemoteError
+from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
@@ -41,9 +41,10 @@ from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, S
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
 from syncmld.server.login_gate import GateFull, LoginGate
+from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
-from syncmld.store.base import Store, StoreError
+from syncmld.store.base import Store
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
 """A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
 HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
 """The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
-RETRY_AFTER_S = 5
-"""Seconds a client turned away because too many logins are under way is asked to wait."""
 
 
 def engine_settings(config: ServerConfig) -> EngineSettings:
@@ -157,20 +156,8 @@ async def sweep_periodically(store: Store, settings: EngineSettings, interval: f
         await anyio.sleep(interval)
         try:
             await run_in_threadpool(sweep_store, store, settings, time.time())
-        except StoreError as error:
+        except LocalError as error:
             logger.error("sweeping expired sessions failed: %s", error)
-
-
-def plain_error(status: int, reason: str) -> PlainTextResponse:
-    """An HTTP error with a one-line, plain-text reason."""
-    return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
-
-
-def busy() -> PlainTextResponse:
-    """HTTP 503: too many logins at once; the client may try again after ``RETRY_AFTER_S``."""
-    response = plain_error(503, "too many logins at once; try again shortly")
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    return response
 
 
 @dataclass(frozen=True)
@@ -240,10 +227,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             log_message("in", decoded.message, in_session)
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+        except ConfigError as error:
+            log_message("in", decoded.message, in_session)
+            logger.error("failed to answer a message from %s: %s", client, error)
+            return internal_error()
         except Exception:
             log_message("in", decoded.message, in_session)
             logger.exception("failed to answer a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         return Exchange(decoded, outcome, reply, headers)
 
     async def syncml(http: HTTPRequest) -> Response:
@@ -258,7 +249,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             in_session = token is not None and await run_in_threadpool(session_exists, store, token)
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         limit = config.body_limit if in_session else config.login_body_limit
         try:
             body = await read_body(http, limit)

@@ -20,13 +20,16 @@ from starlette.routing import BaseRoute, Route
 
 from syncmld.config import ServerConfig
 from syncmld.dav.adapter import StoreBackend
-from syncmld.dav.api import DavRequest, DavResponse, Method
-from syncmld.dav.handler import DavContext, handle
+from syncmld.dav.api import DavError, DavRequest, DavResponse, Method, UnreadableItem
+from syncmld.dav.handler import DavContext, handle, refusal
 from syncmld.dav.login import DavLogin, log_in
 from syncmld.dav.paths import Layout, split
+from syncmld.engine import access
+from syncmld.errors import ConfigError
 from syncmld.escape import quoted
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.login_gate import GateFull, LoginGate
+from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.store.base import Account, Store
 
 logger = logging.getLogger(__name__)
@@ -34,15 +37,6 @@ logger = logging.getLogger(__name__)
 REALM = 'Basic realm="syncmld", charset="UTF-8"'
 SHOWN_PATH = 120
 """Characters of a request's path quoted in the log."""
-RETRY_AFTER_S = 5
-
-
-class _Refused(Exception):
-    """A refusal: the transaction is rolled back, nothing it did is kept."""
-
-    def __init__(self, response: DavResponse) -> None:
-        super().__init__(response.reason)
-        self.response = response
 
 
 def dav_routes(store: Store, config: ServerConfig, logins: LoginGate) -> list[BaseRoute]:
@@ -52,30 +46,42 @@ def dav_routes(store: Store, config: ServerConfig, logins: LoginGate) -> list[Ba
 
     def logged_in(authorization: str | None, client: str) -> DavLogin:
         with store.transaction() as tx:
-            return log_in(tx, authorization, client, config.login_throttle, time.time())
+            return log_in(
+                tx,
+                authorization,
+                client,
+                config.login_throttle,
+                time.time(),
+                lambda account: access.refusal(tx, account),
+            )
 
     def answer(request: DavRequest, account: Account) -> DavResponse:
+        """The response, in one transaction; a refused request's is rolled back."""
         try:
             with store.transaction() as tx:
-                response = handle(request, StoreBackend(tx, account, time.time()), context)
-                if response.status >= HTTPStatus.BAD_REQUEST:
-                    raise _Refused(response)
-                return response
-        except _Refused as refused:
-            return refused.response
+                return handle(request, StoreBackend(tx, account, time.time()), context)
+        except (DavError, UnreadableItem) as error:
+            return refusal(error)
 
     async def endpoint(http: HTTPRequest) -> Response:
-        started = time.perf_counter()
         client = http.client.host if http.client else ""
         shown = quoted(http.url.path, SHOWN_PATH)
+        try:
+            return await answered(http, client, shown)
+        except ConfigError as error:
+            logger.error("failed to answer DAV %s %s from %s: %s", http.method, shown, client, error)
+        except Exception:
+            logger.exception("failed to answer DAV %s %s from %s", http.method, shown, client)
+        return internal_error()
+
+    async def answered(http: HTTPRequest, client: str, shown: str) -> Response:
+        started = time.perf_counter()
         try:
             async with logins.place():
                 login = await run_in_threadpool(logged_in, http.headers.get("authorization"), client)
         except GateFull:
             logger.warning("refused a DAV request from %s: too many logins at once", client)
-            return PlainTextResponse(
-                "too many logins at once; try again shortly\n", 503, {"Retry-After": str(RETRY_AFTER_S)}
-            )
+            return busy()
         if login.delay:
             await anyio.sleep(login.delay)
         if login.account is None:
@@ -89,25 +95,19 @@ def dav_routes(store: Store, config: ServerConfig, logins: LoginGate) -> list[Ba
             logger.warning(
                 "dav %s %s from %s: body larger than %d bytes", http.method, shown, client, config.dav.max_body
             )
-            return PlainTextResponse(
-                f"body larger than {config.dav.max_body} bytes\n", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-            )
+            return plain_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {config.dav.max_body} bytes")
         except ClientDisconnect:
             logger.warning(
                 "dav %s %s from %s: the connection ended before the body was complete", http.method, shown, client
             )
-            return PlainTextResponse("the connection ended before the body was complete\n", HTTPStatus.BAD_REQUEST)
+            return plain_error(HTTPStatus.BAD_REQUEST, "the connection ended before the body was complete")
         request = DavRequest(
             method=http.method,
             segments=split(http.url.path[len(layout.root) :]),
             headers={name.lower(): value for name, value in http.headers.items()},
             body=body,
         )
-        try:
-            response = await run_in_threadpool(answer, request, login.account)
-        except Exception:
-            logger.exception("failed to answer DAV %s %s from %s", http.method, shown, client)
-            return PlainTextResponse("internal server error; see the server log\n", HTTPStatus.INTERNAL_SERVER_ERROR)
+        response = await run_in_threadpool(answer, request, login.account)
         ms = (time.perf_counter() - started) * 1000
         account = login.account.email
         if response.status >= HTTPStatus.BAD_REQUEST:

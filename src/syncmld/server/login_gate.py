@@ -6,9 +6,14 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from syncmld.errors import LocalError
+from syncmld.status import StatusCode
 
-class GateFull(Exception):
+
+class GateFull(LocalError):
     """Every place and every waiting place is taken."""
+
+    status = StatusCode.SERVICE_UNAVAILABLE
 
 
 class LoginGate:
@@ -21,7 +26,7 @@ class LoginGate:
     async def place(self) -> AsyncIterator[None]:
         """Hold one of the places for the block, after waiting for it; GateFull if even the queue is full."""
         if self._admitted >= self._limit:
-            raise GateFull
+            raise GateFull(f"{self._limit} logins are being answered or waiting")
         self._admitted += 1
         try:
             async with self._places:

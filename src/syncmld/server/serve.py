@@ -28,6 +28,7 @@ import uvicorn
 
 from syncmld import __version__
 from syncmld.config import ServerConfig
+from syncmld.errors import ConfigError
 from syncmld.server.app import create_app
 from syncmld.server.slow_clients import guarded_protocol
 from syncmld.store import open_store
@@ -43,7 +44,7 @@ RESTART_DELAY_S = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
-class ServeError(Exception):
+class ServeError(ConfigError):
     """The server cannot start; the message says why."""
 
 

@@ -1,8 +1,9 @@
-"""The store interface: everything the engine and the admin tools keep, behind one protocol.
+"""The store interface: everything the engine and the admin tools keep, in small protocols by role.
 
 A store hands out transactions. Everything done inside ``with store.transaction() as tx:`` is
 applied together or not at all; the engine applies one SyncML message and the session state in
-one transaction.
+one transaction. A transaction plays every role (``Transaction``); code that needs some of them
+asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -15,8 +16,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from syncmld.errors import LocalError
 
-class StoreError(Exception):
+
+class StoreError(LocalError):
     """A store operation failed."""
 
 
@@ -161,8 +164,9 @@ class SessionRecord:
     updated_at: float
 
 
-class Transaction(Protocol):
-    # --- accounts ---------------------------------------------------------------------------
+class Accounts(Protocol):
+    """Accounts and their secrets: credentials, password hash, item key."""
+
     def add_account(self, email: str, md5_credential: str, password_hash: str, item_key: str = "") -> Account:
         """Create an account; raises AlreadyExists. ``email`` is stored lower-cased."""
         ...
@@ -198,7 +202,10 @@ class Transaction(Protocol):
         many had one."""
         ...
 
-    # --- server settings, domains and the access list ----------------------------------------
+
+class Admin(Protocol):
+    """What the administrator sets for the whole server: settings, domains, the access list."""
+
     def get_setting(self, name: str) -> str | None:
         """A server-wide setting (``syncml`` on/off, ``auth`` policy, ...); None when never set."""
         ...
@@ -231,7 +238,10 @@ class Transaction(Protocol):
         """The access list, sorted; empty means every account may sync."""
         ...
 
-    # --- failed logins ---------------------------------------------------------------------
+
+class Logins(Protocol):
+    """What logins leave behind: failed logins per key, and the nonce of each device that logged in."""
+
     def note_login_failure(self, key: str, now: float) -> LoginFailures:
         """Count one failed login for ``key`` (a device, a client address, ...); returns the count
         since the last success, this one included."""
@@ -249,7 +259,23 @@ class Transaction(Protocol):
         """Forget the keys whose latest failed login came before ``last_before``; returns how many."""
         ...
 
-    # --- devices and nonces -----------------------------------------------------------------
+    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
+        """The nonce last stored for this device reference (any account), base64 text, if it was issued
+        after ``issued_after``."""
+        ...
+
+    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
+        """Store the device's nonce, replacing the one it had."""
+        ...
+
+    def purge_nonces(self, issued_before: float) -> int:
+        """Drop the nonces issued before ``issued_before``; returns how many."""
+        ...
+
+
+class Devices(Protocol):
+    """An account's devices: their DevInf, and how the last sync of each of their folders ended."""
+
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
         """The account's device with this reference, created on first use."""
         ...
@@ -271,20 +297,10 @@ class Transaction(Protocol):
         """The last sync of each folder of the device, by folder name."""
         ...
 
-    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
-        """The nonce last stored for this device reference (any account), base64 text, if it was issued
-        after ``issued_after``."""
-        ...
 
-    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
-        """Store the device's nonce, replacing the one it had."""
-        ...
+class Items(Protocol):
+    """Folders, their items with the change log (``seq``), and the earlier versions of items."""
 
-    def purge_nonces(self, issued_before: float) -> int:
-        """Drop the nonces issued before ``issued_before``; returns how many."""
-        ...
-
-    # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
         """Folder by name, case-insensitively."""
         ...
@@ -295,7 +311,6 @@ class Transaction(Protocol):
 
     def list_folders(self, account_id: int) -> list[Folder]: ...
 
-    # --- items and the change log -----------------------------------------------------------
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
@@ -326,12 +341,18 @@ class Transaction(Protocol):
         seq, leaving out those whose latest change came from ``exclude_device_id``."""
         ...
 
+    def current_seq(self) -> int:
+        """The highest sequence number handed out so far (0 for a new store)."""
+        ...
+
     def folder_seq(self, folder_id: int) -> int:
         """The sequence number of the folder's latest change, deletions included (0: none yet); one index
         read, whatever the folder size."""
         ...
 
-    def keep_history(self, entry: HistoryEntry) -> None: ...
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        """Keep earlier versions of items."""
+        ...
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         """The kept versions of an item, oldest first."""
@@ -341,11 +362,10 @@ class Transaction(Protocol):
         """Forget kept versions older than ``saved_before``; returns how many."""
         ...
 
-    def current_seq(self) -> int:
-        """The highest sequence number handed out so far (0 for a new store)."""
-        ...
 
-    # --- per device and folder: sync state and LUID <-> GUID maps --------------------------
+class SyncMaps(Protocol):
+    """Per device and folder: the state of the last completed sync, and the LUID <-> GUID maps."""
+
     def get_sync_state(self, device_id: int, folder_id: int) -> SyncState | None: ...
 
     def set_sync_state(self, state: SyncState) -> None: ...
@@ -372,7 +392,11 @@ class Transaction(Protocol):
 
     def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None: ...
 
-    # --- sessions ---------------------------------------------------------------------------
+
+class Sessions(Protocol):
+    """Sessions, with what they carry beyond their state: large objects on their way, piece by piece, and
+    each device's latest session (where a suspended sync is resumed from)."""
+
     def load_session(self, token: str) -> SessionRecord | None: ...
 
     def has_session(self, token: str) -> bool:
@@ -395,7 +419,6 @@ class Transaction(Protocol):
         """The token of the device's latest session, while that session is kept."""
         ...
 
-    # --- large objects on their way (kept with their session) -------------------------------
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
         """Add ``data`` at the end of the object ``key`` of session ``token``; returns the object's
         size in bytes, this piece included."""
@@ -411,6 +434,11 @@ class Transaction(Protocol):
     def move_chunks(self, token: str, key: str, new_token: str) -> None:
         """Give the object ``key`` of session ``token`` to session ``new_token`` (a resumed sync)."""
         ...
+
+
+class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Protocol):
+    """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
+    only some roles takes those (or a small protocol composing them), not the whole transaction."""
 
 
 class Store(Protocol):

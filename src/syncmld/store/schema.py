@@ -132,6 +132,14 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+server_key_checks = Table(
+    "server_key_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("check_value", Text, nullable=False),
+)
+"""One row: a value derived from the server key the account secrets are sealed with."""
+
 item_history = Table(
     "item_history",
     metadata,

@@ -1,14 +1,39 @@
-"""The store contract for large objects on their way (pieces kept with their session) and for each
-device's latest session."""
+"""The store contract for sessions, large objects on their way (pieces kept with their session) and
+each device's latest session, checked on every backend."""
 
 import random
 
 from syncmld.store.base import SessionRecord, Store
-from tests.store.test_contract import make_owner
+from tests.store.sample import make_owner
 
 
 def session(token: str, account_id: int | None, at: float) -> SessionRecord:
     return SessionRecord(token, account_id, b"state", None, at)
+
+
+def test_sessions_are_saved_replaced_and_loaded(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("anna@example.org", "md5", "hash")
+        assert tx.load_session("t1") is None
+        assert not tx.has_session("t1")
+        tx.save_session(SessionRecord("t1", None, b"state-1", None, 100.0))
+    with store.transaction() as tx:
+        tx.save_session(SessionRecord("t1", account.id, b"state-2", b"reply", 200.5))
+    with store.transaction() as tx:
+        assert tx.load_session("t1") == SessionRecord("t1", account.id, b"state-2", b"reply", 200.5)
+        assert tx.has_session("t1") and not tx.has_session("t2")
+
+
+def test_idle_sessions_expire(store: Store) -> None:
+    with store.transaction() as tx:
+        for token, updated_at in (("old", 10.0), ("older", 5.0), ("fresh", 30.0)):
+            tx.save_session(SessionRecord(token, None, b"s", None, updated_at))
+    with store.transaction() as tx:
+        assert tx.delete_sessions_before(20.0) == 2
+        assert tx.delete_sessions_before(20.0) == 0
+    with store.transaction() as tx:
+        assert tx.load_session("old") is None
+        assert tx.load_session("fresh") is not None
 
 
 def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:

@@ -1,18 +1,49 @@
-"""The SQL store's queries for what a session carries beyond its state: large objects on their way,
+"""The SQL store's sessions, with what a session carries beyond its state: large objects on their way,
 piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from syncmld.store.base import SessionRecord
 from syncmld.store.schema import device_sessions, large_object_chunks, sessions
+from syncmld.store.sql.common import SqlRole
 
 _chunk = large_object_chunks.c
 
 
-class SqlSessionExtras:
-    """Mixed into ``SqlTransaction``; see ``syncmld.store.base.Transaction``."""
+def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
+    """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's
+    note of an ended session reads as none: ``last_device_session`` joins the sessions)."""
+    connection.execute(delete(large_object_chunks).where(_chunk.token.in_(tokens)))
 
-    _connection: Connection
+
+class SqlSessions(SqlRole):
+    """See ``syncmld.store.base.Sessions``."""
+
+    def load_session(self, token: str) -> SessionRecord | None:
+        row = self._connection.execute(select(sessions).where(sessions.c.token == token)).first()
+        if row is None:
+            return None
+        return SessionRecord(row.token, row.account_id, row.state, row.last_reply, row.updated_at)
+
+    def has_session(self, token: str) -> bool:
+        return self._connection.execute(select(sessions.c.token).where(sessions.c.token == token)).first() is not None
+
+    def save_session(self, record: SessionRecord) -> None:
+        row = {
+            "token": record.token,
+            "account_id": record.account_id,
+            "state": record.state,
+            "last_reply": record.last_reply,
+            "updated_at": record.updated_at,
+        }
+        self._upsert(sessions, row, ["token"])
+
+    def delete_sessions_before(self, updated_before: float) -> int:
+        ended = sessions.c.updated_at < updated_before
+        drop_objects_of(self._connection, select(sessions.c.token).where(ended))
+        count: int = self._connection.execute(delete(sessions).where(ended)).rowcount
+        return count
 
     def note_device_session(self, device_id: int, token: str) -> None:
         self._connection.execute(delete(device_sessions).where(device_sessions.c.device_id == device_id))
@@ -68,8 +99,3 @@ class SqlSessionExtras:
         self._connection.execute(
             large_object_chunks.update().where(_chunk.token == token, _chunk.key == key).values(token=new_token)
         )
-
-    def _forget_sessions(self, tokens: Select[tuple[str]]) -> None:
-        """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's
-        note of an ended session reads as none: ``last_device_session`` joins the sessions)."""
-        self._connection.execute(delete(large_object_chunks).where(_chunk.token.in_(tokens)))

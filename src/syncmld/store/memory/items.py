@@ -1,0 +1,140 @@
+"""The in-memory store's folders, items and their change log, and the earlier versions of items."""
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+
+from syncmld.store import new_guid
+from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.memory.tables import MemoryRole
+
+
+class MemoryItems(MemoryRole):
+    """See ``syncmld.store.base.Items``."""
+
+    # --- folders ----------------------------------------------------------------------------
+    def get_folder(self, account_id: int, name: str) -> Folder | None:
+        key = name.casefold()
+        return next(
+            (f for f in self._t.folders.values() if f.account_id == account_id and f.name.casefold() == key),
+            None,
+        )
+
+    def ensure_folder(self, account_id: int, name: str) -> Folder:
+        folder = self.get_folder(account_id, name)
+        if folder is None:
+            self._require_account(account_id)
+            folder = Folder(self._new_id(), account_id, name)
+            self._t.folders[folder.id] = folder
+        return folder
+
+    def list_folders(self, account_id: int) -> list[Folder]:
+        owned = [f for f in self._t.folders.values() if f.account_id == account_id]
+        return sorted(owned, key=lambda folder: (folder.name.casefold(), folder.id))
+
+    # --- items and the change log -----------------------------------------------------------
+    def _folder_items(self, folder_id: int) -> dict[str, StoredItem]:
+        return self._t.items.get(folder_id, {})
+
+    def _writable_items(self, folder_id: int) -> dict[str, StoredItem]:
+        if folder_id not in self._t.folders:
+            raise NotFound(f"no folder with id {folder_id}")
+        if folder_id not in self._copied_items or folder_id not in self._t.items:
+            self._t.items[folder_id] = dict(self._folder_items(folder_id))
+            self._copied_items.add(folder_id)
+        return self._t.items[folder_id]
+
+    def _live_items(self, folder_id: int) -> list[StoredItem]:
+        return [item for item in self._folder_items(folder_id).values() if not item.deleted]
+
+    def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
+        stored = self._folder_items(folder_id)
+        found = {guid: stored.get(guid) for guid in guids}
+        return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
+
+    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
+        items = [
+            item
+            for item in self._live_items(folder_id)
+            if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
+        ]
+        return iter(sorted(items, key=lambda item: item.guid))
+
+    def count_items(self, folder_id: int) -> int:
+        return len(self._live_items(folder_id))
+
+    def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
+        wanted = set(parents)
+        return sorted(
+            (item for item in self._live_items(folder_id) if item.parent in wanted), key=lambda item: item.guid
+        )
+
+    def _next_seq(self) -> int:
+        self._t.seq += 1
+        return self._t.seq
+
+    def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
+        stored = self._writable_items(folder_id)
+        written: list[StoredItem] = []
+        for new in items:
+            guid = new_guid() if new.guid is None else new.guid
+            previous = stored.get(guid)
+            version = 1 if previous is None else previous.version + 1
+            item = StoredItem(
+                folder_id,
+                guid,
+                new.content_type,
+                new.data,
+                version,
+                self._next_seq(),
+                origin_device_id,
+                parent=new.parent,
+            )
+            stored[guid] = item
+            written.append(item)
+        return written
+
+    def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
+        stored = self._writable_items(folder_id)
+        deleted: list[str] = []
+        for guid in guids:
+            item = stored.get(guid)
+            if item is None or item.deleted:
+                continue
+            stored[guid] = dataclasses.replace(
+                item,
+                data=b"",
+                version=item.version + 1,
+                seq=self._next_seq(),
+                origin_device_id=origin_device_id,
+                deleted=True,
+            )
+            deleted.append(guid)
+        return deleted
+
+    def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
+        changed = [
+            item
+            for item in self._folder_items(folder_id).values()
+            if seq < item.seq <= upto and (exclude_device_id is None or item.origin_device_id != exclude_device_id)
+        ]
+        return sorted(changed, key=lambda item: item.seq)
+
+    def current_seq(self) -> int:
+        return self._t.seq
+
+    def folder_seq(self, folder_id: int) -> int:
+        return max((item.seq for item in self._folder_items(folder_id).values()), default=0)
+
+    # --- earlier versions -------------------------------------------------------------------
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        self._t.history.extend(entries)
+
+    def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
+        kept = [entry for entry in self._t.history if entry.folder_id == folder_id and entry.guid == guid]
+        return sorted(kept, key=lambda entry: entry.saved_at)
+
+    def purge_history(self, saved_before: float) -> int:
+        kept = [entry for entry in self._t.history if entry.saved_at >= saved_before]
+        purged = len(self._t.history) - len(kept)
+        self._t.history = kept
+        return purged

@@ -1,0 +1,67 @@
+"""The in-memory store's sessions, with what a session carries beyond its state: large objects on their
+way, piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
+
+import bisect
+
+from syncmld.store.base import SessionRecord
+from syncmld.store.memory.tables import MemoryRole, Tables
+
+
+def forget_sessions(tables: Tables, tokens: set[str]) -> None:
+    """Drop the large objects of sessions that end (a device's note of an ended session reads as none)."""
+    if tokens:
+        tables.chunks = {owner: pieces for owner, pieces in tables.chunks.items() if owner[0] not in tokens}
+
+
+class MemorySessions(MemoryRole):
+    """See ``syncmld.store.base.Sessions``."""
+
+    def load_session(self, token: str) -> SessionRecord | None:
+        return self._t.sessions.get(token)
+
+    def has_session(self, token: str) -> bool:
+        return token in self._t.sessions
+
+    def save_session(self, record: SessionRecord) -> None:
+        self._t.sessions[record.token] = record
+
+    def delete_sessions_before(self, updated_before: float) -> int:
+        idle = [token for token, record in self._t.sessions.items() if record.updated_at < updated_before]
+        for token in idle:
+            del self._t.sessions[token]
+        forget_sessions(self._t, set(idle))
+        return len(idle)
+
+    def note_device_session(self, device_id: int, token: str) -> None:
+        self._t.device_sessions[device_id] = token
+
+    def last_device_session(self, device_id: int) -> str | None:
+        token = self._t.device_sessions.get(device_id)
+        if device_id not in self._t.devices or token not in self._t.sessions:
+            return None
+        return token
+
+    def append_chunk(self, token: str, key: str, data: bytes) -> int:
+        pieces = self._t.chunks.get((token, key), ())
+        start = pieces[-1][0] + len(pieces[-1][1]) if pieces else 0
+        self._t.chunks[token, key] = (*pieces, (start, data))
+        return start + len(data)
+
+    def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
+        pieces = self._t.chunks.get((token, key), ())
+        first = max(0, bisect.bisect_right([piece[0] for piece in pieces], start) - 1)
+        wanted = [piece for piece in pieces[first:] if length is None or piece[0] < start + length]
+        if not wanted:
+            return b""
+        offset = start - wanted[0][0]
+        joined = b"".join(piece[1] for piece in wanted)
+        return joined[offset:] if length is None else joined[offset : offset + length]
+
+    def drop_chunks(self, token: str, key: str) -> None:
+        self._t.chunks.pop((token, key), None)
+
+    def move_chunks(self, token: str, key: str, new_token: str) -> None:
+        pieces = self._t.chunks.pop((token, key), None)
+        self._t.chunks.pop((new_token, key), None)
+        if pieces is not None:
+            self._t.chunks[new_token, key] = pieces

@@ -1,0 +1,89 @@
+"""The in-memory store's tables, and what every role of its transaction shares."""
+
+from dataclasses import dataclass, field
+
+from syncmld.store.base import (
+    Account,
+    Device,
+    DeviceSync,
+    Domain,
+    Folder,
+    HistoryEntry,
+    LoginFailures,
+    NotFound,
+    SessionRecord,
+    StoredItem,
+    SyncState,
+)
+
+DeviceFolder = tuple[int, int]
+DeviceFolderName = tuple[int, str]
+Piece = tuple[int, bytes]
+"""Where a piece of a large object starts in its object, in bytes, and its bytes."""
+
+
+@dataclass
+class Tables:
+    """Every row, as immutable values; the per-folder and per-map dicts are copied when first written."""
+
+    accounts: dict[int, Account] = field(default_factory=dict)
+    devices: dict[int, Device] = field(default_factory=dict)
+    nonces: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """Device reference -> nonce and when it was issued."""
+    folders: dict[int, Folder] = field(default_factory=dict)
+    items: dict[int, dict[str, StoredItem]] = field(default_factory=dict)
+    sync_states: dict[DeviceFolder, SyncState] = field(default_factory=dict)
+    maps: dict[DeviceFolder, dict[str, str]] = field(default_factory=dict)
+    """GUID -> LUID per device and folder."""
+    sessions: dict[str, SessionRecord] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    login_failures: dict[str, LoginFailures] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    access: set[str] = field(default_factory=set)
+    device_syncs: dict[DeviceFolderName, DeviceSync] = field(default_factory=dict)
+    chunks: dict[tuple[str, str], tuple[Piece, ...]] = field(default_factory=dict)
+    """(session token, object key) -> the object's pieces, in order."""
+    device_sessions: dict[int, str] = field(default_factory=dict)
+    seq: int = 0
+    last_id: int = 0
+
+    def copy(self) -> "Tables":
+        return Tables(
+            dict(self.accounts),
+            dict(self.devices),
+            dict(self.nonces),
+            dict(self.folders),
+            dict(self.items),
+            dict(self.sync_states),
+            dict(self.maps),
+            dict(self.sessions),
+            dict(self.settings),
+            dict(self.login_failures),
+            list(self.history),
+            dict(self.domains),
+            set(self.access),
+            dict(self.device_syncs),
+            dict(self.chunks),
+            dict(self.device_sessions),
+            self.seq,
+            self.last_id,
+        )
+
+
+class MemoryRole:
+    """The base of each role; ``MemoryTransaction`` composes the roles over one copy of the tables."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+        self._copied_items: set[int] = set()
+        """Folders whose items this transaction has copied before writing them."""
+        self._copied_maps: set[DeviceFolder] = set()
+
+    def _new_id(self) -> int:
+        self._t.last_id += 1
+        return self._t.last_id
+
+    def _require_account(self, account_id: int) -> None:
+        if account_id not in self._t.accounts:
+            raise NotFound(f"no account with id {account_id}")

@@ -1,0 +1,52 @@
+"""What every role of the SQL transaction shares: one connection, the dialect's INSERT, the server key.
+
+Bulk work is done with executemany and IN lists of at most ``CHUNK_SIZE`` values; no method reads
+item by item.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from syncmld.store.base import NotFound
+from syncmld.store.schema import accounts
+from syncmld.store.sealing import SecretBox
+
+CHUNK_SIZE = 500
+"""Most values bound in one IN list."""
+
+_DIALECT_INSERTS: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
+
+_T = TypeVar("_T")
+
+
+def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """``values`` in slices of at most ``CHUNK_SIZE``."""
+    for start in range(0, len(values), CHUNK_SIZE):
+        yield values[start : start + CHUNK_SIZE]
+
+
+class SqlRole:
+    """The base of each role's queries; ``SqlTransaction`` composes the roles over one connection."""
+
+    def __init__(self, connection: Connection, box: SecretBox) -> None:
+        self._connection = connection
+        self._insert = _DIALECT_INSERTS[connection.dialect.name]
+        self._box = box
+
+    def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
+        """Insert ``rows``, replacing the non-key columns of rows that exist already."""
+        statement = self._insert(table)
+        replaced = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
+        self._connection.execute(statement.on_conflict_do_update(index_elements=key, set_=replaced), rows)
+
+    def _require_account(self, account_id: int) -> None:
+        """Raises NotFound unless the account exists (devices and folders belong to one)."""
+        if self._connection.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first() is None:
+            raise NotFound(f"no account with id {account_id}")

@@ -1,0 +1,69 @@
+"""The SQL store's devices and the record of their last syncs."""
+
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+
+from syncmld.store.base import Device, DeviceSync, NotFound
+from syncmld.store.schema import device_syncs, devices
+from syncmld.store.sql.common import SqlRole
+
+
+def _device(row: Row[Any]) -> Device:
+    return Device(row.id, row.account_id, row.device_ref, row.devinf)
+
+
+def _device_sync(row: Row[Any]) -> DeviceSync:
+    return DeviceSync(row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent)
+
+
+class SqlDevices(SqlRole):
+    """See ``syncmld.store.base.Devices``."""
+
+    def _find_device(self, account_id: int, device_ref: str) -> Device | None:
+        statement = select(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
+        row = self._connection.execute(statement).first()
+        return None if row is None else _device(row)
+
+    def ensure_device(self, account_id: int, device_ref: str) -> Device:
+        device = self._find_device(account_id, device_ref)
+        if device is None:
+            self._require_account(account_id)
+            statement = self._insert(devices).values(account_id=account_id, device_ref=device_ref)
+            self._connection.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "device_ref"]))
+            device = self._find_device(account_id, device_ref)
+            assert device is not None
+        return device
+
+    def list_devices(self, account_id: int) -> list[Device]:
+        statement = select(devices).where(devices.c.account_id == account_id).order_by(devices.c.id)
+        return [_device(row) for row in self._connection.execute(statement)]
+
+    def set_devinf(self, device_id: int, devinf: bytes) -> None:
+        statement = update(devices).where(devices.c.id == device_id).values(devinf=devinf)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no device with id {device_id}")
+
+    def forget_device(self, account_id: int, device_ref: str) -> None:
+        # Its sync states, maps and sync history go with it: their foreign keys cascade.
+        statement = delete(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no device {device_ref} in account {account_id}")
+
+    def record_device_sync(self, record: DeviceSync) -> None:
+        row = {
+            "device_id": record.device_id,
+            "folder_name": record.folder_name,
+            "mode": record.mode,
+            "result": record.result,
+            "finished_at": record.finished_at,
+            "received": record.received,
+            "sent": record.sent,
+        }
+        self._upsert(device_syncs, row, ["device_id", "folder_name"])
+
+    def list_device_syncs(self, device_id: int) -> list[DeviceSync]:
+        statement = (
+            select(device_syncs).where(device_syncs.c.device_id == device_id).order_by(device_syncs.c.folder_name)
+        )
+        return [_device_sync(row) for row in self._connection.execute(statement)]

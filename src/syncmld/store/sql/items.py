@@ -1,0 +1,241 @@
+"""The SQL store's folders, items and their change log, and the earlier versions of items.
+
+New sequence numbers come from the one-row counter, whose update also serialises the writers of
+sequence numbers until they commit.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, func, or_, select, update
+
+from syncmld.store import new_guid
+from syncmld.store.base import Folder, HistoryEntry, NewItem, StoredItem
+from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
+from syncmld.store.schema import items as item_table
+from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
+
+
+def _folder(row: Row[Any]) -> Folder:
+    return Folder(row.id, row.account_id, row.name)
+
+
+_ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
+"""The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
+
+
+def _item(row: Sequence[Any]) -> StoredItem:
+    folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent = row
+    return StoredItem(folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent)
+
+
+def _item_row(item: StoredItem) -> dict[str, Any]:
+    return {
+        "folder_id": item.folder_id,
+        "guid": item.guid,
+        "content_type": item.content_type,
+        "data": item.data,
+        "version": item.version,
+        "seq": item.seq,
+        "origin_device_id": item.origin_device_id,
+        "deleted": item.deleted,
+        "parent": item.parent,
+    }
+
+
+class SqlItems(SqlRole):
+    """See ``syncmld.store.base.Items``."""
+
+    # --- folders ----------------------------------------------------------------------------
+    def get_folder(self, account_id: int, name: str) -> Folder | None:
+        statement = select(folders).where(folders.c.account_id == account_id, folders.c.name_key == name.casefold())
+        row = self._connection.execute(statement).first()
+        return None if row is None else _folder(row)
+
+    def ensure_folder(self, account_id: int, name: str) -> Folder:
+        folder = self.get_folder(account_id, name)
+        if folder is None:
+            self._require_account(account_id)
+            statement = self._insert(folders).values(account_id=account_id, name=name, name_key=name.casefold())
+            self._connection.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "name_key"]))
+            folder = self.get_folder(account_id, name)
+            assert folder is not None
+        return folder
+
+    def list_folders(self, account_id: int) -> list[Folder]:
+        statement = select(folders).where(folders.c.account_id == account_id).order_by(folders.c.name_key, folders.c.id)
+        return [_folder(row) for row in self._connection.execute(statement)]
+
+    # --- items and the change log -----------------------------------------------------------
+    def _allocate_seqs(self, count: int) -> int:
+        """Reserve ``count`` new sequence numbers; returns the first."""
+        statement = (
+            update(sequence_counter)
+            .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+            .values(value=sequence_counter.c.value + count)
+            .returning(sequence_counter.c.value)
+        )
+        last: int = self._connection.execute(statement).scalar_one()
+        return last - count + 1
+
+    def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
+        """The current version of those of ``guids`` that exist (tombstones too unless ``live_only``)."""
+        versions: dict[str, int] = {}
+        for chunk in chunks(guids):
+            statement = select(item_table.c.guid, item_table.c.version).where(
+                item_table.c.folder_id == folder_id, item_table.c.guid.in_(chunk)
+            )
+            if live_only:
+                statement = statement.where(item_table.c.deleted.is_(False))
+            versions.update((guid, version) for guid, version in self._connection.execute(statement))
+        return versions
+
+    def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
+        found: dict[str, StoredItem] = {}
+        for chunk in chunks(list(guids)):
+            statement = select(*_ITEM_COLUMNS).where(
+                item_table.c.folder_id == folder_id,
+                item_table.c.guid.in_(chunk),
+                item_table.c.deleted.is_(False),
+            )
+            found.update((row[1], _item(row)) for row in self._connection.execute(statement))
+        return found
+
+    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
+        statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+        if skip_changed_by is not None:
+            statement = statement.where(
+                or_(
+                    item_table.c.seq <= since,
+                    item_table.c.origin_device_id.is_(None),
+                    item_table.c.origin_device_id != skip_changed_by,
+                )
+            )
+        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
+        for row in self._connection.execute(statement):
+            yield _item(row)
+
+    def count_items(self, folder_id: int) -> int:
+        statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+        count: int = self._connection.execute(statement).scalar_one()
+        return count
+
+    def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
+        found: list[StoredItem] = []
+        for chunk in chunks(list(parents)):
+            statement = select(*_ITEM_COLUMNS).where(
+                item_table.c.folder_id == folder_id,
+                item_table.c.parent.in_(chunk),
+                item_table.c.deleted.is_(False),
+            )
+            found.extend(_item(row) for row in self._connection.execute(statement))
+        return sorted(found, key=lambda item: item.guid)
+
+    def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
+        batch = list(items)
+        if not batch:
+            return []
+        # Sequence numbers first: the counter's row lock orders concurrent writers (PostgreSQL), so
+        # the versions read next are the committed ones.
+        first_seq = self._allocate_seqs(len(batch))
+        versions = self._versions(folder_id, [i.guid for i in batch if i.guid is not None], live_only=False)
+        written: list[StoredItem] = []
+        latest: dict[str, StoredItem] = {}
+        for offset, new in enumerate(batch):
+            guid = new_guid() if new.guid is None else new.guid
+            versions[guid] = versions.get(guid, 0) + 1
+            item = StoredItem(
+                folder_id,
+                guid,
+                new.content_type,
+                new.data,
+                versions[guid],
+                first_seq + offset,
+                origin_device_id,
+                parent=new.parent,
+            )
+            written.append(item)
+            latest[guid] = item
+        self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        return written
+
+    def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
+        wanted = list(dict.fromkeys(guids))
+        live = self._versions(folder_id, wanted, live_only=True)
+        deleted = [guid for guid in wanted if guid in live]
+        if not deleted:
+            return []
+        first_seq = self._allocate_seqs(len(deleted))
+        statement = (
+            update(item_table)
+            .where(item_table.c.folder_id == folder_id, item_table.c.guid == bindparam("b_guid"))
+            .values(
+                deleted=True,
+                data=b"",
+                version=bindparam("b_version"),
+                seq=bindparam("b_seq"),
+                origin_device_id=origin_device_id,
+            )
+        )
+        rows = [
+            {"b_guid": guid, "b_version": live[guid] + 1, "b_seq": first_seq + offset}
+            for offset, guid in enumerate(deleted)
+        ]
+        self._connection.execute(statement, rows)
+        return deleted
+
+    def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
+        statement = select(*_ITEM_COLUMNS).where(
+            item_table.c.folder_id == folder_id, item_table.c.seq > seq, item_table.c.seq <= upto
+        )
+        if exclude_device_id is not None:
+            statement = statement.where(
+                item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != exclude_device_id)
+            )
+        return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
+
+    def current_seq(self) -> int:
+        statement = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+        value: int = self._connection.execute(statement).scalar_one()
+        return value
+
+    def folder_seq(self, folder_id: int) -> int:
+        statement = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == folder_id)
+        latest: int | None = self._connection.execute(statement).scalar_one()
+        return latest or 0
+
+    # --- earlier versions -------------------------------------------------------------------
+    def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
+        rows = [
+            {
+                "folder_id": entry.folder_id,
+                "guid": entry.guid,
+                "content_type": entry.content_type,
+                "data": entry.data,
+                "reason": entry.reason,
+                "saved_at": entry.saved_at,
+                "seq": entry.seq,
+            }
+            for entry in entries
+        ]
+        if rows:
+            self._connection.execute(item_history.insert(), rows)
+
+    def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
+        rows = self._connection.execute(
+            select(
+                item_history.c.content_type,
+                item_history.c.data,
+                item_history.c.reason,
+                item_history.c.saved_at,
+                item_history.c.seq,
+            )
+            .where(item_history.c.folder_id == folder_id, item_history.c.guid == guid)
+            .order_by(item_history.c.saved_at, item_history.c.id)
+        )
+        return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def purge_history(self, saved_before: float) -> int:
+        result = self._connection.execute(delete(item_history).where(item_history.c.saved_at < saved_before))
+        return int(result.rowcount)

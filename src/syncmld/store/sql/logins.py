@@ -1,0 +1,44 @@
+"""The SQL store's failed logins and device nonces."""
+
+from sqlalchemy import delete, func, select
+
+from syncmld.store.base import LoginFailures
+from syncmld.store.schema import login_failures, nonces
+from syncmld.store.sql.common import SqlRole
+
+
+class SqlLogins(SqlRole):
+    """See ``syncmld.store.base.Logins``."""
+
+    def note_login_failure(self, key: str, now: float) -> LoginFailures:
+        previous = self.login_failures(key)
+        noted = LoginFailures((previous.count if previous else 0) + 1, now)
+        self._upsert(login_failures, {"key": key, "count": noted.count, "last_at": now}, ["key"])
+        return noted
+
+    def login_failures(self, key: str) -> LoginFailures | None:
+        row = self._connection.execute(
+            select(login_failures.c.count, login_failures.c.last_at).where(login_failures.c.key == key)
+        ).first()
+        return LoginFailures(row[0], row[1]) if row is not None else None
+
+    def clear_login_failures(self, key: str) -> None:
+        self._connection.execute(delete(login_failures).where(login_failures.c.key == key))
+
+    def count_login_failure_keys(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(login_failures)).scalar_one())
+
+    def purge_login_failures(self, last_before: float) -> int:
+        statement = delete(login_failures).where(login_failures.c.last_at < last_before)
+        return self._connection.execute(statement).rowcount
+
+    def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
+        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref, nonces.c.issued_at > issued_after)
+        nonce: str | None = self._connection.execute(statement).scalar()
+        return nonce
+
+    def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:
+        self._upsert(nonces, {"device_ref": device_ref, "nonce": nonce, "issued_at": issued_at}, ["device_ref"])
+
+    def purge_nonces(self, issued_before: float) -> int:
+        return self._connection.execute(delete(nonces).where(nonces.c.issued_at < issued_before)).rowcount

@@ -1,0 +1,85 @@
+"""The SQL store's sync states and LUID <-> GUID maps, per device and folder."""
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from sqlalchemy import delete, select
+
+from syncmld.store.base import SyncState
+from syncmld.store.schema import maps, sync_states
+from syncmld.store.sql.common import SqlRole, chunks
+
+
+class SqlSyncMaps(SqlRole):
+    """See ``syncmld.store.base.SyncMaps``."""
+
+    def get_sync_state(self, device_id: int, folder_id: int) -> SyncState | None:
+        statement = select(sync_states).where(
+            sync_states.c.device_id == device_id, sync_states.c.folder_id == folder_id
+        )
+        row = self._connection.execute(statement).first()
+        if row is None:
+            return None
+        started = None if row.started_client_anchor is None else (row.started_client_anchor, row.started_server_anchor)
+        return SyncState(row.device_id, row.folder_id, row.client_anchor, row.server_anchor, row.seq, started)
+
+    def set_sync_state(self, state: SyncState) -> None:
+        row = {
+            "device_id": state.device_id,
+            "folder_id": state.folder_id,
+            "client_anchor": state.client_anchor,
+            "server_anchor": state.server_anchor,
+            "seq": state.seq,
+            "started_client_anchor": state.started_from[0] if state.started_from else None,
+            "started_server_anchor": state.started_from[1] if state.started_from else None,
+        }
+        self._upsert(sync_states, row, ["device_id", "folder_id"])
+
+    def clear_sync_state(self, device_id: int, folder_id: int) -> None:
+        for table in (sync_states, maps):
+            self._connection.execute(
+                delete(table).where(table.c.device_id == device_id, table.c.folder_id == folder_id)
+            )
+
+    def _map_pairs(
+        self, device_id: int, folder_id: int, column: str, values: Iterable[str]
+    ) -> Iterator[tuple[str, str]]:
+        """The (guid, luid) maps whose ``column`` (guid or luid) is among ``values``."""
+        for chunk in chunks(list(values)):
+            statement = select(maps.c.guid, maps.c.luid).where(
+                maps.c.device_id == device_id, maps.c.folder_id == folder_id, maps.c[column].in_(chunk)
+            )
+            yield from ((guid, luid) for guid, luid in self._connection.execute(statement))
+
+    def guids_for_luids(self, device_id: int, folder_id: int, luids: Iterable[str]) -> dict[str, str]:
+        return {luid: guid for guid, luid in self._map_pairs(device_id, folder_id, "luid", luids)}
+
+    def luids_for_guids(self, device_id: int, folder_id: int, guids: Iterable[str]) -> dict[str, str]:
+        return dict(self._map_pairs(device_id, folder_id, "guid", guids))
+
+    def all_maps(self, device_id: int, folder_id: int) -> dict[str, str]:
+        statement = select(maps.c.guid, maps.c.luid).where(maps.c.device_id == device_id, maps.c.folder_id == folder_id)
+        return {guid: luid for guid, luid in self._connection.execute(statement)}
+
+    def _delete_maps_where(self, device_id: int, folder_id: int, column: str, values: Sequence[str]) -> None:
+        for chunk in chunks(values):
+            self._connection.execute(
+                delete(maps).where(
+                    maps.c.device_id == device_id, maps.c.folder_id == folder_id, maps.c[column].in_(chunk)
+                )
+            )
+
+    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:
+        if not guid_to_luid:
+            return
+        # Applied in order, a later pair takes the LUID from an earlier one: keep the last per LUID.
+        guid_by_luid = {luid: guid for guid, luid in guid_to_luid.items()}
+        self._delete_maps_where(device_id, folder_id, "guid", list(guid_to_luid))
+        self._delete_maps_where(device_id, folder_id, "luid", list(guid_by_luid))
+        rows = [
+            {"device_id": device_id, "folder_id": folder_id, "guid": guid, "luid": luid}
+            for luid, guid in guid_by_luid.items()
+        ]
+        self._connection.execute(maps.insert(), rows)
+
+    def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None:
+        self._delete_maps_where(device_id, folder_id, "guid", list(guids))

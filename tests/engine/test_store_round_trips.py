@@ -1,0 +1,210 @@
+"""A Sync's changes reach a SQL store in batches: what a device's message costs in statements does not
+grow with the number of items it replaces, deletes or sends encrypted (on PostgreSQL each statement is
+a round trip over the network)."""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from syncmld.accounts import hash_password, item_key, md5_credential
+from syncmld.client import Device
+from syncmld.client.in_process import in_process_transport
+from syncmld.content.files import FILE_TYPE, FOLDER_TYPE, parse_file, parse_folder
+from syncmld.engine import EngineContext
+from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.item_format import Encryption
+from syncmld.protocol.messages import Delete, Item, LocRef, Sync, SyncML
+from syncmld.store import open_store
+from syncmld.store.base import Folder, Store, Transaction
+from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
+from tests.engine.folder_trees import add_tree, file_xml, stored_tree
+from tests.store.backends import empty_store_url
+
+
+class Statements:
+    """The SQL statements every engine runs while ``counting``, by table and verb."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self.counting = False
+
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_args: Any) -> None:
+        if self.counting:
+            self.seen[" ".join(statement.split()[:4])] += 1
+
+    def during(self, work: Callable[[], object]) -> Counter[str]:
+        """The statements ``work`` ran."""
+        self.seen.clear()
+        self.counting = True
+        try:
+            work()
+        finally:
+            self.counting = False
+        return Counter(self.seen)
+
+
+@pytest.fixture
+def statements() -> Iterator[Statements]:
+    counter = Statements()
+    event.listen(Engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(Engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with empty_store_url(request.param, tmp_path) as url:
+        store = open_store(url)
+        with store.transaction() as tx:
+            for name in ("few", "many"):
+                email = f"{name}@example.org"
+                tx.add_account(email, md5_credential(email, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
+        yield store
+        store.close()
+
+
+def synced_device(store: Store, name: str, items: int, **options: Any) -> Device:
+    """A device of the account ``name`` that has synced ``items`` contacts."""
+    device = Device(
+        transport=in_process_transport(store, EngineContext()),
+        url=URL,
+        user=f"{name}@example.org",
+        password=PASSWORD,
+        device_id=f"IMEI:{name}",
+        **options,
+    )
+    for n in range(items):
+        device.add(vcard(n))
+    device.sync()
+    return device
+
+
+def stored_folder(tx: Transaction, name: str) -> Folder:
+    """The contacts folder of the account ``name``."""
+    account = tx.get_account(f"{name}@example.org")
+    folder = tx.get_folder(account.id, "contacts") if account is not None else None
+    assert folder is not None
+    return folder
+
+
+def replaces_and_deletes(store: Store, statements: Statements, name: str, count: int) -> Counter[str]:
+    """The statements of a two-way sync in which a device replaces ``count`` items and deletes ``count``."""
+    device = synced_device(store, name, 2 * count)
+    luids = list(device.items)
+    for luid in luids[:count]:
+        device.replace(luid, vcard(int(luid[1:]), note="changed"))
+    for luid in luids[count:]:
+        device.delete(luid)
+
+    def sync() -> None:
+        report = device.sync()
+        assert report.codes_for("Replace") == [200] * count
+        assert report.codes_for("Delete") == [200] * count
+
+    return statements.during(sync)
+
+
+def test_replacing_and_deleting_many_items_costs_the_statements_of_a_few(
+    sql_store: Store, statements: Statements
+) -> None:
+    few = replaces_and_deletes(sql_store, statements, "few", 3)
+    many = replaces_and_deletes(sql_store, statements, "many", 60)
+    assert many == few, f"{sum(few.values())} statements for 3 + 3 changes, {sum(many.values())} for 60 + 60"
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        assert tx.count_items(folder.id) == 60
+        kept = [entry.reason for item in tx.iter_items(folder.id) for entry in tx.list_history(folder.id, item.guid)]
+        assert kept == ["replaced"] * 60
+
+
+def test_encrypted_items_read_the_account_once_per_sync(sql_store: Store, statements: Statements) -> None:
+    def sent_encrypted(name: str, count: int) -> Counter[str]:
+        device = synced_device(sql_store, name, 0, encryption=Encryption.DES)
+        for n in range(count):
+            device.add(vcard(n))
+        return statements.during(lambda: device.sync())
+
+    few, many = sent_encrypted("few", 2), sent_encrypted("many", 40)
+    account_reads = [key for key in many if key.startswith("SELECT accounts.id")]
+    assert {key: many[key] for key in account_reads} == {key: few[key] for key in account_reads}
+    with sql_store.transaction() as tx:
+        assert tx.count_items(stored_folder(tx, "many").id) == 40
+
+
+# --- deletes written in a batch answer and keep what they did one at a time --------------------
+
+FILES = {"server_db": "Files", "local_uri": "./files", "content_type": FILE_TYPE, "version": SyncMLVersion.V1_2}
+
+
+def kept_reasons(store: Store) -> dict[str, list[str]]:
+    """The reasons of the kept versions of every item of the ``files`` folder, by the item's name."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        folder = tx.get_folder(account.id, "files") if account is not None else None
+        assert folder is not None
+        guids = {item.guid for item in tx.changes_since(folder.id, 0, tx.current_seq(), None)}
+        kept = {guid: tx.list_history(folder.id, guid) for guid in guids}
+    return {
+        parse_folder(entries[0].data).name
+        if entries[0].content_type == FOLDER_TYPE
+        else parse_file(entries[0].data).name: [entry.reason for entry in entries]
+        for entries in kept.values()
+        if entries
+    }
+
+
+def test_a_folder_and_items_inside_it_deleted_in_one_sync(
+    store: Store, new_device: Callable[..., Device], caplog: pytest.LogCaptureFixture
+) -> None:
+    device = new_device("IMEI:tree", **FILES)
+    luids = add_tree(device)
+    device.sync()
+    device.delete(luids.docs)
+    device.changes = {luids.notes: "delete", luids.docs: "delete", luids.readme: "delete"}
+    with caplog.at_level(logging.INFO, logger="syncmld.engine"):
+        report = device.sync()
+    assert report.codes_for("Delete") == [200, 200, 200]
+    assert stored_tree(store, EMAIL) == {}
+    assert "5 items below it deleted with it" in caplog.text
+    below = ["deleted with its folder"]
+    assert kept_reasons(store) == {
+        "notes.txt": ["deleted"],
+        "Docs": ["deleted"],
+        **{name: below for name in ("readme.txt", "Reports", "q1.bin", "2026", "big.bin")},
+    }
+
+
+def test_an_item_added_and_deleted_in_one_sync_after_another_delete(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    device = new_device("IMEI:tree", **FILES)
+    luids = add_tree(device)
+    device.sync()
+    added = device.add(file_xml("draft.txt", b"gone soon\n"), parent=luids.year)
+    device.delete(luids.q1)
+    send = device.transport
+
+    def delete_the_added_item_too(message: SyncML, url: str) -> SyncML:
+        commands = tuple(
+            replace(command, commands=(*command.commands, Delete(cmd_id="99", items=(Item(source=LocRef(added)),))))
+            if isinstance(command, Sync)
+            else command
+            for command in message.commands
+        )
+        return send(replace(message, commands=commands), url)
+
+    device.transport = delete_the_added_item_too
+    report = device.sync()
+    assert report.codes_for("Add") == [201]
+    assert report.codes_for("Delete") == [200, 200]
+    tree = stored_tree(store, EMAIL)
+    assert "Docs/Reports/2026/draft.txt" not in tree and "Docs/Reports/q1.bin" not in tree
+    assert "Docs/Reports/2026/notes.txt" in tree
+    assert kept_reasons(store) == {"q1.bin": ["deleted"]}

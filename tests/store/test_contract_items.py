@@ -1,0 +1,315 @@
+"""The store contract for folders, items with their change log and parents, and earlier versions of
+items, checked on every backend."""
+
+import pytest
+
+from syncmld.store.base import HistoryEntry, NewItem, Store, StoreError
+from tests.store.sample import VCARD, make_owner, vcard
+
+FOLDER = "application/vnd.omads-folder+xml"
+FILE = "application/vnd.omads-file+xml"
+
+
+def folder(name: str, guid: str, parent: str | None = None) -> NewItem:
+    return NewItem(guid, FOLDER, f"<Folder><name>{name}</name></Folder>".encode(), parent)
+
+
+def test_folders_are_named_case_insensitively_and_keep_their_given_name(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("anna@example.org", "md5", "hash")
+        other = tx.add_account("bert@example.org", "md5", "hash")
+        created = tx.ensure_folder(account.id, "Kalender Ä")
+    with store.transaction() as tx:
+        assert tx.get_folder(account.id, "kalender ä") == created
+        assert tx.ensure_folder(account.id, "KALENDER Ä") == created
+        assert created.name == "Kalender Ä"
+        assert tx.get_folder(other.id, "Kalender Ä") is None
+        assert tx.get_folder(account.id, "Contacts") is None
+
+
+def test_folders_are_listed_by_name_per_account(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("anna@example.org", "md5", "hash")
+        other = tx.add_account("bert@example.org", "md5", "hash")
+        for name in ("Tasks", "calendar", "Contacts"):
+            tx.ensure_folder(account.id, name)
+        tx.ensure_folder(other.id, "Notes")
+    with store.transaction() as tx:
+        assert [f.name for f in tx.list_folders(account.id)] == ["calendar", "Contacts", "Tasks"]
+        assert [f.name for f in tx.list_folders(other.id)] == ["Notes"]
+
+
+def test_new_items_get_short_unique_guids_and_version_one(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        written = tx.put_items(owner.folder_id, [vcard(f"n{i}") for i in range(50)], owner.device_id)
+    guids = [item.guid for item in written]
+    assert len(set(guids)) == 50
+    assert all(0 < len(guid) <= 32 for guid in guids)
+    assert {(i.version, i.deleted, i.origin_device_id, i.folder_id) for i in written} == {
+        (1, False, owner.device_id, owner.folder_id)
+    }
+    with store.transaction() as tx:
+        assert tx.get_items(owner.folder_id, guids) == {item.guid: item for item in written}
+
+
+def test_put_with_a_guid_creates_then_replaces(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        (created,) = tx.put_items(owner.folder_id, [vcard("one", guid="g-1")], owner.device_id)
+    with store.transaction() as tx:
+        (replaced,) = tx.put_items(owner.folder_id, [NewItem("g-1", "text/vcard", b"two")], None)
+        stored = tx.get_items(owner.folder_id, ["g-1"])["g-1"]
+    assert (created.guid, created.version) == ("g-1", 1)
+    assert (replaced.version, replaced.content_type, replaced.data) == (2, "text/vcard", b"two")
+    assert replaced.origin_device_id is None
+    assert replaced.seq > created.seq
+    assert stored == replaced
+
+
+def test_the_same_guid_twice_in_one_put_is_applied_in_order(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        first, second = tx.put_items(owner.folder_id, [NewItem("g", VCARD, b"a"), NewItem("g", VCARD, b"b")], None)
+    with store.transaction() as tx:
+        stored = tx.get_items(owner.folder_id, ["g"])["g"]
+    assert (first.version, second.version) == (1, 2)
+    assert stored == second
+
+
+def test_get_items_leaves_out_unknown_and_deleted_guids(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        kept, deleted = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+        tx.delete_items(owner.folder_id, [deleted.guid], None)
+    with store.transaction() as tx:
+        found = tx.get_items(owner.folder_id, [kept.guid, deleted.guid, "unknown"])
+        assert list(found) == [kept.guid]
+        assert tx.get_items(owner.folder_id + 1000, [kept.guid]) == {}
+
+
+def test_delete_makes_tombstones_and_reports_only_live_items(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        a, b = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+    with store.transaction() as tx:
+        reported = tx.delete_items(owner.folder_id, [a.guid, "unknown", a.guid], owner.device_id)
+        again = tx.delete_items(owner.folder_id, [a.guid], owner.device_id)
+        (tombstone,) = tx.changes_since(owner.folder_id, b.seq, tx.current_seq(), None)
+    assert reported == [a.guid]
+    assert again == []
+    assert (tombstone.guid, tombstone.deleted, tombstone.version) == (a.guid, True, 2)
+    assert tombstone.origin_device_id == owner.device_id
+    with store.transaction() as tx:
+        assert tx.count_items(owner.folder_id) == 1
+        assert [item.guid for item in tx.iter_items(owner.folder_id)] == [b.guid]
+
+
+def test_put_brings_a_tombstone_back_to_life(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.put_items(owner.folder_id, [vcard("a", guid="g")], None)
+        tx.delete_items(owner.folder_id, ["g"], None)
+        (revived,) = tx.put_items(owner.folder_id, [vcard("again", guid="g")], owner.device_id)
+    with store.transaction() as tx:
+        assert tx.get_items(owner.folder_id, ["g"]) == {"g": revived}
+        assert tx.count_items(owner.folder_id) == 1
+    assert (revived.version, revived.deleted) == (3, False)
+
+
+def test_iter_can_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_device(owner.account_id, "IMEI:2").id
+        tx.put_items(owner.folder_id, [vcard("mine before", guid="a")], owner.device_id)
+        since = tx.current_seq()
+        tx.put_items(owner.folder_id, [vcard("mine after", guid="b")], owner.device_id)
+        tx.put_items(owner.folder_id, [vcard("other after", guid="c")], other)
+        tx.put_items(owner.folder_id, [vcard("admin after", guid="d")], None)
+        tx.put_items(owner.folder_id, [vcard("mine, replaced by the other", guid="a")], other)
+    with store.transaction() as tx:
+        left = [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=owner.device_id, since=since)]
+        assert left == ["a", "c", "d"]
+        assert [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=other, since=since)] == ["b", "d"]
+        assert [item.guid for item in tx.iter_items(owner.folder_id)] == ["a", "b", "c", "d"]
+
+
+def test_count_and_iter_see_live_items_of_their_folder_ordered_by_guid(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Calendar")
+        written = tx.put_items(owner.folder_id, [vcard(str(i)) for i in range(30)], None)
+        tx.put_items(other.id, [vcard("elsewhere")], None)
+        tx.delete_items(owner.folder_id, [written[0].guid], None)
+    with store.transaction() as tx:
+        listed = list(tx.iter_items(owner.folder_id))
+        assert tx.count_items(owner.folder_id) == 29
+        assert listed == sorted(written[1:], key=lambda item: item.guid)
+
+
+def test_bulk_operations_beyond_one_statement_chunk(store: Store) -> None:
+    count = 1203
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        written = tx.put_items(owner.folder_id, [vcard(str(i)) for i in range(count)], None)
+        guids = [item.guid for item in written]
+        tx.set_maps(owner.device_id, owner.folder_id, {guid: str(n) for n, guid in enumerate(guids)})
+    with store.transaction() as tx:
+        assert len(tx.get_items(owner.folder_id, guids)) == count
+        assert len(tx.luids_for_guids(owner.device_id, owner.folder_id, guids)) == count
+        assert len(tx.guids_for_luids(owner.device_id, owner.folder_id, map(str, range(count)))) == count
+        assert sorted(tx.delete_items(owner.folder_id, guids[1:], None)) == sorted(guids[1:])
+        tx.delete_maps(owner.device_id, owner.folder_id, guids[1:])
+    with store.transaction() as tx:
+        assert tx.count_items(owner.folder_id) == 1
+        assert tx.all_maps(owner.device_id, owner.folder_id) == {guids[0]: "0"}
+
+
+def test_put_into_an_unknown_folder_fails(store: Store) -> None:
+    with pytest.raises(StoreError), store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.put_items(owner.folder_id + 1000, [vcard("a")], None)
+
+
+def test_sequence_starts_at_zero_and_grows_with_every_change_store_wide(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.current_seq() == 0
+        anna = make_owner(tx, "anna@example.org")
+        bert = make_owner(tx, "bert@example.org")
+        a1, a2 = tx.put_items(anna.folder_id, [vcard("1"), vcard("2")], None)
+        (b1,) = tx.put_items(bert.folder_id, [vcard("3")], None)
+        tx.delete_items(anna.folder_id, [a1.guid], None)
+        (a1_tombstone,) = tx.changes_since(anna.folder_id, a2.seq, tx.current_seq(), None)
+    with store.transaction() as tx:
+        (b1_replaced,) = tx.put_items(bert.folder_id, [vcard("4", guid=b1.guid)], None)
+        last = tx.current_seq()
+    seqs = [a1.seq, a2.seq, b1.seq, a1_tombstone.seq, b1_replaced.seq]
+    assert seqs == sorted(set(seqs))
+    assert seqs[0] > 0
+    assert last == b1_replaced.seq
+
+
+def test_changes_since_is_a_half_open_range_ordered_by_seq(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Calendar")
+        a, b, c = tx.put_items(owner.folder_id, [vcard("a"), vcard("b"), vcard("c")], None)
+        tx.put_items(other.id, [vcard("elsewhere")], None)
+        (a2,) = tx.put_items(owner.folder_id, [vcard("a2", guid=a.guid)], None)
+    with store.transaction() as tx:
+        assert tx.changes_since(owner.folder_id, 0, tx.current_seq(), None) == [b, c, a2]
+        assert tx.changes_since(owner.folder_id, a.seq, c.seq, None) == [b, c]
+        assert tx.changes_since(owner.folder_id, c.seq, c.seq, None) == []
+        assert tx.changes_since(owner.folder_id, a2.seq, tx.current_seq(), None) == []
+
+
+def test_folder_seq_is_the_latest_change_of_the_folder_deletions_included(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Calendar")
+        assert tx.folder_seq(owner.folder_id) == 0
+        a, b = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+        (elsewhere,) = tx.put_items(other.id, [vcard("elsewhere")], None)
+        assert tx.folder_seq(owner.folder_id) == b.seq
+        tx.delete_items(owner.folder_id, [a.guid], None)
+        assert tx.folder_seq(owner.folder_id) == tx.current_seq()
+        assert tx.folder_seq(other.id) == elsewhere.seq
+
+
+def test_changes_since_leaves_out_changes_from_the_excluded_device(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = tx.ensure_device(owner.account_id, "IMEI:2")
+        (own,) = tx.put_items(owner.folder_id, [vcard("own")], owner.device_id)
+        (from_phone,) = tx.put_items(owner.folder_id, [vcard("phone")], phone.id)
+        (from_admin,) = tx.put_items(owner.folder_id, [vcard("admin")], None)
+    with store.transaction() as tx:
+        upto = tx.current_seq()
+        assert tx.changes_since(owner.folder_id, 0, upto, owner.device_id) == [from_phone, from_admin]
+        assert tx.changes_since(owner.folder_id, 0, upto, None) == [own, from_phone, from_admin]
+        tx.put_items(owner.folder_id, [vcard("changed by phone", guid=own.guid)], phone.id)
+        assert [i.guid for i in tx.changes_since(owner.folder_id, upto, tx.current_seq(), owner.device_id)] == [
+            own.guid
+        ]
+
+
+def test_an_item_keeps_its_parent_and_a_new_put_changes_it(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        written = tx.put_items(owner.folder_id, [folder("Docs", "d"), folder("Reports", "r", parent="d")], None)
+    assert [item.parent for item in written] == [None, "d"]
+    with store.transaction() as tx:
+        assert {guid: item.parent for guid, item in tx.get_items(owner.folder_id, ["d", "r"]).items()} == {
+            "d": None,
+            "r": "d",
+        }
+        tx.put_items(owner.folder_id, [folder("Reports", "r")], None)
+    with store.transaction() as tx:
+        assert tx.get_items(owner.folder_id, ["r"])["r"].parent is None
+        assert [item.parent for item in tx.iter_items(owner.folder_id)] == [None, None]
+
+
+def test_changes_since_reports_the_parent_and_a_tombstone_keeps_it(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.put_items(owner.folder_id, [folder("Docs", "d"), NewItem("f", FILE, b"<File/>", "d")], None)
+        start = tx.current_seq()
+        tx.delete_items(owner.folder_id, ["f"], None)
+        changes = tx.changes_since(owner.folder_id, start, tx.current_seq(), None)
+    assert [(change.guid, change.deleted, change.parent) for change in changes] == [("f", True, "d")]
+
+
+def test_children_of_finds_live_children_of_any_given_parent_in_that_folder_only(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Files")
+        tx.put_items(
+            owner.folder_id,
+            [
+                folder("A", "a"),
+                folder("B", "b"),
+                folder("A1", "a1", "a"),
+                folder("A2", "a2", "a"),
+                folder("B1", "b1", "b"),
+                folder("A11", "a11", "a1"),
+                folder("gone", "a3", "a"),
+            ],
+            None,
+        )
+        tx.delete_items(owner.folder_id, ["a3"], None)
+        tx.put_items(other.id, [folder("elsewhere", "x", "a")], None)
+    with store.transaction() as tx:
+        assert [item.guid for item in tx.children_of(owner.folder_id, ["a"])] == ["a1", "a2"]
+        assert [item.guid for item in tx.children_of(owner.folder_id, ["a1", "b"])] == ["a11", "b1"]
+        assert tx.children_of(owner.folder_id, ["a11"]) == []
+        assert tx.children_of(owner.folder_id, []) == []
+
+
+def test_children_of_more_parents_than_one_statement_binds(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tops = [folder(f"top{n}", f"t{n:04d}") for n in range(700)]
+        kids = [folder(f"kid{n}", f"k{n:04d}", f"t{n:04d}") for n in range(0, 700, 7)]
+        tx.put_items(owner.folder_id, [*tops, *kids], None)
+    with store.transaction() as tx:
+        found = tx.children_of(owner.folder_id, [f"t{n:04d}" for n in range(700)])
+    assert [item.guid for item in found] == [f"k{n:04d}" for n in range(0, 700, 7)]
+
+
+def test_history_keeps_versions_until_purged(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("h@example.org", "m", "p")
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.keep_history(
+            [
+                HistoryEntry(folder.id, "g1", "text/vcard", b"second", "lost a conflict", 20.0),
+                HistoryEntry(folder.id, "g1", "text/vcard", b"first", "lost a conflict", 10.0),
+            ]
+        )
+        tx.keep_history([HistoryEntry(folder.id, "g2", "text/plain", b"other", "lost a conflict", 30.0)])
+        tx.keep_history([])
+    with store.transaction() as tx:
+        assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"first", b"second"]
+        assert tx.purge_history(15.0) == 1
+        assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"second"]
+        assert [entry.reason for entry in tx.list_history(folder.id, "g2")] == ["lost a conflict"]
