@@ -8,15 +8,15 @@ write is a conflict like any other. The pseudo-device's LUID maps hold the resou
 sync-collection to report. ETags and sync tokens are the items' and folders' sequence numbers.
 """
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from syncmld import content
+from syncmld.content import ParsedItem
 from syncmld.dav.backend import Change, Changes, Collection, CollectionKind, Component, Refused, Resource
-from syncmld.dav.items import uid_of
+from syncmld.dav.items import shown
+from syncmld.dav.served import uid_of
 from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
-from syncmld.errors import RemoteError
 from syncmld.store import new_guid
 from syncmld.store.base import Account, Admin, Devices, Folder, HistoryEntry, Items, NewItem, StoredItem, SyncMaps
 
@@ -34,9 +34,6 @@ STANDARD = {
 }
 """The standard folders that are DAV collections (Files and opaque folders are not)."""
 EXTENSIONS = {CollectionKind.ADDRESSBOOK: ".vcf", CollectionKind.CALENDAR: ".ics"}
-_HAS_UID = re.compile(rb"^UID[;:]", re.IGNORECASE | re.MULTILINE)
-_CALENDAR_PART = re.compile(rb"^BEGIN:(VEVENT|VTODO|VJOURNAL)\r?\n", re.IGNORECASE | re.MULTILINE)
-_VCARD_END = re.compile(rb"^END:VCARD", re.IGNORECASE | re.MULTILINE)
 
 
 class DavStore(Admin, Devices, Items, SyncMaps, Protocol):
@@ -104,77 +101,68 @@ class StoreBackend:
         folder = self._folders[collection.name]
         names = self.tx.all_maps(self._device(), folder.id)
         for item in self.tx.iter_items(folder.id):
-            if _shown(collection, item):
-                yield self._resource(collection, item, names.get(item.guid))
+            resource = self._resource(collection, item, names.get(item.guid))
+            if shown(collection, resource.stored):
+                yield resource
 
     def get(self, collection: Collection, names: Sequence[str]) -> dict[str, Resource]:
         folder = self._folders[collection.name]
         guids = self._guids(collection, folder, names)
         items = self.tx.get_items(folder.id, guids.values())
-        return {
-            name: self._resource(collection, items[guid], name)
-            for name, guid in guids.items()
-            if guid in items and _shown(collection, items[guid])
-        }
+        found = (self._resource(collection, items[guid], name) for name, guid in guids.items() if guid in items)
+        return {resource.name: resource for resource in found if shown(collection, resource.stored)}
 
     def changes(self, collection: Collection, since: int, limit: int) -> Changes:
         folder = self._folders[collection.name]
         changed = self.tx.changes_since(folder.id, since, self.tx.current_seq(), None)
-        changed = [item for item in changed if (since and item.deleted) or _shown(collection, item)]
-        listed, truncated = changed[:limit], len(changed) > limit
-        names = self.tx.luids_for_guids(self._device(), folder.id, [item.guid for item in listed])
-        token = listed[-1].seq if truncated else max(collection.token, listed[-1].seq if listed else 0)
-        return Changes(
-            [
-                Change(
-                    names.get(item.guid) or _default_name(collection, item.guid),
-                    None if item.deleted else self._resource(collection, item, names.get(item.guid)),
-                )
-                for item in listed
-            ],
-            token,
-            truncated,
-        )
+        read = [(item, None if item.deleted else content.read(item.content_type, item.data)) for item in changed]
+        kept = [
+            (item, parsed)
+            for item, parsed in read
+            if (since and item.deleted) or (parsed is not None and shown(collection, parsed))
+        ]
+        listed, truncated = kept[:limit], len(kept) > limit
+        names = self.tx.luids_for_guids(self._device(), folder.id, [item.guid for item, _ in listed])
+        last = listed[-1][0].seq if listed else 0
+        token = last if truncated else max(collection.token, last)
+        changes = []
+        for item, parsed in listed:
+            name = names.get(item.guid) or _default_name(collection, item.guid)
+            changes.append(Change(name, None if parsed is None else Resource(name, _etag(item), parsed, item.guid)))
+        return Changes(changes, token, truncated)
 
     def name_of_uid(self, collection: Collection, uid: str) -> str | None:
         folder = self._folders[collection.name]
         by_guid = self.tx.get_items(folder.id, [uid]).get(uid)
-        if by_guid is not None and uid_of(by_guid.data) is None:
+        if by_guid is not None and uid_of(content.read(by_guid.content_type, by_guid.data)) is None:
             return self._names(folder, [uid]).get(uid) or _default_name(collection, uid)
         needle = uid.encode()
         for item in self.tx.iter_items(folder.id):
-            if needle in item.data and uid_of(item.data) == uid:
+            if needle in item.data and uid_of(content.read(item.content_type, item.data)) == uid:
                 return self._names(folder, [item.guid]).get(item.guid) or _default_name(collection, item.guid)
         return None
 
     # ------------------------------------------------------------------------------- writing
 
-    def put(self, collection: Collection, name: str, data: bytes, previous: Resource | None) -> Resource:
+    def put(self, collection: Collection, name: str, item: ParsedItem, previous: Resource | None) -> Resource:
         folder = self._folders[collection.name]
-        guid = self._guids(collection, folder, [name]).get(name)
+        guid = previous.guid if previous is not None else self._guids(collection, folder, [name]).get(name)
         stored_before = self.tx.get_items(folder.id, [guid]).get(guid) if guid is not None else None
-        try:
-            stored_type, stored = content.to_stored(
-                collection.media_type,
-                data,
-                stored_before.data if stored_before is not None else None,
-                None,
-                folder_kind(folder.name),
-            )
-        except RemoteError as error:
-            raise Refused(str(error)) from error
         if stored_before is not None:
-            if content.comparable(stored_type, stored) == content.comparable(
-                stored_before.content_type, stored_before.data
-            ):
-                return self._resource(collection, stored_before, name)
+            before = (
+                previous.stored
+                if previous is not None
+                else content.read(stored_before.content_type, stored_before.data)
+            )
+            if item.normal_form == before.normal_form:
+                return Resource(name, _etag(stored_before), before, stored_before.guid)
             self._keep(stored_before, "replaced")
         new = guid is None
         guid = guid or new_guid()
-        (written,) = self.tx.put_items(folder.id, [NewItem(guid, stored_type, stored)], self._device())
+        (written,) = self.tx.put_items(folder.id, [NewItem(guid, item.content_type, item.data)], self._device())
         if new:
             self.tx.set_maps(self._device(), folder.id, {guid: name})
-        return self._resource(collection, written, name)
+        return Resource(name, _etag(written), item, written.guid)
 
     def delete(self, collection: Collection, name: str) -> None:
         folder = self._folders[collection.name]
@@ -208,7 +196,9 @@ class StoreBackend:
         return found
 
     def _resource(self, collection: Collection, item: StoredItem, name: str | None) -> Resource:
-        return Resource(name or _default_name(collection, item.guid), f'"{item.seq}"', _with_uid(collection, item))
+        """The resource of a stored item, read when first needed."""
+        parsed = content.read(item.content_type, item.data)
+        return Resource(name or _default_name(collection, item.guid), _etag(item), parsed, item.guid)
 
     def _keep(self, item: StoredItem, reason: str) -> None:
         self.tx.keep_history(
@@ -220,19 +210,5 @@ def _default_name(collection: Collection, guid: str) -> str:
     return guid + EXTENSIONS[collection.kind]
 
 
-def _shown(collection: Collection, item: StoredItem) -> bool:
-    """Whether an item is one the collection serves (a folder may hold items of other types)."""
-    return not item.deleted and content.media_type(item.content_type) == collection.media_type
-
-
-def _with_uid(collection: Collection, item: StoredItem) -> bytes:
-    """The stored form with a UID: an item that has none (a phone's) is given its GUID, which never
-    changes, so the same UID is served whatever the phone changes."""
-    data = item.data
-    if _HAS_UID.search(data):
-        return data
-    uid = b"UID:" + item.guid.encode() + b"\r\n"
-    if collection.kind == CollectionKind.ADDRESSBOOK:
-        ends = list(_VCARD_END.finditer(data))
-        return data[: ends[-1].start()] + uid + data[ends[-1].start() :] if ends else data
-    return _CALENDAR_PART.sub(lambda found: found.group(0) + uid, data)
+def _etag(item: StoredItem) -> str:
+    return f'"{item.seq}"'

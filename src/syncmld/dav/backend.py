@@ -7,8 +7,11 @@ change log (a sequence number), so "what changed since token T" costs what chang
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol
 
+from syncmld.content import ParsedItem
+from syncmld.dav.served import served, uid_of
 from syncmld.errors import RemoteError
 
 
@@ -48,8 +51,24 @@ class Resource:
     name: str
     etag: str
     """Quoted, as in an ETag header."""
-    data: bytes
-    """The served form: vCard 3.0 or iCalendar 2.0, with a UID."""
+    stored: ParsedItem
+    """The stored item (vCard 3.0 or iCalendar 2.0), read when first needed."""
+    guid: str
+    """The stored item's GUID: its UID when it has none of its own."""
+
+    @cached_property
+    def item(self) -> ParsedItem:
+        """The served item: the stored one, with a UID."""
+        return served(self.stored, self.guid)
+
+    @property
+    def data(self) -> bytes:
+        """The served form."""
+        return self.item.data
+
+    @property
+    def uid(self) -> str:
+        return uid_of(self.stored) or self.guid
 
 
 @dataclass(frozen=True)
@@ -100,9 +119,9 @@ class DavBackend(Protocol):
         """The name of the resource holding ``uid``, if one does."""
         ...
 
-    def put(self, collection: Collection, name: str, data: bytes, previous: Resource | None) -> Resource:
-        """Create or replace a resource (merged into the stored item it replaces); Refused when the data is
-        not an item the collection takes."""
+    def put(self, collection: Collection, name: str, item: ParsedItem, previous: Resource | None) -> Resource:
+        """Create or replace a resource with the stored item ``item`` (made from what the client put,
+        merged into ``previous``, the resource it replaces)."""
         ...
 
     def delete(self, collection: Collection, name: str) -> None: ...

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 import recurring_ical_events  # type: ignore[import-untyped]  # no type information shipped
 from icalendar import Calendar, Component
 
+from syncmld.content import ParsedItem
 from syncmld.dav.api import UnreadableItem
 from syncmld.dav.filters import FAR_FUTURE, FAR_PAST, utc_bound
+from syncmld.dav.items import calendar_object
 from syncmld.dav.xml import CALDAV, tag
 from syncmld.protocol.tree import Element
 
@@ -16,21 +18,19 @@ _TIMES = ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID")
 _KINDS = ("VEVENT", "VTODO", "VJOURNAL")
 
 
-def expanded(data: bytes, request: Element) -> bytes:
-    """The calendar object, or its occurrences in the range of the request's ``expand`` element."""
+def expanded(item: ParsedItem, request: Element) -> bytes:
+    """The served calendar object, or its occurrences in the range of the request's ``expand`` element."""
     expand = request.find(tag(CALDAV, "expand"))
     if expand is None:
-        return data
+        return item.data
     start, end = expand.get("start"), expand.get("end")
     window = (utc_bound(start) if start else FAR_PAST, utc_bound(end) if end else FAR_FUTURE)
+    calendar = calendar_object(item).calendar
     try:
-        calendar = Calendar.from_ical(data)
         kinds = [kind for kind in _KINDS if any(str(part.name) == kind for part in calendar.subcomponents)]
         occurrences = list(recurring_ical_events.of(calendar, components=kinds).between(*window))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise UnreadableItem(f"stored calendar object is unreadable: {error}") from error
-    if not isinstance(calendar, Calendar):
-        raise UnreadableItem("stored calendar object is not one VCALENDAR")
     result = Calendar()
     for name in ("VERSION", "PRODID"):
         if name in calendar:

@@ -14,10 +14,9 @@ from http import HTTPStatus
 import recurring_ical_events  # type: ignore[import-untyped]  # no type information shipped
 from icalendar import Calendar, Component
 
-from syncmld.content.vcard import ContactProperty, parse_vcard
+from syncmld.content.vcard import ContactProperty, VCard
 from syncmld.dav.api import DavError, UnreadableItem
 from syncmld.dav.xml import CALDAV, CARDDAV, tag
-from syncmld.errors import RemoteError
 from syncmld.protocol.tree import Element
 
 
@@ -296,15 +295,13 @@ def _text_of(value: object) -> str:
     return str(value)
 
 
-def address_matches(data: bytes, address: AddressFilter) -> bool:
-    """Whether a vCard passes an addressbook-query filter."""
+def address_matches(card: VCard | None, address: AddressFilter) -> bool:
+    """Whether a vCard (None: one that cannot be read) passes an addressbook-query filter."""
     if not address.props:
         return True
-    try:
-        properties = parse_vcard(data).properties
-    except RemoteError:
+    if card is None:
         return False
-    checks = (_card_passes(properties, prop) for prop in address.props)
+    checks = (_card_passes(card.properties, prop) for prop in address.props)
     return any(checks) if address.any_of else all(checks)
 
 

@@ -6,10 +6,11 @@ from http import HTTPStatus
 from syncmld.dav import reports
 from syncmld.dav.api import ALLOWED_METHODS, DavError, DavLimits, DavRequest, DavResponse, Method, UnreadableItem
 from syncmld.dav.backend import Collection, CollectionKind, Component, DavBackend, Refused, Resource
-from syncmld.dav.items import check_item, uid_of
+from syncmld.dav.items import incoming
 from syncmld.dav.multistatus import answer, multistatus
 from syncmld.dav.paths import Layout
 from syncmld.dav.properties import Properties, Target, TargetKind, content_type
+from syncmld.dav.served import uid_of
 from syncmld.dav.xml import CALDAV, CARDDAV, DAV, element, error_body, href, parse_body, status_line, tag
 from syncmld.protocol.tree import Element
 
@@ -174,25 +175,18 @@ class _Handler:
         if current is None:
             self._check_name(name)
         media_type = (self.request.header("content-type") or "").split(";")[0].strip().lower()
-        checked = check_item(collection, media_type, self.request.body)
-        if checked.uid is not None and (current is None or uid_of(current.data) != checked.uid):
-            holder = self.backend.name_of_uid(collection, checked.uid)
+        item = incoming(collection, media_type, self.request.body, current.stored if current is not None else None)
+        uid = uid_of(item)
+        if uid is not None and (current is None or current.uid != uid):
+            holder = self.backend.name_of_uid(collection, uid)
             if holder is not None and holder != name:
                 namespace = CARDDAV if collection.kind == CollectionKind.ADDRESSBOOK else CALDAV
                 raise DavError(
                     HTTPStatus.FORBIDDEN,
-                    f"UID {checked.uid[:80]} is held by {holder[:80]} already",
+                    f"UID {uid[:80]} is held by {holder[:80]} already",
                     tag(namespace, "no-uid-conflict"),
                 )
-        try:
-            stored = self.backend.put(collection, name, self.request.body, current)
-        except Refused as error:
-            namespace, precondition = (
-                (CARDDAV, "valid-address-data")
-                if collection.kind == CollectionKind.ADDRESSBOOK
-                else (CALDAV, "valid-calendar-data")
-            )
-            raise DavError(HTTPStatus.FORBIDDEN, str(error), tag(namespace, precondition)) from error
+        stored = self.backend.put(collection, name, item, current)
         headers = {"ETag": stored.etag} if stored.data == self.request.body else {}
         return DavResponse(HTTPStatus.CREATED if current is None else HTTPStatus.NO_CONTENT, headers=headers)
 

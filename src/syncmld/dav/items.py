@@ -1,77 +1,75 @@
-"""What the handler checks of a vCard or calendar object a client puts, and its UID."""
+"""Items as DAV takes and reads them, on the content kinds: what a collection shows, and what a client puts,
+read once into the stored item it makes."""
 
-import re
-from dataclasses import dataclass
 from http import HTTPStatus
 
-from icalendar import Calendar
-
-from syncmld.dav.api import DavError
+from syncmld import content
+from syncmld.content.calendar import CalendarObject
+from syncmld.content.calendar_read import Object
+from syncmld.content.contacts import Contact
+from syncmld.content.vcard import VCard
+from syncmld.dav.api import DavError, UnreadableItem
 from syncmld.dav.backend import Collection, CollectionKind
 from syncmld.dav.xml import CALDAV, CARDDAV, tag
+from syncmld.errors import LocalError, RemoteError
 
-VCARD_MEDIA_TYPES = ("text/vcard", "text/x-vcard", "text/directory")
-CALENDAR_MEDIA_TYPES = ("text/calendar",)
-_UID_LINE = re.compile(rb"^UID(?:;[^:\r\n]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
-_FOLDED = re.compile(rb"\r?\n[ \t]")
-_BEGIN = re.compile(rb"\A\s*BEGIN:(VCARD|VCALENDAR)\s*$", re.IGNORECASE | re.MULTILINE)
-TIMEZONE = "VTIMEZONE"
-
-
-@dataclass(frozen=True)
-class Checked:
-    """An item a client puts, as far as the handler reads it."""
-
-    uid: str | None
+VCARD_MEDIA_TYPES: tuple[str, ...] = ("text/vcard", "text/x-vcard", "text/directory")
+CALENDAR_MEDIA_TYPES: tuple[str, ...] = ("text/calendar",)
+_ITEMS: dict[CollectionKind, type[content.ParsedItem]] = {
+    CollectionKind.ADDRESSBOOK: Contact,
+    CollectionKind.CALENDAR: CalendarObject,
+}
 
 
-def uid_of(data: bytes) -> str | None:
-    """The first UID of a vCard or calendar object (its lines unfolded), None without one."""
-    found = _UID_LINE.search(_FOLDED.sub(b"", data))
-    if found is None:
+def shown(collection: Collection, item: content.ParsedItem) -> bool:
+    """Whether a stored item is one the collection serves (a folder may hold items of other kinds)."""
+    return type(item) is _ITEMS[collection.kind]
+
+
+def card(item: content.ParsedItem) -> VCard | None:
+    """The vCard of a served contact, None when it cannot be read."""
+    try:
+        return Contact.of(item).card
+    except RemoteError:
         return None
-    uid = found.group(1).strip().decode("utf-8", "replace")
-    return uid or None
 
 
-def check_item(collection: Collection, media_type: str, data: bytes) -> Checked:
-    """DavError (415 or 403 with the precondition failed) unless ``data`` is an item the collection takes."""
+def calendar_object(item: content.ParsedItem) -> Object:
+    """The calendar object of a served item; UnreadableItem (500) when it cannot be read."""
+    try:
+        return CalendarObject.of(item).object
+    except (RemoteError, LocalError) as error:
+        raise UnreadableItem(f"stored calendar object is unreadable: {error}") from error
+
+
+def incoming(
+    collection: Collection, media_type: str, data: bytes, previous: content.ParsedItem | None
+) -> content.ParsedItem:
+    """What a client puts, read once into the stored item it makes (merged into ``previous``, the stored
+    item it replaces); DavError (415, or 403 with the precondition failed) unless the collection takes it."""
     if collection.kind == CollectionKind.ADDRESSBOOK:
-        return _check_vcard(media_type, data)
-    return _check_calendar(collection, media_type, data)
-
-
-def _check_vcard(media_type: str, data: bytes) -> Checked:
-    if media_type and media_type not in VCARD_MEDIA_TYPES:
+        accepted, namespace, name, what = VCARD_MEDIA_TYPES, CARDDAV, "address-data", "vCards"
+    else:
+        accepted, namespace, name, what = CALENDAR_MEDIA_TYPES, CALDAV, "calendar-data", "iCalendar objects"
+    if media_type and media_type not in accepted:
         raise DavError(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            f"an address book takes vCards, not {media_type[:60]}",
-            tag(CARDDAV, "supported-address-data"),
-        )
-    begin = _BEGIN.search(data[:1000])
-    if begin is None or begin.group(1).upper() != b"VCARD":
-        raise DavError(HTTPStatus.FORBIDDEN, "the body is not a vCard", tag(CARDDAV, "valid-address-data"))
-    return Checked(uid_of(data))
-
-
-def _check_calendar(collection: Collection, media_type: str, data: bytes) -> Checked:
-    if media_type and media_type not in CALENDAR_MEDIA_TYPES:
-        raise DavError(
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            f"a calendar takes iCalendar objects, not {media_type[:60]}",
-            tag(CALDAV, "supported-calendar-data"),
+            f"{collection.display_name} takes {what}, not {media_type[:60]}",
+            tag(namespace, f"supported-{name}"),
         )
     try:
-        calendar = Calendar.from_ical(data)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
-        raise DavError(
-            HTTPStatus.FORBIDDEN, f"the body is not an iCalendar object: {error}", tag(CALDAV, "valid-calendar-data")
-        ) from error
-    if not isinstance(calendar, Calendar) or str(calendar.name).upper() != "VCALENDAR":
-        raise DavError(HTTPStatus.FORBIDDEN, "the body is not a VCALENDAR", tag(CALDAV, "valid-calendar-data"))
-    parts = [part for part in calendar.subcomponents if str(part.name).upper() != TIMEZONE]
-    kinds = {str(part.name).upper() for part in parts}
-    uids = {str(part.get("UID", "")).strip() for part in parts}
+        item = content.from_device(collection.media_type, data, previous, None)
+        parsed = CalendarObject.of(item).object if collection.kind == CollectionKind.CALENDAR else None
+    except (RemoteError, LocalError) as error:
+        raise DavError(HTTPStatus.FORBIDDEN, str(error)[:200], tag(namespace, f"valid-{name}")) from error
+    if parsed is not None:
+        _check_components(collection, parsed)
+    return item
+
+
+def _check_components(collection: Collection, parsed: Object) -> None:
+    kinds = {str(part.name).upper() for part in parsed.components}
+    uids = {str(part.get("UID", "")).strip() for part in parsed.components}
     if len(kinds) != 1 or len(uids) != 1:
         raise DavError(
             HTTPStatus.FORBIDDEN,
@@ -85,4 +83,3 @@ def _check_calendar(collection: Collection, media_type: str, data: bytes) -> Che
             f"{collection.display_name} holds {', '.join(collection.components)}, not {kind[:20]}",
             tag(CALDAV, "supported-calendar-component"),
         )
-    return Checked(uids.pop() or None)

@@ -3,12 +3,11 @@
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 
-from icalendar import Calendar
-
-from syncmld.dav.api import DavError, DavLimits, DavResponse, UnreadableItem
+from syncmld.dav.api import DavError, DavLimits, DavResponse
 from syncmld.dav.backend import Collection, CollectionKind, DavBackend, Resource
 from syncmld.dav.calendar_data import expanded
 from syncmld.dav.filters import address_matches, calendar_matches, read_address_filter, read_calendar_filter
+from syncmld.dav.items import calendar_object, card
 from syncmld.dav.multistatus import answer, gone, multistatus
 from syncmld.dav.properties import REPORTS, SYNC_COLLECTION, Properties, Target, TargetKind, read_sync_token, sync_token
 from syncmld.dav.xml import CALDAV, CARDDAV, DAV, element, tag
@@ -72,7 +71,7 @@ class _Report:
             return None
         if name == CALENDAR_DATA and self.collection.kind == CollectionKind.CALENDAR:
             request = next(each for each in self.asked if each.tag == CALENDAR_DATA)
-            return element(CALENDAR_DATA, expanded(resource.data, request).decode("utf-8", "replace"))
+            return element(CALENDAR_DATA, expanded(resource.item, request).decode("utf-8", "replace"))
         if name == ADDRESS_DATA and self.collection.kind == CollectionKind.ADDRESSBOOK:
             return element(ADDRESS_DATA, resource.data.decode("utf-8", "replace"))
         return None
@@ -103,7 +102,7 @@ class _Report:
         return multistatus(
             self._respond(resource)
             for resource in self.backend.resources(self.collection)
-            if calendar_matches(_calendar(resource), top)
+            if calendar_matches(calendar_object(resource.item).calendar, top)
         )
 
     def _addressbook_query(self) -> DavResponse:
@@ -114,7 +113,7 @@ class _Report:
                 (
                     self._respond(resource)
                     for resource in self.backend.resources(self.collection)
-                    if address_matches(resource.data, wanted)
+                    if address_matches(card(resource.item), wanted)
                 ),
                 limit,
             )
@@ -126,16 +125,6 @@ def _first(responses: Iterator[Element], limit: int | None) -> Iterable[Element]
         if limit is not None and count >= limit:
             return
         yield response
-
-
-def _calendar(resource: Resource) -> Calendar:
-    try:
-        parsed = Calendar.from_ical(resource.data)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
-        raise UnreadableItem(f"stored item {resource.name} is unreadable: {error}") from error
-    if not isinstance(parsed, Calendar):
-        raise UnreadableItem(f"stored item {resource.name} is not one VCALENDAR")
-    return parsed
 
 
 def _nresults(body: Element, namespace: str) -> int | None:
