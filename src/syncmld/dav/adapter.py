@@ -18,13 +18,10 @@ from syncmld.dav.items import shown
 from syncmld.dav.served import uid_of
 from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
 from syncmld.store import new_guid
-from syncmld.store.base import Account, Admin, Devices, Folder, HistoryEntry, Items, NewItem, StoredItem, SyncMaps
+from syncmld.store.base import Account, Devices, Folder, HistoryEntry, Items, NewItem, StoredItem, SyncMaps
 
 DAV_DEVICE = "syncmld:dav"
 """The device reference DAV clients' changes are attributed to."""
-COLLECTION_SETTING = "dav-collection:"
-"""Setting ``dav-collection:FOLDER_ID``: what a user folder made over DAV is (``addressbook``, or
-``calendar:VEVENT,VTODO``)."""
 STANDARD = {
     FolderKind.CONTACTS: (CollectionKind.ADDRESSBOOK, "Contacts", ()),
     FolderKind.EVENTS: (CollectionKind.CALENDAR, "Events", (Component.VEVENT,)),
@@ -36,9 +33,9 @@ STANDARD = {
 EXTENSIONS = {CollectionKind.ADDRESSBOOK: ".vcf", CollectionKind.CALENDAR: ".ics"}
 
 
-class DavStore(Admin, Devices, Items, SyncMaps, Protocol):
-    """What the adapter uses of a store transaction: folders and items with their change log, the
-    pseudo-device and its name maps, and the settings that say what a folder made over DAV is."""
+class DavStore(Devices, Items, SyncMaps, Protocol):
+    """What the adapter uses of a store transaction: folders (with what a folder made over DAV holds)
+    and items with their change log, and the pseudo-device and its name maps."""
 
 
 class StoreBackend:
@@ -74,11 +71,10 @@ class StoreBackend:
         if kind in STANDARD:
             collection_kind, display_name, components = STANDARD[kind]
             return self._collection(folder, collection_kind, display_name, components)
-        made = self.tx.get_setting(f"{COLLECTION_SETTING}{folder.id}")
+        made = _read_described(folder.dav_collection) if folder.dav_collection is not None else None
         if made is None:
             return None
-        collection_kind = CollectionKind(made.partition(":")[0])
-        components = tuple(Component(part) for part in made.partition(":")[2].split(",") if part)
+        collection_kind, components = made
         return self._collection(folder, collection_kind, folder.name, components)
 
     def _collection(
@@ -92,7 +88,7 @@ class StoreBackend:
             raise Refused(f"{name[:80]!r} cannot be a new folder's name")
         folder = self.tx.ensure_folder(self.account.id, name)
         described = kind.value + (":" + ",".join(components) if components else "")
-        self.tx.set_setting(f"{COLLECTION_SETTING}{folder.id}", described)
+        self.tx.set_dav_collection(folder.id, described)
         return self._collection(folder, kind, name, components)
 
     # ------------------------------------------------------------------------------- reading
@@ -204,6 +200,18 @@ class StoreBackend:
         self.tx.keep_history(
             [HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)]
         )
+
+
+def _read_described(described: str) -> tuple[CollectionKind, tuple[Component, ...]] | None:
+    """What ``Folder.dav_collection`` says a folder holds (``calendar:VEVENT,VTODO``); None for a text
+    that says nothing DAV serves (one restored from a hand-made backup)."""
+    kind, _, parts = described.partition(":")
+    components = [part for part in parts.split(",") if part]
+    if kind not in CollectionKind.__members__.values() or not all(
+        part in Component.__members__.values() for part in components
+    ):
+        return None
+    return CollectionKind(kind), tuple(Component(part) for part in components)
 
 
 def _default_name(collection: Collection, guid: str) -> str:

@@ -62,6 +62,9 @@ class Folder:
     id: int
     account_id: int
     name: str
+    dav_collection: str | None = None
+    """What a folder made by a CardDAV or CalDAV client holds, as that client described it; None for
+    every other folder."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,11 @@ class Items(Protocol):
         ...
 
     def list_folders(self, account_id: int) -> list[Folder]: ...
+
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        """Record what a folder made by a CardDAV or CalDAV client holds (None: nothing, it is no
+        collection of theirs)."""
+        ...
 
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
