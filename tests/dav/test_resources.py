@@ -176,6 +176,16 @@ async def test_an_unusable_stored_syncml_setting_is_500_with_one_error_line(
     assert (await put(alice, CONTACTS + "ann.vcf", vcard("Ann", "uid-ann"))).status_code == 201
 
 
+async def test_the_right_password_of_a_disabled_account_counts_as_a_failed_login(
+    make_client: MakeClient, store: Store
+) -> None:
+    with store.transaction() as tx:
+        tx.set_account_enabled(ALICE, False)
+    disabled = await make_client(login_throttle=_fast_throttle())
+    statuses = [(await disabled.request("PROPFIND", CONTACTS)).status_code for _ in range(4)]
+    assert statuses == [403, 403, 403, 429]
+
+
 async def test_repeated_wrong_passwords_lock_the_account_from_that_address(make_client: MakeClient) -> None:
     guesser = await make_client(password="guess", login_throttle=_fast_throttle())
     statuses = [(await guesser.request("PROPFIND", CONTACTS)).status_code for _ in range(4)]
@@ -193,6 +203,9 @@ async def test_bad_xml_unknown_reports_and_huge_bodies_are_refused(make_client: 
     assert (await alice.request("PROPFIND", CONTACTS, content=b"<d:propfind xmlns:d='DAV:'>")).status_code == 400
     bomb = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d:propfind xmlns:d="DAV:">&a;</d:propfind>'
     assert (await alice.request("PROPFIND", CONTACTS, content=bomb)).status_code == 400
+    # read as SyncML messages are: a byte order mark and another XML version are taken, as devices send them
+    declared = b'\xef\xbb\xbf<?xml version="1.1"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>'
+    assert (await alice.request("PROPFIND", CONTACTS, content=declared)).status_code == 207
     unknown = await alice.request("REPORT", CONTACTS, content=b"<x:free-busy-query xmlns:x='urn:x'/>")
     assert unknown.status_code == 403 and b"supported-report" in unknown.content
     huge = await put(alice, CONTACTS + "big.vcf", vcard("Big", extra="NOTE:" + "x" * 3000))

@@ -41,7 +41,9 @@ def log_in(
     refusal: Callable[[Account], str | None],
 ) -> DavLogin:
     """Check a request's Basic credentials: 401 without them or with wrong ones, 429 while its account and
-    address (or its address) are locked, 403 for an account ``refusal`` turns away."""
+    address (or its address) are locked, 403 for an account ``refusal`` turns away. As in a SyncML login,
+    a refused account counts as a failed login even with the right password: a disabled account's
+    password cannot be tried at leisure, and trying tells no more than a wrong one."""
     if authorization is None:
         return DavLogin(None, HTTPStatus.UNAUTHORIZED, "no credentials")
     credentials = basic_credentials(authorization)
@@ -58,9 +60,9 @@ def log_in(
         gate.note_result(tx, False, now)
         return DavLogin(None, HTTPStatus.UNAUTHORIZED, reason, gate.delay, True)
     refused = refusal(account)
+    gate.note_result(tx, refused is None, now)
     if refused is not None:
-        return DavLogin(None, HTTPStatus.FORBIDDEN, refused, gate.delay)
-    gate.note_result(tx, True, now)
+        return DavLogin(None, HTTPStatus.FORBIDDEN, refused, gate.delay, True)
     if shown_key is not None:
         keep_item_key(tx, account, shown_key)
     return DavLogin(account, delay=gate.delay)

@@ -7,8 +7,8 @@ from lxml import etree
 
 from syncmld.dav.api import DavError
 from syncmld.errors import DecodeError
-from syncmld.protocol.tree import Element, safe_parser
-from syncmld.protocol.xml import check_depth, uses_entities
+from syncmld.protocol.tree import Element
+from syncmld.protocol.xml import parse_safely
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -31,15 +31,9 @@ def parse_body(body: bytes) -> Element | None:
     if not body.strip():
         return None
     try:
-        root = etree.fromstring(body, safe_parser())
-        if uses_entities(root):
-            raise DecodeError("XML documents that declare or reference entities are refused")
-        check_depth(root, MAX_DEPTH)
-    except etree.XMLSyntaxError as error:
-        raise DavError(HTTPStatus.BAD_REQUEST, f"not well-formed XML: {error}") from error
+        return parse_safely(body, MAX_DEPTH)
     except DecodeError as error:
         raise DavError(HTTPStatus.BAD_REQUEST, str(error)) from error
-    return root
 
 
 def element(name: str, text: str | None = None, children: Iterable[Element] = ()) -> Element:

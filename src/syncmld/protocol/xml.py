@@ -33,8 +33,9 @@ def _document(body: bytes) -> bytes:
     return body.removeprefix(_UTF8_BOM).lstrip()
 
 
-def parse_tree(body: bytes) -> Element:
-    """The root element of an XML document, with every namespace removed."""
+def parse_safely(body: bytes, max_depth: int = MAX_DEPTH) -> Element:
+    """The root element of an XML document, its namespaces kept; DecodeError unless it is well-formed,
+    without entities, and nested at most ``max_depth`` levels."""
     document = _DECLARED_VERSION.sub(rb"\g<1>\g<2>1.0\g<2>", _document(body), count=1)
     try:
         root = etree.fromstring(document, safe_parser())
@@ -42,7 +43,13 @@ def parse_tree(body: bytes) -> Element:
         raise DecodeError(f"not well-formed XML: {error}") from error
     if uses_entities(root):
         raise DecodeError("XML documents that declare or reference entities are refused")
-    check_depth(root)
+    check_depth(root, max_depth)
+    return root
+
+
+def parse_tree(body: bytes) -> Element:
+    """The root element of an XML document (``parse_safely``), with every namespace removed."""
+    root = parse_safely(body)
     for element in root.iter(etree.Element):
         tag = element.tag
         if tag[0] == "{":  # "{namespace}local"
