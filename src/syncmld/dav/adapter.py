@@ -16,11 +16,12 @@ from syncmld.content import ParsedItem
 from syncmld.dav.backend import Change, Changes, Collection, CollectionKind, Component, Refused, Resource
 from syncmld.dav.items import shown
 from syncmld.dav.served import uid_of
+from syncmld.engine.auth import SERVER_DEVICE_PREFIX
 from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
 from syncmld.store import new_guid
 from syncmld.store.base import Account, Devices, Folder, HistoryEntry, Items, NewItem, StoredItem, SyncMaps
 
-DAV_DEVICE = "syncmld:dav"
+DAV_DEVICE = SERVER_DEVICE_PREFIX + "dav"
 """The device reference DAV clients' changes are attributed to."""
 STANDARD = {
     FolderKind.CONTACTS: (CollectionKind.ADDRESSBOOK, "Contacts", ()),

@@ -52,6 +52,9 @@ CHALLENGED_TYPE = {
     AuthPolicy.HMAC: AUTH_MAC,
 }
 """The auth type a challenge asks for under each policy."""
+SERVER_DEVICE_PREFIX = "syncmld:"
+"""Device references of the server's own clients (``syncmld:dav``, DAV clients' changes): a device that
+names itself so is refused, so that it never shares their maps."""
 DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
 """What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
 
@@ -91,6 +94,8 @@ def authenticate(
     """
     header = request.message.header
     device = header.source.uri
+    if device.casefold().startswith(SERVER_DEVICE_PREFIX):
+        return AuthResult(StatusCode.FORBIDDEN, None, None, f"device ID {device[:80]!r} is reserved for the server")
     wanted = CHALLENGED_TYPE[policy]
     cred_type = credential_type(request)
     if cred_type is None:
