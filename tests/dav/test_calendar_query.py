@@ -97,3 +97,25 @@ async def test_expanded_calendar_data_lists_the_occurrences_in_utc(calendar: htt
         "DTSTART:20260126T080000Z",
     ]
     assert data.count("RECURRENCE-ID") == 3
+
+
+DETACHED_ALONE = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:invited\r\n"
+    b"DTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20260303T090000Z\r\nDTSTART:20260304T150000Z\r\n"
+    b"DTEND:20260304T160000Z\r\nSUMMARY:Only this week\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+async def test_a_detached_instance_sent_alone_is_kept_found_and_expanded(alice: httpx.AsyncClient) -> None:
+    """An invitation to one instance of another's series: a VEVENT with a RECURRENCE-ID and no master."""
+    put = await alice.put(EVENTS + "invited.ics", content=DETACHED_ALONE, headers={"Content-Type": "text/calendar"})
+    assert put.status_code == 201, put.text
+    got = await alice.get(EVENTS + "invited.ics")
+    assert b"RECURRENCE-ID:20260303T090000Z" in got.content and b"UID:invited" in got.content
+    assert await found(alice, EVENTS, query("20260304T140000Z", "20260304T153000Z")) == ["invited.ics"]
+    assert await found(alice, EVENTS, query("20260303T080000Z", "20260303T100000Z")) == []
+    expand = '<c:calendar-data><c:expand start="20260301T000000Z" end="20260401T000000Z"/></c:calendar-data>'
+    response = await alice.request("REPORT", EVENTS, content=query("20260301T000000Z", "20260401T000000Z", data=expand))
+    (invited,) = answers(response.content)
+    data = invited.props["{urn:ietf:params:xml:ns:caldav}calendar-data"]
+    assert "DTSTART:20260304T150000Z" in data and "RECURRENCE-ID:20260303T090000Z" in data
