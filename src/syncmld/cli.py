@@ -40,6 +40,8 @@ from syncmld.config import (
     default_data_dir,
     prepare_data_dir,
 )
+from syncmld.dav.api import DavLimits
+from syncmld.dav_options import dav_options
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
@@ -381,6 +383,7 @@ def cli() -> None:
 )
 @wire_limit_options
 @push_options
+@dav_options
 def serve(
     host: str,
     port: int,
@@ -415,8 +418,10 @@ def serve(
     max_obj_size: int,
     wire: WireLimits,
     push: PushSettings,
+    dav_path: str,
+    dav: DavLimits,
 ) -> None:
-    """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
+    """Serve SyncML, CardDAV and CalDAV over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
         db=db,
@@ -451,6 +456,8 @@ def serve(
         max_obj_size=max_obj_size,
         wire=wire,
         push=push,
+        dav_path=dav_path,
+        dav=dav,
     )
     setup_logging(config.log_level, config.log_format)
     run_server(config, workers)

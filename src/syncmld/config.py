@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from syncmld.dav.api import DavLimits
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
@@ -27,6 +28,7 @@ DEFAULT_DATA_DIR = Path("syncmld-data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_PATH = "/syncml"
+DEFAULT_DAV_PATH = "/dav"
 DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
@@ -137,12 +139,20 @@ class ServerConfig:
     """Characters kept of each message (and of its reply) in a session's timeline while ``log_messages`` is on."""
     push: PushSettings = field(default_factory=PushSettings)
     """Push: the server identifier, when notifications are due, retries, the SMS gateway."""
+    dav_path: str = DEFAULT_DAV_PATH
+    """URL path of the CardDAV and CalDAV tree."""
+    dav: DavLimits = field(default_factory=DavLimits)
+    """What one DAV request may ask: body size, multiget hrefs, sync-collection results, name length."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is not between 0 and 65535")
         if not self.path.startswith("/"):
             raise ConfigError(f"path {self.path!r} must start with '/'")
+        if not self.dav_path.startswith("/") or self.dav_path.strip("/") in ("", self.path.strip("/")):
+            raise ConfigError(
+                f"DAV path {self.dav_path!r} must start with '/', name a directory and differ from the SyncML path"
+            )
         if self.log_level not in set(LogLevel):
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LogLevel)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
@@ -177,6 +187,7 @@ class ServerConfig:
         if min(self.admin_form_size, self.admin_session_lifetime, self.timeline_dump_size) <= 0:
             raise ConfigError("the web admin's form size, session lifetime and timeline dump size must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+        object.__setattr__(self, "dav_path", "/" + self.dav_path.strip("/"))
 
     @property
     def scheme(self) -> str:

@@ -110,6 +110,8 @@ class BackupItem:
     """The item's ID on the device, None for items that did not come from a device."""
     content_type: str
     data: bytes
+    collection: str | None = None
+    """What its folder holds for CardDAV and CalDAV clients when one of them made it (``Folder.dav_collection``)."""
 
 
 class BackupSink(Protocol):

@@ -39,7 +39,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.settings import CONFLICT
 from syncmld.status import StatusCode
-from syncmld.store.base import DeviceSync, SyncState, Transaction
+from syncmld.store.base import DeviceSync, Folder, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -239,7 +239,7 @@ class CommandHandler:
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
         if mode == SyncMode.SLOW_TO_SERVER:
-            self._erase_folder(folder.id, folder.name)
+            self._erase_folder(folder)
         ds = DatastoreState(
             client_uri=item.source.uri,
             server_uri=item.target.uri,
@@ -304,14 +304,19 @@ class CommandHandler:
             choice.reason,
         )
 
-    def _erase_folder(self, folder_id: int, folder_name: str) -> None:
+    def _erase_folder(self, folder: Folder) -> None:
         """Slow to server: back the folder up, then erase it (other devices get the deletes)."""
+        folder_id, folder_name = folder.id, folder.name
         items = list(self.tx.iter_items(folder_id))
         if self.ctx.backups is None:
             raise LocalError("slow to server erases a folder but the server has no backup store")
         archive = self.ctx.backups.start(self.state.account_email, "erased", self.ctx.clock())
         self.ctx.backups.add_items(
-            archive, (BackupItem(folder_name, None, stored.content_type, stored.data) for stored in items)
+            archive,
+            (
+                BackupItem(folder_name, None, stored.content_type, stored.data, folder.dav_collection)
+                for stored in items
+            ),
         )
         self.tx.delete_items(folder_id, [stored.guid for stored in items], self.state.device_id)
         log.info(

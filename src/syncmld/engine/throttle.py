@@ -77,7 +77,8 @@ def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) 
 def admit_keys(
     tx: Logins, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
 ) -> LoginGate:
-    """``admit`` for any login (the web admin's too): ``keys`` are its throttling keys, ``who`` names it in the log."""
+    """``admit`` for a login of any protocol (the web admin's too), by its keys (``keys_for``); ``who`` names the
+    client in the log."""
     failures = {key: _remembered(tx.login_failures(key), settings, now) for key in keys}
     gate = LoginGate(settings, failures, with_credentials)
     throttled = []
@@ -115,8 +116,12 @@ def _remembered(noted: LoginFailures | None, settings: ThrottleSettings, now: fl
 
 def login_keys(request: Request) -> tuple[str, ...]:
     """The throttling keys of a login attempt: its claimed account from its address, and its address."""
-    address = address_key(request.client_address)
-    email = claimed_login(request)
+    return keys_for(claimed_login(request), request.client_address)
+
+
+def keys_for(email: str | None, client_address: str) -> tuple[str, ...]:
+    """The throttling keys of a login claiming ``email`` (None: no account named) from ``client_address``."""
+    address = address_key(client_address)
     keys = [f"login:{email}|{address}"] if email is not None else []
     if address:
         keys.append(ADDRESS_PREFIX + address)
@@ -145,6 +150,11 @@ def claimed_login(request: Request) -> str | None:
         user: str | None = request.mac.username
     else:
         user = (_basic_user(header.cred) if header.cred is not None else None) or header.source.name
+    return login_email(user)
+
+
+def login_email(user: str | None) -> str | None:
+    """A claimed user name as a login e-mail address, None if it is none."""
     if not user or len(user) > MAX_EMAIL_LENGTH:
         return None
     try:

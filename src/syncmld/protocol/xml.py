@@ -33,16 +33,23 @@ def _document(body: bytes) -> bytes:
     return body.removeprefix(_UTF8_BOM).lstrip()
 
 
-def parse_tree(body: bytes) -> Element:
-    """The root element of an XML document, with every namespace removed."""
+def parse_safely(body: bytes, max_depth: int = MAX_DEPTH) -> Element:
+    """The root element of an XML document, its namespaces kept; DecodeError unless it is well-formed,
+    without entities, and nested at most ``max_depth`` levels."""
     document = _DECLARED_VERSION.sub(rb"\g<1>\g<2>1.0\g<2>", _document(body), count=1)
     try:
         root = etree.fromstring(document, safe_parser())
     except etree.XMLSyntaxError as error:
         raise DecodeError(f"not well-formed XML: {error}") from error
-    if _uses_entities(root):
+    if uses_entities(root):
         raise DecodeError("XML documents that declare or reference entities are refused")
-    _check_depth(root)
+    check_depth(root, max_depth)
+    return root
+
+
+def parse_tree(body: bytes) -> Element:
+    """The root element of an XML document (``parse_safely``), with every namespace removed."""
+    root = parse_safely(body)
     for element in root.iter(etree.Element):
         tag = element.tag
         if tag[0] == "{":  # "{namespace}local"
@@ -51,7 +58,7 @@ def parse_tree(body: bytes) -> Element:
     return root
 
 
-def _uses_entities(root: Element) -> bool:
+def uses_entities(root: Element) -> bool:
     """Whether the DOCTYPE declares entities (bombs, external entities) or the body references any.
 
     An entity from an external DTD, which is never loaded, stays an unresolved reference.
@@ -65,12 +72,13 @@ def _uses_entities(root: Element) -> bool:
     return any(True for _ in declarations)
 
 
-def _check_depth(root: Element) -> None:
+def check_depth(root: Element, limit: int = MAX_DEPTH) -> None:
+    """DecodeError when elements nest deeper than ``limit`` levels."""
     depth = 0
     for event, _ in etree.iterwalk(root, events=("start", "end")):
         depth += 1 if event == "start" else -1
-        if depth > MAX_DEPTH:
-            raise DecodeError(f"elements nested deeper than {MAX_DEPTH} levels")
+        if depth > limit:
+            raise DecodeError(f"elements nested deeper than {limit} levels")
 
 
 def serialize(root: Element, root_namespace: str, pretty: bool = False) -> str:

@@ -48,7 +48,9 @@ from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
+from syncmld.server.dav import dav_routes
 from syncmld.server.login_gate import GateFull, LoginGate
+from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
@@ -69,8 +71,6 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
 HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
 """The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
 METRICS_PATH = "/metrics"
-RETRY_AFTER_S = 5
-"""Seconds a client turned away because too many logins are under way is asked to wait."""
 
 
 def engine_settings(config: ServerConfig) -> EngineSettings:
@@ -177,18 +177,6 @@ def reply_token(reply: SyncML) -> str | None:
     return None if reply.header.resp_uri is None else split_session_url(reply.header.resp_uri)[1]
 
 
-def plain_error(status: int, reason: str) -> PlainTextResponse:
-    """An HTTP error with a one-line, plain-text reason."""
-    return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
-
-
-def busy() -> PlainTextResponse:
-    """HTTP 503: too many logins at once; the client may try again after ``RETRY_AFTER_S``."""
-    response = plain_error(503, "too many logins at once; try again shortly")
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    return response
-
-
 @dataclass(frozen=True)
 class Exchange:
     """A message decoded and answered."""
@@ -265,11 +253,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         except ConfigError as error:
             log_message("in", decoded.message, in_session)
             logger.error("failed to answer a message from %s: %s", client, error)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         except Exception:
             log_message("in", decoded.message, in_session)
             logger.exception("failed to answer a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         return Exchange(decoded, outcome, reply, headers)
 
     async def syncml(http: HTTPRequest) -> Response:
@@ -285,7 +273,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             in_session = token is not None and await run_in_threadpool(session_exists, store, token)
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         limit = config.body_limit if in_session else config.login_body_limit
         try:
             body = await read_body(http, limit)
@@ -368,4 +356,5 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
     routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
     routes.append(Mount(ADMIN_PATH, app=admin_app(store, config)))
+    routes += dav_routes(store, config, logins)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -96,6 +96,11 @@ def announce(store: Store, config: ServerConfig, port: int) -> None:
         endpoint_url(config.scheme, config.host, port, config.path),
         config.store_option,
     )
+    logger.info(
+        "serving CardDAV and CalDAV at %s (clients find it from %s)",
+        endpoint_url(config.scheme, config.host, port, config.dav_path + "/"),
+        endpoint_url(config.scheme, config.host, port, "/"),
+    )
     with store.transaction() as tx:
         has_accounts = bool(tx.list_accounts())
     if not has_accounts:

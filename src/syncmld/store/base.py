@@ -64,6 +64,9 @@ class Folder:
     id: int
     account_id: int
     name: str
+    dav_collection: str | None = None
+    """What a folder made by a CardDAV or CalDAV client holds, as that client described it; None for
+    every other folder."""
 
 
 @dataclass(frozen=True)
@@ -368,6 +371,11 @@ class Items(Protocol):
 
     def list_folders(self, account_id: int) -> list[Folder]: ...
 
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        """Record what a folder made by a CardDAV or CalDAV client holds (None: nothing, it is no
+        collection of theirs)."""
+        ...
+
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
@@ -400,6 +408,11 @@ class Items(Protocol):
 
     def current_seq(self) -> int:
         """The highest sequence number handed out so far (0 for a new store)."""
+        ...
+
+    def folder_seq(self, folder_id: int) -> int:
+        """The sequence number of the folder's latest change, deletions included (0: none yet); one index
+        read, whatever the folder size."""
         ...
 
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:

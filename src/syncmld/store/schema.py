@@ -62,6 +62,9 @@ folders = Table(
     Column("name", Text, nullable=False),
     # The casefolded name: folder names are unique and looked up case-insensitively.
     Column("name_key", Text, nullable=False),
+    # What a folder made by a CardDAV or CalDAV client holds (``addressbook``, ``calendar:VEVENT,VTODO``);
+    # NULL for every other folder.
+    Column("dav_collection", Text, nullable=True),
     UniqueConstraint("account_id", "name_key"),
 )
 

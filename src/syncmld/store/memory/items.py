@@ -33,6 +33,12 @@ class MemoryItems(MemoryRole):
         owned = [f for f in self._t.folders.values() if f.account_id == account_id]
         return sorted(owned, key=lambda folder: (folder.name.casefold(), folder.id))
 
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        folder = self._t.folders.get(folder_id)
+        if folder is None:
+            raise NotFound(f"no folder with id {folder_id}")
+        self._t.folders[folder_id] = dataclasses.replace(folder, dav_collection=collection)
+
     # --- items and the change log -----------------------------------------------------------
     def _folder_items(self, folder_id: int) -> dict[str, StoredItem]:
         return self._t.items.get(folder_id, {})
@@ -127,6 +133,9 @@ class MemoryItems(MemoryRole):
 
     def current_seq(self) -> int:
         return self._t.seq
+
+    def folder_seq(self, folder_id: int) -> int:
+        return max((item.seq for item in self._folder_items(folder_id).values()), default=0)
 
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
