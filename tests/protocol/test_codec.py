@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 
 from syncmld.errors import DecodeError, LocalError
-from syncmld.protocol.codec import Encoding, decode, decode_xml, encode, encode_xml, encoded_size
+from syncmld.protocol.codec import Encoding, decode, decode_xml, encode, encode_xml
+from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.messages import Cred, Item, LocRef, Put, SyncML, Unsupported
 
 from .samples import document
@@ -55,6 +56,14 @@ def test_unknown_bodies_without_a_known_content_type(body: bytes) -> None:
 def test_content_type_wins_over_sniffing() -> None:
     with pytest.raises(DecodeError):
         decode(WBXML, "application/vnd.syncml+xml")
+
+
+def encoded_size(message: SyncML, encoding: Encoding) -> int:
+    """The size the incremental encoder announces for the whole message, before finishing it."""
+    encoder = MessageEncoder(message.header, encoding)
+    for command in message.commands:
+        encoder.add(command)
+    return encoder.size(message.final)
 
 
 def test_encode_and_its_size() -> None:

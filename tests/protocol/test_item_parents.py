@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.protocol.codec import decode_xml, encode_xml
+from syncmld.protocol.codec import Encoding, decode_xml, encode, encode_xml
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.messages import Add, Item, LocRef, Meta, Replace, Sync, SyncHdr, SyncML
 from syncmld.protocol.tree import Element
-from syncmld.protocol.wbxml_syncml import decode_wbxml, encode_wbxml
+from syncmld.protocol.wbxml_syncml import decode_wbxml
 from syncmld.protocol.xml import parse_tree
 
 from .test_wbxml_libwbxml import assert_libwbxml_agrees
@@ -66,7 +66,7 @@ def item_elements(xml: bytes) -> list[Element]:
 
 def test_parents_round_trip_in_xml_and_wbxml() -> None:
     assert decode_xml(encode_xml(TREE_SYNC)) == TREE_SYNC
-    assert decode_wbxml(encode_wbxml(TREE_SYNC)) == TREE_SYNC
+    assert decode_wbxml(encode(TREE_SYNC, Encoding.WBXML)) == TREE_SYNC
 
 
 def test_parents_are_written_after_source_and_before_meta_and_data() -> None:

@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from syncmld.protocol.codec import decode_xml, encode_xml
+from syncmld.protocol.codec import Encoding, decode_xml, encode, encode_xml
 from syncmld.protocol.codepages import DEVINF_BY_VERSION, SYNCML_BY_VERSION
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, SyncMLVersion
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem, Ext
-from syncmld.protocol.elements import build_message
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -54,7 +53,8 @@ from syncmld.protocol.messages import (
     SyncML,
     Unsupported,
 )
-from syncmld.protocol.wbxml_syncml import decode_wbxml, encode_wbxml
+from syncmld.protocol.wbxml_syncml import decode_wbxml
+from syncmld.protocol.xml import parse_tree
 
 from .strategies import messages
 
@@ -159,7 +159,7 @@ def assert_libwbxml_agrees(message: SyncML, tmp_path: Path) -> None:
     after a CR.
     """
     expected = xml_line_ends(message)
-    assert xml_line_ends(decode_xml(wbxml2xml(encode_wbxml(message), tmp_path))) == expected
+    assert xml_line_ends(decode_xml(wbxml2xml(encode(message, Encoding.WBXML), tmp_path))) == expected
     xml = encode_xml(expected)
     assert decode_xml(xml) == expected
     assert xml_line_ends(decode_wbxml(xml2wbxml(xml, tmp_path))) == expected
@@ -418,7 +418,9 @@ def test_the_corpus_is_big_enough() -> None:
 
 @pytest.mark.parametrize("version", list(SyncMLVersion), ids=lambda version: version.value)
 def test_the_built_corpus_uses_every_element(version: SyncMLVersion) -> None:
-    used = {str(element.tag) for _, message in built_corpus(version) for element in build_message(message).iter()}
+    used = {
+        str(element.tag) for _, message in built_corpus(version) for element in parse_tree(encode_xml(message)).iter()
+    }
     syncml = {tag for page in SYNCML_BY_VERSION[version.value].pages.values() for tag in page.values()}
     devinf_tags = set(DEVINF_BY_VERSION[version.value].pages[0].values())
     assert (syncml | devinf_tags) - NOT_IN_THE_MODEL - used == set()
@@ -441,7 +443,7 @@ def test_we_read_recorded_wbxml_as_libwbxml_does(path: Path, tmp_path: Path) -> 
     body = path.read_bytes()
     ours = decode_wbxml(body)
     assert xml_line_ends(ours) == xml_line_ends(decode_xml(wbxml2xml(body, tmp_path)))
-    assert xml_line_ends(decode_xml(wbxml2xml(encode_wbxml(ours), tmp_path))) == xml_line_ends(ours)
+    assert xml_line_ends(decode_xml(wbxml2xml(encode(ours, Encoding.WBXML), tmp_path))) == xml_line_ends(ours)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -18,7 +18,7 @@ from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
-from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
+from syncmld.protocol.codec import decode_xml, encode, encode_xml
 from syncmld.protocol.constants import AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.status import StatusCode
@@ -243,7 +243,7 @@ def _fill_changes(
 ) -> bool:
     """Add the server's changes that fit; True when all of them are now on their way."""
     limit = state.client_max_msg_size or 1_000_000_000
-    base = encoded_size(builder.build(reply_header, True), request.encoding)
+    base = len(encode(builder.build(reply_header, True), request.encoding))
     budget = Budget(remaining=limit - base - SIZE_MARGIN, fresh=limit - 2048 - SIZE_MARGIN)
     for ds in state.datastores:
         sync = fill_sync(
@@ -256,8 +256,8 @@ def _fill_changes(
 
 def _sync_size(sync: Sync, header: SyncHdr, request: Request) -> int:
     """Encoded bytes a Sync adds to a message."""
-    with_sync = encoded_size(SyncML(header, (sync,), True), request.encoding)
-    without = encoded_size(SyncML(header, (), True), request.encoding)
+    with_sync = len(encode(SyncML(header, (sync,), True), request.encoding))
+    without = len(encode(SyncML(header, (), True), request.encoding))
     return with_sync - without
 
 

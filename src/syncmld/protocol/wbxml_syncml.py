@@ -24,15 +24,14 @@ from syncmld.protocol.codepages import (
     DEVINF_1_2,
     DEVINF_BY_VERSION,
     SYNCML_1_2,
-    SYNCML_BY_VERSION,
     Pages,
     Vocabulary,
 )
 from syncmld.protocol.constants import AUTH_MD5, FORMAT_BIN, FORMAT_CHR, MIME_DEVINF_WBXML, MIME_DEVINF_XML
-from syncmld.protocol.elements import build_message, read_message
+from syncmld.protocol.elements import read_message
 from syncmld.protocol.messages import SyncML
-from syncmld.protocol.tree import Element, binary_content, child, child_text, set_binary, set_text
-from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header, serialize
+from syncmld.protocol.tree import Element, child, child_text, set_binary, set_text
+from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header
 
 _Read = TypeVar("_Read")
 
@@ -45,14 +44,6 @@ def decode_wbxml(body: bytes, max_decoded: int | None = None) -> SyncML:
     """Read a SyncML 1.0/1.1/1.2 WBXML message; anything unreadable raises DecodeError, and so (413) does a
     message that decodes to more than ``max_decoded`` bytes (see ``wbxml.DecodedSize``)."""
     return _guarded(lambda: _read_message(body, DecodedSize(max_decoded)))
-
-
-def encode_wbxml(message: SyncML) -> bytes:
-    """The message as WBXML 1.2 in UTF-8, with the public id of its SyncML version."""
-    root = build_message(message, bytes_as_text=None)
-    _rename_types(root, MIME_DEVINF_XML, MIME_DEVINF_WBXML)
-    version = message.header.version.value
-    return serialize(root, SYNCML_BY_VERSION[version], lambda element: _opaque_content(element, version))
 
 
 def _guarded(read: Callable[[], _Read]) -> _Read:
@@ -162,31 +153,6 @@ def _meta_value(parent: Element | None, tag: str) -> str | None:
     for element in meta.iter(tag):
         return (element.text or "").strip().lower()
     return None
-
-
-# Encoding
-
-
-def _opaque_content(element: Element, version: str) -> bytes | None:
-    """What an element of a message holds as OPAQUE data: binary data, item data, a nested DevInf."""
-    binary = binary_content(element)
-    if binary is not None:
-        return binary
-    parent = element.getparent()
-    if element.tag != "Data" or parent is None or parent.tag != "Item":
-        return None
-    devinf = child(element, "DevInf")
-    if devinf is not None:
-        return _devinf_document(devinf, DEVINF_BY_VERSION.get(version, DEVINF_1_2))
-    if len(element):
-        return None
-    return (element.text or "").encode("utf-8")
-
-
-def _devinf_document(devinf: Element, fallback: Vocabulary) -> bytes:
-    """A DevInf tree as a WBXML document of its own ``VerDTD``'s version (else of the fallback's)."""
-    vocabulary = DEVINF_BY_VERSION.get(child_text(devinf, "VerDTD") or "", fallback)
-    return serialize(devinf, vocabulary, lambda element: None)
 
 
 # Meta Type of DevInf
