@@ -8,7 +8,7 @@ import pytest
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.engine import EngineContext, Request, handle_message
 from syncmld.errors import RemoteError
-from syncmld.protocol.codec import Encoding
+from syncmld.protocol.codec import Encoding, decode_xml
 from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
@@ -45,7 +45,8 @@ def header(msg_id: int, device: str = "IMEI:1", session: str = "7", cred: bool =
 
 
 def post(store: Store, ctx: EngineContext, message: SyncML, token: str | None = None) -> SyncML:
-    return handle_message(Request(message, Encoding.XML, URL, token), store, ctx).reply
+    """The reply as the client reads it."""
+    return decode_xml(handle_message(Request(message, Encoding.XML, URL, token), store, ctx).body)
 
 
 def start_session(store: Store, ctx: EngineContext) -> str:

@@ -51,7 +51,6 @@ from syncmld.protocol.messages import (
     Sync,
     SyncHdr,
     SyncML,
-    numbered,
 )
 
 Signer = Callable[[bytes], str]
@@ -244,7 +243,6 @@ class Device:
         session = _Session(self, report, progress, stop)
         init: list[Command] = [
             Alert(
-                cmd_id="0",
                 data=str(mode),
                 items=(
                     Item(
@@ -259,7 +257,6 @@ class Device:
         if self.devinf is not None:
             devinf.append(
                 Put(
-                    cmd_id="0",
                     meta=Meta(type=MIME_DEVINF_XML),
                     items=(Item(source=LocRef(self.version.devinf_uri), data=self.devinf),),
                 )
@@ -268,7 +265,6 @@ class Device:
             if self.devinf_alone:
                 devinf.append(
                     Get(
-                        cmd_id="0",
                         meta=Meta(type=MIME_DEVINF_XML),
                         items=(Item(target=LocRef(self.version.devinf_uri)),),
                     )
@@ -297,7 +293,6 @@ class Device:
                     [
                         *statuses,
                         Alert(
-                            cmd_id="0",
                             data="222",
                             items=(Item(target=LocRef(self.url), source=LocRef(self.device_id)),),
                         ),
@@ -308,7 +303,6 @@ class Device:
             if progress.maps:
                 map_commands.append(
                     Map(
-                        cmd_id="0",
                         target=LocRef(self.server_db),
                         source=LocRef(self.local_uri),
                         map_items=tuple(progress.maps),
@@ -362,11 +356,9 @@ class Device:
         for luid in sorted(self.changes, key=lambda luid: self._depth(luid) if luid in self.items else 0):
             kind = self.changes[luid]
             if kind == "delete":
-                commands.append(Delete(cmd_id="0", items=(Item(source=LocRef(luid)),)))
+                commands.append(Delete(items=(Item(source=LocRef(luid)),)))
             elif kind == "move":
-                commands.append(
-                    Move(cmd_id="0", items=(Item(source=LocRef(luid), source_parent=self.parents.get(luid)),))
-                )
+                commands.append(Move(items=(Item(source=LocRef(luid), source_parent=self.parents.get(luid)),)))
             elif kind in ("add", "replace"):
                 commands.append(self._item_command(Add if kind == "add" else Replace, luid))
         return commands
@@ -379,7 +371,7 @@ class Device:
             meta=Meta(format=item_format) if item_format else None,
             data=data,
         )
-        return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
+        return command(meta=Meta(type=self.type_of(luid)), items=(item,))
 
     def _wire_data(self, data: bytes) -> tuple[str, str | None]:
         """The item's data as it travels, and its Format (des;b64, 3des;b64, b64 or None)."""
@@ -412,7 +404,6 @@ class _Session:
                     [
                         *statuses,
                         Alert(
-                            cmd_id="0",
                             data=str(int(AlertCode.SUSPEND)),
                             items=(Item(target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),),
                         ),
@@ -445,7 +436,7 @@ class _Session:
             cred=credentials,
             meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None,
         )
-        message = SyncML(header, numbered(commands), final)
+        message = SyncML(header, tuple(commands), final)
         if signed:
             reply = device.transport(message, self.url, device.mac_header)
         else:
@@ -472,7 +463,6 @@ class _Session:
 
     def _sync(self, commands: list[_Modification]) -> Sync:
         return Sync(
-            cmd_id="0",
             target=LocRef(self.device.server_db),
             source=LocRef(self.device.local_uri),
             commands=tuple(commands),
@@ -494,9 +484,8 @@ class _Session:
                     )
                     statuses.append(
                         Status(
-                            cmd_id="0",
                             msg_ref=reply.header.msg_id,
-                            cmd_ref=command.cmd_id,
+                            cmd_ref=command.cmd_id or "",
                             cmd=type(command).__name__,
                             data=str(code),
                             source_refs=(item.source.uri,) if item.source else (),

@@ -128,7 +128,7 @@ class CommandHandler:
             self.state.device_ref,
             " and format=get wants its current one" if self.device_devinf() is not None else "",
         )
-        self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
+        self.builder.add(Get(meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:
         target = get.items[0].target.uri if get.items and get.items[0].target else ""
@@ -139,8 +139,7 @@ class CommandHandler:
         version = SyncMLVersion(self.state.version)
         self.builder.add(
             Results(
-                cmd_id="0",
-                cmd_ref=get.cmd_id,
+                cmd_ref=get.cmd_id or "",
                 msg_ref=self.builder.msg_ref,
                 meta=Meta(type=MIME_DEVINF_XML),
                 target_ref=None,
@@ -263,7 +262,6 @@ class CommandHandler:
         )
         self.builder.add(
             Alert(
-                cmd_id="0",
                 data=str(wire_alert(SyncMode(ds.mode), alert.code)),
                 items=(
                     Item(

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from syncmld.protocol.constants import AUTH_BASIC
+from syncmld.protocol.encoder import Encoding
 
 
 class Phase(StrEnum):
@@ -178,6 +179,8 @@ class SessionState:
     datastores: list[DatastoreState] = field(default_factory=list)
     auth_type: str = AUTH_BASIC
     """How the session logged in: with auth-MAC every message of it carries a valid x-syncml-hmac header."""
+    reply_encoding: Encoding = Encoding.XML
+    """The encoding of the last reply, which the store keeps as it went out (for a resent message)."""
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
         """The alerted data store a Sync or Map addresses (by server URI, then client URI)."""
@@ -198,6 +201,8 @@ class SessionState:
     def from_bytes(cls, raw: bytes) -> "SessionState":
         data = json.loads(raw)
         data["phase"] = Phase(data["phase"])
+        if "reply_encoding" in data:
+            data["reply_encoding"] = Encoding(data["reply_encoding"])
         data["datastores"] = [_datastore_from_dict(item) for item in data["datastores"]]
         return cls(**data)
 

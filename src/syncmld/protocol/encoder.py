@@ -7,7 +7,7 @@ here, in message order.
 """
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION
 from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
@@ -20,7 +20,7 @@ from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, docu
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
 
 
-class Encoding(Enum):
+class Encoding(StrEnum):
     XML = MIME_SYNCML_XML
     WBXML = MIME_SYNCML_WBXML
 

@@ -1,12 +1,12 @@
 """Typed, frozen SyncML messages, named after the elements of the SyncML representation protocol.
 
 Every element a DS client or server sends has a field; elements a server never acts on (``Lang``,
-``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped.
+``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped. A command
+read from a message has the CmdID it came with; one built to be sent has none (``cmd_id`` None) and
+is numbered by the encoder, in message order.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from itertools import count
+from dataclasses import dataclass, field
 
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.devinf import DevInf
@@ -81,7 +81,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Alert:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     data: str | None = None
     items: tuple[Item, ...] = ()
     cred: Cred | None = None
@@ -99,7 +99,7 @@ class Alert:
 
 @dataclass(frozen=True)
 class Add:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -108,7 +108,7 @@ class Add:
 
 @dataclass(frozen=True)
 class Replace:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -117,7 +117,7 @@ class Replace:
 
 @dataclass(frozen=True)
 class Delete:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -128,7 +128,7 @@ class Delete:
 
 @dataclass(frozen=True)
 class Copy:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -137,7 +137,7 @@ class Copy:
 
 @dataclass(frozen=True)
 class Move:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -149,7 +149,7 @@ ItemCommand = Add | Replace | Delete | Copy | Move
 
 @dataclass(frozen=True)
 class Get:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -159,7 +159,7 @@ class Get:
 
 @dataclass(frozen=True)
 class Put:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -169,7 +169,7 @@ class Put:
 
 @dataclass(frozen=True)
 class Results:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     cmd_ref: str
     msg_ref: str | None = None
     meta: Meta | None = None
@@ -186,7 +186,7 @@ class MapItem:
 
 @dataclass(frozen=True)
 class Map:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef
     source: LocRef
     map_items: tuple[MapItem, ...] = ()
@@ -196,7 +196,7 @@ class Map:
 
 @dataclass(frozen=True)
 class Status:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     msg_ref: str
     cmd_ref: str
     cmd: str
@@ -217,7 +217,7 @@ class Status:
 
 @dataclass(frozen=True)
 class Sync:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef | None = None
     source: LocRef | None = None
     meta: Meta | None = None
@@ -229,7 +229,7 @@ class Sync:
 
 @dataclass(frozen=True)
 class Atomic:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
     meta: Meta | None = None
     no_resp: bool = False
@@ -237,7 +237,7 @@ class Atomic:
 
 @dataclass(frozen=True)
 class Sequence:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
     meta: Meta | None = None
     no_resp: bool = False
@@ -247,7 +247,7 @@ class Sequence:
 class Unsupported:
     """A command we read but do not implement (Exec, Search, or an unknown element)."""
 
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     name: str
 
 
@@ -296,20 +296,3 @@ def command_name(command: Command) -> str:
     if isinstance(command, Unsupported):
         return command.name
     return type(command).__name__
-
-
-def numbered(commands: Iterable[Command]) -> tuple[Command, ...]:
-    """The commands with CmdIDs 1, 2, ... in message order (a Sync's children included)."""
-    ids = (str(n) for n in count(1))
-    result: list[Command] = []
-    for command in commands:
-        if isinstance(command, Sync):
-            sync_id = next(ids)
-            result.append(
-                replace(
-                    command, cmd_id=sync_id, commands=tuple(replace(sub, cmd_id=next(ids)) for sub in command.commands)
-                )
-            )
-        else:
-            result.append(replace(command, cmd_id=next(ids)))
-    return tuple(result)
