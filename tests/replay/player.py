@@ -49,12 +49,11 @@ from syncmld.protocol.messages import (
     Sync,
     SyncML,
     command_name,
-    numbered,
 )
 from tests.interop.server import Login
 
 from .recordings import Recorded
-from .rewrite import Header, composed, rewritten
+from .rewrite import Header, composed, numbered, rewritten
 
 ACCEPTED_HEADER = (200, 212)
 CHALLENGED = (401, 407)
