@@ -9,7 +9,7 @@ from syncmld.accounts import hash_password, md5_credential
 from syncmld.engine import EngineContext, Request, handle_message
 from syncmld.errors import RemoteError
 from syncmld.protocol.codec import Encoding, decode_xml
-from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -52,7 +52,7 @@ def post(store: Store, ctx: EngineContext, message: SyncML, token: str | None = 
 def start_session(store: Store, ctx: EngineContext) -> str:
     alert = Alert(
         cmd_id="1",
-        data="201",
+        data=AlertCode.SLOW_SYNC,
         items=(Item(target=LocRef("contacts"), source=LocRef("./c"), meta=Meta(anchor=Anchor(next="1"))),),
     )
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
@@ -97,18 +97,18 @@ def test_every_command_gets_a_status(store: Store, ctx: EngineContext) -> None:
     token = start_session(store, ctx)
     commands = (
         Unsupported(cmd_id="1", name="Exec"),
-        Alert(cmd_id="2", data="999"),
-        Alert(cmd_id="3", data="200", items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)),
+        Alert(cmd_id="2", data=AlertCode(999)),
+        Alert(cmd_id="3", data=AlertCode.TWO_WAY, items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)),
     )
     reply = post(store, ctx, SyncML(header(2), commands, final=True), token)
-    codes = {status.cmd_ref: status.code for status in reply.commands if isinstance(status, Status)}
+    codes = {status.cmd_ref: status.data for status in reply.commands if isinstance(status, Status)}
     assert codes == {"0": 200, "1": 406, "2": 406, "3": 405}
 
 
 def test_unknown_database_gets_404(store: Store, ctx: EngineContext) -> None:
-    alert = Alert(cmd_id="1", data="200", items=(Item(target=LocRef("./Nonsense"), source=LocRef("./x")),))
+    alert = Alert(cmd_id="1", data=AlertCode.TWO_WAY, items=(Item(target=LocRef("./Nonsense"), source=LocRef("./x")),))
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
-    codes = [status.code for status in reply.commands if isinstance(status, Status)]
+    codes = [status.data for status in reply.commands if isinstance(status, Status)]
     assert codes == [212, 404]
 
 
@@ -121,7 +121,7 @@ def test_session_continues_on_a_reopened_store(tmp_path: Path, ctx: EngineContex
     first.close()
     second = open_store(sqlite_url(tmp_path))
     reply = post(second, ctx, sync_message(2), token)
-    codes = [status.code for status in reply.commands if isinstance(status, Status)]
+    codes = [status.data for status in reply.commands if isinstance(status, Status)]
     assert codes == [200, 200, 201]
     assert count_items(second) == 1
     second.close()

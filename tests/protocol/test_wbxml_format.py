@@ -7,7 +7,14 @@ import pytest
 
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import Encoding, decode, decode_xml, encode
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, MIME_DEVINF_WBXML, MIME_DEVINF_XML, SyncMLVersion
+from syncmld.protocol.constants import (
+    AUTH_BASIC,
+    AUTH_MD5,
+    MIME_DEVINF_WBXML,
+    MIME_DEVINF_XML,
+    AlertCode,
+    SyncMLVersion,
+)
 from syncmld.protocol.devinf import CTCap, CTProperty, DataStore, DevInf
 from syncmld.protocol.messages import (
     Alert,
@@ -244,7 +251,7 @@ def test_every_string_as_opaque() -> None:
     body = body.replace(s("IMEI:1"), opaque(b"IMEI:1"))
     decoded = wbxml(body)
     assert decoded.header.source.uri == "IMEI:1"
-    assert decoded.commands == (Alert(cmd_id="1", data="201"),)
+    assert decoded.commands == (Alert(cmd_id="1", data=AlertCode.SLOW_SYNC),)
 
 
 # Item data and nested DevInf

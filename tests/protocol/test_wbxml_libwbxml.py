@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 
 from syncmld.protocol.codec import Encoding, decode_xml, encode, encode_xml
 from syncmld.protocol.codepages import DEVINF_BY_VERSION, SYNCML_BY_VERSION
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, FORMAT_B64, MIME_DEVINF_XML, AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem, Ext
 from syncmld.protocol.messages import (
     Add,
@@ -55,6 +55,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.protocol.wbxml_syncml import decode_wbxml
 from syncmld.protocol.xml import parse_tree
+from syncmld.status import StatusCode
 
 from .strategies import messages
 
@@ -267,7 +268,7 @@ def built_corpus(version: SyncMLVersion) -> list[tuple[str, SyncML]]:
             msg_ref="2",
             cmd_ref=str(number),
             cmd="Add",
-            data="201",
+            data=StatusCode.ITEM_ADDED,
             source_refs=(str(number),),
         )
         for number in range(2, 12)
@@ -281,7 +282,7 @@ def built_corpus(version: SyncMLVersion) -> list[tuple[str, SyncML]]:
             message(
                 Alert(
                     cmd_id="1",
-                    data="201",
+                    data=AlertCode.SLOW_SYNC,
                     items=(
                         Item(
                             target=LocRef("./contacts"),
@@ -303,7 +304,7 @@ def built_corpus(version: SyncMLVersion) -> list[tuple[str, SyncML]]:
                     msg_ref="1",
                     cmd_ref="0",
                     cmd="SyncHdr",
-                    data="401",
+                    data=StatusCode.INVALID_CREDENTIALS,
                     target_refs=("http://127.0.0.1/syncml",),
                     source_refs=("IMEI:351234567890123",),
                     chal=Chal(Meta(type=AUTH_MD5, format=FORMAT_B64, next_nonce="Tm9uY2U=")),
@@ -313,7 +314,7 @@ def built_corpus(version: SyncMLVersion) -> list[tuple[str, SyncML]]:
                     msg_ref="1",
                     cmd_ref="1",
                     cmd="Alert",
-                    data="200",
+                    data=StatusCode.OK,
                     items=(Item(data=Anchor(next="76")),),
                     cred=basic,
                 ),
@@ -384,7 +385,7 @@ def built_corpus(version: SyncMLVersion) -> list[tuple[str, SyncML]]:
             message(
                 Alert(
                     cmd_id="1",
-                    data="200",
+                    data=AlertCode.TWO_WAY,
                     items=tuple(
                         Item(target=LocRef("./calendar", filter=text), source=LocRef("./cal")) for text in FILTERS
                     ),

@@ -3,7 +3,7 @@
 import pytest
 
 from syncmld.protocol.codec import decode_xml, encode_xml
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Delete, Item, LocRef, Meta, Status, SyncML
 
 from .samples import document
@@ -14,7 +14,7 @@ ALERT = (
 )
 EXPECTED_ALERT = Alert(
     cmd_id="1",
-    data="201",
+    data=AlertCode.SLOW_SYNC,
     items=(Item(target=LocRef("card"), source=LocRef("pb"), meta=Meta(anchor=Anchor("0", "5"), max_obj_size=900)),),
 )
 

@@ -52,6 +52,7 @@ from syncmld.protocol.messages import (
     SyncHdr,
     SyncML,
 )
+from syncmld.status import StatusCode
 
 Signer = Callable[[bytes], str]
 """Makes the x-syncml-hmac header of a message from its encoded body (syncml:auth-MAC)."""
@@ -77,7 +78,7 @@ class SyncReport:
     """The auth type of the last challenge (Chal) the server sent, if any."""
 
     def codes_for(self, cmd: str) -> list[int]:
-        return [status.code or 0 for status in self.statuses if status.cmd == cmd]
+        return [int(status.data) for status in self.statuses if status.cmd == cmd]
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ class Device:
         session = _Session(self, report, progress, stop)
         init: list[Command] = [
             Alert(
-                data=str(mode),
+                data=AlertCode(mode),
                 items=(
                     Item(
                         target=LocRef(self.server_db),
@@ -279,7 +280,7 @@ class Device:
                 if report.header_status not in (200, 212):
                     return report
             server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
-            report.alerted_mode = server_alert.code or 0 if server_alert else 0
+            report.alerted_mode = int(server_alert.data or 0) if server_alert else 0
             if mode != AlertCode.RESUME or report.codes_for("Alert")[-1:] != [200]:
                 self._start_package(report.alerted_mode, progress, chunk)
             elif not progress.steps:
@@ -293,7 +294,7 @@ class Device:
                     [
                         *statuses,
                         Alert(
-                            data="222",
+                            data=AlertCode.NEXT_MESSAGE,
                             items=(Item(target=LocRef(self.url), source=LocRef(self.device_id)),),
                         ),
                     ],
@@ -404,7 +405,7 @@ class _Session:
                     [
                         *statuses,
                         Alert(
-                            data=str(int(AlertCode.SUSPEND)),
+                            data=AlertCode.SUSPEND,
                             items=(Item(target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),),
                         ),
                     ],
@@ -487,7 +488,7 @@ class _Session:
                             msg_ref=reply.header.msg_id,
                             cmd_ref=command.cmd_id or "",
                             cmd=type(command).__name__,
-                            data=str(code),
+                            data=StatusCode.of(code),
                             source_refs=(item.source.uri,) if item.source else (),
                             target_refs=(item.target.uri,) if item.target else (),
                         )
@@ -597,4 +598,4 @@ def _first_chunk(item: Item) -> bool:
 
 def _header_code(reply: SyncML) -> int:
     status = next((c for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
-    return status.code or 0 if status else 0
+    return int(status.data) if status else 0

@@ -155,7 +155,7 @@ class CommandHandler:
 
     # --- sync negotiation -----------------------------------------------------------------
     def _alert(self, alert: Alert) -> None:
-        code = alert.code
+        code = alert.data
         if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
             self.builder.status(alert, StatusCode.OK)
             return
@@ -167,7 +167,9 @@ class CommandHandler:
         if resume:
             code = AlertCode.TWO_WAY
         if code is None or not is_sync_alert(code):
-            log.info("alert %r not supported: answered 406", alert.data)
+            log.info(
+                "alert %s not supported: answered 406", "without a number" if alert.data is None else int(alert.data)
+            )
             self.builder.status(alert, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
             return
         item = alert.items[0] if alert.items else None
@@ -262,7 +264,7 @@ class CommandHandler:
         )
         self.builder.add(
             Alert(
-                data=str(wire_alert(SyncMode(ds.mode), alert.code)),
+                data=wire_alert(SyncMode(ds.mode), alert.data),
                 items=(
                     Item(
                         target=LocRef(ds.client_uri),
@@ -365,7 +367,7 @@ class CommandHandler:
         )
 
     def _status(self, status: Status) -> None:
-        code = status.code
+        code = status.data
         if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
             log.warning(
                 "device %s answered %s %s with %d",

@@ -18,7 +18,7 @@ from syncmld.engine.params import parse_params
 from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
-from syncmld.protocol.constants import AUTH_MAC
+from syncmld.protocol.constants import AUTH_MAC, AlertCode
 from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.status import StatusCode
@@ -214,7 +214,7 @@ def _process(
     client_waits = (
         message.final
         or phase_before == Phase.SENDING
-        or any(isinstance(command, Alert) and command.code == 222 for command in message.commands)
+        or any(isinstance(command, Alert) and command.data == AlertCode.NEXT_MESSAGE for command in message.commands)
     )
     first_changes = False
     summaries: tuple[SyncSummary, ...] = ()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from syncmld.errors import DecodeError, LocalError
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import read_devinf
 from syncmld.protocol.messages import (
@@ -48,6 +48,7 @@ from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write
 from syncmld.protocol.tree import (
     Element,
     all_texts,
+    as_count,
     binary_content,
     child,
     child_int,
@@ -250,12 +251,22 @@ def _read_delete(element: Element) -> Delete:
 def _read_alert(element: Element) -> Alert:
     return Alert(
         cmd_id=_cmd_id(element),
-        data=child_text(element, "Data"),
+        data=_alert_code(child_text(element, "Data")),
         items=_read_items(element),
         cred=_read_cred(element),
         no_resp=has_flag(element, "NoResp"),
         correlator=child_text(element, "Correlator"),
     )
+
+
+def _alert_code(data: str | None) -> AlertCode | None:
+    """An Alert's code; None when its Data is missing or not a number (the command is answered 406)."""
+    number = None if data is None else as_count(data)
+    return None if number is None else AlertCode(number)
+
+
+def _status_code(data: str) -> StatusCode:
+    return StatusCode.of(parse_count("Status Data", data))
 
 
 def _read_results(element: Element) -> Results:
@@ -291,7 +302,7 @@ def _read_status(element: Element) -> Status:
         msg_ref=required_text(element, "MsgRef"),
         cmd_ref=required_text(element, "CmdRef"),
         cmd=required_text(element, "Cmd"),
-        data=required_text(element, "Data"),
+        data=_status_code(required_text(element, "Data")),
         target_refs=all_texts(element, "TargetRef"),
         source_refs=all_texts(element, "SourceRef"),
         cred=_read_cred(element),
@@ -457,7 +468,7 @@ class MessageWriter:
         flag(sink, "NoResp", alert.no_resp)
         _cred(sink, alert.cred)
         if alert.data is not None:
-            sink.text("Data", str(alert.data))
+            sink.text("Data", str(int(alert.data)))
         optional_text(sink, "Correlator", alert.correlator)
         _items(sink, alert.items)
         sink.end()
@@ -502,7 +513,7 @@ class MessageWriter:
             sink.start("Chal")
             _meta(sink, status.chal.meta)
             sink.end()
-        sink.text("Data", str(status.data))
+        sink.text("Data", str(int(status.data)))
         _items(sink, status.items)
         sink.end()
 

@@ -8,8 +8,9 @@ is numbered by the encoder, in message order.
 
 from dataclasses import dataclass, field
 
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
+from syncmld.status import StatusCode
 
 
 @dataclass(frozen=True)
@@ -82,19 +83,12 @@ class Item:
 @dataclass(frozen=True)
 class Alert:
     cmd_id: str | None = field(default=None, kw_only=True)
-    data: str | None = None
+    data: AlertCode | None = None
+    """The alert code; None when Data is missing or not a number."""
     items: tuple[Item, ...] = ()
     cred: Cred | None = None
     no_resp: bool = False
     correlator: str | None = None
-
-    @property
-    def code(self) -> int | None:
-        """The alert code, or None when Data is missing or not a number."""
-        try:
-            return int(self.data) if self.data is not None else None
-        except ValueError:
-            return None
 
 
 @dataclass(frozen=True)
@@ -200,19 +194,12 @@ class Status:
     msg_ref: str
     cmd_ref: str
     cmd: str
-    data: str
+    data: StatusCode
     target_refs: tuple[str, ...] = ()
     source_refs: tuple[str, ...] = ()
     cred: Cred | None = None
     chal: Chal | None = None
     items: tuple[Item, ...] = ()
-
-    @property
-    def code(self) -> int | None:
-        try:
-            return int(self.data)
-        except ValueError:
-            return None
 
 
 @dataclass(frozen=True)

@@ -101,9 +101,9 @@ def refused_commands(reply: SyncML) -> list[str]:
     """``Cmd#CmdRef code`` for each Status of a reply that refuses a command (4xx or 5xx, but not
     508, which asks for a slow sync)."""
     return [
-        f"{status.cmd}#{status.cmd_ref} {status.code}"
+        f"{status.cmd}#{status.cmd_ref} {int(status.data)}"
         for status in reply.commands
-        if isinstance(status, Status) and (status.code or 0) >= 400 and status.code != StatusCode.REFRESH_REQUIRED
+        if isinstance(status, Status) and status.data >= 400 and status.data != StatusCode.REFRESH_REQUIRED
     ]
 
 
