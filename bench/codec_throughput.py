@@ -61,7 +61,7 @@ def contacts_sync() -> SyncML:
         Add(
             cmd_id=str(number + 3),
             meta=Meta(type="text/vcard"),
-            items=(Item(source=LocRef(f"pas-id-{number:08X}"), data=vcard(number)),),
+            items=(Item(source=LocRef(f"pas-id-{number:08X}"), data=vcard(number).encode()),),
         )
         for number in range(100)
     )

@@ -74,7 +74,7 @@ def login_with_contacts(size: int, encoding: Encoding) -> bytes:
             Add(
                 cmd_id=str(number + 3),
                 meta=Meta(type="text/x-vcard"),
-                items=(Item(source=LocRef(str(number)), data=vcard(number)),),
+                items=(Item(source=LocRef(str(number)), data=vcard(number).encode()),),
             )
             for number in range(count)
         )

@@ -122,7 +122,7 @@ def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session
                 Add(
                     cmd_id="2",
                     meta=Meta(type="text/x-vcard"),
-                    items=(Item(source=LocRef("1"), data=vcard(1).decode()),),
+                    items=(Item(source=LocRef("1"), data=vcard(1)),),
                 ),
             ),
         )

@@ -69,7 +69,7 @@ def count_items(store: Store) -> int:
 
 
 def sync_message(msg_id: int) -> SyncML:
-    add = Add(cmd_id="2", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("1"), data=vcard(1).decode()),))
+    add = Add(cmd_id="2", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("1"), data=vcard(1)),))
     sync = Sync(cmd_id="1", target=LocRef("contacts"), source=LocRef("./c"), commands=(add,))
     return SyncML(header(msg_id), (sync,), final=True)
 

@@ -1,7 +1,7 @@
 """Hypothesis strategies for SyncML messages that every wire codec must carry unchanged.
 
 Generated messages are in the form a decoder returns: texts that are read stripped have no
-surrounding whitespace, item data is text (never bytes), DevInf CTCaps sit where their version
+surrounding whitespace, item data is UTF-8 text as bytes, DevInf CTCaps sit where their version
 writes them (1.2: inside data stores, 1.0/1.1: flat at DevInf level without 1.2-only fields).
 """
 
@@ -182,7 +182,7 @@ any_devinf = st.sampled_from(["1.0", "1.1", "1.2"]).flatmap(devinfs)
 
 # Commands
 
-item_data = st.none() | any_text | any_devinf | anchors
+item_data = st.none() | any_text.map(str.encode) | any_devinf | anchors
 items = st.builds(
     Item,
     target=optional_locrefs,

@@ -75,7 +75,7 @@ def test_encode_and_its_size() -> None:
     assert encoded_size(message, Encoding.WBXML) == len(encode(message, Encoding.WBXML)) < len(encoded)
 
 
-def with_put_data(data: str | bytes) -> SyncML:
+def with_put_data(data: bytes) -> SyncML:
     header = decode_xml(XML).header
     return SyncML(header=header, commands=(Put(cmd_id="1", items=(Item(source=LocRef("x"), data=data),)),))
 
@@ -83,7 +83,7 @@ def with_put_data(data: str | bytes) -> SyncML:
 def test_binary_data_that_is_utf8_is_written_as_text() -> None:
     (put,) = decode_xml(encode_xml(with_put_data("Gr\u00fc\u00dfe".encode()))).commands
     assert isinstance(put, Put)
-    assert put.items[0].data == "Gr\u00fc\u00dfe"
+    assert put.items[0].data == "Gr\u00fc\u00dfe".encode()
 
 
 def test_binary_data_that_is_not_utf8_cannot_be_written_as_xml() -> None:

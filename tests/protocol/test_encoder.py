@@ -48,7 +48,7 @@ def contact(number: int) -> Add:
     return Add(
         cmd_id=str(number + 2),
         meta=Meta(type="text/vcard"),
-        items=(Item(source=LocRef(str(number)), data=data),),
+        items=(Item(source=LocRef(str(number)), data=data.encode()),),
     )
 
 

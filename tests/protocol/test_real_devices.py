@@ -238,7 +238,7 @@ def test_nokia_large_object_chunk_without_final() -> None:
     assert last.meta == Meta(type="text/x-vcard", size=275)
     (chunk,) = last.items
     assert chunk.more_data and chunk.source == LocRef("39")
-    assert isinstance(chunk.data, str) and chunk.data.startswith("BEGIN:VCARD")
+    assert isinstance(chunk.data, bytes) and chunk.data.startswith(b"BEGIN:VCARD")
 
 
 SYNCEVOLUTION_REPLIES = [

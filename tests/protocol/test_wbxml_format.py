@@ -134,7 +134,7 @@ def test_elements_older_versions_have_no_token_for_are_literal() -> None:
 
 def test_item_data_is_opaque_and_other_text_inline() -> None:
     vcard = "BEGIN:VCARD\r\nN:M\u00fcller\r\nEND:VCARD\r\n"
-    replace = Replace(cmd_id="7", items=(Item(source=LocRef("1"), data=vcard),))
+    replace = Replace(cmd_id="7", items=(Item(source=LocRef("1"), data=vcard.encode()),))
     encoded = encode(with_version(SyncMLVersion.V1_2, replace), Encoding.WBXML)
     assert b"\x4f" + opaque(vcard.encode()) + b"\x01" in encoded
     assert sx("CmdID", s("7")) in encoded
@@ -258,11 +258,11 @@ def test_every_string_as_opaque() -> None:
 
 
 def test_item_data_forms() -> None:
-    assert put_item(s("plain")) == "plain"
-    assert put_item(opaque("Gr\u00fc\u00dfe\r\n".encode())) == "Gr\u00fc\u00dfe\r\n"
+    assert put_item(s("plain")) == b"plain"
+    assert put_item(opaque("Gr\u00fc\u00dfe\r\n".encode())) == "Gr\u00fc\u00dfe\r\n".encode()
     assert put_item(opaque(b"\xff\xd8\xff\xe0")) == b"\xff\xd8\xff\xe0"
     assert put_item(opaque(b"a\x00b")) == b"a\x00b"
-    assert put_item(opaque(b"")) == ""
+    assert put_item(opaque(b"")) == b""
 
 
 NESTED = devinf_document(dx("VerDTD", s("1.2")), dx("DevID", s("IMEI:1")), dx("DevTyp", s("phone")))
@@ -308,7 +308,7 @@ def test_a_get_for_wbxml_devinf_is_named_in_xml_form() -> None:
 
 
 def test_text_under_a_devinf_type_stays_text() -> None:
-    put = Put(cmd_id="1", meta=Meta(type=MIME_DEVINF_XML), items=(Item(data="<DevInf/>"),))
+    put = Put(cmd_id="1", meta=Meta(type=MIME_DEVINF_XML), items=(Item(data=b"<DevInf/>"),))
     original = with_version(SyncMLVersion.V1_2, put)
     assert wbxml(encode(original, Encoding.WBXML)) == original
 

@@ -83,7 +83,7 @@ READ_ONLY_ELEMENTS = (
 )
 """A message with the elements that ``NOT_IN_THE_MODEL`` lists."""
 
-VCARD = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:M\u00fcller;J\u00fcrgen\r\nTEL;CELL:+49 170 1234567\r\nEND:VCARD\r\n"
+VCARD = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:M\xc3\xbcller;J\xc3\xbcrgen\r\nTEL;CELL:+49 170 1234567\r\nEND:VCARD\r\n"
 
 
 def transform(value: Any, change: Callable[[Any], Any]) -> Any:
@@ -98,9 +98,15 @@ def transform(value: Any, change: Callable[[Any], Any]) -> Any:
 
 def xml_line_ends(message: SyncML) -> SyncML:
     """The message as an XML parser reads raw line ends: CR LF and CR become LF."""
-    result: SyncML = transform(
-        message, lambda part: part.replace("\r\n", "\n").replace("\r", "\n") if isinstance(part, str) else part
-    )
+
+    def change(part: Any) -> Any:
+        if isinstance(part, str):
+            return part.replace("\r\n", "\n").replace("\r", "\n")
+        if isinstance(part, bytes):
+            return part.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return part
+
+    result: SyncML = transform(message, change)
     return result
 
 
@@ -110,6 +116,8 @@ def within_libwbxml(message: SyncML) -> SyncML:
     def change(part: Any) -> Any:
         if isinstance(part, str):
             return part.replace("]", "").replace("\r", "").strip()
+        if isinstance(part, bytes):
+            return part.replace(b"]", b"").replace(b"\r", b"").strip()
         if isinstance(part, DataStore):
             return dataclasses.replace(part, support_hierarchical_sync=False)
         if any(isinstance(item.data, DevInf) for item in getattr(part, "items", ())):

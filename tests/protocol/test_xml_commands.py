@@ -132,9 +132,9 @@ def test_sync_with_changes() -> None:
             Add(
                 cmd_id="5",
                 meta=Meta(type="text/vcard"),
-                items=(Item(source=LocRef("1"), data="BEGIN:VCARD\nEND:VCARD\n"),),
+                items=(Item(source=LocRef("1"), data=b"BEGIN:VCARD\nEND:VCARD\n"),),
             ),
-            Replace(cmd_id="6", items=(Item(target=LocRef("g7"), data="x"),)),
+            Replace(cmd_id="6", items=(Item(target=LocRef("g7"), data=b"x"),)),
             Delete(cmd_id="7", archive=True, sft_del=True, items=(Item(target=LocRef("g8")),)),
             Unsupported(cmd_id="8", name="Exec"),
             Unsupported(cmd_id="9", name="Get"),
@@ -150,7 +150,7 @@ def test_large_object_chunk() -> None:
     assert add == Add(
         cmd_id="2",
         no_resp=True,
-        items=(Item(source=LocRef("big"), meta=Meta(size=20218), data="first part", more_data=True),),
+        items=(Item(source=LocRef("big"), meta=Meta(size=20218), data=b"first part", more_data=True),),
     )
 
 
@@ -185,14 +185,14 @@ def test_get_put_results_and_map() -> None:
             meta=Meta(type="application/vnd.syncml-devinf+xml"),
             items=(Item(target=LocRef("./devinf12")),),
         ),
-        Put(cmd_id="2", items=(Item(source=LocRef("./devinf12"), data="text"),)),
+        Put(cmd_id="2", items=(Item(source=LocRef("./devinf12"), data=b"text"),)),
         Results(
             cmd_id="3",
             msg_ref="1",
             cmd_ref="5",
             target_ref="t",
             source_ref="./devinf12",
-            items=(Item(data="r"),),
+            items=(Item(data=b"r"),),
         ),
         Map(
             cmd_id="4",

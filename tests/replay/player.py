@@ -346,7 +346,7 @@ class Player:
                     command(
                         cmd_id="0",
                         meta=Meta(type=partial.content_type),
-                        items=(Item(source=LocRef(partial.key), data=rest.decode("utf-8")),),
+                        items=(Item(source=LocRef(partial.key), data=rest),),
                     ),
                 ),
             )
@@ -707,11 +707,9 @@ def _item_meta(command: Add | Replace | Delete, item: Item, name: str) -> str | 
 
 def _item_bytes(item: Item, item_format: str | None) -> bytes:
     data = item.data
-    if isinstance(data, bytes):
-        return data
-    if not isinstance(data, str):
+    if not isinstance(data, bytes):
         return b""
-    return base64.b64decode(data) if item_format == FORMAT_B64 else data.encode("utf-8")
+    return base64.b64decode(data) if item_format == FORMAT_B64 else data
 
 
 _REMOTE_NAMES = {

@@ -370,7 +370,7 @@ class Device:
             source=LocRef(luid),
             source_parent=self.parents.get(luid),
             meta=Meta(format=item_format) if item_format else None,
-            data=data,
+            data=data.encode("utf-8"),
         )
         return command(meta=Meta(type=self.type_of(luid)), items=(item,))
 
@@ -525,7 +525,7 @@ class _Session:
         item_format: str | None,
     ) -> int:
         device = self.device
-        text = item.data if isinstance(item.data, str) else ""
+        text = _text_of(item)
         key = (item.source.uri if item.source else "") + "|" + (item.target.uri if item.target else "")
         partial = self.progress.partial
         done = partial[1] if partial is not None and partial[0] == key and not _first_chunk(item) else ""
@@ -547,7 +547,7 @@ class _Session:
             return 200
         try:
             parent = self._local_parent(item)
-            data = decode_item_data(item_format, text.encode(), device.item_key).data
+            data = decode_item_data(item_format, text.encode("utf-8", errors="surrogateescape"), device.item_key).data
         except (KeyError, StopIteration):
             return 404
         except RemoteError as error:
@@ -575,7 +575,7 @@ def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Mod
     pending: list[_Modification] = []
     for command in commands:
         item = command.items[0]
-        text = item.data if isinstance(item.data, str) else ""
+        text = _text_of(item)
         if len(text) <= chunk:
             pending.append(command)
             continue
@@ -585,10 +585,20 @@ def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Mod
             item_meta = item.meta or Meta()
             piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
             messages.append(
-                [*pending, replace(command, items=(replace(item, meta=piece_meta, data=piece, more_data=more),))]
+                [
+                    *pending,
+                    replace(
+                        command, items=(replace(item, meta=piece_meta, data=piece.encode("utf-8"), more_data=more),)
+                    ),
+                ]
             )
             pending = []
     return [*messages, pending]
+
+
+def _text_of(item: Item) -> str:
+    """Item data as text (bytes that are not UTF-8 kept as surrogate escapes); "" for anything else."""
+    return item.data.decode("utf-8", errors="surrogateescape") if isinstance(item.data, bytes) else ""
 
 
 def _first_chunk(item: Item) -> bool:

@@ -189,7 +189,11 @@ class CommandHandler:
             reason = "; ".join(self.state.param_errors)
             log.warning("device %s: sync refused, bad URL parameters: %s", self.state.device_ref, reason)
             self.builder.status(
-                alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref, items=(Item(data=reason),)
+                alert,
+                StatusCode.BAD_REQUEST,
+                target_ref=target_ref,
+                source_ref=source_ref,
+                items=(Item(data=reason.encode("utf-8")),),
             )
             return
         user_folders = frozenset(

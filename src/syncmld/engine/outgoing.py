@@ -145,7 +145,7 @@ def fill_sync(
         full = False
         for change in batch:
             stored = items.get(change.guid)
-            wire = WireItem("", "", None)
+            wire = WireItem("", b"", None)
             if change.kind != "delete":
                 found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
@@ -190,10 +190,10 @@ def _count(ds: DatastoreState, kind: str) -> None:
 
 @dataclass(frozen=True)
 class WireItem:
-    """An item as it travels: its type, its text, and ``b64`` when that text is base64."""
+    """An item as it travels: its type, its data (UTF-8 text), and ``b64`` when that is base64."""
 
     content_type: str
-    text: str
+    data: bytes
     format: str | None
 
 
@@ -223,9 +223,9 @@ def _item_command(
         return Delete(items=(Item(target=LocRef(change.luid or "")),))
     meta = Meta(type=wire.content_type, format=wire.format)
     if change.kind == "replace":
-        item = Item(target=LocRef(change.luid or ""), data=wire.text)
+        item = Item(target=LocRef(change.luid or ""), data=wire.data)
         return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
-    item = Item(source=LocRef(change.guid), data=wire.text)
+    item = Item(source=LocRef(change.guid), data=wire.data)
     return Add(meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
@@ -281,13 +281,19 @@ def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> Wir
     so they arrive byte for byte."""
     content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
     if sealing is not None:
-        return WireItem(content_type, *encrypted_text(sealing.encryption, sealing.item_key, data))
-    if not content.is_sif_type(content_type):
-        try:
-            return WireItem(content_type, data.decode("utf-8"), None)
-        except UnicodeDecodeError:
-            pass
-    return WireItem(content_type, base64.b64encode(data).decode("ascii"), FORMAT_B64)
+        sealed, sealed_format = encrypted_text(sealing.encryption, sealing.item_key, data)
+        return WireItem(content_type, sealed.encode("ascii"), sealed_format)
+    if not content.is_sif_type(content_type) and _is_utf8(data):
+        return WireItem(content_type, data, None)
+    return WireItem(content_type, base64.b64encode(data), FORMAT_B64)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _start_large_object(
@@ -300,7 +306,7 @@ def _start_large_object(
 ) -> PartialItem:
     """Write the item's wire text to the store once, in pieces; each message then reads its slice."""
     key = f"out:{ds.folder_id}"
-    data = wire.text.encode("utf-8")
+    data = wire.data
     tx.drop_chunks(state.token, key)
     for start in range(0, len(data), STORED_PIECE):
         tx.append_chunk(state.token, key, data[start : start + STORED_PIECE])
@@ -353,12 +359,11 @@ def _next_chunk(
 def _chunk_command(partial: PartialItem, piece: bytes, more: bool, parent_luids: Mapping[str, str]) -> Add | Replace:
     """The Add or Replace that carries ``piece`` of a large object (the first says the object's size)."""
     meta = Meta(size=partial.size or 0) if partial.offset == 0 else None
-    text = piece.decode("utf-8")
     command_meta = Meta(type=partial.content_type, format=partial.format)
     if partial.kind == "replace":
-        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=text, more_data=more)
+        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
         return Replace(meta=command_meta, items=(_with_parent(item, partial.parent, parent_luids),))
-    item = Item(source=LocRef(partial.guid or ""), meta=meta, data=text, more_data=more)
+    item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
     return Add(meta=command_meta, items=(_with_parent(item, partial.parent, parent_luids),))
 
 

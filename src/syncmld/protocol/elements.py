@@ -61,7 +61,6 @@ from syncmld.protocol.tree import (
     parse_count,
     required_text,
     text,
-    xml_safe,
 )
 from syncmld.status import StatusCode
 
@@ -209,7 +208,7 @@ def _read_item(element: Element) -> Item:
 
 
 def _read_item_data(item: Element) -> ItemData | None:
-    """Item ``Data``: a DevInf document, an Anchor, or text kept exactly as sent."""
+    """Item ``Data``: a DevInf document, an Anchor, or the bytes exactly as sent."""
     element = child(item, "Data")
     if element is None:
         return None
@@ -222,7 +221,7 @@ def _read_item_data(item: Element) -> ItemData | None:
     binary = binary_content(element)
     if binary is not None:
         return binary
-    return inner_xml(element) if len(element) else element.text or ""
+    return (inner_xml(element) if len(element) else element.text or "").encode("utf-8")
 
 
 def _cmd_id(element: Element) -> str:
@@ -567,7 +566,7 @@ def _item_data(sink: Sink, data: ItemData) -> None:
         _anchor(sink, data)
         sink.end()
     else:
-        sink.data("Data", xml_safe(data).encode("utf-8") if isinstance(data, str) else data)
+        sink.data("Data", data)
 
 
 def _locref(sink: Sink, tag: str, locref: LocRef) -> None:

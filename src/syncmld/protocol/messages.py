@@ -64,9 +64,9 @@ class Chal:
     meta: Meta
 
 
-# Item data: text, raw bytes (WBXML OPAQUE that is not UTF-8), a DevInf document, or an Anchor
-# (inside the Item of a Status answering an Alert).
-ItemData = str | bytes | DevInf | Anchor
+# Item data: its bytes as they came (UTF-8 text from XML, OPAQUE data from WBXML), a DevInf document,
+# or an Anchor (inside the Item of a Status answering an Alert).
+ItemData = bytes | DevInf | Anchor
 
 
 @dataclass(frozen=True)

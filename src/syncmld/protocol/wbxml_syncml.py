@@ -5,10 +5,10 @@ nested WBXML DevInf document whose Meta Type says ``application/vnd.syncml-devin
 message model names that type in its XML form, as the XML codec and libwbxml's ``wbxml2xml`` do:
 encoding switches it to ``+wbxml`` and decoding switches it back.
 
-Reading OPAQUE data: item data is text when it is text, a nested DevInf when the type or the
-nested header says so, else kept as bytes. Credentials are kept as bytes when they are binary or
-a raw MD5 digest (the engine base64-encodes them to compare, as libsynthesis does), a binary
-NextNonce becomes base64 text, and anything else is read as text.
+Reading OPAQUE data: item data is a nested DevInf when the type or the nested header says so, else
+kept as its bytes (in UTF-8 when the document's charset is Latin-1). Credentials are kept as bytes
+when they are binary or a raw MD5 digest (the engine base64-encodes them to compare, as libsynthesis
+does), a binary NextNonce becomes base64 text, and anything else is read as text.
 """
 
 import base64
@@ -38,6 +38,7 @@ _Read = TypeVar("_Read")
 _RAW_FORMATS = frozenset({FORMAT_BIN, FORMAT_CHR})
 _MD5_DIGEST_SIZE = 16
 _MEANING_FROM_META = frozenset({"Data", "NextNonce"})
+_UTF8_COMPATIBLE = frozenset({"utf-8", "ascii"})
 
 
 def decode_wbxml(body: bytes, max_decoded: int | None = None) -> SyncML:
@@ -84,20 +85,24 @@ def _place_opaque(element: Element, data: bytes, charset: str, size: DecodedSize
     """
     parent = element.getparent()
     place = "" if parent is None else f"{parent.tag}/{element.tag}"
-    text = opaque_text(data, charset)
-    if place == "Item/Data":
+    if place == "Item/Data" and not _in_filter(element):
         if _holds_devinf(parent, data):
             element.append(_devinf_tree(data, _message_devinf_vocabulary(element), size))
-        elif text is None:
-            set_binary(element, data)
         else:
-            element.text = text or None
-    elif place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
+            set_binary(element, data if charset in _UTF8_COMPATIBLE else data.decode(charset).encode("utf-8"))
+        return
+    text = opaque_text(data, charset)
+    if place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
         set_binary(element, data)
     elif element.tag == "NextNonce" and (text is None or _meta_value(parent, "Format") in _RAW_FORMATS):
         element.text = base64.b64encode(data).decode("ascii") or None
     else:
         set_text(element, data.decode(charset, errors="replace") if text is None else text)
+
+
+def _in_filter(element: Element) -> bool:
+    """Whether the element is part of a Filter (whose content is kept as XML text)."""
+    return any(ancestor.tag == "Filter" for ancestor in element.iterancestors())
 
 
 def _holds_devinf(item: Element | None, data: bytes) -> bool:
