@@ -15,6 +15,7 @@ from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
 from syncmld.engine.outgoing import Room, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
+from syncmld.engine.phases import Action, Event, package_end, step
 from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
@@ -216,24 +217,13 @@ def _process(
         or phase_before == Phase.SENDING
         or any(isinstance(command, Alert) and command.data == AlertCode.NEXT_MESSAGE for command in message.commands)
     )
-    first_changes = False
     summaries: tuple[SyncSummary, ...] = ()
+    first_changes = False
     if state.suspended:
         log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
     elif message.final:
-        if phase_before == Phase.INIT and not handler.saw_sync:
-            if state.datastores:  # else the package held only DevInf: the Alerts may come in the next one
-                state.phase = Phase.SYNC
-                handler.ask_for_devinf_if_needed()
-        elif phase_before in (Phase.INIT, Phase.SYNC):
-            for ds in state.datastores:
-                if not ds.planned:
-                    plan_changes(tx, state, ds)
-            state.phase = Phase.SENDING
-            first_changes = True
-        elif phase_before == Phase.MAP:
-            summaries = _finish(tx, state, ctx)
-            state.phase = Phase.DONE
+        event = package_end(phase_before, handler.saw_sync, bool(state.datastores))
+        first_changes, summaries = _advance(tx, state, ctx, handler, event)
 
     reply_header = _reply_header(header, state, request.url, token, ctx)
     encoder = builder.seal(reply_header, request.encoding)
@@ -241,13 +231,34 @@ def _process(
     if state.phase == Phase.SENDING and client_waits and not state.suspended:
         final = _fill_changes(tx, state, builder, encoder, first_changes)
         if final:
-            state.phase = Phase.MAP
+            _advance(tx, state, ctx, handler, Event.ALL_SENT)
             if not any(sends_to_client(SyncMode(ds.mode)) for ds in state.datastores):
-                # nothing went to the client, so nothing is to be mapped: a client may end the session
-                # here (Funambol's Java clients do), and a later map package changes nothing
-                summaries = _finish(tx, state, ctx)
-                state.phase = Phase.DONE
+                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP)
     return builder.build(final), summaries
+
+
+def _advance(
+    tx: Transaction, state: SessionState, ctx: EngineContext, handler: CommandHandler, event: Event | None
+) -> tuple[bool, tuple[SyncSummary, ...]]:
+    """Take the step of the phase table ``event`` calls for, if any, and do its action: whether the
+    device's changes were planned, and the folder syncs finished."""
+    found = step(state.phase, event)
+    if found is None:
+        return False, ()
+    state.phase = found.to
+    match found.action:
+        case Action.ASK_FOR_DEVINF:
+            handler.ask_for_devinf_if_needed()
+        case Action.PLAN_CHANGES:
+            for ds in state.datastores:
+                if not ds.planned:
+                    plan_changes(tx, state, ds)
+            return True, ()
+        case Action.FINISH:
+            return False, _finish(tx, state, ctx)
+        case Action.NONE:
+            pass
+    return False, ()
 
 
 def _fill_changes(
