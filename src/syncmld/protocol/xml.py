@@ -61,9 +61,10 @@ def _uses_entities(root: Element) -> bool:
     return any(True for _ in declarations)
 
 
+_TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_DEPTH + 1)) + ")")
+"""Whether some element sits deeper than ``MAX_DEPTH`` levels (the root is level 1), asked of libxml2."""
+
+
 def _check_depth(root: Element) -> None:
-    depth = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > MAX_DEPTH:
-            raise DecodeError(f"elements nested deeper than {MAX_DEPTH} levels")
+    if _TOO_DEEP(root):
+        raise DecodeError(f"elements nested deeper than {MAX_DEPTH} levels")
