@@ -62,7 +62,7 @@ def encode_devinf_xml(devinf: DevInf) -> bytes:
     """A stand-alone DevInf XML document, in the CTCap style of the DevInf's version."""
     sink = XmlSink(root_namespace=NS_DEVINF)
     write_devinf(sink, devinf)
-    return (XML_DECLARATION + sink.take()).encode("utf-8")
+    return XML_DECLARATION + sink.take()
 
 
 def _read_xml(body: bytes, read: Callable[[Element], _Read]) -> _Read:

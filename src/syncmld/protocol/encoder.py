@@ -79,7 +79,7 @@ class MessageEncoder:
             head = XmlSink(root_namespace=header.version.namespace)
             head.start("SyncML")
             MessageWriter(head).header(header)
-            self._prefix = (XML_DECLARATION + head.take()).encode("utf-8")
+            self._prefix = XML_DECLARATION + head.take()
             self._body = bytearray()
             self._writer = MessageWriter(self._xml)
 
@@ -147,7 +147,7 @@ class MessageEncoder:
 
     def _collect(self) -> None:
         if self.encoding is Encoding.XML:
-            self._body += self._xml.take().encode("utf-8")
+            self._body += self._xml.take()
 
     def _xml_tail(self, final: bool) -> int:
         if not self._body and not final:

@@ -23,7 +23,7 @@ def render_for_log(message: SyncML) -> str:
     flag(sink, "Final", message.final)
     sink.end()
     sink.end()
-    return XML_DECLARATION + "\n" + sink.take()
+    return (XML_DECLARATION + b"\n" + sink.take()).decode("utf-8")
 
 
 def _describe_binary(data: bytes) -> str:

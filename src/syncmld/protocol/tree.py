@@ -135,7 +135,7 @@ def inner_xml(element: Element) -> str:
 
 def xml_safe(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot carry (most control characters, surrogates)."""
-    if value.isascii() and value.isprintable():
+    if (value.isascii() and value.isprintable()) or _NOT_XML_CHAR.search(value) is None:
         return value
     return _NOT_XML_CHAR.sub("", value)
 
