@@ -6,7 +6,7 @@ import pytest
 
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codec import Encoding, decode, decode_xml, encode, encode_xml
-from syncmld.protocol.encoder import MessageEncoder
+from syncmld.protocol.encoder import message_encoder
 from syncmld.protocol.messages import Cred, Item, LocRef, Put, SyncML, Unsupported
 
 from .samples import document
@@ -60,7 +60,7 @@ def test_content_type_wins_over_sniffing() -> None:
 
 def encoded_size(message: SyncML, encoding: Encoding) -> int:
     """The size the incremental encoder announces for the whole message, before finishing it."""
-    encoder = MessageEncoder(message.header, encoding)
+    encoder = message_encoder(message.header, encoding)
     for command in message.commands:
         encoder.add(command)
     return encoder.size(message.final)

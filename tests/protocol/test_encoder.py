@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncmld.protocol.codec import Encoding, decode, encode
-from syncmld.protocol.encoder import MessageEncoder
+from syncmld.protocol.encoder import message_encoder
 from syncmld.protocol.messages import Add, Item, LocRef, Meta, Sync, SyncML
 
 from .strategies import commands, messages
@@ -18,7 +18,7 @@ encodings = st.sampled_from(Encoding)
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(message=messages, encoding=encodings)
 def test_the_size_told_after_each_command_is_the_size_of_that_message(message: SyncML, encoding: Encoding) -> None:
-    encoder = MessageEncoder(message.header, encoding)
+    encoder = message_encoder(message.header, encoding)
     for done in range(len(message.commands) + 1):
         so_far = replace(message, commands=message.commands[:done])
         assert encoder.size(True) == len(encode(replace(so_far, final=True), encoding))
@@ -31,7 +31,7 @@ def test_the_size_told_after_each_command_is_the_size_of_that_message(message: S
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(message=messages, extra=commands, encoding=encodings)
 def test_a_command_taken_back_leaves_no_trace(message: SyncML, extra: object, encoding: Encoding) -> None:
-    encoder = MessageEncoder(message.header, encoding)
+    encoder = message_encoder(message.header, encoding)
     for command in message.commands:
         mark = encoder.mark()
         encoder.add(extra)  # type: ignore[arg-type]
@@ -57,7 +57,7 @@ def test_a_sync_filled_command_by_command_is_the_sync_written_whole(
     message: SyncML, encoding: Encoding, count: int
 ) -> None:
     sync = Sync(cmd_id="1", target=LocRef("./contacts"), source=LocRef("card"), commands=())
-    encoder = MessageEncoder(message.header, encoding)
+    encoder = message_encoder(message.header, encoding)
     encoder.start_sync(sync)
     for number in range(count):
         before = encoder.size()

@@ -4,7 +4,7 @@ client's encoding, its size known after every command (see ``protocol.encoder``)
 from dataclasses import dataclass
 
 from syncmld.errors import LocalError
-from syncmld.protocol.encoder import Encoding, MessageEncoder
+from syncmld.protocol.encoder import Encoding, MessageEncoder, message_encoder
 from syncmld.protocol.messages import Chal, Command, Item, SyncHdr, SyncML, command_name
 from syncmld.protocol.messages import Status as StatusCmd
 from syncmld.status import StatusCode
@@ -80,7 +80,7 @@ class ReplyBuilder:
         """Write the header and every command collected so far; the encoder takes what follows."""
         if self._encoder is None:
             self._header = header
-            self._encoder = MessageEncoder(header, encoding)
+            self._encoder = message_encoder(header, encoding)
             for command in (*self.statuses, *self.commands):
                 self._encoder.add(command)
         return self._encoder

@@ -6,6 +6,7 @@ the message too large can be taken back (``mark``/``undo``). Commands without a 
 here, in message order.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -60,28 +61,16 @@ class SyncMLWbxmlSink(WbxmlSink):
         self.opaque(document(vocabulary, lambda sink: write_devinf(sink, devinf)))
 
 
-class MessageEncoder:
-    """One message being written in ``encoding``: header at once, then command by command."""
+class MessageEncoder(ABC):
+    """One message being written: header at once, then command by command (``message_encoder`` makes
+    one for an encoding)."""
 
-    def __init__(self, header: SyncHdr, encoding: Encoding) -> None:
-        self.encoding = encoding
+    encoding: Encoding
+
+    def __init__(self, writer: MessageWriter) -> None:
+        self._writer = writer
         self._depth = 0
         """Syncs opened and not yet closed."""
-        if encoding is Encoding.WBXML:
-            self._table = StringTable(SYNCML_BY_VERSION[header.version.value])
-            self._wbxml = SyncMLWbxmlSink(header, self._table)
-            self._writer = MessageWriter(self._wbxml)
-            self._wbxml.start("SyncML")
-            self._writer.header(header)
-            self._wbxml.start("SyncBody")
-        else:
-            self._xml = XmlSink(context=("SyncML", "SyncBody"))
-            head = XmlSink(root_namespace=header.version.namespace)
-            head.start("SyncML")
-            MessageWriter(head).header(header)
-            self._prefix = XML_DECLARATION + head.take()
-            self._body = bytearray()
-            self._writer = MessageWriter(self._xml)
 
     def add(self, command: Command) -> None:
         self._writer.command(command)
@@ -94,68 +83,105 @@ class MessageEncoder:
         self._collect()
 
     def end_sync(self) -> None:
-        self._sink_end()
+        self._writer.sink.end()
         self._depth -= 1
         self._collect()
 
     def mark(self) -> Mark:
-        if self.encoding is Encoding.WBXML:
-            sink = (self._wbxml.page, self._wbxml.pending, self._table.mark())
-            return Mark(len(self._wbxml.out), self._writer.next_id, self._depth, sink)
-        return Mark(len(self._body), self._writer.next_id, self._depth, (0, None, 0))
+        return Mark(self._written(), self._writer.next_id, self._depth, self._sink_state())
 
     def undo(self, mark: Mark) -> None:
         """Take back everything added since ``mark`` was taken."""
         self._writer.next_id = mark.next_id
-        if self.encoding is Encoding.WBXML:
-            del self._wbxml.out[mark.size :]
-            self._wbxml.page, self._wbxml.pending, table = mark.sink
-            del self._wbxml.open[2 + mark.depth :]
-            self._table.rollback(table)
-        else:
-            del self._body[mark.size :]
-            self._xml.forget_open(2 + mark.depth)
         self._depth = mark.depth
-
-    def size(self, final: bool = True) -> int:
-        """The size of the message if it ended now (with Syncs still open closed)."""
-        if self.encoding is Encoding.WBXML:
-            header = len(document_header(self._wbxml.vocabulary, self._table))
-            return header + len(self._wbxml.out) + self._wbxml_tail(final)
-        return len(self._prefix) + len(self._body) + self._xml_tail(final)
+        self._restore(mark)
 
     def finish(self, final: bool) -> bytes:
         """The whole message; the encoder is done with."""
         while self._depth:
             self.end_sync()
-        if self.encoding is Encoding.WBXML:
-            if final:
-                self._wbxml.text("Final", "")
-            self._wbxml.end()
-            self._wbxml.end()
-            return document_header(self._wbxml.vocabulary, self._table) + self._wbxml.out
+        return self._finished(final)
+
+    @abstractmethod
+    def size(self, final: bool = True) -> int:
+        """The size of the message if it ended now (with Syncs still open closed)."""
+
+    @abstractmethod
+    def _collect(self) -> None:
+        """Take in what the sink wrote."""
+
+    @abstractmethod
+    def _written(self) -> int:
+        """Bytes of the body written so far."""
+
+    @abstractmethod
+    def _sink_state(self) -> tuple[int, str | None, int]: ...
+
+    @abstractmethod
+    def _restore(self, mark: Mark) -> None: ...
+
+    @abstractmethod
+    def _finished(self, final: bool) -> bytes: ...
+
+
+class XmlMessageEncoder(MessageEncoder):
+    encoding = Encoding.XML
+
+    def __init__(self, header: SyncHdr) -> None:
+        self._xml = XmlSink(context=("SyncML", "SyncBody"))
+        super().__init__(MessageWriter(self._xml))
+        head = XmlSink(root_namespace=header.version.namespace)
+        head.start("SyncML")
+        MessageWriter(head).header(header)
+        self._prefix = XML_DECLARATION + head.take()
+        self._body = bytearray()
+
+    def size(self, final: bool = True) -> int:
+        if not self._body and not final:
+            return len(self._prefix) + len(b"<SyncBody/></SyncML>")
+        closing = self._depth * len(b"</Sync>") + (len(b"<Final/>") if final else 0)
+        return len(self._prefix) + len(self._body) + len(b"<SyncBody></SyncBody></SyncML>") + closing
+
+    def _collect(self) -> None:
+        self._body += self._xml.take()
+
+    def _written(self) -> int:
+        return len(self._body)
+
+    def _sink_state(self) -> tuple[int, str | None, int]:
+        return (0, None, 0)
+
+    def _restore(self, mark: Mark) -> None:
+        del self._body[mark.size :]
+        self._xml.forget_open(2 + mark.depth)
+
+    def _finished(self, final: bool) -> bytes:
         body = bytes(self._body)
         final_tag = b"<Final/>" if final else b""
         sync_body = b"<SyncBody>" + body + final_tag + b"</SyncBody>" if body or final else b"<SyncBody/>"
         return self._prefix + sync_body + b"</SyncML>"
 
-    def _sink_end(self) -> None:
-        if self.encoding is Encoding.WBXML:
-            self._wbxml.end()
-        else:
-            self._xml.end()
 
-    def _collect(self) -> None:
-        if self.encoding is Encoding.XML:
-            self._body += self._xml.take()
+class WbxmlMessageEncoder(MessageEncoder):
+    """WBXML, written in place: the sink's code page carries from one command to the next, and the
+    string table (for names without a token) goes in front when the message is finished."""
 
-    def _xml_tail(self, final: bool) -> int:
-        if not self._body and not final:
-            return len(b"<SyncBody/></SyncML>")
-        closing = self._depth * len(b"</Sync>") + (len(b"<Final/>") if final else 0)
-        return len(b"<SyncBody></SyncBody></SyncML>") + closing
+    encoding = Encoding.WBXML
 
-    def _wbxml_tail(self, final: bool) -> int:
+    def __init__(self, header: SyncHdr) -> None:
+        self._table = StringTable(SYNCML_BY_VERSION[header.version.value])
+        self._wbxml = SyncMLWbxmlSink(header, self._table)
+        super().__init__(MessageWriter(self._wbxml))
+        self._wbxml.start("SyncML")
+        self._writer.header(header)
+        self._wbxml.start("SyncBody")
+
+    def size(self, final: bool = True) -> int:
+        sink = self._wbxml
+        header = len(document_header(sink.vocabulary, self._table))
+        return header + len(sink.out) + self._tail(final)
+
+    def _tail(self, final: bool) -> int:
         """Tokens still to come: ENDs, Final, and the switch back to page 0 that Final or the SyncBody
         tag (when the body is empty) needs."""
         sink = self._wbxml
@@ -164,9 +190,40 @@ class MessageEncoder:
             return switch + (4 if final else 2)
         return self._depth + (switch + 1 if final else 0) + 2
 
+    def _collect(self) -> None:
+        """Nothing to take in: the sink writes in place."""
+
+    def _written(self) -> int:
+        return len(self._wbxml.out)
+
+    def _sink_state(self) -> tuple[int, str | None, int]:
+        return (self._wbxml.page, self._wbxml.pending, self._table.mark())
+
+    def _restore(self, mark: Mark) -> None:
+        sink = self._wbxml
+        del sink.out[mark.size :]
+        sink.page, sink.pending, table = mark.sink
+        del sink.open[2 + mark.depth :]
+        self._table.rollback(table)
+
+    def _finished(self, final: bool) -> bytes:
+        sink = self._wbxml
+        if final:
+            sink.text("Final", "")
+        sink.end()
+        sink.end()
+        return document_header(sink.vocabulary, self._table) + sink.out
+
+
+def message_encoder(header: SyncHdr, encoding: Encoding) -> MessageEncoder:
+    """A message to be written in ``encoding``, its header written already."""
+    if encoding is Encoding.WBXML:
+        return WbxmlMessageEncoder(header)
+    return XmlMessageEncoder(header)
+
 
 def encode(message: SyncML, encoding: Encoding) -> bytes:
-    encoder = MessageEncoder(message.header, encoding)
+    encoder = message_encoder(message.header, encoding)
     for command in message.commands:
         encoder.add(command)
     return encoder.finish(message.final)
