@@ -7,8 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncmld.protocol.codec import Encoding, decode, encode
+from syncmld.protocol.constants import AlertCode
 from syncmld.protocol.encoder import message_encoder
-from syncmld.protocol.messages import Add, Item, LocRef, Meta, Sync, SyncML
+from syncmld.protocol.messages import Add, Alert, Item, LocRef, Meta, Status, Sync, SyncML
+from syncmld.status import StatusCode
 
 from .strategies import commands, messages
 
@@ -68,3 +70,14 @@ def test_a_sync_filled_command_by_command_is_the_sync_written_whole(
     body = encoder.finish(True)
     assert body == encode(whole, encoding)
     assert decode(body, encoding.content_type).message == whole
+
+
+@given(message=messages, encoding=encodings)
+def test_commands_without_a_cmd_id_are_numbered_in_message_order(message: SyncML, encoding: Encoding) -> None:
+    sync = Sync(target=LocRef("./contacts"), commands=(contact(1), replace(contact(2), cmd_id=None)))
+    status = Status(msg_ref="1", cmd_ref="0", cmd="SyncHdr", data=StatusCode.OK)
+    sent = replace(message, commands=(status, Alert(data=AlertCode.TWO_WAY), sync))
+    read = decode(encode(sent, encoding), encoding.content_type).message
+    top = [command.cmd_id for command in read.commands]
+    inner = [sub.cmd_id for sub in read.commands[2].commands]  # type: ignore[union-attr]
+    assert (top, inner) == (["1", "2", "3"], ["3", "5"])
