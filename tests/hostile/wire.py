@@ -104,7 +104,7 @@ def reply_of(response: httpx.Response) -> SyncML:
 
 def statuses(reply: SyncML) -> list[tuple[str, int]]:
     """(command, code) of every Status in a reply, in order."""
-    return [(status.cmd, status.code or 0) for status in reply.commands if isinstance(status, Status)]
+    return [(status.cmd, status.data or 0) for status in reply.commands if isinstance(status, Status)]
 
 
 def assert_plain_refusal(response: httpx.Response, status: int) -> None:

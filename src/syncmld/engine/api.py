@@ -167,7 +167,11 @@ class SyncSummary:
 
 @dataclass(frozen=True)
 class Outcome:
-    reply: SyncML
+    reply: SyncML | None
+    """What the reply holds; None for the stored reply to a resent message, which is kept as ``body`` only."""
+    body: bytes
+    """The reply as it goes on the wire, encoded once."""
+    encoding: Encoding
     account: str | None = None
     device: str | None = None
     summaries: tuple[SyncSummary, ...] = ()

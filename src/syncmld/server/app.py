@@ -33,7 +33,7 @@ from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, 
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
-from syncmld.protocol.codec import Decoded, Encoding, decode, encode
+from syncmld.protocol.codec import Decoded, Encoding, decode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
@@ -101,9 +101,9 @@ def refused_commands(reply: SyncML) -> list[str]:
     """``Cmd#CmdRef code`` for each Status of a reply that refuses a command (4xx or 5xx, but not
     508, which asks for a slow sync)."""
     return [
-        f"{status.cmd}#{status.cmd_ref} {status.code}"
+        f"{status.cmd}#{status.cmd_ref} {int(status.data)}"
         for status in reply.commands
-        if isinstance(status, Status) and (status.code or 0) >= 400 and status.code != StatusCode.REFRESH_REQUIRED
+        if isinstance(status, Status) and status.data >= 400 and status.data != StatusCode.REFRESH_REQUIRED
     ]
 
 
@@ -121,7 +121,7 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
         duration_ms,
         " resent: stored reply" if outcome.resent else "",
     )
-    refused = refused_commands(outcome.reply)
+    refused = refused_commands(outcome.reply) if outcome.reply is not None else []
     if refused:
         logger.log(
             logging.INFO if outcome.challenge else logging.WARNING,
@@ -192,14 +192,17 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
-        reply = encode(outcome.reply, request.encoding)
-        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
-        return outcome, reply, headers
+        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
+        return outcome, outcome.body, headers
 
-    def log_message(direction: str, message: SyncML, whole: bool) -> None:
-        """With --log-messages: the message, or only its start when it did not log in."""
+    def log_message(direction: str, message: SyncML | Outcome, whole: bool) -> None:
+        """With --log-messages: the message, or only its start when it did not log in (a stored reply
+        sent again is read back for it)."""
         if not config.log_messages:
             return
+        if isinstance(message, Outcome):
+            outcome = message
+            message = outcome.reply or decode(outcome.body, outcome.encoding.content_type).message
         text = render_for_log(message)
         shown = config.wire.log_login_bytes
         if not whole and len(text) > shown:
@@ -294,11 +297,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
         log_message("in", done.decoded.message, logged_in)
-        log_message("out", done.outcome.reply, logged_in)
+        log_message("out", done.outcome, logged_in)
         log_exchange(
             done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
         )
-        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
+        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding], headers=done.headers)
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(
