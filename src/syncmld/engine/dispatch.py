@@ -19,8 +19,9 @@ from syncmld.engine.phases import Action, Event, package_end, step
 from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
+from syncmld.protocol.codec import decode, encode
 from syncmld.protocol.constants import AUTH_MAC, AlertCode
-from syncmld.protocol.encoder import MessageEncoder
+from syncmld.protocol.encoder import Encoding, MessageEncoder
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.settings import AUTH
 from syncmld.status import StatusCode
@@ -73,9 +74,8 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                 )
             if header.msg_id == state.last_msg_id and record.last_reply is not None:
                 log.info("resent message %s of session %s answered again", header.msg_id, record.token)
-                return Outcome(
-                    None, record.last_reply, state.reply_encoding, state.account_email, state.device_ref, resent=True
-                )
+                body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
+                return Outcome(None, body, request.encoding, state.account_email, state.device_ref, resent=True)
             token = record.token
             header_status, chal, delay = StatusCode.OK, None, 0.0
             if state.auth_type == AUTH_MAC:
@@ -139,6 +139,14 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
         delay=delay,
         sign_reply=sign_reply,
     )
+
+
+def _in_encoding(reply: bytes, stored: Encoding, wanted: Encoding) -> bytes:
+    """A stored reply sent again in the encoding of the message it answers (the one kept, unless the
+    client sent that message again in the other encoding)."""
+    if stored is wanted:
+        return reply
+    return encode(decode(reply, stored.content_type).message, wanted)
 
 
 def session_exists(store: Store, token: str) -> bool:
