@@ -68,27 +68,27 @@ def test_syncevolution_meets_the_auth_policy(
     statuses = header_statuses(received_messages(first))
     if challenged:
         assert statuses[0] == HeaderStatus(401, AUTH_TYPES[policy]), statuses
-        assert [status.data for status in statuses[1:2]] == [ACCEPTED], statuses
+        assert [status.code for status in statuses[1:2]] == [ACCEPTED], statuses
         [refusal] = _login_refusals(log_since(server, mark))
         assert "not accepted" in refusal
     elif client_auth == "md5":
         # a first contact computes its digest with an empty nonce: it is challenged for a real one, which is
         # the normal handshake and no refusal
         assert statuses[0] == HeaderStatus(401, AUTH_TYPES["md5"]), statuses
-        assert [status.data for status in statuses[1:2]] == [ACCEPTED], statuses
+        assert [status.code for status in statuses[1:2]] == [ACCEPTED], statuses
         log = log_since(server, mark)
         assert _login_refusals(log) == []
         [challenge] = [line for line in log.splitlines() if ") challenged: " in line]
         assert "with a nonce this device was not given" in challenge
     else:
-        assert statuses[0].data == ACCEPTED, statuses
+        assert statuses[0].code == ACCEPTED, statuses
         assert _login_refusals(log_since(server, mark)) == []
     assert_same_contacts(server_contacts(server.data_dir, login.email), device_contacts(phone), "server vs device")
 
     mark = log_mark(server)
     second = succeeded(phone.sync("two-way", "--auth", client_auth, *MESSAGE_LOGGING))
 
-    assert header_statuses(received_messages(second))[0].data == ACCEPTED
+    assert header_statuses(received_messages(second))[0].code == ACCEPTED
     assert _login_refusals(log_since(server, mark)) == []
 
 
