@@ -18,7 +18,7 @@ def test_credentials_are_hidden_everywhere() -> None:
     put = Put(
         cmd_id="1",
         cred=Cred(data="c2Vjb25kLXNlY3JldA==", meta=Meta(type="syncml:auth-basic")),
-        items=(Item(source=LocRef("./devinf12"), data="not a secret"),),
+        items=(Item(source=LocRef("./devinf12"), data=b"not a secret"),),
     )
     text = render_for_log(SyncML(header=message.header, commands=(put,), final=True))
     assert "YWxpY2U6czNjcmV0" not in text and "c2Vjb25kLXNlY3JldA==" not in text

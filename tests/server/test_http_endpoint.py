@@ -188,7 +188,7 @@ async def test_a_first_message_with_basic_auth_gets_a_syncml_reply(client: httpx
     assert reply.encoding is Encoding.XML
     header_status = reply.message.commands[0]
     assert isinstance(header_status, Status)
-    assert (header_status.cmd_ref, header_status.code) == ("0", StatusCode.AUTH_ACCEPTED)
+    assert (header_status.cmd_ref, header_status.data) == ("0", StatusCode.AUTH_ACCEPTED)
     assert reply.message.header.resp_uri is not None
     assert reply.message.header.resp_uri.startswith(f"{BASE_URL}/syncml?sid=")
 

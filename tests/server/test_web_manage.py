@@ -37,7 +37,7 @@ async def login_status(client: httpx.AsyncClient, email: str, password: str) -> 
     assert answered.status_code == 200, answered.text
     header = decode(answered.content, XML).message.commands[0]
     assert isinstance(header, Status)
-    return header.code
+    return header.data
 
 
 async def csrf_of(client: httpx.AsyncClient) -> str:

@@ -130,7 +130,7 @@ class CommandHandler:
             self.state.device_ref,
             " and format=get wants its current one" if self.device_devinf() is not None else "",
         )
-        self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
+        self.builder.add(Get(meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:
         target = get.items[0].target.uri if get.items and get.items[0].target else ""
@@ -141,8 +141,7 @@ class CommandHandler:
         version = self.state.version
         self.builder.add(
             Results(
-                cmd_id="0",
-                cmd_ref=get.cmd_id,
+                cmd_ref=get.cmd_id or "",
                 msg_ref=self.builder.msg_ref,
                 meta=Meta(type=MIME_DEVINF_XML),
                 target_ref=None,
@@ -158,7 +157,7 @@ class CommandHandler:
 
     # --- sync negotiation -----------------------------------------------------------------
     def _alert(self, alert: Alert) -> None:
-        code = alert.code
+        code = alert.data
         if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
             self.builder.status(alert, StatusCode.OK)
             return
@@ -170,7 +169,9 @@ class CommandHandler:
         if resume:
             code = AlertCode.TWO_WAY
         if code is None or not is_sync_alert(code):
-            log.info("alert %r not supported: answered 406", alert.data)
+            log.info(
+                "alert %s not supported: answered 406", "without a number" if alert.data is None else int(alert.data)
+            )
             self.builder.status(alert, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
             return
         item = alert.items[0] if alert.items else None
@@ -190,7 +191,11 @@ class CommandHandler:
             reason = "; ".join(self.state.param_errors)
             log.warning("device %s: sync refused, bad URL parameters: %s", self.state.device_ref, reason)
             self.builder.status(
-                alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref, items=(Item(data=reason),)
+                alert,
+                StatusCode.BAD_REQUEST,
+                target_ref=target_ref,
+                source_ref=source_ref,
+                items=(Item(data=reason.encode("utf-8")),),
             )
             return
         user_folders = frozenset(
@@ -274,8 +279,7 @@ class CommandHandler:
         )
         self.builder.add(
             Alert(
-                cmd_id="0",
-                data=str(wire_alert(ds.mode, alert.code)),
+                data=wire_alert(ds.mode, alert.data),
                 items=(
                     Item(
                         target=LocRef(ds.client_uri),
@@ -383,7 +387,7 @@ class CommandHandler:
         )
 
     def _status(self, status: Status) -> None:
-        code = status.code
+        code = status.data
         if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
             log.warning(
                 "device %s answered %s %s with %d",

@@ -687,8 +687,6 @@ def _item_text(item: Item) -> str:
         return ""
     if isinstance(data, bytes):
         return data.decode("utf-8", errors="surrogateescape")
-    if isinstance(data, str):
-        return data
     raise RemoteError("item data is not text", StatusCode.UNSUPPORTED_MEDIA_TYPE)
 
 

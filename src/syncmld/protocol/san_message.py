@@ -22,7 +22,7 @@ def alert_package(notification: Notification, device_ref: str, version: SyncMLVe
         source=LocRef(notification.server_id),
     )
     alerts = tuple(
-        Alert(cmd_id=str(number), data=str(int(sync.alert)), items=(Item(source=LocRef(sync.server_uri)),))
+        Alert(cmd_id=str(number), data=sync.alert, items=(Item(source=LocRef(sync.server_uri)),))
         for number, sync in enumerate(notification.syncs, start=1)
     )
     return SyncML(header, alerts, final=True)
@@ -32,8 +32,8 @@ def notification_of(message: SyncML) -> Notification:
     """The notification a package #0 message carries; DecodeError when it has no Alert 206-210."""
     syncs: list[SanSync] = []
     for command in message.commands:
-        if isinstance(command, Alert) and command.code in SAN_ALERTS:
-            alert = AlertCode(command.code)
+        if isinstance(command, Alert) and command.data in SAN_ALERTS:
+            alert = AlertCode(command.data)
             syncs.extend(SanSync(alert, item.source.uri) for item in command.items if item.source is not None)
     if not syncs:
         raise DecodeError("not a server alerted package: no Alert 206-210 naming a data store")

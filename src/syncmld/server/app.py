@@ -41,7 +41,7 @@ from syncmld.engine.api import (
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping, set_log_session
-from syncmld.protocol.codec import Decoded, Encoding, decode, encode
+from syncmld.protocol.codec import Decoded, Encoding, decode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
@@ -113,9 +113,9 @@ def refused_commands(reply: SyncML) -> list[str]:
     """``Cmd#CmdRef code`` for each Status of a reply that refuses a command (4xx or 5xx, but not
     508, which asks for a slow sync)."""
     return [
-        f"{status.cmd}#{status.cmd_ref} {status.code}"
+        f"{status.cmd}#{status.cmd_ref} {int(status.data)}"
         for status in reply.commands
-        if isinstance(status, Status) and (status.code or 0) >= 400 and status.code != StatusCode.REFRESH_REQUIRED
+        if isinstance(status, Status) and status.data >= 400 and status.data != StatusCode.REFRESH_REQUIRED
     ]
 
 
@@ -133,7 +133,7 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
         duration_ms,
         " resent: stored reply" if outcome.resent else "",
     )
-    refused = refused_commands(outcome.reply)
+    refused = refused_commands(outcome.reply) if outcome.reply is not None else []
     if refused:
         logger.log(
             logging.INFO if outcome.challenge else logging.WARNING,
@@ -202,15 +202,16 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
-        reply = encode(outcome.reply, request.encoding)
-        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
-        return outcome, reply, headers
+        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
+        return outcome, outcome.body, headers
 
-    def log_message(direction: str, message: SyncML, whole: bool) -> str | None:
-        """With --log-messages: log the message, or only its start when it did not log in; returns it whole."""
+    def log_message(direction: str, message: SyncML | Outcome, whole: bool) -> str | None:
+        """With --log-messages: log the message, or only its start when it did not log in (a stored reply
+        sent again is read back for it); returns it whole, its session token hidden."""
         if not config.log_messages:
             return None
-        text = shown = render_for_log(message, secret_params=(SESSION_PARAM,))
+        shown_message = message.message() if isinstance(message, Outcome) else message
+        text = shown = render_for_log(shown_message, secret_params=(SESSION_PARAM,))
         limit = config.wire.log_login_bytes
         if not whole and len(text) > limit:
             shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
@@ -303,13 +304,13 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if isinstance(done, Response):
             return done
         if token is None:
-            token = reply_token(done.outcome.reply)
+            token = reply_token(done.outcome.message())
             set_log_session(token)
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
         dump_in = log_message("in", done.decoded.message, logged_in)
-        dump_out = log_message("out", done.outcome.reply, logged_in)
+        dump_out = log_message("out", done.outcome, logged_in)
         elapsed = time.perf_counter() - started
         log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
         metrics.exchange(done.outcome, elapsed)
@@ -328,7 +329,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             await run_in_threadpool(timeline.record, exchanged)
         except LocalError as error:
             logger.error("could not keep the message in the session's timeline: %s", error)
-        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
+        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding], headers=done.headers)
 
     async def counted(http: HTTPRequest) -> Response:
         """A message answered, its HTTP refusal counted."""

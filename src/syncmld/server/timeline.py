@@ -20,8 +20,6 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_LIMIT = 500
 """Characters kept of a message's list of commands or statuses."""
-SHOWN_STATUS = 8
-"""Characters shown of a status that is no number."""
 REFUSED_LOGIN_CODES = frozenset({StatusCode.INVALID_CREDENTIALS, StatusCode.FORBIDDEN, StatusCode.MISSING_CREDENTIALS})
 """SyncHdr statuses that refuse a login (a challenge alone is no refusal)."""
 ENCODING_NAMES = {Encoding.XML: "xml", Encoding.WBXML: "wbxml"}
@@ -29,8 +27,8 @@ ENCODING_NAMES = {Encoding.XML: "xml", Encoding.WBXML: "wbxml"}
 
 def refused_login(outcome: Outcome) -> bool:
     """Whether the reply refuses the message's login (wrong or no credentials)."""
-    header = next((c for c in outcome.reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
-    return header is not None and not outcome.challenge and header.code in REFUSED_LOGIN_CODES
+    header = next((c for c in outcome.message().commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
+    return header is not None and not outcome.challenge and header.data in REFUSED_LOGIN_CODES
 
 
 def counted(names: Iterable[str]) -> str:
@@ -51,7 +49,7 @@ def command_names(commands: Iterable[Command]) -> Iterator[str]:
 def status_codes(commands: Iterable[Command]) -> Iterator[str]:
     for command in commands:
         if isinstance(command, Status):
-            yield str(command.code) if command.code is not None else command.data[:SHOWN_STATUS]
+            yield str(int(command.data))
 
 
 def cut(text: str | None, limit: int) -> str | None:
@@ -101,6 +99,7 @@ class Timeline:
             if account is None or done.token is None:
                 return
             dump_in, dump_out = done.dumps or (None, None)
+            reply = outcome.message()
             entry = TimelineMessage(
                 session=log_session_id(done.token),
                 account_id=account.id,
@@ -113,8 +112,8 @@ class Timeline:
                 encoding=ENCODING_NAMES[done.encoding],
                 commands_in=counted(command_names(done.message.commands)),
                 statuses_in=counted(status_codes(done.message.commands)),
-                commands_out=counted(command_names(outcome.reply.commands)),
-                statuses_out=counted(status_codes(outcome.reply.commands)),
+                commands_out=counted(command_names(reply.commands)),
+                statuses_out=counted(status_codes(reply.commands)),
                 dump_in=cut(dump_in, self.dump_limit),
                 dump_out=cut(dump_out, self.dump_limit),
             )

@@ -22,7 +22,9 @@ from starlette.routing import Route
 from syncmld.accounts import verify_password
 from syncmld.config import ServerConfig
 from syncmld.engine.throttle import ADDRESS_PREFIX, LoginGate, address_key, admit_keys
+from syncmld.errors import RemoteError
 from syncmld.server.body import BodyTooLarge, read_body
+from syncmld.status import StatusCode
 from syncmld.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -35,12 +37,13 @@ TEMPLATES = Environment(
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class FormError(Exception):
-    """A form that cannot be read, or lacks the session's CSRF token: HTTP 400 or 403 with the reason."""
+class FormError(RemoteError):
+    """A form that cannot be read, is too large or lacks the session's CSRF token: HTTP 400, 413 or 403 with
+    the reason."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
-        self.status = status
+        self.status = StatusCode.of(status)
 
 
 def password_mark(password_hash: str) -> str:
