@@ -145,6 +145,7 @@ def test_config_show_lists_every_setting_with_defaults(syncmld: Syncmld, data_di
         "syncml = on (default)",
         "conflict = merge (default)",
         "history_days = 30 (default)",
+        "timeline_messages = 200 (default)",
     ]
 
 
@@ -210,6 +211,7 @@ def test_config_show_marks_a_stored_value_the_server_cannot_use(syncmld: Syncmld
         " duplicate)",
         "conflict:bert@acme.com = client-wins",
         "history_days = 30 (default)",
+        "timeline_messages = 200 (default)",
     ]
 
 

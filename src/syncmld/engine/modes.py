@@ -176,11 +176,11 @@ def is_sync_alert(code: int) -> bool:
     return code in ALERT_MODES
 
 
-def wire_alert(mode: SyncMode, client_alert: int | None) -> int:
+def wire_alert(mode: SyncMode, client_alert: AlertCode | None) -> AlertCode:
     """The alert code the server answers a client's sync Alert with, to run ``mode``."""
     if client_alert is not None and client_alert in NEVER_SLOW:
         return client_alert
-    return int(WIRE_ALERT[mode])
+    return WIRE_ALERT[mode]
 
 
 def sends_to_client(mode: SyncMode) -> bool:

@@ -1,12 +1,14 @@
 """The in-memory store's folders, items and their change log, and the earlier versions of items."""
 
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
 from syncmld.store.journal import tombstones
+from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
 
 if TYPE_CHECKING:
@@ -38,6 +40,12 @@ class MemoryItems(MemoryRole):
     def list_folders(self, account_id: int) -> list[Folder]:
         owned = [f for f in self._t.folders.values() if f.account_id == account_id]
         return sorted(owned, key=lambda folder: (folder.name.casefold(), folder.id))
+
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        folder = self._t.folders.get(folder_id)
+        if folder is None:
+            raise NotFound(f"no folder with id {folder_id}")
+        self._t.folders[folder_id] = dataclasses.replace(folder, dav_collection=collection)
 
     # --- items and the change log -----------------------------------------------------------
     def _folder_items(self, folder_id: int) -> dict[str, StoredItem]:
@@ -102,6 +110,8 @@ class MemoryItems(MemoryRole):
             written.append(item)
         if self._journal:
             self._journal.record(folder_id, before, written)
+        if written:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
@@ -124,6 +134,8 @@ class MemoryItems(MemoryRole):
         if self._journal:
             gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]
             self._journal.record(folder_id, before, tombstones(before, gone, origin_device_id))
+        if deleted:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
@@ -136,6 +148,9 @@ class MemoryItems(MemoryRole):
 
     def current_seq(self) -> int:
         return self._t.seq
+
+    def folder_seq(self, folder_id: int) -> int:
+        return max((item.seq for item in self._folder_items(folder_id).values()), default=0)
 
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:

@@ -10,13 +10,16 @@ from syncmld.store.base import (
     Domain,
     Folder,
     HistoryEntry,
+    HourCounts,
     ItemChange,
     LoginFailures,
     NotFound,
     SessionRecord,
     StoredItem,
     SyncState,
+    TimelineMessage,
 )
+from syncmld.store.memory.push_tables import PushTables
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -49,6 +52,10 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    admin_users: dict[str, str] = field(default_factory=dict)
+    timeline: list[TimelineMessage] = field(default_factory=list)
+    sync_hours: dict[int, HourCounts] = field(default_factory=dict)
+    pushes: PushTables = field(default_factory=PushTables)
     change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
     """Change session id -> the session and its key."""
     item_changes: list[ItemChange] = field(default_factory=list)
@@ -73,6 +80,10 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            dict(self.admin_users),
+            list(self.timeline),
+            dict(self.sync_hours),
+            self.pushes.copy(),
             dict(self.change_sessions),
             list(self.item_changes),
         )
