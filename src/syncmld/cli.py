@@ -5,6 +5,7 @@ misused command line, 1 otherwise); ``main`` is the one place that turns errors 
 """
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
+from syncmld.history.dry_run import rolled_back
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
 from syncmld.push.options import push_options
@@ -55,7 +57,16 @@ from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
-from syncmld.store.base import Account, Accounts, AlreadyExists, DeviceSync, NotFound, Store
+from syncmld.store.base import (
+    Account,
+    Accounts,
+    AlreadyExists,
+    ChangeSessionSpec,
+    ChangeSource,
+    DeviceSync,
+    NotFound,
+    Store,
+)
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option: Callable[[FC], FC] = click.option(
@@ -906,14 +917,15 @@ def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
 @click.argument("file")
 @click.option("--to", "email", required=True, help="The account that gets the items.")
 @click.option("--folder", help="Put every item into this folder instead of its own.")
+@click.option("--dry-run", is_flag=True, help="Say what would be restored, change nothing.")
 @max_item_size_option
 @data_dir_option
 @db_option
 def backup_restore(
-    file: str, email: str, folder: str | None, max_item_size: int, data_dir: Path, db: str | None
+    file: str, email: str, folder: str | None, dry_run: bool, max_item_size: int, data_dir: Path, db: str | None
 ) -> None:
     """Put an archive's items into an account's folders, as new items (all of them or, when the archive
-    cannot be read whole, none)."""
+    cannot be read whole, none); recorded as a session that syncmld undo takes back."""
     address = checked_email(email)
     if folder is not None and not is_folder_name(folder):
         raise click.BadParameter(
@@ -922,13 +934,20 @@ def backup_restore(
             param_hint="--folder",
         )
     archive = read_backup_file(data_dir, file, max_item_size)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
-        counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
+    with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        tx.record_changes_as(
+            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
+        )
+        counts = restore_backup(archive, tx, account_id, folder)
+        recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
     echo(
-        f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
-        + (f": {per_folder}" if counts else "")
+        f"{'would restore' if dry_run else 'restored'} {items_count(sum(counts.values()))} from {archive.name} "
+        f"to {address}" + (f": {per_folder}" if counts else "")
     )
+    if recorded is not None and not dry_run:
+        echo(f"recorded as session {recorded}: 'syncmld undo {recorded}' takes this restore back")
 
 
 @cli.command()
@@ -1069,9 +1088,12 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
 
 from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
+from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
 from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
 
 cli.add_command(check)
 cli.add_command(admin)
 cli.add_command(push_group)
 device.add_command(device_push)
+for command in HISTORY_COMMANDS:
+    cli.add_command(command)

@@ -11,7 +11,14 @@ from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
 from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
-from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
+from syncmld.engine.modes import (
+    SyncMode,
+    decide_mode,
+    erases_server_folder,
+    is_incremental,
+    is_sync_alert,
+    wire_alert,
+)
 from syncmld.engine.params import FormatParam
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
@@ -69,6 +76,8 @@ class CommandHandler:
         self._devinf_loaded = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
+        self._deleted: list[str] = []
+        """LUIDs of the items whose Delete the device confirmed in this message."""
 
     def handle(self, command: Command) -> None:
         if isinstance(command, Status):
@@ -243,7 +252,7 @@ class CommandHandler:
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
-        if mode == SyncMode.SLOW_TO_SERVER:
+        if erases_server_folder(mode):
             self._erase_folder(folder)
         ds = DatastoreState(
             client_uri=item.source.uri,
@@ -398,6 +407,21 @@ class CommandHandler:
             )
         if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
             self._format_refused(status)
+        if code in (StatusCode.OK, StatusCode.ITEM_NOT_DELETED) and status.cmd == "Delete":
+            self._deleted.extend(status.target_refs)
+
+    def forget_deleted(self) -> None:
+        """The device no longer holds the items whose Delete it confirmed in this message: forget their
+        mappings (a few statements for all of them), so that an item that comes back (an undo) goes to it
+        as an Add."""
+        if not self._deleted:
+            return
+        for ds in self.state.datastores:
+            found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, self._deleted)
+            states = self.tx.item_states(ds.folder_id, found.values())
+            gone = [guid for guid in found.values() if guid in states and states[guid].deleted]
+            if gone:
+                self.tx.delete_maps(self.state.device_id, ds.folder_id, gone)
 
     def _format_refused(self, status: Status) -> None:
         """The device refused an item's format: switch its data store to another type it takes, for

@@ -19,6 +19,7 @@ from syncmld.engine.phases import Action, Event, package_end, step
 from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
+from syncmld.history.recording import sync_session
 from syncmld.protocol.codec import decode, encode
 from syncmld.protocol.constants import AUTH_MAC, AlertCode
 from syncmld.protocol.encoder import Encoding, MessageEncoder
@@ -126,6 +127,7 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
+        tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
         reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
         state.reply_encoding = reply.encoding
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
@@ -216,6 +218,7 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:
         ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id

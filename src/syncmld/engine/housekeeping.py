@@ -1,5 +1,5 @@
-"""Forgetting what has expired: idle sessions, old item versions, stored nonces, failed logins, the
-sessions' timelines.
+"""Forgetting what has expired: idle sessions, old item versions and change sessions, stored nonces, failed
+logins, the sessions' timelines.
 
 Run at every login and, by the server, every few minutes (so a quiet server forgets too).
 """
@@ -24,6 +24,7 @@ class Swept:
     failed_logins: int
     timeline: int
     hours: int
+    change_sessions: int
 
 
 def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
@@ -31,6 +32,7 @@ def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
     kept_from = now - HISTORY_DAYS.read(tx) * DAY
     return Swept(
         sessions=tx.delete_sessions_before(now - settings.session_timeout),
+        change_sessions=tx.purge_change_sessions(kept_from),
         history=tx.purge_history(kept_from),
         nonces=tx.purge_nonces(now - settings.nonce_lifetime),
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
@@ -46,12 +48,13 @@ def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
     if any(vars(swept).values()):
         log.info(
             "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins, %d timeline messages,"
-            " %d hours of sync counts",
+            " %d hours of sync counts, %d change sessions",
             swept.sessions,
             swept.history,
             swept.nonces,
             swept.failed_logins,
             swept.timeline,
             swept.hours,
+            swept.change_sessions,
         )
     return swept

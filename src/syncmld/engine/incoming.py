@@ -150,8 +150,12 @@ class SyncApplier:
         self._flush()
 
     def _flush(self) -> None:
-        """Write what the commands read so far did, a few statements for all of their items: the deletes
-        (which came before any pending write), the writes, the maps, the earlier versions kept."""
+        """Write what the commands read so far did, a few statements for all of their items: the earlier
+        versions kept (which the record of the writes refers to), the deletes (which came before any pending
+        write), the writes, the maps."""
+        if self._kept:
+            self.tx.keep_history(self._kept)
+            self._kept = []
         if self._doomed:
             self.tx.delete_items(self.ds.folder_id, self._doomed, self.state.device_id)
             self.tx.delete_maps(self.state.device_id, self.ds.folder_id, self._doomed)
@@ -163,9 +167,6 @@ class SyncApplier:
         if self._new_maps:
             self.tx.set_maps(self.state.device_id, self.ds.folder_id, self._new_maps)
             self._new_maps = {}
-        if self._kept:
-            self.tx.keep_history(self._kept)
-            self._kept = []
 
     def _apply_command(self, command: SyncSubCommand) -> None:
         if isinstance(command, Sequence):

@@ -192,6 +192,11 @@ def takes_from_client(mode: SyncMode) -> bool:
     return mode not in (M.ONE_WAY_FROM_SERVER, M.REFRESH_FROM_SERVER, M.SLOW_TO_CLIENT, M.CLIENT_RESET)
 
 
+def erases_server_folder(mode: SyncMode) -> bool:
+    """The server's folder is emptied when the sync starts (backed up first); it then holds what the client sends."""
+    return mode == M.SLOW_TO_SERVER
+
+
 def compares_all(mode: SyncMode) -> bool:
     """The client sends every item it has (slow sync and its variants, refresh from client)."""
     return mode in (M.SLOW, M.REFRESH_FROM_CLIENT, M.SLOW_TO_SERVER, M.SLOW_TO_CLIENT, M.CLIENT_RESET)

@@ -4,7 +4,7 @@ A store hands out transactions. Everything done inside ``with store.transaction(
 applied together or not at all; the engine applies one SyncML message and the session state in
 one transaction. A transaction plays every role (``Transaction``); code that needs some of them
 asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``,
-``AdminUsers``, ``Timelines``.
+``AdminUsers``, ``Timelines``, ``Pushes``, ``SyncHistory``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -15,6 +15,7 @@ folder size.
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from syncmld.errors import LocalError
@@ -167,6 +168,76 @@ class SessionRecord:
     last_reply: bytes | None
     """The reply to the last message, in the engine's own serialisation, to answer a resend."""
     updated_at: float
+
+
+class ChangeSource(StrEnum):
+    """Who made the changes of a change session."""
+
+    SYNC = "sync"
+    UNDO = "undo"
+    DEDUPE = "dedupe"
+    RESTORE = "restore"
+
+
+class Change(StrEnum):
+    """What one write did to an item."""
+
+    ADDED = "added"
+    REPLACED = "replaced"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class ChangeSessionSpec:
+    """Whom the item writes of a transaction are recorded for (see ``SyncHistory.record_changes_as``)."""
+
+    account_id: int
+    source: ChangeSource
+    label: str
+    """What made them, for people: a device reference, ``undo of session 12``, an archive name."""
+    at: float
+    device_id: int | None = None
+    key: str | None = None
+    """Writes of several transactions with the same key belong to one session (a SyncML session's many
+    messages); None: a session of its own."""
+
+
+@dataclass(frozen=True)
+class ChangeSession:
+    id: int
+    account_id: int
+    source: ChangeSource
+    label: str
+    started_at: float
+    device_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One write of a change session: the item's version before and after it, and its content before."""
+
+    session_id: int
+    folder_id: int
+    guid: str
+    change: Change
+    version_before: int
+    """0: the item did not exist."""
+    version_after: int
+    seq_before: int
+    seq_after: int
+    before: StoredItem | None
+    """The item as it was (type, data, parent), None when it was not live (new, or a tombstone)."""
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """How many items a change session added, replaced and deleted in one folder."""
+
+    session: ChangeSession
+    folder_id: int
+    added: int
+    replaced: int
+    deleted: int
 
 
 @dataclass(frozen=True)
@@ -563,7 +634,44 @@ class Timelines(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Timelines, Pushes, Protocol):
+class SyncHistory(Protocol):
+    """Every write of an item, recorded by change session (a sync, an undo, a dedupe, a restore) with the
+    item's version before and after, for ``history_days``: what a session did can be shown and undone."""
+
+    def record_changes_as(self, spec: ChangeSessionSpec | None) -> None:
+        """Record the item writes of this transaction from now on (``put_items``, ``delete_items``) under
+        the session ``spec`` names, made on the first write; None: stop recording."""
+        ...
+
+    def recording_session(self) -> int | None:
+        """The id of the session this transaction's writes are recorded under, once one was written."""
+        ...
+
+    def get_change_session(self, session_id: int) -> ChangeSession | None: ...
+
+    def list_change_sessions(
+        self, account_id: int, folder_id: int | None = None, since: float = 0.0
+    ) -> list[SessionCounts]:
+        """The account's change sessions started at ``since`` or later with their counts per folder, oldest
+        first; with ``folder_id``, those that changed that folder."""
+        ...
+
+    def session_changes(self, session_id: int) -> list[ItemChange]:
+        """The writes of a session, in the order they were made."""
+        ...
+
+    def item_states(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
+        """The items among ``guids`` as they are now, tombstones included, by GUID."""
+        ...
+
+    def purge_change_sessions(self, started_before: float) -> int:
+        """Forget the sessions started before ``started_before`` with their changes; returns how many."""
+        ...
+
+
+class Transaction(
+    Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Timelines, Pushes, SyncHistory, Protocol
+):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

@@ -301,3 +301,39 @@ push_pending_folders = Table(
     # The store's sequence number after the latest change of the folder this notification is for.
     Column("seq", BigInteger, nullable=False),
 )
+
+change_sessions = Table(
+    "change_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("started_at", Double, nullable=False),
+    # The device whose sync it was; not a foreign key: a forgotten device's changes stay undoable.
+    Column("device_id", Integer, nullable=True),
+    # What ties the messages of one SyncML session together (a digest of its token); NULL for others.
+    Column("session_key", Text, nullable=True, unique=True),
+    Index(None, "account_id", "started_at"),
+    Index(None, "started_at"),
+)
+
+item_changes = Table(
+    "item_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("change_sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("change", Text, nullable=False),
+    Column("version_before", Integer, nullable=False),
+    Column("version_after", Integer, nullable=False),
+    Column("seq_before", BigInteger, nullable=False),
+    Column("seq_after", BigInteger, nullable=False),
+    # The item before the change, when it was live: its content is the kept version it refers to (kept once,
+    # in item_history), its parent is here.
+    Column("history_id", Integer, ForeignKey("item_history.id", ondelete="SET NULL"), nullable=True),
+    Column("before_parent", Text, nullable=True),
+    Index(None, "session_id", "seq_after"),
+    Index(None, "history_id"),
+)

@@ -13,6 +13,7 @@ from syncmld.store.memory.accounts import MemoryAccounts
 from syncmld.store.memory.admin import MemoryAdmin
 from syncmld.store.memory.admin_users import MemoryAdminUsers
 from syncmld.store.memory.devices import MemoryDevices
+from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
 from syncmld.store.memory.pushes import MemoryPushes
@@ -33,6 +34,7 @@ class MemoryTransaction(
     MemoryAdminUsers,
     MemoryTimelines,
     MemoryPushes,
+    MemoryHistory,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

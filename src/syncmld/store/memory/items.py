@@ -3,15 +3,23 @@
 import dataclasses
 import time
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
+
+if TYPE_CHECKING:
+    from syncmld.store.memory.history import MemoryJournal
 
 
 class MemoryItems(MemoryRole):
     """See ``syncmld.store.base.Items``."""
+
+    _journal: "MemoryJournal | None" = None
+    """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
@@ -82,6 +90,7 @@ class MemoryItems(MemoryRole):
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         written: list[StoredItem] = []
         for new in items:
             guid = new_guid() if new.guid is None else new.guid
@@ -99,12 +108,15 @@ class MemoryItems(MemoryRole):
             )
             stored[guid] = item
             written.append(item)
+        if self._journal:
+            self._journal.record(folder_id, before, written)
         if written:
             record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         deleted: list[str] = []
         for guid in guids:
             item = stored.get(guid)
@@ -119,6 +131,9 @@ class MemoryItems(MemoryRole):
                 deleted=True,
             )
             deleted.append(guid)
+        if self._journal:
+            gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]
+            self._journal.record(folder_id, before, tombstones(before, gone, origin_device_id))
         if deleted:
             record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return deleted

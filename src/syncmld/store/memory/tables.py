@@ -4,12 +4,14 @@ from dataclasses import dataclass, field
 
 from syncmld.store.base import (
     Account,
+    ChangeSession,
     Device,
     DeviceSync,
     Domain,
     Folder,
     HistoryEntry,
     HourCounts,
+    ItemChange,
     LoginFailures,
     NotFound,
     SessionRecord,
@@ -54,6 +56,9 @@ class Tables:
     timeline: list[TimelineMessage] = field(default_factory=list)
     sync_hours: dict[int, HourCounts] = field(default_factory=dict)
     pushes: PushTables = field(default_factory=PushTables)
+    change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
+    """Change session id -> the session and its key."""
+    item_changes: list[ItemChange] = field(default_factory=list)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -79,6 +84,8 @@ class Tables:
             list(self.timeline),
             dict(self.sync_hours),
             self.pushes.copy(),
+            dict(self.change_sessions),
+            list(self.item_changes),
         )
 
 

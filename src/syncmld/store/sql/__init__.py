@@ -2,7 +2,7 @@
 
 A transaction is one connection playing every role of ``syncmld.store.base``, each role's queries in a
 module of its own (``accounts``, ``admin``, ``logins``, ``devices``, ``items``, ``sync_maps``,
-``sessions``).
+``sessions``, ``history``).
 """
 
 from collections.abc import Iterator
@@ -22,6 +22,7 @@ from syncmld.store.sql.accounts import SqlAccounts
 from syncmld.store.sql.admin import SqlAdmin
 from syncmld.store.sql.admin_users import SqlAdminUsers
 from syncmld.store.sql.devices import SqlDevices
+from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
 from syncmld.store.sql.pushes import SqlPushes
@@ -55,6 +56,7 @@ class SqlTransaction(
     SqlAdminUsers,
     SqlTimelines,
     SqlPushes,
+    SqlHistory,
 ):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 

@@ -7,7 +7,7 @@ sequence numbers until they commit.
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 
@@ -17,6 +17,9 @@ from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequenc
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
 from syncmld.store.sql.pushes import record_change
+
+if TYPE_CHECKING:
+    from syncmld.store.sql.history import SqlJournal
 
 
 def _folder(row: Row[Any]) -> Folder:
@@ -48,6 +51,9 @@ def _item_row(item: StoredItem) -> dict[str, Any]:
 
 class SqlItems(SqlRole):
     """See ``syncmld.store.base.Items``."""
+
+    _journal: "SqlJournal | None" = None
+    """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
@@ -146,7 +152,9 @@ class SqlItems(SqlRole):
         # Sequence numbers first: the counter's row lock orders concurrent writers (PostgreSQL), so
         # the versions read next are the committed ones.
         first_seq = self._allocate_seqs(len(batch))
-        versions = self._versions(folder_id, [i.guid for i in batch if i.guid is not None], live_only=False)
+        named = [i.guid for i in batch if i.guid is not None]
+        before = self._journal.before(folder_id, named) if self._journal else {}
+        versions = self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
         latest: dict[str, StoredItem] = {}
         for offset, new in enumerate(batch):
@@ -165,6 +173,8 @@ class SqlItems(SqlRole):
             written.append(item)
             latest[guid] = item
         self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        if self._journal:
+            self._journal.record(folder_id, before, written)
         record_change(self._connection, folder_id, origin_device_id, time.time())
         return written
 
@@ -175,6 +185,7 @@ class SqlItems(SqlRole):
         if not deleted:
             return []
         first_seq = self._allocate_seqs(len(deleted))
+        before = self._journal.before(folder_id, deleted) if self._journal else {}
         statement = (
             update(item_table)
             .where(item_table.c.folder_id == folder_id, item_table.c.guid == bindparam("b_guid"))
@@ -191,6 +202,9 @@ class SqlItems(SqlRole):
             for offset, guid in enumerate(deleted)
         ]
         self._connection.execute(statement, rows)
+        if self._journal:
+            gone = [(guid, live[guid] + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
+            self._journal.record_deletes(folder_id, before, gone, origin_device_id)
         record_change(self._connection, folder_id, origin_device_id, time.time())
         return deleted
 
