@@ -53,9 +53,11 @@ from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accou
 from syncmld.log import LogFormat, setup_logging
 from syncmld.push.options import push_options
 from syncmld.push.settings import PushSettings
+from syncmld.push.summary import push_summary
 from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
+from syncmld.shown import shown_time
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import (
     Account,
@@ -160,10 +162,6 @@ def required_account(tx: Accounts, email: str) -> Account:
 
 def items_count(count: int) -> str:
     return f"{count} item" if count == 1 else f"{count} items"
-
-
-def shown_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def checked_password(password: str) -> str:
@@ -1089,7 +1087,7 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
 from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
 from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
-from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
+from syncmld.cli_push import device_push, push_group  # noqa: E402
 
 cli.add_command(check)
 cli.add_command(admin)

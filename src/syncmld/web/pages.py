@@ -134,7 +134,11 @@ class Pages:
                     return None
                 kept = tx.list_folders(account.id)
                 sessions = tx.list_timeline_sessions(account.id, SESSIONS_SHOWN)
-                devices = [device_view(tx, device, kept, sessions) for device in tx.list_devices(account.id)]
+                pushes = tx.list_pushes(account.id)
+                devices = [
+                    device_view(tx, device, kept, sessions, pushes.get(device.id))
+                    for device in tx.list_devices(account.id)
+                ]
                 folders = [(folder.name, tx.count_items(folder.id)) for folder in kept]
             backups = BackupStore(backups_dir(self.config.data_dir)).list_backups(email)
             return {
