@@ -49,6 +49,7 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.history.dry_run import rolled_back
+from syncmld.history.recording import restore_session
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
 from syncmld.push.options import push_options
@@ -63,8 +64,6 @@ from syncmld.store.base import (
     Account,
     Accounts,
     AlreadyExists,
-    ChangeSessionSpec,
-    ChangeSource,
     DeviceSync,
     NotFound,
     Store,
@@ -934,9 +933,7 @@ def backup_restore(
     archive = read_backup_file(data_dir, file, max_item_size)
     with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
         account_id = required_account(tx, address).id
-        tx.record_changes_as(
-            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
-        )
+        tx.record_changes_as(restore_session(account_id, archive.name, time.time()))
         counts = restore_backup(archive, tx, account_id, folder)
         recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())

@@ -16,6 +16,7 @@ from syncmld.accounts import normalise_email
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, BackupStore, restore_backup
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
+from syncmld.history.recording import restore_session
 from syncmld.log import SID_LENGTH
 from syncmld.settings import AUTH, STORED_SETTINGS
 from syncmld.store import SQLITE_FILE_NAME
@@ -202,6 +203,7 @@ class Pages:
                 account = tx.get_account(email)
                 if account is None:
                     raise NotFound(f"no account {email}")
+                tx.record_changes_as(restore_session(account.id, archive.name, time.time()))
                 return restore_backup(archive, tx, account.id, None)
 
         try:
