@@ -55,13 +55,16 @@ class Run:
     report: dict[str, Any]
 
 
-def syncmld(*args: str) -> list[str]:
-    return [sys.executable, "-m", "syncmld", *args]
+def syncmld(*args: str, cpu: int | None = None) -> list[str]:
+    """The command running ``syncmld ARGS``, on CPU ``cpu`` alone when given (``taskset``)."""
+    pinned = ["taskset", "--cpu-list", str(cpu)] if cpu is not None else []
+    return [*pinned, sys.executable, "-m", "syncmld", *args]
 
 
 @contextmanager
-def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]]:
-    """A ``syncmld serve`` on a free port: its URL and pid; stopped with SIGTERM afterwards."""
+def served(work: Path, workers: int, db: str | None, cpu: int | None) -> Iterator[tuple[str, int]]:
+    """A ``syncmld serve`` on a free port (on CPU ``cpu`` alone when given): its URL and pid; stopped with
+    SIGTERM afterwards."""
     log_path = work / "serve.log"
     store = ["--db", db] if db else []
     with log_path.open("wb") as log:
@@ -76,6 +79,7 @@ def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]
                 str(workers),
                 *store,
                 *NO_LOGIN_THROTTLING,
+                cpu=cpu,
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -97,16 +101,26 @@ def served(work: Path, workers: int, db: str | None) -> Iterator[tuple[str, int]
             process.wait()
 
 
-def load_run(scenario: str, workers: int, postgres: str | None, load_options: list[str]) -> Run:
-    """A fresh server (SQLite unless ``postgres``), one ``syncmld load`` against it."""
+def load_run(scenario: str, workers: int, postgres: str | None, load_options: list[str], pin: bool = False) -> Run:
+    """A fresh server (SQLite unless ``postgres``), one ``syncmld load`` against it; ``pin``: the server
+    on CPU 0 and the generator on CPU 1, so that the figures are the server's."""
     schema = postgres_schema(make_url(postgres).set(drivername=DRIVER_NAME), "bench") if postgres else _no_schema()
     with tempfile.TemporaryDirectory(prefix="syncmld-bench-") as work_dir, schema as db:
         work = Path(work_dir)
-        with served(work, workers, db) as (url, pid):
+        with served(work, workers, db, 0 if pin else None) as (url, pid):
             store = ["--db", db] if db else ["--data-dir", str(work / "data")]
             done = subprocess.run(
                 syncmld(
-                    "load", "--url", url, "--server-pid", str(pid), "--create-accounts", *store, "--json", *load_options
+                    "load",
+                    "--url",
+                    url,
+                    "--server-pid",
+                    str(pid),
+                    "--create-accounts",
+                    *store,
+                    "--json",
+                    *load_options,
+                    cpu=1 if pin else None,
                 ),
                 capture_output=True,
                 text=True,
@@ -114,7 +128,7 @@ def load_run(scenario: str, workers: int, postgres: str | None, load_options: li
         if not done.stdout.strip():
             raise SystemExit(f"syncmld load failed ({done.returncode}):\n{done.stderr}")
         report: dict[str, Any] = json.loads(done.stdout)
-    run = Run(scenario, "PostgreSQL" if postgres else "SQLite", workers, report)
+    run = Run(scenario + (" pinned" if pin else ""), "PostgreSQL" if postgres else "SQLite", workers, report)
     print(describe(run), flush=True)
     return run
 
@@ -199,6 +213,9 @@ def main() -> None:
     )
     parser.add_argument("--postgres", default=os.environ.get("SYNCMLD_TEST_POSTGRES"))
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument(
+        "--pin", action="store_true", help="also run sqlite with the server on CPU 0 and the generator on CPU 1"
+    )
     args = parser.parse_args()
     chosen = args.only.split(",")
     size = [
@@ -217,6 +234,8 @@ def main() -> None:
     for _ in range(args.repeat):
         if "sqlite" in chosen:
             runs.append(load_run("sqlite", 1, None, size))
+            if args.pin:
+                runs.append(load_run("sqlite", 1, None, size, pin=True))
         if args.postgres and "postgres" in chosen:
             runs.append(load_run("postgres", 1, args.postgres, size))
         if args.postgres and "workers" in chosen:
