@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from syncmld.errors import LocalError
+from syncmld.store.upstreams import Upstreams
 
 
 class StoreError(LocalError):
@@ -431,7 +432,7 @@ class Sessions(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Protocol):
+class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Upstreams, Protocol):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

@@ -207,3 +207,41 @@ device_sessions = Table(
     # The device's latest session: where a suspended or interrupted sync is resumed from.
     Column("token", Text, nullable=False),
 )
+
+upstreams = Table(
+    "upstreams",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    # Sealed under the server key, as the accounts' MD5 secrets.
+    Column("password", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("retry_at", Double, nullable=False),
+)
+
+upstream_collections = Table(
+    "upstream_collections",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", Integer, ForeignKey("upstreams.account_id", ondelete="CASCADE"), nullable=False),
+    Column("href", Text, nullable=False),
+    Column("component", Text, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("sync_token", Text, nullable=False),
+    Column("ctag", Text, nullable=False),
+    Column("pushed_seq", BigInteger, nullable=False),
+    Index(None, "account_id"),
+)
+
+upstream_resources = Table(
+    "upstream_resources",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("upstream_collections.folder_id", ondelete="CASCADE"), primary_key=True),
+    Column("href", Text, primary_key=True),
+    Column("guid", Text, nullable=False),
+    Column("etag", Text, nullable=False),
+    Column("uid", Text, nullable=False),
+    UniqueConstraint("folder_id", "guid"),
+)

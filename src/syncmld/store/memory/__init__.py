@@ -17,10 +17,18 @@ from syncmld.store.memory.logins import MemoryLogins
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
+from syncmld.store.memory.upstreams import MemoryUpstreams
 
 
 class MemoryTransaction(
-    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions
+    MemoryAccounts,
+    MemoryAdmin,
+    MemoryLogins,
+    MemoryDevices,
+    MemoryItems,
+    MemorySyncMaps,
+    MemorySessions,
+    MemoryUpstreams,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

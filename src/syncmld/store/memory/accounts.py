@@ -51,9 +51,12 @@ class MemoryAccounts(MemoryRole):
         folder_ids = {f.id for f in self._t.folders.values() if f.account_id == account.id}
         del self._t.accounts[account.id]
         drop_devices(self._t, device_ids)
+        self._t.upstreams.pop(account.id, None)
         for folder_id in folder_ids:
             del self._t.folders[folder_id]
             self._t.items.pop(folder_id, None)
+            self._t.upstream_collections.pop(folder_id, None)
+            self._t.upstream_resources.pop(folder_id, None)
         for owned in (self._t.sync_states, self._t.maps):
             for device_id, folder_id in list(owned):
                 if folder_id in folder_ids:

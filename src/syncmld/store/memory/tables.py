@@ -15,6 +15,7 @@ from syncmld.store.base import (
     StoredItem,
     SyncState,
 )
+from syncmld.store.upstreams import UpstreamCollection, UpstreamLink, UpstreamResource
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -47,6 +48,11 @@ class Tables:
     device_sessions: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    upstreams: dict[int, UpstreamLink] = field(default_factory=dict)
+    upstream_collections: dict[int, UpstreamCollection] = field(default_factory=dict)
+    """Folder id -> the collection linked to it."""
+    upstream_resources: dict[int, dict[str, UpstreamResource]] = field(default_factory=dict)
+    """Folder id -> href -> resource."""
 
     def copy(self) -> "Tables":
         return Tables(
@@ -68,6 +74,9 @@ class Tables:
             dict(self.device_sessions),
             self.seq,
             self.last_id,
+            dict(self.upstreams),
+            dict(self.upstream_collections),
+            {folder_id: dict(resources) for folder_id, resources in self.upstream_resources.items()},
         )
 
 

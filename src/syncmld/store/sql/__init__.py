@@ -25,6 +25,7 @@ from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
+from syncmld.store.sql.upstreams import SqlUpstreams
 
 MIGRATIONS_DIR = Path(__file__).parent.with_name("migrations")
 
@@ -41,7 +42,7 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
         connection.commit()
 
 
-class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions):
+class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlUpstreams):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 
