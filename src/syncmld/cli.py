@@ -44,6 +44,8 @@ from syncmld.server_key import key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
+from syncmld.upstream.limits import UpstreamSettings
+from syncmld.upstream.options import upstream_options
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option = click.option(
@@ -291,6 +293,7 @@ def cli() -> None:
     help="The PEM private key of --tls-cert.",
 )
 @wire_limit_options
+@upstream_options
 def serve(
     host: str,
     port: int,
@@ -319,6 +322,7 @@ def serve(
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    upstream: UpstreamSettings,
 ) -> None:
     """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -349,6 +353,7 @@ def serve(
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        upstream=upstream,
     )
     setup_logging(config.log_level)
     run_server(config, workers)
@@ -923,6 +928,15 @@ def load(
     report = run_load(settings)
     click.echo(report.as_json() if as_json else report.as_text())
     return 1 if report.errors else 0
+
+
+def _add_upstream_commands() -> None:
+    from syncmld.cli_upstream import upstream  # it imports this module's helpers
+
+    cli.add_command(upstream)
+
+
+_add_upstream_commands()
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:

@@ -16,6 +16,7 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
+from syncmld.upstream.limits import UpstreamSettings
 
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
 """Environment variable naming the data directory when ``--data-dir`` is not given."""
@@ -122,6 +123,8 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
+    """Syncing accounts with their CalDAV/CardDAV upstreams: timeouts, answer sizes, retries."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from syncmld.store.base import AlreadyExists, NotFound, Store
+from syncmld.store.base import NotFound, Store
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamLink, UpstreamResource, UpstreamStatus
 from tests.store.sample import Abort, make_owner
 
@@ -14,18 +14,18 @@ def link(account_id: int) -> UpstreamLink:
     return UpstreamLink(account_id, URL, "anna", "upstream pässword")
 
 
-def test_an_upstream_is_added_read_listed_and_removed_with_its_collections(store: Store) -> None:
+def test_an_upstream_is_set_replaced_read_listed_and_removed_with_its_collections(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)
-        tx.add_upstream(link(owner.account_id))
-        with pytest.raises(AlreadyExists):
-            tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(UpstreamLink(owner.account_id, "https://old.example.net/", "old", "old"))
         tx.set_upstream_collections(
             owner.account_id, [UpstreamCollection(owner.account_id, owner.folder_id, URL + "c/", Component.VCARD)]
         )
         tx.put_upstream_resources([UpstreamResource(owner.folder_id, URL + "c/a.vcf", "g1", '"1"', "u1")])
+        tx.set_upstream(link(owner.account_id))
     with store.transaction() as tx:
         assert tx.get_upstream(owner.account_id) == link(owner.account_id)
+        assert len(tx.upstream_collections(owner.account_id)) == 1
         assert tx.list_upstreams() == [link(owner.account_id)]
         tx.set_upstream_status(owner.account_id, UpstreamStatus.UNAUTHORIZED, "401 from the upstream", 0.0)
     with store.transaction() as tx:
@@ -47,7 +47,7 @@ def test_the_upstream_password_is_not_in_the_database_in_the_clear(store: Store,
         pytest.skip("the memory store keeps nothing on disk; PostgreSQL is read the same way as SQLite")
     with store.transaction() as tx:
         owner = make_owner(tx)
-        tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(link(owner.account_id))
     engine = create_engine(store_url)
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT password FROM upstreams")).scalar_one()
@@ -59,7 +59,7 @@ def test_collections_keep_their_tokens_and_map_when_linked_again_to_the_same_hre
     with store.transaction() as tx:
         owner = make_owner(tx)
         events = tx.ensure_folder(owner.account_id, "events")
-        tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(link(owner.account_id))
         contacts = UpstreamCollection(owner.account_id, owner.folder_id, URL + "c/", Component.VCARD)
         calendar = UpstreamCollection(owner.account_id, events.id, URL + "cal/", Component.VEVENT)
         tx.set_upstream_collections(owner.account_id, [contacts, calendar])
@@ -90,7 +90,7 @@ def test_collections_keep_their_tokens_and_map_when_linked_again_to_the_same_hre
 def test_an_href_and_a_guid_are_one_resource_each(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)
-        tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(link(owner.account_id))
         tx.set_upstream_collections(
             owner.account_id, [UpstreamCollection(owner.account_id, owner.folder_id, URL, Component.VCARD)]
         )
@@ -112,11 +112,11 @@ def test_an_upstream_goes_with_its_account_and_a_failed_transaction_leaves_none(
     with store.transaction() as tx:
         owner = make_owner(tx)
     with pytest.raises(Abort), store.transaction() as tx:
-        tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(link(owner.account_id))
         raise Abort
     with store.transaction() as tx:
         assert tx.get_upstream(owner.account_id) is None
-        tx.add_upstream(link(owner.account_id))
+        tx.set_upstream(link(owner.account_id))
         tx.set_upstream_collections(
             owner.account_id, [UpstreamCollection(owner.account_id, owner.folder_id, URL, Component.VCARD)]
         )
@@ -126,4 +126,4 @@ def test_an_upstream_goes_with_its_account_and_a_failed_transaction_leaves_none(
         again = make_owner(tx)
         assert tx.upstream_collections(again.account_id) == []
         with pytest.raises(NotFound):
-            tx.add_upstream(link(again.account_id + 1000))
+            tx.set_upstream(link(again.account_id + 1000))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import anyio
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
@@ -43,6 +44,7 @@ from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
+from syncmld.upstream.runner import UpstreamRunner
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +191,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     install_escaping()
     context = engine_context(config)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
+    upstreams = UpstreamRunner(store, config.upstream)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
@@ -293,12 +296,21 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
+        if done.outcome.account is not None and not in_session:
+            await upstreams.before_session(done.outcome.account)
         log_message("in", done.decoded.message, logged_in)
         log_message("out", done.outcome.reply, logged_in)
         log_exchange(
             done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
         )
-        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
+        account = done.outcome.account
+        pushed = BackgroundTask(upstreams.after_session, account) if account and done.outcome.summaries else None
+        return Response(
+            done.reply,
+            media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding],
+            headers=done.headers,
+            background=pushed,
+        )
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(
@@ -311,6 +323,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
             group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
+            group.start_soon(upstreams.retry_periodically)
             yield
             group.cancel_scope.cancel()
 

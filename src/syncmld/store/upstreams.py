@@ -82,8 +82,9 @@ class UpstreamResource:
 class Upstreams(Protocol):
     """Accounts' upstream servers, their linked collections and the item <-> resource map."""
 
-    def add_upstream(self, link: UpstreamLink) -> None:
-        """Link an account to an upstream; raises AlreadyExists (one upstream per account)."""
+    def set_upstream(self, link: UpstreamLink) -> None:
+        """Link an account to an upstream, replacing the one it had (its linked collections stay); raises
+        NotFound for an unknown account."""
         ...
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None: ...

@@ -3,7 +3,7 @@
 import dataclasses
 from collections.abc import Iterable
 
-from syncmld.store.base import AlreadyExists, NotFound
+from syncmld.store.base import NotFound
 from syncmld.store.memory.tables import MemoryRole
 from syncmld.store.upstreams import UpstreamCollection, UpstreamLink, UpstreamResource, UpstreamStatus
 
@@ -11,10 +11,8 @@ from syncmld.store.upstreams import UpstreamCollection, UpstreamLink, UpstreamRe
 class MemoryUpstreams(MemoryRole):
     """See ``syncmld.store.upstreams.Upstreams``."""
 
-    def add_upstream(self, link: UpstreamLink) -> None:
+    def set_upstream(self, link: UpstreamLink) -> None:
         self._require_account(link.account_id)
-        if link.account_id in self._t.upstreams:
-            raise AlreadyExists(f"account {link.account_id} has an upstream already")
         self._t.upstreams[link.account_id] = link
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:

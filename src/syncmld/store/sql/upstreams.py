@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, select, update
 
-from syncmld.store.base import AlreadyExists, NotFound
+from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
 from syncmld.store.sql.common import SqlRole, chunks
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamLink, UpstreamResource, UpstreamStatus
@@ -47,24 +47,18 @@ class SqlUpstreams(SqlRole):
             row.account_id, row.url, row.username, password or "", UpstreamStatus(row.status), row.note, row.retry_at
         )
 
-    def add_upstream(self, link: UpstreamLink) -> None:
+    def set_upstream(self, link: UpstreamLink) -> None:
         self._require_account(link.account_id)
-        statement = (
-            self._insert(upstreams)
-            .values(
-                account_id=link.account_id,
-                url=link.url,
-                username=link.username,
-                password=self._box.seal(link.password, password_owner(link.account_id)),
-                status=link.status.value,
-                note=link.note,
-                retry_at=link.retry_at,
-            )
-            .on_conflict_do_nothing(index_elements=["account_id"])
-            .returning(upstreams.c.account_id)
-        )
-        if self._connection.execute(statement).scalar() is None:
-            raise AlreadyExists(f"account {link.account_id} has an upstream already")
+        row = {
+            "account_id": link.account_id,
+            "url": link.url,
+            "username": link.username,
+            "password": self._box.seal(link.password, password_owner(link.account_id)),
+            "status": link.status.value,
+            "note": link.note,
+            "retry_at": link.retry_at,
+        }
+        self._upsert(upstreams, row, ["account_id"])
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:
         row = self._connection.execute(select(upstreams).where(upstreams.c.account_id == account_id)).first()

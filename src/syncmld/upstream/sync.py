@@ -1,0 +1,373 @@
+"""Syncing an account's folders with its upstream, as a peer of its devices.
+
+Pull: what changed upstream since the collection's sync token (else every ETag, compared with the ones
+kept) is fetched with multigets and written into the folder as a change of the account's pseudo-device
+``UPSTREAM_DEVICE``, merged into the stored item as a device's Replace is, so every device gets it at its
+next sync. Push: the folder's changes after ``pushed_seq`` that the upstream did not make itself go up, one
+by one in the order they were made, each PUT with If-Match the ETag kept (If-None-Match for a new one) and
+each recorded with its new ETag in the transaction that moves ``pushed_seq`` past it: a kill loses nothing,
+and a write that reached the upstream before the kill is recognised (412, same content) instead of doubled.
+
+Both sides changed an item (a pull finds the item changed here since the last push, or a push gets 412):
+the account's conflict policy decides, with the upstream as the client side; the losing version goes to the
+item history. A deletion meets a change: the change wins.
+"""
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from syncmld import content
+from syncmld.content.calendar import STORED_CALENDAR_TYPE
+from syncmld.content.contacts import STORED_CONTACT_TYPE
+from syncmld.engine.conflicts import Winner, resolve
+from syncmld.engine.folders import folder_kind
+from syncmld.errors import RemoteError
+from syncmld.settings import CONFLICT
+from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
+from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamResource
+from syncmld.upstream.client import (
+    DavClient,
+    Fetched,
+    InvalidToken,
+    Listing,
+    PreconditionFailed,
+    Unauthorized,
+    UpstreamError,
+)
+
+log = logging.getLogger("syncmld.upstream")
+
+UPSTREAM_DEVICE = "syncmld:upstream"
+"""The device reference the upstream's changes are attributed to."""
+PUSH_ROUNDS = 3
+"""Rounds of one push: a conflict merged during a round is sent up in the next."""
+MULTIGET_BATCH = 100
+"""Resources fetched by one multiget REPORT (and written in one transaction)."""
+EXTENSIONS = {Component.VCARD: ".vcf"}
+CALENDAR_EXTENSION = ".ics"
+_HAS_UID = re.compile(rb"^UID[;:]", re.IGNORECASE | re.MULTILINE)
+_UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_VCARD_END = re.compile(rb"^END:VCARD", re.IGNORECASE | re.MULTILINE)
+
+
+def media_type(component: Component) -> str:
+    return STORED_CONTACT_TYPE if component == Component.VCARD else STORED_CALENDAR_TYPE
+
+
+def holds(component: Component, data: bytes) -> bool:
+    """Whether an item (upstream or stored form) is of the component a linked collection holds for its folder."""
+    if component == Component.VCARD:
+        return b"BEGIN:VCARD" in data[:200].upper()
+    return re.search(rb"^BEGIN:" + component.value.encode() + rb"\r?$", data, re.IGNORECASE | re.MULTILINE) is not None
+
+
+def uid_of(data: bytes) -> str:
+    found = _UID.search(data.replace(b"\r\n ", b"").replace(b"\n ", b""))
+    return found.group(1).strip().decode("utf-8", "replace") if found else ""
+
+
+def with_uid(component: Component, guid: str, data: bytes) -> bytes:
+    """The stored form with a UID: an item that has none (a phone's) is given its GUID, which never changes."""
+    if _HAS_UID.search(data):
+        return data
+    uid = b"UID:" + guid.encode() + b"\r\n"
+    if component == Component.VCARD:
+        ends = list(_VCARD_END.finditer(data))
+        return data[: ends[-1].start()] + uid + data[ends[-1].start() :] if ends else data
+    part = re.compile(rb"^BEGIN:" + component.value.encode() + rb"\r?\n", re.IGNORECASE | re.MULTILINE)
+    return part.sub(lambda found: found.group(0) + uid, data)
+
+
+@dataclass
+class Counts:
+    """What one pull or push did, for the log."""
+
+    done: Counter[str]
+
+    def __str__(self) -> str:
+        return ",".join(f"{name}:{number}" for name, number in sorted(self.done.items())) or "nothing"
+
+
+class FolderSync:
+    """One linked collection and its folder: pull, push, and the conflicts between them."""
+
+    def __init__(self, store: Store, client: DavClient, email: str, collection: UpstreamCollection, now: float) -> None:
+        self.store = store
+        self.client = client
+        self.email = email
+        self.collection = collection
+        self.now = now
+        self.counts = Counts(Counter())
+        self._device_id: int | None = None
+        self._linked_folder: Folder | None = None
+
+    # ------------------------------------------------------------------------------- pull
+
+    def pull(self) -> None:
+        """Bring in what changed upstream since the last pull."""
+        listing = self._listing()
+        with self.store.transaction() as tx:
+            known = tx.upstream_resources(self.collection.folder_id, [*listing.changed, *listing.deleted])
+        wanted = [href for href, etag in listing.changed.items() if href not in known or known[href].etag != etag]
+        for start in range(0, len(wanted), MULTIGET_BATCH):
+            fetched = self.client.multiget(
+                self.collection.href, self.collection.component, wanted[start : start + MULTIGET_BATCH]
+            )
+            with self.store.transaction() as tx:
+                for each in fetched:
+                    self._take(tx, each)
+        with self.store.transaction() as tx:
+            self._take_deletions(tx, [href for href in listing.deleted if href in known])
+            self.collection = self._current(tx)
+            self.collection = replace(self.collection, sync_token=listing.token)
+            tx.save_upstream_collection(self.collection)
+
+    def _listing(self) -> Listing:
+        """What changed upstream: by sync-collection from the token kept, else every ETag against those kept."""
+        token = self.collection.sync_token
+        if token:
+            try:
+                return self.client.sync_collection(self.collection.href, token)
+            except InvalidToken as error:
+                log.warning("upstream of %s: %s; listing %s whole", self.email, error, self.collection.href)
+        try:
+            full: Listing | None = self.client.sync_collection(self.collection.href, "")
+        except Unauthorized:
+            raise
+        except UpstreamError as error:
+            log.info("upstream of %s: no sync-collection (%s): comparing ETags", self.email, error)
+            full = None
+        etags = full.changed if full is not None else self.client.etags(self.collection.href)
+        with self.store.transaction() as tx:
+            kept = tx.all_upstream_resources(self.collection.folder_id)
+        gone = [resource.href for resource in kept if resource.href not in etags]
+        return Listing(etags, gone, full.token if full is not None else "")
+
+    def _take(self, tx: Transaction, fetched: Fetched) -> Winner | None:
+        """Write one upstream resource into the folder: merged into its item, or by policy when the item changed
+        here too (the winner is returned; None: no conflict)."""
+        if not holds(self.collection.component, fetched.data):
+            return None
+        folder = self._folder(tx)
+        resource = tx.upstream_resources(folder.id, [fetched.href]).get(fetched.href)
+        local = tx.get_items(folder.id, [resource.guid]).get(resource.guid) if resource is not None else None
+        if resource is None:
+            local = self._same_item(tx, folder, fetched)
+        try:
+            stored_type, stored = content.to_stored(
+                media_type(self.collection.component),
+                fetched.data,
+                local.data if local is not None else None,
+                None,
+                folder_kind(folder.name).value,
+            )
+        except RemoteError as error:
+            log.warning("upstream of %s: %s is refused: %s", self.email, fetched.href, error)
+            self.counts.done["refused"] += 1
+            return None
+        guid, winner = self._apply(tx, folder, local, stored_type, stored, fetched.href)
+        tx.put_upstream_resources([UpstreamResource(folder.id, fetched.href, guid, fetched.etag, uid_of(fetched.data))])
+        return winner
+
+    def _apply(
+        self, tx: Transaction, folder: Folder, local: StoredItem | None, stored_type: str, stored: bytes, href: str
+    ) -> tuple[str, Winner | None]:
+        """The upstream's version of an item meets the folder's: the GUID it is kept under, and a conflict's winner."""
+        device = self._device(tx)
+        if local is not None and content.comparable(local.content_type, local.data) == content.comparable(
+            stored_type, stored
+        ):
+            return local.guid, None
+        if local is not None and self._pending(local, device):
+            return local.guid, self._conflict(tx, folder, local, stored_type, stored, href)
+        if local is not None:
+            self._keep(tx, local, "replaced")
+        (written,) = tx.put_items(folder.id, [NewItem(local.guid if local else None, stored_type, stored)], device)
+        self.counts.done["replaced" if local is not None else "added"] += 1
+        return written.guid, None
+
+    def _conflict(
+        self, tx: Transaction, folder: Folder, local: StoredItem, stored_type: str, stored: bytes, href: str
+    ) -> Winner:
+        policy = CONFLICT.read(tx, account=self.email)
+        outcome = resolve(policy, stored_type, local.data, stored, self._base(tx, local))
+        self.counts.done["conflicts"] += 1
+        log.info(
+            "upstream of %s: %s changed both here and upstream (%s): %s",
+            self.email,
+            href,
+            policy.value,
+            "the upstream's version wins" if outcome.outcome == Winner.CLIENT else f"{outcome.outcome.value}",
+        )
+        if outcome.outcome == Winner.CLIENT:
+            self._keep(tx, local, "lost a conflict")
+            tx.put_items(folder.id, [NewItem(local.guid, stored_type, stored)], self._device(tx))
+        elif outcome.outcome == Winner.MERGED and outcome.data is not None:
+            self._keep(tx, local, "merged")
+            tx.put_items(folder.id, [NewItem(local.guid, stored_type, outcome.data)], None)
+        else:
+            # The folder's version stays and goes up over the upstream's; a duplicate is not made upstream,
+            # where the two would share a UID: the upstream's version is kept in the history instead.
+            tx.keep_history([HistoryEntry(folder.id, local.guid, stored_type, stored, "lost a conflict", self.now)])
+        return outcome.outcome
+
+    def _take_deletions(self, tx: Transaction, hrefs: list[str]) -> None:
+        """Resources deleted upstream: their items are deleted, unless changed here since (the change wins)."""
+        if not hrefs:
+            return
+        folder = self._folder(tx)
+        device = self._device(tx)
+        resources = tx.upstream_resources(folder.id, hrefs)
+        items = tx.get_items(folder.id, [resource.guid for resource in resources.values()])
+        doomed = []
+        for resource in resources.values():
+            local = items.get(resource.guid)
+            if local is None:
+                continue
+            if self._pending(local, device):
+                log.info(
+                    "upstream of %s: %s was deleted upstream but changed here: it goes up again",
+                    self.email,
+                    resource.href,
+                )
+                continue
+            self._keep(tx, local, "deleted")
+            doomed.append(local.guid)
+        tx.delete_items(folder.id, doomed, device)
+        tx.delete_upstream_resources(folder.id, hrefs)
+        self.counts.done["deleted"] += len(doomed)
+
+    def _same_item(self, tx: Transaction, folder: Folder, fetched: Fetched) -> StoredItem | None:
+        """A live item of the folder linked to no resource yet that is the same object (its UID, else what a slow
+        sync matches on): an account that had data before its upstream is not doubled."""
+        linked = {resource.guid for resource in tx.all_upstream_resources(folder.id)}
+        uid = uid_of(fetched.data)
+        try:
+            wanted = content.identity(
+                *content.to_stored(media_type(self.collection.component), fetched.data, None, None)
+            )
+        except RemoteError:
+            return None
+        for item in tx.iter_items(folder.id):
+            if item.guid in linked:
+                continue
+            if (uid and (item.guid == uid or uid_of(item.data) == uid)) or content.identity(
+                item.content_type, item.data
+            ) == wanted:
+                return item
+        return None
+
+    # ------------------------------------------------------------------------------- push
+
+    def push(self) -> None:
+        """Send up the folder's changes made after ``pushed_seq`` by anyone but the upstream (a conflict's merge
+        made on the way goes up in the next round)."""
+        for _ in range(PUSH_ROUNDS):
+            with self.store.transaction() as tx:
+                self.collection = self._current(tx)
+                upto = tx.current_seq()
+                changes = tx.changes_since(
+                    self.collection.folder_id, self.collection.pushed_seq, upto, self._device(tx)
+                )
+            for item in changes:
+                self._push_item(item)
+            self._done(upto, None, None)
+            if not changes:
+                return
+
+    def _push_item(self, item: StoredItem) -> None:
+        with self.store.transaction() as tx:
+            resource = tx.upstream_resources_of(item.folder_id, [item.guid]).get(item.guid)
+        if item.deleted:
+            if resource is not None:
+                self._push_deletion(item, resource)
+            self._done(item.seq, None, resource)
+            return
+        if not holds(self.collection.component, item.data):
+            self._done(item.seq, None, None)
+            return
+        data = with_uid(self.collection.component, item.guid, item.data)
+        href = resource.href if resource is not None else self._new_href(item.guid)
+        try:
+            etag = self.client.put(href, self.collection.component, data, resource.etag if resource else None)
+        except PreconditionFailed:
+            current = self.client.get(href)
+            if current is None:  # deleted upstream meanwhile: the change wins
+                etag = self.client.put(href, self.collection.component, data, None)
+            else:
+                with self.store.transaction() as tx:
+                    winner = self._take(tx, current)
+                if winner != Winner.SERVER:
+                    self._done(item.seq, None, None)
+                    return
+                etag = self.client.put(href, self.collection.component, data, current.etag)
+        self.counts.done["put"] += 1
+        written = UpstreamResource(item.folder_id, href, item.guid, etag or self._etag(href), uid_of(data))
+        self._done(item.seq, written, None)
+
+    def _push_deletion(self, item: StoredItem, resource: UpstreamResource) -> None:
+        try:
+            self.client.delete(resource.href, resource.etag)
+        except PreconditionFailed:
+            current = self.client.get(resource.href)
+            if current is not None:
+                log.info("upstream of %s: %s deleted here, changed upstream: it comes back", self.email, resource.href)
+                with self.store.transaction() as tx:
+                    self._take(tx, current)
+                return
+        self.counts.done["deleted"] += 1
+
+    def _done(self, seq: int, written: UpstreamResource | None, gone: UpstreamResource | None) -> None:
+        """Record one change as being upstream: its resource, and ``pushed_seq`` past it."""
+        with self.store.transaction() as tx:
+            if gone is not None:
+                tx.delete_upstream_resources(gone.folder_id, [gone.href])
+            if written is not None:
+                tx.put_upstream_resources([written])
+            current = self._current(tx)
+            self.collection = replace(current, pushed_seq=max(seq, current.pushed_seq))
+            tx.save_upstream_collection(self.collection)
+
+    def _etag(self, href: str) -> str:
+        """The ETag of a resource the upstream answered a PUT of without one."""
+        fetched = self.client.get(href)
+        return fetched.etag if fetched is not None else ""
+
+    def _new_href(self, guid: str) -> str:
+        extension = EXTENSIONS.get(self.collection.component, CALENDAR_EXTENSION)
+        return self.collection.href.rstrip("/") + "/" + guid + extension
+
+    # ------------------------------------------------------------------------------- common
+
+    def _device(self, tx: Transaction) -> int:
+        if self._device_id is None:
+            self._device_id = tx.ensure_device(self.collection.account_id, UPSTREAM_DEVICE).id
+        return self._device_id
+
+    def _pending(self, local: StoredItem, device: int) -> bool:
+        """Whether the item changed here after the last push (and not by the upstream): not yet upstream."""
+        return local.seq > self.collection.pushed_seq and local.origin_device_id != device
+
+    def _base(self, tx: Transaction, local: StoredItem) -> bytes | None:
+        """The version both sides had at the last push, if the history still holds it."""
+        older = [e for e in tx.list_history(local.folder_id, local.guid) if 0 < e.seq <= self.collection.pushed_seq]
+        return max(older, key=lambda entry: entry.seq).data if older else None
+
+    def _keep(self, tx: Transaction, item: StoredItem, reason: str) -> None:
+        tx.keep_history(
+            [HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)]
+        )
+
+    def _folder(self, tx: Transaction) -> Folder:
+        if self._linked_folder is None:
+            folders = tx.list_folders(self.collection.account_id)
+            self._linked_folder = next(f for f in folders if f.id == self.collection.folder_id)
+        return self._linked_folder
+
+    def _current(self, tx: Transaction) -> UpstreamCollection:
+        found = [
+            c for c in tx.upstream_collections(self.collection.account_id) if c.folder_id == self.collection.folder_id
+        ]
+        return found[0] if found else self.collection
