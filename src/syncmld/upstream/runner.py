@@ -73,6 +73,7 @@ class UpstreamRunner:
         try:
             with self.store.transaction() as tx:
                 collections = tx.upstream_collections(link.account_id)
+                folders = {folder.id: folder.name for folder in tx.list_folders(link.account_id)}
             with dav_client(link.username, link.password, self.settings.timeout, self.settings.max_answer) as client:
                 for collection in collections:
                     folder = FolderSync(self.store, client, email, collection, self.clock())
@@ -80,7 +81,8 @@ class UpstreamRunner:
                         folder.pull()
                     if work.push:
                         folder.push()
-                    done.append(f"{collection.href}: {folder.counts}")
+                    if folder.counts.done:
+                        done.append(f"{folders.get(collection.folder_id, '?')} {folder.counts}")
         except Unauthorized as error:
             log.error(
                 "upstream of %s refused its credentials: upstream syncing of this account stops until "
@@ -104,12 +106,13 @@ class UpstreamRunner:
         if link.status != UpstreamStatus.OK:
             log.info("upstream of %s works again", email)
             self._note(link, UpstreamStatus.OK, "", 0.0)
-        log.info(
+        log.log(
+            logging.INFO if done or work.pull else logging.DEBUG,
             "upstream of %s: %s in %.0f ms: %s",
             email,
             work.label,
             (time.perf_counter() - started) * 1000,
-            "; ".join(done) or "no linked collections",
+            ", ".join(done) or "no change",
         )
 
     def _note(self, link: UpstreamLink, status: UpstreamStatus, note: str, retry_at: float) -> None:

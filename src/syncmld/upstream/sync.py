@@ -87,7 +87,7 @@ class Counts:
     done: Counter[str]
 
     def __str__(self) -> str:
-        return ",".join(f"{name}:{number}" for name, number in sorted(self.done.items())) or "nothing"
+        return ",".join(f"{name}:{number}" for name, number in sorted(self.done.items())) or "no change"
 
 
 class FolderSync:
