@@ -1,5 +1,5 @@
 """Radicale and xandikos (both from PyPI) as an account's upstream: started on a free loopback port from a
-temporary directory, seeded over HTTP, read back from their own storage folders (files, not our client)."""
+temporary directory, seeded and read back with plain HTTP requests (not syncmld's DAV client)."""
 
 import importlib.util
 import signal
@@ -119,7 +119,7 @@ class Peer:
             self.put(f"{self.calendar}event-{number:03d}.ics", event(number), "text/calendar")
 
     def cards(self) -> list[bytes]:
-        """The address book's vCards, read from the server's storage folder."""
+        """The address book's vCards, as the server serves them."""
         return self._files(self.contacts, ".vcf")
 
     def events(self) -> list[bytes]:

@@ -119,3 +119,105 @@ def test_the_phones_changes_reach_the_upstream_once_each_and_the_upstreams_reach
 def _generated_name(phone: Device) -> str:
     """The FN of the contact ``generate`` wrote (contact-000900.vcf)."""
     return names([(phone.data_dir / "contact-000900.vcf").read_bytes()])[0]
+
+
+def lines_of(data: bytes) -> list[str]:
+    return data.decode("utf-8").replace("\r\n ", "").replace("\n ", "").splitlines()
+
+
+def card_of(peer: Peer, needle: str) -> list[str]:
+    (found,) = [card for card in peer.cards() if needle.encode() in card]
+    return lines_of(found)
+
+
+def test_both_sides_changing_one_contact_keep_both_changes(phone: Device, peer: Peer) -> None:
+    succeeded(phone.sync())
+    rename_contact(file_named(phone, "Größer 007"), "Am Telefon geändert")
+    peer.put(f"{peer.contacts}contact-007.vcf", contact(7, note="im Upstream notiert"), "text/vcard")
+
+    merged = succeeded(phone.sync())
+    assert merged.server.updated == 1, merged.describe()
+    eventually(
+        lambda: (
+            {"FN:Am Telefon geändert", "NOTE:im Upstream notiert"} <= set(card_of(peer, "UID:upstream-contact-007"))
+        ),
+        f"{peer.name} holds the merge of both changes",
+    )
+    succeeded(phone.sync())
+    on_phone = set(lines_of(file_named(phone, "Am Telefon geändert").read_bytes()))
+    assert {"FN:Am Telefon geändert", "NOTE:im Upstream notiert"} <= on_phone
+    assert len(peer.cards()) == CONTACTS
+
+
+def test_a_change_kept_while_the_upstream_was_down_merges_with_the_upstreams_own(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    succeeded(phone.sync())
+    peer.stop()
+    rename_contact(file_named(phone, "Größer 008"), "Offline geändert")
+    offline = succeeded(phone.sync())
+    assert offline.server.updated == 1, offline.describe()
+    peer.start()
+    peer.put(f"{peer.contacts}contact-008.vcf", contact(8, note="derweil im Upstream"), "text/vcard")
+    eventually(
+        lambda: {"FN:Offline geändert", "NOTE:derweil im Upstream"} <= set(card_of(peer, "UID:upstream-contact-008")),
+        f"{peer.name} holds the merge of both changes",
+    )
+    back = succeeded(phone.sync())
+    assert back.client.updated == 1, back.describe()
+    assert "NOTE:derweil im Upstream" in lines_of(file_named(phone, "Offline geändert").read_bytes())
+    assert "changed both here and upstream" in server.log_tail(400)
+
+
+def test_an_upstream_down_during_a_sync_gets_the_changes_once_when_it_is_back(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    succeeded(phone.sync())
+    peer.stop()
+    rename_contact(file_named(phone, "Größer 010"), "Während der Pause")
+    file_named(phone, "Größer 011").unlink()
+    phone.generate(2, start=910)
+    during = succeeded(phone.sync())
+    assert during.server == Counts(added=2, updated=1, deleted=1, rejected=0), during.describe()
+    eventually(lambda: "push failed, tried again" in server.log_tail(200), "the failed push is logged")
+
+    peer.start()
+    eventually(lambda: len(peer.cards()) == CONTACTS + 1, f"{peer.name} got the two new contacts and the delete")
+    held = names(peer.cards())
+    assert "Während der Pause" in held and "Jürgen Größer 011" not in held
+    assert len(held) == len(set(held)) == CONTACTS + 1, "nothing doubled"
+
+
+def test_a_kill_between_the_phones_sync_and_the_upstream_write_loses_nothing(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    succeeded(phone.sync())
+    peer.stop()
+    rename_contact(file_named(phone, "Größer 012"), "Vor dem Absturz")
+    phone.generate(1, start=920)
+    succeeded(phone.sync())
+    server.kill()
+    peer.start()
+    server.start()
+    eventually(lambda: "Vor dem Absturz" in names(peer.cards()), f"{peer.name} got the change made before the kill")
+    eventually(lambda: len(peer.cards()) == CONTACTS + 1, f"{peer.name} got the new contact")
+    held = names(peer.cards())
+    assert len(held) == len(set(held)), "nothing doubled"
+    quiet = succeeded(phone.sync())
+    assert (quiet.client.moved, quiet.server.moved) == (0, 0), quiet.describe()
+
+
+def test_a_refused_upstream_password_stops_upstream_syncing_with_one_clear_line(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    if peer.name != "radicale":
+        pytest.skip("xandikos has no login of its own over plain HTTP")
+    (peer.storage.parent / "users").write_text(f"{peer.user}:another-password\n")
+    got = succeeded(phone.sync())
+    assert got.client.added == 0, "nothing came from the upstream"
+    assert "refused its credentials: upstream syncing of this account stops" in server.log_tail(200)
+    listed = syncmld("upstream", "list", EMAIL, "--data-dir", str(server.data_dir))
+    assert "unauthorized" in listed.stdout, listed.stdout + listed.stderr
+    checked = syncmld("upstream", "check", EMAIL, "--data-dir", str(server.data_dir))
+    assert checked.returncode == 1 and "the upstream refused user anna" in checked.stderr, checked.stderr
+    assert peer.password not in listed.stdout + checked.stdout + checked.stderr + server.log_tail(1000)

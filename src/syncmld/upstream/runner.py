@@ -94,7 +94,8 @@ class UpstreamRunner:
             return
         except LocalError as error:
             retry_at = self.clock() + self.settings.retry_interval
-            log.warning(
+            log.log(
+                logging.INFO if link.status == UpstreamStatus.FAILING else logging.WARNING,
                 "upstream of %s: %s failed, tried again in %.0f s: %s",
                 email,
                 work.label,
