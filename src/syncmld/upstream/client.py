@@ -4,6 +4,7 @@ Every answer is read under a size limit, every request under a timeout; an href 
 absolute against the URL asked. Errors are ``UpstreamError``s saying what the upstream answered, in one line.
 """
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,11 +32,19 @@ class UpstreamError(LocalError):
     """The upstream could not be used: unreachable, too slow, or it answered an error."""
 
 
-class Unauthorized(UpstreamError):
-    """The upstream refused the credentials (401) or the account's access (403 on its principal)."""
+class Answered(UpstreamError):
+    """The upstream answered the request with an error status."""
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
-class PreconditionFailed(UpstreamError):
+class Unauthorized(Answered):
+    """The upstream refused the credentials (401)."""
+
+
+class PreconditionFailed(Answered):
     """A conditional write found the resource changed (412): someone else wrote it since."""
 
 
@@ -90,6 +99,7 @@ class DavClient:
             headers={"User-Agent": "syncmld"},
         )
         self._max_answer = max_answer
+        self._timeout = timeout
 
     def close(self) -> None:
         self._http.close()
@@ -97,7 +107,9 @@ class DavClient:
     def request(
         self, method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None, ok: Iterable[int] = ()
     ) -> Answer:
-        """One request; UpstreamError unless it is answered 2xx or one of ``ok``."""
+        """One request, whole within the timeout (an answer trickling in is cut); UpstreamError unless it is
+        answered 2xx or one of ``ok``."""
+        deadline = time.monotonic() + self._timeout
         try:
             with self._http.stream(method, url, content=body, headers=headers or {}) as response:
                 chunks, size = [], 0
@@ -105,6 +117,8 @@ class DavClient:
                     size += len(chunk)
                     if size > self._max_answer:
                         raise UpstreamError(f"{method} {url}: the answer is larger than {self._max_answer} bytes")
+                    if time.monotonic() > deadline:
+                        raise UpstreamError(f"{method} {url}: the answer took longer than {self._timeout:g} s")
                     chunks.append(chunk)
                 answer = Answer(str(response.url), response.status_code, response.headers, b"".join(chunks))
         except httpx.TimeoutException as error:
@@ -115,10 +129,10 @@ class DavClient:
             return answer
         reason = f"{method} {url} answered {answer.status} {_phrase(answer.status)}"
         if answer.status == HTTPStatus.UNAUTHORIZED:
-            raise Unauthorized(reason + ": the upstream user name or password is wrong")
+            raise Unauthorized(reason + ": the upstream user name or password is wrong", answer.status)
         if answer.status == HTTPStatus.PRECONDITION_FAILED:
-            raise PreconditionFailed(reason)
-        raise UpstreamError(reason)
+            raise PreconditionFailed(reason, answer.status)
+        raise Answered(reason, answer.status)
 
     def propfind(self, url: str, depth: int, names: Iterable[str]) -> dict[str, dict[str, Element]]:
         """The properties found (200) of ``url`` and, with depth 1, its members: href -> property tag -> element."""
@@ -142,8 +156,8 @@ class DavClient:
             )
             try:
                 answer = self.request("REPORT", url, body, {"Depth": "0", "Content-Type": XML_TYPE})
-            except UpstreamError as error:
-                if token and any(f" answered {code} " in str(error) for code in (403, 409)):
+            except Answered as error:
+                if token and error.http_status in (HTTPStatus.FORBIDDEN, HTTPStatus.CONFLICT):
                     raise InvalidToken(str(error)) from error
                 raise
             cut = False

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from syncmld.protocol.tree import Element
 from syncmld.store.upstreams import Component
-from syncmld.upstream.client import CALDAV, CALENDARSERVER, CARDDAV, DAV, DavClient, UpstreamError, tag
+from syncmld.upstream.client import CALDAV, CALENDARSERVER, CARDDAV, DAV, DavClient, Unauthorized, UpstreamError, tag
 
 WELL_KNOWN = ("/.well-known/carddav", "/.well-known/caldav")
 _PRINCIPAL = tag(DAV, "current-user-principal")
@@ -73,9 +73,9 @@ def _principal(client: DavClient, url: str) -> str:
     for start in (url, *(urljoin(url, path) for path in WELL_KNOWN)):
         try:
             answered = client.propfind(start, 0, [_PRINCIPAL])
+        except Unauthorized:
+            raise
         except UpstreamError as error:
-            if "answered 401" in str(error):
-                raise
             tried.append(str(error))
             continue
         for href, props in answered.items():

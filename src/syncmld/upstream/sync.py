@@ -28,13 +28,13 @@ from syncmld.settings import CONFLICT
 from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamResource
 from syncmld.upstream.client import (
+    Answered,
     DavClient,
     Fetched,
     InvalidToken,
     Listing,
     PreconditionFailed,
     Unauthorized,
-    UpstreamError,
 )
 
 log = logging.getLogger("syncmld.upstream")
@@ -61,6 +61,11 @@ def holds(component: Component, data: bytes) -> bool:
     if component == Component.VCARD:
         return b"BEGIN:VCARD" in data[:200].upper()
     return re.search(rb"^BEGIN:" + component.value.encode() + rb"\r?$", data, re.IGNORECASE | re.MULTILINE) is not None
+
+
+def _share_points(one: content.Identity, other: content.Identity) -> bool:
+    """Two contacts of one name are one when they share a phone or e-mail (or neither has any)."""
+    return one.contact_points == other.contact_points or bool(one.contact_points & other.contact_points)
 
 
 def uid_of(data: bytes) -> str:
@@ -101,6 +106,9 @@ class FolderSync:
         self.now = now
         self.counts = Counts(Counter())
         self._device_id: int | None = None
+        self._unlinked: list[StoredItem] | None = None
+        """The folder's items linked to no resource, read when the first unknown resource comes."""
+        self._identities: dict[str, content.Identity] = {}
         self._linked_folder: Folder | None = None
 
     # ------------------------------------------------------------------------------- pull
@@ -136,7 +144,7 @@ class FolderSync:
             full: Listing | None = self.client.sync_collection(self.collection.href, "")
         except Unauthorized:
             raise
-        except UpstreamError as error:
+        except Answered as error:
             log.info("upstream of %s: no sync-collection (%s): comparing ETags", self.email, error)
             full = None
         etags = full.changed if full is not None else self.client.etags(self.collection.href)
@@ -240,9 +248,13 @@ class FolderSync:
         self.counts.done["deleted"] += len(doomed)
 
     def _same_item(self, tx: Transaction, folder: Folder, fetched: Fetched) -> StoredItem | None:
-        """A live item of the folder linked to no resource yet that is the same object (its UID, else what a slow
-        sync matches on): an account that had data before its upstream is not doubled."""
-        linked = {resource.guid for resource in tx.all_upstream_resources(folder.id)}
+        """A live item of the folder linked to no resource yet that is the same object (the same UID, else what a
+        slow sync matches on: the name and a shared phone or e-mail): an account that had data before its
+        upstream is not doubled. The folder is read once per pull, and only when an unknown resource comes."""
+        if self._unlinked is None:
+            linked = {resource.guid for resource in tx.all_upstream_resources(folder.id)}
+            self._unlinked = [item for item in tx.iter_items(folder.id) if item.guid not in linked]
+            self._identities = {}
         uid = uid_of(fetched.data)
         try:
             wanted = content.identity(
@@ -250,12 +262,13 @@ class FolderSync:
             )
         except RemoteError:
             return None
-        for item in tx.iter_items(folder.id):
-            if item.guid in linked:
-                continue
-            if (uid and (item.guid == uid or uid_of(item.data) == uid)) or content.identity(
-                item.content_type, item.data
-            ) == wanted:
+        for index, item in enumerate(self._unlinked):
+            if item.guid not in self._identities:
+                self._identities[item.guid] = content.identity(item.content_type, item.data)
+            found = self._identities[item.guid]
+            same_uid = bool(uid) and uid in (item.guid, uid_of(item.data))
+            if same_uid or (found.name == wanted.name and _share_points(found, wanted)):
+                del self._unlinked[index]
                 return item
         return None
 
