@@ -4,6 +4,7 @@ the phone, conflicts merge, and an upstream that is down or a killed syncmld los
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,30 @@ def test_a_refused_upstream_password_stops_upstream_syncing_with_one_clear_line(
     checked = syncmld("upstream", "check", EMAIL, "--data-dir", str(server.data_dir))
     assert checked.returncode == 1 and "the upstream refused user anna" in checked.stderr, checked.stderr
     assert peer.password not in listed.stdout + checked.stdout + checked.stderr + server.log_tail(1000)
+
+
+def test_repeated_slow_syncs_of_a_phone_double_nothing_upstream(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    succeeded(phone.sync())
+    rename_contact(file_named(phone, "Größer 015"), "Vor dem langsamen Abgleich")
+    for _ in range(2):
+        slow = succeeded(phone.sync("slow"))
+        assert slow.client.added == 0, slow.describe()
+    eventually(lambda: "Vor dem langsamen Abgleich" in names(peer.cards()), f"{peer.name} got the edit")
+    held = names(peer.cards())
+    assert len(held) == len(set(held)) == CONTACTS, "nothing doubled upstream"
+    assert len(phone.files()) == CONTACTS
+
+
+def test_a_slow_sync_to_server_from_an_empty_phone_empties_the_upstream_only_after_its_backup(
+    phone: Device, peer: Peer, server: SyncmldServer
+) -> None:
+    succeeded(phone.sync())
+    for path in list(phone.data_dir.iterdir()):
+        path.unlink()
+    erased = succeeded(replace(phone, url=f"{server.url}?sync=7").sync())
+    assert erased.server.moved == 0, erased.describe()
+    backups = syncmld("backup", "list", EMAIL, "--data-dir", str(server.data_dir))
+    assert f"{CONTACTS} items" in backups.stdout, backups.stdout + backups.stderr
+    eventually(lambda: peer.cards() == [], f"{peer.name} follows the erase")
