@@ -96,7 +96,7 @@ class UpstreamRunner:
             retry_at = self.clock() + self.settings.retry_interval
             log.log(
                 logging.INFO if link.status == UpstreamStatus.FAILING else logging.WARNING,
-                "upstream of %s: %s failed, tried again in %.0f s: %s",
+                "upstream of %s: %s failed, tried again in %g s: %s",
                 email,
                 work.label,
                 self.settings.retry_interval,
