@@ -4,6 +4,8 @@ Every answer is read under a size limit, every request under a timeout; an href 
 absolute against the URL asked. Errors are ``UpstreamError``s saying what the upstream answered, in one line.
 """
 
+import functools
+import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -88,21 +90,35 @@ class Fetched:
     data: bytes
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's trusted certificates, loaded once per process (loading them costs 25 ms a client)."""
+    return ssl.create_default_context()
+
+
 class DavClient:
-    """Requests to one upstream with one set of credentials, over one connection pool."""
+    """Requests to one upstream with one set of credentials, over one connection pool opened on first use."""
 
     def __init__(self, username: str, password: str, timeout: float, max_answer: int) -> None:
-        self._http = httpx.Client(
-            auth=httpx.BasicAuth(username, password),
-            timeout=timeout,
-            follow_redirects=True,
-            headers={"User-Agent": "syncmld"},
-        )
+        self._auth = httpx.BasicAuth(username, password)
+        self._http: httpx.Client | None = None
         self._max_answer = max_answer
         self._timeout = timeout
 
     def close(self) -> None:
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
+
+    def _opened(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(
+                auth=self._auth,
+                timeout=self._timeout,
+                follow_redirects=True,
+                headers={"User-Agent": "syncmld"},
+                verify=_tls(),
+            )
+        return self._http
 
     def request(
         self, method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None, ok: Iterable[int] = ()
@@ -111,7 +127,7 @@ class DavClient:
         answered 2xx or one of ``ok``."""
         deadline = time.monotonic() + self._timeout
         try:
-            with self._http.stream(method, url, content=body, headers=headers or {}) as response:
+            with self._opened().stream(method, url, content=body, headers=headers or {}) as response:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)

@@ -25,6 +25,7 @@ from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.folders import folder_kind
 from syncmld.errors import RemoteError
 from syncmld.settings import CONFLICT
+from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamResource
 from syncmld.upstream.client import (
@@ -124,8 +125,7 @@ class FolderSync:
                 self.collection.href, self.collection.component, wanted[start : start + MULTIGET_BATCH]
             )
             with self.store.transaction() as tx:
-                for each in fetched:
-                    self._take(tx, each)
+                self._take(tx, fetched)
         with self.store.transaction() as tx:
             self._take_deletions(tx, [href for href in listing.deleted if href in known])
             self.collection = self._current(tx)
@@ -153,48 +153,50 @@ class FolderSync:
         gone = [resource.href for resource in kept if resource.href not in etags]
         return Listing(etags, gone, full.token if full is not None else "")
 
-    def _take(self, tx: Transaction, fetched: Fetched) -> Winner | None:
-        """Write one upstream resource into the folder: merged into its item, or by policy when the item changed
-        here too (the winner is returned; None: no conflict)."""
-        if not holds(self.collection.component, fetched.data):
-            return None
+    def _take(self, tx: Transaction, batch: list[Fetched]) -> dict[str, Winner]:
+        """Write upstream resources into the folder, merged into their items (in a few statements whatever the
+        batch's size); an item changed here too is settled by policy (its winner returned, by href)."""
         folder = self._folder(tx)
-        resource = tx.upstream_resources(folder.id, [fetched.href]).get(fetched.href)
-        local = tx.get_items(folder.id, [resource.guid]).get(resource.guid) if resource is not None else None
-        if resource is None:
-            local = self._same_item(tx, folder, fetched)
-        try:
-            stored_type, stored = content.to_stored(
-                media_type(self.collection.component),
-                fetched.data,
-                local.data if local is not None else None,
-                None,
-                folder_kind(folder.name).value,
-            )
-        except RemoteError as error:
-            log.warning("upstream of %s: %s is refused: %s", self.email, fetched.href, error)
-            self.counts.done["refused"] += 1
-            return None
-        guid, winner = self._apply(tx, folder, local, stored_type, stored, fetched.href)
-        tx.put_upstream_resources([UpstreamResource(folder.id, fetched.href, guid, fetched.etag, uid_of(fetched.data))])
-        return winner
-
-    def _apply(
-        self, tx: Transaction, folder: Folder, local: StoredItem | None, stored_type: str, stored: bytes, href: str
-    ) -> tuple[str, Winner | None]:
-        """The upstream's version of an item meets the folder's: the GUID it is kept under, and a conflict's winner."""
         device = self._device(tx)
-        if local is not None and content.comparable(local.content_type, local.data) == content.comparable(
-            stored_type, stored
-        ):
-            return local.guid, None
-        if local is not None and self._pending(local, device):
-            return local.guid, self._conflict(tx, folder, local, stored_type, stored, href)
-        if local is not None:
-            self._keep(tx, local, "replaced")
-        (written,) = tx.put_items(folder.id, [NewItem(local.guid if local else None, stored_type, stored)], device)
-        self.counts.done["replaced" if local is not None else "added"] += 1
-        return written.guid, None
+        batch = [fetched for fetched in batch if holds(self.collection.component, fetched.data)]
+        resources = tx.upstream_resources(folder.id, [fetched.href for fetched in batch])
+        items = tx.get_items(folder.id, [resource.guid for resource in resources.values()])
+        writes: list[NewItem] = []
+        kept: list[HistoryEntry] = []
+        linked: list[UpstreamResource] = []
+        winners: dict[str, Winner] = {}
+        for fetched in batch:
+            resource = resources.get(fetched.href)
+            local = items.get(resource.guid) if resource is not None else self._same_item(tx, folder, fetched)
+            try:
+                stored_type, stored = content.to_stored(
+                    media_type(self.collection.component),
+                    fetched.data,
+                    local.data if local is not None else None,
+                    None,
+                    folder_kind(folder.name).value,
+                )
+            except RemoteError as error:
+                log.warning("upstream of %s: %s is refused: %s", self.email, fetched.href, error)
+                self.counts.done["refused"] += 1
+                continue
+            guid = local.guid if local is not None else new_guid()
+            linked.append(UpstreamResource(folder.id, fetched.href, guid, fetched.etag, uid_of(fetched.data)))
+            if local is not None and content.comparable(local.content_type, local.data) == content.comparable(
+                stored_type, stored
+            ):
+                continue
+            if local is not None and self._pending(local, device):
+                winners[fetched.href] = self._conflict(tx, folder, local, stored_type, stored, fetched.href)
+                continue
+            if local is not None:
+                kept.append(self._kept(local, "replaced"))
+            writes.append(NewItem(guid, stored_type, stored))
+            self.counts.done["replaced" if local is not None else "added"] += 1
+        tx.keep_history(kept)
+        tx.put_items(folder.id, writes, device)
+        tx.put_upstream_resources(linked)
+        return winners
 
     def _conflict(
         self, tx: Transaction, folder: Folder, local: StoredItem, stored_type: str, stored: bytes, href: str
@@ -255,6 +257,8 @@ class FolderSync:
             linked = {resource.guid for resource in tx.all_upstream_resources(folder.id)}
             self._unlinked = [item for item in tx.iter_items(folder.id) if item.guid not in linked]
             self._identities = {}
+        if not self._unlinked:
+            return None
         uid = uid_of(fetched.data)
         try:
             wanted = content.identity(
@@ -311,7 +315,7 @@ class FolderSync:
                 etag = self.client.put(href, self.collection.component, data, None)
             else:
                 with self.store.transaction() as tx:
-                    winner = self._take(tx, current)
+                    winner = self._take(tx, [current]).get(current.href)
                 if winner != Winner.SERVER:
                     self._done(item.seq, None, None)
                     return
@@ -328,7 +332,7 @@ class FolderSync:
             if current is not None:
                 log.info("upstream of %s: %s deleted here, changed upstream: it comes back", self.email, resource.href)
                 with self.store.transaction() as tx:
-                    self._take(tx, current)
+                    self._take(tx, [current])
                 return
         self.counts.done["deleted"] += 1
 
@@ -369,9 +373,10 @@ class FolderSync:
         return max(older, key=lambda entry: entry.seq).data if older else None
 
     def _keep(self, tx: Transaction, item: StoredItem, reason: str) -> None:
-        tx.keep_history(
-            [HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)]
-        )
+        tx.keep_history([self._kept(item, reason)])
+
+    def _kept(self, item: StoredItem, reason: str) -> HistoryEntry:
+        return HistoryEntry(item.folder_id, item.guid, item.content_type, item.data, reason, self.now, item.seq)
 
     def _folder(self, tx: Transaction) -> Folder:
         if self._linked_folder is None:
