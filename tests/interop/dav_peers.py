@@ -99,8 +99,14 @@ class Peer:
         return httpx.Client(auth=(self.user, self.password), timeout=30)
 
     def put(self, url: str, data: bytes, media_type: str) -> None:
+        """PUT as another DAV client would; xandikos answers 500 while another write holds its Git index lock,
+        so that is tried again a few times."""
         with self.http() as client:
-            answer = client.put(url, content=data, headers={"Content-Type": media_type})
+            for _ in range(10):
+                answer = client.put(url, content=data, headers={"Content-Type": media_type})
+                if answer.status_code != 500:
+                    break
+                time.sleep(0.2)
         assert answer.status_code in (201, 204), f"{self.name} PUT {url}: {answer.status_code} {answer.text}"
 
     def seed(self, contacts: int, events: int) -> None:
