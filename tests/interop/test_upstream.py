@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .client import Counts, Device, succeeded
-from .dav_peers import Peer, contact, radicale, xandikos
+from .dav_peers import Peer, contact, event, radicale, xandikos
 from .server import SyncmldServer, syncmld
 from .vcard_files import rename_contact
 
@@ -249,3 +249,24 @@ def test_a_slow_sync_to_server_from_an_empty_phone_empties_the_upstream_only_aft
     backups = syncmld("backup", "list", EMAIL, "--data-dir", str(server.data_dir))
     assert f"{CONTACTS} items" in backups.stdout, backups.stdout + backups.stderr
     eventually(lambda: peer.cards() == [], f"{peer.name} follows the erase")
+
+
+def test_the_phones_events_reach_the_upstreams_calendar_and_its_edits_come_back(phone: Device, peer: Peer) -> None:
+    calendar = phone.of_kind("calendar", "calendar")
+    succeeded(calendar.sync())
+    calendar.generate_items(2, start=700)
+    sent = succeeded(calendar.sync())
+    assert sent.server.added == 2, sent.describe()
+    eventually(lambda: len(peer.events()) == EVENTS + 2, f"{peer.name} holds the phone's two events")
+    new = [data for data in peer.events() if b"upstream-event-" not in data]
+    assert all(b"BEGIN:VEVENT" in data and b"UID:" in data for data in new)
+
+    edited = event_with_summary(1, "Verschoben ins Café")
+    peer.put(f"{peer.calendar}event-001.ics", edited, "text/calendar")
+    back = succeeded(calendar.sync())
+    assert back.client == Counts(added=0, updated=1, deleted=0, rejected=0), back.describe()
+    assert any("Verschoben ins Café" in data.decode() for data in calendar.files().values())
+
+
+def event_with_summary(number: int, summary: str) -> bytes:
+    return event(number).replace(f"Besprechung Nr. {number:03d} über Straßen".encode(), summary.encode())

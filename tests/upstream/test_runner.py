@@ -218,3 +218,101 @@ def test_an_upstream_that_never_answers_fails_at_the_timeout(store: Store) -> No
         UpstreamRunner(store, UpstreamSettings(timeout=0.5)).run(EMAIL, PULL)
     failed = status(store, account_id)
     assert failed.status == UpstreamStatus.FAILING and "no answer in time" in failed.note
+
+
+class EtagOnlyUpstream(BaseHTTPRequestHandler):
+    """An address book without sync-collection: getctag and ETags by PROPFIND, cards by multiget."""
+
+    cards: dict[str, bytes] = {}
+    ctag = "1"
+    requests: list[str] = []
+
+    def do_PROPFIND(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        depth = self.headers.get("Depth", "0")
+        self.requests.append(f"PROPFIND {depth}")
+        if depth == "0":
+            body = f"<d:response><d:href>/book/</d:href>{_props(f'<cs:getctag>{self.ctag}</cs:getctag>')}</d:response>"
+        else:
+            body = "".join(
+                f"<d:response><d:href>/book/{name}</d:href>{_props(f'<d:getetag>{_etag(data)}</d:getetag>')}</d:response>"
+                for name, data in self.cards.items()
+            )
+        self._multistatus(body)
+
+    def do_REPORT(self) -> None:
+        asked = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if b"sync-collection" in asked:
+            self.requests.append("REPORT sync-collection")
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.requests.append("REPORT multiget")
+        body = "".join(
+            f"<d:response><d:href>/book/{name}</d:href>"
+            + _props(f"<d:getetag>{_etag(data)}</d:getetag><card:address-data>{data.decode()}</card:address-data>")
+            + "</d:response>"
+            for name, data in self.cards.items()
+            if f"/book/{name}".encode() in asked
+        )
+        self._multistatus(body)
+
+    def _multistatus(self, body: str) -> None:
+        document = (
+            '<d:multistatus xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/" '
+            f'xmlns:card="urn:ietf:params:xml:ns:carddav">{body}</d:multistatus>'
+        ).encode()
+        self.send_response(207)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(document)))
+        self.end_headers()
+        self.wfile.write(document)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def _props(inner: str) -> str:
+    return f"<d:propstat><d:prop>{inner}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+
+
+def _etag(data: bytes) -> str:
+    return f'"{hash(data) & 0xFFFFFF:x}"'
+
+
+def test_an_upstream_without_sync_collection_is_listed_only_when_its_ctag_moves(store: Store) -> None:
+    EtagOnlyUpstream.cards = {f"c{n}.vcf": contact(n) for n in range(1, 4)}
+    EtagOnlyUpstream.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EtagOnlyUpstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        with store.transaction() as tx:
+            account = tx.get_account(EMAIL)
+            assert account is not None
+            tx.set_upstream(UpstreamLink(account.id, url, "anna", "secret"))
+            folder = tx.ensure_folder(account.id, "contacts")
+            tx.set_upstream_collections(
+                account.id, [UpstreamCollection(account.id, folder.id, url + "book/", Component.VCARD)]
+            )
+        runner = UpstreamRunner(store, UpstreamSettings())
+        runner.run(EMAIL, PULL)
+        assert len(contacts(store, account.id)) == 3
+        assert EtagOnlyUpstream.requests == ["REPORT sync-collection", "PROPFIND 0", "PROPFIND 1", "REPORT multiget"]
+
+        EtagOnlyUpstream.requests = []
+        runner.run(EMAIL, PULL)
+        assert EtagOnlyUpstream.requests == ["PROPFIND 0"], "an unchanged getctag: nothing listed"
+
+        EtagOnlyUpstream.cards["c2.vcf"] = contact(2, note="changed")
+        del EtagOnlyUpstream.cards["c3.vcf"]
+        EtagOnlyUpstream.ctag = "2"
+        EtagOnlyUpstream.requests = []
+        runner.run(EMAIL, PULL)
+        assert EtagOnlyUpstream.requests == ["PROPFIND 0", "PROPFIND 1", "REPORT multiget"]
+        held = contacts(store, account.id)
+        assert len(held) == 2 and any(b"NOTE:changed" in data for data in held)
+    finally:
+        server.shutdown()
+        server.server_close()

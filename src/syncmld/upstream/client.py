@@ -81,6 +81,8 @@ class Listing:
     changed: dict[str, str]
     deleted: list[str]
     token: str
+    ctag: str = ""
+    """The collection's getctag when it was listed whole by ETags ("" otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,12 @@ class DavClient:
             if not cut or new_token == token:
                 return Listing(changed, deleted, new_token)
             token = new_token
+
+    def ctag(self, url: str) -> str:
+        """The collection's getctag, which changes with any of its resources ("" when it offers none)."""
+        for props in self.propfind(url, 0, [tag(CALENDARSERVER, "getctag")]).values():
+            return _text(props.get(tag(CALENDARSERVER, "getctag")))
+        return ""
 
     def etags(self, url: str) -> dict[str, str]:
         """Every resource of the collection with its ETag (for upstreams without sync-collection)."""

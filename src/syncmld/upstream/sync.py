@@ -129,29 +129,37 @@ class FolderSync:
         with self.store.transaction() as tx:
             self._take_deletions(tx, [href for href in listing.deleted if href in known])
             self.collection = self._current(tx)
-            self.collection = replace(self.collection, sync_token=listing.token)
+            self.collection = replace(self.collection, sync_token=listing.token, ctag=listing.ctag)
             tx.save_upstream_collection(self.collection)
 
     def _listing(self) -> Listing:
-        """What changed upstream: by sync-collection from the token kept, else every ETag against those kept."""
-        token = self.collection.sync_token
+        """What changed upstream: by sync-collection from the token kept; else, when the collection's getctag
+        moved (or it offers none), every ETag against those kept."""
+        token, ctag = self.collection.sync_token, self.collection.ctag
         if token:
             try:
                 return self.client.sync_collection(self.collection.href, token)
             except InvalidToken as error:
                 log.warning("upstream of %s: %s; listing %s whole", self.email, error, self.collection.href)
-        try:
-            full: Listing | None = self.client.sync_collection(self.collection.href, "")
-        except Unauthorized:
-            raise
-        except Answered as error:
-            log.info("upstream of %s: no sync-collection (%s): comparing ETags", self.email, error)
-            full = None
-        etags = full.changed if full is not None else self.client.etags(self.collection.href)
+                return self._whole(self.client.sync_collection(self.collection.href, ""))
+        if not ctag:
+            try:
+                return self._whole(self.client.sync_collection(self.collection.href, ""))
+            except Unauthorized:
+                raise
+            except Answered as error:
+                log.info("upstream of %s: no sync-collection (%s): comparing ETags", self.email, error)
+        now = self.client.ctag(self.collection.href)
+        if now and now == ctag:
+            return Listing({}, [], "", ctag)
+        return replace(self._whole(Listing(self.client.etags(self.collection.href), [], "")), ctag=now)
+
+    def _whole(self, listing: Listing) -> Listing:
+        """A listing of every resource, with those the store knows and it lacks as deleted."""
         with self.store.transaction() as tx:
             kept = tx.all_upstream_resources(self.collection.folder_id)
-        gone = [resource.href for resource in kept if resource.href not in etags]
-        return Listing(etags, gone, full.token if full is not None else "")
+        gone = [resource.href for resource in kept if resource.href not in listing.changed]
+        return replace(listing, deleted=gone)
 
     def _take(self, tx: Transaction, batch: list[Fetched]) -> dict[str, Winner]:
         """Write upstream resources into the folder, merged into their items (in a few statements whatever the
