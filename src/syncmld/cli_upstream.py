@@ -14,6 +14,7 @@ from syncmld.upstream.client import Unauthorized, UpstreamError, dav_client
 from syncmld.upstream.discovery import RemoteCollection, discover
 from syncmld.upstream.limits import UpstreamSettings
 from syncmld.upstream.mapping import Link, link_collections
+from syncmld.upstream.sync import UPSTREAM_DEVICE
 
 DISCOVERY_TIMEOUT = 30.0
 """Seconds each request of ``add`` and ``check`` may take (an administrator is waiting, not a phone)."""
@@ -118,11 +119,16 @@ def upstream_list(email: str, data_dir: Path, db: str | None) -> None:
         folders = {folder.id: folder.name for folder in tx.list_folders(account.id)}
         collections = tx.upstream_collections(account.id)
         counts = {c.folder_id: len(tx.all_upstream_resources(c.folder_id)) for c in collections}
+        upstream = next((d.id for d in tx.list_devices(account.id) if d.device_ref == UPSTREAM_DEVICE), None)
         current = tx.current_seq()
+        pending = {
+            c.folder_id: len(tx.changes_since(c.folder_id, c.pushed_seq, current, upstream)) for c in collections
+        }
     state = link.status.value + (f": {link.note}" if link.note else "")
     echo(f"{address}: {link.url} as {link.username} ({state})")
     for collection in collections:
-        behind = "" if collection.pushed_seq >= current else f", changes after #{collection.pushed_seq} to send"
+        left = pending[collection.folder_id]
+        behind = f", {left} changes to send" if left else ""
         echo(
             f"  {folders.get(collection.folder_id, '?')} <- {collection.component.value} of {collection.href} "
             f"({counts[collection.folder_id]} linked items{behind})"

@@ -181,6 +181,9 @@ def test_an_upstream_down_during_a_sync_gets_the_changes_once_when_it_is_back(
     during = succeeded(phone.sync())
     assert during.server == Counts(added=2, updated=1, deleted=1, rejected=0), during.describe()
     eventually(lambda: "push failed, tried again" in server.log_tail(200), "the failed push is logged")
+    listed = syncmld("upstream", "list", EMAIL, "--data-dir", str(server.data_dir)).stdout
+    assert f"{EMAIL}: {peer.root} as {peer.user} (failing: " in listed, listed
+    assert "4 changes to send" in listed, listed
 
     peer.start()
     eventually(lambda: len(peer.cards()) == CONTACTS + 1, f"{peer.name} got the two new contacts and the delete")

@@ -296,15 +296,14 @@ class FolderSync:
                 changes = tx.changes_since(
                     self.collection.folder_id, self.collection.pushed_seq, upto, self._device(tx)
                 )
-            for item in changes:
-                self._push_item(item)
-            self._done(upto, None, None)
+                resources = tx.upstream_resources_of(self.collection.folder_id, [item.guid for item in changes])
             if not changes:
                 return
+            for item in changes:
+                self._push_item(item, resources.get(item.guid))
+            self._done(upto, None, None)
 
-    def _push_item(self, item: StoredItem) -> None:
-        with self.store.transaction() as tx:
-            resource = tx.upstream_resources_of(item.folder_id, [item.guid]).get(item.guid)
+    def _push_item(self, item: StoredItem, resource: UpstreamResource | None) -> None:
         if item.deleted:
             if resource is not None:
                 self._push_deletion(item, resource)
