@@ -7,7 +7,9 @@ Phases, per size N:
 - first sync: the phone's first (slow) sync of an account linked to Radicale: the login pulls N contacts
   (sync-collection, then multigets of 100), the phone receives them;
 - no-change: a two-way sync with nothing changed anywhere: one sync-collection per linked folder;
-- the same two syncs of another account holding the same N contacts, without an upstream.
+- the same two syncs of another account holding the same N contacts, without an upstream;
+- upload: the first sync of a phone holding N contacts, of an account linked to an empty address book, until
+  the push after it has put them all (PUT with If-None-Match, one by one).
 Figures: wall time of the phone's sync, CPU seconds of the syncmld process (and of Radicale) over the phase
 (until the push after the session has ended), and Radicale's REPORT requests in the phase, from its log.
 Radicale gets its contacts as files in its storage folder (its PUT of thousands of cards takes minutes) and
@@ -37,8 +39,8 @@ from syncmld.load.procstats import usage
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import NewItem
 
-LINKED, PLAIN, PASSWORD = "linked@example.org", "plain@example.org", "bench-secret"
-DAV_USER, DAV_PASSWORD = "anna", "radicale-secret"
+LINKED, UPLOADER, PLAIN, PASSWORD = "linked@example.org", "uploader@example.org", "plain@example.org", "bench-secret"
+DAV_USER, UPLOAD_USER, DAV_PASSWORD = "anna", "bert", "radicale-secret"
 SETTLE_S = 1.0
 """Seconds waited after a sync for the push that follows it, before the CPU figures are read."""
 
@@ -92,7 +94,10 @@ def radicale(work: Path, count: int) -> Iterator[tuple[subprocess.Popen[bytes], 
     (book / ".Radicale.props").write_text(json.dumps({"tag": "VADDRESSBOOK", "D:displayname": "Contacts"}))
     for number in range(count):
         (book / f"bench-{number:06d}.vcf").write_bytes(card(number))
-    (work / "users").write_text(f"{DAV_USER}:{DAV_PASSWORD}\n")
+    empty = work / "storage" / "collection-root" / UPLOAD_USER / "contacts"
+    empty.mkdir(parents=True)
+    (empty / ".Radicale.props").write_text(json.dumps({"tag": "VADDRESSBOOK", "D:displayname": "Contacts"}))
+    (work / "users").write_text(f"{DAV_USER}:{DAV_PASSWORD}\n{UPLOAD_USER}:{DAV_PASSWORD}\n")
     port = free_port()
     log = work / "radicale.log"
     command = [
@@ -113,20 +118,21 @@ def syncmld(work: Path, count: int, root: str) -> Iterator[tuple[subprocess.Pope
     data.mkdir(mode=0o700)
     store = open_store(sqlite_url(data))
     with store.transaction() as tx:
-        for email in (LINKED, PLAIN):
+        for email in (LINKED, UPLOADER, PLAIN):
             tx.add_account(email, md5_credential(email, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
         plain = tx.get_account(PLAIN)
         assert plain is not None
         folder = tx.ensure_folder(plain.id, "contacts")
         tx.put_items(folder.id, [NewItem(None, "text/vcard", card(n)) for n in range(count)], None)
     store.close()
-    added = subprocess.run(
-        [sys.executable, "-m", "syncmld", "upstream", "add", LINKED, root, "--user", DAV_USER, "--password",
-         DAV_PASSWORD, "--data-dir", str(data)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if added.returncode != 0:
-        raise RuntimeError(added.stderr)
+    for email, user in ((LINKED, DAV_USER), (UPLOADER, UPLOAD_USER)):
+        added = subprocess.run(
+            [sys.executable, "-m", "syncmld", "upstream", "add", email, root, "--user", user, "--password",
+             DAV_PASSWORD, "--data-dir", str(data)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if added.returncode != 0:
+            raise RuntimeError(added.stderr)
     port = free_port()
     command = [
         sys.executable, "-m", "syncmld", "serve", "--port", str(port), "--data-dir", str(data),
@@ -174,6 +180,17 @@ def run(count: int) -> dict[str, tuple[float, float, float, int]]:
             figures["first sync, no upstream"] = measured(lambda: plain.sync(200), server.pid, peer.pid, log)
             figures["no-change"] = measured(lambda: linked.sync(200), server.pid, peer.pid, log)
             figures["no-change, no upstream"] = measured(lambda: plain.sync(200), server.pid, peer.pid, log)
+            uploader = phone(url, UPLOADER, "uploader")
+            for number in range(count):
+                uploader.add(card(count + number))
+            book = log.parent / "storage" / "collection-root" / UPLOAD_USER / "contacts"
+
+            def upload() -> None:
+                uploader.sync(200)
+                while len(list(book.glob("*.vcf"))) < count:
+                    time.sleep(0.1)
+
+            figures["upload, until the upstream holds all"] = measured(upload, server.pid, peer.pid, log)
             return figures
 
 

@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 EMAIL, PASSWORD = "anna@example.org", "phone-secret"
 CONTACTS, EVENTS = 30, 10
+RADICALE_ONLY = pytest.mark.parametrize("peer", ["radicale"], indirect=True)
+"""For what does not depend on the upstream's kind (xandikos has no login of its own over plain HTTP)."""
 WAIT_S = 60.0
 """How long the upstream may take to show what was pushed (the push runs after the phone's session)."""
 
@@ -211,11 +213,10 @@ def test_a_kill_between_the_phones_sync_and_the_upstream_write_loses_nothing(
     assert (quiet.client.moved, quiet.server.moved) == (0, 0), quiet.describe()
 
 
+@RADICALE_ONLY
 def test_a_refused_upstream_password_stops_upstream_syncing_with_one_clear_line(
     phone: Device, peer: Peer, server: SyncmldServer
 ) -> None:
-    if peer.name != "radicale":
-        pytest.skip("xandikos has no login of its own over plain HTTP")
     (peer.storage.parent / "users").write_text(f"{peer.user}:another-password\n")
     got = succeeded(phone.sync())
     assert got.client.added == 0, "nothing came from the upstream"
@@ -227,6 +228,7 @@ def test_a_refused_upstream_password_stops_upstream_syncing_with_one_clear_line(
     assert peer.password not in listed.stdout + checked.stdout + checked.stderr + server.log_tail(1000)
 
 
+@RADICALE_ONLY
 def test_repeated_slow_syncs_of_a_phone_double_nothing_upstream(
     phone: Device, peer: Peer, server: SyncmldServer
 ) -> None:
@@ -241,6 +243,7 @@ def test_repeated_slow_syncs_of_a_phone_double_nothing_upstream(
     assert len(phone.files()) == CONTACTS
 
 
+@RADICALE_ONLY
 def test_a_slow_sync_to_server_from_an_empty_phone_empties_the_upstream_only_after_its_backup(
     phone: Device, peer: Peer, server: SyncmldServer
 ) -> None:
