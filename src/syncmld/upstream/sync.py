@@ -14,20 +14,17 @@ item history. A deletion meets a change: the change wins.
 """
 
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
 from syncmld import content
-from syncmld.content.calendar import STORED_CALENDAR_TYPE
-from syncmld.content.contacts import STORED_CONTACT_TYPE
 from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.folders import folder_kind
 from syncmld.errors import RemoteError
 from syncmld.settings import CONFLICT
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
-from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamResource
+from syncmld.store.upstreams import UpstreamCollection, UpstreamResource
 from syncmld.upstream.client import (
     Answered,
     DavClient,
@@ -37,6 +34,7 @@ from syncmld.upstream.client import (
     PreconditionFailed,
     Unauthorized,
 )
+from syncmld.upstream.items import extension, holds, media_type, uid_of, with_uid
 
 log = logging.getLogger("syncmld.upstream")
 
@@ -46,44 +44,11 @@ PUSH_ROUNDS = 3
 """Rounds of one push: a conflict merged during a round is sent up in the next."""
 MULTIGET_BATCH = 100
 """Resources fetched by one multiget REPORT (and written in one transaction)."""
-EXTENSIONS = {Component.VCARD: ".vcf"}
-CALENDAR_EXTENSION = ".ics"
-_HAS_UID = re.compile(rb"^UID[;:]", re.IGNORECASE | re.MULTILINE)
-_UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
-_VCARD_END = re.compile(rb"^END:VCARD", re.IGNORECASE | re.MULTILINE)
-
-
-def media_type(component: Component) -> str:
-    return STORED_CONTACT_TYPE if component == Component.VCARD else STORED_CALENDAR_TYPE
-
-
-def holds(component: Component, data: bytes) -> bool:
-    """Whether an item (upstream or stored form) is of the component a linked collection holds for its folder."""
-    if component == Component.VCARD:
-        return b"BEGIN:VCARD" in data[:200].upper()
-    return re.search(rb"^BEGIN:" + component.value.encode() + rb"\r?$", data, re.IGNORECASE | re.MULTILINE) is not None
 
 
 def _share_points(one: content.Identity, other: content.Identity) -> bool:
     """Two contacts of one name are one when they share a phone or e-mail (or neither has any)."""
     return one.contact_points == other.contact_points or bool(one.contact_points & other.contact_points)
-
-
-def uid_of(data: bytes) -> str:
-    found = _UID.search(data.replace(b"\r\n ", b"").replace(b"\n ", b""))
-    return found.group(1).strip().decode("utf-8", "replace") if found else ""
-
-
-def with_uid(component: Component, guid: str, data: bytes) -> bytes:
-    """The stored form with a UID: an item that has none (a phone's) is given its GUID, which never changes."""
-    if _HAS_UID.search(data):
-        return data
-    uid = b"UID:" + guid.encode() + b"\r\n"
-    if component == Component.VCARD:
-        ends = list(_VCARD_END.finditer(data))
-        return data[: ends[-1].start()] + uid + data[ends[-1].start() :] if ends else data
-    part = re.compile(rb"^BEGIN:" + component.value.encode() + rb"\r?\n", re.IGNORECASE | re.MULTILINE)
-    return part.sub(lambda found: found.group(0) + uid, data)
 
 
 @dataclass
@@ -360,8 +325,7 @@ class FolderSync:
         return fetched.etag if fetched is not None else ""
 
     def _new_href(self, guid: str) -> str:
-        extension = EXTENSIONS.get(self.collection.component, CALENDAR_EXTENSION)
-        return self.collection.href.rstrip("/") + "/" + guid + extension
+        return self.collection.href.rstrip("/") + "/" + guid + extension(self.collection.component)
 
     # ------------------------------------------------------------------------------- common
 
