@@ -4,6 +4,7 @@ The upstream's password is stored sealed under the server key and never printed.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -85,6 +86,11 @@ def upstream_add(
     from), replacing the one it had; the collections found are linked to folders."""
     address = checked_email(email)
     overrides = _overrides(maps)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http:// or https:// URL", param_hint="URL")
+    if parts.username is not None or parts.password is not None:
+        raise click.BadParameter("give the user name and password with --user and --password, not in the URL")
     collections = _discovered(url, user, password)
     links = link_collections(collections, overrides)
     if not links:

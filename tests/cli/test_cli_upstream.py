@@ -160,3 +160,19 @@ def test_serve_takes_the_upstream_options(syncmld: Syncmld, data_dir: Path, peer
         process.terminate()
         process.wait(timeout=30)
     assert process.returncode == 0, log_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://anna:secret@dav.example.net/", "not in the URL"),
+        ("ftp://dav.example.net/", "is not an http:// or https:// URL"),
+        ("dav.example.net", "is not an http:// or https:// URL"),
+    ],
+)
+def test_add_refuses_a_url_that_is_no_dav_server_or_holds_a_password(
+    syncmld: Syncmld, data_dir: Path, url: str, fragment: str
+) -> None:
+    run = syncmld("upstream", "add", EMAIL, url, "--user", "anna", "--password", "pw", "--data-dir", str(data_dir))
+    assert_one_error_line(run, fragment)
+    assert "secret" not in run.err
