@@ -262,11 +262,14 @@ class FolderSync:
                     self.collection.folder_id, self.collection.pushed_seq, upto, self._device(tx)
                 )
                 resources = tx.upstream_resources_of(self.collection.folder_id, [item.guid for item in changes])
-            if not changes:
-                return
             for item in changes:
                 self._push_item(item, resources.get(item.guid))
-            self._done(upto, None, None)
+            if upto > self.collection.pushed_seq:
+                # Past the upstream's own changes too: the history's versions up to here are what both sides
+                # had, the base a conflict is merged against.
+                self._done(upto, None, None)
+            if not changes:
+                return
 
     def _push_item(self, item: StoredItem, resource: UpstreamResource | None) -> None:
         if item.deleted:
