@@ -39,7 +39,7 @@ def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
 
 class SyncmldServer:
     """``syncmld serve --host 127.0.0.1 --port PORT --data-dir DIR``, started and stopped on demand; with
-    ``tls``, over HTTPS with that certificate."""
+    ``tls``, over HTTPS with that certificate; ``options`` go to ``serve`` as they are."""
 
     def __init__(self, data_dir: Path, tls: Certificates | None = None, options: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir

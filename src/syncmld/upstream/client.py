@@ -16,14 +16,11 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from lxml import etree
 
+from syncmld.dav.xml import CALDAV, CALENDARSERVER, CARDDAV, DAV, tag
 from syncmld.errors import LocalError
 from syncmld.protocol.tree import Element, safe_parser
 from syncmld.store.upstreams import Component
 
-DAV = "DAV:"
-CALDAV = "urn:ietf:params:xml:ns:caldav"
-CARDDAV = "urn:ietf:params:xml:ns:carddav"
-CALENDARSERVER = "http://calendarserver.org/ns/"
 _PREFIXES = {"d": DAV, "c": CALDAV, "card": CARDDAV, "cs": CALENDARSERVER}
 XML_TYPE = "application/xml; charset=utf-8"
 MEDIA_TYPES = {Component.VCARD: "text/vcard; charset=utf-8"}
@@ -52,10 +49,6 @@ class PreconditionFailed(Answered):
 
 class InvalidToken(UpstreamError):
     """The upstream no longer knows the sync token: the collection is listed whole instead."""
-
-
-def tag(namespace: str, name: str) -> str:
-    return f"{{{namespace}}}{name}"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urljoin
 
+from syncmld.dav.xml import CALDAV, CALENDARSERVER, CARDDAV, DAV, tag
 from syncmld.protocol.tree import Element
 from syncmld.store.upstreams import Component
-from syncmld.upstream.client import CALDAV, CALENDARSERVER, CARDDAV, DAV, DavClient, Unauthorized, UpstreamError, tag
+from syncmld.upstream.client import DavClient, Unauthorized, UpstreamError
 
 WELL_KNOWN = ("/.well-known/carddav", "/.well-known/caldav")
 _PRINCIPAL = tag(DAV, "current-user-principal")

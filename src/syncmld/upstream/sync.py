@@ -155,9 +155,9 @@ class FolderSync:
                 continue
             guid = local.guid if local is not None else new_guid()
             linked.append(UpstreamResource(folder.id, fetched.href, guid, fetched.etag, uid_of(fetched.data)))
-            if local is not None and content.comparable(local.content_type, local.data) == content.comparable(
-                stored_type, stored
-            ):
+            if local is not None and content.normal_form(
+                content.read(local.content_type, local.data)
+            ) == content.normal_form(content.read(stored_type, stored)):
                 continue
             if local is not None and self._pending(local, device):
                 winners[fetched.href] = self._conflict(tx, folder, local, stored_type, stored, fetched.href)
@@ -175,7 +175,13 @@ class FolderSync:
         self, tx: Transaction, folder: Folder, local: StoredItem, stored_type: str, stored: bytes, href: str
     ) -> Winner:
         policy = CONFLICT.read(tx, account=self.email)
-        outcome = resolve(policy, stored_type, local.data, stored, self._base(tx, local))
+        base = self._base(tx, local)
+        outcome = resolve(
+            policy,
+            content.read(stored_type, local.data),
+            content.read(stored_type, stored),
+            content.read(stored_type, base) if base is not None else None,
+        )
         self.counts.done["conflicts"] += 1
         log.info(
             "upstream of %s: %s changed both here and upstream (%s): %s",
@@ -235,13 +241,13 @@ class FolderSync:
         uid = uid_of(fetched.data)
         try:
             wanted = content.identity(
-                *content.to_stored(media_type(self.collection.component), fetched.data, None, None)
+                content.read(*content.to_stored(media_type(self.collection.component), fetched.data, None, None))
             )
         except RemoteError:
             return None
         for index, item in enumerate(self._unlinked):
             if item.guid not in self._identities:
-                self._identities[item.guid] = content.identity(item.content_type, item.data)
+                self._identities[item.guid] = content.identity(content.read(item.content_type, item.data))
             found = self._identities[item.guid]
             same_uid = bool(uid) and uid in (item.guid, uid_of(item.data))
             if same_uid or (found.name == wanted.name and _share_points(found, wanted)):

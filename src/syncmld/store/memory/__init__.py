@@ -11,12 +11,16 @@ from contextlib import contextmanager
 
 from syncmld.store.memory.accounts import MemoryAccounts
 from syncmld.store.memory.admin import MemoryAdmin
+from syncmld.store.memory.admin_users import MemoryAdminUsers
 from syncmld.store.memory.devices import MemoryDevices
+from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
+from syncmld.store.memory.pushes import MemoryPushes
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
+from syncmld.store.memory.timelines import MemoryTimelines
 from syncmld.store.memory.upstreams import MemoryUpstreams
 
 
@@ -29,6 +33,10 @@ class MemoryTransaction(
     MemorySyncMaps,
     MemorySessions,
     MemoryUpstreams,
+    MemoryAdminUsers,
+    MemoryTimelines,
+    MemoryPushes,
+    MemoryHistory,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -4,17 +4,22 @@ from dataclasses import dataclass, field
 
 from syncmld.store.base import (
     Account,
+    ChangeSession,
     Device,
     DeviceSync,
     Domain,
     Folder,
     HistoryEntry,
+    HourCounts,
+    ItemChange,
     LoginFailures,
     NotFound,
     SessionRecord,
     StoredItem,
     SyncState,
+    TimelineMessage,
 )
+from syncmld.store.memory.push_tables import PushTables
 from syncmld.store.upstreams import UpstreamCollection, UpstreamLink, UpstreamResource
 
 DeviceFolder = tuple[int, int]
@@ -53,6 +58,13 @@ class Tables:
     """Folder id -> the collection linked to it."""
     upstream_resources: dict[int, dict[str, UpstreamResource]] = field(default_factory=dict)
     """Folder id -> href -> resource."""
+    admin_users: dict[str, str] = field(default_factory=dict)
+    timeline: list[TimelineMessage] = field(default_factory=list)
+    sync_hours: dict[int, HourCounts] = field(default_factory=dict)
+    pushes: PushTables = field(default_factory=PushTables)
+    change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
+    """Change session id -> the session and its key."""
+    item_changes: list[ItemChange] = field(default_factory=list)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -77,6 +89,12 @@ class Tables:
             dict(self.upstreams),
             dict(self.upstream_collections),
             {folder_id: dict(resources) for folder_id, resources in self.upstream_resources.items()},
+            dict(self.admin_users),
+            list(self.timeline),
+            dict(self.sync_hours),
+            self.pushes.copy(),
+            dict(self.change_sessions),
+            list(self.item_changes),
         )
 
 

@@ -1,8 +1,8 @@
 """Accounts backed by an external CalDAV/CardDAV server: the upstream (its password sealed), the collections
 linked to folders with their sync tokens and what has been sent up, and which resource each item is.
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0017
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0011"
+revision: str = "0017"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
