@@ -14,7 +14,7 @@ device's Replace is merged into the stored object, so what a device cannot carry
 
 import hashlib
 
-from syncmld.content import calendar, contacts, files, ical_text, notes, sif  # noqa: F401 (ical_text: see there)
+from syncmld.content import calendar, contacts, email, files, ical_text, notes, sif  # noqa: F401 (ical_text: see there)
 from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, VCARD_TYPES, normalise_vcard
 from syncmld.content.sif import is_sif_type
@@ -34,6 +34,8 @@ WRITTEN_VERSIONS: dict[str, str] = {
     **dict.fromkeys(sif.SIF_TYPES, SIF_VERSION),
     files.FILE_TYPE: files.OBJECT_VERSION,
     files.FOLDER_TYPE: files.OBJECT_VERSION,
+    email.EMAIL_TYPE: email.EMAIL_VERSION,
+    email.RFC822_TYPE: email.RFC822_VERSION,
 }
 """The version of each type the server writes items in: the VerCT its DevInf names for that type."""
 NOTE_FOLDERS = ("notes", "journal")
@@ -85,6 +87,10 @@ def to_stored(
         return files.FILE_TYPE, files.write_file(files.parse_file(data))
     if wanted == files.FOLDER_TYPE:
         return files.FOLDER_TYPE, files.write_folder(files.parse_folder(data))
+    if wanted == email.EMAIL_TYPE:
+        return email.EMAIL_TYPE, email.email_to_stored(data, previous)
+    if wanted == email.RFC822_TYPE:
+        return email.EMAIL_TYPE, email.email_of_rfc822(data, previous)
     return content_type, data
 
 
@@ -110,7 +116,7 @@ def is_convertible(stored_type: str, wanted_type: str) -> bool:
         return (
             wanted in CALENDAR_TYPES or wanted in NOTE_TYPES or sif.SIF_TYPES.get(wanted) in ("event", "task", "note")
         )
-    return False
+    return stored == email.EMAIL_TYPE and wanted == email.RFC822_TYPE
 
 
 def for_device(stored_type: str, stored: bytes, wanted_type: str) -> tuple[str, bytes]:
@@ -134,6 +140,8 @@ def _convert(stored_type: str, stored: bytes, wanted: str) -> bytes:
         return calendar.calendar_from_stored(stored, CALENDAR_TYPES[wanted])
     if wanted in NOTE_TYPES:
         return notes.ical_to_note(stored, wanted)
+    if wanted == email.RFC822_TYPE:
+        return email.rfc822_of(stored)
     return sif.stored_to_sif(stored_type, stored, wanted)
 
 

@@ -3,7 +3,8 @@
 A store hands out transactions. Everything done inside ``with store.transaction() as tx:`` is
 applied together or not at all; the engine applies one SyncML message and the session state in
 one transaction. A transaction plays every role (``Transaction``); code that needs some of them
-asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``.
+asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``,
+``Mail``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -431,7 +432,67 @@ class Sessions(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Protocol):
+@dataclass(frozen=True)
+class MailServer:
+    """Where the mail of a domain or an account lives (``syncmld mail set``)."""
+
+    scope: str
+    """A lower-case domain, or an account's e-mail address (which wins over its domain's)."""
+    imap: str
+    """``imap://HOST[:PORT]`` or ``imaps://HOST[:PORT]``."""
+    smtp: str
+    """``smtp://HOST[:PORT]`` or ``smtps://HOST[:PORT]``."""
+    starttls: bool = False
+    login: str = ""
+    """"" logs in with the account's own address and password; else this master user logs in for it."""
+    secret: str = ""
+    """The master user's password (SQL stores keep it sealed under the server key)."""
+
+
+@dataclass(frozen=True)
+class MailSend:
+    """One mail a device gave to send, recorded before it goes, so that it goes once."""
+
+    key: str
+    """What names the mail whichever message brings it again (its account, device, item and bytes)."""
+    status: int | None
+    """The item status its sending earned; None while it is on its way (or was cut off on it)."""
+    detail: str = ""
+
+
+class Mail(Protocol):
+    """The mail servers of domains and accounts, the passwords they are logged in with, the mails sent."""
+
+    def set_mail_server(self, server: MailServer) -> None:
+        """Set (or replace) the mail server of a domain or an account."""
+        ...
+
+    def remove_mail_server(self, scope: str) -> None:
+        """NotFound when ``scope`` has none of its own."""
+        ...
+
+    def list_mail_servers(self) -> list[MailServer]: ...
+
+    def mail_server_for(self, email: str) -> MailServer | None:
+        """The account's own mail server, else its domain's, else None."""
+        ...
+
+    def set_mail_password(self, account_id: int, password: str) -> None:
+        """Keep the password the account logs in to its mail server with (sealed in SQL stores)."""
+        ...
+
+    def mail_password(self, account_id: int) -> str | None: ...
+
+    def claim_send(self, send: MailSend) -> MailSend | None:
+        """Record a mail as on its way; None when it was not known, else what is recorded of it."""
+        ...
+
+    def finish_send(self, key: str, status: int, detail: str) -> None:
+        """Record the status the mail's sending earned."""
+        ...
+
+
+class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Mail, Protocol):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

@@ -207,3 +207,32 @@ device_sessions = Table(
     # The device's latest session: where a suspended or interrupted sync is resumed from.
     Column("token", Text, nullable=False),
 )
+
+mail_servers = Table(
+    "mail_servers",
+    metadata,
+    # A lower-case domain or e-mail address.
+    Column("scope", Text, primary_key=True),
+    Column("imap", Text, nullable=False),
+    Column("smtp", Text, nullable=False),
+    Column("starttls", Boolean, nullable=False),
+    Column("login", Text, nullable=False),
+    # The master user's password, sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_passwords = Table(
+    "mail_passwords",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    # Sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_sends = Table(
+    "mail_sends",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("status", Integer, nullable=True),
+    Column("detail", Text, nullable=False),
+)

@@ -14,13 +14,14 @@ from syncmld.store.memory.admin import MemoryAdmin
 from syncmld.store.memory.devices import MemoryDevices
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
+from syncmld.store.memory.mail import MemoryMail
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
 
 
 class MemoryTransaction(
-    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions
+    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions, MemoryMail
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -50,6 +50,7 @@ class MemoryAccounts(MemoryRole):
         device_ids = {d.id for d in self._t.devices.values() if d.account_id == account.id}
         folder_ids = {f.id for f in self._t.folders.values() if f.account_id == account.id}
         del self._t.accounts[account.id]
+        self._t.mail_passwords.pop(account.id, None)
         drop_devices(self._t, device_ids)
         for folder_id in folder_ids:
             del self._t.folders[folder_id]

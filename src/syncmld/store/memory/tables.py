@@ -10,6 +10,8 @@ from syncmld.store.base import (
     Folder,
     HistoryEntry,
     LoginFailures,
+    MailSend,
+    MailServer,
     NotFound,
     SessionRecord,
     StoredItem,
@@ -45,6 +47,9 @@ class Tables:
     chunks: dict[tuple[str, str], tuple[Piece, ...]] = field(default_factory=dict)
     """(session token, object key) -> the object's pieces, in order."""
     device_sessions: dict[int, str] = field(default_factory=dict)
+    mail_servers: dict[str, MailServer] = field(default_factory=dict)
+    mail_passwords: dict[int, str] = field(default_factory=dict)
+    mail_sends: dict[str, MailSend] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
 
@@ -66,6 +71,9 @@ class Tables:
             dict(self.device_syncs),
             dict(self.chunks),
             dict(self.device_sessions),
+            dict(self.mail_servers),
+            dict(self.mail_passwords),
+            dict(self.mail_sends),
             self.seq,
             self.last_id,
         )

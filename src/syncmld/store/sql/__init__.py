@@ -23,6 +23,7 @@ from syncmld.store.sql.admin import SqlAdmin
 from syncmld.store.sql.devices import SqlDevices
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
+from syncmld.store.sql.mail import SqlMail
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
 
@@ -41,7 +42,7 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
         connection.commit()
 
 
-class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions):
+class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlMail):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 
