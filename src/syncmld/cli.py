@@ -7,11 +7,11 @@ misused command line, 1 otherwise); ``main`` is the one place that turns errors 
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -21,6 +21,7 @@ from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_arch
 from syncmld.config import (
     DB_ENV,
     DEFAULT_HOST,
+    DEFAULT_MAIL_TIMEOUT,
     DEFAULT_PATH,
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
@@ -46,14 +47,16 @@ from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
 from syncmld.wire_options import wire_limit_options
 
-data_dir_option = click.option(
+FC = TypeVar("FC", bound=Callable[..., object])
+
+data_dir_option: Callable[[FC], FC] = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=default_data_dir,
     show_default="$SYNCMLD_DATA_DIR or ./syncmld-data",
     help="Directory holding syncmld.db (created if missing).",
 )
-db_option = click.option(
+db_option: Callable[[FC], FC] = click.option(
     "--db",
     envvar=DB_ENV,
     metavar="URL",
@@ -266,6 +269,13 @@ def cli() -> None:
     help="Seconds between two sweeps of expired sessions, nonces and failed logins.",
 )
 @click.option(
+    "--mail-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MAIL_TIMEOUT,
+    show_default=True,
+    help="Seconds an IMAP or SMTP server may take to connect or answer (then the mail folder gets 503).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -312,6 +322,7 @@ def serve(
     challenge_window: float,
     session_timeout: float,
     session_sweep_interval: float,
+    mail_timeout: float,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -343,6 +354,7 @@ def serve(
         challenge_window=challenge_window,
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
+        mail_timeout=mail_timeout,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
@@ -950,3 +962,8 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
     except OSError as error:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+from syncmld.cli_mail import mail  # noqa: E402 (it uses this module's helpers)
+
+cli.add_command(mail)

@@ -41,6 +41,15 @@ class ConflictPolicy(StrEnum):
     """Both are kept, as two items."""
 
 
+class MailRemoval(StrEnum):
+    """What a device's Delete of a mail does on the IMAP server."""
+
+    TRASH = "trash"
+    """The message moves to the Trash folder (SPECIAL-USE ``\\Trash``, else ``Trash``)."""
+    EXPUNGE = "expunge"
+    """The message is flagged deleted and expunged."""
+
+
 class SettingsSource(Protocol):
     """Where stored settings are read from: a store transaction."""
 
@@ -184,11 +193,43 @@ HISTORY_DAYS = CountSetting(
     maximum=36500,
     description="days that earlier versions of items (replaced, deleted, lost a conflict) are kept",
 )
-AnySetting = Setting[AuthPolicy] | Setting[bool] | Setting[ConflictPolicy] | Setting[int]
+MAIL_HEADERS_ONLY = SwitchSetting(
+    name="mail_headers_only",
+    default=False,
+    description="devices get the headers of each mail only (the rest can be fetched by its ID)",
+    per_account=True,
+)
+MAIL_DAYS = CountSetting(
+    name="mail_days",
+    default=0,
+    maximum=36500,
+    description="devices get the mail of the last N days only (0: all of it)",
+    per_account=True,
+)
+MAIL_MAX_KB = CountSetting(
+    name="mail_max_kb",
+    default=0,
+    maximum=1_000_000,
+    description="devices get at most N KB of each mail, the rest said to be left out (0: whole mails)",
+    per_account=True,
+)
+MAIL_DELETE = ChoiceSetting(
+    name="mail_delete",
+    choices=MailRemoval,
+    default=MailRemoval.TRASH,
+    description="what a mail a device deletes becomes on the IMAP server: moved to Trash, or expunged",
+    per_account=True,
+)
+
+AnySetting = Setting[AuthPolicy] | Setting[bool] | Setting[ConflictPolicy] | Setting[int] | Setting[MailRemoval]
 STORED_SETTINGS: tuple[AnySetting, ...] = (
     AUTH,
     SYNCML,
     CONFLICT,
     HISTORY_DAYS,
+    MAIL_HEADERS_ONLY,
+    MAIL_DAYS,
+    MAIL_MAX_KB,
+    MAIL_DELETE,
 )
 """Every stored setting, in the order ``config show`` lists them."""

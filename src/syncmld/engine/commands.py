@@ -5,9 +5,10 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
+from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
@@ -18,6 +19,7 @@ from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError
+from syncmld.mail.model import MailError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
 from syncmld.protocol.devinf import DevInf
@@ -203,6 +205,16 @@ class CommandHandler:
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
+        if folder_kind(folder_name) == FolderKind.MAIL:
+            try:
+                if mail.refresh(self.tx, self.state, folder.id, folder.name, self.ctx, self.work):
+                    self.tx.clear_sync_state(self.state.device_id, folder.id)
+            except MailError as error:
+                log.warning(
+                    "device %s folder %s: answered %d: %s", self.state.device_ref, folder.name, error.status, error
+                )
+                self.builder.status(alert, error.status, target_ref=target_ref, source_ref=source_ref)
+                return
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
         resumed = take_resumable(self.tx, self.state, folder.id, item, anchor) if resume else None
         if resumed is not None:

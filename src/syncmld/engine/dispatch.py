@@ -3,23 +3,25 @@
 import logging
 from dataclasses import replace
 
-from syncmld.engine import auth, throttle
+from syncmld.engine import auth, mail, throttle
 from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
+from syncmld.engine.folders import FolderKind
 from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
-from syncmld.engine.outgoing import Budget, fill_sync, plan_changes
+from syncmld.engine.outgoing import Budget, Expand, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
+from syncmld.mail.model import MailChanges
 from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
-from syncmld.protocol.constants import AUTH_MAC
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.settings import AUTH
 from syncmld.status import StatusCode
@@ -39,7 +41,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
         ctx = replace(ctx, backups=SettlingSink(ctx.backups, work))
     while True:
         try:
-            return _handle(request, store, ctx, work)
+            outcome = _handle(request, store, ctx, work)
         except Deferred as deferred:
             log.info(
                 "device %s message %s: %s done outside the store transaction",
@@ -48,6 +50,9 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
                 deferred,
             )
             work.do(deferred)
+            continue
+        mail.apply_changes(ctx, outcome.mail_changes)
+        return outcome
 
 
 def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWork) -> Outcome:
@@ -115,13 +120,24 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                     challenge=not checked.failed_login,
                 )
             sweep(tx, settings, now)
+            shown = auth.basic_login(header.cred) if checked.auth_type == AUTH_BASIC and header.cred else None
+            if shown is not None:
+                mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
             token = ctx.new_token()
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
-        reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
+        reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), now))
-    return Outcome(reply, state.account_email, state.device_ref, summaries, delay=delay, sign_reply=sign_reply)
+    return Outcome(
+        reply,
+        state.account_email,
+        state.device_ref,
+        summaries,
+        delay=delay,
+        mail_changes=mail_changes,
+        sign_reply=sign_reply,
+    )
 
 
 def session_exists(store: Store, token: str) -> bool:
@@ -176,8 +192,9 @@ def _process(
     token: str,
     header_status: StatusCode,
     chal: Chal | None,
-) -> tuple[SyncML, tuple[SyncSummary, ...]]:
+) -> tuple[SyncML, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
     message = request.message
+    seq_before = tx.current_seq()
     header = message.header
     if header.meta is not None:
         state.client_max_msg_size = header.meta.max_msg_size or state.client_max_msg_size
@@ -190,6 +207,11 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    mail_changes = tuple(
+        found
+        for ds in state.datastores
+        if ds.folder_kind == FolderKind.MAIL and (found := mail.device_changes(tx, state, ds, seq_before)) is not None
+    )
     if handler.arrived and state.backup_archive and ctx.backups is not None:
         ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id
@@ -222,7 +244,8 @@ def _process(
     reply_header = _reply_header(header, state, request.url, token, ctx)
     final = client_waits
     if state.phase == Phase.SENDING and client_waits and not state.suspended:
-        final = _fill_changes(tx, state, builder, reply_header, request, first_changes)
+        expand = mail.expander(tx, state, ctx, work)
+        final = _fill_changes(tx, state, builder, reply_header, request, first_changes, expand)
         if final:
             state.phase = Phase.MAP
             if not any(sends_to_client(ds.mode) for ds in state.datastores):
@@ -230,7 +253,7 @@ def _process(
                 # here (Funambol's Java clients do), and a later map package changes nothing
                 summaries = _finish(tx, state, ctx)
                 state.phase = Phase.DONE
-    return builder.build(reply_header, final), summaries
+    return builder.build(reply_header, final), summaries, mail_changes
 
 
 def _fill_changes(
@@ -240,6 +263,7 @@ def _fill_changes(
     reply_header: SyncHdr,
     request: Request,
     first: bool,
+    expand: Expand,
 ) -> bool:
     """Add the server's changes that fit; True when all of them are now on their way."""
     limit = state.client_max_msg_size or 1_000_000_000
@@ -247,7 +271,13 @@ def _fill_changes(
     budget = Budget(remaining=limit - base - SIZE_MARGIN, fresh=limit - 2048 - SIZE_MARGIN)
     for ds in state.datastores:
         sync = fill_sync(
-            tx, state, ds, budget, always=first, measure=lambda sync: _sync_size(sync, reply_header, request)
+            tx,
+            state,
+            ds,
+            budget,
+            always=first,
+            measure=lambda sync: _sync_size(sync, reply_header, request),
+            expand=expand,
         )
         if sync is not None:
             builder.add(sync)

@@ -27,6 +27,13 @@ STORED_PIECE = 65536
 """Bytes of a large object being sent per stored piece: a message reads one or two of them."""
 
 
+Expand = Callable[
+    [DatastoreState, list[OutChange], dict[str, StoredItem], int], tuple[list[OutChange], dict[str, StoredItem]]
+]
+"""Given a data store, its next queued changes, their stored items and the room left in the message: the
+first of those changes to send now and their items as they are sent (``engine.mail`` puts the messages in)."""
+
+
 class PlanStore(Items, SyncMaps, Sessions, Protocol):
     """What planning a device's changes reads and writes: the folder's items, the device's maps, the
     session's backlog."""
@@ -124,9 +131,10 @@ def fill_sync(
     budget: Budget,
     always: bool,
     measure: Callable[[Sync], int],
+    expand: Expand | None = None,
 ) -> Sync | None:
     """A Sync with as many queued changes as fit in the budget (None if nothing to send and
-    ``always`` is false)."""
+    ``always`` is false); ``expand`` may shorten each batch and give its items as they are sent (mail)."""
     commands: list[Add | Replace | Delete] = []
     room = budget.remaining
     tree = state.version == SyncMLVersion.V1_2
@@ -142,6 +150,8 @@ def fill_sync(
             break
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
+        if expand is not None:
+            batch, items = expand(ds, batch, items, room)
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         for change in batch:
             stored = items.get(change.guid)

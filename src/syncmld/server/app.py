@@ -33,6 +33,7 @@ from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, 
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
+from syncmld.mail.imap import ImapGateway
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -80,6 +81,7 @@ def engine_context(config: ServerConfig) -> EngineContext:
         settings=engine_settings(config),
         backups=BackupStore(backups_dir(config.data_dir)),
         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
+        mail=ImapGateway(config.mail_timeout),
     )
 
 

@@ -1,0 +1,275 @@
+"""Mail folders: the account's IMAP mailbox synced through the engine's usual paths, its I/O outside them.
+
+syncmld keeps no mail. A mail folder's items are a snapshot of the IMAP folder, one flags-only e-mail
+object per message (GUID ``UIDVALIDITY-UID``: stable across sessions and workers): flags, the date it
+was received and its size. When a device alerts the folder, the folder's listing (UIDs, flags, dates,
+sizes) is read from IMAP outside the store transaction (``ContentWork.outside``) and the snapshot made
+equal to it: new mail, expunged mail and flag changes become the item changes every device gets in the
+usual way. A UIDVALIDITY that changed makes every message new, and the device's sync a slow one.
+
+Going out, the messages a reply carries are fetched in one go, cut as the filters say, outside the
+transaction too, and put in the items the packing sends. Coming in, a device's flag changes and deletes
+are applied to the snapshot like any other change; once the message is committed, they are applied to
+IMAP (``MailChanges``, done by ``handle_message``). Nothing is deleted on the IMAP side except what a
+device deleted.
+"""
+
+import calendar
+import logging
+import time
+from dataclasses import dataclass, replace
+
+from syncmld.content.email import BODY_EXT, EMAIL_TYPE, SIZE_EXT, Email, read_email, write_email
+from syncmld.engine.api import EngineContext
+from syncmld.engine.content_work import ContentWork
+from syncmld.engine.outgoing import Expand
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
+from syncmld.errors import RemoteError
+from syncmld.mail.model import (
+    Cut,
+    Fetched,
+    FolderChanges,
+    Listing,
+    MailChanges,
+    MailError,
+    MailFlag,
+    MailLogin,
+    MessageSummary,
+)
+from syncmld.mail.servers import mail_login
+from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
+from syncmld.status import StatusCode
+from syncmld.store.base import NewItem, StoredItem, Transaction
+
+log = logging.getLogger("syncmld.engine")
+
+INBOX = "INBOX"
+ITEM_OVERHEAD = 400
+"""Bytes an e-mail object adds around its message (flags, dates, Ext), generously counted."""
+DAY = 86400.0
+
+
+def imap_folder(folder_name: str) -> str:
+    """The IMAP folder a mail folder of the store mirrors (``mail`` is the INBOX)."""
+    return INBOX
+
+
+def login_for(tx: Transaction, state: SessionState) -> MailLogin:
+    """How the session's account logs in to its mail; MailError (404/401) when it cannot."""
+    server = tx.mail_server_for(state.account_email)
+    if server is None:
+        raise MailError(f"no mail server is set for {state.account_email} or its domain", StatusCode.NOT_FOUND)
+    try:
+        login = mail_login(server, state.account_email, tx.mail_password(state.account_id))
+    except RemoteError as error:
+        raise MailError(f"the mail server of {server.scope} is unusable: {error}") from error
+    if login is None:
+        raise MailError(
+            f"{state.account_email} has not logged in with its password since its mail server was set "
+            "(basic login), and its domain has no master user",
+            StatusCode.INVALID_CREDENTIALS,
+        )
+    return login
+
+
+def keep_password(tx: Transaction, account_id: int, email: str, password: str) -> None:
+    """A basic login showed the account's password: keep it for its mail server, if it logs in there itself."""
+    server = tx.mail_server_for(email)
+    if server is not None and not server.login and tx.mail_password(account_id) != password:
+        tx.set_mail_password(account_id, password)
+        log.info("account %s: mail password kept from its basic login", email)
+
+
+def guid_of(uidvalidity: int, uid: int) -> str:
+    return f"{uidvalidity}-{uid}"
+
+
+def uid_of(guid: str) -> tuple[int, int] | None:
+    """UIDVALIDITY and UID of a snapshot GUID; None for another item (a mail a device added)."""
+    validity, dash, uid = guid.partition("-")
+    if not dash or not validity.isdigit() or not uid.isdigit():
+        return None
+    return int(validity), int(uid)
+
+
+def snapshot(message: MessageSummary) -> bytes:
+    """The stored form of a message: its flags, date and size, no content."""
+    flags = {flag.value: flag in message.flags for flag in MailFlag}
+    return write_email(Email(flags, {"received": message.received}, None, ((SIZE_EXT, str(message.size)),)))
+
+
+def refresh(
+    tx: Transaction, state: SessionState, folder_id: int, folder_name: str, ctx: EngineContext, work: ContentWork
+) -> bool:
+    """Make the folder's snapshot equal to the IMAP folder (read outside the transaction); True when its
+    UIDVALIDITY changed, so the device's sync must be slow. MailError when IMAP cannot be read."""
+    if ctx.mail is None:
+        raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
+    login = login_for(tx, state)
+    listing: Listing = work.outside(ctx.mail.listing, login, imap_folder(folder_name))
+    stored = {item.guid: item for item in tx.iter_items(folder_id)}
+    validities = {found[0] for guid in stored if (found := uid_of(guid)) is not None}
+    changed = bool(validities - {listing.uidvalidity})
+    if changed:
+        log.warning(
+            "account %s folder %s: UIDVALIDITY is now %d (was %s): every message is new, a slow sync",
+            state.account_email,
+            folder_name,
+            listing.uidvalidity,
+            ",".join(map(str, sorted(validities))),
+        )
+    current = {guid_of(listing.uidvalidity, message.uid): snapshot(message) for message in listing.messages}
+    written = [NewItem(guid, EMAIL_TYPE, data) for guid, data in current.items() if _differs(stored.get(guid), data)]
+    gone = [guid for guid in stored if guid not in current and uid_of(guid) is not None]
+    tx.put_items(folder_id, written, None)
+    tx.delete_items(folder_id, gone, None)
+    log.info(
+        "account %s folder %s: %d messages in IMAP, %d new or changed, %d gone",
+        state.account_email,
+        folder_name,
+        len(current),
+        len(written),
+        len(gone),
+    )
+    return changed
+
+
+def _differs(stored: StoredItem | None, data: bytes) -> bool:
+    return stored is None or stored.data != data
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What of the folder a device gets: mail since ``since`` (epoch seconds, 0: all), cut as ``cut`` says."""
+
+    since: float
+    cut: Cut
+
+
+def filter_for(tx: Transaction, state: SessionState, now: float) -> Filter:
+    """The filters the account's settings (else the server's) ask for."""
+    days = MAIL_DAYS.read(tx, account=state.account_email)
+    max_kb = MAIL_MAX_KB.read(tx, account=state.account_email)
+    headers = MAIL_HEADERS_ONLY.read(tx, account=state.account_email)
+    return Filter(now - days * DAY if days else 0.0, Cut(headers, max_kb * 1024 if max_kb else None))
+
+
+def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork) -> Expand:
+    """Puts the messages in the mail items about to be sent (fetched from IMAP outside the transaction)."""
+
+    def expand(
+        ds: DatastoreState, batch: list[OutChange], items: dict[str, StoredItem], room: int
+    ) -> tuple[list[OutChange], dict[str, StoredItem]]:
+        if ctx.mail is None or not any(uid_of(guid) for guid in items):
+            return batch, items
+        chosen, fetch = _within(batch, items, room, filter_for(tx, state, ctx.clock()))
+        wanted = [change.guid for change in chosen if change.kind != ChangeKind.DELETE and uid_of(change.guid)]
+        by_validity: dict[int, list[int]] = {}
+        for guid in fetch:
+            found = uid_of(guid)
+            if found is not None:
+                by_validity.setdefault(found[0], []).append(found[1])
+        login = login_for(tx, state)
+        cut = filter_for(tx, state, ctx.clock()).cut
+        expanded = dict(items)
+        for validity, uids in by_validity.items():
+            fetched: dict[int, Fetched] = work.outside(
+                ctx.mail.fetch, login, imap_folder(ds.folder_name), validity, tuple(uids), cut
+            )
+            for uid in uids:
+                guid = guid_of(validity, uid)
+                wanted.remove(guid)
+                message = fetched.get(uid)
+                if message is None:
+                    expanded.pop(guid, None)
+                else:
+                    expanded[guid] = replace(items[guid], data=_with_message(items[guid].data, message))
+        for guid in wanted:  # not fetched: older than the filter allows
+            expanded.pop(guid, None)
+        return chosen, expanded
+
+    return expand
+
+
+def _within(
+    batch: list[OutChange], items: dict[str, StoredItem], room: int, mail_filter: Filter
+) -> tuple[list[OutChange], list[str]]:
+    """The first changes of ``batch`` whose messages fit in ``room`` (one at least), and the GUIDs to fetch:
+    a new mail older than the filter allows is chosen but not fetched, so it is left out."""
+    chosen: list[OutChange] = []
+    wanted: list[str] = []
+    used = 0
+    for change in batch:
+        stored = items.get(change.guid)
+        if change.kind == ChangeKind.DELETE or stored is None or uid_of(change.guid) is None:
+            chosen.append(change)
+            continue
+        email = read_email(stored.data)
+        if change.kind == ChangeKind.ADD and not _recent(email, mail_filter.since):
+            chosen.append(change)
+            continue
+        size = int(email.ext_value(SIZE_EXT) or 0)
+        cost = ITEM_OVERHEAD + (min(size, mail_filter.cut.max_bytes) if mail_filter.cut.max_bytes else size)
+        if mail_filter.cut.headers_only:
+            cost = ITEM_OVERHEAD + min(size, 4096)
+        if chosen and used + cost > room:
+            break
+        used += cost
+        chosen.append(change)
+        wanted.append(change.guid)
+    return chosen, wanted
+
+
+def _recent(email: Email, since: float) -> bool:
+    if not since:
+        return True
+    received = email.dates.get("received", "")
+    try:
+        return calendar.timegm(time.strptime(received, "%Y%m%dT%H%M%SZ")) >= since
+    except ValueError:
+        return True
+
+
+def _with_message(stored: bytes, message: Fetched) -> bytes:
+    """The e-mail object a device gets: the snapshot's flags and dates, the message, and what was left out."""
+    email = read_email(stored)
+    ext = email.ext + (((BODY_EXT, str(message.left_out)),) if message.left_out else ())
+    return write_email(replace(email, message=message.data, ext=ext))
+
+
+def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, since_seq: int) -> MailChanges | None:
+    """The flags and deletes the device sent in this message, from what it changed in the snapshot."""
+    flags: list[tuple[int, frozenset[MailFlag]]] = []
+    removed: list[int] = []
+    validity = 0
+    for item in tx.changes_since(ds.folder_id, since_seq, tx.current_seq(), None):
+        found = uid_of(item.guid)
+        if found is None or item.origin_device_id != state.device_id:
+            continue
+        validity = found[0]
+        if item.deleted:
+            removed.append(found[1])
+        else:
+            sent = read_email(item.data).flags
+            flags.append((found[1], frozenset(MailFlag(name) for name, on in sent.items() if on)))
+    if not flags and not removed:
+        return None
+    removal = MAIL_DELETE.read(tx, account=state.account_email)
+    changes = FolderChanges(imap_folder(ds.folder_name), validity, tuple(flags), tuple(removed), removal)
+    try:
+        return MailChanges(login_for(tx, state), changes)
+    except MailError as error:
+        log.error("account %s: devices' mail changes cannot be applied: %s", state.account_email, error)
+        return None
+
+
+def apply_changes(ctx: EngineContext, pending: tuple[MailChanges, ...]) -> None:
+    """Apply devices' changes to IMAP (after the message that brought them is committed); a failure is
+    logged: the next listing shows the device what IMAP holds."""
+    if ctx.mail is None:
+        return
+    for mail in pending:
+        try:
+            ctx.mail.apply(mail.login, mail.changes)
+        except MailError as error:
+            log.error("account %s: devices' mail changes not applied: %s", mail.login.account, error)
