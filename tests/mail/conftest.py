@@ -1,10 +1,12 @@
 """Fixtures of the mail tests: one real Dovecot and one SMTP sink per test session, a fresh mailbox per test."""
 
 import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.cli.conftest import syncmld  # noqa: F401 (the fixture, for the command line tests)
 from tests.mail.dovecot import DOVECOT, Dovecot, SmtpSink
 
 _numbers = itertools.count(1)
@@ -12,8 +14,6 @@ _numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    import os
-
     if not os.path.exists(DOVECOT):
         pytest.skip(f"Dovecot is not installed ({DOVECOT}; Debian package dovecot-imapd)")
     running = Dovecot.start()

@@ -37,6 +37,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 auth_master_user_separator = *
 default_internal_user = {user}
 default_internal_group = {group}
@@ -96,6 +97,7 @@ class Dovecot:
     port: int
     process: subprocess.Popen[bytes] | None = None
     users: dict[str, str] = field(default_factory=dict)
+    _stamp: int = 0
 
     @classmethod
     def start(cls) -> "Dovecot":
@@ -128,9 +130,22 @@ class Dovecot:
     def add_user(self, email: str, password: str) -> None:
         _, _, uid, gid = self._account()
         self.users[email] = password
-        with (self.root / "passwd").open("a") as passwd:
-            passwd.write(f"{email}:{{PLAIN}}{password}:{uid}:{gid}::{self.root}/home/{email}\n")
+        passwd = self.root / "passwd"
+        with passwd.open("a") as lines:
+            lines.write(f"{email}:{{PLAIN}}{password}:{uid}:{gid}::{self.root}/home/{email}\n")
+        # Dovecot reads the file again when its modification time changes: make it change, whole seconds
+        self._stamp = max(self._stamp + 1, int(time.time()) + 1)
+        os.utime(passwd, (self._stamp, self._stamp))
         self._own()
+        deadline = time.monotonic() + 10
+        while True:  # until Dovecot has read the file again
+            try:
+                self.imap(email).logout()
+                return
+            except imaplib.IMAP4.error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def imap(self, email: str) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.port)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.client.email import RFC822_TYPE, MailItem
+from syncmld.client.email import RFC822_TYPE, MailItem, write_email_object
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
@@ -77,3 +77,57 @@ def test_a_first_sync_gives_one_device_the_inbox_as_email_objects_and_another_as
     rfc.sync()
     plain = {luid: MailItem(message=data) for luid, data in rfc.items.items()}
     assert _device_messages(plain) == {key: value[0] for key, value in imap.items()}
+
+
+def _flags_by_id(dovecot: Dovecot, address: str, folder: str = "INBOX") -> dict[str, str]:
+    return {key: flags for key, (_, flags) in _imap_messages(dovecot, address, folder).items()}
+
+
+def _luid_of(items: dict[str, MailItem], message_id: str) -> str:
+    return next(luid for luid, item in items.items() if str(item.parsed["Message-ID"]) == message_id)
+
+
+def test_flags_and_deletes_go_both_ways_and_new_and_expunged_mail_reach_the_device(
+    setup: MailSetup, dovecot: Dovecot
+) -> None:
+    client = dovecot.imap(setup.email)
+    fill(client, 6)
+    client.logout()
+    phone = setup.device("IMEI:mail-both-ways")
+    phone.sync()
+    received = mails(phone)
+    ids = sorted(str(item.parsed["Message-ID"]) for item in received.values())
+    first, second, third, fourth = ids[:4]
+
+    # the device marks one mail read and flagged, and deletes another
+    phone.replace(_luid_of(received, first), write_email_object(MailItem({"read": True, "flagged": True})))
+    phone.delete(_luid_of(received, second))
+    report = phone.sync()
+    assert report.codes_for("Replace") == [200] and report.codes_for("Delete") == [200]
+    inbox = _flags_by_id(dovecot, setup.email)
+    assert "\\Seen" in inbox[first] and "\\Flagged" in inbox[first]
+    assert second not in inbox
+    assert second in _flags_by_id(dovecot, setup.email, "Trash")
+
+    # IMAP marks one answered, expunges one, and new mail arrives
+    client = dovecot.imap(setup.email)
+    client.select("INBOX")
+    _, numbers = client.search(None, f'HEADER Message-ID "{third}"')
+    client.store(numbers[0].decode(), "+FLAGS", "(\\Answered \\Seen)")
+    _, numbers = client.search(None, f'HEADER Message-ID "{fourth}"')
+    client.store(numbers[0].decode(), "+FLAGS", "(\\Deleted)")
+    client.expunge()
+    fill(client, 1, start=100)
+    client.logout()
+    report = phone.sync()
+    assert report.received == {"add": 1, "replace": 1, "delete": 1}
+    now = mails(phone)
+    assert fourth not in {str(item.parsed["Message-ID"]) for item in now.values() if item.message}
+    assert now[_luid_of(received, third)].flags["replied"] is True
+    assert now[_luid_of(received, third)].flags["read"] is True
+    assert len(now) == 5
+
+    # nothing changed since: a sync moves nothing either way
+    report = phone.sync()
+    assert report.received == {"add": 0, "replace": 0, "delete": 0}
+    assert len(_flags_by_id(dovecot, setup.email)) == 5

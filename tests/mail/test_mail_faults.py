@@ -1,0 +1,103 @@
+"""When the mail server is down or refuses the login, the Mail data store says so and the others sync."""
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syncmld.engine import handle_message
+from syncmld.engine.api import Request
+from syncmld.protocol.codec import Encoding
+from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.messages import Add, Alert, Anchor, Cred, Item, LocRef, Meta, Status, Sync, SyncHdr, SyncML
+from syncmld.store import open_store
+from syncmld.store.base import MailServer, Store
+from tests.mail.dovecot import Dovecot, SmtpSink
+from tests.mail.engine_side import URL, MailSetup, set_up
+
+VCARD = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Ärger;Anna\r\nTEL:+49 170 1\r\nEND:VCARD\r\n"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
+    return set_up(store, dovecot, smtp_sink, *mailbox)
+
+
+def _header(setup: MailSetup, msg_id: int, cred: bool = False) -> SyncHdr:
+    token = base64.b64encode(f"{setup.email}:{setup.password}".encode()).decode()
+    return SyncHdr(
+        version=SyncMLVersion.V1_2,
+        session_id="1",
+        msg_id=str(msg_id),
+        target=LocRef(URL),
+        source=LocRef("IMEI:faults", setup.email),
+        cred=Cred(data=token, meta=Meta(type=AUTH_BASIC, format="b64")) if cred else None,
+    )
+
+
+def _alert(number: str, target: str, source: str) -> Alert:
+    item = Item(target=LocRef(target), source=LocRef(source), meta=Meta(anchor=Anchor(next="1")))
+    return Alert(cmd_id=number, data="201", items=(item,))
+
+
+def _post(setup: MailSetup, message: SyncML, token: str | None = None) -> SyncML:
+    return handle_message(Request(message, Encoding.XML, URL, token), setup.store, setup.ctx).reply
+
+
+def _alert_codes(reply: SyncML) -> dict[str, int | None]:
+    return {
+        status.cmd_ref: status.code for status in reply.commands if isinstance(status, Status) and status.cmd == "Alert"
+    }
+
+
+def _sync_contacts_and_mail(setup: MailSetup) -> dict[str, int | None]:
+    """A session alerting Contacts and Mail, then adding a contact: the Alerts' codes."""
+    alerts = (_alert("1", "contacts", "./c"), _alert("2", "mail", "./m"))
+    reply = _post(setup, SyncML(_header(setup, 1, cred=True), alerts, final=True))
+    assert reply.header.resp_uri is not None
+    token = reply.header.resp_uri.rsplit("sid=", 1)[1]
+    add = Add(cmd_id="4", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("c1"), data=VCARD),))
+    sync = Sync(cmd_id="3", target=LocRef("contacts"), source=LocRef("./c"), commands=(add,))
+    second = _post(setup, SyncML(_header(setup, 2), (sync,), final=True), token)
+    added = [status.code for status in second.commands if isinstance(status, Status) and status.cmd == "Add"]
+    assert added == [201]
+    with setup.store.transaction() as tx:
+        account = tx.get_account(setup.email)
+        assert account is not None
+        folder = tx.get_folder(account.id, "contacts")
+        assert folder is not None and tx.count_items(folder.id) == 1
+    return _alert_codes(reply)
+
+
+def test_an_imap_server_that_is_down_gets_the_mail_alert_503_and_contacts_still_sync(
+    setup: MailSetup, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    dovecot.stop()
+    try:
+        codes = _sync_contacts_and_mail(setup)
+    finally:
+        dovecot.resume()
+    assert codes == {"1": 200, "2": 503}
+    assert any("folder mail: answered 503" in record.getMessage() for record in caplog.records)
+
+
+def test_a_refused_mail_login_gets_the_mail_alert_401(setup: MailSetup, dovecot: Dovecot) -> None:
+    with setup.store.transaction() as tx:
+        server = tx.mail_server_for(setup.email)
+        assert server is not None
+        tx.set_mail_server(MailServer(setup.email, server.imap, server.smtp, login="master", secret="wrong"))
+    assert _sync_contacts_and_mail(setup) == {"1": 200, "2": 401}
+
+
+def test_an_account_without_a_mail_server_gets_404_for_mail(setup: MailSetup) -> None:
+    with setup.store.transaction() as tx:
+        tx.remove_mail_server(setup.email.partition("@")[2])
+    assert _sync_contacts_and_mail(setup) == {"1": 200, "2": 404}
