@@ -8,7 +8,7 @@ from syncmld.client import Device
 from syncmld.client.email import EMAIL_TYPE, MailItem, mail_devinf, parse_email_object
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
-from syncmld.mail.imap import ImapGateway
+from syncmld.mail.gateway import MailServers
 from syncmld.store.base import MailServer, Store
 from tests.mail.dovecot import Dovecot, SmtpSink
 
@@ -22,17 +22,24 @@ class MailSetup:
     email: str
     password: str
 
-    def device(self, device_id: str, content_type: str = EMAIL_TYPE, **options: object) -> Device:
+    def device(
+        self,
+        device_id: str,
+        content_type: str = EMAIL_TYPE,
+        server_db: str = "mail",
+        local_uri: str = "./Mail",
+        **options: object,
+    ) -> Device:
         return Device(
             transport=in_process_transport(self.store, self.ctx),
             url=URL,
             user=self.email,
             password=self.password,
             device_id=device_id,
-            server_db="mail",
-            local_uri="./Mail",
+            server_db=server_db,
+            local_uri=local_uri,
             content_type=content_type,
-            devinf=mail_devinf("./Mail", content_type),
+            devinf=mail_devinf(local_uri, content_type),
             **options,  # type: ignore[arg-type]
         )
 
@@ -44,7 +51,7 @@ def set_up(store: Store, dovecot: Dovecot, smtp: SmtpSink, email: str, password:
         tx.set_mail_server(
             MailServer(email.partition("@")[2], f"imap://127.0.0.1:{dovecot.port}", f"smtp://127.0.0.1:{smtp.port}")
         )
-    ctx = EngineContext(settings=EngineSettings(), mail=ImapGateway(timeout=10))
+    ctx = EngineContext(settings=EngineSettings(), mail=MailServers(store, timeout=10))
     return MailSetup(store, ctx, email, password)
 
 

@@ -351,6 +351,9 @@ class CommandHandler:
             self.ctx.settings.identifiers,
             self.work,
             self.ctx.settings.max_obj_size,
+            mail.outbox_sender(self.tx, self.state, self.ctx, self.work)
+            if ds.folder_kind == FolderKind.OUTBOX
+            else None,
         ).apply(sync)
 
     def _map(self, map_command: Map) -> None:

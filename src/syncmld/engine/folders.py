@@ -14,6 +14,8 @@ class FolderKind(StrEnum):
     FILES = "files"
     MAIL = "mail"
     """The account's mailbox on its IMAP server (``engine.mail``): the INBOX."""
+    OUTBOX = "outbox"
+    """Mail a device adds here is sent (SMTP) and put in Sent; nothing stays (``engine.mail``)."""
     OTHER = "other"
     """A user folder: items are kept in the type they arrive in (converted where a format is known)."""
 
@@ -30,7 +32,7 @@ FOLDER_ALIASES: dict[str, str] = {
     "notes": "notes", "note": "notes", "memo": "notes", "memos": "notes", "snote": "notes",
     "journal": "journal",
     "files": "files", "file": "files", "briefcase": "files",
-    "mail": "mail", "inbox": "mail", "email": "mail",
+    "mail": "mail", "inbox": "mail", "email": "mail", "outbox": "outbox",
 }  # fmt: skip
 """Every name a device may use for a standard folder, lower-case, to the folder's canonical name.
 ``calendar`` names ``events`` only while the account has no folder really called Calendar."""

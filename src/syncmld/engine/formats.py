@@ -60,6 +60,7 @@ WIRE_TYPES: dict[FolderKind, tuple[tuple[str, Family], ...]] = {
     ),
     FolderKind.FILES: (("application/vnd.omads-file+xml", Family.VERSIT),),
     FolderKind.MAIL: ((EMAIL_TYPE, Family.VERSIT), (RFC822_TYPE, Family.VERSIT)),
+    FolderKind.OUTBOX: ((EMAIL_TYPE, Family.VERSIT), (RFC822_TYPE, Family.VERSIT)),
     FolderKind.OTHER: (),
 }
 """The types each kind of folder can be sent in, and their family."""
@@ -75,6 +76,7 @@ DEFAULT_TYPES: dict[FolderKind, dict[Family, str]] = {
     FolderKind.JOURNAL: {Family.VERSIT: "text/calendar"},
     FolderKind.FILES: {Family.VERSIT: "application/vnd.omads-file+xml"},
     FolderKind.MAIL: {Family.VERSIT: EMAIL_TYPE},
+    FolderKind.OUTBOX: {Family.VERSIT: EMAIL_TYPE},
     FolderKind.OTHER: {},
 }
 """For devices that say nothing: the type every device of that kind reads (vCard 2.1, vCalendar 1.0,

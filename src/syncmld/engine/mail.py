@@ -15,10 +15,13 @@ device deleted.
 """
 
 import calendar
+import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from syncmld.content.common import media_type
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
@@ -35,6 +38,7 @@ from syncmld.mail.model import (
     MailFlag,
     MailLogin,
     MessageSummary,
+    Sent,
 )
 from syncmld.mail.servers import mail_login
 from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
@@ -261,6 +265,42 @@ def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, sin
     except MailError as error:
         log.error("account %s: devices' mail changes cannot be applied: %s", state.account_email, error)
         return None
+
+
+def outbox_sender(
+    tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork
+) -> Callable[[str, str, bytes], StatusCode]:
+    """Sends a mail a device adds to its outbox (outside the transaction, once under its key) and gives the
+    item's status: 201 sent, 500 refused by the SMTP server, 503 it could not be reached, 401 login refused."""
+
+    def send(luid: str, content_type: str, data: bytes) -> StatusCode:
+        message = _message_to_send(content_type, data)
+        key = hashlib.sha256(f"{state.account_id}\0{state.device_ref}\0{luid}\0".encode() + message).hexdigest()
+        try:
+            if ctx.mail is None:
+                raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
+            sent: Sent = work.outside(ctx.mail.send, login_for(tx, state), key, message)
+        except MailError as error:
+            sent = Sent(error.status, str(error))
+        log.log(
+            logging.INFO if sent.status < 300 else logging.WARNING,
+            "device %s outbox item %s: %d %s",
+            state.device_ref,
+            luid,
+            sent.status,
+            sent.detail,
+        )
+        return sent.status
+
+    return send
+
+
+def _message_to_send(content_type: str, data: bytes) -> bytes:
+    """The RFC 822 message of an outbox item, lines ending in CR LF; RemoteError (400) when it has none."""
+    message = read_email(data).message if media_type(content_type) == EMAIL_TYPE else data
+    if not message:
+        raise RemoteError("the outbox item carries no message", StatusCode.BAD_REQUEST)
+    return message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def apply_changes(ctx: EngineContext, pending: tuple[MailChanges, ...]) -> None:

@@ -7,6 +7,7 @@ a refused login 401, a folder that is not there 404.
 """
 
 import logging
+import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,9 @@ log = logging.getLogger("syncmld.mail")
 FLAG_NAMES = {imap.lower(): flag for flag, imap in IMAP_FLAGS.items()}
 TRASH = "Trash"
 """The Trash folder's name where the server marks none with SPECIAL-USE."""
+SENT = "Sent"
+"""The Sent folder's name where the server marks none with SPECIAL-USE."""
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 BATCH = 1000
 """Most UIDs named in one FETCH."""
 
@@ -130,6 +134,20 @@ class ImapGateway:
             len(changes.removed),
             changes.removal,
         )
+
+    def append_sent(self, login: MailLogin, message: bytes) -> None:
+        """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read."""
+        with self.session(login) as client:
+            client.append(client.find_special_folder(b"\\Sent") or SENT, message, flags=[b"\\Seen"])
+
+    def holds_sent(self, login: MailLogin, message: bytes) -> bool:
+        """Whether the Sent folder holds a mail with the Message-ID of ``message`` (False without one)."""
+        found = _MESSAGE_ID.search(message)
+        if found is None:
+            return False
+        with self.session(login) as client:
+            client.select_folder(client.find_special_folder(b"\\Sent") or SENT, readonly=True)
+            return bool(client.search(["HEADER", "Message-ID", found.group(1).decode("ascii", "replace")]))
 
     def folders(self, login: MailLogin) -> list[tuple[str, str, int]]:
         """Every folder's name, its SPECIAL-USE role (or ""), and how many messages it holds."""

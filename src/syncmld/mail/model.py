@@ -114,6 +114,14 @@ class Cut:
     max_bytes: int | None = None
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What sending a mail came to: the item status for the device, and the servers' words."""
+
+    status: StatusCode
+    detail: str
+
+
 class MailError(LocalError):
     """The mail server could not be reached (503), refused the login (401) or has no such folder (404)."""
 
@@ -135,4 +143,9 @@ class MailGateway(Protocol):
 
     def apply(self, login: MailLogin, changes: FolderChanges) -> None:
         """Set flags and remove messages as devices did."""
+        ...
+
+    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
+        """Send a mail a device put in its outbox, once whatever number of times it is asked under ``key``,
+        and put it in the Sent folder."""
         ...

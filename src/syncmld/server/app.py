@@ -33,7 +33,7 @@ from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, 
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping
-from syncmld.mail.imap import ImapGateway
+from syncmld.mail.gateway import MailServers
 from syncmld.protocol.codec import Decoded, Encoding, decode, encode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -75,13 +75,13 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
     )
 
 
-def engine_context(config: ServerConfig) -> EngineContext:
-    """The engine's context: settings, backups, and the nonce key derived from the server key."""
+def engine_context(config: ServerConfig, store: Store) -> EngineContext:
+    """The engine's context: settings, backups, the nonce key derived from the server key, the mail servers' I/O."""
     return EngineContext(
         settings=engine_settings(config),
         backups=BackupStore(backups_dir(config.data_dir)),
         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
-        mail=ImapGateway(config.mail_timeout),
+        mail=MailServers(store, config.mail_timeout),
     )
 
 
@@ -189,7 +189,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``)."""
     install_escaping()
-    context = engine_context(config)
+    context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
