@@ -12,13 +12,14 @@ from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri,
 from syncmld.engine.formats import choose_format, family_for
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
+from syncmld.engine.mail_filter import read_filter
 from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
 from syncmld.engine.params import FormatParam
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
-from syncmld.errors import DecodeError, LocalError
+from syncmld.errors import DecodeError, LocalError, RemoteError
 from syncmld.mail.model import MailError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
@@ -205,11 +206,13 @@ class CommandHandler:
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
+        device_filter = None
         if folder_kind(folder_name) == FolderKind.MAIL:
             try:
+                device_filter = read_filter(item.target.filter) if item.target.filter else None
                 if mail.refresh(self.tx, self.state, folder.id, folder.name, self.ctx, self.work):
                     self.tx.clear_sync_state(self.state.device_id, folder.id)
-            except MailError as error:
+            except (MailError, RemoteError) as error:
                 log.warning(
                     "device %s folder %s: answered %d: %s", self.state.device_ref, folder.name, error.status, error
                 )
@@ -260,6 +263,8 @@ class CommandHandler:
             start_seq=self.tx.current_seq(),
             encryption=stored_encryption(self.tx, self.state.device_id, folder.id),
         )
+        if device_filter is not None:
+            mail.take_filter(self.tx, self.state, ds, device_filter)
         self._choose_format(ds)
         self._open(alert, ds, status, anchor)
 

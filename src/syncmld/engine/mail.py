@@ -25,6 +25,7 @@ from syncmld.content.common import media_type
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
+from syncmld.engine.mail_filter import DeviceFilter
 from syncmld.engine.outgoing import Expand
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
 from syncmld.errors import RemoteError
@@ -51,6 +52,8 @@ INBOX = "INBOX"
 ITEM_OVERHEAD = 400
 """Bytes an e-mail object adds around its message (flags, dates, Ext), generously counted."""
 DAY = 86400.0
+TRUNCATED_HEADER = "X-Syncmld-Truncated"
+"""The header a cut message starts with, so that it says so in RFC 822 too."""
 
 
 def imap_folder(folder_name: str) -> str:
@@ -150,12 +153,38 @@ class Filter:
     cut: Cut
 
 
-def filter_for(tx: Transaction, state: SessionState, now: float) -> Filter:
-    """The filters the account's settings (else the server's) ask for."""
+def filter_for(tx: Transaction, state: SessionState, ds: DatastoreState, now: float) -> Filter:
+    """The filters the device's Filter asks for, else the account's settings (else the server's); a device
+    asking for one mail by its ID gets it whole."""
+    asked = ds.mail_filter or DeviceFilter()
+    if asked.only is not None:
+        return Filter(0.0, Cut())
     days = MAIL_DAYS.read(tx, account=state.account_email)
+    since = asked.since if asked.since is not None else (now - days * DAY if days else 0.0)
+    if asked.headers_only is not None:
+        return Filter(since, Cut(asked.headers_only, asked.max_bytes))
     max_kb = MAIL_MAX_KB.read(tx, account=state.account_email)
     headers = MAIL_HEADERS_ONLY.read(tx, account=state.account_email)
-    return Filter(now - days * DAY if days else 0.0, Cut(headers, max_kb * 1024 if max_kb else None))
+    return Filter(since, Cut(headers, max_kb * 1024 if max_kb else None))
+
+
+def take_filter(tx: Transaction, state: SessionState, ds: DatastoreState, device_filter: DeviceFilter) -> None:
+    """Keep the device's Filter for the data store; one asking for a single mail by its ID gets that mail
+    whole, and nothing else this time (the other changes wait for its next sync)."""
+    ds.mail_filter = device_filter
+    if device_filter.only is None:
+        return
+    guid = tx.guids_for_luids(state.device_id, ds.folder_id, [device_filter.only]).get(device_filter.only)
+    ds.queue = [OutChange(ChangeKind.REPLACE, guid, device_filter.only)] if guid is not None else []
+    ds.planned = True
+    ds.upto_seq = ds.since_seq
+    log.info(
+        "device %s folder %s: mail %s asked for whole (%s)",
+        state.device_ref,
+        ds.folder_name,
+        device_filter.only,
+        "found" if guid else "not found",
+    )
 
 
 def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork) -> Expand:
@@ -166,7 +195,7 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
     ) -> tuple[list[OutChange], dict[str, StoredItem]]:
         if ctx.mail is None or not any(uid_of(guid) for guid in items):
             return batch, items
-        chosen, fetch = _within(batch, items, room, filter_for(tx, state, ctx.clock()))
+        chosen, fetch = _within(batch, items, room, filter_for(tx, state, ds, ctx.clock()))
         wanted = [change.guid for change in chosen if change.kind != ChangeKind.DELETE and uid_of(change.guid)]
         by_validity: dict[int, list[int]] = {}
         for guid in fetch:
@@ -174,7 +203,7 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
             if found is not None:
                 by_validity.setdefault(found[0], []).append(found[1])
         login = login_for(tx, state)
-        cut = filter_for(tx, state, ctx.clock()).cut
+        cut = filter_for(tx, state, ds, ctx.clock()).cut
         expanded = dict(items)
         for validity, uids in by_validity.items():
             fetched: dict[int, Fetched] = work.outside(
@@ -237,8 +266,11 @@ def _recent(email: Email, since: float) -> bool:
 def _with_message(stored: bytes, message: Fetched) -> bytes:
     """The e-mail object a device gets: the snapshot's flags and dates, the message, and what was left out."""
     email = read_email(stored)
-    ext = email.ext + (((BODY_EXT, str(message.left_out)),) if message.left_out else ())
-    return write_email(replace(email, message=message.data, ext=ext))
+    if not message.left_out:
+        return write_email(replace(email, message=message.data))
+    said = f"{TRUNCATED_HEADER}: {message.left_out} bytes left out; ask for this mail by its ID for all of it\r\n"
+    ext = (*email.ext, (BODY_EXT, str(message.left_out)))
+    return write_email(replace(email, message=said.encode() + message.data, ext=ext))
 
 
 def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, since_seq: int) -> MailChanges | None:

@@ -11,6 +11,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from syncmld.engine.folders import FolderKind
+from syncmld.engine.mail_filter import DeviceFilter
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.params import FormatParam
 from syncmld.protocol.constants import AUTH_BASIC, AuthType, SyncMLVersion
@@ -141,6 +142,8 @@ class DatastoreState:
     outgoing: PartialItem | None = None
     received: Counts = field(default_factory=Counts)
     sent: Counts = field(default_factory=Counts)
+    mail_filter: DeviceFilter | None = None
+    """A mail folder's: what the device's Filter asked for."""
 
     def delivered(self) -> None:
         """The client sent another message, so it has the last reply: what it carried is confirmed."""
@@ -264,6 +267,8 @@ def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     data["outgoing"] = _partial(data["outgoing"])
     data["received"] = Counts(**data["received"])
     data["sent"] = Counts(**data["sent"])
+    if data.get("mail_filter") is not None:
+        data["mail_filter"] = DeviceFilter(**data["mail_filter"])
     return DatastoreState(**data)
 
 
