@@ -12,7 +12,7 @@ from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import MailSetup, mails, set_up
-from tests.mail.mailbox import fill
+from tests.mail.mailbox import append, fill, message
 from tests.store.backends import empty_store_url
 
 
@@ -60,14 +60,14 @@ def test_a_first_sync_gives_one_device_the_inbox_as_email_objects_and_another_as
     setup: MailSetup, dovecot: Dovecot
 ) -> None:
     client = dovecot.imap(setup.email)
-    fill(client, 30)
+    fill(client, 300)
     client.logout()
     imap = _imap_messages(dovecot, setup.email)
 
     oma = setup.device("IMEI:mail-oma")
     report = oma.sync()
     assert report.header_status == 212
-    assert report.received["add"] == 30
+    assert report.received["add"] == 300
     received = mails(oma)
     assert _device_messages(received) == {key: value[0] for key, value in imap.items()}
     read = {str(item.parsed["Message-ID"]): item.flags["read"] for item in received.values()}
@@ -131,3 +131,20 @@ def test_flags_and_deletes_go_both_ways_and_new_and_expunged_mail_reach_the_devi
     report = phone.sync()
     assert report.received == {"add": 0, "replace": 0, "delete": 0}
     assert len(_flags_by_id(dovecot, setup.email)) == 5
+
+
+def test_a_mail_larger_than_the_devices_messages_goes_as_a_large_object(setup: MailSetup, dovecot: Dovecot) -> None:
+    client = dovecot.imap(setup.email)
+    big = message(900, attachment_kb=120)
+    append(client, "INBOX", big)
+    fill(client, 3)
+    client.logout()
+    phone = setup.device("IMEI:mail-small-messages", max_msg_size=16_000)
+    report = phone.sync()
+    assert report.received["add"] == 4
+    assert report.messages > 10
+    got = {str(item.parsed["Message-ID"]): item for item in mails(phone).values()}
+    sent = email.message_from_bytes(big, policy=email.policy.default)
+    arrived = got[str(sent["Message-ID"])].parsed
+    (attachment,) = arrived.iter_attachments()
+    assert attachment.get_content() == next(sent.iter_attachments()).get_content()
