@@ -15,6 +15,7 @@ device deleted.
 """
 
 import calendar
+import functools
 import hashlib
 import logging
 import time
@@ -52,6 +53,11 @@ INBOX = "INBOX"
 ITEM_OVERHEAD = 400
 """Bytes an e-mail object adds around its message (flags, dates, Ext), generously counted."""
 DAY = 86400.0
+HEADERS_GUESS = 600
+"""Bytes a mail's headers are counted at before they are fetched: a guess on the low side, so that a reply's
+mails are fetched in one go (a few too many cost less than another round)."""
+PREFETCH = 2000
+"""Most queued changes looked at to fetch the mails of one reply in one go."""
 TRUNCATED_HEADER = "X-Syncmld-Truncated"
 """The header a cut message starts with, so that it says so in RFC 822 too."""
 
@@ -188,37 +194,52 @@ def take_filter(tx: Transaction, state: SessionState, ds: DatastoreState, device
 
 
 def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork) -> Expand:
-    """Puts the messages in the mail items about to be sent (fetched from IMAP outside the transaction)."""
+    """Puts the messages in the mail items about to be sent: those of the whole reply fetched from IMAP in one
+    go (outside the transaction), as far as the queue's sizes say they fit."""
+    fetched: dict[str, Fetched | None] = {}
+    """GUID -> the message fetched for this reply (None: gone from IMAP)."""
+
+    def prefetch(ds: DatastoreState, changes: list[OutChange], room: int, mail_filter: Filter) -> None:
+        assert ctx.mail is not None
+        items = tx.get_items(ds.folder_id, [change.guid for change in changes if change.kind != ChangeKind.DELETE])
+        _, fetch = _within(changes, items, room, mail_filter)
+        by_validity: dict[int, list[int]] = {}
+        for guid in fetch:
+            found = uid_of(guid)
+            if found is not None and guid not in fetched:
+                by_validity.setdefault(found[0], []).append(found[1])
+        for validity, uids in by_validity.items():
+            got: dict[int, Fetched] = work.outside(
+                ctx.mail.fetch,
+                login_for(tx, state),
+                imap_folder(ds.folder_name),
+                validity,
+                tuple(uids),
+                mail_filter.cut,
+            )
+            fetched.update((guid_of(validity, uid), got.get(uid)) for uid in uids)
 
     def expand(
         ds: DatastoreState, batch: list[OutChange], items: dict[str, StoredItem], room: int
     ) -> tuple[list[OutChange], dict[str, StoredItem]]:
         if ctx.mail is None or not any(uid_of(guid) for guid in items):
             return batch, items
-        chosen, fetch = _within(batch, items, room, filter_for(tx, state, ds, ctx.clock()))
-        wanted = [change.guid for change in chosen if change.kind != ChangeKind.DELETE and uid_of(change.guid)]
-        by_validity: dict[int, list[int]] = {}
-        for guid in fetch:
-            found = uid_of(guid)
-            if found is not None:
-                by_validity.setdefault(found[0], []).append(found[1])
-        login = login_for(tx, state)
-        cut = filter_for(tx, state, ds, ctx.clock()).cut
+        mail_filter = filter_for(tx, state, ds, ctx.clock())
+        chosen, fetch = _within(batch, items, room, mail_filter)
+        if any(guid not in fetched for guid in fetch):
+            prefetch(ds, ds.queue[:PREFETCH], room, mail_filter)
+            prefetch(ds, chosen, room, mail_filter)
         expanded = dict(items)
-        for validity, uids in by_validity.items():
-            fetched: dict[int, Fetched] = work.outside(
-                ctx.mail.fetch, login, imap_folder(ds.folder_name), validity, tuple(uids), cut
-            )
-            for uid in uids:
-                guid = guid_of(validity, uid)
-                wanted.remove(guid)
-                message = fetched.get(uid)
-                if message is None:
-                    expanded.pop(guid, None)
-                else:
-                    expanded[guid] = replace(items[guid], data=_with_message(items[guid].data, message))
-        for guid in wanted:  # not fetched: older than the filter allows
-            expanded.pop(guid, None)
+        for change in chosen:
+            if change.guid not in items or uid_of(change.guid) is None:
+                continue
+            message = fetched.get(change.guid) if change.guid in fetch else None
+            if message is None:  # gone from IMAP, or older than the filter allows
+                expanded.pop(change.guid)
+            else:
+                expanded[change.guid] = replace(
+                    items[change.guid], data=_with_message(items[change.guid].data, message)
+                )
         return chosen, expanded
 
     return expand
@@ -237,20 +258,30 @@ def _within(
         if change.kind == ChangeKind.DELETE or stored is None or uid_of(change.guid) is None:
             chosen.append(change)
             continue
-        email = read_email(stored.data)
+        email = _snapshot_of(stored)
         if change.kind == ChangeKind.ADD and not _recent(email, mail_filter.since):
             chosen.append(change)
             continue
         size = int(email.ext_value(SIZE_EXT) or 0)
         cost = ITEM_OVERHEAD + (min(size, mail_filter.cut.max_bytes) if mail_filter.cut.max_bytes else size)
         if mail_filter.cut.headers_only:
-            cost = ITEM_OVERHEAD + min(size, 4096)
+            cost = ITEM_OVERHEAD + min(size, HEADERS_GUESS)
         if chosen and used + cost > room:
             break
         used += cost
         chosen.append(change)
         wanted.append(change.guid)
     return chosen, wanted
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_snapshot(data: bytes) -> Email:
+    return read_email(data)
+
+
+def _snapshot_of(stored: StoredItem) -> Email:
+    """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it)."""
+    return _parsed_snapshot(stored.data)
 
 
 def _recent(email: Email, since: float) -> bool:
