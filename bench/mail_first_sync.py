@@ -28,10 +28,10 @@ from imapclient import IMAPClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from syncmld.store import open_store  # noqa: E402
-from tests.mail.dovecot import Dovecot, SmtpSink  # noqa: E402
-from tests.mail.engine_side import mails, set_up  # noqa: E402
-from tests.mail.mailbox import message  # noqa: E402
+from syncmld.store import open_store
+from tests.mail.dovecot import Dovecot, SmtpSink
+from tests.mail.engine_side import mails, set_up
+from tests.mail.mailbox import message
 
 COMMANDS = [0]
 _command = imaplib.IMAP4._command
