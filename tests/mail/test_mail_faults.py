@@ -1,15 +1,18 @@
 """When the mail server is down or refuses the login, the Mail data store says so and the others sync."""
 
 import base64
+import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from syncmld.engine import handle_message
 from syncmld.engine.api import Request
+from syncmld.mail.gateway import MailServers
 from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Cred, Item, LocRef, Meta, Status, Sync, SyncHdr, SyncML
 from syncmld.store import open_store
 from syncmld.store.base import MailServer, Store
@@ -101,3 +104,29 @@ def test_an_account_without_a_mail_server_gets_404_for_mail(setup: MailSetup) ->
     with setup.store.transaction() as tx:
         tx.remove_mail_server(setup.email.partition("@")[2])
     assert _sync_contacts_and_mail(setup) == {"1": 200, "2": 404}
+
+
+def test_an_imap_server_that_never_answers_gets_503_once_the_mail_timeout_is_over(setup: MailSetup) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    try:
+        with setup.store.transaction() as tx:
+            tx.set_mail_server(
+                MailServer(setup.email, f"imap://127.0.0.1:{silent.getsockname()[1]}", "smtp://127.0.0.1:1")
+            )
+        setup.ctx = replace(setup.ctx, mail=MailServers(setup.store, timeout=0.5))
+        assert _sync_contacts_and_mail(setup) == {"1": 200, "2": 503}
+    finally:
+        silent.close()
+
+
+def test_an_account_whose_password_was_never_seen_gets_401_saying_so(
+    setup: MailSetup, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone = setup.device("IMEI:md5-only", auth=AUTH_MD5)
+    assert phone.sync().challenge == AUTH_MD5  # the first login is challenged, the second has the nonce
+    report = phone.sync()
+    assert report.header_status == 212
+    assert report.codes_for("Alert")[-1:] == [401]
+    assert any("has not logged in with its password" in record.getMessage() for record in caplog.records)

@@ -148,3 +148,19 @@ def test_a_mail_larger_than_the_devices_messages_goes_as_a_large_object(setup: M
     arrived = got[str(sent["Message-ID"])].parsed
     (attachment,) = arrived.iter_attachments()
     assert attachment.get_content() == next(sent.iter_attachments()).get_content()
+
+
+def test_with_mail_delete_expunge_a_deleted_mail_is_expunged_not_moved(setup: MailSetup, dovecot: Dovecot) -> None:
+    with setup.store.transaction() as tx:
+        tx.set_setting(f"mail_delete:{setup.email}", "expunge")
+    client = dovecot.imap(setup.email)
+    fill(client, 2)
+    client.logout()
+    phone = setup.device("IMEI:mail-expunge")
+    phone.sync()
+    received = mails(phone)
+    gone = sorted(str(item.parsed["Message-ID"]) for item in received.values())[0]
+    phone.delete(_luid_of(received, gone))
+    assert phone.sync().codes_for("Delete") == [200]
+    assert gone not in _flags_by_id(dovecot, setup.email)
+    assert _flags_by_id(dovecot, setup.email, "Trash") == {}
