@@ -215,7 +215,7 @@ class SessionState:
         """JSON: dataclasses as objects, enumerations as their values (``StrEnum`` and ``IntEnum`` are
         written so by themselves, the version is a plain ``Enum``)."""
         fields = {**vars(self), "version": self.version.value}
-        return json.dumps(fields, default=vars, separators=(",", ":")).encode()
+        return json.dumps(fields, default=_saved_fields, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "SessionState":
@@ -238,6 +238,14 @@ _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
     ("folder_kind", FolderKind),
     ("encryption", Encryption),
 )
+
+
+_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter"})
+"""Fields of later versions written only when they hold something: a session without them is saved as before."""
+
+
+def _saved_fields(value: object) -> dict[str, Any]:
+    return {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
 
 
 def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:
