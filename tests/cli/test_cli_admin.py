@@ -153,6 +153,10 @@ def test_config_show_lists_every_setting_with_defaults(syncmld: Syncmld, data_di
         "syncml = on (default)",
         "conflict = merge (default)",
         "history_days = 30 (default)",
+        "mail_headers_only = off (default)",
+        "mail_days = 0 (default)",
+        "mail_max_kb = 0 (default)",
+        "mail_delete = trash (default)",
     ]
 
 
@@ -218,6 +222,10 @@ def test_config_show_marks_a_stored_value_the_server_cannot_use(syncmld: Syncmld
         " duplicate)",
         "conflict:bert@acme.com = client-wins",
         "history_days = 30 (default)",
+        "mail_headers_only = off (default)",
+        "mail_days = 0 (default)",
+        "mail_max_kb = 0 (default)",
+        "mail_delete = trash (default)",
     ]
 
 
