@@ -41,7 +41,10 @@ def _imap_messages(
 ) -> dict[str, tuple[tuple[str, str, str], str]]:
     """Message-ID -> (Message-ID, subject, text) and flags of every message in the IMAP folder."""
     client = dovecot.imap(address)
-    client.select(folder)
+    _, count = client.select(folder)
+    if count[0] == b"0":
+        client.logout()
+        return {}
     _, found = client.fetch("1:*", "(FLAGS BODY.PEEK[])")
     result = {}
     for entry in found:
