@@ -11,6 +11,7 @@ from syncmld.content import (
     from_stored,
     identity,
     normalise_vcard,
+    read,
     to_stored,
 )
 from syncmld.errors import LocalError, RemoteError
@@ -132,14 +133,16 @@ def test_normal_form_still_tells_different_contacts_apart() -> None:
 
 def test_identity_is_the_name_and_the_phones_and_emails_of_a_contact() -> None:
     base = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\n"
-    one = identity("text/vcard", base + b"TEL;TYPE=CELL:+49 170 1234567\r\nEMAIL:Jane@Example.org\r\nEND:VCARD\r\n")
-    other = identity("text/vcard", base + b"TEL:0170-1234567\r\nNOTE:x\r\nEND:VCARD\r\n")
+    one = identity(
+        read("text/vcard", base + b"TEL;TYPE=CELL:+49 170 1234567\r\nEMAIL:Jane@Example.org\r\nEND:VCARD\r\n")
+    )
+    other = identity(read("text/vcard", base + b"TEL:0170-1234567\r\nNOTE:x\r\nEND:VCARD\r\n"))
     assert one.name == other.name == "name:doe jane"
     assert one.contact_points & other.contact_points == {"tel:701234567"}
     assert "email:jane@example.org" in one.contact_points
-    bare = identity("text/vcard", base + b"END:VCARD\r\n")
+    bare = identity(read("text/vcard", base + b"END:VCARD\r\n"))
     assert bare.name.startswith("vcard:") and not bare.contact_points
-    assert identity("text/plain", b"note").name == identity("text/plain", b"note").name != bare.name
+    assert identity(read("text/plain", b"note")).name == identity(read("text/plain", b"note")).name != bare.name
 
 
 SIF_EVENT = (

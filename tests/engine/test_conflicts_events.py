@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from syncmld.client import Device
-from syncmld.content import comparable, to_stored
+from syncmld.content import normal_form, read, to_stored
 from syncmld.store.base import Store
 from tests.engine.conftest import EMAIL
 
@@ -33,7 +33,7 @@ def event(summary: str = "Review", location: str = "Room 1", stamp: str = "20250
 
 
 def meaning(content_type: str, data: bytes) -> str:
-    return comparable(*to_stored(content_type, data, None, None, "events"))
+    return normal_form(read(*to_stored(content_type, data, None, None, "events")))
 
 
 def server_events(store: Store) -> list[str]:
@@ -42,7 +42,7 @@ def server_events(store: Store) -> list[str]:
         assert account is not None
         folder = tx.get_folder(account.id, "events")
         assert folder is not None
-        return sorted(comparable(item.content_type, item.data) for item in tx.iter_items(folder.id))
+        return sorted(normal_form(read(item.content_type, item.data)) for item in tx.iter_items(folder.id))
 
 
 def device_events(device: Device) -> list[str]:

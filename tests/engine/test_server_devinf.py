@@ -105,7 +105,7 @@ def test_every_type_in_our_devinf_has_the_version_of_the_items_we_send_in_it(
             ]
             assert sendable, f"{store.source_ref}: no item of ours goes as {ct_type}"
             for stored_type, data in sendable:
-                sent_type, sent = content.for_device(stored_type, data, ct_type)
+                sent_type, sent = content.for_device(content.read(stored_type, data), ct_type)
                 assert sent_type == ct_type
                 assert (ct_type, version_in(sent_type, sent)) == (ct_type, ver_ct)
             checked.add(ct_type)

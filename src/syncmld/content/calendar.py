@@ -16,16 +16,21 @@ Reading is in ``calendar_read``, comparison by meaning in ``calendar_compare``, 
 the three-way merge in ``calendar_merge``; this module holds what the rest of syncmld calls.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, ClassVar
 
 from icalendar import Calendar, Component, Timezone
 
+from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
 from syncmld.content.calendar_read import PARSE_ERRORS, Object, read_device, read_previous, read_stored
+from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
+from syncmld.content.ical_text import write_ical
+from syncmld.content.kind import ContentKind, ParsedItem, digest
+from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.timezones import utc_text
 from syncmld.content.vcalendar import EVENT, SYNCMLD_PRODID, TODO, tzid_of
 from syncmld.content.vcalendar_write import write_vcal10
@@ -45,17 +50,21 @@ _SEEN_TIMES = ("DTSTART", "DTEND", "DUE")
 
 
 def calendar_to_stored(data: bytes, previous: bytes | None, device_properties: frozenset[str] | None) -> bytes:
+    """``stored_object`` for the stored bytes ``previous`` (an item that is no calendar object is not merged)."""
+    return stored_object(data, read_previous(previous) if previous is not None else None, device_properties)
+
+
+def stored_object(data: bytes, old: Object | None, device_properties: frozenset[str] | None) -> bytes:
     """The stored form (iCalendar 2.0 bytes) of an object a device sent, in iCalendar 2.0 or vCalendar 1.0.
 
-    ``previous`` is the stored form it replaces (None for an Add): the result keeps every property of
-    ``previous`` the device could not carry (not in ``device_properties``, upper-case CTCap names, None =
+    ``old`` is the stored object it replaces (None for an Add): the result keeps every property of
+    ``old`` the device could not carry (not in ``device_properties``, upper-case CTCap names, None =
     it keeps everything; or not expressible in vCalendar 1.0 when the data came as 1.0), and where the
     device's value means the same as the stored one keeps the stored representation.
     RemoteError (400) for data that is not a calendar object, or one that holds nothing a user could see.
     """
     try:
         incoming = read_device(data)
-        old = read_previous(previous) if previous is not None else None
         components = Update(old, incoming, device_properties).components() if old is not None else incoming.components
         if not any(_shows_something(component) for component in components):
             kinds = "/".join(sorted({str(component.name) for component in components})) or "calendar object"
@@ -92,27 +101,36 @@ def calendar_from_stored(stored: bytes, version: str) -> bytes:
 
 
 def merge_calendar(server: bytes, client: bytes, prefer_client: bool, base: bytes | None) -> bytes:
-    """Both sides changed an object: field-level three-way merge of stored forms.
-
-    With ``base`` (the version both started from) a field one side changed takes that side's value and a
-    field both changed the preferred side's; without it, a field only one side has is kept and where both
-    have it and they differ the preferred side wins. Fields are compared by meaning (``normal form``).
-    """
+    """``merge_objects`` of stored forms."""
     ours, theirs = read_stored(server), read_stored(client)
-    original = read_stored(base) if base is not None else None
+    return merge_objects(ours, theirs, prefer_client, read_stored(base) if base is not None else None)
+
+
+def merge_objects(ours: Object, theirs: Object, prefer_client: bool, original: Object | None) -> bytes:
+    """Both sides changed an object (``ours``: the server's version, ``theirs``: the client's): the stored
+    form of their field-level three-way merge.
+
+    With ``original`` (the version both started from) a field one side changed takes that side's value
+    and a field both changed the preferred side's; without it, a field only one side has is kept and where
+    both have it and they differ the preferred side wins. Fields are compared by meaning (``normal form``).
+    """
     merged = Merge(ours, theirs, original, prefer_client).components()
     sources = [theirs, ours] if prefer_client else [ours, theirs]
     return _stored_bytes(_calendar_properties(*sources), merged, sources)
 
 
 def calendar_identity(stored: bytes) -> str:
+    """``object_identity`` of a stored form."""
+    return object_identity(read_stored(stored))
+
+
+def object_identity(parsed: Object) -> str:
     """What tells two stored objects are the same in a slow sync.
 
     ``uid:<UID>`` plus ``|rid:<RECURRENCE-ID as UTC instant>`` for a detached instance; without UID the
     kind + normalised SUMMARY + DTSTART instant (events), + normalised SUMMARY (tasks), + SUMMARY and
     DESCRIPTION (journal entries and notes).
     """
-    parsed = read_stored(stored)
     masters = [component for component in parsed.components if "RECURRENCE-ID" not in component]
     main = (masters or parsed.components)[0]
     uid = str(main.get("UID", "")).strip()
@@ -130,16 +148,24 @@ def calendar_identity(stored: bytes) -> str:
 
 
 def calendar_normal_form(stored: bytes) -> str:
+    """``object_normal_form`` of a stored form."""
+    return object_normal_form(read_stored(stored))
+
+
+def object_normal_form(parsed: Object) -> str:
     """Canonical text for "is this the same object": instants in UTC, properties sorted, DTSTAMP,
     LAST-MODIFIED, CREATED, PRODID, SEQUENCE and X-LIC-* ignored; equal for a 2.0 object and its 1.0
     round trip when nothing changed."""
-    parsed = read_stored(stored)
     return "\n".join(sorted(component_normal(component, parsed.zones) for component in parsed.components))
 
 
 def calendar_revision(stored: bytes) -> str | None:
+    """``object_revision`` of a stored form."""
+    return object_revision(read_stored(stored))
+
+
+def object_revision(parsed: Object) -> str | None:
     """LAST-MODIFIED (else DTSTAMP) as YYYYMMDDTHHMMSSZ, for newest-wins conflict resolution."""
-    parsed = read_stored(stored)
     stamps = []
     for component in parsed.components:
         stamp = component.get("LAST-MODIFIED") or component.get("DTSTAMP")
@@ -149,6 +175,92 @@ def calendar_revision(stored: bytes) -> str | None:
                 moment = datetime.combine(moment, datetime.min.time())
             stamps.append(utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
     return max(stamps) if stamps else None
+
+
+# ======================================================================================== the content kind
+
+
+_MARKER = b"BEGIN:VCALENDAR"
+CALENDAR_TYPES: dict[str, str] = {STORED_CALENDAR_TYPE: "2.0", VCALENDAR_TYPE: "1.0"}
+
+
+class CalendarObject(ParsedItem):
+    """A stored calendar object (iCalendar 2.0), read once."""
+
+    @cached_property
+    def object(self) -> Object:
+        return read_stored(self.data)
+
+    def replaced_object(self) -> Object | None:
+        """The object a device's version is merged into; None when the stored item is no calendar
+        object or cannot be read (then the device's version replaces it)."""
+        if _MARKER not in self.data[:200].upper():
+            return None
+        try:
+            return self.object
+        except LocalError:
+            return None
+
+    @cached_property
+    def normal_form(self) -> str:
+        try:
+            return object_normal_form(self.object)
+        except RemoteError:
+            return digest(self.data)
+
+    @cached_property
+    def identity(self) -> Identity:
+        try:
+            return Identity(object_identity(self.object))
+        except RemoteError:
+            return Identity(digest(self.data))
+
+    @cached_property
+    def revision(self) -> str | None:
+        return object_revision(self.object)
+
+    def merge(self, server: ParsedItem, prefer_client: bool, base: ParsedItem | None) -> bytes:
+        ours = CalendarObject.of(server).object
+        original = CalendarObject.of(base).object if base is not None else None
+        return merge_objects(ours, self.object, prefer_client, original)
+
+
+class CalendarKind(ContentKind):
+    """Events, tasks and journal entries: iCalendar 2.0, vCalendar 1.0, SIF-E and SIF-T, kept as
+    iCalendar 2.0 (notes, kept the same way, are a kind of their own: ``notes``)."""
+
+    stored_type = STORED_CALENDAR_TYPE
+    item = CalendarObject
+    written: ClassVar[Mapping[str, str]] = {
+        **CALENDAR_TYPES,
+        **{name: SIF_VERSION for name, kind in sif.SIF_TYPES.items() if kind in ("event", "task")},
+    }
+
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> CalendarObject:
+        wanted = media_type(content_type)
+        if wanted not in CALENDAR_TYPES:
+            data, device_properties = sif.sif_to_stored(data, wanted)[1], EVERY_PROPERTY
+        return object_from_device(data, previous, device_properties)
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        version = CALENDAR_TYPES.get(wanted)
+        if version == "2.0":
+            return item.data
+        parsed = CalendarObject.of(item).object
+        if version is not None:
+            return write_vcal10(parsed.calendar, parsed.zones)
+        return sif.calendar_to_sif_document(parsed.calendar, wanted)
+
+
+def object_from_device(
+    data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+) -> CalendarObject:
+    """The stored item of a calendar object (iCalendar 2.0 or vCalendar 1.0) a device sent, merged into
+    the stored item it replaces (see ``stored_object``)."""
+    old = CalendarObject.of(previous).replaced_object() if previous is not None else None
+    return CalendarObject(STORED_CALENDAR_TYPE, stored_object(data, old, device_properties))
 
 
 # ================================================================================================ writing
@@ -178,7 +290,7 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
             calendar.add_component(vtimezone)
     for component in components:
         calendar.add_component(component)
-    return bytes(calendar.to_ical())
+    return write_ical(calendar)
 
 
 def _used_tzids(components: Iterable[Component]) -> list[str]:

@@ -56,6 +56,14 @@ def _set(target: Component, name: str, source: Component) -> None:
         target[name] = source[name]
 
 
+def _detached(component: Component) -> Component:
+    """A copy of ``component`` whose fields can be set without changing ``component`` (a parsed item's)."""
+    copy = component.copy()
+    copy.name = component.name  # type: ignore[misc]  # as icalendar names a component it has no class for
+    copy.subcomponents = list(component.subcomponents)
+    return copy
+
+
 def _set_field(target: Component, name: str, source: Component) -> None:
     if name == END:
         _set(target, "DTEND", source)
@@ -244,6 +252,7 @@ class Merge:
 
     def _component(self, server: Component, client: Component, original: Component | None) -> Component:
         preferred, other = (client, server) if self.prefer_client else (server, client)
+        preferred = _detached(preferred)
         preferred_zones, other_zones = (
             (self.client.zones, self.server.zones) if self.prefer_client else (self.server.zones, self.client.zones)
         )

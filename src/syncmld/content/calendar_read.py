@@ -1,11 +1,21 @@
-"""Calendar objects read from what a device sent or from the stored form: components and VTIMEZONEs."""
+"""Calendar objects read from what a device sent or from the stored form: components and VTIMEZONEs.
 
+Most of an object's lines are often its VTIMEZONEs, the same few in every object. A VTIMEZONE at the
+top of a VCALENDAR is read once per distinct text and kept (the last ``VTIMEZONE_TEXTS`` of them, each
+of at most ``VTIMEZONE_TEXT_LIMIT`` characters), with the Zone it defines; an object is read as its
+other lines around them. What is read is what reading the whole text would give.
+"""
+
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
+from threading import Lock
 
 from icalendar import Calendar, Component, Timezone
+from icalendar.parser import Contentlines
 
-from syncmld.content.timezones import Zone, zones_of
+from syncmld.content.timezones import Zone, zone_of, zones_of
 from syncmld.content.vcalendar import OBJECT_KINDS, TIMEZONE, is_version_10
 from syncmld.content.vcalendar_read import read_vcal10
 from syncmld.content.versit import bad_request
@@ -29,7 +39,7 @@ class Object:
     @cached_property
     def zones(self) -> dict[str, Zone]:
         """TZID -> Zone of the object's VTIMEZONEs (worked out when first needed)."""
-        return zones_of(list(self.timezones.values()))
+        return zones_of(list(self.timezones.values()), _TIMEZONES.zone)
 
 
 def _decode(data: bytes) -> str:
@@ -49,7 +59,7 @@ def read_device(data: bytes) -> Object:
 
 def _read_20(text: str) -> Object:
     try:
-        calendar = Calendar.from_ical(text)
+        calendar = _parse(text)
     except PARSE_ERRORS as error:
         raise bad_request(f"not an iCalendar object: {str(error)[:120]}") from error
     if calendar.name != "VCALENDAR":
@@ -91,3 +101,139 @@ def read_previous(previous: bytes) -> Object | None:
         return read_stored(previous)
     except LocalError:
         return None
+
+
+# ================================================================================ VTIMEZONEs read once
+
+VTIMEZONE_TEXTS = 128
+"""Distinct VTIMEZONE texts kept read (the one used least recently goes first)."""
+VTIMEZONE_TEXT_LIMIT = 4096
+"""Characters of a VTIMEZONE beyond which it is read with its object, not kept: real ones hold a few
+hundred to two thousand, and one read takes about 50 times its text in memory (at most 25 MB kept)."""
+
+
+@dataclass
+class _Read:
+    component: Timezone
+    zone: Zone | None = None
+
+
+class _TimezoneTexts:
+    """VTIMEZONEs read, by their text; shared by every object that carries the same text, never changed."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._read: OrderedDict[str, _Read] = OrderedDict()
+        self._by_component: dict[int, _Read] = {}
+        self._lock = Lock()
+
+    def component(self, text: str) -> Timezone | None:
+        """The VTIMEZONE ``text`` holds; None when it is not one that reads without errors."""
+        with self._lock:
+            found = self._read.get(text)
+            if found is not None:
+                self._read.move_to_end(text)
+                return found.component
+        try:
+            component = Component.from_ical(text)
+        except PARSE_ERRORS:
+            return None
+        if not isinstance(component, Timezone) or any(part.errors for part in component.walk()):
+            return None
+        with self._lock:
+            found = self._read.setdefault(text, _Read(component))
+            self._by_component[id(found.component)] = found
+            while len(self._read) > self._size:
+                _, dropped = self._read.popitem(last=False)
+                del self._by_component[id(dropped.component)]
+        return found.component
+
+    def zone(self, vtimezone: Timezone) -> Zone:
+        """The Zone a VTIMEZONE defines, worked out once for one read here."""
+        found = self._by_component.get(id(vtimezone))
+        if found is None or found.component is not vtimezone:
+            return zone_of(vtimezone)
+        if found.zone is None:
+            found.zone = zone_of(vtimezone)
+        return found.zone
+
+
+_TIMEZONES = _TimezoneTexts(VTIMEZONE_TEXTS)
+_TIMEZONE_LINE = re.compile(r"^BEGIN:VTIMEZONE", re.IGNORECASE | re.MULTILINE)
+
+
+def _parse(text: str) -> Calendar:
+    """``Calendar.from_ical(text)``, its top-level VTIMEZONEs taken from those read before."""
+    if _TIMEZONE_LINE.search(text) is None:
+        return Calendar.from_ical(text)
+    try:
+        split = _without_timezones(Contentlines.from_ical(text))  # type: ignore[no-untyped-call]
+    except ValueError:
+        split = None
+    if split is None:
+        return Calendar.from_ical(text)
+    rest, children = split
+    timezones: list[Component] = []
+    for child in filter(None, children):
+        found = _TIMEZONES.component(child)
+        if found is None:
+            return Calendar.from_ical(text)
+        timezones.append(found)
+    try:
+        calendar = Calendar.from_ical("\r\n".join(rest) + "\r\n")
+    except PARSE_ERRORS:
+        return Calendar.from_ical(text)  # to fail as the whole text fails
+    others = list(calendar.subcomponents)
+    if len(others) != children.count(None):
+        return Calendar.from_ical(text)
+    taken, kept = iter(timezones), iter(others)
+    calendar.subcomponents = [next(taken) if child is not None else next(kept) for child in children]
+    return calendar
+
+
+def _without_timezones(lines: list[str]) -> tuple[list[str], list[str | None]] | None:
+    """The content lines of one VCALENDAR without its top-level VTIMEZONEs, and its top-level
+    components in order (a VTIMEZONE as its text, None for any other); None when the lines are not
+    one VCALENDAR with VTIMEZONEs to take out (then the whole text is read as it is)."""
+    rest: list[str] = []
+    children: list[str | None] = []
+    block: list[str] | None = None
+    depth = 0
+    for line in filter(None, lines):
+        marker = _marker(line)
+        if marker == _UNCLEAR or (depth == 0 and (rest or marker != ("BEGIN", "VCALENDAR"))):
+            return None
+        if marker is not None and marker[0] == "BEGIN":
+            if depth == 1 and marker[1] == "VTIMEZONE":
+                block = []
+            elif depth == 1:
+                children.append(None)
+            depth += 1
+        elif marker is not None:
+            depth -= 1
+        (rest if block is None else block).append(line)
+        if block is not None and depth == 1:
+            text = "\r\n".join(block) + "\r\n"
+            if len(text) > VTIMEZONE_TEXT_LIMIT:
+                rest.extend(block)
+            children.append(None if len(text) > VTIMEZONE_TEXT_LIMIT else text)
+            block = None
+    if depth != 0 or not any(child is not None for child in children):
+        return None
+    return rest, children
+
+
+_UNCLEAR = ("", "")
+
+
+def _marker(line: str) -> tuple[str, str] | None:
+    """``("BEGIN", NAME)`` or ``("END", NAME)`` for a line that opens or closes a component, None for
+    another line, ``_UNCLEAR`` for one whose meaning is not that plain (parameters, an unusual name)."""
+    head = line[:6].upper()
+    kind = "BEGIN" if head.startswith(("BEGIN:", "BEGIN;")) else "END" if head.startswith(("END:", "END;")) else ""
+    if not kind:
+        return None
+    name = line[len(kind) + 1 :]
+    if line[len(kind)] != ":" or not name.replace("-", "").isalnum() or not name.isascii():
+        return _UNCLEAR
+    return kind, name.upper()

@@ -1,8 +1,16 @@
-"""Contacts: vCard 2.1/3.0 from devices to the stored vCard 3.0 and back, merging, identity."""
+"""Contacts: vCard 2.1/3.0 and SIF-C from devices to the stored vCard 3.0 and back, merging, identity."""
 
 import re
+from collections.abc import Mapping
+from functools import cached_property
+from typing import ClassVar
 
-from syncmld.content.common import Identity
+from syncmld.content import sif
+from syncmld.content.common import Identity, media_type
+from syncmld.content.kind import ContentKind, ParsedItem, digest
+from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTIES
+from syncmld.content.sif.contact import vcard_to_contact
+from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.vcard import (
     Value,
     VCard,
@@ -53,16 +61,14 @@ UNSEEN_PROPERTIES = frozenset({"PRODID", "UID", "REV", "CLASS", "X-IRMC-LUID", "
 Sensitivity and Importance into every contact)."""
 
 
-def contact_to_stored(data: bytes, previous: bytes | None, device_properties: frozenset[str] | None) -> bytes:
+def contact_to_stored(data: bytes, previous: VCard | None, device_properties: frozenset[str] | None) -> bytes:
     """The stored vCard 3.0 for a vCard (2.1 or 3.0) a device sent, merged into ``previous`` (the stored
-    bytes it replaces), keeping what the device does not support (``device_properties``, None =
+    contact it replaces), keeping what the device does not support (``device_properties``, None =
     everything). RemoteError (400) if it is not a vCard, or if the contact holds nothing a user could see.
     """
     card = parse_vcard(data)
     if previous is not None:
-        stored = _previous_card(previous)
-        if stored is not None:
-            card = merge(stored, card, device_properties)
+        card = merge(previous, card, device_properties)
     if not any(prop.name not in UNSEEN_PROPERTIES and _has_text(prop.value) for prop in card.properties):
         raise RemoteError(
             "the contact holds nothing a user could see (no name, number, address or text)", StatusCode.BAD_REQUEST
@@ -74,41 +80,8 @@ def _has_text(value: Value) -> bool:
     return any(item.strip() for items in value for item in items)
 
 
-def _previous_card(previous: bytes) -> VCard | None:
-    """The stored contact, or None if the stored item was not a vCard (then nothing is merged)."""
-    try:
-        return parse_vcard(previous)
-    except RemoteError as error:
-        if b"BEGIN:VCARD" in previous.upper():
-            raise LocalError(f"stored contact is unreadable: {error}") from error
-        return None
-
-
-def contact_from_stored(stored: bytes, version: VCardVersion) -> bytes:
-    """The stored contact as vCard 2.1 or 3.0."""
-    if version == "3.0":
-        return stored  # the stored form is vCard 3.0 as to_vcard writes it
-    try:
-        card = parse_vcard(stored)
-    except RemoteError as error:
-        raise LocalError(f"stored contact is unreadable: {error}") from error
-    return to_vcard(card, version)
-
-
-def merge_contacts(server: bytes, client: bytes, prefer_client: bool, base: bytes | None) -> bytes:
-    """Both sides changed a contact: the field-level merge (``base``: the version both started from)."""
-    original = _previous_card(base) if base is not None else None
-    return to_vcard(merge_changes(parse_vcard(server), parse_vcard(client), prefer_client, original), "3.0")
-
-
-def contact_revision(stored: bytes) -> str | None:
-    """The contact's REV, for newest-wins."""
-    return revision(parse_vcard(stored)) or None
-
-
-def contact_identity(stored: bytes) -> Identity:
-    """A stored contact's identity: its normalised name and its phones and e-mail addresses."""
-    card = parse_vcard(stored)
+def card_identity(card: VCard) -> Identity:
+    """A contact's identity: its normalised name and its phones and e-mail addresses."""
     points = set()
     for prop in card.properties:
         if prop.name == "TEL":
@@ -129,3 +102,80 @@ def contact_identity(stored: bytes) -> Identity:
 def normalise_vcard(data: bytes) -> str:
     """Canonical text of a vCard (either version) for comparing contacts; see ``vcard.normal_form``."""
     return normal_form(parse_vcard(data))
+
+
+_MARKER = b"BEGIN:VCARD"
+
+
+class Contact(ParsedItem):
+    """A stored contact (vCard 3.0), its card read once."""
+
+    @cached_property
+    def card(self) -> VCard:
+        return parse_vcard(self.data)
+
+    def replaced_card(self) -> VCard | None:
+        """The card a device's version is merged into: None when the stored item is no contact (an
+        item that changes its kind is not merged); LocalError when it is one that cannot be read."""
+        if _MARKER not in self.data[:200].upper():
+            return None
+        return self.earlier_card()
+
+    def earlier_card(self) -> VCard | None:
+        """The card of an earlier version, None when it was no contact (LocalError when it was an
+        unreadable one)."""
+        try:
+            return self.card
+        except RemoteError as error:
+            if _MARKER in self.data.upper():
+                raise LocalError(f"stored contact is unreadable: {error}") from error
+            return None
+
+    @cached_property
+    def normal_form(self) -> str:
+        try:
+            return normal_form(self.card)
+        except RemoteError:
+            return digest(self.data)
+
+    @cached_property
+    def identity(self) -> Identity:
+        try:
+            return card_identity(self.card)
+        except RemoteError:
+            return Identity(digest(self.data))
+
+    @cached_property
+    def revision(self) -> str | None:
+        return revision(self.card) or None
+
+    def merge(self, server: ParsedItem, prefer_client: bool, base: ParsedItem | None) -> bytes:
+        original = Contact.of(base).earlier_card() if base is not None else None
+        return to_vcard(merge_changes(Contact.of(server).card, self.card, prefer_client, original), "3.0")
+
+
+class ContactsKind(ContentKind):
+    """Contacts: vCard 2.1 and 3.0, and SIF-C, kept as vCard 3.0."""
+
+    stored_type = STORED_CONTACT_TYPE
+    item = Contact
+    written: ClassVar[Mapping[str, str]] = {
+        **VCARD_TYPES,
+        **{name: SIF_VERSION for name, kind in sif.SIF_TYPES.items() if kind == "contact"},
+    }
+
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> Contact:
+        wanted = media_type(content_type)
+        if wanted not in VCARD_TYPES:
+            data, device_properties = sif.sif_to_stored(data, wanted)[1], SIF_CONTACT_PROPERTIES
+        earlier = Contact.of(previous).replaced_card() if previous is not None else None
+        return Contact(STORED_CONTACT_TYPE, contact_to_stored(data, earlier, device_properties))
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        version = VCARD_TYPES.get(wanted)
+        if version == "3.0":
+            return item.data  # the stored form is vCard 3.0 as to_vcard writes it
+        card = Contact.of(item).card
+        return to_vcard(card, version) if version is not None else vcard_to_contact(card)

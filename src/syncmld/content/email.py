@@ -9,10 +9,14 @@ UTF-8 text travels quoted-printable (``ENC="QUOTED-PRINTABLE"``), so it arrives 
 """
 
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from lxml import etree
 
+from syncmld.content.common import media_type
+from syncmld.content.kind import ContentKind, ParsedItem
 from syncmld.errors import DecodeError, RemoteError
 from syncmld.protocol.tree import Element, child, child_text, children, text
 from syncmld.protocol.xml import parse_tree
@@ -108,27 +112,38 @@ def _flag(root: Element, email: Email, name: str) -> None:
         etree.SubElement(root, name).text = "true" if email.flags[name] else "false"
 
 
-def email_to_stored(data: bytes, previous: bytes | None) -> bytes:
-    """What a device's e-mail object changes in a stored one: its flags; the rest is kept. A new one is
-    kept whole (a mail to send or a draft)."""
-    sent = read_email(data)
-    if previous is None:
-        return write_email(sent)
-    stored = read_email(previous)
-    return write_email(replace(stored, flags={**stored.flags, **sent.flags}))
+class StoredEmail(ParsedItem):
+    """A stored e-mail object; a slow sync matches it by its bytes (its ID is the mail's place in IMAP)."""
+
+    def email(self) -> Email:
+        return read_email(self.data)
 
 
-def rfc822_of(stored: bytes) -> bytes:
-    """The RFC 822 message of a stored e-mail object (its headers and what came of the body)."""
-    message = read_email(stored).message
-    if message is None:
-        raise RemoteError("the e-mail object carries no message", StatusCode.BAD_REQUEST)
-    return message
+class EmailKind(ContentKind):
+    """Mail, kept as the OMA DS e-mail object; devices that want plain RFC 822 get its message."""
 
+    stored_type = EMAIL_TYPE
+    item = StoredEmail
+    written: ClassVar[Mapping[str, str]] = {EMAIL_TYPE: EMAIL_VERSION, RFC822_TYPE: RFC822_VERSION}
 
-def email_of_rfc822(data: bytes, previous: bytes | None) -> bytes:
-    """A message a device sent as RFC 822: a new e-mail object, or the stored one unchanged (RFC 822
-    carries no flags)."""
-    if previous is not None:
-        return previous
-    return write_email(Email(message=data))
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> StoredEmail:
+        """A new mail is kept whole (one to send, or a draft). A Replace changes the flags of the stored
+        object and keeps the rest; RFC 822 carries no flags, so it changes nothing."""
+        earlier = None if previous is None else StoredEmail.of(previous)
+        if media_type(content_type) == RFC822_TYPE:
+            return earlier or StoredEmail(EMAIL_TYPE, write_email(Email(message=data)))
+        sent = read_email(data)
+        if earlier is None:
+            return StoredEmail(EMAIL_TYPE, write_email(sent))
+        stored = earlier.email()
+        return StoredEmail(EMAIL_TYPE, write_email(replace(stored, flags={**stored.flags, **sent.flags})))
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        if wanted == EMAIL_TYPE:
+            return item.data
+        message = StoredEmail.of(item).email().message
+        if message is None:
+            raise RemoteError("the e-mail object carries no message", StatusCode.BAD_REQUEST)
+        return message

@@ -13,10 +13,15 @@ import base64
 import binascii
 import hashlib
 import quopri
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import ClassVar
 
 from lxml import etree
 
+from syncmld.content.common import Identity
+from syncmld.content.kind import ContentKind, ParsedItem, digest
 from syncmld.errors import DecodeError, RemoteError
 from syncmld.protocol.tree import (
     Element,
@@ -134,6 +139,63 @@ def file_identity(data: bytes) -> str:
 def folder_identity(data: bytes) -> str:
     """``folder:<lower-case name>``."""
     return f"folder:{parse_folder(data).name.lower()}"
+
+
+# ------------------------------------------------------------------------------------ the content kinds
+
+
+class StoredFile(ParsedItem):
+    """A stored file object; a slow sync matches it by name and body."""
+
+    @cached_property
+    def identity(self) -> Identity:
+        try:
+            return Identity(file_identity(self.data))
+        except RemoteError:
+            return Identity(digest(self.data))
+
+
+class StoredFolder(ParsedItem):
+    """A stored folder object; a slow sync matches it by name (within its parent)."""
+
+    @cached_property
+    def identity(self) -> Identity:
+        try:
+            return Identity(folder_identity(self.data))
+        except RemoteError:
+            return Identity(digest(self.data))
+
+
+class FilesKind(ContentKind):
+    """Files, kept as their normalised file object."""
+
+    stored_type = FILE_TYPE
+    item = StoredFile
+    written: ClassVar[Mapping[str, str]] = {FILE_TYPE: OBJECT_VERSION}
+
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> StoredFile:
+        return StoredFile(FILE_TYPE, write_file(parse_file(data)))
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        return item.data
+
+
+class FoldersKind(ContentKind):
+    """Folders, kept as their normalised folder object."""
+
+    stored_type = FOLDER_TYPE
+    item = StoredFolder
+    written: ClassVar[Mapping[str, str]] = {FOLDER_TYPE: OBJECT_VERSION}
+
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> StoredFolder:
+        return StoredFolder(FOLDER_TYPE, write_folder(parse_folder(data)))
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        return item.data
 
 
 # --------------------------------------------------------------------------------------------- reading

@@ -1,11 +1,17 @@
-"""iCalendar TEXT values written exactly as RFC 5545 §3.3.11 says.
+"""iCalendar TEXT values written exactly as RFC 5545 §3.3.11 says, icalendar itself left as it is.
 
 icalendar's ``vText.to_ical`` first turns the two characters ``\\N`` of a value into a line break
 (it takes them for a newline its caller forgot to unescape), so a note holding ``C:\\New folder``
-would come back broken. Every text syncmld stores must come back as it was: importing this module
-makes ``vText`` escape backslashes, semicolons, commas and line breaks, and nothing else.
+would come back broken. Every text syncmld stores must come back as it was, so syncmld writes TEXT
+values itself: ``write_ical`` writes a component as icalendar does, but with TEXT values escaped by
+``escape_text`` (backslashes, semicolons, commas and line breaks, nothing else), and ``value_text``
+gives one value as it is written. Reading needs no fix: icalendar unescapes ``\\\\N`` correctly.
 """
 
+from typing import Any
+
+from icalendar import Component
+from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vText
 
 
@@ -20,9 +26,35 @@ def escape_text(text: str) -> str:
     )
 
 
-def _to_ical(self: vText) -> bytes:
-    encoding: str = getattr(self, "encoding", "utf-8")
-    return escape_text(str(self)).encode(encoding)
+def value_text(value: Any) -> str:
+    """A property value as it is written in a content line (TEXT values escaped by ``escape_text``)."""
+    if isinstance(value, vText) and type(value).to_ical is vText.to_ical:
+        return escape_text(value)
+    if hasattr(value, "to_ical"):
+        written = value.to_ical()
+        return written.decode("utf-8") if isinstance(written, bytes) else str(written)
+    return escape_text(value.decode("utf-8") if isinstance(value, bytes) else str(value))
 
 
-vText.to_ical = _to_ical  # type: ignore[method-assign]
+class _Written:
+    """A value already written: what ``Contentline.from_parts`` takes for one."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def to_ical(self) -> bytes:
+        return self._text.encode("utf-8")
+
+
+def write_ical(component: Component) -> bytes:
+    """``component.to_ical()``, with TEXT values escaped by ``escape_text``."""
+    lines = [_content_line(name, value) for name, value in component.property_items(sorted=True)]
+    return b"".join(line + b"\r\n" for line in lines)
+
+
+def _content_line(name: str, value: Any) -> bytes:
+    params = getattr(value, "params", None)
+    line = Contentline.from_parts(
+        name, params if isinstance(params, Parameters) else Parameters(), _Written(value_text(value))
+    )
+    return bytes(line.to_ical())

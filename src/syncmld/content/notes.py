@@ -13,15 +13,21 @@ task) can be served as a note: its first VJOURNAL, VEVENT or VTODO is read.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from icalendar import Calendar, Component, Journal, vCategory, vText
 from icalendar.parser import unescape_backslash
 
+from syncmld.content import sif
+from syncmld.content.calendar import STORED_CALENDAR_TYPE, CalendarObject, object_from_device
 from syncmld.content.calendar_read import PARSE_ERRORS
-from syncmld.content.common import media_type
+from syncmld.content.common import EVERY_PROPERTY, media_type
+from syncmld.content.ical_text import value_text, write_ical
+from syncmld.content.kind import ContentKind, ParsedItem
+from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.timezones import stamp_text
 from syncmld.content.vcalendar import SYNCMLD_PRODID, values_of
 from syncmld.content.versit import Property, bad_request, escape, parse_lines, serialize
@@ -29,6 +35,8 @@ from syncmld.errors import LocalError, RemoteError
 from syncmld.status import StatusCode
 
 PLAIN_TEXT_TYPE = "text/plain"
+PLAIN_TEXT_VERSION = "1.0"
+"""The version plain-text notes are named with (plain text has none of its own)."""
 VNOTE_TYPE = "text/x-vnote"
 VNOTE_VERSION = "1.1"
 
@@ -94,10 +102,19 @@ def note_to_ical_carrying(data: bytes, content_type: str) -> tuple[bytes, frozen
 
 def ical_to_note(stored: bytes, wanted_type: str) -> bytes:
     """A stored iCalendar object as text/plain or vNote 1.1 (LocalError if it cannot be read)."""
+    try:
+        calendar = Calendar.from_ical(stored)
+    except PARSE_ERRORS as error:
+        raise LocalError(f"stored note is not iCalendar: {error}") from error
+    return calendar_to_note(calendar, wanted_type)
+
+
+def calendar_to_note(calendar: Calendar, wanted_type: str) -> bytes:
+    """A stored iCalendar object (parsed) as text/plain or vNote 1.1 (LocalError if it holds no note)."""
     kind = media_type(wanted_type)
     if kind not in (PLAIN_TEXT_TYPE, VNOTE_TYPE):
         raise LocalError(f"notes cannot be written as {wanted_type!r}")
-    note = _read_ical(stored)
+    note = _read_ical(calendar)
     return _write_plain(note) if kind == PLAIN_TEXT_TYPE else _write_vnote(note)
 
 
@@ -269,14 +286,10 @@ def _write_ical(note: Note) -> bytes:
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", SYNCMLD_PRODID)
     calendar.add_component(journal)
-    return bytes(calendar.to_ical())
+    return write_ical(calendar)
 
 
-def _read_ical(stored: bytes) -> Note:
-    try:
-        calendar = Calendar.from_ical(stored)
-    except PARSE_ERRORS as error:
-        raise LocalError(f"stored note is not iCalendar: {error}") from error
+def _read_ical(calendar: Calendar) -> Note:
     component = next((sub for sub in calendar.walk() if sub.name in _NOTE_COMPONENTS), None)
     if component is None:
         raise LocalError("stored note holds no VJOURNAL, VEVENT or VTODO")
@@ -315,8 +328,39 @@ def _extensions(component: Component) -> Iterator[Extension]:
     for name, value in component.property_items(recursive=False):
         if not _is_extension(name) or not hasattr(value, "to_ical"):
             continue
-        raw = value.to_ical()
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        text = value_text(value)
         params = getattr(value, "params", {})
         pairs = tuple((str(key), str(val)) for key, val in params.items() if isinstance(val, str))
         yield Extension(name, _safe_params(pairs), unescape_backslash(text))
+
+
+# ---------------------------------------------------------------------------------------- the content kind
+
+
+class NotesKind(ContentKind):
+    """Notes: plain text (in notes and journal folders), vNote 1.1 and SIF-N, kept as iCalendar 2.0
+    VJOURNALs; any stored calendar object can be written as a note."""
+
+    stored_type = STORED_CALENDAR_TYPE
+    item = CalendarObject
+    written: ClassVar[Mapping[str, str]] = {
+        PLAIN_TEXT_TYPE: PLAIN_TEXT_VERSION,
+        VNOTE_TYPE: VNOTE_VERSION,
+        **{name: SIF_VERSION for name, kind in sif.SIF_TYPES.items() if kind == "note"},
+    }
+
+    def from_device(
+        self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
+    ) -> CalendarObject:
+        wanted = media_type(content_type)
+        if wanted in (PLAIN_TEXT_TYPE, VNOTE_TYPE):
+            data, device_properties = note_to_ical_carrying(data, wanted)
+        else:
+            data, device_properties = sif.sif_to_stored(data, wanted)[1], EVERY_PROPERTY
+        return object_from_device(data, previous, device_properties)
+
+    def write(self, item: ParsedItem, wanted: str) -> bytes:
+        calendar = CalendarObject.of(item).object.calendar
+        if wanted in (PLAIN_TEXT_TYPE, VNOTE_TYPE):
+            return calendar_to_note(calendar, wanted)
+        return sif.calendar_to_sif_document(calendar, wanted)

@@ -8,12 +8,13 @@ from them.
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
+from syncmld.content.ical_text import write_ical
 from syncmld.content.versit import bad_request
 from syncmld.errors import RemoteError
 
@@ -87,7 +88,7 @@ _zone_cache: dict[bytes, Zone] = {}
 
 def zone_of(vtimezone: Timezone) -> Zone:
     """The Zone a VTIMEZONE defines (cached by its text)."""
-    key = vtimezone.to_ical()
+    key = write_ical(vtimezone)
     zone = _zone_cache.get(key)
     if zone is None:
         zone = _build_zone(vtimezone)
@@ -105,12 +106,12 @@ def _build_zone(vtimezone: Timezone) -> Zone:
     return Zone([(at, offset, bool(dst), name) for at, (offset, dst, name) in zip(times, infos, strict=True)])
 
 
-def zones_of(components: list[Timezone]) -> dict[str, Zone]:
-    """TZID -> Zone for the VTIMEZONEs of one object (one that cannot be read is left out)."""
+def zones_of(components: list[Timezone], zone: Callable[[Timezone], Zone] = zone_of) -> dict[str, Zone]:
+    """TZID -> Zone (by ``zone``) for the VTIMEZONEs of one object (one that cannot be read is left out)."""
     zones = {}
     for vtimezone in components:
         try:
-            zones[str(vtimezone["TZID"])] = zone_of(vtimezone)
+            zones[str(vtimezone["TZID"])] = zone(vtimezone)
         except (KeyError, RemoteError):
             continue
     return zones

@@ -47,11 +47,6 @@ ALARM_NAMES = frozenset({"AALARM", "DALARM", "PALARM", "MALARM"})
 MIDNIGHT = time(0, 0)
 
 
-def ical_text(value: Any) -> str:
-    """A property value as iCalendar text."""
-    return str(value.to_ical().decode("utf-8"))
-
-
 def text_value(value: Any) -> str:
     """The text of a TEXT-like value; an X- property icalendar keeps raw (vUnknown) is unescaped."""
     if isinstance(value, vUnknown):

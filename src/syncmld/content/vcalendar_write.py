@@ -7,6 +7,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component, vRecur
 
+from syncmld.content.ical_text import value_text
 from syncmld.content.recurrence import rule_to_vcal10
 from syncmld.content.timezones import Zone, instant, utc_text, vcal10_zone_lines
 from syncmld.content.vcalendar import (
@@ -21,7 +22,6 @@ from syncmld.content.vcalendar import (
     TIMEZONE,
     UTC_STAMPS,
     VCAL10_NAMES,
-    ical_text,
     text_value,
     tzid_of,
     values_of,
@@ -79,7 +79,7 @@ def _last_year(component: Component, start: date) -> int:
 def _last_occurrence_year(rule: vRecur, start: date) -> int:
     naive = start.replace(tzinfo=None) if isinstance(start, datetime) else datetime.combine(start, MIDNIGHT)
     try:
-        occurrences = list(rrulestr(ical_text(rule), dtstart=naive))
+        occurrences = list(rrulestr(value_text(rule), dtstart=naive))
     except (ValueError, TypeError):
         return start.year + 2
     return occurrences[-1].year if occurrences else start.year
@@ -165,7 +165,7 @@ class _ComponentWriter:
             return
         action = str(alarm.get("ACTION", "DISPLAY")).upper()
         repeat = "".join(
-            [ical_text(alarm.get("DURATION")) if "DURATION" in alarm else "", ";",
+            [value_text(alarm.get("DURATION")) if "DURATION" in alarm else "", ";",
              str(alarm.get("REPEAT", "")) if "DURATION" in alarm else ""]
         )  # fmt: skip
         prefix = f"{when};{repeat}"
@@ -240,7 +240,7 @@ def _simple_text(name: str, value: Any) -> str:
         return f"{value.latitude},{value.longitude}"
     if isinstance(value, str):
         return escape(text_value(value), "")
-    return ical_text(value)
+    return value_text(value)
 
 
 def _kept_params(value: Any) -> tuple[tuple[str, str | None], ...]:

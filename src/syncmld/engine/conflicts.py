@@ -33,7 +33,9 @@ class Resolution:
     """The merged item (``Winner.MERGED``)."""
 
 
-def resolve(policy: ConflictPolicy, stored_type: str, server: bytes, client: bytes, base: bytes | None) -> Resolution:
+def resolve(
+    policy: ConflictPolicy, server: content.ParsedItem, client: content.ParsedItem, base: content.ParsedItem | None
+) -> Resolution:
     """The outcome of a conflict between the server's and the device's stored forms of an item;
     ``base`` is the version the device had before its change, when the history still holds it."""
     if policy == ConflictPolicy.DUPLICATE:
@@ -42,9 +44,9 @@ def resolve(policy: ConflictPolicy, stored_type: str, server: bytes, client: byt
         return Resolution(Winner.SERVER, StatusCode.CONFLICT_SERVER_WON)
     if policy == ConflictPolicy.CLIENT_WINS:
         return Resolution(Winner.CLIENT, StatusCode.CONFLICT_CLIENT_WON)
-    newer = content.newer_side(stored_type, server, client)
+    newer = content.newer_side(server, client)
     if policy == ConflictPolicy.MERGE:
-        merged = content.resolve_conflict(stored_type, server, client, newer, base)
+        merged = content.merge(server, client, newer, base)
         if merged is not None:
             return Resolution(Winner.MERGED, StatusCode.CONFLICT_MERGED, merged)
     if newer == Winner.SERVER:

@@ -6,12 +6,15 @@ conversion does not run inside it: ``ContentWork.run`` raises ``Deferred``, the 
 back, ``handle_message`` does the conversion with no transaction open, and handles the message
 again; this time the result is found here. The content functions are pure, so the result found
 is the one the same call would give: a call whose arguments changed in between (another device
-changed the item) is computed again.
+changed the item) is computed again. Calls are told apart by their arguments' values (a parsed item
+by its stored type and bytes), so the second attempt, which reads its items again, finds them.
 """
 
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from typing import TypeVar, cast
 
+from syncmld.content import ParsedItem
 from syncmld.engine.api import BackupItem, BackupSink
 from syncmld.errors import SyncMLError
 
@@ -22,11 +25,12 @@ MAX_ROUNDS = 8
 
 
 class Deferred(Exception):
-    """A conversion too large to run inside the store transaction: leave it, do ``key``, come back."""
+    """A conversion too large to run inside the store transaction: leave it, do ``call``, come back."""
 
-    def __init__(self, key: tuple[Hashable, ...], size: int, what: str = "") -> None:
+    def __init__(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int, what: str = "") -> None:
         super().__init__(what or f"a conversion of {size} bytes")
         self.key = key
+        self.call = call
         self.size = size
 
 
@@ -34,7 +38,9 @@ class ContentWork:
     """Pure content calls of one message and their results (or the SyncMLError they raised).
 
     Calls on more than ``large`` bytes are deferred until ``settle``: after a message has done what
-    a second attempt would repeat (written a backup archive), or after ``MAX_ROUNDS`` attempts.
+    a second attempt would repeat (written a backup archive), or after ``MAX_ROUNDS`` attempts. A
+    parsed item a smaller call made is not kept: what was read of it would stay in memory with it,
+    for every item of the message, and a second attempt makes it again as fast as it is read.
     """
 
     def __init__(self, large: int) -> None:
@@ -43,14 +49,15 @@ class ContentWork:
         self.rounds = 0
         self._results: dict[tuple[Hashable, ...], object] = {}
 
-    def run(self, function: Callable[..., _Result], *args: Hashable) -> _Result:
-        key = (function, *args)
-        if key not in self._results:
-            size = sum(len(arg) for arg in args if isinstance(arg, bytes))
+    def run(self, function: Callable[..., _Result], *args: Hashable | ParsedItem) -> _Result:
+        key = (function, *(arg.key if isinstance(arg, ParsedItem) else arg for arg in args))
+        if key in self._results:
+            found = self._results[key]
+        else:
+            size = sum(_size(arg) for arg in args)
             if size > self.large and not self.settled:
-                raise Deferred(key, size)
-            self._compute(key)
-        found = self._results[key]
+                raise Deferred(key, partial(function, *args), size)
+            found = self._compute(key, partial(function, *args), size)
         if isinstance(found, SyncMLError):
             raise found
         return cast(_Result, found)
@@ -60,12 +67,12 @@ class ContentWork:
         its result is known, or the work is settled."""
         key = (function, *args)
         if key not in self._results and not self.settled:
-            raise Deferred(key, 0, f"{getattr(function, '__name__', 'a call')} (I/O)")
+            raise Deferred(key, partial(function, *args), 0, f"{getattr(function, '__name__', 'a call')} (I/O)")
         return self.run(function, *args)
 
     def do(self, deferred: Deferred) -> None:
         """Run a deferred call (outside the transaction), then count the attempt."""
-        self._compute(deferred.key)
+        self._compute(deferred.key, deferred.call, deferred.size)
         self.rounds += 1
         if self.rounds >= MAX_ROUNDS:
             self.settle()
@@ -74,12 +81,21 @@ class ContentWork:
         """From now on every call runs in place."""
         self.settled = True
 
-    def _compute(self, key: tuple[Hashable, ...]) -> None:
-        function, *args = key
+    def _compute(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int) -> object:
         try:
-            self._results[key] = cast(Callable[..., object], function)(*args)
+            result = call()
         except SyncMLError as error:
-            self._results[key] = error
+            result = error
+        if size > self.large or not isinstance(result, ParsedItem):
+            self._results[key] = result
+        return result
+
+
+def _size(arg: object) -> int:
+    """What an argument weighs in a conversion: the bytes it holds."""
+    if isinstance(arg, ParsedItem):
+        return arg.size
+    return len(arg) if isinstance(arg, bytes) else 0
 
 
 class SettlingSink:

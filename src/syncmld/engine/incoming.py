@@ -53,7 +53,7 @@ class _DuplicateIndex:
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
 
     def add(self, item: StoredItem) -> None:
-        found = _placed_identity(self.work, item.content_type, item.data, item.parent)
+        found = _placed_identity(self.work, content.read(item.content_type, item.data), item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
     def take(self, wanted: content.Identity) -> StoredItem | None:
@@ -66,9 +66,9 @@ class _DuplicateIndex:
         return None
 
 
-def _placed_identity(work: ContentWork, content_type: str, data: bytes, parent: str | None) -> content.Identity:
+def _placed_identity(work: ContentWork, item: content.ParsedItem, parent: str | None) -> content.Identity:
     """An item's identity within its parent: a folder ``2026`` under ``Reports`` is not one under ``Photos``."""
-    found = work.run(content.identity, content_type, data)
+    found = work.run(content.identity, item)
     if parent is None:
         return found
     return content.Identity(f"{found.name}|in:{parent}", found.contact_points)
@@ -316,43 +316,43 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
-        stored_type, stored = self.work.run(
-            content.to_stored, content_type, data, previous.data if previous else None, properties, self.ds.folder_kind
-        )
-        if known is not None and previous is None and self._deleted_elsewhere(known, luid, stored_type, stored):
+        earlier = content.read(previous.content_type, previous.data) if previous else None
+        new = self.work.run(content.from_device, content_type, data, earlier, properties, self.ds.folder_kind)
+        if known is not None and previous is None and self._deleted_elsewhere(known, luid, new):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
-            duplicate = self._find_duplicate(stored_type, stored, parent)
+            duplicate = self._find_duplicate(new, parent)
             if duplicate is not None:
-                self._adopt(duplicate, luid, stored_type, stored)
+                self._adopt(duplicate, luid, new)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
-        if (
-            previous is not None
-            and previous.parent == parent
-            and self.work.run(content.comparable, stored_type, stored)
-            == self.work.run(content.comparable, previous.content_type, previous.data)
-        ):
+        if previous is not None and earlier is not None and previous.parent == parent and self._same(new, earlier):
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK  # the same object, re-encoded by the device: nothing changed
-        if previous is not None and self._in_conflict(previous):
-            return self._resolve(previous, luid, stored_type, stored, parent)
+        if previous is not None and earlier is not None and self._in_conflict(previous):
+            return self._resolve(previous, earlier, luid, new, parent)
         if previous is not None:
-            if previous.data != stored or previous.content_type != stored_type or previous.parent != parent:
+            if previous.data != new.data or previous.content_type != new.content_type or previous.parent != parent:
                 if previous.seq:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
-                self._writes[previous.guid] = NewItem(previous.guid, stored_type, stored, parent)
+                self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent)
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, stored_type, stored, parent)
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent)
         self._map(guid, luid)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
+
+    def _same(self, one: content.ParsedItem, other: content.ParsedItem) -> bool:
+        """Whether two stored items mean the same: the same bytes, or the same normal form."""
+        return content.same_bytes(one, other) or (
+            self.work.run(content.normal_form, one) == self.work.run(content.normal_form, other)
+        )
 
     def _learn_format(self, content_type: str) -> None:
         """A device that named no type it takes gets its items back in the type it sends them in."""
@@ -366,19 +366,20 @@ class SyncApplier:
             )
             self.ds.wire_type, self.ds.format_from_device = sent, True
 
-    def _adopt(self, duplicate: StoredItem, luid: str, stored_type: str, stored: bytes) -> None:
+    def _adopt(self, duplicate: StoredItem, luid: str, new: content.ParsedItem) -> None:
         """A slow sync brought an item the server has already: map it, and where the two versions
         differ, merge them and send the result back to the device."""
         self._map(duplicate.guid, luid)
         self.ds.matched.append(duplicate.guid)
-        if duplicate.data == stored:
+        if duplicate.data == new.data:
             return
-        merged = self.work.run(content.resolve_conflict, stored_type, duplicate.data, stored, Winner.CLIENT)
+        server = content.read(duplicate.content_type, duplicate.data)
+        merged = self.work.run(content.merge, server, new, Winner.CLIENT)
         if merged is None or merged == duplicate.data:
             return
         self._keep(duplicate.guid, duplicate.content_type, duplicate.data, "merged with a device's copy", duplicate.seq)
-        self._writes[duplicate.guid] = NewItem(duplicate.guid, stored_type, merged, duplicate.parent)
-        if merged != stored and sends_to_client(self.mode):
+        self._writes[duplicate.guid] = NewItem(duplicate.guid, new.content_type, merged, duplicate.parent)
+        if merged != new.data and sends_to_client(self.mode):
             self.ds.queue.append(OutChange(ChangeKind.REPLACE, duplicate.guid, luid))
 
     def _in_conflict(self, previous: StoredItem) -> bool:
@@ -390,9 +391,9 @@ class SyncApplier:
         )
 
     def _resolve(
-        self, previous: StoredItem, luid: str, stored_type: str, stored: bytes, parent: str | None
+        self, previous: StoredItem, earlier: content.ParsedItem, luid: str, new: content.ParsedItem, parent: str | None
     ) -> StatusCode:
-        if self._is_echo(previous.guid, stored_type, stored):
+        if self._is_echo(previous.guid, new):
             log.info(
                 "device %s sent back an earlier version of %s (after an interrupted session): the "
                 "server's newer version stays and goes to the device",
@@ -400,9 +401,7 @@ class SyncApplier:
                 previous.guid,
             )
             return StatusCode.OK
-        resolution = self.work.run(
-            resolve, self.conflict_policy, stored_type, previous.data, stored, self._base(previous.guid)
-        )
+        resolution = self.work.run(resolve, self.conflict_policy, earlier, new, self._base(previous.guid))
         log.info(
             "conflict on %s (device %s, folder %s): %s -> %s",
             previous.guid,
@@ -413,26 +412,26 @@ class SyncApplier:
         )
         guid = previous.guid
         if resolution.outcome == Winner.SERVER:
-            self._keep(guid, stored_type, stored, "device version lost a conflict")
+            self._keep(guid, new.content_type, new.data, "device version lost a conflict")
         elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
-            self._writes[guid] = NewItem(guid, stored_type, stored, parent)
+            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent)
             self._map(guid, luid)
             self.ds.received.added += 1
         else:
             self._keep(guid, previous.content_type, previous.data, "server version before a conflict", previous.seq)
-            data = resolution.data if resolution.data is not None else stored
-            self._writes[guid] = NewItem(guid, stored_type, data, parent)
+            data = resolution.data if resolution.data is not None else new.data
+            self._writes[guid] = NewItem(guid, new.content_type, data, parent)
             self.ds.received.replaced += 1
             if resolution.outcome == Winner.MERGED and sends_to_client(self.mode):
                 self.ds.queue.append(OutChange(ChangeKind.REPLACE, guid, luid))
         return resolution.status
 
-    def _deleted_elsewhere(self, guid: str, luid: str, stored_type: str, stored: bytes) -> bool:
+    def _deleted_elsewhere(self, guid: str, luid: str, new: content.ParsedItem) -> bool:
         """The device sent, unchanged, an item deleted on the server since it last had it (a slow
         sync sends everything, an interrupted session may send it again): the delete stands and goes
         to the device. A device that changed the item brings it back instead."""
-        if self.mode not in (SyncMode.SLOW, SyncMode.TWO_WAY) or not self._is_echo(guid, stored_type, stored):
+        if self.mode not in (SyncMode.SLOW, SyncMode.TWO_WAY) or not self._is_echo(guid, new):
             return False
         log.info(
             "device %s sent %s unchanged, which was deleted on the server since: the delete goes to the device",
@@ -444,18 +443,18 @@ class SyncApplier:
         self.ds.queue.append(OutChange(ChangeKind.DELETE, guid, luid))
         return True
 
-    def _is_echo(self, guid: str, stored_type: str, stored: bytes) -> bool:
+    def _is_echo(self, guid: str, new: content.ParsedItem) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not
         finish a session sends back, as its own change, what the server had sent it."""
-        sent = self.work.run(content.comparable, stored_type, stored)
-        return any(
-            self.work.run(content.comparable, entry.content_type, entry.data) == sent for entry in self._history(guid)
-        )
+        return any(self._same(new, content.read(entry.content_type, entry.data)) for entry in self._history(guid))
 
-    def _base(self, guid: str) -> bytes | None:
+    def _base(self, guid: str) -> content.ParsedItem | None:
         """The version of the item this device had at its last sync, if the history holds it."""
         older = [entry for entry in self._history(guid) if entry.seq <= self.ds.since_seq]
-        return max(older, key=lambda entry: entry.seq).data if older else None
+        if not older:
+            return None
+        base = max(older, key=lambda entry: entry.seq)
+        return content.read(base.content_type, base.data)
 
     def _history(self, guid: str) -> list[HistoryEntry]:
         """The kept versions of an item, oldest first, those this Sync keeps included."""
@@ -588,7 +587,7 @@ class SyncApplier:
             level = [child.guid for child in children]
         return found
 
-    def _find_duplicate(self, content_type: str, data: bytes, parent: str | None) -> StoredItem | None:
+    def _find_duplicate(self, new: content.ParsedItem, parent: str | None) -> StoredItem | None:
         if self._duplicates is None:
             matched = set(self.ds.matched)
             index = _DuplicateIndex(self.work)
@@ -600,7 +599,7 @@ class SyncApplier:
             self._duplicates = index
         if not self._duplicates.by_name:
             return None
-        return self._duplicates.take(_placed_identity(self.work, content_type, data, parent))
+        return self._duplicates.take(_placed_identity(self.work, new, parent))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)

@@ -155,7 +155,7 @@ def fill_sync(
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         for change in batch:
             stored = items.get(change.guid)
-            wire = WireItem("", "", None)
+            wire = WireItem("", b"", "", None)
             if change.kind != ChangeKind.DELETE:
                 found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
@@ -163,14 +163,7 @@ def fill_sync(
                     continue
                 wire = found
             parent = stored.parent if stored is not None and tree else None
-            text = wire.text
-            need = (
-                COMMAND_OVERHEAD
-                + len(text.encode("utf-8"))
-                + len(change.guid)
-                + len(change.luid or "")
-                + len(parent or "")
-            )
+            need = COMMAND_OVERHEAD + len(wire.data) + len(change.guid) + len(change.luid or "") + len(parent or "")
             if need > room:
                 if need > budget.fresh:
                     ds.queue.pop(0)
@@ -204,9 +197,11 @@ def _count(ds: DatastoreState, kind: ChangeKind) -> None:
 
 @dataclass(frozen=True)
 class WireItem:
-    """An item as it travels: its type, its text, and ``b64`` when that text is base64."""
+    """An item as it travels: its type, its octets (UTF-8 text, or base64 when ``format`` says so),
+    made once and measured as they are, and the same as text for the message."""
 
     content_type: str
+    data: bytes
     text: str
     format: str | None
 
@@ -269,14 +264,15 @@ def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing |
 def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, sealing: Sealing | None) -> WireItem | None:
     """The item in the data store's type, else in the first other type the device takes that carries it
     (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does."""
+    item = content.read(stored.content_type, stored.data)
     try:
-        return _in_type(stored, ds.wire_type, sealing)
+        return _in_type(item, ds.wire_type, sealing)
     except WrongKind as error:
         reason = str(error)
     for other in ds.other_types:
-        if content.is_convertible(stored.content_type, other):
+        if content.is_convertible(item.content_type, other):
             try:
-                return _in_type(stored, other, sealing)
+                return _in_type(item, other, sealing)
             except WrongKind:
                 continue
     log.warning(
@@ -289,19 +285,21 @@ def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, seal
     return None
 
 
-def _in_type(stored: StoredItem, wire_type: str, sealing: Sealing | None) -> WireItem:
+def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) -> WireItem:
     """The item in ``wire_type``; encrypted for a device that encrypts its own (``des;b64``), otherwise
     SIF (as Funambol clients send it) and bytes that are not UTF-8 text (opaque items) travel as base64,
     so they arrive byte for byte."""
-    content_type, data = content.for_device(stored.content_type, stored.data, wire_type)
+    content_type, data = content.for_device(item, wire_type)
     if sealing is not None:
-        return WireItem(content_type, *encrypted_text(sealing.encryption, sealing.item_key, data))
+        text, sealed = encrypted_text(sealing.encryption, sealing.item_key, data)
+        return WireItem(content_type, text.encode("ascii"), text, sealed)
     if not content.is_sif_type(content_type):
         try:
-            return WireItem(content_type, data.decode("utf-8"), None)
+            return WireItem(content_type, data, data.decode("utf-8"), None)
         except UnicodeDecodeError:
             pass
-    return WireItem(content_type, base64.b64encode(data).decode("ascii"), FORMAT_B64)
+    encoded = base64.b64encode(data)
+    return WireItem(content_type, encoded, encoded.decode("ascii"), FORMAT_B64)
 
 
 def _start_large_object(
@@ -312,9 +310,9 @@ def _start_large_object(
     wire: WireItem,
     parent: str | None,
 ) -> PartialItem:
-    """Write the item's wire text to the store once, in pieces; each message then reads its slice."""
+    """Write the item's wire octets to the store once, in pieces; each message then reads its slice."""
     key = f"out:{ds.folder_id}"
-    data = wire.text.encode("utf-8")
+    data = wire.data
     tx.drop_chunks(state.token, key)
     for start in range(0, len(data), STORED_PIECE):
         tx.append_chunk(state.token, key, data[start : start + STORED_PIECE])

@@ -16,6 +16,7 @@ from syncmld.content.sif.document import bad_sif, read_document
 from syncmld.content.sif.note import ROOT as NOTE_ROOT
 from syncmld.content.sif.note import journal_to_note, note_to_journal
 from syncmld.content.sif.outlook import EVENT_ROOT, TASK_ROOT
+from syncmld.content.vcard import parse_vcard
 from syncmld.errors import LocalError, RemoteError, WrongKind
 from syncmld.status import StatusCode
 
@@ -83,20 +84,25 @@ def stored_to_sif(stored_type: str, stored: bytes, wanted_type: str) -> bytes:
     stored_kind = media_type(stored_type)
     if kind == "contact" and stored_kind == STORED_CONTACT_TYPE:
         try:
-            return vcard_to_contact(stored)
+            return vcard_to_contact(parse_vcard(stored))
         except RemoteError as error:
             raise LocalError(f"stored contact cannot be read: {error}") from error
     if kind is not None and kind in _COMPONENTS and stored_kind == STORED_CALENDAR_TYPE:
-        return _calendar_to_sif(stored, kind, wanted_type)
+        try:
+            calendar = Calendar.from_ical(stored)
+        except PARSE_ERRORS as error:
+            raise LocalError(f"stored calendar cannot be read: {error}") from error
+        return calendar_to_sif_document(calendar, wanted_type)
     raise WrongKind(f"a stored {stored_type!r} object cannot be sent as {wanted_type!r}")
 
 
-def _calendar_to_sif(stored: bytes, kind: str, wanted_type: str) -> bytes:
-    try:
-        calendar = Calendar.from_ical(stored)
-    except PARSE_ERRORS as error:
-        raise LocalError(f"stored calendar cannot be read: {error}") from error
-    wanted = _COMPONENTS[kind]
+def calendar_to_sif_document(calendar: Calendar, wanted_type: str) -> bytes:
+    """A stored calendar object (parsed) as the SIF-E, SIF-T or SIF-N document ``wanted_type`` names;
+    WrongKind when it holds nothing that type carries (a task as SIF-E)."""
+    kind = _kind(wanted_type)
+    wanted = _COMPONENTS.get(kind or "")
+    if kind is None or wanted is None:
+        raise WrongKind(f"a stored calendar object cannot be sent as {wanted_type!r}")
     components = [component for component in calendar.subcomponents if isinstance(component, wanted)]
     if not components:
         held = ", ".join(sorted({str(found.name) for found in calendar.subcomponents if found.name != "VTIMEZONE"}))

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Component, Event, Timezone, Todo, vCalAddress
 
+from syncmld.content.ical_text import write_ical
 from syncmld.content.sif.calendar_fields import derived_fields
 from syncmld.content.sif.dates import Instant, parse_instant
 from syncmld.content.sif.document import Fields, Value, write_document
@@ -61,7 +62,7 @@ def sif_to_calendar(root: str, fields: Fields) -> bytes:
     vtimezones = {zone.tzid: zone.vtimezone} if zone else {}
     add_kept(component, fields_to_keep(fields, derived_fields(component, vtimezones)))
     zoned = zone is not None and isinstance(series_start(component), datetime)
-    return bytes(new_calendar(*([zone.vtimezone] if zone and zoned else []), component).to_ical())
+    return write_ical(new_calendar(*([zone.vtimezone] if zone and zoned else []), component))
 
 
 def calendar_to_sif(component: Component, calendar: Calendar) -> bytes:

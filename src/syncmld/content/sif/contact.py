@@ -15,7 +15,7 @@ from syncmld.content.sif.lossless import (
     property_text,
     restore,
 )
-from syncmld.content.vcard import ContactProperty, VCard, parse_vcard, to_vcard, type_values
+from syncmld.content.vcard import ContactProperty, VCard, to_vcard, type_values
 
 ROOT = "contact"
 
@@ -124,9 +124,8 @@ def contact_to_vcard(fields: Fields) -> bytes:
     return to_vcard(VCard("3.0", tuple(properties)), "3.0")
 
 
-def vcard_to_contact(data: bytes) -> bytes:
-    """A stored vCard as a SIF-C document."""
-    card = parse_vcard(data)
+def vcard_to_contact(card: VCard) -> bytes:
+    """A stored vCard (parsed) as a SIF-C document."""
     kept = (_kept_field(prop) for prop in card.properties if prop.name.upper().startswith(PREFIX))
     fields = restore(_derived(card.properties), (field for field in kept if field is not None))
     return write_document(ROOT, fields.items())

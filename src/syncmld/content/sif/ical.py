@@ -6,6 +6,7 @@ from typing import Any
 
 from icalendar import Calendar, Component, vText
 
+from syncmld.content.ical_text import value_text
 from syncmld.content.sif.dates import Instant
 from syncmld.content.sif.lossless import (
     PREFIX,
@@ -73,7 +74,7 @@ def add_text(component: Component, name: str, value: str) -> None:
 
 def text(component: Component, name: str) -> str:
     value = first(component, name)
-    return "" if value is None else unescape(value.to_ical().decode("utf-8"))
+    return "" if value is None else unescape(value_text(value))
 
 
 def add_categories(component: Component, value: str) -> None:
@@ -100,7 +101,7 @@ def kept_fields(component: Component) -> list[KeptField]:
             continue
         found = getattr(value, "params", None) or {}
         kept_params = {str(key).upper(): str(param) for key, param in found.items()}
-        field = kept_from_property(name, kept_params, unescape(value.to_ical().decode("utf-8")))
+        field = kept_from_property(name, kept_params, unescape(value_text(value)))
         if field is not None:
             kept.append(field)
     return kept

@@ -2,6 +2,7 @@
 
 from icalendar import Component, Journal
 
+from syncmld.content.ical_text import write_ical
 from syncmld.content.sif.dates import format_instant, parse_instant
 from syncmld.content.sif.document import Fields, write_document
 from syncmld.content.sif.ical import (
@@ -31,7 +32,7 @@ def note_to_journal(fields: Fields) -> bytes:
     if day is not None:
         journal.add("DTSTART", day)
     add_kept(journal, fields_to_keep(fields, _derived(journal)))
-    return bytes(new_calendar(journal).to_ical())
+    return write_ical(new_calendar(journal))
 
 
 def journal_to_note(journal: Component) -> bytes:
