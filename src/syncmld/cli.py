@@ -588,10 +588,11 @@ def config() -> None:
 )
 @click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
 @click.argument("value")
-@click.option("--account", "email", help="Set it for this account only (conflict).")
+@click.option("--account", "email", help="Set it for this account only (conflict, mail_*).")
+@click.option("--domain", help="Set it for the accounts of this domain that have no value of their own (mail_*).")
 @data_dir_option
 @db_option
-def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str | None) -> None:
+def config_set(name: str, value: str, email: str | None, domain: str | None, data_dir: Path, db: str | None) -> None:
     setting = SETTINGS_BY_NAME[name]
     try:
         stored = setting.checked(value)
@@ -603,6 +604,12 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
             if not setting.per_account:
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
             key = setting.key(required_account(tx, checked_email(email)).email)
+        if domain is not None:
+            if email is not None or not setting.per_domain:
+                raise click.BadParameter(
+                    f"{name} cannot be set per domain" if email is None else "--account or --domain"
+                )
+            key = setting.key(checked_domain(domain))
         tx.set_setting(key, stored)
         echo(f"{key} = {stored}")
         if key == AUTH.name:

@@ -67,6 +67,19 @@ def test_mail_days_leaves_older_mail_out(setup: MailSetup) -> None:
     assert sorted(_by_number(mails(phone))) == [1, 2]
 
 
+def test_mail_days_set_for_the_domain_applies_unless_the_account_has_its_own(setup: MailSetup) -> None:
+    domain = setup.email.partition("@")[2]
+    _setting(setup, f"mail_days:{domain}", "7")
+    phone = setup.device("IMEI:filter-domain")
+    phone.sync()
+    assert sorted(_by_number(mails(phone))) == [1, 2]
+
+    _setting(setup, f"mail_days:{setup.email}", "0")
+    other = setup.device("IMEI:filter-domain-own")
+    other.sync()
+    assert sorted(_by_number(mails(other))) == [1, 2, 3]
+
+
 def test_mail_max_kb_cuts_large_mails_only(setup: MailSetup) -> None:
     _setting(setup, "mail_max_kb", "20")
     phone = setup.device("IMEI:filter-size")
@@ -114,3 +127,19 @@ def test_a_filter_the_server_cannot_read_gets_406_for_the_mail_alert(setup: Mail
     phone = setup.device("IMEI:filter-bad", target_filter=_record("subject&CON;invoice"))
     report = phone.sync()
     assert report.codes_for("Alert")[:1] == [406]
+
+
+def test_a_filter_longer_than_mail_filter_max_gets_406_and_a_shorter_one_is_read(
+    setup: MailSetup, caplog: pytest.LogCaptureFixture
+) -> None:
+    _setting(setup, "mail_filter_max", str(len(FIELD_TEXT_1000) - 1))
+    phone = setup.device("IMEI:filter-long", target_filter=FIELD_TEXT_1000)
+    assert phone.sync().codes_for("Alert")[:1] == [406]
+    assert any(
+        "more than" in record.getMessage() and "mail_filter_max" in record.getMessage() for record in caplog.records
+    )
+
+    _setting(setup, "mail_filter_max", str(len(FIELD_TEXT_1000)))
+    other = setup.device("IMEI:filter-long-ok", target_filter=FIELD_TEXT_1000)
+    assert 406 not in other.sync().codes_for("Alert")
+    assert _by_number(mails(other))[2].truncated

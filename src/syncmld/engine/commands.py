@@ -39,7 +39,7 @@ from syncmld.protocol.messages import (
     Status,
     Sync,
 )
-from syncmld.settings import CONFLICT
+from syncmld.settings import CONFLICT, MAIL_FILTER_MAX
 from syncmld.status import StatusCode
 from syncmld.store.base import SyncState, Transaction
 
@@ -209,7 +209,9 @@ class CommandHandler:
         device_filter = None
         if folder_kind(folder_name) == FolderKind.MAIL:
             try:
-                device_filter = read_filter(item.target.filter) if item.target.filter else None
+                device_filter = (
+                    read_filter(item.target.filter, MAIL_FILTER_MAX.read(self.tx)) if item.target.filter else None
+                )
                 if mail.refresh(self.tx, self.state, folder.id, folder.name, self.ctx, self.work):
                     self.tx.clear_sync_state(self.state.device_id, folder.id)
             except (MailError, RemoteError) as error:

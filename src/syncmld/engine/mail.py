@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from syncmld.content.common import media_type
-from syncmld.content.email import BODY_EXT, EMAIL_TYPE, SIZE_EXT, Email, read_email, write_email
+from syncmld import content
+from syncmld.content.email import BODY_EXT, EMAIL_TYPE, RFC822_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.mail_filter import DeviceFilter
@@ -360,7 +360,8 @@ def outbox_sender(
 
 def _message_to_send(content_type: str, data: bytes) -> bytes:
     """The RFC 822 message of an outbox item, lines ending in CR LF; RemoteError (400) when it has none."""
-    message = read_email(data).message if media_type(content_type) == EMAIL_TYPE else data
+    kind = content.device_kind(content_type)
+    message = kind.write(kind.from_device(content_type, data, None, None), RFC822_TYPE)
     if not message:
         raise RemoteError("the outbox item carries no message", StatusCode.BAD_REQUEST)
     return message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")

@@ -25,8 +25,6 @@ CGI_TYPE = "syncml:filtertype-cgi"
 FILTER_TYPES = ("INCLUSIVE", "EXCLUSIVE")
 _TERM = re.compile(r"^\s*(&?LUID;?|[A-Za-z-]+)\s*&(i?)(EQ|NE|GT|GE|LT|LE|CON|NCON);\s*(.*?)\s*$", re.IGNORECASE)
 _DATE = "%Y%m%dT%H%M%SZ"
-MAX_FILTER = 4096
-"""The longest Filter read, in characters (a real one is a few hundred)."""
 
 
 @dataclass
@@ -45,10 +43,11 @@ def _refused(reason: str) -> RemoteError:
     return RemoteError(f"mail filter not understood: {reason}", StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
 
 
-def read_filter(text: str) -> DeviceFilter:
-    """The filter the inner XML of a ``Filter`` element says; RemoteError (406) when it cannot be read."""
-    if len(text) > MAX_FILTER:
-        raise _refused(f"{len(text)} characters, more than {MAX_FILTER}")
+def read_filter(text: str, longest: int) -> DeviceFilter:
+    """The filter the inner XML of a ``Filter`` element says; RemoteError (406) when it cannot be read or is
+    longer than ``longest`` characters (a real one is a few hundred)."""
+    if len(text) > longest:
+        raise _refused(f"{len(text)} characters, more than {longest} (config set mail_filter_max)")
     try:
         root = etree.fromstring(f"<Filter>{text}</Filter>".encode(), safe_parser())
     except etree.XMLSyntaxError as error:
