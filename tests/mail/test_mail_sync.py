@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from syncmld.client.device import Signer
 from syncmld.client.email import RFC822_TYPE, MailItem, write_email_object
+from syncmld.protocol.messages import Sync, SyncML
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
@@ -134,6 +136,49 @@ def test_flags_and_deletes_go_both_ways_and_new_and_expunged_mail_reach_the_devi
     report = phone.sync()
     assert report.received == {"add": 0, "replace": 0, "delete": 0}
     assert len(_flags_by_id(dovecot, setup.email)) == 5
+
+
+def test_a_devices_change_imap_could_not_take_after_the_commit_is_applied_at_its_next_sync_not_undone(
+    setup: MailSetup, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = dovecot.imap(setup.email)
+    fill(client, 3)
+    client.logout()
+    phone = setup.device("IMEI:mail-journal")
+    phone.sync()
+    received = mails(phone)
+    message_id = sorted(str(item.parsed["Message-ID"]) for item in received.values())[0]
+    luid = _luid_of(received, message_id)
+    assert "\\Flagged" not in _flags_by_id(dovecot, setup.email)[message_id]
+
+    # IMAP goes down after the device's Alert, before its changes arrive: they are committed, not applied
+    phone.replace(luid, write_email_object(MailItem({"read": True, "flagged": True})))
+    plain = phone.transport
+
+    def stopping_imap_before_the_sync(message: SyncML, url: str, *sign: Signer | None) -> SyncML:
+        if any(isinstance(command, Sync) for command in message.commands):
+            dovecot.stop()
+        return plain(message, url, *sign)
+
+    phone.transport = stopping_imap_before_the_sync
+    try:
+        report = phone.sync()
+    finally:
+        phone.transport = plain
+        dovecot.resume()
+    assert report.codes_for("Replace") == [200]
+    assert "\\Flagged" not in _flags_by_id(dovecot, setup.email)[message_id]
+    assert any("retried at the next sync" in record.getMessage() for record in caplog.records)
+
+    # the next sync applies them to IMAP before it lists the folder: the device keeps what it did
+    report = phone.sync()
+    assert report.received == {"add": 0, "replace": 0, "delete": 0}
+    assert mails(phone)[luid].flags["flagged"] is True
+    flags = _flags_by_id(dovecot, setup.email)[message_id]
+    assert "\\Flagged" in flags and "\\Seen" in flags
+    with setup.store.transaction() as tx:
+        account = tx.get_account(setup.email)
+        assert account is not None and tx.pending_mail_changes(account.id) == []
 
 
 def test_a_mail_larger_than_the_devices_messages_goes_as_a_large_object(setup: MailSetup, dovecot: Dovecot) -> None:

@@ -3,7 +3,7 @@ checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import MailSend, MailServer, NotFound, Store
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound, Store
 from tests.store.sample import make_owner
 
 
@@ -59,3 +59,42 @@ def test_a_mail_is_claimed_once_and_its_status_recorded(store: Store) -> None:
         assert tx.claim_send(MailSend("k1", None)) == MailSend("k1", 201, "250 OK")
         with pytest.raises(NotFound):
             tx.finish_send("k2", 200, "")
+
+
+def test_journaled_mail_changes_stay_until_forgotten_and_go_with_their_account(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = make_owner(tx, "bert@example.org", "IMEI:2")
+        first = tx.journal_mail_changes(owner.account_id, '{"folder":"INBOX"}')
+        second = tx.journal_mail_changes(owner.account_id, '{"folder":"Sent"}')
+        tx.journal_mail_changes(other.account_id, '{"folder":"INBOX"}')
+        with pytest.raises(NotFound):
+            tx.journal_mail_changes(owner.account_id + 1000, "{}")
+    with store.transaction() as tx:
+        assert tx.pending_mail_changes(owner.account_id) == [
+            MailJournalEntry(first, owner.account_id, '{"folder":"INBOX"}'),
+            MailJournalEntry(second, owner.account_id, '{"folder":"Sent"}'),
+        ]
+        tx.forget_mail_changes(first)
+        tx.forget_mail_changes(first)
+    with store.transaction() as tx:
+        assert [entry.id for entry in tx.pending_mail_changes(owner.account_id)] == [second]
+        tx.remove_account("anna@example.org")
+    with store.transaction() as tx:
+        assert tx.pending_mail_changes(owner.account_id) == []
+        assert len(tx.pending_mail_changes(other.account_id)) == 1
+
+
+def test_a_mail_folders_mark_holds_32_and_63_bit_values_and_can_be_forgotten(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        assert tx.mail_mark(owner.folder_id) is None
+        tx.set_mail_mark(owner.folder_id, MailMark(4_294_967_295, 2**63 - 1))
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) == MailMark(4_294_967_295, 2**63 - 1)
+        tx.set_mail_mark(owner.folder_id, MailMark(7, 0))
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) == MailMark(7, 0)
+        tx.set_mail_mark(owner.folder_id, None)
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) is None

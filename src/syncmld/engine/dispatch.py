@@ -51,7 +51,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
             )
             work.do(deferred)
             continue
-        mail.apply_changes(ctx, outcome.mail_changes)
+        mail.apply_changes(store, ctx, outcome.mail_changes)
         return outcome
 
 

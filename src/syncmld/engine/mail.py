@@ -45,7 +45,7 @@ from syncmld.mail.model import (
 from syncmld.mail.servers import mail_login
 from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
 from syncmld.status import StatusCode
-from syncmld.store.base import NewItem, StoredItem, Transaction
+from syncmld.store.base import NewItem, Store, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -118,6 +118,7 @@ def refresh(
     UIDVALIDITY changed, so the device's sync must be slow. MailError when IMAP cannot be read."""
     if ctx.mail is None:
         raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
+    retry_changes(tx, state, ctx, work)
     login = login_for(tx, state)
     listing: Listing = work.outside(ctx.mail.listing, login, imap_folder(folder_name))
     stored = {item.guid: item for item in tx.iter_items(folder_id)}
@@ -305,7 +306,8 @@ def _with_message(stored: bytes, message: Fetched) -> bytes:
 
 
 def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, since_seq: int) -> MailChanges | None:
-    """The flags and deletes the device sent in this message, from what it changed in the snapshot."""
+    """The flags and deletes the device sent in this message, from what it changed in the snapshot, kept in the
+    store's journal until they are applied to IMAP (after the commit, or at a later sync if that fails)."""
     flags: list[tuple[int, frozenset[MailFlag]]] = []
     removed: list[int] = []
     validity = 0
@@ -323,11 +325,26 @@ def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, sin
         return None
     removal = MAIL_DELETE.read(tx, account=state.account_email)
     changes = FolderChanges(imap_folder(ds.folder_name), validity, tuple(flags), tuple(removed), removal)
+    entry = tx.journal_mail_changes(state.account_id, changes.to_json())
     try:
-        return MailChanges(login_for(tx, state), changes)
+        return MailChanges(login_for(tx, state), changes, entry)
     except MailError as error:
-        log.error("account %s: devices' mail changes cannot be applied: %s", state.account_email, error)
+        log.error("account %s: devices' mail changes wait for the next sync: %s", state.account_email, error)
         return None
+
+
+def retry_changes(tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork) -> None:
+    """Apply to IMAP (outside the transaction) the account's changes that could not be applied after their
+    message was committed, before the folder is listed: what devices did is not undone by the listing.
+    MailError when IMAP still cannot take them."""
+    pending = tx.pending_mail_changes(state.account_id)
+    if not pending or ctx.mail is None:
+        return
+    login = login_for(tx, state)
+    for entry in pending:
+        work.outside(ctx.mail.apply, login, FolderChanges.from_json(entry.changes))
+        tx.forget_mail_changes(entry.id)
+    log.info("account %s: %d devices' mail changes applied to IMAP on a retry", state.account_email, len(pending))
 
 
 def outbox_sender(
@@ -367,13 +384,20 @@ def _message_to_send(content_type: str, data: bytes) -> bytes:
     return message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def apply_changes(ctx: EngineContext, pending: tuple[MailChanges, ...]) -> None:
-    """Apply devices' changes to IMAP (after the message that brought them is committed); a failure is
-    logged: the next listing shows the device what IMAP holds."""
+def apply_changes(store: Store, ctx: EngineContext, pending: tuple[MailChanges, ...]) -> None:
+    """Apply devices' changes to IMAP (after the message that brought them is committed) and forget their
+    journal entries; a failure is logged, and the changes are applied at the account's next mail sync."""
     if ctx.mail is None:
         return
     for mail in pending:
         try:
             ctx.mail.apply(mail.login, mail.changes)
         except MailError as error:
-            log.error("account %s: devices' mail changes not applied: %s", mail.login.account, error)
+            log.error(
+                "account %s: devices' mail changes not applied yet, retried at the next sync: %s",
+                mail.login.account,
+                error,
+            )
+            continue
+        with store.transaction() as tx:
+            tx.forget_mail_changes(mail.entry)

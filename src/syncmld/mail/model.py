@@ -1,5 +1,6 @@
 """What the engine knows of mail: how to log in, a folder's listing, the changes a device made (no I/O)."""
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -89,6 +90,26 @@ class FolderChanges:
     removed: tuple[int, ...] = ()
     removal: MailRemoval = MailRemoval.TRASH
 
+    def to_json(self) -> str:
+        """How the store's journal keeps them."""
+        flags = [[uid, sorted(flags)] for uid, flags in self.flags]
+        return json.dumps(
+            {"folder": self.folder, "uidvalidity": self.uidvalidity, "flags": flags, "removed": list(self.removed),
+             "removal": self.removal.value},
+            separators=(",", ":"),
+        )  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str) -> "FolderChanges":
+        data = json.loads(text)
+        return cls(
+            data["folder"],
+            int(data["uidvalidity"]),
+            tuple((int(uid), frozenset(MailFlag(name) for name in names)) for uid, names in data["flags"]),
+            tuple(int(uid) for uid in data["removed"]),
+            MailRemoval(data["removal"]),
+        )
+
 
 @dataclass(frozen=True)
 class MailChanges:
@@ -96,6 +117,8 @@ class MailChanges:
 
     login: MailLogin
     changes: FolderChanges
+    entry: int
+    """Its entry in the store's journal, forgotten once the changes are applied."""
 
 
 @dataclass(frozen=True)

@@ -460,6 +460,25 @@ class MailSend:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class MailJournalEntry:
+    """Devices' changes to one IMAP folder, committed in the store and not yet applied there."""
+
+    id: int
+    account_id: int
+    changes: str
+    """As ``syncmld.mail.model.FolderChanges`` writes them (JSON)."""
+
+
+@dataclass(frozen=True)
+class MailMark:
+    """How far a mail folder's snapshot has followed its IMAP folder."""
+
+    uidvalidity: int
+    modseq: int
+    """The folder's HIGHESTMODSEQ then (0: the server has none)."""
+
+
 class Mail(Protocol):
     """The mail servers of domains and accounts, the passwords they are logged in with, the mails sent."""
 
@@ -489,6 +508,24 @@ class Mail(Protocol):
 
     def finish_send(self, key: str, status: int, detail: str) -> None:
         """Record the status the mail's sending earned."""
+        ...
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        """Keep devices' changes to an IMAP folder until they are applied there; their entry's id."""
+        ...
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        """The account's changes not yet applied, oldest first."""
+        ...
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        """The changes were applied (an entry already forgotten is no error)."""
+        ...
+
+    def mail_mark(self, folder_id: int) -> MailMark | None: ...
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        """Keep (None: forget) how far the folder's snapshot has followed its IMAP folder."""
         ...
 
 

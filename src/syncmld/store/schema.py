@@ -236,3 +236,21 @@ mail_sends = Table(
     Column("status", Integer, nullable=True),
     Column("detail", Text, nullable=False),
 )
+
+mail_journal = Table(
+    "mail_journal",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # What devices changed in one IMAP folder, committed and not yet applied there (JSON).
+    Column("changes", Text, nullable=False),
+)
+
+mail_marks = Table(
+    "mail_marks",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    # The IMAP folder's UIDVALIDITY and HIGHESTMODSEQ when its snapshot was last made equal to it.
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("modseq", BigInteger, nullable=False),
+)

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from syncmld.store.base import MailSend, MailServer, NotFound
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
 from syncmld.store.memory.tables import MemoryRole
 
 
@@ -41,3 +41,24 @@ class MemoryMail(MemoryRole):
         if key not in self._t.mail_sends:
             raise NotFound(f"no mail on its way under {key}")
         self._t.mail_sends[key] = MailSend(key, status, detail)
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        self._require_account(account_id)
+        entry = MailJournalEntry(self._new_id(), account_id, changes)
+        self._t.mail_journal[entry.id] = entry
+        return entry.id
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        return [entry for _, entry in sorted(self._t.mail_journal.items()) if entry.account_id == account_id]
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        self._t.mail_journal.pop(entry_id, None)
+
+    def mail_mark(self, folder_id: int) -> MailMark | None:
+        return self._t.mail_marks.get(folder_id)
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        if mark is None:
+            self._t.mail_marks.pop(folder_id, None)
+        else:
+            self._t.mail_marks[folder_id] = mark

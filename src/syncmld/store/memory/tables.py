@@ -10,6 +10,8 @@ from syncmld.store.base import (
     Folder,
     HistoryEntry,
     LoginFailures,
+    MailJournalEntry,
+    MailMark,
     MailSend,
     MailServer,
     NotFound,
@@ -50,6 +52,8 @@ class Tables:
     mail_servers: dict[str, MailServer] = field(default_factory=dict)
     mail_passwords: dict[int, str] = field(default_factory=dict)
     mail_sends: dict[str, MailSend] = field(default_factory=dict)
+    mail_journal: dict[int, MailJournalEntry] = field(default_factory=dict)
+    mail_marks: dict[int, MailMark] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
 
@@ -74,6 +78,8 @@ class Tables:
             dict(self.mail_servers),
             dict(self.mail_passwords),
             dict(self.mail_sends),
+            dict(self.mail_journal),
+            dict(self.mail_marks),
             self.seq,
             self.last_id,
         )

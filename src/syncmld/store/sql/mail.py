@@ -3,10 +3,10 @@
 import logging
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, insert, select, update
 
-from syncmld.store.base import MailSend, MailServer, NotFound
-from syncmld.store.schema import mail_passwords, mail_sends, mail_servers
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
+from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers
 from syncmld.store.sql.common import SqlRole
 
 log = logging.getLogger(__name__)
@@ -79,3 +79,28 @@ class SqlMail(SqlRole):
         statement = update(mail_sends).where(mail_sends.c.key == key).values(status=status, detail=detail)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no mail on its way under {key}")
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        self._require_account(account_id)
+        statement = insert(mail_journal).values(account_id=account_id, changes=changes).returning(mail_journal.c.id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        rows = self._connection.execute(
+            select(mail_journal).where(mail_journal.c.account_id == account_id).order_by(mail_journal.c.id)
+        )
+        return [MailJournalEntry(row.id, row.account_id, row.changes) for row in rows]
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        self._connection.execute(delete(mail_journal).where(mail_journal.c.id == entry_id))
+
+    def mail_mark(self, folder_id: int) -> MailMark | None:
+        row = self._connection.execute(select(mail_marks).where(mail_marks.c.folder_id == folder_id)).first()
+        return None if row is None else MailMark(row.uidvalidity, row.modseq)
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        if mark is None:
+            self._connection.execute(delete(mail_marks).where(mail_marks.c.folder_id == folder_id))
+            return
+        row = {"folder_id": folder_id, "uidvalidity": mark.uidvalidity, "modseq": mark.modseq}
+        self._upsert(mail_marks, row, ["folder_id"])

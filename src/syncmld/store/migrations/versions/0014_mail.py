@@ -1,5 +1,6 @@
 """Mail: the mail servers of domains and accounts, the passwords accounts log in to them with (sealed), and
-the mails devices gave to send (each sent once).
+the mails devices gave to send (each sent once), devices' changes not yet applied to IMAP, and how far each
+mail folder's snapshot has followed its IMAP folder (UIDVALIDITY, HIGHESTMODSEQ).
 
 Revision ID: 0014
 Revises: 0011
@@ -43,9 +44,33 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_mail_sends"),
     )
+    op.create_table(
+        "mail_journal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_mail_journal"),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_mail_journal_account_id_accounts", ondelete="CASCADE"
+        ),
+    )
+    op.create_index("ix_mail_journal_account_id", "mail_journal", ["account_id"])
+    op.create_table(
+        "mail_marks",
+        sa.Column("folder_id", sa.Integer(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("modseq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("folder_id", name="pk_mail_marks"),
+        sa.ForeignKeyConstraint(
+            ["folder_id"], ["folders.id"], name="fk_mail_marks_folder_id_folders", ondelete="CASCADE"
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mail_marks")
+    op.drop_index("ix_mail_journal_account_id", table_name="mail_journal")
+    op.drop_table("mail_journal")
     op.drop_table("mail_sends")
     op.drop_table("mail_passwords")
     op.drop_table("mail_servers")
