@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import imaplib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,6 +180,57 @@ def test_a_devices_change_imap_could_not_take_after_the_commit_is_applied_at_its
     with setup.store.transaction() as tx:
         account = tx.get_account(setup.email)
         assert account is not None and tx.pending_mail_changes(account.id) == []
+
+
+@pytest.fixture
+def imap_sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every command line this process sends to an IMAP server (imaplib's, under IMAPClient)."""
+    sent: list[bytes] = []
+    plain = imaplib.IMAP4.send
+
+    def recording(self: imaplib.IMAP4, data: bytes) -> None:
+        sent.extend(line for line in data.split(b"\r\n") if line)
+        plain(self, data)
+
+    monkeypatch.setattr(imaplib.IMAP4, "send", recording)
+    return sent
+
+
+def _commands(sent: list[bytes], name: bytes) -> list[bytes]:
+    return [line for line in sent if f" {name.decode()} ".encode() in line.upper() + b" "]
+
+
+def test_a_sync_reads_no_listing_when_highestmodseq_did_not_move_and_only_what_changed_when_it_did(
+    setup: MailSetup, dovecot: Dovecot, imap_sent: list[bytes]
+) -> None:
+    client = dovecot.imap(setup.email)
+    fill(client, 40)
+    client.logout()
+    phone = setup.device("IMEI:mail-condstore")
+    phone.sync()
+    received = mails(phone)
+
+    imap_sent.clear()
+    assert phone.sync().received == {"add": 0, "replace": 0, "delete": 0}
+    assert _commands(imap_sent, b"FETCH") == [] and _commands(imap_sent, b"SEARCH") == []
+    assert len(_commands(imap_sent, b"STATUS")) == 1
+
+    # IMAP flags one mail and expunges another: one FETCH of what changed since, and the UIDs
+    first, second = sorted(str(item.parsed["Message-ID"]) for item in received.values())[:2]
+    client = dovecot.imap(setup.email)
+    client.select("INBOX")
+    _, numbers = client.search(None, f'HEADER Message-ID "{first}"')
+    client.store(numbers[0].decode(), "+FLAGS", "(\\Flagged)")
+    _, numbers = client.search(None, f'HEADER Message-ID "{second}"')
+    client.store(numbers[0].decode(), "+FLAGS", "(\\Deleted)")
+    client.expunge()
+    client.logout()
+    imap_sent.clear()
+    assert phone.sync().received == {"add": 0, "replace": 1, "delete": 1}
+    listing_fetches = [line for line in _commands(imap_sent, b"FETCH") if b"RFC822.SIZE" in line]
+    assert len(listing_fetches) == 1 and b"CHANGEDSINCE" in listing_fetches[0]
+    assert mails(phone)[_luid_of(received, first)].flags["flagged"] is True
+    assert len(mails(phone)) == 39
 
 
 def test_a_mail_larger_than_the_devices_messages_goes_as_a_large_object(setup: MailSetup, dovecot: Dovecot) -> None:

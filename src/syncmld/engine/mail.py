@@ -45,7 +45,7 @@ from syncmld.mail.model import (
 from syncmld.mail.servers import mail_login
 from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
 from syncmld.status import StatusCode
-from syncmld.store.base import NewItem, Store, StoredItem, Transaction
+from syncmld.store.base import MailMark, NewItem, Store, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -120,11 +120,19 @@ def refresh(
         raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
     retry_changes(tx, state, ctx, work)
     login = login_for(tx, state)
-    listing: Listing = work.outside(ctx.mail.listing, login, imap_folder(folder_name))
-    stored = {item.guid: item for item in tx.iter_items(folder_id)}
+    mark = tx.mail_mark(folder_id)
+    listing: Listing = work.outside(ctx.mail.listing, login, imap_folder(folder_name), mark)
+    if not listing.complete and listing.uids is None:
+        log.info("account %s folder %s: unchanged in IMAP", state.account_email, folder_name)
+        return False
+    if listing.complete:
+        stored = {item.guid: item for item in tx.iter_items(folder_id)}
+    else:
+        changed = [guid_of(listing.uidvalidity, message.uid) for message in listing.messages]
+        stored = tx.get_items(folder_id, changed)
     validities = {found[0] for guid in stored if (found := uid_of(guid)) is not None}
-    changed = bool(validities - {listing.uidvalidity})
-    if changed:
+    changed_validity = bool(validities - {listing.uidvalidity})
+    if changed_validity:
         log.warning(
             "account %s folder %s: UIDVALIDITY is now %d (was %s): every message is new, a slow sync",
             state.account_email,
@@ -134,18 +142,24 @@ def refresh(
         )
     current = {guid_of(listing.uidvalidity, message.uid): snapshot(message) for message in listing.messages}
     written = [NewItem(guid, EMAIL_TYPE, data) for guid, data in current.items() if _differs(stored.get(guid), data)]
-    gone = [guid for guid in stored if guid not in current and uid_of(guid) is not None]
+    if listing.complete:
+        gone = [guid for guid in stored if guid not in current and uid_of(guid) is not None]
+    else:
+        present = {guid_of(listing.uidvalidity, uid) for uid in listing.uids or ()}
+        gone = [item.guid for item in tx.iter_items(folder_id) if uid_of(item.guid) and item.guid not in present]
     tx.put_items(folder_id, written, None)
     tx.delete_items(folder_id, gone, None)
+    tx.set_mail_mark(folder_id, MailMark(listing.uidvalidity, listing.modseq) if listing.modseq else None)
     log.info(
-        "account %s folder %s: %d messages in IMAP, %d new or changed, %d gone",
+        "account %s folder %s: %d messages %s IMAP, %d new or changed, %d gone",
         state.account_email,
         folder_name,
-        len(current),
+        len(listing.uids) if listing.uids is not None else len(current),
+        "in" if listing.complete else "changed since the last sync in",
         len(written),
         len(gone),
     )
-    return changed
+    return changed_validity
 
 
 def _differs(stored: StoredItem | None, data: bytes) -> bool:

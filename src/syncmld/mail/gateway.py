@@ -13,7 +13,7 @@ from syncmld.mail import smtp
 from syncmld.mail.imap import ImapGateway
 from syncmld.mail.model import Cut, Fetched, FolderChanges, Listing, MailError, MailLogin, Sent
 from syncmld.status import StatusCode
-from syncmld.store.base import MailSend, Store
+from syncmld.store.base import MailMark, MailSend, Store
 
 log = logging.getLogger("syncmld.mail")
 
@@ -26,8 +26,8 @@ class MailServers:
         self.imap = ImapGateway(timeout, ssl_context)
         self.timeout = timeout
 
-    def listing(self, login: MailLogin, folder: str) -> Listing:
-        return self.imap.listing(login, folder)
+    def listing(self, login: MailLogin, folder: str, mark: MailMark | None) -> Listing:
+        return self.imap.listing(login, folder, mark)
 
     def fetch(
         self, login: MailLogin, folder: str, uidvalidity: int, uids: tuple[int, ...], cut: Cut

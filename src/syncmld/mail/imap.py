@@ -31,6 +31,7 @@ from syncmld.mail.model import (
 )
 from syncmld.settings import MailRemoval
 from syncmld.status import StatusCode
+from syncmld.store.base import MailMark
 
 log = logging.getLogger("syncmld.mail")
 
@@ -85,28 +86,37 @@ class ImapGateway:
             except (OSError, IMAPClientError):
                 client.shutdown()
 
-    def listing(self, login: MailLogin, folder: str) -> Listing:
+    def listing(self, login: MailLogin, folder: str, mark: MailMark | None = None) -> Listing:
         with self.session(login) as client:
-            uidvalidity = _select(client, folder, readonly=True)
+            condstore = client.has_capability("CONDSTORE")
+            if condstore and mark is not None and mark.modseq:
+                status = _status(client, folder)
+                if status == (mark.uidvalidity, mark.modseq):
+                    log.info("IMAP %s %s: unchanged since MODSEQ %d", login.account, folder, mark.modseq)
+                    return Listing(mark.uidvalidity, (), mark.modseq, complete=False)
+            uidvalidity, modseq = _select(client, folder, readonly=True, condstore=condstore)
             uids = sorted(client.search("ALL"))
-            found: dict[int, dict[bytes, Any]] = {}
-            for start in range(0, len(uids), BATCH):
-                found.update(client.fetch(uids[start : start + BATCH], ["FLAGS", "INTERNALDATE", "RFC822.SIZE"]))
-            messages = tuple(
-                MessageSummary(
-                    uid, _flags(data.get(b"FLAGS", ())), _date(data.get(b"INTERNALDATE")), data.get(b"RFC822.SIZE", 0)
+            if condstore and mark is not None and mark.modseq and mark.uidvalidity == uidvalidity:
+                changed = _summaries(client, uids, [f"CHANGEDSINCE {mark.modseq}"]) if uids else ()
+                log.info(
+                    "IMAP %s %s: %d messages, %d changed since MODSEQ %d",
+                    login.account,
+                    folder,
+                    len(uids),
+                    len(changed),
+                    mark.modseq,
                 )
-                for uid, data in sorted(found.items())
-            )
+                return Listing(uidvalidity, changed, modseq, complete=False, uids=tuple(uids))
+            messages = _summaries(client, uids, None)
         log.info("IMAP %s %s: %d messages (UIDVALIDITY %d)", login.account, folder, len(messages), uidvalidity)
-        return Listing(uidvalidity, messages)
+        return Listing(uidvalidity, messages, modseq)
 
     def fetch(
         self, login: MailLogin, folder: str, uidvalidity: int, uids: tuple[int, ...], cut: Cut
     ) -> dict[int, Fetched]:
         fetched: dict[int, Fetched] = {}
         with self.session(login) as client:
-            if _select(client, folder, readonly=True) != uidvalidity:
+            if _select(client, folder, readonly=True)[0] != uidvalidity:
                 return fetched
             for start in range(0, len(uids), BATCH):
                 batch = list(uids[start : start + BATCH])
@@ -115,7 +125,7 @@ class ImapGateway:
 
     def apply(self, login: MailLogin, changes: FolderChanges) -> None:
         with self.session(login) as client:
-            if _select(client, changes.folder, readonly=False) != changes.uidvalidity:
+            if _select(client, changes.folder, readonly=False)[0] != changes.uidvalidity:
                 log.warning(
                     "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, changes.folder
                 )
@@ -165,12 +175,37 @@ class ImapGateway:
 _ROLES = (b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All", b"\\Flagged")
 
 
-def _select(client: IMAPClient, folder: str, readonly: bool) -> int:
+def _select(client: IMAPClient, folder: str, readonly: bool, condstore: bool = False) -> tuple[int, int]:
+    """Select the folder: its UIDVALIDITY and (with ``condstore``, turned on first) HIGHESTMODSEQ, else 0."""
     try:
+        if condstore:
+            client.enable("CONDSTORE")
         selected = client.select_folder(folder, readonly=readonly)
     except IMAPClientError as error:
         raise MailError(f"no folder {folder!r} on the IMAP server: {error}", StatusCode.NOT_FOUND) from error
-    return int(selected[b"UIDVALIDITY"])
+    return int(selected[b"UIDVALIDITY"]), int(selected.get(b"HIGHESTMODSEQ", 0))
+
+
+def _status(client: IMAPClient, folder: str) -> tuple[int, int]:
+    """The folder's UIDVALIDITY and HIGHESTMODSEQ, without selecting it (one STATUS)."""
+    try:
+        found = client.folder_status(folder, [b"UIDVALIDITY", b"HIGHESTMODSEQ"])
+    except IMAPClientError as error:
+        raise MailError(f"no folder {folder!r} on the IMAP server: {error}", StatusCode.NOT_FOUND) from error
+    return int(found[b"UIDVALIDITY"]), int(found.get(b"HIGHESTMODSEQ", 0))
+
+
+def _summaries(client: IMAPClient, uids: list[int], modifiers: list[str] | None) -> tuple[MessageSummary, ...]:
+    """UID, flags, date and size of the messages (with ``modifiers``: of those CHANGEDSINCE says)."""
+    found: dict[int, dict[bytes, Any]] = {}
+    for start in range(0, len(uids), BATCH):
+        found.update(client.fetch(uids[start : start + BATCH], ["FLAGS", "INTERNALDATE", "RFC822.SIZE"], modifiers))
+    return tuple(
+        MessageSummary(
+            uid, _flags(data.get(b"FLAGS", ())), _date(data.get(b"INTERNALDATE")), data.get(b"RFC822.SIZE", 0)
+        )
+        for uid, data in sorted(found.items())
+    )
 
 
 def _flags(raw: tuple[bytes, ...]) -> frozenset[MailFlag]:

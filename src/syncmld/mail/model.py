@@ -8,6 +8,7 @@ from typing import Protocol
 from syncmld.errors import LocalError
 from syncmld.settings import MailRemoval
 from syncmld.status import StatusCode
+from syncmld.store.base import MailMark
 
 
 class Security(StrEnum):
@@ -76,8 +77,15 @@ class MessageSummary:
 
 @dataclass(frozen=True)
 class Listing:
+    """A folder's messages: all of them, or (``complete`` false, CONDSTORE) those changed since a mark."""
+
     uidvalidity: int
     messages: tuple[MessageSummary, ...]
+    modseq: int = 0
+    """The folder's HIGHESTMODSEQ (0: the server has no CONDSTORE)."""
+    complete: bool = True
+    uids: tuple[int, ...] | None = None
+    """With ``complete`` false: every UID in the folder, None when nothing changed (none is gone either)."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +162,9 @@ class MailError(LocalError):
 class MailGateway(Protocol):
     """The I/O the engine's caller does for it (``syncmld.mail.imap``); every call may raise MailError."""
 
-    def listing(self, login: MailLogin, folder: str) -> Listing:
-        """The folder's UIDVALIDITY and every message's UID, flags, date and size."""
+    def listing(self, login: MailLogin, folder: str, mark: MailMark | None) -> Listing:
+        """The folder's UIDVALIDITY and every message's UID, flags, date and size; only what changed since
+        ``mark`` when the server has CONDSTORE and the mark's UIDVALIDITY is still the folder's."""
         ...
 
     def fetch(
