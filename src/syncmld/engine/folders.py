@@ -13,7 +13,7 @@ class FolderKind(StrEnum):
     JOURNAL = "journal"
     FILES = "files"
     MAIL = "mail"
-    """The account's mailbox on its IMAP server (``engine.mail``): the INBOX."""
+    """The account's mailbox on its IMAP server (``engine.mail``): the INBOX, and ``mail/NAME`` its folder NAME."""
     OUTBOX = "outbox"
     """Mail a device adds here is sent (SMTP) and put in Sent; nothing stays (``engine.mail``)."""
     OTHER = "other"
@@ -38,6 +38,11 @@ FOLDER_ALIASES: dict[str, str] = {
 ``calendar`` names ``events`` only while the account has no folder really called Calendar."""
 
 
+MAIL_FOLDER_PREFIX = "mail/"
+"""``mail/NAME`` is the account's IMAP folder NAME (levels joined by ``/``, any case): a mail folder like the
+INBOX; ``mail/sent``, ``mail/drafts`` and ``mail/trash`` are found by their SPECIAL-USE role first."""
+
+
 def bare_name(uri: str) -> str:
     """``./Contacts?filter`` and ``contacts/`` -> ``contacts``: the database name, lower-case."""
     name = uri.strip().split("?", 1)[0].strip()
@@ -55,10 +60,20 @@ def folder_for_uri(uri: str, user_folders: frozenset[str] = frozenset()) -> str 
     name = bare_name(uri)
     if name in user_folders:
         return name
+    if _is_mail_path(name):
+        return name
     return FOLDER_ALIASES.get(name)
 
 
+def _is_mail_path(name: str) -> bool:
+    """``mail/`` and an IMAP folder's path: levels not empty, printable."""
+    path = name.removeprefix(MAIL_FOLDER_PREFIX)
+    return path != name and path.isprintable() and all(level.strip() for level in path.split("/"))
+
+
 def folder_kind(name: str) -> FolderKind:
+    if _is_mail_path(name):
+        return FolderKind.MAIL
     return STANDARD_FOLDERS.get(name, FolderKind.OTHER)
 
 

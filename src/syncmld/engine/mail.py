@@ -26,6 +26,7 @@ from syncmld import content
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, RFC822_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
+from syncmld.engine.folders import MAIL_FOLDER_PREFIX, FolderKind
 from syncmld.engine.mail_filter import DeviceFilter
 from syncmld.engine.outgoing import Expand
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
@@ -63,8 +64,9 @@ TRUNCATED_HEADER = "X-Syncmld-Truncated"
 
 
 def imap_folder(folder_name: str) -> str:
-    """The IMAP folder a mail folder of the store mirrors (``mail`` is the INBOX)."""
-    return INBOX
+    """The IMAP folder a mail folder of the store mirrors, as the device named it: the INBOX for ``mail``, NAME
+    for ``mail/NAME`` (the gateway finds it: by SPECIAL-USE role, else by its path in any case)."""
+    return folder_name.removeprefix(MAIL_FOLDER_PREFIX) if folder_name != FolderKind.MAIL else INBOX
 
 
 def login_for(tx: Transaction, state: SessionState) -> MailLogin:

@@ -88,6 +88,7 @@ class ImapGateway:
 
     def listing(self, login: MailLogin, folder: str, mark: MailMark | None = None) -> Listing:
         with self.session(login) as client:
+            folder = _resolve(client, folder)
             condstore = client.has_capability("CONDSTORE")
             if condstore and mark is not None and mark.modseq:
                 status = _status(client, folder)
@@ -97,7 +98,7 @@ class ImapGateway:
             uidvalidity, modseq = _select(client, folder, readonly=True, condstore=condstore)
             uids = sorted(client.search("ALL"))
             if condstore and mark is not None and mark.modseq and mark.uidvalidity == uidvalidity:
-                changed = _summaries(client, uids, [f"CHANGEDSINCE {mark.modseq}"]) if uids else ()
+                changed = _changed_since(client, mark.modseq) if uids else ()
                 log.info(
                     "IMAP %s %s: %d messages, %d changed since MODSEQ %d",
                     login.account,
@@ -107,7 +108,7 @@ class ImapGateway:
                     mark.modseq,
                 )
                 return Listing(uidvalidity, changed, modseq, complete=False, uids=tuple(uids))
-            messages = _summaries(client, uids, None)
+            messages = _summaries(client, uids)
         log.info("IMAP %s %s: %d messages (UIDVALIDITY %d)", login.account, folder, len(messages), uidvalidity)
         return Listing(uidvalidity, messages, modseq)
 
@@ -116,6 +117,7 @@ class ImapGateway:
     ) -> dict[int, Fetched]:
         fetched: dict[int, Fetched] = {}
         with self.session(login) as client:
+            folder = _resolve(client, folder)
             if _select(client, folder, readonly=True)[0] != uidvalidity:
                 return fetched
             for start in range(0, len(uids), BATCH):
@@ -125,7 +127,8 @@ class ImapGateway:
 
     def apply(self, login: MailLogin, changes: FolderChanges) -> None:
         with self.session(login) as client:
-            if _select(client, changes.folder, readonly=False)[0] != changes.uidvalidity:
+            folder = _resolve(client, changes.folder)
+            if _select(client, folder, readonly=False)[0] != changes.uidvalidity:
                 log.warning(
                     "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, changes.folder
                 )
@@ -135,7 +138,7 @@ class ImapGateway:
                 client.add_flags([uid], sorted(wanted))
                 client.remove_flags([uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]}))
             if changes.removed:
-                _remove(client, list(changes.removed), changes.removal)
+                _remove(client, folder, list(changes.removed), changes.removal)
         log.info(
             "IMAP %s %s: flags of %d messages set, %d removed (%s)",
             login.account,
@@ -175,6 +178,33 @@ class ImapGateway:
 _ROLES = (b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All", b"\\Flagged")
 
 
+ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"\\Trash", "junk": b"\\Junk"}
+"""Folder paths found by their SPECIAL-USE role first."""
+
+
+def _resolve(client: IMAPClient, path: str) -> str:
+    """The IMAP name of the folder a device named by ``path`` (levels joined by ``/``, any case): the INBOX, a
+    folder with that SPECIAL-USE role, else the folder with that path; MailError 404 when there is none."""
+    wanted = path.casefold()
+    if wanted == "inbox":
+        return "INBOX"
+    listed = client.list_folders()
+    role = ROLES.get(wanted)
+    found = next((str(name) for flags, _, name in listed if role is not None and role in flags), None)
+    found = found or next(
+        (str(name) for _, delimiter, name in listed if _path(str(name), delimiter).casefold() == wanted), None
+    )
+    if found is None:
+        raise MailError(f"no folder {path!r} on the IMAP server", StatusCode.NOT_FOUND)
+    return found
+
+
+def _path(name: str, delimiter: bytes | None) -> str:
+    """A folder's name with its levels joined by ``/`` whatever the server's hierarchy delimiter."""
+    separator = delimiter.decode() if delimiter else ""
+    return "/".join(name.split(separator)) if separator and separator != "/" else name
+
+
 def _select(client: IMAPClient, folder: str, readonly: bool, condstore: bool = False) -> tuple[int, int]:
     """Select the folder: its UIDVALIDITY and (with ``condstore``, turned on first) HIGHESTMODSEQ, else 0."""
     try:
@@ -195,11 +225,28 @@ def _status(client: IMAPClient, folder: str) -> tuple[int, int]:
     return int(found[b"UIDVALIDITY"]), int(found.get(b"HIGHESTMODSEQ", 0))
 
 
-def _summaries(client: IMAPClient, uids: list[int], modifiers: list[str] | None) -> tuple[MessageSummary, ...]:
-    """UID, flags, date and size of the messages (with ``modifiers``: of those CHANGEDSINCE says)."""
+SUMMARY = ["FLAGS", "INTERNALDATE", "RFC822.SIZE"]
+
+
+def _summaries(client: IMAPClient, uids: list[int]) -> tuple[MessageSummary, ...]:
+    """UID, flags, date and size of the messages."""
     found: dict[int, dict[bytes, Any]] = {}
     for start in range(0, len(uids), BATCH):
-        found.update(client.fetch(uids[start : start + BATCH], ["FLAGS", "INTERNALDATE", "RFC822.SIZE"], modifiers))
+        found.update(client.fetch(uids[start : start + BATCH], SUMMARY))
+    return _summarised(found)
+
+
+def _changed_since(client: IMAPClient, modseq: int) -> tuple[MessageSummary, ...]:
+    """UID, flags, date and size of the messages changed (or added) since ``modseq``: a SEARCH MODSEQ, and a
+    FETCH of those (CHANGEDSINCE) when there are some."""
+    changed = sorted(client.search(["MODSEQ", modseq + 1]))
+    found: dict[int, dict[bytes, Any]] = {}
+    for start in range(0, len(changed), BATCH):
+        found.update(client.fetch(changed[start : start + BATCH], SUMMARY, [f"CHANGEDSINCE {modseq}"]))
+    return _summarised(found)
+
+
+def _summarised(found: dict[int, dict[bytes, Any]]) -> tuple[MessageSummary, ...]:
     return tuple(
         MessageSummary(
             uid, _flags(data.get(b"FLAGS", ())), _date(data.get(b"INTERNALDATE")), data.get(b"RFC822.SIZE", 0)
@@ -238,9 +285,10 @@ def _cut_messages(client: IMAPClient, uids: list[int], cut: Cut) -> dict[int, Fe
     return result
 
 
-def _remove(client: IMAPClient, uids: list[int], removal: MailRemoval) -> None:
-    if removal == MailRemoval.TRASH:
-        trash = client.find_special_folder(b"\\Trash") or TRASH
+def _remove(client: IMAPClient, folder: str, uids: list[int], removal: MailRemoval) -> None:
+    """Move the messages to Trash, or (asked so, or in Trash already) flag and expunge them."""
+    trash = client.find_special_folder(b"\\Trash") or TRASH
+    if removal == MailRemoval.TRASH and folder != trash:
         client.move(uids, trash)
         return
     client.add_flags(uids, [IMAP_FLAGS[MailFlag.DELETED]])
