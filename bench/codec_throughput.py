@@ -17,6 +17,7 @@ from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.constants import MIME_DEVINF_XML, SyncMLVersion
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Put, Status, Sync, SyncHdr, SyncML
+from syncmld.status import StatusCode
 
 FIRST_NAMES = ("Anna", "J\u00fcrgen", "\u00c7a\u011fla", "Mar\u00eda", "Wei", "Olu", "Fran\u00e7ois", "Zo\u00eb")
 LAST_NAMES = ("M\u00fcller", "Kuznetsova", "de la Cruz", "Nakamura", "O'Brien", "Sm\u00e9tana", "Okafor")
@@ -60,7 +61,7 @@ def contacts_sync() -> SyncML:
         Add(
             cmd_id=str(number + 3),
             meta=Meta(type="text/vcard"),
-            items=(Item(source=LocRef(f"pas-id-{number:08X}"), data=vcard(number)),),
+            items=(Item(source=LocRef(f"pas-id-{number:08X}"), data=vcard(number).encode()),),
         )
         for number in range(100)
     )
@@ -109,7 +110,7 @@ def devinf_put() -> SyncML:
 
 def status_reply() -> SyncML:
     statuses: list[Command] = [
-        Status(cmd_id="1", msg_ref="2", cmd_ref="0", cmd="SyncHdr", data="200", target_refs=("IMEI:1",))
+        Status(cmd_id="1", msg_ref="2", cmd_ref="0", cmd="SyncHdr", data=StatusCode.OK, target_refs=("IMEI:1",))
     ]
     statuses += [
         Status(
@@ -117,7 +118,7 @@ def status_reply() -> SyncML:
             msg_ref="2",
             cmd_ref=str(number + 3),
             cmd="Add",
-            data="201",
+            data=StatusCode.ITEM_ADDED,
             source_refs=(f"pas-id-{number:08X}",),
         )
         for number in range(100)

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+from syncmld.protocol.constants import AlertCode
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -65,14 +67,14 @@ def login_with_contacts(size: int, encoding: Encoding) -> bytes:
         )
         alert = Alert(
             cmd_id="1",
-            data="201",
+            data=AlertCode.SLOW_SYNC,
             items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
         )
         adds = tuple(
             Add(
                 cmd_id=str(number + 3),
                 meta=Meta(type="text/x-vcard"),
-                items=(Item(source=LocRef(str(number)), data=vcard(number)),),
+                items=(Item(source=LocRef(str(number)), data=vcard(number).encode()),),
             )
             for number in range(count)
         )
@@ -99,7 +101,9 @@ def empty_elements(size: int, encoding: Encoding) -> bytes:
             target=LocRef("http://server/"),
             source=LocRef("IMEI:bench"),
         )
-        return encode(SyncML(header, (Alert(cmd_id="1", data="200", items=(Item(),) * count),), True), encoding)
+        return encode(
+            SyncML(header, (Alert(cmd_id="1", data=AlertCode.TWO_WAY, items=(Item(),) * count),), True), encoding
+        )
 
     per_item = len(build(1001)) - len(build(1000))
     return build((size - len(build(0))) // per_item)

@@ -1,7 +1,8 @@
 """One error tree: every error syncmld defines is a SyncMLError, a RemoteError when the sender of what we
 read is at fault (a 4xx status) or a LocalError when we are (5xx), so the server and the command line
-catch ours by the tree. The only other exception classes are two signals that never leave their loop:
-a conversion deferred until the store transaction is closed, and the scripted client's stop."""
+catch ours by the tree. The only other exception classes are three signals that never leave their block:
+a conversion deferred until the store transaction is closed, the scripted client's stop, and the end of a
+dry run's transaction."""
 
 import importlib
 import pkgutil
@@ -10,7 +11,9 @@ from collections.abc import Iterator
 import syncmld
 from syncmld.errors import LocalError, RemoteError, SyncMLError
 
-SIGNALS = frozenset({"syncmld.engine.content_work.Deferred", "syncmld.client.device._Stopped"})
+SIGNALS = frozenset(
+    {"syncmld.engine.content_work.Deferred", "syncmld.client.device._Stopped", "syncmld.history.dry_run._RollBack"}
+)
 OUR_CLIENTS = frozenset({"syncmld.client.http.TransportError", "syncmld.load.devices.SyncFailed"})
 """Errors of our own client and load generator: the server they talk to is at fault, not we, nor a device."""
 

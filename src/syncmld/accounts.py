@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 
 from syncmld.errors import InvalidEmail
+from syncmld.settings import AUTH, AuthPolicy, SettingsSource
 
 _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]+")
 
@@ -29,6 +30,27 @@ def normalise_email(text: str) -> str:
     if not _EMAIL.fullmatch(email):
         raise InvalidEmail(f"not an e-mail address: {text!r} (expected user@domain.tld)")
     return email
+
+
+_DOMAIN = re.compile(r"(?:[^@\s.]+\.)+[^@\s.]+")
+
+
+def normalise_domain(text: str) -> str:
+    """A domain name as it is kept (trimmed, lower-case); InvalidEmail if it is not one."""
+    domain = text.strip().lower()
+    if not _DOMAIN.fullmatch(domain):
+        raise InvalidEmail(f"not a domain name: {text!r} (expected e.g. example.org)")
+    return domain
+
+
+def normalise_access_entry(text: str) -> str:
+    """An access list entry as it is kept: an account (``user@domain``) or a whole domain."""
+    return normalise_email(text) if "@" in text else normalise_domain(text)
+
+
+def md5_secret(settings: SettingsSource, email: str, password: str) -> str:
+    """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
+    return "" if AUTH.read(settings) == AuthPolicy.BASIC else md5_credential(email, password)
 
 
 def _b64(data: bytes) -> str:

@@ -20,7 +20,9 @@ Format (version 1): a plain ZIP file, readable with any unzip tool.
 
   - ``FOLDER/NNNNNN.data``: the item exactly as it arrived (vCard, iCalendar, any bytes);
   - ``FOLDER/NNNNNN.json``: ``{"folder": "Contacts", "luid": "17", "content_type":
-    "text/x-vcard", "size": 123}`` (``luid`` is null for items that did not come from a device).
+    "text/x-vcard", "size": 123}`` (``luid`` is null for items that did not come from a device); an
+    item of a folder a CardDAV or CalDAV client made says what the folder holds for them
+    (``"collection": "calendar:VEVENT"``), and a restore that creates the folder makes it hold that again.
 
 Items are appended one at a time, under an exclusive ``flock`` of the archive, so the engine may add
 to one archive from several processes. Reading accepts exactly this layout: anything else is
@@ -55,6 +57,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MAX_COUNTER = 9999
 """Archives per prefix and day."""
+MAX_COLLECTION_LENGTH = 200
+"""Characters of what a folder holds for DAV clients (``calendar:VEVENT,VTODO,VJOURNAL`` at most)."""
 MAX_DESCRIPTION_SIZE = 64 * 1024
 """The manifest and each item's description hold a few hundred bytes; larger ones are refused unread."""
 DEFAULT_MAX_ITEM_SIZE = EngineSettings.max_obj_size
@@ -84,6 +88,8 @@ class BackupEntry:
     size: int
     member: str
     """The ZIP member holding its data."""
+    collection: str | None = None
+    """What its folder holds for DAV clients, when one of them made it."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,8 @@ def _append(archive: zipfile.ZipFile, items: list[BackupItem]) -> None:
             "content_type": item.content_type,
             "size": len(item.data),
         }
+        if item.collection is not None:
+            description["collection"] = item.collection
         archive.writestr(stem + ".data", item.data)
         archive.writestr(stem + ".json", json.dumps(description))
 
@@ -269,7 +277,8 @@ def backup_items(backup: Backup) -> Iterator[BackupItem]:
     """The archive's items with their data, read one at a time (checked as ``read_archive`` does)."""
     with _read_zip(backup.path) as archive:
         for entry in backup.entries:
-            yield BackupItem(entry.folder, entry.luid, entry.content_type, _item_data(archive, entry))
+            data = _item_data(archive, entry)
+            yield BackupItem(entry.folder, entry.luid, entry.content_type, data, entry.collection)
 
 
 @contextmanager
@@ -363,11 +372,16 @@ def _entry(archive: zipfile.ZipFile, stem: str, max_item_size: int) -> BackupEnt
         raise _damaged(archive, f"{stem}.json lacks the folder, content type or size")
     if luid is not None and not isinstance(luid, str):
         raise _damaged(archive, f"{stem}.json has a LUID that is not text")
+    collection = description.get("collection")
+    if collection is not None and not (isinstance(collection, str) and 0 < len(collection) <= MAX_COLLECTION_LENGTH):
+        raise _damaged(
+            archive, f"{stem}.json has a collection that is not text of 1 to {MAX_COLLECTION_LENGTH} characters"
+        )
     if stem.split("/")[0] != folder_directory(folder):
         raise _damaged(archive, f"{stem} is not in the directory of folder {folder!r}")
     if size > max_item_size:
         raise _too_large(archive, stem + ".data", size, max_item_size)
-    return BackupEntry(folder, luid, content_type, size, stem + ".data")
+    return BackupEntry(folder, luid, content_type, size, stem + ".data", collection)
 
 
 def _item_data(archive: zipfile.ZipFile, entry: BackupEntry) -> bytes:
@@ -387,8 +401,9 @@ def _item_data(archive: zipfile.ZipFile, entry: BackupEntry) -> bytes:
 def restore_backup(backup: Backup, tx: Items, account_id: int, folder: str | None = None) -> dict[str, int]:
     """Put the archive's items into the account's folders as new items: each into its own folder, or
     all into ``folder``; an item at a time, so that memory holds one item and a batch, whatever the
-    archive holds. Returns how many went into each folder. BackupError, before anything is written,
-    when a folder's name is not one an account's folder can have (``../../x``)."""
+    archive holds. A folder of the archive's own that a DAV client made holds for them what it held.
+    Returns how many went into each folder. BackupError, before anything is written, when a folder's
+    name is not one an account's folder can have (``../../x``)."""
     for name in dict.fromkeys([folder] if folder is not None else [entry.folder for entry in backup.entries]):
         if not is_folder_name(name):
             raise BackupError(
@@ -398,6 +413,8 @@ def restore_backup(backup: Backup, tx: Items, account_id: int, folder: str | Non
     counts: Counter[str] = Counter()
     batches: dict[str, list[NewItem]] = {}
     batched = 0
+    if folder is None:
+        _carry_collections(tx, account_id, backup)
     for item in backup_items(backup):
         name = folder or item.folder
         batches.setdefault(name, []).append(NewItem(None, item.content_type, item.data))
@@ -408,6 +425,14 @@ def restore_backup(backup: Backup, tx: Items, account_id: int, folder: str | Non
             batched = 0
     _write_batches(tx, account_id, batches)
     return dict(counts)
+
+
+def _carry_collections(tx: Items, account_id: int, backup: Backup) -> None:
+    """Create the archive's folders that DAV clients made and the account lacks, holding what they held."""
+    collections = {entry.folder: entry.collection for entry in backup.entries if entry.collection is not None}
+    for name, collection in collections.items():
+        if tx.get_folder(account_id, name) is None:
+            tx.set_dav_collection(tx.ensure_folder(account_id, name).id, collection)
 
 
 def _write_batches(tx: Items, account_id: int, batches: dict[str, list[NewItem]]) -> None:

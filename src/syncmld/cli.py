@@ -4,21 +4,30 @@ User mistakes end with one line on stderr, ``error: ...``, and a non-zero exit s
 misused command line, 1 otherwise); ``main`` is the one place that turns errors into that line.
 """
 
-import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 import click
+from click.decorators import FC
 
 from syncmld import __version__
-from syncmld.accounts import hash_password, item_key, md5_credential, normalise_email
+from syncmld.accounts import (
+    hash_password,
+    item_key,
+    md5_secret,
+    normalise_access_entry,
+    normalise_domain,
+    normalise_email,
+)
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
 from syncmld.config import (
+    DATA_DIR_ENV,
     DB_ENV,
     DEFAULT_HOST,
     DEFAULT_MAIL_TIMEOUT,
@@ -33,21 +42,33 @@ from syncmld.config import (
     default_data_dir,
     prepare_data_dir,
 )
+from syncmld.dav.api import DavLimits
+from syncmld.dav_options import dav_options
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.folders import is_folder_name, is_valid_user_folder_name
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
+from syncmld.history.dry_run import rolled_back
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
-from syncmld.log import setup_logging
+from syncmld.log import LogFormat, setup_logging
+from syncmld.push.options import push_options
+from syncmld.push.settings import PushSettings
 from syncmld.server.serve import run_server
-from syncmld.server_key import key_file_path
+from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
-from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import Account, Accounts, Admin, AlreadyExists, DeviceSync, NotFound, Store
+from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
+from syncmld.store.base import (
+    Account,
+    Accounts,
+    AlreadyExists,
+    ChangeSessionSpec,
+    ChangeSource,
+    DeviceSync,
+    NotFound,
+    Store,
+)
 from syncmld.wire_options import wire_limit_options
-
-FC = TypeVar("FC", bound=Callable[..., object])
 
 data_dir_option: Callable[[FC], FC] = click.option(
     "--data-dir",
@@ -62,18 +83,45 @@ db_option: Callable[[FC], FC] = click.option(
     metavar="URL",
     help=f"The store, e.g. postgresql://USER:PASSWORD@HOST/DB (${DB_ENV}; default: syncmld.db in --data-dir).",
 )
-password_option = click.option("--password", required=True, help="The account's password.")
+password_option: Callable[[FC], FC] = click.option("--password", required=True, help="The account's password.")
 
 
 @contextmanager
-def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False) -> Iterator[Store]:
-    """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards."""
-    prepared = prepare_data_dir(data_dir)
-    store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
+def opened_store(data_dir: Path, db: str | None, adopt_key: bool = False, existing: bool = False) -> Iterator[Store]:
+    """The store at the URL ``db``, else the SQLite store in ``data_dir``; closed afterwards. With
+    ``existing`` (commands that only read), a store that is not there is an error naming where it was
+    looked for, and nothing is created."""
+    if existing:
+        key_file = existing_key_file(existing_data_dir(data_dir) if db is None else data_dir)
+        store = open_store(db or sqlite_url(data_dir), key_file, adopt_key, create=False)
+    else:
+        prepared = prepare_data_dir(data_dir)
+        store = open_store(db or sqlite_url(prepared), key_file_path(prepared), adopt_key)
     try:
         yield store
     finally:
         store.close()
+
+
+def existing_data_dir(data_dir: Path) -> Path:
+    """``data_dir`` if it holds a store; else an error naming the file looked for (nothing is created)."""
+    database = (data_dir / SQLITE_FILE_NAME).absolute()
+    if not database.is_file():
+        raise click.ClickException(
+            f"no store at {database}: give the server's --data-dir (or ${DATA_DIR_ENV}) or --db; "
+            "'syncmld account add' creates a store"
+        )
+    return data_dir
+
+
+def existing_key_file(data_dir: Path) -> Path:
+    """The server key of ``data_dir`` (or ``$SYNCMLD_KEY_FILE``) if it is there; else an error naming it."""
+    key_file = key_file_path(data_dir).absolute()
+    if not key_file.is_file():
+        raise click.ClickException(
+            f"no server key at {key_file}: give the server's --data-dir (or ${DATA_DIR_ENV}) or ${KEY_FILE_ENV}"
+        )
+    return key_file
 
 
 def echo(line: str, err: bool = False) -> None:
@@ -89,19 +137,19 @@ def checked_email(email: str) -> str:
         raise click.ClickException(str(error)) from error
 
 
-_DOMAIN = re.compile(r"(?:[^@\s.]+\.)+[^@\s.]+")
-
-
 def checked_domain(name: str) -> str:
-    domain = name.strip().lower()
-    if not _DOMAIN.fullmatch(domain):
-        raise click.ClickException(f"not a domain name: {name!r} (expected e.g. example.org)")
-    return domain
+    try:
+        return normalise_domain(name)
+    except InvalidEmail as error:
+        raise click.ClickException(str(error)) from error
 
 
 def checked_access_entry(entry: str) -> str:
     """An account (``user@domain``) or a whole domain, in the form the access list keeps."""
-    return checked_email(entry) if "@" in entry else checked_domain(entry)
+    try:
+        return normalise_access_entry(entry)
+    except InvalidEmail as error:
+        raise click.ClickException(str(error)) from error
 
 
 def required_account(tx: Accounts, email: str) -> Account:
@@ -125,11 +173,6 @@ def checked_password(password: str) -> str:
     return password
 
 
-def md5_secret(tx: Admin, email: str, password: str) -> str:
-    """The MD5 credential to keep for an account: none where the server accepts basic logins only."""
-    return "" if AUTH.read(tx) == AuthPolicy.BASIC else md5_credential(email, password)
-
-
 def report_md5_secrets(tx: Accounts, policy: AuthPolicy) -> None:
     """After a change of the auth setting: ``basic`` drops every MD5 secret; the others name the accounts
     that have none, which log in with MD5 or HMAC only once their password is set again."""
@@ -148,10 +191,31 @@ def report_md5_secrets(tx: Accounts, policy: AuthPolicy) -> None:
         )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReadableGroup(click.Group):
+    """A command group whose help lists each command with its whole first sentence, wrapped, not cut
+    at the width of the terminal; its groups are of this kind too."""
+
+    group_class = type
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=ReadableGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncmld")
 def cli() -> None:
-    """syncmld: a SyncML (OMA Data Synchronization) server."""
+    """syncmld: a SyncML (OMA Data Synchronization) server.
+
+    Every command takes --help; 'syncmld serve --help' lists the server's options (address, TLS,
+    logging, limits). Commands that change or read the store take --data-dir DIR (the server's data
+    directory) or --db URL."""
 
 
 @cli.command()
@@ -170,6 +234,13 @@ def cli() -> None:
     type=click.Choice([level.value for level in LogLevel]),
     default=LogLevel.INFO.value,
     show_default=True,
+)
+@click.option(
+    "--log-format",
+    type=click.Choice([form.value for form in LogFormat]),
+    default=LogFormat.TEXT.value,
+    show_default=True,
+    help="Log lines as text, or as one JSON object each (time, level, logger, sid, message).",
 )
 @click.option("--log-messages", is_flag=True, help="Log every SyncML message (credentials masked).")
 @click.option("--path", default=DEFAULT_PATH, show_default=True, help="URL path of the SyncML endpoint.")
@@ -300,13 +371,45 @@ def cli() -> None:
     metavar="FILE",
     help="The PEM private key of --tls-cert.",
 )
+@click.option(
+    "--admin-allow-ips",
+    metavar="IPS",
+    default="127.0.0.1,::1",
+    show_default=True,
+    help="The client addresses or networks (comma-separated, * for any) the web admin at /admin answers; "
+    "others get 403. It is off while there is no admin user (syncmld admin add).",
+)
+@click.option(
+    "--max-admin-form-size",
+    type=click.IntRange(min=1),
+    default=ServerConfig.admin_form_size,
+    show_default=True,
+    help="Bytes of the largest form the web admin reads, its login included (larger: HTTP 413).",
+)
+@click.option(
+    "--admin-session-lifetime",
+    type=click.IntRange(min=1),
+    default=ServerConfig.admin_session_lifetime,
+    show_default=True,
+    help="Seconds an admin stays logged in to the web admin.",
+)
+@click.option(
+    "--max-timeline-dump",
+    type=click.IntRange(min=1),
+    default=ServerConfig.timeline_dump_size,
+    show_default=True,
+    help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
+)
 @wire_limit_options
+@push_options
+@dav_options
 def serve(
     host: str,
     port: int,
     data_dir: Path,
     db: str | None,
     log_level: str,
+    log_format: str,
     log_messages: bool,
     path: str,
     login_delay_after: int,
@@ -327,11 +430,18 @@ def serve(
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
     tls_key: Path | None,
+    admin_allow_ips: str,
+    max_admin_form_size: int,
+    admin_session_lifetime: int,
+    max_timeline_dump: int,
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    push: PushSettings,
+    dav_path: str,
+    dav: DavLimits,
 ) -> None:
-    """Serve SyncML over HTTP until stopped (SIGTERM or Ctrl-C)."""
+    """Serve SyncML, CardDAV and CalDAV over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
         data_dir=prepare_data_dir(data_dir),
         db=db,
@@ -340,6 +450,7 @@ def serve(
         path=path,
         log_level=LogLevel(log_level),
         log_messages=log_messages,
+        log_format=LogFormat(log_format),
         login_throttle=ThrottleSettings(
             delay_after=login_delay_after,
             lock_after=login_lock_after,
@@ -358,11 +469,18 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        admin_allow_ips=admin_allow_ips,
+        admin_form_size=max_admin_form_size,
+        admin_session_lifetime=admin_session_lifetime,
+        timeline_dump_size=max_timeline_dump,
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        push=push,
+        dav_path=dav_path,
+        dav=dav,
     )
-    setup_logging(config.log_level)
+    setup_logging(config.log_level, config.log_format)
     run_server(config, workers)
 
 
@@ -392,7 +510,7 @@ def account_add(email: str, password: str, data_dir: Path, db: str | None) -> No
 @db_option
 def account_list(data_dir: Path, db: str | None) -> None:
     """List the accounts, one e-mail address a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         accounts = tx.list_accounts()
     for entry in accounts:
         echo(entry.email if entry.enabled else f"{entry.email} (disabled)")
@@ -486,7 +604,7 @@ def domain_add(name: str, data_dir: Path, db: str | None) -> None:
 @db_option
 def domain_list(data_dir: Path, db: str | None) -> None:
     """List the registered domains, one a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         domains = tx.list_domains()
     for entry in domains:
         echo(entry.name if entry.enabled else f"{entry.name} (disabled)")
@@ -565,7 +683,7 @@ def access_deny(entry: str, data_dir: Path, db: str | None) -> None:
 @db_option
 def access_list(data_dir: Path, db: str | None) -> None:
     """List the access list, one account or domain a line."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         entries = tx.list_access()
     for entry in entries:
         echo(entry)
@@ -622,7 +740,7 @@ def config_set(name: str, value: str, email: str | None, domain: str | None, dat
 def config_show(data_dir: Path, db: str | None) -> None:
     """Show every setting with its value in effect, defaults included; an unusable stored value is
     shown as it is, with what is wrong with it."""
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         stored = tx.list_settings()
     for setting in STORED_SETTINGS:
         value = stored.get(setting.name)
@@ -692,7 +810,7 @@ def folder_add(email: str, name: str, data_dir: Path, db: str | None) -> None:
 def folder_list(email: str, data_dir: Path, db: str | None) -> None:
     """List the account's folders with their item counts."""
     address = checked_email(email)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
         shown = [(entry.name, tx.count_items(entry.id)) for entry in tx.list_folders(account_id)]
     for name, count in shown:
@@ -719,11 +837,17 @@ def shown_sync(record: DeviceSync) -> str:
 def device_list(email: str, data_dir: Path, db: str | None) -> None:
     """List an account's devices, each with the last sync of every folder."""
     address = checked_email(email)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
+    with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id
-        devices = [(entry.device_ref, tx.list_device_syncs(entry.id)) for entry in tx.list_devices(account_id)]
-    for device_ref, syncs in devices:
+        pushes = tx.list_pushes(account_id)
+        devices = [
+            (entry.device_ref, tx.list_device_syncs(entry.id), pushes.get(entry.id))
+            for entry in tx.list_devices(account_id)
+        ]
+    for device_ref, syncs, push in devices:
         echo(device_ref)
+        if push is not None:
+            echo("  " + push_summary(push))
         for record in syncs:
             echo("  " + shown_sync(record))
         if not syncs:
@@ -758,7 +882,7 @@ def read_backup_file(data_dir: Path, file: str, max_item_size: int) -> Backup:
     """An archive given by its name in the backups directory, or by a path to it."""
     if "/" in file:
         return read_archive(Path(file), max_item_size)
-    return BackupStore(backups_dir(data_dir)).read_backup(file, max_item_size)
+    return BackupStore(backups_dir(existing_data_dir(data_dir))).read_backup(file, max_item_size)
 
 
 max_item_size_option = click.option(
@@ -775,7 +899,7 @@ max_item_size_option = click.option(
 @data_dir_option
 def backup_list(email: str | None, data_dir: Path) -> None:
     """List the backup archives, all or those of one account."""
-    backups = BackupStore(backups_dir(prepare_data_dir(data_dir)))
+    backups = BackupStore(backups_dir(existing_data_dir(data_dir)))
     infos = backups.list_backups(None if email is None else checked_email(email))
     for info in infos:
         if info.created is None:
@@ -792,7 +916,7 @@ def backup_list(email: str | None, data_dir: Path) -> None:
 @data_dir_option
 def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
     """Show an archive: account, date, and per folder its items' content types and LUIDs."""
-    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
+    archive = read_backup_file(data_dir, file, max_item_size)
     echo(f"backup {archive.name}")
     echo(f"account {archive.account}")
     echo(f"created {shown_time(archive.created)}")
@@ -810,14 +934,15 @@ def backup_show(file: str, max_item_size: int, data_dir: Path) -> None:
 @click.argument("file")
 @click.option("--to", "email", required=True, help="The account that gets the items.")
 @click.option("--folder", help="Put every item into this folder instead of its own.")
+@click.option("--dry-run", is_flag=True, help="Say what would be restored, change nothing.")
 @max_item_size_option
 @data_dir_option
 @db_option
 def backup_restore(
-    file: str, email: str, folder: str | None, max_item_size: int, data_dir: Path, db: str | None
+    file: str, email: str, folder: str | None, dry_run: bool, max_item_size: int, data_dir: Path, db: str | None
 ) -> None:
     """Put an archive's items into an account's folders, as new items (all of them or, when the archive
-    cannot be read whole, none)."""
+    cannot be read whole, none); recorded as a session that syncmld undo takes back."""
     address = checked_email(email)
     if folder is not None and not is_folder_name(folder):
         raise click.BadParameter(
@@ -825,14 +950,21 @@ def backup_restore(
             "'?', '#' and blanks at its ends)",
             param_hint="--folder",
         )
-    archive = read_backup_file(prepare_data_dir(data_dir), file, max_item_size)
-    with opened_store(data_dir, db) as store, store.transaction() as tx:
-        counts = restore_backup(archive, tx, required_account(tx, address).id, folder)
+    archive = read_backup_file(data_dir, file, max_item_size)
+    with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
+        account_id = required_account(tx, address).id
+        tx.record_changes_as(
+            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
+        )
+        counts = restore_backup(archive, tx, account_id, folder)
+        recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
     echo(
-        f"restored {items_count(sum(counts.values()))} from {archive.name} to {address}"
-        + (f": {per_folder}" if counts else "")
+        f"{'would restore' if dry_run else 'restored'} {items_count(sum(counts.values()))} from {archive.name} "
+        f"to {address}" + (f": {per_folder}" if counts else "")
     )
+    if recorded is not None and not dry_run:
+        echo(f"recorded as session {recorded}: 'syncmld undo {recorded}' takes this restore back")
 
 
 @cli.command()
@@ -971,6 +1103,16 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
     sys.exit(result if isinstance(result, int) else 0)
 
 
-from syncmld.cli_mail import mail  # noqa: E402 (it uses this module's helpers)
+from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
+from syncmld.cli_check import check  # noqa: E402
+from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
+from syncmld.cli_mail import mail  # noqa: E402
+from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
 
 cli.add_command(mail)
+cli.add_command(check)
+cli.add_command(admin)
+cli.add_command(push_group)
+device.add_command(device_push)
+for command in HISTORY_COMMANDS:
+    cli.add_command(command)

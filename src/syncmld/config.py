@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from syncmld.dav.api import DavLimits
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import ConfigError
+from syncmld.log import LogFormat
+from syncmld.push.settings import PushSettings
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
 
@@ -25,6 +28,7 @@ DEFAULT_DATA_DIR = Path("syncmld-data")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_PATH = "/syncml"
+DEFAULT_DAV_PATH = "/dav"
 DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
 DEFAULT_MAIL_TIMEOUT = 30.0
@@ -32,6 +36,8 @@ DEFAULT_MAIL_TIMEOUT = 30.0
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 BACKUPS_DIR_NAME = "backups"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus_client keeps each server process's metrics (set by ``syncmld serve``)."""
 
 
 class LogLevel(StrEnum):
@@ -102,6 +108,7 @@ class ServerConfig:
     log_level: LogLevel = LogLevel.INFO
     log_messages: bool = False
     """Log every SyncML message in and out (credentials masked)."""
+    log_format: LogFormat = LogFormat.TEXT
     max_msg_size: int = EngineSettings.max_msg_size
     """The MaxMsgSize the server announces; bodies a little larger are read too (``WireLimits``)."""
     max_obj_size: int = EngineSettings.max_obj_size
@@ -126,12 +133,30 @@ class ServerConfig:
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    admin_allow_ips: str = "127.0.0.1,::1"
+    """The client addresses and networks (comma-separated, ``*`` for any) the web admin answers; others get 403."""
+    admin_form_size: int = 64 * 1024
+    """The largest form body the web admin reads (its login form's included); larger: 413."""
+    admin_session_lifetime: int = 8 * 3600
+    """Seconds an admin stays logged in to the web admin."""
+    timeline_dump_size: int = 64 * 1024
+    """Characters kept of each message (and of its reply) in a session's timeline while ``log_messages`` is on."""
+    push: PushSettings = field(default_factory=PushSettings)
+    """Push: the server identifier, when notifications are due, retries, the SMS gateway."""
+    dav_path: str = DEFAULT_DAV_PATH
+    """URL path of the CardDAV and CalDAV tree."""
+    dav: DavLimits = field(default_factory=DavLimits)
+    """What one DAV request may ask: body size, multiget hrefs, sync-collection results, name length."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is not between 0 and 65535")
         if not self.path.startswith("/"):
             raise ConfigError(f"path {self.path!r} must start with '/'")
+        if not self.dav_path.startswith("/") or self.dav_path.strip("/") in ("", self.path.strip("/")):
+            raise ConfigError(
+                f"DAV path {self.dav_path!r} must start with '/', name a directory and differ from the SyncML path"
+            )
         if self.log_level not in set(LogLevel):
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LogLevel)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
@@ -172,7 +197,11 @@ class ServerConfig:
             raise ConfigError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         if self.forwarded_allow_ips is not None:
             check_proxies(self.forwarded_allow_ips)
+        check_proxies(self.admin_allow_ips)
+        if min(self.admin_form_size, self.admin_session_lifetime, self.timeline_dump_size) <= 0:
+            raise ConfigError("the web admin's form size, session lifetime and timeline dump size must be positive")
         object.__setattr__(self, "path", "/" + self.path.strip("/"))
+        object.__setattr__(self, "dav_path", "/" + self.dav_path.strip("/"))
 
     @property
     def scheme(self) -> str:

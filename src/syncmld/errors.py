@@ -5,11 +5,12 @@ or ``Exception`` for a check of ours::
 
     SyncMLError
     ├── RemoteError   the sender of what we read is at fault (a device's message, a name on the command
-    │                 line), 4xx: DecodeError, InvalidEmail, protocol.hmac_header.MacHeaderError,
-    │                 server.body.BodyTooLarge
+    │                 line, a DAV request), 4xx: DecodeError, InvalidEmail,
+    │                 protocol.hmac_header.MacHeaderError, server.body.BodyTooLarge, dav.api.DavError,
+    │                 dav.backend.Refused
     ├── LocalError    syncmld or its host is at fault, 5xx: WrongKind, ConfigError (SettingError,
     │                 server.serve.ServeError), store.base.StoreError, backup.BackupError,
-    │                 server_key.ServerKeyError, server.login_gate.GateFull
+    │                 server_key.ServerKeyError, server.login_gate.GateFull, dav.api.UnreadableItem
     └── our own client's, whose server is at fault: client.http.TransportError, load.devices.SyncFailed
 """
 

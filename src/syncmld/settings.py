@@ -20,7 +20,7 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class AuthPolicy(StrEnum):
-    """Accepted client authentication (product §5)."""
+    """Accepted client authentication."""
 
     ANY = "any"
     """Basic, MD5 or HMAC."""
@@ -200,7 +200,15 @@ HISTORY_DAYS = CountSetting(
     name="history_days",
     default=30,
     maximum=36500,
-    description="days that earlier versions of items (replaced, deleted, lost a conflict) are kept",
+    description="days that earlier versions of items (replaced, deleted, lost a conflict) and the sessions'"
+    " timelines are kept",
+)
+TIMELINE_MESSAGES = CountSetting(
+    name="timeline_messages",
+    default=200,
+    maximum=100_000,
+    description="messages of each sync session kept for its timeline in the web admin (its latest ones, for"
+    " history_days days); 0 keeps none",
 )
 MAIL_HEADERS_ONLY = SwitchSetting(
     name="mail_headers_only",
@@ -251,5 +259,6 @@ STORED_SETTINGS: tuple[AnySetting, ...] = (
     MAIL_MAX_KB,
     MAIL_DELETE,
     MAIL_FILTER_MAX,
+    TIMELINE_MESSAGES,
 )
 """Every stored setting, in the order ``config show`` lists them."""

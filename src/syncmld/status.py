@@ -64,5 +64,21 @@ class StatusCode(IntEnum):
     SYNC_FAILED = 512, "Synchronization failed"
     VERSION_NOT_SUPPORTED = 513, "Protocol version not supported"
 
+    @classmethod
+    def of(cls, number: int) -> "StatusCode":
+        """The code ``number``, whether the protocol names it or not."""
+        return cls(number)  # type: ignore[call-arg]  # with the value alone, Enum looks the member up
+
+    @classmethod
+    def _missing_(cls, value: object) -> "StatusCode | None":
+        """A number the protocol gives no name (a device's own code, or a later version's): kept as it is."""
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return None
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member._name_ = f"CODE_{value}"
+        member.phrase = "Unknown status"
+        return member
+
     def is_success(self) -> bool:
         return 200 <= self.value < 300

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,14 @@ def syncmld(capsys: pytest.CaptureFixture[str]) -> Syncmld:
         return Run(code if isinstance(code, int) else 1, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def data_dir(syncmld: Syncmld, tmp_path: Path) -> Path:
+    """A data directory with the accounts anna@example.org and bert@acme.com."""
+    for email in ("anna@example.org", "bert@acme.com"):
+        assert syncmld("account", "add", email, "--password", "pw", "--data-dir", str(tmp_path)).exit_code == 0
+    return tmp_path
 
 
 def assert_one_error_line(run: Run, *fragments: str) -> None:

@@ -31,8 +31,9 @@ def test_add_then_list_shows_the_account(syncmld: Syncmld, tmp_path: Path) -> No
     assert (tmp_path / "syncmld.db").is_file()
 
 
-def test_list_of_a_new_store_is_empty_and_says_how_to_add(syncmld: Syncmld, tmp_path: Path) -> None:
-    listed = syncmld("account", "list", "--data-dir", str(tmp_path / "new"))
+def test_list_of_an_empty_store_is_empty_and_says_how_to_add(syncmld: Syncmld, tmp_path: Path) -> None:
+    syncmld("domain", "add", "example.org", "--data-dir", str(tmp_path))
+    listed = syncmld("account", "list", "--data-dir", str(tmp_path))
     assert listed.exit_code == 0
     assert listed.out == ""
     assert "syncmld account add" in listed.err
@@ -112,6 +113,10 @@ def test_a_data_dir_below_a_file_is_one_error_line(syncmld: Syncmld, tmp_path: P
         ("serve", "--read-timeout", "0"),
         ("serve", "--min-body-rate", "0"),
         ("serve", "--max-connections", "0"),
+        ("serve", "--dav-max-body", "0"),
+        ("serve", "--dav-max-hrefs", "0"),
+        ("serve", "--dav-max-results", "-1"),
+        ("serve", "--dav-max-name-length", "0"),
     ],
 )
 def test_command_line_mistakes_are_one_error_line(syncmld: Syncmld, args: tuple[str, ...]) -> None:

@@ -169,7 +169,7 @@ class Recorder:
     def device_codes(self, cmd: str) -> list[int]:
         """The status codes the device gave the server's ``cmd`` commands."""
         return [
-            status.code or 0
+            status.data or 0
             for message in self.sent
             for status in message.commands
             if isinstance(status, Status) and status.cmd == cmd

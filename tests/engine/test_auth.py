@@ -66,3 +66,17 @@ def test_wrong_password_never_opens_a_session(store: Store, new_device: Callable
         thief.add(vcard(1))
         for _ in range(3):
             assert thief.sync(201).header_status == 401
+
+
+@pytest.mark.parametrize("device_id", ["syncmld:dav", "SyncMLD:DAV", "syncmld:anything"])
+def test_a_device_naming_itself_as_the_servers_own_client_is_refused(
+    store: Store, new_device: Callable[..., Device], device_id: str
+) -> None:
+    impostor = new_device(device_id)
+    impostor.add(vcard(1))
+    assert impostor.sync(200).header_status == 403
+    with store.transaction() as tx:
+        (account,) = tx.list_accounts()
+        assert tx.list_devices(account.id) == []
+        folder = tx.get_folder(account.id, "contacts")
+        assert folder is None or tx.count_items(folder.id) == 0

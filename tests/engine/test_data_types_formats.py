@@ -52,7 +52,7 @@ def test_the_url_parameter_and_the_devinf_choose_between_sif_and_versit(
     assert formats == ({FORMAT_B64} if expected == SIFC else {None})
     if expected == SIFC:
         (item, *_) = commands[0].items
-        assert isinstance(item.data, str)
+        assert isinstance(item.data, bytes)
         assert sif_fields(base64.b64decode(item.data))["LastName"].startswith("Müller")
     assert {label(meaning("contacts", expected, data)) for data in client.items.values()} == {"Müller0", "Müller1"}
 

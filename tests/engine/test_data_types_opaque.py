@@ -8,7 +8,7 @@ from collections.abc import Callable
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext
-from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -87,7 +87,7 @@ def _header(msg_id: int, url: str, cred: bool = False) -> SyncHdr:
 def _statuses(reply: SyncML) -> list[tuple[str, str, int]]:
     """(Cmd, TargetRef, code) of every Status in a reply."""
     return [
-        (status.cmd, ",".join(status.target_refs), status.code or 0)
+        (status.cmd, ",".join(status.target_refs), status.data or 0)
         for status in reply.commands
         if isinstance(status, Status)
     ]
@@ -100,7 +100,7 @@ def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session
     alerts: list[Command] = [
         Alert(
             cmd_id="1",
-            data="201",
+            data=AlertCode.SLOW_SYNC,
             items=(Item(target=LocRef(name), source=LocRef(local), meta=Meta(anchor=Anchor(next="A1"))),),
         )
         for name, local in (("Contacts", "./contacts"), ("Favoriten", "./favourites"))
@@ -122,7 +122,7 @@ def test_an_unknown_remote_name_gets_404_and_the_other_data_store_of_the_session
                 Add(
                     cmd_id="2",
                     meta=Meta(type="text/x-vcard"),
-                    items=(Item(source=LocRef("1"), data=vcard(1).decode()),),
+                    items=(Item(source=LocRef("1"), data=vcard(1)),),
                 ),
             ),
         )

@@ -153,7 +153,7 @@ def sync_one(device: Device, data: str, fmt: str) -> int:
                     Add(
                         cmd_id="9",
                         meta=Meta(type="text/x-vcard"),
-                        items=(Item(source=LocRef("L1"), meta=Meta(format=fmt), data=data),),
+                        items=(Item(source=LocRef("L1"), meta=Meta(format=fmt), data=data.encode()),),
                     ),
                 ),
             )
@@ -239,7 +239,7 @@ def independently_decrypted(encryption: Encryption, password: str, text: str) ->
 def sent_items(replies: list[SyncML]) -> list[str]:
     """The Data of every Add and Replace the server sent."""
     return [
-        str(item.data)
+        item.data.decode()
         for reply in replies
         for sync in reply.commands
         if isinstance(sync, Sync)

@@ -8,8 +8,8 @@ import pytest
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.engine import EngineContext, Request, handle_message
 from syncmld.errors import RemoteError
-from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.codec import Encoding, decode_xml
+from syncmld.protocol.constants import AUTH_BASIC, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -45,13 +45,14 @@ def header(msg_id: int, device: str = "IMEI:1", session: str = "7", cred: bool =
 
 
 def post(store: Store, ctx: EngineContext, message: SyncML, token: str | None = None) -> SyncML:
-    return handle_message(Request(message, Encoding.XML, URL, token), store, ctx).reply
+    """The reply as the client reads it."""
+    return decode_xml(handle_message(Request(message, Encoding.XML, URL, token), store, ctx).body)
 
 
 def start_session(store: Store, ctx: EngineContext) -> str:
     alert = Alert(
         cmd_id="1",
-        data="201",
+        data=AlertCode.SLOW_SYNC,
         items=(Item(target=LocRef("contacts"), source=LocRef("./c"), meta=Meta(anchor=Anchor(next="1"))),),
     )
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
@@ -68,7 +69,7 @@ def count_items(store: Store) -> int:
 
 
 def sync_message(msg_id: int) -> SyncML:
-    add = Add(cmd_id="2", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("1"), data=vcard(1).decode()),))
+    add = Add(cmd_id="2", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("1"), data=vcard(1)),))
     sync = Sync(cmd_id="1", target=LocRef("contacts"), source=LocRef("./c"), commands=(add,))
     return SyncML(header(msg_id), (sync,), final=True)
 
@@ -96,18 +97,18 @@ def test_every_command_gets_a_status(store: Store, ctx: EngineContext) -> None:
     token = start_session(store, ctx)
     commands = (
         Unsupported(cmd_id="1", name="Exec"),
-        Alert(cmd_id="2", data="999"),
-        Alert(cmd_id="3", data="200", items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)),
+        Alert(cmd_id="2", data=AlertCode(999)),
+        Alert(cmd_id="3", data=AlertCode.TWO_WAY, items=(Item(target=LocRef("nosuchdb"), source=LocRef("./x")),)),
     )
     reply = post(store, ctx, SyncML(header(2), commands, final=True), token)
-    codes = {status.cmd_ref: status.code for status in reply.commands if isinstance(status, Status)}
+    codes = {status.cmd_ref: status.data for status in reply.commands if isinstance(status, Status)}
     assert codes == {"0": 200, "1": 406, "2": 406, "3": 405}
 
 
 def test_unknown_database_gets_404(store: Store, ctx: EngineContext) -> None:
-    alert = Alert(cmd_id="1", data="200", items=(Item(target=LocRef("./Nonsense"), source=LocRef("./x")),))
+    alert = Alert(cmd_id="1", data=AlertCode.TWO_WAY, items=(Item(target=LocRef("./Nonsense"), source=LocRef("./x")),))
     reply = post(store, ctx, SyncML(header(1, cred=True), (alert,), final=True))
-    codes = [status.code for status in reply.commands if isinstance(status, Status)]
+    codes = [status.data for status in reply.commands if isinstance(status, Status)]
     assert codes == [212, 404]
 
 
@@ -120,7 +121,7 @@ def test_session_continues_on_a_reopened_store(tmp_path: Path, ctx: EngineContex
     first.close()
     second = open_store(sqlite_url(tmp_path))
     reply = post(second, ctx, sync_message(2), token)
-    codes = [status.code for status in reply.commands if isinstance(status, Status)]
+    codes = [status.data for status in reply.commands if isinstance(status, Status)]
     assert codes == [200, 200, 201]
     assert count_items(second) == 1
     second.close()

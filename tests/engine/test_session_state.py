@@ -9,6 +9,7 @@ from syncmld.engine.modes import SyncMode
 from syncmld.engine.params import FormatParam
 from syncmld.engine.session import ChangeKind, Phase, SessionState
 from syncmld.protocol.constants import AuthType, SyncMLVersion
+from syncmld.protocol.encoder import Encoding
 from syncmld.protocol.item_format import Encryption
 
 SAVED_FIELDS = {
@@ -120,7 +121,11 @@ def test_a_saved_session_reads_back_typed_and_is_written_as_it_was() -> None:
     assert store.outgoing is not None and store.outgoing.kind is ChangeKind.REPLACE
     for value in (state.version, state.phase, state.auth_type, state.url_mode, state.format_preference, store.mode):
         assert type(value) is not str and type(value) is not int, value
-    assert state.to_bytes() == SAVED
+    assert state.reply_encoding is Encoding.XML  # the reply it kept for a resend was written as XML
+    assert (
+        state.to_bytes()
+        == json.dumps({**SAVED_FIELDS, "reply_encoding": "application/vnd.syncml+xml"}, separators=(",", ":")).encode()
+    )
 
 
 def test_no_url_mode_format_or_encryption_reads_back_as_none() -> None:

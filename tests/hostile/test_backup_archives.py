@@ -139,7 +139,10 @@ def test_an_item_over_a_lower_limit_is_refused_and_a_higher_limit_lets_it_in(tmp
         data_dir, "backup", "restore", str(archive), "--to", ACCOUNT, "--max-item-size", str(3 << 20)
     )
     assert code == 0, err
-    assert out == "restored 1 item from big.wot to anna@example.org: Contacts 1\n"
+    assert out.splitlines() == [
+        "restored 1 item from big.wot to anna@example.org: Contacts 1",
+        "recorded as session 1: 'syncmld undo 1' takes this restore back",
+    ]
 
 
 @pytest.mark.parametrize("folder", ["../../x", "a/b", " padded", "Evil\x1b[2J", "line\nbreak", "card"])

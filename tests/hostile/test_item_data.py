@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from syncmld.protocol.codec import Encoding, encode
-from syncmld.protocol.constants import AUTH_BASIC, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Cred, Item, LocRef, Meta, Sync, SyncHdr, SyncML
 from syncmld.store.base import Store, StoredItem
 from tests.hostile.conftest import HttpDevice
@@ -78,7 +78,7 @@ async def test_opaque_wbxml_item_data_that_is_not_utf8_is_read_as_8_bit_text(
     commands = (
         Alert(
             cmd_id="1",
-            data="201",
+            data=AlertCode.SLOW_SYNC,
             items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
         ),
         Sync(

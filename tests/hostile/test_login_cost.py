@@ -13,7 +13,7 @@ from syncmld.engine import EngineContext, Request, handle_message
 from syncmld.engine import auth as engine_auth
 from syncmld.engine.nonces import Nonces
 from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Alert, Anchor, Cred, Item, LocRef, Meta, Status, SyncHdr, SyncML
 from syncmld.store.base import Store
 from tests.hostile.wire import ALICE, ENDPOINT, PASSWORD
@@ -49,7 +49,7 @@ def login(store: Store, ctx: EngineContext, user: str, cred: Cred, device: str =
     )
     sync_alert = Alert(
         cmd_id="1",
-        data="200",
+        data=AlertCode.TWO_WAY,
         items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
     )
     request = Request(SyncML(header, (sync_alert,), final=True), Encoding.XML, ENDPOINT, client_address="192.0.2.1")
@@ -76,7 +76,7 @@ def test_a_basic_login_of_an_unknown_account_hashes_a_password_like_a_wrong_pass
     computed.clear()
     wrong = login(store, ctx, ALICE, basic(ALICE, "guess"))
     assert unknown_cost == computed == Counter(scrypt=1)
-    assert (unknown.code, unknown.chal) == (wrong.code, wrong.chal) == (401, wrong.chal)
+    assert (unknown.data, unknown.chal) == (wrong.data, wrong.chal) == (401, wrong.chal)
 
 
 def test_an_md5_login_of_an_unknown_account_computes_the_digests_a_wrong_password_does(
@@ -92,7 +92,7 @@ def test_an_md5_login_of_an_unknown_account_computes_the_digests_a_wrong_passwor
     computed.clear()
     wrong = login(store, ctx, ALICE, md5(ALICE, "guess", nonce))
     assert unknown_cost == computed and computed["md5"] >= 2 and computed["scrypt"] == 0
-    assert unknown.code == wrong.code == 401
+    assert unknown.data == wrong.data == 401
     assert unknown.chal is not None and wrong.chal is not None
     assert unknown.chal.meta.next_nonce == wrong.chal.meta.next_nonce
 
@@ -113,5 +113,5 @@ def test_an_account_without_an_md5_secret_costs_the_same_and_never_logs_in_with_
     without_secret = computed.copy()
     computed.clear()
     login(store, ctx, UNKNOWN, md5(UNKNOWN, "guess", nonce))
-    assert refused.code == 401 and without_secret == computed
-    assert login(store, ctx, ALICE, basic(ALICE, PASSWORD)).code == 212
+    assert refused.data == 401 and without_secret == computed
+    assert login(store, ctx, ALICE, basic(ALICE, PASSWORD)).data == 212

@@ -15,7 +15,7 @@ from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_MD5, SyncMLVersion
+from syncmld.protocol.constants import AUTH_MD5, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Alert, Anchor, Cred, Item, LocRef, Meta, Status, SyncHdr, SyncML
 from syncmld.store.base import Store
 from tests.hostile.conftest import NewDevice
@@ -63,7 +63,7 @@ def first_contact(device: str, with_md5: bool) -> Request:
     )
     sync_alert = Alert(
         cmd_id="1",
-        data="201",
+        data=AlertCode.SLOW_SYNC,
         items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
     )
     return Request(SyncML(header, (sync_alert,), final=True), Encoding.XML, ENDPOINT, client_address="192.0.2.1")
@@ -76,7 +76,7 @@ def test_ten_thousand_first_contacts_from_distinct_devices_write_nothing(store: 
     for number in range(FIRST_CONTACTS):
         outcome = handle_message(first_contact(f"IMEI:{number:015d}", with_md5=number % 2 == 1), store, ctx)
         status = outcome.reply.commands[0]
-        assert isinstance(status, Status) and status.code in (401, 407) and status.chal is not None
+        assert isinstance(status, Status) and status.data in (401, 407) and status.chal is not None
         assert outcome.challenge
     assert database_bytes(tmp_path) - before < DB_GROWTH_BOUND
     assert store_rows(tmp_path) == rows_before
@@ -120,7 +120,7 @@ def test_a_captured_first_login_cannot_be_replayed_once_the_device_has_logged_in
     login_with_challenge_nonce = sent[1]
     replayed = handle_message(Request(login_with_challenge_nonce, Encoding.XML, ENDPOINT), store, ctx)
     status = replayed.reply.commands[0]
-    assert isinstance(status, Status) and status.code == 401 and not replayed.challenge
+    assert isinstance(status, Status) and status.data == 401 and not replayed.challenge
 
 
 def test_stored_nonces_expire_and_are_swept(store: Store) -> None:

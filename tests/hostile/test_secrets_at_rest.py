@@ -187,7 +187,7 @@ def test_auth_basic_keeps_no_md5_secret_and_md5_needs_the_password_set_again(tmp
 
 def test_a_key_file_that_holds_no_key_is_refused_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / KEY_FILE_NAME).write_text("not a key\n")
-    run = CliRunner().invoke(cli, ["account", "list", "--data-dir", str(tmp_path)])
+    run = CliRunner().invoke(cli, ["account", "add", ALICE, "--password", PASSWORD, "--data-dir", str(tmp_path)])
     assert run.exit_code != 0
     assert f"the key file {tmp_path / KEY_FILE_NAME} does not hold a key" in str(run.exception)
 

@@ -17,7 +17,7 @@ from syncmld.accounts import hash_password, md5_credential, md5_digest
 from syncmld.engine import EngineContext, EngineSettings, Outcome, Request, handle_message
 from syncmld.engine.api import ThrottleSettings
 from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Alert, Anchor, Cred, Item, LocRef, Meta, Status, SyncHdr, SyncML
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import Store
@@ -108,7 +108,7 @@ class Server:
         )
         sync_alert = Alert(
             cmd_id="1",
-            data="201",
+            data=AlertCode.SLOW_SYNC,
             items=(Item(target=LocRef("contacts"), source=LocRef("./contacts"), meta=Meta(anchor=Anchor(next="1"))),),
         )
         ctx = EngineContext(settings=EngineSettings(throttle=self.settings), clock=self.clock)
@@ -139,7 +139,7 @@ def header_status(outcome: Outcome) -> Status:
 
 
 def codes(outcome: Outcome) -> list[int]:
-    return [status.code or 0 for status in outcome.reply.commands if isinstance(status, Status)]
+    return [status.data or 0 for status in outcome.reply.commands if isinstance(status, Status)]
 
 
 def engine_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

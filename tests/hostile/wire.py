@@ -24,10 +24,12 @@ ALICE = "alice@example.org"
 BOB = "bob@example.org"
 VCARD_TYPE = "text/x-vcard"
 
-LOGIN_BOOKKEEPING = frozenset({"login_failures"})
-"""Tables a refused login may change: the failed-login counts (a device's nonce stays as it was)."""
-SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"nonces", "sessions", "devices", "device_sessions"}
-"""Tables an accepted login may change even when all its commands are refused."""
+LOGIN_BOOKKEEPING = frozenset({"login_failures", "sync_hours"})
+"""Tables a refused login may change: the failed-login counts, the refusals of the hour (a device's nonce
+stays as it was)."""
+SESSION_BOOKKEEPING = LOGIN_BOOKKEEPING | {"nonces", "sessions", "devices", "device_sessions", "timeline_messages"}
+"""Tables an accepted login may change even when all its commands are refused (its messages are kept in
+the session's timeline)."""
 
 
 def basic_cred(email: str, password: str = PASSWORD) -> str:
@@ -104,7 +106,7 @@ def reply_of(response: httpx.Response) -> SyncML:
 
 def statuses(reply: SyncML) -> list[tuple[str, int]]:
     """(command, code) of every Status in a reply, in order."""
-    return [(status.cmd, status.code or 0) for status in reply.commands if isinstance(status, Status)]
+    return [(status.cmd, status.data or 0) for status in reply.commands if isinstance(status, Status)]
 
 
 def assert_plain_refusal(response: httpx.Response, status: int) -> None:

@@ -39,10 +39,12 @@ def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
 
 class SyncmldServer:
     """``syncmld serve --host 127.0.0.1 --port PORT --data-dir DIR``, started and stopped on demand; with
-    ``tls``, over HTTPS with that certificate."""
+    ``tls``, over HTTPS with that certificate; ``options`` go to ``serve`` as they are."""
 
-    def __init__(self, data_dir: Path, tls: Certificates | None = None) -> None:
+    def __init__(self, data_dir: Path, tls: Certificates | None = None, options: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
+        self.options = options
+        """Further ``serve`` options."""
         self.port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self.tls = tls
@@ -77,6 +79,7 @@ class SyncmldServer:
                     "--data-dir",
                     str(self.data_dir),
                     *(("--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)) if self.tls else ()),
+                    *self.options,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

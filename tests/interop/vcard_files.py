@@ -24,6 +24,11 @@ def _write_later(path: Path, lines: list[str]) -> None:
     os.utime(path, (later, later))
 
 
+def write_contact(path: Path, lines: list[str]) -> None:
+    """Write a vCard of these content lines (BEGIN and END are added)."""
+    _write_later(path, ["BEGIN:VCARD", *lines, "END:VCARD"])
+
+
 def rename_contact(path: Path, formatted_name: str) -> None:
     """Give the contact a new FN (display name)."""
     lines = [f"FN:{formatted_name}" if line.startswith("FN") and line[2:3] in ":;" else line for line in _lines(path)]

@@ -37,7 +37,7 @@ def header_statuses(messages: list[SyncML]) -> list[HeaderStatus]:
     for message in messages:
         status = next((c for c in message.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
         if status is not None:
-            found.append(HeaderStatus(status.code or 0, status.chal.meta.type if status.chal else None))
+            found.append(HeaderStatus(status.data or 0, status.chal.meta.type if status.chal else None))
     return found
 
 
@@ -46,8 +46,8 @@ def mode_answer(messages: list[SyncML]) -> tuple[int, int]:
     code it sent back (the mode the client is to run)."""
     commands = [command for message in messages for command in message.commands]
     status = next(c for c in commands if isinstance(c, Status) and c.cmd == "Alert")
-    alert = next(c for c in commands if isinstance(c, Alert) and c.code is not None and 200 <= c.code <= 210)
-    return status.code or 0, alert.code or 0
+    alert = next(c for c in commands if isinstance(c, Alert) and c.data is not None and 200 <= c.data <= 210)
+    return status.data or 0, alert.data or 0
 
 
 def http_transport() -> Transport:

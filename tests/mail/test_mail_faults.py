@@ -12,8 +12,9 @@ from syncmld.engine import handle_message
 from syncmld.engine.api import Request
 from syncmld.mail.gateway import MailServers
 from syncmld.protocol.codec import Encoding
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, SyncMLVersion
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Cred, Item, LocRef, Meta, Status, Sync, SyncHdr, SyncML
+from syncmld.status import StatusCode
 from syncmld.store import open_store
 from syncmld.store.base import MailServer, Store
 from tests.mail.dovecot import Dovecot, SmtpSink
@@ -48,29 +49,29 @@ def _header(setup: MailSetup, msg_id: int, cred: bool = False) -> SyncHdr:
 
 def _alert(number: str, target: str, source: str) -> Alert:
     item = Item(target=LocRef(target), source=LocRef(source), meta=Meta(anchor=Anchor(next="1")))
-    return Alert(cmd_id=number, data="201", items=(item,))
+    return Alert(cmd_id=number, data=AlertCode.SLOW_SYNC, items=(item,))
 
 
 def _post(setup: MailSetup, message: SyncML, token: str | None = None) -> SyncML:
     return handle_message(Request(message, Encoding.XML, URL, token), setup.store, setup.ctx).reply
 
 
-def _alert_codes(reply: SyncML) -> dict[str, int | None]:
+def _alert_codes(reply: SyncML) -> dict[str, StatusCode]:
     return {
-        status.cmd_ref: status.code for status in reply.commands if isinstance(status, Status) and status.cmd == "Alert"
+        status.cmd_ref: status.data for status in reply.commands if isinstance(status, Status) and status.cmd == "Alert"
     }
 
 
-def _sync_contacts_and_mail(setup: MailSetup) -> dict[str, int | None]:
+def _sync_contacts_and_mail(setup: MailSetup) -> dict[str, StatusCode]:
     """A session alerting Contacts and Mail, then adding a contact: the Alerts' codes."""
     alerts = (_alert("1", "contacts", "./c"), _alert("2", "mail", "./m"))
     reply = _post(setup, SyncML(_header(setup, 1, cred=True), alerts, final=True))
     assert reply.header.resp_uri is not None
     token = reply.header.resp_uri.rsplit("sid=", 1)[1]
-    add = Add(cmd_id="4", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("c1"), data=VCARD),))
+    add = Add(cmd_id="4", meta=Meta(type="text/x-vcard"), items=(Item(source=LocRef("c1"), data=VCARD.encode()),))
     sync = Sync(cmd_id="3", target=LocRef("contacts"), source=LocRef("./c"), commands=(add,))
     second = _post(setup, SyncML(_header(setup, 2), (sync,), final=True), token)
-    added = [status.code for status in second.commands if isinstance(status, Status) and status.cmd == "Add"]
+    added = [status.data for status in second.commands if isinstance(status, Status) and status.cmd == "Add"]
     assert added == [201]
     with setup.store.transaction() as tx:
         account = tx.get_account(setup.email)

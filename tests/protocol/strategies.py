@@ -1,13 +1,13 @@
 """Hypothesis strategies for SyncML messages that every wire codec must carry unchanged.
 
 Generated messages are in the form a decoder returns: texts that are read stripped have no
-surrounding whitespace, item data is text (never bytes), DevInf CTCaps sit where their version
+surrounding whitespace, item data is UTF-8 text as bytes, DevInf CTCaps sit where their version
 writes them (1.2: inside data stores, 1.0/1.1: flat at DevInf level without 1.2-only fields).
 """
 
 from hypothesis import strategies as st
 
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import (
     ContentTypeInfo,
     CTCap,
@@ -46,6 +46,7 @@ from syncmld.protocol.messages import (
     SyncML,
     Unsupported,
 )
+from syncmld.status import StatusCode
 
 xml_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cn")) | st.sampled_from("\t\n\r")
 """Characters XML 1.0 can carry."""
@@ -181,7 +182,7 @@ any_devinf = st.sampled_from(["1.0", "1.1", "1.2"]).flatmap(devinfs)
 
 # Commands
 
-item_data = st.none() | any_text | any_devinf | anchors
+item_data = st.none() | any_text.map(str.encode) | any_devinf | anchors
 items = st.builds(
     Item,
     target=optional_locrefs,
@@ -230,7 +231,7 @@ def _get_puts(kind: type[Get | Put]) -> st.SearchStrategy[Command]:
 alerts = st.builds(
     Alert,
     cmd_id=values,
-    data=optional_values,
+    data=st.none() | st.sampled_from(AlertCode) | st.integers(min_value=0, max_value=10**6).map(AlertCode),
     items=item_lists,
     cred=optional_creds,
     no_resp=st.booleans(),
@@ -261,7 +262,7 @@ statuses = st.builds(
     msg_ref=values,
     cmd_ref=values,
     cmd=values,
-    data=values,
+    data=st.sampled_from(StatusCode) | st.integers(min_value=0, max_value=10**6).map(StatusCode.of),
     target_refs=st.lists(values, max_size=2).map(tuple),
     source_refs=st.lists(values, max_size=2).map(tuple),
     cred=optional_creds,

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.protocol.codec import decode_xml, encode_xml
+from syncmld.protocol.codec import Encoding, decode_xml, encode, encode_xml
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.messages import Add, Item, LocRef, Meta, Replace, Sync, SyncHdr, SyncML
 from syncmld.protocol.tree import Element
-from syncmld.protocol.wbxml_syncml import decode_wbxml, encode_wbxml
+from syncmld.protocol.wbxml_syncml import decode_wbxml
 from syncmld.protocol.xml import parse_tree
 
 from .test_wbxml_libwbxml import assert_libwbxml_agrees
@@ -31,12 +31,12 @@ TREE_SYNC = SyncML(
                     cmd_id="2",
                     meta=Meta(type=FOLDER),
                     items=(
-                        Item(source=LocRef("12"), source_parent="11", data="<Folder><name>Reports</name></Folder>"),
+                        Item(source=LocRef("12"), source_parent="11", data=b"<Folder><name>Reports</name></Folder>"),
                         Item(
                             source=LocRef("13"),
                             target_parent="a7Bq",
                             meta=Meta(size=38),
-                            data="<Folder><name>2026</name></Folder>",
+                            data=b"<Folder><name>2026</name></Folder>",
                             more_data=True,
                         ),
                     ),
@@ -49,7 +49,7 @@ TREE_SYNC = SyncML(
                             source=LocRef("14"),
                             target_parent="a7Bq",
                             source_parent="11",
-                            data="<File><name>q1.bin</name></File>",
+                            data=b"<File><name>q1.bin</name></File>",
                         ),
                     ),
                 ),
@@ -66,7 +66,7 @@ def item_elements(xml: bytes) -> list[Element]:
 
 def test_parents_round_trip_in_xml_and_wbxml() -> None:
     assert decode_xml(encode_xml(TREE_SYNC)) == TREE_SYNC
-    assert decode_wbxml(encode_wbxml(TREE_SYNC)) == TREE_SYNC
+    assert decode_wbxml(encode(TREE_SYNC, Encoding.WBXML)) == TREE_SYNC
 
 
 def test_parents_are_written_after_source_and_before_meta_and_data() -> None:
@@ -89,7 +89,7 @@ def test_parents_are_read_wherever_the_item_puts_them() -> None:
     )
     (sync,) = decode_xml(xml).commands
     assert isinstance(sync, Sync) and isinstance(sync.commands[0], Add)
-    assert sync.commands[0].items == (Item(source=LocRef("12"), target_parent="a7Bq", source_parent="11", data="x"),)
+    assert sync.commands[0].items == (Item(source=LocRef("12"), target_parent="a7Bq", source_parent="11", data=b"x"),)
 
 
 @pytest.mark.skipif(shutil.which("xml2wbxml") is None, reason="libwbxml2-utils is not installed")

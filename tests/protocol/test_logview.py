@@ -18,7 +18,7 @@ def test_credentials_are_hidden_everywhere() -> None:
     put = Put(
         cmd_id="1",
         cred=Cred(data="c2Vjb25kLXNlY3JldA==", meta=Meta(type="syncml:auth-basic")),
-        items=(Item(source=LocRef("./devinf12"), data="not a secret"),),
+        items=(Item(source=LocRef("./devinf12"), data=b"not a secret"),),
     )
     text = render_for_log(SyncML(header=message.header, commands=(put,), final=True))
     assert "YWxpY2U6czNjcmV0" not in text and "c2Vjb25kLXNlY3JldA==" not in text
@@ -45,3 +45,18 @@ def test_binary_data_is_summarised_rather_than_failing() -> None:
     binary = Replace(cmd_id="1", items=(Item(source=LocRef("1"), data=b"\xff\x00\x01"),))
     text = render_for_log(SyncML(header=message.header, commands=(binary,)))
     assert "[3 bytes of binary data]" in text
+
+
+def test_a_session_token_in_a_url_is_hidden_and_the_rest_kept() -> None:
+    message = decode_xml(document("<Final/>"))
+    token = "Zq3_kW9-xT4pL8mN2vB6cR1s"
+    header = replace(
+        message.header,
+        target=LocRef(f"http://sync.example.org/syncml?sid={token}"),
+        resp_uri=f"http://sync.example.org/syncml?backup=web&sid={token}&x=1",
+    )
+    text = render_for_log(SyncML(header=header, final=True), secret_params=("sid",))
+    assert token not in text
+    assert "<LocURI>http://sync.example.org/syncml?sid=***</LocURI>" in text
+    assert "<RespURI>http://sync.example.org/syncml?backup=web&amp;sid=***&amp;x=1</RespURI>" in text
+    assert "sid=" + token in render_for_log(SyncML(header=header, final=True))

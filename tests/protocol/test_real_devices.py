@@ -204,7 +204,7 @@ def test_sony_ericsson_k800i_devinf_12_with_alert_memory() -> None:
     assert contacts is not None and contacts.sync_types == (1, 2, 4, 6, 7)
     assert [cap.ct_type for cap in contacts.ctcaps] == ["text/x-vcard", "text/vcard"]
     alert = message.commands[-1]
-    assert isinstance(alert, Alert) and alert.code == 201
+    assert isinstance(alert, Alert) and alert.data == 201
     meta = alert.items[0].meta
     assert meta is not None and meta.anchor == Anchor(last="0", next="322")
     assert (meta.max_obj_size, meta.mem) == (65535, Mem(free_mem=48626970, free_id=742))
@@ -238,7 +238,7 @@ def test_nokia_large_object_chunk_without_final() -> None:
     assert last.meta == Meta(type="text/x-vcard", size=275)
     (chunk,) = last.items
     assert chunk.more_data and chunk.source == LocRef("39")
-    assert isinstance(chunk.data, str) and chunk.data.startswith("BEGIN:VCARD")
+    assert isinstance(chunk.data, bytes) and chunk.data.startswith(b"BEGIN:VCARD")
 
 
 SYNCEVOLUTION_REPLIES = [

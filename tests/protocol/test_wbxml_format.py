@@ -7,7 +7,14 @@ import pytest
 
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import Encoding, decode, decode_xml, encode
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, MIME_DEVINF_WBXML, MIME_DEVINF_XML, SyncMLVersion
+from syncmld.protocol.constants import (
+    AUTH_BASIC,
+    AUTH_MD5,
+    MIME_DEVINF_WBXML,
+    MIME_DEVINF_XML,
+    AlertCode,
+    SyncMLVersion,
+)
 from syncmld.protocol.devinf import CTCap, CTProperty, DataStore, DevInf
 from syncmld.protocol.messages import (
     Alert,
@@ -127,7 +134,7 @@ def test_elements_older_versions_have_no_token_for_are_literal() -> None:
 
 def test_item_data_is_opaque_and_other_text_inline() -> None:
     vcard = "BEGIN:VCARD\r\nN:M\u00fcller\r\nEND:VCARD\r\n"
-    replace = Replace(cmd_id="7", items=(Item(source=LocRef("1"), data=vcard),))
+    replace = Replace(cmd_id="7", items=(Item(source=LocRef("1"), data=vcard.encode()),))
     encoded = encode(with_version(SyncMLVersion.V1_2, replace), Encoding.WBXML)
     assert b"\x4f" + opaque(vcard.encode()) + b"\x01" in encoded
     assert sx("CmdID", s("7")) in encoded
@@ -244,18 +251,18 @@ def test_every_string_as_opaque() -> None:
     body = body.replace(s("IMEI:1"), opaque(b"IMEI:1"))
     decoded = wbxml(body)
     assert decoded.header.source.uri == "IMEI:1"
-    assert decoded.commands == (Alert(cmd_id="1", data="201"),)
+    assert decoded.commands == (Alert(cmd_id="1", data=AlertCode.SLOW_SYNC),)
 
 
 # Item data and nested DevInf
 
 
 def test_item_data_forms() -> None:
-    assert put_item(s("plain")) == "plain"
-    assert put_item(opaque("Gr\u00fc\u00dfe\r\n".encode())) == "Gr\u00fc\u00dfe\r\n"
+    assert put_item(s("plain")) == b"plain"
+    assert put_item(opaque("Gr\u00fc\u00dfe\r\n".encode())) == "Gr\u00fc\u00dfe\r\n".encode()
     assert put_item(opaque(b"\xff\xd8\xff\xe0")) == b"\xff\xd8\xff\xe0"
     assert put_item(opaque(b"a\x00b")) == b"a\x00b"
-    assert put_item(opaque(b"")) == ""
+    assert put_item(opaque(b"")) == b""
 
 
 NESTED = devinf_document(dx("VerDTD", s("1.2")), dx("DevID", s("IMEI:1")), dx("DevTyp", s("phone")))
@@ -301,7 +308,7 @@ def test_a_get_for_wbxml_devinf_is_named_in_xml_form() -> None:
 
 
 def test_text_under_a_devinf_type_stays_text() -> None:
-    put = Put(cmd_id="1", meta=Meta(type=MIME_DEVINF_XML), items=(Item(data="<DevInf/>"),))
+    put = Put(cmd_id="1", meta=Meta(type=MIME_DEVINF_XML), items=(Item(data=b"<DevInf/>"),))
     original = with_version(SyncMLVersion.V1_2, put)
     assert wbxml(encode(original, Encoding.WBXML)) == original
 

@@ -2,8 +2,11 @@
 
 import re
 
+import pytest
+
+from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode_xml, encode_xml
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -31,6 +34,7 @@ from syncmld.protocol.messages import (
     SyncML,
     Unsupported,
 )
+from syncmld.status import StatusCode
 
 from .samples import document
 
@@ -75,7 +79,7 @@ def test_alert_with_anchor_and_max_obj_size() -> None:
     )
     assert alert == Alert(
         cmd_id="3",
-        data="200",
+        data=AlertCode.TWO_WAY,
         items=(
             Item(
                 target=LocRef("contacts"),
@@ -84,7 +88,7 @@ def test_alert_with_anchor_and_max_obj_size() -> None:
             ),
         ),
     )
-    assert isinstance(alert, Alert) and alert.code == 200
+    assert isinstance(alert, Alert) and alert.data == 200
 
 
 def test_status_with_challenge_refs_and_anchor_item() -> None:
@@ -100,13 +104,13 @@ def test_status_with_challenge_refs_and_anchor_item() -> None:
         msg_ref="1",
         cmd_ref="0",
         cmd="SyncHdr",
-        data="401",
+        data=StatusCode.INVALID_CREDENTIALS,
         target_refs=("http://server/sync",),
         source_refs=("IMEI:1234",),
         chal=Chal(meta=Meta(type="syncml:auth-md5", format="b64", next_nonce="PDNXQSYiISE=")),
         items=(Item(data=Anchor(next="7")),),
     )
-    assert isinstance(status, Status) and status.code == 401
+    assert isinstance(status, Status) and status.data == 401
 
 
 def test_sync_with_changes() -> None:
@@ -128,9 +132,9 @@ def test_sync_with_changes() -> None:
             Add(
                 cmd_id="5",
                 meta=Meta(type="text/vcard"),
-                items=(Item(source=LocRef("1"), data="BEGIN:VCARD\nEND:VCARD\n"),),
+                items=(Item(source=LocRef("1"), data=b"BEGIN:VCARD\nEND:VCARD\n"),),
             ),
-            Replace(cmd_id="6", items=(Item(target=LocRef("g7"), data="x"),)),
+            Replace(cmd_id="6", items=(Item(target=LocRef("g7"), data=b"x"),)),
             Delete(cmd_id="7", archive=True, sft_del=True, items=(Item(target=LocRef("g8")),)),
             Unsupported(cmd_id="8", name="Exec"),
             Unsupported(cmd_id="9", name="Get"),
@@ -146,7 +150,7 @@ def test_large_object_chunk() -> None:
     assert add == Add(
         cmd_id="2",
         no_resp=True,
-        items=(Item(source=LocRef("big"), meta=Meta(size=20218), data="first part", more_data=True),),
+        items=(Item(source=LocRef("big"), meta=Meta(size=20218), data=b"first part", more_data=True),),
     )
 
 
@@ -181,14 +185,14 @@ def test_get_put_results_and_map() -> None:
             meta=Meta(type="application/vnd.syncml-devinf+xml"),
             items=(Item(target=LocRef("./devinf12")),),
         ),
-        Put(cmd_id="2", items=(Item(source=LocRef("./devinf12"), data="text"),)),
+        Put(cmd_id="2", items=(Item(source=LocRef("./devinf12"), data=b"text"),)),
         Results(
             cmd_id="3",
             msg_ref="1",
             cmd_ref="5",
             target_ref="t",
             source_ref="./devinf12",
-            items=(Item(data="r"),),
+            items=(Item(data=b"r"),),
         ),
         Map(
             cmd_id="4",
@@ -265,7 +269,7 @@ def test_writing_follows_dtd_order_and_metinf_namespaces() -> None:
         no_resp=True,
         archive=True,
     )
-    status = Status(cmd_id="1", msg_ref="1", cmd_ref="0", cmd="SyncHdr", data="200", target_refs=("a",))
+    status = Status(cmd_id="1", msg_ref="1", cmd_ref="0", cmd="SyncHdr", data=StatusCode.OK, target_refs=("a",))
     xml = encode_xml(SyncML(header=header, commands=(status, delete), final=True)).decode()
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?><SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr>')
     tags = re.findall(r"<([A-Za-z]+)", xml)
@@ -283,6 +287,39 @@ def test_writing_follows_dtd_order_and_metinf_namespaces() -> None:
 
 
 def test_status_anchor_item_is_written_in_metinf() -> None:
-    status = Status(cmd_id="5", msg_ref="1", cmd_ref="3", cmd="Alert", data="200", items=(Item(data=Anchor(next="9")),))
+    status = Status(
+        cmd_id="5", msg_ref="1", cmd_ref="3", cmd="Alert", data=StatusCode.OK, items=(Item(data=Anchor(next="9")),)
+    )
     xml = encode_xml(SyncML(header=decode_xml(document("")).header, commands=(status,))).decode()
     assert '<Item><Data><Anchor xmlns="syncml:metinf"><Next>9</Next></Anchor></Data></Item>' in xml
+
+
+def test_status_and_alert_codes_are_read_as_their_enums() -> None:
+    status = only_command(
+        "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>2</CmdRef><Cmd>Add</Cmd><Data>418</Data></Status>"
+    )
+    alert = only_command("<Alert><CmdID>2</CmdID><Data>225</Data></Alert>")
+    assert isinstance(status, Status) and status.data is StatusCode.ALREADY_EXISTS
+    assert isinstance(alert, Alert) and alert.data is AlertCode.RESUME
+
+
+def test_codes_the_protocol_does_not_name_are_kept_as_numbers() -> None:
+    status = only_command(
+        "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>2</CmdRef><Cmd>Add</Cmd><Data>299</Data></Status>"
+    )
+    alert = only_command("<Alert><CmdID>2</CmdID><Data>1234</Data></Alert>")
+    assert isinstance(status, Status) and status.data == 299 and status.data.is_success()
+    assert isinstance(alert, Alert) and alert.data == 1234
+    written = encode_xml(SyncML(header=decode_xml(document("")).header, commands=(status, alert))).decode()
+    assert "<Data>299</Data>" in written and "<Data>1234</Data>" in written
+
+
+def test_an_alert_without_a_number_has_no_code_and_a_status_without_one_is_refused() -> None:
+    alert = only_command("<Alert><CmdID>2</CmdID><Data>two-way</Data></Alert>")
+    assert isinstance(alert, Alert) and alert.data is None
+    with pytest.raises(DecodeError, match="Status Data is not a number"):
+        decode_xml(
+            document(
+                "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>2</CmdRef><Cmd>Add</Cmd><Data>OK</Data></Status>"
+            )
+        )

@@ -3,7 +3,7 @@
 import pytest
 
 from syncmld.protocol.codec import decode_xml, encode_xml
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Delete, Item, LocRef, Meta, Status, SyncML
 
 from .samples import document
@@ -14,7 +14,7 @@ ALERT = (
 )
 EXPECTED_ALERT = Alert(
     cmd_id="1",
-    data="201",
+    data=AlertCode.SLOW_SYNC,
     items=(Item(target=LocRef("card"), source=LocRef("pb"), meta=Meta(anchor=Anchor("0", "5"), max_obj_size=900)),),
 )
 
@@ -109,16 +109,16 @@ def add_data(data_xml: str) -> str | object:
 def test_cdata_and_escaped_data_read_the_same(data_xml: str) -> None:
     # A parser turns a raw CR LF into LF; only an escaped &#13; keeps its CR.
     data = add_data(data_xml)
-    assert isinstance(data, str)
-    assert data.replace("\r\n", "\n") == "BEGIN:VCARD\nN:M\u00fcller & <S\u00f6hne>\nEND:VCARD\n"
+    assert isinstance(data, bytes)
+    assert data.replace(b"\r\n", b"\n") == "BEGIN:VCARD\nN:M\u00fcller & <S\u00f6hne>\nEND:VCARD\n".encode()
 
 
 def test_item_data_keeps_its_whitespace_and_unescaped_markup() -> None:
-    assert add_data("<Data>\n  QkVHSU46\n  VkNBUkQ=\n</Data>") == "\n  QkVHSU46\n  VkNBUkQ=\n"
-    assert add_data("<Data/>") == ""
+    assert add_data("<Data>\n  QkVHSU46\n  VkNBUkQ=\n</Data>") == b"\n  QkVHSU46\n  VkNBUkQ=\n"
+    assert add_data("<Data/>") == b""
     assert add_data("") is None
     assert add_data("<Data><contact><FirstName>Ann</FirstName></contact></Data>") == (
-        "<contact><FirstName>Ann</FirstName></contact>"
+        b"<contact><FirstName>Ann</FirstName></contact>"
     )
 
 
@@ -166,13 +166,13 @@ def test_encoding_declared_in_the_prolog() -> None:
     latin1 = raw.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("iso-8859-1")
     (status,) = decode_xml(latin1).commands
     assert isinstance(status, Status)
-    assert status.items[0].data == "Gr\u00fc\u00dfe"
+    assert status.items[0].data == "Gr\u00fc\u00dfe".encode()
 
 
 def test_encoding_keeps_carriage_returns_and_cdata_terminators() -> None:
     header = decode_xml(document("")).header
-    tricky = "BEGIN:VCARD\r\nNOTE:a ]]> b ]]]]> c & <d>\r\nEND:VCARD\r\n"
-    plain = "NOTE:x ]]> y\n"
+    tricky = b"BEGIN:VCARD\r\nNOTE:a ]]> b ]]]]> c & <d>\r\nEND:VCARD\r\n"
+    plain = b"NOTE:x ]]> y\n"
     message = SyncML(
         header=header,
         commands=(
@@ -188,7 +188,7 @@ def test_encoding_strips_characters_xml_cannot_carry() -> None:
     header = decode_xml(document("")).header
     message = SyncML(
         header=header,
-        commands=(Add(cmd_id="1\x00", items=(Item(source=LocRef("a\x1b"), data="x\x01y\tz\ufffe\ud800"),)),),
+        commands=(Add(cmd_id="1\x00", items=(Item(source=LocRef("a\x1b"), data="x\x01y\tz\ufffe".encode()),)),),
     )
     (add,) = decode_xml(encode_xml(message)).commands
-    assert add == Add(cmd_id="1", items=(Item(source=LocRef("a"), data="xy\tz"),))
+    assert add == Add(cmd_id="1", items=(Item(source=LocRef("a"), data=b"xy\tz"),))

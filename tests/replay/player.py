@@ -49,12 +49,12 @@ from syncmld.protocol.messages import (
     Sync,
     SyncML,
     command_name,
-    numbered,
 )
+from syncmld.status import StatusCode
 from tests.interop.server import Login
 
 from .recordings import Recorded
-from .rewrite import Header, composed, rewritten
+from .rewrite import Header, composed, numbered, rewritten
 
 ACCEPTED_HEADER = (200, 212)
 CHALLENGED = (401, 407)
@@ -260,7 +260,7 @@ class Player:
             alerts: list[Command] = [
                 Alert(
                     cmd_id="0",
-                    data=str(int(AlertCode.NEXT_MESSAGE)),
+                    data=AlertCode.NEXT_MESSAGE,
                     items=(Item(target=LocRef(folder.server_uri), source=LocRef(folder.client_uri)),),
                 )
                 for folder in session.result.folders.values()
@@ -287,7 +287,7 @@ class Player:
         return [
             Alert(
                 cmd_id="0",
-                data=str(int(AlertCode.SLOW_SYNC)),
+                data=AlertCode.SLOW_SYNC,
                 items=(
                     Item(
                         target=LocRef(sync.target.uri if sync.target else ""),
@@ -309,7 +309,7 @@ class Player:
                 alerts.append(
                     Alert(
                         cmd_id="0",
-                        data=str(int(AlertCode.SLOW_SYNC)),
+                        data=AlertCode.SLOW_SYNC,
                         items=(
                             Item(
                                 target=LocRef(name), source=LocRef(store.source_ref), meta=Meta(anchor=Anchor(next="1"))
@@ -346,7 +346,7 @@ class Player:
                     command(
                         cmd_id="0",
                         meta=Meta(type=partial.content_type),
-                        items=(Item(source=LocRef(partial.key), data=rest.decode("utf-8")),),
+                        items=(Item(source=LocRef(partial.key), data=rest),),
                     ),
                 ),
             )
@@ -411,7 +411,7 @@ class Player:
             return None
         reply = decode(response.content, response.headers.get("content-type")).message
         header_status = _header_status(reply)
-        statuses = tuple((status.cmd, status.code or 0) for status in reply.commands if isinstance(status, Status))
+        statuses = tuple((status.cmd, status.data or 0) for status in reply.commands if isinstance(status, Status))
         session.result.exchanges.append(Exchange(_short(sent), 200, header_status, statuses))
         if header_status in CHALLENGED:
             return reply
@@ -437,19 +437,19 @@ class Player:
             devinf = next((item.data for item in getattr(command, "items", ()) if isinstance(item.data, DevInf)), None)
             if devinf is not None:
                 self.devinf = devinf
-            if isinstance(command, Alert) and command.code is not None and command.code != AlertCode.NEXT_MESSAGE:
+            if isinstance(command, Alert) and command.data is not None and command.data != AlertCode.NEXT_MESSAGE:
                 item = command.items[0] if command.items else Item()
                 client_uri = item.source.uri if item.source else ""
                 anchor = item.meta.anchor if item.meta and item.meta.anchor else None
                 folder = FolderResult(
                     client_uri,
                     item.target.uri if item.target else "",
-                    command.code,
+                    command.data,
                     anchor.next or "" if anchor else "",
                 )
                 folder.alert_status = next(
                     (
-                        status.code or 0
+                        status.data or 0
                         for status in reply.commands
                         if isinstance(status, Status) and status.cmd == "Alert" and status.cmd_ref == command.cmd_id
                     ),
@@ -466,8 +466,8 @@ class Player:
                     ),
                     None,
                 )
-                if server_alert is not None and server_alert.code is not None:
-                    folder.mode = _mode_label(server_alert.code)
+                if server_alert is not None and server_alert.data is not None:
+                    folder.mode = _mode_label(server_alert.data)
                 result.folders[client_uri] = folder
             if isinstance(command, Sync):
                 self._keep_sent_items(session, command)
@@ -528,7 +528,7 @@ class Player:
                 msg_ref=msg_ref,
                 cmd_ref="0",
                 cmd="SyncHdr",
-                data="200",
+                data=StatusCode.OK,
                 target_refs=(header.source.uri,),
                 source_refs=(header.target.uri,),
             )
@@ -543,7 +543,7 @@ class Player:
                         msg_ref=msg_ref,
                         cmd_ref=command.cmd_id,
                         cmd="Sync",
-                        data="200",
+                        data=StatusCode.OK,
                         target_refs=(command.target.uri,) if command.target else (),
                         source_refs=(command.source.uri,) if command.source else (),
                     )
@@ -553,7 +553,13 @@ class Player:
                 answers.append(_alert_status(command, msg_ref))
             else:
                 answers.append(
-                    Status(cmd_id="0", msg_ref=msg_ref, cmd_ref=command.cmd_id, cmd=command_name(command), data="200")
+                    Status(
+                        cmd_id="0",
+                        msg_ref=msg_ref,
+                        cmd_ref=command.cmd_id,
+                        cmd=command_name(command),
+                        data=StatusCode.OK,
+                    )
                 )
         return answers
 
@@ -580,7 +586,7 @@ class Player:
                         msg_ref=msg_ref,
                         cmd_ref=command.cmd_id,
                         cmd=name,
-                        data=str(code),
+                        data=StatusCode.of(code),
                         source_refs=(guid,) if guid else (),
                         target_refs=(luid,) if luid else (),
                     )
@@ -637,7 +643,7 @@ def _alert_status(alert: Alert, msg_ref: str) -> Status:
         msg_ref=msg_ref,
         cmd_ref=alert.cmd_id,
         cmd="Alert",
-        data="200",
+        data=StatusCode.OK,
         target_refs=(item.target.uri,) if item.target else (),
         source_refs=(item.source.uri,) if item.source else (),
         items=(Item(data=Anchor(next=anchor.next)),) if anchor is not None and anchor.next else (),
@@ -649,14 +655,14 @@ def _starts_session(message: SyncML) -> bool:
     if any(isinstance(command, Sync) for command in message.commands):
         return False
     return any(
-        (isinstance(command, Alert) and command.code not in (None, AlertCode.NEXT_MESSAGE)) or isinstance(command, Put)
+        (isinstance(command, Alert) and command.data not in (None, AlertCode.NEXT_MESSAGE)) or isinstance(command, Put)
         for command in message.commands
     )
 
 
 def _asks_for_more(message: SyncML) -> bool:
     return not any(isinstance(command, Sync) for command in message.commands) and any(
-        isinstance(command, Alert) and command.code == AlertCode.NEXT_MESSAGE for command in message.commands
+        isinstance(command, Alert) and command.data == AlertCode.NEXT_MESSAGE for command in message.commands
     )
 
 
@@ -674,7 +680,7 @@ def _challenge(reply: SyncML | None) -> Chal | None:
             if isinstance(status, Status)
             and status.cmd == "SyncHdr"
             and status.chal is not None
-            and (status.code or 0) in CHALLENGED
+            and (status.data or 0) in CHALLENGED
         ),
         None,
     )
@@ -682,7 +688,7 @@ def _challenge(reply: SyncML | None) -> Chal | None:
 
 def _header_status(reply: SyncML) -> int:
     return next(
-        (status.code or 0 for status in reply.commands if isinstance(status, Status) and status.cmd == "SyncHdr"), 0
+        (status.data or 0 for status in reply.commands if isinstance(status, Status) and status.cmd == "SyncHdr"), 0
     )
 
 
@@ -701,11 +707,9 @@ def _item_meta(command: Add | Replace | Delete, item: Item, name: str) -> str | 
 
 def _item_bytes(item: Item, item_format: str | None) -> bytes:
     data = item.data
-    if isinstance(data, bytes):
-        return data
-    if not isinstance(data, str):
+    if not isinstance(data, bytes):
         return b""
-    return base64.b64decode(data) if item_format == FORMAT_B64 else data.encode("utf-8")
+    return base64.b64decode(data) if item_format == FORMAT_B64 else data
 
 
 _REMOTE_NAMES = {

@@ -111,7 +111,7 @@ def _base64_items(run: SessionRun) -> bool:
 
 def _calendar_type_for_vcalendar(run: SessionRun) -> bool:
     return any(
-        _meta(command, item, "type") == "text/calendar" and isinstance(item.data, str) and "VERSION:1.0" in item.data
+        _meta(command, item, "type") == "text/calendar" and isinstance(item.data, bytes) and b"VERSION:1.0" in item.data
         for command, item in _items(run)
     )
 

@@ -9,6 +9,7 @@ objects and encoded again.
 
 import re
 from dataclasses import dataclass, replace
+from itertools import count
 from xml.sax.saxutils import escape
 
 from syncmld.protocol.codec import Encoding, encode, encode_xml
@@ -47,6 +48,21 @@ def top_cmd_id(commands: tuple[Command, ...]) -> int:
     ids = [command.cmd_id for command in commands]
     ids += [sub.cmd_id for command in commands if isinstance(command, Sync) for sub in command.commands]
     return max((int(value) for value in ids if value.isdigit()), default=0)
+
+
+def numbered(commands: list[Command]) -> tuple[Command, ...]:
+    """The commands with CmdIDs 1, 2, ... in message order (a Sync's children included), as the
+    encoder numbers commands that have none; the player needs them to match the statuses it gets."""
+    ids = (str(n) for n in count(1))
+    result: list[Command] = []
+    for command in commands:
+        if isinstance(command, Sync):
+            sync_id = next(ids)
+            children = tuple(replace(sub, cmd_id=next(ids)) for sub in command.commands)
+            result.append(replace(command, cmd_id=sync_id, commands=children))
+        else:
+            result.append(replace(command, cmd_id=next(ids)))
+    return tuple(result)
 
 
 def numbered_after(answers: list[Command], start: int) -> tuple[Command, ...]:

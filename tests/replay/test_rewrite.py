@@ -5,13 +5,14 @@ import re
 from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.constants import AUTH_MD5, FORMAT_B64
 from syncmld.protocol.messages import Cred, Map, Meta, Status, Sync
+from syncmld.status import StatusCode
 
 from .recordings import recorded
 from .rewrite import Header, rewritten
 
 OUR_CRED = Cred("ZGlnZXN0", Meta(type=AUTH_MD5, format=FORMAT_B64))
 OURS = Header("77", "5", "http://127.0.0.1:1/syncml?sid=abc&x=1", OUR_CRED, "me@example.org")
-ANSWER = Status(cmd_id="0", msg_ref="1", cmd_ref="0", cmd="SyncHdr", data="200")
+ANSWER = Status(cmd_id="0", msg_ref="1", cmd_ref="0", cmd="SyncHdr", data=StatusCode.OK)
 _BETWEEN_HEADER_AND_SYNC = re.compile(rb"<SyncHdr>.*?(?=<Sync>)", re.S)
 
 

@@ -188,7 +188,7 @@ async def test_a_first_message_with_basic_auth_gets_a_syncml_reply(client: httpx
     assert reply.encoding is Encoding.XML
     header_status = reply.message.commands[0]
     assert isinstance(header_status, Status)
-    assert (header_status.cmd_ref, header_status.code) == ("0", StatusCode.AUTH_ACCEPTED)
+    assert (header_status.cmd_ref, header_status.data) == ("0", StatusCode.AUTH_ACCEPTED)
     assert reply.message.header.resp_uri is not None
     assert reply.message.header.resp_uri.startswith(f"{BASE_URL}/syncml?sid=")
 
@@ -223,6 +223,11 @@ async def test_each_message_is_logged_on_one_line(
     assert "<DevID>sc-harness-cap1</DevID>" in dumps
     secret = base64.b64encode(f"{alice}:secret".encode()).decode()
     assert secret not in dumps
+    resp_uri = decode(answered.content, XML).message.header.resp_uri
+    assert resp_uri is not None
+    token = resp_uri.rpartition("sid=")[2]
+    assert token not in dumps, "a log reader could post into the live session"
+    assert "sid=***</RespURI>" in dumps
 
 
 @pytest.mark.parametrize("url", ["/syncml", "/syncml?sid=looked-up-first"])

@@ -3,7 +3,7 @@ items, checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import HistoryEntry, NewItem, Store, StoreError
+from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoreError
 from tests.store.sample import VCARD, make_owner, vcard
 
 FOLDER = "application/vnd.omads-folder+xml"
@@ -25,6 +25,25 @@ def test_folders_are_named_case_insensitively_and_keep_their_given_name(store: S
         assert created.name == "Kalender Ä"
         assert tx.get_folder(other.id, "Kalender Ä") is None
         assert tx.get_folder(account.id, "Contacts") is None
+
+
+def test_a_folder_keeps_what_a_dav_client_made_it_hold_and_loses_it_with_its_account(store: Store) -> None:
+    with store.transaction() as tx:
+        account = tx.add_account("anna@example.org", "md5", "hash")
+        made = tx.ensure_folder(account.id, "Work")
+        plain = tx.ensure_folder(account.id, "Photos")
+        tx.set_dav_collection(made.id, "calendar:VEVENT,VTODO")
+    with store.transaction() as tx:
+        assert tx.get_folder(account.id, "work") == Folder(made.id, account.id, "Work", "calendar:VEVENT,VTODO")
+        assert [folder.dav_collection for folder in tx.list_folders(account.id)] == [None, "calendar:VEVENT,VTODO"]
+        assert plain.dav_collection is None
+        with pytest.raises(StoreError):
+            tx.set_dav_collection(made.id + plain.id + 1000, "addressbook")
+        tx.remove_account("anna@example.org")
+    with store.transaction() as tx:
+        again = tx.add_account("anna@example.org", "md5", "hash")
+        assert tx.ensure_folder(again.id, "Work").dav_collection is None
+        assert not [name for name in tx.list_settings() if name.startswith("dav-collection")]
 
 
 def test_folders_are_listed_by_name_per_account(store: Store) -> None:
@@ -201,6 +220,19 @@ def test_changes_since_is_a_half_open_range_ordered_by_seq(store: Store) -> None
         assert tx.changes_since(owner.folder_id, a.seq, c.seq, None) == [b, c]
         assert tx.changes_since(owner.folder_id, c.seq, c.seq, None) == []
         assert tx.changes_since(owner.folder_id, a2.seq, tx.current_seq(), None) == []
+
+
+def test_folder_seq_is_the_latest_change_of_the_folder_deletions_included(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Calendar")
+        assert tx.folder_seq(owner.folder_id) == 0
+        a, b = tx.put_items(owner.folder_id, [vcard("a"), vcard("b")], None)
+        (elsewhere,) = tx.put_items(other.id, [vcard("elsewhere")], None)
+        assert tx.folder_seq(owner.folder_id) == b.seq
+        tx.delete_items(owner.folder_id, [a.guid], None)
+        assert tx.folder_seq(owner.folder_id) == tx.current_seq()
+        assert tx.folder_seq(other.id) == elsewhere.seq
 
 
 def test_changes_since_leaves_out_changes_from_the_excluded_device(store: Store) -> None:

@@ -29,6 +29,7 @@ def test_idle_sessions_expire(store: Store) -> None:
         for token, updated_at in (("old", 10.0), ("older", 5.0), ("fresh", 30.0)):
             tx.save_session(SessionRecord(token, None, b"s", None, updated_at))
     with store.transaction() as tx:
+        assert [tx.count_sessions(after) for after in (0.0, 5.0, 10.0, 30.0)] == [3, 2, 1, 0]
         assert tx.delete_sessions_before(20.0) == 2
         assert tx.delete_sessions_before(20.0) == 0
     with store.transaction() as tx:

@@ -112,3 +112,40 @@ def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Pat
             assert [child.guid for child in tx.children_of(3, ["g1"])] == ["g2"]
     finally:
         store.close()
+
+
+def test_what_dav_clients_made_folders_hold_moves_from_settings_into_the_folders(tmp_path: Path) -> None:
+    engine = create_engine(sqlite_url(tmp_path))
+    try:
+        upgrade_schema(engine, SecretBox(bytes(32)), "0011")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO folders (id, account_id, name, name_key)"
+                    " VALUES (3, 1, 'Work', 'work'), (4, 1, 'Photos', 'photos')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO settings (name, value) VALUES ('dav-collection:3', 'calendar:VEVENT,VTODO'),"
+                    " ('dav-collection:9', 'addressbook'), ('syncml', 'on')"
+                )
+            )
+    finally:
+        engine.dispose()
+    store = open_store(sqlite_url(tmp_path))
+    try:
+        with store.transaction() as tx:
+            assert [(f.name, f.dav_collection) for f in tx.list_folders(1)] == [
+                ("Photos", None),
+                ("Work", "calendar:VEVENT,VTODO"),
+            ]
+            assert tx.list_settings() == {"syncml": "on"}
+    finally:
+        store.close()

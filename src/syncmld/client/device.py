@@ -51,7 +51,6 @@ from syncmld.protocol.messages import (
     Sync,
     SyncHdr,
     SyncML,
-    numbered,
 )
 from syncmld.status import StatusCode
 
@@ -79,7 +78,7 @@ class SyncReport:
     """The auth type of the last challenge (Chal) the server sent, if any."""
 
     def codes_for(self, cmd: str) -> list[int]:
-        return [status.code or 0 for status in self.statuses if status.cmd == cmd]
+        return [int(status.data) for status in self.statuses if status.cmd == cmd]
 
 
 @dataclass(frozen=True)
@@ -247,8 +246,7 @@ class Device:
         session = _Session(self, report, progress, stop)
         init: list[Command] = [
             Alert(
-                cmd_id="0",
-                data=str(mode),
+                data=AlertCode(mode),
                 items=(
                     Item(
                         target=LocRef(self.server_db, filter=self.target_filter),
@@ -262,7 +260,6 @@ class Device:
         if self.devinf is not None:
             devinf.append(
                 Put(
-                    cmd_id="0",
                     meta=Meta(type=MIME_DEVINF_XML),
                     items=(Item(source=LocRef(self.version.devinf_uri), data=self.devinf),),
                 )
@@ -271,7 +268,6 @@ class Device:
             if self.devinf_alone:
                 devinf.append(
                     Get(
-                        cmd_id="0",
                         meta=Meta(type=MIME_DEVINF_XML),
                         items=(Item(target=LocRef(self.version.devinf_uri)),),
                     )
@@ -286,7 +282,7 @@ class Device:
                 if report.header_status not in (200, 212):
                     return report
             server_alert = next((c for c in reply.commands if isinstance(c, Alert)), None)
-            report.alerted_mode = server_alert.code or 0 if server_alert else 0
+            report.alerted_mode = int(server_alert.data or 0) if server_alert else 0
             if mode != AlertCode.RESUME or report.codes_for("Alert")[-1:] != [200]:
                 self._start_package(report.alerted_mode, progress, chunk)
             elif not progress.steps:
@@ -300,8 +296,7 @@ class Device:
                     [
                         *statuses,
                         Alert(
-                            cmd_id="0",
-                            data="222",
+                            data=AlertCode.NEXT_MESSAGE,
                             items=(Item(target=LocRef(self.url), source=LocRef(self.device_id)),),
                         ),
                     ],
@@ -311,7 +306,6 @@ class Device:
             if progress.maps:
                 map_commands.append(
                     Map(
-                        cmd_id="0",
                         target=LocRef(self.server_db),
                         source=LocRef(self.local_uri),
                         map_items=tuple(progress.maps),
@@ -365,11 +359,9 @@ class Device:
         for luid in sorted(self.changes, key=lambda luid: self._depth(luid) if luid in self.items else 0):
             kind = self.changes[luid]
             if kind == "delete":
-                commands.append(Delete(cmd_id="0", items=(Item(source=LocRef(luid)),)))
+                commands.append(Delete(items=(Item(source=LocRef(luid)),)))
             elif kind == "move":
-                commands.append(
-                    Move(cmd_id="0", items=(Item(source=LocRef(luid), source_parent=self.parents.get(luid)),))
-                )
+                commands.append(Move(items=(Item(source=LocRef(luid), source_parent=self.parents.get(luid)),)))
             elif kind in ("add", "replace"):
                 commands.append(self._item_command(Add if kind == "add" else Replace, luid))
         return commands
@@ -380,9 +372,9 @@ class Device:
             source=LocRef(luid),
             source_parent=self.parents.get(luid),
             meta=Meta(format=item_format) if item_format else None,
-            data=data,
+            data=data.encode("utf-8"),
         )
-        return command(cmd_id="0", meta=Meta(type=self.type_of(luid)), items=(item,))
+        return command(meta=Meta(type=self.type_of(luid)), items=(item,))
 
     def _wire_data(self, data: bytes) -> tuple[str, str | None]:
         """The item's data as it travels, and its Format (des;b64, 3des;b64, b64 or None)."""
@@ -415,8 +407,7 @@ class _Session:
                     [
                         *statuses,
                         Alert(
-                            cmd_id="0",
-                            data=str(int(AlertCode.SUSPEND)),
+                            data=AlertCode.SUSPEND,
                             items=(Item(target=LocRef(self.device.server_db), source=LocRef(self.device.local_uri)),),
                         ),
                     ],
@@ -448,7 +439,7 @@ class _Session:
             cred=credentials,
             meta=Meta(max_msg_size=device.max_msg_size) if device.max_msg_size else None,
         )
-        message = SyncML(header, numbered(commands), final)
+        message = SyncML(header, tuple(commands), final)
         if signed:
             reply = device.transport(message, self.url, device.mac_header)
         else:
@@ -475,7 +466,6 @@ class _Session:
 
     def _sync(self, commands: list[_Modification]) -> Sync:
         return Sync(
-            cmd_id="0",
             target=LocRef(self.device.server_db),
             source=LocRef(self.device.local_uri),
             commands=tuple(commands),
@@ -497,11 +487,10 @@ class _Session:
                     )
                     statuses.append(
                         Status(
-                            cmd_id="0",
                             msg_ref=reply.header.msg_id,
-                            cmd_ref=command.cmd_id,
+                            cmd_ref=command.cmd_id or "",
                             cmd=type(command).__name__,
-                            data=str(code),
+                            data=StatusCode.of(code),
                             source_refs=(item.source.uri,) if item.source else (),
                             target_refs=(item.target.uri,) if item.target else (),
                         )
@@ -540,7 +529,7 @@ class _Session:
         item_format: str | None,
     ) -> int:
         device = self.device
-        text = item.data if isinstance(item.data, str) else ""
+        text = _text_of(item)
         key = (item.source.uri if item.source else "") + "|" + (item.target.uri if item.target else "")
         partial = self.progress.partial
         done = partial[1] if partial is not None and partial[0] == key and not _first_chunk(item) else ""
@@ -562,7 +551,7 @@ class _Session:
             return 200
         try:
             parent = self._local_parent(item)
-            data = decode_item_data(item_format, text.encode(), device.item_key).data
+            data = decode_item_data(item_format, text.encode("utf-8", errors="surrogateescape"), device.item_key).data
         except RemoteError as error:
             return int(error.status)
         if isinstance(command, Add):
@@ -588,7 +577,7 @@ def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Mod
     pending: list[_Modification] = []
     for command in commands:
         item = command.items[0]
-        text = item.data if isinstance(item.data, str) else ""
+        text = _text_of(item)
         if len(text) <= chunk:
             pending.append(command)
             continue
@@ -598,10 +587,20 @@ def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Mod
             item_meta = item.meta or Meta()
             piece_meta = replace(item_meta, size=len(text.encode())) if start == 0 else item.meta
             messages.append(
-                [*pending, replace(command, items=(replace(item, meta=piece_meta, data=piece, more_data=more),))]
+                [
+                    *pending,
+                    replace(
+                        command, items=(replace(item, meta=piece_meta, data=piece.encode("utf-8"), more_data=more),)
+                    ),
+                ]
             )
             pending = []
     return [*messages, pending]
+
+
+def _text_of(item: Item) -> str:
+    """Item data as text (bytes that are not UTF-8 kept as surrogate escapes); "" for anything else."""
+    return item.data.decode("utf-8", errors="surrogateescape") if isinstance(item.data, bytes) else ""
 
 
 def _first_chunk(item: Item) -> bool:
@@ -611,4 +610,4 @@ def _first_chunk(item: Item) -> bool:
 
 def _header_code(reply: SyncML) -> int:
     status = next((c for c in reply.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
-    return status.code or 0 if status else 0
+    return int(status.data) if status else 0

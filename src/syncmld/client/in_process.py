@@ -19,6 +19,6 @@ def in_process_transport(store: Store, ctx: EngineContext) -> Transport:
         body = encode_xml(message)
         mac = read_mac_header(sign(body), body_digest(body)) if sign is not None else None
         request = Request(decode_xml(body), Encoding.XML, base, token, mac=mac)
-        return decode_xml(encode_xml(handle_message(request, store, ctx).reply))
+        return decode_xml(handle_message(request, store, ctx).body)
 
     return post

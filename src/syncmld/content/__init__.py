@@ -40,8 +40,8 @@ NOTE_FOLDERS = ("notes", "journal")
 __all__ = [
     "CALENDAR_TYPES", "CONTACT_PROPERTIES", "KINDS", "STORED_CONTACT_TYPE", "WRITTEN_VERSIONS", "ContentKind",
     "Identity", "ParsedItem", "device_kind", "for_device", "from_device", "from_stored", "identity",
-    "is_convertible", "is_sif_type", "media_type", "merge", "newer_side", "normal_form", "normalise_vcard", "read",
-    "same_bytes", "to_stored",
+    "is_convertible", "is_sif_type", "media_type", "merge", "merge_duplicates", "newer_side", "normal_form",
+    "normalise_vcard", "read", "same_bytes", "to_stored",
 ]  # fmt: skip
 
 
@@ -116,6 +116,16 @@ def merge(server: ParsedItem, client: ParsedItem, prefer: str, base: ParsedItem 
     whose values win where both changed the same field. The items are read as the client's kind.
     """
     return client.merge(server, prefer == "client", base)
+
+
+def merge_duplicates(kept: ParsedItem, other: ParsedItem) -> bytes | None:
+    """Two copies of one object as one stored form: contacts lose nothing (every phone and e-mail of both),
+    calendar objects merge field by field with ``kept``'s values where they differ; None when the kind
+    cannot merge or either copy cannot be read (``kept`` stays as it is)."""
+    try:
+        return kept.merge_duplicate(other)
+    except RemoteError:
+        return None
 
 
 def newer_side(server: ParsedItem, client: ParsedItem) -> str:

@@ -153,6 +153,11 @@ class Contact(ParsedItem):
         original = Contact.of(base).earlier_card() if base is not None else None
         return to_vcard(merge_changes(Contact.of(server).card, self.card, prefer_client, original), "3.0")
 
+    def merge_duplicate(self, other: ParsedItem) -> bytes:
+        """Nothing lost: every phone and e-mail of both, this card's values where both have one that may
+        not repeat, its empty parts filled from ``other``'s (a middle name)."""
+        return to_vcard(merge_changes(Contact.of(other).card, self.card, True, keep_all=True), "3.0")
+
 
 class ContactsKind(ContentKind):
     """Contacts: vCard 2.1 and 3.0, and SIF-C, kept as vCard 3.0."""

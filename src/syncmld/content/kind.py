@@ -66,6 +66,11 @@ class ParsedItem:
         started from, if known): the field-level merge, or None when the kind cannot merge."""
         return None
 
+    def merge_duplicate(self, other: "ParsedItem") -> bytes | None:
+        """This item and ``other`` are two copies of one object: both as one, this item's values where
+        they differ (a kind that can lose nothing does); None when the kind cannot merge."""
+        return self.merge(other, True, None)
+
 
 class ContentKind(ABC):
     """A family of device formats with one stored form."""

@@ -331,19 +331,26 @@ def merge(stored: VCard, incoming: VCard, device_properties: frozenset[str] | No
     return VCard(incoming.version, taken + kept)
 
 
-def merge_changes(server: VCard, client: VCard, prefer_client: bool, base: VCard | None = None) -> VCard:
+def merge_changes(
+    server: VCard, client: VCard, prefer_client: bool, base: VCard | None = None, keep_all: bool = False
+) -> VCard:
     """Both sides changed one contact: a field-level merge.
 
     A field is a property name with its group. With ``base`` (the version both sides started from),
     a field only one side changed takes that side's values, and a field both changed the preferred
     side's. Without it, a field only one side has is kept and where both have it and it differs the
     preferred side wins. The client's fields come first, in its order, then the server's others.
+    ``keep_all`` (two copies of one contact, no side preferred) loses nothing instead: a field that may
+    repeat keeps the values of both (a phone number once, however it is written), one that may not
+    keeps the client's value with its empty components filled from the server's (a middle name).
     """
     server_fields, client_fields = _fields(server), _fields(client)
     base_fields = _fields(base) if base is not None else None
 
     def winner(key: tuple[str | None, str]) -> list[ContactProperty]:
         ours, theirs = client_fields.get(key, []), server_fields.get(key, [])
+        if keep_all:
+            return _all_values(key[1], ours, theirs)
         if base_fields is None:
             return ours if ours and (prefer_client or not theirs) else theirs
         original = _normal_lines(base_fields.get(key, []))
@@ -355,6 +362,43 @@ def merge_changes(server: VCard, client: VCard, prefer_client: bool, base: VCard
 
     keys = [*client_fields, *(key for key in server_fields if key not in client_fields)]
     return VCard(client.version, tuple(prop for key in keys for prop in winner(key)))
+
+
+_SINGLE_VALUED = frozenset({"N", "FN", "BDAY", "UID", "REV", "PRODID", "CLASS", "GEO", "TZ", "SORT-STRING"})
+"""Properties a vCard 3.0 holds once."""
+
+
+def _all_values(name: str, ours: list[ContactProperty], theirs: list[ContactProperty]) -> list[ContactProperty]:
+    """The values of a field two copies of a contact have, nothing lost (see ``merge_changes``)."""
+    if not ours or not theirs:
+        return ours or theirs
+    if name in _SINGLE_VALUED:
+        first, other = ours[0], theirs[0]
+        filled = tuple(mine if any(mine) else yours for mine, yours in _padded(first.value, other.value))
+        return [ContactProperty(first.group, first.name, first.params, filled)]
+    kept, seen = list(ours), {_value_key(prop) for prop in ours}
+    for prop in theirs:
+        if _value_key(prop) not in seen:
+            kept.append(prop)
+            seen.add(_value_key(prop))
+    return kept
+
+
+def _padded(mine: Value, yours: Value) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+    for index in range(max(len(mine), len(yours))):
+        yield (mine[index] if index < len(mine) else ()), (yours[index] if index < len(yours) else ())
+
+
+def _value_key(prop: ContactProperty) -> str | None:
+    """What makes two values of a repeating field the same: a phone's last nine digits, an address's
+    case-folded text, else the normal form."""
+    if prop.name == "TEL":
+        digits = re.sub(r"\D", "", prop.text)
+        if digits:
+            return "TEL:" + digits[-9:]
+    if prop.name == "EMAIL":
+        return "EMAIL:" + prop.text.strip().casefold()
+    return _normal_line(prop)
 
 
 def _fields(card: VCard) -> dict[tuple[str | None, str], list[ContactProperty]]:

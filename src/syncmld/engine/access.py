@@ -1,4 +1,4 @@
-"""Who may sync: the global switch, domains, accounts and the access list (product §5)."""
+"""Who may sync: the global switch, domains, accounts and the access list."""
 
 from syncmld.settings import SYNCML
 from syncmld.store.base import Account, Admin

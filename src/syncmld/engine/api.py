@@ -11,7 +11,7 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import RemoteError
 from syncmld.escape import quoted
 from syncmld.mail.model import MailChanges, MailGateway
-from syncmld.protocol.codec import Encoding
+from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
 from syncmld.status import StatusCode
@@ -111,6 +111,8 @@ class BackupItem:
     """The item's ID on the device, None for items that did not come from a device."""
     content_type: str
     data: bytes
+    collection: str | None = None
+    """What its folder holds for CardDAV and CalDAV clients when one of them made it (``Folder.dav_collection``)."""
 
 
 class BackupSink(Protocol):
@@ -170,7 +172,11 @@ class SyncSummary:
 
 @dataclass(frozen=True)
 class Outcome:
-    reply: SyncML
+    reply: SyncML | None
+    """What the reply holds; None for the stored reply to a resent message, which is kept as ``body`` only."""
+    body: bytes
+    """The reply as it goes on the wire, encoded once."""
+    encoding: Encoding
     account: str | None = None
     device: str | None = None
     summaries: tuple[SyncSummary, ...] = ()
@@ -184,3 +190,7 @@ class Outcome:
     """Devices' changes to mail folders, applied to IMAP once the message is committed."""
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """For a session logged in with HMAC: the x-syncml-hmac header of the reply, given its encoded body."""
+
+    def message(self) -> SyncML:
+        """What the reply holds, read back from ``body`` for a stored reply sent again."""
+        return self.reply if self.reply is not None else decode(self.body, self.encoding.content_type).message

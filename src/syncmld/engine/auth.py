@@ -52,6 +52,9 @@ CHALLENGED_TYPE = {
     AuthPolicy.HMAC: AUTH_MAC,
 }
 """The auth type a challenge asks for under each policy."""
+SERVER_DEVICE_PREFIX = "syncmld:"
+"""Device references of the server's own clients (``syncmld:dav``, DAV clients' changes): a device that
+names itself so is refused, so that it never shares their maps."""
 DUMMY_MD5_CREDENTIAL = base64.b64encode(bytes(16)).decode()
 """What MD5 and HMAC digests of an account that does not exist (or has no MD5 secret) are computed with."""
 
@@ -91,6 +94,8 @@ def authenticate(
     """
     header = request.message.header
     device = header.source.uri
+    if device.casefold().startswith(SERVER_DEVICE_PREFIX):
+        return AuthResult(StatusCode.FORBIDDEN, None, None, f"device ID {device[:80]!r} is reserved for the server")
     wanted = CHALLENGED_TYPE[policy]
     cred_type = credential_type(request)
     if cred_type is None:
@@ -140,9 +145,8 @@ def authenticate(
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
     if tx.login_failures(wrong_type_key) is not None:
         tx.clear_login_failures(wrong_type_key)
-    if shown_key is not None and shown_key != account.item_key:
-        tx.set_item_key(account.email, shown_key)
-        log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
+    if shown_key is not None:
+        keep_item_key(tx, account, shown_key)
     chal = None if auth_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, auth_type, now)
     signer = reply_signer(account, nonce) if auth_type == AUTH_MAC and nonce is not None else None
     return AuthResult(
@@ -200,9 +204,14 @@ def renewed_challenge(tx: Logins, nonces: Nonces, device: str, auth_type: AuthTy
 
 def basic_login(cred: Cred) -> tuple[str, str] | None:
     """The user and password of basic credentials (base64 of ``user:password``), None if unreadable."""
-    raw = cred.data.encode() if isinstance(cred.data, str) else cred.data
+    return user_password(cred.data.encode() if isinstance(cred.data, str) else cred.data)
+
+
+def user_password(encoded: bytes) -> tuple[str, str] | None:
+    """The user and password of base64 ``user:password`` in UTF-8 (SyncML basic credentials, HTTP Basic),
+    None if it is not that."""
     try:
-        decoded = base64.b64decode(raw.strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
     user, sep, password = decoded.partition(":")
@@ -214,7 +223,12 @@ def _check_basic(tx: Accounts, cred: Cred) -> tuple[Account | None, str, str | N
     login = basic_login(cred)
     if login is None:
         return None, "basic credentials are not base64 of user:password", None
-    user, password = login
+    return check_password(tx, *login)
+
+
+def check_password(tx: Accounts, user: str, password: str) -> tuple[Account | None, str, str | None]:
+    """A user name and password (of any protocol): the account, why not, and the item key of the password
+    (when right). An unknown account costs what a wrong password costs."""
     account = _lookup(tx, user)
     matches = verify_password(password, account.password_hash if account else UNMATCHABLE_PASSWORD_HASH)
     if account is None:
@@ -222,6 +236,13 @@ def _check_basic(tx: Accounts, cred: Cred) -> tuple[Account | None, str, str | N
     if not matches:
         return None, f"wrong password for {account.email}", None
     return account, "", item_key(password)
+
+
+def keep_item_key(tx: Accounts, account: Account, shown_key: str) -> None:
+    """Keep the item key of the password a basic login showed, when the account's differs."""
+    if shown_key != account.item_key:
+        tx.set_item_key(account.email, shown_key)
+        log.info("account %s: item key kept from its basic login (DES item encryption)", account.email)
 
 
 def _check_digest(

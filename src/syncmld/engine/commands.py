@@ -9,17 +9,25 @@ from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
-from syncmld.engine.formats import choose_format, family_for
+from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
 from syncmld.engine.mail_filter import read_filter
-from syncmld.engine.modes import SyncMode, decide_mode, is_incremental, is_sync_alert, wire_alert
+from syncmld.engine.modes import (
+    SyncMode,
+    decide_mode,
+    erases_server_folder,
+    is_incremental,
+    is_sync_alert,
+    wire_alert,
+)
 from syncmld.engine.params import FormatParam
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
 from syncmld.errors import DecodeError, LocalError, RemoteError
+from syncmld.escape import quoted
 from syncmld.mail.model import MailError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
@@ -41,7 +49,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.settings import CONFLICT, MAIL_FILTER_MAX
 from syncmld.status import StatusCode
-from syncmld.store.base import SyncState, Transaction
+from syncmld.store.base import DeviceSync, Folder, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -71,6 +79,8 @@ class CommandHandler:
         self._devinf_loaded = False
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
+        self._deleted: list[str] = []
+        """LUIDs of the items whose Delete the device confirmed in this message."""
 
     def handle(self, command: Command) -> None:
         if isinstance(command, Status):
@@ -132,7 +142,7 @@ class CommandHandler:
             self.state.device_ref,
             " and format=get wants its current one" if self.device_devinf() is not None else "",
         )
-        self.builder.add(Get(cmd_id="0", meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
+        self.builder.add(Get(meta=Meta(type=MIME_DEVINF_XML), items=(Item(target=LocRef(uri)),)))
 
     def _get(self, get: Get) -> None:
         target = get.items[0].target.uri if get.items and get.items[0].target else ""
@@ -143,8 +153,7 @@ class CommandHandler:
         version = self.state.version
         self.builder.add(
             Results(
-                cmd_id="0",
-                cmd_ref=get.cmd_id,
+                cmd_ref=get.cmd_id or "",
                 msg_ref=self.builder.msg_ref,
                 meta=Meta(type=MIME_DEVINF_XML),
                 target_ref=None,
@@ -160,7 +169,7 @@ class CommandHandler:
 
     # --- sync negotiation -----------------------------------------------------------------
     def _alert(self, alert: Alert) -> None:
-        code = alert.code
+        code = alert.data
         if code in (AlertCode.NEXT_MESSAGE, AlertCode.DISPLAY):
             self.builder.status(alert, StatusCode.OK)
             return
@@ -172,7 +181,9 @@ class CommandHandler:
         if resume:
             code = AlertCode.TWO_WAY
         if code is None or not is_sync_alert(code):
-            log.info("alert %r not supported: answered 406", alert.data)
+            log.info(
+                "alert %s not supported: answered 406", "without a number" if alert.data is None else int(alert.data)
+            )
             self.builder.status(alert, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
             return
         item = alert.items[0] if alert.items else None
@@ -192,7 +203,11 @@ class CommandHandler:
             reason = "; ".join(self.state.param_errors)
             log.warning("device %s: sync refused, bad URL parameters: %s", self.state.device_ref, reason)
             self.builder.status(
-                alert, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref, items=(Item(data=reason),)
+                alert,
+                StatusCode.BAD_REQUEST,
+                target_ref=target_ref,
+                source_ref=source_ref,
+                items=(Item(data=reason.encode("utf-8")),),
             )
             return
         user_folders = frozenset(
@@ -203,6 +218,15 @@ class CommandHandler:
         folder_name = folder_for_uri(item.target.uri, user_folders)
         if folder_name is None:
             log.warning("device %s asked for unknown database %r: answered 404", self.state.device_ref, item.target.uri)
+            self.tx.record_device_sync(
+                DeviceSync(
+                    self.state.device_id,
+                    UNKNOWN_FOLDER_RECORD,
+                    "none",
+                    f"404: no folder {quoted(item.target.uri, 64)}",
+                    self.ctx.clock(),
+                )
+            )
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
@@ -245,8 +269,8 @@ class CommandHandler:
         mode = decision.mode
         if mode in (SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER):
             self.tx.clear_sync_state(self.state.device_id, folder.id)
-        if mode == SyncMode.SLOW_TO_SERVER:
-            self._erase_folder(folder.id, folder.name)
+        if erases_server_folder(mode):
+            self._erase_folder(folder)
         ds = DatastoreState(
             client_uri=item.source.uri,
             server_uri=item.target.uri,
@@ -283,8 +307,7 @@ class CommandHandler:
         )
         self.builder.add(
             Alert(
-                cmd_id="0",
-                data=str(wire_alert(ds.mode, alert.code)),
+                data=wire_alert(ds.mode, alert.data),
                 items=(
                     Item(
                         target=LocRef(ds.client_uri),
@@ -313,14 +336,19 @@ class CommandHandler:
             choice.reason,
         )
 
-    def _erase_folder(self, folder_id: int, folder_name: str) -> None:
+    def _erase_folder(self, folder: Folder) -> None:
         """Slow to server: back the folder up, then erase it (other devices get the deletes)."""
+        folder_id, folder_name = folder.id, folder.name
         items = list(self.tx.iter_items(folder_id))
         if self.ctx.backups is None:
             raise LocalError("slow to server erases a folder but the server has no backup store")
         archive = self.ctx.backups.start(self.state.account_email, "erased", self.ctx.clock())
         self.ctx.backups.add_items(
-            archive, (BackupItem(folder_name, None, stored.content_type, stored.data) for stored in items)
+            archive,
+            (
+                BackupItem(folder_name, None, stored.content_type, stored.data, folder.dav_collection)
+                for stored in items
+            ),
         )
         self.tx.delete_items(folder_id, [stored.guid for stored in items], self.state.device_id)
         log.info(
@@ -390,7 +418,7 @@ class CommandHandler:
         )
 
     def _status(self, status: Status) -> None:
-        code = status.code
+        code = status.data
         if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
             log.warning(
                 "device %s answered %s %s with %d",
@@ -401,6 +429,21 @@ class CommandHandler:
             )
         if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
             self._format_refused(status)
+        if code in (StatusCode.OK, StatusCode.ITEM_NOT_DELETED) and status.cmd == "Delete":
+            self._deleted.extend(status.target_refs)
+
+    def forget_deleted(self) -> None:
+        """The device no longer holds the items whose Delete it confirmed in this message: forget their
+        mappings (a few statements for all of them), so that an item that comes back (an undo) goes to it
+        as an Add."""
+        if not self._deleted:
+            return
+        for ds in self.state.datastores:
+            found = self.tx.guids_for_luids(self.state.device_id, ds.folder_id, self._deleted)
+            states = self.tx.item_states(ds.folder_id, found.values())
+            gone = [guid for guid in found.values() if guid in states and states[guid].deleted]
+            if gone:
+                self.tx.delete_maps(self.state.device_id, ds.folder_id, gone)
 
     def _format_refused(self, status: Status) -> None:
         """The device refused an item's format: switch its data store to another type it takes, for
@@ -455,7 +498,7 @@ class CommandHandler:
         return True
 
     def _refused_key(self, ds: DatastoreState) -> str:
-        return f"refused-types:{self.state.device_id}:{ds.folder_id}"
+        return refused_types_key(self.state.device_id, ds.folder_id)
 
     def _refused_types(self, ds: DatastoreState) -> list[str]:
         stored = self.tx.get_setting(self._refused_key(ds))

@@ -3,7 +3,7 @@
 import logging
 from dataclasses import replace
 
-from syncmld.engine import auth, mail, throttle
+from syncmld.engine import auth, mail, push, throttle
 from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
@@ -14,23 +14,27 @@ from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
-from syncmld.engine.outgoing import Budget, Expand, fill_sync, plan_changes
+from syncmld.engine.outgoing import Expand, Room, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
-from syncmld.engine.replies import ReplyBuilder
+from syncmld.engine.phases import Action, Event, package_end, step
+from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
+from syncmld.history.recording import sync_session
 from syncmld.mail.model import MailChanges
-from syncmld.protocol.codec import decode_xml, encode_xml, encoded_size
-from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC
-from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, Sync, SyncHdr, SyncML
+from syncmld.protocol.codec import decode, encode
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AlertCode
+from syncmld.protocol.encoder import Encoding, MessageEncoder
+from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.settings import AUTH
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
-SIZE_MARGIN = 512
-"""Bytes kept free below the device's MaxMsgSize, for what the size estimate does not see."""
+HEAD_ROOM = 2560
+"""Bytes the header and statuses of a message may take: a change larger than the device's MaxMsgSize
+less this goes as a large object, in pieces."""
 
 
 def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcome:
@@ -76,21 +80,22 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                 )
             if header.msg_id == state.last_msg_id and record.last_reply is not None:
                 log.info("resent message %s of session %s answered again", header.msg_id, record.token)
-                return Outcome(decode_xml(record.last_reply), state.account_email, state.device_ref, resent=True)
+                body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
+                return Outcome(None, body, request.encoding, state.account_email, state.device_ref, resent=True)
             token = record.token
             header_status, chal, delay = StatusCode.OK, None, 0.0
             if state.auth_type == AUTH_MAC:
                 signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
                 if isinstance(signed, str):
                     log.warning("message %s of session %s refused: %s", header.msg_id, token, signed)
-                    return Outcome(
-                        _refusal(request.message, StatusCode.INVALID_CREDENTIALS, None), None, header.source.uri
-                    )
+                    refused = _refusal(request, StatusCode.INVALID_CREDENTIALS, None)
+                    return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
                 chal, sign_reply = signed
         else:
             gate = throttle.admit(tx, request, settings.throttle, now)
             if gate.refused_by is not None:
-                return Outcome(_refusal(request.message, StatusCode.FORBIDDEN, None), None, header.source.uri)
+                refused = _refusal(request, StatusCode.FORBIDDEN, None)
+                return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
             delay = gate.delay
             checked = auth.authenticate(
                 tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
@@ -112,8 +117,11 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                         header.source.name,
                         checked.reason,
                     )
+                refused = _refusal(request, checked.status, checked.chal)
                 return Outcome(
-                    _refusal(request.message, checked.status, checked.chal),
+                    refused.message,
+                    refused.body,
+                    refused.encoding,
                     None,
                     header.source.uri,
                     delay=delay,
@@ -127,10 +135,14 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
+        tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
         reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
-        tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), encode_xml(reply), now))
+        state.reply_encoding = reply.encoding
+        tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
     return Outcome(
-        reply,
+        reply.message,
+        reply.body,
+        reply.encoding,
         state.account_email,
         state.device_ref,
         summaries,
@@ -138,6 +150,14 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
         mail_changes=mail_changes,
         sign_reply=sign_reply,
     )
+
+
+def _in_encoding(reply: bytes, stored: Encoding, wanted: Encoding) -> bytes:
+    """A stored reply sent again in the encoding of the message it answers (the one kept, unless the
+    client sent that message again in the other encoding)."""
+    if stored is wanted:
+        return reply
+    return encode(decode(reply, stored.content_type).message, wanted)
 
 
 def session_exists(store: Store, token: str) -> bool:
@@ -178,8 +198,9 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
                 state.param_errors.append(f"backup={params.backup}: no archive could be started (see the server log)")
             else:
                 log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
-    if params.push:
-        log.info("device %s asked for push; server-alerted sync is not offered yet", header.source.uri)
+    push.session_started(
+        tx, device.id, header.source.uri, params.push, header.version.value, request.encoding is Encoding.WBXML
+    )
     return state
 
 
@@ -192,7 +213,7 @@ def _process(
     token: str,
     header_status: StatusCode,
     chal: Chal | None,
-) -> tuple[SyncML, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
+) -> tuple[Reply, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
     message = request.message
     seq_before = tx.current_seq()
     header = message.header
@@ -212,6 +233,7 @@ def _process(
         for ds in state.datastores
         if ds.folder_kind == FolderKind.MAIL and (found := mail.device_changes(tx, state, ds, seq_before)) is not None
     )
+    handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:
         ctx.backups.add_items(state.backup_archive, handler.arrived)
     state.last_msg_id = header.msg_id
@@ -220,81 +242,76 @@ def _process(
     client_waits = (
         message.final
         or phase_before == Phase.SENDING
-        or any(isinstance(command, Alert) and command.code == 222 for command in message.commands)
+        or any(isinstance(command, Alert) and command.data == AlertCode.NEXT_MESSAGE for command in message.commands)
     )
-    first_changes = False
     summaries: tuple[SyncSummary, ...] = ()
+    first_changes = False
     if state.suspended:
         log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
     elif message.final:
-        if phase_before == Phase.INIT and not handler.saw_sync:
-            if state.datastores:  # else the package held only DevInf: the Alerts may come in the next one
-                state.phase = Phase.SYNC
-                handler.ask_for_devinf_if_needed()
-        elif phase_before in (Phase.INIT, Phase.SYNC):
-            for ds in state.datastores:
-                if not ds.planned:
-                    plan_changes(tx, state, ds)
-            state.phase = Phase.SENDING
-            first_changes = True
-        elif phase_before == Phase.MAP:
-            summaries = _finish(tx, state, ctx)
-            state.phase = Phase.DONE
+        event = package_end(phase_before, handler.saw_sync, bool(state.datastores))
+        first_changes, summaries = _advance(tx, state, ctx, handler, event)
 
     reply_header = _reply_header(header, state, request.url, token, ctx)
+    encoder = builder.seal(reply_header, request.encoding)
     final = client_waits
     if state.phase == Phase.SENDING and client_waits and not state.suspended:
         expand = mail.expander(tx, state, ctx, work)
-        final = _fill_changes(tx, state, builder, reply_header, request, first_changes, expand)
+        final = _fill_changes(tx, state, builder, encoder, first_changes, expand)
         if final:
-            state.phase = Phase.MAP
+            _advance(tx, state, ctx, handler, Event.ALL_SENT)
             if not any(sends_to_client(ds.mode) for ds in state.datastores):
-                # nothing went to the client, so nothing is to be mapped: a client may end the session
-                # here (Funambol's Java clients do), and a later map package changes nothing
-                summaries = _finish(tx, state, ctx)
-                state.phase = Phase.DONE
-    return builder.build(reply_header, final), summaries, mail_changes
+                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP)
+    return builder.build(final), summaries, mail_changes
+
+
+def _advance(
+    tx: Transaction, state: SessionState, ctx: EngineContext, handler: CommandHandler, event: Event | None
+) -> tuple[bool, tuple[SyncSummary, ...]]:
+    """Take the step of the phase table ``event`` calls for, if any, and do its action: whether the
+    device's changes were planned, and the folder syncs finished."""
+    found = step(state.phase, event)
+    if found is None:
+        return False, ()
+    state.phase = found.to
+    match found.action:
+        case Action.ASK_FOR_DEVINF:
+            handler.ask_for_devinf_if_needed()
+        case Action.PLAN_CHANGES:
+            for ds in state.datastores:
+                if not ds.planned:
+                    plan_changes(tx, state, ds)
+            return True, ()
+        case Action.FINISH:
+            return False, _finish(tx, state, ctx)
+        case Action.NONE:
+            pass
+    return False, ()
 
 
 def _fill_changes(
     tx: Transaction,
     state: SessionState,
     builder: ReplyBuilder,
-    reply_header: SyncHdr,
-    request: Request,
+    encoder: MessageEncoder,
     first: bool,
     expand: Expand,
 ) -> bool:
-    """Add the server's changes that fit; True when all of them are now on their way."""
+    """Write the server's changes that fit; True when all of them are now on their way."""
     limit = state.client_max_msg_size or 1_000_000_000
-    base = encoded_size(builder.build(reply_header, True), request.encoding)
-    budget = Budget(remaining=limit - base - SIZE_MARGIN, fresh=limit - 2048 - SIZE_MARGIN)
+    room = Room(limit=limit, fresh=limit - HEAD_ROOM)
     for ds in state.datastores:
-        sync = fill_sync(
-            tx,
-            state,
-            ds,
-            budget,
-            always=first,
-            measure=lambda sync: _sync_size(sync, reply_header, request),
-            expand=expand,
-        )
+        sync = fill_sync(tx, state, ds, encoder, room, always=first, expand=expand)
         if sync is not None:
-            builder.add(sync)
+            builder.written(sync)
     return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)
-
-
-def _sync_size(sync: Sync, header: SyncHdr, request: Request) -> int:
-    """Encoded bytes a Sync adds to a message."""
-    with_sync = encoded_size(SyncML(header, (sync,), True), request.encoding)
-    without = encoded_size(SyncML(header, (), True), request.encoding)
-    return with_sync - without
 
 
 def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[SyncSummary, ...]:
     """The client has everything: store the new anchors and report each folder's sync."""
     summaries = []
     duration = (ctx.clock() - state.started_at) * 1000
+    push.sync_finished(tx, state)
     for ds in state.datastores:
         seq = ds.upto_seq if ds.upto_seq is not None else ds.since_seq
         tx.set_sync_state(
@@ -340,9 +357,10 @@ def _reply_header(header: SyncHdr, state: SessionState, url: str, token: str, ct
     )
 
 
-def _refusal(message: SyncML, code: StatusCode, chal: Chal | None) -> SyncML:
+def _refusal(request: Request, code: StatusCode, chal: Chal | None) -> Reply:
     """The reply to a message whose sender could not be authenticated: every command gets the
     header's code, nothing is applied, no session is opened."""
+    message = request.message
     header = message.header
     builder = ReplyBuilder(header.msg_id)
     builder.header_status(header, code, chal)
@@ -355,4 +373,5 @@ def _refusal(message: SyncML, code: StatusCode, chal: Chal | None) -> SyncML:
         target=LocRef(header.source.uri, header.source.name),
         source=LocRef(header.target.uri),
     )
-    return builder.build(reply_header, message.final)
+    builder.seal(reply_header, request.encoding)
+    return builder.build(message.final)

@@ -108,6 +108,16 @@ class FormatChoice:
     type's family first: an item the chosen type cannot carry (a task for a SIF-E calendar) may go in one."""
 
 
+UNKNOWN_FOLDER_RECORD = "(unknown)/"
+"""The folder name under which a device's last Alert for a database the account does not have is
+recorded (no folder can be called so)."""
+
+
+def refused_types_key(device_id: int, folder_id: int) -> str:
+    """The stored setting listing, comma-separated, the types a device refused (415) for a folder."""
+    return f"refused-types:{device_id}:{folder_id}"
+
+
 def choose_format(
     devinf: DevInf | None,
     client_uri: str,

@@ -1,4 +1,5 @@
-"""Forgetting what has expired: idle sessions, old item versions, stored nonces, failed logins.
+"""Forgetting what has expired: idle sessions, old item versions and change sessions, stored nonces, failed
+logins, the sessions' timelines.
 
 Run at every login and, by the server, every few minutes (so a quiet server forgets too).
 """
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from syncmld.engine.api import EngineSettings
 from syncmld.settings import HISTORY_DAYS
-from syncmld.store.base import Store, Transaction
+from syncmld.store.base import Store, Transaction, hour_of
 
 log = logging.getLogger("syncmld.engine")
 
@@ -21,15 +22,22 @@ class Swept:
     history: int
     nonces: int
     failed_logins: int
+    timeline: int
+    hours: int
+    change_sessions: int
 
 
 def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
     """Drop everything that has expired at ``now``; returns how much of each."""
+    kept_from = now - HISTORY_DAYS.read(tx) * DAY
     return Swept(
         sessions=tx.delete_sessions_before(now - settings.session_timeout),
-        history=tx.purge_history(now - HISTORY_DAYS.read(tx) * DAY),
+        change_sessions=tx.purge_change_sessions(kept_from),
+        history=tx.purge_history(kept_from),
         nonces=tx.purge_nonces(now - settings.nonce_lifetime),
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
+        timeline=tx.purge_timeline(kept_from),
+        hours=tx.purge_hour_counts(hour_of(kept_from)),
     )
 
 
@@ -39,10 +47,14 @@ def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
         swept = sweep(tx, settings, now)
     if any(vars(swept).values()):
         log.info(
-            "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins",
+            "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins, %d timeline messages,"
+            " %d hours of sync counts, %d change sessions",
             swept.sessions,
             swept.history,
             swept.nonces,
             swept.failed_logins,
+            swept.timeline,
+            swept.hours,
+            swept.change_sessions,
         )
     return swept

@@ -77,7 +77,7 @@ def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:
 
 def _command_ids(command: Command, limits: IdentifierLimits) -> Iterator[_Named]:
     name = type(command).__name__
-    yield f"{name} CmdID", command.cmd_id, limits.max_id_length
+    yield f"{name} CmdID", command.cmd_id or "", limits.max_id_length
     if isinstance(command, Unsupported):
         yield "command name", command.name, limits.max_id_length
     if isinstance(command, Status | Results):

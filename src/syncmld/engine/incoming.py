@@ -37,7 +37,7 @@ from syncmld.protocol.messages import (
 from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import Admin, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Admin, Folder, HistoryEntry, NewItem, StoredItem, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -104,6 +104,7 @@ class SyncApplier:
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
+        self._folder: Folder | None = None
         self._guids: dict[str, str] = {}
         """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
         self._previous: dict[str, StoredItem] = {}
@@ -124,6 +125,12 @@ class SyncApplier:
         self.conflict_policy = conflict_policy
         self.now = now
         self.limits = limits
+
+    def _collection(self) -> str | None:
+        """What the folder holds for DAV clients, if one of them made it (for the backup archive)."""
+        if self._folder is None:
+            self._folder = self.tx.get_folder(self.state.account_id, self.ds.folder_name)
+        return self._folder.dav_collection if self._folder is not None else None
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
@@ -147,8 +154,12 @@ class SyncApplier:
         self._flush()
 
     def _flush(self) -> None:
-        """Write what the commands read so far did, a few statements for all of their items: the deletes
-        (which came before any pending write), the writes, the maps, the earlier versions kept."""
+        """Write what the commands read so far did, a few statements for all of their items: the earlier
+        versions kept (which the record of the writes refers to), the deletes (which came before any pending
+        write), the writes, the maps."""
+        if self._kept:
+            self.tx.keep_history(self._kept)
+            self._kept = []
         if self._doomed:
             self.tx.delete_items(self.ds.folder_id, self._doomed, self.state.device_id)
             self.tx.delete_maps(self.state.device_id, self.ds.folder_id, self._doomed)
@@ -160,9 +171,6 @@ class SyncApplier:
         if self._new_maps:
             self.tx.set_maps(self.state.device_id, self.ds.folder_id, self._new_maps)
             self._new_maps = {}
-        if self._kept:
-            self.tx.keep_history(self._kept)
-            self._kept = []
 
     def _apply_command(self, command: SyncSubCommand) -> None:
         if isinstance(command, Sequence):
@@ -213,7 +221,7 @@ class SyncApplier:
                 return
             content_type, data, parent = assembled
             if self.backup is not None:
-                self.backup.append(BackupItem(self.ds.folder_name, luid, content_type, data))
+                self.backup.append(BackupItem(self.ds.folder_name, luid, content_type, data, self._collection()))
             code = self._write(command, luid, content_type, data, parent)
         except RemoteError as error:
             log.warning("item %s rejected: %s", luid, error)
@@ -687,8 +695,6 @@ def _item_text(item: Item) -> str:
         return ""
     if isinstance(data, bytes):
         return data.decode("utf-8", errors="surrogateescape")
-    if isinstance(data, str):
-        return data
     raise RemoteError("item data is not text", StatusCode.UNSUPPORTED_MEDIA_TYPE)
 
 

@@ -176,11 +176,11 @@ def is_sync_alert(code: int) -> bool:
     return code in ALERT_MODES
 
 
-def wire_alert(mode: SyncMode, client_alert: int | None) -> int:
+def wire_alert(mode: SyncMode, client_alert: AlertCode | None) -> AlertCode:
     """The alert code the server answers a client's sync Alert with, to run ``mode``."""
     if client_alert is not None and client_alert in NEVER_SLOW:
         return client_alert
-    return int(WIRE_ALERT[mode])
+    return WIRE_ALERT[mode]
 
 
 def sends_to_client(mode: SyncMode) -> bool:
@@ -190,6 +190,11 @@ def sends_to_client(mode: SyncMode) -> bool:
 def takes_from_client(mode: SyncMode) -> bool:
     """Whether client items are written to the server."""
     return mode not in (M.ONE_WAY_FROM_SERVER, M.REFRESH_FROM_SERVER, M.SLOW_TO_CLIENT, M.CLIENT_RESET)
+
+
+def erases_server_folder(mode: SyncMode) -> bool:
+    """The server's folder is emptied when the sync starts (backed up first); it then holds what the client sends."""
+    return mode == M.SLOW_TO_SERVER
 
 
 def compares_all(mode: SyncMode) -> bool:

@@ -14,6 +14,7 @@ from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
+from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.item_format import Encryption, encrypted_text
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import Accounts, Items, Sessions, StoredItem, SyncMaps, Transaction
@@ -21,7 +22,10 @@ from syncmld.store.base import Accounts, Items, Sessions, StoredItem, SyncMaps, 
 log = logging.getLogger("syncmld.engine")
 
 COMMAND_OVERHEAD = 260
-"""Bytes an Add/Replace/Delete around its data and ids costs in XML, generously counted."""
+"""Bytes an Add/Replace/Delete around its data and ids costs in XML, generously counted: less room than
+that is not worth reading another change for."""
+MIN_PIECE = 512
+"""The smallest piece of a large object a message carries."""
 
 STORED_PIECE = 65536
 """Bytes of a large object being sent per stored piece: a message reads one or two of them."""
@@ -115,47 +119,50 @@ def _parents_first(queue: list[OutChange], parents: dict[str, str]) -> list[OutC
     return sorted(queue, key=lambda change: 0 if change.kind == ChangeKind.DELETE else depth(change.guid))
 
 
-@dataclass
-class Budget:
-    """Room left in the message being built, in encoded bytes."""
+@dataclass(frozen=True)
+class Room:
+    """How large the message being built may grow, in encoded bytes."""
 
-    remaining: int
+    limit: int
     fresh: int
-    """Room an empty next message (header and a few statuses) would offer."""
+    """Room an empty next message (header and a few statuses) would offer: a change larger than that
+    goes as a large object, in pieces."""
 
 
 def fill_sync(
     tx: Transaction,
     state: SessionState,
     ds: DatastoreState,
-    budget: Budget,
+    encoder: MessageEncoder,
+    room: Room,
     always: bool,
-    measure: Callable[[Sync], int],
     expand: Expand | None = None,
 ) -> Sync | None:
-    """A Sync with as many queued changes as fit in the budget (None if nothing to send and
-    ``always`` is false); ``expand`` may shorten each batch and give its items as they are sent (mail)."""
+    """Write a Sync with as many queued changes as fit in the message, each measured as it is written;
+    the Sync written (None, and nothing written, if nothing is to be sent and ``always`` is false).
+    ``expand`` may shorten each batch and give its items as they are sent (mail)."""
     commands: list[Add | Replace | Delete] = []
-    room = budget.remaining
+    sync = Sync(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri))
+    before = encoder.mark()
+    encoder.start_sync(sync)
     tree = state.version == SyncMLVersion.V1_2
     sealing = _sealing(tx, state, ds)
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
-        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
-        commands.append(command)
-        room -= used
-    while ds.outgoing is None and room > COMMAND_OVERHEAD:
+        commands.append(_next_chunk(tx, state, ds, ds.outgoing, encoder, room.limit, parent_luids))
+    while ds.outgoing is None and encoder.size() < room.limit:
         refill(tx, state.token, ds)
         if not ds.queue:
             break
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
         if expand is not None:
-            batch, items = expand(ds, batch, items, room)
+            batch, items = expand(ds, batch, items, room.limit - encoder.size())
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
+        full = False
         for change in batch:
             stored = items.get(change.guid)
-            wire = WireItem("", b"", "", None)
+            wire = WireItem("", b"", None)
             if change.kind != ChangeKind.DELETE:
                 found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
@@ -163,27 +170,30 @@ def fill_sync(
                     continue
                 wire = found
             parent = stored.parent if stored is not None and tree else None
-            need = COMMAND_OVERHEAD + len(wire.data) + len(change.guid) + len(change.luid or "") + len(parent or "")
-            if need > room:
-                if need > budget.fresh:
+            command = _item_command(change, wire, parent, parent_luids)
+            mark = encoder.mark()
+            encoder.add(command)
+            if encoder.size() > room.limit:
+                alone = encoder.size() - mark.size
+                encoder.undo(mark)
+                if alone > room.fresh:
                     ds.queue.pop(0)
                     ds.outgoing = _start_large_object(tx, state, ds, change, wire, parent)
-                    if room > 2 * COMMAND_OVERHEAD:
-                        command, used = _next_chunk(tx, state, ds, ds.outgoing, room - COMMAND_OVERHEAD, parent_luids)
-                        commands.append(command)
-                        room -= used
-                room = 0
+                    if room.limit - encoder.size() > 2 * COMMAND_OVERHEAD:
+                        commands.append(_next_chunk(tx, state, ds, ds.outgoing, encoder, room.limit, parent_luids))
+                full = True
                 break
             ds.queue.pop(0)
-            commands.append(_item_command(change, wire, parent, parent_luids))
+            commands.append(command)
             ds.in_flight.append(change)
             _count(ds, change.kind)
-            room -= need
+        if full:
+            break
     if not commands and not always:
+        encoder.undo(before)
         return None
-    sync = Sync(cmd_id="0", target=LocRef(ds.client_uri), source=LocRef(ds.server_uri), commands=tuple(commands))
-    budget.remaining -= measure(sync)
-    return sync
+    encoder.end_sync()
+    return replace(sync, commands=tuple(commands))
 
 
 def _count(ds: DatastoreState, kind: ChangeKind) -> None:
@@ -198,11 +208,10 @@ def _count(ds: DatastoreState, kind: ChangeKind) -> None:
 @dataclass(frozen=True)
 class WireItem:
     """An item as it travels: its type, its octets (UTF-8 text, or base64 when ``format`` says so),
-    made once and measured as they are, and the same as text for the message."""
+    made once and measured as they are."""
 
     content_type: str
     data: bytes
-    text: str
     format: str | None
 
 
@@ -229,13 +238,13 @@ def _item_command(
     change: OutChange, wire: WireItem, parent: str | None, parent_luids: Mapping[str, str]
 ) -> Add | Replace | Delete:
     if change.kind == ChangeKind.DELETE:
-        return Delete(cmd_id="0", items=(Item(target=LocRef(change.luid or "")),))
+        return Delete(items=(Item(target=LocRef(change.luid or "")),))
     meta = Meta(type=wire.content_type, format=wire.format)
     if change.kind == ChangeKind.REPLACE:
-        item = Item(target=LocRef(change.luid or ""), data=wire.text)
-        return Replace(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
-    item = Item(source=LocRef(change.guid), data=wire.text)
-    return Add(cmd_id="0", meta=meta, items=(_with_parent(item, parent, parent_luids),))
+        item = Item(target=LocRef(change.luid or ""), data=wire.data)
+        return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
+    item = Item(source=LocRef(change.guid), data=wire.data)
+    return Add(meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
 @dataclass(frozen=True)
@@ -291,15 +300,19 @@ def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) 
     so they arrive byte for byte."""
     content_type, data = content.for_device(item, wire_type)
     if sealing is not None:
-        text, sealed = encrypted_text(sealing.encryption, sealing.item_key, data)
-        return WireItem(content_type, text.encode("ascii"), text, sealed)
-    if not content.is_sif_type(content_type):
-        try:
-            return WireItem(content_type, data, data.decode("utf-8"), None)
-        except UnicodeDecodeError:
-            pass
-    encoded = base64.b64encode(data)
-    return WireItem(content_type, encoded, encoded.decode("ascii"), FORMAT_B64)
+        sealed, sealed_format = encrypted_text(sealing.encryption, sealing.item_key, data)
+        return WireItem(content_type, sealed.encode("ascii"), sealed_format)
+    if not content.is_sif_type(content_type) and _is_utf8(data):
+        return WireItem(content_type, data, None)
+    return WireItem(content_type, base64.b64encode(data), FORMAT_B64)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _start_large_object(
@@ -333,39 +346,44 @@ def _next_chunk(
     state: SessionState,
     ds: DatastoreState,
     partial: PartialItem,
-    room: int,
+    encoder: MessageEncoder,
+    limit: int,
     parent_luids: Mapping[str, str],
-) -> tuple[Add | Replace, int]:
-    """The next piece of a large object being sent, sized to ``room`` bytes, naming the item's parent
-    in every piece; only that piece is read from the store."""
+) -> Add | Replace:
+    """Write the next piece of a large object being sent, as large as fits in ``limit`` (at least
+    ``MIN_PIECE`` bytes), naming the item's parent in every piece; only that piece is read from the store."""
     size = partial.size or 0
-    room = max(room, 512)
-    piece = tx.read_chunks(state.token, partial.key, partial.offset, room + 1)
-    more = partial.offset + room < size
-    piece = piece[: _clean_cut(piece, room)] if more else piece
-    meta = Meta(size=size) if partial.offset == 0 else None
+    room = max(limit - encoder.size() - COMMAND_OVERHEAD, MIN_PIECE)
+    window = tx.read_chunks(state.token, partial.key, partial.offset, room + 1)
+    while True:
+        more = partial.offset + room < size
+        piece = window[: _clean_cut(window, room)] if more else window[:room]
+        command = _chunk_command(partial, piece, more, parent_luids)
+        mark = encoder.mark()
+        encoder.add(command)
+        over = encoder.size() - limit
+        if over <= 0 or room == MIN_PIECE:
+            break
+        encoder.undo(mark)
+        room = max(min(room, len(piece)) - over, MIN_PIECE)
     partial.offset += len(piece)
-    text = piece.decode("utf-8")
-    if partial.kind == ChangeKind.REPLACE:
-        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=text, more_data=more)
-        command: Add | Replace = Replace(
-            cmd_id="0",
-            meta=Meta(type=partial.content_type, format=partial.format),
-            items=(_with_parent(item, partial.parent, parent_luids),),
-        )
-    else:
-        item = Item(source=LocRef(partial.guid or ""), meta=meta, data=text, more_data=more)
-        command = Add(
-            cmd_id="0",
-            meta=Meta(type=partial.content_type, format=partial.format),
-            items=(_with_parent(item, partial.parent, parent_luids),),
-        )
     if not more:
         tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None
         ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid))
         _count(ds, partial.kind)
-    return command, len(piece) + COMMAND_OVERHEAD
+    return command
+
+
+def _chunk_command(partial: PartialItem, piece: bytes, more: bool, parent_luids: Mapping[str, str]) -> Add | Replace:
+    """The Add or Replace that carries ``piece`` of a large object (the first says the object's size)."""
+    meta = Meta(size=partial.size or 0) if partial.offset == 0 else None
+    command_meta = Meta(type=partial.content_type, format=partial.format)
+    if partial.kind == ChangeKind.REPLACE:
+        item = Item(target=LocRef(partial.luid or ""), meta=meta, data=piece, more_data=more)
+        return Replace(meta=command_meta, items=(_with_parent(item, partial.parent, parent_luids),))
+    item = Item(source=LocRef(partial.guid or ""), meta=meta, data=piece, more_data=more)
+    return Add(meta=command_meta, items=(_with_parent(item, partial.parent, parent_luids),))
 
 
 _WHITE = frozenset(b" \t\r\n")

@@ -1,4 +1,4 @@
-"""The sync URL's parameters (product §3): ``?sync=2,&backup=nokia`` or, for Funambol clients,
+"""The sync URL's parameters (docs/syncing.md): ``?sync=2,&backup=nokia`` or, for Funambol clients,
 ``?sync=2,#backup=nokia`` (or ``#backup=nokia`` alone); case-insensitive, trailing commas and bare
 flags accepted.
 

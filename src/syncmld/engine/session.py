@@ -15,6 +15,7 @@ from syncmld.engine.mail_filter import DeviceFilter
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.params import FormatParam
 from syncmld.protocol.constants import AUTH_BASIC, AuthType, SyncMLVersion
+from syncmld.protocol.encoder import Encoding
 from syncmld.protocol.item_format import Encryption
 
 
@@ -198,6 +199,8 @@ class SessionState:
     datastores: list[DatastoreState] = field(default_factory=list)
     auth_type: AuthType = AUTH_BASIC
     """How the session logged in: with auth-MAC every message of it carries a valid x-syncml-hmac header."""
+    reply_encoding: Encoding = Encoding.XML
+    """The encoding of the last reply, which the store keeps as it went out (for a resent message)."""
 
     def datastore_for(self, server_uri: str, client_uri: str | None) -> DatastoreState | None:
         """The alerted data store a Sync or Map addresses (by server URI, then client URI)."""
@@ -232,6 +235,7 @@ _SESSION_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
     ("auth_type", AuthType),
     ("url_mode", SyncMode),
     ("format_preference", FormatParam),
+    ("reply_encoding", Encoding),
 )
 _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
     ("mode", SyncMode),

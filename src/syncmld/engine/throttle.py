@@ -70,8 +70,17 @@ class LoginGate:
 def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
     """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
     header = request.message.header
-    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in login_keys(request)}
-    gate = LoginGate(settings, failures, header.cred is not None or request.mac is not None)
+    with_credentials = header.cred is not None or request.mac is not None
+    return admit_keys(tx, login_keys(request), f"device {header.source.uri}", with_credentials, settings, now)
+
+
+def admit_keys(
+    tx: Logins, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
+) -> LoginGate:
+    """``admit`` for a login of any protocol (the web admin's too), by its keys (``keys_for``); ``who`` names the
+    client in the log."""
+    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in keys}
+    gate = LoginGate(settings, failures, with_credentials)
     throttled = []
     for key, noted in failures.items():
         if noted is None:
@@ -79,8 +88,8 @@ def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) 
         delay_after, lock_after = _limits(key, settings)
         if noted.count >= lock_after:
             log.warning(
-                "login of device %s refused without checking credentials: %s is locked until %s after %d failed logins",
-                header.source.uri,
+                "login of %s refused without checking credentials: %s is locked until %s after %d failed logins",
+                who,
                 key,
                 _utc(noted.last_at + settings.period),
                 noted.count,
@@ -90,7 +99,7 @@ def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) 
             throttled.append(f"{key} ({noted.count} failed logins)")
     if not throttled:
         return gate
-    log.warning("login of device %s answered after %.1f s: %s", header.source.uri, settings.delay, ", ".join(throttled))
+    log.warning("login of %s answered after %.1f s: %s", who, settings.delay, ", ".join(throttled))
     return replace(gate, delay=settings.delay)
 
 
@@ -107,8 +116,12 @@ def _remembered(noted: LoginFailures | None, settings: ThrottleSettings, now: fl
 
 def login_keys(request: Request) -> tuple[str, ...]:
     """The throttling keys of a login attempt: its claimed account from its address, and its address."""
-    address = address_key(request.client_address)
-    email = claimed_login(request)
+    return keys_for(claimed_login(request), request.client_address)
+
+
+def keys_for(email: str | None, client_address: str) -> tuple[str, ...]:
+    """The throttling keys of a login claiming ``email`` (None: no account named) from ``client_address``."""
+    address = address_key(client_address)
     keys = [f"login:{email}|{address}"] if email is not None else []
     if address:
         keys.append(ADDRESS_PREFIX + address)
@@ -137,6 +150,11 @@ def claimed_login(request: Request) -> str | None:
         user: str | None = request.mac.username
     else:
         user = (_basic_user(header.cred) if header.cred is not None else None) or header.source.name
+    return login_email(user)
+
+
+def login_email(user: str | None) -> str | None:
+    """A claimed user name as a login e-mail address, None if it is none."""
     if not user or len(user) > MAX_EMAIL_LENGTH:
         return None
     try:

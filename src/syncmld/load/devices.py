@@ -165,8 +165,8 @@ def _refusals(report: SyncReport) -> list[str]:
     if report.header_status not in ACCEPTED_HEADER_CODES:
         problems.append(f"header status {report.header_status}")
     problems += [
-        f"{status.cmd} status {status.code}"
+        f"{status.cmd} status {int(status.data)}"
         for status in report.statuses
-        if status.cmd != "SyncHdr" and not 200 <= (status.code or 0) < 300
+        if status.cmd != "SyncHdr" and not status.data.is_success()
     ]
     return problems

@@ -2,34 +2,27 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import TypeVar
 
 from lxml import etree
 
 from syncmld.errors import DecodeError
-from syncmld.protocol.constants import MIME_SYNCML_WBXML, MIME_SYNCML_XML, NS_DEVINF
+from syncmld.protocol.constants import NS_DEVINF
 from syncmld.protocol.devinf import DevInf
-from syncmld.protocol.devinf_elements import build_devinf, read_devinf
-from syncmld.protocol.elements import build_message, read_message
+from syncmld.protocol.devinf_elements import read_devinf, write_devinf
+from syncmld.protocol.elements import read_message
+from syncmld.protocol.encoder import Encoding as Encoding
+from syncmld.protocol.encoder import encode as encode
 from syncmld.protocol.messages import SyncML
 from syncmld.protocol.tree import Element
-from syncmld.protocol.wbxml_syncml import decode_wbxml, encode_wbxml
-from syncmld.protocol.xml import looks_like_xml, parse_tree, serialize
+from syncmld.protocol.wbxml_syncml import decode_wbxml
+from syncmld.protocol.xml import looks_like_xml, parse_tree
+from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
 from syncmld.status import StatusCode
 
 _Read = TypeVar("_Read")
 
 _WBXML_VERSIONS = (b"\x01", b"\x02", b"\x03")
-
-
-class Encoding(Enum):
-    XML = MIME_SYNCML_XML
-    WBXML = MIME_SYNCML_WBXML
-
-    @property
-    def content_type(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -50,17 +43,6 @@ def decode(body: bytes, content_type: str | None, max_decoded: int | None = None
     return Decoded(message=decode_xml(body), encoding=encoding)
 
 
-def encode(message: SyncML, encoding: Encoding) -> bytes:
-    if encoding is Encoding.WBXML:
-        return encode_wbxml(message)
-    return encode_xml(message)
-
-
-def encoded_size(message: SyncML, encoding: Encoding) -> int:
-    """The size in bytes of the encoded message, as a peer's MaxMsgSize counts it."""
-    return len(encode(message, encoding))
-
-
 def decode_xml(body: bytes) -> SyncML:
     """Read a SyncML 1.0/1.1/1.2 XML message; anything unreadable raises DecodeError."""
     return _read_xml(body, read_message)
@@ -68,7 +50,7 @@ def decode_xml(body: bytes) -> SyncML:
 
 def encode_xml(message: SyncML) -> bytes:
     """The message as SyncML XML in its own version, always well-formed UTF-8."""
-    return serialize(build_message(message), message.header.version.namespace).encode("utf-8")
+    return encode(message, Encoding.XML)
 
 
 def decode_devinf_xml(body: bytes) -> DevInf:
@@ -78,7 +60,9 @@ def decode_devinf_xml(body: bytes) -> DevInf:
 
 def encode_devinf_xml(devinf: DevInf) -> bytes:
     """A stand-alone DevInf XML document, in the CTCap style of the DevInf's version."""
-    return serialize(build_devinf(devinf), NS_DEVINF).encode("utf-8")
+    sink = XmlSink(root_namespace=NS_DEVINF)
+    write_devinf(sink, devinf)
+    return XML_DECLARATION + sink.take()
 
 
 def _read_xml(body: bytes, read: Callable[[Element], _Read]) -> _Read:

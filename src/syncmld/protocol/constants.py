@@ -54,6 +54,16 @@ class AlertCode(IntEnum):
     ONE_WAY_FROM_CLIENT_NO_SLOW = 250
     """Funambol's extension for media uploads: one-way from client that is never turned into a slow sync."""
 
+    @classmethod
+    def _missing_(cls, value: object) -> "AlertCode | None":
+        """A number the protocol gives no name (a device's own alert): kept as it is."""
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return None
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member._name_ = f"CODE_{value}"
+        return member
+
 
 MIME_SYNCML_XML = "application/vnd.syncml+xml"
 MIME_SYNCML_WBXML = "application/vnd.syncml+wbxml"

@@ -9,8 +9,6 @@ odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing
 
 from collections.abc import Sequence
 
-from lxml import etree
-
 from syncmld.protocol.devinf import (
     ContentTypeInfo,
     CTCap,
@@ -21,13 +19,9 @@ from syncmld.protocol.devinf import (
     DSMem,
     Ext,
 )
+from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
     Element,
-    add,
-    add_flag,
-    add_int,
-    add_text,
-    add_texts,
     all_texts,
     as_count,
     child,
@@ -198,105 +192,116 @@ def _param(elements: Sequence[Element]) -> CTParam:
 # Writing
 
 
-def build_devinf(devinf: DevInf) -> Element:
+def write_devinf(sink: Sink, devinf: DevInf) -> None:
     """The ``DevInf`` element of a document, in the CTCap style of its own ``VerDTD``."""
     flat = devinf.ver_dtd.strip() in FLAT_CTCAP_VERSIONS
-    element = etree.Element("DevInf")
-    add(element, "VerDTD", devinf.ver_dtd)
-    add_text(element, "Man", devinf.man)
-    add_text(element, "Mod", devinf.mod)
-    add_text(element, "OEM", devinf.oem)
-    add_text(element, "FwV", devinf.fw_v)
-    add_text(element, "SwV", devinf.sw_v)
-    add_text(element, "HwV", devinf.hw_v)
-    add(element, "DevID", devinf.dev_id)
-    add(element, "DevTyp", devinf.dev_typ)
-    add_flag(element, "UTC", devinf.utc)
-    add_flag(element, "SupportLargeObjs", devinf.support_large_objs)
-    add_flag(element, "SupportNumberOfChanges", devinf.support_number_of_changes)
+    sink.start("DevInf")
+    sink.text("VerDTD", devinf.ver_dtd)
+    optional_text(sink, "Man", devinf.man)
+    optional_text(sink, "Mod", devinf.mod)
+    optional_text(sink, "OEM", devinf.oem)
+    optional_text(sink, "FwV", devinf.fw_v)
+    optional_text(sink, "SwV", devinf.sw_v)
+    optional_text(sink, "HwV", devinf.hw_v)
+    sink.text("DevID", devinf.dev_id)
+    sink.text("DevTyp", devinf.dev_typ)
+    flag(sink, "UTC", devinf.utc)
+    flag(sink, "SupportLargeObjs", devinf.support_large_objs)
+    flag(sink, "SupportNumberOfChanges", devinf.support_number_of_changes)
     for store in devinf.datastores:
-        _add_datastore(element, store, nested_ctcaps=not flat)
+        _datastore(sink, store, nested_ctcaps=not flat)
     if flat:
-        _add_flat_ctcaps(element, devinf.all_ctcaps())
+        _flat_ctcaps(sink, devinf.all_ctcaps())
     else:
         for cap in devinf.ctcaps:
-            _add_nested_ctcap(element, cap)
+            _nested_ctcap(sink, cap)
     for ext in devinf.exts:
-        ext_element = add(element, "Ext")
-        add(ext_element, "XNam", ext.xnam)
-        add_texts(ext_element, "XVal", ext.xvals)
-    return element
+        sink.start("Ext")
+        sink.text("XNam", ext.xnam)
+        texts(sink, "XVal", ext.xvals)
+        sink.end()
+    sink.end()
 
 
-def _add_datastore(parent: Element, store: DataStore, nested_ctcaps: bool) -> None:
-    element = add(parent, "DataStore")
-    add(element, "SourceRef", store.source_ref)
-    add_text(element, "DisplayName", store.display_name)
-    add_int(element, "MaxGUIDSize", store.max_guid_size)
-    _add_content_type(element, "Rx-Pref", store.rx_pref)
+def _datastore(sink: Sink, store: DataStore, nested_ctcaps: bool) -> None:
+    sink.start("DataStore")
+    sink.text("SourceRef", store.source_ref)
+    optional_text(sink, "DisplayName", store.display_name)
+    optional_int(sink, "MaxGUIDSize", store.max_guid_size)
+    _content_type(sink, "Rx-Pref", store.rx_pref)
     for info in store.rx:
-        _add_content_type(element, "Rx", info)
-    _add_content_type(element, "Tx-Pref", store.tx_pref)
+        _content_type(sink, "Rx", info)
+    _content_type(sink, "Tx-Pref", store.tx_pref)
     for info in store.tx:
-        _add_content_type(element, "Tx", info)
+        _content_type(sink, "Tx", info)
     if nested_ctcaps:
         for cap in store.ctcaps:
-            _add_nested_ctcap(element, cap)
+            _nested_ctcap(sink, cap)
     if store.dsmem is not None:
-        dsmem = add(element, "DSMem")
-        add_flag(dsmem, "SharedMem", store.dsmem.shared_mem)
-        add_int(dsmem, "MaxMem", store.dsmem.max_mem)
-        add_int(dsmem, "MaxID", store.dsmem.max_id)
-    add_flag(element, "SupportHierarchicalSync", store.support_hierarchical_sync)
+        sink.start("DSMem")
+        flag(sink, "SharedMem", store.dsmem.shared_mem)
+        optional_int(sink, "MaxMem", store.dsmem.max_mem)
+        optional_int(sink, "MaxID", store.dsmem.max_id)
+        sink.end()
+    flag(sink, "SupportHierarchicalSync", store.support_hierarchical_sync)
     if store.sync_types:
-        add_texts(add(element, "SyncCap"), "SyncType", (str(sync_type) for sync_type in store.sync_types))
+        sink.start("SyncCap")
+        texts(sink, "SyncType", (str(sync_type) for sync_type in store.sync_types))
+        sink.end()
+    sink.end()
 
 
-def _add_content_type(parent: Element, tag: str, info: ContentTypeInfo | None) -> None:
+def _content_type(sink: Sink, tag: str, info: ContentTypeInfo | None) -> None:
     if info is not None:
-        element = add(parent, tag)
-        add(element, "CTType", info.ct_type)
-        add(element, "VerCT", info.ver_ct)
+        sink.start(tag)
+        sink.text("CTType", info.ct_type)
+        sink.text("VerCT", info.ver_ct)
+        sink.end()
 
 
-def _add_nested_ctcap(parent: Element, cap: CTCap) -> None:
-    element = add(parent, "CTCap")
-    add(element, "CTType", cap.ct_type)
-    add(element, "VerCT", cap.ver_ct)
-    add_flag(element, "FieldLevel", cap.field_level)
+def _nested_ctcap(sink: Sink, cap: CTCap) -> None:
+    sink.start("CTCap")
+    sink.text("CTType", cap.ct_type)
+    sink.text("VerCT", cap.ver_ct)
+    flag(sink, "FieldLevel", cap.field_level)
     for prop in cap.properties:
-        prop_element = add(element, "Property")
-        add(prop_element, "PropName", prop.name)
-        add_text(prop_element, "DataType", prop.data_type)
-        add_int(prop_element, "MaxOccur", prop.max_occur)
-        add_int(prop_element, "MaxSize", prop.max_size)
-        add_flag(prop_element, "NoTruncate", prop.no_truncate)
-        add_texts(prop_element, "ValEnum", prop.val_enums)
-        add_text(prop_element, "DisplayName", prop.display_name)
+        sink.start("Property")
+        sink.text("PropName", prop.name)
+        optional_text(sink, "DataType", prop.data_type)
+        optional_int(sink, "MaxOccur", prop.max_occur)
+        optional_int(sink, "MaxSize", prop.max_size)
+        flag(sink, "NoTruncate", prop.no_truncate)
+        texts(sink, "ValEnum", prop.val_enums)
+        optional_text(sink, "DisplayName", prop.display_name)
         for param in prop.params:
-            _add_param(add(prop_element, "PropParam"), param)
+            sink.start("PropParam")
+            _write_param(sink, param)
+            sink.end()
+        sink.end()
+    sink.end()
 
 
-def _add_flat_ctcaps(parent: Element, caps: tuple[CTCap, ...]) -> None:
+def _flat_ctcaps(sink: Sink, caps: tuple[CTCap, ...]) -> None:
     """One 1.0/1.1 ``CTCap`` for all types (it has no VerCT, MaxOccur, NoTruncate or FieldLevel)."""
     if not caps:
         return
-    element = add(parent, "CTCap")
+    sink.start("CTCap")
     for cap in caps:
-        add(element, "CTType", cap.ct_type)
+        sink.text("CTType", cap.ct_type)
         for prop in cap.properties:
-            add(element, "PropName", prop.name)
-            add_texts(element, "ValEnum", prop.val_enums)
-            add_text(element, "DataType", prop.data_type)
-            add_int(element, "Size", prop.max_size)
-            add_text(element, "DisplayName", prop.display_name)
+            sink.text("PropName", prop.name)
+            texts(sink, "ValEnum", prop.val_enums)
+            optional_text(sink, "DataType", prop.data_type)
+            optional_int(sink, "Size", prop.max_size)
+            optional_text(sink, "DisplayName", prop.display_name)
             for param in prop.params:
-                _add_param(element, param)
+                _write_param(sink, param)
+    sink.end()
 
 
-def _add_param(element: Element, param: CTParam) -> None:
-    """A parameter's elements, appended to a ``PropParam`` (1.2) or to the flat ``CTCap`` (1.0/1.1)."""
-    add(element, "ParamName", param.name)
-    add_text(element, "DataType", param.data_type)
-    add_texts(element, "ValEnum", param.val_enums)
-    add_text(element, "DisplayName", param.display_name)
+def _write_param(sink: Sink, param: CTParam) -> None:
+    """A parameter's elements, in a ``PropParam`` (1.2) or in the flat ``CTCap`` (1.0/1.1)."""
+    sink.text("ParamName", param.name)
+    optional_text(sink, "DataType", param.data_type)
+    texts(sink, "ValEnum", param.val_enums)
+    optional_text(sink, "DisplayName", param.display_name)

@@ -4,15 +4,14 @@ Reading ignores child order and unknown elements; writing follows the element or
 DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from lxml import etree
-
 from syncmld.errors import DecodeError, LocalError
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
-from syncmld.protocol.devinf_elements import build_devinf, read_devinf
+from syncmld.protocol.devinf_elements import read_devinf
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -45,41 +44,25 @@ from syncmld.protocol.messages import (
     Unsupported,
     command_name,
 )
+from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write_tree
 from syncmld.protocol.tree import (
     Element,
-    add,
-    add_flag,
-    add_inner_xml,
-    add_int,
-    add_text,
-    add_texts,
     all_texts,
+    as_count,
     binary_content,
     child,
     child_int,
     child_text,
     children,
+    element_of,
     has_flag,
     inner_xml,
     lenient_int,
     parse_count,
     required_text,
-    set_binary,
-    set_text,
     text,
 )
-
-BytesAsText = Callable[[bytes], str]
-"""How binary data (possible only after WBXML) is written where a tree can only hold text."""
-
-
-def utf8_or_fail(data: bytes) -> str:
-    """Binary data as text when it is UTF-8; anything else cannot travel as XML text."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise LocalError("binary data that is not UTF-8 cannot be written as XML text") from error
-
+from syncmld.status import StatusCode
 
 # Reading
 
@@ -221,7 +204,7 @@ def _read_item(element: Element) -> Item:
 
 
 def _read_item_data(item: Element) -> ItemData | None:
-    """Item ``Data``: a DevInf document, an Anchor, or text kept exactly as sent."""
+    """Item ``Data``: a DevInf document, an Anchor, or the bytes exactly as sent."""
     element = child(item, "Data")
     if element is None:
         return None
@@ -234,7 +217,7 @@ def _read_item_data(item: Element) -> ItemData | None:
     binary = binary_content(element)
     if binary is not None:
         return binary
-    return inner_xml(element) if len(element) else element.text or ""
+    return (inner_xml(element) if len(element) else element.text or "").encode("utf-8")
 
 
 def _cmd_id(element: Element) -> str:
@@ -263,12 +246,22 @@ def _read_delete(element: Element) -> Delete:
 def _read_alert(element: Element) -> Alert:
     return Alert(
         cmd_id=_cmd_id(element),
-        data=child_text(element, "Data"),
+        data=_alert_code(child_text(element, "Data")),
         items=_read_items(element),
         cred=_read_cred(element),
         no_resp=has_flag(element, "NoResp"),
         correlator=child_text(element, "Correlator"),
     )
+
+
+def _alert_code(data: str | None) -> AlertCode | None:
+    """An Alert's code; None when its Data is missing or not a number (the command is answered 406)."""
+    number = None if data is None else as_count(data)
+    return None if number is None else AlertCode(number)
+
+
+def _status_code(data: str) -> StatusCode:
+    return StatusCode.of(parse_count("Status Data", data))
 
 
 def _read_results(element: Element) -> Results:
@@ -304,7 +297,7 @@ def _read_status(element: Element) -> Status:
         msg_ref=required_text(element, "MsgRef"),
         cmd_ref=required_text(element, "CmdRef"),
         cmd=required_text(element, "Cmd"),
-        data=required_text(element, "Data"),
+        data=_status_code(required_text(element, "Data")),
         target_refs=all_texts(element, "TargetRef"),
         source_refs=all_texts(element, "SourceRef"),
         cred=_read_cred(element),
@@ -376,212 +369,240 @@ def _read_command(element: Element) -> Command:
 # Writing
 
 
-def build_message(message: SyncML, bytes_as_text: BytesAsText | None = utf8_or_fail) -> Element:
-    """The ``SyncML`` element tree of a message (namespace-free: the codec adds namespaces).
-
-    ``bytes_as_text`` None keeps binary data binary (``tree.set_binary``), for WBXML.
-    """
-    writer = _Writer(bytes_as_text)
-    root = etree.Element("SyncML")
-    writer.header(root, message.header)
-    body = add(root, "SyncBody")
-    for command in message.commands:
-        writer.command(body, command)
-    add_flag(body, "Final", message.final)
-    return root
+_ELEMENT_NAME = re.compile(r"[^\W\d][\w.-]*")
+"""What the name of an unsupported command written back must look like (an XML name without a prefix)."""
 
 
-class _Writer:
-    """Appends message parts to a tree, in DTD order."""
+class MessageWriter:
+    """Writes message parts to a sink in DTD order. A command without a CmdID gets its number in the
+    message: every command written (those inside Sync too) counts, starting at ``next_id``."""
 
-    def __init__(self, bytes_as_text: BytesAsText | None) -> None:
-        self._bytes_as_text = bytes_as_text
+    def __init__(self, sink: Sink, next_id: int = 1) -> None:
+        self.sink = sink
+        self.next_id = next_id
 
-    def header(self, parent: Element, header: SyncHdr) -> None:
-        element = add(parent, "SyncHdr")
-        add(element, "VerDTD", header.version.value)
-        add(element, "VerProto", header.version.ver_proto)
-        add(element, "SessionID", header.session_id)
-        add(element, "MsgID", header.msg_id)
-        _add_locref(element, "Target", header.target)
-        _add_locref(element, "Source", header.source)
-        add_text(element, "RespURI", header.resp_uri)
-        add_flag(element, "NoResp", header.no_resp)
-        self._cred(element, header.cred)
-        _add_meta(element, header.meta)
+    def header(self, header: SyncHdr) -> None:
+        sink = self.sink
+        sink.start("SyncHdr")
+        sink.text("VerDTD", header.version.value)
+        sink.text("VerProto", header.version.ver_proto)
+        sink.text("SessionID", header.session_id)
+        sink.text("MsgID", header.msg_id)
+        _locref(sink, "Target", header.target)
+        _locref(sink, "Source", header.source)
+        optional_text(sink, "RespURI", header.resp_uri)
+        flag(sink, "NoResp", header.no_resp)
+        _cred(sink, header.cred)
+        _meta(sink, header.meta)
+        sink.end()
 
-    def command(self, parent: Element, command: Command) -> None:
+    def command(self, command: Command) -> None:
         match command:
             case Add() | Replace() | Copy() | Move() | Delete() | Get() | Put():
-                self._item_command(parent, command)
+                self._item_command(command)
             case Alert():
-                self._alert(parent, command)
+                self._alert(command)
             case Results():
-                self._results(parent, command)
+                self._results(command)
             case Map():
-                self._map(parent, command)
+                self._map(command)
             case Status():
-                self._status(parent, command)
+                self._status(command)
             case Sync():
-                self._sync(parent, command)
+                self.sync_start(command)
+                for sub in command.commands:
+                    self.command(sub)
+                self.sink.end()
             case Atomic() | Sequence():
-                self._container(parent, command)
+                self._container(command)
             case Unsupported():
-                add(add(parent, command.name), "CmdID", command.cmd_id)
+                if not _ELEMENT_NAME.fullmatch(command.name):
+                    raise LocalError(f"{command.name[:40]!r} is not an element name")
+                self._start(command)
+                self.sink.end()
 
-    def _item_command(self, parent: Element, command: ItemCommand | Get | Put) -> None:
-        element = add(parent, command_name(command))
-        add(element, "CmdID", command.cmd_id)
-        add_flag(element, "NoResp", command.no_resp)
-        if isinstance(command, Delete):
-            add_flag(element, "Archive", command.archive)
-            add_flag(element, "SftDel", command.sft_del)
-        if isinstance(command, Get | Put):
-            add_text(element, "Lang", command.lang)
-        self._cred(element, command.cred)
-        _add_meta(element, command.meta)
-        self._items(element, command.items)
-
-    def _alert(self, parent: Element, alert: Alert) -> None:
-        element = add(parent, "Alert")
-        add(element, "CmdID", alert.cmd_id)
-        add_flag(element, "NoResp", alert.no_resp)
-        self._cred(element, alert.cred)
-        add_text(element, "Data", alert.data)
-        add_text(element, "Correlator", alert.correlator)
-        self._items(element, alert.items)
-
-    def _results(self, parent: Element, results: Results) -> None:
-        element = add(parent, "Results")
-        add(element, "CmdID", results.cmd_id)
-        add_text(element, "MsgRef", results.msg_ref)
-        add(element, "CmdRef", results.cmd_ref)
-        _add_meta(element, results.meta)
-        add_text(element, "TargetRef", results.target_ref)
-        add_text(element, "SourceRef", results.source_ref)
-        self._items(element, results.items)
-
-    def _map(self, parent: Element, map_command: Map) -> None:
-        element = add(parent, "Map")
-        add(element, "CmdID", map_command.cmd_id)
-        _add_locref(element, "Target", map_command.target)
-        _add_locref(element, "Source", map_command.source)
-        self._cred(element, map_command.cred)
-        _add_meta(element, map_command.meta)
-        for map_item in map_command.map_items:
-            item_element = add(element, "MapItem")
-            _add_locref(item_element, "Target", map_item.target)
-            _add_locref(item_element, "Source", map_item.source)
-
-    def _status(self, parent: Element, status: Status) -> None:
-        element = add(parent, "Status")
-        add(element, "CmdID", status.cmd_id)
-        add(element, "MsgRef", status.msg_ref)
-        add(element, "CmdRef", status.cmd_ref)
-        add(element, "Cmd", status.cmd)
-        add_texts(element, "TargetRef", status.target_refs)
-        add_texts(element, "SourceRef", status.source_refs)
-        self._cred(element, status.cred)
-        if status.chal is not None:
-            _add_meta(add(element, "Chal"), status.chal.meta)
-        add(element, "Data", status.data)
-        self._items(element, status.items)
-
-    def _sync(self, parent: Element, sync: Sync) -> None:
-        element = add(parent, "Sync")
-        add(element, "CmdID", sync.cmd_id)
-        add_flag(element, "NoResp", sync.no_resp)
-        self._cred(element, sync.cred)
+    def sync_start(self, sync: Sync) -> None:
+        """Open a Sync and write what precedes its commands; the sink's ``end()`` closes it."""
+        sink = self.sink
+        self._start(sync)
+        flag(sink, "NoResp", sync.no_resp)
+        _cred(sink, sync.cred)
         if sync.target is not None:
-            _add_locref(element, "Target", sync.target)
+            _locref(sink, "Target", sync.target)
         if sync.source is not None:
-            _add_locref(element, "Source", sync.source)
-        _add_meta(element, sync.meta)
-        add_int(element, "NumberOfChanges", sync.number_of_changes)
-        for command in sync.commands:
-            self.command(element, command)
+            _locref(sink, "Source", sync.source)
+        _meta(sink, sync.meta)
+        optional_int(sink, "NumberOfChanges", sync.number_of_changes)
 
-    def _container(self, parent: Element, container: Atomic | Sequence) -> None:
-        element = add(parent, command_name(container))
-        add(element, "CmdID", container.cmd_id)
-        add_flag(element, "NoResp", container.no_resp)
-        _add_meta(element, container.meta)
+    def _start(self, command: Command) -> None:
+        """Open the command's element and write its CmdID."""
+        self.sink.start(command_name(command))
+        cmd_id = command.cmd_id
+        if cmd_id is None:
+            cmd_id = str(self.next_id)
+        self.next_id += 1
+        self.sink.text("CmdID", cmd_id)
+
+    def _item_command(self, command: ItemCommand | Get | Put) -> None:
+        sink = self.sink
+        self._start(command)
+        flag(sink, "NoResp", command.no_resp)
+        if isinstance(command, Delete):
+            flag(sink, "Archive", command.archive)
+            flag(sink, "SftDel", command.sft_del)
+        if isinstance(command, Get | Put):
+            optional_text(sink, "Lang", command.lang)
+        _cred(sink, command.cred)
+        _meta(sink, command.meta)
+        _items(sink, command.items)
+        sink.end()
+
+    def _alert(self, alert: Alert) -> None:
+        sink = self.sink
+        self._start(alert)
+        flag(sink, "NoResp", alert.no_resp)
+        _cred(sink, alert.cred)
+        if alert.data is not None:
+            sink.text("Data", str(int(alert.data)))
+        optional_text(sink, "Correlator", alert.correlator)
+        _items(sink, alert.items)
+        sink.end()
+
+    def _results(self, results: Results) -> None:
+        sink = self.sink
+        self._start(results)
+        optional_text(sink, "MsgRef", results.msg_ref)
+        sink.text("CmdRef", results.cmd_ref)
+        _meta(sink, results.meta)
+        optional_text(sink, "TargetRef", results.target_ref)
+        optional_text(sink, "SourceRef", results.source_ref)
+        _items(sink, results.items)
+        sink.end()
+
+    def _map(self, map_command: Map) -> None:
+        sink = self.sink
+        self._start(map_command)
+        _locref(sink, "Target", map_command.target)
+        _locref(sink, "Source", map_command.source)
+        _cred(sink, map_command.cred)
+        _meta(sink, map_command.meta)
+        for map_item in map_command.map_items:
+            sink.start("MapItem")
+            _locref(sink, "Target", map_item.target)
+            _locref(sink, "Source", map_item.source)
+            sink.end()
+        sink.end()
+
+    def _status(self, status: Status) -> None:
+        sink = self.sink
+        self._start(status)
+        sink.text("MsgRef", status.msg_ref)
+        sink.text("CmdRef", status.cmd_ref)
+        sink.text("Cmd", status.cmd)
+        for ref in status.target_refs:
+            sink.text("TargetRef", ref)
+        for ref in status.source_refs:
+            sink.text("SourceRef", ref)
+        _cred(sink, status.cred)
+        if status.chal is not None:
+            sink.start("Chal")
+            _meta(sink, status.chal.meta)
+            sink.end()
+        sink.text("Data", str(int(status.data)))
+        _items(sink, status.items)
+        sink.end()
+
+    def _container(self, container: Atomic | Sequence) -> None:
+        self._start(container)
+        flag(self.sink, "NoResp", container.no_resp)
+        _meta(self.sink, container.meta)
         for command in container.commands:
-            self.command(element, command)
-
-    def _cred(self, parent: Element, cred: Cred | None) -> None:
-        if cred is None:
-            return
-        element = add(parent, "Cred")
-        _add_meta(element, cred.meta)
-        self._text_or_bytes(add(element, "Data"), cred.data)
-
-    def _items(self, parent: Element, items: tuple[Item, ...]) -> None:
-        for item in items:
-            element = add(parent, "Item")
-            if item.target is not None:
-                _add_locref(element, "Target", item.target)
-            if item.source is not None:
-                _add_locref(element, "Source", item.source)
-            if item.target_parent is not None:
-                add(add(element, "TargetParent"), "LocURI", item.target_parent)
-            if item.source_parent is not None:
-                add(add(element, "SourceParent"), "LocURI", item.source_parent)
-            _add_meta(element, item.meta)
-            if item.data is not None:
-                self._item_data(add(element, "Data"), item.data)
-            add_flag(element, "MoreData", item.more_data)
-
-    def _item_data(self, element: Element, data: ItemData) -> None:
-        if isinstance(data, DevInf):
-            element.append(build_devinf(data))
-        elif isinstance(data, Anchor):
-            _add_anchor(element, data)
-        else:
-            self._text_or_bytes(element, data)
-
-    def _text_or_bytes(self, element: Element, data: str | bytes) -> None:
-        if isinstance(data, str):
-            set_text(element, data)
-        elif self._bytes_as_text is None:
-            set_binary(element, data)
-        else:
-            set_text(element, self._bytes_as_text(data))
+            self.command(command)
+        self.sink.end()
 
 
-def _add_locref(parent: Element, tag: str, locref: LocRef) -> None:
-    element = add(parent, tag)
-    add(element, "LocURI", locref.uri)
-    add_text(element, "LocName", locref.name)
+def _cred(sink: Sink, cred: Cred | None) -> None:
+    if cred is None:
+        return
+    sink.start("Cred")
+    _meta(sink, cred.meta)
+    sink.secret("Data", cred.data)
+    sink.end()
+
+
+def _items(sink: Sink, items: tuple[Item, ...]) -> None:
+    for item in items:
+        sink.start("Item")
+        if item.target is not None:
+            _locref(sink, "Target", item.target)
+        if item.source is not None:
+            _locref(sink, "Source", item.source)
+        if item.target_parent is not None:
+            sink.start("TargetParent")
+            sink.text("LocURI", item.target_parent)
+            sink.end()
+        if item.source_parent is not None:
+            sink.start("SourceParent")
+            sink.text("LocURI", item.source_parent)
+            sink.end()
+        _meta(sink, item.meta)
+        if item.data is not None:
+            _item_data(sink, item.data)
+        flag(sink, "MoreData", item.more_data)
+        sink.end()
+
+
+def _item_data(sink: Sink, data: ItemData) -> None:
+    if isinstance(data, DevInf):
+        sink.start("Data")
+        sink.devinf(data)
+        sink.end()
+    elif isinstance(data, Anchor):
+        sink.start("Data")
+        _anchor(sink, data)
+        sink.end()
+    else:
+        sink.data("Data", data)
+
+
+def _locref(sink: Sink, tag: str, locref: LocRef) -> None:
+    sink.start(tag)
+    sink.text("LocURI", locref.uri)
+    optional_text(sink, "LocName", locref.name)
     if locref.filter is not None:
-        add_inner_xml(element, "Filter", locref.filter)
+        write_tree(sink, element_of("Filter", locref.filter))
+    sink.end()
 
 
-def _add_meta(parent: Element, meta: Meta | None) -> None:
+def _meta(sink: Sink, meta: Meta | None) -> None:
     """``Meta`` with its MetInf elements in MetInf DTD order."""
     if meta is None:
         return
-    element = add(parent, "Meta")
-    add_flag(element, "FieldLevel", meta.field_level)
-    add_text(element, "Format", meta.format)
-    add_text(element, "Type", meta.type)
-    add_text(element, "Mark", meta.mark)
-    add_int(element, "Size", meta.size)
+    sink.start("Meta")
+    flag(sink, "FieldLevel", meta.field_level)
+    optional_text(sink, "Format", meta.format)
+    optional_text(sink, "Type", meta.type)
+    optional_text(sink, "Mark", meta.mark)
+    optional_int(sink, "Size", meta.size)
     if meta.anchor is not None:
-        _add_anchor(element, meta.anchor)
-    add_text(element, "Version", meta.version)
-    add_text(element, "NextNonce", meta.next_nonce)
-    add_int(element, "MaxMsgSize", meta.max_msg_size)
-    add_int(element, "MaxObjSize", meta.max_obj_size)
-    add_texts(element, "EMI", meta.emi)
+        _anchor(sink, meta.anchor)
+    optional_text(sink, "Version", meta.version)
+    optional_text(sink, "NextNonce", meta.next_nonce)
+    optional_int(sink, "MaxMsgSize", meta.max_msg_size)
+    optional_int(sink, "MaxObjSize", meta.max_obj_size)
+    for emi in meta.emi:
+        sink.text("EMI", emi)
     if meta.mem is not None:
-        mem = add(element, "Mem")
-        add_flag(mem, "SharedMem", meta.mem.shared_mem)
-        add_int(mem, "FreeMem", meta.mem.free_mem)
-        add_int(mem, "FreeID", meta.mem.free_id)
+        sink.start("Mem")
+        flag(sink, "SharedMem", meta.mem.shared_mem)
+        optional_int(sink, "FreeMem", meta.mem.free_mem)
+        optional_int(sink, "FreeID", meta.mem.free_id)
+        sink.end()
+    sink.end()
 
 
-def _add_anchor(parent: Element, anchor: Anchor) -> None:
-    element = add(parent, "Anchor")
-    add_text(element, "Last", anchor.last)
-    add_text(element, "Next", anchor.next)
+def _anchor(sink: Sink, anchor: Anchor) -> None:
+    sink.start("Anchor")
+    optional_text(sink, "Last", anchor.last)
+    optional_text(sink, "Next", anchor.next)
+    sink.end()

@@ -1,15 +1,16 @@
 """Typed, frozen SyncML messages, named after the elements of the SyncML representation protocol.
 
 Every element a DS client or server sends has a field; elements a server never acts on (``Lang``,
-``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped.
+``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped. A command
+read from a message has the CmdID it came with; one built to be sent has none (``cmd_id`` None) and
+is numbered by the encoder, in message order.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from itertools import count
+from dataclasses import dataclass, field
 
-from syncmld.protocol.constants import SyncMLVersion
+from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
+from syncmld.status import StatusCode
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ class Chal:
     meta: Meta
 
 
-# Item data: text, raw bytes (WBXML OPAQUE that is not UTF-8), a DevInf document, or an Anchor
-# (inside the Item of a Status answering an Alert).
-ItemData = str | bytes | DevInf | Anchor
+# Item data: its bytes as they came (UTF-8 text from XML, OPAQUE data from WBXML), a DevInf document,
+# or an Anchor (inside the Item of a Status answering an Alert).
+ItemData = bytes | DevInf | Anchor
 
 
 @dataclass(frozen=True)
@@ -81,25 +82,18 @@ class Item:
 
 @dataclass(frozen=True)
 class Alert:
-    cmd_id: str
-    data: str | None = None
+    cmd_id: str | None = field(default=None, kw_only=True)
+    data: AlertCode | None = None
+    """The alert code; None when Data is missing or not a number."""
     items: tuple[Item, ...] = ()
     cred: Cred | None = None
     no_resp: bool = False
     correlator: str | None = None
 
-    @property
-    def code(self) -> int | None:
-        """The alert code, or None when Data is missing or not a number."""
-        try:
-            return int(self.data) if self.data is not None else None
-        except ValueError:
-            return None
-
 
 @dataclass(frozen=True)
 class Add:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -108,7 +102,7 @@ class Add:
 
 @dataclass(frozen=True)
 class Replace:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -117,7 +111,7 @@ class Replace:
 
 @dataclass(frozen=True)
 class Delete:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -128,7 +122,7 @@ class Delete:
 
 @dataclass(frozen=True)
 class Copy:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -137,7 +131,7 @@ class Copy:
 
 @dataclass(frozen=True)
 class Move:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -149,7 +143,7 @@ ItemCommand = Add | Replace | Delete | Copy | Move
 
 @dataclass(frozen=True)
 class Get:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -159,7 +153,7 @@ class Get:
 
 @dataclass(frozen=True)
 class Put:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
     meta: Meta | None = None
     cred: Cred | None = None
@@ -169,7 +163,7 @@ class Put:
 
 @dataclass(frozen=True)
 class Results:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     cmd_ref: str
     msg_ref: str | None = None
     meta: Meta | None = None
@@ -186,7 +180,7 @@ class MapItem:
 
 @dataclass(frozen=True)
 class Map:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef
     source: LocRef
     map_items: tuple[MapItem, ...] = ()
@@ -196,28 +190,21 @@ class Map:
 
 @dataclass(frozen=True)
 class Status:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     msg_ref: str
     cmd_ref: str
     cmd: str
-    data: str
+    data: StatusCode
     target_refs: tuple[str, ...] = ()
     source_refs: tuple[str, ...] = ()
     cred: Cred | None = None
     chal: Chal | None = None
     items: tuple[Item, ...] = ()
 
-    @property
-    def code(self) -> int | None:
-        try:
-            return int(self.data)
-        except ValueError:
-            return None
-
 
 @dataclass(frozen=True)
 class Sync:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef | None = None
     source: LocRef | None = None
     meta: Meta | None = None
@@ -229,7 +216,7 @@ class Sync:
 
 @dataclass(frozen=True)
 class Atomic:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
     meta: Meta | None = None
     no_resp: bool = False
@@ -237,7 +224,7 @@ class Atomic:
 
 @dataclass(frozen=True)
 class Sequence:
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
     meta: Meta | None = None
     no_resp: bool = False
@@ -247,7 +234,7 @@ class Sequence:
 class Unsupported:
     """A command we read but do not implement (Exec, Search, or an unknown element)."""
 
-    cmd_id: str
+    cmd_id: str | None = field(default=None, kw_only=True)
     name: str
 
 
@@ -296,20 +283,3 @@ def command_name(command: Command) -> str:
     if isinstance(command, Unsupported):
         return command.name
     return type(command).__name__
-
-
-def numbered(commands: Iterable[Command]) -> tuple[Command, ...]:
-    """The commands with CmdIDs 1, 2, ... in message order (a Sync's children included)."""
-    ids = (str(n) for n in count(1))
-    result: list[Command] = []
-    for command in commands:
-        if isinstance(command, Sync):
-            sync_id = next(ids)
-            result.append(
-                replace(
-                    command, cmd_id=sync_id, commands=tuple(replace(sub, cmd_id=next(ids)) for sub in command.commands)
-                )
-            )
-        else:
-            result.append(replace(command, cmd_id=next(ids)))
-    return tuple(result)

@@ -1,13 +1,13 @@
-"""Namespace-free SyncML element trees: where namespaces begin, safe parsing, read and write helpers.
+"""Namespace-free SyncML element trees: where namespaces begin, safe parsing, read helpers.
 
-Both wire encodings meet here: the XML codec turns bytes into such a tree and back, the WBXML codec
-does the same with tokens, and ``elements``/``devinf_elements`` map trees to the message model.
+Both decoders meet here: the XML codec turns bytes into such a tree, the WBXML codec does the same
+with tokens, and ``elements``/``devinf_elements`` read the message model from trees. (Writing goes
+straight from the model to bytes: ``sink``.)
 """
 
 import base64
 import binascii
 import re
-from collections.abc import Iterable
 
 from lxml import etree
 
@@ -135,7 +135,7 @@ def inner_xml(element: Element) -> str:
 
 def xml_safe(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot carry (most control characters, surrogates)."""
-    if value.isascii() and value.isprintable():
+    if (value.isascii() and value.isprintable()) or _NOT_XML_CHAR.search(value) is None:
         return value
     return _NOT_XML_CHAR.sub("", value)
 
@@ -168,25 +168,15 @@ def add_text(parent: Element, tag: str, value: str | None) -> None:
         add(parent, tag, value)
 
 
-def add_texts(parent: Element, tag: str, values: Iterable[str]) -> None:
-    for value in values:
-        add(parent, tag, value)
-
-
-def add_int(parent: Element, tag: str, value: int | None) -> None:
-    if value is not None:
-        add(parent, tag, str(value))
-
-
-def add_flag(parent: Element, tag: str, present: bool) -> None:
-    if present:
-        add(parent, tag)
+def element_of(tag: str, inner: str) -> Element:
+    """An element whose content is the XML text ``inner`` (as read by ``inner_xml``)."""
+    try:
+        element: Element = etree.fromstring(f"<{tag}>{xml_safe(inner)}</{tag}>", safe_parser())
+    except etree.XMLSyntaxError as error:
+        raise LocalError(f"{tag} content is not well-formed XML: {error}") from error
+    return element
 
 
 def add_inner_xml(parent: Element, tag: str, inner: str) -> None:
-    """Append an element whose content is the XML text ``inner`` (as read by ``inner_xml``)."""
-    try:
-        element = etree.fromstring(f"<{tag}>{xml_safe(inner)}</{tag}>", safe_parser())
-    except etree.XMLSyntaxError as error:
-        raise LocalError(f"{tag} content is not well-formed XML: {error}") from error
-    parent.append(element)
+    """Append an element whose content is the XML text ``inner``."""
+    parent.append(element_of(tag, inner))

@@ -1,4 +1,5 @@
-"""WBXML 1.1-1.3 bytes <-> namespace-free element trees, over the tag tables of ``codepages``.
+"""WBXML 1.1-1.3 bytes -> namespace-free element trees, over the tag tables of ``codepages`` (writing
+is ``wbxml_writer``'s job).
 
 Sans-IO and generic: it knows the WBXML layout (header, mb_u_int32, string table, global tokens,
 tag bits), not SyncML. Decoding builds the same kind of tree the XML codec builds and leaves the
@@ -14,12 +15,11 @@ Nokia software sends ``xmlns`` as a LITERAL attribute without a string table).
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 
 from lxml import etree
 
 from syncmld.errors import DecodeError, LocalError
-from syncmld.protocol.codepages import Pages, Vocabulary
+from syncmld.protocol.codepages import Pages
 from syncmld.protocol.tree import Element, xml_safe
 from syncmld.protocol.xml import MAX_DEPTH
 from syncmld.status import StatusCode
@@ -364,22 +364,6 @@ def _entity(code: int) -> str:
 # Encoding
 
 
-def serialize(root: Element, vocabulary: Vocabulary, opaque: Callable[[Element], bytes | None]) -> bytes:
-    """The tree as a WBXML 1.2 UTF-8 document; ``opaque`` gives the elements written as OPAQUE data.
-
-    Elements the vocabulary has no token for are written as LITERAL tags from the string table.
-    """
-    table = _StringTable()
-    if vocabulary.public_id is None:
-        public_id = bytes((_PUBLIC_ID_IN_TABLE,)) + mb_u_int32(table.index(vocabulary.fpi))
-    else:
-        public_id = mb_u_int32(vocabulary.public_id)
-    writer = _Writer(_tokens(vocabulary), table, opaque)
-    writer.element(root)
-    header = bytes((WRITTEN_VERSION,)) + public_id + mb_u_int32(UTF_8) + mb_u_int32(len(table.data))
-    return b"".join((header, table.data, writer.out))
-
-
 def mb_u_int32(value: int) -> bytes:
     if not 0 <= value <= _MAX_UINT32:
         raise LocalError(f"{value} does not fit in an mb_u_int32")
@@ -389,73 +373,3 @@ def mb_u_int32(value: int) -> bytes:
         groups.append(0x80 | (value & 0x7F))
         value >>= 7
     return bytes(reversed(groups))
-
-
-@cache
-def _tokens(vocabulary: Vocabulary) -> Mapping[str, tuple[int, int]]:
-    """Tag name -> (code page, token) of a vocabulary whose names are unique across its pages."""
-    return {name: (page, token) for page, tags in vocabulary.pages.items() for token, name in tags.items()}
-
-
-class _StringTable:
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self._offsets: dict[str, int] = {}
-
-    def index(self, value: str) -> int:
-        """The offset of ``value`` (NUL-terminated), added on first use."""
-        offset = self._offsets.get(value)
-        if offset is None:
-            offset = self._offsets[value] = len(self.data)
-            self.data += value.encode("utf-8") + b"\x00"
-        return offset
-
-
-class _Writer:
-    def __init__(
-        self, tokens: Mapping[str, tuple[int, int]], table: _StringTable, opaque: Callable[[Element], bytes | None]
-    ) -> None:
-        self._tokens = tokens
-        self._table = table
-        self._opaque = opaque
-        self._page = 0
-        self.out = bytearray()
-
-    def element(self, element: Element) -> None:
-        data = self._opaque(element)
-        if data is not None:
-            self._tag(str(element.tag), bool(data))
-            if data:
-                self.out.append(OPAQUE)
-                self.out += mb_u_int32(len(data))
-                self.out += data
-                self.out.append(END)
-            return
-        has_content = bool(element.text) or len(element) > 0
-        self._tag(str(element.tag), has_content)
-        if not has_content:
-            return
-        self._string(element.text)
-        for sub in element:
-            self.element(sub)
-            self._string(sub.tail)
-        self.out.append(END)
-
-    def _tag(self, name: str, has_content: bool) -> None:
-        content_bit = HAS_CONTENT if has_content else 0
-        found = self._tokens.get(name)
-        if found is None:
-            self.out.append(LITERAL | content_bit)
-            self.out += mb_u_int32(self._table.index(name))
-            return
-        page, token = found
-        if page != self._page:
-            self.out += bytes((SWITCH_PAGE, page))
-            self._page = page
-        self.out.append(token | content_bit)
-
-    def _string(self, text: str | None) -> None:
-        if text:
-            self.out.append(STR_I)
-            self.out += text.encode("utf-8")
-            self.out.append(0)

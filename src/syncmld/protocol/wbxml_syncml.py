@@ -5,10 +5,10 @@ nested WBXML DevInf document whose Meta Type says ``application/vnd.syncml-devin
 message model names that type in its XML form, as the XML codec and libwbxml's ``wbxml2xml`` do:
 encoding switches it to ``+wbxml`` and decoding switches it back.
 
-Reading OPAQUE data: item data is text when it is text, a nested DevInf when the type or the
-nested header says so, else kept as bytes. Credentials are kept as bytes when they are binary or
-a raw MD5 digest (the engine base64-encodes them to compare, as libsynthesis does), a binary
-NextNonce becomes base64 text, and anything else is read as text.
+Reading OPAQUE data: item data is a nested DevInf when the type or the nested header says so, else
+kept as its bytes (in UTF-8 when the document's charset is Latin-1). Credentials are kept as bytes
+when they are binary or a raw MD5 digest (the engine base64-encodes them to compare, as libsynthesis
+does), a binary NextNonce becomes base64 text, and anything else is read as text.
 """
 
 import base64
@@ -24,35 +24,27 @@ from syncmld.protocol.codepages import (
     DEVINF_1_2,
     DEVINF_BY_VERSION,
     SYNCML_1_2,
-    SYNCML_BY_VERSION,
     Pages,
     Vocabulary,
 )
 from syncmld.protocol.constants import AUTH_MD5, FORMAT_BIN, FORMAT_CHR, MIME_DEVINF_WBXML, MIME_DEVINF_XML
-from syncmld.protocol.elements import build_message, read_message
+from syncmld.protocol.elements import read_message
 from syncmld.protocol.messages import SyncML
-from syncmld.protocol.tree import Element, binary_content, child, child_text, set_binary, set_text
-from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header, serialize
+from syncmld.protocol.tree import Element, child, child_text, set_binary, set_text
+from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header
 
 _Read = TypeVar("_Read")
 
 _RAW_FORMATS = frozenset({FORMAT_BIN, FORMAT_CHR})
 _MD5_DIGEST_SIZE = 16
 _MEANING_FROM_META = frozenset({"Data", "NextNonce"})
+_UTF8_COMPATIBLE = frozenset({"utf-8", "ascii"})
 
 
 def decode_wbxml(body: bytes, max_decoded: int | None = None) -> SyncML:
     """Read a SyncML 1.0/1.1/1.2 WBXML message; anything unreadable raises DecodeError, and so (413) does a
     message that decodes to more than ``max_decoded`` bytes (see ``wbxml.DecodedSize``)."""
     return _guarded(lambda: _read_message(body, DecodedSize(max_decoded)))
-
-
-def encode_wbxml(message: SyncML) -> bytes:
-    """The message as WBXML 1.2 in UTF-8, with the public id of its SyncML version."""
-    root = build_message(message, bytes_as_text=None)
-    _rename_types(root, MIME_DEVINF_XML, MIME_DEVINF_WBXML)
-    version = message.header.version.value
-    return serialize(root, SYNCML_BY_VERSION[version], lambda element: _opaque_content(element, version))
 
 
 def _guarded(read: Callable[[], _Read]) -> _Read:
@@ -93,20 +85,24 @@ def _place_opaque(element: Element, data: bytes, charset: str, size: DecodedSize
     """
     parent = element.getparent()
     place = "" if parent is None else f"{parent.tag}/{element.tag}"
-    text = opaque_text(data, charset)
-    if place == "Item/Data":
+    if place == "Item/Data" and not _in_filter(element):
         if _holds_devinf(parent, data):
             element.append(_devinf_tree(data, _message_devinf_vocabulary(element), size))
-        elif text is None:
-            set_binary(element, data)
         else:
-            element.text = text or None
-    elif place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
+            set_binary(element, data if charset in _UTF8_COMPATIBLE else data.decode(charset).encode("utf-8"))
+        return
+    text = opaque_text(data, charset)
+    if place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
         set_binary(element, data)
     elif element.tag == "NextNonce" and (text is None or _meta_value(parent, "Format") in _RAW_FORMATS):
         element.text = base64.b64encode(data).decode("ascii") or None
     else:
         set_text(element, data.decode(charset, errors="replace") if text is None else text)
+
+
+def _in_filter(element: Element) -> bool:
+    """Whether the element is part of a Filter (whose content is kept as XML text)."""
+    return any(ancestor.tag == "Filter" for ancestor in element.iterancestors())
 
 
 def _holds_devinf(item: Element | None, data: bytes) -> bool:
@@ -162,31 +158,6 @@ def _meta_value(parent: Element | None, tag: str) -> str | None:
     for element in meta.iter(tag):
         return (element.text or "").strip().lower()
     return None
-
-
-# Encoding
-
-
-def _opaque_content(element: Element, version: str) -> bytes | None:
-    """What an element of a message holds as OPAQUE data: binary data, item data, a nested DevInf."""
-    binary = binary_content(element)
-    if binary is not None:
-        return binary
-    parent = element.getparent()
-    if element.tag != "Data" or parent is None or parent.tag != "Item":
-        return None
-    devinf = child(element, "DevInf")
-    if devinf is not None:
-        return _devinf_document(devinf, DEVINF_BY_VERSION.get(version, DEVINF_1_2))
-    if len(element):
-        return None
-    return (element.text or "").encode("utf-8")
-
-
-def _devinf_document(devinf: Element, fallback: Vocabulary) -> bytes:
-    """A DevInf tree as a WBXML document of its own ``VerDTD``'s version (else of the fallback's)."""
-    vocabulary = DEVINF_BY_VERSION.get(child_text(devinf, "VerDTD") or "", fallback)
-    return serialize(devinf, vocabulary, lambda element: None)
 
 
 # Meta Type of DevInf

@@ -22,28 +22,41 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from syncmld import __version__
 from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_exists
-from syncmld.engine.api import EngineContext, EngineSettings, Outcome, Request, SyncSummary, split_session_url
+from syncmld.engine.api import (
+    SESSION_PARAM,
+    EngineContext,
+    EngineSettings,
+    Outcome,
+    Request,
+    SyncSummary,
+    split_session_url,
+)
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
-from syncmld.log import MultiLine, install_escaping
+from syncmld.log import MultiLine, install_escaping, set_log_session
 from syncmld.mail.gateway import MailServers
-from syncmld.protocol.codec import Decoded, Encoding, decode, encode
+from syncmld.protocol.codec import Decoded, Encoding, decode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
+from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
+from syncmld.server.dav import dav_routes
 from syncmld.server.login_gate import GateFull, LoginGate
+from syncmld.server.responses import busy, internal_error, plain_error
+from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
+from syncmld.web import ADMIN_PATH, admin_app
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +71,7 @@ HTTP_STATUS_FOR_DECODE_ERROR = {
 """A DecodeError answers HTTP 400 unless its SyncML status has an HTTP twin listed here."""
 HTTP_STATUS_FOR_REMOTE_ERROR = {StatusCode.NOT_FOUND: 404}
 """The engine's refusals of a whole message answer HTTP 400, an unknown or expired session 404."""
-RETRY_AFTER_S = 5
-"""Seconds a client turned away because too many logins are under way is asked to wait."""
+METRICS_PATH = "/metrics"
 
 
 def engine_settings(config: ServerConfig) -> EngineSettings:
@@ -103,9 +115,9 @@ def refused_commands(reply: SyncML) -> list[str]:
     """``Cmd#CmdRef code`` for each Status of a reply that refuses a command (4xx or 5xx, but not
     508, which asks for a slow sync)."""
     return [
-        f"{status.cmd}#{status.cmd_ref} {status.code}"
+        f"{status.cmd}#{status.cmd_ref} {int(status.data)}"
         for status in reply.commands
-        if isinstance(status, Status) and (status.code or 0) >= 400 and status.code != StatusCode.REFRESH_REQUIRED
+        if isinstance(status, Status) and status.data >= 400 and status.data != StatusCode.REFRESH_REQUIRED
     ]
 
 
@@ -123,7 +135,7 @@ def log_exchange(message: SyncML, outcome: Outcome, size_in: int, size_out: int,
         duration_ms,
         " resent: stored reply" if outcome.resent else "",
     )
-    refused = refused_commands(outcome.reply)
+    refused = refused_commands(outcome.reply) if outcome.reply is not None else []
     if refused:
         logger.log(
             logging.INFO if outcome.challenge else logging.WARNING,
@@ -162,16 +174,9 @@ async def sweep_periodically(store: Store, settings: EngineSettings, interval: f
             logger.error("sweeping expired sessions failed: %s", error)
 
 
-def plain_error(status: int, reason: str) -> PlainTextResponse:
-    """An HTTP error with a one-line, plain-text reason."""
-    return PlainTextResponse(" ".join(reason.split()) + "\n", status_code=status)
-
-
-def busy() -> PlainTextResponse:
-    """HTTP 503: too many logins at once; the client may try again after ``RETRY_AFTER_S``."""
-    response = plain_error(503, "too many logins at once; try again shortly")
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    return response
+def reply_token(reply: SyncML) -> str | None:
+    """The session token a reply hands out in its RespURI, if any."""
+    return None if reply.header.resp_uri is None else split_session_url(reply.header.resp_uri)[1]
 
 
 @dataclass(frozen=True)
@@ -188,25 +193,32 @@ class Exchange:
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``)."""
+    # Imported here: under ``serve``, prometheus_client must first see the metrics directory serve makes.
+    from syncmld.server.metrics import Metrics
+
     install_escaping()
+    metrics = Metrics(store, config.session_timeout)
+    timeline = Timeline(store, config.timeline_dump_size)
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
-        reply = encode(outcome.reply, request.encoding)
-        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(reply))} if outcome.sign_reply else {}
-        return outcome, reply, headers
+        headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
+        return outcome, outcome.body, headers
 
-    def log_message(direction: str, message: SyncML, whole: bool) -> None:
-        """With --log-messages: the message, or only its start when it did not log in."""
+    def log_message(direction: str, message: SyncML | Outcome, whole: bool) -> str | None:
+        """With --log-messages: log the message, or only its start when it did not log in (a stored reply
+        sent again is read back for it); returns it whole, its session token hidden."""
         if not config.log_messages:
-            return
-        text = render_for_log(message)
-        shown = config.wire.log_login_bytes
-        if not whole and len(text) > shown:
-            text = f"{text[:shown]}\n[cut: {len(text) - shown} more characters of a message that did not log in]"
-        logger.info("message %s:%s", direction, MultiLine("\n" + text))
+            return None
+        shown_message = message.message() if isinstance(message, Outcome) else message
+        text = shown = render_for_log(shown_message, secret_params=(SESSION_PARAM,))
+        limit = config.wire.log_login_bytes
+        if not whole and len(text) > limit:
+            shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
+        logger.info("message %s:%s", direction, MultiLine("\n" + shown))
+        return text
 
     async def exchange(
         http: HTTPRequest, body: bytes, limit: int, in_session: bool, url: str, token: str | None
@@ -244,26 +256,27 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         except ConfigError as error:
             log_message("in", decoded.message, in_session)
             logger.error("failed to answer a message from %s: %s", client, error)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         except Exception:
             log_message("in", decoded.message, in_session)
             logger.exception("failed to answer a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         return Exchange(decoded, outcome, reply, headers)
 
     async def syncml(http: HTTPRequest) -> Response:
-        started = time.perf_counter()
+        started, arrived_at = time.perf_counter(), time.time()
         client = http.client.host if http.client else ""
         try:
             url, token = split_session_url(str(http.url))
         except RemoteError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(400, str(error))
+        set_log_session(token)
         try:
             in_session = token is not None and await run_in_threadpool(session_exists, store, token)
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
-            return plain_error(500, "internal server error; see the server log")
+            return internal_error()
         limit = config.body_limit if in_session else config.login_body_limit
         try:
             body = await read_body(http, limit)
@@ -292,15 +305,40 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
                 return busy()
         if isinstance(done, Response):
             return done
+        if token is None:
+            token = reply_token(done.outcome.message())
+            set_log_session(token)
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
-        log_message("in", done.decoded.message, logged_in)
-        log_message("out", done.outcome.reply, logged_in)
-        log_exchange(
-            done.decoded.message, done.outcome, len(body), len(done.reply), (time.perf_counter() - started) * 1000
+        dump_in = log_message("in", done.decoded.message, logged_in)
+        dump_out = log_message("out", done.outcome, logged_in)
+        elapsed = time.perf_counter() - started
+        log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
+        metrics.exchange(done.outcome, elapsed)
+        exchanged = Exchanged(
+            token=token,
+            message=done.decoded.message,
+            outcome=done.outcome,
+            encoding=done.decoded.encoding,
+            arrived_at=arrived_at,
+            seconds=elapsed,
+            size_in=len(body),
+            size_out=len(done.reply),
+            dumps=(dump_in, dump_out) if dump_in is not None and dump_out is not None else None,
         )
-        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.decoded.encoding], headers=done.headers)
+        try:
+            await run_in_threadpool(timeline.record, exchanged)
+        except LocalError as error:
+            logger.error("could not keep the message in the session's timeline: %s", error)
+        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding], headers=done.headers)
+
+    async def counted(http: HTTPRequest) -> Response:
+        """A message answered, its HTTP refusal counted."""
+        response = await syncml(http)
+        if response.status_code >= 400:
+            metrics.refusal(response.status_code)
+        return response
 
     async def about(http: HTTPRequest) -> Response:
         return PlainTextResponse(
@@ -313,9 +351,13 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
             group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
+            group.start_soon(deliver_periodically, store, config.push)
             yield
             group.cancel_scope.cancel()
 
-    routes = [Route(path, syncml, methods=["POST"]) for path in config.endpoint_paths]
+    routes: list[BaseRoute] = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
     routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
+    routes.append(Mount(ADMIN_PATH, app=admin_app(store, config)))
+    routes += dav_routes(store, config, logins)
     return Starlette(routes=routes, lifespan=lifespan)

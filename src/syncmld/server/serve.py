@@ -14,10 +14,12 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import socket
 import ssl
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
@@ -27,7 +29,7 @@ from typing import NoReturn
 import uvicorn
 
 from syncmld import __version__
-from syncmld.config import ServerConfig
+from syncmld.config import METRICS_DIR_ENV, ServerConfig
 from syncmld.errors import ConfigError
 from syncmld.server.app import create_app
 from syncmld.server.slow_clients import guarded_protocol
@@ -94,6 +96,11 @@ def announce(store: Store, config: ServerConfig, port: int) -> None:
         endpoint_url(config.scheme, config.host, port, config.path),
         config.store_option,
     )
+    logger.info(
+        "serving CardDAV and CalDAV at %s (clients find it from %s)",
+        endpoint_url(config.scheme, config.host, port, config.dav_path + "/"),
+        endpoint_url(config.scheme, config.host, port, "/"),
+    )
     with store.transaction() as tx:
         has_accounts = bool(tx.list_accounts())
     if not has_accounts:
@@ -142,10 +149,29 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
     server.run(sockets=[listener])
 
 
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[None]:
+    """A directory of its own where every worker writes its metrics (``/metrics`` adds them up), named by
+    ``$PROMETHEUS_MULTIPROC_DIR`` for the workers, removed at the end."""
+    directory = tempfile.mkdtemp(prefix="syncmld-metrics-")
+    os.environ[METRICS_DIR_ENV] = directory
+    try:
+        yield
+    finally:
+        del os.environ[METRICS_DIR_ENV]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def run_server(config: ServerConfig, workers: int = 1) -> None:
     """Serve until SIGTERM or SIGINT with ``workers`` processes; raises ServeError when the port cannot be bound."""
     check_tls(config)
     listener = bind_listener(config.host, config.port)
+    with metrics_directory():
+        serve_on(listener, config, workers)
+
+
+def serve_on(listener: socket.socket, config: ServerConfig, workers: int) -> None:
+    """Open the store, announce the URL, and serve on ``listener`` in this process or in ``workers``."""
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, exit_cleanly)
     try:

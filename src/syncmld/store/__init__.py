@@ -22,13 +22,15 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
 
 
-def open_store(url: str, key_file: Path | None = None, adopt_key: bool = False) -> Store:
+def open_store(url: str, key_file: Path | None = None, adopt_key: bool = False, create: bool = True) -> Store:
     """Open the store at ``url`` (``memory://``, ``sqlite:///PATH`` or ``postgresql://...``), schema up to date.
 
     Account secrets are sealed with the server key in ``key_file`` (created if missing); without one,
     a SQLite store uses ``secret.key`` beside its database (or ``$SYNCMLD_KEY_FILE``), and a PostgreSQL
     store ``$SYNCMLD_KEY_FILE``. A store whose secrets were sealed with another key is refused (StoreError),
-    unless ``adopt_key`` makes this key the store's from now on (``syncmld key adopt``)."""
+    unless ``adopt_key`` makes this key the store's from now on (``syncmld key adopt``). Without ``create``,
+    a store that does not exist yet (no SQLite file, no syncmld tables in the PostgreSQL database) is a
+    StoreError naming it, and nothing is created."""
     # Backends are imported here, so that importing the interface does not load SQLAlchemy.
     if url == MEMORY_URL:
         from syncmld.store.memory import MemoryStore
@@ -38,6 +40,8 @@ def open_store(url: str, key_file: Path | None = None, adopt_key: bool = False) 
         from syncmld.store.sqlite import open_sqlite_store
 
         path = Path(url.removeprefix("sqlite:///"))
+        if not create and not path.is_file():
+            raise StoreError(f"no store at {path}")
         key_file = key_file or key_file_path(path.parent)
         return _checked(open_sqlite_store(path, _server_key(key_file)), key_file, adopt_key)
     if url.startswith(POSTGRES_SCHEMES):
@@ -47,7 +51,7 @@ def open_store(url: str, key_file: Path | None = None, adopt_key: bool = False) 
         if key_file is None and not configured:
             raise StoreError(f"a PostgreSQL store needs the server key: give --data-dir or set ${KEY_FILE_ENV}")
         key_file = key_file or Path(configured)
-        return _checked(open_postgres_store(url, _server_key(key_file)), key_file, adopt_key)
+        return _checked(open_postgres_store(url, _server_key(key_file), create), key_file, adopt_key)
     raise StoreError(
         f"unsupported store URL {url!r}: expected {MEMORY_URL!r}, 'sqlite:///PATH' or 'postgresql://USER@HOST/DB'"
     )

@@ -4,7 +4,7 @@ A store hands out transactions. Everything done inside ``with store.transaction(
 applied together or not at all; the engine applies one SyncML message and the session state in
 one transaction. A transaction plays every role (``Transaction``); code that needs some of them
 asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``,
-``Mail``.
+``AdminUsers``, ``Timelines``, ``Pushes``, ``SyncHistory``, ``Mail``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -15,9 +15,11 @@ folder size.
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from syncmld.errors import LocalError
+from syncmld.store.pushes import Pushes
 
 
 class StoreError(LocalError):
@@ -63,6 +65,9 @@ class Folder:
     id: int
     account_id: int
     name: str
+    dav_collection: str | None = None
+    """What a folder made by a CardDAV or CalDAV client holds, as that client described it; None for
+    every other folder."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,131 @@ class SessionRecord:
     last_reply: bytes | None
     """The reply to the last message, in the engine's own serialisation, to answer a resend."""
     updated_at: float
+
+
+class ChangeSource(StrEnum):
+    """Who made the changes of a change session."""
+
+    SYNC = "sync"
+    UNDO = "undo"
+    DEDUPE = "dedupe"
+    RESTORE = "restore"
+
+
+class Change(StrEnum):
+    """What one write did to an item."""
+
+    ADDED = "added"
+    REPLACED = "replaced"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class ChangeSessionSpec:
+    """Whom the item writes of a transaction are recorded for (see ``SyncHistory.record_changes_as``)."""
+
+    account_id: int
+    source: ChangeSource
+    label: str
+    """What made them, for people: a device reference, ``undo of session 12``, an archive name."""
+    at: float
+    device_id: int | None = None
+    key: str | None = None
+    """Writes of several transactions with the same key belong to one session (a SyncML session's many
+    messages); None: a session of its own."""
+
+
+@dataclass(frozen=True)
+class ChangeSession:
+    id: int
+    account_id: int
+    source: ChangeSource
+    label: str
+    started_at: float
+    device_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One write of a change session: the item's version before and after it, and its content before."""
+
+    session_id: int
+    folder_id: int
+    guid: str
+    change: Change
+    version_before: int
+    """0: the item did not exist."""
+    version_after: int
+    seq_before: int
+    seq_after: int
+    before: StoredItem | None
+    """The item as it was (type, data, parent), None when it was not live (new, or a tombstone)."""
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """How many items a change session added, replaced and deleted in one folder."""
+
+    session: ChangeSession
+    folder_id: int
+    added: int
+    replaced: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class TimelineMessage:
+    """One message of a sync session as the web admin's timeline shows it."""
+
+    session: str
+    """The session's log id (``syncmld.log.log_session_id``), never its token."""
+    account_id: int
+    device_ref: str
+    msg_id: str
+    at: float
+    """When the message arrived."""
+    duration_ms: float
+    """From its arrival to its reply."""
+    size_in: int
+    size_out: int
+    encoding: str
+    commands_in: str
+    """The message's commands by name with their counts, e.g. ``Alert:2 Sync:1 Add:3``."""
+    statuses_in: str
+    """The status codes the message gave our commands, with their counts, e.g. ``200:4 201:1``."""
+    commands_out: str
+    statuses_out: str
+    dump_in: str | None = None
+    """The message as ``--log-messages`` writes it; None when that is off."""
+    dump_out: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineSession:
+    """A session in the timeline: who, when, how many messages are kept of it."""
+
+    session: str
+    account_id: int
+    device_ref: str
+    started_at: float
+    ended_at: float
+    messages: int
+
+
+@dataclass(frozen=True)
+class HourCounts:
+    """What happened in one hour: folder syncs that ended well or failed, and logins refused."""
+
+    hour: int
+    """Hours since 1970-01-01 00:00 UTC."""
+    syncs: int = 0
+    failed: int = 0
+    refused_logins: int = 0
+
+
+def hour_of(moment: float) -> int:
+    """The hour (``HourCounts.hour``) a moment in seconds since 1970 falls in."""
+    return int(moment // 3600)
 
 
 class Accounts(Protocol):
@@ -312,6 +442,11 @@ class Items(Protocol):
 
     def list_folders(self, account_id: int) -> list[Folder]: ...
 
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        """Record what a folder made by a CardDAV or CalDAV client holds (None: nothing, it is no
+        collection of theirs)."""
+        ...
+
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
@@ -344,6 +479,11 @@ class Items(Protocol):
 
     def current_seq(self) -> int:
         """The highest sequence number handed out so far (0 for a new store)."""
+        ...
+
+    def folder_seq(self, folder_id: int) -> int:
+        """The sequence number of the folder's latest change, deletions included (0: none yet); one index
+        read, whatever the folder size."""
         ...
 
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
@@ -401,6 +541,10 @@ class Sessions(Protocol):
 
     def save_session(self, record: SessionRecord) -> None:
         """Insert or replace the session with this token."""
+        ...
+
+    def count_sessions(self, updated_after: float) -> int:
+        """How many sessions were used after ``updated_after``."""
         ...
 
     def delete_sessions_before(self, updated_before: float) -> int:
@@ -529,7 +673,114 @@ class Mail(Protocol):
         ...
 
 
-class Transaction(Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, Mail, Protocol):
+class AdminUsers(Protocol):
+    """The people who may use the web admin (``syncmld admin add``): a name and a password hash each.
+    No SyncML account is one, and no admin user is a SyncML account."""
+
+    def add_admin_user(self, name: str, password_hash: str) -> None:
+        """Raises AlreadyExists."""
+        ...
+
+    def admin_password_hash(self, name: str) -> str | None:
+        """The password hash of the admin user ``name``; None when there is none."""
+        ...
+
+    def set_admin_password(self, name: str, password_hash: str) -> None:
+        """Raises NotFound."""
+        ...
+
+    def remove_admin_user(self, name: str) -> None:
+        """Raises NotFound."""
+        ...
+
+    def list_admin_users(self) -> list[str]:
+        """The admin users' names, sorted."""
+        ...
+
+
+class Timelines(Protocol):
+    """The history of sync sessions, message by message, and the syncs and failures of each hour (kept for
+    the web admin, bounded: the sweep forgets what is older than ``history_days``)."""
+
+    def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
+        """Add ``message`` to its session's timeline; the session keeps its latest ``keep`` messages."""
+        ...
+
+    def session_timeline(self, session: str) -> list[TimelineMessage]:
+        """The kept messages of a session, in the order they came."""
+        ...
+
+    def list_timeline_sessions(self, account_id: int | None, limit: int) -> list[TimelineSession]:
+        """The latest ``limit`` sessions (of one account, or of all), the latest first."""
+        ...
+
+    def purge_timeline(self, before: float) -> int:
+        """Forget the messages that came before ``before``; returns how many."""
+        ...
+
+    def count_hour(self, counts: HourCounts) -> None:
+        """Add ``counts`` to those of its hour."""
+        ...
+
+    def hour_counts(self, since_hour: int) -> list[HourCounts]:
+        """The counts of every hour from ``since_hour`` that has any, in order."""
+        ...
+
+    def purge_hour_counts(self, before_hour: int) -> int:
+        """Forget the counts of the hours before ``before_hour``; returns how many hours."""
+        ...
+
+
+class SyncHistory(Protocol):
+    """Every write of an item, recorded by change session (a sync, an undo, a dedupe, a restore) with the
+    item's version before and after, for ``history_days``: what a session did can be shown and undone."""
+
+    def record_changes_as(self, spec: ChangeSessionSpec | None) -> None:
+        """Record the item writes of this transaction from now on (``put_items``, ``delete_items``) under
+        the session ``spec`` names, made on the first write; None: stop recording."""
+        ...
+
+    def recording_session(self) -> int | None:
+        """The id of the session this transaction's writes are recorded under, once one was written."""
+        ...
+
+    def get_change_session(self, session_id: int) -> ChangeSession | None: ...
+
+    def list_change_sessions(
+        self, account_id: int, folder_id: int | None = None, since: float = 0.0
+    ) -> list[SessionCounts]:
+        """The account's change sessions started at ``since`` or later with their counts per folder, oldest
+        first; with ``folder_id``, those that changed that folder."""
+        ...
+
+    def session_changes(self, session_id: int) -> list[ItemChange]:
+        """The writes of a session, in the order they were made."""
+        ...
+
+    def item_states(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
+        """The items among ``guids`` as they are now, tombstones included, by GUID."""
+        ...
+
+    def purge_change_sessions(self, started_before: float) -> int:
+        """Forget the sessions started before ``started_before`` with their changes; returns how many."""
+        ...
+
+
+class Transaction(
+    Accounts,
+    Admin,
+    Logins,
+    Devices,
+    Items,
+    SyncMaps,
+    Sessions,
+    AdminUsers,
+    Timelines,
+    Pushes,
+    SyncHistory,
+    Mail,
+    Protocol,
+):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""
 

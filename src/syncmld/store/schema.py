@@ -62,6 +62,9 @@ folders = Table(
     Column("name", Text, nullable=False),
     # The casefolded name: folder names are unique and looked up case-insensitively.
     Column("name_key", Text, nullable=False),
+    # What a folder made by a CardDAV or CalDAV client holds (``addressbook``, ``calendar:VEVENT,VTODO``);
+    # NULL for every other folder.
+    Column("dav_collection", Text, nullable=True),
     UniqueConstraint("account_id", "name_key"),
 )
 
@@ -131,6 +134,14 @@ settings = Table(
     Column("name", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+admin_users = Table(
+    "admin_users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+)
+"""Who may use the web admin."""
 
 server_key_checks = Table(
     "server_key_checks",
@@ -206,6 +217,125 @@ device_sessions = Table(
     Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
     # The device's latest session: where a suspended or interrupted sync is resumed from.
     Column("token", Text, nullable=False),
+)
+
+timeline_messages = Table(
+    "timeline_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session", Text, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_ref", Text, nullable=False),
+    Column("msg_id", Text, nullable=False),
+    Column("at", Double, nullable=False),
+    Column("duration_ms", Double, nullable=False),
+    Column("size_in", Integer, nullable=False),
+    Column("size_out", Integer, nullable=False),
+    Column("encoding", Text, nullable=False),
+    Column("commands_in", Text, nullable=False),
+    Column("statuses_in", Text, nullable=False),
+    Column("commands_out", Text, nullable=False),
+    Column("statuses_out", Text, nullable=False),
+    Column("dump_in", Text),
+    Column("dump_out", Text),
+    Index(None, "session", "id"),
+    Index(None, "account_id", "at"),
+    Index(None, "at"),
+)
+"""Each message of the recent sync sessions, for the web admin's timeline."""
+
+sync_hours = Table(
+    "sync_hours",
+    metadata,
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("syncs", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("refused_logins", Integer, nullable=False),
+)
+"""Folder syncs, failed ones and refused logins per hour (hours since 1970), for the web admin's dashboard."""
+push_devices = Table(
+    "push_devices",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("wbxml", Boolean, nullable=False),
+    Column("awaiting_since", Double, nullable=True),
+    Column("sent", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+)
+"""Devices told when their data changes (the push role, ``store/pushes.py``)."""
+
+push_folders = Table(
+    "push_folders",
+    metadata,
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("remote_uri", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Index(None, "folder_id"),
+)
+"""The folders each device syncs, as it names them (kept for every device: one registered later is told at once)."""
+
+push_pending = Table(
+    "push_pending",
+    metadata,
+    Column("device_id", Integer, ForeignKey("push_devices.device_id", ondelete="CASCADE"), primary_key=True),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Double, nullable=False),
+    Column("claimed_by", Text, nullable=True),
+    Column("claimed_until", Double, nullable=True),
+)
+"""One pending notification per device: a burst of changes, coalesced."""
+
+push_pending_folders = Table(
+    "push_pending_folders",
+    metadata,
+    Column("device_id", Integer, ForeignKey("push_pending.device_id", ondelete="CASCADE"), primary_key=True),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    # The store's sequence number after the latest change of the folder this notification is for.
+    Column("seq", BigInteger, nullable=False),
+)
+
+change_sessions = Table(
+    "change_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("started_at", Double, nullable=False),
+    # The device whose sync it was; not a foreign key: a forgotten device's changes stay undoable.
+    Column("device_id", Integer, nullable=True),
+    # What ties the messages of one SyncML session together (a digest of its token); NULL for others.
+    Column("session_key", Text, nullable=True, unique=True),
+    Index(None, "account_id", "started_at"),
+    Index(None, "started_at"),
+)
+
+item_changes = Table(
+    "item_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("change_sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("change", Text, nullable=False),
+    Column("version_before", Integer, nullable=False),
+    Column("version_after", Integer, nullable=False),
+    Column("seq_before", BigInteger, nullable=False),
+    Column("seq_after", BigInteger, nullable=False),
+    # The item before the change, when it was live: its content is the kept version it refers to (kept once,
+    # in item_history), its parent is here.
+    Column("history_id", Integer, ForeignKey("item_history.id", ondelete="SET NULL"), nullable=True),
+    Column("before_parent", Text, nullable=True),
+    Index(None, "session_id", "seq_after"),
+    Index(None, "history_id"),
 )
 
 mail_servers = Table(

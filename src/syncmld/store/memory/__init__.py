@@ -11,17 +11,32 @@ from contextlib import contextmanager
 
 from syncmld.store.memory.accounts import MemoryAccounts
 from syncmld.store.memory.admin import MemoryAdmin
+from syncmld.store.memory.admin_users import MemoryAdminUsers
 from syncmld.store.memory.devices import MemoryDevices
+from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
 from syncmld.store.memory.mail import MemoryMail
+from syncmld.store.memory.pushes import MemoryPushes
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
+from syncmld.store.memory.timelines import MemoryTimelines
 
 
 class MemoryTransaction(
-    MemoryAccounts, MemoryAdmin, MemoryLogins, MemoryDevices, MemoryItems, MemorySyncMaps, MemorySessions, MemoryMail
+    MemoryAccounts,
+    MemoryAdmin,
+    MemoryLogins,
+    MemoryDevices,
+    MemoryItems,
+    MemorySyncMaps,
+    MemorySessions,
+    MemoryAdminUsers,
+    MemoryTimelines,
+    MemoryPushes,
+    MemoryHistory,
+    MemoryMail,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -66,6 +66,7 @@ class MemoryAccounts(MemoryRole):
         for token in ended:
             del self._t.sessions[token]
         forget_sessions(self._t, ended)
+        self._t.timeline = [entry for entry in self._t.timeline if entry.account_id != account.id]
 
     def set_account_enabled(self, email: str, enabled: bool) -> None:
         account = self._named_account(email)

@@ -15,6 +15,7 @@ def drop_devices(tables: Tables, device_ids: set[int]) -> None:
             del owned[key]
     for history_key in [key for key in tables.device_syncs if key[0] in device_ids]:
         del tables.device_syncs[history_key]
+    tables.pushes.drop_devices(device_ids)
 
 
 class MemoryDevices(MemoryRole):

@@ -1,15 +1,25 @@
 """The in-memory store's folders, items and their change log, and the earlier versions of items."""
 
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.journal import tombstones
+from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
+
+if TYPE_CHECKING:
+    from syncmld.store.memory.history import MemoryJournal
 
 
 class MemoryItems(MemoryRole):
     """See ``syncmld.store.base.Items``."""
+
+    _journal: "MemoryJournal | None" = None
+    """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
@@ -30,6 +40,12 @@ class MemoryItems(MemoryRole):
     def list_folders(self, account_id: int) -> list[Folder]:
         owned = [f for f in self._t.folders.values() if f.account_id == account_id]
         return sorted(owned, key=lambda folder: (folder.name.casefold(), folder.id))
+
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        folder = self._t.folders.get(folder_id)
+        if folder is None:
+            raise NotFound(f"no folder with id {folder_id}")
+        self._t.folders[folder_id] = dataclasses.replace(folder, dav_collection=collection)
 
     # --- items and the change log -----------------------------------------------------------
     def _folder_items(self, folder_id: int) -> dict[str, StoredItem]:
@@ -74,6 +90,7 @@ class MemoryItems(MemoryRole):
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         written: list[StoredItem] = []
         for new in items:
             guid = new_guid() if new.guid is None else new.guid
@@ -91,10 +108,15 @@ class MemoryItems(MemoryRole):
             )
             stored[guid] = item
             written.append(item)
+        if self._journal:
+            self._journal.record(folder_id, before, written)
+        if written:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         stored = self._writable_items(folder_id)
+        before = dict(stored) if self._journal else {}
         deleted: list[str] = []
         for guid in guids:
             item = stored.get(guid)
@@ -109,6 +131,11 @@ class MemoryItems(MemoryRole):
                 deleted=True,
             )
             deleted.append(guid)
+        if self._journal:
+            gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]
+            self._journal.record(folder_id, before, tombstones(before, gone, origin_device_id))
+        if deleted:
+            record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
@@ -121,6 +148,9 @@ class MemoryItems(MemoryRole):
 
     def current_seq(self) -> int:
         return self._t.seq
+
+    def folder_seq(self, folder_id: int) -> int:
+        return max((item.seq for item in self._folder_items(folder_id).values()), default=0)
 
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:

@@ -25,6 +25,9 @@ class MemorySessions(MemoryRole):
     def save_session(self, record: SessionRecord) -> None:
         self._t.sessions[record.token] = record
 
+    def count_sessions(self, updated_after: float) -> int:
+        return sum(record.updated_at > updated_after for record in self._t.sessions.values())
+
     def delete_sessions_before(self, updated_before: float) -> int:
         idle = [token for token, record in self._t.sessions.items() if record.updated_at < updated_before]
         for token in idle:

@@ -4,11 +4,14 @@ from dataclasses import dataclass, field
 
 from syncmld.store.base import (
     Account,
+    ChangeSession,
     Device,
     DeviceSync,
     Domain,
     Folder,
     HistoryEntry,
+    HourCounts,
+    ItemChange,
     LoginFailures,
     MailJournalEntry,
     MailMark,
@@ -18,7 +21,9 @@ from syncmld.store.base import (
     SessionRecord,
     StoredItem,
     SyncState,
+    TimelineMessage,
 )
+from syncmld.store.memory.push_tables import PushTables
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -56,6 +61,13 @@ class Tables:
     mail_marks: dict[int, MailMark] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    admin_users: dict[str, str] = field(default_factory=dict)
+    timeline: list[TimelineMessage] = field(default_factory=list)
+    sync_hours: dict[int, HourCounts] = field(default_factory=dict)
+    pushes: PushTables = field(default_factory=PushTables)
+    change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
+    """Change session id -> the session and its key."""
+    item_changes: list[ItemChange] = field(default_factory=list)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -82,6 +94,12 @@ class Tables:
             dict(self.mail_marks),
             self.seq,
             self.last_id,
+            dict(self.admin_users),
+            list(self.timeline),
+            dict(self.sync_hours),
+            self.pushes.copy(),
+            dict(self.change_sessions),
+            list(self.item_changes),
         )
 
 

@@ -2,7 +2,7 @@
 
 A transaction is one connection playing every role of ``syncmld.store.base``, each role's queries in a
 module of its own (``accounts``, ``admin``, ``logins``, ``devices``, ``items``, ``sync_maps``,
-``sessions``).
+``sessions``, ``history``).
 """
 
 from collections.abc import Iterator
@@ -20,12 +20,16 @@ from syncmld.store.schema import server_key_checks
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql.accounts import SqlAccounts
 from syncmld.store.sql.admin import SqlAdmin
+from syncmld.store.sql.admin_users import SqlAdminUsers
 from syncmld.store.sql.devices import SqlDevices
+from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
 from syncmld.store.sql.mail import SqlMail
+from syncmld.store.sql.pushes import SqlPushes
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
+from syncmld.store.sql.timelines import SqlTimelines
 
 MIGRATIONS_DIR = Path(__file__).parent.with_name("migrations")
 
@@ -42,7 +46,20 @@ def upgrade_schema(engine: Engine, box: SecretBox, revision: str = "head") -> No
         connection.commit()
 
 
-class SqlTransaction(SqlAccounts, SqlAdmin, SqlLogins, SqlDevices, SqlItems, SqlSyncMaps, SqlSessions, SqlMail):
+class SqlTransaction(
+    SqlAccounts,
+    SqlAdmin,
+    SqlLogins,
+    SqlDevices,
+    SqlItems,
+    SqlSyncMaps,
+    SqlSessions,
+    SqlAdminUsers,
+    SqlTimelines,
+    SqlPushes,
+    SqlHistory,
+    SqlMail,
+):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 

@@ -32,12 +32,17 @@ def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
         yield values[start : start + CHUNK_SIZE]
 
 
+def dialect_insert(connection: Connection) -> Callable[[Table], sqlite.Insert | postgresql.Insert]:
+    """The INSERT (with ON CONFLICT) of the connection's dialect."""
+    return _DIALECT_INSERTS[connection.dialect.name]
+
+
 class SqlRole:
     """The base of each role's queries; ``SqlTransaction`` composes the roles over one connection."""
 
     def __init__(self, connection: Connection, box: SecretBox) -> None:
         self._connection = connection
-        self._insert = _DIALECT_INSERTS[connection.dialect.name]
+        self._insert = dialect_insert(connection)
         self._box = box
 
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:

@@ -4,21 +4,26 @@ New sequence numbers come from the one-row counter, whose update also serialises
 sequence numbers until they commit.
 """
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, NewItem, StoredItem
+from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
+from syncmld.store.sql.pushes import record_change
+
+if TYPE_CHECKING:
+    from syncmld.store.sql.history import SqlJournal
 
 
 def _folder(row: Row[Any]) -> Folder:
-    return Folder(row.id, row.account_id, row.name)
+    return Folder(row.id, row.account_id, row.name, row.dav_collection)
 
 
 _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
@@ -47,6 +52,9 @@ def _item_row(item: StoredItem) -> dict[str, Any]:
 class SqlItems(SqlRole):
     """See ``syncmld.store.base.Items``."""
 
+    _journal: "SqlJournal | None" = None
+    """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
+
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
         statement = select(folders).where(folders.c.account_id == account_id, folders.c.name_key == name.casefold())
@@ -66,6 +74,11 @@ class SqlItems(SqlRole):
     def list_folders(self, account_id: int) -> list[Folder]:
         statement = select(folders).where(folders.c.account_id == account_id).order_by(folders.c.name_key, folders.c.id)
         return [_folder(row) for row in self._connection.execute(statement)]
+
+    def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
+        statement = update(folders).where(folders.c.id == folder_id).values(dav_collection=collection)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no folder with id {folder_id}")
 
     # --- items and the change log -----------------------------------------------------------
     def _allocate_seqs(self, count: int) -> int:
@@ -139,7 +152,9 @@ class SqlItems(SqlRole):
         # Sequence numbers first: the counter's row lock orders concurrent writers (PostgreSQL), so
         # the versions read next are the committed ones.
         first_seq = self._allocate_seqs(len(batch))
-        versions = self._versions(folder_id, [i.guid for i in batch if i.guid is not None], live_only=False)
+        named = [i.guid for i in batch if i.guid is not None]
+        before = self._journal.before(folder_id, named) if self._journal else {}
+        versions = self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
         latest: dict[str, StoredItem] = {}
         for offset, new in enumerate(batch):
@@ -158,6 +173,9 @@ class SqlItems(SqlRole):
             written.append(item)
             latest[guid] = item
         self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        if self._journal:
+            self._journal.record(folder_id, before, written)
+        record_change(self._connection, folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
@@ -167,6 +185,7 @@ class SqlItems(SqlRole):
         if not deleted:
             return []
         first_seq = self._allocate_seqs(len(deleted))
+        before = self._journal.before(folder_id, deleted) if self._journal else {}
         statement = (
             update(item_table)
             .where(item_table.c.folder_id == folder_id, item_table.c.guid == bindparam("b_guid"))
@@ -183,6 +202,10 @@ class SqlItems(SqlRole):
             for offset, guid in enumerate(deleted)
         ]
         self._connection.execute(statement, rows)
+        if self._journal:
+            gone = [(guid, live[guid] + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
+            self._journal.record_deletes(folder_id, before, gone, origin_device_id)
+        record_change(self._connection, folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
@@ -199,6 +222,11 @@ class SqlItems(SqlRole):
         statement = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
         value: int = self._connection.execute(statement).scalar_one()
         return value
+
+    def folder_seq(self, folder_id: int) -> int:
+        statement = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == folder_id)
+        latest: int | None = self._connection.execute(statement).scalar_one()
+        return latest or 0
 
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:

@@ -39,6 +39,11 @@ class SqlSessions(SqlRole):
         }
         self._upsert(sessions, row, ["token"])
 
+    def count_sessions(self, updated_after: float) -> int:
+        query = select(func.count()).select_from(sessions).where(sessions.c.updated_at > updated_after)
+        count: int = self._connection.execute(query).scalar_one()
+        return count
+
     def delete_sessions_before(self, updated_before: float) -> int:
         ended = sessions.c.updated_at < updated_before
         drop_objects_of(self._connection, select(sessions.c.token).where(ended))

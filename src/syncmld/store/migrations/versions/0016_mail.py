@@ -2,8 +2,8 @@
 the mails devices gave to send (each sent once), devices' changes not yet applied to IMAP, and how far each
 mail folder's snapshot has followed its IMAP folder (UIDVALIDITY, HIGHESTMODSEQ).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0011"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,229 @@
+"""A message written command by command into its encoding, its size known after every command.
+
+The header is written first, then each command as it is added (a Sync may be opened, filled and
+closed), and the message ends with ``finish``: nothing is encoded twice, and a command that makes
+the message too large can be taken back (``mark``/``undo``). Commands without a CmdID are numbered
+here, in message order.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+
+from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION
+from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
+from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.devinf_elements import write_devinf
+from syncmld.protocol.elements import MessageWriter
+from syncmld.protocol.messages import Command, Sync, SyncHdr, SyncML
+from syncmld.protocol.tree import xml_safe
+from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header
+from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
+
+
+class Encoding(StrEnum):
+    XML = MIME_SYNCML_XML
+    WBXML = MIME_SYNCML_WBXML
+
+    @property
+    def content_type(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a message stood before a command was added."""
+
+    size: int
+    next_id: int
+    depth: int
+    sink: tuple[int, str | None, int]
+
+
+class SyncMLWbxmlSink(WbxmlSink):
+    """A SyncML message's sink: a DevInf in item data is a nested WBXML document, and a Meta Type
+    naming the DevInf XML type names the WBXML one (as libwbxml writes it)."""
+
+    def __init__(self, header: SyncHdr, table: StringTable) -> None:
+        super().__init__(SYNCML_BY_VERSION[header.version.value], table)
+        self._devinf_fallback = DEVINF_BY_VERSION.get(header.version.value, DEVINF_1_2)
+
+    def text(self, tag: str, value: str) -> None:
+        if tag == "Type" and value.strip().lower() == MIME_DEVINF_XML:
+            value = MIME_DEVINF_WBXML
+        if tag == "Data" and self.open and self.open[-1] == "Item":
+            self.data(tag, xml_safe(value).encode("utf-8"))
+        else:
+            super().text(tag, value)
+
+    def devinf(self, devinf: DevInf) -> None:
+        vocabulary = DEVINF_BY_VERSION.get(devinf.ver_dtd.strip(), self._devinf_fallback)
+        self.opaque(document(vocabulary, lambda sink: write_devinf(sink, devinf)))
+
+
+class MessageEncoder(ABC):
+    """One message being written: header at once, then command by command (``message_encoder`` makes
+    one for an encoding)."""
+
+    encoding: Encoding
+
+    def __init__(self, writer: MessageWriter) -> None:
+        self._writer = writer
+        self._depth = 0
+        """Syncs opened and not yet closed."""
+
+    def add(self, command: Command) -> None:
+        self._writer.command(command)
+        self._collect()
+
+    def start_sync(self, sync: Sync) -> None:
+        """Open a Sync (its own commands are ignored): the commands added next go inside it."""
+        self._writer.sync_start(sync)
+        self._depth += 1
+        self._collect()
+
+    def end_sync(self) -> None:
+        self._writer.sink.end()
+        self._depth -= 1
+        self._collect()
+
+    def mark(self) -> Mark:
+        return Mark(self._written(), self._writer.next_id, self._depth, self._sink_state())
+
+    def undo(self, mark: Mark) -> None:
+        """Take back everything added since ``mark`` was taken."""
+        self._writer.next_id = mark.next_id
+        self._depth = mark.depth
+        self._restore(mark)
+
+    def finish(self, final: bool) -> bytes:
+        """The whole message; the encoder is done with."""
+        while self._depth:
+            self.end_sync()
+        return self._finished(final)
+
+    @abstractmethod
+    def size(self, final: bool = True) -> int:
+        """The size of the message if it ended now (with Syncs still open closed)."""
+
+    @abstractmethod
+    def _collect(self) -> None:
+        """Take in what the sink wrote."""
+
+    @abstractmethod
+    def _written(self) -> int:
+        """Bytes of the body written so far."""
+
+    @abstractmethod
+    def _sink_state(self) -> tuple[int, str | None, int]: ...
+
+    @abstractmethod
+    def _restore(self, mark: Mark) -> None: ...
+
+    @abstractmethod
+    def _finished(self, final: bool) -> bytes: ...
+
+
+class XmlMessageEncoder(MessageEncoder):
+    encoding = Encoding.XML
+
+    def __init__(self, header: SyncHdr) -> None:
+        self._xml = XmlSink(context=("SyncML", "SyncBody"))
+        super().__init__(MessageWriter(self._xml))
+        head = XmlSink(root_namespace=header.version.namespace)
+        head.start("SyncML")
+        MessageWriter(head).header(header)
+        self._prefix = XML_DECLARATION + head.take()
+        self._body = bytearray()
+
+    def size(self, final: bool = True) -> int:
+        if not self._body and not final:
+            return len(self._prefix) + len(b"<SyncBody/></SyncML>")
+        closing = self._depth * len(b"</Sync>") + (len(b"<Final/>") if final else 0)
+        return len(self._prefix) + len(self._body) + len(b"<SyncBody></SyncBody></SyncML>") + closing
+
+    def _collect(self) -> None:
+        self._body += self._xml.take()
+
+    def _written(self) -> int:
+        return len(self._body)
+
+    def _sink_state(self) -> tuple[int, str | None, int]:
+        return (0, None, 0)
+
+    def _restore(self, mark: Mark) -> None:
+        del self._body[mark.size :]
+        self._xml.forget_open(2 + mark.depth)
+
+    def _finished(self, final: bool) -> bytes:
+        body = bytes(self._body)
+        final_tag = b"<Final/>" if final else b""
+        sync_body = b"<SyncBody>" + body + final_tag + b"</SyncBody>" if body or final else b"<SyncBody/>"
+        return self._prefix + sync_body + b"</SyncML>"
+
+
+class WbxmlMessageEncoder(MessageEncoder):
+    """WBXML, written in place: the sink's code page carries from one command to the next, and the
+    string table (for names without a token) goes in front when the message is finished."""
+
+    encoding = Encoding.WBXML
+
+    def __init__(self, header: SyncHdr) -> None:
+        self._table = StringTable(SYNCML_BY_VERSION[header.version.value])
+        self._wbxml = SyncMLWbxmlSink(header, self._table)
+        super().__init__(MessageWriter(self._wbxml))
+        self._wbxml.start("SyncML")
+        self._writer.header(header)
+        self._wbxml.start("SyncBody")
+
+    def size(self, final: bool = True) -> int:
+        sink = self._wbxml
+        header = len(document_header(sink.vocabulary, self._table))
+        return header + len(sink.out) + self._tail(final)
+
+    def _tail(self, final: bool) -> int:
+        """Tokens still to come: ENDs, Final, and the switch back to page 0 that Final or the SyncBody
+        tag (when the body is empty) needs."""
+        sink = self._wbxml
+        switch = 0 if sink.page == 0 else 2
+        if sink.pending is not None:  # SyncBody, with nothing in it yet
+            return switch + (4 if final else 2)
+        return self._depth + (switch + 1 if final else 0) + 2
+
+    def _collect(self) -> None:
+        """Nothing to take in: the sink writes in place."""
+
+    def _written(self) -> int:
+        return len(self._wbxml.out)
+
+    def _sink_state(self) -> tuple[int, str | None, int]:
+        return (self._wbxml.page, self._wbxml.pending, self._table.mark())
+
+    def _restore(self, mark: Mark) -> None:
+        sink = self._wbxml
+        del sink.out[mark.size :]
+        sink.page, sink.pending, table = mark.sink
+        del sink.open[2 + mark.depth :]
+        self._table.rollback(table)
+
+    def _finished(self, final: bool) -> bytes:
+        sink = self._wbxml
+        if final:
+            sink.text("Final", "")
+        sink.end()
+        sink.end()
+        return document_header(sink.vocabulary, self._table) + sink.out
+
+
+def message_encoder(header: SyncHdr, encoding: Encoding) -> MessageEncoder:
+    """A message to be written in ``encoding``, its header written already."""
+    if encoding is Encoding.WBXML:
+        return WbxmlMessageEncoder(header)
+    return XmlMessageEncoder(header)
+
+
+def encode(message: SyncML, encoding: Encoding) -> bytes:
+    encoder = message_encoder(message.header, encoding)
+    for command in message.commands:
+        encoder.add(command)
+    return encoder.finish(message.final)

@@ -1,0 +1,177 @@
+"""Writing SyncML XML one element at a time (a ``sink.Sink``), in the shape SyncEvolution's own server
+writes: the SyncML namespace on the root, ``syncml:metinf`` on every MetInf element and
+``syncml:devinf`` on DevInf, item data in CDATA. What it writes is UTF-8 bytes: item data that is
+UTF-8 and XML can carry goes out as it came, without being decoded."""
+
+import re
+from collections.abc import Callable
+
+from syncmld.errors import LocalError
+from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.devinf_elements import write_devinf
+from syncmld.protocol.tree import opened_namespace, xml_safe
+
+HIDDEN = "***"
+"""What a hidden secret (credentials in a log view, a session token in a URL) is shown as."""
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
+_INDENT = b"  "
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NON_CHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+"""With the control characters, the UTF-8 of what XML 1.0 cannot carry (surrogates are no UTF-8 at all)."""
+
+BytesAsText = Callable[[bytes], str]
+"""How bytes are written where XML can only hold text."""
+
+
+def utf8_or_fail(data: bytes) -> str:
+    """Bytes as text when they are UTF-8; anything else cannot travel as XML text."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LocalError("binary data that is not UTF-8 cannot be written as XML text") from error
+
+
+class XmlSink:
+    """Collects the XML of elements as UTF-8; ``take()`` hands over what was written since the last call.
+
+    ``context`` names the elements already open around what is written (namespaces depend on the
+    parent); an element written with no context is the document's root and gets ``root_namespace``.
+    ``pretty`` indents (for logs), ``hide_secrets`` writes ``***`` for credentials.
+    """
+
+    def __init__(
+        self,
+        root_namespace: str = "",
+        context: tuple[str, ...] = (),
+        pretty: bool = False,
+        bytes_as_text: BytesAsText = utf8_or_fail,
+        hide_secrets: bool = False,
+    ) -> None:
+        self._root_namespace = root_namespace
+        self._stack = list(context)
+        self._pretty = pretty
+        self._bytes_as_text = bytes_as_text
+        self._hide_secrets = hide_secrets
+        self._parts: list[bytes] = []
+        self._open = False
+        """The start tag of the innermost element still lacks its ``>``: nothing is in it yet."""
+        self._level = len(context)
+
+    def take(self) -> bytes:
+        """What was written since the last call."""
+        written = b"".join(self._parts)
+        self._parts = []
+        return written
+
+    def forget_open(self, depth: int) -> None:
+        """Forget the elements opened beyond ``depth`` (what was written of them is taken back)."""
+        del self._stack[depth:]
+
+    def start(self, tag: str) -> None:
+        self._begin(tag)
+        self._open = True
+        self._stack.append(tag)
+
+    def end(self) -> None:
+        tag = self._stack.pop()
+        if self._open:
+            self._parts.append(b"/>")
+            self._open = False
+            return
+        if self._pretty:
+            self._parts.append(b"\n" + _INDENT * (len(self._stack) - self._level))
+        self._parts.append(b"</%s>" % tag.encode())
+
+    def text(self, tag: str, value: str) -> None:
+        content = xml_safe(value).encode("utf-8") if value else b""
+        if tag == "Data" and self._stack and self._stack[-1] == "Item":
+            self._item_data(content)
+        else:
+            self._leaf(tag, _escape(content))
+
+    def chars(self, value: str) -> None:
+        self._close_start()
+        self._parts.append(_escape(xml_safe(value).encode("utf-8")))
+
+    def data(self, tag: str, value: bytes) -> None:
+        if not _xml_safe_utf8(value):
+            value = xml_safe(self._bytes_as_text(value)).encode("utf-8")
+        self._item_data(value)
+
+    def secret(self, tag: str, value: str | bytes) -> None:
+        if self._hide_secrets:
+            value = HIDDEN
+        self.text(tag, value if isinstance(value, str) else self._bytes_as_text(value))
+
+    def devinf(self, devinf: DevInf) -> None:
+        write_devinf(self, devinf)
+
+    def _item_data(self, content: bytes) -> None:
+        """Item ``Data`` in CDATA, unless it holds carriage returns (which CDATA cannot keep)."""
+        self._leaf("Data", _escape(content) if b"\r" in content else _cdata(content) if content else b"")
+
+    def _leaf(self, tag: str, content: bytes) -> None:
+        self._begin(tag)
+        start = self._parts.pop()
+        self._parts.append(b"%s>%s</%s>" % (start, content, tag.encode()) if content else start + b"/>")
+
+    def _begin(self, tag: str) -> None:
+        """Write the start of ``tag``'s start tag (its namespace if it opens one), closing the parent's."""
+        self._close_start()
+        namespace = opened_namespace(self._stack[-1], tag) if self._stack else self._root_namespace or None
+        if self._pretty and self._stack:
+            self._parts.append(b"\n" + _INDENT * (len(self._stack) - self._level))
+        self._parts.append(_start_tag(tag, namespace))
+
+    def _close_start(self) -> None:
+        if self._open:
+            self._parts.append(b">")
+            self._open = False
+
+
+_START_TAGS: dict[tuple[str, str | None], bytes] = {}
+
+
+def _start_tag(tag: str, namespace: str | None) -> bytes:
+    """``<Tag`` or ``<Tag xmlns="..."`` (without its ``>``), kept once made."""
+    found = _START_TAGS.get((tag, namespace))
+    if found is None:
+        text = f'<{tag} xmlns="{namespace}"' if namespace else f"<{tag}"
+        found = text.encode("utf-8")
+        if len(_START_TAGS) < 1024:  # the names of a vocabulary, not every name a client can make up
+            _START_TAGS[(tag, namespace)] = found
+    return found
+
+
+def _xml_safe_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text that XML can carry as it is."""
+    if _CONTROL_BYTES.search(data) is not None:
+        return False
+    if data.isascii():
+        return True
+    if _NON_CHARACTERS[0] in data or _NON_CHARACTERS[1] in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _escape(value: bytes) -> bytes:
+    """Character data that reads back exactly, carriage returns included."""
+    if b"&" in value:
+        value = value.replace(b"&", b"&amp;")
+    if b"<" in value:
+        value = value.replace(b"<", b"&lt;")
+    if b">" in value:
+        value = value.replace(b">", b"&gt;")
+    if b"\r" in value:
+        value = value.replace(b"\r", b"&#13;")
+    return value
+
+
+def _cdata(value: bytes) -> bytes:
+    """A CDATA section, split where the value itself contains ``]]>``."""
+    return b"<![CDATA[" + value.replace(b"]]>", b"]]]]><![CDATA[>") + b"]]>"

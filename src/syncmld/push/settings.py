@@ -1,0 +1,71 @@
+"""Push settings: who the server says it is, when pending notifications are due, how deliveries retry,
+and the SMS gateway."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from syncmld.errors import ConfigError
+from syncmld.store.pushes import PushTiming
+
+
+class DefaultChannel(StrEnum):
+    """What happens to a device that asked for push (the URL parameter) but was given no channel."""
+
+    NONE = "none"
+    """Nothing is sent; each notification is logged as undeliverable and the device marked."""
+    LOG = "log"
+    """The notification is written to the log."""
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    server_id: str = "syncmld"
+    """The server identifier notifications carry: the one the devices have configured for this server."""
+    quiet: float = 2.0
+    """Seconds without a further change after which a burst of changes is notified."""
+    max_wait: float = 30.0
+    """Seconds after the first change of a burst after which it is notified even if changes go on."""
+    resend_after: float = 86400.0
+    """Seconds after which a device that was told and has not synced may be told again."""
+    poll_interval: float = 1.0
+    """Seconds between two looks for due notifications, in each server process."""
+    lease: float = 60.0
+    """Seconds a process holds the notifications it claimed; if it dies, another delivers them after this."""
+    batch: int = 50
+    """Notifications one process claims and delivers at a time."""
+    max_attempts: int = 5
+    """Delivery attempts of a notification before it is given up (and the device marked failing)."""
+    retry_delay: float = 10.0
+    """Seconds before the second attempt; each further attempt waits twice as long as the one before."""
+    retry_max_delay: float = 600.0
+    """Longest wait between two attempts."""
+    timeout: float = 10.0
+    """Seconds a delivery to the SMS gateway or a webhook may take."""
+    sms_gateway: str | None = None
+    """The SMS gateway's send URL (Kannel: http://HOST:13013/cgi-bin/sendsms); None: no SMS channel."""
+    sms_user: str = ""
+    sms_password: str = ""
+    sms_from: str = ""
+    """The sender the SMS gateway is given ("": the gateway's own default sender)."""
+    sms_max_parts: int = 3
+    """Most SMS one notification may take (concatenated); a longer one is not sent."""
+    default_channel: DefaultChannel = DefaultChannel.NONE
+
+    def __post_init__(self) -> None:
+        if not self.server_id or len(self.server_id.encode()) > 255:
+            raise ConfigError("the push server identifier must be 1 to 255 bytes long")
+        timers = (self.quiet, self.max_wait, self.resend_after, self.poll_interval, self.lease, self.timeout)
+        if min(timers) <= 0 or min(self.retry_delay, self.retry_max_delay) <= 0:
+            raise ConfigError("the push quiet time, waits, intervals, lease, retry delays and timeout must be positive")
+        if min(self.batch, self.max_attempts, self.sms_max_parts) < 1:
+            raise ConfigError("the push batch, attempts and SMS parts must be at least 1")
+
+    @property
+    def timing(self) -> PushTiming:
+        return PushTiming(self.quiet, self.max_wait, self.resend_after, self.lease)
+
+    def retry_at(self, attempts: int, now: float) -> float | None:
+        """When to try again after ``attempts`` failed attempts, None when it is time to give up."""
+        if attempts >= self.max_attempts:
+            return None
+        return now + min(self.retry_max_delay, self.retry_delay * 2.0 ** (attempts - 1))

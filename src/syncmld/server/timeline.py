@@ -1,0 +1,120 @@
+"""What the web admin shows of past syncs: each message of a logged-in session (its commands, statuses,
+sizes and duration, and the message itself while ``--log-messages`` is on), and the folder syncs, failed
+syncs and refused logins of each hour. Kept in the store (``Timelines``); the sweep forgets them after
+``history_days``, and a session keeps its latest ``timeline_messages`` messages."""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from syncmld.engine.api import Outcome
+from syncmld.log import log_session_id
+from syncmld.protocol.codec import Encoding
+from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML, command_name
+from syncmld.settings import TIMELINE_MESSAGES
+from syncmld.status import StatusCode
+from syncmld.store.base import HourCounts, Store, TimelineMessage, hour_of
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_LIMIT = 500
+"""Characters kept of a message's list of commands or statuses."""
+REFUSED_LOGIN_CODES = frozenset({StatusCode.INVALID_CREDENTIALS, StatusCode.FORBIDDEN, StatusCode.MISSING_CREDENTIALS})
+"""SyncHdr statuses that refuse a login (a challenge alone is no refusal)."""
+ENCODING_NAMES = {Encoding.XML: "xml", Encoding.WBXML: "wbxml"}
+
+
+def refused_login(outcome: Outcome) -> bool:
+    """Whether the reply refuses the message's login (wrong or no credentials)."""
+    header = next((c for c in outcome.message().commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
+    return header is not None and not outcome.challenge and header.data in REFUSED_LOGIN_CODES
+
+
+def counted(names: Iterable[str]) -> str:
+    """``name:count`` for each name, in the order they first come, cut at ``SUMMARY_LIMIT`` characters."""
+    text = " ".join(f"{name}:{count}" for name, count in Counter(names).items())
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1] + "…"
+
+
+def command_names(commands: Iterable[Command]) -> Iterator[str]:
+    """The names of the commands that are no Status, those inside Sync, Atomic and Sequence included."""
+    for command in commands:
+        if not isinstance(command, Status):
+            yield command_name(command)
+        if isinstance(command, Sync | Atomic | Sequence):
+            yield from command_names(command.commands)
+
+
+def status_codes(commands: Iterable[Command]) -> Iterator[str]:
+    for command in commands:
+        if isinstance(command, Status):
+            yield str(int(command.data))
+
+
+def cut(text: str | None, limit: int) -> str | None:
+    """``text``, or its first ``limit`` characters and how many more there were."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n[cut: {len(text) - limit} more characters]"
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """A message of a session and its reply, as the HTTP shell saw them."""
+
+    token: str | None
+    """The session's token, when the message is in one or opened one."""
+    message: SyncML
+    outcome: Outcome
+    encoding: Encoding
+    arrived_at: float
+    seconds: float
+    size_in: int
+    size_out: int
+    dumps: tuple[str, str] | None = None
+    """The message and its reply as ``--log-messages`` writes them."""
+
+
+class Timeline:
+    """Writes what the web admin shows of each message answered."""
+
+    def __init__(self, store: Store, dump_limit: int) -> None:
+        self.store = store
+        self.dump_limit = dump_limit
+
+    def record(self, done: Exchanged) -> None:
+        """Keep the message in its session's timeline (a logged-in session's only) and count its hour."""
+        outcome = done.outcome
+        hour = HourCounts(
+            hour_of(done.arrived_at),
+            syncs=sum(summary.ok for summary in outcome.summaries),
+            failed=sum(not summary.ok for summary in outcome.summaries),
+            refused_logins=int(refused_login(outcome)),
+        )
+        with self.store.transaction() as tx:
+            if hour.syncs or hour.failed or hour.refused_logins:
+                tx.count_hour(hour)
+            account = None if outcome.account is None else tx.get_account(outcome.account)
+            if account is None or done.token is None:
+                return
+            dump_in, dump_out = done.dumps or (None, None)
+            reply = outcome.message()
+            entry = TimelineMessage(
+                session=log_session_id(done.token),
+                account_id=account.id,
+                device_ref=outcome.device or done.message.header.source.uri,
+                msg_id=done.message.header.msg_id,
+                at=done.arrived_at,
+                duration_ms=done.seconds * 1000,
+                size_in=done.size_in,
+                size_out=done.size_out,
+                encoding=ENCODING_NAMES[done.encoding],
+                commands_in=counted(command_names(done.message.commands)),
+                statuses_in=counted(status_codes(done.message.commands)),
+                commands_out=counted(command_names(reply.commands)),
+                statuses_out=counted(status_codes(reply.commands)),
+                dump_in=cut(dump_in, self.dump_limit),
+                dump_out=cut(dump_out, self.dump_limit),
+            )
+            tx.add_timeline_message(entry, TIMELINE_MESSAGES.read(tx))

@@ -1,0 +1,60 @@
+"""The in-memory store's push tables, and what a write to a folder's items does to them."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from syncmld.store.pushes import PushChannel, PushDevice, PushFolder
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    first_at: float
+    last_at: float
+    attempts: int = 0
+    next_at: float = 0.0
+    claimed_by: str | None = None
+    claimed_until: float | None = None
+
+
+@dataclass
+class PushTables:
+    devices: dict[int, PushDevice] = field(default_factory=dict)
+    folders: dict[tuple[int, int], PushFolder] = field(default_factory=dict)
+    """(device id, folder id) -> how the device names the folder."""
+    pending: dict[int, PendingRow] = field(default_factory=dict)
+    pending_folders: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(device id, folder id) -> the sequence number after the folder's latest change."""
+
+    def copy(self) -> "PushTables":
+        return PushTables(dict(self.devices), dict(self.folders), dict(self.pending), dict(self.pending_folders))
+
+    def drop_devices(self, device_ids: set[int]) -> None:
+        for device_id in device_ids:
+            self.devices.pop(device_id, None)
+            self.drop_pending(device_id)
+        for key in [key for key in self.folders if key[0] in device_ids]:
+            del self.folders[key]
+
+    def drop_pending(self, device_id: int) -> None:
+        self.pending.pop(device_id, None)
+        for key in [key for key in self.pending_folders if key[0] == device_id]:
+            del self.pending_folders[key]
+
+
+def record_change(tables: PushTables, seq: int, folder_id: int, origin_device_id: int | None, now: float) -> int:
+    """``Pushes.note_folder_change`` on ``tables``: what every write to a folder's items calls."""
+    targets = [
+        device_id
+        for (device_id, folder), _ in tables.folders.items()
+        if folder == folder_id
+        and device_id != origin_device_id
+        and device_id in tables.devices
+        and tables.devices[device_id].channel != PushChannel.OFF
+    ]
+    for device_id in targets:
+        row = tables.pending.get(device_id)
+        tables.pending[device_id] = (
+            PendingRow(now, now, next_at=now) if row is None else dataclasses.replace(row, last_at=now)
+        )
+        tables.pending_folders[device_id, folder_id] = seq
+    return len(targets)

@@ -1,0 +1,123 @@
+"""The in-memory store's push registrations, push devices' folders and pending notifications."""
+
+import dataclasses
+
+from syncmld.store.memory.push_tables import record_change
+from syncmld.store.memory.tables import MemoryRole
+from syncmld.store.pushes import (
+    PendingPush,
+    PushChannel,
+    PushDevice,
+    PushSource,
+    PushTiming,
+    SyncedFolder,
+)
+
+
+class MemoryPushes(MemoryRole):
+    """See ``syncmld.store.pushes.Pushes``."""
+
+    def set_push(self, device_id: int, channel: PushChannel, address: str, source: PushSource) -> None:
+        pushes = self._t.pushes
+        known = pushes.devices.get(device_id)
+        if known is None:
+            pushes.devices[device_id] = PushDevice(device_id, channel, address, source)
+        else:
+            pushes.devices[device_id] = dataclasses.replace(known, channel=channel, address=address, source=source)
+        if channel == PushChannel.OFF:
+            pushes.drop_pending(device_id)
+
+    def get_push(self, device_id: int) -> PushDevice | None:
+        return self._t.pushes.devices.get(device_id)
+
+    def list_pushes(self, account_id: int) -> dict[int, PushDevice]:
+        return {
+            device_id: push
+            for device_id, push in self._t.pushes.devices.items()
+            if self._t.devices[device_id].account_id == account_id
+        }
+
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        known = self._t.pushes.devices.get(device_id)
+        if known is not None:
+            self._t.pushes.devices[device_id] = dataclasses.replace(known, version=version, wbxml=wbxml)
+        return known is not None
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
+        pushes = self._t.pushes
+        for synced in folders:
+            pushes.folders[device_id, synced.folder.folder_id] = synced.folder
+        known = pushes.devices.get(device_id)
+        if known is None or not folders:
+            return
+        pushes.devices[device_id] = dataclasses.replace(known, awaiting_since=None)
+        for synced in folders:
+            key = (device_id, synced.folder.folder_id)
+            if pushes.pending_folders.get(key, synced.seq + 1) <= synced.seq:
+                del pushes.pending_folders[key]
+        if not any(key[0] == device_id for key in pushes.pending_folders):
+            pushes.pending.pop(device_id, None)
+
+    def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
+        return record_change(self._t.pushes, self._t.seq, folder_id, origin_device_id, now)
+
+    def claim_pushes(self, worker: str, now: float, timing: PushTiming, limit: int) -> list[PendingPush]:
+        pushes = self._t.pushes
+        due = []
+        for device_id, row in sorted(pushes.pending.items(), key=lambda entry: entry[1].first_at):
+            push = pushes.devices[device_id]
+            if (
+                row.next_at <= now
+                and (row.claimed_until is None or row.claimed_until < now)
+                and (row.last_at <= now - timing.quiet or row.first_at <= now - timing.max_wait)
+                and (push.awaiting_since is None or push.awaiting_since < now - timing.resend_after)
+                and push.channel != PushChannel.OFF
+            ):
+                due.append(device_id)
+        claimed = []
+        for device_id in due[:limit]:
+            row = dataclasses.replace(pushes.pending[device_id], claimed_by=worker, claimed_until=now + timing.lease)
+            pushes.pending[device_id] = row
+            device = self._t.devices[device_id]
+            folders = sorted(
+                (
+                    pushes.folders[key]
+                    for key in pushes.pending_folders
+                    if key[0] == device_id and key in pushes.folders
+                ),
+                key=lambda folder: folder.remote_uri,
+            )
+            claimed.append(
+                PendingPush(
+                    pushes.devices[device_id],
+                    device.account_id,
+                    device.device_ref,
+                    tuple(folders),
+                    row.attempts,
+                    row.first_at,
+                )
+            )
+        return claimed
+
+    def push_delivered(self, device_id: int, now: float) -> None:
+        pushes = self._t.pushes
+        pushes.drop_pending(device_id)
+        push = pushes.devices[device_id]
+        pushes.devices[device_id] = dataclasses.replace(
+            push, awaiting_since=now, sent=push.sent + 1, failures=0, last_error=""
+        )
+
+    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
+        pushes = self._t.pushes
+        push = pushes.devices[device_id]
+        pushes.devices[device_id] = dataclasses.replace(push, failures=push.failures + 1, last_error=error)
+        if retry_at is None:
+            pushes.drop_pending(device_id)
+            return
+        row = pushes.pending[device_id]
+        pushes.pending[device_id] = dataclasses.replace(
+            row, attempts=row.attempts + 1, next_at=retry_at, claimed_by=None, claimed_until=None
+        )
+
+    def count_pending_pushes(self) -> int:
+        return len(self._t.pushes.pending)

@@ -1,0 +1,142 @@
+"""The store's push role: which devices are told when their data changes, and the notifications waiting.
+
+A device is registered for push with a channel (``PushChannel``); at the end of each sync the store
+learns the folders the device syncs, under the names it uses for them (``PushFolder``). A change to one of
+those folders by anyone but the device itself leaves a pending notification for it, in the same
+transaction as the change, so that it survives a crash and any server process may deliver it. Pending
+notifications are coalesced per device: one row, with the folders that changed and when the burst of
+changes began and last grew. A delivery worker claims the rows that are due (quiet for a while, or
+waiting long enough) for a lease; once delivered, the device is not told again until it has synced.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class PushChannel(StrEnum):
+    """How a device is told: an SMS through the SMS gateway, a webhook, the log only; ``none``: it asked
+    for push (the URL parameter) but has no channel yet; ``off``: the administrator turned push off."""
+
+    NONE = "none"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+    LOG = "log"
+    OFF = "off"
+
+
+class PushSource(StrEnum):
+    """Who registered the device: its own ``push`` URL parameter, or the administrator."""
+
+    URL = "url"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class PushDevice:
+    device_id: int
+    channel: PushChannel
+    address: str
+    """The phone number (SMS) or URL (webhook); "" for the other channels."""
+    source: PushSource
+    version: str = "1.2"
+    """The SyncML version the device spoke at its last sync: 1.2 gets the binary notification, 1.0 and
+    1.1 the message form."""
+    wbxml: bool = True
+    """Whether the device spoke WBXML at its last sync (the message form is written in the same)."""
+    awaiting_since: float | None = None
+    """When the device was last told; None once it has synced since (it may be told again)."""
+    sent: int = 0
+    failures: int = 0
+    """Failed delivery attempts since the last one that worked."""
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class PushFolder:
+    """A folder a push device syncs, as the device names it."""
+
+    folder_id: int
+    remote_uri: str
+    """The server URI of the folder in the device's Alerts (``Contacts``, ``./card``)."""
+    content_type: str
+    """The type the device gets the folder's items in ("" when unknown)."""
+
+
+@dataclass(frozen=True)
+class SyncedFolder:
+    folder: PushFolder
+    seq: int
+    """Changes up to this sequence number reached the device in that sync."""
+
+
+@dataclass(frozen=True)
+class PendingPush:
+    """A notification claimed for delivery."""
+
+    device: PushDevice
+    account_id: int
+    device_ref: str
+    folders: tuple[PushFolder, ...]
+    attempts: int
+    """Delivery attempts that failed before this one."""
+    first_at: float
+
+
+@dataclass(frozen=True)
+class PushTiming:
+    """When pending notifications become due, and for how long a claim holds."""
+
+    quiet: float
+    """Seconds without a new change after which a burst of changes is notified."""
+    max_wait: float
+    """Seconds after the first change of a burst after which it is notified whatever follows."""
+    resend_after: float
+    """Seconds after which a device that was told and never synced may be told again."""
+    lease: float
+    """Seconds a claim holds: a worker that died with a claim leaves it to another after this."""
+
+
+class Pushes(Protocol):
+    """Push registrations, the folders each push device syncs, and pending notifications."""
+
+    def set_push(self, device_id: int, channel: PushChannel, address: str, source: PushSource) -> None:
+        """Register (or change) the device's channel; its folders, counts and pending notification stay."""
+        ...
+
+    def get_push(self, device_id: int) -> PushDevice | None: ...
+
+    def list_pushes(self, account_id: int) -> dict[int, PushDevice]:
+        """The account's push devices by device id."""
+        ...
+
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        """A device began a session in SyncML ``version``, XML or WBXML: a push device is told in the same
+        form from now on. Returns whether the device is a push device."""
+        ...
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
+        """A device finished a sync of ``folders``: remember them as it names them (for any device, so that
+        one registered later is told at once); a push device may be told again, and its pending
+        notification loses what that sync brought it."""
+        ...
+
+    def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
+        """A change to the folder (by ``origin_device_id``, None: not by a device): every other push device
+        that syncs it gets a pending notification, or its pending one grows. Returns how many devices."""
+        ...
+
+    def claim_pushes(self, worker: str, now: float, timing: PushTiming, limit: int) -> list[PendingPush]:
+        """Claim up to ``limit`` due notifications for ``worker`` until ``now + timing.lease``; a claimed
+        notification is not handed to any other claim while that lease lasts."""
+        ...
+
+    def push_delivered(self, device_id: int, now: float) -> None:
+        """The device's notification went out: drop it; the device is not told again until it syncs."""
+        ...
+
+    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
+        """A delivery attempt failed: try again at ``retry_at``, or give the notification up (None)."""
+        ...
+
+    def count_pending_pushes(self) -> int: ...

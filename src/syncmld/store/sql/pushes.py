@@ -1,0 +1,230 @@
+"""The SQL store's push registrations, push devices' folders and pending notifications."""
+
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy.engine import Connection
+
+from syncmld.store.pushes import (
+    PendingPush,
+    PushChannel,
+    PushDevice,
+    PushFolder,
+    PushSource,
+    PushTiming,
+    SyncedFolder,
+)
+from syncmld.store.schema import (
+    SEQUENCE_ROW_ID,
+    devices,
+    push_devices,
+    push_folders,
+    push_pending,
+    push_pending_folders,
+    sequence_counter,
+)
+from syncmld.store.sql.common import SqlRole, chunks, dialect_insert
+
+
+def _push_device(row: Row[Any]) -> PushDevice:
+    return PushDevice(
+        row.device_id,
+        PushChannel(row.channel),
+        row.address,
+        PushSource(row.source),
+        row.version,
+        row.wbxml,
+        row.awaiting_since,
+        row.sent,
+        row.failures,
+        row.last_error,
+    )
+
+
+def record_change(connection: Connection, folder_id: int, origin_device_id: int | None, now: float) -> int:
+    """``Pushes.note_folder_change`` on ``connection``: what every write to a folder's items calls."""
+    statement = (
+        select(push_folders.c.device_id)
+        .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
+        .where(push_folders.c.folder_id == folder_id, push_devices.c.channel != PushChannel.OFF.value)
+    )
+    if origin_device_id is not None:
+        statement = statement.where(push_folders.c.device_id != origin_device_id)
+    targets = list(connection.execute(statement).scalars())
+    if not targets:
+        return 0
+    insert = dialect_insert(connection)
+    seq = connection.execute(
+        select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+    ).scalar_one()
+    pending = insert(push_pending)
+    connection.execute(
+        pending.on_conflict_do_update(index_elements=["device_id"], set_={"last_at": pending.excluded.last_at}),
+        [
+            {"device_id": device_id, "first_at": now, "last_at": now, "attempts": 0, "next_at": now}
+            for device_id in targets
+        ],
+    )
+    folders = insert(push_pending_folders)
+    connection.execute(
+        folders.on_conflict_do_update(index_elements=["device_id", "folder_id"], set_={"seq": folders.excluded.seq}),
+        [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets],
+    )
+    return len(targets)
+
+
+class SqlPushes(SqlRole):
+    """See ``syncmld.store.pushes.Pushes``."""
+
+    def set_push(self, device_id: int, channel: PushChannel, address: str, source: PushSource) -> None:
+        statement = self._insert(push_devices).values(
+            device_id=device_id,
+            channel=channel.value,
+            address=address,
+            source=source.value,
+            version="1.2",
+            wbxml=True,
+            awaiting_since=None,
+            sent=0,
+            failures=0,
+            last_error="",
+        )
+        changed = {"channel": channel.value, "address": address, "source": source.value}
+        self._connection.execute(statement.on_conflict_do_update(index_elements=["device_id"], set_=changed))
+        if channel == PushChannel.OFF:
+            self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+
+    def get_push(self, device_id: int) -> PushDevice | None:
+        row = self._connection.execute(select(push_devices).where(push_devices.c.device_id == device_id)).first()
+        return None if row is None else _push_device(row)
+
+    def list_pushes(self, account_id: int) -> dict[int, PushDevice]:
+        statement = (
+            select(push_devices)
+            .join(devices, devices.c.id == push_devices.c.device_id)
+            .where(devices.c.account_id == account_id)
+        )
+        return {row.device_id: _push_device(row) for row in self._connection.execute(statement)}
+
+    def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
+        statement = update(push_devices).where(push_devices.c.device_id == device_id)
+        return bool(self._connection.execute(statement.values(version=version, wbxml=wbxml)).rowcount)
+
+    def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
+        if not folders:
+            return
+        rows = [
+            {
+                "device_id": device_id,
+                "folder_id": synced.folder.folder_id,
+                "remote_uri": synced.folder.remote_uri,
+                "content_type": synced.folder.content_type,
+            }
+            for synced in folders
+        ]
+        self._upsert(push_folders, rows, ["device_id", "folder_id"])
+        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
+        if self._connection.execute(statement).rowcount == 0:
+            return
+        for synced in folders:
+            self._connection.execute(
+                delete(push_pending_folders).where(
+                    push_pending_folders.c.device_id == device_id,
+                    push_pending_folders.c.folder_id == synced.folder.folder_id,
+                    push_pending_folders.c.seq <= synced.seq,
+                )
+            )
+        left = select(push_pending_folders.c.folder_id).where(push_pending_folders.c.device_id == device_id)
+        if self._connection.execute(left.limit(1)).first() is None:
+            self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+
+    def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
+        return record_change(self._connection, folder_id, origin_device_id, now)
+
+    def claim_pushes(self, worker: str, now: float, timing: PushTiming, limit: int) -> list[PendingPush]:
+        due = (
+            select(push_pending.c.device_id)
+            .join(push_devices, push_devices.c.device_id == push_pending.c.device_id)
+            .where(
+                push_pending.c.next_at <= now,
+                or_(push_pending.c.claimed_until.is_(None), push_pending.c.claimed_until < now),
+                or_(push_pending.c.last_at <= now - timing.quiet, push_pending.c.first_at <= now - timing.max_wait),
+                or_(
+                    push_devices.c.awaiting_since.is_(None),
+                    push_devices.c.awaiting_since < now - timing.resend_after,
+                ),
+                push_devices.c.channel != PushChannel.OFF.value,
+            )
+            .order_by(push_pending.c.first_at)
+            .limit(limit)
+        )
+        if self._connection.dialect.name == "postgresql":
+            due = due.with_for_update(of=push_pending, skip_locked=True)
+        claimed = list(self._connection.execute(due).scalars())
+        if not claimed:
+            return []
+        self._connection.execute(
+            update(push_pending)
+            .where(push_pending.c.device_id.in_(claimed))
+            .values(claimed_by=worker, claimed_until=now + timing.lease)
+        )
+        return self._pending(claimed)
+
+    def _pending(self, device_ids: list[int]) -> list[PendingPush]:
+        result = []
+        for part in chunks(device_ids):
+            rows = self._connection.execute(
+                select(push_pending, push_devices, devices.c.account_id, devices.c.device_ref)
+                .join(push_devices, push_devices.c.device_id == push_pending.c.device_id)
+                .join(devices, devices.c.id == push_pending.c.device_id)
+                .where(push_pending.c.device_id.in_(part))
+            ).all()
+            folder_rows = self._connection.execute(
+                select(push_pending_folders.c.device_id, push_folders.c.folder_id, push_folders.c.remote_uri)
+                .add_columns(push_folders.c.content_type)
+                .join(
+                    push_folders,
+                    and_(
+                        push_folders.c.device_id == push_pending_folders.c.device_id,
+                        push_folders.c.folder_id == push_pending_folders.c.folder_id,
+                    ),
+                )
+                .where(push_pending_folders.c.device_id.in_(part))
+                .order_by(push_folders.c.remote_uri)
+            ).all()
+            for row in rows:
+                folders = tuple(
+                    PushFolder(f.folder_id, f.remote_uri, f.content_type)
+                    for f in folder_rows
+                    if f.device_id == row.device_id
+                )
+                result.append(
+                    PendingPush(_push_device(row), row.account_id, row.device_ref, folders, row.attempts, row.first_at)
+                )
+        return result
+
+    def push_delivered(self, device_id: int, now: float) -> None:
+        self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+        self._connection.execute(
+            update(push_devices)
+            .where(push_devices.c.device_id == device_id)
+            .values(awaiting_since=now, sent=push_devices.c.sent + 1, failures=0, last_error="")
+        )
+
+    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
+        self._connection.execute(
+            update(push_devices)
+            .where(push_devices.c.device_id == device_id)
+            .values(failures=push_devices.c.failures + 1, last_error=error)
+        )
+        if retry_at is None:
+            self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+            return
+        self._connection.execute(
+            update(push_pending)
+            .where(push_pending.c.device_id == device_id)
+            .values(attempts=push_pending.c.attempts + 1, next_at=retry_at, claimed_by=None, claimed_until=None)
+        )
+
+    def count_pending_pushes(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(push_pending)).scalar_one())

@@ -1,0 +1,59 @@
+"""The SQL store's timeline of sync sessions, and the syncs and failures of each hour."""
+
+from dataclasses import asdict
+
+from sqlalchemy import delete, func, insert, select
+
+from syncmld.store.base import HourCounts, TimelineMessage, TimelineSession
+from syncmld.store.schema import sync_hours, timeline_messages
+from syncmld.store.sql.common import SqlRole
+
+_t = timeline_messages.c
+_h = sync_hours.c
+
+
+class SqlTimelines(SqlRole):
+    """See ``syncmld.store.base.Timelines``."""
+
+    def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
+        if keep <= 0:
+            return
+        self._connection.execute(insert(timeline_messages).values(**asdict(message)))
+        latest = select(_t.id).where(_t.session == message.session).order_by(_t.id.desc()).limit(keep)
+        self._connection.execute(
+            delete(timeline_messages).where(_t.session == message.session, _t.id.not_in(latest.scalar_subquery()))
+        )
+
+    def session_timeline(self, session: str) -> list[TimelineMessage]:
+        columns = [column for column in timeline_messages.columns if column.name != "id"]
+        rows = self._connection.execute(select(*columns).where(_t.session == session).order_by(_t.id))
+        return [TimelineMessage(**row._mapping) for row in rows]
+
+    def list_timeline_sessions(self, account_id: int | None, limit: int) -> list[TimelineSession]:
+        query = select(
+            _t.session,
+            func.min(_t.account_id),
+            func.min(_t.device_ref),
+            func.min(_t.at),
+            func.max(_t.at + _t.duration_ms / 1000),
+            func.count(),
+        ).group_by(_t.session)
+        if account_id is not None:
+            query = query.where(_t.account_id == account_id)
+        rows = self._connection.execute(query.order_by(func.max(_t.at).desc()).limit(limit))
+        return [TimelineSession(*row) for row in rows]
+
+    def purge_timeline(self, before: float) -> int:
+        return self._connection.execute(delete(timeline_messages).where(_t.at < before)).rowcount
+
+    def count_hour(self, counts: HourCounts) -> None:
+        statement = self._insert(sync_hours).values(**asdict(counts))
+        added = {name: _h[name] + statement.excluded[name] for name in ("syncs", "failed", "refused_logins")}
+        self._connection.execute(statement.on_conflict_do_update(index_elements=["hour"], set_=added))
+
+    def hour_counts(self, since_hour: int) -> list[HourCounts]:
+        rows = self._connection.execute(select(sync_hours).where(_h.hour >= since_hour).order_by(_h.hour))
+        return [HourCounts(*row) for row in rows]
+
+    def purge_hour_counts(self, before_hour: int) -> int:
+        return self._connection.execute(delete(sync_hours).where(_h.hour < before_hour)).rowcount

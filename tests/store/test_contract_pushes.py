@@ -1,0 +1,166 @@
+"""The store contract for push: registrations, the folders a push device syncs, pending notifications
+left by changes and claimed once, checked on every backend."""
+
+import time
+
+from syncmld.store.base import Store, Transaction
+from syncmld.store.pushes import PushChannel, PushFolder, PushSource, PushTiming, SyncedFolder
+from tests.store.sample import Owner, make_owner, vcard
+
+TIMING = PushTiming(quiet=1.0, max_wait=10.0, resend_after=3600.0, lease=30.0)
+
+
+def push_device(tx: Transaction, owner: Owner, device_ref: str, seq: int = 0) -> int:
+    """A second device of the owner's account, registered for push and syncing the owner's folder."""
+    device = tx.ensure_device(owner.account_id, device_ref)
+    tx.set_push(device.id, PushChannel.SMS, "+4912345", PushSource.ADMIN)
+    tx.push_synced(device.id, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)])
+    return device.id
+
+
+def test_a_registration_is_kept_changed_and_listed(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.set_push(owner.device_id, PushChannel.NONE, "", PushSource.URL)
+        tx.set_push(owner.device_id, PushChannel.WEBHOOK, "http://gw/hook", PushSource.ADMIN)
+    with store.transaction() as tx:
+        push = tx.get_push(owner.device_id)
+        assert push is not None
+        assert (push.channel, push.address, push.source, push.awaiting_since) == (
+            PushChannel.WEBHOOK,
+            "http://gw/hook",
+            PushSource.ADMIN,
+            None,
+        )
+        assert tx.list_pushes(owner.account_id) == {owner.device_id: push}
+        assert tx.get_push(owner.device_id + 100) is None
+
+
+def test_a_change_by_another_device_leaves_one_pending_notification(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+    with store.transaction() as tx:
+        tx.put_items(owner.folder_id, [vcard("a")], owner.device_id)
+        tx.put_items(owner.folder_id, [vcard("b")], None)
+        assert tx.count_pending_pushes() == 1
+    with store.transaction() as tx:
+        later = time.time() + 2
+        (pending,) = tx.claim_pushes("w1", later, TIMING, 10)
+        assert (pending.device.device_id, pending.device_ref, pending.account_id) == (phone, "IMEI:2", owner.account_id)
+        assert pending.folders == (PushFolder(owner.folder_id, "card", "text/x-vcard"),)
+        assert tx.claim_pushes("w2", later, TIMING, 10) == []
+
+
+def test_a_devices_own_changes_and_other_folders_leave_nothing(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        notes = tx.ensure_folder(owner.account_id, "Notes")
+    with store.transaction() as tx:
+        tx.put_items(owner.folder_id, [vcard("mine")], phone)
+        tx.put_items(notes.id, [vcard("elsewhere")], None)
+        assert tx.count_pending_pushes() == 0
+
+
+def test_nothing_is_due_before_the_quiet_time_and_a_burst_is_due_after_the_longest_wait(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+    now = time.time()
+    with store.transaction() as tx:
+        assert tx.claim_pushes("w", now, TIMING, 10) == []
+        assert len(tx.claim_pushes("w", now + TIMING.max_wait + 1, TIMING, 10)) == 1
+
+
+def test_once_delivered_a_device_is_not_told_again_until_it_synced(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+    later = time.time() + 5
+    with store.transaction() as tx:
+        (pending,) = tx.claim_pushes("w", later, TIMING, 10)
+        tx.push_delivered(phone, later)
+        tx.put_items(owner.folder_id, [vcard("b")], None)
+    with store.transaction() as tx:
+        assert tx.claim_pushes("w", later + 5, TIMING, 10) == []
+        push = tx.get_push(phone)
+        assert push is not None and (push.sent, push.awaiting_since) == (1, later)
+        # it syncs, but only up to before "b": "b" is still to be told
+        tx.push_synced(phone, [SyncedFolder(pending.folders[0], 0)])
+    with store.transaction() as tx:
+        assert len(tx.claim_pushes("w", later + 10, TIMING, 10)) == 1
+
+
+def test_a_sync_that_brought_the_changes_drops_the_notification(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+        seq = tx.current_seq()
+        tx.push_synced(phone, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), seq)])
+        assert tx.set_push_form(phone, "1.1", False)
+        assert not tx.set_push_form(owner.device_id, "1.1", False)
+    with store.transaction() as tx:
+        assert tx.count_pending_pushes() == 0
+        push = tx.get_push(phone)
+        assert push is not None and (push.version, push.wbxml) == ("1.1", False)
+
+
+def test_a_claim_expires_and_a_failure_is_retried_then_given_up(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        tx.delete_items(owner.folder_id, [tx.put_items(owner.folder_id, [vcard("a")], None)[0].guid], None)
+    now = time.time() + 5
+    with store.transaction() as tx:
+        assert len(tx.claim_pushes("dead worker", now, TIMING, 10)) == 1
+    with store.transaction() as tx:
+        (again,) = tx.claim_pushes("w", now + TIMING.lease + 1, TIMING, 10)
+        assert again.attempts == 0
+        tx.push_failed(phone, "HTTP 500", retry_at=now + 100)
+    with store.transaction() as tx:
+        assert tx.claim_pushes("w", now + 99, TIMING, 10) == []
+        (retried,) = tx.claim_pushes("w", now + 101, TIMING, 10)
+        assert retried.attempts == 1
+        tx.push_failed(phone, "HTTP 500 again", retry_at=None)
+    with store.transaction() as tx:
+        assert tx.count_pending_pushes() == 0
+        push = tx.get_push(phone)
+        assert push is not None and (push.failures, push.last_error) == (2, "HTTP 500 again")
+
+
+def test_off_drops_what_is_pending_and_stops_new_notifications(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+        tx.set_push(phone, PushChannel.OFF, "", PushSource.ADMIN)
+        tx.put_items(owner.folder_id, [vcard("b")], None)
+        assert tx.count_pending_pushes() == 0
+
+
+def test_forgetting_a_device_forgets_its_push(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+        tx.forget_device(owner.account_id, "IMEI:2")
+    with store.transaction() as tx:
+        assert tx.get_push(phone) is None
+        assert tx.count_pending_pushes() == 0
+
+
+def test_a_device_registered_after_its_syncs_is_told_at_once(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = tx.ensure_device(owner.account_id, "IMEI:2").id
+        tx.push_synced(phone, [SyncedFolder(PushFolder(owner.folder_id, "card", "text/x-vcard"), 0)])
+        tx.put_items(owner.folder_id, [vcard("before")], None)
+        assert tx.count_pending_pushes() == 0
+        tx.set_push(phone, PushChannel.WEBHOOK, "http://gw/hook", PushSource.ADMIN)
+        tx.put_items(owner.folder_id, [vcard("after")], None)
+        (pending,) = tx.claim_pushes("w", time.time() + 5, TIMING, 10)
+        assert pending.folders == (PushFolder(owner.folder_id, "card", "text/x-vcard"),)
