@@ -50,20 +50,21 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.history.dry_run import rolled_back
+from syncmld.history.recording import restore_session
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
 from syncmld.push.options import push_options
 from syncmld.push.settings import PushSettings
+from syncmld.push.summary import push_summary
 from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
+from syncmld.shown import shown_time
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import (
     Account,
     Accounts,
     AlreadyExists,
-    ChangeSessionSpec,
-    ChangeSource,
     DeviceSync,
     NotFound,
     Store,
@@ -161,10 +162,6 @@ def required_account(tx: Accounts, email: str) -> Account:
 
 def items_count(count: int) -> str:
     return f"{count} item" if count == 1 else f"{count} items"
-
-
-def shown_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def checked_password(password: str) -> str:
@@ -953,9 +950,7 @@ def backup_restore(
     archive = read_backup_file(data_dir, file, max_item_size)
     with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
         account_id = required_account(tx, address).id
-        tx.record_changes_as(
-            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
-        )
+        tx.record_changes_as(restore_session(account_id, archive.name, time.time()))
         counts = restore_backup(archive, tx, account_id, folder)
         recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
@@ -1107,7 +1102,7 @@ from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
 from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
 from syncmld.cli_mail import mail  # noqa: E402
-from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
+from syncmld.cli_push import device_push, push_group  # noqa: E402
 
 cli.add_command(mail)
 cli.add_command(check)

@@ -177,6 +177,7 @@ class ChangeSource(StrEnum):
     UNDO = "undo"
     DEDUPE = "dedupe"
     RESTORE = "restore"
+    DAV = "dav"
 
 
 class Change(StrEnum):
