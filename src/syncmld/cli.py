@@ -30,6 +30,7 @@ from syncmld.config import (
     DATA_DIR_ENV,
     DB_ENV,
     DEFAULT_HOST,
+    DEFAULT_MAIL_TIMEOUT,
     DEFAULT_PATH,
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
@@ -49,20 +50,21 @@ from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
 from syncmld.escape import escape_control
 from syncmld.history.dry_run import rolled_back
+from syncmld.history.recording import restore_session
 from syncmld.load import DEFAULT_PASSWORD, LOAD_AUTH, LoadSettings, create_accounts, run_load
 from syncmld.log import LogFormat, setup_logging
 from syncmld.push.options import push_options
 from syncmld.push.settings import PushSettings
+from syncmld.push.summary import push_summary
 from syncmld.server.serve import run_server
 from syncmld.server_key import KEY_FILE_ENV, key_file_path
 from syncmld.settings import AUTH, STORED_SETTINGS, AnySetting, AuthPolicy
+from syncmld.shown import shown_time
 from syncmld.store import SQLITE_FILE_NAME, open_store, sqlite_url
 from syncmld.store.base import (
     Account,
     Accounts,
     AlreadyExists,
-    ChangeSessionSpec,
-    ChangeSource,
     DeviceSync,
     NotFound,
     Store,
@@ -162,10 +164,6 @@ def required_account(tx: Accounts, email: str) -> Account:
 
 def items_count(count: int) -> str:
     return f"{count} item" if count == 1 else f"{count} items"
-
-
-def shown_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def checked_password(password: str) -> str:
@@ -341,6 +339,13 @@ def cli() -> None:
     help="Seconds between two sweeps of expired sessions, nonces and failed logins.",
 )
 @click.option(
+    "--mail-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MAIL_TIMEOUT,
+    show_default=True,
+    help="Seconds an IMAP or SMTP server may take to connect or answer (then the mail folder gets 503).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -420,6 +425,7 @@ def serve(
     challenge_window: float,
     session_timeout: float,
     session_sweep_interval: float,
+    mail_timeout: float,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -460,6 +466,7 @@ def serve(
         challenge_window=challenge_window,
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
+        mail_timeout=mail_timeout,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
@@ -701,10 +708,11 @@ def config() -> None:
 )
 @click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
 @click.argument("value")
-@click.option("--account", "email", help="Set it for this account only (conflict).")
+@click.option("--account", "email", help="Set it for this account only (conflict, mail_*).")
+@click.option("--domain", help="Set it for the accounts of this domain that have no value of their own (mail_*).")
 @data_dir_option
 @db_option
-def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str | None) -> None:
+def config_set(name: str, value: str, email: str | None, domain: str | None, data_dir: Path, db: str | None) -> None:
     setting = SETTINGS_BY_NAME[name]
     try:
         stored = setting.checked(value)
@@ -716,6 +724,12 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
             if not setting.per_account:
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
             key = setting.key(required_account(tx, checked_email(email)).email)
+        if domain is not None:
+            if email is not None or not setting.per_domain:
+                raise click.BadParameter(
+                    f"{name} cannot be set per domain" if email is None else "--account or --domain"
+                )
+            key = setting.key(checked_domain(domain))
         tx.set_setting(key, stored)
         echo(f"{key} = {stored}")
         if key == AUTH.name:
@@ -941,9 +955,7 @@ def backup_restore(
     archive = read_backup_file(data_dir, file, max_item_size)
     with opened_store(data_dir, db) as store, rolled_back(store) if dry_run else store.transaction() as tx:
         account_id = required_account(tx, address).id
-        tx.record_changes_as(
-            ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive.name}", time.time())
-        )
+        tx.record_changes_as(restore_session(account_id, archive.name, time.time()))
         counts = restore_backup(archive, tx, account_id, folder)
         recorded = tx.recording_session()
     per_folder = ", ".join(f"{name} {count}" for name, count in counts.items())
@@ -1103,8 +1115,10 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
 from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
 from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
-from syncmld.cli_push import device_push, push_group, push_summary  # noqa: E402
+from syncmld.cli_mail import mail  # noqa: E402
+from syncmld.cli_push import device_push, push_group  # noqa: E402
 
+cli.add_command(mail)
 cli.add_command(check)
 cli.add_command(admin)
 cli.add_command(push_group)

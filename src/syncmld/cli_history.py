@@ -17,13 +17,13 @@ from syncmld.cli import (
     items_count,
     opened_store,
     required_account,
-    shown_time,
 )
 from syncmld.engine.modes import SyncMode
 from syncmld.history.dedupe import find_duplicates, merge_duplicates
 from syncmld.history.names import item_name
 from syncmld.history.preview import Preview, preview_sync
 from syncmld.history.undo import Reversal, UndoPlan, apply_undo, plan_undo
+from syncmld.shown import shown_time
 from syncmld.store.base import Change, ChangeSession, SessionCounts, Transaction
 
 _AGO = re.compile(r"(\d+)([dhm])")

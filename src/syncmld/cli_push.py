@@ -1,18 +1,17 @@
 """The command line of push: ``syncmld push decode FILE`` and ``syncmld device push EMAIL DEVICE``."""
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from syncmld.accounts import md5_credential
-from syncmld.cli import checked_email, data_dir_option, db_option, echo, opened_store, required_account, shown_time
+from syncmld.cli import checked_email, data_dir_option, db_option, echo, opened_store, required_account
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode
 from syncmld.protocol.san import Notification, decode_san
 from syncmld.protocol.san_message import notification_of
-from syncmld.store.pushes import PushChannel, PushDevice, PushSource
+from syncmld.store.pushes import PushChannel, PushSource
 
 MAX_NOTIFICATION_FILE = 1024 * 1024
 """Bytes of a file ``push decode`` reads; a notification is a few hundred."""
@@ -74,18 +73,6 @@ def push_decode(file: Path, user: str | None, password: str | None, nonce: str) 
         echo(f"digest {'matches' if matches else 'does not match'} {user}'s password")
         if not matches:
             raise SystemExit(1)
-
-
-def push_summary(push: PushDevice) -> str:
-    """One line of ``device list`` on a device's push."""
-    target = f" {push.address}" if push.address else ""
-    parts = [f"push: {push.channel}{target} (by {'the device' if push.source == PushSource.URL else 'the admin'})"]
-    parts.append(f"{push.sent} sent")
-    if push.awaiting_since is not None:
-        parts.append(f"told {shown_time(datetime.fromtimestamp(push.awaiting_since, UTC))}, waiting for its sync")
-    if push.failures:
-        parts.append(f"FAILING: {push.failures} failed attempts, last: {push.last_error}")
-    return ", ".join(parts)
 
 
 def _channel(sms: str | None, url: str | None, log: bool, off: bool) -> tuple[PushChannel, str]:

@@ -3,13 +3,15 @@ what is refused (nothing of it stored)."""
 
 import base64
 import logging
+import time
 
 import httpx
 import pytest
 
 from syncmld.dav.api import DavLimits
 from syncmld.engine.api import ThrottleSettings
-from syncmld.store.base import NewItem, Store
+from syncmld.history.undo import apply_undo, plan_undo
+from syncmld.store.base import ChangeSource, NewItem, Store
 from tests.dav.conftest import MakeClient
 from tests.dav.dav import ALICE, BOB, CONTACTS, EVENTS, TASKS, vcard
 
@@ -235,3 +237,20 @@ async def test_a_dav_write_enters_the_change_log_as_the_dav_device_and_loses_not
     assert b"X-SIF-SENSITIVITY:0" in item.data, (
         "a field only SIF clients know stays when a DAV client replaces the card"
     )
+
+
+async def test_a_put_is_a_change_session_that_undo_takes_back(alice: httpx.AsyncClient, store: Store) -> None:
+    await put(alice, CONTACTS + "ann.vcf", vcard("Ann", "uid-ann"))
+    await put(alice, CONTACTS + "ann.vcf", vcard("Ann B", "uid-ann"))
+    with store.transaction() as tx:
+        account = tx.get_account(ALICE)
+        assert account is not None
+        listed = tx.list_change_sessions(account.id)
+        assert [(entry.session.source, entry.added, entry.replaced) for entry in listed] == [
+            (ChangeSource.DAV, 1, 0),
+            (ChangeSource.DAV, 0, 1),
+        ]
+        assert apply_undo(tx, plan_undo(tx, listed[-1].session), False, time.time()) is not None
+    (card,) = stored_contacts(store)
+    assert b"FN:Ann\r\n" in card
+    assert b"FN:Ann" in (await alice.get(CONTACTS + "ann.vcf")).content

@@ -13,9 +13,11 @@ import pytest
 from syncmld.backup import BackupStore
 from syncmld.config import backups_dir
 from syncmld.engine.api import BackupItem
+from syncmld.history.undo import apply_undo, plan_undo
 from syncmld.protocol.codec import decode
 from syncmld.protocol.messages import Status
-from syncmld.store.base import Domain, Store
+from syncmld.store.base import ChangeSource, Domain, Store
+from syncmld.store.pushes import PushChannel, PushSource
 from tests.server.test_http_endpoint import (  # noqa: F401 (its fixtures)
     XML,
     MakeClient,
@@ -138,3 +140,54 @@ async def test_a_devices_version_encoding_formats_and_anchors_are_shown(
         state = tx.get_sync_state(device.id, folder.id)
     assert state is not None
     assert f"contacts: {state.client_anchor} / {state.server_anchor}" in row
+
+
+async def device_details(client: httpx.AsyncClient, email: str, device_ref: str) -> str:
+    """The text of ``device_ref``'s row in the account page's device details."""
+    page = (await client.get("/admin/account", params={"email": email})).text
+    details = page.split('id="device-details"')[1].split("</table>")[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", details.split(device_ref)[1]).split())
+
+
+async def test_a_devices_push_channel_is_shown_as_device_list_shows_it(
+    make_client: MakeClient, alice: str, store: Store
+) -> None:
+    client = await make_client()
+    await slow_sync(client, alice)
+    await logged_in(client, store)
+    assert (await device_details(client, alice, "sc-harness-cap1")).endswith(" none")
+    with store.transaction() as tx:
+        account = tx.get_account(alice)
+        assert account is not None
+        [device] = tx.list_devices(account.id)
+        tx.set_push(device.id, PushChannel.SMS, "+4915112345678", PushSource.ADMIN)
+        tx.push_failed(device.id, "the gateway said 503", None)
+    row = await device_details(client, alice, "sc-harness-cap1")
+    assert row.endswith(
+        " push: sms +4915112345678 (by the admin), 0 sent, FAILING: 1 failed attempts, last: the gateway said 503"
+    ), row
+
+
+async def test_a_web_restore_is_a_change_session_that_undo_takes_back(
+    make_client: MakeClient, store: Store, alice: str, tmp_path: Path
+) -> None:
+    client = await make_client()
+    await logged_in(client, store)
+    backups = BackupStore(backups_dir(tmp_path))
+    name = backups.start(alice, "web", time.time())
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nN:;Ann;;;\r\nEND:VCARD\r\n"
+    backups.add_items(name, [BackupItem("contacts", "1", "text/x-vcard", card)])
+    assert (await post(client, "/backups/restore", email=alice, backup=name)).status_code == 303
+    with store.transaction() as tx:
+        account = tx.get_account(alice)
+        assert account is not None
+        (entry,) = tx.list_change_sessions(account.id)
+        assert (entry.session.source, entry.session.label, entry.added) == (
+            ChangeSource.RESTORE,
+            f"restore of {name}",
+            1,
+        )
+        folder = tx.get_folder(account.id, "contacts")
+        assert folder is not None and len(list(tx.iter_items(folder.id))) == 1
+        assert apply_undo(tx, plan_undo(tx, entry.session), False, time.time()) is not None
+        assert list(tx.iter_items(folder.id)) == []

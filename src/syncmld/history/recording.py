@@ -10,3 +10,13 @@ def sync_session(account_id: int, device_id: int, device_ref: str, started_at: f
     is a credential while the session lasts)."""
     key = hashlib.sha256(token.encode()).hexdigest()
     return ChangeSessionSpec(account_id, ChangeSource.SYNC, device_ref, started_at, device_id, key)
+
+
+def restore_session(account_id: int, archive_name: str, at: float) -> ChangeSessionSpec:
+    """A backup restore's, from the command line or the web admin."""
+    return ChangeSessionSpec(account_id, ChangeSource.RESTORE, f"restore of {archive_name}", at)
+
+
+def dav_session(account_id: int, client: str, at: float) -> ChangeSessionSpec:
+    """A CardDAV/CalDAV request's: each request that writes is a change session of its own."""
+    return ChangeSessionSpec(account_id, ChangeSource.DAV, client, at)

@@ -42,6 +42,7 @@ from syncmld.engine.api import (
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping, set_log_session
+from syncmld.mail.gateway import MailServers
 from syncmld.protocol.codec import Decoded, Encoding, decode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -88,12 +89,13 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
     )
 
 
-def engine_context(config: ServerConfig) -> EngineContext:
-    """The engine's context: settings, backups, and the nonce key derived from the server key."""
+def engine_context(config: ServerConfig, store: Store) -> EngineContext:
+    """The engine's context: settings, backups, the nonce key derived from the server key, the mail servers' I/O."""
     return EngineContext(
         settings=engine_settings(config),
         backups=BackupStore(backups_dir(config.data_dir)),
         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
+        mail=MailServers(store, config.mail_timeout),
     )
 
 
@@ -199,7 +201,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     install_escaping()
     metrics = Metrics(store, config.session_timeout)
     timeline = Timeline(store, config.timeline_dump_size)
-    context = engine_context(config)
+    context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     upstreams = UpstreamRunner(store, config.upstream)
 

@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from syncmld.config import ServerConfig
-from syncmld.dav.adapter import StoreBackend
+from syncmld.dav.adapter import DAV_DEVICE, StoreBackend
 from syncmld.dav.api import DavError, DavRequest, DavResponse, Method, UnreadableItem
 from syncmld.dav.handler import DavContext, handle, refusal
 from syncmld.dav.login import DavLogin, log_in
@@ -27,6 +27,7 @@ from syncmld.dav.paths import Layout, split
 from syncmld.engine import access
 from syncmld.errors import ConfigError
 from syncmld.escape import quoted
+from syncmld.history.recording import dav_session
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server.responses import busy, internal_error, plain_error
@@ -59,7 +60,9 @@ def dav_routes(store: Store, config: ServerConfig, logins: LoginGate) -> list[Ba
         """The response, in one transaction; a refused request's is rolled back."""
         try:
             with store.transaction() as tx:
-                return handle(request, StoreBackend(tx, account, time.time()), context)
+                now = time.time()
+                tx.record_changes_as(dav_session(account.id, DAV_DEVICE, now))
+                return handle(request, StoreBackend(tx, account, now), context)
         except (DavError, UnreadableItem) as error:
             return refusal(error)
 

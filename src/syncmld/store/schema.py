@@ -375,3 +375,50 @@ item_changes = Table(
     Index(None, "session_id", "seq_after"),
     Index(None, "history_id"),
 )
+
+mail_servers = Table(
+    "mail_servers",
+    metadata,
+    # A lower-case domain or e-mail address.
+    Column("scope", Text, primary_key=True),
+    Column("imap", Text, nullable=False),
+    Column("smtp", Text, nullable=False),
+    Column("starttls", Boolean, nullable=False),
+    Column("login", Text, nullable=False),
+    # The master user's password, sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_passwords = Table(
+    "mail_passwords",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    # Sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_sends = Table(
+    "mail_sends",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("status", Integer, nullable=True),
+    Column("detail", Text, nullable=False),
+)
+
+mail_journal = Table(
+    "mail_journal",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # What devices changed in one IMAP folder, committed and not yet applied there (JSON).
+    Column("changes", Text, nullable=False),
+)
+
+mail_marks = Table(
+    "mail_marks",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    # The IMAP folder's UIDVALIDITY and HIGHESTMODSEQ when its snapshot was last made equal to it.
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("modseq", BigInteger, nullable=False),
+)

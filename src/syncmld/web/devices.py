@@ -1,12 +1,15 @@
 """What the web admin shows of a device: its last syncs, what its DevInf says (model, SyncML version, the
-formats of each of its datastores), the encoding of its latest message, and the anchors of each folder."""
+formats of each of its datastores), the encoding of its latest message, the anchors of each folder, and
+its push channel."""
 
 from dataclasses import dataclass
 
 from syncmld.errors import SyncMLError
 from syncmld.protocol.codec import decode_devinf_xml
 from syncmld.protocol.devinf import ContentTypeInfo, DevInf
+from syncmld.push.summary import push_summary
 from syncmld.store.base import Device, DeviceSync, Folder, TimelineSession, Transaction
+from syncmld.store.pushes import PushDevice
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class DeviceView:
     formats: tuple[tuple[str, str, str], ...] = ()
     """Each datastore of its DevInf: its name, the format it prefers to receive and to send."""
     anchors: tuple[Anchors, ...] = ()
+    push: str = ""
+    """Its push channel as ``syncmld device list`` shows it; "" when it has none."""
 
 
 def shown_type(info: ContentTypeInfo | None) -> str:
@@ -43,7 +48,13 @@ def read_devinf(device: Device) -> DevInf | None:
         return None
 
 
-def device_view(tx: Transaction, device: Device, folders: list[Folder], sessions: list[TimelineSession]) -> DeviceView:
+def device_view(
+    tx: Transaction,
+    device: Device,
+    folders: list[Folder],
+    sessions: list[TimelineSession],
+    push: PushDevice | None,
+) -> DeviceView:
     """``device`` as the account page shows it; ``sessions`` are the account's latest, the latest first."""
     devinf = read_devinf(device)
     latest = next((found for found in sessions if found.device_ref == device.device_ref), None)
@@ -65,4 +76,5 @@ def device_view(tx: Transaction, device: Device, folders: list[Folder], sessions
         if devinf
         else (),
         anchors=tuple(anchors),
+        push=push_summary(push) if push is not None else "",
     )

@@ -16,6 +16,7 @@ from syncmld.accounts import normalise_email
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, BackupStore, restore_backup
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.errors import InvalidEmail, SettingError, SyncMLError
+from syncmld.history.recording import restore_session
 from syncmld.log import SID_LENGTH
 from syncmld.settings import AUTH, STORED_SETTINGS
 from syncmld.store import SQLITE_FILE_NAME
@@ -134,7 +135,11 @@ class Pages:
                     return None
                 kept = tx.list_folders(account.id)
                 sessions = tx.list_timeline_sessions(account.id, SESSIONS_SHOWN)
-                devices = [device_view(tx, device, kept, sessions) for device in tx.list_devices(account.id)]
+                pushes = tx.list_pushes(account.id)
+                devices = [
+                    device_view(tx, device, kept, sessions, pushes.get(device.id))
+                    for device in tx.list_devices(account.id)
+                ]
                 folders = [(folder.name, tx.count_items(folder.id)) for folder in kept]
             backups = BackupStore(backups_dir(self.config.data_dir)).list_backups(email)
             return {
@@ -198,6 +203,7 @@ class Pages:
                 account = tx.get_account(email)
                 if account is None:
                     raise NotFound(f"no account {email}")
+                tx.record_changes_as(restore_session(account.id, archive.name, time.time()))
                 return restore_backup(archive, tx, account.id, None)
 
         try:

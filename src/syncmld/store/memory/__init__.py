@@ -16,6 +16,7 @@ from syncmld.store.memory.devices import MemoryDevices
 from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
+from syncmld.store.memory.mail import MemoryMail
 from syncmld.store.memory.pushes import MemoryPushes
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
@@ -37,6 +38,7 @@ class MemoryTransaction(
     MemoryTimelines,
     MemoryPushes,
     MemoryHistory,
+    MemoryMail,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -13,6 +13,10 @@ from syncmld.store.base import (
     HourCounts,
     ItemChange,
     LoginFailures,
+    MailJournalEntry,
+    MailMark,
+    MailSend,
+    MailServer,
     NotFound,
     SessionRecord,
     StoredItem,
@@ -51,6 +55,11 @@ class Tables:
     chunks: dict[tuple[str, str], tuple[Piece, ...]] = field(default_factory=dict)
     """(session token, object key) -> the object's pieces, in order."""
     device_sessions: dict[int, str] = field(default_factory=dict)
+    mail_servers: dict[str, MailServer] = field(default_factory=dict)
+    mail_passwords: dict[int, str] = field(default_factory=dict)
+    mail_sends: dict[str, MailSend] = field(default_factory=dict)
+    mail_journal: dict[int, MailJournalEntry] = field(default_factory=dict)
+    mail_marks: dict[int, MailMark] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
     upstreams: dict[int, UpstreamLink] = field(default_factory=dict)
@@ -84,6 +93,11 @@ class Tables:
             dict(self.device_syncs),
             dict(self.chunks),
             dict(self.device_sessions),
+            dict(self.mail_servers),
+            dict(self.mail_passwords),
+            dict(self.mail_sends),
+            dict(self.mail_journal),
+            dict(self.mail_marks),
             self.seq,
             self.last_id,
             dict(self.upstreams),

@@ -25,6 +25,7 @@ from syncmld.store.sql.devices import SqlDevices
 from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
+from syncmld.store.sql.mail import SqlMail
 from syncmld.store.sql.pushes import SqlPushes
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
@@ -59,6 +60,7 @@ class SqlTransaction(
     SqlPushes,
     SqlHistory,
     SqlUpstreams,
+    SqlMail,
 ):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
