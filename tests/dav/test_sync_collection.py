@@ -92,6 +92,11 @@ class CountingStore:
         with self.store.transaction() as tx:
             yield _Counting(tx, self)  # type: ignore[misc]
 
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        with self.store.reading() as tx:
+            yield _Counting(tx, self)  # type: ignore[misc]
+
     def close(self) -> None:
         self.store.close()
 

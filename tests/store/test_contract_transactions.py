@@ -81,3 +81,11 @@ def test_sqlite_data_survives_closing_and_reopening(tmp_path: Path) -> None:
             assert tx.get_sync_state(owner.device_id, owner.folder_id) is not None
     finally:
         reopened.close()
+
+
+def test_a_reading_unit_of_work_sees_what_was_committed(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        (item,) = tx.put_items(owner.folder_id, [vcard("read back")], None)
+    with store.reading() as tx:
+        assert list(tx.iter_items(owner.folder_id)) == [item]

@@ -1,6 +1,7 @@
 """What is particular to the SQLite store: the file, its settings, its schema, opening errors."""
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import StoreError
+from syncmld.store.base import SessionRecord, StoreError
 from syncmld.store.schema import metadata
 
 
@@ -52,3 +53,24 @@ def test_opening_a_path_that_is_not_a_file_fails_clearly(tmp_path: Path) -> None
 def test_an_unknown_url_is_refused() -> None:
     with pytest.raises(StoreError, match="unsupported store URL"):
         open_store("mysql://localhost/syncmld")
+
+
+def test_a_reader_answers_while_a_writer_holds_the_database(tmp_path: Path) -> None:
+    store = open_store(sqlite_url(tmp_path))
+    with store.transaction() as tx:
+        tx.save_session(SessionRecord("kept", None, b"s", None, 1.0))
+    answers: list[bool] = []
+
+    def read() -> None:
+        with store.reading() as tx:
+            answers.append(tx.has_session("kept"))
+
+    with store.transaction() as writer:
+        writer.save_session(SessionRecord("pending", None, b"s", None, 2.0))
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(10)  # a reader that waited for the write lock would wait 30 s for the writer
+        assert answers == [True]
+    with store.reading() as tx:
+        assert tx.has_session("pending")
+    store.close()

@@ -162,7 +162,7 @@ def _in_encoding(reply: bytes, stored: Encoding, wanted: Encoding) -> bytes:
 
 def session_exists(store: Store, token: str) -> bool:
     """Whether ``token`` names a session the store holds: its messages come from a device that logged in."""
-    with store.transaction() as tx:
+    with store.reading() as tx:
         return tx.has_session(token)
 
 

@@ -793,4 +793,9 @@ class Store(Protocol):
         """A unit of work: committed when the block ends normally, rolled back on an exception."""
         ...
 
+    def reading(self) -> AbstractContextManager[Transaction]:
+        """A unit of work that only reads: it does not wait for, nor hold up, the store's writers where
+        the database allows that (SQLite: no write lock). Writing in it is an error."""
+        ...
+
     def close(self) -> None: ...

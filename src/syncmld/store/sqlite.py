@@ -1,4 +1,4 @@
-"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``.
+"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``, readers beside them.
 
 The database and its -wal and -shm files are readable by their owner only (0600): SQLite gives the
 -wal and -shm files the mode of the database file, which is created so before SQLite opens it.
@@ -17,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from syncmld.server_key import PRIVATE_FILE_MODE, restrict_mode
 from syncmld.store.base import StoreError
 from syncmld.store.sealing import SecretBox
-from syncmld.store.sql import SqlStore, upgrade_schema
+from syncmld.store.sql import READ_ONLY, SqlStore, upgrade_schema
 
 BUSY_TIMEOUT_SECONDS = 30
 """How long a transaction waits for another writer before failing."""
@@ -39,9 +39,11 @@ def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Connect
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    # Take the write lock at the start: a deferred transaction upgrading its lock later can deadlock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    # A writer takes the write lock at the start: a deferred transaction upgrading its lock later can
+    # deadlock. A reader takes none, and reads the last committed state beside a writer (WAL).
+    reads_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def restrict_database_files(path: Path) -> None:
@@ -64,7 +66,7 @@ def open_sqlite_store(path: Path, server_key: bytes) -> SqlStore:
     box = SecretBox(server_key)
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
     event.listen(engine, "connect", _configure_connection)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin)
     try:
         upgrade_schema(engine, box)
     except (SQLAlchemyError, CommandError) as error:

@@ -57,5 +57,10 @@ class MemoryStore:
             yield MemoryTransaction(tables)
             self._tables = tables
 
+    @contextmanager
+    def reading(self) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            yield MemoryTransaction(self._tables.copy())
+
     def close(self) -> None:
         """Nothing to release."""

@@ -65,6 +65,10 @@ class SqlTransaction(
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 
 
+READ_ONLY = "syncmld_read_only"
+"""The execution option that marks a connection's transaction as one that only reads."""
+
+
 class SqlStore:
     """A store in a SQL database reached through a SQLAlchemy engine."""
 
@@ -77,6 +81,16 @@ class SqlStore:
         try:
             with self._engine.connect() as connection, connection.begin():
                 yield SqlTransaction(connection, self._box)
+        except SQLAlchemyError as error:
+            raise StoreError(f"store operation failed: {error}") from error
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlTransaction]:
+        try:
+            with self._engine.connect() as connection:
+                connection.execution_options(**{READ_ONLY: True})
+                with connection.begin():
+                    yield SqlTransaction(connection, self._box)
         except SQLAlchemyError as error:
             raise StoreError(f"store operation failed: {error}") from error
 
