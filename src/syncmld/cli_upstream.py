@@ -68,7 +68,7 @@ def _show_links(links: list[Link], collections: list[RemoteCollection]) -> None:
 
 @click.group()
 def upstream() -> None:
-    """Back accounts with an external CalDAV/CardDAV server (Nextcloud, Radicale, ...), synced both ways."""
+    """Back accounts with an external CalDAV/CardDAV server (Nextcloud, Radicale, Baikal), synced both ways."""
 
 
 @upstream.command("add")
