@@ -30,6 +30,7 @@ from syncmld.config import (
     DATA_DIR_ENV,
     DB_ENV,
     DEFAULT_HOST,
+    DEFAULT_MAIL_TIMEOUT,
     DEFAULT_PATH,
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
@@ -68,6 +69,8 @@ from syncmld.store.base import (
     NotFound,
     Store,
 )
+from syncmld.upstream.limits import UpstreamSettings
+from syncmld.upstream.options import upstream_options
 from syncmld.wire_options import wire_limit_options
 
 data_dir_option: Callable[[FC], FC] = click.option(
@@ -336,6 +339,13 @@ def cli() -> None:
     help="Seconds between two sweeps of expired sessions, nonces and failed logins.",
 )
 @click.option(
+    "--mail-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MAIL_TIMEOUT,
+    show_default=True,
+    help="Seconds an IMAP or SMTP server may take to connect or answer (then the mail folder gets 503).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -390,6 +400,7 @@ def cli() -> None:
     help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
 )
 @wire_limit_options
+@upstream_options
 @push_options
 @dav_options
 def serve(
@@ -414,6 +425,7 @@ def serve(
     challenge_window: float,
     session_timeout: float,
     session_sweep_interval: float,
+    mail_timeout: float,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -425,6 +437,7 @@ def serve(
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
+    upstream: UpstreamSettings,
     push: PushSettings,
     dav_path: str,
     dav: DavLimits,
@@ -453,6 +466,7 @@ def serve(
         challenge_window=challenge_window,
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
+        mail_timeout=mail_timeout,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,
@@ -463,6 +477,7 @@ def serve(
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,
+        upstream=upstream,
         push=push,
         dav_path=dav_path,
         dav=dav,
@@ -693,10 +708,11 @@ def config() -> None:
 )
 @click.argument("name", type=click.Choice(list(SETTINGS_BY_NAME)))
 @click.argument("value")
-@click.option("--account", "email", help="Set it for this account only (conflict).")
+@click.option("--account", "email", help="Set it for this account only (conflict, mail_*).")
+@click.option("--domain", help="Set it for the accounts of this domain that have no value of their own (mail_*).")
 @data_dir_option
 @db_option
-def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str | None) -> None:
+def config_set(name: str, value: str, email: str | None, domain: str | None, data_dir: Path, db: str | None) -> None:
     setting = SETTINGS_BY_NAME[name]
     try:
         stored = setting.checked(value)
@@ -708,6 +724,12 @@ def config_set(name: str, value: str, email: str | None, data_dir: Path, db: str
             if not setting.per_account:
                 raise click.BadParameter(f"{name} cannot be set per account", param_hint="--account")
             key = setting.key(required_account(tx, checked_email(email)).email)
+        if domain is not None:
+            if email is not None or not setting.per_domain:
+                raise click.BadParameter(
+                    f"{name} cannot be set per domain" if email is None else "--account or --domain"
+                )
+            key = setting.key(checked_domain(domain))
         tx.set_setting(key, stored)
         echo(f"{key} = {stored}")
         if key == AUTH.name:
@@ -1054,6 +1076,15 @@ def load(
     return 1 if report.errors else 0
 
 
+def _add_upstream_commands() -> None:
+    from syncmld.cli_upstream import upstream  # it imports this module's helpers
+
+    cli.add_command(upstream)
+
+
+_add_upstream_commands()
+
+
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Report a mistake on one line of stderr and exit."""
     click.echo("error: " + escape_control(" ".join(message.split())), err=True)
@@ -1084,8 +1115,10 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
 from syncmld.cli_admin import admin  # noqa: E402  (they use the helpers above)
 from syncmld.cli_check import check  # noqa: E402
 from syncmld.cli_history import COMMANDS as HISTORY_COMMANDS  # noqa: E402
+from syncmld.cli_mail import mail  # noqa: E402
 from syncmld.cli_push import device_push, push_group  # noqa: E402
 
+cli.add_command(mail)
 cli.add_command(check)
 cli.add_command(admin)
 cli.add_command(push_group)

@@ -19,6 +19,7 @@ from syncmld.log import LogFormat
 from syncmld.push.settings import PushSettings
 from syncmld.server_key import key_file_path, restrict_mode
 from syncmld.store import masked_password, sqlite_url
+from syncmld.upstream.limits import UpstreamSettings
 
 DATA_DIR_ENV = "SYNCMLD_DATA_DIR"
 """Environment variable naming the data directory when ``--data-dir`` is not given."""
@@ -31,6 +32,8 @@ DEFAULT_PATH = "/syncml"
 DEFAULT_DAV_PATH = "/dav"
 DEFAULT_SESSION_TIMEOUT = 3600.0
 DEFAULT_SESSION_SWEEP_INTERVAL = 300.0
+DEFAULT_MAIL_TIMEOUT = 30.0
+"""Seconds a mail server may take to connect or answer."""
 """Seconds between two sweeps of expired sessions, nonces and failed logins while serving."""
 
 BACKUPS_DIR_NAME = "backups"
@@ -123,12 +126,16 @@ class ServerConfig:
     challenge_window: float = EngineSettings.challenge_window
     """Seconds a signed challenge nonce is good for (between one and two windows)."""
     session_sweep_interval: float = DEFAULT_SESSION_SWEEP_INTERVAL
+    mail_timeout: float = DEFAULT_MAIL_TIMEOUT
+    """Seconds a mail server (IMAP, SMTP) may take to connect or answer before its folder gets 503."""
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
     tls_cert: Path | None = None
     """PEM certificate chain to serve HTTPS with (``tls_key`` holds its private key); None: plain HTTP."""
     tls_key: Path | None = None
+    upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
+    """Syncing accounts with their CalDAV/CardDAV upstreams: timeouts, answer sizes, retries."""
     admin_allow_ips: str = "127.0.0.1,::1"
     """The client addresses and networks (comma-separated, ``*`` for any) the web admin answers; others get 403."""
     admin_form_size: int = 64 * 1024
@@ -157,9 +164,19 @@ class ServerConfig:
             raise ConfigError(f"log level {self.log_level!r} is not one of {', '.join(LogLevel)}")
         if min(self.max_msg_size, self.max_obj_size) <= 0:
             raise ConfigError("the maximum message and object sizes must be positive")
-        if min(self.session_timeout, self.session_sweep_interval, self.nonce_lifetime, self.challenge_window) <= 0:
+        if (
+            min(
+                self.session_timeout,
+                self.session_sweep_interval,
+                self.nonce_lifetime,
+                self.challenge_window,
+                self.mail_timeout,
+            )
+            <= 0
+        ):
             raise ConfigError(
-                "the session timeout, the sweep interval, the nonce lifetime and the challenge window must be positive"
+                "the session timeout, the sweep interval, the nonce lifetime, the challenge window and the mail"
+                " timeout must be positive"
             )
         if min(self.identifiers.max_id_length, self.identifiers.max_uri_length) < 1:
             raise ConfigError("the longest identifier and URI must be at least 1 character")

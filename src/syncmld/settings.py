@@ -41,6 +41,15 @@ class ConflictPolicy(StrEnum):
     """Both are kept, as two items."""
 
 
+class MailRemoval(StrEnum):
+    """What a device's Delete of a mail does on the IMAP server."""
+
+    TRASH = "trash"
+    """The message moves to the Trash folder (SPECIAL-USE ``\\Trash``, else ``Trash``)."""
+    EXPUNGE = "expunge"
+    """The message is flagged deleted and expunged."""
+
+
 class SettingsSource(Protocol):
     """Where stored settings are read from: a store transaction."""
 
@@ -60,6 +69,8 @@ class Setting(ABC, Generic[T]):
     description: str
     per_account: bool = False
     """May be set for one account (``--account``), overriding the server's value."""
+    per_domain: bool = False
+    """May be set for one domain (``--domain``) too: an account's own value wins over its domain's."""
 
     @property
     @abstractmethod
@@ -83,12 +94,18 @@ class Setting(ABC, Generic[T]):
         return self.text(self.parse(text))
 
     def key(self, account: str | None = None) -> str:
-        """The name it is stored under: ``name``, or ``name:EMAIL`` for one account's own value."""
+        """The name it is stored under: ``name``, or ``name:EMAIL`` for one account's own value, ``name:DOMAIN``
+        for one domain's."""
         return self.name if account is None else f"{self.name}:{account}"
 
     def read(self, source: SettingsSource, account: str | None = None) -> T:
-        """The value in effect: ``account``'s own (when it may have one), else the server's, else the default."""
-        keys = [self.key(account), self.name] if account is not None and self.per_account else [self.name]
+        """The value in effect: ``account``'s own (when it may have one), else its domain's (when it may have
+        one), else the server's, else the default."""
+        keys = [self.name]
+        if account is not None and self.per_domain:
+            keys.insert(0, self.key(account.rpartition("@")[2]))
+        if account is not None and self.per_account:
+            keys.insert(0, self.key(account))
         for key in keys:
             stored = source.get_setting(key)
             if stored is not None:
@@ -100,8 +117,9 @@ class Setting(ABC, Generic[T]):
         try:
             return self.parse(stored)
         except SettingError as error:
-            account = key.partition(":")[2]
-            command = f"syncmld config set {self.name} VALUE" + (f" --account {account}" if account else "")
+            scope = key.partition(":")[2]
+            option = "--account" if "@" in scope else "--domain"
+            command = f"syncmld config set {self.name} VALUE" + (f" {option} {scope}" if scope else "")
             raise SettingError(f"the stored setting {key} is unusable: {error}; set it again with {command}") from error
 
 
@@ -192,12 +210,55 @@ TIMELINE_MESSAGES = CountSetting(
     description="messages of each sync session kept for its timeline in the web admin (its latest ones, for"
     " history_days days); 0 keeps none",
 )
-AnySetting = Setting[AuthPolicy] | Setting[bool] | Setting[ConflictPolicy] | Setting[int]
+MAIL_HEADERS_ONLY = SwitchSetting(
+    name="mail_headers_only",
+    default=False,
+    description="devices get the headers of each mail only (the rest can be fetched by its ID)",
+    per_account=True,
+    per_domain=True,
+)
+MAIL_DAYS = CountSetting(
+    name="mail_days",
+    default=0,
+    maximum=36500,
+    description="devices get the mail of the last N days only (0: all of it)",
+    per_account=True,
+    per_domain=True,
+)
+MAIL_MAX_KB = CountSetting(
+    name="mail_max_kb",
+    default=0,
+    maximum=1_000_000,
+    description="devices get at most N KB of each mail, the rest said to be left out (0: whole mails)",
+    per_account=True,
+    per_domain=True,
+)
+MAIL_DELETE = ChoiceSetting(
+    name="mail_delete",
+    choices=MailRemoval,
+    default=MailRemoval.TRASH,
+    description="what a mail a device deletes becomes on the IMAP server: moved to Trash, or expunged",
+    per_account=True,
+    per_domain=True,
+)
+MAIL_FILTER_MAX = CountSetting(
+    name="mail_filter_max",
+    default=4096,
+    maximum=1_000_000,
+    description="the longest mail Filter a device may send, in characters; a longer one is refused (406)",
+)
+
+AnySetting = Setting[AuthPolicy] | Setting[bool] | Setting[ConflictPolicy] | Setting[int] | Setting[MailRemoval]
 STORED_SETTINGS: tuple[AnySetting, ...] = (
     AUTH,
     SYNCML,
     CONFLICT,
     HISTORY_DAYS,
+    MAIL_HEADERS_ONLY,
+    MAIL_DAYS,
+    MAIL_MAX_KB,
+    MAIL_DELETE,
+    MAIL_FILTER_MAX,
     TIMELINE_MESSAGES,
 )
 """Every stored setting, in the order ``config show`` lists them."""

@@ -145,6 +145,11 @@ def test_config_show_lists_every_setting_with_defaults(syncmld: Syncmld, data_di
         "syncml = on (default)",
         "conflict = merge (default)",
         "history_days = 30 (default)",
+        "mail_headers_only = off (default)",
+        "mail_days = 0 (default)",
+        "mail_max_kb = 0 (default)",
+        "mail_delete = trash (default)",
+        "mail_filter_max = 4096 (default)",
         "timeline_messages = 200 (default)",
     ]
 
@@ -172,6 +177,22 @@ def test_conflict_policy_per_account_overrides_the_servers(syncmld: Syncmld, dat
         "cannot be set per account",
     )
     assert_one_error_line(syncmld("config", "set", "history_days", "soon", "--data-dir", str(data_dir)), "whole number")
+
+
+def test_mail_settings_per_domain_are_stored_under_the_domain(syncmld: Syncmld, data_dir: Path) -> None:
+    stored = run_ok(syncmld, "config", "set", "mail_days", "7", "--domain", "Acme.com", "--data-dir", str(data_dir))
+    assert stored == "mail_days:acme.com = 7\n"
+    assert "mail_days:acme.com = 7" in run_ok(syncmld, "config", "show", "--data-dir", str(data_dir)).splitlines()
+    assert_one_error_line(
+        syncmld("config", "set", "conflict", "client-wins", "--domain", "acme.com", "--data-dir", str(data_dir)),
+        "cannot be set per domain",
+    )
+    assert_one_error_line(
+        syncmld("config", "set", "mail_days", "1", "--domain", "intranet", "--data-dir", str(data_dir)),
+        "not a domain name",
+    )
+    with transaction(data_dir) as tx:
+        assert tx.list_settings() == {"mail_days:acme.com": "7"}
 
 
 @pytest.mark.parametrize(
@@ -211,6 +232,11 @@ def test_config_show_marks_a_stored_value_the_server_cannot_use(syncmld: Syncmld
         " duplicate)",
         "conflict:bert@acme.com = client-wins",
         "history_days = 30 (default)",
+        "mail_headers_only = off (default)",
+        "mail_days = 0 (default)",
+        "mail_max_kb = 0 (default)",
+        "mail_delete = trash (default)",
+        "mail_filter_max = 4096 (default)",
         "timeline_messages = 200 (default)",
     ]
 

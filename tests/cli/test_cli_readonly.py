@@ -85,7 +85,7 @@ def test_the_command_list_shows_every_description_whole(syncmld: Syncmld) -> Non
     assert "print throughput, latency, errors and server usage." in commands
     assert "..." not in commands.replace("(bookmarks, SMS, ...)", "")
     settings = " ".join(syncmld("config", "--help").out.split("Commands:")[1].split())
-    assert "history_days N, timeline_messages N." in settings
+    assert "mail_filter_max N, timeline_messages N." in settings
 
 
 def test_version_is_the_package_version(syncmld: Syncmld) -> None:

@@ -10,6 +10,7 @@ from lxml import etree
 
 from syncmld import content
 from syncmld.client import Device
+from syncmld.content.email import EMAIL_TYPE, RFC822_TYPE
 from syncmld.content.files import FILE_TYPE, FOLDER_TYPE
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.devinf import DevInf
@@ -40,10 +41,13 @@ SAMPLES: dict[str, list[tuple[str, bytes]]] = {
     "notes": [("text/plain", "Einkaufsliste\r\nMilch, Käse".encode())],
     "journal": [("text/calendar", JOURNAL)],
     "files": [(FILE_TYPE, file_xml("a.txt", b"hello")), (FOLDER_TYPE, folder_xml("Urlaub"))],
+    "mail": [
+        (EMAIL_TYPE, b"<Email><read>true</read><emailitem><![CDATA[Subject: Hallo\r\n\r\nText]]></emailitem></Email>")
+    ],
 }
 """Items a device may send to each standard store, in a type it sends them in."""
 
-WITHOUT_MARKER = {"text/plain": "1.0", FILE_TYPE: "1.2", FOLDER_TYPE: "1.2"}
+WITHOUT_MARKER = {"text/plain": "1.0", FILE_TYPE: "1.2", FOLDER_TYPE: "1.2", EMAIL_TYPE: "1.2", RFC822_TYPE: "1.0"}
 """Types whose items carry no version: the version they are known by."""
 VERSION_LINE = re.compile(rb"^VERSION:(.*?)\r?$", re.MULTILINE)
 

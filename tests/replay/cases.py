@@ -270,8 +270,9 @@ NOT_SESSIONS: Mapping[str, str] = {
     "horde-syncml/*/syncml_server_*.xml": "the Horde server's replies, not a device's messages",
     "horde-syncml/*/{data,devinf,syncml_log}.txt": "Horde's notes and logs of the recorded runs",
     "funambol-cpp-client/syncML{2,4,6,8}.xml, ex1.xml": "the Funambol server's replies",
-    "funambol-cpp-client/ex2.xml": "the client's fourth message of an e-mail sync (statuses and a Map of mail "
-    "folder IDs) without the messages before it; syncmld has no e-mail yet",
+    "funambol-cpp-client/ex2.xml": "the client's fourth message of an e-mail sync without the messages before "
+    "it: statuses and a Map answering the Funambol server's own Adds (its IDs I/AAAA…=, ROOT/I, ROOT/O), which "
+    "no syncmld session sent; it carries no mail (tests/mail syncs mail against a real Dovecot)",
     "funambol-jme-sdk/SyncMLParserRT{1,3,4,6,7}.txt": "the Funambol server's replies",
     "funambol-jme-sdk/SyncMLParserRT{2,5}.txt": "a status-only message and a Map of a session whose other "
     "messages were not recorded: they answer another server's commands and carry nothing of the device's own",

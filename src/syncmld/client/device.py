@@ -149,6 +149,8 @@ class Device:
     encryption_password: str | None = None
     """The password the encryption keys come from (MD5(password), as Funambol clients take them); None:
     the device's own."""
+    target_filter: str | None = None
+    """The inner XML of a SyncML 1.2 ``Filter`` sent in the Alert's Target (a mail filter), if any."""
     refused_types: frozenset[str] = frozenset()
     """Content types the device cannot read: items of these types are answered 415 and not kept."""
     items: dict[str, bytes] = field(default_factory=dict)
@@ -247,7 +249,7 @@ class Device:
                 data=AlertCode(mode),
                 items=(
                     Item(
-                        target=LocRef(self.server_db),
+                        target=LocRef(self.server_db, filter=self.target_filter),
                         source=LocRef(self.local_uri),
                         meta=Meta(anchor=Anchor(last=self.last_anchor, next=progress.next_anchor)),
                     ),

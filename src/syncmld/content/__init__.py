@@ -7,6 +7,7 @@ Stored forms (one stored item per object), each the stored form of a content kin
   VTIMEZONEs it uses; a note is a VJOURNAL (SUMMARY = title, DESCRIPTION = text) (``calendar.py``,
   ``notes.py``);
 - files and folders: the normalised OMA DS file/folder object (``files.py``);
+- e-mail: the OMA DS e-mail object, also read from and written as RFC 822 (``email.py``);
 - anything else: the bytes as they arrived, with their content type (opaque).
 
 vCard 2.1, vCalendar 1.0, vNote, plain-text notes and SIF are converted to and from these forms; a
@@ -18,13 +19,14 @@ identity and revision are worked out once, when first needed.
 from syncmld.content.calendar import CALENDAR_TYPES, CalendarKind
 from syncmld.content.common import Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, ContactsKind, normalise_vcard
+from syncmld.content.email import EmailKind
 from syncmld.content.files import FilesKind, FoldersKind
 from syncmld.content.kind import ContentKind, OpaqueKind, ParsedItem, same_bytes
 from syncmld.content.notes import PLAIN_TEXT_TYPE, NotesKind
 from syncmld.content.sif import is_sif_type
 from syncmld.errors import LocalError, RemoteError
 
-KINDS: tuple[ContentKind, ...] = (ContactsKind(), CalendarKind(), NotesKind(), FilesKind(), FoldersKind())
+KINDS: tuple[ContentKind, ...] = (ContactsKind(), CalendarKind(), NotesKind(), FilesKind(), FoldersKind(), EmailKind())
 """Every kind but the opaque one, which takes what none of them reads."""
 OPAQUE = OpaqueKind()
 _BY_DEVICE_TYPE: dict[str, ContentKind] = {name: kind for kind in KINDS for name in kind.written}

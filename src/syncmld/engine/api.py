@@ -10,6 +10,7 @@ from typing import Protocol
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import RemoteError
 from syncmld.escape import quoted
+from syncmld.mail.model import MailChanges, MailGateway
 from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
@@ -137,6 +138,8 @@ class EngineContext:
     new_token: Callable[[], str] = lambda: secrets.token_urlsafe(18)
     nonce_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Signs challenge nonces: every process serving one store needs the same (derived from the server key)."""
+    mail: MailGateway | None = None
+    """The mail servers' I/O, done outside the store transaction; None: mail folders answer 503."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,8 @@ class Outcome:
     """Seconds to wait before sending the reply: a throttled login (see ``engine.throttle``)."""
     challenge: bool = False
     """The reply refuses a login only to challenge it (the normal first step of MD5 or HMAC), no failure."""
+    mail_changes: tuple[MailChanges, ...] = ()
+    """Devices' changes to mail folders, applied to IMAP once the message is committed."""
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """For a session logged in with HMAC: the x-syncml-hmac header of the reply, given its encoded body."""
 

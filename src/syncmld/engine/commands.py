@@ -5,12 +5,14 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import STANDARD_FOLDERS, folder_for_uri, folder_kind
+from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
+from syncmld.engine.mail_filter import read_filter
 from syncmld.engine.modes import (
     SyncMode,
     decide_mode,
@@ -24,8 +26,9 @@ from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.resume import take_resumable
 from syncmld.engine.server_devinf import server_devinf
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, Phase, SessionState
-from syncmld.errors import DecodeError, LocalError
+from syncmld.errors import DecodeError, LocalError, RemoteError
 from syncmld.escape import quoted
+from syncmld.mail.model import MailError
 from syncmld.protocol.codec import decode_devinf_xml, encode_devinf_xml
 from syncmld.protocol.constants import MIME_DEVINF_XML, AlertCode
 from syncmld.protocol.devinf import DevInf
@@ -44,7 +47,7 @@ from syncmld.protocol.messages import (
     Status,
     Sync,
 )
-from syncmld.settings import CONFLICT
+from syncmld.settings import CONFLICT, MAIL_FILTER_MAX
 from syncmld.status import StatusCode
 from syncmld.store.base import DeviceSync, Folder, SyncState, Transaction
 
@@ -227,6 +230,20 @@ class CommandHandler:
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
+        device_filter = None
+        if folder_kind(folder_name) == FolderKind.MAIL:
+            try:
+                device_filter = (
+                    read_filter(item.target.filter, MAIL_FILTER_MAX.read(self.tx)) if item.target.filter else None
+                )
+                if mail.refresh(self.tx, self.state, folder.id, folder.name, self.ctx, self.work):
+                    self.tx.clear_sync_state(self.state.device_id, folder.id)
+            except (MailError, RemoteError) as error:
+                log.warning(
+                    "device %s folder %s: answered %d: %s", self.state.device_ref, folder.name, error.status, error
+                )
+                self.builder.status(alert, error.status, target_ref=target_ref, source_ref=source_ref)
+                return
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
         resumed = take_resumable(self.tx, self.state, folder.id, item, anchor) if resume else None
         if resumed is not None:
@@ -272,6 +289,8 @@ class CommandHandler:
             start_seq=self.tx.current_seq(),
             encryption=stored_encryption(self.tx, self.state.device_id, folder.id),
         )
+        if device_filter is not None:
+            mail.take_filter(self.tx, self.state, ds, device_filter)
         self._choose_format(ds)
         self._open(alert, ds, status, anchor)
 
@@ -367,6 +386,9 @@ class CommandHandler:
             self.ctx.settings.identifiers,
             self.work,
             self.ctx.settings.max_obj_size,
+            mail.outbox_sender(self.tx, self.state, self.ctx, self.work)
+            if ds.folder_kind == FolderKind.OUTBOX
+            else None,
         ).apply(sync)
 
     def _map(self, map_command: Map) -> None:

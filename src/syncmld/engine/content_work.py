@@ -27,8 +27,8 @@ MAX_ROUNDS = 8
 class Deferred(Exception):
     """A conversion too large to run inside the store transaction: leave it, do ``call``, come back."""
 
-    def __init__(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int) -> None:
-        super().__init__(f"a conversion of {size} bytes")
+    def __init__(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int, what: str = "") -> None:
+        super().__init__(what or f"a conversion of {size} bytes")
         self.key = key
         self.call = call
         self.size = size
@@ -61,6 +61,14 @@ class ContentWork:
         if isinstance(found, SyncMLError):
             raise found
         return cast(_Result, found)
+
+    def outside(self, function: Callable[..., _Result], *args: Hashable) -> _Result:
+        """``function(*args)`` done outside the store transaction (the mail server's I/O): deferred unless
+        its result is known, or the work is settled."""
+        key = (function, *args)
+        if key not in self._results and not self.settled:
+            raise Deferred(key, partial(function, *args), 0, f"{getattr(function, '__name__', 'a call')} (I/O)")
+        return self.run(function, *args)
 
     def do(self, deferred: Deferred) -> None:
         """Run a deferred call (outside the transaction), then count the attempt."""

@@ -3,25 +3,27 @@
 import logging
 from dataclasses import replace
 
-from syncmld.engine import auth, push, throttle
+from syncmld.engine import auth, mail, push, throttle
 from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
+from syncmld.engine.folders import FolderKind
 from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
-from syncmld.engine.outgoing import Room, fill_sync, plan_changes
+from syncmld.engine.outgoing import Expand, Room, fill_sync, plan_changes
 from syncmld.engine.params import parse_params
 from syncmld.engine.phases import Action, Event, package_end, step
 from syncmld.engine.replies import Reply, ReplyBuilder
 from syncmld.engine.session import Phase, SessionState
 from syncmld.errors import LocalError, RemoteError
 from syncmld.history.recording import sync_session
+from syncmld.mail.model import MailChanges
 from syncmld.protocol.codec import decode, encode
-from syncmld.protocol.constants import AUTH_MAC, AlertCode
+from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AlertCode
 from syncmld.protocol.encoder import Encoding, MessageEncoder
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.settings import AUTH
@@ -43,7 +45,7 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
         ctx = replace(ctx, backups=SettlingSink(ctx.backups, work))
     while True:
         try:
-            return _handle(request, store, ctx, work)
+            outcome = _handle(request, store, ctx, work)
         except Deferred as deferred:
             log.info(
                 "device %s message %s: %s done outside the store transaction",
@@ -52,6 +54,9 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
                 deferred,
             )
             work.do(deferred)
+            continue
+        mail.apply_changes(store, ctx, outcome.mail_changes)
+        return outcome
 
 
 def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWork) -> Outcome:
@@ -123,12 +128,15 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
                     challenge=not checked.failed_login,
                 )
             sweep(tx, settings, now)
+            shown = auth.basic_login(header.cred) if checked.auth_type == AUTH_BASIC and header.cred else None
+            if shown is not None:
+                mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
             token = ctx.new_token()
             state = _new_session(tx, request, ctx, checked.account, token)
             state.auth_type = checked.auth_type
             header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
         tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
-        reply, summaries = _process(tx, state, request, ctx, work, token, header_status, chal)
+        reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
         state.reply_encoding = reply.encoding
         tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
     return Outcome(
@@ -139,6 +147,7 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
         state.device_ref,
         summaries,
         delay=delay,
+        mail_changes=mail_changes,
         sign_reply=sign_reply,
     )
 
@@ -204,8 +213,9 @@ def _process(
     token: str,
     header_status: StatusCode,
     chal: Chal | None,
-) -> tuple[Reply, tuple[SyncSummary, ...]]:
+) -> tuple[Reply, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
     message = request.message
+    seq_before = tx.current_seq()
     header = message.header
     if header.meta is not None:
         state.client_max_msg_size = header.meta.max_msg_size or state.client_max_msg_size
@@ -218,6 +228,11 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    mail_changes = tuple(
+        found
+        for ds in state.datastores
+        if ds.folder_kind == FolderKind.MAIL and (found := mail.device_changes(tx, state, ds, seq_before)) is not None
+    )
     handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:
         ctx.backups.add_items(state.backup_archive, handler.arrived)
@@ -241,12 +256,13 @@ def _process(
     encoder = builder.seal(reply_header, request.encoding)
     final = client_waits
     if state.phase == Phase.SENDING and client_waits and not state.suspended:
-        final = _fill_changes(tx, state, builder, encoder, first_changes)
+        expand = mail.expander(tx, state, ctx, work)
+        final = _fill_changes(tx, state, builder, encoder, first_changes, expand)
         if final:
             _advance(tx, state, ctx, handler, Event.ALL_SENT)
             if not any(sends_to_client(ds.mode) for ds in state.datastores):
                 _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP)
-    return builder.build(final), summaries
+    return builder.build(final), summaries, mail_changes
 
 
 def _advance(
@@ -274,13 +290,18 @@ def _advance(
 
 
 def _fill_changes(
-    tx: Transaction, state: SessionState, builder: ReplyBuilder, encoder: MessageEncoder, first: bool
+    tx: Transaction,
+    state: SessionState,
+    builder: ReplyBuilder,
+    encoder: MessageEncoder,
+    first: bool,
+    expand: Expand,
 ) -> bool:
     """Write the server's changes that fit; True when all of them are now on their way."""
     limit = state.client_max_msg_size or 1_000_000_000
     room = Room(limit=limit, fresh=limit - HEAD_ROOM)
     for ds in state.datastores:
-        sync = fill_sync(tx, state, ds, encoder, room, always=first)
+        sync = fill_sync(tx, state, ds, encoder, room, always=first, expand=expand)
         if sync is not None:
             builder.written(sync)
     return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)

@@ -12,6 +12,10 @@ class FolderKind(StrEnum):
     NOTES = "notes"
     JOURNAL = "journal"
     FILES = "files"
+    MAIL = "mail"
+    """The account's mailbox on its IMAP server (``engine.mail``): the INBOX, and ``mail/NAME`` its folder NAME."""
+    OUTBOX = "outbox"
+    """Mail a device adds here is sent (SMTP) and put in Sent; nothing stays (``engine.mail``)."""
     OTHER = "other"
     """A user folder: items are kept in the type they arrive in (converted where a format is known)."""
 
@@ -28,9 +32,15 @@ FOLDER_ALIASES: dict[str, str] = {
     "notes": "notes", "note": "notes", "memo": "notes", "memos": "notes", "snote": "notes",
     "journal": "journal",
     "files": "files", "file": "files", "briefcase": "files",
+    "mail": "mail", "inbox": "mail", "email": "mail", "outbox": "outbox",
 }  # fmt: skip
 """Every name a device may use for a standard folder, lower-case, to the folder's canonical name.
 ``calendar`` names ``events`` only while the account has no folder really called Calendar."""
+
+
+MAIL_FOLDER_PREFIX = "mail/"
+"""``mail/NAME`` is the account's IMAP folder NAME (levels joined by ``/``, any case): a mail folder like the
+INBOX; ``mail/sent``, ``mail/drafts`` and ``mail/trash`` are found by their SPECIAL-USE role first."""
 
 
 def bare_name(uri: str) -> str:
@@ -50,10 +60,20 @@ def folder_for_uri(uri: str, user_folders: frozenset[str] = frozenset()) -> str 
     name = bare_name(uri)
     if name in user_folders:
         return name
+    if _is_mail_path(name):
+        return name
     return FOLDER_ALIASES.get(name)
 
 
+def _is_mail_path(name: str) -> bool:
+    """``mail/`` and an IMAP folder's path: levels not empty, printable."""
+    path = name.removeprefix(MAIL_FOLDER_PREFIX)
+    return path != name and path.isprintable() and all(level.strip() for level in path.split("/"))
+
+
 def folder_kind(name: str) -> FolderKind:
+    if _is_mail_path(name):
+        return FolderKind.MAIL
     return STANDARD_FOLDERS.get(name, FolderKind.OTHER)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
+from syncmld.content.email import EMAIL_TYPE, RFC822_TYPE
 from syncmld.engine.folders import FolderKind, bare_name
 from syncmld.engine.params import FormatParam
 from syncmld.protocol.devinf import DataStore, DevInf
@@ -58,6 +59,8 @@ WIRE_TYPES: dict[FolderKind, tuple[tuple[str, Family], ...]] = {
         ("text/plain", Family.VERSIT),
     ),
     FolderKind.FILES: (("application/vnd.omads-file+xml", Family.VERSIT),),
+    FolderKind.MAIL: ((EMAIL_TYPE, Family.VERSIT), (RFC822_TYPE, Family.VERSIT)),
+    FolderKind.OUTBOX: ((EMAIL_TYPE, Family.VERSIT), (RFC822_TYPE, Family.VERSIT)),
     FolderKind.OTHER: (),
 }
 """The types each kind of folder can be sent in, and their family."""
@@ -72,6 +75,8 @@ DEFAULT_TYPES: dict[FolderKind, dict[Family, str]] = {
     FolderKind.NOTES: {Family.VERSIT: "text/plain", Family.SIF: "text/x-s4j-sifn"},
     FolderKind.JOURNAL: {Family.VERSIT: "text/calendar"},
     FolderKind.FILES: {Family.VERSIT: "application/vnd.omads-file+xml"},
+    FolderKind.MAIL: {Family.VERSIT: EMAIL_TYPE},
+    FolderKind.OUTBOX: {Family.VERSIT: EMAIL_TYPE},
     FolderKind.OTHER: {},
 }
 """For devices that say nothing: the type every device of that kind reads (vCard 2.1, vCalendar 1.0,

@@ -2,6 +2,7 @@
 folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NoReturn
@@ -88,8 +89,11 @@ class SyncApplier:
         limits: IdentifierLimits,
         work: ContentWork,
         max_obj_size: int,
+        outbox: Callable[[str, str, bytes], StatusCode] | None = None,
     ) -> None:
         self.tx = tx
+        self.outbox = outbox
+        """For an outbox: sends what a device adds (LUID, type, data) and gives its status; nothing is kept."""
         self.work = work
         """Where the item conversions run (large ones outside the store transaction)."""
         self.max_obj_size = max_obj_size
@@ -310,6 +314,9 @@ class SyncApplier:
     def _write(
         self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None
     ) -> StatusCode:
+        if self.outbox is not None:  # an Add, or a Replace in a slow sync
+            code = self.outbox(luid, content_type, data)
+            return StatusCode.OK if code == StatusCode.ITEM_ADDED and not isinstance(command, Add) else code
         self._learn_format(content_type)
         known = self._guids.get(luid)
         previous = self._current(known) if known else None

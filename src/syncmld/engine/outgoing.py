@@ -4,7 +4,7 @@ Items of a folder tree go parents first, each naming its parent (SyncML 1.2)."""
 
 import base64
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -29,6 +29,13 @@ MIN_PIECE = 512
 
 STORED_PIECE = 65536
 """Bytes of a large object being sent per stored piece: a message reads one or two of them."""
+
+
+Expand = Callable[
+    [DatastoreState, list[OutChange], dict[str, StoredItem], int], tuple[list[OutChange], dict[str, StoredItem]]
+]
+"""Given a data store, its next queued changes, their stored items and the room left in the message: the
+first of those changes to send now and their items as they are sent (``engine.mail`` puts the messages in)."""
 
 
 class PlanStore(Items, SyncMaps, Sessions, Protocol):
@@ -129,9 +136,11 @@ def fill_sync(
     encoder: MessageEncoder,
     room: Room,
     always: bool,
+    expand: Expand | None = None,
 ) -> Sync | None:
     """Write a Sync with as many queued changes as fit in the message, each measured as it is written;
-    the Sync written (None, and nothing written, if nothing is to be sent and ``always`` is false)."""
+    the Sync written (None, and nothing written, if nothing is to be sent and ``always`` is false).
+    ``expand`` may shorten each batch and give its items as they are sent (mail)."""
     commands: list[Add | Replace | Delete] = []
     sync = Sync(target=LocRef(ds.client_uri), source=LocRef(ds.server_uri))
     before = encoder.mark()
@@ -147,6 +156,8 @@ def fill_sync(
             break
         batch = ds.queue[:50]
         items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
+        if expand is not None:
+            batch, items = expand(ds, batch, items, room.limit - encoder.size())
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
         full = False
         for change in batch:

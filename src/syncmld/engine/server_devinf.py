@@ -22,6 +22,7 @@ STORES: tuple[tuple[FolderKind, str], ...] = (
     (FolderKind.NOTES, "Notes"),
     (FolderKind.JOURNAL, "Journal"),
     (FolderKind.FILES, "Files"),
+    (FolderKind.MAIL, "Mail"),
 )
 """Each standard folder (its kind is its source ref) and its display name. Only contacts carry a CTCap: a device
 that finds none for a type sends every property it has."""

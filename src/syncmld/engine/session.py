@@ -11,6 +11,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from syncmld.engine.folders import FolderKind
+from syncmld.engine.mail_filter import DeviceFilter
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.params import FormatParam
 from syncmld.protocol.constants import AUTH_BASIC, AuthType, SyncMLVersion
@@ -142,6 +143,8 @@ class DatastoreState:
     outgoing: PartialItem | None = None
     received: Counts = field(default_factory=Counts)
     sent: Counts = field(default_factory=Counts)
+    mail_filter: DeviceFilter | None = None
+    """A mail folder's: what the device's Filter asked for."""
 
     def delivered(self) -> None:
         """The client sent another message, so it has the last reply: what it carried is confirmed."""
@@ -215,7 +218,7 @@ class SessionState:
         """JSON: dataclasses as objects, enumerations as their values (``StrEnum`` and ``IntEnum`` are
         written so by themselves, the version is a plain ``Enum``)."""
         fields = {**vars(self), "version": self.version.value}
-        return json.dumps(fields, default=vars, separators=(",", ":")).encode()
+        return json.dumps(fields, default=_saved_fields, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "SessionState":
@@ -239,6 +242,14 @@ _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
     ("folder_kind", FolderKind),
     ("encryption", Encryption),
 )
+
+
+_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter"})
+"""Fields of later versions written only when they hold something: a session without them is saved as before."""
+
+
+def _saved_fields(value: object) -> dict[str, Any]:
+    return {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
 
 
 def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:
@@ -268,6 +279,8 @@ def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     data["outgoing"] = _partial(data["outgoing"])
     data["received"] = Counts(**data["received"])
     data["sent"] = Counts(**data["sent"])
+    if data.get("mail_filter") is not None:
+        data["mail_filter"] = DeviceFilter(**data["mail_filter"])
     return DatastoreState(**data)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import anyio
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HTTPRequest
@@ -41,6 +42,7 @@ from syncmld.engine.api import (
 from syncmld.engine.housekeeping import sweep_store
 from syncmld.errors import ConfigError, DecodeError, LocalError, RemoteError
 from syncmld.log import MultiLine, install_escaping, set_log_session
+from syncmld.mail.gateway import MailServers
 from syncmld.protocol.codec import Decoded, Encoding, decode
 from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
@@ -55,6 +57,7 @@ from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
 from syncmld.store.base import Store
+from syncmld.upstream.runner import UpstreamRunner
 from syncmld.web import ADMIN_PATH, admin_app
 
 logger = logging.getLogger(__name__)
@@ -86,12 +89,13 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
     )
 
 
-def engine_context(config: ServerConfig) -> EngineContext:
-    """The engine's context: settings, backups, and the nonce key derived from the server key."""
+def engine_context(config: ServerConfig, store: Store) -> EngineContext:
+    """The engine's context: settings, backups, the nonce key derived from the server key, the mail servers' I/O."""
     return EngineContext(
         settings=engine_settings(config),
         backups=BackupStore(backups_dir(config.data_dir)),
         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
+        mail=MailServers(store, config.mail_timeout),
     )
 
 
@@ -197,8 +201,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     install_escaping()
     metrics = Metrics(store, config.session_timeout)
     timeline = Timeline(store, config.timeline_dump_size)
-    context = engine_context(config)
+    context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
+    upstreams = UpstreamRunner(store, config.upstream)
 
     def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
         outcome = handle_message(request, store, context)
@@ -309,6 +314,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
+        if done.outcome.account is not None and not in_session:
+            await upstreams.before_session(done.outcome.account)
         dump_in = log_message("in", done.decoded.message, logged_in)
         dump_out = log_message("out", done.outcome, logged_in)
         elapsed = time.perf_counter() - started
@@ -329,7 +336,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             await run_in_threadpool(timeline.record, exchanged)
         except LocalError as error:
             logger.error("could not keep the message in the session's timeline: %s", error)
-        return Response(done.reply, media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding], headers=done.headers)
+        account = done.outcome.account
+        pushed = BackgroundTask(upstreams.after_session, account) if account and done.outcome.summaries else None
+        return Response(
+            done.reply,
+            media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding],
+            headers=done.headers,
+            background=pushed,
+        )
 
     async def counted(http: HTTPRequest) -> Response:
         """A message answered, its HTTP refusal counted."""
@@ -349,6 +363,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
             group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
+            group.start_soon(upstreams.retry_periodically)
             group.start_soon(deliver_periodically, store, config.push)
             yield
             group.cancel_scope.cancel()

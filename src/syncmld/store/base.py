@@ -4,7 +4,7 @@ A store hands out transactions. Everything done inside ``with store.transaction(
 applied together or not at all; the engine applies one SyncML message and the session state in
 one transaction. A transaction plays every role (``Transaction``); code that needs some of them
 asks for those: ``Accounts``, ``Admin``, ``Logins``, ``Devices``, ``Items``, ``SyncMaps``, ``Sessions``,
-``AdminUsers``, ``Timelines``, ``Pushes``, ``SyncHistory``.
+``AdminUsers``, ``Timelines``, ``Pushes``, ``SyncHistory``, ``Mail``.
 
 Items and their change log live together: every item row carries the sequence number of its
 latest change (``seq``, monotonic per store) and the device that made it; a deleted item stays as a
@@ -20,6 +20,7 @@ from typing import Protocol
 
 from syncmld.errors import LocalError
 from syncmld.store.pushes import Pushes
+from syncmld.store.upstreams import Upstreams
 
 
 class StoreError(LocalError):
@@ -577,6 +578,103 @@ class Sessions(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MailServer:
+    """Where the mail of a domain or an account lives (``syncmld mail set``)."""
+
+    scope: str
+    """A lower-case domain, or an account's e-mail address (which wins over its domain's)."""
+    imap: str
+    """``imap://HOST[:PORT]`` or ``imaps://HOST[:PORT]``."""
+    smtp: str
+    """``smtp://HOST[:PORT]`` or ``smtps://HOST[:PORT]``."""
+    starttls: bool = False
+    login: str = ""
+    """"" logs in with the account's own address and password; else this master user logs in for it."""
+    secret: str = ""
+    """The master user's password (SQL stores keep it sealed under the server key)."""
+
+
+@dataclass(frozen=True)
+class MailSend:
+    """One mail a device gave to send, recorded before it goes, so that it goes once."""
+
+    key: str
+    """What names the mail whichever message brings it again (its account, device, item and bytes)."""
+    status: int | None
+    """The item status its sending earned; None while it is on its way (or was cut off on it)."""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MailJournalEntry:
+    """Devices' changes to one IMAP folder, committed in the store and not yet applied there."""
+
+    id: int
+    account_id: int
+    changes: str
+    """As ``syncmld.mail.model.FolderChanges`` writes them (JSON)."""
+
+
+@dataclass(frozen=True)
+class MailMark:
+    """How far a mail folder's snapshot has followed its IMAP folder."""
+
+    uidvalidity: int
+    modseq: int
+    """The folder's HIGHESTMODSEQ then (0: the server has none)."""
+
+
+class Mail(Protocol):
+    """The mail servers of domains and accounts, the passwords they are logged in with, the mails sent."""
+
+    def set_mail_server(self, server: MailServer) -> None:
+        """Set (or replace) the mail server of a domain or an account."""
+        ...
+
+    def remove_mail_server(self, scope: str) -> None:
+        """NotFound when ``scope`` has none of its own."""
+        ...
+
+    def list_mail_servers(self) -> list[MailServer]: ...
+
+    def mail_server_for(self, email: str) -> MailServer | None:
+        """The account's own mail server, else its domain's, else None."""
+        ...
+
+    def set_mail_password(self, account_id: int, password: str) -> None:
+        """Keep the password the account logs in to its mail server with (sealed in SQL stores)."""
+        ...
+
+    def mail_password(self, account_id: int) -> str | None: ...
+
+    def claim_send(self, send: MailSend) -> MailSend | None:
+        """Record a mail as on its way; None when it was not known, else what is recorded of it."""
+        ...
+
+    def finish_send(self, key: str, status: int, detail: str) -> None:
+        """Record the status the mail's sending earned."""
+        ...
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        """Keep devices' changes to an IMAP folder until they are applied there; their entry's id."""
+        ...
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        """The account's changes not yet applied, oldest first."""
+        ...
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        """The changes were applied (an entry already forgotten is no error)."""
+        ...
+
+    def mail_mark(self, folder_id: int) -> MailMark | None: ...
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        """Keep (None: forget) how far the folder's snapshot has followed its IMAP folder."""
+        ...
+
+
 class AdminUsers(Protocol):
     """The people who may use the web admin (``syncmld admin add``): a name and a password hash each.
     No SyncML account is one, and no admin user is a SyncML account."""
@@ -671,7 +769,20 @@ class SyncHistory(Protocol):
 
 
 class Transaction(
-    Accounts, Admin, Logins, Devices, Items, SyncMaps, Sessions, AdminUsers, Timelines, Pushes, SyncHistory, Protocol
+    Accounts,
+    Admin,
+    Logins,
+    Devices,
+    Items,
+    SyncMaps,
+    Sessions,
+    AdminUsers,
+    Timelines,
+    Pushes,
+    SyncHistory,
+    Upstreams,
+    Mail,
+    Protocol,
 ):
     """Every role at once, in one unit of work: what ``Store.transaction`` hands out. Code that needs
     only some roles takes those (or a small protocol composing them), not the whole transaction."""

@@ -219,6 +219,44 @@ device_sessions = Table(
     Column("token", Text, nullable=False),
 )
 
+upstreams = Table(
+    "upstreams",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    # Sealed under the server key, as the accounts' MD5 secrets.
+    Column("password", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("retry_at", Double, nullable=False),
+)
+
+upstream_collections = Table(
+    "upstream_collections",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", Integer, ForeignKey("upstreams.account_id", ondelete="CASCADE"), nullable=False),
+    Column("href", Text, nullable=False),
+    Column("component", Text, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("sync_token", Text, nullable=False),
+    Column("ctag", Text, nullable=False),
+    Column("pushed_seq", BigInteger, nullable=False),
+    Index(None, "account_id"),
+)
+
+upstream_resources = Table(
+    "upstream_resources",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("upstream_collections.folder_id", ondelete="CASCADE"), primary_key=True),
+    Column("href", Text, primary_key=True),
+    Column("guid", Text, nullable=False),
+    Column("etag", Text, nullable=False),
+    Column("uid", Text, nullable=False),
+    UniqueConstraint("folder_id", "guid"),
+)
+
 timeline_messages = Table(
     "timeline_messages",
     metadata,
@@ -336,4 +374,51 @@ item_changes = Table(
     Column("before_parent", Text, nullable=True),
     Index(None, "session_id", "seq_after"),
     Index(None, "history_id"),
+)
+
+mail_servers = Table(
+    "mail_servers",
+    metadata,
+    # A lower-case domain or e-mail address.
+    Column("scope", Text, primary_key=True),
+    Column("imap", Text, nullable=False),
+    Column("smtp", Text, nullable=False),
+    Column("starttls", Boolean, nullable=False),
+    Column("login", Text, nullable=False),
+    # The master user's password, sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_passwords = Table(
+    "mail_passwords",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    # Sealed under the server key.
+    Column("secret", Text, nullable=False),
+)
+
+mail_sends = Table(
+    "mail_sends",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("status", Integer, nullable=True),
+    Column("detail", Text, nullable=False),
+)
+
+mail_journal = Table(
+    "mail_journal",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # What devices changed in one IMAP folder, committed and not yet applied there (JSON).
+    Column("changes", Text, nullable=False),
+)
+
+mail_marks = Table(
+    "mail_marks",
+    metadata,
+    Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    # The IMAP folder's UIDVALIDITY and HIGHESTMODSEQ when its snapshot was last made equal to it.
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("modseq", BigInteger, nullable=False),
 )

@@ -16,11 +16,13 @@ from syncmld.store.memory.devices import MemoryDevices
 from syncmld.store.memory.history import MemoryHistory
 from syncmld.store.memory.items import MemoryItems
 from syncmld.store.memory.logins import MemoryLogins
+from syncmld.store.memory.mail import MemoryMail
 from syncmld.store.memory.pushes import MemoryPushes
 from syncmld.store.memory.sessions import MemorySessions
 from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
 from syncmld.store.memory.timelines import MemoryTimelines
+from syncmld.store.memory.upstreams import MemoryUpstreams
 
 
 class MemoryTransaction(
@@ -31,10 +33,12 @@ class MemoryTransaction(
     MemoryItems,
     MemorySyncMaps,
     MemorySessions,
+    MemoryUpstreams,
     MemoryAdminUsers,
     MemoryTimelines,
     MemoryPushes,
     MemoryHistory,
+    MemoryMail,
 ):
     """One unit of work on a private copy of the tables; see ``syncmld.store.base.Transaction``."""
 

@@ -13,6 +13,10 @@ from syncmld.store.base import (
     HourCounts,
     ItemChange,
     LoginFailures,
+    MailJournalEntry,
+    MailMark,
+    MailSend,
+    MailServer,
     NotFound,
     SessionRecord,
     StoredItem,
@@ -20,6 +24,7 @@ from syncmld.store.base import (
     TimelineMessage,
 )
 from syncmld.store.memory.push_tables import PushTables
+from syncmld.store.upstreams import UpstreamCollection, UpstreamLink, UpstreamResource
 
 DeviceFolder = tuple[int, int]
 DeviceFolderName = tuple[int, str]
@@ -50,8 +55,18 @@ class Tables:
     chunks: dict[tuple[str, str], tuple[Piece, ...]] = field(default_factory=dict)
     """(session token, object key) -> the object's pieces, in order."""
     device_sessions: dict[int, str] = field(default_factory=dict)
+    mail_servers: dict[str, MailServer] = field(default_factory=dict)
+    mail_passwords: dict[int, str] = field(default_factory=dict)
+    mail_sends: dict[str, MailSend] = field(default_factory=dict)
+    mail_journal: dict[int, MailJournalEntry] = field(default_factory=dict)
+    mail_marks: dict[int, MailMark] = field(default_factory=dict)
     seq: int = 0
     last_id: int = 0
+    upstreams: dict[int, UpstreamLink] = field(default_factory=dict)
+    upstream_collections: dict[int, UpstreamCollection] = field(default_factory=dict)
+    """Folder id -> the collection linked to it."""
+    upstream_resources: dict[int, dict[str, UpstreamResource]] = field(default_factory=dict)
+    """Folder id -> href -> resource."""
     admin_users: dict[str, str] = field(default_factory=dict)
     timeline: list[TimelineMessage] = field(default_factory=list)
     sync_hours: dict[int, HourCounts] = field(default_factory=dict)
@@ -78,8 +93,16 @@ class Tables:
             dict(self.device_syncs),
             dict(self.chunks),
             dict(self.device_sessions),
+            dict(self.mail_servers),
+            dict(self.mail_passwords),
+            dict(self.mail_sends),
+            dict(self.mail_journal),
+            dict(self.mail_marks),
             self.seq,
             self.last_id,
+            dict(self.upstreams),
+            dict(self.upstream_collections),
+            {folder_id: dict(resources) for folder_id, resources in self.upstream_resources.items()},
             dict(self.admin_users),
             list(self.timeline),
             dict(self.sync_hours),

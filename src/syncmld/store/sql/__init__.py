@@ -25,10 +25,12 @@ from syncmld.store.sql.devices import SqlDevices
 from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
+from syncmld.store.sql.mail import SqlMail
 from syncmld.store.sql.pushes import SqlPushes
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
 from syncmld.store.sql.timelines import SqlTimelines
+from syncmld.store.sql.upstreams import SqlUpstreams
 
 MIGRATIONS_DIR = Path(__file__).parent.with_name("migrations")
 
@@ -57,6 +59,8 @@ class SqlTransaction(
     SqlTimelines,
     SqlPushes,
     SqlHistory,
+    SqlUpstreams,
+    SqlMail,
 ):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
 

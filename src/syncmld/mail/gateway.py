@@ -1,0 +1,77 @@
+"""The mail I/O the engine's caller does: IMAP (``imap``), and sending through SMTP (``smtp``) exactly once.
+
+A mail to send is recorded in the store under its key before it goes, and its outcome after: the same
+message brought again (the reply to it was lost, the server stopped after sending) finds the record and
+is not sent again. A record without an outcome (the server stopped while sending) is settled by looking
+for the mail in the Sent folder, where it is put right after it is sent.
+"""
+
+import logging
+import ssl
+
+from syncmld.mail import smtp
+from syncmld.mail.imap import ImapGateway
+from syncmld.mail.model import Cut, Fetched, FolderChanges, Listing, MailError, MailLogin, Sent
+from syncmld.status import StatusCode
+from syncmld.store.base import MailMark, MailSend, Store
+
+log = logging.getLogger("syncmld.mail")
+
+
+class MailServers:
+    """``syncmld.mail.model.MailGateway`` over IMAP and SMTP, with the store as the journal of mails sent."""
+
+    def __init__(self, store: Store, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.store = store
+        self.imap = ImapGateway(timeout, ssl_context)
+        self.timeout = timeout
+
+    def listing(self, login: MailLogin, folder: str, mark: MailMark | None) -> Listing:
+        return self.imap.listing(login, folder, mark)
+
+    def fetch(
+        self, login: MailLogin, folder: str, uidvalidity: int, uids: tuple[int, ...], cut: Cut
+    ) -> dict[int, Fetched]:
+        return self.imap.fetch(login, folder, uidvalidity, uids, cut)
+
+    def apply(self, login: MailLogin, changes: FolderChanges) -> None:
+        self.imap.apply(login, changes)
+
+    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
+        with self.store.transaction() as tx:
+            known = tx.claim_send(MailSend(key, None))
+        if known is not None and known.status is not None and known.status < 300:
+            log.info("mail %s of %s was sent before: not sent again", key[:12], login.account)
+            return Sent(next(code for code in StatusCode if code == known.status), known.detail)
+        if known is not None and known.status is None and self.imap.holds_sent(login, message):
+            log.warning(
+                "mail %s of %s was being sent when the server stopped: it is in Sent, not sent again",
+                key[:12],
+                login.account,
+            )
+            self._record(key, Sent(StatusCode.ITEM_ADDED, "sent before the server stopped"))
+            return Sent(StatusCode.ITEM_ADDED, "sent before the server stopped")
+        try:
+            detail = smtp.send(login, message, self.timeout, self.imap.ssl_context)
+        except MailError as error:
+            log.warning(
+                "mail %s of %s not sent (%d): %s; it stays in the device's outbox",
+                key[:12],
+                login.account,
+                error.status,
+                error,
+            )
+            self._record(key, Sent(error.status, str(error)))
+            return Sent(error.status, str(error))
+        outcome = Sent(StatusCode.ITEM_ADDED, detail)
+        self._record(key, outcome)
+        log.info("mail %s of %s %s", key[:12], login.account, detail)
+        try:
+            self.imap.append_sent(login, message)
+        except MailError as error:
+            log.error("mail %s of %s was sent but not put in Sent: %s", key[:12], login.account, error)
+        return outcome
+
+    def _record(self, key: str, sent: Sent) -> None:
+        with self.store.transaction() as tx:
+            tx.finish_send(key, sent.status, sent.detail)

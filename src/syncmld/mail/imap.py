@@ -1,0 +1,295 @@
+"""The IMAP side of mail, on IMAPClient (synchronous, like the engine's thread; well kept, and it parses
+FETCH responses, SPECIAL-USE and SASL PLAIN with an authorization identity for master users).
+
+Every call logs in, does its work and logs out: the engine calls between two attempts at a message,
+seldom more than a few times a message. A server that cannot be reached or times out is MailError 503,
+a refused login 401, a folder that is not there 404.
+"""
+
+import logging
+import re
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from syncmld.mail.model import (
+    IMAP_FLAGS,
+    Cut,
+    Fetched,
+    FolderChanges,
+    Listing,
+    MailError,
+    MailFlag,
+    MailLogin,
+    MessageSummary,
+    Security,
+)
+from syncmld.settings import MailRemoval
+from syncmld.status import StatusCode
+from syncmld.store.base import MailMark
+
+log = logging.getLogger("syncmld.mail")
+
+FLAG_NAMES = {imap.lower(): flag for flag, imap in IMAP_FLAGS.items()}
+TRASH = "Trash"
+"""The Trash folder's name where the server marks none with SPECIAL-USE."""
+SENT = "Sent"
+"""The Sent folder's name where the server marks none with SPECIAL-USE."""
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+BATCH = 1000
+"""Most UIDs named in one FETCH."""
+
+
+class ImapGateway:
+    """``syncmld.mail.model.MailGateway`` over IMAP."""
+
+    def __init__(self, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.timeout = timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    @contextmanager
+    def session(self, login: MailLogin) -> Iterator[IMAPClient]:
+        """A logged-in connection, logged out at the end; every failure as a MailError."""
+        endpoint = login.imap
+        where = f"IMAP server {endpoint.host}:{endpoint.port}"
+        try:
+            client = IMAPClient(
+                endpoint.host,
+                endpoint.port,
+                ssl=endpoint.security == Security.TLS,
+                ssl_context=self.ssl_context,
+                timeout=self.timeout,
+            )
+        except (OSError, IMAPClientError) as error:
+            raise MailError(f"{where} cannot be reached: {error}", StatusCode.SERVICE_UNAVAILABLE) from error
+        client.normalise_times = False
+        try:
+            if endpoint.security == Security.STARTTLS:
+                client.starttls(self.ssl_context)
+            try:
+                client.plain_login(login.user, login.password, login.authorize)
+            except LoginError as error:
+                raise MailError(
+                    f"{where} refused the login of {login.account}: {error}", StatusCode.INVALID_CREDENTIALS
+                ) from error
+            yield client
+        except (OSError, IMAPClientError) as error:
+            raise MailError(f"{where} failed: {error}", StatusCode.SERVICE_UNAVAILABLE) from error
+        finally:
+            try:
+                client.logout()
+            except (OSError, IMAPClientError):
+                client.shutdown()
+
+    def listing(self, login: MailLogin, folder: str, mark: MailMark | None = None) -> Listing:
+        with self.session(login) as client:
+            folder = _resolve(client, folder)
+            condstore = client.has_capability("CONDSTORE")
+            if condstore and mark is not None and mark.modseq:
+                status = _status(client, folder)
+                if status == (mark.uidvalidity, mark.modseq):
+                    log.info("IMAP %s %s: unchanged since MODSEQ %d", login.account, folder, mark.modseq)
+                    return Listing(mark.uidvalidity, (), mark.modseq, complete=False)
+            uidvalidity, modseq = _select(client, folder, readonly=True, condstore=condstore)
+            uids = sorted(client.search("ALL"))
+            if condstore and mark is not None and mark.modseq and mark.uidvalidity == uidvalidity:
+                changed = _changed_since(client, mark.modseq) if uids else ()
+                log.info(
+                    "IMAP %s %s: %d messages, %d changed since MODSEQ %d",
+                    login.account,
+                    folder,
+                    len(uids),
+                    len(changed),
+                    mark.modseq,
+                )
+                return Listing(uidvalidity, changed, modseq, complete=False, uids=tuple(uids))
+            messages = _summaries(client, uids)
+        log.info("IMAP %s %s: %d messages (UIDVALIDITY %d)", login.account, folder, len(messages), uidvalidity)
+        return Listing(uidvalidity, messages, modseq)
+
+    def fetch(
+        self, login: MailLogin, folder: str, uidvalidity: int, uids: tuple[int, ...], cut: Cut
+    ) -> dict[int, Fetched]:
+        fetched: dict[int, Fetched] = {}
+        with self.session(login) as client:
+            folder = _resolve(client, folder)
+            if _select(client, folder, readonly=True)[0] != uidvalidity:
+                return fetched
+            for start in range(0, len(uids), BATCH):
+                batch = list(uids[start : start + BATCH])
+                fetched.update(_cut_messages(client, batch, cut))
+        return fetched
+
+    def apply(self, login: MailLogin, changes: FolderChanges) -> None:
+        with self.session(login) as client:
+            folder = _resolve(client, changes.folder)
+            if _select(client, folder, readonly=False)[0] != changes.uidvalidity:
+                log.warning(
+                    "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, changes.folder
+                )
+                return
+            for uid, flags in changes.flags:
+                wanted = {IMAP_FLAGS[flag] for flag in flags}
+                client.add_flags([uid], sorted(wanted))
+                client.remove_flags([uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]}))
+            if changes.removed:
+                _remove(client, folder, list(changes.removed), changes.removal)
+        log.info(
+            "IMAP %s %s: flags of %d messages set, %d removed (%s)",
+            login.account,
+            changes.folder,
+            len(changes.flags),
+            len(changes.removed),
+            changes.removal,
+        )
+
+    def append_sent(self, login: MailLogin, message: bytes) -> None:
+        """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read."""
+        with self.session(login) as client:
+            client.append(client.find_special_folder(b"\\Sent") or SENT, message, flags=[b"\\Seen"])
+
+    def holds_sent(self, login: MailLogin, message: bytes) -> bool:
+        """Whether the Sent folder holds a mail with the Message-ID of ``message`` (False without one)."""
+        found = _MESSAGE_ID.search(message)
+        if found is None:
+            return False
+        with self.session(login) as client:
+            client.select_folder(client.find_special_folder(b"\\Sent") or SENT, readonly=True)
+            return bool(client.search(["HEADER", "Message-ID", found.group(1).decode("ascii", "replace")]))
+
+    def folders(self, login: MailLogin) -> list[tuple[str, str, int]]:
+        """Every folder's name, its SPECIAL-USE role (or ""), and how many messages it holds."""
+        rows = []
+        with self.session(login) as client:
+            for flags, _, name in client.list_folders():
+                if any(flag.lower() == b"\\noselect" for flag in flags):
+                    continue
+                role = next((flag.decode() for flag in flags if flag in _ROLES), "")
+                count = client.folder_status(name, ["MESSAGES"]).get(b"MESSAGES", 0)
+                rows.append((str(name), role, int(count)))
+        return rows
+
+
+_ROLES = (b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All", b"\\Flagged")
+
+
+ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"\\Trash", "junk": b"\\Junk"}
+"""Folder paths found by their SPECIAL-USE role first."""
+
+
+def _resolve(client: IMAPClient, path: str) -> str:
+    """The IMAP name of the folder a device named by ``path`` (levels joined by ``/``, any case): the INBOX, a
+    folder with that SPECIAL-USE role, else the folder with that path; MailError 404 when there is none."""
+    wanted = path.casefold()
+    if wanted == "inbox":
+        return "INBOX"
+    listed = client.list_folders()
+    role = ROLES.get(wanted)
+    found = next((str(name) for flags, _, name in listed if role is not None and role in flags), None)
+    found = found or next(
+        (str(name) for _, delimiter, name in listed if _path(str(name), delimiter).casefold() == wanted), None
+    )
+    if found is None:
+        raise MailError(f"no folder {path!r} on the IMAP server", StatusCode.NOT_FOUND)
+    return found
+
+
+def _path(name: str, delimiter: bytes | None) -> str:
+    """A folder's name with its levels joined by ``/`` whatever the server's hierarchy delimiter."""
+    separator = delimiter.decode() if delimiter else ""
+    return "/".join(name.split(separator)) if separator and separator != "/" else name
+
+
+def _select(client: IMAPClient, folder: str, readonly: bool, condstore: bool = False) -> tuple[int, int]:
+    """Select the folder: its UIDVALIDITY and (with ``condstore``, turned on first) HIGHESTMODSEQ, else 0."""
+    try:
+        if condstore:
+            client.enable("CONDSTORE")
+        selected = client.select_folder(folder, readonly=readonly)
+    except IMAPClientError as error:
+        raise MailError(f"no folder {folder!r} on the IMAP server: {error}", StatusCode.NOT_FOUND) from error
+    return int(selected[b"UIDVALIDITY"]), int(selected.get(b"HIGHESTMODSEQ", 0))
+
+
+def _status(client: IMAPClient, folder: str) -> tuple[int, int]:
+    """The folder's UIDVALIDITY and HIGHESTMODSEQ, without selecting it (one STATUS)."""
+    try:
+        found = client.folder_status(folder, [b"UIDVALIDITY", b"HIGHESTMODSEQ"])
+    except IMAPClientError as error:
+        raise MailError(f"no folder {folder!r} on the IMAP server: {error}", StatusCode.NOT_FOUND) from error
+    return int(found[b"UIDVALIDITY"]), int(found.get(b"HIGHESTMODSEQ", 0))
+
+
+SUMMARY = ["FLAGS", "INTERNALDATE", "RFC822.SIZE"]
+
+
+def _summaries(client: IMAPClient, uids: list[int]) -> tuple[MessageSummary, ...]:
+    """UID, flags, date and size of the messages."""
+    found: dict[int, dict[bytes, Any]] = {}
+    for start in range(0, len(uids), BATCH):
+        found.update(client.fetch(uids[start : start + BATCH], SUMMARY))
+    return _summarised(found)
+
+
+def _changed_since(client: IMAPClient, modseq: int) -> tuple[MessageSummary, ...]:
+    """UID, flags, date and size of the messages changed (or added) since ``modseq``: a SEARCH MODSEQ, and a
+    FETCH of those (CHANGEDSINCE) when there are some."""
+    changed = sorted(client.search(["MODSEQ", modseq + 1]))
+    found: dict[int, dict[bytes, Any]] = {}
+    for start in range(0, len(changed), BATCH):
+        found.update(client.fetch(changed[start : start + BATCH], SUMMARY, [f"CHANGEDSINCE {modseq}"]))
+    return _summarised(found)
+
+
+def _summarised(found: dict[int, dict[bytes, Any]]) -> tuple[MessageSummary, ...]:
+    return tuple(
+        MessageSummary(
+            uid, _flags(data.get(b"FLAGS", ())), _date(data.get(b"INTERNALDATE")), data.get(b"RFC822.SIZE", 0)
+        )
+        for uid, data in sorted(found.items())
+    )
+
+
+def _flags(raw: tuple[bytes, ...]) -> frozenset[MailFlag]:
+    names = (flag.decode("ascii", "replace").lower() if isinstance(flag, bytes) else str(flag).lower() for flag in raw)
+    return frozenset(FLAG_NAMES[name] for name in names if name in FLAG_NAMES)
+
+
+def _date(value: Any) -> str:
+    if not isinstance(value, datetime):
+        return ""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _cut_messages(client: IMAPClient, uids: list[int], cut: Cut) -> dict[int, Fetched]:
+    """Whole messages, or headers plus at most what ``cut`` allows of the text."""
+    if not cut.headers_only and cut.max_bytes is None:
+        found = client.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: Fetched(data[b"BODY[]"], 0) for uid, data in found.items() if b"BODY[]" in data}
+    wanted = ["RFC822.SIZE", "BODY.PEEK[HEADER]"]
+    if not cut.headers_only and cut.max_bytes is not None:
+        wanted.append(f"BODY.PEEK[TEXT]<0.{cut.max_bytes}>")
+    found = client.fetch(uids, wanted)
+    result = {}
+    for uid, data in found.items():
+        header = data.get(b"BODY[HEADER]", b"")
+        text = next((value for key, value in data.items() if key.startswith(b"BODY[TEXT]")), b"") or b""
+        size = int(data.get(b"RFC822.SIZE", 0))
+        result[uid] = Fetched(header + text, max(size - len(header) - len(text), 0))
+    return result
+
+
+def _remove(client: IMAPClient, folder: str, uids: list[int], removal: MailRemoval) -> None:
+    """Move the messages to Trash, or (asked so, or in Trash already) flag and expunge them."""
+    trash = client.find_special_folder(b"\\Trash") or TRASH
+    if removal == MailRemoval.TRASH and folder != trash:
+        client.move(uids, trash)
+        return
+    client.add_flags(uids, [IMAP_FLAGS[MailFlag.DELETED]])
+    client.uid_expunge(uids)

@@ -1,0 +1,64 @@
+"""The in-memory store's mail servers, mail passwords and mails sent."""
+
+import dataclasses
+
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
+from syncmld.store.memory.tables import MemoryRole
+
+
+class MemoryMail(MemoryRole):
+    """See ``syncmld.store.base.Mail``."""
+
+    def set_mail_server(self, server: MailServer) -> None:
+        scope = server.scope.lower()
+        self._t.mail_servers[scope] = dataclasses.replace(server, scope=scope)
+
+    def remove_mail_server(self, scope: str) -> None:
+        if self._t.mail_servers.pop(scope.lower(), None) is None:
+            raise NotFound(f"{scope.lower()} has no mail server of its own")
+
+    def list_mail_servers(self) -> list[MailServer]:
+        return [self._t.mail_servers[scope] for scope in sorted(self._t.mail_servers)]
+
+    def mail_server_for(self, email: str) -> MailServer | None:
+        email = email.lower()
+        return self._t.mail_servers.get(email) or self._t.mail_servers.get(email.rpartition("@")[2])
+
+    def set_mail_password(self, account_id: int, password: str) -> None:
+        self._require_account(account_id)
+        self._t.mail_passwords[account_id] = password
+
+    def mail_password(self, account_id: int) -> str | None:
+        return self._t.mail_passwords.get(account_id)
+
+    def claim_send(self, send: MailSend) -> MailSend | None:
+        found = self._t.mail_sends.get(send.key)
+        if found is None:
+            self._t.mail_sends[send.key] = send
+        return found
+
+    def finish_send(self, key: str, status: int, detail: str) -> None:
+        if key not in self._t.mail_sends:
+            raise NotFound(f"no mail on its way under {key}")
+        self._t.mail_sends[key] = MailSend(key, status, detail)
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        self._require_account(account_id)
+        entry = MailJournalEntry(self._new_id(), account_id, changes)
+        self._t.mail_journal[entry.id] = entry
+        return entry.id
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        return [entry for _, entry in sorted(self._t.mail_journal.items()) if entry.account_id == account_id]
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        self._t.mail_journal.pop(entry_id, None)
+
+    def mail_mark(self, folder_id: int) -> MailMark | None:
+        return self._t.mail_marks.get(folder_id)
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        if mark is None:
+            self._t.mail_marks.pop(folder_id, None)
+        else:
+            self._t.mail_marks[folder_id] = mark

@@ -1,0 +1,106 @@
+"""The SQL store's mail servers, mail passwords and mails sent; secrets sealed under the server key."""
+
+import logging
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
+from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers
+from syncmld.store.sql.common import SqlRole
+
+log = logging.getLogger(__name__)
+
+
+class SqlMail(SqlRole):
+    """See ``syncmld.store.base.Mail``."""
+
+    def _server(self, row: Row[Any]) -> MailServer:
+        secret = self._box.open(row.secret, f"mail:{row.scope}")
+        if secret is None:
+            log.warning("the mail login secret of %s does not open with this server key: set it again", row.scope)
+        return MailServer(row.scope, row.imap, row.smtp, row.starttls, row.login, secret or "")
+
+    def set_mail_server(self, server: MailServer) -> None:
+        scope = server.scope.lower()
+        row = {
+            "scope": scope,
+            "imap": server.imap,
+            "smtp": server.smtp,
+            "starttls": server.starttls,
+            "login": server.login,
+            "secret": self._box.seal(server.secret, f"mail:{scope}"),
+        }
+        self._upsert(mail_servers, row, ["scope"])
+
+    def remove_mail_server(self, scope: str) -> None:
+        statement = delete(mail_servers).where(mail_servers.c.scope == scope.lower())
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"{scope.lower()} has no mail server of its own")
+
+    def list_mail_servers(self) -> list[MailServer]:
+        rows = self._connection.execute(select(mail_servers).order_by(mail_servers.c.scope))
+        return [self._server(row) for row in rows]
+
+    def mail_server_for(self, email: str) -> MailServer | None:
+        email = email.lower()
+        scopes = (email, email.rpartition("@")[2])
+        rows = {
+            row.scope: row
+            for row in self._connection.execute(select(mail_servers).where(mail_servers.c.scope.in_(scopes)))
+        }
+        found = next((rows[scope] for scope in scopes if scope in rows), None)
+        return None if found is None else self._server(found)
+
+    def set_mail_password(self, account_id: int, password: str) -> None:
+        self._require_account(account_id)
+        row = {"account_id": account_id, "secret": self._box.seal(password, f"mail:{account_id}")}
+        self._upsert(mail_passwords, row, ["account_id"])
+
+    def mail_password(self, account_id: int) -> str | None:
+        sealed = self._connection.execute(
+            select(mail_passwords.c.secret).where(mail_passwords.c.account_id == account_id)
+        ).scalar()
+        return None if sealed is None else self._box.open(sealed, f"mail:{account_id}")
+
+    def claim_send(self, send: MailSend) -> MailSend | None:
+        statement = (
+            self._insert(mail_sends)
+            .values(key=send.key, status=send.status, detail=send.detail)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(mail_sends.c.key)
+        )
+        if self._connection.execute(statement).scalar() is not None:
+            return None
+        row = self._connection.execute(select(mail_sends).where(mail_sends.c.key == send.key)).one()
+        return MailSend(row.key, row.status, row.detail)
+
+    def finish_send(self, key: str, status: int, detail: str) -> None:
+        statement = update(mail_sends).where(mail_sends.c.key == key).values(status=status, detail=detail)
+        if self._connection.execute(statement).rowcount == 0:
+            raise NotFound(f"no mail on its way under {key}")
+
+    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+        self._require_account(account_id)
+        statement = insert(mail_journal).values(account_id=account_id, changes=changes).returning(mail_journal.c.id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
+        rows = self._connection.execute(
+            select(mail_journal).where(mail_journal.c.account_id == account_id).order_by(mail_journal.c.id)
+        )
+        return [MailJournalEntry(row.id, row.account_id, row.changes) for row in rows]
+
+    def forget_mail_changes(self, entry_id: int) -> None:
+        self._connection.execute(delete(mail_journal).where(mail_journal.c.id == entry_id))
+
+    def mail_mark(self, folder_id: int) -> MailMark | None:
+        row = self._connection.execute(select(mail_marks).where(mail_marks.c.folder_id == folder_id)).first()
+        return None if row is None else MailMark(row.uidvalidity, row.modseq)
+
+    def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
+        if mark is None:
+            self._connection.execute(delete(mail_marks).where(mail_marks.c.folder_id == folder_id))
+            return
+        row = {"folder_id": folder_id, "uidvalidity": mark.uidvalidity, "modseq": mark.modseq}
+        self._upsert(mail_marks, row, ["folder_id"])

@@ -1,0 +1,164 @@
+"""What the server does with upstreams: pull when a device logs in, push after its session, retry failures.
+
+One account's upstream is synced by one thread of a process at a time; another attempt meanwhile is left
+out (the one under way does its work). Failures are logged, remembered in the store (``upstream list``
+shows them) and retried; a refusal of the credentials (401) stops syncing that upstream until it is added
+again with the right ones.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+
+from syncmld.errors import LocalError
+from syncmld.store.base import Store
+from syncmld.store.upstreams import UpstreamLink, UpstreamStatus
+from syncmld.upstream.client import Unauthorized, dav_client
+from syncmld.upstream.limits import UpstreamSettings
+from syncmld.upstream.sync import FolderSync
+
+log = logging.getLogger("syncmld.upstream")
+
+
+@dataclass(frozen=True)
+class Work:
+    pull: bool
+    push: bool
+
+    @property
+    def label(self) -> str:
+        return "+".join(name for name, wanted in (("pull", self.pull), ("push", self.push)) if wanted)
+
+
+PULL, PUSH, BOTH = Work(True, False), Work(False, True), Work(True, True)
+
+
+class UpstreamRunner:
+    """Syncs accounts with their upstreams for one server process."""
+
+    def __init__(self, store: Store, settings: UpstreamSettings, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self._busy: set[int] = set()
+        self._lock = threading.Lock()
+
+    def run(self, email: str, work: Work) -> bool:
+        """Sync the account with its upstream, if it has one that works; False when it has none, or another
+        thread is at it. Failures are logged and remembered, never raised."""
+        with self.store.transaction() as tx:
+            account = tx.get_account(email)
+            link = tx.get_upstream(account.id) if account is not None else None
+        if link is None or link.status == UpstreamStatus.UNAUTHORIZED:
+            return False
+        with self._lock:
+            if link.account_id in self._busy:
+                return False
+            self._busy.add(link.account_id)
+        try:
+            self._run(email, link, work)
+        finally:
+            with self._lock:
+                self._busy.discard(link.account_id)
+        return True
+
+    def _run(self, email: str, link: UpstreamLink, work: Work) -> None:
+        started = time.perf_counter()
+        done = []
+        try:
+            with self.store.transaction() as tx:
+                collections = tx.upstream_collections(link.account_id)
+                folders = {folder.id: folder.name for folder in tx.list_folders(link.account_id)}
+            with dav_client(link.username, link.password, self.settings.timeout, self.settings.max_answer) as client:
+                for collection in collections:
+                    folder = FolderSync(self.store, client, email, collection, self.clock())
+                    if work.pull:
+                        folder.pull()
+                    if work.push:
+                        folder.push()
+                    if folder.counts.done:
+                        done.append(f"{folders.get(collection.folder_id, '?')} {folder.counts}")
+        except Unauthorized as error:
+            log.error(
+                "upstream of %s refused its credentials: upstream syncing of this account stops until "
+                "'syncmld upstream add' sets them again (%s)",
+                email,
+                error,
+            )
+            self._note(link, UpstreamStatus.UNAUTHORIZED, str(error), 0.0)
+            return
+        except LocalError as error:
+            retry_at = self.clock() + self.settings.retry_interval
+            log.log(
+                logging.INFO if link.status == UpstreamStatus.FAILING else logging.WARNING,
+                "upstream of %s: %s failed, tried again in %g s: %s",
+                email,
+                work.label,
+                self.settings.retry_interval,
+                error,
+            )
+            self._note(link, UpstreamStatus.FAILING, str(error), retry_at)
+            return
+        if link.status != UpstreamStatus.OK:
+            log.info("upstream of %s works again", email)
+            self._note(link, UpstreamStatus.OK, "", 0.0)
+        log.log(
+            logging.INFO if done or work.pull else logging.DEBUG,
+            "upstream of %s: %s in %.0f ms: %s",
+            email,
+            work.label,
+            (time.perf_counter() - started) * 1000,
+            ", ".join(done) or "no change",
+        )
+
+    def _note(self, link: UpstreamLink, status: UpstreamStatus, note: str, retry_at: float) -> None:
+        try:
+            with self.store.transaction() as tx:
+                if tx.get_upstream(link.account_id) is not None:
+                    tx.set_upstream_status(link.account_id, status, " ".join(note.split())[:500], retry_at)
+        except LocalError as error:
+            log.error("upstream of account %d: its state could not be kept: %s", link.account_id, error)
+
+    # ------------------------------------------------------------------------------- in the server
+
+    async def before_session(self, email: str) -> None:
+        """Pull the upstream's changes for a device that has just logged in, waiting at most the timeout: a
+        slow upstream finishes in the background while the device syncs with what syncmld holds."""
+        with anyio.move_on_after(self.settings.timeout) as waited:
+            await anyio.to_thread.run_sync(self.run, email, PULL, abandon_on_cancel=True)
+        if waited.cancelled_caught:
+            log.warning(
+                "upstream of %s: its changes did not arrive within %.1f s; the device syncs with what syncmld holds",
+                email,
+                self.settings.timeout,
+            )
+
+    async def after_session(self, email: str) -> None:
+        """Send the changes a device's session made up to the upstream."""
+        await run_in_threadpool(self.run, email, PUSH)
+
+    async def retry_periodically(self) -> None:
+        """Every retry interval: upstreams that failed and are due are synced again, and the others are pushed
+        what is left to send (after a kill, or written by another worker)."""
+        while True:
+            await anyio.sleep(self.settings.retry_interval)
+            try:
+                await run_in_threadpool(self.retry_due)
+            except LocalError as error:
+                log.error("looking for upstream work failed: %s", error)
+
+    def retry_due(self) -> None:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            links = [(link, tx.get_account_by_id(link.account_id)) for link in tx.list_upstreams()]
+        for link, account in links:
+            if account is None or link.status == UpstreamStatus.UNAUTHORIZED:
+                continue
+            if link.status == UpstreamStatus.FAILING and link.retry_at > now:
+                continue
+            self.run(account.email, BOTH if link.status == UpstreamStatus.FAILING else PUSH)

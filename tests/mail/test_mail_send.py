@@ -1,0 +1,128 @@
+"""Mail a device puts in its outbox is sent through SMTP once, put in Sent, and its status is the item's."""
+
+import email
+import email.policy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from syncmld.client import Device
+from syncmld.client.email import MailItem, write_email_object
+from syncmld.mail.gateway import MailServers
+from syncmld.mail.model import MailLogin, Sent
+from syncmld.store import open_store
+from syncmld.store.base import Store
+from tests.mail.dovecot import Dovecot, SmtpSink
+from tests.mail.engine_side import MailSetup, set_up
+from tests.mail.mailbox import message
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
+    return set_up(store, dovecot, smtp_sink, *mailbox)
+
+
+def _outbox(setup: MailSetup, device_id: str, first_sync: bool = True) -> Device:
+    """A device with an empty outbox, synced once (a slow sync) unless ``first_sync`` is false."""
+    device = setup.device(device_id, server_db="outbox", local_uri="./Outbox")
+    if first_sync:
+        assert device.sync().alerted_mode == 201
+    return device
+
+
+def _mail_to(recipient: str, number: int) -> bytes:
+    data = message(number).replace(b"anna@example.com", recipient.encode())
+    return write_email_object(MailItem(message=data))
+
+
+def _received_by(sink: SmtpSink, subject_number: int) -> list[bytes]:
+    return [
+        content
+        for _, _, content in sink.received
+        if f"Nr. {subject_number} " in str(email.message_from_bytes(content, policy=email.policy.default)["Subject"])
+    ]
+
+
+def _sent_folder(dovecot: Dovecot, address: str) -> int:
+    client = dovecot.imap(address)
+    _, found = client.select("Sent")
+    client.logout()
+    return int(found[0])
+
+
+def test_a_mail_in_the_outbox_is_sent_once_and_put_in_sent(
+    setup: MailSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    phone = _outbox(setup, "IMEI:outbox-1")
+    phone.add(_mail_to("bert@example.net", 501))
+    report = phone.sync()
+    assert report.codes_for("Add") == [201]
+    assert len(_received_by(smtp_sink, 501)) == 1
+    assert _sent_folder(dovecot, setup.email) == 1
+    with setup.store.transaction() as tx:  # nothing of the mail stays in syncmld's items
+        account = tx.get_account(setup.email)
+        assert account is not None
+        folder = tx.get_folder(account.id, "outbox")
+        assert folder is not None and tx.count_items(folder.id) == 0
+
+
+def test_a_refused_recipient_is_the_items_status_and_nothing_is_sent(
+    setup: MailSetup, smtp_sink: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp_sink.refused.add("nobody@example.net")
+    phone = _outbox(setup, "IMEI:outbox-2")
+    phone.add(_mail_to("nobody@example.net", 502))
+    report = phone.sync()
+    assert report.codes_for("Add") == [500]
+    assert _received_by(smtp_sink, 502) == []
+    assert any("refused" in record.getMessage() and "outbox" in record.getMessage() for record in caplog.records)
+
+
+class ServerKilled(Exception):
+    """The server process stopped: what it did is done, its reply never leaves."""
+
+
+@dataclass
+class StopsAfterSending:
+    """Mail I/O whose process is killed once, right after the SMTP server took a mail."""
+
+    servers: MailServers
+    killed: bool = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.servers, name)
+
+    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
+        sent = self.servers.send(login, key, message)
+        if not self.killed:
+            self.killed = True
+            raise ServerKilled
+        return sent
+
+
+def test_a_server_killed_between_smtp_and_its_reply_does_not_send_again_when_the_device_retries(
+    setup: MailSetup, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    assert isinstance(setup.ctx.mail, MailServers)
+    killing = StopsAfterSending(setup.ctx.mail)
+    setup.ctx = type(setup.ctx)(settings=setup.ctx.settings, mail=killing)  # type: ignore[arg-type]
+    phone = _outbox(setup, "IMEI:outbox-3")
+    phone.add(_mail_to("carla@example.net", 503))
+    with pytest.raises(ServerKilled):
+        phone.sync()
+    assert len(_received_by(smtp_sink, 503)) == 1
+    retry = _outbox(setup, "IMEI:outbox-3", first_sync=False)
+    retry.items, retry.changes, retry.last_anchor = phone.items, phone.changes, phone.last_anchor
+    report = retry.sync()
+    assert report.codes_for("Add") == [201]
+    assert len(_received_by(smtp_sink, 503)) == 1
+    assert _sent_folder(dovecot, setup.email) == 1

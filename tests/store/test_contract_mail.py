@@ -1,0 +1,100 @@
+"""The store contract for mail: mail servers per domain and account, mail passwords, mails sent once,
+checked on every backend."""
+
+import pytest
+
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound, Store
+from tests.store.sample import make_owner
+
+
+def test_an_accounts_own_mail_server_wins_over_its_domains(store: Store) -> None:
+    domain = MailServer("Example.COM", "imap://127.0.0.1:1143", "smtp://127.0.0.1:1025")
+    own = MailServer("boss@example.com", "imaps://mail.example.com", "smtps://mail.example.com", True, "master", "pw")
+    with store.transaction() as tx:
+        assert tx.mail_server_for("a@example.com") is None
+        tx.set_mail_server(domain)
+        tx.set_mail_server(own)
+    with store.transaction() as tx:
+        assert tx.mail_server_for("A@example.com") == MailServer("example.com", domain.imap, domain.smtp)
+        assert tx.mail_server_for("boss@example.com") == own
+        assert tx.mail_server_for("a@example.org") is None
+        assert [server.scope for server in tx.list_mail_servers()] == ["boss@example.com", "example.com"]
+
+
+def test_setting_a_mail_server_again_replaces_it_and_removing_it_forgets_it(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.set_mail_server(MailServer("example.com", "imap://127.0.0.1:1", "smtp://127.0.0.1:2"))
+        tx.set_mail_server(MailServer("example.com", "imap://127.0.0.1:3", "smtp://127.0.0.1:4"))
+    with store.transaction() as tx:
+        assert [server.imap for server in tx.list_mail_servers()] == ["imap://127.0.0.1:3"]
+        tx.remove_mail_server("EXAMPLE.com")
+    with store.transaction() as tx:
+        assert tx.list_mail_servers() == []
+        with pytest.raises(NotFound):
+            tx.remove_mail_server("example.com")
+
+
+def test_mail_passwords_are_kept_per_account_and_go_with_it(store: Store) -> None:
+    with store.transaction() as tx:
+        account_id = make_owner(tx).account_id
+        assert tx.mail_password(account_id) is None
+        tx.set_mail_password(account_id, "first")
+        tx.set_mail_password(account_id, "sécret")
+    with store.transaction() as tx:
+        assert tx.mail_password(account_id) == "sécret"
+        email = tx.get_account_by_id(account_id)
+        assert email is not None
+        tx.remove_account(email.email)
+    with store.transaction() as tx:
+        assert tx.mail_password(account_id) is None
+
+
+def test_a_mail_is_claimed_once_and_its_status_recorded(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.claim_send(MailSend("k1", None)) is None
+    with store.transaction() as tx:
+        assert tx.claim_send(MailSend("k1", None)) == MailSend("k1", None)
+        tx.finish_send("k1", 201, "250 OK")
+    with store.transaction() as tx:
+        assert tx.claim_send(MailSend("k1", None)) == MailSend("k1", 201, "250 OK")
+        with pytest.raises(NotFound):
+            tx.finish_send("k2", 200, "")
+
+
+def test_journaled_mail_changes_stay_until_forgotten_and_go_with_their_account(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = make_owner(tx, "bert@example.org", "IMEI:2")
+        first = tx.journal_mail_changes(owner.account_id, '{"folder":"INBOX"}')
+        second = tx.journal_mail_changes(owner.account_id, '{"folder":"Sent"}')
+        tx.journal_mail_changes(other.account_id, '{"folder":"INBOX"}')
+        with pytest.raises(NotFound):
+            tx.journal_mail_changes(owner.account_id + 1000, "{}")
+    with store.transaction() as tx:
+        assert tx.pending_mail_changes(owner.account_id) == [
+            MailJournalEntry(first, owner.account_id, '{"folder":"INBOX"}'),
+            MailJournalEntry(second, owner.account_id, '{"folder":"Sent"}'),
+        ]
+        tx.forget_mail_changes(first)
+        tx.forget_mail_changes(first)
+    with store.transaction() as tx:
+        assert [entry.id for entry in tx.pending_mail_changes(owner.account_id)] == [second]
+        tx.remove_account("anna@example.org")
+    with store.transaction() as tx:
+        assert tx.pending_mail_changes(owner.account_id) == []
+        assert len(tx.pending_mail_changes(other.account_id)) == 1
+
+
+def test_a_mail_folders_mark_holds_32_and_63_bit_values_and_can_be_forgotten(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        assert tx.mail_mark(owner.folder_id) is None
+        tx.set_mail_mark(owner.folder_id, MailMark(4_294_967_295, 2**63 - 1))
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) == MailMark(4_294_967_295, 2**63 - 1)
+        tx.set_mail_mark(owner.folder_id, MailMark(7, 0))
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) == MailMark(7, 0)
+        tx.set_mail_mark(owner.folder_id, None)
+    with store.transaction() as tx:
+        assert tx.mail_mark(owner.folder_id) is None
