@@ -24,6 +24,8 @@ TINY = {
     "history_record.py": ["--items", "200"],
     "dedupe.py": ["--sizes", "100"],
     "load.py": ["--only", "sqlite", "--devices", "3", "--items", "5", "--rounds", "1", "--changes", "1"],
+    "mail_first_sync.py": ["--messages", "30"],
+    "upstream.py": ["--sizes", "20", "--repeat", "1"],
     "rejected_requests.py": ["--baseline-src", str(REPO / "src"), "--repeat", "1", "--skip-baseline-bomb"],
 }
 
