@@ -40,3 +40,18 @@ def server_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(KEY_FILE_ENV, str(path))
         yield path
+
+
+LONG_AREAS = ("interop", "upstream", "mail", "push", "replay")
+"""Test areas that start real outside servers or clients: their tests take seconds each."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long modules first (those of the long areas and any with a slow test), each kept whole, so
+    that the workers end on short tests together instead of one worker finishing a long test alone."""
+    long_modules = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.path.relative_to(REPO_ROOT).parts[1] in LONG_AREAS
+    }
+    items.sort(key=lambda item: item.path not in long_modules)
