@@ -216,6 +216,13 @@ class CalendarObject(ParsedItem):
             return Identity(digest(self.data))
 
     @cached_property
+    def uid(self) -> str | None:
+        try:
+            return next((str(part["UID"]).strip() or None for part in self.object.components if "UID" in part), None)
+        except (RemoteError, LocalError):
+            return None
+
+    @cached_property
     def revision(self) -> str | None:
         return object_revision(self.object)
 
