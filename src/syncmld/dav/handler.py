@@ -10,7 +10,6 @@ from syncmld.dav.items import incoming
 from syncmld.dav.multistatus import answer, multistatus
 from syncmld.dav.paths import Layout
 from syncmld.dav.properties import Properties, Target, TargetKind, content_type
-from syncmld.dav.served import uid_of
 from syncmld.dav.xml import CALDAV, CARDDAV, DAV, element, error_body, href, parse_body, status_line, tag
 from syncmld.protocol.tree import Element
 
@@ -176,7 +175,7 @@ class _Handler:
             self._check_name(name)
         media_type = (self.request.header("content-type") or "").split(";")[0].strip().lower()
         item = incoming(collection, media_type, self.request.body, current.stored if current is not None else None)
-        uid = uid_of(item)
+        uid = item.uid
         if uid is not None and (current is None or current.uid != uid):
             holder = self.backend.name_of_uid(collection, uid)
             if holder is not None and holder != name:
