@@ -1,4 +1,5 @@
-"""Generator contacts and contacts recorded from SyncEvolution: every one parses and round-trips."""
+"""Generator contacts and contacts recorded from SyncEvolution: every one parses and round-trips (through
+vCard 2.1, 3.0 and 4.0)."""
 
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from lxml import etree
 
 from syncmld.content import from_stored, normalise_vcard, to_stored
+from syncmld.content.contacts import Contact, contact_as
 
 CONTACTS = 50
 SAFE_XML = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
@@ -55,6 +57,9 @@ def test_every_generated_contact_round_trips_in_both_versions(
         assert normalise_vcard(stored) == normal, path.name
         assert normalise_vcard(as_30) == normal, path.name
         assert normalise_vcard(as_21) == normal, path.name
+        as_40 = contact_as(Contact(stored_type, stored), "4.0")
+        assert normalise_vcard(as_40) == normal, path.name
+        assert normalise_vcard(to_stored("text/vcard", as_40, None, None)[1]) == normal, path.name
         if version == "3.0":  # the same bytes, but for where long lines are folded (never beside a blank)
             assert as_30.replace(b"\r\n ", b"") == original.replace(b"\r\n ", b""), path.name
         assert "\nN:" in normal and "\nFN:" in normal
@@ -94,3 +99,4 @@ def test_every_recorded_contact_parses_and_round_trips(shared_dir: Path) -> None
         stored_type, stored = to_stored(declared, vcard, None, None)
         for wanted in ("text/vcard", "text/x-vcard"):
             assert normalise_vcard(from_stored(stored_type, stored, wanted)) == normal
+        assert normalise_vcard(contact_as(Contact(stored_type, stored), "4.0")) == normal

@@ -14,12 +14,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from syncmld.content.calendar import calendar_from_stored, calendar_normal_form, calendar_to_stored
+from syncmld.content.calendar import (
+    STORED_CALENDAR_TYPE,
+    CalendarObject,
+    calendar_from_stored,
+    calendar_normal_form,
+    calendar_to_stored,
+)
 from tests.content.calendar_samples import (
+    ALL_DAY_EVENT,
     BERLIN,
+    DETACHED_INSTANCE,
+    FLOATING_TASK,
     ICAL20_CTCAP,
+    MASTER_AND_INSTANCE,
     TOKYO,
     VCAL10_CTCAP,
+    ZONED_EVENT,
     calendar_items_in,
     crlf,
     generate,
@@ -371,3 +382,22 @@ def test_random_vcal10_rules_keep_their_occurrences(rule: str) -> None:
     again = through_vcal10(received)
     assert b"RRULE:FREQ=" in received
     assert meaning(again) == meaning(received), rule
+
+
+def test_the_uid_read_from_a_stored_objects_line_is_the_one_its_parse_gives(
+    shared_dir: Path, generated: dict[str, list[Path]]
+) -> None:
+    sent = [path.read_bytes() for files in generated.values() for path in files]
+    sent += [item for _, item in recorded_items(shared_dir)]
+    sent += [crlf(text) for text in (ZONED_EVENT, ALL_DAY_EVENT, FLOATING_TASK, DETACHED_INSTANCE, MASTER_AND_INSTANCE)]
+    sent.append(crlf(ZONED_EVENT.replace("BEGIN:VALARM", "BEGIN:VALARM\nUID:the-alarm's")))
+    sent.append(
+        crlf(ALL_DAY_EVENT.replace("UID:", "UID:with\\, comma ").replace("BEGIN:VEVENT", "BEGIN:VEVENT\nX-A:1"))
+    )
+    with_uid = 0
+    for item in sent:
+        stored = CalendarObject(STORED_CALENDAR_TYPE, calendar_to_stored(item, None, None))
+        parsed = next((str(part["UID"]).strip() or None for part in stored.object.components if "UID" in part), None)
+        assert stored.uid == parsed, item[:300]
+        with_uid += parsed is not None
+    assert with_uid > 100

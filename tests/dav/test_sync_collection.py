@@ -1,8 +1,6 @@
 """sync-collection (RFC 6578) and multiget: tokens from the change log, so a client asking what changed
 costs what changed."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -11,13 +9,12 @@ import pytest
 from syncmld.config import ServerConfig
 from syncmld.dav.api import DavLimits
 from syncmld.server import create_app
-from syncmld.store.base import NewItem, Store, StoredItem, Transaction
+from syncmld.store.base import NewItem, Store
 from tests.dav.conftest import MakeClient
+from tests.dav.counting import CountingStore
 from tests.dav.dav import ALICE, BASE_URL, CONTACTS, PASSWORD, answers, multiget, sync_collection, sync_token_of, vcard
 
 pytestmark = pytest.mark.anyio
-
-ITEM_READS = ("get_items", "iter_items", "changes_since", "children_of")
 
 
 async def put(client: httpx.AsyncClient, name: str, body: bytes) -> httpx.Response:
@@ -78,46 +75,6 @@ async def test_multiget_answers_each_href_and_refuses_too_many(make_client: Make
     assert by_href[CONTACTS + "x.vcf"].status == 404
     too_many = await alice.request("REPORT", CONTACTS, content=multiget("card", [CONTACTS + "a.vcf"] * 4))
     assert too_many.status_code == 403
-
-
-class CountingStore:
-    """A store whose transactions count the items their reads return."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.items_read = 0
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self.store.transaction() as tx:
-            yield _Counting(tx, self)  # type: ignore[misc]
-
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        with self.store.reading() as tx:
-            yield _Counting(tx, self)  # type: ignore[misc]
-
-    def close(self) -> None:
-        self.store.close()
-
-
-class _Counting:
-    def __init__(self, tx: Transaction, counter: CountingStore) -> None:
-        self._tx = tx
-        self._counter = counter
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._tx, name)
-        if name not in ITEM_READS:
-            return method
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            found = method(*args, **kwargs)
-            items = list(found.values()) if isinstance(found, dict) else list(found)
-            self._counter.items_read += sum(isinstance(item, StoredItem) for item in items)
-            return found if not isinstance(found, Iterator) else iter(items)
-
-        return counted
 
 
 @pytest.mark.parametrize("contacts", [10_000])

@@ -4,7 +4,7 @@ items, checked on every backend."""
 import pytest
 
 from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoreError
-from tests.store.sample import VCARD, make_owner, vcard
+from tests.store.sample import VCARD, Abort, make_owner, vcard
 
 FOLDER = "application/vnd.omads-folder+xml"
 FILE = "application/vnd.omads-file+xml"
@@ -313,6 +313,77 @@ def test_children_of_more_parents_than_one_statement_binds(store: Store) -> None
     with store.transaction() as tx:
         found = tx.children_of(owner.folder_id, [f"t{n:04d}" for n in range(700)])
     assert [item.guid for item in found] == [f"k{n:04d}" for n in range(0, 700, 7)]
+
+
+def card_with_uid(guid: str, uid: str, name: str = "Ann") -> NewItem:
+    """A stored contact (vCard 3.0) with its own UID."""
+    return NewItem(
+        guid, "text/vcard", f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nUID:{uid}\r\nEND:VCARD\r\n".encode()
+    )
+
+
+def event_with_uid(guid: str, uid: str) -> NewItem:
+    return NewItem(
+        guid,
+        "text/calendar",
+        (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:Review\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n"
+        ).encode(),
+    )
+
+
+def test_items_are_found_by_their_own_uid_as_every_write_leaves_it(store: Store) -> None:
+    long_uid = "x" * 3000
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Events")
+        tx.put_items(
+            owner.folder_id,
+            [
+                card_with_uid("g1", "uid-1"),
+                card_with_uid("g2", "uid-2"),
+                card_with_uid("g3", long_uid),
+                card_with_uid("g4", "tab\there"),
+                NewItem("g5", "text/vcard", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No UID\r\nEND:VCARD\r\n"),
+                vcard("opaque UID:uid-1", guid="g6"),
+            ],
+            owner.device_id,
+        )
+        tx.put_items(other.id, [event_with_uid("e1", "uid-1")], None)
+    with store.transaction() as tx:
+        assert tx.guids_with_uid(owner.folder_id, "uid-1") == ["g1"]
+        assert tx.guids_with_uid(other.id, "uid-1") == ["e1"]
+        assert tx.guids_with_uid(owner.folder_id, long_uid) == ["g3"]
+        assert tx.guids_with_uid(owner.folder_id, "x" * 2999) == []
+        assert tx.guids_with_uid(owner.folder_id, "tab\there") == ["g4"]
+        assert tx.guids_with_uid(owner.folder_id, "No UID") == []
+        tx.put_items(owner.folder_id, [card_with_uid("g1", "uid-1b"), card_with_uid("g7", "uid-2")], None)
+        tx.delete_items(other.id, ["e1"], None)
+    with store.transaction() as tx:
+        assert tx.guids_with_uid(owner.folder_id, "uid-1") == []
+        assert tx.guids_with_uid(owner.folder_id, "uid-1b") == ["g1"]
+        assert tx.guids_with_uid(owner.folder_id, "uid-2") == ["g2", "g7"]
+        assert tx.guids_with_uid(other.id, "uid-1") == []
+        tx.delete_items(owner.folder_id, ["g2"], None)
+        tx.put_items(other.id, [event_with_uid("e1", "uid-1")], None)
+    with store.transaction() as tx:
+        assert tx.guids_with_uid(owner.folder_id, "uid-2") == ["g7"]
+        assert tx.guids_with_uid(other.id, "uid-1") == ["e1"]
+
+
+def test_a_rolled_back_write_leaves_the_uid_index_as_it_was(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.put_items(owner.folder_id, [card_with_uid("g1", "uid-1")], None)
+    with pytest.raises(Abort), store.transaction() as tx:
+        tx.put_items(owner.folder_id, [card_with_uid("g1", "uid-9"), card_with_uid("g2", "uid-1")], None)
+        assert tx.guids_with_uid(owner.folder_id, "uid-1") == ["g2"]
+        raise Abort
+    with store.transaction() as tx:
+        assert tx.guids_with_uid(owner.folder_id, "uid-1") == ["g1"]
+        assert tx.guids_with_uid(owner.folder_id, "uid-9") == []
 
 
 def test_history_keeps_versions_until_purged(store: Store) -> None:

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import DeviceSync, Domain, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
+from tests.store.backends import empty_store_url
 
 
 def make_revision_0001_database(data_dir: Path) -> None:
@@ -149,3 +151,53 @@ def test_what_dav_clients_made_folders_hold_moves_from_settings_into_the_folders
             assert tx.list_settings() == {"syncml": "on"}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_items_of_a_0017_database_are_found_by_their_uid_after_the_upgrade(backend: str, tmp_path: Path) -> None:
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nUID:card-%d\r\nEND:VCARD\r\n"
+    event = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:event-1\r\n"
+        b"DTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    rows = [
+        {"guid": f"g{n:04d}", "content_type": "text/vcard", "data": card % n, "seq": n + 1, "deleted": False}
+        for n in range(1200)
+    ]
+    rows += [
+        {"guid": "ev", "content_type": "text/calendar", "data": event, "seq": 2000, "deleted": False},
+        {"guid": "gone", "content_type": "text/vcard", "data": b"", "seq": 2001, "deleted": True},
+        {"guid": "note", "content_type": "text/plain", "data": b"UID:card-1", "seq": 2002, "deleted": False},
+    ]
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            upgrade_schema(engine, SecretBox(bytes(32)), "0017")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
+                    )
+                )
+                connection.execute(
+                    text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
+                        " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, :deleted)"
+                    ),
+                    rows,
+                )
+        finally:
+            engine.dispose()
+        store = open_store(url)
+        try:
+            with store.transaction() as tx:
+                assert tx.guids_with_uid(3, "card-1") == ["g0001"]
+                assert tx.guids_with_uid(3, "card-1199") == ["g1199"]
+                assert tx.guids_with_uid(3, "event-1") == ["ev"]
+                assert tx.guids_with_uid(3, "") == []
+        finally:
+            store.close()

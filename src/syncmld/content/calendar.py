@@ -16,12 +16,14 @@ Reading is in ``calendar_read``, comparison by meaning in ``calendar_compare``, 
 the three-way merge in ``calendar_merge``; this module holds what the rest of syncmld calls.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 from icalendar import Calendar, Component, Timezone
+from icalendar.parser import Contentline
 
 from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
@@ -181,6 +183,29 @@ def object_revision(parsed: Object) -> str | None:
 
 
 _MARKER = b"BEGIN:VCALENDAR"
+_OBJECT_START = re.compile(rb"^BEGIN:(?:VEVENT|VTODO|VJOURNAL)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+_NESTED = re.compile(rb"^(?:BEGIN|END):", re.IGNORECASE | re.MULTILINE)
+_UID_LINE = re.compile(rb"^UID[;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
+_FOLD = re.compile(rb"\r?\n[ \t]")
+
+
+def stored_uid(stored: bytes) -> str | None:
+    """The UID of the first VEVENT, VTODO or VJOURNAL of a stored object that has one, read from its line
+    without parsing the object: the stored form is written with each component's properties before its
+    subcomponents (a VALARM's UID is not its object's)."""
+    for start in _OBJECT_START.finditer(stored):
+        nested = _NESTED.search(stored, start.end())
+        found = _UID_LINE.search(stored, start.end(), nested.start() if nested is not None else len(stored))
+        if found is not None:
+            try:
+                line = Contentline(_FOLD.sub(b"", found.group()).decode("utf-8", "replace"))  # type: ignore[no-untyped-call]
+                value = line.parts()[2]
+            except PARSE_ERRORS:
+                return None
+            return str(value).strip() or None
+    return None
+
+
 CALENDAR_TYPES: dict[str, str] = {STORED_CALENDAR_TYPE: "2.0", VCALENDAR_TYPE: "1.0"}
 
 
@@ -214,6 +239,10 @@ class CalendarObject(ParsedItem):
             return Identity(object_identity(self.object))
         except RemoteError:
             return Identity(digest(self.data))
+
+    @cached_property
+    def uid(self) -> str | None:
+        return stored_uid(self.data)
 
     @cached_property
     def revision(self) -> str | None:

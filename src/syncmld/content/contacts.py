@@ -1,4 +1,4 @@
-"""Contacts: vCard 2.1/3.0 and SIF-C from devices to the stored vCard 3.0 and back, merging, identity."""
+"""Contacts: vCard 2.1/3.0/4.0 and SIF-C from devices to the stored vCard 3.0 and back, merging, identity."""
 
 import re
 from collections.abc import Mapping
@@ -105,6 +105,18 @@ def normalise_vcard(data: bytes) -> str:
 
 
 _MARKER = b"BEGIN:VCARD"
+_UID_LINE = re.compile(
+    rb"^(?:[A-Za-z0-9-]+\.)?UID(?:;[^:\r\n]*)?:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
+)
+"""A stored card's first UID line with its continuation lines: ``to_vcard`` writes a UID's value as it is
+(unescaped, as a parse reads it), so it is read without parsing the card."""
+_FOLD = re.compile(rb"\r?\n[ \t]")
+
+
+def contact_as(item: ParsedItem, version: VCardVersion) -> bytes:
+    """A stored contact as a vCard of ``version``: the stored bytes for 3.0 (what ``to_vcard`` wrote them
+    in), else written anew; RemoteError when it cannot be read."""
+    return item.data if version == "3.0" else to_vcard(Contact.of(item).card, version)
 
 
 class Contact(ParsedItem):
@@ -146,6 +158,11 @@ class Contact(ParsedItem):
             return Identity(digest(self.data))
 
     @cached_property
+    def uid(self) -> str | None:
+        found = _UID_LINE.search(self.data)
+        return (_FOLD.sub(b"", found.group(1)).decode("utf-8", "replace").strip() or None) if found else None
+
+    @cached_property
     def revision(self) -> str | None:
         return revision(self.card) or None
 
@@ -180,7 +197,4 @@ class ContactsKind(ContentKind):
 
     def write(self, item: ParsedItem, wanted: str) -> bytes:
         version = VCARD_TYPES.get(wanted)
-        if version == "3.0":
-            return item.data  # the stored form is vCard 3.0 as to_vcard writes it
-        card = Contact.of(item).card
-        return to_vcard(card, version) if version is not None else vcard_to_contact(card)
+        return contact_as(item, version) if version is not None else vcard_to_contact(Contact.of(item).card)

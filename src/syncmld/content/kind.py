@@ -57,6 +57,12 @@ class ParsedItem:
         return Identity(digest(self.data))
 
     @cached_property
+    def uid(self) -> str | None:
+        """The object's own UID (a vCard's, a calendar object's first component's); None when it has none or
+        cannot be read."""
+        return None
+
+    @cached_property
     def revision(self) -> str | None:
         """The item's own revision stamp (vCard REV, iCalendar LAST-MODIFIED); later stamps sort later."""
         return None

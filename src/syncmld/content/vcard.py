@@ -1,4 +1,8 @@
-"""vCard 2.1 / 3.0: parse into a version-independent model, write either version, merge on Replace."""
+"""vCard 2.1 / 3.0 / 4.0: parse into a version-independent model, write any version, merge on Replace.
+
+The model is vCard 3.0's (its parameters, escaping and property names); 2.1 and 4.0 are read into it and
+written from it, so that a card read in one version and written in another means the same.
+"""
 
 import re
 from collections.abc import Iterator
@@ -19,7 +23,7 @@ from syncmld.content.versit import (
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
-VCardVersion = Literal["2.1", "3.0"]
+VCardVersion = Literal["2.1", "3.0", "4.0"]
 Params = tuple[tuple[str, str | None], ...]
 Value = tuple[tuple[str, ...], ...]
 
@@ -52,6 +56,8 @@ _KINDS = {
             "PHOTO",
             "LOGO",
             "SOUND",
+            "MEMBER",
+            "X-ADDRESSBOOKSERVER-MEMBER",
         ],
         ValueKind.RAW,
     ),
@@ -85,10 +91,12 @@ _REVISION_PROPERTIES = frozenset({"PRODID", "REV"})
 _ALWAYS_KEPT = frozenset({"UID"})
 # 2.1 VALUE parameters (bare or not) -> their 3.0 names ("" for the default, dropped)
 _VALUES_21 = {"INLINE": "", "URL": "uri", "URI": "uri", "CONTENT-ID": "content-id", "CID": "content-id"}
-_MEDIA_PROPERTIES = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
+_MEDIA = {"PHOTO": "image", "LOGO": "image", "SOUND": "audio", "KEY": "application"}
+"""The media properties, with the media type family of their 3.0 TYPE (``PHOTO;TYPE=JPEG`` is image/jpeg)."""
 _ESCAPE_30 = re.compile(r"\\(.)|\\$", re.DOTALL)
 _BEGIN_VCARD = re.compile(r"\ufeff?\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 _ESCAPE_21 = re.compile(r"\\([\\;,])")
+_NO_BLANKS = str.maketrans("", "", " \t\r\n")
 
 
 @dataclass(frozen=True)
@@ -134,14 +142,14 @@ class VCard:
 
 
 def parse_vcard(data: bytes) -> VCard:
-    """Read one vCard (2.1 or 3.0); RemoteError 415 if it is not a vCard, 400 if it is broken."""
+    """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken."""
     text = data.decode("utf-8", "surrogateescape")
     if not _BEGIN_VCARD.match(text):
         raise RemoteError("data is not a vCard (no BEGIN:VCARD)", StatusCode.UNSUPPORTED_MEDIA_TYPE)
     lines = parse_lines(text)
     body = _body(lines)
     version = next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1")
-    read = _read_21 if version == "2.1" else _read_30
+    read = _read_21 if version == "2.1" else _read_40 if version == "4.0" else _read_30
     return VCard(version, tuple([read(prop) for prop in body if prop.name != "VERSION"]))
 
 
@@ -162,11 +170,14 @@ def _body(lines: list[Property]) -> list[Property]:
 
 def to_vcard(card: VCard, version: VCardVersion) -> bytes:
     """Write ``card`` as a vCard of ``version`` (UTF-8, CRLF)."""
-    write = _write_21 if version == "2.1" else _write_30
+    write = _write_21 if version == "2.1" else _write_40 if version == "4.0" else _write_30
+    written = [*map(write, card.properties)]
+    if version == "4.0":
+        written = _with_formatted_name(card, written)
     props = [
         Property(None, "BEGIN", (), "VCARD"),
         Property(None, "VERSION", (), version),
-        *map(write, card.properties),
+        *written,
         Property(None, "END", (), "VCARD"),
     ]
     return serialize(props, version).encode("utf-8")
@@ -287,7 +298,7 @@ def _param_from_21(key: str, value: str | None) -> tuple[str, str] | None:
 def _params_to_21(prop: ContactProperty) -> Iterator[tuple[str, str | None]]:
     """3.0 parameters in 2.1 form: TYPE values as bare parameters (kept as TYPE= for media), BASE64, URL."""
     for key, value in prop.params:
-        if key == "TYPE" and value is not None and prop.name not in _MEDIA_PROPERTIES:
+        if key == "TYPE" and value is not None and prop.name not in _MEDIA:
             yield from ((item, None) for item in type_values(value))
         elif key == "ENCODING" and (value or "").lower() == "b":
             yield key, "BASE64"
@@ -300,6 +311,129 @@ def _params_to_21(prop: ContactProperty) -> Iterator[tuple[str, str | None]]:
 def type_values(value: str) -> list[str]:
     """The items of a TYPE parameter value (``"a,b"``, quoted or not)."""
     return [item.strip().strip('"') for item in value.split(",") if item.strip().strip('"')]
+
+
+# ------------------------------------------------------------------------------------------- vCard 4.0
+
+_NAMES_40 = {
+    "ANNIVERSARY": "X-ANNIVERSARY",
+    "GENDER": "X-GENDER",
+    "KIND": "X-ADDRESSBOOKSERVER-KIND",
+    "MEMBER": "X-ADDRESSBOOKSERVER-MEMBER",
+}
+"""Properties new in 4.0 -> the names 3.0 clients give them (Evolution, KAddressBook, Apple)."""
+_NAMES_FROM_30 = {name_30: name_40 for name_40, name_30 in _NAMES_40.items()}
+_KEY_FORMATS = {"PGP": "pgp-keys", "X509": "pkix-cert"}
+_UNKNOWN_MEDIA = "application/octet-stream"
+_DATA_URI = re.compile(r"data:([^;,]*)(?:;[^;,]*)*;base64,(.*)", re.IGNORECASE | re.DOTALL)
+_TEL_URI = re.compile(r"\+[0-9][0-9().-]*(;ext=[0-9().-]+)?")
+"""A global number that is a tel: URI's as it is (RFC 3966), with an extension or none."""
+
+
+def _read_40(prop: Property) -> ContactProperty:
+    """A 4.0 property in the 3.0 model: a data: URI as a base64 value, another media URI as VALUE=uri (3.0's
+    default is binary), tel: and geo: URIs as their text, PREF=1 as TYPE=pref, 4.0's own properties under
+    their 3.0 names."""
+    name, params, value = _NAMES_40.get(prop.name, prop.name), list(_pref_as_type(prop.params)), prop.value
+    value_type = (_parameter(params, "VALUE") or "").lower()
+    if name in _MEDIA and not _is_binary(tuple(params)):
+        data = _DATA_URI.fullmatch(value)
+        if data is not None:
+            params = [param for param in params if param[0] not in ("VALUE", "MEDIATYPE")]
+            params += [("ENCODING", "b"), *_media_type_param(name, data.group(1))]
+            value = data.group(2).translate(_NO_BLANKS)
+        elif not value_type:
+            params.append(("VALUE", "uri"))
+    elif name == "TEL" and value_type in ("", "uri") and value[:4].lower() == "tel:":
+        params, value = _without(params, "VALUE"), value[4:]
+    elif name == "GEO" and value[:4].lower() == "geo:":
+        coordinates = value[4:].split(";")[0].split(",")
+        params, value = _without(params, "VALUE"), ";".join(coordinates[:2])
+    return _read_30(Property(prop.group, name, tuple(params), value))
+
+
+def _write_40(prop: ContactProperty) -> Property:
+    name = _NAMES_FROM_30.get(prop.name, prop.name)
+    params = list(_pref_as_parameter(prop.params))
+    if prop.name in _MEDIA and prop.is_binary():
+        media = _media_type(prop.name, _parameter(params, "TYPE"))
+        kept = tuple(param for param in params if param[0] not in ("ENCODING", "TYPE"))
+        return Property(prop.group, name, kept, f"data:{media};base64,{prop.text}")
+    if prop.name in _MEDIA and (_parameter(params, "VALUE") or "").lower() == "uri":
+        return Property(prop.group, name, tuple(_without(params, "VALUE")), prop.text)
+    if prop.name == "TEL" and _parameter(params, "VALUE") is None and _TEL_URI.fullmatch(prop.text):
+        return Property(prop.group, name, (*params, ("VALUE", "uri")), "tel:" + prop.text)
+    if prop.name == "GEO" and len(prop.value) == 2 and all(len(items) == 1 and items[0] for items in prop.value):
+        return Property(prop.group, name, tuple(params), f"geo:{prop.value[0][0]},{prop.value[1][0]}")
+    return _write_30(ContactProperty(prop.group, name, tuple(params), prop.value))
+
+
+def _with_formatted_name(card: VCard, written: list[Property]) -> list[Property]:
+    """4.0 requires FN: one made from N (else ORG, else EMAIL) when the card has none."""
+    if any(prop.name == "FN" for prop in written):
+        return written
+    by_name = {prop.name: prop for prop in reversed(card.properties) if not prop.is_empty()}
+    formatted = ""
+    if "N" in by_name:
+        family, given, additional, prefix, suffix = (*by_name["N"].value, (), (), (), (), ())[:5]
+        formatted = " ".join(item for part in (prefix, given, additional, family, suffix) for item in part if item)
+    for fallback in ("ORG", "EMAIL"):
+        if not formatted and fallback in by_name:
+            formatted = next(item for items in by_name[fallback].value for item in items if item)
+    if not formatted:
+        return written
+    return [_write_30(ContactProperty(None, "FN", (), ((formatted,),))), *written]
+
+
+def _pref_as_type(params: Params) -> Iterator[tuple[str, str | None]]:
+    for key, value in params:
+        yield ("TYPE", "pref") if key == "PREF" and value == "1" else (key, value)
+
+
+def _pref_as_parameter(params: Params) -> Iterator[tuple[str, str | None]]:
+    """3.0's TYPE=pref as 4.0's PREF=1 (a TYPE left without values is dropped)."""
+    preferred = False
+    for key, value in params:
+        if key == "TYPE" and value is not None:
+            types = type_values(value)
+            kept = [item for item in types if item.lower() != "pref"]
+            preferred = preferred or len(kept) < len(types)
+            if kept:
+                yield key, ",".join(kept) if len(kept) < len(types) else value
+        else:
+            yield key, value
+    if preferred:
+        yield "PREF", "1"
+
+
+def _media_type(name: str, format_type: str | None) -> str:
+    """The media type of a 3.0 binary value of ``name`` with TYPE ``format_type`` (JPEG, PGP, image/png)."""
+    if not format_type:
+        return _UNKNOWN_MEDIA
+    if "/" in format_type:
+        return format_type.lower()
+    subtype = _KEY_FORMATS.get(format_type.upper()) if name == "KEY" else None
+    return f"{_MEDIA[name]}/{subtype or format_type.lower()}"
+
+
+def _media_type_param(name: str, media: str) -> list[tuple[str, str | None]]:
+    """The 3.0 TYPE of a binary value of ``name`` in media type ``media`` (none for an unknown one)."""
+    media = media.strip().lower()
+    if not media or media == _UNKNOWN_MEDIA:
+        return []
+    family, _, subtype = media.partition("/")
+    formats = {value: key for key, value in _KEY_FORMATS.items()} if name == "KEY" else {}
+    if family != _MEDIA[name] or not subtype:
+        return [("TYPE", media)]
+    return [("TYPE", formats.get(subtype, subtype.upper()))]
+
+
+def _parameter(params: list[tuple[str, str | None]] | Params, name: str) -> str | None:
+    return next((value for key, value in params if key == name), None)
+
+
+def _without(params: list[tuple[str, str | None]], name: str) -> list[tuple[str, str | None]]:
+    return [param for param in params if param[0] != name]
 
 
 # ------------------------------------------------------------------------------------------------ merge

@@ -15,7 +15,6 @@ from syncmld import content
 from syncmld.content import ParsedItem
 from syncmld.dav.backend import Change, Changes, Collection, CollectionKind, Component, Refused, Resource
 from syncmld.dav.items import shown
-from syncmld.dav.served import uid_of
 from syncmld.engine.auth import SERVER_DEVICE_PREFIX
 from syncmld.engine.folders import FolderKind, folder_kind, is_valid_user_folder_name
 from syncmld.store import new_guid
@@ -129,15 +128,17 @@ class StoreBackend:
         return Changes(changes, token, truncated)
 
     def name_of_uid(self, collection: Collection, uid: str) -> str | None:
+        """One read of the items' UID index (and of the item whose GUID is ``uid``, served with it as UID
+        when it has none of its own), whatever the folder size."""
         folder = self._folders[collection.name]
-        by_guid = self.tx.get_items(folder.id, [uid]).get(uid)
-        if by_guid is not None and uid_of(content.read(by_guid.content_type, by_guid.data)) is None:
-            return self._names(folder, [uid]).get(uid) or _default_name(collection, uid)
-        needle = uid.encode()
-        for item in self.tx.iter_items(folder.id):
-            if needle in item.data and uid_of(content.read(item.content_type, item.data)) == uid:
-                return self._names(folder, [item.guid]).get(item.guid) or _default_name(collection, item.guid)
-        return None
+        by_guid = self.tx.get_items(folder.id, [uid]).get(uid) if uid.isprintable() else None
+        if by_guid is not None and content.read(by_guid.content_type, by_guid.data).uid is None:
+            holder: str | None = uid
+        else:
+            holder = next(iter(self.tx.guids_with_uid(folder.id, uid)), None)
+        if holder is None:
+            return None
+        return self._names(folder, [holder]).get(holder) or _default_name(collection, holder)
 
     # ------------------------------------------------------------------------------- writing
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Protocol
 
 from syncmld.content import ParsedItem
-from syncmld.dav.served import served, uid_of
+from syncmld.dav.served import served
 from syncmld.errors import RemoteError
 
 
@@ -68,7 +68,7 @@ class Resource:
 
     @property
     def uid(self) -> str:
-        return uid_of(self.stored) or self.guid
+        return self.stored.uid or self.guid
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from http import HTTPStatus
 from syncmld.dav import reports
 from syncmld.dav.api import ALLOWED_METHODS, DavError, DavLimits, DavRequest, DavResponse, Method, UnreadableItem
 from syncmld.dav.backend import Collection, CollectionKind, Component, DavBackend, Refused, Resource
-from syncmld.dav.items import incoming
+from syncmld.dav.items import address_data, incoming
 from syncmld.dav.multistatus import answer, multistatus
 from syncmld.dav.paths import Layout
 from syncmld.dav.properties import Properties, Target, TargetKind, content_type
-from syncmld.dav.served import uid_of
+from syncmld.dav.vcard_versions import accepted_vcard_version
 from syncmld.dav.xml import CALDAV, CARDDAV, DAV, element, error_body, href, parse_body, status_line, tag
 from syncmld.protocol.tree import Element
 
@@ -162,10 +162,17 @@ class _Handler:
             text = f"syncmld: the CalDAV and CardDAV collections of {self.backend.owner}\n".encode()
             return DavResponse(HTTPStatus.OK, b"" if head else text, {"Content-Type": PLAIN_TEXT})
         collection, resource = self._existing(target)
-        headers = {"Content-Type": content_type(collection), "ETag": resource.etag}
+        headers = {"ETag": resource.etag}
+        if collection.kind == CollectionKind.ADDRESSBOOK:
+            version = accepted_vcard_version(self.request.header("accept"))
+            data = address_data(resource, version)
+            headers.update({"Content-Type": content_type(collection, version), "Vary": "Accept"})
+        else:
+            data = resource.data
+            headers["Content-Type"] = content_type(collection)
         if head:
-            headers["Content-Length"] = str(len(resource.data))
-        return DavResponse(HTTPStatus.OK, b"" if head else resource.data, headers)
+            headers["Content-Length"] = str(len(data))
+        return DavResponse(HTTPStatus.OK, b"" if head else data, headers)
 
     def _put(self, target: Target) -> DavResponse:
         if target.kind != TargetKind.RESOURCE or target.collection is None:
@@ -176,7 +183,7 @@ class _Handler:
             self._check_name(name)
         media_type = (self.request.header("content-type") or "").split(";")[0].strip().lower()
         item = incoming(collection, media_type, self.request.body, current.stored if current is not None else None)
-        uid = uid_of(item)
+        uid = item.uid
         if uid is not None and (current is None or current.uid != uid):
             holder = self.backend.name_of_uid(collection, uid)
             if holder is not None and holder != name:

@@ -1,15 +1,15 @@
-"""Items as DAV takes and reads them, on the content kinds: what a collection shows, and what a client puts,
-read once into the stored item it makes."""
+"""Items as DAV takes and reads them, on the content kinds: what a collection shows, what a client puts (read
+once into the stored item it makes), a contact in the vCard version a client asks for."""
 
 from http import HTTPStatus
 
 from syncmld import content
 from syncmld.content.calendar import CalendarObject
 from syncmld.content.calendar_read import Object
-from syncmld.content.contacts import Contact
-from syncmld.content.vcard import VCard
+from syncmld.content.contacts import Contact, contact_as
+from syncmld.content.vcard import VCard, VCardVersion
 from syncmld.dav.api import DavError, UnreadableItem
-from syncmld.dav.backend import Collection, CollectionKind
+from syncmld.dav.backend import Collection, CollectionKind, Resource
 from syncmld.dav.xml import CALDAV, CARDDAV, tag
 from syncmld.errors import LocalError, RemoteError
 
@@ -32,6 +32,15 @@ def card(item: content.ParsedItem) -> VCard | None:
         return Contact.of(item).card
     except RemoteError:
         return None
+
+
+def address_data(resource: Resource, version: VCardVersion) -> bytes:
+    """A served contact as a vCard of ``version`` (3.0: the stored bytes as they are, with a UID); UnreadableItem
+    (500) when 4.0 is asked of a stored card that cannot be read."""
+    try:
+        return contact_as(resource.item, version)
+    except RemoteError as error:
+        raise UnreadableItem(f"stored contact is unreadable: {error}") from error
 
 
 def calendar_object(item: content.ParsedItem) -> Object:

@@ -4,8 +4,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from syncmld.content.vcard import VCardVersion
 from syncmld.dav.backend import Collection, CollectionKind, Resource
 from syncmld.dav.paths import Layout
+from syncmld.dav.vcard_versions import VCARD_VERSIONS
 from syncmld.dav.xml import CALDAV, CALENDARSERVER, CARDDAV, DAV, element, href, tag
 from syncmld.protocol.tree import Element
 
@@ -123,7 +125,10 @@ class Properties:
             tag(CARDDAV, "supported-address-data"): self._in_addressbook(
                 lambda _: element(
                     tag(CARDDAV, "supported-address-data"),
-                    children=[_data_type(tag(CARDDAV, "address-data-type"), "text/vcard", "3.0")],
+                    children=[
+                        _data_type(tag(CARDDAV, "address-data-type"), "text/vcard", version)
+                        for version in VCARD_VERSIONS
+                    ],
                 )
             ),
             tag(CALDAV, "max-resource-size"): self._in_calendar(
@@ -213,10 +218,10 @@ class Properties:
         )
 
 
-def content_type(collection: Collection) -> str:
-    """The Content-Type of the collection's resources."""
+def content_type(collection: Collection, version: VCardVersion = "3.0") -> str:
+    """The Content-Type of the collection's resources (an address book's in vCard ``version``)."""
     if collection.kind == CollectionKind.ADDRESSBOOK:
-        return "text/vcard; charset=utf-8"
+        return "text/vcard; charset=utf-8" + (f"; version={version}" if version != "3.0" else "")
     return "text/calendar; charset=utf-8"
 
 

@@ -7,9 +7,10 @@ from syncmld.dav.api import DavError, DavLimits, DavResponse
 from syncmld.dav.backend import Collection, CollectionKind, DavBackend, Resource
 from syncmld.dav.calendar_data import expanded
 from syncmld.dav.filters import address_matches, calendar_matches, read_address_filter, read_calendar_filter
-from syncmld.dav.items import calendar_object, card
+from syncmld.dav.items import address_data, calendar_object, card
 from syncmld.dav.multistatus import answer, gone, multistatus
 from syncmld.dav.properties import REPORTS, SYNC_COLLECTION, Properties, Target, TargetKind, read_sync_token, sync_token
+from syncmld.dav.vcard_versions import DEFAULT_VCARD_VERSION, asked_vcard_version
 from syncmld.dav.xml import CALDAV, CARDDAV, DAV, element, tag
 from syncmld.protocol.tree import Element
 
@@ -46,6 +47,13 @@ class _Report:
         self.properties = properties
         asked = body.find(tag(DAV, "prop"))
         self.asked = list(asked) if asked is not None else [element(tag(DAV, "getetag"))]
+        address = next((each for each in self.asked if each.tag == ADDRESS_DATA), None)
+        self.card_version = (
+            asked_vcard_version(address)
+            if address is not None and collection.kind == CollectionKind.ADDRESSBOOK
+            else DEFAULT_VCARD_VERSION
+        )
+        """The vCard version address-data is served in, as the report asks."""
 
     def run(self, limits: DavLimits) -> DavResponse:
         kind = self.body.tag.rpartition("}")[2] if isinstance(self.body.tag, str) else ""
@@ -73,7 +81,7 @@ class _Report:
             request = next(each for each in self.asked if each.tag == CALENDAR_DATA)
             return element(CALENDAR_DATA, expanded(resource.item, request).decode("utf-8", "replace"))
         if name == ADDRESS_DATA and self.collection.kind == CollectionKind.ADDRESSBOOK:
-            return element(ADDRESS_DATA, resource.data.decode("utf-8", "replace"))
+            return element(ADDRESS_DATA, address_data(resource, self.card_version).decode("utf-8", "replace"))
         return None
 
     def _multiget(self, limits: DavLimits) -> DavResponse:

@@ -466,8 +466,14 @@ class Items(Protocol):
         """The live items whose parent is one of ``parents`` (GUIDs), ordered by GUID."""
         ...
 
+    def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
+        """The GUIDs of the live items whose own UID is ``uid`` (a vCard's, a calendar object's, read when the
+        item was written), ordered; one index read, whatever the folder size."""
+        ...
+
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
-        """Create or replace items (a tombstone is brought back to life); each gets a new seq."""
+        """Create or replace items (a tombstone is brought back to life); each gets a new seq, and its UID is
+        read for ``guids_with_uid``."""
         ...
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:

@@ -82,8 +82,11 @@ items = Table(
     Column("deleted", Boolean, nullable=False),
     # GUID of the parent item in the same folder (SyncML 1.2 folder trees); NULL at the top level.
     Column("parent", Text, nullable=True),
+    # The item's own UID (a vCard's, a calendar object's) as ``store.uids`` indexes it; NULL without one.
+    Column("uid", Text, nullable=True),
     Index(None, "folder_id", "seq"),
     Index(None, "folder_id", "parent"),
+    Index(None, "folder_id", "uid"),
 )
 
 sequence_counter = Table(

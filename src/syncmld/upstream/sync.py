@@ -239,6 +239,7 @@ class FolderSync:
         if not self._unlinked:
             return None
         uid = uid_of(fetched.data)
+        holders = {uid, *tx.guids_with_uid(folder.id, uid)} if uid else set()
         try:
             wanted = content.identity(
                 content.read(*content.to_stored(media_type(self.collection.component), fetched.data, None, None))
@@ -249,8 +250,7 @@ class FolderSync:
             if item.guid not in self._identities:
                 self._identities[item.guid] = content.identity(content.read(item.content_type, item.data))
             found = self._identities[item.guid]
-            same_uid = bool(uid) and uid in (item.guid, uid_of(item.data))
-            if same_uid or (found.name == wanted.name and _share_points(found, wanted)):
+            if item.guid in holders or (found.name == wanted.name and _share_points(found, wanted)):
                 del self._unlinked[index]
                 return item
         return None

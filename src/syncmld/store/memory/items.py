@@ -10,6 +10,7 @@ from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredIt
 from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
+from syncmld.store.uids import indexed_uid, uid_key
 
 if TYPE_CHECKING:
     from syncmld.store.memory.history import MemoryJournal
@@ -56,8 +57,18 @@ class MemoryItems(MemoryRole):
             raise NotFound(f"no folder with id {folder_id}")
         if folder_id not in self._copied_items or folder_id not in self._t.items:
             self._t.items[folder_id] = dict(self._folder_items(folder_id))
+            self._t.item_uids[folder_id] = dict(self._t.item_uids.get(folder_id, {}))
             self._copied_items.add(folder_id)
         return self._t.items[folder_id]
+
+    def _index_uid(self, folder_id: int, item: StoredItem) -> None:
+        """Keep the folder's UID index up to date for ``item`` (its folder copied for writing)."""
+        uids = self._t.item_uids[folder_id]
+        uid = None if item.deleted else indexed_uid(item.content_type, item.data)
+        if uid is None:
+            uids.pop(item.guid, None)
+        else:
+            uids[item.guid] = uid
 
     def _live_items(self, folder_id: int) -> list[StoredItem]:
         return [item for item in self._folder_items(folder_id).values() if not item.deleted]
@@ -84,6 +95,10 @@ class MemoryItems(MemoryRole):
             (item for item in self._live_items(folder_id) if item.parent in wanted), key=lambda item: item.guid
         )
 
+    def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
+        key = uid_key(uid)
+        return sorted(guid for guid, held in self._t.item_uids.get(folder_id, {}).items() if held == key)
+
     def _next_seq(self) -> int:
         self._t.seq += 1
         return self._t.seq
@@ -106,6 +121,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id,
                 parent=new.parent,
             )
+            self._index_uid(folder_id, item)
             stored[guid] = item
             written.append(item)
         if self._journal:
@@ -130,6 +146,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id=origin_device_id,
                 deleted=True,
             )
+            self._index_uid(folder_id, stored[guid])
             deleted.append(guid)
         if self._journal:
             gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]

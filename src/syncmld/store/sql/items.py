@@ -17,6 +17,7 @@ from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequenc
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
 from syncmld.store.sql.pushes import record_change
+from syncmld.store.uids import indexed_uid, uid_key
 
 if TYPE_CHECKING:
     from syncmld.store.sql.history import SqlJournal
@@ -37,6 +38,7 @@ def _item(row: Sequence[Any]) -> StoredItem:
 
 def _item_row(item: StoredItem) -> dict[str, Any]:
     return {
+        "uid": indexed_uid(item.content_type, item.data),
         "folder_id": item.folder_id,
         "guid": item.guid,
         "content_type": item.content_type,
@@ -145,6 +147,12 @@ class SqlItems(SqlRole):
             found.extend(_item(row) for row in self._connection.execute(statement))
         return sorted(found, key=lambda item: item.guid)
 
+    def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
+        statement = select(item_table.c.guid).where(
+            item_table.c.folder_id == folder_id, item_table.c.uid == uid_key(uid), item_table.c.deleted.is_(False)
+        )
+        return sorted(self._connection.execute(statement).scalars())
+
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         batch = list(items)
         if not batch:
@@ -192,6 +200,7 @@ class SqlItems(SqlRole):
             .values(
                 deleted=True,
                 data=b"",
+                uid=None,
                 version=bindparam("b_version"),
                 seq=bindparam("b_seq"),
                 origin_device_id=origin_device_id,
