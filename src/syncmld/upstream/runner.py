@@ -16,11 +16,12 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from syncmld.errors import LocalError
+from syncmld.history.recording import upstream_session
 from syncmld.store.base import Store
 from syncmld.store.upstreams import UpstreamLink, UpstreamStatus
 from syncmld.upstream.client import Unauthorized, dav_client
 from syncmld.upstream.limits import UpstreamSettings
-from syncmld.upstream.sync import FolderSync
+from syncmld.upstream.sync import UPSTREAM_DEVICE, FolderSync
 
 log = logging.getLogger("syncmld.upstream")
 
@@ -74,9 +75,11 @@ class UpstreamRunner:
             with self.store.transaction() as tx:
                 collections = tx.upstream_collections(link.account_id)
                 folders = {folder.id: folder.name for folder in tx.list_folders(link.account_id)}
+                device = tx.ensure_device(link.account_id, UPSTREAM_DEVICE)
+            recording = upstream_session(link.account_id, device.id, link.url, self.clock())
             with dav_client(link.username, link.password, self.settings.timeout, self.settings.max_answer) as client:
                 for collection in collections:
-                    folder = FolderSync(self.store, client, email, collection, self.clock())
+                    folder = FolderSync(self.store, client, email, collection, self.clock(), recording)
                     if work.pull:
                         folder.pull()
                     if work.push:
