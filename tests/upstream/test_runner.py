@@ -341,3 +341,23 @@ def test_an_upstream_without_sync_collection_is_listed_only_when_its_ctag_moves(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_upstream_another_process_holds_is_left_to_it_and_a_login_waits_for_it(store: Store, peer: Peer) -> None:
+    account_id = link(store, peer)
+    with store.transaction() as tx:
+        assert tx.claim_upstream(account_id, "another process", time.time(), time.time() + 60)
+    runner = UpstreamRunner(store, UpstreamSettings())
+    assert not runner.run(EMAIL, PUSH), "another process is at it"
+    assert not runner.run(EMAIL, PULL)
+    assert contacts(store, account_id) == []
+
+    def let_go() -> None:
+        with store.transaction() as tx:
+            tx.release_upstream(account_id, "another process")
+
+    threading.Timer(0.5, let_go).start()
+    assert runner.run(EMAIL, PULL, wait=30), "a login's pull waits for the other process's sync to end"
+    assert len(contacts(store, account_id)) == 30
+    with store.transaction() as tx:
+        assert tx.claim_upstream(account_id, "another process", time.time(), time.time() + 60), "let go after it"
