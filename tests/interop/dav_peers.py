@@ -1,5 +1,7 @@
 """Radicale and xandikos (both from PyPI) as an account's upstream: started on a free loopback port from a
-temporary directory, seeded and read back with plain HTTP requests (not syncmld's DAV client)."""
+temporary directory, seeded with plain HTTP requests (not syncmld's DAV client), and read back either with
+plain HTTP (quick, for waiting on a push) or through vdirsyncer, a real CardDAV/CalDAV client that syncs the
+collection to a directory of its own (what a user's other client would see)."""
 
 import importlib.util
 import signal
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from .server import free_port
+from .vdirsyncer import Vdirsyncer
 
 START_TIMEOUT_S = 60.0
 MKCOL_ADDRESSBOOK = (
@@ -68,6 +71,8 @@ class Peer:
     premade: bool = False
     """Whether the address book and calendar exist from the start."""
     process: subprocess.Popen[bytes] | None = None
+    read_backs: int = 0
+    """vdirsyncer read-backs so far (each in a directory of its own)."""
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
@@ -109,6 +114,11 @@ class Peer:
                 time.sleep(0.2)
         assert answer.status_code in (201, 204), f"{self.name} PUT {url}: {answer.status_code} {answer.text}"
 
+    def delete(self, url: str) -> None:
+        with self.http() as client:
+            answer = client.delete(url)
+        assert answer.status_code in (200, 204), f"{self.name} DELETE {url}: {answer.status_code} {answer.text}"
+
     def seed(self, contacts: int, events: int) -> None:
         made = (
             ()
@@ -130,6 +140,27 @@ class Peer:
 
     def events(self) -> list[bytes]:
         return self._files(self.calendar, ".ics")
+
+    def synced_cards(self) -> list[bytes]:
+        """The address book's vCards as vdirsyncer syncs them from the server (discovered from its root)."""
+        return self._synced("carddav", self.contacts)
+
+    def synced_events(self) -> list[bytes]:
+        """The calendar's objects as vdirsyncer syncs them from the server."""
+        return self._synced("caldav", self.calendar)
+
+    def _synced(self, storage: str, collection_url: str) -> list[bytes]:
+        """A first sync of vdirsyncer, in a new state directory, of the collection at ``collection_url``
+        (named as vdirsyncer names it: the last segment of its URL) with a local directory: the files it
+        wrote there."""
+        self.read_backs += 1
+        name = collection_url.rstrip("/").rsplit("/", 1)[-1]
+        client = Vdirsyncer(
+            self.storage.parent / f"vdirsyncer-{self.read_backs}", self.root, self.user, self.password, storage, (name,)
+        )
+        client.discover()
+        client.sync()
+        return list(client.files(name).values())
 
     def _files(self, url: str, extension: str) -> list[bytes]:
         with self.http() as client:
@@ -159,8 +190,11 @@ def _python_module(name: str) -> None:
 
 
 @contextmanager
-def radicale(work: Path, user: str = "anna", password: str = "radicale-secret") -> Iterator[Peer]:
-    """Radicale with one htpasswd user, its storage in ``work``."""
+def radicale(
+    work: Path, user: str = "anna", password: str = "radicale-secret", log_level: str = "warning"
+) -> Iterator[Peer]:
+    """Radicale with one htpasswd user, its storage in ``work``; at ``log_level`` info its log has a line for
+    each request."""
     _python_module("radicale")
     work.mkdir(parents=True, exist_ok=True)
     users = work / "users"
@@ -170,7 +204,7 @@ def radicale(work: Path, user: str = "anna", password: str = "radicale-secret") 
     command = [
         sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "htpasswd",
         "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain",
-        "--storage-filesystem-folder", str(storage), "--logging-level", "warning",
+        "--storage-filesystem-folder", str(storage), "--logging-level", log_level,
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     peer = Peer(

@@ -127,3 +127,21 @@ def test_an_upstream_goes_with_its_account_and_a_failed_transaction_leaves_none(
         assert tx.upstream_collections(again.account_id) == []
         with pytest.raises(NotFound):
             tx.set_upstream(link(again.account_id + 1000))
+
+
+def test_one_holder_at_a_time_claims_an_upstream_until_its_lease_runs_out_or_it_lets_go(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        assert not tx.claim_upstream(owner.account_id, "one", 100.0, 160.0), "no upstream: nothing to hold"
+        tx.set_upstream(link(owner.account_id))
+    with store.transaction() as tx:
+        assert tx.claim_upstream(owner.account_id, "one", 100.0, 160.0)
+    with store.transaction() as tx:
+        assert not tx.claim_upstream(owner.account_id, "two", 150.0, 210.0)
+        assert tx.claim_upstream(owner.account_id, "one", 150.0, 210.0), "renewed by its holder"
+        assert not tx.claim_upstream(owner.account_id, "two", 200.0, 260.0)
+        assert tx.claim_upstream(owner.account_id, "two", 211.0, 271.0), "the lease ran out"
+        tx.release_upstream(owner.account_id, "one")
+        assert not tx.claim_upstream(owner.account_id, "one", 212.0, 272.0), "only its holder lets it go"
+        tx.release_upstream(owner.account_id, "two")
+        assert tx.claim_upstream(owner.account_id, "one", 212.0, 272.0)

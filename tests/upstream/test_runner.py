@@ -12,8 +12,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from syncmld.history.undo import apply_undo, plan_undo
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import NewItem, Store
+from syncmld.store.base import ChangeSource, NewItem, Store
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamLink, UpstreamStatus
 from syncmld.upstream.client import dav_client
 from syncmld.upstream.discovery import discover
@@ -106,6 +107,30 @@ def test_items_the_account_had_before_its_upstream_are_matched_not_doubled(store
     assert runner.run(EMAIL, PULL) and runner.run(EMAIL, PUSH)
     assert len(contacts(store, account_id)) == 30
     assert len(peer.cards()) == 30
+
+
+def test_a_pull_that_changed_something_is_a_session_of_the_history_whose_undo_goes_up(store: Store, peer: Peer) -> None:
+    account_id = link(store, peer)
+    runner = UpstreamRunner(store, UpstreamSettings())
+    runner.run(EMAIL, PULL)
+    runner.run(EMAIL, PULL)
+    peer.put(f"{peer.contacts}contact-005.vcf", contact(5, note="changed upstream"), "text/vcard")
+    peer.delete(f"{peer.contacts}contact-006.vcf")
+    runner.run(EMAIL, PULL)
+    with store.transaction() as tx:
+        listed = tx.list_change_sessions(account_id)
+    assert [(each.session.source, each.added, each.replaced, each.deleted) for each in listed] == [
+        (ChangeSource.UPSTREAM, 30, 0, 0),
+        (ChangeSource.UPSTREAM, 0, 1, 1),
+    ], "a pull that changed nothing is no session"
+    assert listed[1].session.label == peer.root
+
+    with store.transaction() as tx:
+        apply_undo(tx, plan_undo(tx, listed[1].session), False, time.time())
+    runner.run(EMAIL, PUSH)
+    cards = peer.cards()
+    assert len(cards) == 30 and not any(b"changed upstream" in card for card in cards)
+    assert any(b"UID:upstream-contact-006" in card for card in cards)
 
 
 def test_an_answer_over_the_size_limit_fails_the_pull_and_writes_nothing(
@@ -316,3 +341,23 @@ def test_an_upstream_without_sync_collection_is_listed_only_when_its_ctag_moves(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_upstream_another_process_holds_is_left_to_it_and_a_login_waits_for_it(store: Store, peer: Peer) -> None:
+    account_id = link(store, peer)
+    with store.transaction() as tx:
+        assert tx.claim_upstream(account_id, "another process", time.time(), time.time() + 60)
+    runner = UpstreamRunner(store, UpstreamSettings())
+    assert not runner.run(EMAIL, PUSH), "another process is at it"
+    assert not runner.run(EMAIL, PULL)
+    assert contacts(store, account_id) == []
+
+    def let_go() -> None:
+        with store.transaction() as tx:
+            tx.release_upstream(account_id, "another process")
+
+    threading.Timer(0.5, let_go).start()
+    assert runner.run(EMAIL, PULL, wait=30), "a login's pull waits for the other process's sync to end"
+    assert len(contacts(store, account_id)) == 30
+    with store.transaction() as tx:
+        assert tx.claim_upstream(account_id, "another process", time.time(), time.time() + 60), "let go after it"

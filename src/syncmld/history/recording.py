@@ -1,6 +1,7 @@
 """Under which change session the item writes of a transaction are recorded."""
 
 import hashlib
+import uuid
 
 from syncmld.store.base import ChangeSessionSpec, ChangeSource
 
@@ -20,3 +21,9 @@ def restore_session(account_id: int, archive_name: str, at: float) -> ChangeSess
 def dav_session(account_id: int, client: str, at: float) -> ChangeSessionSpec:
     """A CardDAV/CalDAV request's: each request that writes is a change session of its own."""
     return ChangeSessionSpec(account_id, ChangeSource.DAV, client, at)
+
+
+def upstream_session(account_id: int, device_id: int, url: str, at: float) -> ChangeSessionSpec:
+    """An upstream sync's: what one run of pulls (and the conflicts its pushes meet) brings in from the
+    upstream at ``url``, one change session however many transactions it takes."""
+    return ChangeSessionSpec(account_id, ChangeSource.UPSTREAM, url, at, device_id, f"upstream {uuid.uuid4().hex}")

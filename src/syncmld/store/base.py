@@ -179,6 +179,8 @@ class ChangeSource(StrEnum):
     DEDUPE = "dedupe"
     RESTORE = "restore"
     DAV = "dav"
+    UPSTREAM = "upstream"
+    """What an account's upstream (its CalDAV/CardDAV server) changed, brought in by a pull."""
 
 
 class Change(StrEnum):

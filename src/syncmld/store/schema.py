@@ -233,6 +233,9 @@ upstreams = Table(
     Column("status", Text, nullable=False),
     Column("note", Text, nullable=False),
     Column("retry_at", Double, nullable=False),
+    # Which server process syncs the account with its upstream, until when (a lease it renews while it does).
+    Column("claimed_by", Text, nullable=True),
+    Column("claimed_until", Double, nullable=True),
 )
 
 upstream_collections = Table(

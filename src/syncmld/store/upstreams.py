@@ -97,6 +97,16 @@ class Upstreams(Protocol):
         """Unlink the account's upstream with its collections and map (its items stay); raises NotFound."""
         ...
 
+    def claim_upstream(self, account_id: int, holder: str, now: float, until: float) -> bool:
+        """Hold the account's upstream for ``holder`` until ``until`` (one process syncs it at a time): taken
+        unless another holder's claim lasts until ``now`` or later, renewed when ``holder`` has it; False when
+        another holder has it or the account has no upstream."""
+        ...
+
+    def release_upstream(self, account_id: int, holder: str) -> None:
+        """Give up ``holder``'s claim of the account's upstream (nothing when it holds none)."""
+        ...
+
     def set_upstream_status(self, account_id: int, status: UpstreamStatus, note: str, retry_at: float) -> None:
         """Raises NotFound."""
         ...

@@ -1,26 +1,31 @@
 """What the server does with upstreams: pull when a device logs in, push after its session, retry failures.
 
-One account's upstream is synced by one thread of a process at a time; another attempt meanwhile is left
-out (the one under way does its work). Failures are logged, remembered in the store (``upstream list``
-shows them) and retried; a refusal of the credentials (401) stops syncing that upstream until it is added
-again with the right ones.
+One account's upstream is synced by one thread of one process at a time, whichever worker a device reaches:
+the thread claims it in the store (a lease it renews while it syncs). Another attempt meanwhile is left out
+(the one under way does its work), except a login's pull, which waits for it within the upstream timeout.
+Failures are logged, remembered in the store (``upstream list`` shows them) and retried; a refusal of the
+credentials (401) stops syncing that upstream until it is added again with the right ones.
 """
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import anyio
 from starlette.concurrency import run_in_threadpool
 
 from syncmld.errors import LocalError
+from syncmld.history.recording import upstream_session
+from syncmld.push.worker import worker_name
 from syncmld.store.base import Store
 from syncmld.store.upstreams import UpstreamLink, UpstreamStatus
 from syncmld.upstream.client import Unauthorized, dav_client
 from syncmld.upstream.limits import UpstreamSettings
-from syncmld.upstream.sync import FolderSync
+from syncmld.upstream.sync import UPSTREAM_DEVICE, FolderSync
 
 log = logging.getLogger("syncmld.upstream")
 
@@ -37,6 +42,12 @@ class Work:
 
 PULL, PUSH, BOTH = Work(True, False), Work(False, True), Work(True, True)
 
+CLAIM_LEASE = 60.0
+"""Seconds a thread holds an account's upstream, renewed every third of that while it syncs: a process that
+dies lets it go after this."""
+CLAIM_POLL = 0.2
+"""Seconds between two tries to claim an upstream another thread or process holds, while a login waits."""
+
 
 class UpstreamRunner:
     """Syncs accounts with their upstreams for one server process."""
@@ -45,27 +56,63 @@ class UpstreamRunner:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self._busy: set[int] = set()
-        self._lock = threading.Lock()
 
-    def run(self, email: str, work: Work) -> bool:
+    def run(self, email: str, work: Work, wait: float = 0.0) -> bool:
         """Sync the account with its upstream, if it has one that works; False when it has none, or another
-        thread is at it. Failures are logged and remembered, never raised."""
+        thread or process is at it (waited for ``wait`` seconds at most). Failures are logged and remembered,
+        never raised."""
         with self.store.transaction() as tx:
             account = tx.get_account(email)
             link = tx.get_upstream(account.id) if account is not None else None
         if link is None or link.status == UpstreamStatus.UNAUTHORIZED:
             return False
-        with self._lock:
-            if link.account_id in self._busy:
+        with self._claimed(link.account_id, wait) as held:
+            if not held:
                 return False
-            self._busy.add(link.account_id)
-        try:
+            with self.store.transaction() as tx:
+                link = tx.get_upstream(link.account_id)  # as it stands once held (another may have just synced)
+            if link is None or link.status == UpstreamStatus.UNAUTHORIZED:
+                return False
             self._run(email, link, work)
-        finally:
-            with self._lock:
-                self._busy.discard(link.account_id)
         return True
+
+    @contextmanager
+    def _claimed(self, account_id: int, wait: float) -> Iterator[bool]:
+        """Hold the account's upstream while the block runs (trying for ``wait`` seconds at most), renewing the
+        claim in the background; whether it is held."""
+        holder = f"{worker_name()}:{uuid.uuid4().hex[:12]}"
+        deadline = time.monotonic() + wait
+        while not self._claim(account_id, holder):
+            if time.monotonic() >= deadline:
+                yield False
+                return
+            time.sleep(CLAIM_POLL)
+        stop = threading.Event()
+        renewing = threading.Thread(target=self._renew, args=(account_id, holder, stop), daemon=True)
+        renewing.start()
+        try:
+            yield True
+        finally:
+            stop.set()
+            renewing.join()
+            try:
+                with self.store.transaction() as tx:
+                    tx.release_upstream(account_id, holder)
+            except LocalError as error:
+                log.error("upstream of account %d: its claim could not be given up: %s", account_id, error)
+
+    def _claim(self, account_id: int, holder: str) -> bool:
+        with self.store.transaction() as tx:
+            now = self.clock()
+            return tx.claim_upstream(account_id, holder, now, now + CLAIM_LEASE)
+
+    def _renew(self, account_id: int, holder: str, stop: threading.Event) -> None:
+        while not stop.wait(CLAIM_LEASE / 3):
+            try:
+                if not self._claim(account_id, holder):
+                    log.warning("upstream of account %d: another process took it over during a long sync", account_id)
+            except LocalError as error:
+                log.error("upstream of account %d: its claim could not be renewed: %s", account_id, error)
 
     def _run(self, email: str, link: UpstreamLink, work: Work) -> None:
         started = time.perf_counter()
@@ -74,9 +121,11 @@ class UpstreamRunner:
             with self.store.transaction() as tx:
                 collections = tx.upstream_collections(link.account_id)
                 folders = {folder.id: folder.name for folder in tx.list_folders(link.account_id)}
+                device = tx.ensure_device(link.account_id, UPSTREAM_DEVICE)
+            recording = upstream_session(link.account_id, device.id, link.url, self.clock())
             with dav_client(link.username, link.password, self.settings.timeout, self.settings.max_answer) as client:
                 for collection in collections:
-                    folder = FolderSync(self.store, client, email, collection, self.clock())
+                    folder = FolderSync(self.store, client, email, collection, self.clock(), recording)
                     if work.pull:
                         folder.pull()
                     if work.push:
@@ -127,10 +176,11 @@ class UpstreamRunner:
     # ------------------------------------------------------------------------------- in the server
 
     async def before_session(self, email: str) -> None:
-        """Pull the upstream's changes for a device that has just logged in, waiting at most the timeout: a
-        slow upstream finishes in the background while the device syncs with what syncmld holds."""
+        """Pull the upstream's changes for a device that has just logged in, waiting at most the timeout (for a
+        sync of the account's upstream under way elsewhere too): a slow upstream finishes in the background while
+        the device syncs with what syncmld holds."""
         with anyio.move_on_after(self.settings.timeout) as waited:
-            await anyio.to_thread.run_sync(self.run, email, PULL, abandon_on_cancel=True)
+            await anyio.to_thread.run_sync(self.run, email, PULL, self.settings.timeout, abandon_on_cancel=True)
         if waited.cancelled_caught:
             log.warning(
                 "upstream of %s: its changes did not arrive within %.1f s; the device syncs with what syncmld holds",

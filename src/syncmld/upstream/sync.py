@@ -15,15 +15,19 @@ item history. A deletion meets a change: the change wins.
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from syncmld import content
+from syncmld.content import ParsedItem
+from syncmld.dav.served import served
 from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.folders import folder_kind
 from syncmld.errors import RemoteError
 from syncmld.settings import CONFLICT
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
+from syncmld.store.base import ChangeSessionSpec, Folder, HistoryEntry, NewItem, Store, StoredItem, Transaction
 from syncmld.store.upstreams import UpstreamCollection, UpstreamResource
 from syncmld.upstream.client import (
     Answered,
@@ -34,7 +38,7 @@ from syncmld.upstream.client import (
     PreconditionFailed,
     Unauthorized,
 )
-from syncmld.upstream.items import extension, holds, media_type, uid_of, with_uid
+from syncmld.upstream.items import extension, holds, media_type
 
 log = logging.getLogger("syncmld.upstream")
 
@@ -62,10 +66,21 @@ class Counts:
 
 
 class FolderSync:
-    """One linked collection and its folder: pull, push, and the conflicts between them."""
+    """One linked collection and its folder: pull, push, and the conflicts between them; what they write into
+    the folder is recorded as the change session ``recording`` (``syncmld history`` lists it, ``undo`` takes
+    it back)."""
 
-    def __init__(self, store: Store, client: DavClient, email: str, collection: UpstreamCollection, now: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: DavClient,
+        email: str,
+        collection: UpstreamCollection,
+        now: float,
+        recording: ChangeSessionSpec,
+    ) -> None:
         self.store = store
+        self.recording = recording
         self.client = client
         self.email = email
         self.collection = collection
@@ -74,7 +89,7 @@ class FolderSync:
         self._device_id: int | None = None
         self._unlinked: list[StoredItem] | None = None
         """The folder's items linked to no resource, read when the first unknown resource comes."""
-        self._identities: dict[str, content.Identity] = {}
+        self._parsed: dict[str, ParsedItem] = {}
         self._linked_folder: Folder | None = None
 
     # ------------------------------------------------------------------------------- pull
@@ -89,9 +104,9 @@ class FolderSync:
             fetched = self.client.multiget(
                 self.collection.href, self.collection.component, wanted[start : start + MULTIGET_BATCH]
             )
-            with self.store.transaction() as tx:
+            with self._recorded() as tx:
                 self._take(tx, fetched)
-        with self.store.transaction() as tx:
+        with self._recorded() as tx:
             self._take_deletions(tx, [href for href in listing.deleted if href in known])
             self.collection = self._current(tx)
             self.collection = replace(self.collection, sync_token=listing.token, ctag=listing.ctag)
@@ -154,10 +169,11 @@ class FolderSync:
                 self.counts.done["refused"] += 1
                 continue
             guid = local.guid if local is not None else new_guid()
-            linked.append(UpstreamResource(folder.id, fetched.href, guid, fetched.etag, uid_of(fetched.data)))
+            incoming = content.read(stored_type, stored)
+            linked.append(UpstreamResource(folder.id, fetched.href, guid, fetched.etag, incoming.uid or ""))
             if local is not None and content.normal_form(
                 content.read(local.content_type, local.data)
-            ) == content.normal_form(content.read(stored_type, stored)):
+            ) == content.normal_form(incoming):
                 continue
             if local is not None and self._pending(local, device):
                 winners[fetched.href] = self._conflict(tx, folder, local, stored_type, stored, fetched.href)
@@ -235,22 +251,23 @@ class FolderSync:
         if self._unlinked is None:
             linked = {resource.guid for resource in tx.all_upstream_resources(folder.id)}
             self._unlinked = [item for item in tx.iter_items(folder.id) if item.guid not in linked]
-            self._identities = {}
+            self._parsed = {}
         if not self._unlinked:
             return None
-        uid = uid_of(fetched.data)
-        holders = {uid, *tx.guids_with_uid(folder.id, uid)} if uid else set()
         try:
-            wanted = content.identity(
-                content.read(*content.to_stored(media_type(self.collection.component), fetched.data, None, None))
-            )
+            incoming = content.read(*content.to_stored(media_type(self.collection.component), fetched.data, None, None))
         except RemoteError:
             return None
+        uid, wanted = incoming.uid, content.identity(incoming)
+        holders = {uid, *tx.guids_with_uid(folder.id, uid)} if uid else set()
         for index, item in enumerate(self._unlinked):
-            if item.guid not in self._identities:
-                self._identities[item.guid] = content.identity(content.read(item.content_type, item.data))
-            found = self._identities[item.guid]
-            if item.guid in holders or (found.name == wanted.name and _share_points(found, wanted)):
+            if item.guid in holders:
+                del self._unlinked[index]
+                return item
+            if item.guid not in self._parsed:
+                self._parsed[item.guid] = content.read(item.content_type, item.data)
+            found = content.identity(self._parsed[item.guid])
+            if found.name == wanted.name and _share_points(found, wanted):
                 del self._unlinked[index]
                 return item
         return None
@@ -286,7 +303,8 @@ class FolderSync:
         if not holds(self.collection.component, item.data):
             self._done(item.seq, None, None)
             return
-        data = with_uid(self.collection.component, item.guid, item.data)
+        sent = served(content.read(item.content_type, item.data), item.guid)
+        data = sent.data
         href = resource.href if resource is not None else self._new_href(item.guid)
         try:
             etag = self.client.put(href, self.collection.component, data, resource.etag if resource else None)
@@ -295,14 +313,14 @@ class FolderSync:
             if current is None:  # deleted upstream meanwhile: the change wins
                 etag = self.client.put(href, self.collection.component, data, None)
             else:
-                with self.store.transaction() as tx:
+                with self._recorded() as tx:
                     winner = self._take(tx, [current]).get(current.href)
                 if winner != Winner.SERVER:
                     self._done(item.seq, None, None)
                     return
                 etag = self.client.put(href, self.collection.component, data, current.etag)
         self.counts.done["put"] += 1
-        written = UpstreamResource(item.folder_id, href, item.guid, etag or self._etag(href), uid_of(data))
+        written = UpstreamResource(item.folder_id, href, item.guid, etag or self._etag(href), sent.uid or "")
         self._done(item.seq, written, None)
 
     def _push_deletion(self, item: StoredItem, resource: UpstreamResource) -> None:
@@ -312,7 +330,7 @@ class FolderSync:
             current = self.client.get(resource.href)
             if current is not None:
                 log.info("upstream of %s: %s deleted here, changed upstream: it comes back", self.email, resource.href)
-                with self.store.transaction() as tx:
+                with self._recorded() as tx:
                     self._take(tx, [current])
                 return
         self.counts.done["deleted"] += 1
@@ -337,6 +355,13 @@ class FolderSync:
         return self.collection.href.rstrip("/") + "/" + guid + extension(self.collection.component)
 
     # ------------------------------------------------------------------------------- common
+
+    @contextmanager
+    def _recorded(self) -> Iterator[Transaction]:
+        """A transaction whose item writes are recorded as this sync's change session."""
+        with self.store.transaction() as tx:
+            tx.record_changes_as(self.recording)
+            yield tx
 
     def _device(self, tx: Transaction) -> int:
         if self._device_id is None:

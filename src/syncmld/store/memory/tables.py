@@ -76,6 +76,8 @@ class Tables:
     change_sessions: dict[int, tuple[ChangeSession, str | None]] = field(default_factory=dict)
     """Change session id -> the session and its key."""
     item_changes: list[ItemChange] = field(default_factory=list)
+    upstream_claims: dict[int, tuple[str, float]] = field(default_factory=dict)
+    """Account id -> who holds its upstream, and until when."""
 
     def copy(self) -> "Tables":
         return Tables(
@@ -112,6 +114,7 @@ class Tables:
             self.pushes.copy(),
             dict(self.change_sessions),
             list(self.item_changes),
+            dict(self.upstream_claims),
         )
 
 

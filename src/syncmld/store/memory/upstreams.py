@@ -32,6 +32,19 @@ class MemoryUpstreams(MemoryRole):
                 del self._t.upstream_collections[folder_id]
                 self._t.upstream_resources.pop(folder_id, None)
 
+    def claim_upstream(self, account_id: int, holder: str, now: float, until: float) -> bool:
+        if account_id not in self._t.upstreams:
+            return False
+        other, held_until = self._t.upstream_claims.get(account_id, (holder, 0.0))
+        if other != holder and held_until >= now:
+            return False
+        self._t.upstream_claims[account_id] = (holder, until)
+        return True
+
+    def release_upstream(self, account_id: int, holder: str) -> None:
+        if self._t.upstream_claims.get(account_id, ("", 0.0))[0] == holder:
+            del self._t.upstream_claims[account_id]
+
     def set_upstream_status(self, account_id: int, status: UpstreamStatus, note: str, retry_at: float) -> None:
         link = self._t.upstreams.get(account_id)
         if link is None:

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, or_, select, update
 
 from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
@@ -74,6 +74,28 @@ class SqlUpstreams(SqlRole):
         self._connection.execute(delete(upstream_collections).where(upstream_collections.c.account_id == account_id))
         if self._connection.execute(delete(upstreams).where(upstreams.c.account_id == account_id)).rowcount == 0:
             raise NotFound(f"account {account_id} has no upstream")
+
+    def claim_upstream(self, account_id: int, holder: str, now: float, until: float) -> bool:
+        statement = (
+            update(upstreams)
+            .where(
+                upstreams.c.account_id == account_id,
+                or_(
+                    upstreams.c.claimed_by.is_(None),
+                    upstreams.c.claimed_by == holder,
+                    upstreams.c.claimed_until < now,
+                ),
+            )
+            .values(claimed_by=holder, claimed_until=until)
+        )
+        return bool(self._connection.execute(statement).rowcount == 1)
+
+    def release_upstream(self, account_id: int, holder: str) -> None:
+        self._connection.execute(
+            update(upstreams)
+            .where(upstreams.c.account_id == account_id, upstreams.c.claimed_by == holder)
+            .values(claimed_by=None, claimed_until=None)
+        )
 
     def set_upstream_status(self, account_id: int, status: UpstreamStatus, note: str, retry_at: float) -> None:
         statement = (
