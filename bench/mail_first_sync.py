@@ -6,7 +6,9 @@ the user's maildir, then measures, in this one process:
 - the floor: a plain IMAPClient script reading the same mailbox (UIDs, flags, sizes, then every header);
 - syncmld: the engine on a fresh SQLite store, a scripted device (OMA DS e-mail objects, MaxMsgSize 1 MB)
   doing a first (slow) sync with ``mail_headers_only`` on, then a normal sync with nothing changed (with
-  CONDSTORE, which Dovecot has, one STATUS), then one after a flag was changed in IMAP.
+  CONDSTORE, which Dovecot has, one STATUS), then one after a flag was changed in IMAP;
+- a second device taking the folder tree (``Mail`` with folder objects: every folder listed at each sync, no
+  CONDSTORE there yet): its first sync and a sync with nothing changed.
 
 IMAP round trips are the tagged commands sent (imaplib's tags, which IMAPClient's own FETCH and SEARCH
 use too). CPU is this process's (the scripted
@@ -125,6 +127,14 @@ def main() -> None:
             flag_one()
             measured("syncmld: sync after one IMAP flag", again)
             assert len(mails(phone)) == args.messages
+            tree = setup.device("IMEI:bench-tree", max_msg_size=1_000_000, folders=True)
+
+            def tree_sync() -> str:
+                report = tree.sync()
+                return f"{sum(report.received.values())} items (folders and mails) to the tree device"
+
+            measured("syncmld: folder tree, first sync, headers only", tree_sync)
+            measured("syncmld: folder tree, no-change sync", tree_sync)
             store.close()
     finally:
         sink.stop()

@@ -28,8 +28,11 @@ class MailSetup:
         content_type: str = EMAIL_TYPE,
         server_db: str = "mail",
         local_uri: str = "./Mail",
+        folders: bool = False,
         **options: object,
     ) -> Device:
+        """A phone syncing ``server_db``; with ``folders`` its DevInf takes folder objects (it gets the tree),
+        sent alone before its Alert as such phones do."""
         return Device(
             transport=in_process_transport(self.store, self.ctx),
             url=URL,
@@ -39,7 +42,8 @@ class MailSetup:
             server_db=server_db,
             local_uri=local_uri,
             content_type=content_type,
-            devinf=mail_devinf(local_uri, content_type),
+            devinf=mail_devinf(local_uri, content_type, folders),
+            devinf_alone=folders,
             **options,  # type: ignore[arg-type]
         )
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.client.email import MailItem, write_email_object
+from syncmld.client.email import (
+    FOLDER_TYPE,
+    RFC822_TYPE,
+    MailItem,
+    mail_tree,
+    parse_email_object,
+    write_email_object,
+)
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
@@ -39,15 +46,29 @@ def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[st
 
 
 def test_300_messages_over_four_folders_reach_devices_as_imap_holds_them(setup: MailSetup, dovecot: Dovecot) -> None:
-    seen: set[str] = set()
+    """Each folder synced on its own by an OMA DS e-mail device and by an RFC 822 one, and the whole mailbox by a
+    device that takes the folder tree: all decode to what IMAP holds (Message-IDs, subjects, texts)."""
+    held: dict[str, dict[str, tuple[str, str, str]]] = {}
     for server_db, (folder, count) in [*FOLDERS.items(), ("./Mail/archive/2024", (ARCHIVE, 60))]:
-        phone = setup.device(f"IMEI:folders-{folder}", server_db=server_db)
-        report = phone.sync()
-        assert report.received["add"] == count, folder
         imap = _imap_messages(dovecot, setup.email, folder)
-        assert _device_messages(mails(phone)) == {key: value[0] for key, value in imap.items()}
-        seen |= set(imap)
-    assert len(seen) == 300
+        held[folder] = {key: value[0] for key, value in imap.items()}
+        phone = setup.device(f"IMEI:folders-{folder}", server_db=server_db)
+        assert phone.sync().received["add"] == count, folder
+        assert _device_messages(mails(phone)) == held[folder]
+        rfc = setup.device(f"IMEI:folders-rfc-{folder}", server_db=server_db, content_type=RFC822_TYPE)
+        assert rfc.sync().received["add"] == count, folder
+        assert _device_messages({luid: MailItem(message=data) for luid, data in rfc.items.items()}) == held[folder]
+    assert len({key for messages in held.values() for key in messages}) == 300
+    assert sum(1 for messages in held.values() for key in messages if "Gr\u00fc\u00dfe" in messages[key][1]) == 300
+
+    tree = setup.device("IMEI:folders-tree", folders=True)
+    tree.sync()
+    folders = mail_tree(tree.items, tree.types, tree.parents)
+    below: dict[str, dict[str, MailItem]] = {}
+    for luid, data in tree.items.items():
+        if tree.type_of(luid) != FOLDER_TYPE:
+            below.setdefault(folders[str(tree.parents[luid])].path, {})[luid] = parse_email_object(data)
+    assert {folder: _device_messages(items) for folder, items in below.items()} == held
 
 
 def test_flags_and_deletes_in_a_nested_folder_reach_it_and_a_delete_in_trash_expunges(

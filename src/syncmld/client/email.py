@@ -1,8 +1,10 @@
-"""The scripted client's e-mail data store: the OMA DS e-mail object as a phone reads and writes it.
+"""The scripted client's e-mail data store: the OMA DS e-mail object as a phone reads and writes it, and the
+mailbox's folder tree (OMA DS folder objects with a ``role``, each mail below its folder).
 
-Written from the object's description (flags, dates, the RFC 822 message in ``emailitem``, Funambol's
-``Ext`` truncation names), not with the server's reader, so the tests compare two readings. Like
-Funambol's C++ client it finds the message between the CDATA markers, taking ``]]&gt;`` for ``]]>``.
+Written from the objects' description (flags, dates, the RFC 822 message in ``emailitem``, Funambol's
+``Ext`` truncation names; a folder's ``name`` and ``role``), not with the server's reader, so the tests compare
+two readings. Like Funambol's C++ client it finds the message between the CDATA markers, taking ``]]&gt;``
+for ``]]>``.
 """
 
 import binascii
@@ -13,14 +15,27 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from syncmld.content.email import EMAIL_TYPE, RFC822_TYPE
+from syncmld.content.files import FOLDER_TYPE
 from syncmld.protocol.devinf import ContentTypeInfo, DataStore, DevInf
 
-__all__ = ["EMAIL_TYPE", "RFC822_TYPE", "MailItem", "mail_devinf", "parse_email_object", "write_email_object"]
+__all__ = [
+    "EMAIL_TYPE",
+    "FOLDER_TYPE",
+    "RFC822_TYPE",
+    "MailFolder",
+    "MailItem",
+    "mail_devinf",
+    "mail_tree",
+    "parse_email_object",
+    "parse_folder_object",
+    "write_email_object",
+]
 
 _CDATA = re.compile(r"<emailitem([^>]*)>\s*<!\[CDATA\[(.*)\]\]>\s*</emailitem>", re.DOTALL)
 _PLAIN = re.compile(r"<emailitem([^>]*)>(.*)</emailitem>", re.DOTALL)
 _FLAG = re.compile(r"<(read|forwarded|replied|deleted|flagged)>\s*(true|false)\s*</\1>")
 _EXT = re.compile(r"<Ext>\s*<XNam>([^<]*)</XNam>\s*<XVal>([^<]*)</XVal>\s*</Ext>")
+_FOLDER_TEXT = re.compile(r"<(name|role)>([^<]*)</\1>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&#13;": "\r"}
 
 
@@ -43,6 +58,40 @@ class MailItem:
         return "x-funambol-body" in self.ext
 
 
+@dataclass(frozen=True)
+class MailFolder:
+    """A folder of the mailbox as the device holds it: its name, role (inbox, outbox, sent, drafts, deleted:
+    None for the others) and path (the names from the top, joined by ``/``)."""
+
+    name: str
+    role: str | None
+    path: str
+
+
+def parse_folder_object(data: bytes) -> tuple[str, str | None]:
+    """The name and role of an OMA DS folder object."""
+    found = {tag: _unescaped(value) for tag, value in _FOLDER_TEXT.findall(data.decode("utf-8"))}
+    return found.get("name", ""), found.get("role") or None
+
+
+def mail_tree(items: dict[str, bytes], types: dict[str, str], parents: dict[str, str | None]) -> dict[str, MailFolder]:
+    """The folders among a device's items (LUID -> data, type, parent LUID), by LUID, each with its path."""
+    named = {luid: parse_folder_object(items[luid]) for luid, kind in types.items() if kind == FOLDER_TYPE}
+
+    def path(luid: str, seen: frozenset[str] = frozenset()) -> str:
+        above = parents.get(luid)
+        name = named[luid][0]
+        return f"{path(above, seen | {luid})}/{name}" if above in named and above not in seen else name
+
+    return {luid: MailFolder(name, role, path(luid)) for luid, (name, role) in named.items()}
+
+
+def _unescaped(text: str) -> str:
+    for entity, character in _ENTITIES.items():
+        text = text.replace(entity, character)
+    return text.replace("&amp;", "&")
+
+
 def parse_email_object(data: bytes) -> MailItem:
     text = data.decode("utf-8")
     flags = {name: value == "true" for name, value in _FLAG.findall(text)}
@@ -53,10 +102,7 @@ def parse_email_object(data: bytes) -> MailItem:
         attributes, body = found.group(1), found.group(2).replace("]]]]><![CDATA[>", "]]>").replace("]]&gt;", "]]>")
         message = _decoded(attributes, body)
     elif (plain := _PLAIN.search(text)) is not None:
-        body = plain.group(2)
-        for entity, character in _ENTITIES.items():
-            body = body.replace(entity, character)
-        message = _decoded(plain.group(1), body.replace("&amp;", "&"))
+        message = _decoded(plain.group(1), _unescaped(plain.group(2)))
     return MailItem(flags, message, ext)
 
 
@@ -77,9 +123,19 @@ def write_email_object(item: MailItem) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def mail_devinf(local_uri: str, content_type: str) -> DevInf:
-    """The DevInf of a phone whose mail store takes ``content_type`` only."""
+def mail_devinf(local_uri: str, content_type: str, folders: bool = False) -> DevInf:
+    """The DevInf of a phone whose mail store takes ``content_type`` only, and folder objects with ``folders``
+    (it syncs the folder tree)."""
     version = "1.2" if content_type == EMAIL_TYPE else "1.0"
     info = ContentTypeInfo(content_type, version)
-    store = DataStore(source_ref=local_uri, rx_pref=info, tx_pref=info, sync_types=(1, 2, 7))
+    others = (ContentTypeInfo(FOLDER_TYPE, "1.2"),) if folders else ()
+    store = DataStore(
+        source_ref=local_uri,
+        rx_pref=info,
+        rx=others,
+        tx_pref=info,
+        tx=others,
+        support_hierarchical_sync=folders,
+        sync_types=(1, 2, 7),
+    )
     return DevInf(ver_dtd="1.2", dev_id="mail-phone", dev_typ="phone", man="test", mod="mail", datastores=(store,))

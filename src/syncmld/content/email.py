@@ -130,7 +130,8 @@ class EmailKind(ContentKind):
         self, content_type: str, data: bytes, previous: ParsedItem | None, device_properties: frozenset[str] | None
     ) -> StoredEmail:
         """A new mail is kept whole (one to send, or a draft). A Replace changes the flags of the stored
-        object and keeps the rest; RFC 822 carries no flags, so it changes nothing."""
+        object and keeps the rest, and the message when it carries one (a draft written again); RFC 822 carries
+        no flags, so it changes nothing."""
         earlier = None if previous is None else StoredEmail.of(previous)
         if media_type(content_type) == RFC822_TYPE:
             return earlier or StoredEmail(EMAIL_TYPE, write_email(Email(message=data)))
@@ -138,7 +139,10 @@ class EmailKind(ContentKind):
         if earlier is None:
             return StoredEmail(EMAIL_TYPE, write_email(sent))
         stored = earlier.email()
-        return StoredEmail(EMAIL_TYPE, write_email(replace(stored, flags={**stored.flags, **sent.flags})))
+        message = sent.message if sent.message is not None else stored.message
+        return StoredEmail(
+            EMAIL_TYPE, write_email(replace(stored, flags={**stored.flags, **sent.flags}, message=message))
+        )
 
     def write(self, item: ParsedItem, wanted: str) -> bytes:
         if wanted == EMAIL_TYPE:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
+from syncmld.engine.folders import MAIL_TREE, STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
@@ -229,6 +229,8 @@ class CommandHandler:
             )
             self.builder.status(alert, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
+        if folder_name == FolderKind.MAIL and mail.takes_folders(self.device_devinf(), item.source.uri):
+            folder_name = MAIL_TREE
         folder = self.tx.ensure_folder(self.state.account_id, folder_name)
         device_filter = None
         if folder_kind(folder_name) == FolderKind.MAIL:
@@ -387,8 +389,9 @@ class CommandHandler:
             self.work,
             self.ctx.settings.max_obj_size,
             mail.outbox_sender(self.tx, self.state, self.ctx, self.work)
-            if ds.folder_kind == FolderKind.OUTBOX
+            if ds.folder_kind == FolderKind.OUTBOX or ds.folder_name == MAIL_TREE
             else None,
+            mail.OUTBOX_GUID if ds.folder_name == MAIL_TREE else None,
         ).apply(sync)
 
     def _map(self, map_command: Map) -> None:

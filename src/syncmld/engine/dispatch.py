@@ -231,7 +231,8 @@ def _process(
     mail_changes = tuple(
         found
         for ds in state.datastores
-        if ds.folder_kind == FolderKind.MAIL and (found := mail.device_changes(tx, state, ds, seq_before)) is not None
+        if ds.folder_kind == FolderKind.MAIL
+        for found in mail.device_changes(tx, state, ds, seq_before)
     )
     handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:

@@ -43,6 +43,11 @@ MAIL_FOLDER_PREFIX = "mail/"
 INBOX; ``mail/sent``, ``mail/drafts`` and ``mail/trash`` are found by their SPECIAL-USE role first."""
 
 
+MAIL_TREE = "mail/*"
+"""The whole mailbox as a SyncML 1.2 folder tree (folder objects with their roles, each mail below its folder):
+what ``Mail`` is for a device whose DevInf takes folder objects there; ``mail/*`` names it for any device."""
+
+
 def bare_name(uri: str) -> str:
     """``./Contacts?filter`` and ``contacts/`` -> ``contacts``: the database name, lower-case."""
     name = uri.strip().split("?", 1)[0].strip()

@@ -90,10 +90,13 @@ class SyncApplier:
         work: ContentWork,
         max_obj_size: int,
         outbox: Callable[[str, str, bytes], StatusCode] | None = None,
+        outbox_parent: str | None = None,
     ) -> None:
         self.tx = tx
         self.outbox = outbox
         """For an outbox: sends what a device adds (LUID, type, data) and gives its status; nothing is kept."""
+        self.outbox_parent = outbox_parent
+        """In a folder tree, the outbox's folder object: only what a device adds below it is sent."""
         self.work = work
         """Where the item conversions run (large ones outside the store transaction)."""
         self.max_obj_size = max_obj_size
@@ -314,7 +317,7 @@ class SyncApplier:
     def _write(
         self, command: ItemCommand, luid: str, content_type: str, data: bytes, named_parent: str | None
     ) -> StatusCode:
-        if self.outbox is not None:  # an Add, or a Replace in a slow sync
+        if self.outbox is not None and self.outbox_parent in (None, named_parent):  # an Add (a Replace in a slow sync)
             code = self.outbox(luid, content_type, data)
             return StatusCode.OK if code == StatusCode.ITEM_ADDED and not isinstance(command, Add) else code
         self._learn_format(content_type)

@@ -5,13 +5,18 @@ object per message (GUID ``UIDVALIDITY-UID``: stable across sessions and workers
 was received and its size. When a device alerts the folder, the folder's listing (UIDs, flags, dates,
 sizes) is read from IMAP outside the store transaction (``ContentWork.outside``) and the snapshot made
 equal to it: new mail, expunged mail and flag changes become the item changes every device gets in the
-usual way. A UIDVALIDITY that changed makes every message new, and the device's sync a slow one.
+usual way. A UIDVALIDITY that changed makes every message new, and the device's sync a slow one. The mailbox
+as a folder tree (``MAIL_TREE``) holds a folder object per IMAP folder (GUID: its path and ``/``) and the outbox,
+each message below its folder (GUID ``PATH/UIDVALIDITY-UID``).
 
 Going out, the messages a reply carries are fetched in one go, cut as the filters say, outside the
 transaction too, and put in the items the packing sends. Coming in, a device's flag changes and deletes
 are applied to the snapshot like any other change; once the message is committed, they are applied to
-IMAP (``MailChanges``, done by ``handle_message``). Nothing is deleted on the IMAP side except what a
-device deleted.
+IMAP (``MailChanges``, done by ``handle_message``). Mail a device adds to a folder (a draft) is appended to
+it, a draft it replaces whole is appended again and the old one removed, and a message it removes from one
+folder and adds to another (or, in the tree, puts below another folder) is moved; each then takes its place in
+IMAP as its ID, so the device does not get it back. Nothing is deleted on the IMAP side except what a device
+deleted.
 """
 
 import calendar
@@ -20,14 +25,17 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from syncmld import content
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, RFC822_TYPE, SIZE_EXT, Email, read_email, write_email
+from syncmld.content.files import FOLDER_TYPE, FolderObject, write_folder
 from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
-from syncmld.engine.folders import MAIL_FOLDER_PREFIX, FolderKind
+from syncmld.engine.folders import MAIL_FOLDER_PREFIX, MAIL_TREE, FolderKind
 from syncmld.engine.mail_filter import DeviceFilter
+from syncmld.engine.modes import is_incremental
 from syncmld.engine.outgoing import Expand
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
 from syncmld.errors import RemoteError
@@ -35,18 +43,24 @@ from syncmld.mail.model import (
     Cut,
     Fetched,
     FolderChanges,
+    FolderRole,
     Listing,
+    Mailbox,
     MailChanges,
     MailError,
     MailFlag,
     MailLogin,
     MessageSummary,
+    Moved,
+    NewMail,
+    Placed,
     Sent,
 )
 from syncmld.mail.servers import mail_login
+from syncmld.protocol.devinf import DevInf
 from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
 from syncmld.status import StatusCode
-from syncmld.store.base import MailMark, NewItem, Store, StoredItem, Transaction
+from syncmld.store.base import Items, MailMark, NewItem, Store, StoredItem, SyncMaps, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -61,6 +75,22 @@ PREFETCH = 2000
 """Most queued changes looked at to fetch the mails of one reply in one go."""
 TRUNCATED_HEADER = "X-Syncmld-Truncated"
 """The header a cut message starts with, so that it says so in RFC 822 too."""
+OUTBOX_GUID = "*outbox"
+"""The outbox's folder object in the tree: mail a device adds below it is sent (no IMAP folder is so named)."""
+
+
+def takes_folders(devinf: DevInf | None, client_uri: str) -> bool:
+    """Whether the device's DevInf says its data store ``client_uri`` takes folder objects (it gets the tree)."""
+    store = devinf.datastore(client_uri) if devinf is not None else None
+    if store is None:
+        return False
+    types = (store.rx_pref, *store.rx, store.tx_pref, *store.tx)
+    return any(info is not None and content.media_type(info.ct_type) == FOLDER_TYPE for info in types)
+
+
+def folder_guid(path: str) -> str:
+    """The GUID of an IMAP folder's folder object in the tree."""
+    return path + "/"
 
 
 def imap_folder(folder_name: str) -> str:
@@ -107,6 +137,23 @@ def uid_of(guid: str) -> tuple[int, int] | None:
     return int(validity), int(uid)
 
 
+def place_of(folder_name: str, guid: str) -> tuple[str, int, int] | None:
+    """The IMAP folder (as the device names it), UIDVALIDITY and UID of a message of the store folder
+    ``folder_name``; None for another item (a folder object, a mail a device added)."""
+    path, slash, last = guid.rpartition("/")
+    found = uid_of(last)
+    if found is None or bool(slash) != (folder_name == MAIL_TREE):
+        return None
+    return (path if slash else imap_folder(folder_name)), *found
+
+
+def _folder_path(folder_name: str, parent: str | None) -> str | None:
+    """The IMAP folder a mail below ``parent`` is in: the tree's folder object's, else the store folder's."""
+    if folder_name != MAIL_TREE:
+        return imap_folder(folder_name)
+    return parent[:-1] if parent is not None and parent.endswith("/") else None
+
+
 def snapshot(message: MessageSummary) -> bytes:
     """The stored form of a message: its flags, date and size, no content."""
     flags = {flag.value: flag in message.flags for flag in MailFlag}
@@ -122,6 +169,8 @@ def refresh(
         raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
     retry_changes(tx, state, ctx, work)
     login = login_for(tx, state)
+    if folder_name == MAIL_TREE:
+        return _refresh_tree(tx, state, folder_id, work.outside(ctx.mail.mailbox, login))
     mark = tx.mail_mark(folder_id)
     listing: Listing = work.outside(ctx.mail.listing, login, imap_folder(folder_name), mark)
     if not listing.complete and listing.uids is None:
@@ -166,6 +215,59 @@ def refresh(
 
 def _differs(stored: StoredItem | None, data: bytes) -> bool:
     return stored is None or stored.data != data
+
+
+def _refresh_tree(tx: Transaction, state: SessionState, folder_id: int, mailbox: Mailbox) -> bool:
+    """Make the tree's snapshot equal to the mailbox: a folder object per folder (and the outbox), every
+    message below its folder; True when a folder's UIDVALIDITY changed (the device's sync must be slow)."""
+    paths = {folder.path for folder in mailbox.folders}
+    current = {OUTBOX_GUID: NewItem(OUTBOX_GUID, FOLDER_TYPE, _folder_object("Outbox", FolderRole.OUTBOX))}
+    for folder in mailbox.folders:
+        parent = folder_guid(folder.parent) if folder.parent in paths and folder.parent is not None else None
+        name = folder.path.rpartition("/")[2]
+        current[folder_guid(folder.path)] = NewItem(
+            folder_guid(folder.path), FOLDER_TYPE, _folder_object(name, folder.role), parent
+        )
+    validities = dict((path, listing.uidvalidity) for path, listing in mailbox.listings)
+    for path, listing in mailbox.listings:
+        for message in listing.messages:
+            guid = f"{path}/{guid_of(listing.uidvalidity, message.uid)}"
+            current[guid] = NewItem(guid, EMAIL_TYPE, snapshot(message), folder_guid(path))
+    stored = {item.guid: item for item in tx.iter_items(folder_id)}
+    changed = sorted(
+        {
+            place[0]
+            for guid in stored
+            if (place := place_of(MAIL_TREE, guid)) is not None and validities.get(place[0], place[1]) != place[1]
+        }
+    )
+    if changed:
+        log.warning(
+            "account %s mail tree: UIDVALIDITY of %s changed: their messages are new, a slow sync",
+            state.account_email,
+            ", ".join(changed),
+        )
+    written = [
+        new
+        for guid, new in current.items()
+        if (old := stored.get(guid)) is None or old.data != new.data or old.parent != new.parent
+    ]
+    gone = [guid for guid in stored if guid not in current and (guid.endswith("/") or place_of(MAIL_TREE, guid))]
+    tx.put_items(folder_id, written, None)
+    tx.delete_items(folder_id, gone, None)
+    log.info(
+        "account %s mail tree: %d folders, %d messages in IMAP, %d new or changed, %d gone",
+        state.account_email,
+        len(mailbox.folders),
+        len(current) - len(mailbox.folders) - 1,
+        len(written),
+        len(gone),
+    )
+    return bool(changed)
+
+
+def _folder_object(name: str, role: FolderRole | None) -> bytes:
+    return write_folder(FolderObject(name, role=role.value if role is not None else None))
 
 
 @dataclass(frozen=True)
@@ -219,36 +321,36 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
     def prefetch(ds: DatastoreState, changes: list[OutChange], room: int, mail_filter: Filter) -> None:
         assert ctx.mail is not None
         items = tx.get_items(ds.folder_id, [change.guid for change in changes if change.kind != ChangeKind.DELETE])
-        _, fetch = _within(changes, items, room, mail_filter)
-        by_validity: dict[int, list[int]] = {}
+        _, fetch = _within(ds.folder_name, changes, items, room, mail_filter)
+        by_folder: dict[tuple[str, int], list[tuple[int, str]]] = {}
         for guid in fetch:
-            found = uid_of(guid)
+            found = place_of(ds.folder_name, guid)
             if found is not None and guid not in fetched:
-                by_validity.setdefault(found[0], []).append(found[1])
-        for validity, uids in by_validity.items():
+                by_folder.setdefault(found[:2], []).append((found[2], guid))
+        for (path, validity), wanted in by_folder.items():
             got: dict[int, Fetched] = work.outside(
                 ctx.mail.fetch,
                 login_for(tx, state),
-                imap_folder(ds.folder_name),
+                path,
                 validity,
-                tuple(uids),
+                tuple(uid for uid, _ in wanted),
                 mail_filter.cut,
             )
-            fetched.update((guid_of(validity, uid), got.get(uid)) for uid in uids)
+            fetched.update((guid, got.get(uid)) for uid, guid in wanted)
 
     def expand(
         ds: DatastoreState, batch: list[OutChange], items: dict[str, StoredItem], room: int
     ) -> tuple[list[OutChange], dict[str, StoredItem]]:
-        if ctx.mail is None or not any(uid_of(guid) for guid in items):
+        if ctx.mail is None or not any(place_of(ds.folder_name, guid) for guid in items):
             return batch, items
         mail_filter = filter_for(tx, state, ds, ctx.clock())
-        chosen, fetch = _within(batch, items, room, mail_filter)
+        chosen, fetch = _within(ds.folder_name, batch, items, room, mail_filter)
         if any(guid not in fetched for guid in fetch):
             prefetch(ds, ds.queue[:PREFETCH], room, mail_filter)
             prefetch(ds, chosen, room, mail_filter)
         expanded = dict(items)
         for change in chosen:
-            if change.guid not in items or uid_of(change.guid) is None:
+            if change.guid not in items or place_of(ds.folder_name, change.guid) is None:
                 continue
             message = fetched.get(change.guid) if change.guid in fetch else None
             if message is None:  # gone from IMAP, or older than the filter allows
@@ -263,7 +365,7 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
 
 
 def _within(
-    batch: list[OutChange], items: dict[str, StoredItem], room: int, mail_filter: Filter
+    folder_name: str, batch: list[OutChange], items: dict[str, StoredItem], room: int, mail_filter: Filter
 ) -> tuple[list[OutChange], list[str]]:
     """The first changes of ``batch`` whose messages fit in ``room`` (one at least), and the GUIDs to fetch:
     a new mail older than the filter allows is chosen but not fetched, so it is left out."""
@@ -272,7 +374,7 @@ def _within(
     used = 0
     for change in batch:
         stored = items.get(change.guid)
-        if change.kind == ChangeKind.DELETE or stored is None or uid_of(change.guid) is None:
+        if change.kind == ChangeKind.DELETE or stored is None or place_of(folder_name, change.guid) is None:
             chosen.append(change)
             continue
         email = _snapshot_of(stored)
@@ -321,32 +423,80 @@ def _with_message(stored: bytes, message: Fetched) -> bytes:
     return write_email(replace(email, message=said.encode() + message.data, ext=ext))
 
 
-def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, since_seq: int) -> MailChanges | None:
-    """The flags and deletes the device sent in this message, from what it changed in the snapshot, kept in the
-    store's journal until they are applied to IMAP (after the commit, or at a later sync if that fails)."""
-    flags: list[tuple[int, frozenset[MailFlag]]] = []
-    removed: list[int] = []
-    validity = 0
+@dataclass
+class _Changed:
+    """What a device changed in one IMAP folder, gathered from the snapshot."""
+
+    validity: int = 0
+    flags: list[tuple[int, frozenset[MailFlag]]] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    added: list[NewMail] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
+
+
+def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, since_seq: int) -> tuple[MailChanges, ...]:
+    """The flags, deletes, moves and new mails (drafts) the device sent in this message, from what it changed
+    in the snapshot, each folder's kept in the store's journal until they are applied to IMAP (after the
+    commit, or at a later sync if that fails). A mail's message is not kept in the snapshot."""
+    folders: dict[str, _Changed] = {}
+    emptied: list[NewItem] = []
     for item in tx.changes_since(ds.folder_id, since_seq, tx.current_seq(), None):
-        found = uid_of(item.guid)
-        if found is None or item.origin_device_id != state.device_id:
+        if item.origin_device_id != state.device_id or (item.content_type != EMAIL_TYPE and not item.deleted):
             continue
-        validity = found[0]
+        place = place_of(ds.folder_name, item.guid)
+        if place is None:
+            email = None if item.deleted else read_email(item.data)
+            path = _folder_path(ds.folder_name, item.parent)
+            if email is not None and email.message is not None and path is not None:
+                folders.setdefault(path, _Changed()).added.append(NewMail(item.guid, email.message, _flags(email)))
+            continue
+        path, validity, uid = place
+        changed = folders.setdefault(path, _Changed())
+        changed.validity = validity
         if item.deleted:
-            removed.append(found[1])
-        else:
-            sent = read_email(item.data).flags
-            flags.append((found[1], frozenset(MailFlag(name) for name, on in sent.items() if on)))
-    if not flags and not removed:
-        return None
+            changed.removed.append(uid)
+            continue
+        email = read_email(item.data)
+        changed.flags.append((uid, _flags(email)))
+        to = _folder_path(ds.folder_name, item.parent)
+        if ds.folder_name == MAIL_TREE and to is not None and to != path:
+            changed.moved.append(Moved(uid, to, item.guid))
+        if email.message is not None and is_incremental(ds.mode):
+            changed.added.append(NewMail(item.guid, email.message, _flags(email), replaces=uid))
+        if email.message is not None:
+            emptied.append(NewItem(item.guid, EMAIL_TYPE, write_email(replace(email, message=None)), item.parent))
+    if emptied:
+        tx.put_items(ds.folder_id, emptied, state.device_id)
+    if not folders:
+        return ()
     removal = MAIL_DELETE.read(tx, account=state.account_email)
-    changes = FolderChanges(imap_folder(ds.folder_name), validity, tuple(flags), tuple(removed), removal)
-    entry = tx.journal_mail_changes(state.account_id, changes.to_json())
     try:
-        return MailChanges(login_for(tx, state), changes, entry)
+        login = login_for(tx, state)
     except MailError as error:
+        login = None
         log.error("account %s: devices' mail changes wait for the next sync: %s", state.account_email, error)
-        return None
+    found = []
+    for path, changed in folders.items():
+        changes = FolderChanges(
+            path,
+            changed.validity,
+            tuple(changed.flags),
+            tuple(changed.removed),
+            removal,
+            tuple(changed.added),
+            tuple(changed.moved),
+            ds.folder_id,
+            state.device_id,
+            ds.folder_name == MAIL_TREE,
+        )
+        entry = tx.journal_mail_changes(state.account_id, changes.to_json())
+        if login is not None:
+            found.append(MailChanges(login, changes, entry))
+    return tuple(found)
+
+
+def _flags(email: Email) -> frozenset[MailFlag]:
+    return frozenset(MailFlag(name) for name, on in email.flags.items() if on)
 
 
 def retry_changes(tx: Transaction, state: SessionState, ctx: EngineContext, work: ContentWork) -> None:
@@ -356,11 +506,33 @@ def retry_changes(tx: Transaction, state: SessionState, ctx: EngineContext, work
     pending = tx.pending_mail_changes(state.account_id)
     if not pending or ctx.mail is None:
         return
-    login = login_for(tx, state)
+    changes = tuple(FolderChanges.from_json(entry.changes) for entry in pending)
+    take_places(tx, work.outside(ctx.mail.apply, login_for(tx, state), changes))
     for entry in pending:
-        work.outside(ctx.mail.apply, login, FolderChanges.from_json(entry.changes))
         tx.forget_mail_changes(entry.id)
     log.info("account %s: %d devices' mail changes applied to IMAP on a retry", state.account_email, len(pending))
+
+
+class _Placing(Items, SyncMaps, Protocol):
+    """What giving moved and appended mails their IMAP place reads and writes."""
+
+
+def take_places(tx: _Placing, placed: tuple[Placed, ...]) -> None:
+    """Mails a device moved or appended take their place in IMAP as their ID: the device keeps its item (its
+    ID now maps to the new one) and does not get the mail again; other devices get it as new there."""
+    for place in placed:
+        changes, key = place.changes, place.key
+        folder, device = changes.store_folder, changes.device
+        if not folder:
+            continue
+        guid = guid_of(place.uidvalidity, place.message.uid)
+        guid, parent = (f"{place.path}/{guid}", folder_guid(place.path)) if changes.tree else (guid, None)
+        luid = tx.luids_for_guids(device, folder, [key]).get(key)
+        tx.delete_items(folder, [key], device)
+        tx.delete_maps(device, folder, [key])
+        tx.put_items(folder, [NewItem(guid, EMAIL_TYPE, snapshot(place.message), parent)], device)
+        if luid is not None:
+            tx.set_maps(device, folder, {guid: luid})
 
 
 def outbox_sender(
@@ -401,19 +573,20 @@ def _message_to_send(content_type: str, data: bytes) -> bytes:
 
 
 def apply_changes(store: Store, ctx: EngineContext, pending: tuple[MailChanges, ...]) -> None:
-    """Apply devices' changes to IMAP (after the message that brought them is committed) and forget their
-    journal entries; a failure is logged, and the changes are applied at the account's next mail sync."""
-    if ctx.mail is None:
+    """Apply a message's changes to IMAP (once it is committed) and forget their journal entries; a failure
+    is logged, and the changes are applied at the account's next mail sync."""
+    if ctx.mail is None or not pending:
         return
-    for mail in pending:
-        try:
-            ctx.mail.apply(mail.login, mail.changes)
-        except MailError as error:
-            log.error(
-                "account %s: devices' mail changes not applied yet, retried at the next sync: %s",
-                mail.login.account,
-                error,
-            )
-            continue
-        with store.transaction() as tx:
+    try:
+        placed = ctx.mail.apply(pending[0].login, tuple(mail.changes for mail in pending))
+    except MailError as error:
+        log.error(
+            "account %s: devices' mail changes not applied yet, retried at the next sync: %s",
+            pending[0].login.account,
+            error,
+        )
+        return
+    with store.transaction() as tx:
+        take_places(tx, placed)
+        for mail in pending:
             tx.forget_mail_changes(mail.entry)

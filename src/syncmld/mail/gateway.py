@@ -11,7 +11,7 @@ import ssl
 
 from syncmld.mail import smtp
 from syncmld.mail.imap import ImapGateway
-from syncmld.mail.model import Cut, Fetched, FolderChanges, Listing, MailError, MailLogin, Sent
+from syncmld.mail.model import Cut, Fetched, FolderChanges, Listing, Mailbox, MailError, MailLogin, Placed, Sent
 from syncmld.status import StatusCode
 from syncmld.store.base import MailMark, MailSend, Store
 
@@ -34,8 +34,11 @@ class MailServers:
     ) -> dict[int, Fetched]:
         return self.imap.fetch(login, folder, uidvalidity, uids, cut)
 
-    def apply(self, login: MailLogin, changes: FolderChanges) -> None:
-        self.imap.apply(login, changes)
+    def mailbox(self, login: MailLogin) -> Mailbox:
+        return self.imap.mailbox(login)
+
+    def apply(self, login: MailLogin, changes: tuple[FolderChanges, ...]) -> tuple[Placed, ...]:
+        return self.imap.apply(login, changes)
 
     def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
         with self.store.transaction() as tx:

@@ -22,11 +22,16 @@ from syncmld.mail.model import (
     Cut,
     Fetched,
     FolderChanges,
+    FolderRole,
     Listing,
+    Mailbox,
     MailError,
     MailFlag,
+    MailFolder,
     MailLogin,
     MessageSummary,
+    NewMail,
+    Placed,
     Security,
 )
 from syncmld.settings import MailRemoval
@@ -40,7 +45,11 @@ TRASH = "Trash"
 """The Trash folder's name where the server marks none with SPECIAL-USE."""
 SENT = "Sent"
 """The Sent folder's name where the server marks none with SPECIAL-USE."""
+DRAFTS = "Drafts"
+"""The Drafts folder's name where the server marks none with SPECIAL-USE."""
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
+DRAFT_FLAG = "\\Draft"
 BATCH = 1000
 """Most UIDs named in one FETCH."""
 
@@ -125,28 +134,87 @@ class ImapGateway:
                 fetched.update(_cut_messages(client, batch, cut))
         return fetched
 
-    def apply(self, login: MailLogin, changes: FolderChanges) -> None:
+    def mailbox(self, login: MailLogin) -> Mailbox:
+        folders: list[MailFolder] = []
+        listings: list[tuple[str, Listing]] = []
         with self.session(login) as client:
-            folder = _resolve(client, changes.folder)
-            if _select(client, folder, readonly=False)[0] != changes.uidvalidity:
-                log.warning(
-                    "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, changes.folder
-                )
-                return
-            for uid, flags in changes.flags:
-                wanted = {IMAP_FLAGS[flag] for flag in flags}
-                client.add_flags([uid], sorted(wanted))
-                client.remove_flags([uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]}))
-            if changes.removed:
-                _remove(client, folder, list(changes.removed), changes.removal)
+            for flags, delimiter, name in client.list_folders():
+                path = "INBOX" if str(name).upper() == "INBOX" else _path(str(name), delimiter)
+                selectable = not any(flag.lower() in (b"\\noselect", b"\\nonexistent") for flag in flags)
+                folders.append(MailFolder(path, _role(path, flags), selectable))
+                if selectable:
+                    uidvalidity, modseq = _select(client, str(name), readonly=True)
+                    messages = _summaries(client, sorted(client.search("ALL")))
+                    listings.append((path, Listing(uidvalidity, messages, modseq)))
+        known = {folder.path for folder in folders}
+        for folder in list(folders):
+            above = folder.parent
+            while above is not None and above not in known:  # a level the server does not list
+                known.add(above)
+                folders.append(MailFolder(above, None, selectable=False))
+                above = MailFolder(above).parent
         log.info(
-            "IMAP %s %s: flags of %d messages set, %d removed (%s)",
+            "IMAP %s: %d folders, %d messages",
             login.account,
-            changes.folder,
-            len(changes.flags),
-            len(changes.removed),
-            changes.removal,
+            len(folders),
+            sum(len(listing.messages) for _, listing in listings),
         )
+        return Mailbox(tuple(folders), tuple(listings))
+
+    def apply(self, login: MailLogin, changes: tuple[FolderChanges, ...]) -> tuple[Placed, ...]:
+        placed: list[_Placing] = []
+        with self.session(login) as client:
+            listed = client.list_folders()
+            names = [_resolve(client, change.folder, listed) for change in changes]
+            paths = {str(name): _path(str(name), delimiter) for _, delimiter, name in listed}
+            drafts = next((str(name) for flags, _, name in listed if b"\\Drafts" in flags), DRAFTS)
+            moves = _moves(client, changes, names)
+            stale: set[str] = set()
+            for change, name in zip(changes, names, strict=True):
+                validity = _select(client, name, readonly=False)[0]
+                if change.uidvalidity and validity != change.uidvalidity:
+                    log.warning(
+                        "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, name
+                    )
+                    stale.add(name)
+                    continue
+                for uid, flags in change.flags:
+                    wanted = {IMAP_FLAGS[flag] for flag in flags}
+                    client.add_flags([uid], sorted(wanted))
+                    client.remove_flags(
+                        [uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]})
+                    )
+                outgoing = [
+                    (moved.uid, moved.key, change, _resolve(client, moved.to, listed)) for moved in change.moved
+                ]
+                outgoing += [(uid, *target) for uid, target in moves.get(name, {}).items()]
+                ids = _message_ids(client, [uid for uid, *_ in outgoing]) if outgoing else {}
+                for uid, key, target, target_name in outgoing:
+                    _move_one(client, uid, target_name)
+                    placed.append((target, key, target_name, paths.get(target_name, target_name), None, ids.get(uid)))
+                moved_away = set(moves.get(name, {}))
+                removed = [uid for uid in change.removed if uid not in moved_away]
+                if removed:
+                    _remove(client, name, removed, change.removal)
+                log.info(
+                    "IMAP %s %s: flags of %d messages set, %d moved, %d removed (%s)",
+                    login.account,
+                    name,
+                    len(change.flags),
+                    len(outgoing),
+                    len(removed),
+                    change.removal,
+                )
+            arrived = {key for found in moves.values() for key, _, _ in found.values()}
+            for change, name in zip(changes, names, strict=True):
+                for mail in change.added:
+                    if mail.key in arrived or (mail.replaces is not None and (name != drafts or name in stale)):
+                        continue
+                    appended = _append(client, name, mail, name == drafts)
+                    named = _MESSAGE_ID.search(mail.message)
+                    message_id = named.group(1) if named is not None else None
+                    placed.append((change, mail.key, name, paths.get(name, name), appended, message_id))
+            return _placed(client, placed)
 
     def append_sent(self, login: MailLogin, message: bytes) -> None:
         """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read."""
@@ -182,13 +250,13 @@ ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"
 """Folder paths found by their SPECIAL-USE role first."""
 
 
-def _resolve(client: IMAPClient, path: str) -> str:
+def _resolve(client: IMAPClient, path: str, listed: list[tuple[Any, Any, Any]] | None = None) -> str:
     """The IMAP name of the folder a device named by ``path`` (levels joined by ``/``, any case): the INBOX, a
     folder with that SPECIAL-USE role, else the folder with that path; MailError 404 when there is none."""
     wanted = path.casefold()
     if wanted == "inbox":
         return "INBOX"
-    listed = client.list_folders()
+    listed = listed if listed is not None else client.list_folders()
     role = ROLES.get(wanted)
     found = next((str(name) for flags, _, name in listed if role is not None and role in flags), None)
     found = found or next(
@@ -197,6 +265,122 @@ def _resolve(client: IMAPClient, path: str) -> str:
     if found is None:
         raise MailError(f"no folder {path!r} on the IMAP server", StatusCode.NOT_FOUND)
     return found
+
+
+_FOLDER_ROLES: dict[bytes, FolderRole] = {
+    b"\\Sent": FolderRole.SENT,
+    b"\\Drafts": FolderRole.DRAFTS,
+    b"\\Trash": FolderRole.TRASH,
+}
+
+
+def _role(path: str, flags: tuple[bytes, ...]) -> FolderRole | None:
+    """A folder's role in a device's tree: the INBOX's, else its SPECIAL-USE one's (None for the others)."""
+    if path == "INBOX":
+        return FolderRole.INBOX
+    return next((role for flag, role in _FOLDER_ROLES.items() if flag in flags), None)
+
+
+def _moves(
+    client: IMAPClient, changes: tuple[FolderChanges, ...], names: list[str]
+) -> dict[str, dict[int, tuple[str, FolderChanges, str]]]:
+    """Messages a device removed from one folder and added to another (the same Message-ID, in the same
+    message): folder -> UID -> the key of the mail added, its changes and folder, for a move instead of a
+    removal and an append. One FETCH of the removed messages' Message-IDs per folder, only when mails were added."""
+    wanted: dict[bytes, tuple[FolderChanges, str, str]] = {}
+    for change, name in zip(changes, names, strict=True):
+        for mail in change.added:
+            found = _MESSAGE_ID.search(mail.message)
+            if found is not None and mail.replaces is None:
+                wanted[found.group(1)] = (change, mail.key, name)
+    moves: dict[str, dict[int, tuple[str, FolderChanges, str]]] = {}
+    if not wanted:
+        return moves
+    for change, name in zip(changes, names, strict=True):
+        if not change.removed:
+            continue
+        selected = _select(client, name, readonly=True)[0]
+        if change.uidvalidity and selected != change.uidvalidity:
+            continue
+        for uid, message_id in _message_ids(client, list(change.removed)).items():
+            target = wanted.get(message_id)
+            if target is not None and target[2] != name:
+                moves.setdefault(name, {})[uid] = (target[1], target[0], target[2])
+    return moves
+    for change, name in zip(changes, names, strict=True):
+        if not change.removed:
+            continue
+        selected = _select(client, name, readonly=True)[0]
+        if change.uidvalidity and selected != change.uidvalidity:
+            continue
+        headers = client.fetch(list(change.removed), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        for uid, data in headers.items():
+            header = next((value for key, value in data.items() if key.startswith(b"BODY[HEADER")), b"") or b""
+            found = _MESSAGE_ID.search(header)
+            target = wanted.get(found.group(1)) if found is not None else None
+            if target is not None and target[2] != name:
+                moves.setdefault(name, {})[uid] = (target[1], target[0], target[2])
+    return moves
+
+
+def _message_ids(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+    """The Message-IDs of messages of the selected folder (one FETCH), by UID; those without one left out."""
+    found: dict[int, bytes] = {}
+    for uid, data in client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]).items():
+        header = next((value for key, value in data.items() if key.startswith(b"BODY[HEADER")), b"") or b""
+        if (matched := _MESSAGE_ID.search(header)) is not None:
+            found[uid] = matched.group(1)
+    return found
+
+
+def _move_one(client: IMAPClient, uid: int, target: str) -> None:
+    """Move a message of the selected folder to ``target`` (MOVE, else COPY and expunge it here)."""
+    if client.has_capability("MOVE"):
+        client.move([uid], target)
+        return
+    client.copy([uid], target)
+    client.add_flags([uid], [IMAP_FLAGS[MailFlag.DELETED]])
+    client.uid_expunge([uid])
+
+
+def _append(client: IMAPClient, folder: str, mail: NewMail, draft: bool) -> int | None:
+    """Append a device's mail to ``folder`` with its flags (and ``\\Draft`` in the Drafts folder), then remove
+    the draft it replaces; its UID there when the server says it (UIDPLUS)."""
+    flags = sorted({IMAP_FLAGS[flag] for flag in mail.flags} | ({DRAFT_FLAG} if draft else set()))
+    answer = client.append(folder, mail.message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), flags=flags)
+    if mail.replaces is not None:
+        client.select_folder(folder, readonly=False)
+        client.add_flags([mail.replaces], [IMAP_FLAGS[MailFlag.DELETED]])
+        client.uid_expunge([mail.replaces])
+    found = _APPENDUID.search(answer if isinstance(answer, bytes) else str(answer).encode())
+    return int(found.group(2)) if found is not None else None
+
+
+_Placing = tuple[FolderChanges, str, str, str, int | None, bytes | None]
+"""A mail moved or appended: the changes it came with, its item's key, the IMAP name and path of the folder it is
+in now, its UID there if known, and its Message-ID (to find it by otherwise)."""
+
+
+def _placed(client: IMAPClient, placed: list[_Placing]) -> tuple[Placed, ...]:
+    """The moved and appended mails as a listing shows them where they now are: found by UID, else by their
+    Message-ID (the newest with it); one SELECT and FETCH per folder."""
+    result: list[Placed] = []
+    by_folder: dict[str, list[_Placing]] = {}
+    for entry in placed:
+        by_folder.setdefault(entry[2], []).append(entry)
+    for name, entries in by_folder.items():
+        validity = _select(client, name, readonly=True)[0]
+        found: list[tuple[FolderChanges, str, str, int]] = []
+        for change, key, _, path, uid, message_id in entries:
+            if uid is None and message_id is not None:
+                uid = max(client.search(["HEADER", "Message-ID", message_id.decode("ascii", "replace")]), default=None)
+            if uid is not None:
+                found.append((change, key, path, uid))
+        summaries = {message.uid: message for message in _summaries(client, sorted(uid for *_, uid in found))}
+        result.extend(
+            Placed(change, key, path, validity, summaries[uid]) for change, key, path, uid in found if uid in summaries
+        )
+    return tuple(result)
 
 
 def _path(name: str, delimiter: bytes | None) -> str:

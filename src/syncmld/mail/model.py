@@ -1,9 +1,10 @@
 """What the engine knows of mail: how to log in, a folder's listing, the changes a device made (no I/O)."""
 
+import base64
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from syncmld.errors import LocalError
 from syncmld.settings import MailRemoval
@@ -88,22 +89,105 @@ class Listing:
     """With ``complete`` false: every UID in the folder, None when nothing changed (none is gone either)."""
 
 
+class FolderRole(StrEnum):
+    """A folder's role in the OMA DS folder object (``role``): the INBOX, SPECIAL-USE folders, the outbox."""
+
+    INBOX = "inbox"
+    OUTBOX = "outbox"
+    SENT = "sent"
+    DRAFTS = "drafts"
+    TRASH = "deleted"
+
+
+@dataclass(frozen=True)
+class MailFolder:
+    """One IMAP folder as a device's folder tree shows it."""
+
+    path: str
+    """Its name with the levels joined by ``/`` whatever the server's delimiter (``INBOX`` for the INBOX)."""
+    role: FolderRole | None = None
+    selectable: bool = True
+
+    @property
+    def parent(self) -> str | None:
+        """The path of the folder above it, None at the top."""
+        above, slash, _ = self.path.rpartition("/")
+        return above if slash else None
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Every folder of an account's mailbox and the listing of each selectable one."""
+
+    folders: tuple[MailFolder, ...]
+    listings: tuple[tuple[str, Listing], ...]
+    """Path -> listing (always complete)."""
+
+
+@dataclass(frozen=True)
+class NewMail:
+    """A mail a device put in a folder (a draft, or a mail it moved there), to APPEND to it; ``replaces``, the
+    UID of the draft it takes the place of (removed once it is appended)."""
+
+    key: str
+    """The device's item in the store (its GUID), given the mail's UID once it is in IMAP."""
+    message: bytes
+    flags: frozenset[MailFlag] = frozenset()
+    replaces: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "message": base64.b64encode(self.message).decode("ascii"),
+            "flags": sorted(self.flags),
+            "replaces": self.replaces,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "NewMail":
+        replaces = data.get("replaces")
+        return cls(
+            str(data["key"]),
+            base64.b64decode(data["message"]),
+            frozenset(MailFlag(name) for name in data.get("flags", ())),
+            int(replaces) if replaces is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A message a device put in another folder of its tree: its UID, the folder's path, its item's GUID."""
+
+    uid: int
+    to: str
+    key: str
+
+
 @dataclass(frozen=True)
 class FolderChanges:
-    """What devices changed in one folder: flags to set exactly, messages to remove."""
+    """What devices changed in one folder: flags to set exactly, messages to remove, to move elsewhere, mails
+    to append; ``store_folder``, ``device`` and ``tree`` say where the items of moved and appended mails are,
+    so that they take their new place in IMAP as their ID once it is known."""
 
     folder: str
     uidvalidity: int
     flags: tuple[tuple[int, frozenset[MailFlag]], ...] = ()
     removed: tuple[int, ...] = ()
     removal: MailRemoval = MailRemoval.TRASH
+    added: tuple[NewMail, ...] = ()
+    moved: tuple[Moved, ...] = ()
+    store_folder: int = 0
+    device: int = 0
+    tree: bool = False
 
     def to_json(self) -> str:
         """How the store's journal keeps them."""
         flags = [[uid, sorted(flags)] for uid, flags in self.flags]
         return json.dumps(
             {"folder": self.folder, "uidvalidity": self.uidvalidity, "flags": flags, "removed": list(self.removed),
-             "removal": self.removal.value},
+             "removal": self.removal.value, "added": [mail.to_json() for mail in self.added],
+             "moved": [[moved.uid, moved.to, moved.key] for moved in self.moved], "store_folder": self.store_folder,
+             "device": self.device, "tree": self.tree},
             separators=(",", ":"),
         )  # fmt: skip
 
@@ -116,7 +200,24 @@ class FolderChanges:
             tuple((int(uid), frozenset(MailFlag(name) for name in names)) for uid, names in data["flags"]),
             tuple(int(uid) for uid in data["removed"]),
             MailRemoval(data["removal"]),
+            tuple(NewMail.from_json(mail) for mail in data.get("added", ())),
+            tuple(Moved(int(uid), str(to), str(key)) for uid, to, key in data.get("moved", ())),
+            int(data.get("store_folder", 0)),
+            int(data.get("device", 0)),
+            bool(data.get("tree", False)),
         )
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a mail a device moved or appended now is in IMAP: its item (``key`` in the changes' store folder)
+    takes this place as its ID."""
+
+    changes: FolderChanges
+    key: str
+    path: str
+    uidvalidity: int
+    message: MessageSummary
 
 
 @dataclass(frozen=True)
@@ -173,8 +274,13 @@ class MailGateway(Protocol):
         """The messages (those still there, of that UIDVALIDITY), cut as asked."""
         ...
 
-    def apply(self, login: MailLogin, changes: FolderChanges) -> None:
-        """Set flags and remove messages as devices did."""
+    def mailbox(self, login: MailLogin) -> Mailbox:
+        """Every folder with its role and, for each that holds messages, its whole listing."""
+        ...
+
+    def apply(self, login: MailLogin, changes: tuple[FolderChanges, ...]) -> tuple[Placed, ...]:
+        """Set flags, remove, move and append messages as devices did (a message removed from one folder and
+        added to another, by its Message-ID, is moved); where the moved and appended ones now are."""
         ...
 
     def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
