@@ -7,6 +7,7 @@ from sqlalchemy import Row, delete, select, update
 from syncmld.store.base import Device, DeviceSync, NotFound
 from syncmld.store.schema import device_syncs, devices
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.pushes import PushTargets
 
 
 def _device(row: Row[Any]) -> Device:
@@ -19,6 +20,9 @@ def _device_sync(row: Row[Any]) -> DeviceSync:
 
 class SqlDevices(SqlRole):
     """See ``syncmld.store.base.Devices``."""
+
+    _push_targets: PushTargets
+    """The transaction's (``SqlTransaction`` makes it)."""
 
     def _find_device(self, account_id: int, device_ref: str) -> Device | None:
         statement = select(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
@@ -49,6 +53,7 @@ class SqlDevices(SqlRole):
         statement = delete(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no device {device_ref} in account {account_id}")
+        self._push_targets.forget()
 
     def record_device_sync(self, record: DeviceSync) -> None:
         row = {
