@@ -10,6 +10,7 @@ from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
 from syncmld.engine.folders import FolderKind
+from syncmld.engine.formats import used_format
 from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
@@ -250,7 +251,7 @@ def _process(
         log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
     elif message.final:
         event = package_end(phase_before, handler.saw_sync, bool(state.datastores))
-        first_changes, summaries = _advance(tx, state, ctx, handler, event)
+        first_changes, summaries = _advance(tx, state, ctx, handler, event, request.encoding)
 
     reply_header = _reply_header(header, state, request.url, token, ctx)
     encoder = builder.seal(reply_header, request.encoding)
@@ -259,17 +260,22 @@ def _process(
         expand = mail.expander(tx, state, ctx, work)
         final = _fill_changes(tx, state, builder, encoder, first_changes, expand)
         if final:
-            _advance(tx, state, ctx, handler, Event.ALL_SENT)
+            _advance(tx, state, ctx, handler, Event.ALL_SENT, request.encoding)
             if not any(sends_to_client(ds.mode) for ds in state.datastores):
-                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP)
+                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP, request.encoding)
     return builder.build(final), summaries, mail_changes
 
 
 def _advance(
-    tx: Transaction, state: SessionState, ctx: EngineContext, handler: CommandHandler, event: Event | None
+    tx: Transaction,
+    state: SessionState,
+    ctx: EngineContext,
+    handler: CommandHandler,
+    event: Event | None,
+    encoding: Encoding,
 ) -> tuple[bool, tuple[SyncSummary, ...]]:
     """Take the step of the phase table ``event`` calls for, if any, and do its action: whether the
-    device's changes were planned, and the folder syncs finished."""
+    device's changes were planned, and the folder syncs finished (in ``encoding``)."""
     found = step(state.phase, event)
     if found is None:
         return False, ()
@@ -283,7 +289,7 @@ def _advance(
                     plan_changes(tx, state, ds)
             return True, ()
         case Action.FINISH:
-            return False, _finish(tx, state, ctx)
+            return False, _finish(tx, state, ctx, encoding)
         case Action.NONE:
             pass
     return False, ()
@@ -307,8 +313,9 @@ def _fill_changes(
     return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)
 
 
-def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[SyncSummary, ...]:
-    """The client has everything: store the new anchors and report each folder's sync."""
+def _finish(tx: Transaction, state: SessionState, ctx: EngineContext, encoding: Encoding) -> tuple[SyncSummary, ...]:
+    """The client has everything: store the new anchors and record and report each folder's sync, with the
+    format it used."""
     summaries = []
     duration = (ctx.clock() - state.started_at) * 1000
     push.sync_finished(tx, state)
@@ -321,8 +328,9 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
         )
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
+        used = used_format(ds.wire_type, encoding, state.version)
         tx.record_device_sync(
-            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent)
+            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent, used)
         )
         summaries.append(
             SyncSummary(

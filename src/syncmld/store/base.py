@@ -137,6 +137,8 @@ class DeviceSync:
     received: str = ""
     """Counts as logged, e.g. ``added:3,replaced:0,deleted:1``."""
     sent: str = ""
+    format: str = ""
+    """What the sync used, e.g. ``text/x-vcard 2.1, WBXML, SyncML 1.2``; "" when it did not get that far."""
 
 
 @dataclass(frozen=True)

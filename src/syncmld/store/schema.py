@@ -198,6 +198,7 @@ device_syncs = Table(
     Column("finished_at", Double, nullable=False),
     Column("received", Text, nullable=False),
     Column("sent", Text, nullable=False),
+    Column("format", Text, nullable=False, server_default=""),
 )
 
 large_object_chunks = Table(

@@ -15,7 +15,9 @@ def _device(row: Row[Any]) -> Device:
 
 
 def _device_sync(row: Row[Any]) -> DeviceSync:
-    return DeviceSync(row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent)
+    return DeviceSync(
+        row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent, row.format
+    )
 
 
 class SqlDevices(SqlRole):
@@ -64,6 +66,7 @@ class SqlDevices(SqlRole):
             "finished_at": record.finished_at,
             "received": record.received,
             "sent": record.sent,
+            "format": record.format,
         }
         self._upsert(device_syncs, row, ["device_id", "folder_name"])
 

@@ -1,0 +1,26 @@
+"""A device's last sync of a folder records the format it used (``device_syncs.format``: content type and
+version, XML or WBXML, SyncML version).
+
+Revision ID: 0019
+Revises: 0017
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("device_syncs") as batch:
+        batch.add_column(sa.Column("format", sa.Text(), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("device_syncs") as batch:
+        batch.drop_column("format")
