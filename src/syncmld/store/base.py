@@ -269,6 +269,9 @@ class TimelineMessage:
     dump_in: str | None = None
     """The message as ``--log-messages`` writes it; None when that is off."""
     dump_out: str | None = None
+    error: str | None = None
+    """Why the message failed (its changes rolled back, the client answered with an HTTP error); None when
+    it was answered."""
 
 
 @dataclass(frozen=True)

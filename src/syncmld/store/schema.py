@@ -277,6 +277,7 @@ timeline_messages = Table(
     Column("statuses_out", Text, nullable=False),
     Column("dump_in", Text),
     Column("dump_out", Text),
+    Column("error", Text),
     Index(None, "session", "id"),
     Index(None, "account_id", "at"),
     Index(None, "at"),
