@@ -829,7 +829,8 @@ def device() -> None:
 def shown_sync(record: DeviceSync) -> str:
     moment = shown_time(datetime.fromtimestamp(record.finished_at, UTC))
     counts = f" received {record.received or '0'} sent {record.sent or '0'}"
-    return f"{record.folder_name}: {moment} mode {record.mode} result {record.result}{counts}"
+    used = f" in {record.format}" if record.format else ""
+    return f"{record.folder_name}: {moment} mode {record.mode} result {record.result}{counts}{used}"
 
 
 @device.command("list")
@@ -837,7 +838,7 @@ def shown_sync(record: DeviceSync) -> str:
 @data_dir_option
 @db_option
 def device_list(email: str, data_dir: Path, db: str | None) -> None:
-    """List an account's devices, each with the last sync of every folder."""
+    """List an account's devices, each with the last sync of every folder and the format it used."""
     address = checked_email(email)
     with opened_store(data_dir, db, existing=True) as store, store.transaction() as tx:
         account_id = required_account(tx, address).id

@@ -3,7 +3,6 @@ items, taking it back, what a sync would do, merging duplicates."""
 
 import re
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,15 +19,22 @@ from syncmld.cli import (
 )
 from syncmld.engine.modes import SyncMode
 from syncmld.history.dedupe import find_duplicates, merge_duplicates
+from syncmld.history.listing import (
+    by_session,
+    folder_counts,
+    folder_names,
+    plan_counts,
+    shown_changes,
+    shown_reversal,
+)
 from syncmld.history.names import item_name
 from syncmld.history.preview import Preview, preview_sync
-from syncmld.history.undo import Reversal, UndoPlan, apply_undo, plan_undo
+from syncmld.history.undo import UndoPlan, apply_undo, plan_undo
 from syncmld.shown import shown_time
-from syncmld.store.base import Change, ChangeSession, SessionCounts, Transaction
+from syncmld.store.base import ChangeSession, Transaction
 
 _AGO = re.compile(r"(\d+)([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-_ACTIONS = {Change.ADDED: "re-add", Change.REPLACED: "restore", Change.DELETED: "remove"}
 
 
 def since_time(value: str | None) -> float:
@@ -50,10 +56,6 @@ def since_time(value: str | None) -> float:
 def shown_session(session: ChangeSession) -> str:
     moment = shown_time(datetime.fromtimestamp(session.started_at, UTC))
     return f"session {session.id}  {moment}  {session.source.value}  {session.label}"
-
-
-def folder_names(tx: Transaction, account_id: int) -> dict[int, str]:
-    return {folder.id: folder.name for folder in tx.list_folders(account_id)}
 
 
 def required_session(tx: Transaction, session_id: int) -> ChangeSession:
@@ -98,14 +100,9 @@ def history_list(email: str, folder: str | None, since: str | None, data_dir: Pa
             folder_id = found.id
         listed = tx.list_change_sessions(account_id, folder_id, start)
         names = folder_names(tx, account_id)
-    sessions: dict[int, list[SessionCounts]] = {}
-    for entry in listed:
-        sessions.setdefault(entry.session.id, []).append(entry)
-    for entries in sessions.values():
-        counts = "; ".join(
-            f"{names.get(e.folder_id, '?')}: added {e.added} replaced {e.replaced} deleted {e.deleted}" for e in entries
-        )
-        echo(f"{shown_session(entries[0].session)}  {counts}")
+    sessions = by_session(listed)
+    for entries in sessions:
+        echo(f"{shown_session(entries[0].session)}  {folder_counts(entries, names)}")
     if not sessions:
         echo(f"no changes recorded for {address}", err=True)
 
@@ -119,17 +116,12 @@ def history_show(session_id: int, data_dir: Path, db: str | None) -> None:
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         session = required_session(tx, session_id)
         account = tx.get_account_by_id(session.account_id)
-        changes = tx.session_changes(session_id)
-        names = folder_names(tx, session.account_id)
-        now = {
-            folder_id: tx.item_states(folder_id, [c.guid for c in changes if c.folder_id == folder_id])
-            for folder_id in {c.folder_id for c in changes}
-        }
+        changes = shown_changes(tx, session)
     echo(shown_session(session) + (f"  ({account.email})" if account else ""))
-    for change in changes:
-        shown = change.before or now[change.folder_id].get(change.guid)
+    for shown in changes:
+        change = shown.change
         echo(
-            f"  {names.get(change.folder_id, '?')}  {change.change.value:8}  {item_name(shown)}  "
+            f"  {shown.folder}  {change.change.value:8}  {shown.name}  "
             f"({change.guid}, version {change.version_before} -> {change.version_after})"
         )
     if not changes:
@@ -138,25 +130,13 @@ def history_show(session_id: int, data_dir: Path, db: str | None) -> None:
 
 def shown_plan(plan: UndoPlan, names: dict[int, str], force: bool) -> list[str]:
     """The lines that say what an undo does: counts per folder, then each conflict."""
-    lines = []
-    applied = Counter((r.folder_id, r.action) for r in plan.to_apply(force))
-    for folder_id in sorted({folder_id for folder_id, _ in applied}, key=lambda f: names.get(f, "")):
-        counts = ", ".join(f"{_ACTIONS[action]} {applied[folder_id, action]}" for action in _ACTIONS)
-        lines.append(f"  {names.get(folder_id, '?')}: {counts}")
+    lines = [f"  {counts}" for counts in plan_counts(plan, names, force)]
     conflicts = plan.conflicts
     if conflicts:
         what = "undone anyway (--force)" if force else "left alone (--force undoes them too)"
         lines.append(f"  {len(conflicts)} items were changed after the session: {what}")
         lines.extend(f"    conflict: {shown_reversal(r, names)}" for r in conflicts)
     return lines
-
-
-def shown_reversal(reversal: Reversal, names: dict[int, str]) -> str:
-    shown = reversal.restored or reversal.now
-    return (
-        f"{names.get(reversal.folder_id, '?')}  {_ACTIONS[reversal.action]}  {item_name(shown)}  "
-        f"({reversal.guid}, now version {reversal.now.version}{', deleted' if reversal.now.deleted else ''})"
-    )
 
 
 @click.command()

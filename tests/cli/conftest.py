@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 
 from syncmld.cli import main
+from syncmld.client import Device
+from syncmld.client.in_process import in_process_transport
+from syncmld.engine import EngineContext, EngineSettings
+from syncmld.store import open_store, sqlite_url
+from tests.engine.conftest import vcard
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,14 @@ def assert_one_error_line(run: Run, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0]
     assert "Traceback" not in run.out + run.err
+
+
+def synced_phone(directory: Path, count: int, url: str = "http://sync.example.org/syncml") -> Device:
+    """A phone of anna@example.org that syncs ``count`` contacts, through the engine on the data directory."""
+    store = open_store(sqlite_url(directory))
+    ctx = EngineContext(settings=EngineSettings())
+    phone = Device(in_process_transport(store, ctx), url, "anna@example.org", "pw", "IMEI:1")
+    for n in range(count):
+        phone.add(vcard(n))
+    phone.sync()
+    return phone

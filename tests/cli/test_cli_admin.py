@@ -11,7 +11,7 @@ import pytest
 from syncmld.backup import BackupStore
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import DeviceSync, Domain, Transaction
-from tests.cli.conftest import Syncmld, assert_one_error_line
+from tests.cli.conftest import Syncmld, assert_one_error_line, synced_phone
 
 NEW_YEARS_EVE = datetime(2008, 12, 31, 10, 0, tzinfo=UTC).timestamp()
 VCARD = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;John\r\nEND:VCARD\r\n"
@@ -261,7 +261,16 @@ def add_devices_with_history(data_dir: Path) -> None:
         phone = tx.ensure_device(anna.id, "IMEI:1")
         tx.ensure_device(anna.id, "IMEI:2")
         tx.record_device_sync(
-            DeviceSync(phone.id, "Contacts", "slow", "ok", NEW_YEARS_EVE, "added:3,replaced:0,deleted:0", "added:2")
+            DeviceSync(
+                phone.id,
+                "Contacts",
+                "slow",
+                "ok",
+                NEW_YEARS_EVE,
+                "added:3,replaced:0,deleted:0",
+                "added:2",
+                "text/x-vcard 2.1, WBXML, SyncML 1.1",
+            )
         )
         tx.record_device_sync(DeviceSync(phone.id, "Calendar", "two-way", "refused: 403", NEW_YEARS_EVE + 61))
 
@@ -272,10 +281,22 @@ def test_device_list_shows_each_devices_last_sync_per_folder(syncmld: Syncmld, d
     assert listed.splitlines() == [
         "IMEI:1",
         "  Calendar: 2008-12-31 10:01:01 UTC mode two-way result refused: 403 received 0 sent 0",
-        "  Contacts: 2008-12-31 10:00:00 UTC mode slow result ok received added:3,replaced:0,deleted:0 sent added:2",
+        "  Contacts: 2008-12-31 10:00:00 UTC mode slow result ok received added:3,replaced:0,deleted:0 sent added:2"
+        " in text/x-vcard 2.1, WBXML, SyncML 1.1",
         "IMEI:2",
         "  no sync recorded",
     ]
+
+
+def test_device_list_shows_the_format_a_sync_used(syncmld: Syncmld, data_dir: Path) -> None:
+    synced_phone(data_dir, 2)
+    listed = run_ok(syncmld, "device", "list", "anna@example.org", "--data-dir", str(data_dir)).splitlines()
+    assert listed[0] == "IMEI:1"
+    assert listed[1].startswith("  contacts: ")
+    assert listed[1].endswith(
+        " mode slow result ok received added:2,replaced:0,deleted:0 sent added:0,replaced:0,deleted:0"
+        " in text/x-vcard 2.1, XML, SyncML 1.2"
+    ), listed
 
 
 def test_device_list_of_an_account_without_devices_says_so(syncmld: Syncmld, data_dir: Path) -> None:

@@ -3,26 +3,11 @@ directory that a scripted device syncs with through the engine."""
 
 from pathlib import Path
 
-from syncmld.client import Device
-from syncmld.client.in_process import in_process_transport
 from syncmld.content import to_stored
-from syncmld.engine import EngineContext, EngineSettings
-from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import NewItem
-from tests.cli.conftest import Syncmld, assert_one_error_line
+from tests.cli.conftest import Syncmld, assert_one_error_line, synced_phone
 from tests.cli.test_cli_admin import folder_data, make_backups, run_ok, transaction
 from tests.engine.conftest import vcard
-
-
-def synced_phone(directory: Path, count: int, url: str = "http://sync.example.org/syncml") -> Device:
-    """A phone of anna@example.org that syncs ``count`` contacts, through the engine on the data directory."""
-    store = open_store(sqlite_url(directory))
-    ctx = EngineContext(settings=EngineSettings())
-    phone = Device(in_process_transport(store, ctx), url, "anna@example.org", "pw", "IMEI:1")
-    for n in range(count):
-        phone.add(vcard(n))
-    phone.sync()
-    return phone
 
 
 def test_restore_dry_run_changes_nothing_and_a_restore_is_undone(syncmld: Syncmld, data_dir: Path) -> None:

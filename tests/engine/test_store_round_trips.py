@@ -138,6 +138,28 @@ def test_encrypted_items_read_the_account_once_per_sync(sql_store: Store, statem
         assert tx.count_items(stored_folder(tx, "many").id) == 40
 
 
+def test_a_sync_asks_once_whether_a_push_device_syncs_the_folder_however_many_writes_it_makes(
+    sql_store: Store, statements: Statements
+) -> None:
+    device = synced_device(sql_store, "few", 6)
+    luids = list(device.items)
+    for n, luid in enumerate(luids):
+        if n % 2:
+            device.delete(luid)
+        else:
+            device.replace(luid, vcard(int(luid[1:]), note="changed"))
+
+    def sync() -> None:
+        report = device.sync()
+        assert report.codes_for("Replace") == [200] * 3 and report.codes_for("Delete") == [200] * 3
+
+    seen = statements.during(sync)
+    asked = {key: count for key, count in seen.items() if key.startswith("SELECT push_folders.device_id")}
+    assert list(asked.values()) == [1], asked
+    with sql_store.transaction() as tx:
+        assert tx.count_items(stored_folder(tx, "few").id) == 3
+
+
 # --- deletes written in a batch answer and keep what they did one at a time --------------------
 
 FILES = {"server_db": "Files", "local_uri": "./files", "content_type": FILE_TYPE, "version": SyncMLVersion.V1_2}

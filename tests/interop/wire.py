@@ -1,7 +1,6 @@
 """What travels over HTTP: the server's replies as SyncEvolution logged them, and a scripted device
 (``syncmld.client.Device``) posting to the real server, for what SyncEvolution cannot be made to send."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from syncmld.client import Transport
@@ -15,14 +14,6 @@ MESSAGE_LOGGING = ("--loglevel", "4")
 """client.sh options that make SyncEvolution keep every message of a session as an XML file."""
 
 
-@dataclass(frozen=True)
-class HeaderStatus:
-    """The server's answer to a client message's header: its status and the challenge, if any."""
-
-    code: int
-    chal_type: str | None
-
-
 def received_messages(result: SyncResult) -> list[SyncML]:
     """The server's messages in the order the client received them (run with ``MESSAGE_LOGGING``)."""
     session = Path(result.summary["session_dir"])
@@ -31,14 +22,19 @@ def received_messages(result: SyncResult) -> list[SyncML]:
     return [decode_xml(path.read_bytes()) for path in files]
 
 
-def header_statuses(messages: list[SyncML]) -> list[HeaderStatus]:
-    """The SyncHdr status of each message that carries one, in order."""
+def header_statuses(messages: list[SyncML]) -> list[Status]:
+    """The SyncHdr Status of each message that carries one, in order."""
     found = []
     for message in messages:
         status = next((c for c in message.commands if isinstance(c, Status) and c.cmd == "SyncHdr"), None)
         if status is not None:
-            found.append(HeaderStatus(status.data or 0, status.chal.meta.type if status.chal else None))
+            found.append(status)
     return found
+
+
+def challenged_for(status: Status) -> str | None:
+    """The authentication type a Status's Chal asks for; None without a Chal."""
+    return status.chal.meta.type if status.chal is not None else None
 
 
 def mode_answer(messages: list[SyncML]) -> tuple[int, int]:

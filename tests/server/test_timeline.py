@@ -1,13 +1,18 @@
 # ruff: noqa: F811 (the fixtures of test_http_endpoint, imported)
 """The timeline the web admin shows of a session, kept while the server answers a real recorded session
 (in-process, on a real SQLite store): each message with its commands, statuses, sizes and duration, the
-messages themselves only with --log-messages (without the session token), bounded per session; and the
-syncs and refused logins of each hour."""
+messages themselves only with --log-messages (without the session token), bounded per session, each written
+in its message's own transaction, and a message that failed kept with its error; and the syncs and refused
+logins of each hour."""
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from syncmld.engine.api import EngineSettings
 from syncmld.engine.housekeeping import DAY, sweep_store
@@ -127,3 +132,106 @@ async def test_the_sweep_forgets_timelines_and_hour_counts_after_history_days(
     assert (swept.timeline, swept.hours) == (3, 1)
     with store.transaction() as tx:
         assert tx.session_timeline(log_session_id(token)) == [] and tx.hour_counts(0) == []
+
+
+class Transactions:
+    """The statements of each transaction begun on any engine while ``listening``, in order."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[str]] = []
+
+    def begin(self, _conn: object) -> None:
+        self.seen.append([])
+
+    def statement(self, _conn: object, _cursor: object, statement: str, *_args: Any) -> None:
+        if self.seen:
+            self.seen[-1].append(" ".join(statement.split()[:3]))
+
+
+@pytest.fixture
+def transactions() -> Iterator[Transactions]:
+    found = Transactions()
+    event.listen(Engine, "begin", found.begin)
+    event.listen(Engine, "before_cursor_execute", found.statement)
+    yield found
+    event.remove(Engine, "before_cursor_execute", found.statement)
+    event.remove(Engine, "begin", found.begin)
+
+
+async def logged_in_session(client: httpx.AsyncClient, email: str) -> str:
+    """The URL of a session SyncEvolution's recorded slow sync opened with its first message."""
+    answered = await client.post("/syncml", content=first_message(email, "secret"), headers={"Content-Type": XML})
+    assert answered.status_code == 200, answered.text
+    resp_uri = decode(answered.content, XML).message.header.resp_uri
+    assert resp_uri is not None
+    return resp_uri
+
+
+async def test_a_message_and_its_timeline_record_are_written_in_one_transaction(
+    make_client: MakeClient, alice: str, store: Store, transactions: Transactions
+) -> None:
+    client = await make_client()
+    url = await logged_in_session(client, alice)
+    transactions.seen.clear()
+    answered = await client.post(url, content=ADDS.read_bytes(), headers={"Content-Type": XML})
+    assert answered.status_code == 200, answered.text
+    [message] = [statements for statements in transactions.seen if "INSERT INTO items" in statements]
+    assert "INSERT INTO timeline_messages" in message, "the timeline's record is written with the message"
+    assert not [
+        statements
+        for statements in transactions.seen
+        if "INSERT INTO timeline_messages" in statements and statements is not message
+    ]
+    assert len(transactions.seen) == 2, "the session looked up, then the message answered: no third transaction"
+    with store.transaction() as tx:
+        kept = tx.session_timeline(log_session_id(url.rpartition("sid=")[2]))
+    assert [(entry.msg_id, entry.error) for entry in kept] == [("1", None), ("2", None)]
+
+
+ADDS = CAPTURE / "xml-slow-contacts-5" / "002-c2s.xml"
+"""The recorded slow sync's second message: a Sync adding 5 contacts."""
+
+
+async def failed_message(client: httpx.AsyncClient, store: Store, email: str) -> tuple[str, httpx.Response]:
+    """A session whose second message fails: ``email``'s conflict policy is stored unusable (a 500, rolled
+    back); the session's URL and the failed answer."""
+    url = await logged_in_session(client, email)
+    with store.transaction() as tx:
+        tx.set_setting(f"conflict:{email}", "sever-wins")
+    return url, await client.post(url, content=ADDS.read_bytes(), headers={"Content-Type": XML})
+
+
+def contacts_of(store: Store, email: str) -> int:
+    with store.transaction() as tx:
+        account = tx.get_account(email)
+        folder = None if account is None else tx.get_folder(account.id, "contacts")
+        assert folder is not None
+        return tx.count_items(folder.id)
+
+
+async def test_a_message_that_fails_is_rolled_back_and_kept_in_the_timeline_with_its_error(
+    make_client: MakeClient, alice: str, store: Store
+) -> None:
+    client = await make_client()
+    url, failed = await failed_message(client, store, alice)
+    assert failed.status_code == 500
+    assert contacts_of(store, alice) == 0, "nothing the failed message carried is kept"
+    session = log_session_id(url.rpartition("sid=")[2])
+    with store.transaction() as tx:
+        kept = tx.session_timeline(session)
+    assert [entry.msg_id for entry in kept] == ["1", "2"]
+    error = kept[1].error
+    assert error is not None and error.startswith(
+        f"HTTP 500: the stored setting conflict:{alice} is unusable: 'sever-wins' is not "
+    ), error
+    assert "Add:5" in kept[1].commands_in and (kept[1].commands_out, kept[1].statuses_out) == ("", "")
+    assert (kept[1].size_in, kept[1].size_out) == (len(ADDS.read_bytes()), len(failed.content))
+
+    with store.transaction() as tx:
+        tx.set_setting(f"conflict:{alice}", "merge")
+    again = await client.post(url, content=ADDS.read_bytes(), headers={"Content-Type": XML})
+    assert again.status_code == 200, again.text
+    assert contacts_of(store, alice) == 5
+    with store.transaction() as tx:
+        kept = tx.session_timeline(session)
+    assert [(entry.msg_id, entry.error is None) for entry in kept] == [("1", True), ("2", False), ("2", True)]

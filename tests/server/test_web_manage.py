@@ -142,6 +142,16 @@ async def test_a_devices_version_encoding_formats_and_anchors_are_shown(
     assert f"contacts: {state.client_anchor} / {state.server_anchor}" in row
 
 
+async def test_a_devices_details_show_the_format_its_last_sync_of_each_folder_used(
+    make_client: MakeClient, alice: str, store: Store
+) -> None:
+    client = await make_client()
+    await slow_sync(client, alice)
+    await logged_in(client, store)
+    row = await device_details(client, alice, "sc-harness-cap1")
+    assert " contacts: text/vcard 3.0, XML, SyncML 1.2 " in f" {row} ", row
+
+
 async def device_details(client: httpx.AsyncClient, email: str, device_ref: str) -> str:
     """The text of ``device_ref``'s row in the account page's device details."""
     page = (await client.get("/admin/account", params={"email": email})).text

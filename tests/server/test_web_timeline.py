@@ -19,7 +19,7 @@ from tests.server.test_http_endpoint import (  # noqa: F401 (its fixtures)
     make_client,
     store,
 )
-from tests.server.test_timeline import slow_sync
+from tests.server.test_timeline import failed_message, slow_sync
 
 pytestmark = pytest.mark.anyio
 
@@ -69,3 +69,16 @@ async def test_a_session_page_needs_a_kept_session_and_a_login(
     client.cookies.clear()
     anonymous = await client.get("/admin/session", params={"id": log_session_id(token)})
     assert anonymous.status_code == 303 and anonymous.headers["location"].endswith("/admin/login")
+
+
+async def test_a_failed_message_shows_its_error_in_the_timeline(
+    make_client: MakeClient, alice: str, store: Store
+) -> None:
+    client = await make_client()
+    url, failed = await failed_message(client, store, alice)
+    assert failed.status_code == 500
+    await logged_in(client, store)
+    page = await client.get("/admin/session", params={"id": log_session_id(url.rpartition("sid=")[2])})
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert f"failed, nothing it carried was applied: HTTP 500: the stored setting conflict:{alice} is unusable" in text

@@ -48,14 +48,15 @@ def test_the_last_sync_per_folder_is_kept_and_replaced(store: Store) -> None:
         owner = make_owner(tx)
         tx.record_device_sync(last_sync(owner.device_id, "Contacts", "slow", 100.0))
         tx.record_device_sync(last_sync(owner.device_id, "Calendar", "two-way", 110.0))
+    used = DeviceSync(
+        owner.device_id, "Calendar", "two-way", "ok", 115.0, "", "", "text/calendar 2.0, WBXML, SyncML 1.2"
+    )
     failed = DeviceSync(owner.device_id, "Contacts", "two-way", "refused: 401", 120.5, "", "")
     with store.transaction() as tx:
+        tx.record_device_sync(used)
         tx.record_device_sync(failed)
     with store.transaction() as tx:
-        assert tx.list_device_syncs(owner.device_id) == [
-            last_sync(owner.device_id, "Calendar", "two-way", 110.0),
-            failed,
-        ]
+        assert tx.list_device_syncs(owner.device_id) == [used, failed]
 
 
 def test_sync_history_belongs_to_one_device(store: Store) -> None:

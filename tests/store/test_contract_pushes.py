@@ -63,6 +63,21 @@ def test_a_devices_own_changes_and_other_folders_leave_nothing(store: Store) -> 
         assert tx.count_pending_pushes() == 0
 
 
+def test_a_device_registered_or_forgotten_between_writes_of_one_transaction_is_told_from_then_on(
+    store: Store,
+) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.put_items(owner.folder_id, [vcard("before")], None)
+        assert tx.count_pending_pushes() == 0
+        push_device(tx, owner, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("after")], None)
+        assert tx.count_pending_pushes() == 1
+        tx.forget_device(owner.account_id, "IMEI:2")
+        tx.put_items(owner.folder_id, [vcard("gone")], None)
+        assert tx.count_pending_pushes() == 0
+
+
 def test_nothing_is_due_before_the_quiet_time_and_a_burst_is_due_after_the_longest_wait(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)

@@ -11,6 +11,15 @@ from syncmld.engine.api import (
     Request,
     SyncSummary,
 )
-from syncmld.engine.dispatch import handle_message, session_exists
+from syncmld.engine.dispatch import handle_message, session_account, session_exists
 
-__all__ = ["EngineContext", "EngineSettings", "Outcome", "Request", "SyncSummary", "handle_message", "session_exists"]
+__all__ = [
+    "EngineContext",
+    "EngineSettings",
+    "Outcome",
+    "Request",
+    "SyncSummary",
+    "handle_message",
+    "session_account",
+    "session_exists",
+]

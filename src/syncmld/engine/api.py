@@ -15,6 +15,7 @@ from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
 from syncmld.status import StatusCode
+from syncmld.store.base import Transaction
 
 SESSION_PARAM = "sid"
 """The URL query parameter that carries our session token in the RespURI we hand out."""
@@ -153,6 +154,9 @@ class Request:
     client_address: str = ""
     mac: MacCredentials | None = None
     """The message's x-syncml-hmac header, if it had one."""
+    keep: "Callable[[Transaction, Outcome], None] | None" = None
+    """What the caller keeps of the message and its answer (the web admin's timeline), written in the
+    message's own transaction once it is answered; a message that fails is rolled back without it."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from syncmld.engine.backlog import has_pending
 from syncmld.engine.commands import CommandHandler
 from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
 from syncmld.engine.folders import FolderKind
+from syncmld.engine.formats import used_format
 from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
@@ -60,85 +61,85 @@ def handle_message(request: Request, store: Store, ctx: EngineContext) -> Outcom
 
 
 def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWork) -> Outcome:
+    check_message(request.message, ctx.settings.identifiers)
+    with store.transaction() as tx:
+        outcome = _answer(tx, request, ctx, work)
+        if request.keep is not None:
+            request.keep(tx, outcome)
+    return outcome
+
+
+def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: ContentWork) -> Outcome:
+    """The message applied in ``tx`` and its reply, with the session state saved."""
     header = request.message.header
     settings = ctx.settings
-    check_message(request.message, settings.identifiers)
     nonces = Nonces(ctx.nonce_key, settings.challenge_window, settings.nonce_lifetime)
     now = ctx.clock()
     sign_reply = None
-    with store.transaction() as tx:
-        record = tx.load_session(request.session_token) if request.session_token else None
-        if request.session_token and (record is None or record.updated_at < now - settings.session_timeout):
-            raise RemoteError(f"unknown or expired session {request.session_token!r}", StatusCode.NOT_FOUND)
-        if record is not None:
-            state = SessionState.from_bytes(record.state)
-            if state.device_ref != header.source.uri or state.session_id != header.session_id:
-                raise RemoteError(
-                    f"session {request.session_token!r} belongs to device {state.device_ref!r} "
-                    f"session {state.session_id!r}, not {header.source.uri!r} {header.session_id!r}",
-                    StatusCode.FORBIDDEN,
-                )
-            if header.msg_id == state.last_msg_id and record.last_reply is not None:
-                log.info("resent message %s of session %s answered again", header.msg_id, record.token)
-                body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
-                return Outcome(None, body, request.encoding, state.account_email, state.device_ref, resent=True)
-            token = record.token
-            header_status, chal, delay = StatusCode.OK, None, 0.0
-            if state.auth_type == AUTH_MAC:
-                signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
-                if isinstance(signed, str):
-                    log.warning("message %s of session %s refused: %s", header.msg_id, token, signed)
-                    refused = _refusal(request, StatusCode.INVALID_CREDENTIALS, None)
-                    return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
-                chal, sign_reply = signed
-        else:
-            gate = throttle.admit(tx, request, settings.throttle, now)
-            if gate.refused_by is not None:
-                refused = _refusal(request, StatusCode.FORBIDDEN, None)
+    bound = _bound_session(tx, request, now, settings.session_timeout)
+    if bound is not None:
+        record, state = bound
+        if header.msg_id == state.last_msg_id and record.last_reply is not None:
+            log.info("resent message %s of session %s answered again", header.msg_id, record.token)
+            body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
+            return Outcome(None, body, request.encoding, state.account_email, state.device_ref, resent=True)
+        token = record.token
+        header_status, chal, delay = StatusCode.OK, None, 0.0
+        if state.auth_type == AUTH_MAC:
+            signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
+            if isinstance(signed, str):
+                log.warning("message %s of session %s refused: %s", header.msg_id, token, signed)
+                refused = _refusal(request, StatusCode.INVALID_CREDENTIALS, None)
                 return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
-            delay = gate.delay
-            checked = auth.authenticate(
-                tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
-            )
-            if checked.account is not None or checked.failed_login:
-                gate.note_result(tx, checked.account is not None, now)
-            if checked.account is None:
-                if checked.failed_login:
-                    log.warning(
-                        "login refused for device %s (user %r): %s",
-                        header.source.uri,
-                        header.source.name,
-                        checked.reason,
-                    )
-                else:
-                    log.info(
-                        "login of device %s (user %r) challenged: %s",
-                        header.source.uri,
-                        header.source.name,
-                        checked.reason,
-                    )
-                refused = _refusal(request, checked.status, checked.chal)
-                return Outcome(
-                    refused.message,
-                    refused.body,
-                    refused.encoding,
-                    None,
+            chal, sign_reply = signed
+    else:
+        gate = throttle.admit(tx, request, settings.throttle, now)
+        if gate.refused_by is not None:
+            refused = _refusal(request, StatusCode.FORBIDDEN, None)
+            return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
+        delay = gate.delay
+        checked = auth.authenticate(
+            tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
+        )
+        if checked.account is not None or checked.failed_login:
+            gate.note_result(tx, checked.account is not None, now)
+        if checked.account is None:
+            if checked.failed_login:
+                log.warning(
+                    "login refused for device %s (user %r): %s",
                     header.source.uri,
-                    delay=delay,
-                    challenge=not checked.failed_login,
+                    header.source.name,
+                    checked.reason,
                 )
-            sweep(tx, settings, now)
-            shown = auth.basic_login(header.cred) if checked.auth_type == AUTH_BASIC and header.cred else None
-            if shown is not None:
-                mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
-            token = ctx.new_token()
-            state = _new_session(tx, request, ctx, checked.account, token)
-            state.auth_type = checked.auth_type
-            header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
-        tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
-        reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
-        state.reply_encoding = reply.encoding
-        tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
+            else:
+                log.info(
+                    "login of device %s (user %r) challenged: %s",
+                    header.source.uri,
+                    header.source.name,
+                    checked.reason,
+                )
+            refused = _refusal(request, checked.status, checked.chal)
+            return Outcome(
+                refused.message,
+                refused.body,
+                refused.encoding,
+                None,
+                header.source.uri,
+                delay=delay,
+                challenge=not checked.failed_login,
+            )
+        sweep(tx, settings, now)
+        shown = auth.basic_login(header.cred) if checked.auth_type == AUTH_BASIC and header.cred else None
+        if shown is not None:
+            mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
+        token = ctx.new_token()
+        state = _new_session(tx, request, ctx, checked.account, token)
+        state.auth_type = checked.auth_type
+        header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
+    tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
+    reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
+    state.reply_encoding = reply.encoding
+    tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
     return Outcome(
         reply.message,
         reply.body,
@@ -150,6 +151,38 @@ def _handle(request: Request, store: Store, ctx: EngineContext, work: ContentWor
         mail_changes=mail_changes,
         sign_reply=sign_reply,
     )
+
+
+def _bound_session(
+    tx: Transaction, request: Request, now: float, timeout: float
+) -> tuple[SessionRecord, SessionState] | None:
+    """The live session the message's token names, which must be the one of the message's device and session
+    id (RemoteError otherwise); None for a message without a token (a login)."""
+    token = request.session_token
+    if not token:
+        return None
+    record = tx.load_session(token)
+    if record is None or record.updated_at < now - timeout:
+        raise RemoteError(f"unknown or expired session {token!r}", StatusCode.NOT_FOUND)
+    state = SessionState.from_bytes(record.state)
+    header = request.message.header
+    if state.device_ref != header.source.uri or state.session_id != header.session_id:
+        raise RemoteError(
+            f"session {token!r} belongs to device {state.device_ref!r} "
+            f"session {state.session_id!r}, not {header.source.uri!r} {header.session_id!r}",
+            StatusCode.FORBIDDEN,
+        )
+    return record, state
+
+
+def session_account(tx: Transaction, request: Request, ctx: EngineContext) -> int | None:
+    """The account of the live session a message belongs to (its token names it, its device and session id
+    are the session's); None when it belongs to none."""
+    try:
+        bound = _bound_session(tx, request, ctx.clock(), ctx.settings.session_timeout)
+    except RemoteError:
+        return None
+    return None if bound is None else bound[0].account_id
 
 
 def _in_encoding(reply: bytes, stored: Encoding, wanted: Encoding) -> bytes:
@@ -251,7 +284,7 @@ def _process(
         log.info("device %s suspended session %s: it can be resumed", state.device_ref, token)
     elif message.final:
         event = package_end(phase_before, handler.saw_sync, bool(state.datastores))
-        first_changes, summaries = _advance(tx, state, ctx, handler, event)
+        first_changes, summaries = _advance(tx, state, ctx, handler, event, request.encoding)
 
     reply_header = _reply_header(header, state, request.url, token, ctx)
     encoder = builder.seal(reply_header, request.encoding)
@@ -260,17 +293,22 @@ def _process(
         expand = mail.expander(tx, state, ctx, work)
         final = _fill_changes(tx, state, builder, encoder, first_changes, expand)
         if final:
-            _advance(tx, state, ctx, handler, Event.ALL_SENT)
+            _advance(tx, state, ctx, handler, Event.ALL_SENT, request.encoding)
             if not any(sends_to_client(ds.mode) for ds in state.datastores):
-                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP)
+                _, summaries = _advance(tx, state, ctx, handler, Event.NOTHING_TO_MAP, request.encoding)
     return builder.build(final), summaries, mail_changes
 
 
 def _advance(
-    tx: Transaction, state: SessionState, ctx: EngineContext, handler: CommandHandler, event: Event | None
+    tx: Transaction,
+    state: SessionState,
+    ctx: EngineContext,
+    handler: CommandHandler,
+    event: Event | None,
+    encoding: Encoding,
 ) -> tuple[bool, tuple[SyncSummary, ...]]:
     """Take the step of the phase table ``event`` calls for, if any, and do its action: whether the
-    device's changes were planned, and the folder syncs finished."""
+    device's changes were planned, and the folder syncs finished (in ``encoding``)."""
     found = step(state.phase, event)
     if found is None:
         return False, ()
@@ -284,7 +322,7 @@ def _advance(
                     plan_changes(tx, state, ds)
             return True, ()
         case Action.FINISH:
-            return False, _finish(tx, state, ctx)
+            return False, _finish(tx, state, ctx, encoding)
         case Action.NONE:
             pass
     return False, ()
@@ -308,8 +346,9 @@ def _fill_changes(
     return all(not has_pending(ds) and ds.outgoing is None for ds in state.datastores)
 
 
-def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[SyncSummary, ...]:
-    """The client has everything: store the new anchors and report each folder's sync."""
+def _finish(tx: Transaction, state: SessionState, ctx: EngineContext, encoding: Encoding) -> tuple[SyncSummary, ...]:
+    """The client has everything: store the new anchors and record and report each folder's sync, with the
+    format it used."""
     summaries = []
     duration = (ctx.clock() - state.started_at) * 1000
     push.sync_finished(tx, state)
@@ -322,8 +361,9 @@ def _finish(tx: Transaction, state: SessionState, ctx: EngineContext) -> tuple[S
         )
         received = f"added:{ds.received.added},replaced:{ds.received.replaced},deleted:{ds.received.deleted}"
         sent = f"added:{ds.sent.added},replaced:{ds.sent.replaced},deleted:{ds.sent.deleted}"
+        used = used_format(ds.wire_type, encoding, state.version)
         tx.record_device_sync(
-            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent)
+            DeviceSync(state.device_id, ds.folder_name, ds.mode.label, "ok", ctx.clock(), received, sent, used)
         )
         summaries.append(
             SyncSummary(

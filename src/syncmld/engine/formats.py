@@ -13,7 +13,9 @@ from syncmld.content import WRITTEN_VERSIONS, is_sif_type, media_type
 from syncmld.content.email import EMAIL_TYPE, RFC822_TYPE
 from syncmld.engine.folders import FolderKind, bare_name
 from syncmld.engine.params import FormatParam
+from syncmld.protocol.constants import SyncMLVersion
 from syncmld.protocol.devinf import DataStore, DevInf
+from syncmld.protocol.encoder import Encoding
 
 
 class Family(StrEnum):
@@ -178,3 +180,10 @@ def _properties(devinf: DevInf | None, store: DataStore | None, wire_type: str) 
 def adopts_sent_type(kind: FolderKind, sent_type: str) -> bool:
     """Whether a device without DevInf that sends items in ``sent_type`` should get that type back."""
     return media_type(sent_type) in dict(WIRE_TYPES[kind])
+
+
+def used_format(wire_type: str, encoding: Encoding, version: SyncMLVersion) -> str:
+    """What a folder's sync used, as the device's last sync records it: the type its items went in (with the
+    version we write of it), XML or WBXML, the SyncML version; e.g. ``text/x-vcard 2.1, WBXML, SyncML 1.2``."""
+    shown_type = f"{wire_type} {WRITTEN_VERSIONS.get(wire_type, '')}".strip() or "each item in its own type"
+    return f"{shown_type}, {encoding.name}, SyncML {version.value}"

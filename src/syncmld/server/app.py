@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from syncmld import __version__
 from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
 from syncmld.config import ServerConfig, backups_dir
-from syncmld.engine import handle_message, session_exists
+from syncmld.engine import handle_message, session_account, session_exists
 from syncmld.engine.api import (
     SESSION_PARAM,
     EngineContext,
@@ -56,7 +56,7 @@ from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
-from syncmld.store.base import Store
+from syncmld.store.base import Store, Transaction
 from syncmld.upstream.runner import UpstreamRunner
 from syncmld.web import ADMIN_PATH, admin_app
 
@@ -190,6 +190,22 @@ class Exchange:
     reply: bytes
     headers: dict[str, str]
     """HTTP headers of the reply (its HMAC signature)."""
+    dump_in: str | None = None
+    """The message as ``--log-messages`` writes it (None when that is off)."""
+    dump_out: str | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When a message arrived, and its size."""
+
+    at: float
+    started: float
+    """``time.perf_counter()`` then."""
+    size: int
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
 
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
@@ -200,7 +216,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
 
     install_escaping()
     metrics = Metrics(store, config.session_timeout)
-    timeline = Timeline(store, config.timeline_dump_size)
+    timeline = Timeline(config.timeline_dump_size)
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     upstreams = UpstreamRunner(store, config.upstream)
@@ -210,23 +226,39 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
         return outcome, outcome.body, headers
 
-    def log_message(direction: str, message: SyncML | Outcome, whole: bool) -> str | None:
-        """With --log-messages: log the message, or only its start when it did not log in (a stored reply
-        sent again is read back for it); returns it whole, its session token hidden."""
+    def keep_failure(request: Request, failed: Exchanged, error: str) -> None:
+        """A message that failed, kept with ``error`` in the timeline of the live session it belongs to."""
+        try:
+            with store.transaction() as tx:
+                account_id = session_account(tx, request, context)
+                if account_id is not None:
+                    timeline.keep_failure(tx, failed, account_id, error)
+        except LocalError as unkept:
+            logger.error("could not keep the failed message in the session's timeline: %s", unkept)
+
+    def dump(message: SyncML | Outcome) -> str | None:
+        """With --log-messages: the message as it is logged, its session token hidden (a stored reply sent
+        again is read back for it)."""
         if not config.log_messages:
             return None
-        shown_message = message.message() if isinstance(message, Outcome) else message
-        text = shown = render_for_log(shown_message, secret_params=(SESSION_PARAM,))
+        shown = message.message() if isinstance(message, Outcome) else message
+        return render_for_log(shown, secret_params=(SESSION_PARAM,))
+
+    def log_message(direction: str, text: str | None, whole: bool) -> None:
+        """Log a message's ``dump``, or only its start when it did not log in."""
+        if text is None:
+            return
+        shown = text
         limit = config.wire.log_login_bytes
         if not whole and len(text) > limit:
             shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
         logger.info("message %s:%s", direction, MultiLine("\n" + shown))
-        return text
 
     async def exchange(
-        http: HTTPRequest, body: bytes, limit: int, in_session: bool, url: str, token: str | None
+        http: HTTPRequest, body: bytes, arrival: Arrival, limit: int, in_session: bool, url: str, token: str | None
     ) -> Exchange | Response:
-        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it."""
+        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it; the timeline keeps
+        the message in the message's own transaction, or with its error in one of its own when it fails."""
         client = http.client.host if http.client else ""
         try:
             decoded: Decoded = await run_in_threadpool(
@@ -235,36 +267,55 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         except DecodeError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
+        dump_in = dump(decoded.message)
+        dumps_out: list[str | None] = []
+        """What ``keep`` wrote of the reply, for the log."""
+
+        def timed(size_out: int, logged_in: bool, dump_out: str | None) -> Exchanged:
+            """The message as the timeline keeps it (the dumps of a logged-in one only)."""
+            return Exchanged(
+                token,
+                decoded.message,
+                decoded.encoding,
+                arrival.at,
+                arrival.seconds(),
+                arrival.size,
+                size_out,
+                dump_in if logged_in else None,
+                dump_out if logged_in else None,
+            )
+
+        def keep(tx: Transaction, outcome: Outcome) -> None:
+            logged_in = outcome.account is not None
+            dumps_out.append(dump(outcome) if logged_in else None)
+            done = timed(len(outcome.body), logged_in, dumps_out[-1])
+            timeline.keep(tx, replace(done, token=token or reply_token(outcome.message())), outcome)
+
+        request = Request(decoded.message, decoded.encoding, url, token, client, keep=keep)
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-        except MacHeaderError as error:
-            log_message("in", decoded.message, in_session)
+            outcome, reply, headers = await run_in_threadpool(answer, replace(request, mac=mac))
+        except (MacHeaderError, RemoteError) as error:
+            log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
-            return plain_error(400, str(error))
-        request = Request(
-            message=decoded.message,
-            encoding=decoded.encoding,
-            url=url,
-            session_token=token,
-            client_address=client,
-            mac=mac,
-        )
-        try:
-            outcome, reply, headers = await run_in_threadpool(answer, request)
-        except RemoteError as error:
-            log_message("in", decoded.message, in_session)
-            logger.warning("refused a message from %s: %s", client, error)
-            return plain_error(HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400), str(error))
+            status = 400 if isinstance(error, MacHeaderError) else HTTP_STATUS_FOR_REMOTE_ERROR.get(error.status, 400)
+            response, reason = plain_error(status, str(error)), str(error)
         except ConfigError as error:
-            log_message("in", decoded.message, in_session)
+            log_message("in", dump_in, in_session)
             logger.error("failed to answer a message from %s: %s", client, error)
-            return internal_error()
-        except Exception:
-            log_message("in", decoded.message, in_session)
+            response, reason = internal_error(), str(error)
+        except Exception as error:
+            log_message("in", dump_in, in_session)
             logger.exception("failed to answer a message from %s", client)
-            return internal_error()
-        return Exchange(decoded, outcome, reply, headers)
+            response, reason = internal_error(), f"{type(error).__name__} (the traceback is in the server log)"
+        else:
+            dump_out = dumps_out[-1] if dumps_out and dumps_out[-1] is not None else dump(outcome)
+            return Exchange(decoded, outcome, reply, headers, dump_in, dump_out)
+        if in_session:
+            failed = timed(len(response.body), True, None)
+            await run_in_threadpool(keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
+        return response
 
     async def syncml(http: HTTPRequest) -> Response:
         started, arrived_at = time.perf_counter(), time.time()
@@ -293,12 +344,13 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if not body:
             logger.warning("refused an empty message from %s", client)
             return plain_error(400, "empty message")
+        arrival = Arrival(arrived_at, started, len(body))
         if in_session:
-            done = await exchange(http, body, limit, in_session, url, token)
+            done = await exchange(http, body, arrival, limit, in_session, url, token)
         else:
             try:
                 async with logins.place():
-                    done = await exchange(http, body, limit, in_session, url, token)
+                    done = await exchange(http, body, arrival, limit, in_session, url, token)
             except GateFull:
                 logger.warning(
                     "refused a message from %s: %d logins are being answered or waiting",
@@ -316,26 +368,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         logged_in = in_session or done.outcome.account is not None
         if done.outcome.account is not None and not in_session:
             await upstreams.before_session(done.outcome.account)
-        dump_in = log_message("in", done.decoded.message, logged_in)
-        dump_out = log_message("out", done.outcome, logged_in)
+        log_message("in", done.dump_in, logged_in)
+        log_message("out", done.dump_out, logged_in)
         elapsed = time.perf_counter() - started
         log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
         metrics.exchange(done.outcome, elapsed)
-        exchanged = Exchanged(
-            token=token,
-            message=done.decoded.message,
-            outcome=done.outcome,
-            encoding=done.decoded.encoding,
-            arrived_at=arrived_at,
-            seconds=elapsed,
-            size_in=len(body),
-            size_out=len(done.reply),
-            dumps=(dump_in, dump_out) if dump_in is not None and dump_out is not None else None,
-        )
-        try:
-            await run_in_threadpool(timeline.record, exchanged)
-        except LocalError as error:
-            logger.error("could not keep the message in the session's timeline: %s", error)
         account = done.outcome.account
         pushed = BackgroundTask(upstreams.after_session, account) if account and done.outcome.summaries else None
         return Response(

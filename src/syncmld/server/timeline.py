@@ -1,7 +1,7 @@
 """What the web admin shows of past syncs: each message of a logged-in session (its commands, statuses,
-sizes and duration, and the message itself while ``--log-messages`` is on), and the folder syncs, failed
-syncs and refused logins of each hour. Kept in the store (``Timelines``); the sweep forgets them after
-``history_days``, and a session keeps its latest ``timeline_messages`` messages."""
+sizes and duration, and the message itself while ``--log-messages`` is on; the error of one that failed),
+and the folder syncs, failed syncs and refused logins of each hour. Kept in the store (``Timelines``); the
+sweep forgets them after ``history_days``, and a session keeps its latest ``timeline_messages`` messages."""
 
 import logging
 from collections import Counter
@@ -9,12 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from syncmld.engine.api import Outcome
+from syncmld.errors import SettingError
 from syncmld.log import log_session_id
 from syncmld.protocol.codec import Encoding
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML, command_name
 from syncmld.settings import TIMELINE_MESSAGES
 from syncmld.status import StatusCode
-from syncmld.store.base import HourCounts, Store, TimelineMessage, hour_of
+from syncmld.store.base import HourCounts, TimelineMessage, Transaction, hour_of
 
 logger = logging.getLogger(__name__)
 
@@ -61,60 +62,81 @@ def cut(text: str | None, limit: int) -> str | None:
 
 @dataclass(frozen=True)
 class Exchanged:
-    """A message of a session and its reply, as the HTTP shell saw them."""
+    """A message of a session and what was sent back, as the HTTP shell saw them."""
 
     token: str | None
     """The session's token, when the message is in one or opened one."""
     message: SyncML
-    outcome: Outcome
     encoding: Encoding
     arrived_at: float
     seconds: float
     size_in: int
     size_out: int
-    dumps: tuple[str, str] | None = None
-    """The message and its reply as ``--log-messages`` writes them."""
+    dump_in: str | None = None
+    """The message as ``--log-messages`` writes it."""
+    dump_out: str | None = None
 
 
 class Timeline:
-    """Writes what the web admin shows of each message answered."""
+    """Writes what the web admin shows of each message, in the transaction it is given: the message's own
+    when it is answered, one after it when it failed (and its changes were rolled back)."""
 
-    def __init__(self, store: Store, dump_limit: int) -> None:
-        self.store = store
+    def __init__(self, dump_limit: int) -> None:
         self.dump_limit = dump_limit
 
-    def record(self, done: Exchanged) -> None:
-        """Keep the message in its session's timeline (a logged-in session's only) and count its hour."""
-        outcome = done.outcome
+    def keep(self, tx: Transaction, done: Exchanged, outcome: Outcome) -> None:
+        """Keep the answered message in its session's timeline (a logged-in session's only) and count its hour."""
         hour = HourCounts(
             hour_of(done.arrived_at),
             syncs=sum(summary.ok for summary in outcome.summaries),
             failed=sum(not summary.ok for summary in outcome.summaries),
             refused_logins=int(refused_login(outcome)),
         )
-        with self.store.transaction() as tx:
-            if hour.syncs or hour.failed or hour.refused_logins:
-                tx.count_hour(hour)
-            account = None if outcome.account is None else tx.get_account(outcome.account)
-            if account is None or done.token is None:
-                return
-            dump_in, dump_out = done.dumps or (None, None)
-            reply = outcome.message()
-            entry = TimelineMessage(
-                session=log_session_id(done.token),
-                account_id=account.id,
-                device_ref=outcome.device or done.message.header.source.uri,
-                msg_id=done.message.header.msg_id,
-                at=done.arrived_at,
-                duration_ms=done.seconds * 1000,
-                size_in=done.size_in,
-                size_out=done.size_out,
-                encoding=ENCODING_NAMES[done.encoding],
-                commands_in=counted(command_names(done.message.commands)),
-                statuses_in=counted(status_codes(done.message.commands)),
-                commands_out=counted(command_names(reply.commands)),
-                statuses_out=counted(status_codes(reply.commands)),
-                dump_in=cut(dump_in, self.dump_limit),
-                dump_out=cut(dump_out, self.dump_limit),
-            )
-            tx.add_timeline_message(entry, TIMELINE_MESSAGES.read(tx))
+        if hour.syncs or hour.failed or hour.refused_logins:
+            tx.count_hour(hour)
+        account = None if outcome.account is None else tx.get_account(outcome.account)
+        if account is None or done.token is None:
+            return
+        self._add(tx, done, done.token, account.id, outcome.device, outcome.message().commands, None)
+
+    def keep_failure(self, tx: Transaction, done: Exchanged, account_id: int, error: str) -> None:
+        """Keep a message of the account's session that failed (its own transaction was rolled back) in the
+        session's timeline, with ``error``."""
+        if done.token is not None:
+            self._add(tx, done, done.token, account_id, None, (), error)
+
+    def _add(
+        self,
+        tx: Transaction,
+        done: Exchanged,
+        token: str,
+        account_id: int,
+        device_ref: str | None,
+        sent: tuple[Command, ...],
+        error: str | None,
+    ) -> None:
+        """The message's row in the session's timeline, which keeps its latest ``timeline_messages``."""
+        try:
+            keep = TIMELINE_MESSAGES.read(tx)
+        except SettingError as unusable:
+            logger.error("could not keep the message in the session's timeline: %s", unusable)
+            return
+        entry = TimelineMessage(
+            session=log_session_id(token),
+            account_id=account_id,
+            device_ref=device_ref or done.message.header.source.uri,
+            msg_id=done.message.header.msg_id,
+            at=done.arrived_at,
+            duration_ms=done.seconds * 1000,
+            size_in=done.size_in,
+            size_out=done.size_out,
+            encoding=ENCODING_NAMES[done.encoding],
+            commands_in=counted(command_names(done.message.commands)),
+            statuses_in=counted(status_codes(done.message.commands)),
+            commands_out=counted(command_names(sent)),
+            statuses_out=counted(status_codes(sent)),
+            dump_in=cut(done.dump_in, self.dump_limit),
+            dump_out=cut(done.dump_out, self.dump_limit),
+            error=error,
+        )
+        tx.add_timeline_message(entry, keep)

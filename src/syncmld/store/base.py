@@ -137,6 +137,8 @@ class DeviceSync:
     received: str = ""
     """Counts as logged, e.g. ``added:3,replaced:0,deleted:1``."""
     sent: str = ""
+    format: str = ""
+    """What the sync used, e.g. ``text/x-vcard 2.1, WBXML, SyncML 1.2``; "" when it did not get that far."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,9 @@ class TimelineMessage:
     dump_in: str | None = None
     """The message as ``--log-messages`` writes it; None when that is off."""
     dump_out: str | None = None
+    error: str | None = None
+    """Why the message failed (its changes rolled back, the client answered with an HTTP error); None when
+    it was answered."""
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ device_syncs = Table(
     Column("finished_at", Double, nullable=False),
     Column("received", Text, nullable=False),
     Column("sent", Text, nullable=False),
+    Column("format", Text, nullable=False, server_default=""),
 )
 
 large_object_chunks = Table(
@@ -282,6 +283,7 @@ timeline_messages = Table(
     Column("statuses_out", Text, nullable=False),
     Column("dump_in", Text),
     Column("dump_out", Text),
+    Column("error", Text),
     Index(None, "session", "id"),
     Index(None, "account_id", "at"),
     Index(None, "at"),

@@ -2,7 +2,8 @@
 
 Off (404) while no admin user exists (``syncmld admin add``); refused (403) to clients outside
 ``--admin-allow-ips``. Its own login, throttled like SyncML logins; a signed session cookie; a CSRF
-token in every form. See ``auth`` for the login and ``pages`` for what the pages show and change.
+token in every form. See ``auth`` for the login, ``pages`` for what the pages show and change, ``manage``
+for the changes to accounts and domains, and ``changes`` for change sessions and their undo.
 """
 
 from starlette.applications import Starlette
@@ -13,6 +14,7 @@ from syncmld.config import ServerConfig
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.store.base import Store
 from syncmld.web.auth import SESSION_COOKIE, AdminAuth
+from syncmld.web.changes import Changes
 from syncmld.web.manage import Manage
 from syncmld.web.pages import Pages
 
@@ -25,6 +27,7 @@ def admin_app(store: Store, config: ServerConfig) -> Starlette:
     auth = AdminAuth(store, config)
     pages = Pages(store, config, auth)
     manage = Manage(store, config, auth)
+    changes = Changes(store, config.admin_form_size, auth)
     middleware = [
         Middleware(
             SessionMiddleware,
@@ -36,4 +39,5 @@ def admin_app(store: Store, config: ServerConfig) -> Starlette:
             https_only=config.tls_cert is not None,
         )
     ]
-    return Starlette(routes=[*auth.routes(), *pages.routes(), *manage.routes()], middleware=middleware)
+    routes = [*auth.routes(), *pages.routes(), *manage.routes(), *changes.routes()]
+    return Starlette(routes=routes, middleware=middleware)

@@ -1,6 +1,6 @@
 """What the web admin shows of a device: its last syncs, what its DevInf says (model, SyncML version, the
-formats of each of its datastores), the encoding of its latest message, the anchors of each folder, and
-its push channel."""
+formats of each of its datastores), the encoding of its latest message, the format each folder's last sync
+used, the anchors of each folder, and its push channel."""
 
 from dataclasses import dataclass
 
@@ -30,6 +30,8 @@ class DeviceView:
     """The encoding of its latest message kept in a timeline (xml or wbxml); "" when none is kept."""
     formats: tuple[tuple[str, str, str], ...] = ()
     """Each datastore of its DevInf: its name, the format it prefers to receive and to send."""
+    used: tuple[tuple[str, str], ...] = ()
+    """Each folder's last sync: the folder and the format it used (type and version, encoding, SyncML version)."""
     anchors: tuple[Anchors, ...] = ()
     push: str = ""
     """Its push channel as ``syncmld device list`` shows it; "" when it has none."""
@@ -64,9 +66,10 @@ def device_view(
         state = tx.get_sync_state(device.id, folder.id)
         if state is not None:
             anchors.append(Anchors(folder.name, state.client_anchor, state.server_anchor))
+    syncs = tx.list_device_syncs(device.id)
     return DeviceView(
         ref=device.device_ref,
-        syncs=tx.list_device_syncs(device.id),
+        syncs=syncs,
         model=" ".join(part for part in (devinf.man, devinf.mod) if part) if devinf else "",
         syncml_version=devinf.ver_dtd if devinf else "",
         encoding=messages[-1].encoding if messages else "",
@@ -75,6 +78,7 @@ def device_view(
         )
         if devinf
         else (),
+        used=tuple((record.folder_name, record.format) for record in syncs if record.format),
         anchors=tuple(anchors),
         push=push_summary(push) if push is not None else "",
     )

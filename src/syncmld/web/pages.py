@@ -1,6 +1,6 @@
 """The web admin's pages: the dashboard (syncs and failures per hour), accounts (enable, disable), an
-account (devices with their last syncs and "forget", its sessions, folders, backups with "restore"), a
-session's timeline, and the settings ``config show`` lists."""
+account (devices with their last syncs and "forget", its sessions, its change sessions, folders, backups
+with "restore"), a session's timeline, and the settings ``config show`` lists."""
 
 import logging
 import re
@@ -22,6 +22,7 @@ from syncmld.settings import AUTH, STORED_SETTINGS
 from syncmld.store import SQLITE_FILE_NAME
 from syncmld.store.base import NotFound, Store, hour_of
 from syncmld.web.auth import AdminAuth, FormError, read_form, render
+from syncmld.web.changes import account_changes
 from syncmld.web.devices import device_view
 from syncmld.web.plots import hourly_plot, timing_plot
 
@@ -141,12 +142,15 @@ class Pages:
                     for device in tx.list_devices(account.id)
                 ]
                 folders = [(folder.name, tx.count_items(folder.id)) for folder in kept]
+                changes, change_count = account_changes(tx, account.id)
             backups = BackupStore(backups_dir(self.config.data_dir)).list_backups(email)
             return {
                 "account": account,
                 "devices": devices,
                 "folders": folders,
                 "sessions": sessions,
+                "changes": changes,
+                "change_count": change_count,
                 "backups": backups,
                 "time": shown_time,
             }

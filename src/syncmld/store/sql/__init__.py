@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncmld.store.base import StoreError
@@ -26,7 +26,7 @@ from syncmld.store.sql.history import SqlHistory
 from syncmld.store.sql.items import SqlItems
 from syncmld.store.sql.logins import SqlLogins
 from syncmld.store.sql.mail import SqlMail
-from syncmld.store.sql.pushes import SqlPushes
+from syncmld.store.sql.pushes import PushTargets, SqlPushes
 from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
 from syncmld.store.sql.timelines import SqlTimelines
@@ -63,6 +63,10 @@ class SqlTransaction(
     SqlMail,
 ):
     """One unit of work on one connection; see ``syncmld.store.base.Transaction``."""
+
+    def __init__(self, connection: Connection, box: SecretBox) -> None:
+        super().__init__(connection, box)
+        self._push_targets = PushTargets(connection)
 
 
 READ_ONLY = "syncmld_read_only"

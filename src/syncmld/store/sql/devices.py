@@ -7,6 +7,7 @@ from sqlalchemy import Row, delete, select, update
 from syncmld.store.base import Device, DeviceSync, NotFound
 from syncmld.store.schema import device_syncs, devices
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.pushes import PushTargets
 
 
 def _device(row: Row[Any]) -> Device:
@@ -14,11 +15,16 @@ def _device(row: Row[Any]) -> Device:
 
 
 def _device_sync(row: Row[Any]) -> DeviceSync:
-    return DeviceSync(row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent)
+    return DeviceSync(
+        row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent, row.format
+    )
 
 
 class SqlDevices(SqlRole):
     """See ``syncmld.store.base.Devices``."""
+
+    _push_targets: PushTargets
+    """The transaction's (``SqlTransaction`` makes it)."""
 
     def _find_device(self, account_id: int, device_ref: str) -> Device | None:
         statement = select(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
@@ -49,6 +55,7 @@ class SqlDevices(SqlRole):
         statement = delete(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no device {device_ref} in account {account_id}")
+        self._push_targets.forget()
 
     def record_device_sync(self, record: DeviceSync) -> None:
         row = {
@@ -59,6 +66,7 @@ class SqlDevices(SqlRole):
             "finished_at": record.finished_at,
             "received": record.received,
             "sent": record.sent,
+            "format": record.format,
         }
         self._upsert(device_syncs, row, ["device_id", "folder_name"])
 

@@ -16,7 +16,7 @@ from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredIt
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
-from syncmld.store.sql.pushes import record_change
+from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ class SqlItems(SqlRole):
 
     _journal: "SqlJournal | None" = None
     """Where this transaction's item writes are recorded (``SyncHistory.record_changes_as``)."""
+    _push_targets: PushTargets
+    """Who is told of this transaction's item writes (``SqlTransaction`` makes it)."""
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
@@ -183,7 +185,7 @@ class SqlItems(SqlRole):
         self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
         if self._journal:
             self._journal.record(folder_id, before, written)
-        record_change(self._connection, folder_id, origin_device_id, time.time())
+        self._push_targets.record_change(folder_id, origin_device_id, time.time())
         return written
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
@@ -214,7 +216,7 @@ class SqlItems(SqlRole):
         if self._journal:
             gone = [(guid, live[guid] + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
             self._journal.record_deletes(folder_id, before, gone, origin_device_id)
-        record_change(self._connection, folder_id, origin_device_id, time.time())
+        self._push_targets.record_change(folder_id, origin_device_id, time.time())
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:

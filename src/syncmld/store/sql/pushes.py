@@ -41,40 +41,63 @@ def _push_device(row: Row[Any]) -> PushDevice:
     )
 
 
-def record_change(connection: Connection, folder_id: int, origin_device_id: int | None, now: float) -> int:
-    """``Pushes.note_folder_change`` on ``connection``: what every write to a folder's items calls."""
-    statement = (
-        select(push_folders.c.device_id)
-        .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
-        .where(push_folders.c.folder_id == folder_id, push_devices.c.channel != PushChannel.OFF.value)
-    )
-    if origin_device_id is not None:
-        statement = statement.where(push_folders.c.device_id != origin_device_id)
-    targets = list(connection.execute(statement).scalars())
-    if not targets:
-        return 0
-    insert = dialect_insert(connection)
-    seq = connection.execute(
-        select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-    ).scalar_one()
-    pending = insert(push_pending)
-    connection.execute(
-        pending.on_conflict_do_update(index_elements=["device_id"], set_={"last_at": pending.excluded.last_at}),
-        [
-            {"device_id": device_id, "first_at": now, "last_at": now, "attempts": 0, "next_at": now}
-            for device_id in targets
-        ],
-    )
-    folders = insert(push_pending_folders)
-    connection.execute(
-        folders.on_conflict_do_update(index_elements=["device_id", "folder_id"], set_={"seq": folders.excluded.seq}),
-        [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets],
-    )
-    return len(targets)
+class PushTargets:
+    """Which push devices a change to each folder tells, read once per folder in a transaction: a write to
+    the items of a folder no push device syncs costs no statement after the first. The push role's own
+    writes, and forgetting a device, make it read again."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._by_folder: dict[int, tuple[int, ...]] = {}
+
+    def of(self, folder_id: int) -> tuple[int, ...]:
+        """The push devices (with a channel that is not off) that sync the folder."""
+        known = self._by_folder.get(folder_id)
+        if known is None:
+            statement = (
+                select(push_folders.c.device_id)
+                .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
+                .where(push_folders.c.folder_id == folder_id, push_devices.c.channel != PushChannel.OFF.value)
+            )
+            known = self._by_folder[folder_id] = tuple(self._connection.execute(statement).scalars())
+        return known
+
+    def forget(self) -> None:
+        self._by_folder.clear()
+
+    def record_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
+        """``Pushes.note_folder_change``: what every write to a folder's items calls."""
+        targets = [device_id for device_id in self.of(folder_id) if device_id != origin_device_id]
+        if not targets:
+            return 0
+        connection = self._connection
+        insert = dialect_insert(connection)
+        seq = connection.execute(
+            select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+        ).scalar_one()
+        pending = insert(push_pending)
+        connection.execute(
+            pending.on_conflict_do_update(index_elements=["device_id"], set_={"last_at": pending.excluded.last_at}),
+            [
+                {"device_id": device_id, "first_at": now, "last_at": now, "attempts": 0, "next_at": now}
+                for device_id in targets
+            ],
+        )
+        folders = insert(push_pending_folders)
+        connection.execute(
+            folders.on_conflict_do_update(
+                index_elements=["device_id", "folder_id"], set_={"seq": folders.excluded.seq}
+            ),
+            [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets],
+        )
+        return len(targets)
 
 
 class SqlPushes(SqlRole):
     """See ``syncmld.store.pushes.Pushes``."""
+
+    _push_targets: PushTargets
+    """The transaction's (``SqlTransaction`` makes it)."""
 
     def set_push(self, device_id: int, channel: PushChannel, address: str, source: PushSource) -> None:
         statement = self._insert(push_devices).values(
@@ -91,6 +114,7 @@ class SqlPushes(SqlRole):
         )
         changed = {"channel": channel.value, "address": address, "source": source.value}
         self._connection.execute(statement.on_conflict_do_update(index_elements=["device_id"], set_=changed))
+        self._push_targets.forget()
         if channel == PushChannel.OFF:
             self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
 
@@ -123,6 +147,7 @@ class SqlPushes(SqlRole):
             for synced in folders
         ]
         self._upsert(push_folders, rows, ["device_id", "folder_id"])
+        self._push_targets.forget()
         statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
         if self._connection.execute(statement).rowcount == 0:
             return
@@ -139,7 +164,7 @@ class SqlPushes(SqlRole):
             self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
 
     def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
-        return record_change(self._connection, folder_id, origin_device_id, now)
+        return self._push_targets.record_change(folder_id, origin_device_id, now)
 
     def claim_pushes(self, worker: str, now: float, timing: PushTiming, limit: int) -> list[PendingPush]:
         due = (
