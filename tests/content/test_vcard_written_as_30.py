@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncmld.content.contacts import UNSEEN_PROPERTIES, contact_to_stored
@@ -54,8 +54,13 @@ def test_recorded_contacts_are_written_as_the_card_would_write_them(shared_dir: 
         same_both_ways(vcard)
 
 
-_TRICKY = st.sampled_from(["\\", "\\n", "\\,", "\\;", ";", ",", ":", '"', " ", "\t", "é", "日", "a", "N", "\\x"])
-_VALUE = st.lists(_TRICKY, max_size=10).map("".join)
+# Separators and quoted-printable line breaks (which only a QP value can hold unescaped), with and
+# without backslash escapes: a value with none is the one written as it was read.
+_PLAIN = [";", ",", ":", '"', " ", "\t", "é", "日", "a", "N", "=0D=0A", "=0A", "=3D"]
+_ESCAPES = ["\\", "\\n", "\\,", "\\;", "\\x"]
+_VALUE = st.one_of(
+    st.lists(st.sampled_from(_PLAIN), max_size=10), st.lists(st.sampled_from(_PLAIN + _ESCAPES), max_size=10)
+).map("".join)
 _NAMES = st.sampled_from(["N", "FN", "NOTE", "TEL", "EMAIL", "ADR", "CATEGORIES", "UID", "REV", "X-FOO", "PHOTO"])
 _PARAMS = st.sampled_from(["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8"])
 _LINE = st.builds(
@@ -69,9 +74,28 @@ _LINE = st.builds(
 )
 
 
+@settings(max_examples=400)
 @given(lines=st.lists(_LINE, max_size=8), version=st.sampled_from(["3.0", "2.1", "4.0"]))
 def test_any_vcard_is_written_as_the_card_would_write_it(lines: list[str], version: str) -> None:
     same_both_ways(f"BEGIN:VCARD\r\nVERSION:{version}\r\n{''.join(lines)}END:VCARD\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "visible"),
+    [
+        ("TEL:;", True),  # a phone number is taken as it is: its ';' is text
+        ("PHOTO;ENCODING=b:,", True),
+        ("X-FOO:,a", True),
+        ("N:;,;", False),
+        ("CATEGORIES: , ", False),
+        ("NOTE: \\n ", False),
+        ("UID:x", False),
+    ],
+)
+def test_what_a_user_could_see_in_a_one_line_contact(line: str, visible: bool) -> None:
+    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{line}\r\nEND:VCARD\r\n".encode()
+    same_both_ways(data)
+    assert written_as_30(data, UNSEEN_PROPERTIES)[1] is visible
 
 
 def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
