@@ -2,6 +2,7 @@
 
 import pytest
 
+from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode_xml, encode_xml
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Delete, Item, LocRef, Meta, Status, SyncML
@@ -192,3 +193,30 @@ def test_encoding_strips_characters_xml_cannot_carry() -> None:
     )
     (add,) = decode_xml(encode_xml(message)).commands
     assert add == Add(cmd_id="1", items=(Item(source=LocRef("a"), data=b"xy\tz"),))
+
+
+@pytest.mark.parametrize(
+    "data_xml",
+    [
+        "<Data><![CDATA[NOTE:<Type xmlns=\"syncml:metinf\"> and xmlns='x' stay]]></Data>",
+        "<Data>NOTE:&lt;Type xmlns=\"syncml:metinf\"&gt; and xmlns='x' stay</Data>",
+        "<Data><!-- <Type xmlns='x'> --><![CDATA[NOTE:<Type xmlns=\"syncml:metinf\"> and xmlns='x' stay]]></Data>",
+    ],
+)
+def test_namespace_declarations_in_item_data_are_data(data_xml: str) -> None:
+    """Default namespaces are taken out of the start tags before parsing, never out of text or CDATA."""
+    assert add_data(data_xml) == b"NOTE:<Type xmlns=\"syncml:metinf\"> and xmlns='x' stay"
+
+
+def test_nested_item_xml_in_a_namespace_loses_it_as_before() -> None:
+    data_xml = "<Data><contact xmlns='urn:x' a='1>2'><x:Name xmlns:x='urn:y'>Ann</x:Name></contact></Data>"
+    assert add_data(data_xml) == b'<contact a="1&gt;2"><Name>Ann</Name></contact>'
+
+
+@pytest.mark.parametrize(
+    "root",
+    ["<SyncML xmlns='SYNCML:SYNCML1.2' xmlns='SYNCML:SYNCML1.1'>", "<SyncML xmlns='&e;'>", "<SyncML xmlns='a'"],
+)
+def test_a_broken_namespace_declaration_is_still_refused(root: str) -> None:
+    with pytest.raises(DecodeError, match="not well-formed XML"):
+        decode_xml(document("<Final/>", root=root))

@@ -12,15 +12,16 @@ from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTI
 from syncmld.content.sif.contact import vcard_to_contact
 from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.vcard import (
-    Value,
     VCard,
     VCardVersion,
+    has_text,
     merge,
     merge_changes,
     normal_form,
     parse_vcard,
     revision,
     to_vcard,
+    written_as_30,
 )
 from syncmld.errors import LocalError, RemoteError
 from syncmld.status import StatusCode
@@ -66,18 +67,17 @@ def contact_to_stored(data: bytes, previous: VCard | None, device_properties: fr
     contact it replaces), keeping what the device does not support (``device_properties``, None =
     everything). RemoteError (400) if it is not a vCard, or if the contact holds nothing a user could see.
     """
-    card = parse_vcard(data)
-    if previous is not None:
-        card = merge(previous, card, device_properties)
-    if not any(prop.name not in UNSEEN_PROPERTIES and _has_text(prop.value) for prop in card.properties):
+    if previous is None:
+        stored, visible = written_as_30(data, UNSEEN_PROPERTIES)
+    else:
+        card = merge(previous, parse_vcard(data), device_properties)
+        stored = to_vcard(card, "3.0")
+        visible = any(prop.name not in UNSEEN_PROPERTIES and has_text(prop.value) for prop in card.properties)
+    if not visible:
         raise RemoteError(
             "the contact holds nothing a user could see (no name, number, address or text)", StatusCode.BAD_REQUEST
         )
-    return to_vcard(card, "3.0")
-
-
-def _has_text(value: Value) -> bool:
-    return any(item.strip() for items in value for item in items)
+    return stored
 
 
 def card_identity(card: VCard) -> Identity:

@@ -13,9 +13,12 @@ from typing import Literal
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
+    CRLF,
     Property,
     bad_request,
+    content_line,
     escape,
+    fold,
     parse_lines,
     serialize,
     split_escaped,
@@ -143,14 +146,58 @@ class VCard:
 
 def parse_vcard(data: bytes) -> VCard:
     """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken."""
+    return _card(*_read_lines(data))
+
+
+def _read_lines(data: bytes) -> tuple[str, list[Property]]:
+    """The version of one vCard and its content lines (VERSION among them); RemoteError as ``parse_vcard``."""
     text = data.decode("utf-8", "surrogateescape")
     if not _BEGIN_VCARD.match(text):
         raise RemoteError("data is not a vCard (no BEGIN:VCARD)", StatusCode.UNSUPPORTED_MEDIA_TYPE)
-    lines = parse_lines(text)
-    body = _body(lines)
-    version = next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1")
+    body = _body(parse_lines(text))
+    return next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1"), body
+
+
+def _card(version: str, body: list[Property]) -> VCard:
     read = _read_21 if version == "2.1" else _read_40 if version == "4.0" else _read_30
     return VCard(version, tuple([read(prop) for prop in body if prop.name != "VERSION"]))
+
+
+def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
+    """``to_vcard(parse_vcard(data), "3.0")``, and whether a property not named in ``unseen`` holds text.
+
+    A vCard 3.0 is not built into a card: a line whose value holds no backslash and no line break
+    is written as it was read (reading and writing it again gives the same value)."""
+    version, body = _read_lines(data)
+    if version != "3.0":
+        card = _card(version, body)
+        return to_vcard(card, "3.0"), any(prop.name not in unseen and has_text(prop.value) for prop in card.properties)
+    lines = [_BEGIN_30]
+    visible = False
+    for prop in body:
+        if prop.name == "VERSION":
+            continue
+        value = prop.value
+        if "\\" in value or "\n" in value:
+            read = _read_30(prop)
+            value = _write_30(read).value
+            visible = visible or (prop.name not in unseen and has_text(read.value))
+        elif not visible and prop.name not in unseen:
+            raw = _kind(prop.name, prop.params) is ValueKind.RAW
+            visible = bool((value if raw else value.translate(_NO_SEPARATORS)).strip())
+        lines.append(fold(content_line(prop.group, prop.name, prop.params, value)))
+    lines.append(_END)
+    return CRLF.join(lines).encode("utf-8"), visible
+
+
+_BEGIN_30 = "BEGIN:VCARD\r\nVERSION:3.0"
+_END = "END:VCARD\r\n"
+_NO_SEPARATORS = str.maketrans("", "", ";,")
+
+
+def has_text(value: Value) -> bool:
+    """Whether a component of ``value`` holds more than blanks."""
+    return any(item.strip() for items in value for item in items)
 
 
 def _body(lines: list[Property]) -> list[Property]:

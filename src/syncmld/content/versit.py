@@ -327,21 +327,22 @@ def serialize(props: Iterable[Property], version: str) -> str:
     if version == "2.1":
         lines = [line for prop in props for line in _lines_21(prop)]
     else:
-        lines = [fold(_content_line(prop.group, prop.name, prop.params, prop.value)) for prop in props]
+        lines = [fold(content_line(prop.group, prop.name, prop.params, prop.value)) for prop in props]
     return CRLF.join(lines) + CRLF if lines else ""
 
 
 def _lines_21(prop: Property) -> list[str]:
     if prop.is_binary():
-        return [fold(_content_line(prop.group, prop.name, prop.params, prop.value)), ""]
+        return [fold(content_line(prop.group, prop.name, prop.params, prop.value)), ""]
     if prop.value.isascii() and "\n" not in prop.value and "\r" not in prop.value:
-        return [_content_line(prop.group, prop.name, prop.params, prop.value)]
+        return [content_line(prop.group, prop.name, prop.params, prop.value)]
     params = (*prop.params, ("ENCODING", "QUOTED-PRINTABLE"), ("CHARSET", "UTF-8"))
-    head = _content_line(prop.group, prop.name, params, "")
+    head = content_line(prop.group, prop.name, params, "")
     return [_qp_lines(head, prop.value)]
 
 
-def _content_line(group: str | None, name: str, params: Params, value: str) -> str:
+def content_line(group: str | None, name: str, params: Params, value: str) -> str:
+    """``[group.]NAME;param=value;BAREPARAM:value``, unfolded."""
     head = f"{group}.{name}" if group else name
     rendered = "".join(f";{key}" if val is None else f";{key}={val}" for key, val in params) if params else ""
     return f"{head}{rendered}:{value}"

@@ -239,7 +239,7 @@ class SyncApplier:
         arriving (its parent may come with any of its chunks). Its pieces go to the store as they
         come, so a message costs what its own piece costs."""
         meta = _merged_meta(command.meta, item.meta)
-        piece = _octets(_item_text(item))
+        piece = _item_data(item)
         if self.ds.refused_object == luid:
             self.ds.refused_object = luid if item.more_data else None
             raise RemoteError(
@@ -309,6 +309,11 @@ class SyncApplier:
         return content_type, decoded.data
 
     @cached_property
+    def _device_properties(self) -> frozenset[str] | None:
+        """The properties the device's CTCap names for the data store (None: it supports everything)."""
+        return frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
+
+    @cached_property
     def _item_key(self) -> str | None:
         """The account's item key, from which item encryption keys are derived (read once per Sync)."""
         account = self.tx.get_account(self.state.account_email)
@@ -326,9 +331,10 @@ class SyncApplier:
         parent = named_parent or (previous.parent if previous else None)
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
-        properties = frozenset(self.ds.device_properties) if self.ds.device_properties is not None else None
         earlier = content.read(previous.content_type, previous.data) if previous else None
-        new = self.work.run(content.from_device, content_type, data, earlier, properties, self.ds.folder_kind)
+        new = self.work.run(
+            content.from_device, content_type, data, earlier, self._device_properties, self.ds.folder_kind
+        )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, new):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
@@ -690,16 +696,11 @@ def _merged_meta(command_meta: Meta | None, item_meta: Meta | None) -> Meta:
     )
 
 
-def _item_text(item: Item) -> str:
-    """Item data as text; bytes that are not UTF-8 (WBXML opaque data) are kept as surrogate escapes,
-    so that the item's octets reach the content layer unchanged (it knows their charset)."""
+def _item_data(item: Item) -> bytes:
+    """The item's octets as they came (the content layer knows their charset); none is empty."""
     data = item.data
     if data is None:
-        return ""
+        return b""
     if isinstance(data, bytes):
-        return data.decode("utf-8", errors="surrogateescape")
+        return data
     raise RemoteError("item data is not text", StatusCode.UNSUPPORTED_MEDIA_TYPE)
-
-
-def _octets(text: str) -> bytes:
-    return text.encode("utf-8", errors="surrogateescape")

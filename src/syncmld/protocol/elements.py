@@ -50,8 +50,8 @@ from syncmld.protocol.tree import (
     all_texts,
     as_count,
     binary_content,
+    by_tag,
     child,
-    child_int,
     child_text,
     children,
     element_of,
@@ -65,14 +65,17 @@ from syncmld.protocol.tree import (
 from syncmld.status import StatusCode
 
 # Reading
+#
+# Each element's children are looked up by tag in one pass (``by_tag``), not once per child read.
 
 
 def read_message(root: Element) -> SyncML:
     """The message held by a ``SyncML`` root element."""
     if root.tag != "SyncML":
         raise DecodeError(f"root element is {root.tag}, not SyncML")
-    header_element = child(root, "SyncHdr")
-    body = child(root, "SyncBody")
+    found = by_tag(root)
+    header_element = found.get("SyncHdr")
+    body = found.get("SyncBody")
     if header_element is None or body is None:
         raise DecodeError("SyncML without SyncHdr or SyncBody")
     header = _read_header(header_element)
@@ -81,75 +84,85 @@ def read_message(root: Element) -> SyncML:
 
 
 def _read_header(element: Element) -> SyncHdr:
-    ver_dtd = required_text(element, "VerDTD")
+    found = by_tag(element)
+    ver_dtd = _required_text(found, element, "VerDTD")
     return SyncHdr(
         version=SyncMLVersion.from_ver_dtd(ver_dtd),
-        session_id=required_text(element, "SessionID"),
-        msg_id=required_text(element, "MsgID"),
-        target=_required_locref(element, "Target"),
-        source=_required_locref(element, "Source"),
-        resp_uri=child_text(element, "RespURI"),
-        no_resp=has_flag(element, "NoResp"),
-        cred=_read_cred(element),
-        meta=_read_meta(element),
+        session_id=_required_text(found, element, "SessionID"),
+        msg_id=_required_text(found, element, "MsgID"),
+        target=_required_locref(found, element, "Target"),
+        source=_required_locref(found, element, "Source"),
+        resp_uri=_text(found, "RespURI"),
+        no_resp="NoResp" in found,
+        cred=_read_cred(found.get("Cred")),
+        meta=_read_meta(found.get("Meta")),
     )
 
 
-def _read_locref(parent: Element, tag: str) -> LocRef | None:
-    element = child(parent, tag)
+def _text(found: dict[str, Element], tag: str) -> str | None:
+    """The text of the child called ``tag`` among ``found`` (``by_tag``), None when there is none."""
+    element = found.get(tag)
+    return None if element is None else text(element)
+
+
+def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
+    """The text of a mandatory child of ``parent``; a missing child is a malformed message."""
+    element = found.get(tag)
+    if element is None:
+        raise DecodeError(f"{parent.tag} without {tag}")
+    return text(element)
+
+
+def _read_locref(element: Element | None) -> LocRef | None:
     if element is None:
         return None
-    filter_element = child(element, "Filter")
+    found = by_tag(element)
+    filter_element = found.get("Filter")
     return LocRef(
-        uri=required_text(element, "LocURI"),
-        name=child_text(element, "LocName"),
+        uri=_required_text(found, element, "LocURI"),
+        name=_text(found, "LocName"),
         filter=None if filter_element is None else inner_xml(filter_element),
     )
 
 
-def _required_locref(parent: Element, tag: str) -> LocRef:
-    locref = _read_locref(parent, tag)
+def _required_locref(found: dict[str, Element], parent: Element, tag: str) -> LocRef:
+    locref = _read_locref(found.get(tag))
     if locref is None:
         raise DecodeError(f"{parent.tag} without {tag}")
     return locref
 
 
-def _read_parent_uri(parent: Element, tag: str) -> str | None:
-    element = child(parent, tag)
+def _read_parent_uri(element: Element | None) -> str | None:
     return None if element is None else required_text(element, "LocURI")
 
 
-def _read_meta(parent: Element) -> Meta | None:
+def _read_meta(element: Element | None) -> Meta | None:
     """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper."""
-    element = child(parent, "Meta")
     if element is None:
         return None
-    parts = [*element, *(part for wrapper in children(element, "MetInf") for part in wrapper)]
+    parts = list(element)
+    if any(part.tag == "MetInf" for part in parts):
+        parts += [part for wrapper in parts if wrapper.tag == "MetInf" for part in wrapper]
     found: dict[str, Element] = {}
     for part in parts:
         found.setdefault(str(part.tag), part)
+    fields: dict[str, Any] = {name: text(found[tag]) for tag, name in _META_TEXTS.items() if tag in found}
+    for tag, name in _META_COUNTS.items():
+        if tag in found:
+            fields[name] = parse_count(tag, text(found[tag]))
+    if "Anchor" in found:
+        fields["anchor"] = _read_anchor(found["Anchor"])
+    if "EMI" in found:
+        fields["emi"] = tuple(text(part) for part in parts if part.tag == "EMI")
+    if "Mem" in found:
+        fields["mem"] = _read_mem(found["Mem"])
+    return Meta(**fields, field_level="FieldLevel" in found)
 
-    def value(tag: str) -> str | None:
-        return text(found[tag]) if tag in found else None
 
-    def count(tag: str) -> int | None:
-        number = value(tag)
-        return None if number is None else parse_count(tag, number)
-
-    return Meta(
-        type=value("Type"),
-        format=value("Format"),
-        mark=value("Mark"),
-        size=count("Size"),
-        anchor=_read_anchor(found["Anchor"]) if "Anchor" in found else None,
-        version=value("Version"),
-        next_nonce=value("NextNonce"),
-        max_msg_size=count("MaxMsgSize"),
-        max_obj_size=count("MaxObjSize"),
-        emi=tuple(text(part) for part in parts if part.tag == "EMI"),
-        mem=_read_mem(found["Mem"]) if "Mem" in found else None,
-        field_level="FieldLevel" in found,
-    )
+_META_TEXTS = {"Type": "type", "Format": "format", "Mark": "mark", "Version": "version", "NextNonce": "next_nonce"}
+"""MetInf elements read as text, with the Meta field each fills."""
+_META_COUNTS = {"Size": "size", "MaxMsgSize": "max_msg_size", "MaxObjSize": "max_obj_size"}
+"""MetInf elements read as numbers, in the order they are checked."""
 
 
 def _read_anchor(element: Element) -> Anchor:
@@ -164,11 +177,10 @@ def _read_mem(element: Element) -> Mem:
     )
 
 
-def _read_cred(parent: Element) -> Cred | None:
-    element = child(parent, "Cred")
+def _read_cred(element: Element | None) -> Cred | None:
     if element is None:
         return None
-    return Cred(data=_read_cred_data(element), meta=_read_meta(element))
+    return Cred(data=_read_cred_data(element), meta=_read_meta(child(element, "Meta")))
 
 
 def _read_cred_data(cred: Element) -> str | bytes:
@@ -180,11 +192,10 @@ def _read_cred_data(cred: Element) -> str | bytes:
     return text(element) if binary is None else binary
 
 
-def _read_chal(parent: Element) -> Chal | None:
-    element = child(parent, "Chal")
+def _read_chal(element: Element | None) -> Chal | None:
     if element is None:
         return None
-    return Chal(meta=_read_meta(element) or Meta())
+    return Chal(meta=_read_meta(child(element, "Meta")) or Meta())
 
 
 def _read_items(parent: Element) -> tuple[Item, ...]:
@@ -192,65 +203,78 @@ def _read_items(parent: Element) -> tuple[Item, ...]:
 
 
 def _read_item(element: Element) -> Item:
+    found = by_tag(element)
     return Item(
-        target=_read_locref(element, "Target"),
-        source=_read_locref(element, "Source"),
-        target_parent=_read_parent_uri(element, "TargetParent"),
-        source_parent=_read_parent_uri(element, "SourceParent"),
-        meta=_read_meta(element),
-        data=_read_item_data(element),
-        more_data=has_flag(element, "MoreData"),
+        target=_read_locref(found.get("Target")),
+        source=_read_locref(found.get("Source")),
+        target_parent=_read_parent_uri(found.get("TargetParent")),
+        source_parent=_read_parent_uri(found.get("SourceParent")),
+        meta=_read_meta(found.get("Meta")),
+        data=_read_item_data(found.get("Data")),
+        more_data="MoreData" in found,
     )
 
 
-def _read_item_data(item: Element) -> ItemData | None:
+def _read_item_data(element: Element | None) -> ItemData | None:
     """Item ``Data``: a DevInf document, an Anchor, or the bytes exactly as sent."""
-    element = child(item, "Data")
     if element is None:
         return None
-    devinf = child(element, "DevInf")
-    if devinf is not None:
-        return read_devinf(devinf)
-    anchor = child(element, "Anchor")
-    if anchor is not None:
-        return _read_anchor(anchor)
+    nested = len(element)
+    if nested:
+        devinf = child(element, "DevInf")
+        if devinf is not None:
+            return read_devinf(devinf)
+        anchor = child(element, "Anchor")
+        if anchor is not None:
+            return _read_anchor(anchor)
     binary = binary_content(element)
     if binary is not None:
         return binary
-    return (inner_xml(element) if len(element) else element.text or "").encode("utf-8")
+    return (inner_xml(element) if nested else element.text or "").encode("utf-8")
 
 
-def _cmd_id(element: Element) -> str:
-    return required_text(element, "CmdID")
-
-
-def _item_command_fields(element: Element) -> dict[str, Any]:
-    """The fields Add, Replace, Copy, Move, Delete, Get and Put share."""
+def _item_command_fields(element: Element, found: dict[str, Element]) -> dict[str, Any]:
+    """The fields Add, Replace, Copy, Move, Delete, Get and Put share (``found``: ``by_tag(element)``)."""
     return {
-        "cmd_id": _cmd_id(element),
+        "cmd_id": _required_text(found, element, "CmdID"),
         "items": _read_items(element),
-        "meta": _read_meta(element),
-        "cred": _read_cred(element),
-        "no_resp": has_flag(element, "NoResp"),
+        "meta": _read_meta(found.get("Meta")),
+        "cred": _read_cred(found.get("Cred")),
+        "no_resp": "NoResp" in found,
     }
 
 
+def _item_command(kind: type[ItemCommand]) -> Callable[[Element], Command]:
+    """The reader of an Add, Replace, Copy or Move."""
+    return lambda element: kind(**_item_command_fields(element, by_tag(element)))
+
+
 def _read_delete(element: Element) -> Delete:
+    found = by_tag(element)
     return Delete(
-        **_item_command_fields(element),
-        archive=has_flag(element, "Archive"),
-        sft_del=has_flag(element, "SftDel"),
+        **_item_command_fields(element, found),
+        archive="Archive" in found,
+        sft_del="SftDel" in found,
     )
 
 
+def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Element], Command]:
+    def read(element: Element) -> Command:
+        found = by_tag(element)
+        return kind(**_item_command_fields(element, found), lang=_text(found, "Lang"))
+
+    return read
+
+
 def _read_alert(element: Element) -> Alert:
+    found = by_tag(element)
     return Alert(
-        cmd_id=_cmd_id(element),
-        data=_alert_code(child_text(element, "Data")),
+        cmd_id=_required_text(found, element, "CmdID"),
+        data=_alert_code(_text(found, "Data")),
         items=_read_items(element),
-        cred=_read_cred(element),
-        no_resp=has_flag(element, "NoResp"),
-        correlator=child_text(element, "Correlator"),
+        cred=_read_cred(found.get("Cred")),
+        no_resp="NoResp" in found,
+        correlator=_text(found, "Correlator"),
     )
 
 
@@ -265,43 +289,48 @@ def _status_code(data: str) -> StatusCode:
 
 
 def _read_results(element: Element) -> Results:
+    found = by_tag(element)
     return Results(
-        cmd_id=_cmd_id(element),
-        cmd_ref=required_text(element, "CmdRef"),
-        msg_ref=child_text(element, "MsgRef"),
-        meta=_read_meta(element),
-        target_ref=child_text(element, "TargetRef"),
-        source_ref=child_text(element, "SourceRef"),
+        cmd_id=_required_text(found, element, "CmdID"),
+        cmd_ref=_required_text(found, element, "CmdRef"),
+        msg_ref=_text(found, "MsgRef"),
+        meta=_read_meta(found.get("Meta")),
+        target_ref=_text(found, "TargetRef"),
+        source_ref=_text(found, "SourceRef"),
         items=_read_items(element),
     )
 
 
 def _read_map(element: Element) -> Map:
-    map_items = tuple(
-        MapItem(target=_required_locref(map_item, "Target"), source=_required_locref(map_item, "Source"))
-        for map_item in children(element, "MapItem")
-    )
+    map_items = tuple(_read_map_item(map_item) for map_item in children(element, "MapItem"))
+    found = by_tag(element)
     return Map(
-        cmd_id=_cmd_id(element),
-        target=_required_locref(element, "Target"),
-        source=_required_locref(element, "Source"),
+        cmd_id=_required_text(found, element, "CmdID"),
+        target=_required_locref(found, element, "Target"),
+        source=_required_locref(found, element, "Source"),
         map_items=map_items,
-        meta=_read_meta(element),
-        cred=_read_cred(element),
+        meta=_read_meta(found.get("Meta")),
+        cred=_read_cred(found.get("Cred")),
     )
+
+
+def _read_map_item(element: Element) -> MapItem:
+    found = by_tag(element)
+    return MapItem(target=_required_locref(found, element, "Target"), source=_required_locref(found, element, "Source"))
 
 
 def _read_status(element: Element) -> Status:
+    found = by_tag(element)
     return Status(
-        cmd_id=_cmd_id(element),
-        msg_ref=required_text(element, "MsgRef"),
-        cmd_ref=required_text(element, "CmdRef"),
-        cmd=required_text(element, "Cmd"),
-        data=_status_code(required_text(element, "Data")),
+        cmd_id=_required_text(found, element, "CmdID"),
+        msg_ref=_required_text(found, element, "MsgRef"),
+        cmd_ref=_required_text(found, element, "CmdRef"),
+        cmd=_required_text(found, element, "Cmd"),
+        data=_status_code(_required_text(found, element, "Data")),
         target_refs=all_texts(element, "TargetRef"),
         source_refs=all_texts(element, "SourceRef"),
-        cred=_read_cred(element),
-        chal=_read_chal(element),
+        cred=_read_cred(found.get("Cred")),
+        chal=_read_chal(found.get("Chal")),
         items=_read_items(element),
     )
 
@@ -311,15 +340,17 @@ _CONTAINER_FIELDS = frozenset({"CmdID", "NoResp", "Meta"})
 
 
 def _read_sync(element: Element) -> Sync:
+    found = by_tag(element)
+    changes = _text(found, "NumberOfChanges")
     return Sync(
-        cmd_id=_cmd_id(element),
-        target=_read_locref(element, "Target"),
-        source=_read_locref(element, "Source"),
-        meta=_read_meta(element),
-        number_of_changes=child_int(element, "NumberOfChanges"),
+        cmd_id=_required_text(found, element, "CmdID"),
+        target=_read_locref(found.get("Target")),
+        source=_read_locref(found.get("Source")),
+        meta=_read_meta(found.get("Meta")),
+        number_of_changes=None if changes is None else parse_count("NumberOfChanges", changes),
         commands=tuple(_sync_sub_command(sub) for sub in element if sub.tag not in _SYNC_FIELDS),
-        cred=_read_cred(element),
-        no_resp=has_flag(element, "NoResp"),
+        cred=_read_cred(found.get("Cred")),
+        no_resp="NoResp" in found,
     )
 
 
@@ -333,22 +364,23 @@ def _sync_sub_command(element: Element) -> SyncSubCommand:
 
 def _container_fields(element: Element) -> dict[str, Any]:
     """The fields of Atomic and Sequence, nested commands included."""
+    found = by_tag(element)
     return {
-        "cmd_id": _cmd_id(element),
+        "cmd_id": _required_text(found, element, "CmdID"),
         "commands": tuple(_read_command(sub) for sub in element if sub.tag not in _CONTAINER_FIELDS),
-        "meta": _read_meta(element),
-        "no_resp": has_flag(element, "NoResp"),
+        "meta": _read_meta(found.get("Meta")),
+        "no_resp": "NoResp" in found,
     }
 
 
 _COMMAND_READERS: dict[str, Callable[[Element], Command]] = {
-    "Add": lambda element: Add(**_item_command_fields(element)),
-    "Replace": lambda element: Replace(**_item_command_fields(element)),
-    "Copy": lambda element: Copy(**_item_command_fields(element)),
-    "Move": lambda element: Move(**_item_command_fields(element)),
+    "Add": _item_command(Add),
+    "Replace": _item_command(Replace),
+    "Copy": _item_command(Copy),
+    "Move": _item_command(Move),
     "Delete": _read_delete,
-    "Get": lambda element: Get(**_item_command_fields(element), lang=child_text(element, "Lang")),
-    "Put": lambda element: Put(**_item_command_fields(element), lang=child_text(element, "Lang")),
+    "Get": _read_get_or_put(Get),
+    "Put": _read_get_or_put(Put),
     "Alert": _read_alert,
     "Results": _read_results,
     "Map": _read_map,

@@ -58,6 +58,14 @@ def child(parent: Element, tag: str) -> Element | None:
     return None
 
 
+def by_tag(parent: Element) -> dict[str, Element]:
+    """The first child of each tag, found in one pass (for reading several children of one element)."""
+    found: dict[str, Element] = {}
+    for element in parent:
+        found.setdefault(element.tag, element)
+    return found
+
+
 def children(parent: Element, tag: str) -> list[Element]:
     return [element for element in parent if element.tag == tag]
 

@@ -45,14 +45,45 @@ def parse_safely(body: bytes, max_depth: int = MAX_DEPTH) -> Element:
 
 
 def parse_tree(body: bytes) -> Element:
-    """The root element of an XML document (``parse_safely``), with every namespace removed."""
-    root = parse_safely(body)
-    for element in root.iter(etree.Element):
-        tag = element.tag
-        if tag[0] == "{":  # "{namespace}local"
-            element.tag = tag[tag.index("}") + 1 :]
+    """The root element of an XML document (``parse_safely``), with every namespace removed.
+
+    Default namespace declarations (``xmlns="..."``, all SyncML uses) are taken out of the start tags
+    before parsing, which spares renaming every element; elements still in a namespace (a prefix, a
+    tag the removal does not recognise) are renamed after it."""
+    try:
+        root = parse_safely(_without_default_namespaces(body))
+    except DecodeError:
+        root = parse_safely(body)  # the error as the document itself gives it
+    if _NAMESPACED(root):
+        for element in root.iter(etree.Element):
+            tag = element.tag
+            if tag[0] == "{":  # "{namespace}local"
+                element.tag = tag[tag.index("}") + 1 :]
     etree.cleanup_namespaces(root)
     return root
+
+
+_QUOTED = rb"""(?:"[^"]*"|'[^']*')"""
+_ATTRIBUTE = rb"\s+(?!xmlns\s*=)[\w.:-]+\s*=\s*" + _QUOTED
+"""An attribute other than ``xmlns``."""
+_DEFAULT_NAMESPACE = re.compile(
+    rb"<(?:(!\[CDATA\[.*?(?:\]\]>|\Z)|!--.*?(?:-->|\Z)|\?.*?(?:\?>|\Z))"
+    rb"|([A-Za-z_][\w.:-]*(?:" + _ATTRIBUTE + rb")*?)\s+xmlns\s*=\s*(?:\"[^\"&<]*\"|'[^'&<]*')"
+    rb"(?=(?:" + _ATTRIBUTE + rb")*\s*/?>))",
+    re.DOTALL,
+)
+"""A section whose text is no markup (kept, up to its end or the document's), or a well-formed start
+tag up to its one ``xmlns="..."`` attribute (kept without it)."""
+_OTHER_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["'](?!utf-8["']|us-ascii["'])""", re.IGNORECASE)
+_NAMESPACED = etree.XPath("boolean(//*[namespace-uri() != ''])")
+
+
+def _without_default_namespaces(body: bytes) -> bytes:
+    """``body`` without its default namespace declarations (a UTF-8 or ASCII document's only: a
+    multi-byte encoding may hide markup bytes inside characters)."""
+    if b"xmlns" not in body or _OTHER_ENCODING.match(_document(body)):
+        return body
+    return _DEFAULT_NAMESPACE.sub(rb"<\1\2", body)
 
 
 def uses_entities(root: Element) -> bool:

@@ -2,7 +2,6 @@
 
 import os
 import re
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,5 +87,7 @@ def masked_password(url: str) -> str:
 
 
 def new_guid() -> str:
-    """A fresh item GUID: 32 hex characters, within the MaxGUIDSize of the devices we know."""
-    return uuid.uuid4().hex
+    """A fresh item GUID: 32 hex characters (128 random bits), within the MaxGUIDSize of the devices we
+    know; nothing reads a UUID's version from it, so it is made from the random bytes alone (a quarter
+    of uuid4's cost)."""
+    return os.urandom(16).hex()

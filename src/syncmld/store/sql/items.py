@@ -163,8 +163,11 @@ class SqlItems(SqlRole):
         # the versions read next are the committed ones.
         first_seq = self._allocate_seqs(len(batch))
         named = [i.guid for i in batch if i.guid is not None]
-        before = self._journal.before(folder_id, named) if self._journal else {}
-        versions = self._versions(folder_id, named, live_only=False)
+        if self._journal:
+            before = self._journal.before(folder_id, named)
+            versions = {guid: item.version for guid, item in before.items()}
+        else:
+            before, versions = {}, self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
         latest: dict[str, StoredItem] = {}
         for offset, new in enumerate(batch):

@@ -1,0 +1,103 @@
+"""A new contact's stored form is written without building its card: the same bytes as reading the
+card and writing it as vCard 3.0, and the same verdict on whether it holds anything a user can see."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syncmld.content.contacts import UNSEEN_PROPERTIES, contact_to_stored
+from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_30
+from syncmld.errors import RemoteError
+from tests.content.test_generated_and_captured import generate, vcards_in
+
+
+def through_the_card(data: bytes) -> tuple[bytes, bool]:
+    """What the stored form was before it skipped the card: read it, write it as 3.0, look at its values."""
+    card = parse_vcard(data)
+    visible = any(prop.name not in UNSEEN_PROPERTIES and has_text(prop.value) for prop in card.properties)
+    return to_vcard(card, "3.0"), visible
+
+
+def outcome(convert: Callable[[bytes], tuple[bytes, bool]], data: bytes) -> object:
+    """What ``convert(data)`` gives, or the status and reason of the RemoteError it raises."""
+    try:
+        return convert(data)
+    except RemoteError as error:
+        return error.status, str(error)
+
+
+def same_both_ways(data: bytes) -> None:
+    assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == outcome(through_the_card, data)
+
+
+@pytest.mark.parametrize("version", ["3.0", "2.1"])
+def test_generated_contacts_are_written_as_the_card_would_write_them(
+    shared_dir: Path, tmp_path: Path, version: str
+) -> None:
+    files = generate(shared_dir, tmp_path, "200", "--version", version)
+    assert len(files) == 200
+    for path in files:
+        same_both_ways(path.read_bytes())
+
+
+def test_recorded_contacts_are_written_as_the_card_would_write_them(shared_dir: Path) -> None:
+    recorded = [
+        vcard
+        for message in sorted((shared_dir / "interop" / "capture").glob("*/*.xml"))
+        for vcard in vcards_in(message)
+    ]
+    assert len(recorded) > 30
+    for vcard in recorded:
+        same_both_ways(vcard)
+
+
+# Separators and quoted-printable line breaks (which only a QP value can hold unescaped), with and
+# without backslash escapes: a value with none is the one written as it was read.
+_PLAIN = [";", ",", ":", '"', " ", "\t", "é", "日", "a", "N", "=0D=0A", "=0A", "=3D"]
+_ESCAPES = ["\\", "\\n", "\\,", "\\;", "\\x"]
+_VALUE = st.one_of(
+    st.lists(st.sampled_from(_PLAIN), max_size=10), st.lists(st.sampled_from(_PLAIN + _ESCAPES), max_size=10)
+).map("".join)
+_NAMES = st.sampled_from(["N", "FN", "NOTE", "TEL", "EMAIL", "ADR", "CATEGORIES", "UID", "REV", "X-FOO", "PHOTO"])
+_PARAMS = st.sampled_from(["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8"])
+_LINE = st.builds(
+    "{}{}{}:{}{}{}\r\n".format,
+    st.sampled_from(["", "item1."]),
+    _NAMES,
+    _PARAMS,
+    _VALUE,
+    st.sampled_from(["", "\r\n "]),
+    _VALUE,
+)
+
+
+@settings(max_examples=400)
+@given(lines=st.lists(_LINE, max_size=8), version=st.sampled_from(["3.0", "2.1", "4.0"]))
+def test_any_vcard_is_written_as_the_card_would_write_it(lines: list[str], version: str) -> None:
+    same_both_ways(f"BEGIN:VCARD\r\nVERSION:{version}\r\n{''.join(lines)}END:VCARD\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "visible"),
+    [
+        ("TEL:;", True),  # a phone number is taken as it is: its ';' is text
+        ("PHOTO;ENCODING=b:,", True),
+        ("X-FOO:,a", True),
+        ("N:;,;", False),
+        ("CATEGORIES: , ", False),
+        ("NOTE: \\n ", False),
+        ("UID:x", False),
+    ],
+)
+def test_what_a_user_could_see_in_a_one_line_contact(line: str, visible: bool) -> None:
+    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{line}\r\nEND:VCARD\r\n".encode()
+    same_both_ways(data)
+    assert written_as_30(data, UNSEEN_PROPERTIES)[1] is visible
+
+
+def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
+    with pytest.raises(RemoteError, match="nothing a user could see"):
+        contact_to_stored(b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1\r\nN:;;;;\r\nNOTE: \\n \r\nEND:VCARD\r\n", None, None)
