@@ -88,7 +88,7 @@ class ImapGateway:
 
     def listing(self, login: MailLogin, folder: str, mark: MailMark | None = None) -> Listing:
         with self.session(login) as client:
-            folder = _resolve(client, folder)
+            folder = resolve(client, folder)
             condstore = client.has_capability("CONDSTORE")
             if condstore and mark is not None and mark.modseq:
                 status = _status(client, folder)
@@ -117,7 +117,7 @@ class ImapGateway:
     ) -> dict[int, Fetched]:
         fetched: dict[int, Fetched] = {}
         with self.session(login) as client:
-            folder = _resolve(client, folder)
+            folder = resolve(client, folder)
             if _select(client, folder, readonly=True)[0] != uidvalidity:
                 return fetched
             for start in range(0, len(uids), BATCH):
@@ -127,7 +127,7 @@ class ImapGateway:
 
     def apply(self, login: MailLogin, changes: FolderChanges) -> None:
         with self.session(login) as client:
-            folder = _resolve(client, changes.folder)
+            folder = resolve(client, changes.folder)
             if _select(client, folder, readonly=False)[0] != changes.uidvalidity:
                 log.warning(
                     "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, changes.folder
@@ -182,7 +182,7 @@ ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"
 """Folder paths found by their SPECIAL-USE role first."""
 
 
-def _resolve(client: IMAPClient, path: str) -> str:
+def resolve(client: IMAPClient, path: str) -> str:
     """The IMAP name of the folder a device named by ``path`` (levels joined by ``/``, any case): the INBOX, a
     folder with that SPECIAL-USE role, else the folder with that path; MailError 404 when there is none."""
     wanted = path.casefold()
