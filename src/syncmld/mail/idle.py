@@ -27,6 +27,8 @@ from syncmld.store.base import MailMark
 log = logging.getLogger("syncmld.push")
 
 INBOX = "INBOX"
+SLOT_WAIT = 1.0
+"""Seconds a watch waits for its turn to connect before it looks whether it was stopped."""
 CHANGES = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH"})
 """Untagged responses during an IDLE that say the mailbox changed (new mail, mail gone, flags)."""
 
@@ -84,9 +86,12 @@ class MailboxWatch:
         changed: Callable[[str], None],
         gateway: ImapGateway,
         timing: IdleTiming,
+        connecting: threading.Semaphore,
     ) -> None:
         """``folders``: each folder's name in the store -> its IMAP path (``INBOX`` is watched by IDLE, the
-        others looked at every ``timing.poll_interval``); ``begin`` is called before each connection."""
+        others looked at every ``timing.poll_interval``); ``begin`` is called before each connection;
+        ``connecting`` is held from then until the watch is set up (the watches of a process share it, so
+        that a server start does not log every account in at once)."""
         self.account = account
         self.folders = folders
         self._begin = begin
@@ -97,6 +102,8 @@ class MailboxWatch:
         self._client: IMAPClient | None = None
         self._seen: dict[str, FolderState] = {}
         self._failures = 0
+        self._connecting = connecting
+        self._holds_slot = False
         self._thread = threading.Thread(target=self._run, name=f"mail watch {account}", daemon=True)
 
     def start(self) -> None:
@@ -119,6 +126,9 @@ class MailboxWatch:
 
     def _run(self) -> None:
         while not self._stopped.is_set():
+            if not self._connecting.acquire(timeout=SLOT_WAIT):
+                continue
+            self._holds_slot = True
             try:
                 begun = self._begin()
                 with self._gateway.session(begun.login) as client:
@@ -126,6 +136,7 @@ class MailboxWatch:
                     if not self._stopped.is_set():
                         self._watch(client, begun.marks)
             except LocalError as error:
+                self._set_up()
                 if self._stopped.is_set():
                     return
                 self._failures += 1
@@ -139,6 +150,13 @@ class MailboxWatch:
                 self._stopped.wait(delay)
             finally:
                 self._client = None
+                self._set_up()
+
+    def _set_up(self) -> None:
+        """The watch is set up (or failed to be): another may connect."""
+        if self._holds_slot:
+            self._holds_slot = False
+            self._connecting.release()
 
     def _watch(self, client: IMAPClient, marks: dict[str, MailMark]) -> None:
         condstore = client.has_capability("CONDSTORE")
@@ -166,6 +184,7 @@ class MailboxWatch:
             self._timing.poll_interval,
         )
         self._failures = 0
+        self._set_up()
         next_look = time.monotonic() + self._timing.poll_interval
         while not self._stopped.is_set():
             if idled is None:

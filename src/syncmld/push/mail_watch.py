@@ -8,6 +8,7 @@ the store: with ``--workers N`` one process watches an account, and another take
 has been gone for a lease. At most ``idle_max`` watches a process."""
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ logger = logging.getLogger("syncmld.push")
 
 STOP_WAIT = 5.0
 """Seconds the watches of a stopping process are given to log out, all together."""
+CONNECTING = 8
+"""Watches of a process connecting and logging in at once: a start with 1,000 accounts to watch does not
+send 1,000 logins to the mail server together (which timed out on Dovecot's login processes)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class MailWatcher:
         self.clock = clock
         self.watches: dict[int, tuple[Mailbox, MailboxWatch]] = {}
         self._left_to_others = 0
+        self._connecting = threading.Semaphore(CONNECTING)
 
     def refresh(self) -> None:
         """Start, stop and lease watches to match the store's push registrations."""
@@ -141,6 +146,7 @@ class MailWatcher:
             changed,
             self.gateway,
             self.settings.idle_timing,
+            self._connecting,
         )
         self.watches[mailbox.account_id] = (mailbox, watch)
         watch.start()
