@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/push.py                          # 100 devices x 2 rounds = 200 changes; 1,000 idle for 600 s
     .venv/bin/python bench/push.py --idle-seconds 60 --quiet 0.5
+    .venv/bin/python bench/push.py --only idle-mail --idle-mailboxes 1000 --idle-seconds 600
 
 Latency: ``--devices`` accounts, each with one push device registered for a webhook (a receiver in this
 process) that syncs its Contacts; ``--rounds`` times, every account gets one change written into the store
 (as a DAV client or a second device's Sync would), at random moments over ``--spread`` seconds, and the
 time from the change's commit to the webhook's receipt is measured; then every device syncs (it may be
 told again). Idle: ``--idle-devices`` registered push devices and nothing changing; the CPU the server
-process uses over ``--idle-seconds``.
+process uses over ``--idle-seconds``. Idle mail: ``--idle-mailboxes`` accounts on a Dovecot started here, each
+with a push device syncing its INBOX, so the server keeps one IMAP IDLE connection per account; how long
+until all are watched, then the server's CPU and memory over ``--idle-seconds`` with no mail arriving.
 """
 
 import argparse
@@ -26,10 +29,22 @@ from urllib.parse import unquote
 from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.load.procstats import usage
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import NewItem, Store
+from syncmld.store.base import MailServer, NewItem, Store
 from syncmld.store.pushes import PushChannel, PushFolder, PushSource, SyncedFolder
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.mail.dovecot import Dovecot  # noqa: E402
+
+MANY_CONNECTIONS = """
+default_process_limit = {processes}
+default_client_limit = {clients}
+service anvil {{
+  client_limit = {clients}
+}}
+"""
+"""Dovecot settings for one IMAP process per watched mailbox (its default is 100 processes)."""
 
 
 class Receiver:
@@ -60,24 +75,30 @@ class Receiver:
             return sum(len(times) for times in self.arrived.values())
 
 
-def populate(store: Store, devices: int, channel: PushChannel, address: str) -> list[tuple[int, int, str]]:
-    """``devices`` accounts with one push device each, syncing Contacts; (folder id, device id, ref) each."""
+def populate(
+    store: Store, devices: int, channel: PushChannel, address: str, folder_name: str = "Contacts"
+) -> list[tuple[int, int, str]]:
+    """``devices`` accounts with one push device each, syncing ``folder_name`` (as ``card``, or ``Mail``);
+    (folder id, device id, ref) each. The accounts' password is ``pw``, their mail password too."""
     made = []
+    remote = PushFolder(0, "Mail", "") if folder_name == "mail" else PushFolder(0, "card", "text/x-vcard")
     with store.transaction() as tx:
         for number in range(devices):
             email = f"push{number}@bench.example"
             account = tx.add_account(email, md5_credential(email, "pw"), hash_password("pw"), item_key("pw"))
+            tx.set_mail_password(account.id, "pw")
             device = tx.ensure_device(account.id, f"phone-{number}")
-            folder = tx.ensure_folder(account.id, "Contacts")
+            folder = tx.ensure_folder(account.id, folder_name)
             tx.set_push(device.id, channel, address, PushSource.ADMIN)
-            tx.push_synced(device.id, [SyncedFolder(PushFolder(folder.id, "card", "text/x-vcard"), 0)])
+            tx.push_synced(device.id, [SyncedFolder(PushFolder(folder.id, remote.remote_uri, remote.content_type), 0)])
             made.append((folder.id, device.id, device.device_ref))
     return made
 
 
-def serve(data_dir: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, port: int, *options: str, log: Path | None = None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "syncmld", "serve", "--port", str(port), "--data-dir", str(data_dir), *options]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    output = subprocess.DEVNULL if log is None else log.open("wb")
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
     time.sleep(3)
     return process
 
@@ -147,6 +168,45 @@ def idle(args: argparse.Namespace, work: Path) -> None:
     )
 
 
+def idle_mail(args: argparse.Namespace, work: Path) -> None:
+    count = args.idle_mailboxes
+    dovecot = Dovecot.start(MANY_CONNECTIONS.format(processes=count + 100, clients=count * 3 + 100))
+    server = None
+    try:
+        dovecot.add_users({f"push{number}@bench.example": "pw" for number in range(count)})
+        data_dir = work / "idle-mail"
+        data_dir.mkdir()
+        store = open_store(sqlite_url(data_dir))
+        populate(store, count, PushChannel.SMS, "+4917000000", folder_name="mail")
+        with store.transaction() as tx:
+            tx.set_mail_server(MailServer("bench.example", f"imap://127.0.0.1:{dovecot.port}", "smtp://127.0.0.1:25"))
+        store.close()
+        log = work / "idle-mail.log"
+        started = time.monotonic()
+        server = serve(data_dir, args.port + 2, "--push-poll-interval", str(args.poll), log=log)
+        watched = 0
+        while watched < count and time.monotonic() - started < 600:
+            time.sleep(1)
+            watched = log.read_text(errors="replace").count("push e-mail: watching the mailbox of")
+        connected = time.monotonic() - started
+        before = usage(server.pid)
+        time.sleep(args.idle_seconds)
+        after = usage(server.pid)
+        failures = log.read_text(errors="replace").count("failed")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        dovecot.remove()
+    spent = after.cpu_seconds - before.cpu_seconds
+    print(
+        f"idle mail: {watched} of {count} mailboxes watched by IDLE after {connected:.0f} s (server start "
+        f"included); {args.idle_seconds:.0f} s idle: server CPU {spent:.2f} s "
+        f"({spent / args.idle_seconds * 100:.2f} % of a core), "
+        f"RSS {after.rss_bytes / 2**20:.0f} MB; {failures} lines with 'failed' in its log"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=100)
@@ -157,13 +217,16 @@ def main() -> None:
     parser.add_argument("--idle-devices", type=int, default=1000)
     parser.add_argument("--idle-seconds", type=float, default=600.0)
     parser.add_argument("--port", type=int, default=18790)
-    parser.add_argument("--only", choices=["latency", "idle"])
+    parser.add_argument("--idle-mailboxes", type=int, default=1000)
+    parser.add_argument("--only", choices=["latency", "idle", "idle-mail"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         if args.only in (None, "latency"):
             latency(args, Path(work))
         if args.only in (None, "idle"):
             idle(args, Path(work))
+        if args.only in (None, "idle-mail"):
+            idle_mail(args, Path(work))
 
 
 if __name__ == "__main__":

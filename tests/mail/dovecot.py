@@ -100,10 +100,11 @@ class Dovecot:
     _stamp: int = 0
 
     @classmethod
-    def start(cls) -> "Dovecot":
+    def start(cls, extra_config: str = "") -> "Dovecot":
+        """A Dovecot on a free port; ``extra_config`` is added to its configuration."""
         root = Path(tempfile.mkdtemp(prefix="syncmld-dovecot-"))
         running = cls(root, free_port())
-        running._write_config()
+        running._write_config(extra_config)
         running.resume()
         return running
 
@@ -112,11 +113,11 @@ class Dovecot:
         group = subprocess.run(["id", "-gn", entry.pw_name], capture_output=True, text=True, check=True).stdout.strip()
         return entry.pw_name, group, entry.pw_uid, entry.pw_gid
 
-    def _write_config(self) -> None:
+    def _write_config(self, extra: str) -> None:
         user, group, uid, _ = self._account()
         for name in ("run", "state", "mail", "home"):
             (self.root / name).mkdir(exist_ok=True)
-        (self.root / "dovecot.conf").write_text(_config(self.root, self.port, user, group, uid))
+        (self.root / "dovecot.conf").write_text(_config(self.root, self.port, user, group, uid) + extra)
         (self.root / "passwd").write_text("")
         (self.root / "master-users").write_text("master:{PLAIN}master-secret\n")
         self._own()
@@ -128,16 +129,22 @@ class Dovecot:
                 os.chown(path, uid, gid)
 
     def add_user(self, email: str, password: str) -> None:
+        self.add_users({email: password})
+
+    def add_users(self, users: dict[str, str]) -> None:
+        """Mail users (address -> password), usable when this returns."""
         _, _, uid, gid = self._account()
-        self.users[email] = password
+        self.users.update(users)
         passwd = self.root / "passwd"
         with passwd.open("a") as lines:
-            lines.write(f"{email}:{{PLAIN}}{password}:{uid}:{gid}::{self.root}/home/{email}\n")
+            for email, password in users.items():
+                lines.write(f"{email}:{{PLAIN}}{password}:{uid}:{gid}::{self.root}/home/{email}\n")
         # Dovecot reads the file again when its modification time changes: make it change, whole seconds
         self._stamp = max(self._stamp + 1, int(time.time()) + 1)
         os.utime(passwd, (self._stamp, self._stamp))
         self._own()
         deadline = time.monotonic() + 10
+        email = list(users)[-1]
         while True:  # until Dovecot has read the file again
             try:
                 self.imap(email).logout()

@@ -131,11 +131,18 @@ def test_decode_refuses_what_is_no_notification(syncmld: Syncmld, tmp_path: Path
         ("--push-timeout", "0"),
         ("--push-sms-max-parts", "0"),
         ("--push-default-channel", "sms"),
+        ("--push-idle-max", "0"),
+        ("--push-idle-renew", "0"),
+        ("--push-idle-renew", "1741"),
+        ("--push-idle-retry-delay", "0"),
+        ("--push-idle-retry-max-delay", "0"),
+        ("--push-mail-poll-interval", "0"),
+        ("--push-watch-interval", "0"),
     ],
 )
 def test_push_options_out_of_range_are_one_error_line(syncmld: Syncmld, args: tuple[str, ...]) -> None:  # noqa: F811
     run = syncmld("serve", *args)
-    assert_one_error_line(run, "--help")
+    assert_one_error_line(run, "--help", f"Invalid value for '{args[0]}'")
     assert run.exit_code == 2
 
 

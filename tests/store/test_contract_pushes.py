@@ -4,7 +4,7 @@ left by changes and claimed once, checked on every backend."""
 import time
 
 from syncmld.store.base import Store, Transaction
-from syncmld.store.pushes import PushChannel, PushFolder, PushSource, PushTiming, SyncedFolder
+from syncmld.store.pushes import PushChannel, PushFolder, PushSource, PushTiming, SyncedFolder, WatchedFolder
 from tests.store.sample import Owner, make_owner, vcard
 
 TIMING = PushTiming(quiet=1.0, max_wait=10.0, resend_after=3600.0, lease=30.0)
@@ -179,3 +179,41 @@ def test_a_device_registered_after_its_syncs_is_told_at_once(store: Store) -> No
         tx.put_items(owner.folder_id, [vcard("after")], None)
         (pending,) = tx.claim_pushes("w", time.time() + 5, TIMING, 10)
         assert pending.folders == (PushFolder(owner.folder_id, "card", "text/x-vcard"),)
+
+
+def test_the_folders_of_push_devices_are_listed_for_watching_each_once(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        push_device(tx, owner, "IMEI:2")
+        push_device(tx, owner, "IMEI:3")
+        mail = tx.ensure_folder(owner.account_id, "mail")
+        tx.push_synced(owner.device_id, [SyncedFolder(PushFolder(mail.id, "Mail", ""), 0)])
+        other = make_owner(tx, "bert@example.org")
+        off = push_device(tx, other, "IMEI:4")
+        tx.set_push(off, PushChannel.OFF, "", PushSource.ADMIN)
+        assert tx.watched_folders() == [
+            WatchedFolder(owner.account_id, "anna@example.org", owner.folder_id, "Contacts")
+        ]
+        tx.set_push(owner.device_id, PushChannel.LOG, "", PushSource.ADMIN)
+        assert [found.name for found in tx.watched_folders()] == ["Contacts", "mail"]
+        tx.set_account_enabled("anna@example.org", False)
+        assert tx.watched_folders() == []
+
+
+def test_an_accounts_watch_is_leased_to_one_worker_until_it_runs_out_or_is_released(store: Store) -> None:
+    with store.transaction() as tx:
+        anna = make_owner(tx).account_id
+        bert = make_owner(tx, "bert@example.org").account_id
+    now = time.time()
+    with store.transaction() as tx:
+        assert tx.claim_watches("w1", [anna], now, now + 60) == {anna}
+    with store.transaction() as tx:
+        assert tx.claim_watches("w2", [anna, bert], now + 10, now + 70) == {bert}
+        assert tx.claim_watches("w1", [anna], now + 20, now + 80) == {anna}, "renewed by its holder"
+    with store.transaction() as tx:
+        assert tx.claim_watches("w2", [anna], now + 70, now + 130) == set(), "the renewal holds"
+        assert tx.claim_watches("w2", [anna, bert], now + 81, now + 141) == {anna, bert}, "run out: taken over"
+        tx.release_watches("w1", [anna, bert])
+        assert tx.claim_watches("w1", [anna, bert], now + 82, now + 142) == set(), "w1 released nothing of w2's"
+        tx.release_watches("w2", [bert])
+        assert tx.claim_watches("w1", [bert], now + 83, now + 143) == {bert}

@@ -101,16 +101,21 @@ def imap_folder(folder_name: str) -> str:
 
 def login_for(tx: Transaction, state: SessionState) -> MailLogin:
     """How the session's account logs in to its mail; MailError (404/401) when it cannot."""
-    server = tx.mail_server_for(state.account_email)
+    return account_login(tx, state.account_id, state.account_email)
+
+
+def account_login(tx: Transaction, account_id: int, email: str) -> MailLogin:
+    """How the account logs in to its mail; MailError (404/401) when it cannot."""
+    server = tx.mail_server_for(email)
     if server is None:
-        raise MailError(f"no mail server is set for {state.account_email} or its domain", StatusCode.NOT_FOUND)
+        raise MailError(f"no mail server is set for {email} or its domain", StatusCode.NOT_FOUND)
     try:
-        login = mail_login(server, state.account_email, tx.mail_password(state.account_id))
+        login = mail_login(server, email, tx.mail_password(account_id))
     except RemoteError as error:
         raise MailError(f"the mail server of {server.scope} is unusable: {error}") from error
     if login is None:
         raise MailError(
-            f"{state.account_email} has not logged in with its password since its mail server was set "
+            f"{email} has not logged in with its password since its mail server was set "
             "(basic login), and its domain has no master user",
             StatusCode.INVALID_CREDENTIALS,
         )

@@ -97,7 +97,7 @@ class ImapGateway:
 
     def listing(self, login: MailLogin, folder: str, mark: MailMark | None = None) -> Listing:
         with self.session(login) as client:
-            folder = _resolve(client, folder)
+            folder = resolve(client, folder)
             condstore = client.has_capability("CONDSTORE")
             if condstore and mark is not None and mark.modseq:
                 status = _status(client, folder)
@@ -126,7 +126,7 @@ class ImapGateway:
     ) -> dict[int, Fetched]:
         fetched: dict[int, Fetched] = {}
         with self.session(login) as client:
-            folder = _resolve(client, folder)
+            folder = resolve(client, folder)
             if _select(client, folder, readonly=True)[0] != uidvalidity:
                 return fetched
             for start in range(0, len(uids), BATCH):
@@ -165,7 +165,7 @@ class ImapGateway:
         placed: list[_Placing] = []
         with self.session(login) as client:
             listed = client.list_folders()
-            names = [_resolve(client, change.folder, listed) for change in changes]
+            names = [resolve(client, change.folder, listed) for change in changes]
             paths = {str(name): _path(str(name), delimiter) for _, delimiter, name in listed}
             drafts = next((str(name) for flags, _, name in listed if b"\\Drafts" in flags), DRAFTS)
             moves = _moves(client, changes, names)
@@ -184,9 +184,7 @@ class ImapGateway:
                     client.remove_flags(
                         [uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]})
                     )
-                outgoing = [
-                    (moved.uid, moved.key, change, _resolve(client, moved.to, listed)) for moved in change.moved
-                ]
+                outgoing = [(moved.uid, moved.key, change, resolve(client, moved.to, listed)) for moved in change.moved]
                 outgoing += [(uid, *target) for uid, target in moves.get(name, {}).items()]
                 ids = _message_ids(client, [uid for uid, *_ in outgoing]) if outgoing else {}
                 for uid, key, target, target_name in outgoing:
@@ -250,7 +248,7 @@ ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"
 """Folder paths found by their SPECIAL-USE role first."""
 
 
-def _resolve(client: IMAPClient, path: str, listed: list[tuple[Any, Any, Any]] | None = None) -> str:
+def resolve(client: IMAPClient, path: str, listed: list[tuple[Any, Any, Any]] | None = None) -> str:
     """The IMAP name of the folder a device named by ``path`` (levels joined by ``/``, any case): the INBOX, a
     folder with that SPECIAL-USE role, else the folder with that path; MailError 404 when there is none."""
     wanted = path.casefold()

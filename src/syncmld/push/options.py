@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from syncmld.push.settings import DefaultChannel, PushSettings
+from syncmld.push.settings import MAX_IDLE_RENEW, DefaultChannel, PushSettings
 
 _Command = Callable[..., Any]
 SMS_PASSWORD_ENV = "SYNCMLD_PUSH_SMS_PASSWORD"
@@ -65,6 +65,35 @@ _OPTIONS = (
         help=f"The SMS gateway's password (${SMS_PASSWORD_ENV}).",
     ),
     _count("--push-sms-max-parts", PushSettings.sms_max_parts, "Most SMS one notification may take."),
+    _count("--push-idle-max", PushSettings.idle_max, "Most IMAP IDLE connections (watched mailboxes) per process."),
+    click.option(
+        "--push-idle-renew",
+        type=click.FloatRange(min=0, min_open=True, max=MAX_IDLE_RENEW),
+        default=PushSettings.idle_renew,
+        show_default=True,
+        help="Seconds an IMAP IDLE lasts before it is started again (at most 29 minutes).",
+    ),
+    _seconds(
+        "--push-idle-retry-delay",
+        PushSettings.idle_retry_delay,
+        "Seconds before a watched mailbox is connected again after a failure (then doubling each time).",
+    ),
+    _seconds(
+        "--push-idle-retry-max-delay",
+        PushSettings.idle_retry_max_delay,
+        "Longest wait before a watched mailbox is connected again.",
+    ),
+    _seconds(
+        "--push-mail-poll-interval",
+        PushSettings.mail_poll_interval,
+        "Seconds between two looks (STATUS) at a push device's mail folders other than the INBOX.",
+    ),
+    _seconds(
+        "--push-watch-interval",
+        PushSettings.watch_interval,
+        "Seconds between two looks at which mailboxes to watch for push e-mail; a process that stopped has its "
+        "mailboxes watched by another after three.",
+    ),
     click.option(
         "--push-default-channel",
         type=click.Choice([channel.value for channel in DefaultChannel]),
@@ -98,6 +127,12 @@ def push_options(command: _Command) -> _Command:
             sms_from=kwargs.pop("push_sms_from"),
             sms_max_parts=kwargs.pop("push_sms_max_parts"),
             default_channel=DefaultChannel(kwargs.pop("push_default_channel")),
+            idle_max=kwargs.pop("push_idle_max"),
+            idle_renew=kwargs.pop("push_idle_renew"),
+            idle_retry_delay=kwargs.pop("push_idle_retry_delay"),
+            idle_retry_max_delay=kwargs.pop("push_idle_retry_max_delay"),
+            mail_poll_interval=kwargs.pop("push_mail_poll_interval"),
+            watch_interval=kwargs.pop("push_watch_interval"),
         )
         return command(**kwargs)
 

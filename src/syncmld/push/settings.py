@@ -5,7 +5,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from syncmld.errors import ConfigError
+from syncmld.mail.idle import IdleTiming
 from syncmld.store.pushes import PushTiming
+
+MAX_IDLE_RENEW = 29 * 60.0
+"""IMAP servers may end an IDLE after 30 minutes; a client renews it within 29 (RFC 2177)."""
+WATCH_LEASE_INTERVALS = 3
+"""Watch intervals a lease on watching an account lasts: a process that misses this many looks loses them."""
 
 
 class DefaultChannel(StrEnum):
@@ -50,6 +56,19 @@ class PushSettings:
     sms_max_parts: int = 3
     """Most SMS one notification may take (concatenated); a longer one is not sent."""
     default_channel: DefaultChannel = DefaultChannel.NONE
+    idle_max: int = 1000
+    """Most IMAP IDLE connections (accounts whose mailbox is watched) one server process keeps."""
+    idle_renew: float = 1500.0
+    """Seconds an IDLE lasts before it is ended and started again (servers may drop one after 30 minutes)."""
+    idle_retry_delay: float = 5.0
+    """Seconds before a watched mailbox is connected again after a failure (then doubling each time)."""
+    idle_retry_max_delay: float = 300.0
+    """Longest wait before connecting a watched mailbox again."""
+    mail_poll_interval: float = 60.0
+    """Seconds between two looks (STATUS, HIGHESTMODSEQ) at a watched mailbox's folders other than the INBOX."""
+    watch_interval: float = 15.0
+    """Seconds between two looks at which accounts' mailboxes to watch; the process's leases on them are
+    renewed then, for ``WATCH_LEASE_INTERVALS`` intervals."""
 
     def __post_init__(self) -> None:
         if not self.server_id or len(self.server_id.encode()) > 255:
@@ -57,12 +76,32 @@ class PushSettings:
         timers = (self.quiet, self.max_wait, self.resend_after, self.poll_interval, self.lease, self.timeout)
         if min(timers) <= 0 or min(self.retry_delay, self.retry_max_delay) <= 0:
             raise ConfigError("the push quiet time, waits, intervals, lease, retry delays and timeout must be positive")
-        if min(self.batch, self.max_attempts, self.sms_max_parts) < 1:
-            raise ConfigError("the push batch, attempts and SMS parts must be at least 1")
+        if min(self.batch, self.max_attempts, self.sms_max_parts, self.idle_max) < 1:
+            raise ConfigError("the push batch, attempts, SMS parts and IDLE connections must be at least 1")
+        mail_timers = (
+            self.idle_renew,
+            self.idle_retry_delay,
+            self.idle_retry_max_delay,
+            self.mail_poll_interval,
+            self.watch_interval,
+        )
+        if min(mail_timers) <= 0:
+            raise ConfigError("the push e-mail renewal, retry delays and intervals must be positive")
+        if self.idle_renew > MAX_IDLE_RENEW:
+            raise ConfigError(f"an IDLE must be renewed within {MAX_IDLE_RENEW:.0f} s (29 minutes, RFC 2177)")
 
     @property
     def timing(self) -> PushTiming:
         return PushTiming(self.quiet, self.max_wait, self.resend_after, self.lease)
+
+    @property
+    def watch_lease(self) -> float:
+        """Seconds a process's lease on the accounts it watches holds: another takes them over after this."""
+        return self.watch_interval * WATCH_LEASE_INTERVALS
+
+    @property
+    def idle_timing(self) -> IdleTiming:
+        return IdleTiming(self.idle_renew, self.mail_poll_interval, self.idle_retry_delay, self.idle_retry_max_delay)
 
     def retry_at(self, attempts: int, now: float) -> float | None:
         """When to try again after ``attempts`` failed attempts, None when it is time to give up."""

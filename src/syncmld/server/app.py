@@ -48,6 +48,7 @@ from syncmld.protocol.hmac_header import HEADER as HMAC_HEADER
 from syncmld.protocol.hmac_header import MacHeaderError, mac_header, read_mac_header
 from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
+from syncmld.push.mail_watch import watch_mail_periodically
 from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
@@ -402,6 +403,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             group.start_soon(sweep_periodically, store, context.settings, config.session_sweep_interval)
             group.start_soon(upstreams.retry_periodically)
             group.start_soon(deliver_periodically, store, config.push)
+            group.start_soon(watch_mail_periodically, store, config.push, config.mail_timeout)
             yield
             group.cancel_scope.cancel()
 

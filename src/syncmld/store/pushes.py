@@ -84,6 +84,17 @@ class PendingPush:
 
 
 @dataclass(frozen=True)
+class WatchedFolder:
+    """A folder some push device of the account syncs (one whose push is not off)."""
+
+    account_id: int
+    email: str
+    folder_id: int
+    name: str
+    """The folder's name in the store (``mail``, ``mail/sent``, ``contacts``)."""
+
+
+@dataclass(frozen=True)
 class PushTiming:
     """When pending notifications become due, and for how long a claim holds."""
 
@@ -140,3 +151,18 @@ class Pushes(Protocol):
         ...
 
     def count_pending_pushes(self) -> int: ...
+
+    def watched_folders(self) -> list[WatchedFolder]:
+        """Every folder a push device whose push is not off syncs, with its (enabled) account: what a watcher
+        of changes made outside the store (new mail) watches. Each folder once, by account."""
+        ...
+
+    def claim_watches(self, worker: str, account_ids: list[int], now: float, until: float) -> set[int]:
+        """Lease the watching of the accounts to ``worker`` until ``until`` (renewing its own leases);
+        an account another worker holds a lease on that has not run out stays with it. Returns the
+        accounts ``worker`` now watches among ``account_ids``."""
+        ...
+
+    def release_watches(self, worker: str, account_ids: list[int]) -> None:
+        """``worker`` no longer watches the accounts: another may at once."""
+        ...

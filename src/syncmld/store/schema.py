@@ -348,6 +348,16 @@ push_pending_folders = Table(
     Column("seq", BigInteger, nullable=False),
 )
 
+push_watches = Table(
+    "push_watches",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    # The server process (host:pid) that watches the account's mailbox, and until when its lease holds.
+    Column("worker", Text, nullable=False),
+    Column("until", Double, nullable=False),
+)
+"""Which server process watches an account's mailbox for push (one IMAP IDLE connection), leased."""
+
 change_sessions = Table(
     "change_sessions",
     metadata,

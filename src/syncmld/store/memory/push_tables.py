@@ -24,9 +24,17 @@ class PushTables:
     pending: dict[int, PendingRow] = field(default_factory=dict)
     pending_folders: dict[tuple[int, int], int] = field(default_factory=dict)
     """(device id, folder id) -> the sequence number after the folder's latest change."""
+    watches: dict[int, tuple[str, float]] = field(default_factory=dict)
+    """Account id -> the worker watching its mailbox and until when its lease holds."""
 
     def copy(self) -> "PushTables":
-        return PushTables(dict(self.devices), dict(self.folders), dict(self.pending), dict(self.pending_folders))
+        return PushTables(
+            dict(self.devices),
+            dict(self.folders),
+            dict(self.pending),
+            dict(self.pending_folders),
+            dict(self.watches),
+        )
 
     def drop_devices(self, device_ids: set[int]) -> None:
         for device_id in device_ids:

@@ -11,6 +11,7 @@ from syncmld.store.pushes import (
     PushSource,
     PushTiming,
     SyncedFolder,
+    WatchedFolder,
 )
 
 
@@ -121,3 +122,31 @@ class MemoryPushes(MemoryRole):
 
     def count_pending_pushes(self) -> int:
         return len(self._t.pushes.pending)
+
+    def watched_folders(self) -> list[WatchedFolder]:
+        pushes = self._t.pushes
+        watched = set()
+        for device_id, folder_id in pushes.folders:
+            push = pushes.devices.get(device_id)
+            folder = self._t.folders.get(folder_id)
+            if push is None or push.channel == PushChannel.OFF or folder is None:
+                continue
+            account = self._t.accounts[folder.account_id]
+            if not account.enabled:
+                continue
+            watched.add(WatchedFolder(account.id, account.email, folder.id, folder.name))
+        return sorted(watched, key=lambda found: (found.account_id, found.folder_id))
+
+    def claim_watches(self, worker: str, account_ids: list[int], now: float, until: float) -> set[int]:
+        watches = self._t.pushes.watches
+        for account_id in account_ids:
+            holder, held_until = watches.get(account_id, (worker, now))
+            if holder == worker or held_until < now:
+                watches[account_id] = (worker, until)
+        return {account_id for account_id in account_ids if watches[account_id][0] == worker}
+
+    def release_watches(self, worker: str, account_ids: list[int]) -> None:
+        watches = self._t.pushes.watches
+        for account_id in account_ids:
+            if watches.get(account_id, ("", 0.0))[0] == worker:
+                del watches[account_id]

@@ -13,14 +13,18 @@ from syncmld.store.pushes import (
     PushSource,
     PushTiming,
     SyncedFolder,
+    WatchedFolder,
 )
 from syncmld.store.schema import (
     SEQUENCE_ROW_ID,
+    accounts,
     devices,
+    folders,
     push_devices,
     push_folders,
     push_pending,
     push_pending_folders,
+    push_watches,
     sequence_counter,
 )
 from syncmld.store.sql.common import SqlRole, chunks, dialect_insert
@@ -253,3 +257,40 @@ class SqlPushes(SqlRole):
 
     def count_pending_pushes(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(push_pending)).scalar_one())
+
+    def watched_folders(self) -> list[WatchedFolder]:
+        statement = (
+            select(folders.c.account_id, accounts.c.email, folders.c.id, folders.c.name)
+            .distinct()
+            .select_from(push_folders)
+            .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
+            .join(folders, folders.c.id == push_folders.c.folder_id)
+            .join(accounts, accounts.c.id == folders.c.account_id)
+            .where(push_devices.c.channel != PushChannel.OFF.value, accounts.c.enabled)
+            .order_by(folders.c.account_id, folders.c.id)
+        )
+        return [WatchedFolder(*row) for row in self._connection.execute(statement)]
+
+    def claim_watches(self, worker: str, account_ids: list[int], now: float, until: float) -> set[int]:
+        held: set[int] = set()
+        for part in chunks(account_ids):
+            statement = self._insert(push_watches)
+            self._connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["account_id"],
+                    set_={"worker": statement.excluded.worker, "until": statement.excluded.until},
+                    where=or_(push_watches.c.worker == worker, push_watches.c.until < now),
+                ),
+                [{"account_id": account_id, "worker": worker, "until": until} for account_id in part],
+            )
+            mine = select(push_watches.c.account_id).where(
+                push_watches.c.account_id.in_(part), push_watches.c.worker == worker
+            )
+            held.update(self._connection.execute(mine).scalars())
+        return held
+
+    def release_watches(self, worker: str, account_ids: list[int]) -> None:
+        for part in chunks(account_ids):
+            self._connection.execute(
+                delete(push_watches).where(push_watches.c.account_id.in_(part), push_watches.c.worker == worker)
+            )

@@ -1,0 +1,172 @@
+"""Push e-mail through a real ``syncmld serve``: mail appended to the Dovecot INBOX with imaplib is told to
+a push device by its webhook within 5 s, once per burst; the watcher reconnects after Dovecot restarts; an
+account without a push device syncing mail costs no IMAP connection; with two workers one watches."""
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from syncmld.client import Device
+from syncmld.client.email import EMAIL_TYPE, mail_devinf
+from syncmld.client.http import HttpTransport
+from tests.mail.dovecot import Dovecot
+from tests.mail.mailbox import append, message
+from tests.push.conftest import Hook, webhook  # noqa: F401 (the fixture)
+from tests.server.serve_process import ServeProcess, syncmld
+
+FAST = (
+    "--push-quiet",
+    "0.5",
+    "--push-poll-interval",
+    "0.2",
+    "--push-watch-interval",
+    "0.5",
+    "--push-idle-retry-delay",
+    "0.5",
+    "--push-idle-retry-max-delay",
+    "1",
+    "--mail-timeout",
+    "5",
+)
+"""Short timers, so that a notification leaves within a second of the mail's arrival (and a connection
+attempt caught in Dovecot's restart is given up soon)."""
+TOLD_WITHIN = 5.0
+
+
+def watching(email: str) -> re.Pattern[str]:
+    return re.compile(rf"push e-mail: watching the mailbox of {re.escape(email)} \(INBOX by IDLE")
+
+
+def logins(dovecot: Dovecot, email: str) -> int:
+    """How many times ``email`` logged in to Dovecot so far (its log says each)."""
+    return (dovecot.root / "dovecot.log").read_text(errors="replace").count(f"Login: user=<{email}>")
+
+
+def wait_for(what: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if what():
+            return True
+        time.sleep(0.05)
+    return what()
+
+
+def set_up(tmp_path: Path, dovecot: Dovecot, *emails_and_passwords: tuple[str, str]) -> str:
+    """A data directory with the accounts, their mail on the Dovecot."""
+    data_dir = str(tmp_path / "data")
+    for email, password in emails_and_passwords:
+        syncmld("account", "add", email, "--password", password, "--data-dir", data_dir)
+        imap = f"imap://127.0.0.1:{dovecot.port}"
+        syncmld("mail", "set", email, "--imap", imap, "--smtp", "smtp://127.0.0.1:25", "--data-dir", data_dir)
+    return data_dir
+
+
+@contextmanager
+def serving(tmp_path: Path, data_dir: str, *args: str) -> Iterator[tuple[ServeProcess, HttpTransport]]:
+    with (
+        ServeProcess(tmp_path / "serve.log", "--data-dir", data_dir, *FAST, *args) as server,
+        HttpTransport() as transport,
+    ):
+        yield server, transport
+
+
+def device(
+    server: ServeProcess, transport: HttpTransport, account: tuple[str, str], device_id: str, push: bool
+) -> Device:
+    email, password = account
+    return Device(
+        transport=transport,
+        url=server.url + ("?push" if push else ""),
+        user=email,
+        password=password,
+        device_id=device_id,
+        server_db="Mail",
+        local_uri="./Mail",
+        content_type=EMAIL_TYPE,
+        devinf=mail_devinf("./Mail", EMAIL_TYPE),
+    )
+
+
+def appended(dovecot: Dovecot, email: str, count: int, start: int = 1) -> None:
+    client = dovecot.imap(email)
+    for number in range(start, start + count):
+        append(client, "INBOX", message(number))
+    client.logout()
+
+
+def test_new_mail_is_pushed_once_per_burst_and_after_dovecot_restarted(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox)
+    with serving(tmp_path, data_dir) as (server, transport):
+        phone = device(server, transport, mailbox, "IMEI:phone", push=True)
+        phone.sync()
+        syncmld("device", "push", email, "IMEI:phone", "--url", webhook.url, "--data-dir", data_dir)
+        server.wait_for_log(watching(email))
+
+        appended(dovecot, email, 1)
+        assert wait_for(lambda: len(webhook.received) == 1, TOLD_WITHIN), server.log
+        headers, _ = webhook.received[0]
+        assert headers["X-SyncML-Folders"] == "Mail"
+        assert phone.sync().received["add"] == 1
+
+        appended(dovecot, email, 20, start=2)
+        assert wait_for(lambda: len(webhook.received) == 2, TOLD_WITHIN), server.log
+        time.sleep(2.0)
+        assert len(webhook.received) == 2, "a burst of 20 is told once"
+        assert phone.sync().received["add"] == 20
+
+        dovecot.stop()
+        dovecot.resume()
+        assert wait_for(lambda: len(watching(email).findall(server.log)) == 2, 20.0), server.log
+        assert "push e-mail: watching the mailbox of " + email + " failed" in server.log
+        appended(dovecot, email, 1, start=22)
+        assert wait_for(lambda: len(webhook.received) == 3, TOLD_WITHIN), server.log
+        assert phone.sync().received["add"] == 1
+        assert server.stop() == 0
+    assert len(webhook.received) == 3
+
+
+def test_an_account_without_a_push_device_syncing_mail_opens_no_imap_connection(
+    tmp_path: Path, dovecot: Dovecot, mailbox: tuple[str, str]
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox)
+    with serving(tmp_path, data_dir) as (server, transport):
+        device(server, transport, mailbox, "IMEI:plain", push=False).sync()
+        contacts = Device(
+            transport=transport, url=server.url + "?push", user=email, password=mailbox[1], device_id="IMEI:pushed"
+        )
+        contacts.sync()
+        syncmld("device", "push", email, "IMEI:pushed", "--log", "--data-dir", data_dir)
+        before = logins(dovecot, email)
+        time.sleep(3.0)  # six looks at which mailboxes to watch
+        assert logins(dovecot, email) == before
+        assert "push e-mail" not in server.log
+
+
+def test_with_two_workers_one_watches_a_mailbox(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox)
+    # leases of 6 s: a loaded machine does not make a worker miss three looks
+    with serving(tmp_path, data_dir, "--workers", "2", "--push-watch-interval", "2") as (server, transport):
+        device(server, transport, mailbox, "IMEI:phone", push=True).sync()
+        syncmld("device", "push", email, "IMEI:phone", "--url", webhook.url, "--data-dir", data_dir)
+        server.wait_for_log(watching(email))
+        settled = logins(dovecot, email)
+        time.sleep(4.0)  # two looks by each worker
+        assert len(watching(email).findall(server.log)) == 1
+        assert logins(dovecot, email) == settled, "no other worker logged in to watch it"
+        appended(dovecot, email, 1)
+        assert wait_for(lambda: len(webhook.received) == 1, TOLD_WITHIN), server.log
