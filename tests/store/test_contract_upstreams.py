@@ -145,3 +145,14 @@ def test_one_holder_at_a_time_claims_an_upstream_until_its_lease_runs_out_or_it_
         assert not tx.claim_upstream(owner.account_id, "one", 212.0, 272.0), "only its holder lets it go"
         tx.release_upstream(owner.account_id, "two")
         assert tx.claim_upstream(owner.account_id, "one", 212.0, 272.0)
+
+
+def test_linking_the_upstream_again_keeps_the_claim_of_the_sync_under_way(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        tx.set_upstream(link(owner.account_id))
+        assert tx.claim_upstream(owner.account_id, "one", 100.0, 160.0)
+    with store.transaction() as tx:
+        tx.set_upstream(link(owner.account_id))
+    with store.transaction() as tx:
+        assert not tx.claim_upstream(owner.account_id, "two", 150.0, 210.0), "the claim outlives a new link"

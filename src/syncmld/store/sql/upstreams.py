@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, or_, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
 
 from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
@@ -49,8 +49,7 @@ class SqlUpstreams(SqlRole):
 
     def set_upstream(self, link: UpstreamLink) -> None:
         self._require_account(link.account_id)
-        row = {
-            "account_id": link.account_id,
+        values = {
             "url": link.url,
             "username": link.username,
             "password": self._box.seal(link.password, password_owner(link.account_id)),
@@ -58,7 +57,9 @@ class SqlUpstreams(SqlRole):
             "note": link.note,
             "retry_at": link.retry_at,
         }
-        self._upsert(upstreams, row, ["account_id"])
+        linked = update(upstreams).where(upstreams.c.account_id == link.account_id).values(values)
+        if self._connection.execute(linked).rowcount == 0:  # the claim of a sync under way stays as it was
+            self._connection.execute(insert(upstreams).values(account_id=link.account_id, **values))
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:
         row = self._connection.execute(select(upstreams).where(upstreams.c.account_id == account_id)).first()
