@@ -53,17 +53,13 @@ class SanConsumer:
 
     def process(self, notification: bytes, content_type: str) -> Relayed:
         """Hand ``notification`` to a new connection and relay what it sends until it ends."""
-        server = DBusAddress("/org/syncevolution/Server", bus_name=SERVICE, interface="org.syncevolution.Server")
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                (path,) = self._call(server, "Connect", "a{ss}bs", ({"description": "push test"}, True, "")).body
-                break
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
         bus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus", interface="org.freedesktop.DBus")
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._call(bus, "NameHasOwner", "s", (SERVICE,)).body[0]:  # not Connect: it would start another
+            assert time.monotonic() < deadline, f"{DBUS_SERVER} did not take its name on the bus"
+            time.sleep(0.2)
+        server = DBusAddress("/org/syncevolution/Server", bus_name=SERVICE, interface="org.syncevolution.Server")
+        (path,) = self._call(server, "Connect", "a{ss}bs", ({"description": "push test"}, True, "")).body
         self._call(bus, "AddMatch", "s", (MatchRule(type="signal", path=path).serialise(),))
         connection = DBusAddress(path, bus_name=SERVICE, interface="org.syncevolution.Connection")
         self._call(connection, "Process", "ays", (notification, content_type))
@@ -93,7 +89,8 @@ class SanConsumer:
 @contextmanager
 def san_consumer(home: dict[str, str], work_dir: Path) -> Iterator[SanConsumer]:
     """A private bus and SyncEvolution's D-Bus server with the configuration of ``home`` (HOME and XDG
-    directories, and the password variable the configuration names), stopped at the end."""
+    directories, and the password variable the configuration names), stopped at the end; its debug output
+    goes to ``syncevo-dbus-server.log`` in ``work_dir``."""
     socket_path = work_dir / "bus"
     env = {**os.environ, **home}
     bus = subprocess.Popen(
@@ -107,7 +104,12 @@ def san_consumer(home: dict[str, str], work_dir: Path) -> Iterator[SanConsumer]:
         address = bus.stdout.readline().decode().strip()
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         with (work_dir / "syncevo-dbus-server.log").open("wb") as log:
-            server = subprocess.Popen([str(DBUS_SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [str(DBUS_SERVER), "--verbosity=3", "--stdout", "--no-syslog"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             connection = open_dbus_connection(address)
             try:

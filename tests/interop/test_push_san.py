@@ -4,6 +4,7 @@ syncmld that brings the change."""
 
 import os
 import re
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -89,12 +90,12 @@ def home_of(device: Device) -> dict[str, str]:
 
 
 def two_devices(
-    interop_dir: Path, tmp_path: Path, server: SyncmldServer, name: str, *phone_options: str
+    interop_dir: Path, tmp_path: Path, server: SyncmldServer, name: str, *phone_options: str, wire: str = "1"
 ) -> tuple[Login, Device, Device]:
     login = Login(f"{name}@example.com", "push-secret")
     server.add_account(login.email, login.password)
     laptop = Device(interop_dir, tmp_path / "se", f"laptop-{name}", server.url, login.email, login.password, "1")
-    phone = Device(interop_dir, tmp_path / "se", f"phone-{name}", server.url, login.email, login.password, "1")
+    phone = Device(interop_dir, tmp_path / "se", f"phone-{name}", server.url, login.email, login.password, wire)
     laptop.generate(2)
     succeeded(laptop.sync("slow"))
     succeeded(phone.sync("slow", *phone_options))
@@ -126,6 +127,9 @@ def test_syncevolution_handed_the_notification_syncs_the_change(
         relayed = consumer.process(body, content_type)
     assert relayed.closed and relayed.messages >= 2, relayed
     assert len(phone.files()) == 3, "the push brought the laptop's new contact"
+    dbus_log = (tmp_path / "syncevo-dbus-server.log").read_text(errors="replace")
+    assert "SAN sync with config target" in dbus_log  # found by the server identifier
+    assert "SAN entry #0 = datastore addressbook with mode two-way" in dbus_log
     session_logs = sorted((phone.state / "devices" / phone.name / "logs").glob("*/syncevolution-log.html"))
     assert "server alerted" in session_logs[-1].read_text(errors="replace")
     log = push_server.log_path.read_text()
@@ -162,3 +166,46 @@ def test_syncevolution_reads_the_11_message_form_as_syncml_11(
     assert answer.header.version.value == "1.1"
     assert (answer.header.target.uri, answer.header.source.uri) == (push_server.url, phone_ref)
     assert [command.cmd for command in answer.commands[:2]] == ["SyncHdr", "Alert"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("wire", "content_type"), [("1", "application/vnd.syncml+wbxml"), ("0", "application/vnd.syncml+xml")]
+)
+def test_syncevolution_handed_the_11_message_form_as_a_notification_syncs_the_change(
+    interop_dir: Path, tmp_path: Path, push_server: SyncmldServer, inbox: Inbox, wire: str, content_type: str
+) -> None:
+    """The 1.1 form handed as ``application/vnd.syncml.ds.notification``: SyncEvolution 2.0 tries it as a 1.2
+    notification only, which fails, and then syncs its peer configuration named ``default`` as server
+    alerted, all its data stores, without reading the server or folders out of the message."""
+    name = f"san11n{wire}"
+    login, laptop, phone = two_devices(interop_dir, tmp_path, push_server, name, "--syncml", "1.1", wire=wire)
+    phone_ref = f"sc-harness-{phone.name}"
+    registered = syncmld(
+        "device", "push", login.email, phone_ref, "--url", inbox.url, "--data-dir", str(push_server.data_dir)
+    )
+    assert registered.returncode == 0, registered.stderr
+    succeeded(phone.sync("two-way", "--syncml", "1.1"))  # a push device is told in the version it speaks
+    laptop.generate(1, start=3)
+    succeeded(laptop.sync())
+    sent_type, body = inbox.next()
+    assert sent_type == content_type
+    notification_file = tmp_path / "notification"
+    notification_file.write_bytes(body)
+    shown = syncmld("push", "decode", str(notification_file))
+    assert shown.returncode == 0, shown.stderr
+    assert "form SyncML message (package #0)" in shown.stdout
+    assert f"server id {push_server.url}" in shown.stdout
+    assert re.search(r"^sync 206 \S+ ", shown.stdout, re.MULTILINE), shown.stdout
+    peers = Path(home_of(phone)["XDG_CONFIG_HOME"]) / "syncevolution" / "default" / "peers"
+    shutil.copytree(peers / "target", peers / "default")  # the peer SyncEvolution falls back to
+    assert len(phone.files()) == 2
+    with san_consumer(home_of(phone), tmp_path) as consumer:
+        relayed = consumer.process(body, "application/vnd.syncml.ds.notification")
+    assert relayed.closed and relayed.messages >= 2, relayed
+    assert len(phone.files()) == 3, "the push brought the laptop's new contact"
+    dbus_log = (tmp_path / "syncevo-dbus-server.log").read_text(errors="replace")
+    assert "SAN parsing failed, falling back to 'default' config" in dbus_log
+    (session_log,) = (phone.state / "devices" / phone.name / "logs").glob("SyncEvolution-default-*/*.html")
+    assert "server alerted" in session_log.read_text(errors="replace")
+    log = push_server.log_path.read_text()
+    assert re.search(rf"sync account={login.email} device={phone_ref} folder=\S+ mode=two-way", log)

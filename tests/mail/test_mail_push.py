@@ -1,17 +1,20 @@
 """Push e-mail through a real ``syncmld serve``: mail appended to the Dovecot INBOX with imaplib is told to
 a push device by its webhook within 5 s, once per burst; the watcher reconnects after Dovecot restarts; an
-account without a push device syncing mail costs no IMAP connection; with two workers one watches."""
+account without a push device syncing mail costs no IMAP connection; with two workers one watches; a device's
+own changes written to IMAP are told to its other push devices, not to itself."""
 
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from syncmld.client import Device
-from syncmld.client.email import EMAIL_TYPE, mail_devinf
+from syncmld.client.email import EMAIL_TYPE, MailItem, mail_devinf, write_email_object
 from syncmld.client.http import HttpTransport
 from tests.mail.dovecot import Dovecot
+from tests.mail.engine_side import mails
 from tests.mail.mailbox import append, message
 from tests.push.conftest import Hook, webhook  # noqa: F401 (the fixture)
 from tests.server.serve_process import ServeProcess, syncmld
@@ -170,3 +173,47 @@ def test_with_two_workers_one_watches_a_mailbox(
         assert logins(dovecot, email) == settled, "no other worker logged in to watch it"
         appended(dovecot, email, 1)
         assert wait_for(lambda: len(webhook.received) == 1, TOLD_WITHIN), server.log
+
+
+def told(hook: Hook, device_ref: str) -> int:
+    """How many notifications the webhook got for the device."""
+    return sum(1 for headers, _ in hook.received if headers["X-SyncML-Device"] == quote(device_ref))
+
+
+def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_itself(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox)
+    appended(dovecot, email, 3)
+    with serving(tmp_path, data_dir) as (server, transport):
+        phone = device(server, transport, mailbox, "IMEI:phone", push=True)
+        tablet = device(server, transport, mailbox, "IMEI:tablet", push=True)
+        phone.sync()
+        tablet.sync()
+        for device_ref in ("IMEI:phone", "IMEI:tablet"):
+            syncmld("device", "push", email, device_ref, "--url", webhook.url, "--data-dir", data_dir)
+        server.wait_for_log(watching(email))
+
+        # the phone marks a mail read and flagged and deletes another: IDLE sees both, written by syncmld
+        first, second, _ = sorted(mails(phone))
+        phone.replace(first, write_email_object(MailItem({"read": True, "flagged": True})))
+        phone.delete(second)
+        phone.sync()
+        assert wait_for(lambda: told(webhook, "IMEI:tablet") == 1, TOLD_WITHIN), server.log
+        assert wait_for(lambda: f"mail of {email} changed in IMAP" in server.log, TOLD_WITHIN), server.log
+        time.sleep(2.0)  # four quiet times: a notification to the phone would have left
+        assert told(webhook, "IMEI:phone") == 0, server.log
+        assert tablet.sync().received == {"add": 0, "replace": 1, "delete": 1}
+        assert phone.sync().received == {"add": 0, "replace": 0, "delete": 0}
+
+        # an IMAP client flags the third mail: both are told
+        client = dovecot.imap(email)
+        client.select("INBOX")
+        client.store("1:*", "+FLAGS", "(\\Answered)")
+        client.logout()
+        assert wait_for(lambda: told(webhook, "IMEI:phone") == 1, TOLD_WITHIN), server.log
+        assert wait_for(lambda: told(webhook, "IMEI:tablet") == 2, TOLD_WITHIN), server.log

@@ -138,6 +138,8 @@ def test_decode_refuses_what_is_no_notification(syncmld: Syncmld, tmp_path: Path
         ("--push-idle-retry-max-delay", "0"),
         ("--push-mail-poll-interval", "0"),
         ("--push-watch-interval", "0"),
+        ("--push-mail-writes-keep", "0"),
+        ("--push-mail-writes-max", "0"),
     ],
 )
 def test_push_options_out_of_range_are_one_error_line(syncmld: Syncmld, args: tuple[str, ...]) -> None:  # noqa: F811

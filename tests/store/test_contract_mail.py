@@ -1,9 +1,9 @@
-"""The store contract for mail: mail servers per domain and account, mail passwords, mails sent once,
-checked on every backend."""
+"""The store contract for mail: mail servers per domain and account, mail passwords, mails sent once, what
+was written to IMAP for devices, checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound, Store
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound, Store
 from tests.store.sample import make_owner
 
 
@@ -98,3 +98,44 @@ def test_a_mail_folders_mark_holds_32_and_63_bit_values_and_can_be_forgotten(sto
         tx.set_mail_mark(owner.folder_id, None)
     with store.transaction() as tx:
         assert tx.mail_mark(owner.folder_id) is None
+
+
+def _write(account_id: int, device_id: int, since: int, at: float, mailbox: str = "INBOX") -> MailWrite:
+    return MailWrite(account_id, device_id, mailbox, 4_294_967_295, since, None, at)
+
+
+def test_what_was_written_to_imap_is_kept_bounded_per_account_and_expires(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = make_owner(tx, "bert@example.org", "IMEI:2")
+        first = tx.begin_mail_write(_write(owner.account_id, owner.device_id, 10, 100.0), 3, 0.0)
+        tx.begin_mail_write(_write(owner.account_id, owner.device_id, 5, 100.0, "Trash"), 3, 0.0)
+        theirs = tx.begin_mail_write(_write(other.account_id, other.device_id, 7, 100.0), 3, 0.0)
+        tx.end_mail_write(first, 2**63 - 1)
+    with store.transaction() as tx:
+        assert tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 0.0) == [
+            MailWrite(owner.account_id, owner.device_id, "INBOX", 4_294_967_295, 10, 2**63 - 1, 100.0, first)
+        ]
+        assert tx.mail_writes(owner.account_id, "INBOX", 1, 0.0) == []
+        assert tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 100.5) == []
+        for since in (20, 30, 40):
+            tx.begin_mail_write(_write(owner.account_id, owner.device_id, since, 200.0), 3, 0.0)
+    with store.transaction() as tx:
+        # three kept: the oldest of the account's five went; the other account's stays
+        kept = tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 0.0)
+        assert [(write.since, write.until) for write in kept] == [(20, None), (30, None), (40, None)]
+        assert tx.mail_writes(owner.account_id, "Trash", 4_294_967_295, 0.0) == []
+        assert [write.id for write in tx.mail_writes(other.account_id, "INBOX", 4_294_967_295, 0.0)] == [theirs]
+        newest = tx.begin_mail_write(_write(owner.account_id, owner.device_id, 50, 300.0), 3, 250.0)
+    with store.transaction() as tx:
+        # begun before the expiry: forgotten
+        assert [write.id for write in tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 0.0)] == [newest]
+        tx.end_mail_write(newest, None)
+    with store.transaction() as tx:
+        assert tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 0.0) == []
+        tx.begin_mail_write(_write(owner.account_id, owner.device_id, 60, 300.0), 3, 0.0)
+        tx.forget_device(owner.account_id, "IMEI:1")
+        tx.remove_account("bert@example.org")
+    with store.transaction() as tx:
+        assert tx.mail_writes(owner.account_id, "INBOX", 4_294_967_295, 0.0) == []
+        assert tx.mail_writes(other.account_id, "INBOX", 4_294_967_295, 0.0) == []

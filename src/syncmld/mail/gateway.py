@@ -4,27 +4,57 @@ A mail to send is recorded in the store under its key before it goes, and its ou
 message brought again (the reply to it was lost, the server stopped after sending) finds the record and
 is not sent again. A record without an outcome (the server stopped while sending) is settled by looking
 for the mail in the Sent folder, where it is put right after it is sent.
+
+What devices' changes write to IMAP is recorded in the store too (each folder's HIGHESTMODSEQ before and after,
+for ``keep_writes`` seconds, at most ``max_writes`` records an account), so that push e-mail does not tell a
+device of its own changes.
 """
 
 import logging
 import ssl
+import time
 
 from syncmld.mail import smtp
 from syncmld.mail.imap import ImapGateway
-from syncmld.mail.model import Cut, Fetched, FolderChanges, Listing, Mailbox, MailError, MailLogin, Placed, Sent
+from syncmld.mail.model import (
+    Cut,
+    Fetched,
+    FolderChanges,
+    FolderWrite,
+    Listing,
+    Mailbox,
+    MailError,
+    MailLogin,
+    Placed,
+    Sent,
+)
 from syncmld.status import StatusCode
-from syncmld.store.base import MailMark, MailSend, Store
+from syncmld.store.base import MailMark, MailSend, MailWrite, Store
 
 log = logging.getLogger("syncmld.mail")
+
+KEEP_WRITES = 600.0
+"""Seconds what was written to IMAP for a device is remembered: a watcher sees it within a second or two."""
+MAX_WRITES = 100
+"""Most records of what was written an account keeps: a device's sync writes one a folder."""
 
 
 class MailServers:
     """``syncmld.mail.model.MailGateway`` over IMAP and SMTP, with the store as the journal of mails sent."""
 
-    def __init__(self, store: Store, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+        keep_writes: float = KEEP_WRITES,
+        max_writes: int = MAX_WRITES,
+    ) -> None:
         self.store = store
         self.imap = ImapGateway(timeout, ssl_context)
         self.timeout = timeout
+        self.keep_writes = keep_writes
+        self.max_writes = max_writes
 
     def listing(self, login: MailLogin, folder: str, mark: MailMark | None) -> Listing:
         return self.imap.listing(login, folder, mark)
@@ -38,7 +68,31 @@ class MailServers:
         return self.imap.mailbox(login)
 
     def apply(self, login: MailLogin, changes: tuple[FolderChanges, ...]) -> tuple[Placed, ...]:
-        return self.imap.apply(login, changes)
+        return self.imap.apply(login, changes, self)
+
+    def begun(self, login: MailLogin, writes: tuple[FolderWrite, ...]) -> tuple[int, ...]:
+        """See ``syncmld.mail.model.WriteJournal``."""
+        now = time.time()
+        with self.store.transaction() as tx:
+            account = tx.get_account(login.account)
+            devices = set() if account is None else {device.id for device in tx.list_devices(account.id)}
+            return tuple(
+                tx.begin_mail_write(
+                    MailWrite(account.id, write.device, write.mailbox, write.uidvalidity, write.modseq, None, now),
+                    self.max_writes,
+                    now - self.keep_writes,
+                )
+                if account is not None and write.device in devices
+                else 0
+                for write in writes
+            )
+
+    def ended(self, ids: tuple[int, ...], modseqs: tuple[int, ...] | None) -> None:
+        """See ``syncmld.mail.model.WriteJournal``."""
+        with self.store.transaction() as tx:
+            for index, write_id in enumerate(ids):
+                if write_id:
+                    tx.end_mail_write(write_id, None if modseqs is None else modseqs[index])
 
     def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
         with self.store.transaction() as tx:

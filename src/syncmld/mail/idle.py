@@ -1,6 +1,7 @@
 """One account's mailbox watched for push e-mail: an IMAP IDLE connection on its INBOX, its other folders looked
 at with STATUS (HIGHESTMODSEQ) between two IDLEs, connected again with back-off after any failure. A folder
-that changed is reported by calling ``changed`` with its name in the store.
+that changed is reported by calling ``changed`` with its name in the store and, with CONDSTORE, the span of
+HIGHESTMODSEQ the change took (an IDLE that reports a change is ended and the INBOX selected again to read it).
 
 Each watch runs in a thread of its own, blocked in poll() on its connection: an idle mailbox costs no CPU
 between two renewals of its IDLE or two looks at its other folders.
@@ -58,6 +59,16 @@ class WatchStart:
 
 
 @dataclass(frozen=True)
+class ModseqSpan:
+    """A change a watch saw: the folder's IMAP name, UIDVALIDITY, and HIGHESTMODSEQ before and after."""
+
+    mailbox: str
+    uidvalidity: int
+    since: int
+    until: int
+
+
+@dataclass(frozen=True)
 class FolderState:
     """A folder as SELECT or STATUS shows it; any other value than the one seen before: it changed."""
 
@@ -74,6 +85,13 @@ class FolderState:
             return False
         return (seen.uidvalidity, seen.modseq) != (self.uidvalidity, self.modseq)
 
+    def since(self, mailbox: str, seen: "FolderState | MailMark | None") -> ModseqSpan | None:
+        """The span of HIGHESTMODSEQ from ``seen`` to this state; None when it is not known (no CONDSTORE,
+        nothing seen before, another UIDVALIDITY)."""
+        if seen is None or not seen.modseq or seen.uidvalidity != self.uidvalidity or self.modseq <= seen.modseq:
+            return None
+        return ModseqSpan(mailbox, self.uidvalidity, seen.modseq, self.modseq)
+
 
 class MailboxWatch:
     """Watches one account's mail folders, in a thread of its own, until ``stop``."""
@@ -83,7 +101,7 @@ class MailboxWatch:
         account: str,
         folders: dict[str, str],
         begin: Callable[[], WatchStart],
-        changed: Callable[[str], None],
+        changed: Callable[[str, ModseqSpan | None], None],
         gateway: ImapGateway,
         timing: IdleTiming,
         connecting: threading.Semaphore,
@@ -101,6 +119,8 @@ class MailboxWatch:
         self._stopped = threading.Event()
         self._client: IMAPClient | None = None
         self._seen: dict[str, FolderState] = {}
+        self._mailboxes: dict[str, str] = {}
+        """Each watched folder's name on the IMAP server, by its name in the store."""
         self._failures = 0
         self._connecting = connecting
         self._holds_slot = False
@@ -170,6 +190,7 @@ class MailboxWatch:
                 log.warning("push e-mail: %s of %s is not watched: %s", name, self.account, error)
         if not names:
             raise MailError("none of the folders its push devices sync is on the IMAP server")
+        self._mailboxes = names
         idled = next((name for name, found in names.items() if found == INBOX), None)
         idled = idled if client.has_capability("IDLE") else None
         polled = {name: found for name, found in names.items() if name != idled}
@@ -191,35 +212,31 @@ class MailboxWatch:
                 self._stopped.wait(max(0.0, next_look - time.monotonic()))
             else:
                 renew_at = time.monotonic() + self._timing.renew
-                self._idle(client, idled, min(renew_at, next_look) if polled else renew_at)
+                if self._idle(client, min(renew_at, next_look) if polled else renew_at):
+                    selected = _selected(client.select_folder(INBOX, readonly=True))
+                    self._compare(idled, selected, {}, reported=True)
             if polled and time.monotonic() >= next_look and not self._stopped.is_set():
                 self._look(client, polled, condstore, {})
                 next_look = time.monotonic() + self._timing.poll_interval
 
-    def _idle(self, client: IMAPClient, name: str, until: float) -> None:
-        """One IDLE on the selected INBOX until ``until`` (monotonic), telling each change as it comes."""
+    def _idle(self, client: IMAPClient, until: float) -> bool:
+        """One IDLE on the selected INBOX until ``until`` (monotonic) or until the server reports a change;
+        whether it did."""
         client.idle()
         sock = client.socket()
-        while (left := until - time.monotonic()) > 0:
+        reported = False
+        while not reported and (left := until - time.monotonic()) > 0:
             readable = _readable(sock, left)
             if self._stopped.is_set():
-                return
+                return False
             if not readable:
                 continue
             responses = client.idle_check(timeout=0)
             if not responses:
                 break  # readable with nothing to read: the server may have closed; ending the IDLE tells
-            if _changes(responses):
-                self._tell_idled(name)
+            reported = _changes(responses)
         _, responses = client.idle_done()
-        if _changes(responses):
-            self._tell_idled(name)
-
-    def _tell_idled(self, name: str) -> None:
-        """The INBOX changed during an IDLE: told; its state is not read during an IDLE, so the next
-        connection compares it with what devices have seen."""
-        self._seen.pop(name, None)
-        self._tell(name)
+        return reported or _changes(responses)
 
     def _look(self, client: IMAPClient, polled: dict[str, str], condstore: bool, marks: dict[str, MailMark]) -> None:
         """STATUS of each polled folder; a change since the last look (or since ``marks``) is told."""
@@ -234,15 +251,14 @@ class MailboxWatch:
             )
             self._compare(name, state, marks)
 
-    def _compare(self, name: str, state: FolderState, marks: dict[str, MailMark]) -> None:
+    def _compare(self, name: str, state: FolderState, marks: dict[str, MailMark], reported: bool = False) -> None:
+        """Tell a change of the folder since it was last seen (or since ``marks``), or one the server
+        ``reported`` (without CONDSTORE, a change of flags shows in no state)."""
         seen = self._seen.get(name) or marks.get(name)
         self._seen[name] = state
-        if state.differs(seen):
-            self._tell(name)
-
-    def _tell(self, name: str) -> None:
-        log.info("push e-mail: %s of %s changed in IMAP", name, self.account)
-        self._changed(name)
+        if reported or state.differs(seen):
+            log.info("push e-mail: %s of %s changed in IMAP", name, self.account)
+            self._changed(name, state.since(self._mailboxes[name], seen))
 
 
 def _selected(selected: dict[bytes, Any]) -> FolderState:

@@ -23,6 +23,7 @@ from syncmld.mail.model import (
     Fetched,
     FolderChanges,
     FolderRole,
+    FolderWrite,
     Listing,
     Mailbox,
     MailError,
@@ -33,6 +34,7 @@ from syncmld.mail.model import (
     NewMail,
     Placed,
     Security,
+    WriteJournal,
 )
 from syncmld.settings import MailRemoval
 from syncmld.status import StatusCode
@@ -161,58 +163,80 @@ class ImapGateway:
         )
         return Mailbox(tuple(folders), tuple(listings))
 
-    def apply(self, login: MailLogin, changes: tuple[FolderChanges, ...]) -> tuple[Placed, ...]:
-        placed: list[_Placing] = []
+    def apply(
+        self, login: MailLogin, changes: tuple[FolderChanges, ...], journal: WriteJournal | None = None
+    ) -> tuple[Placed, ...]:
+        """See ``MailGateway.apply``; with ``journal`` (and a server with CONDSTORE), each folder written is
+        recorded there, for the devices whose changes it gets, before the first write and after the last."""
         with self.session(login) as client:
             listed = client.list_folders()
             names = [resolve(client, change.folder, listed) for change in changes]
-            paths = {str(name): _path(str(name), delimiter) for _, delimiter, name in listed}
-            drafts = next((str(name) for flags, _, name in listed if b"\\Drafts" in flags), DRAFTS)
-            moves = _moves(client, changes, names)
-            stale: set[str] = set()
-            for change, name in zip(changes, names, strict=True):
-                validity = _select(client, name, readonly=False)[0]
-                if change.uidvalidity and validity != change.uidvalidity:
-                    log.warning(
-                        "IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, name
-                    )
-                    stale.add(name)
-                    continue
-                for uid, flags in change.flags:
-                    wanted = {IMAP_FLAGS[flag] for flag in flags}
-                    client.add_flags([uid], sorted(wanted))
-                    client.remove_flags(
-                        [uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]})
-                    )
-                outgoing = [(moved.uid, moved.key, change, resolve(client, moved.to, listed)) for moved in change.moved]
-                outgoing += [(uid, *target) for uid, target in moves.get(name, {}).items()]
-                ids = _message_ids(client, [uid for uid, *_ in outgoing]) if outgoing else {}
-                for uid, key, target, target_name in outgoing:
-                    _move_one(client, uid, target_name)
-                    placed.append((target, key, target_name, paths.get(target_name, target_name), None, ids.get(uid)))
-                moved_away = set(moves.get(name, {}))
-                removed = [uid for uid in change.removed if uid not in moved_away]
-                if removed:
-                    _remove(client, name, removed, change.removal)
-                log.info(
-                    "IMAP %s %s: flags of %d messages set, %d moved, %d removed (%s)",
-                    login.account,
-                    name,
-                    len(change.flags),
-                    len(outgoing),
-                    len(removed),
-                    change.removal,
-                )
-            arrived = {key for found in moves.values() for key, _, _ in found.values()}
-            for change, name in zip(changes, names, strict=True):
-                for mail in change.added:
-                    if mail.key in arrived or (mail.replaces is not None and (name != drafts or name in stale)):
-                        continue
-                    appended = _append(client, name, mail, name == drafts)
-                    named = _MESSAGE_ID.search(mail.message)
-                    message_id = named.group(1) if named is not None else None
-                    placed.append((change, mail.key, name, paths.get(name, name), appended, message_id))
+            writes = _folder_writes(client, changes, names, listed) if journal is not None else ()
+            ids = journal.begun(login, writes) if journal is not None and writes else ()
+            try:
+                placed = self._write(client, login, changes, names, listed)
+                ends = tuple(_status(client, write.mailbox)[1] for write in writes)
+            except BaseException:
+                if journal is not None and ids:
+                    journal.ended(ids, None)
+                raise
+            if journal is not None and ids:
+                journal.ended(ids, ends)
             return _placed(client, placed)
+
+    def _write(
+        self,
+        client: IMAPClient,
+        login: MailLogin,
+        changes: tuple[FolderChanges, ...],
+        names: list[str],
+        listed: list[tuple[Any, Any, Any]],
+    ) -> list["_Placing"]:
+        """Set flags, move, remove and append as ``changes`` say; the moved and appended mails."""
+        placed: list[_Placing] = []
+        paths = {str(name): _path(str(name), delimiter) for _, delimiter, name in listed}
+        drafts = next((str(name) for flags, _, name in listed if b"\\Drafts" in flags), DRAFTS)
+        moves = _moves(client, changes, names)
+        stale: set[str] = set()
+        for change, name in zip(changes, names, strict=True):
+            validity = _select(client, name, readonly=False)[0]
+            if change.uidvalidity and validity != change.uidvalidity:
+                log.warning("IMAP %s %s: UIDVALIDITY changed, devices' changes to it are dropped", login.account, name)
+                stale.add(name)
+                continue
+            for uid, flags in change.flags:
+                wanted = {IMAP_FLAGS[flag] for flag in flags}
+                client.add_flags([uid], sorted(wanted))
+                client.remove_flags([uid], sorted(set(IMAP_FLAGS.values()) - wanted - {IMAP_FLAGS[MailFlag.DELETED]}))
+            outgoing = [(moved.uid, moved.key, change, resolve(client, moved.to, listed)) for moved in change.moved]
+            outgoing += [(uid, *target) for uid, target in moves.get(name, {}).items()]
+            ids = _message_ids(client, [uid for uid, *_ in outgoing]) if outgoing else {}
+            for uid, key, target, target_name in outgoing:
+                _move_one(client, uid, target_name)
+                placed.append((target, key, target_name, paths.get(target_name, target_name), None, ids.get(uid)))
+            moved_away = set(moves.get(name, {}))
+            removed = [uid for uid in change.removed if uid not in moved_away]
+            if removed:
+                _remove(client, name, removed, change.removal)
+            log.info(
+                "IMAP %s %s: flags of %d messages set, %d moved, %d removed (%s)",
+                login.account,
+                name,
+                len(change.flags),
+                len(outgoing),
+                len(removed),
+                change.removal,
+            )
+        arrived = {key for found in moves.values() for key, _, _ in found.values()}
+        for change, name in zip(changes, names, strict=True):
+            for mail in change.added:
+                if mail.key in arrived or (mail.replaces is not None and (name != drafts or name in stale)):
+                    continue
+                appended = _append(client, name, mail, name == drafts)
+                named = _MESSAGE_ID.search(mail.message)
+                message_id = named.group(1) if named is not None else None
+                placed.append((change, mail.key, name, paths.get(name, name), appended, message_id))
+        return placed
 
     def append_sent(self, login: MailLogin, message: bytes) -> None:
         """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read."""
@@ -277,6 +301,25 @@ def _role(path: str, flags: tuple[bytes, ...]) -> FolderRole | None:
     if path == "INBOX":
         return FolderRole.INBOX
     return next((role for flag, role in _FOLDER_ROLES.items() if flag in flags), None)
+
+
+def _folder_writes(
+    client: IMAPClient, changes: tuple[FolderChanges, ...], names: list[str], listed: list[tuple[Any, Any, Any]]
+) -> tuple[FolderWrite, ...]:
+    """Each folder the changes write to (theirs, where they move mails, Trash for mails removed there), for
+    each device, with its UIDVALIDITY and HIGHESTMODSEQ now (one STATUS each); none without CONDSTORE."""
+    if not client.has_capability("CONDSTORE"):
+        return ()
+    trash = next((str(name) for flags, _, name in listed if b"\\Trash" in flags), TRASH)
+    written: dict[tuple[int, str], None] = {}
+    for change, name in zip(changes, names, strict=True):
+        written[change.device, name] = None
+        for moved in change.moved:
+            written[change.device, resolve(client, moved.to, listed)] = None
+        if change.removed and change.removal == MailRemoval.TRASH:
+            written[change.device, trash] = None
+    states = {mailbox: _status(client, mailbox) for _, mailbox in written}
+    return tuple(FolderWrite(device, mailbox, *states[mailbox]) for device, mailbox in written if states[mailbox][1])
 
 
 def _moves(

@@ -254,6 +254,29 @@ class Sent:
     detail: str
 
 
+@dataclass(frozen=True)
+class FolderWrite:
+    """A device's changes about to be written to one IMAP folder: the folder's name there, its UIDVALIDITY
+    and HIGHESTMODSEQ before the first write."""
+
+    device: int
+    mailbox: str
+    uidvalidity: int
+    modseq: int
+
+
+class WriteJournal(Protocol):
+    """Where the IMAP side records what it writes for devices, before and after the writing (the store)."""
+
+    def begun(self, login: MailLogin, writes: tuple[FolderWrite, ...]) -> tuple[int, ...]:
+        """Record the writes as begun; an id for each (0: not recorded)."""
+        ...
+
+    def ended(self, ids: tuple[int, ...], modseqs: tuple[int, ...] | None) -> None:
+        """Record each write's folder's HIGHESTMODSEQ after the last write; None: the writing failed."""
+        ...
+
+
 class MailError(LocalError):
     """The mail server could not be reached (503), refused the login (401) or has no such folder (404)."""
 

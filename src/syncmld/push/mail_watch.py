@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from syncmld.engine.folders import FolderKind, folder_kind
 from syncmld.engine.mail import account_login, imap_folder
 from syncmld.errors import LocalError
-from syncmld.mail.idle import MailboxWatch, WatchStart
+from syncmld.mail.idle import MailboxWatch, ModseqSpan, WatchStart
 from syncmld.mail.imap import ImapGateway
+from syncmld.push.mail_origin import writer_of
 from syncmld.push.settings import PushSettings
 from syncmld.push.triggers import folder_changed
 from syncmld.push.worker import worker_name
@@ -133,9 +134,17 @@ class MailWatcher:
                 marks = {name: mark for folder_id, name, _ in mailbox.folders if (mark := tx.mail_mark(folder_id))}
             return WatchStart(login, marks)
 
-        def changed(name: str) -> None:
+        def changed(name: str, span: ModseqSpan | None) -> None:
             try:
-                folder_changed(self.store, mailbox.email, name)
+                origin = None if span is None else self._writer(mailbox, span)
+                if origin is not None:
+                    logger.info(
+                        "push e-mail: %s of %s: the change is what device %s changed: not told to it",
+                        name,
+                        mailbox.email,
+                        origin,
+                    )
+                folder_changed(self.store, mailbox.email, name, origin)
             except LocalError as error:
                 logger.error("push e-mail: %s of %s changed, but push was not told: %s", name, mailbox.email, error)
 
@@ -150,6 +159,18 @@ class MailWatcher:
         )
         self.watches[mailbox.account_id] = (mailbox, watch)
         watch.start()
+
+    def _writer(self, mailbox: Mailbox, span: ModseqSpan) -> str | None:
+        """The device whose changes syncmld wrote to IMAP make up the whole ``span``, or None."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            writes = tx.mail_writes(
+                mailbox.account_id, span.mailbox, span.uidvalidity, now - self.settings.mail_writes_keep
+            )
+            device_id = writer_of(writes, span.since, span.until, now)
+            if device_id is None:
+                return None
+            return next((d.device_ref for d in tx.list_devices(mailbox.account_id) if d.id == device_id), None)
 
     def close(self) -> None:
         """Stop every watch and give up their leases."""

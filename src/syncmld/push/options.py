@@ -94,6 +94,17 @@ _OPTIONS = (
         "Seconds between two looks at which mailboxes to watch for push e-mail; a process that stopped has its "
         "mailboxes watched by another after three.",
     ),
+    _seconds(
+        "--push-mail-writes-keep",
+        PushSettings.mail_writes_keep,
+        "Seconds what syncmld wrote to IMAP for a device is remembered, so that push e-mail does not tell the "
+        "device of its own changes.",
+    ),
+    _count(
+        "--push-mail-writes-max",
+        PushSettings.mail_writes_max,
+        "Most records of what syncmld wrote to IMAP kept per account (the oldest go first).",
+    ),
     click.option(
         "--push-default-channel",
         type=click.Choice([channel.value for channel in DefaultChannel]),
@@ -133,6 +144,8 @@ def push_options(command: _Command) -> _Command:
             idle_retry_max_delay=kwargs.pop("push_idle_retry_max_delay"),
             mail_poll_interval=kwargs.pop("push_mail_poll_interval"),
             watch_interval=kwargs.pop("push_watch_interval"),
+            mail_writes_keep=kwargs.pop("push_mail_writes_keep"),
+            mail_writes_max=kwargs.pop("push_mail_writes_max"),
         )
         return command(**kwargs)
 

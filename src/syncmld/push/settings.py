@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from syncmld.errors import ConfigError
+from syncmld.mail.gateway import KEEP_WRITES, MAX_WRITES
 from syncmld.mail.idle import IdleTiming
 from syncmld.store.pushes import PushTiming
 
@@ -69,6 +70,11 @@ class PushSettings:
     watch_interval: float = 15.0
     """Seconds between two looks at which accounts' mailboxes to watch; the process's leases on them are
     renewed then, for ``WATCH_LEASE_INTERVALS`` intervals."""
+    mail_writes_keep: float = KEEP_WRITES
+    """Seconds what syncmld wrote to IMAP for a device's changes is remembered, so that the device is not told
+    of them when the mailbox's watcher sees them."""
+    mail_writes_max: int = MAX_WRITES
+    """Most such records kept per account (the oldest are forgotten first)."""
 
     def __post_init__(self) -> None:
         if not self.server_id or len(self.server_id.encode()) > 255:
@@ -76,14 +82,17 @@ class PushSettings:
         timers = (self.quiet, self.max_wait, self.resend_after, self.poll_interval, self.lease, self.timeout)
         if min(timers) <= 0 or min(self.retry_delay, self.retry_max_delay) <= 0:
             raise ConfigError("the push quiet time, waits, intervals, lease, retry delays and timeout must be positive")
-        if min(self.batch, self.max_attempts, self.sms_max_parts, self.idle_max) < 1:
-            raise ConfigError("the push batch, attempts, SMS parts and IDLE connections must be at least 1")
+        if min(self.batch, self.max_attempts, self.sms_max_parts, self.idle_max, self.mail_writes_max) < 1:
+            raise ConfigError(
+                "the push batch, attempts, SMS parts, IDLE connections and mail write records must be at least 1"
+            )
         mail_timers = (
             self.idle_renew,
             self.idle_retry_delay,
             self.idle_retry_max_delay,
             self.mail_poll_interval,
             self.watch_interval,
+            self.mail_writes_keep,
         )
         if min(mail_timers) <= 0:
             raise ConfigError("the push e-mail renewal, retry delays and intervals must be positive")

@@ -96,7 +96,12 @@ def engine_context(config: ServerConfig, store: Store) -> EngineContext:
         settings=engine_settings(config),
         backups=BackupStore(backups_dir(config.data_dir)),
         nonce_key=derived_key(load_server_key(config.key_file), "challenge nonces"),
-        mail=MailServers(store, config.mail_timeout),
+        mail=MailServers(
+            store,
+            config.mail_timeout,
+            keep_writes=config.push.mail_writes_keep,
+            max_writes=config.push.mail_writes_max,
+        ),
     )
 
 

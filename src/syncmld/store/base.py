@@ -638,6 +638,23 @@ class MailMark:
     """The folder's HIGHESTMODSEQ then (0: the server has none)."""
 
 
+@dataclass(frozen=True)
+class MailWrite:
+    """What syncmld wrote to one IMAP folder for a device's changes: the folder's HIGHESTMODSEQ before its
+    first write and after its last (None while it writes). A change seen within that span is the device's."""
+
+    account_id: int
+    device_id: int
+    mailbox: str
+    """The folder's name on the IMAP server."""
+    uidvalidity: int
+    since: int
+    until: int | None
+    at: float
+    """When the writing began (seconds since the epoch)."""
+    id: int = 0
+
+
 class Mail(Protocol):
     """The mail servers of domains and accounts, the passwords they are logged in with, the mails sent."""
 
@@ -685,6 +702,19 @@ class Mail(Protocol):
 
     def set_mail_mark(self, folder_id: int, mark: MailMark | None) -> None:
         """Keep (None: forget) how far the folder's snapshot has followed its IMAP folder."""
+        ...
+
+    def begin_mail_write(self, write: MailWrite, keep: int, expired: float) -> int:
+        """Record a device's writing to an IMAP folder as begun; its id. The account's records begun before
+        ``expired``, and its oldest beyond the newest ``keep``, are forgotten."""
+        ...
+
+    def end_mail_write(self, write_id: int, until: int | None) -> None:
+        """The writing ended at HIGHESTMODSEQ ``until``; None: it failed, and the record is forgotten."""
+        ...
+
+    def mail_writes(self, account_id: int, mailbox: str, uidvalidity: int, since: float) -> list[MailWrite]:
+        """The records of writings to the folder begun at ``since`` or later, by devices that still exist."""
         ...
 
 

@@ -440,3 +440,20 @@ mail_marks = Table(
     Column("uidvalidity", BigInteger, nullable=False),
     Column("modseq", BigInteger, nullable=False),
 )
+
+mail_writes = Table(
+    "mail_writes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    # The IMAP folder's name, UIDVALIDITY, and HIGHESTMODSEQ before the first write and after the last (NULL
+    # while writing).
+    Column("mailbox", Text, nullable=False),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("since", BigInteger, nullable=False),
+    Column("until", BigInteger, nullable=True),
+    Column("at", Double, nullable=False),
+    Index(None, "account_id", "at"),
+)
+"""What syncmld wrote to IMAP for each device's changes, so that a watcher does not tell a device of its own."""

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound
 from syncmld.store.memory.tables import MemoryRole
 
 
@@ -62,3 +62,34 @@ class MemoryMail(MemoryRole):
             self._t.mail_marks.pop(folder_id, None)
         else:
             self._t.mail_marks[folder_id] = mark
+
+    def begin_mail_write(self, write: MailWrite, keep: int, expired: float) -> int:
+        self._require_account(write.account_id)
+        if write.device_id not in self._t.devices:
+            raise NotFound(f"no device with id {write.device_id}")
+        own = sorted(
+            (entry for entry in self._t.mail_writes.values() if entry.account_id == write.account_id),
+            key=lambda entry: entry.id,
+        )
+        newest = {entry.id for entry in own[len(own) - keep + 1 :]} if keep > 1 else set()
+        for entry in own:
+            if entry.at < expired or entry.id not in newest:
+                del self._t.mail_writes[entry.id]
+        begun = dataclasses.replace(write, id=self._new_id())
+        self._t.mail_writes[begun.id] = begun
+        return begun.id
+
+    def end_mail_write(self, write_id: int, until: int | None) -> None:
+        found = self._t.mail_writes.pop(write_id, None)
+        if found is not None and until is not None:
+            self._t.mail_writes[write_id] = dataclasses.replace(found, until=until)
+
+    def mail_writes(self, account_id: int, mailbox: str, uidvalidity: int, since: float) -> list[MailWrite]:
+        return [
+            entry
+            for _, entry in sorted(self._t.mail_writes.items())
+            if (entry.account_id, entry.mailbox, entry.uidvalidity) == (account_id, mailbox, uidvalidity)
+            and entry.at >= since
+            and entry.device_id in self._t.devices
+            and entry.account_id in self._t.accounts
+        ]

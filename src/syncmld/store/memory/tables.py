@@ -17,6 +17,7 @@ from syncmld.store.base import (
     MailMark,
     MailSend,
     MailServer,
+    MailWrite,
     NotFound,
     SessionRecord,
     StoredItem,
@@ -78,6 +79,7 @@ class Tables:
     item_changes: list[ItemChange] = field(default_factory=list)
     upstream_claims: dict[int, tuple[str, float]] = field(default_factory=dict)
     """Account id -> who holds its upstream, and until when."""
+    mail_writes: dict[int, MailWrite] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(
@@ -115,6 +117,7 @@ class Tables:
             dict(self.change_sessions),
             list(self.item_changes),
             dict(self.upstream_claims),
+            dict(self.mail_writes),
         )
 
 

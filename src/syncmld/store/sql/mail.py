@@ -3,10 +3,10 @@
 import logging
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, NotFound
-from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers
+from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound
+from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers, mail_writes
 from syncmld.store.sql.common import SqlRole
 
 log = logging.getLogger(__name__)
@@ -104,3 +104,49 @@ class SqlMail(SqlRole):
             return
         row = {"folder_id": folder_id, "uidvalidity": mark.uidvalidity, "modseq": mark.modseq}
         self._upsert(mail_marks, row, ["folder_id"])
+
+    def begin_mail_write(self, write: MailWrite, keep: int, expired: float) -> int:
+        kept = (
+            select(mail_writes.c.id)
+            .where(mail_writes.c.account_id == write.account_id)
+            .order_by(mail_writes.c.id.desc())
+            .limit(max(keep - 1, 0))
+        )
+        self._connection.execute(
+            delete(mail_writes).where(
+                mail_writes.c.account_id == write.account_id,
+                or_(mail_writes.c.at < expired, mail_writes.c.id.not_in(kept.scalar_subquery())),
+            )
+        )
+        row = {
+            "account_id": write.account_id,
+            "device_id": write.device_id,
+            "mailbox": write.mailbox,
+            "uidvalidity": write.uidvalidity,
+            "since": write.since,
+            "until": write.until,
+            "at": write.at,
+        }
+        return int(self._connection.execute(insert(mail_writes).values(row).returning(mail_writes.c.id)).scalar_one())
+
+    def end_mail_write(self, write_id: int, until: int | None) -> None:
+        if until is None:
+            self._connection.execute(delete(mail_writes).where(mail_writes.c.id == write_id))
+        else:
+            self._connection.execute(update(mail_writes).where(mail_writes.c.id == write_id).values(until=until))
+
+    def mail_writes(self, account_id: int, mailbox: str, uidvalidity: int, since: float) -> list[MailWrite]:
+        rows = self._connection.execute(
+            select(mail_writes)
+            .where(
+                mail_writes.c.account_id == account_id,
+                mail_writes.c.mailbox == mailbox,
+                mail_writes.c.uidvalidity == uidvalidity,
+                mail_writes.c.at >= since,
+            )
+            .order_by(mail_writes.c.id)
+        )
+        return [
+            MailWrite(row.account_id, row.device_id, row.mailbox, row.uidvalidity, row.since, row.until, row.at, row.id)
+            for row in rows
+        ]
