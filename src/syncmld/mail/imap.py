@@ -348,20 +348,6 @@ def _moves(
             if target is not None and target[2] != name:
                 moves.setdefault(name, {})[uid] = (target[1], target[0], target[2])
     return moves
-    for change, name in zip(changes, names, strict=True):
-        if not change.removed:
-            continue
-        selected = _select(client, name, readonly=True)[0]
-        if change.uidvalidity and selected != change.uidvalidity:
-            continue
-        headers = client.fetch(list(change.removed), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-        for uid, data in headers.items():
-            header = next((value for key, value in data.items() if key.startswith(b"BODY[HEADER")), b"") or b""
-            found = _MESSAGE_ID.search(header)
-            target = wanted.get(found.group(1)) if found is not None else None
-            if target is not None and target[2] != name:
-                moves.setdefault(name, {})[uid] = (target[1], target[0], target[2])
-    return moves
 
 
 def _message_ids(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
