@@ -2,37 +2,24 @@
 as many changes, or bytes of messages, as the server allows, further ones are refused with 420 and nothing of
 them is kept; once IMAP is back the journal drains and the refused changes, sent again, go through."""
 
-from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
 from syncmld.client.email import MailItem, write_email_object
 from syncmld.content.email import read_email
-from syncmld.store import open_store
-from syncmld.store.base import MailJournalLoad, Store
-from tests.mail.dovecot import Dovecot, SmtpSink, down_from_the_sync
-from tests.mail.engine_side import MailSetup, set_up
+from syncmld.store.base import MailJournalLoad
+from tests.mail.dovecot import Dovecot, down_from_the_sync
+from tests.mail.engine_side import MailSetup
 from tests.mail.mailbox import fill
 from tests.mail.test_mail_sync import _flags_by_id, _imap_messages
-from tests.store.backends import empty_store_url
 
 FULL = "waiting for IMAP are at their limit"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
+pytestmark = pytest.mark.parametrize("store", ["memory", "sqlite"], indirect=True)
+"""Every test runs on the in-memory store and on SQLite."""
 
 
 def _limited(setup: MailSetup, changes: int = 10_000, message_bytes: int = 50 * 1024 * 1024) -> None:

@@ -3,31 +3,16 @@
 import email
 import email.policy
 import imaplib
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from syncmld.client.email import RFC822_TYPE, MailItem, write_email_object
-from syncmld.store import open_store
-from syncmld.store.base import Store
-from tests.mail.dovecot import Dovecot, SmtpSink, down_from_the_sync
-from tests.mail.engine_side import MailSetup, mails, set_up
+from tests.mail.dovecot import Dovecot, down_from_the_sync
+from tests.mail.engine_side import MailSetup, mails
 from tests.mail.mailbox import append, fill, message
-from tests.store.backends import empty_store_url
 
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
+pytestmark = pytest.mark.parametrize("store", ["memory", "sqlite"], indirect=True)
+"""Every test runs on the in-memory store and on SQLite."""
 
 
 def _key(message: email.message.Message) -> tuple[str, str, str]:
