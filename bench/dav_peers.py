@@ -17,9 +17,7 @@ Radicale: loading 10,000 cards into xandikos by PUT takes it more than 15 minute
 """
 
 import argparse
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import httpx
 from lxml import etree
+from peer_servers import free_port, radicale_book, radicale_command, started
 
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.dav.adapter import DAV_DEVICE
@@ -58,13 +57,6 @@ def card(number: int, note: str = "") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Peer:
     name: str
@@ -72,19 +64,6 @@ class Peer:
     collection: str
     """The address book's URL."""
     auth: tuple[str, str] | None
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def peers_python(venv: Path) -> Path:
@@ -118,16 +97,9 @@ def syncmld_peer(work: Path, count: int) -> Iterator[Peer]:
 def radicale_peer(work: Path, python: Path, count: int) -> Iterator[Peer]:
     """Radicale with its address book written as files (its own storage layout), read once before measuring
     so that its item cache is built."""
-    book = work / "radicale" / "collection-root" / USER / "contacts"
-    book.mkdir(parents=True)
-    (book / ".Radicale.props").write_text(json.dumps({"tag": "VADDRESSBOOK"}))
-    for number in range(count):
-        (book / f"bench-{number:06d}.vcf").write_bytes(card(number))
+    radicale_book(work / "radicale", USER, (card(number) for number in range(count)))
     port = free_port()
-    command = [
-        str(python), "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "none",
-        "--storage-filesystem-folder", str(work / "radicale"), "--logging-level", "warning",
-    ]  # fmt: skip
+    command = radicale_command(python, port, work / "radicale", "warning", None)
     with started(command, port, work / "radicale.log") as process:
         peer = Peer("radicale", process, f"http://127.0.0.1:{port}/{USER}/contacts/", (USER, PASSWORD))
         with httpx.Client(auth=peer.auth, timeout=600) as client:
@@ -146,22 +118,6 @@ def xandikos_peer(work: Path, python: Path, count: int) -> Iterator[Peer]:
         peer = Peer("xandikos", process, f"http://127.0.0.1:{port}/user/contacts/addressbook/", None)
         upload(peer, count)
         yield peer
-
-
-@contextmanager
-def started(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        wait_for(port, process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def upload(peer: Peer, count: int) -> None:

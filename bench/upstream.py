@@ -19,7 +19,6 @@ sends its Map of 5,000 items in one message.
 """
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from peer_servers import free_port, radicale_book, radicale_command, started
 
 from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.client import Device
@@ -54,58 +54,15 @@ def card(number: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def started(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    import socket
-
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[2]} exited: {log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 @contextmanager
 def radicale(work: Path, count: int) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    book = work / "storage" / "collection-root" / DAV_USER / "contacts"
-    book.mkdir(parents=True)
-    (book / ".Radicale.props").write_text(json.dumps({"tag": "VADDRESSBOOK", "D:displayname": "Contacts"}))
-    for number in range(count):
-        (book / f"bench-{number:06d}.vcf").write_bytes(card(number))
-    empty = work / "storage" / "collection-root" / UPLOAD_USER / "contacts"
-    empty.mkdir(parents=True)
-    (empty / ".Radicale.props").write_text(json.dumps({"tag": "VADDRESSBOOK", "D:displayname": "Contacts"}))
+    storage = work / "storage"
+    radicale_book(storage, DAV_USER, (card(number) for number in range(count)))
+    radicale_book(storage, UPLOAD_USER, ())
     (work / "users").write_text(f"{DAV_USER}:{DAV_PASSWORD}\n{UPLOAD_USER}:{DAV_PASSWORD}\n")
     port = free_port()
     log = work / "radicale.log"
-    command = [
-        sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "htpasswd",
-        "--auth-htpasswd-filename", str(work / "users"), "--auth-htpasswd-encryption", "plain",
-        "--storage-filesystem-folder", str(work / "storage"), "--logging-level", "info",
-    ]  # fmt: skip
-    with started(command, port, log) as process:
+    with started(radicale_command(sys.executable, port, storage, "info", work / "users"), port, log) as process:
         root = f"http://127.0.0.1:{port}/"
         with httpx.Client(auth=(DAV_USER, DAV_PASSWORD), timeout=600) as client:
             client.request("PROPFIND", f"{root}{DAV_USER}/contacts/", headers={"Depth": "1"})

@@ -346,6 +346,22 @@ def cli() -> None:
     help="Seconds an IMAP or SMTP server may take to connect or answer (then the mail folder gets 503).",
 )
 @click.option(
+    "--mail-journal-max-changes",
+    type=click.IntRange(min=1),
+    default=ServerConfig.mail_journal_max_changes,
+    show_default=True,
+    help="Devices' mail changes (flags, deletes, moves, drafts) an account may have waiting while its IMAP server "
+    "is down; further ones are refused with 420 until it takes them.",
+)
+@click.option(
+    "--mail-journal-max-bytes",
+    type=click.IntRange(min=1),
+    default=ServerConfig.mail_journal_max_bytes,
+    show_default=True,
+    help="Bytes of messages (drafts, moved mail) an account may have waiting while its IMAP server is down; "
+    "further ones are refused with 420 until it takes them.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -426,6 +442,8 @@ def serve(
     session_timeout: float,
     session_sweep_interval: float,
     mail_timeout: float,
+    mail_journal_max_changes: int,
+    mail_journal_max_bytes: int,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -467,6 +485,8 @@ def serve(
         session_timeout=session_timeout,
         session_sweep_interval=session_sweep_interval,
         mail_timeout=mail_timeout,
+        mail_journal_max_changes=mail_journal_max_changes,
+        mail_journal_max_bytes=mail_journal_max_bytes,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,

@@ -105,12 +105,19 @@ def _described(server: MailServer) -> str:
 @data_dir_option
 @db_option
 def mail_check(email: str, password: str | None, timeout: float, data_dir: Path, db: str | None) -> None:
-    """Log in to the account's IMAP server and list its folders and their counts; changes nothing."""
+    """Log in to the account's IMAP server and list its folders and their counts, after the devices' changes
+    waiting to be applied there, if any; changes nothing."""
     email = checked_email(email)
     with opened_store(data_dir, db) as store, store.transaction() as tx:
         account = required_account(tx, email)
         server = tx.mail_server_for(email)
         kept = tx.mail_password(account.id)
+        waiting = tx.mail_journal_load(account.id)
+    if waiting.changes:
+        echo(
+            f"{email}: {waiting.changes} devices' mail changes ({waiting.message_bytes} bytes of messages) wait to be"
+            " applied to IMAP (bounded by serve --mail-journal-max-changes and --mail-journal-max-bytes)"
+        )
     if server is None:
         raise click.ClickException(f"no mail server is set for {email} or its domain")
     login = mail_login(server, email, password or kept)

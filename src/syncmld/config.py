@@ -128,6 +128,10 @@ class ServerConfig:
     session_sweep_interval: float = DEFAULT_SESSION_SWEEP_INTERVAL
     mail_timeout: float = DEFAULT_MAIL_TIMEOUT
     """Seconds a mail server (IMAP, SMTP) may take to connect or answer before its folder gets 503."""
+    mail_journal_max_changes: int = EngineSettings.mail_journal_max_changes
+    """Devices' mail changes an account may have waiting for its IMAP server; further ones get 420."""
+    mail_journal_max_bytes: int = EngineSettings.mail_journal_max_bytes
+    """Bytes of messages (drafts, moved mail) an account may have waiting for its IMAP server; further ones get 420."""
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
@@ -178,6 +182,8 @@ class ServerConfig:
                 "the session timeout, the sweep interval, the nonce lifetime, the challenge window and the mail"
                 " timeout must be positive"
             )
+        if min(self.mail_journal_max_changes, self.mail_journal_max_bytes) < 1:
+            raise ConfigError("the mail changes and their messages' bytes waiting for IMAP must be at least 1")
         if min(self.identifiers.max_id_length, self.identifiers.max_uri_length) < 1:
             raise ConfigError("the longest identifier and URI must be at least 1 character")
         throttle = self.login_throttle

@@ -9,11 +9,17 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from syncmld.client import Device
+from syncmld.client.device import Signer
+from syncmld.protocol.messages import Sync, SyncML
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 UNPRIVILEGED = "nobody"
@@ -196,6 +202,25 @@ class Dovecot:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def down_from_the_sync(dovecot: Dovecot, device: Device) -> Iterator[None]:
+    """Dovecot stops when the device sends its changes (its Alert was answered while Dovecot ran), until the
+    block ends."""
+    plain = device.transport
+
+    def stopping(message: SyncML, url: str, *sign: Signer | None) -> SyncML:
+        if any(isinstance(command, Sync) for command in message.commands):
+            dovecot.stop()
+        return plain(message, url, *sign)
+
+    device.transport = stopping
+    try:
+        yield
+    finally:
+        device.transport = plain
+        dovecot.resume()
 
 
 class _Sink:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from syncmld.store import open_store, sqlite_url
+from syncmld.store.base import MailJournalLoad
 from tests.cli.conftest import Syncmld, assert_one_error_line
 from tests.mail.dovecot import Dovecot
 from tests.mail.mailbox import fill
@@ -130,3 +131,28 @@ def test_mail_check_logs_in_and_counts_without_changing_anything(
     as_master = syncmld("mail", "check", email, "--data-dir", str(data_dir))
     assert as_master.exit_code == 0, as_master.err
     assert "as master" in as_master.out and "  INBOX: 3 messages" in as_master.out.splitlines()
+
+
+def test_mail_check_says_how_many_changes_wait_for_an_imap_server_that_is_down(
+    syncmld: Syncmld, data_dir: Path, dovecot: Dovecot, mailbox: tuple[str, str]
+) -> None:
+    email, password = mailbox
+    syncmld("account", "add", email, "--password", password, "--data-dir", str(data_dir))
+    imap, smtp = f"imap://127.0.0.1:{dovecot.port}", "smtp://127.0.0.1:25"
+    syncmld("mail", "set", "example.com", "--imap", imap, "--smtp", smtp, "--data-dir", str(data_dir))
+    store = open_store(sqlite_url(data_dir))
+    try:
+        with store.transaction() as tx:
+            account = tx.get_account(email)
+            assert account is not None
+            tx.journal_mail_changes(account.id, '{"folder":"INBOX"}', MailJournalLoad(2, 0))
+            tx.journal_mail_changes(account.id, '{"folder":"Drafts"}', MailJournalLoad(1, 5000))
+    finally:
+        store.close()
+    dovecot.stop()
+    try:
+        checked = syncmld("mail", "check", email, "--password", password, "--data-dir", str(data_dir))
+    finally:
+        dovecot.resume()
+    assert f"{email}: 3 devices' mail changes (5000 bytes of messages) wait to be applied to IMAP" in checked.out
+    assert_one_error_line(checked, "cannot be reached", "status 503")

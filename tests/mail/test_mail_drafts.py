@@ -2,32 +2,14 @@
 draft it writes again takes the old one's place, and a message taken out of one folder and put in another in the
 same message is moved, not copied."""
 
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
-
-import pytest
 
 from syncmld.client.email import MailItem, write_email_object
 from syncmld.mail.model import Endpoint, FolderChanges, MailLogin, NewMail, Security
-from syncmld.store import open_store
-from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, mails, set_up
+from tests.mail.engine_side import MailSetup, mails
 from tests.mail.mailbox import fill
 from tests.mail.test_mail_sync import _imap_messages
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
 
 
 def _draft(subject: str) -> bytes:

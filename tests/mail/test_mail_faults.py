@@ -2,9 +2,7 @@
 
 import base64
 import socket
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -15,24 +13,11 @@ from syncmld.protocol.codec import Encoding
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MD5, AlertCode, SyncMLVersion
 from syncmld.protocol.messages import Add, Alert, Anchor, Cred, Item, LocRef, Meta, Status, Sync, SyncHdr, SyncML
 from syncmld.status import StatusCode
-from syncmld.store import open_store
-from syncmld.store.base import MailServer, Store
-from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import URL, MailSetup, set_up
+from syncmld.store.base import MailServer
+from tests.mail.dovecot import Dovecot
+from tests.mail.engine_side import URL, MailSetup
 
 VCARD = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Ärger;Anna\r\nTEL:+49 170 1\r\nEND:VCARD\r\n"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
 
 
 def _header(setup: MailSetup, msg_id: int, cred: bool = False) -> SyncHdr:

@@ -2,35 +2,23 @@
 device's SyncML 1.2 Filter. A cut mail says so, and the device can ask for the rest by its ID."""
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from syncmld.client.email import MailItem
-from syncmld.store import open_store
-from syncmld.store.base import Store
-from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, mails, set_up
+from tests.mail.dovecot import Dovecot
+from tests.mail.engine_side import MailSetup, mails
 from tests.mail.mailbox import append, message
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    made = set_up(store, dovecot, smtp_sink, *mailbox)
-    client = dovecot.imap(made.email)
+def setup(setup: MailSetup, dovecot: Dovecot) -> MailSetup:
+    client = dovecot.imap(setup.email)
     append(client, "INBOX", message(1))
     append(client, "INBOX", message(2, body_kb=60))
     append(client, "INBOX", message(3, attachment_kb=40, days_old=30), days_old=30)
     client.logout()
-    return made
+    return setup
 
 
 def _setting(setup: MailSetup, name: str, value: str) -> None:

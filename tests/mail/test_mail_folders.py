@@ -1,9 +1,6 @@
 """Mail folders other than the INBOX: ``mail/NAME`` is the IMAP folder NAME (any case, levels joined by ``/``),
 synced both ways like the INBOX (a real Dovecot)."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from syncmld.client.email import (
@@ -14,10 +11,8 @@ from syncmld.client.email import (
     parse_email_object,
     write_email_object,
 )
-from syncmld.store import open_store
-from syncmld.store.base import Store
-from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, mails, set_up
+from tests.mail.dovecot import Dovecot
+from tests.mail.engine_side import MailSetup, mails
 from tests.mail.mailbox import fill
 from tests.mail.test_mail_sync import _device_messages, _flags_by_id, _imap_messages, _luid_of
 
@@ -26,23 +21,15 @@ ARCHIVE = "Archive/2024"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    made = set_up(store, dovecot, smtp_sink, *mailbox)
-    client = dovecot.imap(made.email)
+def setup(setup: MailSetup, dovecot: Dovecot) -> MailSetup:
+    client = dovecot.imap(setup.email)
     assert client.create(ARCHIVE)[0] == "OK"
     start = 1
     for folder, count in [*FOLDERS.values(), (ARCHIVE, 60)]:
         fill(client, count, folder, start=start)
         start += count
     client.logout()
-    return made
+    return setup
 
 
 def test_300_messages_over_four_folders_reach_devices_as_imap_holds_them(setup: MailSetup, dovecot: Dovecot) -> None:

@@ -2,9 +2,7 @@
 
 import email
 import email.policy
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -12,23 +10,9 @@ from syncmld.client import Device
 from syncmld.client.email import MailItem, write_email_object
 from syncmld.mail.gateway import MailServers
 from syncmld.mail.model import MailLogin, Sent
-from syncmld.store import open_store
-from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, set_up
+from tests.mail.engine_side import MailSetup
 from tests.mail.mailbox import message
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
 
 
 def _outbox(setup: MailSetup, device_id: str, first_sync: bool = True) -> Device:

@@ -1,12 +1,13 @@
 """Mail through a real ``syncmld serve`` over HTTP: the command line sets the mail server, a device syncs
-its INBOX and sends a mail, and the log says what happened."""
+its INBOX and sends a mail, its changes past the bound of those waiting for a stopped IMAP server are refused,
+and the log says what happened."""
 
 from pathlib import Path
 
 from syncmld.client import Device
 from syncmld.client.email import EMAIL_TYPE, MailItem, mail_devinf, parse_email_object, write_email_object
 from syncmld.client.http import HttpTransport
-from tests.mail.dovecot import Dovecot, SmtpSink
+from tests.mail.dovecot import Dovecot, SmtpSink, down_from_the_sync
 from tests.mail.mailbox import fill, message
 from tests.server.serve_process import ServeProcess, syncmld
 
@@ -31,7 +32,8 @@ def test_a_device_syncs_its_inbox_and_sends_a_mail_through_syncmld_serve(
         "--data-dir",
         data_dir,
     )
-    with ServeProcess(tmp_path / "serve.log", "--data-dir", data_dir) as server, HttpTransport() as transport:
+    limit = ("--mail-journal-max-changes", "1")
+    with ServeProcess(tmp_path / "serve.log", "--data-dir", data_dir, *limit) as server, HttpTransport() as transport:
 
         def device(db: str, uri: str) -> Device:
             return Device(
@@ -53,7 +55,12 @@ def test_a_device_syncs_its_inbox_and_sends_a_mail_through_syncmld_serve(
         outbox.sync()
         outbox.add(write_email_object(MailItem(message=message(77).replace(b"anna@example.com", b"dora@example.net"))))
         assert outbox.sync().codes_for("Add") == [201]
+        for luid in sorted(inbox.items)[:2]:
+            inbox.replace(luid, write_email_object(MailItem({"flagged": True})))
+        with down_from_the_sync(dovecot, inbox):
+            assert inbox.sync().codes_for("Replace") == [200, 420]
         log = server.log
     assert [to for _, to, _ in smtp_sink.received if "dora@example.net" in to] == [["dora@example.net"]]
     assert "12 messages in IMAP, 12 new or changed, 0 gone" in log
     assert "outbox item L1: 201 sent to 1 recipients" in log
+    assert f"account {email}: the mail changes waiting for IMAP are at their limit (1 of 1 changes" in log

@@ -3,33 +3,16 @@
 import email
 import email.policy
 import imaplib
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from syncmld.client.device import Signer
 from syncmld.client.email import RFC822_TYPE, MailItem, write_email_object
-from syncmld.protocol.messages import Sync, SyncML
-from syncmld.store import open_store
-from syncmld.store.base import Store
-from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, mails, set_up
+from tests.mail.dovecot import Dovecot, down_from_the_sync
+from tests.mail.engine_side import MailSetup, mails
 from tests.mail.mailbox import append, fill, message
-from tests.store.backends import empty_store_url
 
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    return set_up(store, dovecot, smtp_sink, *mailbox)
+pytestmark = pytest.mark.parametrize("store", ["memory", "sqlite"], indirect=True)
+"""Every test runs on the in-memory store and on SQLite."""
 
 
 def _key(message: email.message.Message) -> tuple[str, str, str]:
@@ -154,19 +137,8 @@ def test_a_devices_change_imap_could_not_take_after_the_commit_is_applied_at_its
 
     # IMAP goes down after the device's Alert, before its changes arrive: they are committed, not applied
     phone.replace(luid, write_email_object(MailItem({"read": True, "flagged": True})))
-    plain = phone.transport
-
-    def stopping_imap_before_the_sync(message: SyncML, url: str, *sign: Signer | None) -> SyncML:
-        if any(isinstance(command, Sync) for command in message.commands):
-            dovecot.stop()
-        return plain(message, url, *sign)
-
-    phone.transport = stopping_imap_before_the_sync
-    try:
+    with down_from_the_sync(dovecot, phone):
         report = phone.sync()
-    finally:
-        phone.transport = plain
-        dovecot.resume()
     assert report.codes_for("Replace") == [200]
     assert "\\Flagged" not in _flags_by_id(dovecot, setup.email)[message_id]
     assert any("retried at the next sync" in record.getMessage() for record in caplog.records)

@@ -1,18 +1,14 @@
 """The mailbox as a SyncML 1.2 folder tree (a real Dovecot): a phone whose DevInf takes folder objects gets every
 IMAP folder with its role and parent, each mail below its folder; what it moves, and what IMAP moves."""
 
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
 from syncmld.client import Device
 from syncmld.client.email import FOLDER_TYPE, MailItem, mail_tree, parse_email_object, write_email_object
-from syncmld.store import open_store
-from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
-from tests.mail.engine_side import MailSetup, set_up
+from tests.mail.engine_side import MailSetup
 from tests.mail.mailbox import fill
 from tests.mail.test_mail_sync import _imap_messages
 
@@ -21,23 +17,15 @@ FILLED = {"INBOX": 5, "Sent": 3, "Drafts": 2, ARCHIVE: 4}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def setup(store: Store, dovecot: Dovecot, smtp_sink: SmtpSink, mailbox: tuple[str, str]) -> MailSetup:
-    made = set_up(store, dovecot, smtp_sink, *mailbox)
-    client = dovecot.imap(made.email)
+def setup(setup: MailSetup, dovecot: Dovecot) -> MailSetup:
+    client = dovecot.imap(setup.email)
     assert client.create(ARCHIVE)[0] == "OK"
     start = 1
     for folder, count in FILLED.items():
         fill(client, count, folder, start=start)
         start += count
     client.logout()
-    return made
+    return setup
 
 
 def _by_folder(phone: Device) -> dict[str, set[str]]:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -15,20 +14,12 @@ from syncmld.client import Device
 from syncmld.mail.imap import ImapGateway
 from syncmld.push.mail_watch import MailWatcher
 from syncmld.push.settings import PushSettings
-from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import URL, MailSetup, set_up
 from tests.mail.mailbox import append, message
 
 SETTINGS = PushSettings(watch_interval=1.0, mail_poll_interval=0.3, idle_retry_delay=0.2)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'syncmld.db'}")
-    yield opened
-    opened.close()
 
 
 def pushed(setup: MailSetup, server_db: str = "Mail") -> Device:

@@ -3,7 +3,16 @@ was written to IMAP for devices, checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound, Store
+from syncmld.store.base import (
+    MailJournalEntry,
+    MailJournalLoad,
+    MailMark,
+    MailSend,
+    MailServer,
+    MailWrite,
+    NotFound,
+    Store,
+)
 from tests.store.sample import make_owner
 
 
@@ -62,26 +71,30 @@ def test_a_mail_is_claimed_once_and_its_status_recorded(store: Store) -> None:
 
 
 def test_journaled_mail_changes_stay_until_forgotten_and_go_with_their_account(store: Store) -> None:
+    two, one = MailJournalLoad(2, 0), MailJournalLoad(1, 5000)
     with store.transaction() as tx:
         owner = make_owner(tx)
         other = make_owner(tx, "bert@example.org", "IMEI:2")
-        first = tx.journal_mail_changes(owner.account_id, '{"folder":"INBOX"}')
-        second = tx.journal_mail_changes(owner.account_id, '{"folder":"Sent"}')
-        tx.journal_mail_changes(other.account_id, '{"folder":"INBOX"}')
+        first = tx.journal_mail_changes(owner.account_id, '{"folder":"INBOX"}', two)
+        second = tx.journal_mail_changes(owner.account_id, '{"folder":"Sent"}', one)
+        tx.journal_mail_changes(other.account_id, '{"folder":"INBOX"}', one)
         with pytest.raises(NotFound):
-            tx.journal_mail_changes(owner.account_id + 1000, "{}")
+            tx.journal_mail_changes(owner.account_id + 1000, "{}", one)
     with store.transaction() as tx:
         assert tx.pending_mail_changes(owner.account_id) == [
-            MailJournalEntry(first, owner.account_id, '{"folder":"INBOX"}'),
-            MailJournalEntry(second, owner.account_id, '{"folder":"Sent"}'),
+            MailJournalEntry(first, owner.account_id, '{"folder":"INBOX"}', two),
+            MailJournalEntry(second, owner.account_id, '{"folder":"Sent"}', one),
         ]
+        assert tx.mail_journal_load(owner.account_id) == MailJournalLoad(3, 5000)
         tx.forget_mail_changes(first)
         tx.forget_mail_changes(first)
     with store.transaction() as tx:
         assert [entry.id for entry in tx.pending_mail_changes(owner.account_id)] == [second]
+        assert tx.mail_journal_load(owner.account_id) == MailJournalLoad(1, 5000)
         tx.remove_account("anna@example.org")
     with store.transaction() as tx:
         assert tx.pending_mail_changes(owner.account_id) == []
+        assert tx.mail_journal_load(owner.account_id) == MailJournalLoad()
         assert len(tx.pending_mail_changes(other.account_id)) == 1
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import DeviceSync, Domain, NewItem
+from syncmld.store.base import DeviceSync, Domain, MailJournalLoad, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from tests.store.backends import empty_store_url
@@ -199,5 +199,35 @@ def test_items_of_a_0017_database_are_found_by_their_uid_after_the_upgrade(backe
                 assert tx.guids_with_uid(3, "card-1199") == ["g1199"]
                 assert tx.guids_with_uid(3, "event-1") == ["ev"]
                 assert tx.guids_with_uid(3, "") == []
+        finally:
+            store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_mail_changes_waiting_in_a_0021_database_count_towards_the_journals_bound_after_the_upgrade(
+    backend: str, tmp_path: Path
+) -> None:
+    waiting = '{"folder":"INBOX","flags":[[7,["flagged"]]]}'
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            upgrade_schema(engine, SecretBox(bytes(32)), "0021")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
+                    )
+                )
+                connection.execute(
+                    text("INSERT INTO mail_journal (account_id, changes) VALUES (1, :changes)"), {"changes": waiting}
+                )
+        finally:
+            engine.dispose()
+        store = open_store(url)
+        try:
+            with store.transaction() as tx:
+                assert tx.mail_journal_load(1) == MailJournalLoad(1, len(waiting))
+                assert [entry.changes for entry in tx.pending_mail_changes(1)] == [waiting]
         finally:
             store.close()

@@ -96,6 +96,10 @@ class EngineSettings:
     """Seconds a signed challenge nonce (first contact) is good for: between one and two windows."""
     nonce_lifetime: float = 30 * 86400.0
     """Seconds a stored nonce (issued with a successful login) stays good for the device's next login."""
+    mail_journal_max_changes: int = 10_000
+    """Devices' mail changes (one a mail) an account may have waiting for IMAP; further ones are refused (420)."""
+    mail_journal_max_bytes: int = 50 * 1024 * 1024
+    """Bytes of messages (drafts, moved mail) an account may have waiting for IMAP; further ones are refused (420)."""
 
 
 BACKUP_PREFIX_MAX = 64

@@ -13,6 +13,7 @@ from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_
 from syncmld.engine.identifiers import item_problem, map_item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
 from syncmld.engine.mail_filter import read_filter
+from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import (
     SyncMode,
     decide_mode,
@@ -81,6 +82,8 @@ class CommandHandler:
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
         self._deleted: list[str] = []
         """LUIDs of the items whose Delete the device confirmed in this message."""
+        self._journal: JournalRoom | None = None
+        """What the account's journal of mail changes still takes, once a Sync of a mail folder arrives."""
 
     def handle(self, command: Command) -> None:
         if isinstance(command, Status):
@@ -392,7 +395,13 @@ class CommandHandler:
             if ds.folder_kind == FolderKind.OUTBOX or ds.folder_name == MAIL_TREE
             else None,
             mail.OUTBOX_GUID if ds.folder_name == MAIL_TREE else None,
+            self._journal_room() if ds.folder_kind == FolderKind.MAIL else None,
         ).apply(sync)
+
+    def _journal_room(self) -> JournalRoom:
+        if self._journal is None:
+            self._journal = JournalRoom.of(self.tx, self.state, self.ctx.settings)
+        return self._journal
 
     def _map(self, map_command: Map) -> None:
         ds = self.state.datastore_for(map_command.target.uri, map_command.source.uri)

@@ -13,6 +13,7 @@ from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
+from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
@@ -91,8 +92,12 @@ class SyncApplier:
         max_obj_size: int,
         outbox: Callable[[str, str, bytes], StatusCode] | None = None,
         outbox_parent: str | None = None,
+        journal: JournalRoom | None = None,
     ) -> None:
         self.tx = tx
+        self.journal = journal
+        """For a mail folder: what the journal of changes waiting for IMAP still takes (a change it has no room
+        for is refused with 420 before anything of it is written)."""
         self.outbox = outbox
         """For an outbox: sends what a device adds (LUID, type, data) and gives its status; nothing is kept."""
         self.outbox_parent = outbox_parent
@@ -215,7 +220,7 @@ class SyncApplier:
             return
         try:
             if isinstance(command, Move):
-                code = self._move(luid, item)
+                code = self._move(luid, item) if self._journal_takes(1, 0) else StatusCode.DEVICE_FULL
                 self.builder.status(command, code, target_ref=target_ref, source_ref=source_ref)
                 return
             assembled = self._assemble(command, item, luid, self._named_parent(item))
@@ -325,6 +330,8 @@ class SyncApplier:
         if self.outbox is not None and self.outbox_parent in (None, named_parent):  # an Add (a Replace in a slow sync)
             code = self.outbox(luid, content_type, data)
             return StatusCode.OK if code == StatusCode.ITEM_ADDED and not isinstance(command, Add) else code
+        if not self._journal_takes(1, len(data)):
+            return StatusCode.DEVICE_FULL
         self._learn_format(content_type)
         known = self._guids.get(luid)
         previous = self._current(known) if known else None
@@ -560,9 +567,12 @@ class SyncApplier:
             )
             self.tx.delete_maps(self.state.device_id, self.ds.folder_id, [guid])
             return StatusCode.OK
+        below = self._descendants(guid)
+        if not self._journal_takes(1 + len(below), 0):
+            self._guids[luid] = guid
+            return StatusCode.DEVICE_FULL
         if previous is not None:
             self._keep(guid, previous.content_type, previous.data, "deleted", previous.seq)
-        below = self._descendants(guid)
         for descendant in below:
             self._keep(
                 descendant.guid, descendant.content_type, descendant.data, "deleted with its folder", descendant.seq
@@ -586,6 +596,14 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
+
+    def _journal_takes(self, changes: int, message_bytes: int) -> bool:
+        """Whether a change to a mail folder has room in the journal of changes waiting for IMAP (always true
+        elsewhere)."""
+        if self.journal is None or self.journal.take(changes, message_bytes):
+            return True
+        self.ds.received.failed += 1
+        return False
 
     def _descendants(self, guid: str) -> list[StoredItem]:
         """The live items below ``guid``, deepest first (so that they are deleted before their parents);

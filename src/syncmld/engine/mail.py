@@ -35,6 +35,7 @@ from syncmld.engine.api import EngineContext
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import MAIL_FOLDER_PREFIX, MAIL_TREE, FolderKind
 from syncmld.engine.mail_filter import DeviceFilter
+from syncmld.engine.mail_journal import load_of
 from syncmld.engine.modes import is_incremental
 from syncmld.engine.outgoing import Expand
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
@@ -494,7 +495,7 @@ def device_changes(tx: Transaction, state: SessionState, ds: DatastoreState, sin
             state.device_id,
             ds.folder_name == MAIL_TREE,
         )
-        entry = tx.journal_mail_changes(state.account_id, changes.to_json())
+        entry = tx.journal_mail_changes(state.account_id, changes.to_json(), load_of(changes))
         if login is not None:
             found.append(MailChanges(login, changes, entry))
     return tuple(found)

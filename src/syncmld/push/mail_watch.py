@@ -21,10 +21,10 @@ from syncmld.engine.mail import account_login, imap_folder
 from syncmld.errors import LocalError
 from syncmld.mail.idle import MailboxWatch, ModseqSpan, WatchStart
 from syncmld.mail.imap import ImapGateway
+from syncmld.process import worker_name
 from syncmld.push.mail_origin import writer_of
 from syncmld.push.settings import PushSettings
 from syncmld.push.triggers import folder_changed
-from syncmld.push.worker import worker_name
 from syncmld.store.base import Store
 from syncmld.store.pushes import WatchedFolder
 

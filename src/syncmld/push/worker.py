@@ -5,8 +5,6 @@ Claims are leases in the store, so with ``--workers N`` each notification goes o
 by a process that died goes out from another after the lease."""
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 
 from syncmld.errors import LocalError
+from syncmld.process import worker_name
 from syncmld.protocol.san import NotificationTooLarge
 from syncmld.push.channels import DeliveryFailed, deliver
 from syncmld.push.notification import Outgoing, outgoing
@@ -32,10 +31,6 @@ class Claimed:
     account: str
     secret: str
     """The account's B64(MD5(login ":" password)), "" when it keeps none (basic only)."""
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim(store: Store, settings: PushSettings, worker: str, now: float) -> list[Claimed]:

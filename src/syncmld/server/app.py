@@ -87,6 +87,8 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         identifiers=config.identifiers,
         nonce_lifetime=config.nonce_lifetime,
         challenge_window=config.challenge_window,
+        mail_journal_max_changes=config.mail_journal_max_changes,
+        mail_journal_max_bytes=config.mail_journal_max_bytes,
     )
 
 

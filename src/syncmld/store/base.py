@@ -620,6 +620,17 @@ class MailSend:
 
 
 @dataclass(frozen=True)
+class MailJournalLoad:
+    """What an account's journal of mail changes holds: changes (one per mail) and the bytes of their messages."""
+
+    changes: int = 0
+    message_bytes: int = 0
+
+    def __add__(self, other: "MailJournalLoad") -> "MailJournalLoad":
+        return MailJournalLoad(self.changes + other.changes, self.message_bytes + other.message_bytes)
+
+
+@dataclass(frozen=True)
 class MailJournalEntry:
     """Devices' changes to one IMAP folder, committed in the store and not yet applied there."""
 
@@ -627,6 +638,7 @@ class MailJournalEntry:
     account_id: int
     changes: str
     """As ``syncmld.mail.model.FolderChanges`` writes them (JSON)."""
+    load: MailJournalLoad
 
 
 @dataclass(frozen=True)
@@ -686,8 +698,13 @@ class Mail(Protocol):
         """Record the status the mail's sending earned."""
         ...
 
-    def journal_mail_changes(self, account_id: int, changes: str) -> int:
-        """Keep devices' changes to an IMAP folder until they are applied there; their entry's id."""
+    def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:
+        """Keep devices' changes to an IMAP folder (``load``: how many, their messages' bytes) until they are
+        applied there; their entry's id."""
+        ...
+
+    def mail_journal_load(self, account_id: int) -> MailJournalLoad:
+        """What the account's changes not yet applied add up to."""
         ...
 
     def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:

@@ -430,6 +430,9 @@ mail_journal = Table(
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
     # What devices changed in one IMAP folder, committed and not yet applied there (JSON).
     Column("changes", Text, nullable=False),
+    # How many changes (one per mail) those are, and the bytes of the messages among them (drafts, moves).
+    Column("change_count", Integer, nullable=False, server_default="0"),
+    Column("message_bytes", BigInteger, nullable=False, server_default="0"),
 )
 
 mail_marks = Table(

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from syncmld.errors import LocalError
 from syncmld.history.recording import upstream_session
-from syncmld.push.worker import worker_name
+from syncmld.process import worker_name
 from syncmld.store.base import Store
 from syncmld.store.upstreams import UpstreamLink, UpstreamStatus
 from syncmld.upstream.client import Unauthorized, dav_client

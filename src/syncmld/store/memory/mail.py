@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound
+from syncmld.store.base import MailJournalEntry, MailJournalLoad, MailMark, MailSend, MailServer, MailWrite, NotFound
 from syncmld.store.memory.tables import MemoryRole
 
 
@@ -42,11 +42,15 @@ class MemoryMail(MemoryRole):
             raise NotFound(f"no mail on its way under {key}")
         self._t.mail_sends[key] = MailSend(key, status, detail)
 
-    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+    def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:
         self._require_account(account_id)
-        entry = MailJournalEntry(self._new_id(), account_id, changes)
+        entry = MailJournalEntry(self._new_id(), account_id, changes, load)
         self._t.mail_journal[entry.id] = entry
         return entry.id
+
+    def mail_journal_load(self, account_id: int) -> MailJournalLoad:
+        entries = self._t.mail_journal.values()
+        return sum((entry.load for entry in entries if entry.account_id == account_id), MailJournalLoad())
 
     def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
         return [entry for _, entry in sorted(self._t.mail_journal.items()) if entry.account_id == account_id]

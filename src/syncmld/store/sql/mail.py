@@ -3,9 +3,9 @@
 import logging
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 
-from syncmld.store.base import MailJournalEntry, MailMark, MailSend, MailServer, MailWrite, NotFound
+from syncmld.store.base import MailJournalEntry, MailJournalLoad, MailMark, MailSend, MailServer, MailWrite, NotFound
 from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers, mail_writes
 from syncmld.store.sql.common import SqlRole
 
@@ -80,16 +80,32 @@ class SqlMail(SqlRole):
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no mail on its way under {key}")
 
-    def journal_mail_changes(self, account_id: int, changes: str) -> int:
+    def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:
         self._require_account(account_id)
-        statement = insert(mail_journal).values(account_id=account_id, changes=changes).returning(mail_journal.c.id)
+        statement = (
+            insert(mail_journal)
+            .values(account_id=account_id, changes=changes, change_count=load.changes, message_bytes=load.message_bytes)
+            .returning(mail_journal.c.id)
+        )
         return int(self._connection.execute(statement).scalar_one())
+
+    def mail_journal_load(self, account_id: int) -> MailJournalLoad:
+        row = self._connection.execute(
+            select(
+                func.coalesce(func.sum(mail_journal.c.change_count), 0),
+                func.coalesce(func.sum(mail_journal.c.message_bytes), 0),
+            ).where(mail_journal.c.account_id == account_id)
+        ).one()
+        return MailJournalLoad(int(row[0]), int(row[1]))
 
     def pending_mail_changes(self, account_id: int) -> list[MailJournalEntry]:
         rows = self._connection.execute(
             select(mail_journal).where(mail_journal.c.account_id == account_id).order_by(mail_journal.c.id)
         )
-        return [MailJournalEntry(row.id, row.account_id, row.changes) for row in rows]
+        return [
+            MailJournalEntry(row.id, row.account_id, row.changes, MailJournalLoad(row.change_count, row.message_bytes))
+            for row in rows
+        ]
 
     def forget_mail_changes(self, entry_id: int) -> None:
         self._connection.execute(delete(mail_journal).where(mail_journal.c.id == entry_id))
