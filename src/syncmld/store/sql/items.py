@@ -15,7 +15,7 @@ from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
-from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
+from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
 from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
 
@@ -36,19 +36,34 @@ def _item(row: Sequence[Any]) -> StoredItem:
     return StoredItem(folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent)
 
 
-def _item_row(item: StoredItem) -> dict[str, Any]:
-    return {
-        "uid": indexed_uid(item.content_type, item.data),
-        "folder_id": item.folder_id,
-        "guid": item.guid,
-        "content_type": item.content_type,
-        "data": item.data,
-        "version": item.version,
-        "seq": item.seq,
-        "origin_device_id": item.origin_device_id,
-        "deleted": item.deleted,
-        "parent": item.parent,
-    }
+_ROW_COLUMNS = (
+    "folder_id",
+    "guid",
+    "content_type",
+    "data",
+    "version",
+    "seq",
+    "origin_device_id",
+    "deleted",
+    "parent",
+    "uid",
+)
+"""The columns of ``_item_row``'s values."""
+
+
+def _item_row(item: StoredItem) -> tuple[Any, ...]:
+    return (
+        item.folder_id,
+        item.guid,
+        item.content_type,
+        item.data,
+        item.version,
+        item.seq,
+        item.origin_device_id,
+        item.deleted,
+        item.parent,
+        indexed_uid(item.content_type, item.data),
+    )
 
 
 class SqlItems(SqlRole):
@@ -185,7 +200,8 @@ class SqlItems(SqlRole):
             )
             written.append(item)
             latest[guid] = item
-        self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        rows = [_item_row(item) for item in latest.values()]
+        insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())
