@@ -136,17 +136,20 @@ class SqlItems(SqlRole):
 
     def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-        if skip_changed_by is not None:
-            statement = statement.where(
-                or_(
-                    item_table.c.seq <= since,
-                    item_table.c.origin_device_id.is_(None),
-                    item_table.c.origin_device_id != skip_changed_by,
-                )
-            )
-        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
-        for row in self._connection.execute(statement):
-            yield _item(row)
+        if skip_changed_by is None:
+            statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
+            for row in self._connection.execute(statement):
+                yield _item(row)
+            return
+        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
+        # after ``since`` unread (a slow sync's own writes, which grow with every message).
+        older = statement.where(item_table.c.seq <= since)
+        newer = statement.where(
+            item_table.c.seq > since,
+            or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
+        )
+        found = [_item(row) for part in (older, newer) for row in self._connection.execute(part)]
+        yield from sorted(found, key=lambda item: item.guid)
 
     def count_items(self, folder_id: int) -> int:
         statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
