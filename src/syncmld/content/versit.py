@@ -115,33 +115,33 @@ def lex(text: str) -> list[tuple["Header", str]]:
             if line and (line[0] in " \t" or (header.unindented and ":" not in line)) and line.strip():
                 continuation.append(line)
                 continue
-            value = _value(header, raw, continuation, keep_fold_whitespace, escaped)
+            plain = not continuation and not escaped and header.transfer is _Transfer.TEXT
+            value = raw if plain else _value(header, raw, continuation, keep_fold_whitespace, escaped)
             if header.name == "VERSION":
                 keep_fold_whitespace = value.strip() == "2.1"
             found.append((header, value))
             header = None
         if line.strip():
-            header_text = _header_of(line)
-            if len(header_text) == len(line):
+            colon = line.find(":")
+            if colon < 0:
                 raise bad_request(f"content line without ':': {_clean(line)[:60]!r}")
-            header, raw, continuation = _read_header(header_text), line[len(header_text) + 1 :], []
+            if line.find('"', 0, colon) >= 0:
+                colon = len(_header_of(line))
+            header, raw, continuation = _read_header(line[:colon]), line[colon + 1 :], []
     if header is not None:
         found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
     return found
 
 
 def _header_of(line: str) -> str:
-    """Everything before the first ':' that is not inside double quotes."""
-    colon = line.find(":")
-    if colon < 0 or line.find('"', 0, colon) < 0:
-        return line if colon < 0 else line[:colon]
+    """Everything before the first ':' that is not inside double quotes (a line that has one)."""
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
             quoted = not quoted
         elif char == ":" and not quoted:
             return line[:index]
-    return line[:colon]
+    return line[: line.find(":")]
 
 
 def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whitespace: bool, escaped: bool) -> str:
