@@ -102,7 +102,7 @@ _ESCAPE_21 = re.compile(r"\\([\\;,])")
 _NO_BLANKS = str.maketrans("", "", " \t\r\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactProperty:
     """One property in version-independent form: 3.0-style parameters, unescaped value components."""
 
@@ -136,7 +136,7 @@ def _is_binary(params: Params) -> bool:
     return ("ENCODING", "b") in params or ("ENCODING", "B") in params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VCard:
     """A contact: the version it was read in and its properties in order (without BEGIN/END/VERSION)."""
 

@@ -37,7 +37,7 @@ _ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL)
 Params = tuple[tuple[str, str | None], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Property:
     """One content line: ``[group.]NAME;param=value;BAREPARAM:value``; a bare parameter has value None."""
 

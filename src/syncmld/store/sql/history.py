@@ -18,7 +18,7 @@ from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
-from syncmld.store.sql.items import _ITEM_COLUMNS, _item
+from syncmld.store.sql.items import _ITEM_COLUMNS, HISTORY_COLUMNS, _item
 
 
 def _session(row: Any) -> ChangeSession:
@@ -74,18 +74,18 @@ class SqlJournal:
         missing = [wanted[key] for key in wanted if key not in found]
         if missing:
             rows = [
-                {
-                    "folder_id": folder_id,
-                    "guid": prior.guid,
-                    "content_type": prior.content_type,
-                    "data": prior.data,
-                    "reason": f"{change.value} in change session {self.session_id}",
-                    "saved_at": self.spec.at,
-                    "seq": prior.seq,
-                }
+                (
+                    folder_id,
+                    prior.guid,
+                    prior.content_type,
+                    prior.data,
+                    f"{change.value} in change session {self.session_id}",
+                    self.spec.at,
+                    prior.seq,
+                )
                 for change, prior in missing
             ]
-            self._connection.execute(item_history.insert(), rows)
+            insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
             found = self._kept_ids(folder_id, wanted)
         return found
 

@@ -31,6 +31,10 @@ _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
 
 
+HISTORY_COLUMNS = ("folder_id", "guid", "content_type", "data", "reason", "saved_at", "seq")
+"""The columns of a kept version's row, in the order of ``HistoryEntry``'s fields."""
+
+
 def _item(row: Sequence[Any]) -> StoredItem:
     folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent = row
     return StoredItem(folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent)
@@ -264,19 +268,10 @@ class SqlItems(SqlRole):
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
         rows = [
-            {
-                "folder_id": entry.folder_id,
-                "guid": entry.guid,
-                "content_type": entry.content_type,
-                "data": entry.data,
-                "reason": entry.reason,
-                "saved_at": entry.saved_at,
-                "seq": entry.seq,
-            }
+            (entry.folder_id, entry.guid, entry.content_type, entry.data, entry.reason, entry.saved_at, entry.seq)
             for entry in entries
         ]
-        if rows:
-            self._connection.execute(item_history.insert(), rows)
+        insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(
