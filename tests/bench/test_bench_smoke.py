@@ -23,6 +23,7 @@ TINY = {
     "session_state.py": ["--reps", "1"],
     "history_record.py": ["--items", "200"],
     "dedupe.py": ["--sizes", "100"],
+    "slow_sync.py": ["--sizes", "20", "--reps", "1", "--per-message", "7"],
     "load.py": ["--only", "sqlite", "--devices", "3", "--items", "5", "--rounds", "1", "--changes", "1"],
     "mail_first_sync.py": ["--messages", "30"],
     "upstream.py": ["--sizes", "20", "--repeat", "1"],

@@ -152,6 +152,8 @@ class Device:
     target_filter: str | None = None
     """The inner XML of a SyncML 1.2 ``Filter`` sent in the Alert's Target (a mail filter), if any."""
     refused_types: frozenset[str] = frozenset()
+    items_per_message: int | None = None
+    """At most this many items in one message of the device's package (None: all in one)."""
     """Content types the device cannot read: items of these types are answered 415 and not kept."""
     items: dict[str, bytes] = field(default_factory=dict)
     parents: dict[str, str | None] = field(default_factory=dict)
@@ -330,7 +332,7 @@ class Device:
             self.parents.clear()
             self.types.clear()
         outgoing = self._modifications(alerted_mode in (201, 203)) if alerted_mode not in (204, 205) else []
-        progress.steps = _package(outgoing, chunk)
+        progress.steps = _package(outgoing, chunk, self.items_per_message)
         progress.maps, progress.mapped, progress.partial, progress.confirmed_partial = [], {}, None, None
 
     def mac_header(self, body: bytes) -> str:
@@ -568,17 +570,19 @@ class _Session:
         return 201 if isinstance(command, Add) else 200
 
 
-def _package(commands: list[_Modification], chunk: int | None) -> list[list[_Modification]]:
-    """The messages of the device's modifications package: each item's data split into chunks of
-    ``chunk`` characters, one chunk a message (every chunk names the item and its parent)."""
-    if chunk is None:
-        return [commands]
+def _package(commands: list[_Modification], chunk: int | None, per_message: int | None) -> list[list[_Modification]]:
+    """The messages of the device's modifications package: at most ``per_message`` items a message, each
+    item's data split into chunks of ``chunk`` characters, one chunk a message (every chunk names the
+    item and its parent)."""
     messages: list[list[_Modification]] = []
     pending: list[_Modification] = []
     for command in commands:
+        if per_message is not None and len(pending) >= per_message:
+            messages.append(pending)
+            pending = []
         item = command.items[0]
         text = _text_of(item)
-        if len(text) <= chunk:
+        if chunk is None or len(text) <= chunk:
             pending.append(command)
             continue
         for start in range(0, len(text), chunk):

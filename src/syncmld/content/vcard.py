@@ -14,12 +14,12 @@ from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
     CRLF,
+    Header,
     Property,
     bad_request,
-    content_line,
     escape,
     fold,
-    parse_lines,
+    lex,
     serialize,
     split_escaped,
 )
@@ -102,7 +102,7 @@ _ESCAPE_21 = re.compile(r"\\([\\;,])")
 _NO_BLANKS = str.maketrans("", "", " \t\r\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactProperty:
     """One property in version-independent form: 3.0-style parameters, unescaped value components."""
 
@@ -136,7 +136,7 @@ def _is_binary(params: Params) -> bool:
     return ("ENCODING", "b") in params or ("ENCODING", "B") in params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VCard:
     """A contact: the version it was read in and its properties in order (without BEGIN/END/VERSION)."""
 
@@ -151,11 +151,17 @@ def parse_vcard(data: bytes) -> VCard:
 
 def _read_lines(data: bytes) -> tuple[str, list[Property]]:
     """The version of one vCard and its content lines (VERSION among them); RemoteError as ``parse_vcard``."""
+    version, body = _lexed(data)
+    return version, [Property(header.group, header.name, header.kept, value) for header, value in body]
+
+
+def _lexed(data: bytes) -> tuple[str, list[tuple[Header, str]]]:
+    """``_read_lines`` with each line as its header and value."""
     text = data.decode("utf-8", "surrogateescape")
     if not _BEGIN_VCARD.match(text):
         raise RemoteError("data is not a vCard (no BEGIN:VCARD)", StatusCode.UNSUPPORTED_MEDIA_TYPE)
-    body = _body(parse_lines(text))
-    return next((prop.value.strip() for prop in body if prop.name == "VERSION"), "2.1"), body
+    body = _body(lex(text))
+    return next((value.strip() for header, value in body if header.name == "VERSION"), "2.1"), body
 
 
 def _card(version: str, body: list[Property]) -> VCard:
@@ -166,28 +172,54 @@ def _card(version: str, body: list[Property]) -> VCard:
 def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
     """``to_vcard(parse_vcard(data), "3.0")``, and whether a property not named in ``unseen`` holds text.
 
-    A vCard 3.0 is not built into a card: a line whose value holds no backslash and no line break
-    is written as it was read (reading and writing it again gives the same value)."""
-    version, body = _read_lines(data)
+    A vCard 3.0 is not built into a card: each line is written from its header as read and its value,
+    rewritten only when it holds a backslash or a line break (reading and writing it again gives the
+    same value otherwise)."""
+    version, body = _lexed(data)
     if version != "3.0":
-        card = _card(version, body)
+        card = _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body])
         return to_vcard(card, "3.0"), any(prop.name not in unseen and has_text(prop.value) for prop in card.properties)
     lines = [_BEGIN_30]
     visible = False
-    for prop in body:
-        if prop.name == "VERSION":
+    for header, value in body:
+        name = header.name
+        if name == "VERSION":
             continue
-        value = prop.value
         if "\\" in value or "\n" in value:
-            read = _read_30(prop)
-            value = _write_30(read).value
-            visible = visible or (prop.name not in unseen and has_text(read.value))
-        elif not visible and prop.name not in unseen:
-            raw = _kind(prop.name, prop.params) is ValueKind.RAW
+            if not visible and name not in unseen:
+                visible = has_text(_read_30(Property(header.group, name, header.kept, value)).value)
+            value = _rewritten_30(value, _kind(name, header.kept) is ValueKind.RAW)
+        elif not visible and name not in unseen:
+            raw = _kind(name, header.kept) is ValueKind.RAW
             visible = bool((value if raw else value.translate(_NO_SEPARATORS)).strip())
-        lines.append(fold(content_line(prop.group, prop.name, prop.params, value)))
+        lines.append(fold(f"{header.written}:{value}"))
     lines.append(_END)
     return CRLF.join(lines).encode("utf-8"), visible
+
+
+def _rewritten_30(value: str, raw: bool) -> str:
+    """A 3.0 value as ``_write_30(_read_30(...))`` writes it: a raw one with its line breaks escaped, another
+    with its escapes in the form this writer gives them (``\\N`` as ``\\n``, ``\\:`` as ``:``, a backslash
+    that escapes nothing doubled)."""
+    if raw:
+        return value.replace("\n", "\\n")
+    return _ESCAPE_OR_BREAK_30.sub(_rewritten_escape, value)
+
+
+_ESCAPE_OR_BREAK_30 = re.compile(r"\\(.)|\\$|\n", re.DOTALL)
+
+
+def _rewritten_escape(match: re.Match[str]) -> str:
+    char = match.group(1)
+    if char is None:
+        return "\\n" if match.group() == "\n" else "\\\\"
+    if char in "nN":
+        return "\\n"
+    if char in "\\;,":
+        return match.group()
+    if char == ":":
+        return ":"
+    return "\\\\\\n" if char == "\n" else "\\\\" + char
 
 
 _BEGIN_30 = "BEGIN:VCARD\r\nVERSION:3.0"
@@ -200,13 +232,13 @@ def has_text(value: Value) -> bool:
     return any(item.strip() for items in value for item in items)
 
 
-def _body(lines: list[Property]) -> list[Property]:
+def _body(lines: list[tuple[Header, str]]) -> list[tuple[Header, str]]:
     """The lines between BEGIN:VCARD and its END (nested vCards, as in 2.1 AGENT, stay inside)."""
     depth = 0
-    for index, prop in enumerate(lines):
-        if prop.name == "BEGIN":
+    for index, (header, _) in enumerate(lines):
+        if header.name == "BEGIN":
             depth += 1
-        elif prop.name == "END":
+        elif header.name == "END":
             depth -= 1
             if depth == 0:
                 if index != len(lines) - 1:

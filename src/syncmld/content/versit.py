@@ -11,7 +11,7 @@ Backslash escapes are left in the value: their rules depend on the format and it
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -37,7 +37,7 @@ _ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL)
 Params = tuple[tuple[str, str | None], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Property:
     """One content line: ``[group.]NAME;param=value;BAREPARAM:value``; a bare parameter has value None."""
 
@@ -88,79 +88,72 @@ def parse_lines(text: str) -> list[Property]:
     ``text`` may carry undecodable bytes as surrogate escapes (``bytes.decode("utf-8",
     "surrogateescape")``); they are decoded per property with its CHARSET, or latin-1.
     """
-    properties: list[Property] = []
-    keep_fold_whitespace = False
-    for line in _logical_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
-        prop = _parse_line(line, keep_fold_whitespace)
-        if prop.name == "VERSION":
-            keep_fold_whitespace = prop.value.strip() == "2.1"
-        properties.append(prop)
-    return properties
+    return [Property(header.group, header.name, header.kept, value) for header, value in lex(text)]
 
 
-_LogicalLine = tuple[str, str, list[str]]
-"""A content line as (first physical line, its header, continuation lines)."""
+def lex(text: str) -> list[tuple["Header", str]]:
+    """``parse_lines`` without building properties: each content line's header and decoded value.
 
-
-def _logical_lines(physical: list[str]) -> Iterator[_LogicalLine]:
-    """Group physical lines into logical lines; blank lines separate nothing.
-
-    A line continues the one before when it is indented, when that one is quoted-printable and
-    ends with a soft line break '=', or, in a 2.1 base64 value, when it holds no ':' (base64 text
-    need not be indented).
+    One pass over the physical lines. A line continues the one before when it is indented, when that
+    one is quoted-printable and ends with a soft line break '=', or, in a 2.1 base64 value, when it
+    holds no ':' (base64 text need not be indented); blank lines separate nothing. A line is read when
+    the next one starts, so the first broken line is the one reported.
     """
-    current: str | None = None
-    header = ""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    escaped = _has_escaped_bytes(text)
+    found: list[tuple[Header, str]] = []
+    keep_fold_whitespace = False
+    header: Header | None = None
+    raw = ""
     continuation: list[str] = []
-    quoted_printable = base64 = False
-    for line in physical:
-        if current is not None:
-            if quoted_printable and (continuation[-1] if continuation else current).endswith("="):
+    for line in text.split("\n"):
+        if header is not None:
+            if header.soft_breaks and (continuation[-1] if continuation else raw).endswith("="):
                 continuation.append(line)
                 continue
-            if line.strip() and (line[0] in " \t" or (base64 and ":" not in line)):
+            if line and (line[0] in " \t" or (header.unindented and ":" not in line)) and line.strip():
                 continuation.append(line)
                 continue
-            yield current, header, continuation
+            plain = not continuation and not escaped and header.transfer is _Transfer.TEXT
+            value = raw if plain else _value(header, raw, continuation, keep_fold_whitespace, escaped)
+            if header.name == "VERSION":
+                keep_fold_whitespace = value.strip() == "2.1"
+            found.append((header, value))
+            header = None
         if line.strip():
-            current, header, continuation = line, _header_of(line), []
-            upper = header.upper()
-            quoted_printable, base64 = "QUOTED-PRINTABLE" in upper, "BASE64" in upper
-        else:
-            current = None
-    if current is not None:
-        yield current, header, continuation
+            colon = line.find(":")
+            if colon < 0:
+                raise bad_request(f"content line without ':': {_clean(line)[:60]!r}")
+            if line.find('"', 0, colon) >= 0:
+                colon = len(_header_of(line))
+            header, raw, continuation = _read_header(line[:colon]), line[colon + 1 :], []
+    if header is not None:
+        found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
+    return found
 
 
 def _header_of(line: str) -> str:
-    """Everything before the first ':' that is not inside double quotes."""
-    colon = line.find(":")
-    if colon < 0 or line.find('"', 0, colon) < 0:
-        return line if colon < 0 else line[:colon]
+    """Everything before the first ':' that is not inside double quotes (a line that has one)."""
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
             quoted = not quoted
         elif char == ":" and not quoted:
             return line[:index]
-    return line[:colon]
+    return line[: line.find(":")]
 
 
-def _parse_line(lines: _LogicalLine, keep_fold_whitespace: bool) -> Property:
-    first, header_text, continuation = lines
-    if len(header_text) == len(first):
-        raise bad_request(f"content line without ':': {_clean(first)[:60]!r}")
-    header = _read_header(header_text)
-    raw = first[len(header_text) + 1 :]
+def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whitespace: bool, escaped: bool) -> str:
+    """A content line's value, its transfer encoding and CHARSET undone (``escaped``: the text holds
+    undecodable bytes)."""
+    if header.transfer is _Transfer.TEXT:
+        value = raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw
+        return _apply_charset(value, header.charset) if escaped else value
     if header.transfer is _Transfer.QUOTED_PRINTABLE:
-        value = _decode_qp(_join_qp(raw, continuation), header.charset)
-    elif header.transfer is _Transfer.BASE64:
-        value = _clean("".join([raw, *continuation]).translate(_NO_WHITESPACE))
-    else:
-        value = _apply_charset(
-            raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw, header.charset
-        )
-    return Property(header.group, header.name, header.kept, value)
+        return _decode_qp(_join_qp(raw, continuation), header.charset)
+    value = "".join([raw, *continuation]).translate(_NO_WHITESPACE)
+    return _clean(value) if escaped else value
 
 
 class _Transfer(Enum):
@@ -171,8 +164,8 @@ class _Transfer(Enum):
     BASE64 = "base64"
 
 
-@dataclass(frozen=True)
-class _Header:
+@dataclass(frozen=True, slots=True)
+class Header:
     """What a content line's header says: the property's name, the parameters it keeps, its encoding."""
 
     group: str | None
@@ -181,10 +174,16 @@ class _Header:
     """The parameters without the transfer encoding and CHARSET, which are decoded here."""
     transfer: _Transfer
     charset: str | None
+    soft_breaks: bool
+    """The header names QUOTED-PRINTABLE: a line ending in '=' goes on in the next."""
+    unindented: bool
+    """The header names BASE64: a line without ':' goes on the value (2.1 base64 need not be indented)."""
+    written: str
+    """``content_line`` of the name and the kept parameters, without the ':' and value."""
 
 
 @lru_cache(maxsize=HEADER_CACHE_SIZE)
-def _read_header(header: str) -> _Header:
+def _read_header(header: str) -> Header:
     """The header's meaning (cached: a few header texts make up most lines)."""
     group, name, params = _parse_header(header)
     if (_param(params, "ENCODING") or "").upper() == "QUOTED-PRINTABLE" or _has_bare(params, "QUOTED-PRINTABLE"):
@@ -194,7 +193,11 @@ def _read_header(header: str) -> _Header:
     else:
         transfer = _Transfer.TEXT
     kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
-    return _Header(group, name, kept, transfer, _param(params, "CHARSET"))
+    upper = header.upper()
+    written = content_line(group, name, kept, "")[:-1]
+    return Header(
+        group, name, kept, transfer, _param(params, "CHARSET"), "QUOTED-PRINTABLE" in upper, "BASE64" in upper, written
+    )
 
 
 def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:
@@ -355,6 +358,8 @@ def fold(line: str) -> str:
     """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence and, where the
     line allows, never next to a blank (readers trim blanks at line ends: a last piece that is only a
     blank would be lost)."""
+    if len(line) <= FOLD_OCTETS and line.isascii():
+        return line
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
         return line

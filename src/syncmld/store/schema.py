@@ -84,7 +84,9 @@ items = Table(
     Column("parent", Text, nullable=True),
     # The item's own UID (a vCard's, a calendar object's) as ``store.uids`` indexes it; NULL without one.
     Column("uid", Text, nullable=True),
-    Index(None, "folder_id", "seq"),
+    # With the device of the latest change: what changed since a sequence number, by another device, is
+    # found without reading the rows that device wrote.
+    Index(None, "folder_id", "seq", "origin_device_id"),
     Index(None, "folder_id", "parent"),
     Index(None, "folder_id", "uid"),
 )

@@ -5,6 +5,7 @@ item by item.
 """
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, select
@@ -35,6 +36,30 @@ def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
 def dialect_insert(connection: Connection) -> Callable[[Table], sqlite.Insert | postgresql.Insert]:
     """The INSERT (with ON CONFLICT) of the connection's dialect."""
     return _DIALECT_INSERTS[connection.dialect.name]
+
+
+def insert_many(
+    connection: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+    key: tuple[str, ...] = (),
+) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) in one executemany of the driver, without
+    SQLAlchemy's processing of each row's parameters (the cost of a large write); with ``key`` (the
+    columns of a unique key), a row whose key exists replaces that row's other columns."""
+    if rows:
+        connection.exec_driver_sql(_insert_sql(connection.dialect.paramstyle, table.name, columns, key), list(rows))
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(paramstyle: str, table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([placeholder] * len(columns))})"
+    if not key:
+        return statement
+    replaced = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
+    return f"{statement} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {replaced}"
 
 
 class SqlRole:

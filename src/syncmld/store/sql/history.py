@@ -17,12 +17,18 @@ from syncmld.store.base import (
 from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
 from syncmld.store.schema import items as item_table
-from syncmld.store.sql.common import SqlRole, chunks
-from syncmld.store.sql.items import _ITEM_COLUMNS, _item
+from syncmld.store.sql.common import SqlRole, chunks, insert_many
+from syncmld.store.sql.items import _ITEM_COLUMNS, HISTORY_COLUMNS, _item
 
 
 def _session(row: Any) -> ChangeSession:
     return ChangeSession(row.id, row.account_id, ChangeSource(row.source), row.label, row.started_at, row.device_id)
+
+
+_CHANGE_COLUMNS = (
+    "session_id", "folder_id", "guid", "change", "version_before", "version_after", "seq_before", "seq_after",
+    "history_id", "before_parent",
+)  # fmt: skip
 
 
 class SqlJournal:
@@ -44,21 +50,21 @@ class SqlJournal:
         session_id = self._session_id()
         kept = self._kept_versions(folder_id, [(change, prior) for change, prior, _ in changes if live(prior)])
         rows = [
-            {
-                "session_id": session_id,
-                "folder_id": folder_id,
-                "guid": item.guid,
-                "change": change.value,
-                "version_before": prior.version if prior is not None else 0,
-                "version_after": item.version,
-                "seq_before": prior.seq if prior is not None else 0,
-                "seq_after": item.seq,
-                "history_id": kept.get((item.guid, prior.seq)) if live(prior) else None,
-                "before_parent": prior.parent if live(prior) else None,
-            }
+            (
+                session_id,
+                folder_id,
+                item.guid,
+                change.value,
+                prior.version if prior is not None else 0,
+                item.version,
+                prior.seq if prior is not None else 0,
+                item.seq,
+                kept.get((item.guid, prior.seq)) if live(prior) else None,
+                prior.parent if live(prior) else None,
+            )
             for change, prior, item in changes
         ]
-        self._connection.execute(item_changes.insert(), rows)
+        insert_many(self._connection, item_changes, _CHANGE_COLUMNS, rows)
 
     def _kept_versions(self, folder_id: int, priors: Sequence[tuple[Change, StoredItem]]) -> dict[tuple[str, int], int]:
         """The ids of the kept versions (item_history) holding these items' content before the writes, by
@@ -68,18 +74,18 @@ class SqlJournal:
         missing = [wanted[key] for key in wanted if key not in found]
         if missing:
             rows = [
-                {
-                    "folder_id": folder_id,
-                    "guid": prior.guid,
-                    "content_type": prior.content_type,
-                    "data": prior.data,
-                    "reason": f"{change.value} in change session {self.session_id}",
-                    "saved_at": self.spec.at,
-                    "seq": prior.seq,
-                }
+                (
+                    folder_id,
+                    prior.guid,
+                    prior.content_type,
+                    prior.data,
+                    f"{change.value} in change session {self.session_id}",
+                    self.spec.at,
+                    prior.seq,
+                )
                 for change, prior in missing
             ]
-            self._connection.execute(item_history.insert(), rows)
+            insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
             found = self._kept_ids(folder_id, wanted)
         return found
 

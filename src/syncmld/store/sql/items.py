@@ -15,7 +15,7 @@ from syncmld.store import new_guid
 from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
-from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks
+from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
 from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
 
@@ -31,24 +31,43 @@ _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
 
 
+HISTORY_COLUMNS = ("folder_id", "guid", "content_type", "data", "reason", "saved_at", "seq")
+"""The columns of a kept version's row, in the order of ``HistoryEntry``'s fields."""
+
+
 def _item(row: Sequence[Any]) -> StoredItem:
     folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent = row
     return StoredItem(folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent)
 
 
-def _item_row(item: StoredItem) -> dict[str, Any]:
-    return {
-        "uid": indexed_uid(item.content_type, item.data),
-        "folder_id": item.folder_id,
-        "guid": item.guid,
-        "content_type": item.content_type,
-        "data": item.data,
-        "version": item.version,
-        "seq": item.seq,
-        "origin_device_id": item.origin_device_id,
-        "deleted": item.deleted,
-        "parent": item.parent,
-    }
+_ROW_COLUMNS = (
+    "folder_id",
+    "guid",
+    "content_type",
+    "data",
+    "version",
+    "seq",
+    "origin_device_id",
+    "deleted",
+    "parent",
+    "uid",
+)
+"""The columns of ``_item_row``'s values."""
+
+
+def _item_row(item: StoredItem) -> tuple[Any, ...]:
+    return (
+        item.folder_id,
+        item.guid,
+        item.content_type,
+        item.data,
+        item.version,
+        item.seq,
+        item.origin_device_id,
+        item.deleted,
+        item.parent,
+        indexed_uid(item.content_type, item.data),
+    )
 
 
 class SqlItems(SqlRole):
@@ -121,17 +140,20 @@ class SqlItems(SqlRole):
 
     def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-        if skip_changed_by is not None:
-            statement = statement.where(
-                or_(
-                    item_table.c.seq <= since,
-                    item_table.c.origin_device_id.is_(None),
-                    item_table.c.origin_device_id != skip_changed_by,
-                )
-            )
-        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
-        for row in self._connection.execute(statement):
-            yield _item(row)
+        if skip_changed_by is None:
+            statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
+            for row in self._connection.execute(statement):
+                yield _item(row)
+            return
+        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
+        # after ``since`` unread (a slow sync's own writes, which grow with every message).
+        older = statement.where(item_table.c.seq <= since)
+        newer = statement.where(
+            item_table.c.seq > since,
+            or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
+        )
+        found = [_item(row) for part in (older, newer) for row in self._connection.execute(part)]
+        yield from sorted(found, key=lambda item: item.guid)
 
     def count_items(self, folder_id: int) -> int:
         statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
@@ -185,7 +207,8 @@ class SqlItems(SqlRole):
             )
             written.append(item)
             latest[guid] = item
-        self._upsert(item_table, [_item_row(item) for item in latest.values()], ["folder_id", "guid"])
+        rows = [_item_row(item) for item in latest.values()]
+        insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())
@@ -245,19 +268,10 @@ class SqlItems(SqlRole):
     # --- earlier versions -------------------------------------------------------------------
     def keep_history(self, entries: Iterable[HistoryEntry]) -> None:
         rows = [
-            {
-                "folder_id": entry.folder_id,
-                "guid": entry.guid,
-                "content_type": entry.content_type,
-                "data": entry.data,
-                "reason": entry.reason,
-                "saved_at": entry.saved_at,
-                "seq": entry.seq,
-            }
+            (entry.folder_id, entry.guid, entry.content_type, entry.data, entry.reason, entry.saved_at, entry.seq)
             for entry in entries
         ]
-        if rows:
-            self._connection.execute(item_history.insert(), rows)
+        insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from syncmld.store.base import SyncState
 from syncmld.store.schema import maps, sync_states
-from syncmld.store.sql.common import SqlRole, chunks
+from syncmld.store.sql.common import SqlRole, chunks, insert_many
 
 
 class SqlSyncMaps(SqlRole):
@@ -75,11 +75,8 @@ class SqlSyncMaps(SqlRole):
         guid_by_luid = {luid: guid for guid, luid in guid_to_luid.items()}
         self._delete_maps_where(device_id, folder_id, "guid", list(guid_to_luid))
         self._delete_maps_where(device_id, folder_id, "luid", list(guid_by_luid))
-        rows = [
-            {"device_id": device_id, "folder_id": folder_id, "guid": guid, "luid": luid}
-            for luid, guid in guid_by_luid.items()
-        ]
-        self._connection.execute(maps.insert(), rows)
+        rows = [(device_id, folder_id, guid, luid) for luid, guid in guid_by_luid.items()]
+        insert_many(self._connection, maps, ("device_id", "folder_id", "guid", "luid"), rows)
 
     def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None:
         self._delete_maps_where(device_id, folder_id, "guid", list(guids))
