@@ -5,7 +5,7 @@ DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from syncmld.errors import DecodeError, LocalError
@@ -116,13 +116,20 @@ def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
 def _read_locref(element: Element | None) -> LocRef | None:
     if element is None:
         return None
-    found = by_tag(element)
-    filter_element = found.get("Filter")
-    return LocRef(
-        uri=_required_text(found, element, "LocURI"),
-        name=_text(found, "LocName"),
-        filter=None if filter_element is None else inner_xml(filter_element),
-    )
+    uri = name = filter_text = None
+    for part in element:
+        tag = part.tag
+        if tag == "LocURI":
+            if uri is None:
+                uri = text(part)
+        elif tag == "LocName":
+            if name is None:
+                name = text(part)
+        elif tag == "Filter" and filter_text is None:
+            filter_text = inner_xml(part)
+    if uri is None:
+        raise DecodeError(f"{element.tag} without LocURI")
+    return LocRef(uri=uri, name=name, filter=filter_text)
 
 
 def _required_locref(found: dict[str, Element], parent: Element, tag: str) -> LocRef:
@@ -137,32 +144,80 @@ def _read_parent_uri(element: Element | None) -> str | None:
 
 
 def _read_meta(element: Element | None) -> Meta | None:
-    """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper."""
+    """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper (the first
+    element of each name counts, those directly inside first; numbers are checked Size first)."""
     if element is None:
         return None
-    parts = list(element)
-    if any(part.tag == "MetInf" for part in parts):
-        parts += [part for wrapper in parts if wrapper.tag == "MetInf" for part in wrapper]
-    found: dict[str, Element] = {}
-    for part in parts:
-        found.setdefault(str(part.tag), part)
-    fields: dict[str, Any] = {name: text(found[tag]) for tag, name in _META_TEXTS.items() if tag in found}
-    for tag, name in _META_COUNTS.items():
-        if tag in found:
-            fields[name] = parse_count(tag, text(found[tag]))
-    if "Anchor" in found:
-        fields["anchor"] = _read_anchor(found["Anchor"])
-    if "EMI" in found:
-        fields["emi"] = tuple(text(part) for part in parts if part.tag == "EMI")
-    if "Mem" in found:
-        fields["mem"] = _read_mem(found["Mem"])
-    return Meta(**fields, field_level="FieldLevel" in found)
+    type_ = format_ = mark = version = next_nonce = None
+    size = max_msg_size = max_obj_size = anchor = mem = None
+    emi: list[str] = []
+    field_level = False
+    for part in _metinf_parts(element):
+        tag = part.tag
+        if tag == "Type":
+            if type_ is None:
+                type_ = text(part)
+        elif tag == "Size":
+            if size is None:
+                size = part
+        elif tag == "Format":
+            if format_ is None:
+                format_ = text(part)
+        elif tag == "Anchor":
+            if anchor is None:
+                anchor = part
+        elif tag == "MaxMsgSize":
+            if max_msg_size is None:
+                max_msg_size = part
+        elif tag == "MaxObjSize":
+            if max_obj_size is None:
+                max_obj_size = part
+        elif tag == "NextNonce":
+            if next_nonce is None:
+                next_nonce = text(part)
+        elif tag == "Version":
+            if version is None:
+                version = text(part)
+        elif tag == "Mark":
+            if mark is None:
+                mark = text(part)
+        elif tag == "EMI":
+            emi.append(text(part))
+        elif tag == "Mem":
+            if mem is None:
+                mem = part
+        elif tag == "FieldLevel":
+            field_level = True
+    return Meta(
+        type=type_,
+        format=format_,
+        mark=mark,
+        size=_count(size),
+        anchor=None if anchor is None else _read_anchor(anchor),
+        version=version,
+        next_nonce=next_nonce,
+        max_msg_size=_count(max_msg_size),
+        max_obj_size=_count(max_obj_size),
+        emi=tuple(emi),
+        mem=None if mem is None else _read_mem(mem),
+        field_level=field_level,
+    )
 
 
-_META_TEXTS = {"Type": "type", "Format": "format", "Mark": "mark", "Version": "version", "NextNonce": "next_nonce"}
-"""MetInf elements read as text, with the Meta field each fills."""
-_META_COUNTS = {"Size": "size", "MaxMsgSize": "max_msg_size", "MaxObjSize": "max_obj_size"}
-"""MetInf elements read as numbers, in the order they are checked."""
+def _metinf_parts(meta: Element) -> Iterator[Element]:
+    """The children of ``Meta``, then those of its ``MetInf`` wrappers."""
+    wrappers = []
+    for part in meta:
+        if part.tag == "MetInf":
+            wrappers.append(part)
+        yield part
+    for wrapper in wrappers:
+        yield from wrapper
+
+
+def _count(element: Element | None) -> int | None:
+    """The number an element holds; one that is not a number is a malformed message."""
+    return None if element is None else parse_count(str(element.tag), text(element))
 
 
 def _read_anchor(element: Element) -> Anchor:
@@ -199,19 +254,42 @@ def _read_chal(element: Element | None) -> Chal | None:
 
 
 def _read_items(parent: Element) -> tuple[Item, ...]:
-    return tuple(_read_item(element) for element in children(parent, "Item"))
+    return tuple(_read_item(element) for element in parent if element.tag == "Item")
 
 
 def _read_item(element: Element) -> Item:
-    found = by_tag(element)
+    target = source = target_parent = source_parent = meta = data = None
+    more_data = False
+    for part in element:
+        tag = part.tag
+        if tag == "Data":
+            if data is None:
+                data = part
+        elif tag == "Source":
+            if source is None:
+                source = part
+        elif tag == "Meta":
+            if meta is None:
+                meta = part
+        elif tag == "Target":
+            if target is None:
+                target = part
+        elif tag == "TargetParent":
+            if target_parent is None:
+                target_parent = part
+        elif tag == "SourceParent":
+            if source_parent is None:
+                source_parent = part
+        elif tag == "MoreData":
+            more_data = True
     return Item(
-        target=_read_locref(found.get("Target")),
-        source=_read_locref(found.get("Source")),
-        target_parent=_read_parent_uri(found.get("TargetParent")),
-        source_parent=_read_parent_uri(found.get("SourceParent")),
-        meta=_read_meta(found.get("Meta")),
-        data=_read_item_data(found.get("Data")),
-        more_data="MoreData" in found,
+        target=_read_locref(target),
+        source=_read_locref(source),
+        target_parent=_read_parent_uri(target_parent),
+        source_parent=_read_parent_uri(source_parent),
+        meta=_read_meta(meta),
+        data=_read_item_data(data),
+        more_data=more_data,
     )
 
 
@@ -233,35 +311,51 @@ def _read_item_data(element: Element | None) -> ItemData | None:
     return (inner_xml(element) if nested else element.text or "").encode("utf-8")
 
 
-def _item_command_fields(element: Element, found: dict[str, Element]) -> dict[str, Any]:
-    """The fields Add, Replace, Copy, Move, Delete, Get and Put share (``found``: ``by_tag(element)``)."""
+def _item_command_fields(element: Element) -> dict[str, Any]:
+    """The fields Add, Replace, Copy, Move, Delete, Get and Put share, read in one pass."""
+    cmd_id = meta = cred = None
+    no_resp = False
+    items = []
+    for part in element:
+        tag = part.tag
+        if tag == "Item":
+            items.append(part)
+        elif tag == "CmdID":
+            if cmd_id is None:
+                cmd_id = part
+        elif tag == "Meta":
+            if meta is None:
+                meta = part
+        elif tag == "Cred":
+            if cred is None:
+                cred = part
+        elif tag == "NoResp":
+            no_resp = True
+    if cmd_id is None:
+        raise DecodeError(f"{element.tag} without CmdID")
     return {
-        "cmd_id": _required_text(found, element, "CmdID"),
-        "items": _read_items(element),
-        "meta": _read_meta(found.get("Meta")),
-        "cred": _read_cred(found.get("Cred")),
-        "no_resp": "NoResp" in found,
+        "cmd_id": text(cmd_id),
+        "items": tuple(_read_item(item) for item in items),
+        "meta": _read_meta(meta),
+        "cred": _read_cred(cred),
+        "no_resp": no_resp,
     }
 
 
 def _item_command(kind: type[ItemCommand]) -> Callable[[Element], Command]:
     """The reader of an Add, Replace, Copy or Move."""
-    return lambda element: kind(**_item_command_fields(element, by_tag(element)))
+    return lambda element: kind(**_item_command_fields(element))
 
 
 def _read_delete(element: Element) -> Delete:
-    found = by_tag(element)
-    return Delete(
-        **_item_command_fields(element, found),
-        archive="Archive" in found,
-        sft_del="SftDel" in found,
-    )
+    fields = _item_command_fields(element)
+    return Delete(**fields, archive=has_flag(element, "Archive"), sft_del=has_flag(element, "SftDel"))
 
 
 def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Element], Command]:
     def read(element: Element) -> Command:
-        found = by_tag(element)
-        return kind(**_item_command_fields(element, found), lang=_text(found, "Lang"))
+        fields = _item_command_fields(element)
+        return kind(**fields, lang=child_text(element, "Lang"))
 
     return read
 
