@@ -21,7 +21,7 @@ from syncmld.protocol.devinf import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
-    Element,
+    Readable,
     all_texts,
     as_count,
     child,
@@ -39,7 +39,7 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 # Reading
 
 
-def read_devinf(element: Element) -> DevInf:
+def read_devinf(element: Readable) -> DevInf:
     return DevInf(
         ver_dtd=child_text(element, "VerDTD") or "",
         dev_id=child_text(element, "DevID") or "",
@@ -61,7 +61,7 @@ def read_devinf(element: Element) -> DevInf:
     )
 
 
-def _read_datastore(element: Element) -> DataStore:
+def _read_datastore(element: Readable) -> DataStore:
     dsmem = child(element, "DSMem")
     sync_cap = child(element, "SyncCap")
     sync_types = () if sync_cap is None else all_texts(sync_cap, "SyncType")
@@ -80,16 +80,16 @@ def _read_datastore(element: Element) -> DataStore:
     )
 
 
-def _read_content_type(element: Element) -> ContentTypeInfo:
+def _read_content_type(element: Readable) -> ContentTypeInfo:
     return ContentTypeInfo(ct_type=child_text(element, "CTType") or "", ver_ct=child_text(element, "VerCT") or "")
 
 
-def _read_preferred(parent: Element, tag: str) -> ContentTypeInfo | None:
+def _read_preferred(parent: Readable, tag: str) -> ContentTypeInfo | None:
     element = child(parent, tag)
     return None if element is None else _read_content_type(element)
 
 
-def _read_dsmem(element: Element) -> DSMem:
+def _read_dsmem(element: Readable) -> DSMem:
     return DSMem(
         shared_mem=has_flag(element, "SharedMem"),
         max_mem=lenient_int(element, "MaxMem"),
@@ -97,7 +97,7 @@ def _read_dsmem(element: Element) -> DSMem:
     )
 
 
-def _read_ctcaps(parent: Element) -> tuple[CTCap, ...]:
+def _read_ctcaps(parent: Readable) -> tuple[CTCap, ...]:
     caps: list[CTCap] = []
     for element in children(parent, "CTCap"):
         if child(element, "Property") is not None:
@@ -107,7 +107,7 @@ def _read_ctcaps(parent: Element) -> tuple[CTCap, ...]:
     return tuple(caps)
 
 
-def _read_nested_ctcap(element: Element) -> CTCap:
+def _read_nested_ctcap(element: Readable) -> CTCap:
     properties = tuple(
         _property(list(prop), tuple(_param(list(param)) for param in children(prop, "PropParam")))
         for prop in children(element, "Property")
@@ -115,7 +115,7 @@ def _read_nested_ctcap(element: Element) -> CTCap:
     return _ctcap(list(element), properties)
 
 
-def _read_flat_ctcaps(element: Element) -> list[CTCap]:
+def _read_flat_ctcaps(element: Readable) -> list[CTCap]:
     caps = []
     for cap_group in _split(list(element), "CTType")[1]:
         cap_head, property_groups = _split(cap_group, "PropName")
@@ -127,10 +127,10 @@ def _read_flat_ctcaps(element: Element) -> list[CTCap]:
     return caps
 
 
-def _split(elements: list[Element], starter: str) -> tuple[list[Element], list[list[Element]]]:
+def _split(elements: list[Readable], starter: str) -> tuple[list[Readable], list[list[Readable]]]:
     """The elements before the first ``starter``, and the groups that each ``starter`` begins."""
-    groups: list[list[Element]] = []
-    head: list[Element] = []
+    groups: list[list[Readable]] = []
+    head: list[Readable] = []
     for element in elements:
         if element.tag == starter:
             groups.append([element])
@@ -141,23 +141,23 @@ def _split(elements: list[Element], starter: str) -> tuple[list[Element], list[l
     return head, groups
 
 
-def _first(elements: Sequence[Element], tag: str) -> str | None:
+def _first(elements: Sequence[Readable], tag: str) -> str | None:
     for element in elements:
         if element.tag == tag:
             return text(element)
     return None
 
 
-def _all(elements: Sequence[Element], tag: str) -> tuple[str, ...]:
+def _all(elements: Sequence[Readable], tag: str) -> tuple[str, ...]:
     return tuple(text(element) for element in elements if element.tag == tag)
 
 
-def _number(elements: Sequence[Element], tag: str) -> int | None:
+def _number(elements: Sequence[Readable], tag: str) -> int | None:
     value = _first(elements, tag)
     return None if value is None else as_count(value)
 
 
-def _ctcap(elements: Sequence[Element], properties: tuple[CTProperty, ...]) -> CTCap:
+def _ctcap(elements: Sequence[Readable], properties: tuple[CTProperty, ...]) -> CTCap:
     return CTCap(
         ct_type=_first(elements, "CTType") or "",
         ver_ct=_first(elements, "VerCT") or "",
@@ -166,7 +166,7 @@ def _ctcap(elements: Sequence[Element], properties: tuple[CTProperty, ...]) -> C
     )
 
 
-def _property(elements: Sequence[Element], params: tuple[CTParam, ...]) -> CTProperty:
+def _property(elements: Sequence[Readable], params: tuple[CTParam, ...]) -> CTProperty:
     max_size = _number(elements, "MaxSize")
     return CTProperty(
         name=_first(elements, "PropName") or "",
@@ -180,7 +180,7 @@ def _property(elements: Sequence[Element], params: tuple[CTParam, ...]) -> CTPro
     )
 
 
-def _param(elements: Sequence[Element]) -> CTParam:
+def _param(elements: Sequence[Readable]) -> CTParam:
     return CTParam(
         name=_first(elements, "ParamName") or "",
         data_type=_first(elements, "DataType"),

@@ -46,7 +46,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write_tree
 from syncmld.protocol.tree import (
-    Element,
+    Readable,
     all_texts,
     as_count,
     binary_content,
@@ -69,7 +69,7 @@ from syncmld.status import StatusCode
 # Each element's children are looked up by tag in one pass (``by_tag``), not once per child read.
 
 
-def read_message(root: Element) -> SyncML:
+def read_message(root: Readable) -> SyncML:
     """The message held by a ``SyncML`` root element."""
     if root.tag != "SyncML":
         raise DecodeError(f"root element is {root.tag}, not SyncML")
@@ -83,7 +83,7 @@ def read_message(root: Element) -> SyncML:
     return SyncML(header=header, commands=commands, final=has_flag(body, "Final"))
 
 
-def _read_header(element: Element) -> SyncHdr:
+def _read_header(element: Readable) -> SyncHdr:
     found = by_tag(element)
     ver_dtd = _required_text(found, element, "VerDTD")
     return SyncHdr(
@@ -99,13 +99,13 @@ def _read_header(element: Element) -> SyncHdr:
     )
 
 
-def _text(found: dict[str, Element], tag: str) -> str | None:
+def _text(found: dict[str, Readable], tag: str) -> str | None:
     """The text of the child called ``tag`` among ``found`` (``by_tag``), None when there is none."""
     element = found.get(tag)
     return None if element is None else text(element)
 
 
-def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
+def _required_text(found: dict[str, Readable], parent: Readable, tag: str) -> str:
     """The text of a mandatory child of ``parent``; a missing child is a malformed message."""
     element = found.get(tag)
     if element is None:
@@ -113,7 +113,7 @@ def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
     return text(element)
 
 
-def _read_locref(element: Element | None) -> LocRef | None:
+def _read_locref(element: Readable | None) -> LocRef | None:
     if element is None:
         return None
     uri = name = filter_text = None
@@ -132,18 +132,18 @@ def _read_locref(element: Element | None) -> LocRef | None:
     return LocRef(uri=uri, name=name, filter=filter_text)
 
 
-def _required_locref(found: dict[str, Element], parent: Element, tag: str) -> LocRef:
+def _required_locref(found: dict[str, Readable], parent: Readable, tag: str) -> LocRef:
     locref = _read_locref(found.get(tag))
     if locref is None:
         raise DecodeError(f"{parent.tag} without {tag}")
     return locref
 
 
-def _read_parent_uri(element: Element | None) -> str | None:
+def _read_parent_uri(element: Readable | None) -> str | None:
     return None if element is None else required_text(element, "LocURI")
 
 
-def _read_meta(element: Element | None) -> Meta | None:
+def _read_meta(element: Readable | None) -> Meta | None:
     """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper (the first
     element of each name counts, those directly inside first; numbers are checked Size first)."""
     if element is None:
@@ -204,7 +204,7 @@ def _read_meta(element: Element | None) -> Meta | None:
     )
 
 
-def _metinf_parts(meta: Element) -> Iterator[Element]:
+def _metinf_parts(meta: Readable) -> Iterator[Readable]:
     """The children of ``Meta``, then those of its ``MetInf`` wrappers."""
     wrappers = []
     for part in meta:
@@ -215,16 +215,16 @@ def _metinf_parts(meta: Element) -> Iterator[Element]:
         yield from wrapper
 
 
-def _count(element: Element | None) -> int | None:
+def _count(element: Readable | None) -> int | None:
     """The number an element holds; one that is not a number is a malformed message."""
     return None if element is None else parse_count(str(element.tag), text(element))
 
 
-def _read_anchor(element: Element) -> Anchor:
+def _read_anchor(element: Readable) -> Anchor:
     return Anchor(last=child_text(element, "Last"), next=child_text(element, "Next"))
 
 
-def _read_mem(element: Element) -> Mem:
+def _read_mem(element: Readable) -> Mem:
     return Mem(
         shared_mem=has_flag(element, "SharedMem"),
         free_mem=lenient_int(element, "FreeMem"),
@@ -232,13 +232,13 @@ def _read_mem(element: Element) -> Mem:
     )
 
 
-def _read_cred(element: Element | None) -> Cred | None:
+def _read_cred(element: Readable | None) -> Cred | None:
     if element is None:
         return None
     return Cred(data=_read_cred_data(element), meta=_read_meta(child(element, "Meta")))
 
 
-def _read_cred_data(cred: Element) -> str | bytes:
+def _read_cred_data(cred: Readable) -> str | bytes:
     """Credentials as text, or the raw bytes a WBXML device sent (an MD5 digest, say)."""
     element = child(cred, "Data")
     if element is None:
@@ -247,17 +247,17 @@ def _read_cred_data(cred: Element) -> str | bytes:
     return text(element) if binary is None else binary
 
 
-def _read_chal(element: Element | None) -> Chal | None:
+def _read_chal(element: Readable | None) -> Chal | None:
     if element is None:
         return None
     return Chal(meta=_read_meta(child(element, "Meta")) or Meta())
 
 
-def _read_items(parent: Element) -> tuple[Item, ...]:
+def _read_items(parent: Readable) -> tuple[Item, ...]:
     return tuple(_read_item(element) for element in parent if element.tag == "Item")
 
 
-def _read_item(element: Element) -> Item:
+def _read_item(element: Readable) -> Item:
     target = source = target_parent = source_parent = meta = data = None
     more_data = False
     for part in element:
@@ -293,7 +293,7 @@ def _read_item(element: Element) -> Item:
     )
 
 
-def _read_item_data(element: Element | None) -> ItemData | None:
+def _read_item_data(element: Readable | None) -> ItemData | None:
     """Item ``Data``: a DevInf document, an Anchor, or the bytes exactly as sent."""
     if element is None:
         return None
@@ -311,7 +311,7 @@ def _read_item_data(element: Element | None) -> ItemData | None:
     return (inner_xml(element) if nested else element.text or "").encode("utf-8")
 
 
-def _item_command_fields(element: Element) -> dict[str, Any]:
+def _item_command_fields(element: Readable) -> dict[str, Any]:
     """The fields Add, Replace, Copy, Move, Delete, Get and Put share, read in one pass."""
     cmd_id = meta = cred = None
     no_resp = False
@@ -342,25 +342,25 @@ def _item_command_fields(element: Element) -> dict[str, Any]:
     }
 
 
-def _item_command(kind: type[ItemCommand]) -> Callable[[Element], Command]:
+def _item_command(kind: type[ItemCommand]) -> Callable[[Readable], Command]:
     """The reader of an Add, Replace, Copy or Move."""
     return lambda element: kind(**_item_command_fields(element))
 
 
-def _read_delete(element: Element) -> Delete:
+def _read_delete(element: Readable) -> Delete:
     fields = _item_command_fields(element)
     return Delete(**fields, archive=has_flag(element, "Archive"), sft_del=has_flag(element, "SftDel"))
 
 
-def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Element], Command]:
-    def read(element: Element) -> Command:
+def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Readable], Command]:
+    def read(element: Readable) -> Command:
         fields = _item_command_fields(element)
         return kind(**fields, lang=child_text(element, "Lang"))
 
     return read
 
 
-def _read_alert(element: Element) -> Alert:
+def _read_alert(element: Readable) -> Alert:
     found = by_tag(element)
     return Alert(
         cmd_id=_required_text(found, element, "CmdID"),
@@ -382,7 +382,7 @@ def _status_code(data: str) -> StatusCode:
     return StatusCode.of(parse_count("Status Data", data))
 
 
-def _read_results(element: Element) -> Results:
+def _read_results(element: Readable) -> Results:
     found = by_tag(element)
     return Results(
         cmd_id=_required_text(found, element, "CmdID"),
@@ -395,7 +395,7 @@ def _read_results(element: Element) -> Results:
     )
 
 
-def _read_map(element: Element) -> Map:
+def _read_map(element: Readable) -> Map:
     map_items = tuple(_read_map_item(map_item) for map_item in children(element, "MapItem"))
     found = by_tag(element)
     return Map(
@@ -408,12 +408,12 @@ def _read_map(element: Element) -> Map:
     )
 
 
-def _read_map_item(element: Element) -> MapItem:
+def _read_map_item(element: Readable) -> MapItem:
     found = by_tag(element)
     return MapItem(target=_required_locref(found, element, "Target"), source=_required_locref(found, element, "Source"))
 
 
-def _read_status(element: Element) -> Status:
+def _read_status(element: Readable) -> Status:
     found = by_tag(element)
     return Status(
         cmd_id=_required_text(found, element, "CmdID"),
@@ -433,7 +433,7 @@ _SYNC_FIELDS = frozenset({"CmdID", "NoResp", "Cred", "Target", "Source", "Meta",
 _CONTAINER_FIELDS = frozenset({"CmdID", "NoResp", "Meta"})
 
 
-def _read_sync(element: Element) -> Sync:
+def _read_sync(element: Readable) -> Sync:
     found = by_tag(element)
     changes = _text(found, "NumberOfChanges")
     return Sync(
@@ -448,15 +448,15 @@ def _read_sync(element: Element) -> Sync:
     )
 
 
-def _sync_sub_command(element: Element) -> SyncSubCommand:
+def _sync_sub_command(element: Readable) -> SyncSubCommand:
     """A command inside Sync; one that does not belong there is read as unsupported."""
     command = _read_command(element)
-    if isinstance(command, Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported):
+    if isinstance(command, (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)):
         return command
     return Unsupported(cmd_id=command.cmd_id, name=element.tag)
 
 
-def _container_fields(element: Element) -> dict[str, Any]:
+def _container_fields(element: Readable) -> dict[str, Any]:
     """The fields of Atomic and Sequence, nested commands included."""
     found = by_tag(element)
     return {
@@ -467,7 +467,7 @@ def _container_fields(element: Element) -> dict[str, Any]:
     }
 
 
-_COMMAND_READERS: dict[str, Callable[[Element], Command]] = {
+_COMMAND_READERS: dict[str, Callable[[Readable], Command]] = {
     "Add": _item_command(Add),
     "Replace": _item_command(Replace),
     "Copy": _item_command(Copy),
@@ -485,7 +485,7 @@ _COMMAND_READERS: dict[str, Callable[[Element], Command]] = {
 }
 
 
-def _read_command(element: Element) -> Command:
+def _read_command(element: Readable) -> Command:
     reader = _COMMAND_READERS.get(str(element.tag))
     if reader is None:
         return Unsupported(cmd_id=child_text(element, "CmdID") or "", name=str(element.tag))
