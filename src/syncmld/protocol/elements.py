@@ -47,7 +47,6 @@ from syncmld.protocol.messages import (
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write_tree
 from syncmld.protocol.tree import (
     Readable,
-    all_texts,
     as_count,
     binary_content,
     by_tag,
@@ -414,18 +413,31 @@ def _read_map_item(element: Readable) -> MapItem:
 
 
 def _read_status(element: Readable) -> Status:
-    found = by_tag(element)
+    found: dict[str, Readable] = {}
+    target_refs: list[str] = []
+    source_refs: list[str] = []
+    items: list[Readable] = []
+    for part in element:
+        tag = part.tag
+        if tag == "TargetRef":
+            target_refs.append(text(part))
+        elif tag == "SourceRef":
+            source_refs.append(text(part))
+        elif tag == "Item":
+            items.append(part)
+        if tag not in found:
+            found[tag] = part
     return Status(
         cmd_id=_required_text(found, element, "CmdID"),
         msg_ref=_required_text(found, element, "MsgRef"),
         cmd_ref=_required_text(found, element, "CmdRef"),
         cmd=_required_text(found, element, "Cmd"),
         data=_status_code(_required_text(found, element, "Data")),
-        target_refs=all_texts(element, "TargetRef"),
-        source_refs=all_texts(element, "SourceRef"),
+        target_refs=tuple(target_refs),
+        source_refs=tuple(source_refs),
         cred=_read_cred(found.get("Cred")),
         chal=_read_chal(found.get("Chal")),
-        items=_read_items(element),
+        items=tuple(_read_item(item) for item in items),
     )
 
 

@@ -54,10 +54,12 @@ class Node:
 
     def iter(self, tag: str) -> Iterator["Node"]:
         """The node and its descendants called ``tag``, in document order (as lxml's ``iter``)."""
-        if self.tag == tag:
-            yield self
-        for node in self.children:
-            yield from node.iter(tag)
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            if node.tag == tag:
+                yield node
+            pending.extend(reversed(node.children))
 
     def as_element(self) -> Element:
         """The same tree as lxml elements (binary content as ``set_binary`` marks it)."""

@@ -85,6 +85,8 @@ class Document:
     header: Header
     root: Node
     opaque: tuple[Opaque, ...]
+    collected: tuple[Node, ...] = ()
+    """The elements ``parse`` was asked to collect, in document order."""
 
 
 class DecodedSize:
@@ -171,21 +173,26 @@ def read_header(body: bytes) -> Header:
     return _read_header(_Reader(body), DecodedSize())[0]
 
 
-def parse(body: bytes, pages_for: Callable[[Header], Pages], size: DecodedSize | None = None) -> Document:
+def parse(
+    body: bytes, pages_for: Callable[[Header], Pages], size: DecodedSize | None = None, collect: str = ""
+) -> Document:
     """A WBXML document as a tree, read with the code pages ``pages_for`` picks from its header; what it
-    decodes to is added to ``size`` (the documents nested in one message share one)."""
+    decodes to is added to ``size`` (the documents nested in one message share one). The elements called
+    ``collect`` that have content are listed in the document too."""
     size = size or DecodedSize()
     reader = _Reader(body)
     header, table = _read_header(reader, size)
-    parser = _Parser(body, reader.pos, table, pages_for(header), header.charset, size)
+    parser = _Parser(body, reader.pos, table, pages_for(header), header.charset, size, collect)
     root = parser.body()
-    return Document(header=header, root=root, opaque=tuple(parser.opaque))
+    return Document(header=header, root=root, opaque=tuple(parser.opaque), collected=tuple(parser.collected))
 
 
 class _Parser:
     """One document's body, walked with an index over its bytes: the tree is built as the tokens come."""
 
-    def __init__(self, data: bytes, start: int, table: bytes, pages: Pages, charset: str, size: DecodedSize) -> None:
+    def __init__(
+        self, data: bytes, start: int, table: bytes, pages: Pages, charset: str, size: DecodedSize, collect: str
+    ) -> None:
         self._data = data
         self._pos = start
         self._table = table
@@ -195,6 +202,8 @@ class _Parser:
         self._page = 0
         self._tags = pages.get(0, {})
         self.opaque: list[Opaque] = []
+        self._collect = collect
+        self.collected: list[Node] = []
         self._empties: dict[str, Node] = {}
 
     def _empty(self, name: str) -> Node:
@@ -216,6 +225,7 @@ class _Parser:
         charset = self._charset
         size = self._size
         tags = self._tags
+        collect = self._collect
         root: Node | None = None
         stack: list[Node] = []
         segment: list[str | bytes] = []
@@ -243,7 +253,12 @@ class _Parser:
                         raise DecodeError(f"unknown tag token {identity:#04x} on code page {self._page}")
                     name = found
                 size.add(ELEMENT_SIZE)
-                element = Node(name) if token & HAS_CONTENT or not stack else self._empty(name)
+                if token & HAS_CONTENT or not stack:
+                    element = Node(name)
+                    if name == collect:
+                        self.collected.append(element)
+                else:
+                    element = self._empty(name)
                 if stack:
                     if segment:
                         self._flush(stack[-1], last_child, segment, None)

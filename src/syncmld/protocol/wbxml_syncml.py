@@ -58,10 +58,10 @@ def _guarded(read: Callable[[], _Read]) -> _Read:
 
 
 def _read_message(body: bytes, size: DecodedSize) -> SyncML:
-    document = parse(body, _syncml_pages, size)
+    document = parse(body, _syncml_pages, size, collect="Type")
     for opaque in sorted(document.opaque, key=lambda opaque: opaque.element.tag in _MEANING_FROM_META):
         _place_opaque(opaque, document.header.charset, size)
-    _rename_types(document.root, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
+    _rename_types(document, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
     return read_message(document.root)
 
 
@@ -161,9 +161,10 @@ def _meta_value(parent: Node | None, tag: str) -> str | None:
 # Meta Type of DevInf
 
 
-def _rename_types(root: Node, old: str, new: str) -> None:
-    """Rename every MetInf ``Type`` ``old`` (in any case) to ``new``, as libwbxml does."""
-    for element in root.iter("Type"):
+def _rename_types(document: Document, old: str, new: str) -> None:
+    """Rename every MetInf ``Type`` ``old`` (in any case) to ``new``, as libwbxml does (nested DevInf
+    documents hold no MetInf)."""
+    for element in document.collected:
         if (element.text or "").strip().lower() == old:
             element.text = new
 
