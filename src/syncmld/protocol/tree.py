@@ -1,8 +1,8 @@
 """Namespace-free SyncML element trees: where namespaces begin, safe parsing, read helpers.
 
-Both decoders meet here: the XML codec turns bytes into such a tree, the WBXML codec does the same
-with tokens, and ``elements``/``devinf_elements`` read the message model from trees. (Writing goes
-straight from the model to bytes: ``sink``.)
+Both decoders meet here: the XML codec turns bytes into an lxml tree, the WBXML codec turns tokens
+into a tree of light ``Node``s, and ``elements``/``devinf_elements`` read the message model from either
+(``Readable``). (Writing goes straight from the model to bytes: ``sink``.)
 """
 
 import base64
@@ -62,7 +62,7 @@ class Node:
             pending.extend(reversed(node.children))
 
     def as_element(self) -> Element:
-        """The same tree as lxml elements (binary content as ``set_binary`` marks it)."""
+        """The same tree as lxml elements (binary content as base64 text, marked by an attribute)."""
         element = etree.Element(self.tag)
         _fill(element, self)
         return element

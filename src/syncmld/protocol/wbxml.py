@@ -1,11 +1,12 @@
-"""WBXML 1.1-1.3 bytes -> namespace-free element trees, over the tag tables of ``codepages`` (writing
+"""WBXML 1.1-1.3 bytes -> namespace-free trees of ``tree.Node``, over the tag tables of ``codepages`` (writing
 is ``wbxml_writer``'s job).
 
 Sans-IO and generic: it knows the WBXML layout (header, mb_u_int32, string table, global tokens,
-tag bits), not SyncML. Decoding builds the same kind of tree the XML codec builds and leaves the
-meaning of OPAQUE data to the caller: every element whose whole content is OPAQUE is reported with
-its bytes and no text. Every malformed input raises ``DecodeError``; lengths are checked against
-the bytes actually there before anything is allocated, and nesting is bounded. So is what a document
+tag bits), not SyncML. Decoding walks the bytes once with an index, builds a tree read like the XML
+codec's (``tree.Readable``) and leaves the meaning of OPAQUE data to the caller: every element whose
+whole content is OPAQUE is reported with its bytes and no text. Every malformed input raises
+``DecodeError``; lengths are checked against the bytes actually there before anything is allocated,
+and nesting is bounded. So is what a document
 decodes to (``DecodedSize``): a string-table entry referred to many times is counted every time, so a
 small document cannot decode to a large tree.
 
