@@ -33,24 +33,19 @@ class Readable(Protocol):
 Tree = TypeVar("Tree", bound=Readable)
 
 
-class Node:
-    """An element the WBXML decoder builds: lighter than an lxml element, and read the same way;
-    ``binary`` holds the content that came as OPAQUE data, when the element's meaning makes it binary."""
+class Node(list["Node"]):
+    """An element the WBXML decoder builds: the list of its children, with its name, text and the text
+    after it; lighter than an lxml element, and read the same way. ``binary`` holds the content that
+    came as OPAQUE data, when the element's meaning makes it binary. (An empty element is a false
+    list: test a node against None, not for truth.)"""
 
-    __slots__ = ("binary", "children", "tag", "tail", "text")
+    __slots__ = ("binary", "tag", "tail", "text")
 
-    def __init__(self, tag: str) -> None:
+    def __init__(self, tag: str) -> None:  # the list starts empty: no children yet
         self.tag = tag
         self.text: str | None = None
         self.tail: str | None = None
-        self.children: list[Node] = []
         self.binary: bytes | None = None
-
-    def __iter__(self) -> Iterator["Node"]:
-        return iter(self.children)
-
-    def __len__(self) -> int:
-        return len(self.children)
 
     def iter(self, tag: str) -> Iterator["Node"]:
         """The node and its descendants called ``tag``, in document order (as lxml's ``iter``)."""
@@ -59,7 +54,7 @@ class Node:
             node = pending.pop()
             if node.tag == tag:
                 yield node
-            pending.extend(reversed(node.children))
+            pending.extend(reversed(node))
 
     def as_element(self) -> Element:
         """The same tree as lxml elements (binary content as base64 text, marked by an attribute)."""
@@ -74,7 +69,7 @@ def _fill(element: Element, node: Node) -> None:
         element.set(_BINARY, "")
     else:
         element.text = node.text
-    for child_node in node.children:
+    for child_node in node:
         sub = etree.SubElement(element, child_node.tag)
         _fill(sub, child_node)
         sub.tail = child_node.tail

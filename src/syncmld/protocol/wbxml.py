@@ -264,7 +264,7 @@ class _Parser:
                     if segment:
                         self._flush(stack[-1], last_child, segment, None)
                         segment = []
-                    stack[-1].children.append(element)
+                    stack[-1].append(element)
                 else:
                     root = element
                 last_child = element
@@ -289,8 +289,8 @@ class _Parser:
                     else:
                         self._flush(current, last_child, segment, stack)
                     segment = []
-                elif stack and not current.children and current.text is None:
-                    current = stack[-1].children[-1] = self._empty(current.tag)
+                elif stack and not current and current.text is None:
+                    current = stack[-1][-1] = self._empty(current.tag)
                 last_child = current
             elif token == STR_I and stack:
                 nul = data.find(0, pos)
@@ -386,7 +386,7 @@ class _Parser:
             current.text = text or None
         else:
             if last_child is self._empties.get(last_child.tag):
-                last_child = current.children[-1] = Node(last_child.tag)
+                last_child = current[-1] = Node(last_child.tag)
             last_child.tail = text or None
 
     def _as_bytes(self, piece: str | bytes) -> bytes:

@@ -88,7 +88,7 @@ def _place_opaque(opaque: Opaque, charset: str, size: DecodedSize) -> None:
     place = "" if parent is None else f"{parent.tag}/{element.tag}"
     if place == "Item/Data" and not any(ancestor.tag == "Filter" for ancestor in ancestors):
         if _holds_devinf(ancestors, data):
-            element.children.append(_devinf_tree(data, _message_devinf_vocabulary(ancestors[0]), size))
+            element.append(_devinf_tree(data, _message_devinf_vocabulary(ancestors[0]), size))
         else:
             element.binary = data if charset in _UTF8_COMPATIBLE else data.decode(charset).encode("utf-8")
         return
