@@ -1,17 +1,31 @@
 """Decode and encode throughput of the XML and WBXML codecs on the same realistic messages.
 
     .venv/bin/python bench/codec_throughput.py [--seconds 0.5]
+    .venv/bin/python bench/codec_throughput.py --compare /tmp/base/src src [--rounds 3]
 
 Messages: a Sync carrying 100 vCard contacts, a DevInf Put (a phone's DevInf with vCard
-CTCaps), and a reply of 101 Statuses. Each operation runs for about ``--seconds``; the table shows
-MB/s (of that encoding's bytes) and messages per second, XML and WBXML side by side.
+CTCaps), and a reply of 101 Statuses. Each operation runs for about ``--seconds`` of this process's
+CPU time; the table shows MB/s (of that encoding's bytes) and messages per second, XML and WBXML side
+by side.
+
+``--compare`` times the codecs of several source trees (each a ``src`` directory, such as a worktree
+of an earlier commit) on the same messages: they are written as XML here, and each tree, in a process
+of its own, decodes them with its decoder and encodes them again in both encodings with its encoder.
+The trees take turns for ``--rounds`` rounds; the table shows the median CPU ms per message.
 """
 
 import argparse
 import dataclasses
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.constants import MIME_DEVINF_XML, SyncMLVersion
@@ -127,19 +141,34 @@ def status_reply() -> SyncML:
 
 
 def rate(operation: Callable[[], object], seconds: float) -> float:
-    """Operations per second, run for about ``seconds``."""
-    count, started = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < seconds:
+    """Operations per CPU second, run for about ``seconds`` of CPU time."""
+    count, started = 0, time.process_time()
+    while (elapsed := time.process_time() - started) < seconds:
         operation()
         count += 1
     return count / elapsed
 
 
+MESSAGES = {"100-contact Sync": contacts_sync, "DevInf Put": devinf_put, "101-Status reply": status_reply}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
-    seconds = parser.parse_args().seconds
-    messages = {"100-contact Sync": contacts_sync(), "DevInf Put": devinf_put(), "101-Status reply": status_reply()}
+    parser.add_argument("--seconds", type=float, default=0.5, help="CPU time per measurement")
+    parser.add_argument("--compare", nargs="+", metavar="SRC", help="source trees to time side by side")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each tree takes with --compare")
+    parser.add_argument("--from-xml", metavar="DIR", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.from_xml:
+        timed_from_xml(Path(arguments.from_xml), arguments.seconds)
+    elif arguments.compare:
+        compare(arguments.compare, arguments.seconds, arguments.rounds)
+    else:
+        table(arguments.seconds)
+
+
+def table(seconds: float) -> None:
+    messages = {name: build() for name, build in MESSAGES.items()}
     print(
         f"{'message':<18} {'operation':<9} {'XML bytes':>10} {'MB/s':>7} {'msg/s':>8}   "
         f"{'WBXML bytes':>11} {'MB/s':>7} {'msg/s':>8}   {'WBXML/XML':>9}"
@@ -157,6 +186,44 @@ def main() -> None:
                 rates.append(per_second)
                 cells.append(f"{len(body):>10} {per_second * len(body) / 1e6:>7.2f} {per_second:>8.0f}")
             print(f"{name:<18} {operation:<9} {cells[0]}   {cells[1]:>28}   {rates[1] / rates[0]:>8.2f}x")
+
+
+def timed_from_xml(folder: Path, seconds: float) -> None:
+    """Print, as JSON, the CPU ms per decode and encode of each message written in ``folder``."""
+    times = {}
+    for number, name in enumerate(MESSAGES):
+        message = decode((folder / f"{number}.xml").read_bytes(), Encoding.XML.content_type).message
+        for encoding in Encoding:
+            body = encode(message, encoding)
+            decoding = rate(partial(decode, body, encoding.content_type), seconds)
+            encoding_rate = rate(partial(encode, message, encoding), seconds)
+            times[f"{name}|decode|{encoding.name}"] = 1000 / decoding
+            times[f"{name}|encode|{encoding.name}"] = 1000 / encoding_rate
+    print(json.dumps(times))
+
+
+def compare(trees: list[str], seconds: float, rounds: int) -> None:
+    runs: dict[str, list[dict[str, float]]] = {tree: [] for tree in trees}
+    with tempfile.TemporaryDirectory() as folder:
+        for number, build in enumerate(MESSAGES.values()):
+            (Path(folder) / f"{number}.xml").write_bytes(encode(build(), Encoding.XML))
+        for _ in range(rounds):
+            for tree in trees:
+                environment = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
+                command = [sys.executable, __file__, "--from-xml", folder, "--seconds", str(seconds)]
+                done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+                runs[tree].append(json.loads(done.stdout))
+    print(f"CPU ms per message, median of {rounds} rounds; the last column compares the last tree with the first")
+    print(
+        f"{'message':<18} {'operation':<9} {'encoding':<8} "
+        + " ".join(f"{tree[-24:]:>24}" for tree in trees)
+        + "   ratio"
+    )
+    for key in runs[trees[0]][0]:
+        medians = [statistics.median(run[key] for run in runs[tree]) for tree in trees]
+        name, operation, encoding = key.split("|")
+        cells = " ".join(f"{median:>24.3f}" for median in medians)
+        print(f"{name:<18} {operation:<9} {encoding:<8} {cells}   {medians[0] / medians[-1]:>5.2f}x")
 
 
 if __name__ == "__main__":

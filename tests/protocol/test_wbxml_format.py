@@ -369,3 +369,15 @@ def test_text_that_is_not_utf8_is_read_with_replacement_characters() -> None:
 def test_the_wbxml_and_xml_readings_of_one_message_agree() -> None:
     xml = encode(SPEC_MESSAGE, Encoding.XML)
     assert decode_xml(xml) == wbxml(SPEC_EXAMPLE)
+
+
+def test_empty_elements_between_texts_keep_each_their_own_text_after_them() -> None:
+    """Item data holding markup: every empty element (with and without the content flag) keeps the
+    text that follows it, and the other elements of that name stay empty."""
+    empty_with_content_flag = bytes((sx("NoResp")[0] | 0x40, 0x01))
+    data = sx("Data", s("x"), sx("Final"), s("y"), sx("Final"), empty_with_content_flag, s("z"), sx("Final"))
+    body = message(sx("Add", sx("CmdID", s("3")), sx("Item", data)), sx("Final"))
+    decoded = wbxml(body)
+    (add,) = decoded.commands
+    assert add.items[0].data == b"x<Final/>y<Final/><NoResp/>z<Final/>"
+    assert decoded.final

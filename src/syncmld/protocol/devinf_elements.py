@@ -21,12 +21,11 @@ from syncmld.protocol.devinf import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
-    Element,
+    Readable,
     all_texts,
     as_count,
     child,
     child_text,
-    children,
     has_flag,
     lenient_int,
     text,
@@ -39,57 +38,78 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 # Reading
 
 
-def read_devinf(element: Element) -> DevInf:
+def read_devinf(element: Readable) -> DevInf:
+    parts = _grouped(element)
     return DevInf(
-        ver_dtd=child_text(element, "VerDTD") or "",
-        dev_id=child_text(element, "DevID") or "",
-        dev_typ=child_text(element, "DevTyp") or "",
-        man=child_text(element, "Man"),
-        mod=child_text(element, "Mod"),
-        oem=child_text(element, "OEM"),
-        fw_v=child_text(element, "FwV"),
-        sw_v=child_text(element, "SwV"),
-        hw_v=child_text(element, "HwV"),
-        utc=has_flag(element, "UTC"),
-        support_large_objs=has_flag(element, "SupportLargeObjs"),
-        support_number_of_changes=has_flag(element, "SupportNumberOfChanges"),
-        datastores=tuple(_read_datastore(store) for store in children(element, "DataStore")),
-        ctcaps=_read_ctcaps(element),
+        ver_dtd=_text(parts, "VerDTD") or "",
+        dev_id=_text(parts, "DevID") or "",
+        dev_typ=_text(parts, "DevTyp") or "",
+        man=_text(parts, "Man"),
+        mod=_text(parts, "Mod"),
+        oem=_text(parts, "OEM"),
+        fw_v=_text(parts, "FwV"),
+        sw_v=_text(parts, "SwV"),
+        hw_v=_text(parts, "HwV"),
+        utc="UTC" in parts,
+        support_large_objs="SupportLargeObjs" in parts,
+        support_number_of_changes="SupportNumberOfChanges" in parts,
+        datastores=tuple(_read_datastore(store) for store in parts.get("DataStore", ())),
+        ctcaps=_read_ctcaps(parts),
         exts=tuple(
-            Ext(xnam=child_text(ext, "XNam") or "", xvals=all_texts(ext, "XVal")) for ext in children(element, "Ext")
+            Ext(xnam=child_text(ext, "XNam") or "", xvals=all_texts(ext, "XVal")) for ext in parts.get("Ext", ())
         ),
     )
 
 
-def _read_datastore(element: Element) -> DataStore:
-    dsmem = child(element, "DSMem")
-    sync_cap = child(element, "SyncCap")
-    sync_types = () if sync_cap is None else all_texts(sync_cap, "SyncType")
+def _grouped(element: Readable) -> dict[str, list[Readable]]:
+    """The children of each name, in order, found in one pass."""
+    groups: dict[str, list[Readable]] = {}
+    for part in element:
+        group = groups.get(part.tag)
+        if group is None:
+            groups[part.tag] = [part]
+        else:
+            group.append(part)
+    return groups
+
+
+def _text(parts: dict[str, list[Readable]], tag: str) -> str | None:
+    """The text of the first child called ``tag`` (``parts``: ``_grouped``)."""
+    group = parts.get(tag)
+    return None if group is None else text(group[0])
+
+
+def _read_datastore(element: Readable) -> DataStore:
+    parts = _grouped(element)
+    dsmem = parts.get("DSMem")
+    sync_cap = parts.get("SyncCap")
+    sync_types = () if sync_cap is None else all_texts(sync_cap[0], "SyncType")
+    max_guid_size = _text(parts, "MaxGUIDSize")
     return DataStore(
-        source_ref=child_text(element, "SourceRef") or "",
-        display_name=child_text(element, "DisplayName"),
-        max_guid_size=lenient_int(element, "MaxGUIDSize"),
-        rx_pref=_read_preferred(element, "Rx-Pref"),
-        rx=tuple(_read_content_type(rx) for rx in children(element, "Rx")),
-        tx_pref=_read_preferred(element, "Tx-Pref"),
-        tx=tuple(_read_content_type(tx) for tx in children(element, "Tx")),
-        ctcaps=_read_ctcaps(element),
-        dsmem=None if dsmem is None else _read_dsmem(dsmem),
-        support_hierarchical_sync=has_flag(element, "SupportHierarchicalSync"),
+        source_ref=_text(parts, "SourceRef") or "",
+        display_name=_text(parts, "DisplayName"),
+        max_guid_size=None if max_guid_size is None else as_count(max_guid_size),
+        rx_pref=_read_preferred(parts, "Rx-Pref"),
+        rx=tuple(_read_content_type(rx) for rx in parts.get("Rx", ())),
+        tx_pref=_read_preferred(parts, "Tx-Pref"),
+        tx=tuple(_read_content_type(tx) for tx in parts.get("Tx", ())),
+        ctcaps=_read_ctcaps(parts),
+        dsmem=None if dsmem is None else _read_dsmem(dsmem[0]),
+        support_hierarchical_sync="SupportHierarchicalSync" in parts,
         sync_types=tuple(count for count in map(as_count, sync_types) if count is not None),
     )
 
 
-def _read_content_type(element: Element) -> ContentTypeInfo:
+def _read_content_type(element: Readable) -> ContentTypeInfo:
     return ContentTypeInfo(ct_type=child_text(element, "CTType") or "", ver_ct=child_text(element, "VerCT") or "")
 
 
-def _read_preferred(parent: Element, tag: str) -> ContentTypeInfo | None:
-    element = child(parent, tag)
-    return None if element is None else _read_content_type(element)
+def _read_preferred(parts: dict[str, list[Readable]], tag: str) -> ContentTypeInfo | None:
+    group = parts.get(tag)
+    return None if group is None else _read_content_type(group[0])
 
 
-def _read_dsmem(element: Element) -> DSMem:
+def _read_dsmem(element: Readable) -> DSMem:
     return DSMem(
         shared_mem=has_flag(element, "SharedMem"),
         max_mem=lenient_int(element, "MaxMem"),
@@ -97,9 +117,9 @@ def _read_dsmem(element: Element) -> DSMem:
     )
 
 
-def _read_ctcaps(parent: Element) -> tuple[CTCap, ...]:
+def _read_ctcaps(parts: dict[str, list[Readable]]) -> tuple[CTCap, ...]:
     caps: list[CTCap] = []
-    for element in children(parent, "CTCap"):
+    for element in parts.get("CTCap", ()):
         if child(element, "Property") is not None:
             caps.append(_read_nested_ctcap(element))
         else:
@@ -107,15 +127,17 @@ def _read_ctcaps(parent: Element) -> tuple[CTCap, ...]:
     return tuple(caps)
 
 
-def _read_nested_ctcap(element: Element) -> CTCap:
-    properties = tuple(
-        _property(list(prop), tuple(_param(list(param)) for param in children(prop, "PropParam")))
-        for prop in children(element, "Property")
-    )
-    return _ctcap(list(element), properties)
+def _read_nested_ctcap(element: Readable) -> CTCap:
+    parts = list(element)
+    return _ctcap(parts, tuple(_read_property(prop) for prop in parts if prop.tag == "Property"))
 
 
-def _read_flat_ctcaps(element: Element) -> list[CTCap]:
+def _read_property(element: Readable) -> CTProperty:
+    parts = list(element)
+    return _property(parts, tuple(_param(list(param)) for param in parts if param.tag == "PropParam"))
+
+
+def _read_flat_ctcaps(element: Readable) -> list[CTCap]:
     caps = []
     for cap_group in _split(list(element), "CTType")[1]:
         cap_head, property_groups = _split(cap_group, "PropName")
@@ -127,10 +149,10 @@ def _read_flat_ctcaps(element: Element) -> list[CTCap]:
     return caps
 
 
-def _split(elements: list[Element], starter: str) -> tuple[list[Element], list[list[Element]]]:
+def _split(elements: list[Readable], starter: str) -> tuple[list[Readable], list[list[Readable]]]:
     """The elements before the first ``starter``, and the groups that each ``starter`` begins."""
-    groups: list[list[Element]] = []
-    head: list[Element] = []
+    groups: list[list[Readable]] = []
+    head: list[Readable] = []
     for element in elements:
         if element.tag == starter:
             groups.append([element])
@@ -141,51 +163,56 @@ def _split(elements: list[Element], starter: str) -> tuple[list[Element], list[l
     return head, groups
 
 
-def _first(elements: Sequence[Element], tag: str) -> str | None:
+def _gathered(elements: Sequence[Readable]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The text of the first element of each name, and the texts of every ``ValEnum``, in one pass."""
+    first: dict[str, str] = {}
+    enums: list[str] = []
     for element in elements:
-        if element.tag == tag:
-            return text(element)
-    return None
+        tag = element.tag
+        if tag == "ValEnum":
+            enums.append(text(element))
+        if tag not in first:
+            first[tag] = text(element)
+    return first, tuple(enums)
 
 
-def _all(elements: Sequence[Element], tag: str) -> tuple[str, ...]:
-    return tuple(text(element) for element in elements if element.tag == tag)
-
-
-def _number(elements: Sequence[Element], tag: str) -> int | None:
-    value = _first(elements, tag)
+def _number(first: dict[str, str], tag: str) -> int | None:
+    value = first.get(tag)
     return None if value is None else as_count(value)
 
 
-def _ctcap(elements: Sequence[Element], properties: tuple[CTProperty, ...]) -> CTCap:
+def _ctcap(elements: Sequence[Readable], properties: tuple[CTProperty, ...]) -> CTCap:
+    first, _ = _gathered(elements)
     return CTCap(
-        ct_type=_first(elements, "CTType") or "",
-        ver_ct=_first(elements, "VerCT") or "",
-        field_level=_first(elements, "FieldLevel") is not None,
+        ct_type=first.get("CTType") or "",
+        ver_ct=first.get("VerCT") or "",
+        field_level="FieldLevel" in first,
         properties=properties,
     )
 
 
-def _property(elements: Sequence[Element], params: tuple[CTParam, ...]) -> CTProperty:
-    max_size = _number(elements, "MaxSize")
+def _property(elements: Sequence[Readable], params: tuple[CTParam, ...]) -> CTProperty:
+    first, enums = _gathered(elements)
+    max_size = _number(first, "MaxSize")
     return CTProperty(
-        name=_first(elements, "PropName") or "",
-        data_type=_first(elements, "DataType"),
-        max_occur=_number(elements, "MaxOccur"),
-        max_size=_number(elements, "Size") if max_size is None else max_size,
-        no_truncate=_first(elements, "NoTruncate") is not None,
-        val_enums=_all(elements, "ValEnum"),
-        display_name=_first(elements, "DisplayName"),
+        name=first.get("PropName") or "",
+        data_type=first.get("DataType"),
+        max_occur=_number(first, "MaxOccur"),
+        max_size=_number(first, "Size") if max_size is None else max_size,
+        no_truncate="NoTruncate" in first,
+        val_enums=enums,
+        display_name=first.get("DisplayName"),
         params=params,
     )
 
 
-def _param(elements: Sequence[Element]) -> CTParam:
+def _param(elements: Sequence[Readable]) -> CTParam:
+    first, enums = _gathered(elements)
     return CTParam(
-        name=_first(elements, "ParamName") or "",
-        data_type=_first(elements, "DataType"),
-        val_enums=_all(elements, "ValEnum"),
-        display_name=_first(elements, "DisplayName"),
+        name=first.get("ParamName") or "",
+        data_type=first.get("DataType"),
+        val_enums=enums,
+        display_name=first.get("DisplayName"),
     )
 
 

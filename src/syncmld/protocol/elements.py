@@ -5,7 +5,7 @@ DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from syncmld.errors import DecodeError, LocalError
@@ -46,8 +46,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write_tree
 from syncmld.protocol.tree import (
-    Element,
-    all_texts,
+    Readable,
     as_count,
     binary_content,
     by_tag,
@@ -69,7 +68,7 @@ from syncmld.status import StatusCode
 # Each element's children are looked up by tag in one pass (``by_tag``), not once per child read.
 
 
-def read_message(root: Element) -> SyncML:
+def read_message(root: Readable) -> SyncML:
     """The message held by a ``SyncML`` root element."""
     if root.tag != "SyncML":
         raise DecodeError(f"root element is {root.tag}, not SyncML")
@@ -83,7 +82,7 @@ def read_message(root: Element) -> SyncML:
     return SyncML(header=header, commands=commands, final=has_flag(body, "Final"))
 
 
-def _read_header(element: Element) -> SyncHdr:
+def _read_header(element: Readable) -> SyncHdr:
     found = by_tag(element)
     ver_dtd = _required_text(found, element, "VerDTD")
     return SyncHdr(
@@ -99,13 +98,13 @@ def _read_header(element: Element) -> SyncHdr:
     )
 
 
-def _text(found: dict[str, Element], tag: str) -> str | None:
+def _text(found: dict[str, Readable], tag: str) -> str | None:
     """The text of the child called ``tag`` among ``found`` (``by_tag``), None when there is none."""
     element = found.get(tag)
     return None if element is None else text(element)
 
 
-def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
+def _required_text(found: dict[str, Readable], parent: Readable, tag: str) -> str:
     """The text of a mandatory child of ``parent``; a missing child is a malformed message."""
     element = found.get(tag)
     if element is None:
@@ -113,63 +112,118 @@ def _required_text(found: dict[str, Element], parent: Element, tag: str) -> str:
     return text(element)
 
 
-def _read_locref(element: Element | None) -> LocRef | None:
+def _read_locref(element: Readable | None) -> LocRef | None:
     if element is None:
         return None
-    found = by_tag(element)
-    filter_element = found.get("Filter")
-    return LocRef(
-        uri=_required_text(found, element, "LocURI"),
-        name=_text(found, "LocName"),
-        filter=None if filter_element is None else inner_xml(filter_element),
-    )
+    uri = name = filter_text = None
+    for part in element:
+        tag = part.tag
+        if tag == "LocURI":
+            if uri is None:
+                uri = text(part)
+        elif tag == "LocName":
+            if name is None:
+                name = text(part)
+        elif tag == "Filter" and filter_text is None:
+            filter_text = inner_xml(part)
+    if uri is None:
+        raise DecodeError(f"{element.tag} without LocURI")
+    return LocRef(uri=uri, name=name, filter=filter_text)
 
 
-def _required_locref(found: dict[str, Element], parent: Element, tag: str) -> LocRef:
+def _required_locref(found: dict[str, Readable], parent: Readable, tag: str) -> LocRef:
     locref = _read_locref(found.get(tag))
     if locref is None:
         raise DecodeError(f"{parent.tag} without {tag}")
     return locref
 
 
-def _read_parent_uri(element: Element | None) -> str | None:
+def _read_parent_uri(element: Readable | None) -> str | None:
     return None if element is None else required_text(element, "LocURI")
 
 
-def _read_meta(element: Element | None) -> Meta | None:
-    """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper."""
+def _read_meta(element: Readable | None) -> Meta | None:
+    """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper (the first
+    element of each name counts, those directly inside first; numbers are checked Size first)."""
     if element is None:
         return None
-    parts = list(element)
-    if any(part.tag == "MetInf" for part in parts):
-        parts += [part for wrapper in parts if wrapper.tag == "MetInf" for part in wrapper]
-    found: dict[str, Element] = {}
-    for part in parts:
-        found.setdefault(str(part.tag), part)
-    fields: dict[str, Any] = {name: text(found[tag]) for tag, name in _META_TEXTS.items() if tag in found}
-    for tag, name in _META_COUNTS.items():
-        if tag in found:
-            fields[name] = parse_count(tag, text(found[tag]))
-    if "Anchor" in found:
-        fields["anchor"] = _read_anchor(found["Anchor"])
-    if "EMI" in found:
-        fields["emi"] = tuple(text(part) for part in parts if part.tag == "EMI")
-    if "Mem" in found:
-        fields["mem"] = _read_mem(found["Mem"])
-    return Meta(**fields, field_level="FieldLevel" in found)
+    type_ = format_ = mark = version = next_nonce = None
+    size = max_msg_size = max_obj_size = anchor = mem = None
+    emi: list[str] = []
+    field_level = False
+    for part in _metinf_parts(element):
+        tag = part.tag
+        if tag == "Type":
+            if type_ is None:
+                type_ = text(part)
+        elif tag == "Size":
+            if size is None:
+                size = part
+        elif tag == "Format":
+            if format_ is None:
+                format_ = text(part)
+        elif tag == "Anchor":
+            if anchor is None:
+                anchor = part
+        elif tag == "MaxMsgSize":
+            if max_msg_size is None:
+                max_msg_size = part
+        elif tag == "MaxObjSize":
+            if max_obj_size is None:
+                max_obj_size = part
+        elif tag == "NextNonce":
+            if next_nonce is None:
+                next_nonce = text(part)
+        elif tag == "Version":
+            if version is None:
+                version = text(part)
+        elif tag == "Mark":
+            if mark is None:
+                mark = text(part)
+        elif tag == "EMI":
+            emi.append(text(part))
+        elif tag == "Mem":
+            if mem is None:
+                mem = part
+        elif tag == "FieldLevel":
+            field_level = True
+    return Meta(
+        type=type_,
+        format=format_,
+        mark=mark,
+        size=_count(size),
+        anchor=None if anchor is None else _read_anchor(anchor),
+        version=version,
+        next_nonce=next_nonce,
+        max_msg_size=_count(max_msg_size),
+        max_obj_size=_count(max_obj_size),
+        emi=tuple(emi),
+        mem=None if mem is None else _read_mem(mem),
+        field_level=field_level,
+    )
 
 
-_META_TEXTS = {"Type": "type", "Format": "format", "Mark": "mark", "Version": "version", "NextNonce": "next_nonce"}
-"""MetInf elements read as text, with the Meta field each fills."""
-_META_COUNTS = {"Size": "size", "MaxMsgSize": "max_msg_size", "MaxObjSize": "max_obj_size"}
-"""MetInf elements read as numbers, in the order they are checked."""
+def _metinf_parts(meta: Readable) -> Iterator[Readable]:
+    """The children of ``Meta``, then those of its ``MetInf`` wrappers."""
+    wrappers = []
+    for part in meta:
+        if part.tag == "MetInf":
+            wrappers.append(part)
+        yield part
+    for wrapper in wrappers:
+        yield from wrapper
 
 
-def _read_anchor(element: Element) -> Anchor:
+def _count(element: Readable | None) -> int | None:
+    """The number an element holds; one that is not a number is a malformed message."""
+    return None if element is None else parse_count(str(element.tag), text(element))
+
+
+def _read_anchor(element: Readable) -> Anchor:
     return Anchor(last=child_text(element, "Last"), next=child_text(element, "Next"))
 
 
-def _read_mem(element: Element) -> Mem:
+def _read_mem(element: Readable) -> Mem:
     return Mem(
         shared_mem=has_flag(element, "SharedMem"),
         free_mem=lenient_int(element, "FreeMem"),
@@ -177,13 +231,13 @@ def _read_mem(element: Element) -> Mem:
     )
 
 
-def _read_cred(element: Element | None) -> Cred | None:
+def _read_cred(element: Readable | None) -> Cred | None:
     if element is None:
         return None
     return Cred(data=_read_cred_data(element), meta=_read_meta(child(element, "Meta")))
 
 
-def _read_cred_data(cred: Element) -> str | bytes:
+def _read_cred_data(cred: Readable) -> str | bytes:
     """Credentials as text, or the raw bytes a WBXML device sent (an MD5 digest, say)."""
     element = child(cred, "Data")
     if element is None:
@@ -192,30 +246,53 @@ def _read_cred_data(cred: Element) -> str | bytes:
     return text(element) if binary is None else binary
 
 
-def _read_chal(element: Element | None) -> Chal | None:
+def _read_chal(element: Readable | None) -> Chal | None:
     if element is None:
         return None
     return Chal(meta=_read_meta(child(element, "Meta")) or Meta())
 
 
-def _read_items(parent: Element) -> tuple[Item, ...]:
-    return tuple(_read_item(element) for element in children(parent, "Item"))
+def _read_items(parent: Readable) -> tuple[Item, ...]:
+    return tuple(_read_item(element) for element in parent if element.tag == "Item")
 
 
-def _read_item(element: Element) -> Item:
-    found = by_tag(element)
+def _read_item(element: Readable) -> Item:
+    target = source = target_parent = source_parent = meta = data = None
+    more_data = False
+    for part in element:
+        tag = part.tag
+        if tag == "Data":
+            if data is None:
+                data = part
+        elif tag == "Source":
+            if source is None:
+                source = part
+        elif tag == "Meta":
+            if meta is None:
+                meta = part
+        elif tag == "Target":
+            if target is None:
+                target = part
+        elif tag == "TargetParent":
+            if target_parent is None:
+                target_parent = part
+        elif tag == "SourceParent":
+            if source_parent is None:
+                source_parent = part
+        elif tag == "MoreData":
+            more_data = True
     return Item(
-        target=_read_locref(found.get("Target")),
-        source=_read_locref(found.get("Source")),
-        target_parent=_read_parent_uri(found.get("TargetParent")),
-        source_parent=_read_parent_uri(found.get("SourceParent")),
-        meta=_read_meta(found.get("Meta")),
-        data=_read_item_data(found.get("Data")),
-        more_data="MoreData" in found,
+        target=_read_locref(target),
+        source=_read_locref(source),
+        target_parent=_read_parent_uri(target_parent),
+        source_parent=_read_parent_uri(source_parent),
+        meta=_read_meta(meta),
+        data=_read_item_data(data),
+        more_data=more_data,
     )
 
 
-def _read_item_data(element: Element | None) -> ItemData | None:
+def _read_item_data(element: Readable | None) -> ItemData | None:
     """Item ``Data``: a DevInf document, an Anchor, or the bytes exactly as sent."""
     if element is None:
         return None
@@ -233,40 +310,56 @@ def _read_item_data(element: Element | None) -> ItemData | None:
     return (inner_xml(element) if nested else element.text or "").encode("utf-8")
 
 
-def _item_command_fields(element: Element, found: dict[str, Element]) -> dict[str, Any]:
-    """The fields Add, Replace, Copy, Move, Delete, Get and Put share (``found``: ``by_tag(element)``)."""
+def _item_command_fields(element: Readable) -> dict[str, Any]:
+    """The fields Add, Replace, Copy, Move, Delete, Get and Put share, read in one pass."""
+    cmd_id = meta = cred = None
+    no_resp = False
+    items = []
+    for part in element:
+        tag = part.tag
+        if tag == "Item":
+            items.append(part)
+        elif tag == "CmdID":
+            if cmd_id is None:
+                cmd_id = part
+        elif tag == "Meta":
+            if meta is None:
+                meta = part
+        elif tag == "Cred":
+            if cred is None:
+                cred = part
+        elif tag == "NoResp":
+            no_resp = True
+    if cmd_id is None:
+        raise DecodeError(f"{element.tag} without CmdID")
     return {
-        "cmd_id": _required_text(found, element, "CmdID"),
-        "items": _read_items(element),
-        "meta": _read_meta(found.get("Meta")),
-        "cred": _read_cred(found.get("Cred")),
-        "no_resp": "NoResp" in found,
+        "cmd_id": text(cmd_id),
+        "items": tuple(_read_item(item) for item in items),
+        "meta": _read_meta(meta),
+        "cred": _read_cred(cred),
+        "no_resp": no_resp,
     }
 
 
-def _item_command(kind: type[ItemCommand]) -> Callable[[Element], Command]:
+def _item_command(kind: type[ItemCommand]) -> Callable[[Readable], Command]:
     """The reader of an Add, Replace, Copy or Move."""
-    return lambda element: kind(**_item_command_fields(element, by_tag(element)))
+    return lambda element: kind(**_item_command_fields(element))
 
 
-def _read_delete(element: Element) -> Delete:
-    found = by_tag(element)
-    return Delete(
-        **_item_command_fields(element, found),
-        archive="Archive" in found,
-        sft_del="SftDel" in found,
-    )
+def _read_delete(element: Readable) -> Delete:
+    fields = _item_command_fields(element)
+    return Delete(**fields, archive=has_flag(element, "Archive"), sft_del=has_flag(element, "SftDel"))
 
 
-def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Element], Command]:
-    def read(element: Element) -> Command:
-        found = by_tag(element)
-        return kind(**_item_command_fields(element, found), lang=_text(found, "Lang"))
+def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Readable], Command]:
+    def read(element: Readable) -> Command:
+        fields = _item_command_fields(element)
+        return kind(**fields, lang=child_text(element, "Lang"))
 
     return read
 
 
-def _read_alert(element: Element) -> Alert:
+def _read_alert(element: Readable) -> Alert:
     found = by_tag(element)
     return Alert(
         cmd_id=_required_text(found, element, "CmdID"),
@@ -288,7 +381,7 @@ def _status_code(data: str) -> StatusCode:
     return StatusCode.of(parse_count("Status Data", data))
 
 
-def _read_results(element: Element) -> Results:
+def _read_results(element: Readable) -> Results:
     found = by_tag(element)
     return Results(
         cmd_id=_required_text(found, element, "CmdID"),
@@ -301,7 +394,7 @@ def _read_results(element: Element) -> Results:
     )
 
 
-def _read_map(element: Element) -> Map:
+def _read_map(element: Readable) -> Map:
     map_items = tuple(_read_map_item(map_item) for map_item in children(element, "MapItem"))
     found = by_tag(element)
     return Map(
@@ -314,24 +407,37 @@ def _read_map(element: Element) -> Map:
     )
 
 
-def _read_map_item(element: Element) -> MapItem:
+def _read_map_item(element: Readable) -> MapItem:
     found = by_tag(element)
     return MapItem(target=_required_locref(found, element, "Target"), source=_required_locref(found, element, "Source"))
 
 
-def _read_status(element: Element) -> Status:
-    found = by_tag(element)
+def _read_status(element: Readable) -> Status:
+    found: dict[str, Readable] = {}
+    target_refs: list[str] = []
+    source_refs: list[str] = []
+    items: list[Readable] = []
+    for part in element:
+        tag = part.tag
+        if tag == "TargetRef":
+            target_refs.append(text(part))
+        elif tag == "SourceRef":
+            source_refs.append(text(part))
+        elif tag == "Item":
+            items.append(part)
+        if tag not in found:
+            found[tag] = part
     return Status(
         cmd_id=_required_text(found, element, "CmdID"),
         msg_ref=_required_text(found, element, "MsgRef"),
         cmd_ref=_required_text(found, element, "CmdRef"),
         cmd=_required_text(found, element, "Cmd"),
         data=_status_code(_required_text(found, element, "Data")),
-        target_refs=all_texts(element, "TargetRef"),
-        source_refs=all_texts(element, "SourceRef"),
+        target_refs=tuple(target_refs),
+        source_refs=tuple(source_refs),
         cred=_read_cred(found.get("Cred")),
         chal=_read_chal(found.get("Chal")),
-        items=_read_items(element),
+        items=tuple(_read_item(item) for item in items),
     )
 
 
@@ -339,7 +445,7 @@ _SYNC_FIELDS = frozenset({"CmdID", "NoResp", "Cred", "Target", "Source", "Meta",
 _CONTAINER_FIELDS = frozenset({"CmdID", "NoResp", "Meta"})
 
 
-def _read_sync(element: Element) -> Sync:
+def _read_sync(element: Readable) -> Sync:
     found = by_tag(element)
     changes = _text(found, "NumberOfChanges")
     return Sync(
@@ -354,15 +460,15 @@ def _read_sync(element: Element) -> Sync:
     )
 
 
-def _sync_sub_command(element: Element) -> SyncSubCommand:
+def _sync_sub_command(element: Readable) -> SyncSubCommand:
     """A command inside Sync; one that does not belong there is read as unsupported."""
     command = _read_command(element)
-    if isinstance(command, Add | Replace | Delete | Copy | Move | Atomic | Sequence | Unsupported):
+    if isinstance(command, (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)):
         return command
     return Unsupported(cmd_id=command.cmd_id, name=element.tag)
 
 
-def _container_fields(element: Element) -> dict[str, Any]:
+def _container_fields(element: Readable) -> dict[str, Any]:
     """The fields of Atomic and Sequence, nested commands included."""
     found = by_tag(element)
     return {
@@ -373,7 +479,7 @@ def _container_fields(element: Element) -> dict[str, Any]:
     }
 
 
-_COMMAND_READERS: dict[str, Callable[[Element], Command]] = {
+_COMMAND_READERS: dict[str, Callable[[Readable], Command]] = {
     "Add": _item_command(Add),
     "Replace": _item_command(Replace),
     "Copy": _item_command(Copy),
@@ -391,7 +497,7 @@ _COMMAND_READERS: dict[str, Callable[[Element], Command]] = {
 }
 
 
-def _read_command(element: Element) -> Command:
+def _read_command(element: Readable) -> Command:
     reader = _COMMAND_READERS.get(str(element.tag))
     if reader is None:
         return Unsupported(cmd_id=child_text(element, "CmdID") or "", name=str(element.tag))

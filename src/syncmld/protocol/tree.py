@@ -1,13 +1,15 @@
 """Namespace-free SyncML element trees: where namespaces begin, safe parsing, read helpers.
 
-Both decoders meet here: the XML codec turns bytes into such a tree, the WBXML codec does the same
-with tokens, and ``elements``/``devinf_elements`` read the message model from trees. (Writing goes
-straight from the model to bytes: ``sink``.)
+Both decoders meet here: the XML codec turns bytes into an lxml tree, the WBXML codec turns tokens
+into a tree of light ``Node``s, and ``elements``/``devinf_elements`` read the message model from either
+(``Readable``). (Writing goes straight from the model to bytes: ``sink``.)
 """
 
 import base64
 import binascii
 import re
+from collections.abc import Iterator
+from typing import Protocol, Self, TypeVar, cast
 
 from lxml import etree
 
@@ -15,6 +17,63 @@ from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.constants import NS_DEVINF, NS_METINF
 
 Element = etree._Element
+
+
+class Readable(Protocol):
+    """What reading a message needs of an element: an lxml ``Element`` or a WBXML ``Node``."""
+
+    tag: str
+    text: str | None
+
+    def __iter__(self) -> Iterator[Self]: ...
+
+    def __len__(self) -> int: ...
+
+
+Tree = TypeVar("Tree", bound=Readable)
+
+
+class Node(list["Node"]):
+    """An element the WBXML decoder builds: the list of its children, with its name, text and the text
+    after it; lighter than an lxml element, and read the same way. ``binary`` holds the content that
+    came as OPAQUE data, when the element's meaning makes it binary. (An empty element is a false
+    list: test a node against None, not for truth.)"""
+
+    __slots__ = ("binary", "tag", "tail", "text")
+
+    def __init__(self, tag: str) -> None:  # the list starts empty: no children yet
+        self.tag = tag
+        self.text: str | None = None
+        self.tail: str | None = None
+        self.binary: bytes | None = None
+
+    def iter(self, tag: str) -> Iterator["Node"]:
+        """The node and its descendants called ``tag``, in document order (as lxml's ``iter``)."""
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            if node.tag == tag:
+                yield node
+            pending.extend(reversed(node))
+
+    def as_element(self) -> Element:
+        """The same tree as lxml elements (binary content as base64 text, marked by an attribute)."""
+        element = etree.Element(self.tag)
+        _fill(element, self)
+        return element
+
+
+def _fill(element: Element, node: Node) -> None:
+    if node.binary is not None:
+        element.text = base64.b64encode(node.binary).decode("ascii") or None
+        element.set(_BINARY, "")
+    else:
+        element.text = node.text
+    for child_node in node:
+        sub = etree.SubElement(element, child_node.tag)
+        _fill(sub, child_node)
+        sub.tail = child_node.tail
+
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COUNT = re.compile(r"[0-9]{1,20}")
@@ -50,7 +109,7 @@ def opened_namespace(parent_tag: str, tag: str) -> str | None:
 # Reading
 
 
-def child(parent: Element, tag: str) -> Element | None:
+def child(parent: Tree, tag: str) -> Tree | None:
     """The first child called ``tag``."""
     for element in parent:
         if element.tag == tag:
@@ -58,29 +117,29 @@ def child(parent: Element, tag: str) -> Element | None:
     return None
 
 
-def by_tag(parent: Element) -> dict[str, Element]:
+def by_tag(parent: Tree) -> dict[str, Tree]:
     """The first child of each tag, found in one pass (for reading several children of one element)."""
-    found: dict[str, Element] = {}
+    found: dict[str, Tree] = {}
     for element in parent:
         found.setdefault(element.tag, element)
     return found
 
 
-def children(parent: Element, tag: str) -> list[Element]:
+def children(parent: Tree, tag: str) -> list[Tree]:
     return [element for element in parent if element.tag == tag]
 
 
-def text(element: Element) -> str:
+def text(element: Readable) -> str:
     """The element's own text, surrounding whitespace removed."""
     return (element.text or "").strip()
 
 
-def child_text(parent: Element, tag: str) -> str | None:
+def child_text(parent: Readable, tag: str) -> str | None:
     found = child(parent, tag)
     return None if found is None else text(found)
 
 
-def required_text(parent: Element, tag: str) -> str:
+def required_text(parent: Readable, tag: str) -> str:
     """The text of a mandatory child; a missing child is a malformed message."""
     found = child(parent, tag)
     if found is None:
@@ -88,11 +147,11 @@ def required_text(parent: Element, tag: str) -> str:
     return text(found)
 
 
-def all_texts(parent: Element, tag: str) -> tuple[str, ...]:
+def all_texts(parent: Readable, tag: str) -> tuple[str, ...]:
     return tuple(text(element) for element in children(parent, tag))
 
 
-def has_flag(parent: Element, tag: str) -> bool:
+def has_flag(parent: Readable, tag: str) -> bool:
     """Whether an empty flag element such as ``<Final/>`` is present (its content does not matter)."""
     return child(parent, tag) is not None
 
@@ -110,20 +169,23 @@ def parse_count(tag: str, value: str) -> int:
     return count
 
 
-def child_int(parent: Element, tag: str) -> int | None:
+def child_int(parent: Readable, tag: str) -> int | None:
     value = child_text(parent, tag)
     return None if value is None else parse_count(tag, value)
 
 
-def lenient_int(parent: Element, tag: str) -> int | None:
+def lenient_int(parent: Readable, tag: str) -> int | None:
     """A non-negative decimal child, or None when it is missing or not a number."""
     value = child_text(parent, tag)
     return None if value is None else as_count(value)
 
 
-def binary_content(element: Element) -> bytes | None:
-    """The binary content of an element marked by ``set_binary``, or None for a text element."""
-    if element.get(_BINARY) is None:
+def binary_content(element: Readable) -> bytes | None:
+    """The binary content of an element (a WBXML ``Node``'s, or an lxml element's marked as ``Node.as_element``
+    marks it), or None for a text element."""
+    if isinstance(element, Node):
+        return element.binary
+    if not isinstance(element, etree._Element) or element.get(_BINARY) is None:
         return None
     try:
         return base64.b64decode(element.text or "", validate=True)
@@ -131,10 +193,11 @@ def binary_content(element: Element) -> bytes | None:
         raise DecodeError(f"{element.tag} is marked binary but is not base64") from error
 
 
-def inner_xml(element: Element) -> str:
+def inner_xml(element: Readable) -> str:
     """Everything between the element's start and end tags, as XML text."""
-    inner = [element.text or ""]
-    inner.extend(etree.tostring(node, encoding="unicode") for node in element)
+    tree = element.as_element() if isinstance(element, Node) else cast(Element, element)
+    inner = [tree.text or ""]
+    inner.extend(etree.tostring(node, encoding="unicode") for node in tree)
     return "".join(inner)
 
 
@@ -148,15 +211,9 @@ def xml_safe(value: str) -> str:
     return _NOT_XML_CHAR.sub("", value)
 
 
-def set_text(element: Element, value: str) -> None:
+def set_text(element: Element | Node, value: str) -> None:
     """Give an element ``value`` as text, leaving out what XML cannot carry."""
     element.text = xml_safe(value) or None
-
-
-def set_binary(element: Element, data: bytes) -> None:
-    """Give an element binary content, which only WBXML can carry as it is."""
-    element.text = base64.b64encode(data).decode("ascii") or None
-    element.set(_BINARY, "")
 
 
 def add(parent: Element, tag: str, value: str | None = None) -> Element:

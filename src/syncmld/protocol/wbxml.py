@@ -1,11 +1,12 @@
-"""WBXML 1.1-1.3 bytes -> namespace-free element trees, over the tag tables of ``codepages`` (writing
+"""WBXML 1.1-1.3 bytes -> namespace-free trees of ``tree.Node``, over the tag tables of ``codepages`` (writing
 is ``wbxml_writer``'s job).
 
 Sans-IO and generic: it knows the WBXML layout (header, mb_u_int32, string table, global tokens,
-tag bits), not SyncML. Decoding builds the same kind of tree the XML codec builds and leaves the
-meaning of OPAQUE data to the caller: every element whose whole content is OPAQUE is reported with
-its bytes and no text. Every malformed input raises ``DecodeError``; lengths are checked against
-the bytes actually there before anything is allocated, and nesting is bounded. So is what a document
+tag bits), not SyncML. Decoding walks the bytes once with an index, builds a tree read like the XML
+codec's (``tree.Readable``) and leaves the meaning of OPAQUE data to the caller: every element whose
+whole content is OPAQUE is reported with its bytes and no text. Every malformed input raises
+``DecodeError``; lengths are checked against the bytes actually there before anything is allocated,
+and nesting is bounded. So is what a document
 decodes to (``DecodedSize``): a string-table entry referred to many times is counted every time, so a
 small document cannot decode to a large tree.
 
@@ -20,7 +21,7 @@ from lxml import etree
 
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.codepages import Pages
-from syncmld.protocol.tree import Element, xml_safe
+from syncmld.protocol.tree import Node, xml_safe
 from syncmld.protocol.xml import MAX_DEPTH
 from syncmld.status import StatusCode
 
@@ -46,7 +47,8 @@ WRITTEN_VERSION = 0x02
 """WBXML 1.2, as libsynthesis and Funambol write."""
 UTF_8 = 106
 
-_VERSIONS = frozenset({0x01, 0x02, 0x03})
+VERSIONS = frozenset({0x01, 0x02, 0x03})
+"""The version bytes of WBXML 1.1, 1.2 and 1.3."""
 _CHARSETS: Mapping[int, str] = {0: "utf-8", 3: "ascii", 4: "latin-1", UTF_8: "utf-8"}
 """IANA MIBenum -> Python codec: UTF-8 (0 = not said) and the charsets that are subsets of it or
 read byte for byte."""
@@ -70,11 +72,22 @@ class Header:
 
 
 @dataclass(frozen=True)
+class Opaque:
+    """A leaf element whose content came as OPAQUE data (its text is unset)."""
+
+    element: Node
+    ancestors: tuple[Node, ...]
+    """From the root down to the element's parent."""
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Document:
     header: Header
-    root: Element
-    opaque: tuple[tuple[Element, bytes], ...]
-    """Leaf elements whose content came as OPAQUE data, with that data (their text is unset)."""
+    root: Node
+    opaque: tuple[Opaque, ...]
+    collected: tuple[Node, ...] = ()
+    """The elements ``parse`` was asked to collect, in document order."""
 
 
 class DecodedSize:
@@ -104,49 +117,28 @@ def opaque_text(data: bytes, charset: str) -> str | None:
 
 
 class _Reader:
-    """Bytes consumed front to back; reading past the end is a decode error."""
+    """A document's header, read front to back; reading past the end is a decode error."""
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._pos = 0
-
-    def only_padding_left(self) -> bool:
-        """Whether nothing but whitespace or NULs (which files and some devices add) is left."""
-        return not self._data[self._pos :].strip(_PADDING)
+        self.data = data
+        self.pos = 0
 
     def byte(self) -> int:
-        if self._pos >= len(self._data):
+        if self.pos >= len(self.data):
             raise DecodeError("WBXML document ends early")
-        value = self._data[self._pos]
-        self._pos += 1
-        return value
+        self.pos += 1
+        return self.data[self.pos - 1]
 
     def number(self) -> int:
-        """An mb_u_int32: big-endian base 128, bit 7 set on every byte but the last."""
-        value = 0
-        for _ in range(_MAX_MB_BYTES):
-            byte = self.byte()
-            value = (value << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                if value > _MAX_UINT32:
-                    raise DecodeError("mb_u_int32 larger than 32 bits")
-                return value
-        raise DecodeError(f"mb_u_int32 longer than {_MAX_MB_BYTES} bytes")
-
-    def take(self, length: int) -> bytes:
-        end = self._pos + length
-        if end > len(self._data):
-            raise DecodeError(f"length {length} runs past the end of the WBXML document")
-        value = self._data[self._pos : end]
-        self._pos = end
+        value, self.pos = read_number(self.data, self.pos)
         return value
 
-    def inline_string(self) -> bytes:
-        end = self._data.find(0, self._pos)
-        if end < 0:
-            raise DecodeError("inline string without its terminating NUL")
-        value = self._data[self._pos : end]
-        self._pos = end + 1
+    def take(self, length: int) -> bytes:
+        end = self.pos + length
+        if end > len(self.data):
+            raise DecodeError(f"length {length} runs past the end of the WBXML document")
+        value = self.data[self.pos : end]
+        self.pos = end
         return value
 
 
@@ -162,7 +154,7 @@ def _table_string(table: bytes, index: int, size: DecodedSize) -> bytes:
 
 def _read_header(reader: _Reader, size: DecodedSize) -> tuple[Header, bytes]:
     version = reader.byte()
-    if version not in _VERSIONS:
+    if version not in VERSIONS:
         raise DecodeError(f"WBXML version byte {version:#04x} is not 1.1, 1.2 or 1.3")
     public_id = reader.number()
     fpi_index = reader.number() if public_id == _PUBLIC_ID_IN_TABLE else None
@@ -182,177 +174,277 @@ def read_header(body: bytes) -> Header:
     return _read_header(_Reader(body), DecodedSize())[0]
 
 
-def parse(body: bytes, pages_for: Callable[[Header], Pages], size: DecodedSize | None = None) -> Document:
+def parse(
+    body: bytes, pages_for: Callable[[Header], Pages], size: DecodedSize | None = None, collect: str = ""
+) -> Document:
     """A WBXML document as a tree, read with the code pages ``pages_for`` picks from its header; what it
-    decodes to is added to ``size`` (the documents nested in one message share one)."""
+    decodes to is added to ``size`` (the documents nested in one message share one). The elements called
+    ``collect`` that have content are listed in the document too."""
     size = size or DecodedSize()
     reader = _Reader(body)
     header, table = _read_header(reader, size)
-    parser = _Parser(reader, table, pages_for(header), header.charset, size)
+    parser = _Parser(body, reader.pos, table, pages_for(header), header.charset, size, collect)
     root = parser.body()
-    return Document(header=header, root=root, opaque=tuple(parser.opaque))
-
-
-class _Open:
-    """An element whose END has not come yet, and the content read since its last child."""
-
-    __slots__ = ("element", "last_child", "segment")
-
-    def __init__(self, element: Element) -> None:
-        self.element = element
-        self.segment: list[str | bytes] = []
-        self.last_child: Element | None = None
+    return Document(header=header, root=root, opaque=tuple(parser.opaque), collected=tuple(parser.collected))
 
 
 class _Parser:
-    def __init__(self, reader: _Reader, table: bytes, pages: Pages, charset: str, size: DecodedSize) -> None:
-        self._reader = reader
+    """One document's body, walked with an index over its bytes: the tree is built as the tokens come."""
+
+    def __init__(
+        self, data: bytes, start: int, table: bytes, pages: Pages, charset: str, size: DecodedSize, collect: str
+    ) -> None:
+        self._data = data
+        self._pos = start
         self._table = table
         self._size = size
         self._pages = pages
         self._charset = charset
         self._page = 0
         self._tags = pages.get(0, {})
-        self.opaque: list[tuple[Element, bytes]] = []
+        self.opaque: list[Opaque] = []
+        self._collect = collect
+        self.collected: list[Node] = []
+        self._empties: dict[str, Node] = {}
 
-    def body(self) -> Element:
-        """``*pi element *pi``: the root element and its content (then only PIs or padding)."""
-        root: Element | None = None
-        stack: list[_Open] = []
-        while not (root is not None and not stack and self._reader.only_padding_left()):
-            token = self._reader.byte()
-            if token == SWITCH_PAGE:
-                self._page = self._reader.byte()
-                self._tags = self._pages.get(self._page, {})
+    def _empty(self, name: str) -> Node:
+        """The node of every element called ``name`` that has no content (``<Final/>``, ``<NoResp/>``):
+        a document of many empty elements then costs a list entry each, not a node. A node taken from
+        here is replaced by a node of its own before anything is written on it (a tail)."""
+        node = self._empties.get(name)
+        if node is None:
+            node = self._empties[name] = Node(name)
+        return node
+
+    def body(self) -> Node:
+        """``*pi element *pi``: the root element and its content (then only PIs or padding).
+
+        Only the innermost open element can have content pending (``segment``, read since its last
+        child, ``last_child``): a child's start puts it in place first."""
+        data = self._data
+        end = len(data)
+        charset = self._charset
+        size = self._size
+        tags = self._tags
+        collect = self._collect
+        root: Node | None = None
+        stack: list[Node] = []
+        segment: list[str | bytes] = []
+        last_child: Node | None = None
+        pos = self._pos
+        while True:
+            if not stack and root is not None and not data[pos:].strip(_PADDING):
+                self._pos = pos
+                return root
+            if pos >= end:
+                raise DecodeError("WBXML document ends early")
+            token = data[pos]
+            pos += 1
+            identity = token & TAG_IDENTITY
+            if identity >= LITERAL:
+                if root is not None and not stack:
+                    raise DecodeError(f"token {token:#04x} after the root element")
+                if identity == LITERAL:
+                    self._pos = pos
+                    name = self._literal_tag()
+                    pos = self._pos
+                else:
+                    found = tags.get(identity)
+                    if found is None:
+                        raise DecodeError(f"unknown tag token {identity:#04x} on code page {self._page}")
+                    name = found
+                size.add(ELEMENT_SIZE)
+                if token & HAS_CONTENT or not stack:
+                    element = Node(name)
+                    if name == collect:
+                        self.collected.append(element)
+                else:
+                    element = self._empty(name)
+                if stack:
+                    if segment:
+                        self._flush(stack[-1], last_child, segment, None)
+                        segment = []
+                    stack[-1].append(element)
+                else:
+                    root = element
+                last_child = element
+                if token & HAS_ATTRIBUTES:
+                    self._pos = pos
+                    self._skip_attributes()
+                    pos = self._pos
+                if token & HAS_CONTENT:
+                    if len(stack) >= MAX_DEPTH:
+                        raise DecodeError(f"elements nested deeper than {MAX_DEPTH} levels")
+                    stack.append(element)
+                    last_child = None
+            elif token == END and stack:
+                current = stack.pop()
+                if segment:
+                    if len(segment) == 1 and last_child is None:
+                        piece = segment[0]
+                        if isinstance(piece, str):
+                            current.text = xml_safe(piece) or None
+                        else:
+                            self.opaque.append(Opaque(current, tuple(stack), piece))
+                    else:
+                        self._flush(current, last_child, segment, stack)
+                    segment = []
+                elif stack and not current and current.text is None:
+                    current = stack[-1][-1] = self._empty(current.tag)
+                last_child = current
+            elif token == STR_I and stack:
+                nul = data.find(0, pos)
+                if nul < 0:
+                    raise DecodeError("inline string without its terminating NUL")
+                size.add(nul - pos)
+                segment.append(data[pos:nul].decode(charset, errors="replace"))
+                pos = nul + 1
+            elif token == SWITCH_PAGE:
+                self._pos = pos
+                self._page = self._byte()
+                tags = self._tags = self._pages.get(self._page, {})
+                pos = self._pos
             elif token == PI:
+                self._pos = pos
                 self._skip_attributes()
-            elif stack:
-                self._content(token, stack)
-            elif root is None:
-                root = self._start(token, None, stack)
-            else:
+                pos = self._pos
+            elif not stack:
+                if root is None:
+                    raise DecodeError(f"token {token:#04x} where an element should start")
                 raise DecodeError(f"token {token:#04x} after the root element")
-        return root
+            else:
+                self._pos = pos
+                content = self._content(token)
+                if content is not None:
+                    segment.append(content)
+                pos = self._pos
 
-    def _content(self, token: int, stack: list[_Open]) -> None:
-        current = stack[-1]
-        if token & TAG_IDENTITY >= LITERAL:
-            self._start(token, current, stack)
-        elif token == END:
-            if current.segment:
-                self._flush(current, closing=True)
-            stack.pop()
-        elif token == STR_I:
-            current.segment.append(self._text(self._counted(self._reader.inline_string())))
-        elif token == STR_T:
-            current.segment.append(self._text(self._table_string()))
-        elif token == ENTITY:
-            current.segment.append(_entity(self._reader.number()))
+    def _content(self, token: int) -> str | bytes | None:
+        """What a content token other than a tag, END or STR_I adds to the open element's content."""
+        if token == OPAQUE:
+            length = self._number()
+            pos = self._pos
+            if pos + length > len(self._data):
+                raise DecodeError(f"length {length} runs past the end of the WBXML document")
+            self._pos = pos + length
+            self._size.add(length)
+            return self._data[pos : pos + length]
+        if token == STR_T:
+            return self._table_string().decode(self._charset, errors="replace")
+        if token == ENTITY:
+            character = _entity(self._number())
             self._size.add(1)
-        elif token == OPAQUE:
-            current.segment.append(self._counted(self._reader.take(self._reader.number())))
-        elif token in EXT_I:
-            self._reader.inline_string()
+            return character
+        if token in EXT_I:
+            self._inline_string()
         elif token in EXT_T:
             self._table_string()
+        return None
 
-    def _start(self, token: int, parent: _Open | None, stack: list[_Open]) -> Element:
-        element = self._new_element(self._tag_name(token), parent)
-        if token & HAS_ATTRIBUTES:
-            self._skip_attributes()
-        if token & HAS_CONTENT:
-            if len(stack) >= MAX_DEPTH:
-                raise DecodeError(f"elements nested deeper than {MAX_DEPTH} levels")
-            stack.append(_Open(element))
-        return element
-
-    def _tag_name(self, token: int) -> str:
-        identity = token & TAG_IDENTITY
-        if identity == LITERAL:
-            raw = self._table_string()
-            try:
-                return raw.decode(self._charset)
-            except UnicodeDecodeError as error:
-                raise DecodeError("literal tag name that is not text") from error
-        if identity < LITERAL:
-            raise DecodeError(f"token {token:#04x} where an element should start")
-        name = self._tags.get(identity)
-        if name is None:
-            raise DecodeError(f"unknown tag token {identity:#04x} on code page {self._page}")
-        return name
-
-    def _new_element(self, name: str, parent: _Open | None) -> Element:
-        self._size.add(ELEMENT_SIZE)
+    def _literal_tag(self) -> str:
+        """A tag name from the string table, which must be an XML name."""
         try:
-            if parent is None:
-                return etree.Element(name)
-            if parent.segment:
-                self._flush(parent, closing=False)
-            element = etree.SubElement(parent.element, name)
+            name = self._table_string().decode(self._charset)
+        except UnicodeDecodeError as error:
+            raise DecodeError("literal tag name that is not text") from error
+        try:
+            etree.Element(name)
         except ValueError as error:
             raise DecodeError(f"{name[:40]!r} is not an element name") from error
-        parent.last_child = element
-        return element
+        return name
 
-    def _flush(self, current: _Open, closing: bool) -> None:
+    def _byte(self) -> int:
+        pos = self._pos
+        if pos >= len(self._data):
+            raise DecodeError("WBXML document ends early")
+        self._pos = pos + 1
+        return self._data[pos]
+
+    def _number(self) -> int:
+        """An mb_u_int32 (``read_number``)."""
+        value, self._pos = read_number(self._data, self._pos)
+        return value
+
+    def _flush(
+        self, current: Node, last_child: Node | None, segment: list[str | bytes], ancestors: list[Node] | None
+    ) -> None:
         """Put the (non-empty) content read since the last child where it belongs: text, a tail, or
-        OPAQUE data."""
-        segment = current.segment
-        current.segment = []
+        OPAQUE data (``ancestors`` are given when ``current`` closes)."""
         if len(segment) == 1 and isinstance(segment[0], str):
             text: str | None = xml_safe(segment[0])
         elif all(isinstance(piece, str) for piece in segment):
             text = xml_safe("".join(str(piece) for piece in segment))
         else:
             data = b"".join(self._as_bytes(piece) for piece in segment)
-            if closing and current.last_child is None:
-                self.opaque.append((current.element, data))
+            if ancestors is not None and last_child is None:
+                self.opaque.append(Opaque(current, tuple(ancestors), data))
                 return
             text = opaque_text(data, self._charset)
             if text is None:
-                raise DecodeError(f"binary data between the elements of <{current.element.tag}>")
-        if current.last_child is None:
-            current.element.text = text or None
+                raise DecodeError(f"binary data between the elements of <{current.tag}>")
+        if last_child is None:
+            current.text = text or None
         else:
-            current.last_child.tail = text or None
+            if last_child is self._empties.get(last_child.tag):
+                last_child = current[-1] = Node(last_child.tag)
+            last_child.tail = text or None
 
     def _as_bytes(self, piece: str | bytes) -> bytes:
         return piece if isinstance(piece, bytes) else piece.encode(self._charset, errors="replace")
 
-    def _text(self, raw: bytes) -> str:
-        return raw.decode(self._charset, errors="replace")
-
-    def _counted(self, data: bytes) -> bytes:
-        self._size.add(len(data))
-        return data
+    def _inline_string(self) -> None:
+        """Read past an inline string."""
+        nul = self._data.find(0, self._pos)
+        if nul < 0:
+            raise DecodeError("inline string without its terminating NUL")
+        self._pos = nul + 1
 
     def _table_string(self) -> bytes:
         """The string-table entry the next mb_u_int32 refers to, counted in the decoded size."""
-        return _table_string(self._table, self._reader.number(), self._size)
+        return _table_string(self._table, self._number(), self._size)
 
     def _skip_attributes(self) -> None:
         """Read past an attribute list or a processing instruction, up to its END."""
         while True:
-            token = self._reader.byte()
+            token = self._byte()
             if token == END:
                 return
             if token == SWITCH_PAGE:
-                self._reader.byte()
+                self._byte()
             elif token == LITERAL:
-                self._literal_attribute(self._reader.number())
+                self._literal_attribute(self._number())
             elif token in _INLINE_STRINGS:
-                self._reader.inline_string()
+                self._inline_string()
             elif token in _TABLE_STRINGS:
                 self._table_string()
             elif token == ENTITY:
-                _entity(self._reader.number())
+                _entity(self._number())
             elif token == OPAQUE:
-                self._reader.take(self._reader.number())
+                length = self._number()
+                if self._pos + length > len(self._data):
+                    raise DecodeError(f"length {length} runs past the end of the WBXML document")
+                self._pos += length
 
     def _literal_attribute(self, index: int) -> None:
         """A literal attribute name; index 0 without a string table is Nokia's ``xmlns``."""
         if index or self._table:
             _table_string(self._table, index, self._size)
+
+
+def read_number(data: bytes, pos: int) -> tuple[int, int]:
+    """The mb_u_int32 at ``pos`` (big-endian base 128, bit 7 set on every byte but the last) and where
+    it ends."""
+    value = 0
+    for at in range(pos, pos + _MAX_MB_BYTES):
+        if at >= len(data):
+            raise DecodeError("WBXML document ends early")
+        byte = data[at]
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            if value > _MAX_UINT32:
+                raise DecodeError("mb_u_int32 larger than 32 bits")
+            return value, at + 1
+    raise DecodeError(f"mb_u_int32 longer than {_MAX_MB_BYTES} bytes")
 
 
 def _entity(code: int) -> str:

@@ -30,8 +30,8 @@ from syncmld.protocol.codepages import (
 from syncmld.protocol.constants import AUTH_MD5, FORMAT_BIN, FORMAT_CHR, MIME_DEVINF_WBXML, MIME_DEVINF_XML
 from syncmld.protocol.elements import read_message
 from syncmld.protocol.messages import SyncML
-from syncmld.protocol.tree import Element, child, child_text, set_binary, set_text
-from syncmld.protocol.wbxml import DecodedSize, Document, Header, opaque_text, parse, read_header
+from syncmld.protocol.tree import Node, child, child_text, set_text
+from syncmld.protocol.wbxml import VERSIONS, DecodedSize, Document, Header, Opaque, opaque_text, parse, read_header
 
 _Read = TypeVar("_Read")
 
@@ -58,10 +58,10 @@ def _guarded(read: Callable[[], _Read]) -> _Read:
 
 
 def _read_message(body: bytes, size: DecodedSize) -> SyncML:
-    document = parse(body, _syncml_pages, size)
-    for element, data in sorted(document.opaque, key=lambda pair: pair[0].tag in _MEANING_FROM_META):
-        _place_opaque(element, data, document.header.charset, size)
-    _rename_types(document.root, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
+    document = parse(body, _syncml_pages, size, collect="Type")
+    for opaque in sorted(document.opaque, key=lambda opaque: opaque.element.tag in _MEANING_FROM_META):
+        _place_opaque(opaque, document.header.charset, size)
+    _rename_types(document, MIME_DEVINF_WBXML, MIME_DEVINF_XML)
     return read_message(document.root)
 
 
@@ -78,53 +78,51 @@ def _syncml_pages(header: Header) -> Pages:
     return (vocabulary or SYNCML_1_2).accepted
 
 
-def _place_opaque(element: Element, data: bytes, charset: str, size: DecodedSize) -> None:
+def _place_opaque(opaque: Opaque, charset: str, size: DecodedSize) -> None:
     """Turn the OPAQUE content of a leaf element into what the element means.
 
     What ``Data`` and ``NextNonce`` mean depends on Meta values, which are placed before them.
     """
-    parent = element.getparent()
+    element, ancestors, data = opaque.element, opaque.ancestors, opaque.data
+    parent = ancestors[-1] if ancestors else None
     place = "" if parent is None else f"{parent.tag}/{element.tag}"
-    if place == "Item/Data" and not _in_filter(element):
-        if _holds_devinf(parent, data):
-            element.append(_devinf_tree(data, _message_devinf_vocabulary(element), size))
+    if place == "Item/Data" and not any(ancestor.tag == "Filter" for ancestor in ancestors):
+        if _holds_devinf(ancestors, data):
+            element.append(_devinf_tree(data, _message_devinf_vocabulary(ancestors[0]), size))
         else:
-            set_binary(element, data if charset in _UTF8_COMPATIBLE else data.decode(charset).encode("utf-8"))
+            element.binary = data if charset in _UTF8_COMPATIBLE else data.decode(charset).encode("utf-8")
         return
     text = opaque_text(data, charset)
     if place == "Cred/Data" and (text is None or _is_raw_credential(parent, data)):
-        set_binary(element, data)
+        element.binary = data
     elif element.tag == "NextNonce" and (text is None or _meta_value(parent, "Format") in _RAW_FORMATS):
         element.text = base64.b64encode(data).decode("ascii") or None
     else:
         set_text(element, data.decode(charset, errors="replace") if text is None else text)
 
 
-def _in_filter(element: Element) -> bool:
-    """Whether the element is part of a Filter (whose content is kept as XML text)."""
-    return any(ancestor.tag == "Filter" for ancestor in element.iterancestors())
-
-
-def _holds_devinf(item: Element | None, data: bytes) -> bool:
-    """Whether item data is a nested WBXML DevInf document: a WBXML header, and a DevInf Meta Type
-    or public id."""
+def _holds_devinf(ancestors: tuple[Node, ...], data: bytes) -> bool:
+    """Whether item data (``ancestors``: the item's, down to the item) is a nested WBXML DevInf document: a
+    WBXML header, and a DevInf Meta Type or public id."""
+    if not data or data[0] not in VERSIONS:
+        return False
     try:
         vocabulary = _known(read_header(data).public_id)
     except DecodeError:
         return False
     if vocabulary is not None and vocabulary.is_devinf:
         return True
-    return item is not None and any(value.lower() == MIME_DEVINF_WBXML for value in _declared_types(item))
+    return any(value.lower() == MIME_DEVINF_WBXML for value in _declared_types(ancestors[-2:]))
 
 
-def _message_devinf_vocabulary(element: Element) -> Vocabulary:
+def _message_devinf_vocabulary(root: Node) -> Vocabulary:
     """The DevInf vocabulary of the message's SyncML version, for nested documents that do not say."""
-    header = child(element.getroottree().getroot(), "SyncHdr")
+    header = child(root, "SyncHdr")
     version = None if header is None else child_text(header, "VerDTD")
     return DEVINF_BY_VERSION.get(version or "", DEVINF_1_2)
 
 
-def _devinf_tree(body: bytes, fallback: Vocabulary, size: DecodedSize) -> Element:
+def _devinf_tree(body: bytes, fallback: Vocabulary, size: DecodedSize) -> Node:
     def pages(header: Header) -> Pages:
         vocabulary = _known(header.public_id) or fallback
         if not vocabulary.is_devinf:
@@ -134,12 +132,12 @@ def _devinf_tree(body: bytes, fallback: Vocabulary, size: DecodedSize) -> Elemen
     document: Document = parse(body, pages, size)
     if document.root.tag != "DevInf":
         raise DecodeError(f"nested WBXML document has root {document.root.tag}, not DevInf")
-    for element, data in document.opaque:
-        set_text(element, data.decode(document.header.charset, errors="replace"))
+    for opaque in document.opaque:
+        set_text(opaque.element, opaque.data.decode(document.header.charset, errors="replace"))
     return document.root
 
 
-def _is_raw_credential(cred: Element | None, data: bytes) -> bool:
+def _is_raw_credential(cred: Node | None, data: bytes) -> bool:
     """Whether credentials sent as text-like OPAQUE data are still raw bytes (spec §5.2)."""
     if cred is None:
         return False
@@ -148,7 +146,7 @@ def _is_raw_credential(cred: Element | None, data: bytes) -> bool:
     return _meta_value(cred, "Type") == AUTH_MD5 and len(data) == _MD5_DIGEST_SIZE
 
 
-def _meta_value(parent: Element | None, tag: str) -> str | None:
+def _meta_value(parent: Node | None, tag: str) -> str | None:
     """A MetInf value of ``parent``'s Meta (or of ``parent`` itself when it is the Meta), lower case."""
     if parent is None:
         return None
@@ -163,16 +161,17 @@ def _meta_value(parent: Element | None, tag: str) -> str | None:
 # Meta Type of DevInf
 
 
-def _rename_types(root: Element, old: str, new: str) -> None:
-    """Rename every MetInf ``Type`` ``old`` (in any case) to ``new``, as libwbxml does."""
-    for element in root.iter("Type"):
+def _rename_types(document: Document, old: str, new: str) -> None:
+    """Rename every MetInf ``Type`` ``old`` (in any case) to ``new``, as libwbxml does (nested DevInf
+    documents hold no MetInf)."""
+    for element in document.collected:
         if (element.text or "").strip().lower() == old:
             element.text = new
 
 
-def _declared_types(item: Element) -> Iterator[str]:
-    """The Meta Types of an item and of its command."""
-    for owner in (item, item.getparent()):
-        meta = None if owner is None else child(owner, "Meta")
+def _declared_types(owners: tuple[Node, ...]) -> Iterator[str]:
+    """The Meta Types of an item's command and of the item (``owners``)."""
+    for owner in owners:
+        meta = child(owner, "Meta")
         if meta is not None:
             yield from ((element.text or "").strip() for element in meta.iter("Type"))

@@ -50,11 +50,13 @@ def parse_tree(body: bytes) -> Element:
     Default namespace declarations (``xmlns="..."``, all SyncML uses) are taken out of the start tags
     before parsing, which spares renaming every element; elements still in a namespace (a prefix, a
     tag the removal does not recognise) are renamed after it."""
+    document = _without_default_namespaces(body)
     try:
-        root = parse_safely(_without_default_namespaces(body))
+        root = parse_safely(document)
     except DecodeError:
         root = parse_safely(body)  # the error as the document itself gives it
-    if _NAMESPACED(root):
+        document = body
+    if (b"xmlns" in document or b"xml:" in document) and _NAMESPACED(root):
         for element in root.iter(etree.Element):
             tag = element.tag
             if tag[0] == "{":  # "{namespace}local"
@@ -66,24 +68,63 @@ def parse_tree(body: bytes) -> Element:
 _QUOTED = rb"""(?:"[^"]*"|'[^']*')"""
 _ATTRIBUTE = rb"\s+(?!xmlns\s*=)[\w.:-]+\s*=\s*" + _QUOTED
 """An attribute other than ``xmlns``."""
-_DEFAULT_NAMESPACE = re.compile(
-    rb"<(?:(!\[CDATA\[.*?(?:\]\]>|\Z)|!--.*?(?:-->|\Z)|\?.*?(?:\?>|\Z))"
-    rb"|([A-Za-z_][\w.:-]*(?:" + _ATTRIBUTE + rb")*?)\s+xmlns\s*=\s*(?:\"[^\"&<]*\"|'[^'&<]*')"
-    rb"(?=(?:" + _ATTRIBUTE + rb")*\s*/?>))",
-    re.DOTALL,
-)
-"""A section whose text is no markup (kept, up to its end or the document's), or a well-formed start
-tag up to its one ``xmlns="..."`` attribute (kept without it)."""
+_START_TAG_HEAD = re.compile(rb"<[A-Za-z_][\w.:-]*(?:" + _ATTRIBUTE + rb")*\s+")
+"""A start tag up to an attribute: its name and the attributes before, none of them ``xmlns``."""
+_DEFAULT_NAMESPACE = re.compile(rb"xmlns\s*=\s*(?:\"[^\"&<]*\"|'[^'&<]*')(?=(?:" + _ATTRIBUTE + rb")*\s*/?>)")
+"""A default namespace declaration, in a start tag that goes on well-formed to its end."""
+_NO_MARKUP = re.compile(rb"<(?:!\[CDATA\[.*?(?:\]\]>|\Z)|!--.*?(?:-->|\Z)|\?.*?(?:\?>|\Z))", re.DOTALL)
+"""A section whose text is no markup, up to its end or the document's."""
+_SPACE = frozenset(b" \t\n\r\f\v")
+_LESS_THAN = ord("<")
 _OTHER_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["'](?!utf-8["']|us-ascii["'])""", re.IGNORECASE)
 _NAMESPACED = etree.XPath("boolean(//*[namespace-uri() != ''])")
 
 
 def _without_default_namespaces(body: bytes) -> bytes:
     """``body`` without its default namespace declarations (a UTF-8 or ASCII document's only: a
-    multi-byte encoding may hide markup bytes inside characters)."""
+    multi-byte encoding may hide markup bytes inside characters).
+
+    The declarations are found by their name, front to back; one counts when it is no CDATA section's,
+    comment's or processing instruction's text and stands in a well-formed start tag as one of its
+    attributes, after the whitespace it takes away with it."""
     if b"xmlns" not in body or _OTHER_ENCODING.match(_document(body)):
         return body
-    return _DEFAULT_NAMESPACE.sub(rb"<\1\2", body)
+    kept: list[bytes] = []
+    done = position = 0
+    section = _next_section(body, 0)
+    while (found := body.find(b"xmlns", position)) >= 0:
+        if 0 <= section < found:
+            skipped = _NO_MARKUP.match(body, section)
+            position = section + 2 if skipped is None else skipped.end()
+            section = _next_section(body, position)
+            continue
+        position = found + 5
+        space = found
+        while space and body[space - 1] in _SPACE:
+            space -= 1
+        declaration = _DEFAULT_NAMESPACE.match(body, found)
+        if space == found or declaration is None:
+            continue
+        tag_start = body.rfind(b"<", 0, space)
+        if tag_start < 0 or not _START_TAG_HEAD.fullmatch(body, tag_start, found):
+            continue
+        kept.append(body[done:space])
+        done = position = declaration.end()
+    kept.append(body[done:])
+    return b"".join(kept)
+
+
+def _next_section(body: bytes, start: int) -> int:
+    """Where the next ``<!`` or ``<?`` at or after ``start`` is, -1 when there is none (found by their
+    second character, which is rare where ``<`` is not)."""
+    found = -1
+    for mark in b"!?":
+        at = body.find(mark, start + 1)
+        while at > 0 and body[at - 1] != _LESS_THAN:
+            at = body.find(mark, at + 1)
+        if at > 0 and (found < 0 or at - 1 < found):
+            found = at - 1
+    return found
 
 
 def uses_entities(root: Element) -> bool:
