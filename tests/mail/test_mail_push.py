@@ -1,7 +1,8 @@
 """Push e-mail through a real ``syncmld serve``: mail appended to the Dovecot INBOX with imaplib is told to
 a push device by its webhook within 5 s, once per burst; the watcher reconnects after Dovecot restarts; an
 account without a push device syncing mail costs no IMAP connection; with two workers one watches; a device's
-own changes written to IMAP are told to its other push devices, not to itself."""
+own changes written to IMAP (flags, deletes, a draft, a move between two watched folders, a mail it sends) are
+told to its other push devices, not to itself."""
 
 import re
 import time
@@ -13,9 +14,12 @@ from urllib.parse import quote
 from syncmld.client import Device
 from syncmld.client.email import EMAIL_TYPE, MailItem, mail_devinf, write_email_object
 from syncmld.client.http import HttpTransport
-from tests.mail.dovecot import Dovecot
+from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import mails
 from tests.mail.mailbox import append, message
+from tests.mail.test_mail_drafts import _draft
+from tests.mail.test_mail_send import _mail_to
+from tests.mail.test_mail_tree import _by_folder, _folder_luid, _mail_luid
 from tests.push.conftest import Hook, webhook  # noqa: F401 (the fixture)
 from tests.server.serve_process import ServeProcess, syncmld
 
@@ -56,13 +60,15 @@ def wait_for(what: Callable[[], bool], timeout: float) -> bool:
     return what()
 
 
-def set_up(tmp_path: Path, dovecot: Dovecot, *emails_and_passwords: tuple[str, str]) -> str:
-    """A data directory with the accounts, their mail on the Dovecot."""
+def set_up(
+    tmp_path: Path, dovecot: Dovecot, *emails_and_passwords: tuple[str, str], smtp: str = "smtp://127.0.0.1:25"
+) -> str:
+    """A data directory with the accounts, their mail on the Dovecot (and sent through ``smtp``)."""
     data_dir = str(tmp_path / "data")
     for email, password in emails_and_passwords:
         syncmld("account", "add", email, "--password", password, "--data-dir", data_dir)
         imap = f"imap://127.0.0.1:{dovecot.port}"
-        syncmld("mail", "set", email, "--imap", imap, "--smtp", "smtp://127.0.0.1:25", "--data-dir", data_dir)
+        syncmld("mail", "set", email, "--imap", imap, "--smtp", smtp, "--data-dir", data_dir)
     return data_dir
 
 
@@ -76,19 +82,29 @@ def serving(tmp_path: Path, data_dir: str, *args: str) -> Iterator[tuple[ServePr
 
 
 def device(
-    server: ServeProcess, transport: HttpTransport, account: tuple[str, str], device_id: str, push: bool
+    server: ServeProcess,
+    transport: HttpTransport,
+    account: tuple[str, str],
+    device_id: str,
+    push: bool,
+    server_db: str = "Mail",
+    folders: bool = False,
 ) -> Device:
+    """The device's data store syncing ``server_db`` (the INBOX unless named); with ``folders`` its DevInf takes
+    folder objects there, sent alone before its Alert."""
     email, password = account
+    local_uri = "./" + server_db.replace("*", "Tree")
     return Device(
         transport=transport,
         url=server.url + ("?push" if push else ""),
         user=email,
         password=password,
         device_id=device_id,
-        server_db="Mail",
-        local_uri="./Mail",
+        server_db=server_db,
+        local_uri=local_uri,
         content_type=EMAIL_TYPE,
-        devinf=mail_devinf("./Mail", EMAIL_TYPE),
+        devinf=mail_devinf(local_uri, EMAIL_TYPE, folders),
+        devinf_alone=folders,
     )
 
 
@@ -217,3 +233,59 @@ def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_its
         client.logout()
         assert wait_for(lambda: told(webhook, "IMEI:phone") == 1, TOLD_WITHIN), server.log
         assert wait_for(lambda: told(webhook, "IMEI:tablet") == 2, TOLD_WITHIN), server.log
+
+
+def test_a_devices_draft_move_and_sent_mail_are_told_to_its_other_push_device_not_to_itself(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_sink: SmtpSink,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox, smtp=f"smtp://127.0.0.1:{smtp_sink.port}")
+    client = dovecot.imap(email)
+    assert client.create("Archive")[0] == "OK"
+    client.logout()
+    appended(dovecot, email, 2)
+    watched = ("inbox", "mail/Archive", "mail/drafts", "mail/sent")
+    with serving(tmp_path, data_dir, "--push-mail-poll-interval", "0.5") as (server, transport):
+        phone = {name: device(server, transport, mailbox, "IMEI:phone", True, name) for name in watched}
+        tablet = {name: device(server, transport, mailbox, "IMEI:tablet", True, name) for name in watched}
+        tree = device(server, transport, mailbox, "IMEI:phone", True, "mail/*", folders=True)
+        outbox = device(server, transport, mailbox, "IMEI:phone", True, "outbox")
+        for store in (*phone.values(), *tablet.values(), tree, outbox):
+            store.sync()
+        for device_ref in ("IMEI:phone", "IMEI:tablet"):
+            syncmld("device", "push", email, device_ref, "--url", webhook.url, "--data-dir", data_dir)
+        server.wait_for_log(watching(email))
+
+        def told_once(what: str, *changed: str) -> None:
+            """The tablet is told of the phone's change once (in IMAP and the store), the phone never."""
+            for folder in changed:
+                mine = f"push e-mail: {folder} of {email}: the change is what device IMEI:phone changed"
+                assert wait_for(lambda: mine in server.log, TOLD_WITHIN), server.log  # noqa: B023
+            assert wait_for(lambda: told(webhook, "IMEI:tablet") == 1, TOLD_WITHIN), server.log
+            time.sleep(2.0)  # four quiet times: a notification to the phone would have left
+            assert told(webhook, "IMEI:phone") == 0, f"the phone was told of its own {what}: {server.log}"
+            assert told(webhook, "IMEI:tablet") == 1, server.log
+            webhook.received.clear()
+
+        phone["mail/drafts"].add(write_email_object(MailItem({"read": True}, _draft("Entwurf"))))
+        assert phone["mail/drafts"].sync().codes_for("Add") == [201]
+        told_once("draft", "mail/drafts")
+        assert tablet["mail/drafts"].sync().received["add"] == 1
+
+        moved = sorted(_by_folder(tree)["INBOX"])[0]
+        tree.move(_mail_luid(tree, moved), _folder_luid(tree, "Archive"))
+        assert tree.sync().codes_for("Move") == [200]
+        told_once("move", "mail", "mail/archive")
+        assert phone["inbox"].sync().received["delete"] == 1  # its stores of the two folders catch up
+        assert phone["mail/Archive"].sync().received["add"] == 1
+        assert tablet["inbox"].sync().received["delete"] == 1
+        assert tablet["mail/Archive"].sync().received["add"] == 1
+
+        outbox.add(_mail_to("bert@example.net", 601))
+        assert outbox.sync().codes_for("Add") == [201]
+        told_once("sent mail", "mail/sent")
+        assert tablet["mail/sent"].sync().received["add"] == 1
