@@ -196,6 +196,26 @@ def told(hook: Hook, device_ref: str) -> int:
     return sum(1 for headers, _ in hook.received if headers["X-SyncML-Device"] == quote(device_ref))
 
 
+def pushed_by_webhook(server: ServeProcess, data_dir: str, hook: Hook, email: str, *device_refs: str) -> None:
+    """The devices are told by the webhook, and the account's mailbox is watched."""
+    for device_ref in device_refs:
+        syncmld("device", "push", email, device_ref, "--url", hook.url, "--data-dir", data_dir)
+    server.wait_for_log(watching(email))
+
+
+def told_to_the_other_only(
+    server: ServeProcess, hook: Hook, email: str, writer: str, other: str, *folders: str
+) -> None:
+    """What ``writer`` changed in the mail ``folders`` (as the store names them), seen by the watch as its own, is
+    told to ``other`` once and never to ``writer``."""
+    own = [f"push e-mail: {folder} of {email}: the change is what device {writer} changed" for folder in folders]
+    assert wait_for(lambda: all(line in server.log for line in own), TOLD_WITHIN), server.log
+    assert wait_for(lambda: told(hook, other) == 1, TOLD_WITHIN), server.log
+    time.sleep(2.0)  # four quiet times: a notification to the writer would have left
+    assert told(hook, writer) == 0, server.log
+    assert told(hook, other) == 1, server.log
+
+
 def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_itself(
     tmp_path: Path,
     dovecot: Dovecot,
@@ -210,19 +230,14 @@ def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_its
         tablet = device(server, transport, mailbox, "IMEI:tablet", push=True)
         phone.sync()
         tablet.sync()
-        for device_ref in ("IMEI:phone", "IMEI:tablet"):
-            syncmld("device", "push", email, device_ref, "--url", webhook.url, "--data-dir", data_dir)
-        server.wait_for_log(watching(email))
+        pushed_by_webhook(server, data_dir, webhook, email, "IMEI:phone", "IMEI:tablet")
 
         # the phone marks a mail read and flagged and deletes another: IDLE sees both, written by syncmld
         first, second, _ = sorted(mails(phone))
         phone.replace(first, write_email_object(MailItem({"read": True, "flagged": True})))
         phone.delete(second)
         phone.sync()
-        assert wait_for(lambda: told(webhook, "IMEI:tablet") == 1, TOLD_WITHIN), server.log
-        assert wait_for(lambda: f"mail of {email} changed in IMAP" in server.log, TOLD_WITHIN), server.log
-        time.sleep(2.0)  # four quiet times: a notification to the phone would have left
-        assert told(webhook, "IMEI:phone") == 0, server.log
+        told_to_the_other_only(server, webhook, email, "IMEI:phone", "IMEI:tablet", "mail")
         assert tablet.sync().received == {"add": 0, "replace": 1, "delete": 1}
         assert phone.sync().received == {"add": 0, "replace": 0, "delete": 0}
 
@@ -248,7 +263,7 @@ def test_a_devices_draft_move_and_sent_mail_are_told_to_its_other_push_device_no
     assert client.create("Archive")[0] == "OK"
     client.logout()
     appended(dovecot, email, 2)
-    watched = ("inbox", "mail/Archive", "mail/drafts", "mail/sent")
+    watched = ("inbox", "mail/Archive", "mail/drafts", "mail/sent")  # a data store each, on both devices
     with serving(tmp_path, data_dir, "--push-mail-poll-interval", "0.5") as (server, transport):
         phone = {name: device(server, transport, mailbox, "IMEI:phone", True, name) for name in watched}
         tablet = {name: device(server, transport, mailbox, "IMEI:tablet", True, name) for name in watched}
@@ -256,36 +271,30 @@ def test_a_devices_draft_move_and_sent_mail_are_told_to_its_other_push_device_no
         outbox = device(server, transport, mailbox, "IMEI:phone", True, "outbox")
         for store in (*phone.values(), *tablet.values(), tree, outbox):
             store.sync()
-        for device_ref in ("IMEI:phone", "IMEI:tablet"):
-            syncmld("device", "push", email, device_ref, "--url", webhook.url, "--data-dir", data_dir)
-        server.wait_for_log(watching(email))
+        pushed_by_webhook(server, data_dir, webhook, email, "IMEI:phone", "IMEI:tablet")
 
-        def told_once(what: str, *changed: str) -> None:
-            """The tablet is told of the phone's change once (in IMAP and the store), the phone never."""
-            for folder in changed:
-                mine = f"push e-mail: {folder} of {email}: the change is what device IMEI:phone changed"
-                assert wait_for(lambda: mine in server.log, TOLD_WITHIN), server.log  # noqa: B023
-            assert wait_for(lambda: told(webhook, "IMEI:tablet") == 1, TOLD_WITHIN), server.log
-            time.sleep(2.0)  # four quiet times: a notification to the phone would have left
-            assert told(webhook, "IMEI:phone") == 0, f"the phone was told of its own {what}: {server.log}"
-            assert told(webhook, "IMEI:tablet") == 1, server.log
+        def told_once(*folders: str) -> None:
+            told_to_the_other_only(server, webhook, email, "IMEI:phone", "IMEI:tablet", *folders)
             webhook.received.clear()
 
+        # the phone writes a draft: appended to Drafts
         phone["mail/drafts"].add(write_email_object(MailItem({"read": True}, _draft("Entwurf"))))
         assert phone["mail/drafts"].sync().codes_for("Add") == [201]
-        told_once("draft", "mail/drafts")
+        told_once("mail/drafts")
         assert tablet["mail/drafts"].sync().received["add"] == 1
 
+        # the phone moves a mail from the INBOX to Archive in its folder tree: both folders change in IMAP
         moved = sorted(_by_folder(tree)["INBOX"])[0]
         tree.move(_mail_luid(tree, moved), _folder_luid(tree, "Archive"))
         assert tree.sync().codes_for("Move") == [200]
-        told_once("move", "mail", "mail/archive")
+        told_once("mail", "mail/archive")
         assert phone["inbox"].sync().received["delete"] == 1  # its stores of the two folders catch up
         assert phone["mail/Archive"].sync().received["add"] == 1
         assert tablet["inbox"].sync().received["delete"] == 1
         assert tablet["mail/Archive"].sync().received["add"] == 1
 
+        # the phone sends a mail: put in Sent after SMTP took it
         outbox.add(_mail_to("bert@example.net", 601))
         assert outbox.sync().codes_for("Add") == [201]
-        told_once("sent mail", "mail/sent")
+        told_once("mail/sent")
         assert tablet["mail/sent"].sync().received["add"] == 1
