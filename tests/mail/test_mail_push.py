@@ -1,7 +1,8 @@
 """Push e-mail through a real ``syncmld serve``: mail appended to the Dovecot INBOX with imaplib is told to
 a push device by its webhook within 5 s, once per burst; the watcher reconnects after Dovecot restarts; an
 account without a push device syncing mail costs no IMAP connection; with two workers one watches; a device's
-own changes written to IMAP are told to its other push devices, not to itself."""
+own changes written to IMAP (flags, deletes, a draft, a move between two watched folders, a mail it sends) are
+told to its other push devices, not to itself."""
 
 import re
 import time
@@ -13,9 +14,12 @@ from urllib.parse import quote
 from syncmld.client import Device
 from syncmld.client.email import EMAIL_TYPE, MailItem, mail_devinf, write_email_object
 from syncmld.client.http import HttpTransport
-from tests.mail.dovecot import Dovecot
+from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import mails
 from tests.mail.mailbox import append, message
+from tests.mail.test_mail_drafts import _draft
+from tests.mail.test_mail_send import _mail_to
+from tests.mail.test_mail_tree import _by_folder, _folder_luid, _mail_luid
 from tests.push.conftest import Hook, webhook  # noqa: F401 (the fixture)
 from tests.server.serve_process import ServeProcess, syncmld
 
@@ -56,13 +60,15 @@ def wait_for(what: Callable[[], bool], timeout: float) -> bool:
     return what()
 
 
-def set_up(tmp_path: Path, dovecot: Dovecot, *emails_and_passwords: tuple[str, str]) -> str:
-    """A data directory with the accounts, their mail on the Dovecot."""
+def set_up(
+    tmp_path: Path, dovecot: Dovecot, *emails_and_passwords: tuple[str, str], smtp: str = "smtp://127.0.0.1:25"
+) -> str:
+    """A data directory with the accounts, their mail on the Dovecot (and sent through ``smtp``)."""
     data_dir = str(tmp_path / "data")
     for email, password in emails_and_passwords:
         syncmld("account", "add", email, "--password", password, "--data-dir", data_dir)
         imap = f"imap://127.0.0.1:{dovecot.port}"
-        syncmld("mail", "set", email, "--imap", imap, "--smtp", "smtp://127.0.0.1:25", "--data-dir", data_dir)
+        syncmld("mail", "set", email, "--imap", imap, "--smtp", smtp, "--data-dir", data_dir)
     return data_dir
 
 
@@ -76,19 +82,29 @@ def serving(tmp_path: Path, data_dir: str, *args: str) -> Iterator[tuple[ServePr
 
 
 def device(
-    server: ServeProcess, transport: HttpTransport, account: tuple[str, str], device_id: str, push: bool
+    server: ServeProcess,
+    transport: HttpTransport,
+    account: tuple[str, str],
+    device_id: str,
+    push: bool,
+    server_db: str = "Mail",
+    folders: bool = False,
 ) -> Device:
+    """The device's data store syncing ``server_db`` (the INBOX unless named); with ``folders`` its DevInf takes
+    folder objects there, sent alone before its Alert."""
     email, password = account
+    local_uri = "./" + server_db.replace("*", "Tree")
     return Device(
         transport=transport,
         url=server.url + ("?push" if push else ""),
         user=email,
         password=password,
         device_id=device_id,
-        server_db="Mail",
-        local_uri="./Mail",
+        server_db=server_db,
+        local_uri=local_uri,
         content_type=EMAIL_TYPE,
-        devinf=mail_devinf("./Mail", EMAIL_TYPE),
+        devinf=mail_devinf(local_uri, EMAIL_TYPE, folders),
+        devinf_alone=folders,
     )
 
 
@@ -180,6 +196,26 @@ def told(hook: Hook, device_ref: str) -> int:
     return sum(1 for headers, _ in hook.received if headers["X-SyncML-Device"] == quote(device_ref))
 
 
+def pushed_by_webhook(server: ServeProcess, data_dir: str, hook: Hook, email: str, *device_refs: str) -> None:
+    """The devices are told by the webhook, and the account's mailbox is watched."""
+    for device_ref in device_refs:
+        syncmld("device", "push", email, device_ref, "--url", hook.url, "--data-dir", data_dir)
+    server.wait_for_log(watching(email))
+
+
+def told_to_the_other_only(
+    server: ServeProcess, hook: Hook, email: str, writer: str, other: str, *folders: str
+) -> None:
+    """What ``writer`` changed in the mail ``folders`` (as the store names them), seen by the watch as its own, is
+    told to ``other`` once and never to ``writer``."""
+    own = [f"push e-mail: {folder} of {email}: the change is what device {writer} changed" for folder in folders]
+    assert wait_for(lambda: all(line in server.log for line in own), TOLD_WITHIN), server.log
+    assert wait_for(lambda: told(hook, other) == 1, TOLD_WITHIN), server.log
+    time.sleep(2.0)  # four quiet times: a notification to the writer would have left
+    assert told(hook, writer) == 0, server.log
+    assert told(hook, other) == 1, server.log
+
+
 def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_itself(
     tmp_path: Path,
     dovecot: Dovecot,
@@ -194,19 +230,14 @@ def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_its
         tablet = device(server, transport, mailbox, "IMEI:tablet", push=True)
         phone.sync()
         tablet.sync()
-        for device_ref in ("IMEI:phone", "IMEI:tablet"):
-            syncmld("device", "push", email, device_ref, "--url", webhook.url, "--data-dir", data_dir)
-        server.wait_for_log(watching(email))
+        pushed_by_webhook(server, data_dir, webhook, email, "IMEI:phone", "IMEI:tablet")
 
         # the phone marks a mail read and flagged and deletes another: IDLE sees both, written by syncmld
         first, second, _ = sorted(mails(phone))
         phone.replace(first, write_email_object(MailItem({"read": True, "flagged": True})))
         phone.delete(second)
         phone.sync()
-        assert wait_for(lambda: told(webhook, "IMEI:tablet") == 1, TOLD_WITHIN), server.log
-        assert wait_for(lambda: f"mail of {email} changed in IMAP" in server.log, TOLD_WITHIN), server.log
-        time.sleep(2.0)  # four quiet times: a notification to the phone would have left
-        assert told(webhook, "IMEI:phone") == 0, server.log
+        told_to_the_other_only(server, webhook, email, "IMEI:phone", "IMEI:tablet", "mail")
         assert tablet.sync().received == {"add": 0, "replace": 1, "delete": 1}
         assert phone.sync().received == {"add": 0, "replace": 0, "delete": 0}
 
@@ -217,3 +248,56 @@ def test_a_devices_own_imap_changes_are_told_to_its_other_push_device_not_to_its
         client.logout()
         assert wait_for(lambda: told(webhook, "IMEI:phone") == 1, TOLD_WITHIN), server.log
         assert wait_for(lambda: told(webhook, "IMEI:tablet") == 2, TOLD_WITHIN), server.log
+
+
+def test_a_devices_draft_move_and_sent_mail_are_told_to_its_other_push_device_not_to_itself(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_sink: SmtpSink,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox, smtp=f"smtp://127.0.0.1:{smtp_sink.port}")
+    client = dovecot.imap(email)
+    assert client.create("Archive")[0] == "OK"
+    client.logout()
+    appended(dovecot, email, 2)
+    watched = ("inbox", "mail/Archive", "mail/drafts", "mail/sent")  # a data store each, on both devices
+    with serving(tmp_path, data_dir, "--push-mail-poll-interval", "0.5") as (server, transport):
+        phone = {name: device(server, transport, mailbox, "IMEI:phone", True, name) for name in watched}
+        tablet = {name: device(server, transport, mailbox, "IMEI:tablet", True, name) for name in watched}
+        tree = device(server, transport, mailbox, "IMEI:phone", True, "mail/*", folders=True)
+        outbox = device(server, transport, mailbox, "IMEI:phone", True, "outbox")
+        for store in (*phone.values(), *tablet.values(), tree, outbox):
+            store.sync()
+        pushed_by_webhook(server, data_dir, webhook, email, "IMEI:phone", "IMEI:tablet")
+
+        def told_once(*folders: str) -> None:
+            told_to_the_other_only(server, webhook, email, "IMEI:phone", "IMEI:tablet", *folders)
+            webhook.received.clear()
+
+        # the phone writes a draft: appended to Drafts
+        phone["mail/drafts"].add(write_email_object(MailItem({"read": True}, _draft("Entwurf"))))
+        assert phone["mail/drafts"].sync().codes_for("Add") == [201]
+        told_once("mail/drafts")
+        assert tablet["mail/drafts"].sync().received["add"] == 1
+
+        # the phone moves a mail from the INBOX to Archive in its folder tree: both folders change in IMAP
+        moved = sorted(_by_folder(tree)["INBOX"])[0]
+        tree.move(_mail_luid(tree, moved), _folder_luid(tree, "Archive"))
+        assert tree.sync().codes_for("Move") == [200]
+        told_once("mail", "mail/archive")
+        assert phone["inbox"].sync().received["delete"] == 1  # its stores of the two folders catch up
+        assert phone["mail/Archive"].sync().received["add"] == 1
+        assert tablet["inbox"].sync().received["delete"] == 1
+        assert tablet["mail/Archive"].sync().received["add"] == 1
+        time.sleep(2.0)  # the tablet synced one folder after the other: it may be told of the second in between
+        assert told(webhook, "IMEI:phone") == 0, server.log
+        webhook.received.clear()
+
+        # the phone sends a mail: put in Sent after SMTP took it
+        outbox.add(_mail_to("bert@example.net", 601))
+        assert outbox.sync().codes_for("Add") == [201]
+        told_once("mail/sent")
+        assert tablet["mail/sent"].sync().received["add"] == 1

@@ -85,8 +85,8 @@ class StopsAfterSending:
     def __getattr__(self, name: str) -> object:
         return getattr(self.servers, name)
 
-    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
-        sent = self.servers.send(login, key, message)
+    def send(self, login: MailLogin, key: str, message: bytes, device: int) -> Sent:
+        sent = self.servers.send(login, key, message, device)
         if not self.killed:
             self.killed = True
             raise ServerKilled

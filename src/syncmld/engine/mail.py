@@ -553,7 +553,7 @@ def outbox_sender(
         try:
             if ctx.mail is None:
                 raise MailError("this server has no mail gateway", StatusCode.SERVICE_UNAVAILABLE)
-            sent: Sent = work.outside(ctx.mail.send, login_for(tx, state), key, message)
+            sent: Sent = work.outside(ctx.mail.send, login_for(tx, state), key, message, state.device_id)
         except MailError as error:
             sent = Sent(error.status, str(error))
         log.log(

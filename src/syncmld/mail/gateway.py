@@ -5,9 +5,9 @@ message brought again (the reply to it was lost, the server stopped after sendin
 is not sent again. A record without an outcome (the server stopped while sending) is settled by looking
 for the mail in the Sent folder, where it is put right after it is sent.
 
-What devices' changes write to IMAP is recorded in the store too (each folder's HIGHESTMODSEQ before and after,
-for ``keep_writes`` seconds, at most ``max_writes`` records an account), so that push e-mail does not tell a
-device of its own changes.
+What devices' changes write to IMAP, and the mails they send put in Sent, is recorded in the store too (each
+folder's HIGHESTMODSEQ before and after, for ``keep_writes`` seconds, at most ``max_writes`` records an account),
+so that push e-mail does not tell a device of its own changes.
 """
 
 import logging
@@ -94,7 +94,7 @@ class MailServers:
                 if write_id:
                     tx.end_mail_write(write_id, None if modseqs is None else modseqs[index])
 
-    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
+    def send(self, login: MailLogin, key: str, message: bytes, device: int) -> Sent:
         with self.store.transaction() as tx:
             known = tx.claim_send(MailSend(key, None))
         if known is not None and known.status is not None and known.status < 300:
@@ -124,7 +124,7 @@ class MailServers:
         self._record(key, outcome)
         log.info("mail %s of %s %s", key[:12], login.account, detail)
         try:
-            self.imap.append_sent(login, message)
+            self.imap.append_sent(login, message, device, self)
         except MailError as error:
             log.error("mail %s of %s was sent but not put in Sent: %s", key[:12], login.account, error)
         return outcome

@@ -172,16 +172,8 @@ class ImapGateway:
             listed = client.list_folders()
             names = [resolve(client, change.folder, listed) for change in changes]
             writes = _folder_writes(client, changes, names, listed) if journal is not None else ()
-            ids = journal.begun(login, writes) if journal is not None and writes else ()
-            try:
+            with _recorded(client, login, writes, journal):
                 placed = self._write(client, login, changes, names, listed)
-                ends = tuple(_status(client, write.mailbox)[1] for write in writes)
-            except BaseException:
-                if journal is not None and ids:
-                    journal.ended(ids, None)
-                raise
-            if journal is not None and ids:
-                journal.ended(ids, ends)
             return _placed(client, placed)
 
     def _write(
@@ -238,10 +230,16 @@ class ImapGateway:
                 placed.append((change, mail.key, name, paths.get(name, name), appended, message_id))
         return placed
 
-    def append_sent(self, login: MailLogin, message: bytes) -> None:
-        """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read."""
+    def append_sent(
+        self, login: MailLogin, message: bytes, device: int = 0, journal: WriteJournal | None = None
+    ) -> None:
+        """Put a mail that was sent in the Sent folder (SPECIAL-USE ``\\Sent``, else ``Sent``), read; with
+        ``journal``, recorded there as written for ``device``, the device that sent it."""
         with self.session(login) as client:
-            client.append(client.find_special_folder(b"\\Sent") or SENT, message, flags=[b"\\Seen"])
+            sent = client.find_special_folder(b"\\Sent") or SENT
+            writes = _writes(client, {(device, sent): None}) if journal is not None else ()
+            with _recorded(client, login, writes, journal):
+                client.append(sent, message, flags=[b"\\Seen"])
 
     def holds_sent(self, login: MailLogin, message: bytes) -> bool:
         """Whether the Sent folder holds a mail with the Message-ID of ``message`` (False without one)."""
@@ -307,9 +305,7 @@ def _folder_writes(
     client: IMAPClient, changes: tuple[FolderChanges, ...], names: list[str], listed: list[tuple[Any, Any, Any]]
 ) -> tuple[FolderWrite, ...]:
     """Each folder the changes write to (theirs, where they move mails, Trash for mails removed there), for
-    each device, with its UIDVALIDITY and HIGHESTMODSEQ now (one STATUS each); none without CONDSTORE."""
-    if not client.has_capability("CONDSTORE"):
-        return ()
+    each device, as ``_writes`` gives it."""
     trash = next((str(name) for flags, _, name in listed if b"\\Trash" in flags), TRASH)
     written: dict[tuple[int, str], None] = {}
     for change, name in zip(changes, names, strict=True):
@@ -318,8 +314,34 @@ def _folder_writes(
             written[change.device, resolve(client, moved.to, listed)] = None
         if change.removed and change.removal == MailRemoval.TRASH:
             written[change.device, trash] = None
+    return _writes(client, written)
+
+
+def _writes(client: IMAPClient, written: dict[tuple[int, str], None]) -> tuple[FolderWrite, ...]:
+    """Each (device, folder) about to be written with the folder's UIDVALIDITY and HIGHESTMODSEQ now (one STATUS
+    a folder); none without CONDSTORE."""
+    if not client.has_capability("CONDSTORE"):
+        return ()
     states = {mailbox: _status(client, mailbox) for _, mailbox in written}
     return tuple(FolderWrite(device, mailbox, *states[mailbox]) for device, mailbox in written if states[mailbox][1])
+
+
+@contextmanager
+def _recorded(
+    client: IMAPClient, login: MailLogin, writes: tuple[FolderWrite, ...], journal: WriteJournal | None
+) -> Iterator[None]:
+    """Record ``writes`` in ``journal`` as begun, then each folder's HIGHESTMODSEQ once the block wrote them, or
+    the writing as failed when the block raised."""
+    ids = journal.begun(login, writes) if journal is not None and writes else ()
+    try:
+        yield
+        ends = tuple(_status(client, write.mailbox)[1] for write in writes)
+    except BaseException:
+        if journal is not None and ids:
+            journal.ended(ids, None)
+        raise
+    if journal is not None and ids:
+        journal.ended(ids, ends)
 
 
 def _moves(

@@ -306,7 +306,7 @@ class MailGateway(Protocol):
         added to another, by its Message-ID, is moved); where the moved and appended ones now are."""
         ...
 
-    def send(self, login: MailLogin, key: str, message: bytes) -> Sent:
-        """Send a mail a device put in its outbox, once whatever number of times it is asked under ``key``,
-        and put it in the Sent folder."""
+    def send(self, login: MailLogin, key: str, message: bytes, device: int) -> Sent:
+        """Send a mail ``device`` put in its outbox, once whatever number of times it is asked under ``key``,
+        and put it in the Sent folder (recorded as written for the device, as ``apply`` records)."""
         ...
