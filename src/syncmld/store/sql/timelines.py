@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from functools import cache
 
-from sqlalchemy import Executable, delete, func, insert, select
+from sqlalchemy import Executable, bindparam, delete, func, insert, select
 
 from syncmld.store.base import HourCounts, TimelineMessage, TimelineSession
 from syncmld.store.schema import sync_hours, timeline_messages
@@ -11,6 +11,10 @@ from syncmld.store.sql.common import DialectInsert, SqlRole, excluded
 
 _t = timeline_messages.c
 _h = sync_hours.c
+
+_LATEST = select(_t.id).where(_t.session == bindparam("session")).order_by(_t.id.desc()).limit(bindparam("keep"))
+_TRIM = delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
+"""Made once: every message trims its session's timeline (building a statement costs more than running it)."""
 
 
 @cache
@@ -27,10 +31,7 @@ class SqlTimelines(SqlRole):
         if keep <= 0:
             return
         self._connection.execute(insert(timeline_messages), asdict(message))
-        latest = select(_t.id).where(_t.session == message.session).order_by(_t.id.desc()).limit(keep)
-        self._connection.execute(
-            delete(timeline_messages).where(_t.session == message.session, _t.id.not_in(latest.scalar_subquery()))
-        )
+        self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:
         columns = [column for column in timeline_messages.columns if column.name != "id"]
