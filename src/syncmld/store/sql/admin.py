@@ -7,7 +7,9 @@ from syncmld.store.schema import access_list, domains, settings
 from syncmld.store.sql.common import SqlRole
 
 _SETTING = select(settings.c.value).where(settings.c.name == bindparam("name"))
-"""Made once: a message reads several settings (building a statement costs more than running it)."""
+_DOMAIN = select(domains).where(domains.c.name == bindparam("name"))
+"""Made once: a message reads several settings, a login the account's domain (building a statement costs more
+than running it)."""
 
 
 class SqlAdmin(SqlRole):
@@ -37,7 +39,7 @@ class SqlAdmin(SqlRole):
         return Domain(name)
 
     def get_domain(self, name: str) -> Domain | None:
-        row = self._connection.execute(select(domains).where(domains.c.name == name.lower())).first()
+        row = self._connection.execute(_DOMAIN, {"name": name.lower()}).first()
         return None if row is None else Domain(row.name, row.enabled)
 
     def list_domains(self) -> list[Domain]:
