@@ -3,14 +3,17 @@ stopped continues in a new session, a half-sent large object included, and ancho
 the resumed sync completes."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from syncmld.client import Device
 from syncmld.client.device import Interruption
+from syncmld.client.in_process import in_process_transport
+from syncmld.engine import EngineContext
 from syncmld.protocol.constants import SyncMLVersion
 from syncmld.store.base import Store, SyncState
-from tests.engine.conftest import EMAIL, vcard
+from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.engine.test_sessions import device_cards, server_cards
 
 STOPS = ["suspend"]
@@ -171,3 +174,23 @@ def test_a_long_queue_waits_in_the_store_and_survives_a_resume(store: Store, new
     tablet.resume()
     assert len(tablet.items) == 1500
     assert device_cards(tablet) == server_cards(store)
+
+
+def test_a_suspended_session_that_expired_is_not_resumed_before_the_sweep_drops_it(
+    store: Store, ctx: EngineContext
+) -> None:
+    """Expired sessions are swept in the background, not at logins: one that is still stored but idle for
+    longer than the session timeout is not resumed (509, and a normal sync)."""
+    now = [1_000_000.0]
+    late = replace(ctx, clock=lambda: now[0])
+    phone = Device(
+        transport=in_process_transport(store, late), user=EMAIL, password=PASSWORD, device_id="IMEI:1", url=URL
+    )
+    phone.add(vcard(1))
+    phone.sync(201)
+    phone.add(vcard(2))
+    phone.sync(200, stop=Interruption(after=2, how="suspend"))
+    now[0] += ctx.settings.session_timeout + 1
+    report = phone.resume()
+    assert report.codes_for("Alert")[0] == 509
+    assert server_cards(store) == device_cards(phone)

@@ -47,7 +47,6 @@ def set_setting(store: Store, key: str, value: str) -> None:
         ("syncml", "Off", "on"),
         ("auth", "MD5", "any"),
         (f"conflict:{ALICE}", "sever-wins", "merge"),
-        ("history_days", "soon", "30"),
     ],
 )
 async def test_a_message_that_needs_an_unusable_setting_is_500_and_applies_nothing(

@@ -4,6 +4,8 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from syncmld.accounts import md5_credential
 from syncmld.client import Device
@@ -218,3 +220,23 @@ def test_a_folder_name_too_long_for_a_notification_is_left_out(
     assert deliver(store) == 1
     ((_, body),) = webhook.received
     assert decode_san(body).notification.syncs == (), "no name that fits: every data store"
+
+
+def test_a_look_for_due_notifications_with_none_waiting_writes_nothing(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """The worker looks every second: with nothing pending it takes no write turn of the store (on SQLite
+    writers take turns, so a write each second would queue behind, and hold up, the devices' messages)."""
+    new_device("IMEI:1").sync()
+    written: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.split()[0] in ("BEGIN", "UPDATE", "INSERT", "DELETE") and statement != "BEGIN":
+            written.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        assert deliver(store) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert written == []

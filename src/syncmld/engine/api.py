@@ -198,6 +198,8 @@ class Outcome:
     """Devices' changes to mail folders, applied to IMAP once the message is committed."""
     sign_reply: Callable[[bytes], MacCredentials] | None = None
     """For a session logged in with HMAC: the x-syncml-hmac header of the reply, given its encoded body."""
+    account_id: int | None = None
+    """The store's id of ``account``."""
 
     def message(self) -> SyncML:
         """What the reply holds, read back from ``body`` for a stored reply sent again."""

@@ -4,6 +4,7 @@ Map, ...) and writing its Status into the reply."""
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
@@ -55,6 +56,13 @@ from syncmld.store.base import DeviceSync, Folder, SyncState, Transaction
 log = logging.getLogger("syncmld.engine")
 
 ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+@lru_cache(maxsize=64)
+def stored_devinf(stored: bytes) -> DevInf:
+    """A device's stored DevInf read back: each of its sessions reads the same one (and most send it again, the
+    same, which is then not written again)."""
+    return decode_devinf_xml(stored)
 
 
 class CommandHandler:
@@ -114,7 +122,7 @@ class CommandHandler:
             device = self.tx.ensure_device(self.state.account_id, self.state.device_ref)
             if device.devinf is not None:
                 try:
-                    self._devinf = decode_devinf_xml(device.devinf)
+                    self._devinf = stored_devinf(device.devinf)
                 except DecodeError:
                     log.warning("stored DevInf of %s is unreadable; ignored", self.state.device_ref)
         return self._devinf
@@ -125,7 +133,8 @@ class CommandHandler:
         if devinf is None:
             self.builder.status(command, StatusCode.UNSUPPORTED_MEDIA_TYPE, source_ref=source)
             return
-        self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
+        if self.device_devinf() != devinf:
+            self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
         self._devinf, self._devinf_loaded, self.state.devinf_received = devinf, True, True
         for ds in self.state.datastores:
             self._choose_format(ds)
@@ -250,7 +259,8 @@ class CommandHandler:
                 self.builder.status(alert, error.status, target_ref=target_ref, source_ref=source_ref)
                 return
         anchor = item.meta.anchor if item.meta and item.meta.anchor else Anchor()
-        resumed = take_resumable(self.tx, self.state, folder.id, item, anchor) if resume else None
+        idle_since = self.state.started_at - self.ctx.settings.session_timeout
+        resumed = take_resumable(self.tx, self.state, folder.id, item, anchor, idle_since) if resume else None
         if resumed is not None:
             resumed.reason = f"resumed ({resumed.reason})"
             self._open(alert, resumed, StatusCode.OK, anchor)

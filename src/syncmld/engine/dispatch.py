@@ -11,7 +11,6 @@ from syncmld.engine.commands import CommandHandler
 from syncmld.engine.content_work import ContentWork, Deferred, SettlingSink
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.formats import used_format
-from syncmld.engine.housekeeping import sweep
 from syncmld.engine.identifiers import check_message
 from syncmld.engine.modes import SyncMode, sends_to_client
 from syncmld.engine.nonces import Nonces
@@ -82,7 +81,15 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
         if header.msg_id == state.last_msg_id and record.last_reply is not None:
             log.info("resent message %s of session %s answered again", header.msg_id, record.token)
             body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
-            return Outcome(None, body, request.encoding, state.account_email, state.device_ref, resent=True)
+            return Outcome(
+                None,
+                body,
+                request.encoding,
+                state.account_email,
+                state.device_ref,
+                resent=True,
+                account_id=state.account_id,
+            )
         token = record.token
         header_status, chal, delay = StatusCode.OK, None, 0.0
         if state.auth_type == AUTH_MAC:
@@ -128,7 +135,6 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
                 delay=delay,
                 challenge=not checked.failed_login,
             )
-        sweep(tx, settings, now)
         shown = auth.basic_login(header.cred) if checked.auth_type == AUTH_BASIC and header.cred else None
         if shown is not None:
             mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
@@ -150,6 +156,7 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
         delay=delay,
         mail_changes=mail_changes,
         sign_reply=sign_reply,
+        account_id=state.account_id,
     )
 
 

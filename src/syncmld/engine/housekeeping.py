@@ -1,7 +1,9 @@
 """Forgetting what has expired: idle sessions, old item versions and change sessions, stored nonces, failed
 logins, the sessions' timelines.
 
-Run at every login and, by the server, every few minutes (so a quiet server forgets too).
+Run by the server every ``--session-sweep-interval`` seconds, beside the sessions and never inside one: what
+has expired is refused where it is read (an expired session, nonce or failed login counts for nothing), so
+the sweep only keeps the tables small.
 """
 
 import logging

@@ -18,15 +18,16 @@ class ResumeStore(Sessions, SyncMaps, Protocol):
 
 
 def take_resumable(
-    tx: ResumeStore, state: SessionState, folder_id: int, item: Item, anchor: Anchor
+    tx: ResumeStore, state: SessionState, folder_id: int, item: Item, anchor: Anchor, expired_before: float
 ) -> DatastoreState | None:
     """The unfinished sync of the folder from the device's previous session, ready to continue in this
     one (its large objects moved here); None when there is none to continue: that session completed
-    or expired, did not sync the folder, or the client's anchor is not the one it started from."""
+    or expired (its last message came before ``expired_before``, swept or not yet), did not sync the
+    folder, or the client's anchor is not the one it started from."""
     if state.version != SyncMLVersion.V1_2 or state.previous_token is None:
         return None
     record = tx.load_session(state.previous_token)
-    if record is None:
+    if record is None or record.updated_at < expired_before:
         return None
     previous = SessionState.from_bytes(record.state)
     if previous.phase == Phase.DONE or not previous.suspended:

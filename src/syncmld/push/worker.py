@@ -34,6 +34,11 @@ class Claimed:
 
 
 def claim(store: Store, settings: PushSettings, worker: str, now: float) -> list[Claimed]:
+    """Claim the due notifications; without any waiting (the usual case) nothing is written, so the look every
+    ``poll_interval`` takes no write turn of the store."""
+    with store.reading() as tx:
+        if tx.count_pending_pushes() == 0:
+            return []
     with store.transaction() as tx:
         claimed = []
         for pending in tx.claim_pushes(worker, now, settings.timing, settings.batch):

@@ -94,10 +94,9 @@ class Timeline:
         )
         if hour.syncs or hour.failed or hour.refused_logins:
             tx.count_hour(hour)
-        account = None if outcome.account is None else tx.get_account(outcome.account)
-        if account is None or done.token is None:
+        if outcome.account_id is None or done.token is None:
             return
-        self._add(tx, done, done.token, account.id, outcome.device, outcome.message().commands, None)
+        self._add(tx, done, done.token, outcome.account_id, outcome.device, outcome.message().commands, None)
 
     def keep_failure(self, tx: Transaction, done: Exchanged, account_id: int, error: str) -> None:
         """Keep a message of the account's session that failed (its own transaction was rolled back) in the

@@ -18,9 +18,11 @@ from syncmld.server_key import PRIVATE_FILE_MODE, restrict_mode
 from syncmld.store.base import StoreError
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import READ_ONLY, SqlStore, upgrade_schema
+from syncmld.store.writers import WriterQueue
 
 BUSY_TIMEOUT_SECONDS = 30
-"""How long a transaction waits for another writer before failing."""
+"""How long a transaction waits for another writer before failing (in this process's queue of writers, then
+for one of another process)."""
 
 _PRAGMAS = (
     "journal_mode=WAL",
@@ -73,4 +75,4 @@ def open_sqlite_store(path: Path, server_key: bytes) -> SqlStore:
         engine.dispose()
         reason = error.orig if isinstance(error, DBAPIError) else error
         raise StoreError(f"cannot open the SQLite store {path}: {reason}") from error
-    return SqlStore(engine, box)
+    return SqlStore(engine, box, WriterQueue(BUSY_TIMEOUT_SECONDS))

@@ -61,7 +61,7 @@ class UpstreamRunner:
         """Sync the account with its upstream, if it has one that works; False when it has none, or another
         thread or process is at it (waited for ``wait`` seconds at most). Failures are logged and remembered,
         never raised."""
-        with self.store.transaction() as tx:
+        with self.store.reading() as tx:
             account = tx.get_account(email)
             link = tx.get_upstream(account.id) if account is not None else None
         if link is None or link.status == UpstreamStatus.UNAUTHORIZED:

@@ -6,7 +6,7 @@ module of its own (``accounts``, ``admin``, ``logins``, ``devices``, ``items``, 
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -31,6 +31,7 @@ from syncmld.store.sql.sessions import SqlSessions
 from syncmld.store.sql.sync_maps import SqlSyncMaps
 from syncmld.store.sql.timelines import SqlTimelines
 from syncmld.store.sql.upstreams import SqlUpstreams
+from syncmld.store.writers import WriterQueue
 
 MIGRATIONS_DIR = Path(__file__).parent.with_name("migrations")
 
@@ -74,19 +75,26 @@ READ_ONLY = "syncmld_read_only"
 
 
 class SqlStore:
-    """A store in a SQL database reached through a SQLAlchemy engine."""
+    """A store in a SQL database reached through a SQLAlchemy engine; with ``writers``, the transactions that
+    write wait for their turn there, in the order they came (SQLite, which lets one writer in at a time)."""
 
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
+    def __init__(self, engine: Engine, box: SecretBox, writers: WriterQueue | None = None) -> None:
         self._engine = engine
         self._box = box
+        self.writers = writers
+        """The queue of this process's writers, if they wait in one."""
+
+    def _write_turn(self) -> AbstractContextManager[None]:
+        return nullcontext() if self.writers is None else self.writers.turn()
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        try:
-            with self._engine.connect() as connection, connection.begin():
-                yield SqlTransaction(connection, self._box)
-        except SQLAlchemyError as error:
-            raise StoreError(f"store operation failed: {error}") from error
+        with self._write_turn():
+            try:
+                with self._engine.connect() as connection, connection.begin():
+                    yield SqlTransaction(connection, self._box)
+            except SQLAlchemyError as error:
+                raise StoreError(f"store operation failed: {error}") from error
 
     @contextmanager
     def reading(self) -> Iterator[SqlTransaction]:

@@ -1,17 +1,22 @@
 """The SQL store's server settings, domains and access list."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from syncmld.store.base import AlreadyExists, Domain, NotFound
 from syncmld.store.schema import access_list, domains, settings
 from syncmld.store.sql.common import SqlRole
+
+_SETTING = select(settings.c.value).where(settings.c.name == bindparam("name"))
+_DOMAIN = select(domains).where(domains.c.name == bindparam("name"))
+"""Made once: a message reads several settings, a login the account's domain (building a statement costs more
+than running it)."""
 
 
 class SqlAdmin(SqlRole):
     """See ``syncmld.store.base.Admin``."""
 
     def get_setting(self, name: str) -> str | None:
-        value: str | None = self._connection.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+        value: str | None = self._connection.execute(_SETTING, {"name": name}).scalar()
         return value
 
     def set_setting(self, name: str, value: str) -> None:
@@ -34,7 +39,7 @@ class SqlAdmin(SqlRole):
         return Domain(name)
 
     def get_domain(self, name: str) -> Domain | None:
-        row = self._connection.execute(select(domains).where(domains.c.name == name.lower())).first()
+        row = self._connection.execute(_DOMAIN, {"name": name.lower()}).first()
         return None if row is None else Domain(row.name, row.enabled)
 
     def list_domains(self) -> list[Domain]:

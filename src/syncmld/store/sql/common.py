@@ -5,12 +5,13 @@ item by item.
 """
 
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, alias, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from syncmld.store.base import NotFound
 from syncmld.store.schema import accounts
@@ -19,7 +20,10 @@ from syncmld.store.sealing import SecretBox
 CHUNK_SIZE = 500
 """Most values bound in one IN list."""
 
-_DIALECT_INSERTS: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]] = {
+DialectInsert = Callable[[Table], sqlite.Insert | postgresql.Insert]
+"""The INSERT (with ON CONFLICT) of one dialect."""
+
+_DIALECT_INSERTS: dict[str, DialectInsert] = {
     "sqlite": sqlite.insert,
     "postgresql": postgresql.insert,
 }
@@ -33,7 +37,7 @@ def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
         yield values[start : start + CHUNK_SIZE]
 
 
-def dialect_insert(connection: Connection) -> Callable[[Table], sqlite.Insert | postgresql.Insert]:
+def dialect_insert(connection: Connection) -> DialectInsert:
     """The INSERT (with ON CONFLICT) of the connection's dialect."""
     return _DIALECT_INSERTS[connection.dialect.name]
 
@@ -62,6 +66,22 @@ def _insert_sql(paramstyle: str, table: str, columns: tuple[str, ...], key: tupl
     return f"{statement} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {replaced}"
 
 
+@cache
+def excluded(table: Table) -> NamedFromClause:
+    """The row an upsert proposed, as ``ON CONFLICT ... DO UPDATE`` names it (what the dialect's ``Insert.excluded``
+    builds anew, columns and all, for every statement)."""
+    return alias(table, "excluded")
+
+
+@cache
+def _upsert_statement(insert: DialectInsert, table: Table, key: tuple[str, ...]) -> sqlite.Insert | postgresql.Insert:
+    """The INSERT of a row into ``table`` that replaces the non-key columns of the row with the same ``key``: made
+    once, as making it costs more than running it."""
+    proposed = excluded(table).c
+    replaced = {c.name: proposed[c.name] for c in table.columns if c.name not in key}
+    return insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced)
+
+
 class SqlRole:
     """The base of each role's queries; ``SqlTransaction`` composes the roles over one connection."""
 
@@ -72,9 +92,7 @@ class SqlRole:
 
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
         """Insert ``rows``, replacing the non-key columns of rows that exist already."""
-        statement = self._insert(table)
-        replaced = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
-        self._connection.execute(statement.on_conflict_do_update(index_elements=key, set_=replaced), rows)
+        self._connection.execute(_upsert_statement(self._insert, table, tuple(key)), rows)
 
     def _require_account(self, account_id: int) -> None:
         """Raises NotFound unless the account exists (devices and folders belong to one)."""

@@ -2,12 +2,17 @@
 
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from syncmld.store.base import Device, DeviceSync, NotFound
 from syncmld.store.schema import device_syncs, devices
 from syncmld.store.sql.common import SqlRole
 from syncmld.store.sql.pushes import PushTargets
+
+_DEVICE = select(devices).where(
+    devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref")
+)
+"""Made once: every session reads its device (building a statement costs more than running it)."""
 
 
 def _device(row: Row[Any]) -> Device:
@@ -27,8 +32,7 @@ class SqlDevices(SqlRole):
     """The transaction's (``SqlTransaction`` makes it)."""
 
     def _find_device(self, account_id: int, device_ref: str) -> Device | None:
-        statement = select(devices).where(devices.c.account_id == account_id, devices.c.device_ref == device_ref)
-        row = self._connection.execute(statement).first()
+        row = self._connection.execute(_DEVICE, {"account_id": account_id, "ref": device_ref}).first()
         return None if row is None else _device(row)
 
     def ensure_device(self, account_id: int, device_ref: str) -> Device:

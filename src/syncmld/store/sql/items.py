@@ -27,6 +27,9 @@ def _folder(row: Row[Any]) -> Folder:
     return Folder(row.id, row.account_id, row.name, row.dav_collection)
 
 
+_FOLDER = select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
+_SEQ = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+"""Made once: every session reads them (building a statement costs more than running it)."""
 _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
 
@@ -80,8 +83,7 @@ class SqlItems(SqlRole):
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
-        statement = select(folders).where(folders.c.account_id == account_id, folders.c.name_key == name.casefold())
-        row = self._connection.execute(statement).first()
+        row = self._connection.execute(_FOLDER, {"account_id": account_id, "key": name.casefold()}).first()
         return None if row is None else _folder(row)
 
     def ensure_folder(self, account_id: int, name: str) -> Folder:
@@ -256,8 +258,7 @@ class SqlItems(SqlRole):
         return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
 
     def current_seq(self) -> int:
-        statement = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-        value: int = self._connection.execute(statement).scalar_one()
+        value: int = self._connection.execute(_SEQ).scalar_one()
         return value
 
     def folder_seq(self, folder_id: int) -> int:

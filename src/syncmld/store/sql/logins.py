@@ -1,10 +1,14 @@
 """The SQL store's failed logins and device nonces."""
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from syncmld.store.base import LoginFailures
 from syncmld.store.schema import login_failures, nonces
 from syncmld.store.sql.common import SqlRole
+
+_FAILURES = select(login_failures.c.count, login_failures.c.last_at).where(login_failures.c.key == bindparam("key"))
+_NONCE = select(nonces.c.nonce).where(nonces.c.device_ref == bindparam("ref"), nonces.c.issued_at > bindparam("after"))
+"""Made once: every login reads them (building a statement costs more than running it)."""
 
 
 class SqlLogins(SqlRole):
@@ -17,9 +21,7 @@ class SqlLogins(SqlRole):
         return noted
 
     def login_failures(self, key: str) -> LoginFailures | None:
-        row = self._connection.execute(
-            select(login_failures.c.count, login_failures.c.last_at).where(login_failures.c.key == key)
-        ).first()
+        row = self._connection.execute(_FAILURES, {"key": key}).first()
         return LoginFailures(row[0], row[1]) if row is not None else None
 
     def clear_login_failures(self, key: str) -> None:
@@ -33,8 +35,7 @@ class SqlLogins(SqlRole):
         return self._connection.execute(statement).rowcount
 
     def get_nonce(self, device_ref: str, issued_after: float) -> str | None:
-        statement = select(nonces.c.nonce).where(nonces.c.device_ref == device_ref, nonces.c.issued_at > issued_after)
-        nonce: str | None = self._connection.execute(statement).scalar()
+        nonce: str | None = self._connection.execute(_NONCE, {"ref": device_ref, "after": issued_after}).scalar()
         return nonce
 
     def set_nonce(self, device_ref: str, nonce: str, issued_at: float) -> None:

@@ -27,7 +27,7 @@ from syncmld.store.schema import (
     push_watches,
     sequence_counter,
 )
-from syncmld.store.sql.common import SqlRole, chunks, dialect_insert
+from syncmld.store.sql.common import SqlRole, chunks, dialect_insert, excluded
 
 
 def _push_device(row: Row[Any]) -> PushDevice:
@@ -81,7 +81,9 @@ class PushTargets:
         ).scalar_one()
         pending = insert(push_pending)
         connection.execute(
-            pending.on_conflict_do_update(index_elements=["device_id"], set_={"last_at": pending.excluded.last_at}),
+            pending.on_conflict_do_update(
+                index_elements=["device_id"], set_={"last_at": excluded(push_pending).c.last_at}
+            ),
             [
                 {"device_id": device_id, "first_at": now, "last_at": now, "attempts": 0, "next_at": now}
                 for device_id in targets
@@ -90,7 +92,7 @@ class PushTargets:
         folders = insert(push_pending_folders)
         connection.execute(
             folders.on_conflict_do_update(
-                index_elements=["device_id", "folder_id"], set_={"seq": folders.excluded.seq}
+                index_elements=["device_id", "folder_id"], set_={"seq": excluded(push_pending_folders).c.seq}
             ),
             [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets],
         )
@@ -278,7 +280,7 @@ class SqlPushes(SqlRole):
             self._connection.execute(
                 statement.on_conflict_do_update(
                     index_elements=["account_id"],
-                    set_={"worker": statement.excluded.worker, "until": statement.excluded.until},
+                    set_={"worker": excluded(push_watches).c.worker, "until": excluded(push_watches).c.until},
                     where=or_(push_watches.c.worker == worker, push_watches.c.until < now),
                 ),
                 [{"account_id": account_id, "worker": worker, "until": until} for account_id in part],

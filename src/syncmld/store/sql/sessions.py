@@ -1,7 +1,7 @@
 """The SQL store's sessions, with what a session carries beyond its state: large objects on their way,
 piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from syncmld.store.base import SessionRecord
@@ -9,6 +9,10 @@ from syncmld.store.schema import device_sessions, large_object_chunks, sessions
 from syncmld.store.sql.common import SqlRole
 
 _chunk = large_object_chunks.c
+
+_SESSION = select(sessions).where(sessions.c.token == bindparam("token"))
+_HAS_SESSION = select(sessions.c.token).where(sessions.c.token == bindparam("token"))
+"""Made once: every message of a session reads it (building a statement costs more than running it)."""
 
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
@@ -21,13 +25,13 @@ class SqlSessions(SqlRole):
     """See ``syncmld.store.base.Sessions``."""
 
     def load_session(self, token: str) -> SessionRecord | None:
-        row = self._connection.execute(select(sessions).where(sessions.c.token == token)).first()
+        row = self._connection.execute(_SESSION, {"token": token}).first()
         if row is None:
             return None
         return SessionRecord(row.token, row.account_id, row.state, row.last_reply, row.updated_at)
 
     def has_session(self, token: str) -> bool:
-        return self._connection.execute(select(sessions.c.token).where(sessions.c.token == token)).first() is not None
+        return self._connection.execute(_HAS_SESSION, {"token": token}).first() is not None
 
     def save_session(self, record: SessionRecord) -> None:
         row = {

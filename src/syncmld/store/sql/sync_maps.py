@@ -2,21 +2,23 @@
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from syncmld.store.base import SyncState
 from syncmld.store.schema import maps, sync_states
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
+
+_SYNC_STATE = select(sync_states).where(
+    sync_states.c.device_id == bindparam("device_id"), sync_states.c.folder_id == bindparam("folder_id")
+)
+"""Made once: every sync reads it (building a statement costs more than running it)."""
 
 
 class SqlSyncMaps(SqlRole):
     """See ``syncmld.store.base.SyncMaps``."""
 
     def get_sync_state(self, device_id: int, folder_id: int) -> SyncState | None:
-        statement = select(sync_states).where(
-            sync_states.c.device_id == device_id, sync_states.c.folder_id == folder_id
-        )
-        row = self._connection.execute(statement).first()
+        row = self._connection.execute(_SYNC_STATE, {"device_id": device_id, "folder_id": folder_id}).first()
         if row is None:
             return None
         started = None if row.started_client_anchor is None else (row.started_client_anchor, row.started_server_anchor)

@@ -1,15 +1,27 @@
 """The SQL store's timeline of sync sessions, and the syncs and failures of each hour."""
 
 from dataclasses import asdict
+from functools import cache
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Executable, bindparam, delete, func, insert, select
 
 from syncmld.store.base import HourCounts, TimelineMessage, TimelineSession
 from syncmld.store.schema import sync_hours, timeline_messages
-from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.common import DialectInsert, SqlRole, excluded
 
 _t = timeline_messages.c
 _h = sync_hours.c
+
+_LATEST = select(_t.id).where(_t.session == bindparam("session")).order_by(_t.id.desc()).limit(bindparam("keep"))
+_TRIM = delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
+"""Made once: every message trims its session's timeline (building a statement costs more than running it)."""
+
+
+@cache
+def _counting_statement(insert: DialectInsert) -> Executable:
+    """The INSERT of an hour's counts that adds them to the hour's row if it has one (made once)."""
+    added = {name: _h[name] + excluded(sync_hours).c[name] for name in ("syncs", "failed", "refused_logins")}
+    return insert(sync_hours).on_conflict_do_update(index_elements=["hour"], set_=added)
 
 
 class SqlTimelines(SqlRole):
@@ -18,11 +30,8 @@ class SqlTimelines(SqlRole):
     def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
         if keep <= 0:
             return
-        self._connection.execute(insert(timeline_messages).values(**asdict(message)))
-        latest = select(_t.id).where(_t.session == message.session).order_by(_t.id.desc()).limit(keep)
-        self._connection.execute(
-            delete(timeline_messages).where(_t.session == message.session, _t.id.not_in(latest.scalar_subquery()))
-        )
+        self._connection.execute(insert(timeline_messages), asdict(message))
+        self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:
         columns = [column for column in timeline_messages.columns if column.name != "id"]
@@ -47,9 +56,7 @@ class SqlTimelines(SqlRole):
         return self._connection.execute(delete(timeline_messages).where(_t.at < before)).rowcount
 
     def count_hour(self, counts: HourCounts) -> None:
-        statement = self._insert(sync_hours).values(**asdict(counts))
-        added = {name: _h[name] + statement.excluded[name] for name in ("syncs", "failed", "refused_logins")}
-        self._connection.execute(statement.on_conflict_do_update(index_elements=["hour"], set_=added))
+        self._connection.execute(_counting_statement(self._insert), asdict(counts))
 
     def hour_counts(self, since_hour: int) -> list[HourCounts]:
         rows = self._connection.execute(select(sync_hours).where(_h.hour >= since_hour).order_by(_h.hour))

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 
 from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
@@ -36,6 +36,10 @@ def _resource(row: Row[Any]) -> UpstreamResource:
     return UpstreamResource(row.folder_id, row.href, row.guid, row.etag, row.uid)
 
 
+_UPSTREAM = select(upstreams).where(upstreams.c.account_id == bindparam("account_id"))
+"""Made once: every login looks for the account's upstream (building a statement costs more than running it)."""
+
+
 class SqlUpstreams(SqlRole):
     """See ``syncmld.store.upstreams.Upstreams``."""
 
@@ -62,7 +66,7 @@ class SqlUpstreams(SqlRole):
             self._connection.execute(insert(upstreams).values(account_id=link.account_id, **values))
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:
-        row = self._connection.execute(select(upstreams).where(upstreams.c.account_id == account_id)).first()
+        row = self._connection.execute(_UPSTREAM, {"account_id": account_id}).first()
         return None if row is None else self._link(row)
 
     def list_upstreams(self) -> list[UpstreamLink]:
