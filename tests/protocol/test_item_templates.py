@@ -104,6 +104,14 @@ def test_the_usual_shape_is_an_add_or_replace_of_one_item_with_type_and_format_o
     assert usual_shape(replace(contact("1"), items=(more,))) is None
 
 
+@given(encoding=encodings, parent=st.sampled_from(["target", "source"]))
+def test_an_empty_parent_id_is_written_as_the_element_writer_writes_it(encoding: Encoding, parent: str) -> None:
+    header = SyncHdr(SyncMLVersion.V1_2, "1", "2", LocRef("device"), LocRef("http://server/syncml"))
+    item = replace(contact("1").items[0], **{f"{parent}_parent": ""})
+    message = SyncML(header=header, commands=(contact("0"), replace(contact("1"), items=(item,))), final=True)
+    assert encode(message, encoding) == element_by_element(message, encoding)
+
+
 @given(header=headers, encoding=encodings)
 def test_a_type_holding_a_placeholder_is_written_element_by_element(header: SyncHdr, encoding: Encoding) -> None:
     odd = replace(contact("1"), meta=Meta(type=PLACEHOLDERS[Slot.ITEM_ID]))

@@ -68,6 +68,7 @@ PLACEHOLDERS: dict[Slot, str] = {slot: f"{{{{syncmld-slot-{slot.value}}}}}" for 
 """Text that every encoding writes as it is, and that a type or format would hardly hold (a template
 is not made when one does)."""
 
+
 def _type_and_format_only(meta: Meta) -> bool:
     """Whether a Meta names nothing but a type and a format."""
     return (
@@ -98,13 +99,13 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
     data = item.data
     if not isinstance(data, bytes) or not data or item.meta is not None or item.more_data:
         return None
-    if (item.target is None) == (item.source is None) or (item.target_parent and item.source_parent):
+    if (item.target is None) == (item.source is None) or None not in (item.target_parent, item.source_parent):
         return None
     addressed = item.target or item.source
     if addressed is None or addressed.name is not None or addressed.filter is not None:
         return None
-    parent_id = item.target_parent or item.source_parent
-    parent = None if parent_id is None else Addressing.TARGET if item.target_parent else Addressing.SOURCE
+    parent_id = item.target_parent if item.target_parent is not None else item.source_parent
+    parent = None if parent_id is None else Addressing.TARGET if item.target_parent is not None else Addressing.SOURCE
     shape = Shape(
         type(command), meta.type, meta.format, Addressing.TARGET if item.target else Addressing.SOURCE, parent
     )
