@@ -27,6 +27,7 @@ TINY = {
     "load.py": ["--only", "sqlite", "--devices", "3", "--items", "5", "--rounds", "1", "--changes", "1"],
     "mail_first_sync.py": ["--messages", "30"],
     "upstream.py": ["--sizes", "20", "--repeat", "1"],
+    "receive.py": ["--sizes", "20", "--reps", "1"],
     "rejected_requests.py": ["--baseline-src", str(REPO / "src"), "--repeat", "1", "--skip-baseline-bomb"],
 }
 

@@ -11,6 +11,7 @@ from lxml import etree
 
 from syncmld.content import from_stored, normalise_vcard, to_stored
 from syncmld.content.contacts import Contact, contact_as
+from syncmld.content.vcard import parse_vcard, to_vcard
 
 CONTACTS = 50
 SAFE_XML = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
@@ -100,3 +101,23 @@ def test_every_recorded_contact_parses_and_round_trips(shared_dir: Path) -> None
         for wanted in ("text/vcard", "text/x-vcard"):
             assert normalise_vcard(from_stored(stored_type, stored, wanted)) == normal
         assert normalise_vcard(contact_as(Contact(stored_type, stored), "4.0")) == normal
+
+
+def test_a_vcard_30_device_gets_the_stored_bytes_which_are_what_converting_them_writes(
+    shared_dir: Path, generated: dict[str, list[Path]]
+) -> None:
+    """A stored contact goes to a vCard 3.0 device as it is stored, unparsed: for every generated and
+    recorded contact, those bytes are the ones that parsing and writing it again as 3.0 gives."""
+    recorded = [
+        vcard
+        for message in sorted((shared_dir / "interop" / "capture").glob("*/*.xml"))
+        for vcard in vcards_in(message)
+    ]
+    contacts = [path.read_bytes() for paths in generated.values() for path in paths] + recorded
+    assert len(contacts) > 2 * CONTACTS + 30
+    for vcard in contacts:
+        declared = "text/x-vcard" if b"VERSION:2.1" in vcard else "text/vcard"
+        stored_type, stored = to_stored(declared, vcard, None, None)
+        sent = from_stored(stored_type, stored, "text/vcard")
+        assert sent is stored
+        assert sent == to_vcard(parse_vcard(stored), "3.0")

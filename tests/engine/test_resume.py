@@ -12,7 +12,8 @@ from syncmld.client.device import Interruption
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext
 from syncmld.protocol.constants import SyncMLVersion
-from syncmld.store.base import Store, SyncState
+from syncmld.protocol.messages import SyncML
+from syncmld.store.base import NewItem, Store, SyncState
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.engine.test_sessions import device_cards, server_cards
 
@@ -194,3 +195,30 @@ def test_a_suspended_session_that_expired_is_not_resumed_before_the_sweep_drops_
     report = phone.resume()
     assert report.codes_for("Alert")[0] == 509
     assert server_cards(store) == device_cards(phone)
+
+
+def test_the_session_state_of_a_device_receiving_thousands_of_contacts_holds_at_most_a_window_of_the_queue(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """Read back from the store, the queue is topped up to its window and no further: the session state,
+    saved with every message, stays as small as the window (it held up to a whole read of the backlog)."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(3000)], None)
+    tablet = new_device("IMEI:2", max_msg_size=20_000)
+    sizes: list[int] = []
+    send = tablet.transport
+
+    def measured(message: SyncML, url: str, /) -> SyncML:
+        reply = send(message, url)
+        if tablet.items:
+            sizes.append(session_state_size(store, tablet))
+        return reply
+
+    tablet.transport = measured
+    tablet.sync(200)
+    assert len(tablet.items) == 3000
+    assert len(sizes) > 20
+    assert max(sizes) < 40_000

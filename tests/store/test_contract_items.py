@@ -166,6 +166,21 @@ def test_count_and_iter_see_live_items_of_their_folder_ordered_by_guid(store: St
         assert listed == sorted(written[1:], key=lambda item: item.guid)
 
 
+def test_item_parents_lists_the_live_items_of_their_folder_with_their_parents_ordered_by_guid(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_folder(owner.account_id, "Files")
+        tx.put_items(
+            owner.folder_id, [folder("Docs", "d"), NewItem("f", FILE, b"<File/>", "d"), folder("Old", "c")], None
+        )
+        tx.put_items(owner.folder_id, [vcard("top", guid="a")], None)
+        tx.put_items(other.id, [folder("Elsewhere", "b")], None)
+        tx.delete_items(owner.folder_id, ["c"], None)
+    with store.transaction() as tx:
+        assert tx.item_parents(owner.folder_id) == [("a", None), ("d", None), ("f", "d")]
+        assert tx.item_parents(owner.folder_id) == [(item.guid, item.parent) for item in tx.iter_items(owner.folder_id)]
+
+
 def test_bulk_operations_beyond_one_statement_chunk(store: Store) -> None:
     count = 1203
     with store.transaction() as tx:

@@ -33,16 +33,15 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
 
 
 def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
-    """Top the queue up from the store when it runs low."""
+    """Top the queue up to the window from the store when it runs low."""
     while ds.backlog_key is not None and len(ds.queue) < WINDOW // 2:
         data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)
-        whole = data[: data.rfind(b"\n") + 1]
-        if not whole:
+        lines = data[: data.rfind(b"\n") + 1].split(b"\n", WINDOW - len(ds.queue))[:-1]
+        if not lines:
             raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
-        for line in whole.decode("utf-8").splitlines():
-            kind, guid, luid = json.loads(line)
-            ds.queue.append(OutChange(CHANGE_KINDS[kind], guid, luid))
-        ds.backlog_offset += len(whole)
+        changes = json.loads(b"[" + b",".join(lines) + b"]")
+        ds.queue.extend(OutChange(CHANGE_KINDS[kind], guid, luid) for kind, guid, luid in changes)
+        ds.backlog_offset += sum(map(len, lines)) + len(lines)
         if ds.backlog_offset >= ds.backlog_size:
             tx.drop_chunks(token, ds.backlog_key)
             ds.backlog_key = None

@@ -73,11 +73,11 @@ def _plan(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
     if mode in (SyncMode.SLOW, SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER, SyncMode.SLOW_TO_CLIENT):
         matched = set(ds.matched)
         parents: dict[str, str] = {}
-        for item in tx.iter_items(ds.folder_id):
-            if item.guid not in matched:
-                ds.queue.append(OutChange(ChangeKind.ADD, item.guid))
-                if item.parent is not None:
-                    parents[item.guid] = item.parent
+        for guid, parent in tx.item_parents(ds.folder_id):
+            if guid not in matched:
+                ds.queue.append(OutChange(ChangeKind.ADD, guid))
+                if parent is not None:
+                    parents[guid] = parent
         ds.queue = _parents_first(ds.queue, parents)
         return
     queued = {change.guid for change in ds.queue}
@@ -308,6 +308,8 @@ def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) 
 
 
 def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:

@@ -7,18 +7,24 @@ here, in message order.
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION
 from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
 from syncmld.protocol.elements import MessageWriter
+from syncmld.protocol.item_templates import Shape, Slot, Template, usual_shape
 from syncmld.protocol.messages import Command, Sync, SyncHdr, SyncML
 from syncmld.protocol.tree import xml_safe
-from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header
-from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
+from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
+from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink, escaped_text
+
+MAX_TEMPLATES = 256
+"""Templates kept per encoding (one per command shape: the types and formats a server sends in)."""
 
 
 class Encoding(StrEnum):
@@ -66,6 +72,8 @@ class MessageEncoder(ABC):
     one for an encoding)."""
 
     encoding: Encoding
+    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]]
+    """The encoding's templates by shape and the writer's state before the command."""
 
     def __init__(self, writer: MessageWriter) -> None:
         self._writer = writer
@@ -73,8 +81,39 @@ class MessageEncoder(ABC):
         """Syncs opened and not yet closed."""
 
     def add(self, command: Command) -> None:
-        self._writer.command(command)
+        usual = usual_shape(command)
+        if usual is None or not self._add_from_template(*usual):
+            self._writer.command(command)
         self._collect()
+
+    def _add_from_template(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
+        """Write a command of the usual shape from its template, made on first use (see
+        ``protocol.item_templates``); False, with nothing written, when it cannot be."""
+        self._settle()
+        key = (shape, self._context())
+        template = self._templates.get(key)
+        if template is None:
+            template = self._make_template(shape)
+            if template is None:
+                return False
+            if len(self._templates) < MAX_TEMPLATES:
+                self._templates[key] = template
+        written = template.filled((str(self._writer.next_id), *values), self._fill)
+        if written is None:
+            return False
+        self._write(written, template.end_state)
+        self._writer.next_id += 1
+        return True
+
+    def _make_template(self, shape: Shape) -> Template | None:
+        """The template of ``shape``: its sample written element by element, then taken back."""
+        mark = self.mark()
+        self._writer.command(shape.sample())
+        self._collect()
+        written, end_state = self._written_since(mark.size), self._end_state()
+        literal_names = self._sink_state()[2] != mark.sink[2]
+        self.undo(mark)
+        return None if literal_names else Template.cut(written, shape, self._fill, end_state)
 
     def start_sync(self, sync: Sync) -> None:
         """Open a Sync (its own commands are ignored): the commands added next go inside it."""
@@ -118,6 +157,29 @@ class MessageEncoder(ABC):
     def _sink_state(self) -> tuple[int, str | None, int]: ...
 
     @abstractmethod
+    def _settle(self) -> None:
+        """Finish what the sink holds back (an open start tag), so that the next command starts clean."""
+
+    @abstractmethod
+    def _context(self) -> Hashable:
+        """What the bytes of the next command depend on besides the command."""
+
+    @abstractmethod
+    def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
+        """A slot's value as this encoding writes it; None when that would change the command's shape."""
+
+    @abstractmethod
+    def _written_since(self, size: int) -> bytes: ...
+
+    @abstractmethod
+    def _end_state(self) -> object:
+        """The sink's state after a command, which a template sets again."""
+
+    @abstractmethod
+    def _write(self, written: bytes, end_state: object) -> None:
+        """Append a filled template."""
+
+    @abstractmethod
     def _restore(self, mark: Mark) -> None: ...
 
     @abstractmethod
@@ -126,6 +188,7 @@ class MessageEncoder(ABC):
 
 class XmlMessageEncoder(MessageEncoder):
     encoding = Encoding.XML
+    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]] = {}
 
     def __init__(self, header: SyncHdr) -> None:
         self._xml = XmlSink(context=("SyncML", "SyncBody"))
@@ -155,6 +218,26 @@ class XmlMessageEncoder(MessageEncoder):
         del self._body[mark.size :]
         self._xml.forget_open(2 + mark.depth)
 
+    def _settle(self) -> None:
+        self._xml.raw(b"")
+        self._collect()
+
+    def _context(self) -> Hashable:
+        return self._xml.parent
+
+    def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
+        written = self._xml.data_content(value) if isinstance(value, bytes) else escaped_text(value)
+        return written or None
+
+    def _written_since(self, size: int) -> bytes:
+        return bytes(self._body[size:])
+
+    def _end_state(self) -> object:
+        return None
+
+    def _write(self, written: bytes, end_state: object) -> None:
+        self._xml.raw(written)
+
     def _finished(self, final: bool) -> bytes:
         body = bytes(self._body)
         final_tag = b"<Final/>" if final else b""
@@ -167,6 +250,7 @@ class WbxmlMessageEncoder(MessageEncoder):
     string table (for names without a token) goes in front when the message is finished."""
 
     encoding = Encoding.WBXML
+    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]] = {}
 
     def __init__(self, header: SyncHdr) -> None:
         self._table = StringTable(SYNCML_BY_VERSION[header.version.value])
@@ -205,6 +289,29 @@ class WbxmlMessageEncoder(MessageEncoder):
         sink.page, sink.pending, table = mark.sink
         del sink.open[2 + mark.depth :]
         self._table.rollback(table)
+
+    def _settle(self) -> None:
+        self._wbxml.raw(b"")
+
+    def _context(self) -> Hashable:
+        return (self._wbxml.vocabulary.fpi, self._wbxml.page, self._wbxml.open[-1])
+
+    def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
+        if isinstance(value, bytes):
+            return opaque(value) if value else None
+        text = xml_safe(value)
+        return text.encode("utf-8") if text else None
+
+    def _written_since(self, size: int) -> bytes:
+        return bytes(self._wbxml.out[size:])
+
+    def _end_state(self) -> object:
+        return self._wbxml.page
+
+    def _write(self, written: bytes, end_state: object) -> None:
+        if not isinstance(end_state, int):
+            raise TypeError("a WBXML template ends on a code page")
+        self._wbxml.raw(written, end_state)
 
     def _finished(self, final: bool) -> bytes:
         sink = self._wbxml

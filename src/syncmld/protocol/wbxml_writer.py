@@ -70,6 +70,11 @@ def _tokens(vocabulary: Vocabulary) -> Mapping[str, tuple[int, int]]:
     return {name: (page, token) for page, tags in vocabulary.pages.items() for token, name in tags.items()}
 
 
+def opaque(value: bytes) -> bytes:
+    """``value`` as OPAQUE data."""
+    return bytes((OPAQUE,)) + mb_u_int32(len(value)) + value
+
+
 class WbxmlSink:
     """Appends the tokens of elements to ``out``; ``page`` is the code page the decoder is on."""
 
@@ -122,9 +127,15 @@ class WbxmlSink:
         self._opaque(value)
 
     def _opaque(self, value: bytes) -> None:
-        self.out.append(OPAQUE)
-        self.out += mb_u_int32(len(value))
-        self.out += value
+        self.out += opaque(value)
+
+    def raw(self, written: bytes, page: int | None = None) -> None:
+        """Tokens written elsewhere for what comes next in the open element (a whole element), which
+        leave the decoder on code ``page`` (None: on the page they start on)."""
+        self._flush()
+        self.out += written
+        if page is not None:
+            self.page = page
 
     def secret(self, tag: str, value: str | bytes) -> None:
         if isinstance(value, str):

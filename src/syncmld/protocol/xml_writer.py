@@ -64,6 +64,11 @@ class XmlSink:
         self._parts = []
         return written
 
+    @property
+    def parent(self) -> str | None:
+        """The innermost element still open."""
+        return self._stack[-1] if self._stack else None
+
     def forget_open(self, depth: int) -> None:
         """Forget the elements opened beyond ``depth`` (what was written of them is taken back)."""
         del self._stack[depth:]
@@ -84,20 +89,28 @@ class XmlSink:
         self._parts.append(b"</%s>" % tag.encode())
 
     def text(self, tag: str, value: str) -> None:
-        content = xml_safe(value).encode("utf-8") if value else b""
         if tag == "Data" and self._stack and self._stack[-1] == "Item":
-            self._item_data(content)
+            self._leaf("Data", item_data(xml_safe(value).encode("utf-8") if value else b""))
         else:
-            self._leaf(tag, _escape(content))
+            self._leaf(tag, escaped_text(value))
 
     def chars(self, value: str) -> None:
         self._close_start()
         self._parts.append(_escape(xml_safe(value).encode("utf-8")))
 
     def data(self, tag: str, value: bytes) -> None:
+        self._leaf("Data", self.data_content(value))
+
+    def data_content(self, value: bytes) -> bytes:
+        """What item data is written as inside its ``Data`` element."""
         if not _xml_safe_utf8(value):
             value = xml_safe(self._bytes_as_text(value)).encode("utf-8")
-        self._item_data(value)
+        return item_data(value)
+
+    def raw(self, written: bytes) -> None:
+        """Bytes written elsewhere for what comes next in the open element (a whole element)."""
+        self._close_start()
+        self._parts.append(written)
 
     def secret(self, tag: str, value: str | bytes) -> None:
         if self._hide_secrets:
@@ -106,10 +119,6 @@ class XmlSink:
 
     def devinf(self, devinf: DevInf) -> None:
         write_devinf(self, devinf)
-
-    def _item_data(self, content: bytes) -> None:
-        """Item ``Data`` in CDATA, unless it holds carriage returns (which CDATA cannot keep)."""
-        self._leaf("Data", _escape(content) if b"\r" in content else _cdata(content) if content else b"")
 
     def _leaf(self, tag: str, content: bytes) -> None:
         self._begin(tag)
@@ -142,6 +151,17 @@ def _start_tag(tag: str, namespace: str | None) -> bytes:
         if len(_START_TAGS) < 1024:  # the names of a vocabulary, not every name a client can make up
             _START_TAGS[(tag, namespace)] = found
     return found
+
+
+def escaped_text(value: str) -> bytes:
+    """Text as an element's character data."""
+    return _escape(xml_safe(value).encode("utf-8")) if value else b""
+
+
+def item_data(content: bytes) -> bytes:
+    """Item data (UTF-8 that XML can carry) as written inside ``Data``: in CDATA, unless it holds carriage
+    returns (which CDATA cannot keep)."""
+    return _escape(content) if b"\r" in content else _cdata(content) if content else b""
 
 
 def _xml_safe_utf8(data: bytes) -> bool:

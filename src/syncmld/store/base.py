@@ -465,6 +465,11 @@ class Items(Protocol):
         whose latest change that device made after sequence number ``since``."""
         ...
 
+    def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
+        """The GUID and the parent's GUID of every live item of the folder, ordered by GUID: what
+        queueing the whole folder for a device needs, without reading the items."""
+        ...
+
     def count_items(self, folder_id: int) -> int:
         """Number of live items."""
         ...

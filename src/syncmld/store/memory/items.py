@@ -86,6 +86,9 @@ class MemoryItems(MemoryRole):
         ]
         return iter(sorted(items, key=lambda item: item.guid))
 
+    def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
+        return sorted((item.guid, item.parent) for item in self._live_items(folder_id))
+
     def count_items(self, folder_id: int) -> int:
         return len(self._live_items(folder_id))
 

@@ -37,6 +37,14 @@ _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 HISTORY_COLUMNS = ("folder_id", "guid", "content_type", "data", "reason", "saved_at", "seq")
 """The columns of a kept version's row, in the order of ``HistoryEntry``'s fields."""
 
+_GET_ITEMS = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.guid.in_(bindparam("guids", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""The live items of a folder among some GUIDs: one statement, built once (items are read in batches
+with every message a device receives)."""
+
 
 def _item(row: Sequence[Any]) -> StoredItem:
     folder_id, guid, content_type, data, version, seq, origin_device_id, deleted, parent = row
@@ -132,13 +140,17 @@ class SqlItems(SqlRole):
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         found: dict[str, StoredItem] = {}
         for chunk in chunks(list(guids)):
-            statement = select(*_ITEM_COLUMNS).where(
-                item_table.c.folder_id == folder_id,
-                item_table.c.guid.in_(chunk),
-                item_table.c.deleted.is_(False),
-            )
-            found.update((row[1], _item(row)) for row in self._connection.execute(statement))
+            rows = self._connection.execute(_GET_ITEMS, {"folder_id": folder_id, "guids": chunk})
+            found.update((row[1], _item(row)) for row in rows)
         return found
+
+    def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
+        statement = (
+            select(item_table.c.guid, item_table.c.parent)
+            .where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+            .order_by(item_table.c.guid)
+        )
+        return [(guid, parent) for guid, parent in self._connection.execute(statement)]
 
     def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
