@@ -65,6 +65,7 @@ def test_event_text_fields_survive_a_round_trip(subject: str, body: str, locatio
 
 @SETTINGS
 @given(subject=XML_TEXT, body=XML_TEXT)
+@example(subject="\ufeff", body="\ufeffbody")
 def test_note_text_fields_survive_a_round_trip(subject: str, body: str) -> None:
     sent = {"Subject": subject, "Body": body, "Color": "1"}
     stored_type, stored = sif_to_stored(sif_document("note", sent), "text/x-s4j-sifn")

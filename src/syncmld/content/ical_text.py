@@ -37,13 +37,14 @@ def value_text(value: Any) -> str:
 
 
 class _Written:
-    """A value already written: what ``Contentline.from_parts`` takes for one."""
+    """A value already written: what ``Contentline.from_parts`` takes for one. It stays ``str``: icalendar
+    decodes bytes as UTF-8 with a signature, which would drop a value's leading U+FEFF."""
 
     def __init__(self, text: str) -> None:
         self._text = text
 
-    def to_ical(self) -> bytes:
-        return self._text.encode("utf-8")
+    def to_ical(self) -> str:
+        return self._text
 
 
 def write_ical(component: Component) -> bytes:
