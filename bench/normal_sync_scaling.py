@@ -18,14 +18,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from syncmld.accounts import hash_password, md5_credential
+from contacts_store import EMAIL, PASSWORD, URL, contacts_store
+
 from syncmld.client import Device
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
-from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import NewItem, Store
-
-EMAIL, PASSWORD, URL = "bench@example.org", "secret", "http://bench.example.org/syncml"
+from syncmld.store.base import Store
 
 
 def vcard(number: int, note: str = "") -> bytes:
@@ -39,13 +37,7 @@ def vcard(number: int, note: str = "") -> bytes:
 def prepared(size: int, where: Path) -> tuple[Store, Device]:
     """A store whose contacts folder holds ``size`` items, and a device that is up to date with it
     and holds ten of them (the ones its changes will touch)."""
-    store = open_store(sqlite_url(where))
-    with store.transaction() as tx:
-        account = tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
-        folder = tx.ensure_folder(account.id, "contacts")
-        for start in range(0, size, 5000):
-            batch = [NewItem(None, "text/vcard", vcard(n)) for n in range(start, min(size, start + 5000))]
-            tx.put_items(folder.id, batch, None)
+    store = contacts_store(where, size, vcard)
     ctx = EngineContext(settings=EngineSettings())
     device = Device(
         transport=in_process_transport(store, ctx),

@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from syncmld.accounts import hash_password, md5_credential
+from contacts_store import EMAIL, PASSWORD, URL, contacts_store
+
 from syncmld.client import Device
 from syncmld.client.device import Signer, Transport
 from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
@@ -23,10 +24,8 @@ from syncmld.engine.api import split_session_url
 from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.devinf import ContentTypeInfo, DataStore, DevInf
 from syncmld.protocol.messages import SyncML
-from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import NewItem, Store
+from syncmld.store.base import Store
 
-EMAIL, PASSWORD, URL = "bench@example.org", "secret", "http://bench.example.org/syncml"
 REFRESH_FROM_SERVER = 205
 VCARD_TYPES = {"30": ("text/vcard", "3.0"), "21": ("text/x-vcard", "2.1")}
 
@@ -59,17 +58,6 @@ class ServerClock:
         reply = handle_message(request, self.store, self.ctx)
         self.seconds += time.process_time() - began
         return decode(reply.body, self.encoding).message
-
-
-def filled(size: int, where: Path) -> Store:
-    store = open_store(sqlite_url(where))
-    with store.transaction() as tx:
-        account = tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
-        folder = tx.ensure_folder(account.id, "contacts")
-        for start in range(0, size, 5000):
-            batch = [NewItem(None, "text/vcard", vcard(n)) for n in range(start, min(size, start + 5000))]
-            tx.put_items(folder.id, batch, None)
-    return store
 
 
 def device_info(device_id: str, vcard_version: str) -> DevInf:
@@ -111,7 +99,7 @@ def main() -> None:
     print(f"{'items':>8} {'server CPU s':>24} {'ms/item':>8}  ({encoding.name}, vCard {'.'.join(args.vcard)})")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as scratch:
-            store = filled(size, Path(scratch))
+            store = contacts_store(Path(scratch), size, vcard)
             seconds = [receive(store, ctx, encoding, number, size, args.vcard) for number in range(args.reps)]
             store.close()
         median = statistics.median(seconds)
