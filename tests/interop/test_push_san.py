@@ -102,10 +102,12 @@ def two_devices(
     return login, laptop, phone
 
 
-def test_syncevolution_handed_the_notification_syncs_the_change(
-    interop_dir: Path, tmp_path: Path, push_server: SyncmldServer, inbox: Inbox
-) -> None:
-    login, laptop, phone = two_devices(interop_dir, tmp_path, push_server, "san12")
+def notified(
+    inbox: Inbox, server: SyncmldServer, login: Login, laptop: Device, phone: Device, *phone_options: str
+) -> tuple[str, bytes]:
+    """Register the phone for push by webhook, let the laptop add a contact, and return what the phone is told
+    (content type and bytes). With ``phone_options`` the phone syncs once more with them first, so that the
+    server knows the SyncML version it speaks."""
     registered = syncmld(
         "device",
         "push",
@@ -114,12 +116,21 @@ def test_syncevolution_handed_the_notification_syncs_the_change(
         "--url",
         inbox.url,
         "--data-dir",
-        str(push_server.data_dir),
+        str(server.data_dir),
     )
     assert registered.returncode == 0, registered.stderr
+    if phone_options:
+        succeeded(phone.sync("two-way", *phone_options))
     laptop.generate(1, start=3)
     succeeded(laptop.sync())
-    content_type, body = inbox.next()
+    return inbox.next()
+
+
+def test_syncevolution_handed_the_notification_syncs_the_change(
+    interop_dir: Path, tmp_path: Path, push_server: SyncmldServer, inbox: Inbox
+) -> None:
+    login, laptop, phone = two_devices(interop_dir, tmp_path, push_server, "san12")
+    content_type, body = notified(inbox, push_server, login, laptop, phone)
     assert content_type == "application/vnd.syncml.ds.notification"
     assert decode_san(body).notification.server_id == push_server.url
     assert len(phone.files()) == 2
@@ -143,14 +154,7 @@ def test_syncevolution_reads_the_11_message_form_as_syncml_11(
     what it shows is that it reads syncmld's 1.1 package #0, header and Alert, as SyncML 1.1 WBXML."""
     login, laptop, phone = two_devices(interop_dir, tmp_path, push_server, "san11", "--syncml", "1.1")
     phone_ref = f"sc-harness-{phone.name}"
-    registered = syncmld(
-        "device", "push", login.email, phone_ref, "--url", inbox.url, "--data-dir", str(push_server.data_dir)
-    )
-    assert registered.returncode == 0, registered.stderr
-    succeeded(phone.sync("two-way", "--syncml", "1.1"))  # a push device is told in the version it speaks
-    laptop.generate(1, start=3)
-    succeeded(laptop.sync())
-    content_type, body = inbox.next()
+    content_type, body = notified(inbox, push_server, login, laptop, phone, "--syncml", "1.1")
     assert content_type == "application/vnd.syncml+wbxml"
     # SyncEvolution takes SyncML it is handed for the peer whose remoteDeviceId is the message's Source
     subprocess.run(
@@ -180,14 +184,7 @@ def test_syncevolution_handed_the_11_message_form_as_a_notification_syncs_the_ch
     name = f"san11n{wire}"
     login, laptop, phone = two_devices(interop_dir, tmp_path, push_server, name, "--syncml", "1.1", wire=wire)
     phone_ref = f"sc-harness-{phone.name}"
-    registered = syncmld(
-        "device", "push", login.email, phone_ref, "--url", inbox.url, "--data-dir", str(push_server.data_dir)
-    )
-    assert registered.returncode == 0, registered.stderr
-    succeeded(phone.sync("two-way", "--syncml", "1.1"))  # a push device is told in the version it speaks
-    laptop.generate(1, start=3)
-    succeeded(laptop.sync())
-    sent_type, body = inbox.next()
+    sent_type, body = notified(inbox, push_server, login, laptop, phone, "--syncml", "1.1")
     assert sent_type == content_type
     notification_file = tmp_path / "notification"
     notification_file.write_bytes(body)
