@@ -1,5 +1,8 @@
 """The Versit lexer and serializer: line structure, transfer encodings, folding."""
 
+import gc
+import tracemalloc
+
 import pytest
 
 from syncmld.content.versit import Property, fold, parse_lines, serialize
@@ -134,3 +137,19 @@ def test_serialize_21_base64_is_folded_and_ends_with_a_blank_line() -> None:
     text = serialize([Property(None, "VERSION", (), "2.1"), photo, Property(None, "END", (), "VCARD")], "2.1")
     assert "\r\n\r\nEND:VCARD\r\n" in text
     assert parse_lines(text)[1] == photo
+
+
+def test_reading_thousands_of_cards_with_long_distinct_headers_keeps_no_memory_for_them() -> None:
+    """Headers are cached by their text; a client sending long, each different ones must not fill memory."""
+    cards = (f"BEGIN:VCARD\r\nVERSION:3.0\r\nX-NOTE;X-KEY={n:05d}{'k' * 2000}:v\r\nEND:VCARD\r\n" for n in range(5000))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for card in cards:
+            assert parse_lines(card)[2].value == "v"
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000

@@ -23,6 +23,8 @@ CRLF = "\r\n"
 FOLD_OCTETS = 75
 QP_LINE_CHARS = 76
 HEADER_CACHE_SIZE = 4096
+CACHED_HEADER_CHARS = 256
+"""Longer headers are read each time: the cache's memory stays bounded whatever a client sends."""
 """Most distinct content line headers (``TEL;TYPE=CELL``) whose parsing is remembered."""
 
 _NAME = re.compile(r"[A-Za-z0-9_/*-]+")
@@ -182,9 +184,12 @@ class Header:
     """``content_line`` of the name and the kept parameters, without the ':' and value."""
 
 
-@lru_cache(maxsize=HEADER_CACHE_SIZE)
 def _read_header(header: str) -> Header:
-    """The header's meaning (cached: a few header texts make up most lines)."""
+    """The header's meaning, cached when short (a few header texts make up most lines)."""
+    return _cached_meaning(header) if len(header) <= CACHED_HEADER_CHARS else _meaning(header)
+
+
+def _meaning(header: str) -> Header:
     group, name, params = _parse_header(header)
     if (_param(params, "ENCODING") or "").upper() == "QUOTED-PRINTABLE" or _has_bare(params, "QUOTED-PRINTABLE"):
         transfer = _Transfer.QUOTED_PRINTABLE
@@ -198,6 +203,9 @@ def _read_header(header: str) -> Header:
     return Header(
         group, name, kept, transfer, _param(params, "CHARSET"), "QUOTED-PRINTABLE" in upper, "BASE64" in upper, written
     )
+
+
+_cached_meaning = lru_cache(maxsize=HEADER_CACHE_SIZE)(_meaning)
 
 
 def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:
