@@ -58,11 +58,18 @@ log = logging.getLogger("syncmld.engine")
 ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
-@lru_cache(maxsize=64)
+CACHED_DEVINF_BYTES = 65_536
+"""Stored DevInfs up to this size are kept decoded (a phone's is about 13 kB); larger ones are decoded each time,
+so that the cache's memory stays bounded whatever devices send."""
+
+
 def stored_devinf(stored: bytes) -> DevInf:
     """A device's stored DevInf read back: each of its sessions reads the same one (and most send it again, the
     same, which is then not written again)."""
-    return decode_devinf_xml(stored)
+    return _cached_devinf(stored) if len(stored) <= CACHED_DEVINF_BYTES else decode_devinf_xml(stored)
+
+
+_cached_devinf = lru_cache(maxsize=64)(decode_devinf_xml)
 
 
 class CommandHandler:
