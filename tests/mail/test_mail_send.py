@@ -44,7 +44,9 @@ def _sent_folder(dovecot: Dovecot, address: str) -> int:
     client = dovecot.imap(address)
     _, found = client.select("Sent")
     client.logout()
-    return int(found[0])
+    count = found[0]
+    assert count is not None
+    return int(count)
 
 
 def test_a_mail_in_the_outbox_is_sent_once_and_put_in_sent(
