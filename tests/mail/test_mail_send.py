@@ -129,7 +129,7 @@ def _login(setup: MailSetup) -> MailLogin:
 
 def test_the_sweep_forgets_a_mail_sent_only_after_its_keep_time(setup: MailSetup, smtp_sink: SmtpSink) -> None:
     servers = MailServers(setup.store, timeout=10)
-    login, mail = _login(setup), message(504).replace(b"anna@example.com", b"dora@example.net")
+    login, mail = _login(setup), message(504).replace(b"anna@example.com", b"erik@example.net")
     assert servers.send(login, "k504", mail, 0).status == 201
     settings = replace(EngineSettings(), mail_sends_keep=600.0)
     assert sweep_store(setup.store, settings, time.time() + 500).mail_sends == 0
@@ -143,7 +143,7 @@ def test_the_sweep_forgets_a_mail_sent_only_after_its_keep_time(setup: MailSetup
 def test_an_account_remembers_its_latest_mails_sent_only(setup: MailSetup, smtp_sink: SmtpSink) -> None:
     servers = MailServers(setup.store, timeout=10, max_sends=2)
     login = _login(setup)
-    mails = {number: message(number).replace(b"anna@example.com", b"dora@example.net") for number in (505, 506, 507)}
+    mails = {number: message(number).replace(b"anna@example.com", b"erik@example.net") for number in (505, 506, 507)}
     for number, mail in mails.items():
         servers.send(login, f"k{number}", mail, 0)
     for number in (506, 507):
