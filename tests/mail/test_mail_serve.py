@@ -33,7 +33,8 @@ def test_a_device_syncs_its_inbox_and_sends_a_mail_through_syncmld_serve(
         "--data-dir",
         data_dir,
     )
-    limit = ("--mail-journal-max-changes", "1", "--mail-sends-keep", "1", "--session-sweep-interval", "0.5")
+    limit = ["--mail-journal-max-changes", "1", "--mail-sends-max", "5", "--mail-sends-keep", "1"]
+    limit += ["--session-sweep-interval", "0.5"]
     with ServeProcess(tmp_path / "serve.log", "--data-dir", data_dir, *limit) as server, HttpTransport() as transport:
 
         def device(db: str, uri: str) -> Device:
