@@ -362,6 +362,21 @@ def cli() -> None:
     "further ones are refused with 420 until it takes them.",
 )
 @click.option(
+    "--mail-sends-keep",
+    type=click.FloatRange(min=0, min_open=True),
+    default=ServerConfig.mail_sends_keep,
+    show_default=True,
+    help="Seconds a mail a device sent is remembered, so that the device bringing it again (its reply was lost) "
+    "does not send it twice.",
+)
+@click.option(
+    "--mail-sends-max",
+    type=click.IntRange(min=1),
+    default=ServerConfig.mail_sends_max,
+    show_default=True,
+    help="Most mails given to send remembered per account (the oldest are forgotten first).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -444,6 +459,8 @@ def serve(
     mail_timeout: float,
     mail_journal_max_changes: int,
     mail_journal_max_bytes: int,
+    mail_sends_keep: float,
+    mail_sends_max: int,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -487,6 +504,8 @@ def serve(
         mail_timeout=mail_timeout,
         mail_journal_max_changes=mail_journal_max_changes,
         mail_journal_max_bytes=mail_journal_max_bytes,
+        mail_sends_keep=mail_sends_keep,
+        mail_sends_max=mail_sends_max,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,

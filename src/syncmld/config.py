@@ -132,6 +132,10 @@ class ServerConfig:
     """Devices' mail changes an account may have waiting for its IMAP server; further ones get 420."""
     mail_journal_max_bytes: int = EngineSettings.mail_journal_max_bytes
     """Bytes of messages (drafts, moved mail) an account may have waiting for its IMAP server; further ones get 420."""
+    mail_sends_keep: float = EngineSettings.mail_sends_keep
+    """Seconds a mail sent is remembered, so that a device bringing it again does not send it twice."""
+    mail_sends_max: int = EngineSettings.mail_sends_max
+    """Most mails given to send remembered per account (the oldest are forgotten first)."""
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""
@@ -175,15 +179,18 @@ class ServerConfig:
                 self.nonce_lifetime,
                 self.challenge_window,
                 self.mail_timeout,
+                self.mail_sends_keep,
             )
             <= 0
         ):
             raise ConfigError(
-                "the session timeout, the sweep interval, the nonce lifetime, the challenge window and the mail"
-                " timeout must be positive"
+                "the session timeout, the sweep interval, the nonce lifetime, the challenge window, the mail"
+                " timeout and the time mails sent are remembered must be positive"
             )
         if min(self.mail_journal_max_changes, self.mail_journal_max_bytes) < 1:
             raise ConfigError("the mail changes and their messages' bytes waiting for IMAP must be at least 1")
+        if self.mail_sends_max < 1:
+            raise ConfigError("the mails sent remembered per account must be at least 1")
         if min(self.identifiers.max_id_length, self.identifiers.max_uri_length) < 1:
             raise ConfigError("the longest identifier and URI must be at least 1 character")
         throttle = self.login_throttle

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.server import free_port
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_PEERS = REPO.parent / "shared" / "peers"

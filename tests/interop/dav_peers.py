@@ -4,8 +4,6 @@ plain HTTP (quick, for waiting on a push) or through vdirsyncer, a real CardDAV/
 collection to a directory of its own (what a user's other client would see)."""
 
 import importlib.util
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .server import free_port
+from tests.processes import free_port, launch, stop
+
 from .vdirsyncer import Vdirsyncer
 
 START_TIMEOUT_S = 60.0
@@ -75,30 +74,12 @@ class Peer:
     """vdirsyncer read-backs so far (each in a directory of its own)."""
 
     def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not open port {self.port}")
+        self.process = launch(self.command, self.port, self.log_path, START_TIMEOUT_S)
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop(process)
 
     def http(self) -> httpx.Client:
         return httpx.Client(auth=(self.user, self.password), timeout=30)

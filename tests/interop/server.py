@@ -1,15 +1,13 @@
 """A real ``syncmld serve`` subprocess on a free loopback port, and its CLI."""
 
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import processes
 from tests.server.certificates import Certificates
 
 START_TIMEOUT_S = 30.0
@@ -22,13 +20,6 @@ class Login:
 
     email: str
     password: str
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +36,7 @@ class SyncmldServer:
         self.data_dir = data_dir
         self.options = options
         """Further ``serve`` options."""
-        self.port = free_port()
+        self.port = processes.free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self.tls = tls
         self._process: subprocess.Popen[bytes] | None = None
@@ -65,52 +56,15 @@ class SyncmldServer:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "syncmld",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--data-dir",
-                    str(self.data_dir),
-                    *(("--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)) if self.tls else ()),
-                    *self.options,
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                status = self._process.returncode
-                raise RuntimeError(f"syncmld serve exited with {status}:\n{self.log_tail()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"syncmld serve did not open port {self.port}:\n{self.log_tail()}")
+        command = [sys.executable, "-m", "syncmld", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--data-dir", str(self.data_dir)]
+        command += ["--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)] if self.tls else []
+        self._process = processes.launch([*command, *self.options], self.port, self.log_path, START_TIMEOUT_S)
 
     def stop(self) -> int | None:
         """SIGTERM, then SIGKILL if it lingers; returns the exit status (None if it was not running)."""
         process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        return process.returncode
+        return None if process is None else processes.stop(process, STOP_TIMEOUT_S)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would end it: no shutdown, whatever is in flight is lost."""

@@ -4,14 +4,14 @@ the gateway hands to the network."""
 
 import re
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
+
+from tests.processes import free_ports, wait_for_port
 
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 USER, PASSWORD = "syncmld", "gateway-secret"
@@ -26,16 +26,6 @@ def missing() -> str | None:
     if not FAKESMSC.exists():
         return f"{FAKESMSC} is not installed (Debian package kannel-extras)"
     return None
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
 
 
 @dataclass(frozen=True)
@@ -60,22 +50,9 @@ class SmsGateway:
         ]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} did not open")
-
-
 @contextmanager
 def kannel(work_dir: Path) -> Iterator[SmsGateway]:
-    admin, boxes, smsc, sendsms = _free_ports(4)
+    admin, boxes, smsc, sendsms = free_ports(4)
     config = work_dir / "kannel.conf"
     config.write_text(
         f"""group = core
@@ -110,7 +87,7 @@ concatenation = true
             ["bearerbox", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work_dir
         )
         processes.append(bearerbox)
-        _wait_for_port(smsc, bearerbox)
+        wait_for_port(smsc, bearerbox, START_TIMEOUT_S)
         with network_log.open("wb") as log:
             processes.append(
                 subprocess.Popen(
@@ -124,7 +101,7 @@ concatenation = true
             ["smsbox", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work_dir
         )
         processes.append(smsbox)
-        _wait_for_port(sendsms, smsbox)
+        wait_for_port(sendsms, smsbox, START_TIMEOUT_S)
         yield SmsGateway(f"http://127.0.0.1:{sendsms}/cgi-bin/sendsms", network_log)
     finally:
         for process in reversed(processes):

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 from .client import Device, succeeded
-from .server import START_TIMEOUT_S, free_port
+from .server import START_TIMEOUT_S
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

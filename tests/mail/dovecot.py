@@ -20,16 +20,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from syncmld.client import Device
 from syncmld.client.device import Signer
 from syncmld.protocol.messages import Sync, SyncML
+from tests.processes import free_port, stop
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 UNPRIVILEGED = "nobody"
 """The user Dovecot runs as when the tests run as root (Dovecot refuses to log in users as root)."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _config(root: Path, port: int, user: str, group: str, uid: int) -> str:
@@ -168,12 +163,14 @@ class Dovecot:
     def resume(self) -> None:
         """Start (again) on the same port, with the same mailboxes."""
         _, _, uid, gid = self._account()
-        user_switch = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 else {}
+        switch = os.geteuid() == 0
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            **user_switch,  # type: ignore[arg-type]
+            user=uid if switch else None,
+            group=gid if switch else None,
+            extra_groups=[] if switch else None,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -187,10 +184,9 @@ class Dovecot:
         raise RuntimeError(f"Dovecot did not start on port {self.port}: {log[-2000:]}")
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-            self.process = None
+        process, self.process = self.process, None
+        if process is not None:
+            stop(process)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

@@ -38,7 +38,9 @@ def _alert(number: str, target: str, source: str) -> Alert:
 
 
 def _post(setup: MailSetup, message: SyncML, token: str | None = None) -> SyncML:
-    return handle_message(Request(message, Encoding.XML, URL, token), setup.store, setup.ctx).reply
+    reply = handle_message(Request(message, Encoding.XML, URL, token), setup.store, setup.ctx).reply
+    assert reply is not None
+    return reply
 
 
 def _alert_codes(reply: SyncML) -> dict[str, StatusCode]:

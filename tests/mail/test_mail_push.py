@@ -301,3 +301,43 @@ def test_a_devices_draft_move_and_sent_mail_are_told_to_its_other_push_device_no
         assert outbox.sync().codes_for("Add") == [201]
         told_once("mail/sent")
         assert tablet["mail/sent"].sync().received["add"] == 1
+
+
+def test_a_device_syncing_the_folder_tree_is_told_of_mail_in_any_folder_and_of_a_new_folder(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    mailbox: tuple[str, str],
+    webhook: Hook,  # noqa: F811
+) -> None:
+    email = mailbox[0]
+    data_dir = set_up(tmp_path, dovecot, mailbox)
+    client = dovecot.imap(email)
+    assert client.create("Archive")[0] == "OK"
+    client.logout()
+    with serving(tmp_path, data_dir, "--push-mail-poll-interval", "0.5") as (server, transport):
+        tree = device(server, transport, mailbox, "IMEI:tree", True, "mail/*", folders=True)
+        tree.sync()
+        pushed_by_webhook(server, data_dir, webhook, email, "IMEI:tree")
+        assert "is not watched" not in server.log
+
+        appended(dovecot, email, 1)  # the INBOX, by IDLE
+        assert wait_for(lambda: len(webhook.received) == 1, TOLD_WITHIN), server.log
+        assert webhook.received[0][0]["X-SyncML-Folders"] == quote("mail/*", safe="")
+        assert tree.sync().received["add"] == 1
+
+        client = dovecot.imap(email)
+        append(client, "Archive", message(2))  # another folder, looked at with STATUS
+        client.logout()
+        assert wait_for(lambda: len(webhook.received) == 2, TOLD_WITHIN), server.log
+        assert tree.sync().received["add"] == 1
+
+        client = dovecot.imap(email)
+        assert client.create("Projects")[0] == "OK"  # a new folder: the tree has one folder object more
+        client.logout()
+        assert wait_for(lambda: len(webhook.received) == 3, TOLD_WITHIN), server.log
+        assert tree.sync().received["add"] == 1
+        client = dovecot.imap(email)
+        append(client, "Projects", message(3))  # and it is watched too
+        client.logout()
+        assert wait_for(lambda: len(webhook.received) == 4, TOLD_WITHIN), server.log
+        assert tree.sync().received["add"] == 1

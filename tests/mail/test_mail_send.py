@@ -2,14 +2,18 @@
 
 import email
 import email.policy
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 import pytest
 
 from syncmld.client import Device
 from syncmld.client.email import MailItem, write_email_object
+from syncmld.engine import EngineSettings
+from syncmld.engine.housekeeping import sweep_store
 from syncmld.mail.gateway import MailServers
 from syncmld.mail.model import MailLogin, Sent
+from syncmld.mail.servers import mail_login
 from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import MailSetup
 from tests.mail.mailbox import message
@@ -40,7 +44,9 @@ def _sent_folder(dovecot: Dovecot, address: str) -> int:
     client = dovecot.imap(address)
     _, found = client.select("Sent")
     client.logout()
-    return int(found[0])
+    count = found[0]
+    assert count is not None
+    return int(count)
 
 
 def test_a_mail_in_the_outbox_is_sent_once_and_put_in_sent(
@@ -110,3 +116,38 @@ def test_a_server_killed_between_smtp_and_its_reply_does_not_send_again_when_the
     assert report.codes_for("Add") == [201]
     assert len(_received_by(smtp_sink, 503)) == 1
     assert _sent_folder(dovecot, setup.email) == 1
+
+
+def _login(setup: MailSetup) -> MailLogin:
+    with setup.store.transaction() as tx:
+        server = tx.mail_server_for(setup.email)
+    assert server is not None
+    login = mail_login(server, setup.email, setup.password)
+    assert login is not None
+    return login
+
+
+def test_the_sweep_forgets_a_mail_sent_only_after_its_keep_time(setup: MailSetup, smtp_sink: SmtpSink) -> None:
+    servers = MailServers(setup.store, timeout=10)
+    login, mail = _login(setup), message(504).replace(b"anna@example.com", b"erik@example.net")
+    assert servers.send(login, "k504", mail, 0).status == 201
+    settings = replace(EngineSettings(), mail_sends_keep=600.0)
+    assert sweep_store(setup.store, settings, time.time() + 500).mail_sends == 0
+    assert servers.send(login, "k504", mail, 0).status == 201
+    assert len(_received_by(smtp_sink, 504)) == 1, "within its keep time the mail is not sent again"
+    assert sweep_store(setup.store, settings, time.time() + 700).mail_sends == 1
+    assert servers.send(login, "k504", mail, 0).status == 201
+    assert len(_received_by(smtp_sink, 504)) == 2, "its record was forgotten"
+
+
+def test_an_account_remembers_its_latest_mails_sent_only(setup: MailSetup, smtp_sink: SmtpSink) -> None:
+    servers = MailServers(setup.store, timeout=10, max_sends=2)
+    login = _login(setup)
+    mails = {number: message(number).replace(b"anna@example.com", b"erik@example.net") for number in (505, 506, 507)}
+    for number, mail in mails.items():
+        servers.send(login, f"k{number}", mail, 0)
+    for number in (506, 507):
+        servers.send(login, f"k{number}", mails[number], 0)
+        assert len(_received_by(smtp_sink, number)) == 1, "the two latest are remembered"
+    servers.send(login, "k505", mails[505], 0)
+    assert len(_received_by(smtp_sink, 505)) == 2, "the oldest was forgotten"

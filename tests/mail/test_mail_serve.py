@@ -1,7 +1,8 @@
 """Mail through a real ``syncmld serve`` over HTTP: the command line sets the mail server, a device syncs
-its INBOX and sends a mail, its changes past the bound of those waiting for a stopped IMAP server are refused,
-and the log says what happened."""
+its INBOX and sends a mail (whose record the sweep forgets after --mail-sends-keep), its changes past the bound
+of those waiting for a stopped IMAP server are refused, and the log says what happened."""
 
+import re
 from pathlib import Path
 
 from syncmld.client import Device
@@ -32,7 +33,8 @@ def test_a_device_syncs_its_inbox_and_sends_a_mail_through_syncmld_serve(
         "--data-dir",
         data_dir,
     )
-    limit = ("--mail-journal-max-changes", "1")
+    limit = ["--mail-journal-max-changes", "1", "--mail-sends-max", "5", "--mail-sends-keep", "1"]
+    limit += ["--session-sweep-interval", "0.5"]
     with ServeProcess(tmp_path / "serve.log", "--data-dir", data_dir, *limit) as server, HttpTransport() as transport:
 
         def device(db: str, uri: str) -> Device:
@@ -55,6 +57,7 @@ def test_a_device_syncs_its_inbox_and_sends_a_mail_through_syncmld_serve(
         outbox.sync()
         outbox.add(write_email_object(MailItem(message=message(77).replace(b"anna@example.com", b"dora@example.net"))))
         assert outbox.sync().codes_for("Add") == [201]
+        server.wait_for_log(re.compile(r"expired: .* 1 records of mails sent"))
         for luid in sorted(inbox.items)[:2]:
             inbox.replace(luid, write_email_object(MailItem({"flagged": True})))
         with down_from_the_sync(dovecot, inbox):

@@ -12,6 +12,7 @@ from syncmld.store.base import (
     MailWrite,
     NotFound,
     Store,
+    Transaction,
 )
 from tests.store.sample import make_owner
 
@@ -60,14 +61,73 @@ def test_mail_passwords_are_kept_per_account_and_go_with_it(store: Store) -> Non
 
 def test_a_mail_is_claimed_once_and_its_status_recorded(store: Store) -> None:
     with store.transaction() as tx:
-        assert tx.claim_send(MailSend("k1", None)) is None
+        account_id = make_owner(tx).account_id
+        assert tx.claim_send(MailSend("k1", None, account_id=account_id, at=100.0), 10) is None
     with store.transaction() as tx:
-        assert tx.claim_send(MailSend("k1", None)) == MailSend("k1", None)
+        again = MailSend("k1", None, account_id=account_id, at=200.0)
+        assert tx.claim_send(again, 10) == MailSend("k1", None, account_id=account_id, at=100.0)
         tx.finish_send("k1", 201, "250 OK")
     with store.transaction() as tx:
-        assert tx.claim_send(MailSend("k1", None)) == MailSend("k1", 201, "250 OK")
+        assert tx.claim_send(again, 10) == MailSend("k1", 201, "250 OK", account_id, 100.0)
         with pytest.raises(NotFound):
             tx.finish_send("k2", 200, "")
+
+
+def _sent(tx: Transaction, key: str, account_id: int | None, at: float, keep: int = 10) -> MailSend | None:
+    return tx.claim_send(MailSend(key, None, account_id=account_id, at=at), keep)
+
+
+def test_an_account_keeps_its_latest_mails_sent_and_others_keep_theirs(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx).account_id
+        other = make_owner(tx, "bert@example.org", "IMEI:2").account_id
+        _sent(tx, "theirs", other, 50.0)
+        _sent(tx, "earlier", None, 60.0)
+        for number in range(5):
+            assert _sent(tx, f"m{number}", owner, 100.0 + number, keep=3) is None
+    with store.transaction() as tx:
+        # brought again: the three latest are known (and bringing one again forgets nothing)
+        for number in (4, 3, 2, 4):
+            assert _sent(tx, f"m{number}", owner, 500.0, keep=3) is not None
+        assert _sent(tx, "theirs", other, 500.0) is not None
+        assert _sent(tx, "earlier", None, 500.0) is not None
+    with store.transaction() as tx:
+        # the two oldest were forgotten: they would be sent again
+        assert _sent(tx, "m0", owner, 600.0, keep=3) is None
+    with store.transaction() as tx:
+        assert _sent(tx, "m2", owner, 700.0, keep=3) is None
+        assert _sent(tx, "m4", owner, 700.0, keep=3) is not None
+        assert _sent(tx, "m0", owner, 700.0, keep=3) is not None
+
+
+def test_mails_sent_are_forgotten_after_their_keep_time_unless_still_on_their_way_and_with_their_account(
+    store: Store,
+) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx).account_id
+        other = make_owner(tx, "bert@example.org", "IMEI:2").account_id
+        for key, account_id, at in (("sent", owner, 100.0), ("refused", owner, 100.0), ("late", owner, 300.0)):
+            _sent(tx, key, account_id, at)
+            tx.finish_send(key, 500 if key == "refused" else 201, "")
+        _sent(tx, "on its way", owner, 100.0)
+        _sent(tx, "theirs", other, 300.0)
+        _sent(tx, "earlier", None, 100.0)
+        tx.finish_send("earlier", 201, "")
+    with store.transaction() as tx:
+        assert tx.purge_mail_sends(100.0) == 0
+        assert tx.purge_mail_sends(200.0) == 3
+    with store.transaction() as tx:
+        for key in ("sent", "refused", "earlier"):
+            assert _sent(tx, key, owner, 400.0) is None
+            tx.finish_send(key, 201, "")
+        assert _sent(tx, "on its way", owner, 400.0) == MailSend("on its way", None, "", owner, 100.0)
+        assert _sent(tx, "late", owner, 400.0) is not None
+        tx.remove_account("anna@example.org")
+    with store.transaction() as tx:
+        # the account's records went with it
+        assert _sent(tx, "late", other, 500.0) is None
+        assert _sent(tx, "on its way", other, 500.0) is None
+        assert _sent(tx, "theirs", other, 500.0) is not None
 
 
 def test_journaled_mail_changes_stay_until_forgotten_and_go_with_their_account(store: Store) -> None:

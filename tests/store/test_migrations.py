@@ -1,12 +1,13 @@
 """Schema migrations: a database made by an older syncmld is upgraded in place, its data kept."""
 
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import DeviceSync, Domain, MailJournalLoad, NewItem
+from syncmld.store.base import DeviceSync, Domain, MailJournalLoad, MailSend, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from tests.store.backends import empty_store_url
@@ -229,5 +230,38 @@ def test_mail_changes_waiting_in_a_0021_database_count_towards_the_journals_boun
             with store.transaction() as tx:
                 assert tx.mail_journal_load(1) == MailJournalLoad(1, len(waiting))
                 assert [entry.changes for entry in tx.pending_mail_changes(1)] == [waiting]
+        finally:
+            store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_mails_sent_recorded_in_a_0024_database_are_still_not_sent_again_and_expire_from_the_upgrade_on(
+    backend: str, tmp_path: Path
+) -> None:
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            upgrade_schema(engine, SecretBox(bytes(32)), "0024")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO mail_sends (key, status, detail) VALUES ('sent', 201, '250 OK'),"
+                        " ('on its way', NULL, '')"
+                    )
+                )
+        finally:
+            engine.dispose()
+        upgraded_at = time.time()
+        store = open_store(url)
+        try:
+            with store.transaction() as tx:
+                known = tx.claim_send(MailSend("sent", None, at=upgraded_at + 1), 10)
+                assert known is not None and (known.status, known.detail, known.account_id) == (201, "250 OK", None)
+                assert upgraded_at <= known.at < upgraded_at + 60
+                assert tx.purge_mail_sends(upgraded_at - 60) == 0
+                assert tx.purge_mail_sends(upgraded_at + 60) == 1
+            with store.transaction() as tx:
+                assert tx.claim_send(MailSend("sent", None, at=upgraded_at + 1), 10) is None
+                assert tx.claim_send(MailSend("on its way", None, at=upgraded_at + 1), 10) is not None
         finally:
             store.close()

@@ -10,7 +10,7 @@ from typing import Protocol
 from syncmld.engine.identifiers import IdentifierLimits
 from syncmld.errors import RemoteError
 from syncmld.escape import quoted
-from syncmld.mail.model import MailChanges, MailGateway
+from syncmld.mail.model import KEEP_SENDS, MAX_SENDS, MailChanges, MailGateway
 from syncmld.protocol.codec import Encoding, decode
 from syncmld.protocol.hmac_header import MacCredentials
 from syncmld.protocol.messages import SyncML
@@ -100,6 +100,11 @@ class EngineSettings:
     """Devices' mail changes (one a mail) an account may have waiting for IMAP; further ones are refused (420)."""
     mail_journal_max_bytes: int = 50 * 1024 * 1024
     """Bytes of messages (drafts, moved mail) an account may have waiting for IMAP; further ones are refused (420)."""
+    mail_sends_keep: float = KEEP_SENDS
+    """Seconds the record of a mail sent (or refused) is kept: the same mail brought again within them is not sent
+    again."""
+    mail_sends_max: int = MAX_SENDS
+    """Most records of mails given to send an account keeps (the oldest are forgotten first)."""
 
 
 BACKUP_PREFIX_MAX = 64

@@ -1,5 +1,5 @@
 """Forgetting what has expired: idle sessions, old item versions and change sessions, stored nonces, failed
-logins, the sessions' timelines.
+logins, the sessions' timelines, the records of mails sent.
 
 Run by the server every ``--session-sweep-interval`` seconds, beside the sessions and never inside one: what
 has expired is refused where it is read (an expired session, nonce or failed login counts for nothing), so
@@ -27,6 +27,7 @@ class Swept:
     timeline: int
     hours: int
     change_sessions: int
+    mail_sends: int
 
 
 def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
@@ -40,6 +41,7 @@ def sweep(tx: Transaction, settings: EngineSettings, now: float) -> Swept:
         failed_logins=tx.purge_login_failures(now - settings.throttle.period),
         timeline=tx.purge_timeline(kept_from),
         hours=tx.purge_hour_counts(hour_of(kept_from)),
+        mail_sends=tx.purge_mail_sends(now - settings.mail_sends_keep),
     )
 
 
@@ -50,7 +52,7 @@ def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
     if any(vars(swept).values()):
         log.info(
             "expired: %d sessions, %d item versions, %d nonces, %d keys of failed logins, %d timeline messages,"
-            " %d hours of sync counts, %d change sessions",
+            " %d hours of sync counts, %d change sessions, %d records of mails sent",
             swept.sessions,
             swept.history,
             swept.nonces,
@@ -58,5 +60,6 @@ def sweep_store(store: Store, settings: EngineSettings, now: float) -> Swept:
             swept.timeline,
             swept.hours,
             swept.change_sessions,
+            swept.mail_sends,
         )
     return swept

@@ -78,6 +78,11 @@ TRUNCATED_HEADER = "X-Syncmld-Truncated"
 """The header a cut message starts with, so that it says so in RFC 822 too."""
 OUTBOX_GUID = "*outbox"
 """The outbox's folder object in the tree: mail a device adds below it is sent (no IMAP folder is so named)."""
+SNAPSHOT_CACHE_SIZE = 4096
+"""Most distinct snapshots whose reading is remembered."""
+CACHED_SNAPSHOT_BYTES = 1024
+"""Larger stored data is read each time, so that the cache stays small whatever is stored (a snapshot, its flags,
+date and size, is under 250 bytes)."""
 
 
 def takes_folders(devinf: DevInf | None, client_uri: str) -> bool:
@@ -383,7 +388,7 @@ def _within(
         if change.kind == ChangeKind.DELETE or stored is None or place_of(folder_name, change.guid) is None:
             chosen.append(change)
             continue
-        email = _snapshot_of(stored)
+        email = snapshot_of(stored)
         if change.kind == ChangeKind.ADD and not _recent(email, mail_filter.since):
             chosen.append(change)
             continue
@@ -399,14 +404,14 @@ def _within(
     return chosen, wanted
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed_snapshot(data: bytes) -> Email:
-    return read_email(data)
+_cached_email = functools.lru_cache(maxsize=SNAPSHOT_CACHE_SIZE)(read_email)
 
 
-def _snapshot_of(stored: StoredItem) -> Email:
-    """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it)."""
-    return _parsed_snapshot(stored.data)
+def snapshot_of(stored: StoredItem) -> Email:
+    """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it, when it is
+    no larger than a snapshot: other data is read each time)."""
+    data = stored.data
+    return _cached_email(data) if len(data) <= CACHED_SNAPSHOT_BYTES else read_email(data)
 
 
 def _recent(email: Email, since: float) -> bool:

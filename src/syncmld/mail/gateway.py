@@ -3,7 +3,8 @@
 A mail to send is recorded in the store under its key before it goes, and its outcome after: the same
 message brought again (the reply to it was lost, the server stopped after sending) finds the record and
 is not sent again. A record without an outcome (the server stopped while sending) is settled by looking
-for the mail in the Sent folder, where it is put right after it is sent.
+for the mail in the Sent folder, where it is put right after it is sent. An account keeps its latest
+``max_sends`` records (the background sweep forgets those with an outcome after ``mail_sends_keep``).
 
 What devices' changes write to IMAP, and the mails they send put in Sent, is recorded in the store too (each
 folder's HIGHESTMODSEQ before and after, for ``keep_writes`` seconds, at most ``max_writes`` records an account),
@@ -17,6 +18,7 @@ import time
 from syncmld.mail import smtp
 from syncmld.mail.imap import ImapGateway
 from syncmld.mail.model import (
+    MAX_SENDS,
     Cut,
     Fetched,
     FolderChanges,
@@ -49,12 +51,14 @@ class MailServers:
         ssl_context: ssl.SSLContext | None = None,
         keep_writes: float = KEEP_WRITES,
         max_writes: int = MAX_WRITES,
+        max_sends: int = MAX_SENDS,
     ) -> None:
         self.store = store
         self.imap = ImapGateway(timeout, ssl_context)
         self.timeout = timeout
         self.keep_writes = keep_writes
         self.max_writes = max_writes
+        self.max_sends = max_sends
 
     def listing(self, login: MailLogin, folder: str, mark: MailMark | None) -> Listing:
         return self.imap.listing(login, folder, mark)
@@ -96,7 +100,9 @@ class MailServers:
 
     def send(self, login: MailLogin, key: str, message: bytes, device: int) -> Sent:
         with self.store.transaction() as tx:
-            known = tx.claim_send(MailSend(key, None))
+            account = tx.get_account(login.account)
+            owner = None if account is None else account.id
+            known = tx.claim_send(MailSend(key, None, account_id=owner, at=time.time()), self.max_sends)
         if known is not None and known.status is not None and known.status < 300:
             log.info("mail %s of %s was sent before: not sent again", key[:12], login.account)
             return Sent(next(code for code in StatusCode if code == known.status), known.detail)

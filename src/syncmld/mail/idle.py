@@ -2,6 +2,8 @@
 at with STATUS (HIGHESTMODSEQ) between two IDLEs, connected again with back-off after any failure. A folder
 that changed is reported by calling ``changed`` with its name in the store and, with CONDSTORE, the span of
 HIGHESTMODSEQ the change took (an IDLE that reports a change is ended and the INBOX selected again to read it).
+A folder of the store that mirrors the whole mailbox (``EVERY_FOLDER``) is reported for a change of any of its
+folders, and when folders are made or removed (the list is read again at each look).
 
 Each watch runs in a thread of its own, blocked in poll() on its connection: an idle mailbox costs no CPU
 between two renewals of its IDLE or two looks at its other folders.
@@ -21,13 +23,15 @@ from typing import Any
 from imapclient import IMAPClient
 
 from syncmld.errors import LocalError
-from syncmld.mail.imap import ImapGateway, resolve
+from syncmld.mail.imap import ImapGateway, resolve, selectable
 from syncmld.mail.model import MailError, MailLogin
 from syncmld.store.base import MailMark
 
 log = logging.getLogger("syncmld.push")
 
 INBOX = "INBOX"
+EVERY_FOLDER = "*"
+"""The IMAP path of a folder of the store that mirrors every folder of the mailbox (a device's folder tree)."""
 SLOT_WAIT = 1.0
 """Seconds a watch waits for its turn to connect before it looks whether it was stopped."""
 CHANGES = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH"})
@@ -106,8 +110,9 @@ class MailboxWatch:
         timing: IdleTiming,
         connecting: threading.Semaphore,
     ) -> None:
-        """``folders``: each folder's name in the store -> its IMAP path (``INBOX`` is watched by IDLE, the
-        others looked at every ``timing.poll_interval``); ``begin`` is called before each connection;
+        """``folders``: each folder's name in the store -> its IMAP path, or ``EVERY_FOLDER`` (``INBOX`` is
+        watched by IDLE, the others looked at every ``timing.poll_interval``); ``begin`` is called before each
+        connection;
         ``connecting`` is held from then until the watch is set up (the watches of a process share it, so
         that a server start does not log every account in at once)."""
         self.account = account
@@ -119,8 +124,15 @@ class MailboxWatch:
         self._stopped = threading.Event()
         self._client: IMAPClient | None = None
         self._seen: dict[str, FolderState] = {}
-        self._mailboxes: dict[str, str] = {}
-        """Each watched folder's name on the IMAP server, by its name in the store."""
+        """Each watched IMAP folder as last seen, by its name on the IMAP server."""
+        self._named: dict[str, tuple[str, ...]] = {}
+        """The IMAP folders named by a path, each with the names in the store of the folders that mirror it."""
+        self._whole: tuple[str, ...] = tuple(name for name, path in folders.items() if path == EVERY_FOLDER)
+        """The folders of the store that mirror every folder of the mailbox."""
+        self._listed: frozenset[str] = frozenset()
+        """The mailbox's selectable folders when its list was last read (with ``_whole`` only)."""
+        self._watched: dict[str, tuple[str, ...]] = {}
+        """Each watched IMAP folder, with the names in the store of the folders that mirror it."""
         self._failures = 0
         self._connecting = connecting
         self._holds_slot = False
@@ -182,32 +194,40 @@ class MailboxWatch:
         condstore = client.has_capability("CONDSTORE")
         if condstore:
             client.enable("CONDSTORE")
-        names: dict[str, str] = {}
+        listed = client.list_folders()
+        named: dict[str, list[str]] = {}
         for name, path in self.folders.items():
+            if path == EVERY_FOLDER:
+                continue
             try:
-                names[name] = resolve(client, path)
+                named.setdefault(resolve(client, path, listed), []).append(name)
             except MailError as error:
                 log.warning("push e-mail: %s of %s is not watched: %s", name, self.account, error)
-        if not names:
+        self._named = {mailbox: tuple(names) for mailbox, names in named.items()}
+        self._set_watched(listed)
+        if not self._watched:
             raise MailError("none of the folders its push devices sync is on the IMAP server")
-        self._mailboxes = names
-        idled = next((name for name, found in names.items() if found == INBOX), None)
-        idled = idled if client.has_capability("IDLE") else None
-        polled = {name: found for name, found in names.items() if name != idled}
+        marks_by_mailbox = {
+            mailbox: mark
+            for mailbox, names in self._watched.items()
+            if (mark := next((marks[name] for name in names if name in marks), None)) is not None
+        }
+        idled = INBOX if INBOX in self._watched and client.has_capability("IDLE") else None
         if idled is not None:
-            self._compare(idled, _selected(client.select_folder(INBOX, readonly=True)), marks)
-        self._look(client, polled, condstore, marks)
+            self._compare(idled, _selected(client.select_folder(INBOX, readonly=True)), marks_by_mailbox)
+        self._look(client, idled, condstore, marks_by_mailbox)
         log.info(
             "push e-mail: watching the mailbox of %s (%s, %d other folders every %.0f s)",
             self.account,
             "INBOX by IDLE" if idled is not None else "no IDLE",
-            len(polled),
+            len(self._watched) - (idled is not None),
             self._timing.poll_interval,
         )
         self._failures = 0
         self._set_up()
         next_look = time.monotonic() + self._timing.poll_interval
         while not self._stopped.is_set():
+            polled = bool(self._whole) or len(self._watched) > (idled is not None)
             if idled is None:
                 self._stopped.wait(max(0.0, next_look - time.monotonic()))
             else:
@@ -216,8 +236,55 @@ class MailboxWatch:
                     selected = _selected(client.select_folder(INBOX, readonly=True))
                     self._compare(idled, selected, {}, reported=True)
             if polled and time.monotonic() >= next_look and not self._stopped.is_set():
-                self._look(client, polled, condstore, {})
+                if self._whole:
+                    self._list_again(client)
+                self._look(client, idled, condstore, {})
                 next_look = time.monotonic() + self._timing.poll_interval
+
+    def _set_watched(self, listed: list[tuple[Any, Any, Any]]) -> None:
+        """Watch the folders named by a path, and with ``_whole`` every selectable folder of ``listed``."""
+        self._listed = frozenset(_names(listed)) if self._whole else frozenset()
+        watched = {mailbox: list(names) for mailbox, names in self._named.items()}
+        for mailbox in sorted(self._listed):
+            watched.setdefault(mailbox, []).extend(self._whole)
+        self._watched = {mailbox: tuple(names) for mailbox, names in watched.items()}
+
+    def _list_again(self, client: IMAPClient) -> None:
+        """Read the mailbox's folders again: one made or removed is a change of the folders mirroring them all."""
+        listed = client.list_folders()
+        if frozenset(_names(listed)) == self._listed:
+            return
+        self._set_watched(listed)
+        self._seen = {mailbox: state for mailbox, state in self._seen.items() if mailbox in self._watched}
+        for name in self._whole:
+            log.info("push e-mail: %s of %s changed in IMAP (its folders)", name, self.account)
+            self._changed(name, None)
+
+    def _look(self, client: IMAPClient, idled: str | None, condstore: bool, marks: dict[str, MailMark]) -> None:
+        """STATUS of each watched folder but ``idled``; a change since the last look (or since ``marks``) is told."""
+        wanted = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", *([b"HIGHESTMODSEQ"] if condstore else [])]
+        for mailbox in list(self._watched):
+            if mailbox == idled:
+                continue
+            status = client.folder_status(mailbox, wanted)
+            state = FolderState(
+                int(status[b"UIDVALIDITY"]),
+                int(status.get(b"HIGHESTMODSEQ", 0)),
+                int(status.get(b"UIDNEXT", 0)),
+                int(status.get(b"MESSAGES", 0)),
+            )
+            self._compare(mailbox, state, marks)
+
+    def _compare(self, mailbox: str, state: FolderState, marks: dict[str, MailMark], reported: bool = False) -> None:
+        """Tell a change of the IMAP folder since it was last seen (or since ``marks``), or one the server
+        ``reported`` (without CONDSTORE, a change of flags shows in no state), to each folder of the store
+        mirroring it."""
+        seen = self._seen.get(mailbox) or marks.get(mailbox)
+        self._seen[mailbox] = state
+        if reported or state.differs(seen):
+            for name in self._watched[mailbox]:
+                log.info("push e-mail: %s of %s changed in IMAP", name, self.account)
+                self._changed(name, state.since(mailbox, seen))
 
     def _idle(self, client: IMAPClient, until: float) -> bool:
         """One IDLE on the selected INBOX until ``until`` (monotonic) or until the server reports a change;
@@ -238,28 +305,6 @@ class MailboxWatch:
         _, responses = client.idle_done()
         return reported or _changes(responses)
 
-    def _look(self, client: IMAPClient, polled: dict[str, str], condstore: bool, marks: dict[str, MailMark]) -> None:
-        """STATUS of each polled folder; a change since the last look (or since ``marks``) is told."""
-        wanted = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES", *([b"HIGHESTMODSEQ"] if condstore else [])]
-        for name, found in polled.items():
-            status = client.folder_status(found, wanted)
-            state = FolderState(
-                int(status[b"UIDVALIDITY"]),
-                int(status.get(b"HIGHESTMODSEQ", 0)),
-                int(status.get(b"UIDNEXT", 0)),
-                int(status.get(b"MESSAGES", 0)),
-            )
-            self._compare(name, state, marks)
-
-    def _compare(self, name: str, state: FolderState, marks: dict[str, MailMark], reported: bool = False) -> None:
-        """Tell a change of the folder since it was last seen (or since ``marks``), or one the server
-        ``reported`` (without CONDSTORE, a change of flags shows in no state)."""
-        seen = self._seen.get(name) or marks.get(name)
-        self._seen[name] = state
-        if reported or state.differs(seen):
-            log.info("push e-mail: %s of %s changed in IMAP", name, self.account)
-            self._changed(name, state.since(self._mailboxes[name], seen))
-
 
 def _selected(selected: dict[bytes, Any]) -> FolderState:
     return FolderState(
@@ -277,6 +322,11 @@ def _readable(sock: socket.socket, timeout: float) -> bool:
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN)
     return bool(poller.poll(timeout * 1000))
+
+
+def _names(listed: list[tuple[Any, Any, Any]]) -> list[str]:
+    """The IMAP names of the selectable folders among ``listed`` (the INBOX as ``INBOX``)."""
+    return [INBOX if str(name).upper() == INBOX else str(name) for flags, _, name in listed if selectable(flags)]
 
 
 def _changes(responses: list[Any]) -> bool:

@@ -142,9 +142,8 @@ class ImapGateway:
         with self.session(login) as client:
             for flags, delimiter, name in client.list_folders():
                 path = "INBOX" if str(name).upper() == "INBOX" else _path(str(name), delimiter)
-                selectable = not any(flag.lower() in (b"\\noselect", b"\\nonexistent") for flag in flags)
-                folders.append(MailFolder(path, _role(path, flags), selectable))
-                if selectable:
+                folders.append(MailFolder(path, _role(path, flags), selectable(flags)))
+                if selectable(flags):
                     uidvalidity, modseq = _select(client, str(name), readonly=True)
                     messages = _summaries(client, sorted(client.search("ALL")))
                     listings.append((path, Listing(uidvalidity, messages, modseq)))
@@ -255,7 +254,7 @@ class ImapGateway:
         rows = []
         with self.session(login) as client:
             for flags, _, name in client.list_folders():
-                if any(flag.lower() == b"\\noselect" for flag in flags):
+                if not selectable(flags):
                     continue
                 role = next((flag.decode() for flag in flags if flag in _ROLES), "")
                 count = client.folder_status(name, ["MESSAGES"]).get(b"MESSAGES", 0)
@@ -268,6 +267,11 @@ _ROLES = (b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All",
 
 ROLES: dict[str, bytes] = {"sent": b"\\Sent", "drafts": b"\\Drafts", "trash": b"\\Trash", "junk": b"\\Junk"}
 """Folder paths found by their SPECIAL-USE role first."""
+
+
+def selectable(flags: tuple[bytes, ...]) -> bool:
+    """Whether a folder LIST shows with ``flags`` holds mail (not a mere level of the hierarchy)."""
+    return not any(flag.lower() in (b"\\noselect", b"\\nonexistent") for flag in flags)
 
 
 def resolve(client: IMAPClient, path: str, listed: list[tuple[Any, Any, Any]] | None = None) -> str:

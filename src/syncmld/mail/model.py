@@ -246,6 +246,13 @@ class Cut:
     max_bytes: int | None = None
 
 
+KEEP_SENDS = 30 * 86400.0
+"""Seconds the record of a mail sent (or refused) is kept: the same mail brought again within them is not sent
+again (a device brings it again when the reply to its message was lost, at its next sync)."""
+MAX_SENDS = 10_000
+"""Most records of mails given to send an account keeps (the oldest are forgotten first)."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """What sending a mail came to: the item status for the device, and the servers' words."""

@@ -1,6 +1,6 @@
 """Push e-mail: each server process watches the mailboxes of accounts with a push device syncing a mail
-folder (``syncmld.mail.idle``: IMAP IDLE on the INBOX, STATUS on the others) and tells push when one
-changed (``folder_changed``, so the usual coalescing applies).
+folder (``syncmld.mail.idle``: IMAP IDLE on the INBOX, STATUS on the others; every folder for a device syncing
+the folder tree) and tells push when one changed (``folder_changed``, so the usual coalescing applies).
 
 Every ``watch_interval`` seconds the process reads which accounts need watching (push registrations and the
 folders their devices sync), starts and stops its watches to match, and leases the accounts it watches in
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import anyio
 from starlette.concurrency import run_in_threadpool
 
-from syncmld.engine.folders import FolderKind, folder_kind
+from syncmld.engine.folders import MAIL_TREE, FolderKind, folder_kind
 from syncmld.engine.mail import account_login, imap_folder
 from syncmld.errors import LocalError
-from syncmld.mail.idle import MailboxWatch, ModseqSpan, WatchStart
+from syncmld.mail.idle import EVERY_FOLDER, MailboxWatch, ModseqSpan, WatchStart
 from syncmld.mail.imap import ImapGateway
 from syncmld.process import worker_name
 from syncmld.push.mail_origin import writer_of
@@ -39,7 +39,8 @@ send 1,000 logins to the mail server together (which timed out on Dovecot's logi
 
 @dataclass(frozen=True)
 class Mailbox:
-    """An account's mail folders to watch: folder id and name in the store -> the IMAP path."""
+    """An account's mail folders to watch: folder id and name in the store -> the IMAP path (``EVERY_FOLDER`` for
+    the folder tree)."""
 
     account_id: int
     email: str
@@ -53,11 +54,14 @@ def mailboxes(watched: list[WatchedFolder]) -> dict[int, Mailbox]:
         if folder_kind(folder.name) == FolderKind.MAIL:
             found.setdefault(folder.account_id, []).append(folder)
     return {
-        account_id: Mailbox(
-            account_id, folders[0].email, tuple((f.folder_id, f.name, imap_folder(f.name)) for f in folders)
-        )
+        account_id: Mailbox(account_id, folders[0].email, tuple((f.folder_id, f.name, _path(f.name)) for f in folders))
         for account_id, folders in found.items()
     }
+
+
+def _path(folder_name: str) -> str:
+    """The IMAP path a mail folder of the store mirrors, ``EVERY_FOLDER`` for the folder tree."""
+    return EVERY_FOLDER if folder_name == MAIL_TREE else imap_folder(folder_name)
 
 
 class MailWatcher:

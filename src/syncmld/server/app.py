@@ -89,6 +89,8 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         challenge_window=config.challenge_window,
         mail_journal_max_changes=config.mail_journal_max_changes,
         mail_journal_max_bytes=config.mail_journal_max_bytes,
+        mail_sends_keep=config.mail_sends_keep,
+        mail_sends_max=config.mail_sends_max,
     )
 
 
@@ -103,6 +105,7 @@ def engine_context(config: ServerConfig, store: Store) -> EngineContext:
             config.mail_timeout,
             keep_writes=config.push.mail_writes_keep,
             max_writes=config.push.mail_writes_max,
+            max_sends=config.mail_sends_max,
         ),
     )
 

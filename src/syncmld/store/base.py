@@ -622,6 +622,10 @@ class MailSend:
     status: int | None
     """The item status its sending earned; None while it is on its way (or was cut off on it)."""
     detail: str = ""
+    account_id: int | None = None
+    """Whose mail it is (None: recorded before records were kept per account)."""
+    at: float = 0.0
+    """When it was first given to send (seconds since the epoch)."""
 
 
 @dataclass(frozen=True)
@@ -695,12 +699,18 @@ class Mail(Protocol):
 
     def mail_password(self, account_id: int) -> str | None: ...
 
-    def claim_send(self, send: MailSend) -> MailSend | None:
-        """Record a mail as on its way; None when it was not known, else what is recorded of it."""
+    def claim_send(self, send: MailSend, keep: int) -> MailSend | None:
+        """Record a mail as on its way; None when it was not known (its account's records beyond the latest
+        ``keep - 1`` are forgotten first), else what is recorded of it."""
         ...
 
     def finish_send(self, key: str, status: int, detail: str) -> None:
         """Record the status the mail's sending earned."""
+        ...
+
+    def purge_mail_sends(self, before: float) -> int:
+        """Forget the mails given to send before ``before`` whose sending earned a status (those still on their
+        way stay); how many."""
         ...
 
     def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:

@@ -423,7 +423,15 @@ mail_sends = Table(
     Column("key", Text, primary_key=True),
     Column("status", Integer, nullable=True),
     Column("detail", Text, nullable=False),
+    # NULL for mails recorded before records were kept per account.
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    # When the mail was first given to send (seconds since the epoch).
+    Column("at", Double, nullable=False),
+    Index(None, "account_id", "at"),
+    Index(None, "at"),
 )
+"""One row a mail a device gave to send, so that it goes once; forgotten ``mail_sends_keep`` seconds after it was
+sent or refused, and beyond an account's ``mail_sends_max`` latest."""
 
 mail_journal = Table(
     "mail_journal",

@@ -53,6 +53,8 @@ class MemoryAccounts(MemoryRole):
         self._t.mail_passwords.pop(account.id, None)
         for entry_id in [entry.id for entry in self._t.mail_journal.values() if entry.account_id == account.id]:
             del self._t.mail_journal[entry_id]
+        for key in [send.key for send in self._t.mail_sends.values() if send.account_id == account.id]:
+            del self._t.mail_sends[key]
         drop_devices(self._t, device_ids)
         self._t.upstreams.pop(account.id, None)
         for folder_id in folder_ids:

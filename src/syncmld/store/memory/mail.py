@@ -31,16 +31,29 @@ class MemoryMail(MemoryRole):
     def mail_password(self, account_id: int) -> str | None:
         return self._t.mail_passwords.get(account_id)
 
-    def claim_send(self, send: MailSend) -> MailSend | None:
+    def claim_send(self, send: MailSend, keep: int) -> MailSend | None:
         found = self._t.mail_sends.get(send.key)
-        if found is None:
-            self._t.mail_sends[send.key] = send
-        return found
+        if found is not None:
+            return found
+        if send.account_id is not None:
+            others = [s for s in self._t.mail_sends.values() if s.account_id == send.account_id]
+            others.sort(key=lambda s: (-s.at, s.key))
+            for gone in others[max(keep - 1, 0) :]:
+                del self._t.mail_sends[gone.key]
+        self._t.mail_sends[send.key] = send
+        return None
 
     def finish_send(self, key: str, status: int, detail: str) -> None:
-        if key not in self._t.mail_sends:
+        found = self._t.mail_sends.get(key)
+        if found is None:
             raise NotFound(f"no mail on its way under {key}")
-        self._t.mail_sends[key] = MailSend(key, status, detail)
+        self._t.mail_sends[key] = dataclasses.replace(found, status=status, detail=detail)
+
+    def purge_mail_sends(self, before: float) -> int:
+        gone = [s.key for s in self._t.mail_sends.values() if s.at < before and s.status is not None]
+        for key in gone:
+            del self._t.mail_sends[key]
+        return len(gone)
 
     def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:
         self._require_account(account_id)

@@ -63,22 +63,35 @@ class SqlMail(SqlRole):
         ).scalar()
         return None if sealed is None else self._box.open(sealed, f"mail:{account_id}")
 
-    def claim_send(self, send: MailSend) -> MailSend | None:
+    def claim_send(self, send: MailSend, keep: int) -> MailSend | None:
         statement = (
             self._insert(mail_sends)
-            .values(key=send.key, status=send.status, detail=send.detail)
+            .values(key=send.key, status=send.status, detail=send.detail, account_id=send.account_id, at=send.at)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(mail_sends.c.key)
         )
-        if self._connection.execute(statement).scalar() is not None:
-            return None
-        row = self._connection.execute(select(mail_sends).where(mail_sends.c.key == send.key)).one()
-        return MailSend(row.key, row.status, row.detail)
+        if self._connection.execute(statement).scalar() is None:
+            row = self._connection.execute(select(mail_sends).where(mail_sends.c.key == send.key)).one()
+            return MailSend(row.key, row.status, row.detail, row.account_id, row.at)
+        if send.account_id is not None:
+            others = (mail_sends.c.account_id == send.account_id, mail_sends.c.key != send.key)
+            kept = (
+                select(mail_sends.c.key)
+                .where(*others)
+                .order_by(mail_sends.c.at.desc(), mail_sends.c.key)
+                .limit(max(keep - 1, 0))
+            )
+            self._connection.execute(delete(mail_sends).where(*others, mail_sends.c.key.not_in(kept.scalar_subquery())))
+        return None
 
     def finish_send(self, key: str, status: int, detail: str) -> None:
         statement = update(mail_sends).where(mail_sends.c.key == key).values(status=status, detail=detail)
         if self._connection.execute(statement).rowcount == 0:
             raise NotFound(f"no mail on its way under {key}")
+
+    def purge_mail_sends(self, before: float) -> int:
+        statement = delete(mail_sends).where(mail_sends.c.at < before, mail_sends.c.status.is_not(None))
+        return int(self._connection.execute(statement).rowcount)
 
     def journal_mail_changes(self, account_id: int, changes: str, load: MailJournalLoad) -> int:
         self._require_account(account_id)
