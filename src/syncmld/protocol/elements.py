@@ -535,7 +535,9 @@ class MessageWriter:
         sink.end()
 
     def command(self, command: Command) -> None:
-        match command:
+        match command:  # the commands written most first
+            case Status():
+                self._status(command)
             case Add() | Replace() | Copy() | Move() | Delete() | Get() | Put():
                 self._item_command(command)
             case Alert():
@@ -544,8 +546,6 @@ class MessageWriter:
                 self._results(command)
             case Map():
                 self._map(command)
-            case Status():
-                self._status(command)
             case Sync():
                 self.sync_start(command)
                 for sub in command.commands:
@@ -584,7 +584,8 @@ class MessageWriter:
     def _item_command(self, command: ItemCommand | Get | Put) -> None:
         sink = self.sink
         self._start(command)
-        flag(sink, "NoResp", command.no_resp)
+        if command.no_resp:
+            sink.text("NoResp", "")
         if isinstance(command, Delete):
             flag(sink, "Archive", command.archive)
             flag(sink, "SftDel", command.sft_del)
@@ -686,27 +687,29 @@ def _items(sink: Sink, items: tuple[Item, ...]) -> None:
         _meta(sink, item.meta)
         if item.data is not None:
             _item_data(sink, item.data)
-        flag(sink, "MoreData", item.more_data)
+        if item.more_data:
+            sink.text("MoreData", "")
         sink.end()
 
 
 def _item_data(sink: Sink, data: ItemData) -> None:
-    if isinstance(data, DevInf):
+    if isinstance(data, bytes):
+        sink.data("Data", data)
+    elif isinstance(data, DevInf):
         sink.start("Data")
         sink.devinf(data)
         sink.end()
-    elif isinstance(data, Anchor):
+    else:
         sink.start("Data")
         _anchor(sink, data)
         sink.end()
-    else:
-        sink.data("Data", data)
 
 
 def _locref(sink: Sink, tag: str, locref: LocRef) -> None:
     sink.start(tag)
     sink.text("LocURI", locref.uri)
-    optional_text(sink, "LocName", locref.name)
+    if locref.name is not None:
+        sink.text("LocName", locref.name)
     if locref.filter is not None:
         write_tree(sink, element_of("Filter", locref.filter))
     sink.end()
@@ -717,17 +720,26 @@ def _meta(sink: Sink, meta: Meta | None) -> None:
     if meta is None:
         return
     sink.start("Meta")
-    flag(sink, "FieldLevel", meta.field_level)
-    optional_text(sink, "Format", meta.format)
-    optional_text(sink, "Type", meta.type)
-    optional_text(sink, "Mark", meta.mark)
-    optional_int(sink, "Size", meta.size)
+    if meta.field_level:
+        sink.text("FieldLevel", "")
+    if meta.format is not None:
+        sink.text("Format", meta.format)
+    if meta.type is not None:
+        sink.text("Type", meta.type)
+    if meta.mark is not None:
+        sink.text("Mark", meta.mark)
+    if meta.size is not None:
+        sink.text("Size", str(meta.size))
     if meta.anchor is not None:
         _anchor(sink, meta.anchor)
-    optional_text(sink, "Version", meta.version)
-    optional_text(sink, "NextNonce", meta.next_nonce)
-    optional_int(sink, "MaxMsgSize", meta.max_msg_size)
-    optional_int(sink, "MaxObjSize", meta.max_obj_size)
+    if meta.version is not None:
+        sink.text("Version", meta.version)
+    if meta.next_nonce is not None:
+        sink.text("NextNonce", meta.next_nonce)
+    if meta.max_msg_size is not None:
+        sink.text("MaxMsgSize", str(meta.max_msg_size))
+    if meta.max_obj_size is not None:
+        sink.text("MaxObjSize", str(meta.max_obj_size))
     for emi in meta.emi:
         sink.text("EMI", emi)
     if meta.mem is not None:
