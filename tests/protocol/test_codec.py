@@ -95,6 +95,14 @@ def test_binary_data_that_is_utf8_is_written_as_text() -> None:
     assert put.items[0].data == "Gr\u00fc\u00dfe".encode()
 
 
+@pytest.mark.parametrize("character", ["\x01", "\x0b", "\x1f", "\ufffe", "\uffff"])
+def test_item_data_loses_only_what_xml_cannot_carry(character: str) -> None:
+    sent = f"BEGIN:VCARD\r\nFN:A{character}B\tC\u00e9\r\nEND:VCARD\r\n".encode()
+    (put,) = decode_xml(encode_xml(with_put_data(sent))).commands
+    assert isinstance(put, Put)
+    assert put.items[0].data == "BEGIN:VCARD\r\nFN:AB\tC\u00e9\r\nEND:VCARD\r\n".encode()
+
+
 def test_binary_data_that_is_not_utf8_cannot_be_written_as_xml() -> None:
     with pytest.raises(LocalError):
         encode_xml(with_put_data(b"\xff\xfe\x00"))

@@ -1,10 +1,11 @@
 """Messages rendered for diagnosis logs: readable, complete, and without credentials."""
 
+import tracemalloc
 from dataclasses import replace
 
 from syncmld.protocol.codec import decode_xml
 from syncmld.protocol.logview import render_for_log
-from syncmld.protocol.messages import Cred, Item, LocRef, Meta, Put, Replace, SyncML
+from syncmld.protocol.messages import Cred, Item, LocRef, Meta, Put, Replace, SyncML, Unsupported
 
 from .samples import document
 
@@ -60,3 +61,23 @@ def test_a_session_token_in_a_url_is_hidden_and_the_rest_kept() -> None:
     assert "<LocURI>http://sync.example.org/syncml?sid=***</LocURI>" in text
     assert "<RespURI>http://sync.example.org/syncml?backup=web&amp;sid=***&amp;x=1</RespURI>" in text
     assert "sid=" + token in render_for_log(SyncML(header=header, final=True))
+
+
+def test_element_names_a_device_makes_up_are_not_all_kept() -> None:
+    """A device's unknown commands are written back under their own names; the writer keeps what it
+    made for a vocabulary's worth of names, not for every name it is sent."""
+    header = decode_xml(document("")).header
+
+    def render_names(first: int) -> None:
+        commands = tuple(Unsupported(cmd_id=str(number), name=f"Made{first + number}") for number in range(2_000))
+        render_for_log(SyncML(header=header, commands=commands))
+
+    render_names(0)
+    tracemalloc.start()
+    try:
+        for batch in range(1, 11):
+            render_names(batch * 2_000)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 500_000

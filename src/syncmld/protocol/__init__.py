@@ -1,1 +1,1 @@
-"""SyncML wire format, sans-IO: bytes in, typed frozen messages out, and back."""
+"""SyncML wire format, sans-IO: bytes in, typed read-only messages out, and back."""

@@ -1,9 +1,11 @@
 """Device information (DevInf) model: what a device says it is and which formats each store takes."""
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from syncmld.protocol.model import record
 
 
-@dataclass(frozen=True)
+@record
 class ContentTypeInfo:
     """A CTType/VerCT pair as used in Rx, Tx, Rx-Pref and Tx-Pref."""
 
@@ -11,7 +13,7 @@ class ContentTypeInfo:
     ver_ct: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class CTParam:
     name: str
     data_type: str | None = None
@@ -19,7 +21,7 @@ class CTParam:
     display_name: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CTProperty:
     name: str
     data_type: str | None = None
@@ -31,7 +33,7 @@ class CTProperty:
     params: tuple[CTParam, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class CTCap:
     """Capabilities for one content type: the properties (and their parameters) a device keeps."""
 
@@ -41,14 +43,14 @@ class CTCap:
     properties: tuple[CTProperty, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class DSMem:
     shared_mem: bool = False
     max_mem: int | None = None
     max_id: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class DataStore:
     source_ref: str
     display_name: str | None = None
@@ -63,13 +65,13 @@ class DataStore:
     sync_types: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Ext:
     xnam: str
     xvals: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class DevInf:
     """A whole DevInf document.
 

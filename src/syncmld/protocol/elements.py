@@ -5,7 +5,7 @@ DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from syncmld.errors import DecodeError, LocalError
@@ -151,72 +151,65 @@ def _read_meta(element: Readable | None) -> Meta | None:
     size = max_msg_size = max_obj_size = anchor = mem = None
     emi: list[str] = []
     field_level = False
-    for part in _metinf_parts(element):
-        tag = part.tag
-        if tag == "Type":
-            if type_ is None:
-                type_ = text(part)
-        elif tag == "Size":
-            if size is None:
-                size = part
-        elif tag == "Format":
-            if format_ is None:
-                format_ = text(part)
-        elif tag == "Anchor":
-            if anchor is None:
-                anchor = part
-        elif tag == "MaxMsgSize":
-            if max_msg_size is None:
-                max_msg_size = part
-        elif tag == "MaxObjSize":
-            if max_obj_size is None:
-                max_obj_size = part
-        elif tag == "NextNonce":
-            if next_nonce is None:
-                next_nonce = text(part)
-        elif tag == "Version":
-            if version is None:
-                version = text(part)
-        elif tag == "Mark":
-            if mark is None:
-                mark = text(part)
-        elif tag == "EMI":
-            emi.append(text(part))
-        elif tag == "Mem":
-            if mem is None:
-                mem = part
-        elif tag == "FieldLevel":
-            field_level = True
+    wrapped: list[Readable] = []
+    for parts in (element, wrapped):
+        for part in parts:
+            tag = part.tag
+            if tag == "Type":
+                if type_ is None:
+                    type_ = text(part)
+            elif tag == "Size":
+                if size is None:
+                    size = part
+            elif tag == "Format":
+                if format_ is None:
+                    format_ = text(part)
+            elif tag == "Anchor":
+                if anchor is None:
+                    anchor = part
+            elif tag == "MaxMsgSize":
+                if max_msg_size is None:
+                    max_msg_size = part
+            elif tag == "MaxObjSize":
+                if max_obj_size is None:
+                    max_obj_size = part
+            elif tag == "NextNonce":
+                if next_nonce is None:
+                    next_nonce = text(part)
+            elif tag == "Version":
+                if version is None:
+                    version = text(part)
+            elif tag == "Mark":
+                if mark is None:
+                    mark = text(part)
+            elif tag == "EMI":
+                emi.append(text(part))
+            elif tag == "Mem":
+                if mem is None:
+                    mem = part
+            elif tag == "FieldLevel":
+                field_level = True
+            elif tag == "MetInf" and parts is element:
+                wrapped.extend(part)
     return Meta(
         type=type_,
         format=format_,
         mark=mark,
-        size=_count(size),
+        size=None if size is None else _count(size),
         anchor=None if anchor is None else _read_anchor(anchor),
         version=version,
         next_nonce=next_nonce,
-        max_msg_size=_count(max_msg_size),
-        max_obj_size=_count(max_obj_size),
+        max_msg_size=None if max_msg_size is None else _count(max_msg_size),
+        max_obj_size=None if max_obj_size is None else _count(max_obj_size),
         emi=tuple(emi),
         mem=None if mem is None else _read_mem(mem),
         field_level=field_level,
     )
 
 
-def _metinf_parts(meta: Readable) -> Iterator[Readable]:
-    """The children of ``Meta``, then those of its ``MetInf`` wrappers."""
-    wrappers = []
-    for part in meta:
-        if part.tag == "MetInf":
-            wrappers.append(part)
-        yield part
-    for wrapper in wrappers:
-        yield from wrapper
-
-
-def _count(element: Readable | None) -> int | None:
+def _count(element: Readable) -> int:
     """The number an element holds; one that is not a number is a malformed message."""
-    return None if element is None else parse_count(str(element.tag), text(element))
+    return parse_count(element.tag, text(element))
 
 
 def _read_anchor(element: Readable) -> Anchor:
@@ -282,12 +275,12 @@ def _read_item(element: Readable) -> Item:
         elif tag == "MoreData":
             more_data = True
     return Item(
-        target=_read_locref(target),
-        source=_read_locref(source),
-        target_parent=_read_parent_uri(target_parent),
-        source_parent=_read_parent_uri(source_parent),
-        meta=_read_meta(meta),
-        data=_read_item_data(data),
+        target=None if target is None else _read_locref(target),
+        source=None if source is None else _read_locref(source),
+        target_parent=None if target_parent is None else required_text(target_parent, "LocURI"),
+        source_parent=None if source_parent is None else required_text(source_parent, "LocURI"),
+        meta=None if meta is None else _read_meta(meta),
+        data=None if data is None else _read_item_data(data),
         more_data=more_data,
     )
 
@@ -310,8 +303,9 @@ def _read_item_data(element: Readable | None) -> ItemData | None:
     return (inner_xml(element) if nested else element.text or "").encode("utf-8")
 
 
-def _item_command_fields(element: Readable) -> dict[str, Any]:
-    """The fields Add, Replace, Copy, Move, Delete, Get and Put share, read in one pass."""
+def _item_command_fields(element: Readable) -> tuple[str, tuple[Item, ...], Meta | None, Cred | None, bool]:
+    """The CmdID, items, Meta, Cred and NoResp that Add, Replace, Copy, Move, Delete, Get and Put share,
+    read in one pass."""
     cmd_id = meta = cred = None
     no_resp = False
     items = []
@@ -332,29 +326,42 @@ def _item_command_fields(element: Readable) -> dict[str, Any]:
             no_resp = True
     if cmd_id is None:
         raise DecodeError(f"{element.tag} without CmdID")
-    return {
-        "cmd_id": text(cmd_id),
-        "items": tuple(_read_item(item) for item in items),
-        "meta": _read_meta(meta),
-        "cred": _read_cred(cred),
-        "no_resp": no_resp,
-    }
+    return (
+        text(cmd_id),
+        tuple(map(_read_item, items)),
+        None if meta is None else _read_meta(meta),
+        None if cred is None else _read_cred(cred),
+        no_resp,
+    )
 
 
-def _item_command(kind: type[ItemCommand]) -> Callable[[Readable], Command]:
+def _item_command(kind: type[Add | Replace | Copy | Move]) -> Callable[[Readable], Command]:
     """The reader of an Add, Replace, Copy or Move."""
-    return lambda element: kind(**_item_command_fields(element))
+
+    def read(element: Readable) -> Command:
+        cmd_id, items, meta, cred, no_resp = _item_command_fields(element)
+        return kind(cmd_id=cmd_id, items=items, meta=meta, cred=cred, no_resp=no_resp)
+
+    return read
 
 
 def _read_delete(element: Readable) -> Delete:
-    fields = _item_command_fields(element)
-    return Delete(**fields, archive=has_flag(element, "Archive"), sft_del=has_flag(element, "SftDel"))
+    cmd_id, items, meta, cred, no_resp = _item_command_fields(element)
+    return Delete(
+        cmd_id=cmd_id,
+        items=items,
+        meta=meta,
+        cred=cred,
+        no_resp=no_resp,
+        archive=has_flag(element, "Archive"),
+        sft_del=has_flag(element, "SftDel"),
+    )
 
 
 def _read_get_or_put(kind: type[Get | Put]) -> Callable[[Readable], Command]:
     def read(element: Readable) -> Command:
-        fields = _item_command_fields(element)
-        return kind(**fields, lang=child_text(element, "Lang"))
+        cmd_id, items, meta, cred, no_resp = _item_command_fields(element)
+        return kind(cmd_id=cmd_id, items=items, meta=meta, cred=cred, no_resp=no_resp, lang=child_text(element, "Lang"))
 
     return read
 
@@ -535,7 +542,9 @@ class MessageWriter:
         sink.end()
 
     def command(self, command: Command) -> None:
-        match command:
+        match command:  # the commands written most first
+            case Status():
+                self._status(command)
             case Add() | Replace() | Copy() | Move() | Delete() | Get() | Put():
                 self._item_command(command)
             case Alert():
@@ -544,8 +553,6 @@ class MessageWriter:
                 self._results(command)
             case Map():
                 self._map(command)
-            case Status():
-                self._status(command)
             case Sync():
                 self.sync_start(command)
                 for sub in command.commands:
@@ -584,7 +591,8 @@ class MessageWriter:
     def _item_command(self, command: ItemCommand | Get | Put) -> None:
         sink = self.sink
         self._start(command)
-        flag(sink, "NoResp", command.no_resp)
+        if command.no_resp:
+            sink.text("NoResp", "")
         if isinstance(command, Delete):
             flag(sink, "Archive", command.archive)
             flag(sink, "SftDel", command.sft_del)
@@ -686,27 +694,29 @@ def _items(sink: Sink, items: tuple[Item, ...]) -> None:
         _meta(sink, item.meta)
         if item.data is not None:
             _item_data(sink, item.data)
-        flag(sink, "MoreData", item.more_data)
+        if item.more_data:
+            sink.text("MoreData", "")
         sink.end()
 
 
 def _item_data(sink: Sink, data: ItemData) -> None:
-    if isinstance(data, DevInf):
+    if isinstance(data, bytes):
+        sink.data("Data", data)
+    elif isinstance(data, DevInf):
         sink.start("Data")
         sink.devinf(data)
         sink.end()
-    elif isinstance(data, Anchor):
+    else:
         sink.start("Data")
         _anchor(sink, data)
         sink.end()
-    else:
-        sink.data("Data", data)
 
 
 def _locref(sink: Sink, tag: str, locref: LocRef) -> None:
     sink.start(tag)
     sink.text("LocURI", locref.uri)
-    optional_text(sink, "LocName", locref.name)
+    if locref.name is not None:
+        sink.text("LocName", locref.name)
     if locref.filter is not None:
         write_tree(sink, element_of("Filter", locref.filter))
     sink.end()
@@ -717,17 +727,26 @@ def _meta(sink: Sink, meta: Meta | None) -> None:
     if meta is None:
         return
     sink.start("Meta")
-    flag(sink, "FieldLevel", meta.field_level)
-    optional_text(sink, "Format", meta.format)
-    optional_text(sink, "Type", meta.type)
-    optional_text(sink, "Mark", meta.mark)
-    optional_int(sink, "Size", meta.size)
+    if meta.field_level:
+        sink.text("FieldLevel", "")
+    if meta.format is not None:
+        sink.text("Format", meta.format)
+    if meta.type is not None:
+        sink.text("Type", meta.type)
+    if meta.mark is not None:
+        sink.text("Mark", meta.mark)
+    if meta.size is not None:
+        sink.text("Size", str(meta.size))
     if meta.anchor is not None:
         _anchor(sink, meta.anchor)
-    optional_text(sink, "Version", meta.version)
-    optional_text(sink, "NextNonce", meta.next_nonce)
-    optional_int(sink, "MaxMsgSize", meta.max_msg_size)
-    optional_int(sink, "MaxObjSize", meta.max_obj_size)
+    if meta.version is not None:
+        sink.text("Version", meta.version)
+    if meta.next_nonce is not None:
+        sink.text("NextNonce", meta.next_nonce)
+    if meta.max_msg_size is not None:
+        sink.text("MaxMsgSize", str(meta.max_msg_size))
+    if meta.max_obj_size is not None:
+        sink.text("MaxObjSize", str(meta.max_obj_size))
     for emi in meta.emi:
         sink.text("EMI", emi)
     if meta.mem is not None:

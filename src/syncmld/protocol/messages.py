@@ -1,4 +1,4 @@
-"""Typed, frozen SyncML messages, named after the elements of the SyncML representation protocol.
+"""Typed, read-only SyncML messages (``model.record``), named after the elements of the SyncML representation protocol.
 
 Every element a DS client or server sends has a field; elements a server never acts on (``Lang``,
 ``Correlator``, ``Filter``) are kept as plain text so that nothing read is silently dropped. A command
@@ -6,27 +6,28 @@ read from a message has the CmdID it came with; one built to be sent has none (`
 is numbered by the encoder, in message order.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
+from syncmld.protocol.model import record
 from syncmld.status import StatusCode
 
 
-@dataclass(frozen=True)
+@record
 class Anchor:
     last: str | None = None
     next: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Mem:
     shared_mem: bool = False
     free_mem: int | None = None
     free_id: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Meta:
     """MetInf elements; all optional."""
 
@@ -44,7 +45,7 @@ class Meta:
     field_level: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class LocRef:
     """A ``Target`` or ``Source``: LocURI plus optional LocName (and, for a 1.2 Target, a Filter)."""
 
@@ -53,13 +54,13 @@ class LocRef:
     filter: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Cred:
     data: str | bytes
     meta: Meta | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Chal:
     meta: Meta
 
@@ -69,7 +70,7 @@ class Chal:
 ItemData = bytes | DevInf | Anchor
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     target: LocRef | None = None
     source: LocRef | None = None
@@ -80,7 +81,7 @@ class Item:
     more_data: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Alert:
     cmd_id: str | None = field(default=None, kw_only=True)
     data: AlertCode | None = None
@@ -91,7 +92,7 @@ class Alert:
     correlator: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Add:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -100,7 +101,7 @@ class Add:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Replace:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -109,7 +110,7 @@ class Replace:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Delete:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -120,7 +121,7 @@ class Delete:
     sft_del: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Copy:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -129,7 +130,7 @@ class Copy:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -141,7 +142,7 @@ class Move:
 ItemCommand = Add | Replace | Delete | Copy | Move
 
 
-@dataclass(frozen=True)
+@record
 class Get:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -151,7 +152,7 @@ class Get:
     lang: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Put:
     cmd_id: str | None = field(default=None, kw_only=True)
     items: tuple[Item, ...] = ()
@@ -161,7 +162,7 @@ class Put:
     lang: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Results:
     cmd_id: str | None = field(default=None, kw_only=True)
     cmd_ref: str
@@ -172,13 +173,13 @@ class Results:
     items: tuple[Item, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class MapItem:
     target: LocRef
     source: LocRef
 
 
-@dataclass(frozen=True)
+@record
 class Map:
     cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef
@@ -188,7 +189,7 @@ class Map:
     cred: Cred | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     cmd_id: str | None = field(default=None, kw_only=True)
     msg_ref: str
@@ -202,7 +203,7 @@ class Status:
     items: tuple[Item, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Sync:
     cmd_id: str | None = field(default=None, kw_only=True)
     target: LocRef | None = None
@@ -214,7 +215,7 @@ class Sync:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Atomic:
     cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
@@ -222,7 +223,7 @@ class Atomic:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Sequence:
     cmd_id: str | None = field(default=None, kw_only=True)
     commands: tuple["Command", ...] = ()
@@ -230,7 +231,7 @@ class Sequence:
     no_resp: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Unsupported:
     """A command we read but do not implement (Exec, Search, or an unknown element)."""
 
@@ -258,7 +259,7 @@ Command = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class SyncHdr:
     version: SyncMLVersion
     session_id: str
@@ -271,7 +272,7 @@ class SyncHdr:
     meta: Meta | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SyncML:
     header: SyncHdr
     commands: tuple[Command, ...] = field(default_factory=tuple)

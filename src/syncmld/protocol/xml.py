@@ -68,13 +68,17 @@ def parse_tree(body: bytes) -> Element:
 _QUOTED = rb"""(?:"[^"]*"|'[^']*')"""
 _ATTRIBUTE = rb"\s+(?!xmlns\s*=)[\w.:-]+\s*=\s*" + _QUOTED
 """An attribute other than ``xmlns``."""
-_START_TAG_HEAD = re.compile(rb"<[A-Za-z_][\w.:-]*(?:" + _ATTRIBUTE + rb")*\s+")
-"""A start tag up to an attribute: its name and the attributes before, none of them ``xmlns``."""
-_DEFAULT_NAMESPACE = re.compile(rb"xmlns\s*=\s*(?:\"[^\"&<]*\"|'[^'&<]*')(?=(?:" + _ATTRIBUTE + rb")*\s*/?>)")
-"""A default namespace declaration, in a start tag that goes on well-formed to its end."""
+_DECLARING_TAG = re.compile(
+    rb"<[A-Za-z_][\w.:-]*(?:"
+    + _ATTRIBUTE
+    + rb")*(\s+)xmlns\s*=\s*(?:\"[^\"&<]*\"|'[^'&<]*')(?=(?:"
+    + _ATTRIBUTE
+    + rb")*\s*/?>)"
+)
+"""A start tag up to its default namespace declaration (after its name and attributes other than
+``xmlns``, the whitespace before it a group), the tag going on well-formed to its end."""
 _NO_MARKUP = re.compile(rb"<(?:!\[CDATA\[.*?(?:\]\]>|\Z)|!--.*?(?:-->|\Z)|\?.*?(?:\?>|\Z))", re.DOTALL)
 """A section whose text is no markup, up to its end or the document's."""
-_SPACE = frozenset(b" \t\n\r\f\v")
 _LESS_THAN = ord("<")
 _OTHER_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["'](?!utf-8["']|us-ascii["'])""", re.IGNORECASE)
 _NAMESPACED = etree.XPath("boolean(//*[namespace-uri() != ''])")
@@ -99,17 +103,12 @@ def _without_default_namespaces(body: bytes) -> bytes:
             section = _next_section(body, position)
             continue
         position = found + 5
-        space = found
-        while space and body[space - 1] in _SPACE:
-            space -= 1
-        declaration = _DEFAULT_NAMESPACE.match(body, found)
-        if space == found or declaration is None:
+        tag_start = body.rfind(b"<", 0, found)
+        declaring = None if tag_start < 0 else _DECLARING_TAG.match(body, tag_start)
+        if declaring is None or declaring.end(1) != found:
             continue
-        tag_start = body.rfind(b"<", 0, space)
-        if tag_start < 0 or not _START_TAG_HEAD.fullmatch(body, tag_start, found):
-            continue
-        kept.append(body[done:space])
-        done = position = declaration.end()
+        kept.append(body[done : declaring.start(1)])
+        done = position = declaring.end()
     kept.append(body[done:])
     return b"".join(kept)
 

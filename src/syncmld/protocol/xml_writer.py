@@ -3,7 +3,6 @@ writes: the SyncML namespace on the root, ``syncml:metinf`` on every MetInf elem
 ``syncml:devinf`` on DevInf, item data in CDATA. What it writes is UTF-8 bytes: item data that is
 UTF-8 and XML can carry goes out as it came, without being decoded."""
 
-import re
 from collections.abc import Callable
 
 from syncmld.errors import LocalError
@@ -16,7 +15,8 @@ HIDDEN = "***"
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 _INDENT = b"  "
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_BYTES = bytes(byte for byte in range(256) if byte >= 0x20 or byte in b"\t\n\r")
+"""The bytes other than the control characters XML 1.0 cannot carry."""
 _NON_CHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 """With the control characters, the UTF-8 of what XML 1.0 cannot carry (surrogates are no UTF-8 at all)."""
 
@@ -49,7 +49,7 @@ class XmlSink:
         hide_secrets: bool = False,
     ) -> None:
         self._root_namespace = root_namespace
-        self._stack = list(context)
+        self._stack = [_element("", tag) for tag in context]
         self._pretty = pretty
         self._bytes_as_text = bytes_as_text
         self._hide_secrets = hide_secrets
@@ -67,39 +67,47 @@ class XmlSink:
     @property
     def parent(self) -> str | None:
         """The innermost element still open."""
-        return self._stack[-1] if self._stack else None
+        return self._stack[-1].name if self._stack else None
 
     def forget_open(self, depth: int) -> None:
         """Forget the elements opened beyond ``depth`` (what was written of them is taken back)."""
         del self._stack[depth:]
 
     def start(self, tag: str) -> None:
-        self._begin(tag)
+        stack = self._stack
+        parts = self._parts
+        element = self._element(tag)
+        if self._open:
+            parts.append(b">")
+        if self._pretty and stack:
+            parts.append(b"\n" + _INDENT * (len(stack) - self._level))
+        parts.append(element.start)
         self._open = True
-        self._stack.append(tag)
+        stack.append(element)
 
     def end(self) -> None:
-        tag = self._stack.pop()
+        element = self._stack.pop()
         if self._open:
             self._parts.append(b"/>")
             self._open = False
             return
         if self._pretty:
             self._parts.append(b"\n" + _INDENT * (len(self._stack) - self._level))
-        self._parts.append(b"</%s>" % tag.encode())
+        self._parts.append(element.end)
 
     def text(self, tag: str, value: str) -> None:
-        if tag == "Data" and self._stack and self._stack[-1] == "Item":
-            self._leaf("Data", item_data(xml_safe(value).encode("utf-8") if value else b""))
+        element = self._element(tag)
+        if element.item_data:
+            self._leaf(element, item_data(xml_safe(value).encode("utf-8") if value else b""))
         else:
-            self._leaf(tag, escaped_text(value))
+            self._leaf(element, escaped_text(value))
 
     def chars(self, value: str) -> None:
         self._close_start()
         self._parts.append(_escape(xml_safe(value).encode("utf-8")))
 
     def data(self, tag: str, value: bytes) -> None:
-        self._leaf("Data", self.data_content(value))
+        self._leaf(self._element("Data"), self.data_content(value))
 
     def data_content(self, value: bytes) -> bytes:
         """What item data is written as inside its ``Data`` element."""
@@ -120,18 +128,26 @@ class XmlSink:
     def devinf(self, devinf: DevInf) -> None:
         write_devinf(self, devinf)
 
-    def _leaf(self, tag: str, content: bytes) -> None:
-        self._begin(tag)
-        start = self._parts.pop()
-        self._parts.append(b"%s>%s</%s>" % (start, content, tag.encode()) if content else start + b"/>")
+    def _element(self, tag: str) -> "_Element":
+        """How ``tag`` is written inside the open element (as the root when none is open)."""
+        stack = self._stack
+        if stack:
+            parent = stack[-1].name
+            return _ELEMENTS.get((parent, tag)) or _element(parent, tag)
+        return _root_element(tag, self._root_namespace)
 
-    def _begin(self, tag: str) -> None:
-        """Write the start of ``tag``'s start tag (its namespace if it opens one), closing the parent's."""
-        self._close_start()
-        namespace = opened_namespace(self._stack[-1], tag) if self._stack else self._root_namespace or None
+    def _leaf(self, element: "_Element", content: bytes) -> None:
+        """An element holding ``content`` (written already), inside the open element."""
+        parts = self._parts
+        if self._open:
+            parts.append(b">")
+            self._open = False
         if self._pretty and self._stack:
-            self._parts.append(b"\n" + _INDENT * (len(self._stack) - self._level))
-        self._parts.append(_start_tag(tag, namespace))
+            parts.append(b"\n" + _INDENT * (len(self._stack) - self._level))
+        if content:
+            parts += (element.open, content, element.end)
+        else:
+            parts.append(element.empty)
 
     def _close_start(self) -> None:
         if self._open:
@@ -139,23 +155,56 @@ class XmlSink:
             self._open = False
 
 
-_START_TAGS: dict[tuple[str, str | None], bytes] = {}
+class _Element:
+    """How an element is written where it stands: its start tag without and with ``>`` (with the
+    namespace it opens, if it opens one), empty, and its end tag."""
+
+    __slots__ = ("empty", "end", "item_data", "name", "open", "start")
+
+    def __init__(self, name: str, namespace: str | None, item_data: bool) -> None:
+        start = (f'<{name} xmlns="{namespace}"' if namespace else f"<{name}").encode()
+        self.name = name
+        self.start = start
+        self.open = start + b">"
+        self.empty = start + b"/>"
+        self.end = f"</{name}>".encode()
+        self.item_data = item_data
+        """Whether its text is item data (``Data`` in ``Item``): in CDATA when it can be."""
 
 
-def _start_tag(tag: str, namespace: str | None) -> bytes:
-    """``<Tag`` or ``<Tag xmlns="..."`` (without its ``>``), kept once made."""
-    found = _START_TAGS.get((tag, namespace))
-    if found is None:
-        text = f'<{tag} xmlns="{namespace}"' if namespace else f"<{tag}"
-        found = text.encode("utf-8")
-        if len(_START_TAGS) < 1024:  # the names of a vocabulary, not every name a client can make up
-            _START_TAGS[(tag, namespace)] = found
-    return found
+_ELEMENTS: dict[tuple[str, str], _Element] = {}
+"""Elements by parent and name, as made once."""
+_ROOT_ELEMENTS: dict[tuple[str, str], _Element] = {}
+"""Root elements by namespace and name."""
+_MAX_KEPT = 1024
+"""Elements kept once made: the names of a vocabulary, not every name a client can make up."""
+
+
+def _element(parent: str, tag: str) -> _Element:
+    """``tag`` written inside ``parent``, kept for the next time."""
+    element = _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
+    if len(_ELEMENTS) < _MAX_KEPT:
+        _ELEMENTS[(parent, tag)] = element
+    return element
+
+
+def _root_element(tag: str, namespace: str) -> _Element:
+    """``tag`` written as a document's root, in ``namespace``."""
+    element = _ROOT_ELEMENTS.get((namespace, tag))
+    if element is None:
+        element = _Element(tag, namespace or None, False)
+        if len(_ROOT_ELEMENTS) < _MAX_KEPT:
+            _ROOT_ELEMENTS[(namespace, tag)] = element
+    return element
 
 
 def escaped_text(value: str) -> bytes:
     """Text as an element's character data."""
-    return _escape(xml_safe(value).encode("utf-8")) if value else b""
+    if value.isascii() and value.isprintable():  # nothing to leave out, no carriage return
+        if "&" in value or "<" in value or ">" in value:
+            return _escape(value.encode("ascii"))
+        return value.encode("ascii")
+    return _escape(xml_safe(value).encode("utf-8"))
 
 
 def item_data(content: bytes) -> bytes:
@@ -166,7 +215,7 @@ def item_data(content: bytes) -> bytes:
 
 def _xml_safe_utf8(data: bytes) -> bool:
     """Whether ``data`` is UTF-8 text that XML can carry as it is."""
-    if _CONTROL_BYTES.search(data) is not None:
+    if data.translate(None, _XML_BYTES):  # what is left is control characters
         return False
     if data.isascii():
         return True
