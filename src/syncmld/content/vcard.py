@@ -8,18 +8,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Literal
 
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
+    CACHED_HEADER_CHARS,
     CRLF,
+    HEADER_CACHE_SIZE,
     Header,
     Property,
     bad_request,
+    content_line,
     escape,
     fold,
     lex,
+    lines_21,
     serialize,
     split_escaped,
 )
@@ -326,16 +331,64 @@ def _read_21(prop: Property) -> ContactProperty:
 
 
 def _write_21(prop: ContactProperty) -> Property:
+    return Property(prop.group, prop.name, tuple(_params_to_21(prop)), _value_21(prop))
+
+
+def _value_21(prop: ContactProperty) -> str:
     kind = prop.kind
     if kind is ValueKind.RAW:
-        value = prop.text
-    elif kind is ValueKind.TEXT:
-        value = prop.text.replace("\\", "\\\\")
-    elif kind is ValueKind.LIST:
-        value = ",".join(escape(item, ",;") for items in prop.value for item in items)
-    else:
-        value = ";".join(escape(",".join(items), ";") for items in prop.value)
-    return Property(prop.group, prop.name, tuple(_params_to_21(prop)), value)
+        return prop.text
+    if kind is ValueKind.TEXT:
+        return prop.text.replace("\\", "\\\\")
+    if kind is ValueKind.LIST:
+        return ",".join(escape(item, ",;") for items in prop.value for item in items)
+    return ";".join(escape(",".join(items), ";") for items in prop.value)
+
+
+def written_as_21(data: bytes) -> bytes:
+    """``to_vcard(parse_vcard(data), "2.1")`` without building the card when ``data`` is a vCard 3.0 (a stored
+    contact): one pass over its lines, each header converted once per distinct header (``_head_21``), a value
+    rewritten only when it holds a backslash or is a list (any other 3.0 value is written in 2.1 as it is)."""
+    version, body = _lexed(data)
+    if version != "3.0":
+        return to_vcard(
+            _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body]), "2.1"
+        )
+    lines = ["BEGIN:VCARD", "VERSION:2.1"]
+    for header, value in body:
+        if header.name == "VERSION":
+            continue
+        head = _head_21(header)
+        if head.kind is ValueKind.LIST or "\\" in value:
+            value = _value_21(_read_30(Property(header.group, header.name, header.kept, value)))
+        lines += lines_21(head.text, head.binary, value)
+    lines.append("END:VCARD")
+    return (CRLF.join(lines) + CRLF).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class _Head21:
+    """How the properties of one 3.0 header are written in 2.1."""
+
+    text: str
+    """The 2.1 content line without its value (``NAME;PARAMS:``)."""
+    binary: bool
+    kind: ValueKind
+
+
+def _head_21(header: Header) -> _Head21:
+    """``header``'s 2.1 form, remembered for short headers (a few make up most lines)."""
+    if len(header.written) <= CACHED_HEADER_CHARS:
+        return _cached_head_21(header.group, header.name, header.kept)
+    return _head_21_of(header.group, header.name, header.kept)
+
+
+def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
+    written = Property(group, name, tuple(_params_to_21(ContactProperty(group, name, params, ()))), "")
+    return _Head21(content_line(group, name, written.params, ""), written.is_binary(), _kind(name, params))
+
+
+_cached_head_21 = lru_cache(maxsize=HEADER_CACHE_SIZE)(_head_21_of)
 
 
 def _unescape_21(text: str) -> str:

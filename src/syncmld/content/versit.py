@@ -343,13 +343,20 @@ def serialize(props: Iterable[Property], version: str) -> str:
 
 
 def _lines_21(prop: Property) -> list[str]:
-    if prop.is_binary():
-        return [fold(content_line(prop.group, prop.name, prop.params, prop.value)), ""]
-    if prop.value.isascii() and "\n" not in prop.value and "\r" not in prop.value:
-        return [content_line(prop.group, prop.name, prop.params, prop.value)]
-    params = (*prop.params, ("ENCODING", "QUOTED-PRINTABLE"), ("CHARSET", "UTF-8"))
-    head = content_line(prop.group, prop.name, params, "")
-    return [_qp_lines(head, prop.value)]
+    return lines_21(content_line(prop.group, prop.name, prop.params, ""), prop.is_binary(), prop.value)
+
+
+_QP_PARAMS = ";ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8"
+
+
+def lines_21(head: str, binary: bool, value: str) -> list[str]:
+    """The 2.1 lines of a property whose ``content_line`` without a value is ``head`` (``NAME;PARAMS:``):
+    ``value`` as it is, folded if ``binary`` (base64), or quoted-printable when it is not ASCII or spans lines."""
+    if binary:
+        return [fold(head + value), ""]
+    if value.isascii() and "\n" not in value and "\r" not in value:
+        return [head + value]
+    return [_qp_lines(head[:-1] + _QP_PARAMS + ":", value)]
 
 
 def content_line(group: str | None, name: str, params: Params, value: str) -> str:
@@ -392,20 +399,27 @@ def _fold_point(data: bytes, start: int, cut: int) -> int:
 
 
 def _qp_lines(head: str, value: str) -> str:
-    """``head`` + quoted-printable ``value`` with soft line breaks keeping lines within 76 characters."""
-    encoded = [_qp_octet(octet) for octet in value.replace("\n", "\r\n").encode("utf-8")]
+    """``head`` + quoted-printable ``value`` with soft line breaks keeping lines within 76 characters
+    (an escape is never split; a trailing blank is escaped)."""
+    encoded = _QP_SPECIAL.sub(_qp_escape, value.replace("\n", "\r\n").encode("utf-8")).decode("ascii")
     lines: list[str] = []
-    current = head
-    for piece in encoded:
-        if len(current) + len(piece) > QP_LINE_CHARS - 3:
-            lines.append(current + "=")
-            current = ""
-        current += piece
-    if current.endswith(" "):
-        current = current[:-1] + "=20"
-    lines.append(current)
+    first, start, room = head, 0, max(QP_LINE_CHARS - 3 - len(head), 0)
+    while len(encoded) - start > room:
+        cut = start + room
+        if cut > start and encoded[cut - 1] == "=":
+            cut -= 1
+        elif cut - 2 >= start and encoded[cut - 2] == "=":
+            cut -= 2
+        lines.append(first + encoded[start:cut] + "=")
+        first, start, room = "", cut, QP_LINE_CHARS - 3
+    last = first + encoded[start:]
+    lines.append(last[:-1] + "=20" if last.endswith(" ") else last)
     return CRLF.join(lines)
 
 
-def _qp_octet(octet: int) -> str:
-    return chr(octet) if 32 <= octet <= 126 and octet != ord("=") else f"={octet:02X}"
+_QP_SPECIAL = re.compile(rb"[^\x20-\x3c\x3e-\x7e]")
+"""An octet quoted-printable writes as ``=XX``: outside printable ASCII, or '='."""
+
+
+def _qp_escape(match: re.Match[bytes]) -> bytes:
+    return b"=%02X" % match.group()[0]
