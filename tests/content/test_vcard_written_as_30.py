@@ -67,7 +67,9 @@ _VALUE = st.one_of(
     st.lists(st.sampled_from(_PLAIN), max_size=10), st.lists(st.sampled_from(_PLAIN + _ESCAPES), max_size=10)
 ).map("".join)
 _NAMES = st.sampled_from(["N", "FN", "NOTE", "TEL", "EMAIL", "ADR", "CATEGORIES", "UID", "REV", "X-FOO", "PHOTO"])
-_PARAMS = st.sampled_from(["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8"])
+_PARAMS = st.sampled_from(
+    ["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8", ';X-A="a:b;c"', ";type=work"]
+)
 _LINE = st.builds(
     "{}{}{}:{}{}{}\r\n".format,
     st.sampled_from(["", "item1."]),
@@ -106,3 +108,20 @@ def test_what_a_user_could_see_in_a_one_line_contact(line: str, visible: bool) -
 def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
     with pytest.raises(RemoteError, match="nothing a user could see"):
         contact_to_stored(b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1\r\nN:;;;;\r\nNOTE: \\n \r\nEND:VCARD\r\n", None, None)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        'X-FOO;X-A="a:b":v',  # the value starts after the quoted colon
+        "NOTE:folded with a tab\r\n\there",
+        "NOTE:a blank line next\r\n \r\nTEL:1",
+        "N:A;B\r\nVERSION:2.1\r\nNOTE:folded\r\n  with its blank",
+        "AGENT:\r\nBEGIN:VCARD\r\nN:Inner\r\nEND:VCARD",
+        "NOTE;ENCODING=QUOTED-PRINTABLE:a=\r\nb",
+        "NOTE:\xe9t\xe9",
+    ],
+)
+def test_a_stored_looking_contact_with_an_unusual_line_is_written_as_the_card_would_write_it(lines: str) -> None:
+    same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode())
+    same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode("latin-1", "replace"))

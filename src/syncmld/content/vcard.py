@@ -19,12 +19,14 @@ from syncmld.content.versit import (
     HEADER_CACHE_SIZE,
     Header,
     Property,
+    Transfer,
     bad_request,
     content_line,
     escape,
     fold,
     lex,
     lines_21,
+    read_header,
     serialize,
     split_escaped,
 )
@@ -349,11 +351,12 @@ def written_as_21(data: bytes) -> bytes:
     """``to_vcard(parse_vcard(data), "2.1")`` without building the card when ``data`` is a vCard 3.0 (a stored
     contact): one pass over its lines, each header converted once per distinct header (``_head_21``), a value
     rewritten only when it holds a backslash or is a list (any other 3.0 value is written in 2.1 as it is)."""
-    version, body = _lexed(data)
-    if version != "3.0":
-        return to_vcard(
-            _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body]), "2.1"
-        )
+    body = _as_stored_30(data)
+    if body is None:
+        version, body = _lexed(data)
+        if version != "3.0":
+            read = [Property(header.group, header.name, header.kept, value) for header, value in body]
+            return to_vcard(_card(version, read), "2.1")
     lines = ["BEGIN:VCARD", "VERSION:2.1"]
     for header, value in body:
         if header.name == "VERSION":
@@ -364,6 +367,39 @@ def written_as_21(data: bytes) -> bytes:
         lines += lines_21(head.text, head.binary, value)
     lines.append("END:VCARD")
     return (CRLF.join(lines) + CRLF).encode("utf-8")
+
+
+_STORED_START = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+_STORED_END = "\r\nEND:VCARD\r\n"
+_BLANK_LINE = re.compile(r"\r\n[ \t]*\r\n")
+
+
+def _as_stored_30(data: bytes) -> list[tuple[Header, str]] | None:
+    """``_lexed(data)``'s lines after VERSION of a vCard 3.0 written as this module writes one (UTF-8, CRLF,
+    folded with a blank after CRLF, no blank line, no transfer encoding, no quoted parameter, no nested card),
+    read without the lexer; None when ``data`` is not such a card."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    breaks = text.count("\r\n")
+    if not text.startswith(_STORED_START) or not text.endswith(_STORED_END) or text.count("\n") != breaks:
+        return None
+    if text.count("\r") != breaks or _BLANK_LINE.search(text) is not None:
+        return None
+    unfolded = text.replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+    if unfolded[1] != "VERSION:3.0":
+        return None
+    body: list[tuple[Header, str]] = []
+    for line in unfolded[2:-2]:
+        colon = line.find(":")
+        if colon < 0 or '"' in line[:colon]:
+            return None
+        header = read_header(line[:colon])
+        if header.transfer is not Transfer.TEXT or header.name in ("BEGIN", "END", "VERSION"):
+            return None
+        body.append((header, line[colon + 1 :]))
+    return body
 
 
 @dataclass(frozen=True, slots=True)

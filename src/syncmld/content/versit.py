@@ -117,7 +117,7 @@ def lex(text: str) -> list[tuple["Header", str]]:
             if line and (line[0] in " \t" or (header.unindented and ":" not in line)) and line.strip():
                 continuation.append(line)
                 continue
-            plain = not continuation and not escaped and header.transfer is _Transfer.TEXT
+            plain = not continuation and not escaped and header.transfer is Transfer.TEXT
             value = raw if plain else _value(header, raw, continuation, keep_fold_whitespace, escaped)
             if header.name == "VERSION":
                 keep_fold_whitespace = value.strip() == "2.1"
@@ -129,7 +129,7 @@ def lex(text: str) -> list[tuple["Header", str]]:
                 raise bad_request(f"content line without ':': {_clean(line)[:60]!r}")
             if line.find('"', 0, colon) >= 0:
                 colon = len(_header_of(line))
-            header, raw, continuation = _read_header(line[:colon]), line[colon + 1 :], []
+            header, raw, continuation = read_header(line[:colon]), line[colon + 1 :], []
     if header is not None:
         found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
     return found
@@ -149,16 +149,16 @@ def _header_of(line: str) -> str:
 def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whitespace: bool, escaped: bool) -> str:
     """A content line's value, its transfer encoding and CHARSET undone (``escaped``: the text holds
     undecodable bytes)."""
-    if header.transfer is _Transfer.TEXT:
+    if header.transfer is Transfer.TEXT:
         value = raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw
         return _apply_charset(value, header.charset) if escaped else value
-    if header.transfer is _Transfer.QUOTED_PRINTABLE:
+    if header.transfer is Transfer.QUOTED_PRINTABLE:
         return _decode_qp(_join_qp(raw, continuation), header.charset)
     value = "".join([raw, *continuation]).translate(_NO_WHITESPACE)
     return _clean(value) if escaped else value
 
 
-class _Transfer(Enum):
+class Transfer(Enum):
     """How a property's value is encoded on the line."""
 
     TEXT = "text"
@@ -174,7 +174,7 @@ class Header:
     name: str
     kept: Params
     """The parameters without the transfer encoding and CHARSET, which are decoded here."""
-    transfer: _Transfer
+    transfer: Transfer
     charset: str | None
     soft_breaks: bool
     """The header names QUOTED-PRINTABLE: a line ending in '=' goes on in the next."""
@@ -184,7 +184,7 @@ class Header:
     """``content_line`` of the name and the kept parameters, without the ':' and value."""
 
 
-def _read_header(header: str) -> Header:
+def read_header(header: str) -> Header:
     """The header's meaning, cached when short (a few header texts make up most lines)."""
     return _cached_meaning(header) if len(header) <= CACHED_HEADER_CHARS else _meaning(header)
 
@@ -192,11 +192,11 @@ def _read_header(header: str) -> Header:
 def _meaning(header: str) -> Header:
     group, name, params = _parse_header(header)
     if (_param(params, "ENCODING") or "").upper() == "QUOTED-PRINTABLE" or _has_bare(params, "QUOTED-PRINTABLE"):
-        transfer = _Transfer.QUOTED_PRINTABLE
+        transfer = Transfer.QUOTED_PRINTABLE
     elif _is_binary(params):
-        transfer = _Transfer.BASE64
+        transfer = Transfer.BASE64
     else:
-        transfer = _Transfer.TEXT
+        transfer = Transfer.TEXT
     kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
     upper = header.upper()
     written = content_line(group, name, kept, "")[:-1]
