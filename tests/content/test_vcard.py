@@ -1,5 +1,8 @@
 """vCard model: parsing both versions, writing both versions, parameter and escaping conversion, merge."""
 
+import gc
+import tracemalloc
+
 import pytest
 
 from syncmld.content import from_stored, to_stored
@@ -234,3 +237,19 @@ def test_to_stored_merges_a_21_replace_into_the_stored_30_card() -> None:
     for kept in ["UID:u-1", "X-SPOUSE:Jane", "PHOTO;ENCODING=b;TYPE=PNG:QUJD", "NOTE:kept note"]:
         assert kept in lines
     assert not any(line.startswith(("PRODID", "REV")) for line in lines)
+
+
+def test_sending_thousands_of_contacts_with_long_distinct_headers_as_21_keeps_no_memory_for_them() -> None:
+    """Each header's 2.1 form is remembered; stored contacts with long, each different headers must not fill memory."""
+    cards = (card(f"X-NOTE;X-KEY={n:05d}{'k' * 2000}:v") for n in range(5000))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for data in cards:
+            assert from_stored("text/vcard", data, "text/x-vcard").endswith(b":v\r\nEND:VCARD\r\n")
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000

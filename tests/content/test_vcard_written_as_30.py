@@ -1,5 +1,7 @@
 """A new contact's stored form is written without building its card: the same bytes as reading the
-card and writing it as vCard 3.0, and the same verdict on whether it holds anything a user can see."""
+card and writing it as vCard 3.0, and the same verdict on whether it holds anything a user can see.
+A stored contact (or any vCard) goes to a vCard 2.1 device the same way: the bytes that reading the card
+and writing it as 2.1 give."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncmld.content.contacts import UNSEEN_PROPERTIES, contact_to_stored
-from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_30
+from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_21, written_as_30
 from syncmld.errors import RemoteError
 from tests.content.test_generated_and_captured import generate, vcards_in
 
@@ -21,7 +23,7 @@ def through_the_card(data: bytes) -> tuple[bytes, bool]:
     return to_vcard(card, "3.0"), visible
 
 
-def outcome(convert: Callable[[bytes], tuple[bytes, bool]], data: bytes) -> object:
+def outcome(convert: Callable[[bytes], object], data: bytes) -> object:
     """What ``convert(data)`` gives, or the status and reason of the RemoteError it raises."""
     try:
         return convert(data)
@@ -30,7 +32,10 @@ def outcome(convert: Callable[[bytes], tuple[bytes, bool]], data: bytes) -> obje
 
 
 def same_both_ways(data: bytes) -> None:
-    assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == outcome(through_the_card, data)
+    stored = outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data)
+    assert stored == outcome(through_the_card, data)
+    for card in (data, stored[0]) if isinstance(stored, tuple) and isinstance(stored[0], bytes) else (data,):
+        assert outcome(written_as_21, card) == outcome(lambda d: to_vcard(parse_vcard(d), "2.1"), card)
 
 
 @pytest.mark.parametrize("version", ["3.0", "2.1"])
@@ -62,7 +67,9 @@ _VALUE = st.one_of(
     st.lists(st.sampled_from(_PLAIN), max_size=10), st.lists(st.sampled_from(_PLAIN + _ESCAPES), max_size=10)
 ).map("".join)
 _NAMES = st.sampled_from(["N", "FN", "NOTE", "TEL", "EMAIL", "ADR", "CATEGORIES", "UID", "REV", "X-FOO", "PHOTO"])
-_PARAMS = st.sampled_from(["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8"])
+_PARAMS = st.sampled_from(
+    ["", ";TYPE=HOME", ";ENCODING=b", ";ENCODING=QUOTED-PRINTABLE", ";CHARSET=UTF-8", ';X-A="a:b;c"', ";type=work"]
+)
 _LINE = st.builds(
     "{}{}{}:{}{}{}\r\n".format,
     st.sampled_from(["", "item1."]),
@@ -101,3 +108,20 @@ def test_what_a_user_could_see_in_a_one_line_contact(line: str, visible: bool) -
 def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
     with pytest.raises(RemoteError, match="nothing a user could see"):
         contact_to_stored(b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1\r\nN:;;;;\r\nNOTE: \\n \r\nEND:VCARD\r\n", None, None)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        'X-FOO;X-A="a:b":v',  # the value starts after the quoted colon
+        "NOTE:folded with a tab\r\n\there",
+        "NOTE:a blank line next\r\n \r\nTEL:1",
+        "N:A;B\r\nVERSION:2.1\r\nNOTE:folded\r\n  with its blank",
+        "AGENT:\r\nBEGIN:VCARD\r\nN:Inner\r\nEND:VCARD",
+        "NOTE;ENCODING=QUOTED-PRINTABLE:a=\r\nb",
+        "NOTE:\xe9t\xe9",
+    ],
+)
+def test_a_stored_looking_contact_with_an_unusual_line_is_written_as_the_card_would_write_it(lines: str) -> None:
+    same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode())
+    same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode("latin-1", "replace"))

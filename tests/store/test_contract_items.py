@@ -3,7 +3,7 @@ items, checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import Folder, HistoryEntry, NewItem, Store, StoreError
+from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, Store, StoreError
 from tests.store.sample import VCARD, Abort, make_owner, vcard
 
 FOLDER = "application/vnd.omads-folder+xml"
@@ -105,6 +105,35 @@ def test_get_items_leaves_out_unknown_and_deleted_guids(store: Store) -> None:
         found = tx.get_items(owner.folder_id, [kept.guid, deleted.guid, "unknown"])
         assert list(found) == [kept.guid]
         assert tx.get_items(owner.folder_id + 1000, [kept.guid]) == {}
+
+
+def test_items_to_send_are_the_live_items_with_what_sending_them_needs(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        top, child, deleted = tx.put_items(
+            owner.folder_id,
+            [folder("Top", "f-1"), NewItem("c-1", FILE, b"\xff\x00 data", "f-1"), vcard("gone")],
+            None,
+        )
+        tx.delete_items(owner.folder_id, [deleted.guid], None)
+    with store.transaction() as tx:
+        found = tx.items_to_send(owner.folder_id, ["c-1", deleted.guid, "unknown", "f-1"])
+        assert found == {
+            "c-1": ItemToSend("c-1", FILE, b"\xff\x00 data", "f-1"),
+            "f-1": ItemToSend("f-1", FOLDER, top.data, None),
+        }
+        assert tx.items_to_send(owner.folder_id, []) == {}
+        assert tx.items_to_send(owner.folder_id + 1000, ["c-1"]) == {}
+    assert child.parent == "f-1"
+
+
+def test_items_to_send_reads_batches_larger_than_one_statement_takes(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        written = tx.put_items(owner.folder_id, [vcard(f"n{n}") for n in range(1100)], None)
+    with store.transaction() as tx:
+        found = tx.items_to_send(owner.folder_id, [item.guid for item in reversed(written)])
+    assert found == {item.guid: ItemToSend(item.guid, item.content_type, item.data, None) for item in written}
 
 
 def test_delete_makes_tombstones_and_reports_only_live_items(store: Store) -> None:

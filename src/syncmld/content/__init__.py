@@ -16,6 +16,8 @@ The engine reads a stored item once (``read``) and passes the parsed item along:
 identity and revision are worked out once, when first needed.
 """
 
+from functools import lru_cache
+
 from syncmld.content.calendar import CALENDAR_TYPES, CalendarKind
 from syncmld.content.common import Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, ContactsKind, normalise_vcard
@@ -39,7 +41,7 @@ NOTE_FOLDERS = ("notes", "journal")
 
 __all__ = [
     "CALENDAR_TYPES", "CONTACT_PROPERTIES", "KINDS", "STORED_CONTACT_TYPE", "WRITTEN_VERSIONS", "ContentKind",
-    "Identity", "ParsedItem", "device_kind", "for_device", "from_device", "from_stored", "identity",
+    "Identity", "ParsedItem", "device_kind", "for_device", "from_device", "from_stored", "goes_as_stored", "identity",
     "is_convertible", "is_sif_type", "media_type", "merge", "merge_duplicates", "newer_side", "normal_form",
     "normalise_vcard", "read", "same_bytes", "to_stored",
 ]  # fmt: skip
@@ -83,12 +85,20 @@ def _writer(stored: str, wanted: str) -> ContentKind | None:
     return writer if writer is not None and writer.stored_type == stored else None
 
 
+@lru_cache(maxsize=256)
+def goes_as_stored(stored_type: str, wanted_type: str) -> bool:
+    """Whether an item stored as ``stored_type`` goes to a device that wants ``wanted_type`` as its stored
+    bytes (the same media type: nothing to convert, nothing to read)."""
+    wanted = media_type(wanted_type)
+    return bool(wanted) and media_type(stored_type) == wanted
+
+
 def for_device(item: ParsedItem, wanted_type: str) -> tuple[str, bytes]:
     """The stored item as (type, bytes) for a device that wants ``wanted_type``; items that cannot be
     converted to it go in their stored type."""
-    stored, wanted = media_type(item.content_type), media_type(wanted_type)
-    if wanted and stored == wanted:
+    if goes_as_stored(item.content_type, wanted_type):
         return wanted_type, item.data
+    stored, wanted = media_type(item.content_type), media_type(wanted_type)
     writer = _writer(stored, wanted) if wanted else None
     if writer is None:
         return item.content_type, item.data

@@ -21,6 +21,7 @@ from syncmld.content.vcard import (
     parse_vcard,
     revision,
     to_vcard,
+    written_as_21,
     written_as_30,
 )
 from syncmld.errors import LocalError, RemoteError
@@ -116,7 +117,9 @@ _FOLD = re.compile(rb"\r?\n[ \t]")
 def contact_as(item: ParsedItem, version: VCardVersion) -> bytes:
     """A stored contact as a vCard of ``version``: the stored bytes for 3.0 (what ``to_vcard`` wrote them
     in), else written anew; RemoteError when it cannot be read."""
-    return item.data if version == "3.0" else to_vcard(Contact.of(item).card, version)
+    if version == "3.0":
+        return item.data
+    return written_as_21(item.data) if version == "2.1" else to_vcard(Contact.of(item).card, version)
 
 
 class Contact(ParsedItem):

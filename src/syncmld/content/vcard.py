@@ -8,18 +8,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Literal
 
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
+    CACHED_HEADER_CHARS,
     CRLF,
+    HEADER_CACHE_SIZE,
     Header,
     Property,
+    Transfer,
     bad_request,
+    content_line,
     escape,
     fold,
     lex,
+    lines_21,
+    read_header,
     serialize,
     split_escaped,
 )
@@ -326,16 +333,98 @@ def _read_21(prop: Property) -> ContactProperty:
 
 
 def _write_21(prop: ContactProperty) -> Property:
+    return Property(prop.group, prop.name, tuple(_params_to_21(prop)), _value_21(prop))
+
+
+def _value_21(prop: ContactProperty) -> str:
     kind = prop.kind
     if kind is ValueKind.RAW:
-        value = prop.text
-    elif kind is ValueKind.TEXT:
-        value = prop.text.replace("\\", "\\\\")
-    elif kind is ValueKind.LIST:
-        value = ",".join(escape(item, ",;") for items in prop.value for item in items)
-    else:
-        value = ";".join(escape(",".join(items), ";") for items in prop.value)
-    return Property(prop.group, prop.name, tuple(_params_to_21(prop)), value)
+        return prop.text
+    if kind is ValueKind.TEXT:
+        return prop.text.replace("\\", "\\\\")
+    if kind is ValueKind.LIST:
+        return ",".join(escape(item, ",;") for items in prop.value for item in items)
+    return ";".join(escape(",".join(items), ";") for items in prop.value)
+
+
+def written_as_21(data: bytes) -> bytes:
+    """``to_vcard(parse_vcard(data), "2.1")`` without building the card when ``data`` is a vCard 3.0 (a stored
+    contact): one pass over its lines, each header converted once per distinct header (``_head_21``), a value
+    rewritten only when it holds a backslash or is a list (any other 3.0 value is written in 2.1 as it is)."""
+    body = _as_stored_30(data)
+    if body is None:
+        version, body = _lexed(data)
+        if version != "3.0":
+            read = [Property(header.group, header.name, header.kept, value) for header, value in body]
+            return to_vcard(_card(version, read), "2.1")
+    lines = ["BEGIN:VCARD", "VERSION:2.1"]
+    for header, value in body:
+        if header.name == "VERSION":
+            continue
+        head = _head_21(header)
+        if head.kind is ValueKind.LIST or "\\" in value:
+            value = _value_21(_read_30(Property(header.group, header.name, header.kept, value)))
+        lines += lines_21(head.text, head.binary, value)
+    lines.append("END:VCARD")
+    return (CRLF.join(lines) + CRLF).encode("utf-8")
+
+
+_STORED_START = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+_STORED_END = "\r\nEND:VCARD\r\n"
+_BLANK_LINE = re.compile(r"\r\n[ \t]*\r\n")
+
+
+def _as_stored_30(data: bytes) -> list[tuple[Header, str]] | None:
+    """``_lexed(data)``'s lines after VERSION of a vCard 3.0 written as this module writes one (UTF-8, CRLF,
+    folded with a blank after CRLF, no blank line, no transfer encoding, no quoted parameter, no nested card),
+    read without the lexer; None when ``data`` is not such a card."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    breaks = text.count("\r\n")
+    if not text.startswith(_STORED_START) or not text.endswith(_STORED_END) or text.count("\n") != breaks:
+        return None
+    if text.count("\r") != breaks or _BLANK_LINE.search(text) is not None:
+        return None
+    unfolded = text.replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+    if unfolded[1] != "VERSION:3.0":
+        return None
+    body: list[tuple[Header, str]] = []
+    for line in unfolded[2:-2]:
+        colon = line.find(":")
+        if colon < 0 or '"' in line[:colon]:
+            return None
+        header = read_header(line[:colon])
+        if header.transfer is not Transfer.TEXT or header.name in ("BEGIN", "END", "VERSION"):
+            return None
+        body.append((header, line[colon + 1 :]))
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class _Head21:
+    """How the properties of one 3.0 header are written in 2.1."""
+
+    text: str
+    """The 2.1 content line without its value (``NAME;PARAMS:``)."""
+    binary: bool
+    kind: ValueKind
+
+
+def _head_21(header: Header) -> _Head21:
+    """``header``'s 2.1 form, remembered for short headers (a few make up most lines)."""
+    if len(header.written) <= CACHED_HEADER_CHARS:
+        return _cached_head_21(header.group, header.name, header.kept)
+    return _head_21_of(header.group, header.name, header.kept)
+
+
+def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
+    written = Property(group, name, tuple(_params_to_21(ContactProperty(group, name, params, ()))), "")
+    return _Head21(content_line(group, name, written.params, ""), written.is_binary(), _kind(name, params))
+
+
+_cached_head_21 = lru_cache(maxsize=HEADER_CACHE_SIZE)(_head_21_of)
 
 
 def _unescape_21(text: str) -> str:

@@ -117,7 +117,7 @@ def lex(text: str) -> list[tuple["Header", str]]:
             if line and (line[0] in " \t" or (header.unindented and ":" not in line)) and line.strip():
                 continuation.append(line)
                 continue
-            plain = not continuation and not escaped and header.transfer is _Transfer.TEXT
+            plain = not continuation and not escaped and header.transfer is Transfer.TEXT
             value = raw if plain else _value(header, raw, continuation, keep_fold_whitespace, escaped)
             if header.name == "VERSION":
                 keep_fold_whitespace = value.strip() == "2.1"
@@ -129,7 +129,7 @@ def lex(text: str) -> list[tuple["Header", str]]:
                 raise bad_request(f"content line without ':': {_clean(line)[:60]!r}")
             if line.find('"', 0, colon) >= 0:
                 colon = len(_header_of(line))
-            header, raw, continuation = _read_header(line[:colon]), line[colon + 1 :], []
+            header, raw, continuation = read_header(line[:colon]), line[colon + 1 :], []
     if header is not None:
         found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
     return found
@@ -149,16 +149,16 @@ def _header_of(line: str) -> str:
 def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whitespace: bool, escaped: bool) -> str:
     """A content line's value, its transfer encoding and CHARSET undone (``escaped``: the text holds
     undecodable bytes)."""
-    if header.transfer is _Transfer.TEXT:
+    if header.transfer is Transfer.TEXT:
         value = raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw
         return _apply_charset(value, header.charset) if escaped else value
-    if header.transfer is _Transfer.QUOTED_PRINTABLE:
+    if header.transfer is Transfer.QUOTED_PRINTABLE:
         return _decode_qp(_join_qp(raw, continuation), header.charset)
     value = "".join([raw, *continuation]).translate(_NO_WHITESPACE)
     return _clean(value) if escaped else value
 
 
-class _Transfer(Enum):
+class Transfer(Enum):
     """How a property's value is encoded on the line."""
 
     TEXT = "text"
@@ -174,7 +174,7 @@ class Header:
     name: str
     kept: Params
     """The parameters without the transfer encoding and CHARSET, which are decoded here."""
-    transfer: _Transfer
+    transfer: Transfer
     charset: str | None
     soft_breaks: bool
     """The header names QUOTED-PRINTABLE: a line ending in '=' goes on in the next."""
@@ -184,7 +184,7 @@ class Header:
     """``content_line`` of the name and the kept parameters, without the ':' and value."""
 
 
-def _read_header(header: str) -> Header:
+def read_header(header: str) -> Header:
     """The header's meaning, cached when short (a few header texts make up most lines)."""
     return _cached_meaning(header) if len(header) <= CACHED_HEADER_CHARS else _meaning(header)
 
@@ -192,11 +192,11 @@ def _read_header(header: str) -> Header:
 def _meaning(header: str) -> Header:
     group, name, params = _parse_header(header)
     if (_param(params, "ENCODING") or "").upper() == "QUOTED-PRINTABLE" or _has_bare(params, "QUOTED-PRINTABLE"):
-        transfer = _Transfer.QUOTED_PRINTABLE
+        transfer = Transfer.QUOTED_PRINTABLE
     elif _is_binary(params):
-        transfer = _Transfer.BASE64
+        transfer = Transfer.BASE64
     else:
-        transfer = _Transfer.TEXT
+        transfer = Transfer.TEXT
     kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
     upper = header.upper()
     written = content_line(group, name, kept, "")[:-1]
@@ -343,13 +343,20 @@ def serialize(props: Iterable[Property], version: str) -> str:
 
 
 def _lines_21(prop: Property) -> list[str]:
-    if prop.is_binary():
-        return [fold(content_line(prop.group, prop.name, prop.params, prop.value)), ""]
-    if prop.value.isascii() and "\n" not in prop.value and "\r" not in prop.value:
-        return [content_line(prop.group, prop.name, prop.params, prop.value)]
-    params = (*prop.params, ("ENCODING", "QUOTED-PRINTABLE"), ("CHARSET", "UTF-8"))
-    head = content_line(prop.group, prop.name, params, "")
-    return [_qp_lines(head, prop.value)]
+    return lines_21(content_line(prop.group, prop.name, prop.params, ""), prop.is_binary(), prop.value)
+
+
+_QP_PARAMS = ";ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8"
+
+
+def lines_21(head: str, binary: bool, value: str) -> list[str]:
+    """The 2.1 lines of a property whose ``content_line`` without a value is ``head`` (``NAME;PARAMS:``):
+    ``value`` as it is, folded if ``binary`` (base64), or quoted-printable when it is not ASCII or spans lines."""
+    if binary:
+        return [fold(head + value), ""]
+    if value.isascii() and "\n" not in value and "\r" not in value:
+        return [head + value]
+    return [_qp_lines(head[:-1] + _QP_PARAMS + ":", value)]
 
 
 def content_line(group: str | None, name: str, params: Params, value: str) -> str:
@@ -392,20 +399,27 @@ def _fold_point(data: bytes, start: int, cut: int) -> int:
 
 
 def _qp_lines(head: str, value: str) -> str:
-    """``head`` + quoted-printable ``value`` with soft line breaks keeping lines within 76 characters."""
-    encoded = [_qp_octet(octet) for octet in value.replace("\n", "\r\n").encode("utf-8")]
+    """``head`` + quoted-printable ``value`` with soft line breaks keeping lines within 76 characters
+    (an escape is never split; a trailing blank is escaped)."""
+    encoded = _QP_SPECIAL.sub(_qp_escape, value.replace("\n", "\r\n").encode("utf-8")).decode("ascii")
     lines: list[str] = []
-    current = head
-    for piece in encoded:
-        if len(current) + len(piece) > QP_LINE_CHARS - 3:
-            lines.append(current + "=")
-            current = ""
-        current += piece
-    if current.endswith(" "):
-        current = current[:-1] + "=20"
-    lines.append(current)
+    first, start, room = head, 0, max(QP_LINE_CHARS - 3 - len(head), 0)
+    while len(encoded) - start > room:
+        cut = start + room
+        if cut > start and encoded[cut - 1] == "=":
+            cut -= 1
+        elif cut - 2 >= start and encoded[cut - 2] == "=":
+            cut -= 2
+        lines.append(first + encoded[start:cut] + "=")
+        first, start, room = "", cut, QP_LINE_CHARS - 3
+    last = first + encoded[start:]
+    lines.append(last[:-1] + "=20" if last.endswith(" ") else last)
     return CRLF.join(lines)
 
 
-def _qp_octet(octet: int) -> str:
-    return chr(octet) if 32 <= octet <= 126 and octet != ord("=") else f"={octet:02X}"
+_QP_SPECIAL = re.compile(rb"[^\x20-\x3c\x3e-\x7e]")
+"""An octet quoted-printable writes as ``=XX``: outside printable ASCII, or '='."""
+
+
+def _qp_escape(match: re.Match[bytes]) -> bytes:
+    return b"=%02X" % match.group()[0]

@@ -61,7 +61,14 @@ def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
 
 
 def map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
+    if _short(item.target, limits) and _short(item.source, limits):
+        return None
     return _problem([*_ref_ids("Target", item.target, limits), *_ref_ids("Source", item.source, limits)])
+
+
+def _short(ref: LocRef, limits: IdentifierLimits) -> bool:
+    """Whether a reference is within its limits (what a client acknowledging thousands of items sends)."""
+    return len(ref.uri) <= limits.max_uri_length and (ref.name is None or len(ref.name) <= limits.max_id_length)
 
 
 def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:

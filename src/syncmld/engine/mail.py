@@ -61,7 +61,7 @@ from syncmld.mail.servers import mail_login
 from syncmld.protocol.devinf import DevInf
 from syncmld.settings import MAIL_DAYS, MAIL_DELETE, MAIL_HEADERS_ONLY, MAIL_MAX_KB
 from syncmld.status import StatusCode
-from syncmld.store.base import Items, MailMark, NewItem, Store, StoredItem, SyncMaps, Transaction
+from syncmld.store.base import Items, ItemToSend, MailMark, NewItem, Store, StoredItem, SyncMaps, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -331,7 +331,7 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
 
     def prefetch(ds: DatastoreState, changes: list[OutChange], room: int, mail_filter: Filter) -> None:
         assert ctx.mail is not None
-        items = tx.get_items(ds.folder_id, [change.guid for change in changes if change.kind != ChangeKind.DELETE])
+        items = tx.items_to_send(ds.folder_id, [change.guid for change in changes if change.kind != ChangeKind.DELETE])
         _, fetch = _within(ds.folder_name, changes, items, room, mail_filter)
         by_folder: dict[tuple[str, int], list[tuple[int, str]]] = {}
         for guid in fetch:
@@ -350,8 +350,8 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
             fetched.update((guid, got.get(uid)) for uid, guid in wanted)
 
     def expand(
-        ds: DatastoreState, batch: list[OutChange], items: dict[str, StoredItem], room: int
-    ) -> tuple[list[OutChange], dict[str, StoredItem]]:
+        ds: DatastoreState, batch: list[OutChange], items: dict[str, ItemToSend], room: int
+    ) -> tuple[list[OutChange], dict[str, ItemToSend]]:
         if ctx.mail is None or not any(place_of(ds.folder_name, guid) for guid in items):
             return batch, items
         mail_filter = filter_for(tx, state, ds, ctx.clock())
@@ -367,8 +367,8 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
             if message is None:  # gone from IMAP, or older than the filter allows
                 expanded.pop(change.guid)
             else:
-                expanded[change.guid] = replace(
-                    items[change.guid], data=_with_message(items[change.guid].data, message)
+                expanded[change.guid] = items[change.guid]._replace(
+                    data=_with_message(items[change.guid].data, message)
                 )
         return chosen, expanded
 
@@ -376,7 +376,7 @@ def expander(tx: Transaction, state: SessionState, ctx: EngineContext, work: Con
 
 
 def _within(
-    folder_name: str, batch: list[OutChange], items: dict[str, StoredItem], room: int, mail_filter: Filter
+    folder_name: str, batch: list[OutChange], items: dict[str, ItemToSend], room: int, mail_filter: Filter
 ) -> tuple[list[OutChange], list[str]]:
     """The first changes of ``batch`` whose messages fit in ``room`` (one at least), and the GUIDs to fetch:
     a new mail older than the filter allows is chosen but not fetched, so it is left out."""
@@ -407,7 +407,7 @@ def _within(
 _cached_email = functools.lru_cache(maxsize=SNAPSHOT_CACHE_SIZE)(read_email)
 
 
-def snapshot_of(stored: StoredItem) -> Email:
+def snapshot_of(stored: ItemToSend) -> Email:
     """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it, when it is
     no larger than a snapshot: other data is read each time)."""
     data = stored.data

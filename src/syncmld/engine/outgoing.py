@@ -6,6 +6,7 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 
 from syncmld import content
@@ -17,7 +18,7 @@ from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.item_format import Encryption, encrypted_text
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
-from syncmld.store.base import Accounts, Items, Sessions, StoredItem, SyncMaps, Transaction
+from syncmld.store.base import Accounts, Items, ItemToSend, Sessions, SyncMaps, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -32,7 +33,7 @@ STORED_PIECE = 65536
 
 
 Expand = Callable[
-    [DatastoreState, list[OutChange], dict[str, StoredItem], int], tuple[list[OutChange], dict[str, StoredItem]]
+    [DatastoreState, list[OutChange], dict[str, ItemToSend], int], tuple[list[OutChange], dict[str, ItemToSend]]
 ]
 """Given a data store, its next queued changes, their stored items and the room left in the message: the
 first of those changes to send now and their items as they are sent (``engine.mail`` puts the messages in)."""
@@ -155,7 +156,7 @@ def fill_sync(
         if not ds.queue:
             break
         batch = ds.queue[:50]
-        items = tx.get_items(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
+        items = tx.items_to_send(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
         if expand is not None:
             batch, items = expand(ds, batch, items, room.limit - encoder.size())
         parent_luids = _parent_luids(tx, state, ds, [item.parent for item in items.values()] if tree else [])
@@ -239,12 +240,18 @@ def _item_command(
 ) -> Add | Replace | Delete:
     if change.kind == ChangeKind.DELETE:
         return Delete(items=(Item(target=LocRef(change.luid or "")),))
-    meta = Meta(type=wire.content_type, format=wire.format)
+    meta = _meta(wire.content_type, wire.format)
     if change.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(change.luid or ""), data=wire.data)
         return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
     item = Item(source=LocRef(change.guid), data=wire.data)
     return Add(meta=meta, items=(_with_parent(item, parent, parent_luids),))
+
+
+@lru_cache(maxsize=64)
+def _meta(content_type: str, item_format: str | None) -> Meta:
+    """The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
+    return Meta(type=content_type, format=item_format)
 
 
 @dataclass(frozen=True)
@@ -270,9 +277,12 @@ def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing |
     return Sealing(ds.encryption, account.item_key)
 
 
-def _wire_item(state: SessionState, ds: DatastoreState, stored: StoredItem, sealing: Sealing | None) -> WireItem | None:
+def _wire_item(state: SessionState, ds: DatastoreState, stored: ItemToSend, sealing: Sealing | None) -> WireItem | None:
     """The item in the data store's type, else in the first other type the device takes that carries it
-    (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does."""
+    (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does. An item stored in
+    the data store's type goes as its stored bytes, unread."""
+    if content.goes_as_stored(stored.content_type, ds.wire_type):
+        return _on_the_wire(ds.wire_type, stored.data, sealing)
     item = content.read(stored.content_type, stored.data)
     try:
         return _in_type(item, ds.wire_type, sealing)
@@ -298,7 +308,11 @@ def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) 
     """The item in ``wire_type``; encrypted for a device that encrypts its own (``des;b64``), otherwise
     SIF (as Funambol clients send it) and bytes that are not UTF-8 text (opaque items) travel as base64,
     so they arrive byte for byte."""
-    content_type, data = content.for_device(item, wire_type)
+    return _on_the_wire(*content.for_device(item, wire_type), sealing)
+
+
+def _on_the_wire(content_type: str, data: bytes, sealing: Sealing | None) -> WireItem:
+    """Octets of ``content_type`` as they travel (see ``_in_type``)."""
     if sealing is not None:
         sealed, sealed_format = encrypted_text(sealing.encryption, sealing.item_key, data)
         return WireItem(content_type, sealed.encode("ascii"), sealed_format)

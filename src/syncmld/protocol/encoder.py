@@ -79,25 +79,28 @@ class MessageEncoder(ABC):
         self._writer = writer
         self._depth = 0
         """Syncs opened and not yet closed."""
+        self._last_template: tuple[Shape | None, Hashable, Template | None] = (None, None, None)
+        """The shape, context and template of the last command written from one (most follow one another)."""
 
     def add(self, command: Command) -> None:
         usual = usual_shape(command)
         if usual is None or not self._add_from_template(*usual):
             self._writer.command(command)
-        self._collect()
+            self._collect()
 
     def _add_from_template(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
         """Write a command of the usual shape from its template, made on first use (see
         ``protocol.item_templates``); False, with nothing written, when it cannot be."""
         self._settle()
-        key = (shape, self._context())
-        template = self._templates.get(key)
-        if template is None:
-            template = self._make_template(shape)
+        context = self._context()
+        last_shape, last_context, template = self._last_template
+        if shape is not last_shape or context != last_context or template is None:
+            template = self._templates.get((shape, context)) or self._make_template(shape)
             if template is None:
                 return False
             if len(self._templates) < MAX_TEMPLATES:
-                self._templates[key] = template
+                self._templates[(shape, context)] = template
+            self._last_template = (shape, context, template)
         written = template.filled((str(self._writer.next_id), *values), self._fill)
         if written is None:
             return False
@@ -177,7 +180,7 @@ class MessageEncoder(ABC):
 
     @abstractmethod
     def _write(self, written: bytes, end_state: object) -> None:
-        """Append a filled template."""
+        """Append a filled template (after ``_settle``: nothing is left in the sink)."""
 
     @abstractmethod
     def _restore(self, mark: Mark) -> None: ...
@@ -236,7 +239,7 @@ class XmlMessageEncoder(MessageEncoder):
         return None
 
     def _write(self, written: bytes, end_state: object) -> None:
-        self._xml.raw(written)
+        self._body += written
 
     def _finished(self, final: bool) -> bytes:
         body = bytes(self._body)

@@ -105,11 +105,31 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
     if addressed is None or addressed.name is not None or addressed.filter is not None:
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
-    parent = None if parent_id is None else Addressing.TARGET if item.target_parent is not None else Addressing.SOURCE
-    shape = Shape(
-        type(command), meta.type, meta.format, Addressing.TARGET if item.target else Addressing.SOURCE, parent
-    )
+    parent = None if parent_id is None else item.target_parent is not None
+    shape = _shape(type(command), meta.type, meta.format, item.target is not None, parent)
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
+
+
+MAX_SHAPES = 256
+"""Shapes kept once made (the types and formats a server sends in)."""
+_SHAPES: dict[tuple[type[Add] | type[Replace], str, str | None, bool, bool | None], Shape] = {}
+
+
+def _shape(
+    command: type[Add] | type[Replace], content_type: str, item_format: str | None, target: bool, parent: bool | None
+) -> Shape:
+    """The shape of a command of ``command``'s class, addressing its item by target (else source) and its parent
+    by target (True), source (False) or not at all (None): one object per shape, made once."""
+    key = (command, content_type, item_format, target, parent)
+    found = _SHAPES.get(key)
+    if found is None:
+        parent_addressing = None if parent is None else Addressing.TARGET if parent else Addressing.SOURCE
+        found = Shape(
+            command, content_type, item_format, Addressing.TARGET if target else Addressing.SOURCE, parent_addressing
+        )
+        if len(_SHAPES) < MAX_SHAPES:
+            _SHAPES[key] = found
+    return found
 
 
 Fill = Callable[[Slot, str | bytes], bytes | None]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from syncmld.errors import LocalError
 from syncmld.store.pushes import Pushes
@@ -87,6 +87,15 @@ class StoredItem:
     parent: str | None = None
     """GUID of the item's parent (a folder item of the same folder, SyncML 1.2 hierarchical sync);
     None at the top level."""
+
+
+class ItemToSend(NamedTuple):
+    """What sending a stored item to a device needs of it."""
+
+    guid: str
+    content_type: str
+    data: bytes
+    parent: str | None
 
 
 @dataclass(frozen=True)
@@ -458,6 +467,10 @@ class Items(Protocol):
 
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
+        ...
+
+    def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
+        """``get_items`` with only what sending the items needs: the live items among ``guids``, by GUID."""
         ...
 
     def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
@@ -77,6 +77,12 @@ class MemoryItems(MemoryRole):
         stored = self._folder_items(folder_id)
         found = {guid: stored.get(guid) for guid in guids}
         return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
+
+    def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
+        return {
+            guid: ItemToSend(guid, item.content_type, item.data, item.parent)
+            for guid, item in self.get_items(folder_id, guids).items()
+        }
 
     def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
         items = [

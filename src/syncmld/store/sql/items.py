@@ -7,12 +7,13 @@ sequence numbers until they commit.
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, NewItem, NotFound, StoredItem
+from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
@@ -44,6 +45,17 @@ _GET_ITEMS = select(*_ITEM_COLUMNS).where(
 )
 """The live items of a folder among some GUIDs: one statement, built once (items are read in batches
 with every message a device receives)."""
+
+
+@lru_cache(maxsize=32)
+def _items_to_send_sql(paramstyle: str, count: int) -> str:
+    """The live items of a folder among ``count`` GUIDs, with the columns of ``ItemToSend`` only: the driver's SQL,
+    made once per count (a device receiving a folder reads its items in batches of the same size)."""
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    return (
+        f"SELECT guid, content_type, data, parent FROM {item_table.name} "
+        f"WHERE folder_id = {placeholder} AND NOT deleted AND guid IN ({', '.join([placeholder] * count)})"
+    )
 
 
 def _item(row: Sequence[Any]) -> StoredItem:
@@ -142,6 +154,14 @@ class SqlItems(SqlRole):
         for chunk in chunks(list(guids)):
             rows = self._connection.execute(_GET_ITEMS, {"folder_id": folder_id, "guids": chunk})
             found.update((row[1], _item(row)) for row in rows)
+        return found
+
+    def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
+        found: dict[str, ItemToSend] = {}
+        paramstyle = self._connection.dialect.paramstyle
+        for chunk in chunks(list(guids)):
+            rows = self._connection.exec_driver_sql(_items_to_send_sql(paramstyle, len(chunk)), (folder_id, *chunk))
+            found.update((row[0], ItemToSend._make(row)) for row in rows)
         return found
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
