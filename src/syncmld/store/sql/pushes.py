@@ -53,6 +53,8 @@ class PushTargets:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._by_folder: dict[int, tuple[int, ...]] = {}
+        self.noted = False
+        """Whether this transaction left a pending notification."""
 
     def of(self, folder_id: int) -> tuple[int, ...]:
         """The push devices (with a channel that is not off) that sync the folder."""
@@ -74,6 +76,7 @@ class PushTargets:
         targets = [device_id for device_id in self.of(folder_id) if device_id != origin_device_id]
         if not targets:
             return 0
+        self.noted = True
         connection = self._connection
         insert = dialect_insert(connection)
         seq = connection.execute(

@@ -1,0 +1,44 @@
+"""An idle ``syncmld serve`` sleeps: no timer wakes it several times a second (it used to wake 13 times a
+second, uvicorn's own loop and the push worker's look at the store), and it still stops at once on SIGTERM
+and dates its answers."""
+
+import sys
+import time
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server.serve_process import ServeProcess
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="counts wake-ups in /proc")
+
+IDLE_S = 5.0
+MOST_WAKES = 10
+"""Wake-ups allowed in ``IDLE_S`` seconds (the background loops look every 10 s or more)."""
+
+
+def wake_ups(pid: int) -> int:
+    """The voluntary context switches of every thread of the process: each time one slept and woke."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        for line in status.read_text().splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                total += int(line.split()[1])
+    return total
+
+
+def test_an_idle_server_sleeps_dates_its_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with ServeProcess(tmp_path / "serve.log", "--data-dir", str(tmp_path / "data")) as serve:
+        first = httpx.get(serve.url, timeout=10)
+        time.sleep(1.0)
+        before = wake_ups(serve.pid)
+        time.sleep(IDLE_S)
+        woken = wake_ups(serve.pid) - before
+        second = httpx.get(serve.url, timeout=10)
+        assert serve.stop() == 0
+    assert woken <= MOST_WAKES, f"woke {woken} times in {IDLE_S:.0f} s with nothing to do"
+    dates = [parsedate_to_datetime(answer.headers["date"]).timestamp() for answer in (first, second)]
+    assert dates[1] - dates[0] >= IDLE_S, "the Date header did not move on"
+    assert abs(dates[1] - time.time()) < 60
