@@ -427,10 +427,13 @@ class CommandHandler:
             self.builder.status(map_command, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
         limits = self.ctx.settings.identifiers
-        problems = [problem for item in map_command.map_items if (problem := map_item_problem(item, limits))]
-        pairs = {
-            item.target.uri: item.source.uri for item in map_command.map_items if map_item_problem(item, limits) is None
-        }
+        problems: list[str] = []
+        pairs: dict[str, str] = {}
+        for item in map_command.map_items:
+            if (problem := map_item_problem(item, limits)) is not None:
+                problems.append(problem)
+            else:
+                pairs[item.target.uri] = item.source.uri
         self.tx.set_maps(self.state.device_id, ds.folder_id, pairs)
         if problems:
             log.warning(
