@@ -1,6 +1,6 @@
 """An idle ``syncmld serve`` sleeps: no timer wakes it several times a second (it used to wake 13 times a
-second, uvicorn's own loop and the push worker's look at the store), and it still stops at once on SIGTERM
-and dates its answers."""
+second, uvicorn's own loop and the push worker's look at the store, and the parent of ``--workers`` twice a
+second), and it still stops at once on SIGTERM and dates its answers."""
 
 import sys
 import time
@@ -16,21 +16,38 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="counts wake-ups
 
 IDLE_S = 5.0
 MOST_WAKES = 10
-"""Wake-ups allowed in ``IDLE_S`` seconds (the background loops look every 10 s or more)."""
+"""Wake-ups allowed in ``IDLE_S`` seconds, all processes together (the background loops look every 10 s or
+more)."""
+
+
+def family(pid: int) -> list[int]:
+    """The process and its children (the workers of ``--workers``)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
 
 
 def wake_ups(pid: int) -> int:
-    """The voluntary context switches of every thread of the process: each time one slept and woke."""
+    """The voluntary context switches of every thread of the process and its children: each time one slept
+    and woke."""
     total = 0
-    for status in Path(f"/proc/{pid}/task").glob("*/status"):
-        for line in status.read_text().splitlines():
-            if line.startswith("voluntary_ctxt_switches:"):
-                total += int(line.split()[1])
+    for member in family(pid):
+        for status in Path(f"/proc/{member}/task").glob("*/status"):
+            for line in status.read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
     return total
 
 
-def test_an_idle_server_sleeps_dates_its_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
-    with ServeProcess(tmp_path / "serve.log", "--data-dir", str(tmp_path / "data")) as serve:
+@pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["one process", "two workers"])
+def test_an_idle_server_sleeps_dates_its_answers_and_stops_on_sigterm(tmp_path: Path, workers: tuple[str, ...]) -> None:
+    with ServeProcess(tmp_path / "serve.log", "--data-dir", str(tmp_path / "data"), *workers) as serve:
         first = httpx.get(serve.url, timeout=10)
         time.sleep(1.0)
         before = wake_ups(serve.pid)

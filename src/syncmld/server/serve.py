@@ -279,6 +279,8 @@ class WorkerPool:
         """Worker number -> its process and when it started."""
         self.stop_deadline: float | None = None
         self._context = multiprocessing.get_context("fork")
+        self._stopping_read, self._stopping_write = os.pipe()
+        """Written by ``stop``: what ends the wait for a worker's exit that has no timeout."""
 
     def run(self) -> None:
         for stop_signal in STOP_SIGNALS:
@@ -315,10 +317,16 @@ class WorkerPool:
         for process, _ in self.workers.values():
             if process.is_alive():
                 os.kill(process.pid or 0, signal.SIGTERM)
+        os.write(self._stopping_write, b"\0")
 
     def wait_for_exits(self) -> None:
-        """Wait a moment for workers to end; report and replace those that died, kill those that linger."""
-        multiprocessing.connection.wait([process.sentinel for process, _ in self.workers.values()], timeout=0.5)
+        """Wait for a worker to end (or, once stopping, a moment); report and replace those that died, kill those
+        that linger."""
+        sentinels: list[int] = [process.sentinel for process, _ in self.workers.values()]
+        if self.stop_deadline is None:
+            multiprocessing.connection.wait([*sentinels, self._stopping_read])
+        else:
+            multiprocessing.connection.wait(sentinels, timeout=0.5)
         for number, (process, started) in list(self.workers.items()):
             if process.is_alive():
                 continue
