@@ -123,6 +123,7 @@ def test_decode_refuses_what_is_no_notification(syncmld: Syncmld, tmp_path: Path
         ("--push-max-wait", "-1"),
         ("--push-resend-after", "0"),
         ("--push-poll-interval", "0"),
+        ("--push-recheck-interval", "0"),
         ("--push-lease", "0"),
         ("--push-batch", "0"),
         ("--push-max-attempts", "0"),

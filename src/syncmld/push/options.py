@@ -38,7 +38,17 @@ _OPTIONS = (
         PushSettings.resend_after,
         "Seconds after which a device that was told and has not synced may be told again.",
     ),
-    _seconds("--push-poll-interval", PushSettings.poll_interval, "Seconds between two looks for due notifications."),
+    _seconds(
+        "--push-poll-interval",
+        PushSettings.poll_interval,
+        "Seconds between two looks for due notifications while some are waiting.",
+    ),
+    _seconds(
+        "--push-recheck-interval",
+        PushSettings.recheck_interval,
+        "Seconds between two looks while none is waiting, for those another process (a syncmld command, another"
+        " host) left; this process's own are looked at at once.",
+    ),
     _seconds(
         "--push-lease",
         PushSettings.lease,
@@ -126,6 +136,7 @@ def push_options(command: _Command) -> _Command:
             max_wait=kwargs.pop("push_max_wait"),
             resend_after=kwargs.pop("push_resend_after"),
             poll_interval=kwargs.pop("push_poll_interval"),
+            recheck_interval=kwargs.pop("push_recheck_interval"),
             lease=kwargs.pop("push_lease"),
             batch=kwargs.pop("push_batch"),
             max_attempts=kwargs.pop("push_max_attempts"),

@@ -35,7 +35,10 @@ class PushSettings:
     resend_after: float = 86400.0
     """Seconds after which a device that was told and has not synced may be told again."""
     poll_interval: float = 1.0
-    """Seconds between two looks for due notifications, in each server process."""
+    """Seconds between two looks for due notifications, in each server process, while some are waiting."""
+    recheck_interval: float = 10.0
+    """Seconds between two looks while no notification is waiting: a change this process writes is looked at
+    at once, one another process writes (a ``syncmld`` command, another host) after this at the latest."""
     lease: float = 60.0
     """Seconds a process holds the notifications it claimed; if it dies, another delivers them after this."""
     batch: int = 50
@@ -79,7 +82,15 @@ class PushSettings:
     def __post_init__(self) -> None:
         if not self.server_id or len(self.server_id.encode()) > 255:
             raise ConfigError("the push server identifier must be 1 to 255 bytes long")
-        timers = (self.quiet, self.max_wait, self.resend_after, self.poll_interval, self.lease, self.timeout)
+        timers = (
+            self.quiet,
+            self.max_wait,
+            self.resend_after,
+            self.poll_interval,
+            self.recheck_interval,
+            self.lease,
+            self.timeout,
+        )
         if min(timers) <= 0 or min(self.retry_delay, self.retry_max_delay) <= 0:
             raise ConfigError("the push quiet time, waits, intervals, lease, retry delays and timeout must be positive")
         if min(self.batch, self.max_attempts, self.sms_max_parts, self.idle_max, self.mail_writes_max) < 1:

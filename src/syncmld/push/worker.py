@@ -2,8 +2,10 @@
 record how it went (delivered; retried later with back-off; given up and the device marked failing).
 
 Claims are leases in the store, so with ``--workers N`` each notification goes out once, and one claimed
-by a process that died goes out from another after the lease."""
+by a process that died goes out from another after the lease. While none is waiting, the worker sleeps
+until this process commits one (the store's ``push_bell``) or ``recheck_interval`` has passed."""
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -95,14 +97,35 @@ def _deliver_one(
     )
 
 
+def waiting(store: Store) -> bool:
+    """Whether any notification is waiting (due or not), read without a write turn of the store."""
+    with store.reading() as tx:
+        return tx.count_pending_pushes() > 0
+
+
 async def deliver_periodically(store: Store, settings: PushSettings) -> None:
-    """Every ``poll_interval`` seconds, deliver what is due (each server process runs one)."""
+    """Deliver what is due (each server process runs one): every ``poll_interval`` seconds while notifications
+    are waiting; while none is, when this process leaves one, or after ``recheck_interval``."""
     worker = worker_name()
-    with httpx.Client(timeout=settings.timeout) as client:
+    rung = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    pending = True
+    with (
+        httpx.Client(timeout=settings.timeout) as client,
+        store.push_bell.listening(lambda: loop.call_soon_threadsafe(rung.set)),
+    ):
         while True:
-            await anyio.sleep(settings.poll_interval)
+            if pending:
+                await anyio.sleep(settings.poll_interval)
+            else:
+                with anyio.move_on_after(settings.recheck_interval):
+                    await rung.wait()
+            rung.clear()
             try:
-                while await run_in_threadpool(deliver_due, store, settings, client, worker) == settings.batch:
+                pending = await run_in_threadpool(waiting, store)
+                while (
+                    pending and await run_in_threadpool(deliver_due, store, settings, client, worker) == settings.batch
+                ):
                     pass
             except LocalError as error:
                 logger.error("delivering push notifications failed: %s", error)

@@ -7,9 +7,12 @@ worker may answer any message. The parent only supervises: SIGTERM or SIGINT sto
 and a worker that dies is reported in the log and replaced.
 """
 
+import asyncio
 import contextlib
 import ctypes
 import errno
+import functools
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -21,12 +24,14 @@ import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from email.utils import formatdate
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import NoReturn
 
 import uvicorn
+from uvicorn.server import ServerState
 
 from syncmld import __version__
 from syncmld.config import METRICS_DIR_ENV, ServerConfig
@@ -115,14 +120,59 @@ def exit_cleanly(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(0)
 
 
+class _DatedOnDemand(ServerState):
+    """uvicorn's server state whose Date header is written when a response asks for it (at most once a second),
+    instead of by uvicorn's timer, which woke the idle server ten times a second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._extra: list[tuple[bytes, bytes]] = []
+        self._headers: list[tuple[bytes, bytes]] = []
+        super().__init__()
+
+    @property
+    def default_headers(self) -> list[tuple[bytes, bytes]]:
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._headers = [(b"date", formatdate(now, usegmt=True).encode()), *self._extra]
+        return self._headers
+
+    @default_headers.setter
+    def default_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        self._extra = [header for header in headers if header[0] != b"date"]
+        self._second = -1
+
+
 class _Server(uvicorn.Server):
-    """uvicorn's server, taking the stop signals only once its own handlers are in place."""
+    """uvicorn's server, taking the stop signals only once its own handlers are in place, and sleeping until
+    one comes (uvicorn's own loop looks ten times a second)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.server_state = _DatedOnDemand()
+        self._wake: Callable[[], object] | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         with super().capture_signals():
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             yield
+
+    async def main_loop(self) -> None:
+        """Wait for a stop signal. What start-up made (modules, the app) lives as long as the process: it is
+        moved out of the garbage collector's sight, so that a full collection during a sync does not walk it."""
+        gc.collect()
+        gc.freeze()
+        stopping = asyncio.Event()
+        self._wake = functools.partial(asyncio.get_running_loop().call_soon_threadsafe, stopping.set)
+        if not await self.on_tick(0):
+            await stopping.wait()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._wake is not None:
+            self._wake()
 
 
 def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> None:
@@ -229,6 +279,8 @@ class WorkerPool:
         """Worker number -> its process and when it started."""
         self.stop_deadline: float | None = None
         self._context = multiprocessing.get_context("fork")
+        self._stopping_read, self._stopping_write = os.pipe()
+        """Written by ``stop``: what ends the wait for a worker's exit that has no timeout."""
 
     def run(self) -> None:
         for stop_signal in STOP_SIGNALS:
@@ -265,10 +317,16 @@ class WorkerPool:
         for process, _ in self.workers.values():
             if process.is_alive():
                 os.kill(process.pid or 0, signal.SIGTERM)
+        os.write(self._stopping_write, b"\0")
 
     def wait_for_exits(self) -> None:
-        """Wait a moment for workers to end; report and replace those that died, kill those that linger."""
-        multiprocessing.connection.wait([process.sentinel for process, _ in self.workers.values()], timeout=0.5)
+        """Wait for a worker to end (or, once stopping, a moment); report and replace those that died, kill those
+        that linger."""
+        sentinels: list[int] = [process.sentinel for process, _ in self.workers.values()]
+        if self.stop_deadline is None:
+            multiprocessing.connection.wait([*sentinels, self._stopping_read])
+        else:
+            multiprocessing.connection.wait(sentinels, timeout=0.5)
         for number, (process, started) in list(self.workers.items()):
             if process.is_alive():
                 continue

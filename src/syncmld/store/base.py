@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from syncmld.errors import LocalError
-from syncmld.store.pushes import Pushes
+from syncmld.store.pushes import PushBell, Pushes
 from syncmld.store.upstreams import Upstreams
 
 
@@ -877,6 +877,9 @@ class Transaction(
 
 
 class Store(Protocol):
+    push_bell: PushBell
+    """Rung after each committed transaction that left a pending notification."""
+
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A unit of work: committed when the block ends normally, rolled back on an exception."""
         ...

@@ -9,6 +9,9 @@ changes began and last grew. A delivery worker claims the rows that are due (qui
 waiting long enough) for a lease; once delivered, the device is not told again until it has synced.
 """
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -106,6 +109,32 @@ class PushTiming:
     """Seconds after which a device that was told and never synced may be told again."""
     lease: float
     """Seconds a claim holds: a worker that died with a claim leaves it to another after this."""
+
+
+class PushBell:
+    """Rung by a store after a transaction that left pending notifications has committed: this process's
+    delivery worker looks at once instead of at its next look."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], object]] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def listening(self, listener: Callable[[], object]) -> Iterator[None]:
+        """``listener`` is called (in the thread that committed) at each ring while the block runs."""
+        with self._lock:
+            self._listeners.append(listener)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._listeners.remove(listener)
+
+    def ring(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
 
 
 class Pushes(Protocol):

@@ -23,6 +23,7 @@ from syncmld.store.memory.sync_maps import MemorySyncMaps
 from syncmld.store.memory.tables import Tables
 from syncmld.store.memory.timelines import MemoryTimelines
 from syncmld.store.memory.upstreams import MemoryUpstreams
+from syncmld.store.pushes import PushBell
 
 
 class MemoryTransaction(
@@ -49,6 +50,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._tables = Tables()
         self._lock = threading.Lock()
+        self.push_bell = PushBell()
 
     @contextmanager
     def transaction(self) -> Iterator[MemoryTransaction]:
@@ -56,6 +58,8 @@ class MemoryStore:
             tables = self._tables.copy()
             yield MemoryTransaction(tables)
             self._tables = tables
+        if tables.pushes.noted:
+            self.push_bell.ring()
 
     @contextmanager
     def reading(self) -> Iterator[MemoryTransaction]:

@@ -26,6 +26,8 @@ class PushTables:
     """(device id, folder id) -> the sequence number after the folder's latest change."""
     watches: dict[int, tuple[str, float]] = field(default_factory=dict)
     """Account id -> the worker watching its mailbox and until when its lease holds."""
+    noted: bool = False
+    """Whether the transaction working on this copy left a pending notification."""
 
     def copy(self) -> "PushTables":
         return PushTables(
@@ -59,6 +61,7 @@ def record_change(tables: PushTables, seq: int, folder_id: int, origin_device_id
         and device_id in tables.devices
         and tables.devices[device_id].channel != PushChannel.OFF
     ]
+    tables.noted = tables.noted or bool(targets)
     for device_id in targets:
         row = tables.pending.get(device_id)
         tables.pending[device_id] = (

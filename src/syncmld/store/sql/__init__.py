@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncmld.store.base import StoreError
+from syncmld.store.pushes import PushBell
 from syncmld.store.schema import server_key_checks
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql.accounts import SqlAccounts
@@ -83,6 +84,7 @@ class SqlStore:
         self._box = box
         self.writers = writers
         """The queue of this process's writers, if they wait in one."""
+        self.push_bell = PushBell()
 
     def _write_turn(self) -> AbstractContextManager[None]:
         return nullcontext() if self.writers is None else self.writers.turn()
@@ -92,9 +94,12 @@ class SqlStore:
         with self._write_turn():
             try:
                 with self._engine.connect() as connection, connection.begin():
-                    yield SqlTransaction(connection, self._box)
+                    transaction = SqlTransaction(connection, self._box)
+                    yield transaction
             except SQLAlchemyError as error:
                 raise StoreError(f"store operation failed: {error}") from error
+        if transaction._push_targets.noted:
+            self.push_bell.ring()
 
     @contextmanager
     def reading(self) -> Iterator[SqlTransaction]:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from syncmld.store.pushes import (
@@ -29,6 +29,21 @@ from syncmld.store.schema import (
 )
 from syncmld.store.sql.common import SqlRole, chunks, dialect_insert, excluded
 
+_TARGETS = (
+    select(push_folders.c.device_id)
+    .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
+    .where(push_folders.c.folder_id == bindparam("folder_id"), push_devices.c.channel != PushChannel.OFF.value)
+)
+"""The push devices (with a channel that is not off) that sync a folder: read by every transaction that writes
+to a folder's items. This and the statements below are made once, as making one costs more than running it."""
+_OF_DEVICE = push_devices.c.device_id == bindparam("of_device")
+_SET_FORM = (
+    update(push_devices).where(_OF_DEVICE).values(version=bindparam("new_version"), wbxml=bindparam("new_wbxml"))
+)
+"""What every session begins with."""
+_SYNCED = update(push_devices).where(_OF_DEVICE).values(awaiting_since=None)
+"""What every finished sync does."""
+
 
 def _push_device(row: Row[Any]) -> PushDevice:
     return PushDevice(
@@ -53,17 +68,15 @@ class PushTargets:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._by_folder: dict[int, tuple[int, ...]] = {}
+        self.noted = False
+        """Whether this transaction left a pending notification."""
 
     def of(self, folder_id: int) -> tuple[int, ...]:
         """The push devices (with a channel that is not off) that sync the folder."""
         known = self._by_folder.get(folder_id)
         if known is None:
-            statement = (
-                select(push_folders.c.device_id)
-                .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
-                .where(push_folders.c.folder_id == folder_id, push_devices.c.channel != PushChannel.OFF.value)
-            )
-            known = self._by_folder[folder_id] = tuple(self._connection.execute(statement).scalars())
+            found = self._connection.execute(_TARGETS, {"folder_id": folder_id}).scalars()
+            known = self._by_folder[folder_id] = tuple(found)
         return known
 
     def forget(self) -> None:
@@ -74,6 +87,7 @@ class PushTargets:
         targets = [device_id for device_id in self.of(folder_id) if device_id != origin_device_id]
         if not targets:
             return 0
+        self.noted = True
         connection = self._connection
         insert = dialect_insert(connection)
         seq = connection.execute(
@@ -137,8 +151,10 @@ class SqlPushes(SqlRole):
         return {row.device_id: _push_device(row) for row in self._connection.execute(statement)}
 
     def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
-        statement = update(push_devices).where(push_devices.c.device_id == device_id)
-        return bool(self._connection.execute(statement.values(version=version, wbxml=wbxml)).rowcount)
+        changed = self._connection.execute(
+            _SET_FORM, {"of_device": device_id, "new_version": version, "new_wbxml": wbxml}
+        )
+        return bool(changed.rowcount)
 
     def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
         if not folders:
@@ -154,8 +170,7 @@ class SqlPushes(SqlRole):
         ]
         self._upsert(push_folders, rows, ["device_id", "folder_id"])
         self._push_targets.forget()
-        statement = update(push_devices).where(push_devices.c.device_id == device_id).values(awaiting_since=None)
-        if self._connection.execute(statement).rowcount == 0:
+        if self._connection.execute(_SYNCED, {"of_device": device_id}).rowcount == 0:
             return
         for synced in folders:
             self._connection.execute(

@@ -12,6 +12,18 @@ _SYNC_STATE = select(sync_states).where(
     sync_states.c.device_id == bindparam("device_id"), sync_states.c.folder_id == bindparam("folder_id")
 )
 """Made once: every sync reads it (building a statement costs more than running it)."""
+_OF_DEVICE_FOLDER = (maps.c.device_id == bindparam("device_id"), maps.c.folder_id == bindparam("folder_id"))
+_MAPS_BY = {
+    column: select(maps.c.guid, maps.c.luid).where(
+        *_OF_DEVICE_FOLDER, maps.c[column].in_(bindparam("values", expanding=True))
+    )
+    for column in ("guid", "luid")
+}
+"""The maps of a device's folder whose guid (or luid) is among ``values``: what every Sync with items reads."""
+_DELETE_MAPS_BY = {
+    column: delete(maps).where(*_OF_DEVICE_FOLDER, maps.c[column].in_(bindparam("values", expanding=True)))
+    for column in ("guid", "luid")
+}
 
 
 class SqlSyncMaps(SqlRole):
@@ -47,10 +59,10 @@ class SqlSyncMaps(SqlRole):
     ) -> Iterator[tuple[str, str]]:
         """The (guid, luid) maps whose ``column`` (guid or luid) is among ``values``."""
         for chunk in chunks(list(values)):
-            statement = select(maps.c.guid, maps.c.luid).where(
-                maps.c.device_id == device_id, maps.c.folder_id == folder_id, maps.c[column].in_(chunk)
+            found = self._connection.execute(
+                _MAPS_BY[column], {"device_id": device_id, "folder_id": folder_id, "values": list(chunk)}
             )
-            yield from ((guid, luid) for guid, luid in self._connection.execute(statement))
+            yield from ((guid, luid) for guid, luid in found)
 
     def guids_for_luids(self, device_id: int, folder_id: int, luids: Iterable[str]) -> dict[str, str]:
         return {luid: guid for guid, luid in self._map_pairs(device_id, folder_id, "luid", luids)}
@@ -65,9 +77,7 @@ class SqlSyncMaps(SqlRole):
     def _delete_maps_where(self, device_id: int, folder_id: int, column: str, values: Sequence[str]) -> None:
         for chunk in chunks(values):
             self._connection.execute(
-                delete(maps).where(
-                    maps.c.device_id == device_id, maps.c.folder_id == folder_id, maps.c[column].in_(chunk)
-                )
+                _DELETE_MAPS_BY[column], {"device_id": device_id, "folder_id": folder_id, "values": list(chunk)}
             )
 
     def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:

@@ -15,6 +15,8 @@ _h = sync_hours.c
 _LATEST = select(_t.id).where(_t.session == bindparam("session")).order_by(_t.id.desc()).limit(bindparam("keep"))
 _TRIM = delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
 """Made once: every message trims its session's timeline (building a statement costs more than running it)."""
+_ADD = insert(timeline_messages)
+"""Made once: every message of a logged-in session is added."""
 
 
 @cache
@@ -30,7 +32,7 @@ class SqlTimelines(SqlRole):
     def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
         if keep <= 0:
             return
-        self._connection.execute(insert(timeline_messages), asdict(message))
+        self._connection.execute(_ADD, asdict(message))
         self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:

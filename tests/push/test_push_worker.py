@@ -1,0 +1,81 @@
+"""The delivery loop each server process runs: how often it looks at the store, and how soon what this
+process writes goes out."""
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import replace
+
+from syncmld.client import Device
+from syncmld.push.worker import deliver_periodically
+from syncmld.store.base import Store, Transaction
+from syncmld.store.pushes import PushChannel
+from tests.engine.conftest import vcard
+from tests.push.conftest import SETTINGS, Hook
+from tests.push.test_push_flow import pair, set_channel
+
+LOOPING = replace(SETTINGS, quiet=0.2, poll_interval=0.05, recheck_interval=3600.0)
+WAIT_S = 30.0
+"""The longest a test waits for a notification (it comes after the quiet time, 0.2 s)."""
+
+
+class ReadCounting:
+    """A store that counts the read-only transactions begun on it (the worker's looks)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.push_bell = store.push_bell
+        self.reads = 0
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        return self.store.transaction()
+
+    def reading(self) -> AbstractContextManager[Transaction]:
+        self.reads += 1
+        return self.store.reading()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+@contextmanager
+def delivering(store: Store) -> Iterator[None]:
+    """``deliver_periodically`` on ``store`` in a thread of its own, as ``syncmld serve`` runs it."""
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(deliver_periodically(store, LOOPING))
+
+    def run() -> None:
+        with suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(WAIT_S)
+        loop.close()
+
+
+def test_with_nothing_waiting_the_worker_does_not_poll_and_a_change_of_this_process_goes_out_after_the_quiet_time(
+    store: Store, new_device: Callable[..., Device], webhook: Hook
+) -> None:
+    laptop, _ = pair(new_device)
+    set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
+    counting = ReadCounting(store)
+    with delivering(counting):  # type: ignore[arg-type]
+        time.sleep(20 * LOOPING.poll_interval)
+        assert counting.reads <= 2, "looked at the store every poll interval with nothing waiting"
+        laptop.add(vcard(1))
+        laptop.sync()
+        deadline = time.monotonic() + WAIT_S
+        while not webhook.received and time.monotonic() < deadline:
+            time.sleep(LOOPING.poll_interval)
+        assert len(webhook.received) == 1, "the change was not told before the recheck interval"
+        time.sleep(20 * LOOPING.poll_interval)
+        reads = counting.reads
+        time.sleep(20 * LOOPING.poll_interval)
+        assert counting.reads == reads, "went on polling once the notification was delivered"
