@@ -100,6 +100,9 @@ class EngineSettings:
     """Devices' mail changes (one a mail) an account may have waiting for IMAP; further ones are refused (420)."""
     mail_journal_max_bytes: int = 50 * 1024 * 1024
     """Bytes of messages (drafts, moved mail) an account may have waiting for IMAP; further ones are refused (420)."""
+    max_session_items: int = 500_000
+    """Items one data store of a session may take in a slow sync, a refresh from the device or a reset of the
+    device (each is noted until the device's changes are planned); a message beyond them is refused."""
 
 
 BACKUP_PREFIX_MAX = 64
