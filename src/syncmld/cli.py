@@ -362,6 +362,14 @@ def cli() -> None:
     "further ones are refused with 420 until it takes them.",
 )
 @click.option(
+    "--max-session-items",
+    type=click.IntRange(min=1),
+    default=ServerConfig.max_session_items,
+    show_default=True,
+    help="Items a device may send to one data store in a slow sync, a refresh or a reset (the server notes "
+    "each until the sync ends); a message beyond them is answered 400.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -444,6 +452,7 @@ def serve(
     mail_timeout: float,
     mail_journal_max_changes: int,
     mail_journal_max_bytes: int,
+    max_session_items: int,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -487,6 +496,7 @@ def serve(
         mail_timeout=mail_timeout,
         mail_journal_max_changes=mail_journal_max_changes,
         mail_journal_max_bytes=mail_journal_max_bytes,
+        max_session_items=max_session_items,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,

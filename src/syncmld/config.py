@@ -132,6 +132,8 @@ class ServerConfig:
     """Devices' mail changes an account may have waiting for its IMAP server; further ones get 420."""
     mail_journal_max_bytes: int = EngineSettings.mail_journal_max_bytes
     """Bytes of messages (drafts, moved mail) an account may have waiting for its IMAP server; further ones get 420."""
+    max_session_items: int = EngineSettings.max_session_items
+    """Items one data store of a session may take in a slow sync or reset; a message beyond them is refused."""
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""

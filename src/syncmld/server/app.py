@@ -89,6 +89,7 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         challenge_window=config.challenge_window,
         mail_journal_max_changes=config.mail_journal_max_changes,
         mail_journal_max_bytes=config.mail_journal_max_bytes,
+        max_session_items=config.max_session_items,
     )
 
 
