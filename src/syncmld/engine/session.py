@@ -255,7 +255,15 @@ _LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_ke
 
 
 def _saved_fields(value: object) -> dict[str, Any]:
-    return {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
+    saved = {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
+    if isinstance(value, DatastoreState):
+        # hundreds of changes a message: as dictionaries made here, not one call back from the encoder each
+        saved["queue"], saved["in_flight"] = _change_fields(value.queue), _change_fields(value.in_flight)
+    return saved
+
+
+def _change_fields(changes: list[OutChange]) -> list[dict[str, str | None]]:
+    return [{"kind": change.kind, "guid": change.guid, "luid": change.luid} for change in changes]
 
 
 def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:
