@@ -20,7 +20,16 @@ _LAST_CHUNK = (
     .limit(1)
 )
 _ADD_CHUNK = insert(large_object_chunks)
-"""Made once: a slow sync appends to the session's lists with every message."""
+_OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
+_FIRST_PIECE = select(func.max(_chunk.start)).where(*_OF_OBJECT, _chunk.start <= bindparam("start")).scalar_subquery()
+_PIECES_FROM = (
+    select(_chunk.start, _chunk.data)
+    .where(*_OF_OBJECT, _chunk.start >= func.coalesce(_FIRST_PIECE, 0))
+    .order_by(_chunk.start)
+)
+_PIECES_BETWEEN = _PIECES_FROM.where(_chunk.start < bindparam("end"))
+"""Made once: a slow sync appends to the session's lists with every message, a large object and the queue
+beyond its window are read a slice at a time."""
 
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
@@ -82,19 +91,11 @@ class SqlSessions(SqlRole):
         return start + len(data)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
-        first = (
-            select(func.max(_chunk.start))
-            .where(_chunk.token == token, _chunk.key == key, _chunk.start <= start)
-            .scalar_subquery()
-        )
-        query = (
-            select(_chunk.start, _chunk.data)
-            .where(_chunk.token == token, _chunk.key == key, _chunk.start >= func.coalesce(first, 0))
-            .order_by(_chunk.start)
-        )
-        if length is not None:
-            query = query.where(_chunk.start < start + length)
-        rows = self._connection.execute(query).all()
+        wanted = {"token": token, "key": key, "start": start}
+        if length is None:
+            rows = self._connection.execute(_PIECES_FROM, wanted).all()
+        else:
+            rows = self._connection.execute(_PIECES_BETWEEN, {**wanted, "end": start + length}).all()
         if not rows:
             return b""
         offset = start - int(rows[0].start)
