@@ -377,6 +377,14 @@ def cli() -> None:
     help="Most mails given to send remembered per account (the oldest are forgotten first).",
 )
 @click.option(
+    "--max-session-items",
+    type=click.IntRange(min=1),
+    default=ServerConfig.max_session_items,
+    show_default=True,
+    help="Items a device may send to one data store in a slow sync, a refresh or a reset (the server notes "
+    "each until the sync ends); a message beyond them is answered 400.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -461,6 +469,7 @@ def serve(
     mail_journal_max_bytes: int,
     mail_sends_keep: float,
     mail_sends_max: int,
+    max_session_items: int,
     workers: int,
     forwarded_allow_ips: str | None,
     tls_cert: Path | None,
@@ -506,6 +515,7 @@ def serve(
         mail_journal_max_bytes=mail_journal_max_bytes,
         mail_sends_keep=mail_sends_keep,
         mail_sends_max=mail_sends_max,
+        max_session_items=max_session_items,
         forwarded_allow_ips=forwarded_allow_ips,
         tls_cert=tls_cert,
         tls_key=tls_key,

@@ -136,6 +136,8 @@ class ServerConfig:
     """Seconds a mail sent is remembered, so that a device bringing it again does not send it twice."""
     mail_sends_max: int = EngineSettings.mail_sends_max
     """Most mails given to send remembered per account (the oldest are forgotten first)."""
+    max_session_items: int = EngineSettings.max_session_items
+    """Items one data store of a session may take in a slow sync or reset; a message beyond them is refused."""
     forwarded_allow_ips: str | None = None
     """Proxies (addresses or networks, comma-separated, ``*`` for any) whose X-Forwarded-For and
     X-Forwarded-Proto name the client; None: no proxy, those headers are ignored from everyone."""

@@ -55,6 +55,23 @@ def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:
         assert tx.read_chunks("t1", "in", len(whole), 10) == b""
 
 
+def test_a_list_appended_one_transaction_at_a_time_reads_back_whole_in_order(store: Store) -> None:
+    """How a session keeps what it notes item by item: a piece a message, beside other lists of the session."""
+    with store.transaction() as tx:
+        tx.save_session(session("t1", None, 1.0))
+    for message in range(30):
+        with store.transaction() as tx:
+            tx.append_chunk("t1", "matched:1", f"[{message}]\n".encode())
+            if message % 3 == 0:
+                tx.append_chunk("t1", "luids:1", f"[{message}]\n".encode())
+    with store.transaction() as tx:
+        assert tx.read_chunks("t1", "matched:1") == "".join(f"[{n}]\n" for n in range(30)).encode()
+        assert tx.read_chunks("t1", "luids:1") == "".join(f"[{n}]\n" for n in range(0, 30, 3)).encode()
+        tx.delete_sessions_before(2.0)
+    with store.transaction() as tx:
+        assert tx.read_chunks("t1", "matched:1") == tx.read_chunks("t1", "luids:1") == b""
+
+
 def test_objects_are_kept_apart_by_session_and_key_and_dropped_one_by_one(store: Store) -> None:
     with store.transaction() as tx:
         tx.append_chunk("t1", "in", b"abc")

@@ -105,6 +105,9 @@ class EngineSettings:
     again."""
     mail_sends_max: int = MAX_SENDS
     """Most records of mails given to send an account keeps (the oldest are forgotten first)."""
+    max_session_items: int = 500_000
+    """Items one data store of a session may take in a slow sync, a refresh from the device or a reset of the
+    device (each is noted until the device's changes are planned); a message beyond them is refused."""
 
 
 BACKUP_PREFIX_MAX = 64

@@ -3,7 +3,7 @@
 import logging
 from dataclasses import replace
 
-from syncmld.engine import auth, mail, push, throttle
+from syncmld.engine import auth, mail, push, session_lists, throttle
 from syncmld.engine.access import refusal
 from syncmld.engine.api import EngineContext, Outcome, Request, SyncSummary, session_url
 from syncmld.engine.backlog import has_pending
@@ -145,6 +145,8 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
     tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
     reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
     state.reply_encoding = reply.encoding
+    for ds in state.datastores:
+        session_lists.keep(tx, token, ds, settings.max_session_items)
     tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
     return Outcome(
         reply.message,

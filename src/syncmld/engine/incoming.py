@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import NoReturn
 
 from syncmld import content
+from syncmld.engine import session_lists
 from syncmld.engine.api import BackupItem
 from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
@@ -624,12 +625,18 @@ class SyncApplier:
 
     def _find_duplicate(self, new: content.ParsedItem, parent: str | None) -> StoredItem | None:
         if self._duplicates is None:
-            matched = set(self.ds.matched)
             index = _DuplicateIndex(self.work)
             # what this device itself wrote in this session is no duplicate of what it sends now
             writer = None if self.ds.start_seq is None else self.state.device_id
-            for stored in self.tx.iter_items(self.ds.folder_id, since=self.ds.start_seq or 0, skip_changed_by=writer):
-                if stored.guid not in matched and stored.guid not in self._doomed:
+            since = self.ds.start_seq or 0
+            found = [
+                item
+                for item in self.tx.iter_items(self.ds.folder_id, since=since, skip_changed_by=writer)
+                if item.guid not in self._doomed
+            ]
+            matched = session_lists.matched(self.tx, self.state.token, self.ds) if found else set()
+            for stored in found:
+                if stored.guid not in matched:
                     index.add(stored)
             self._duplicates = index
         if not self._duplicates.by_name:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from syncmld import content
+from syncmld.engine import session_lists
 from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
@@ -60,19 +61,19 @@ def _plan(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
         ds.upto_seq = None
         return
     if mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
-        ds.queue = [OutChange(ChangeKind.DELETE, "", luid) for luid in ds.client_luids]
+        ds.queue = [OutChange(ChangeKind.DELETE, "", luid) for luid in session_lists.client_luids(tx, state.token, ds)]
         tx.clear_sync_state(state.device_id, ds.folder_id)
         if mode == SyncMode.CLIENT_RESET:
             return
     if mode == SyncMode.REFRESH_FROM_CLIENT:
-        matched = set(ds.matched)
+        matched = session_lists.matched(tx, state.token, ds)
         gone = [item.guid for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
         deleted = tx.delete_items(ds.folder_id, gone, state.device_id)
         tx.delete_maps(state.device_id, ds.folder_id, deleted)
         ds.upto_seq = tx.current_seq()
         return
     if mode in (SyncMode.SLOW, SyncMode.REFRESH_FROM_SERVER, SyncMode.SLOW_TO_SERVER, SyncMode.SLOW_TO_CLIENT):
-        matched = set(ds.matched)
+        matched = session_lists.matched(tx, state.token, ds)
         parents: dict[str, str] = {}
         for guid, parent in tx.item_parents(ds.folder_id):
             if guid not in matched:

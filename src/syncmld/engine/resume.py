@@ -4,6 +4,7 @@
 import logging
 from typing import Protocol
 
+from syncmld.engine import session_lists
 from syncmld.engine.modes import is_incremental
 from syncmld.engine.session import DatastoreState, Phase, SessionState
 from syncmld.protocol.constants import SyncMLVersion
@@ -46,6 +47,7 @@ def take_resumable(
             tx.move_chunks(previous.token, partial.key, state.token)
     if ds.backlog_key is not None:
         tx.move_chunks(previous.token, ds.backlog_key, state.token)
+    session_lists.move(tx, previous.token, ds, state.token)
     ds.resume()
     ds.client_next = anchor.next or ds.client_next
     if item.source is not None and item.target is not None:

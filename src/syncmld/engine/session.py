@@ -125,9 +125,15 @@ class DatastoreState:
     it gets are encrypted the same way."""
     upto_seq: int | None = None
     matched: list[str] = field(default_factory=list)
-    """Slow and refresh-from-client syncs: GUIDs the client has shown it holds."""
+    """Slow and refresh-from-client syncs: GUIDs the client has shown it holds, in this message (those of
+    earlier messages are in the session's chunk store: ``session_lists``)."""
     client_luids: list[str] = field(default_factory=list)
-    """Slow to client and client reset: the client's items, all to be deleted on the client."""
+    """Slow to client and client reset: the client's items, all to be deleted on the client; in this
+    message, as ``matched``."""
+    matched_kept: int | None = None
+    """Entries of ``matched`` from earlier messages, in the store (None: none)."""
+    client_luids_kept: int | None = None
+    """Entries of ``client_luids`` from earlier messages, in the store (None: none)."""
     queue: list[OutChange] = field(default_factory=list)
     backlog_key: str | None = None
     """Where the rest of the queue waits in the session's chunk store (see ``backlog``), if it does."""
@@ -244,12 +250,20 @@ _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
 )
 
 
-_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter"})
+_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_kept"})
 """Fields of later versions written only when they hold something: a session without them is saved as before."""
 
 
 def _saved_fields(value: object) -> dict[str, Any]:
-    return {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
+    saved = {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
+    if isinstance(value, DatastoreState):
+        # hundreds of changes a message: as dictionaries made here, not one call back from the encoder each
+        saved["queue"], saved["in_flight"] = _change_fields(value.queue), _change_fields(value.in_flight)
+    return saved
+
+
+def _change_fields(changes: list[OutChange]) -> list[dict[str, str | None]]:
+    return [{"kind": change.kind, "guid": change.guid, "luid": change.luid} for change in changes]
 
 
 def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:

@@ -91,6 +91,7 @@ def engine_settings(config: ServerConfig) -> EngineSettings:
         mail_journal_max_bytes=config.mail_journal_max_bytes,
         mail_sends_keep=config.mail_sends_keep,
         mail_sends_max=config.mail_sends_max,
+        max_session_items=config.max_session_items,
     )
 
 

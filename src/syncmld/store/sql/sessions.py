@@ -13,6 +13,23 @@ _chunk = large_object_chunks.c
 _SESSION = select(sessions).where(sessions.c.token == bindparam("token"))
 _HAS_SESSION = select(sessions.c.token).where(sessions.c.token == bindparam("token"))
 """Made once: every message of a session reads it (building a statement costs more than running it)."""
+_LAST_CHUNK = (
+    select(_chunk.start, func.length(_chunk.data))
+    .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
+    .order_by(_chunk.start.desc())
+    .limit(1)
+)
+_ADD_CHUNK = insert(large_object_chunks)
+_OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
+_FIRST_PIECE = select(func.max(_chunk.start)).where(*_OF_OBJECT, _chunk.start <= bindparam("start")).scalar_subquery()
+_PIECES_FROM = (
+    select(_chunk.start, _chunk.data)
+    .where(*_OF_OBJECT, _chunk.start >= func.coalesce(_FIRST_PIECE, 0))
+    .order_by(_chunk.start)
+)
+_PIECES_BETWEEN = _PIECES_FROM.where(_chunk.start < bindparam("end"))
+"""Made once: a slow sync appends to the session's lists with every message, a large object and the queue
+beyond its window are read a slice at a time."""
 
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
@@ -68,32 +85,17 @@ class SqlSessions(SqlRole):
         return token
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
-        last = self._connection.execute(
-            select(_chunk.start, func.length(_chunk.data))
-            .where(_chunk.token == token, _chunk.key == key)
-            .order_by(_chunk.start.desc())
-            .limit(1)
-        ).first()
+        last = self._connection.execute(_LAST_CHUNK, {"token": token, "key": key}).first()
         start = 0 if last is None else int(last[0]) + int(last[1])
-        self._connection.execute(
-            insert(large_object_chunks), {"token": token, "key": key, "start": start, "data": data}
-        )
+        self._connection.execute(_ADD_CHUNK, {"token": token, "key": key, "start": start, "data": data})
         return start + len(data)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
-        first = (
-            select(func.max(_chunk.start))
-            .where(_chunk.token == token, _chunk.key == key, _chunk.start <= start)
-            .scalar_subquery()
-        )
-        query = (
-            select(_chunk.start, _chunk.data)
-            .where(_chunk.token == token, _chunk.key == key, _chunk.start >= func.coalesce(first, 0))
-            .order_by(_chunk.start)
-        )
-        if length is not None:
-            query = query.where(_chunk.start < start + length)
-        rows = self._connection.execute(query).all()
+        wanted = {"token": token, "key": key, "start": start}
+        if length is None:
+            rows = self._connection.execute(_PIECES_FROM, wanted).all()
+        else:
+            rows = self._connection.execute(_PIECES_BETWEEN, {**wanted, "end": start + length}).all()
         if not rows:
             return b""
         offset = start - int(rows[0].start)
