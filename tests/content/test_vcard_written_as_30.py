@@ -101,3 +101,19 @@ def test_what_a_user_could_see_in_a_one_line_contact(line: str, visible: bool) -
 def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
     with pytest.raises(RemoteError, match="nothing a user could see"):
         contact_to_stored(b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1\r\nN:;;;;\r\nNOTE: \\n \r\nEND:VCARD\r\n", None, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "stored"),
+    [
+        (b"NOTE;CHARSET=ISO-8859-1:caf\xe9", b"NOTE:caf\xc3\xa9"),
+        (b"NOTE:caf\xe9 without a charset", b"NOTE:caf\xc3\xa9 without a charset"),
+        (b"NOTE;CHARSET=UTF-8:caf\xc3\xa9", b"NOTE:caf\xc3\xa9"),
+    ],
+)
+def test_a_card_that_is_not_utf8_is_stored_decoded_by_its_charset_or_as_latin1(line: bytes, stored: bytes) -> None:
+    data = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xeb\r\n" + line + b"\r\nEND:VCARD\r\n"
+    assert (
+        contact_to_stored(data, None, None)
+        == b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xc3\xab\r\n" + stored + b"\r\nEND:VCARD\r\n"
+    )

@@ -93,7 +93,7 @@ def parse_lines(text: str) -> list[Property]:
     return [Property(header.group, header.name, header.kept, value) for header, value in lex(text)]
 
 
-def lex(text: str) -> list[tuple["Header", str]]:
+def lex(text: str, escaped: bool | None = None) -> list[tuple["Header", str]]:
     """``parse_lines`` without building properties: each content line's header and decoded value.
 
     One pass over the physical lines. A line continues the one before when it is indented, when that
@@ -101,10 +101,12 @@ def lex(text: str) -> list[tuple["Header", str]]:
     holds no ':' (base64 text need not be indented); blank lines separate nothing. A line is read when
     the next one starts, so the first broken line is the one reported. Most texts are read a logical
     line at a time (``_lex_simple``), the others one physical line at a time, with the same result.
+    ``escaped`` says whether the text holds undecodable bytes, when the caller knows.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    escaped = _has_escaped_bytes(text)
+    if escaped is None:
+        escaped = _has_escaped_bytes(text)
     simple = None if escaped else _lex_simple(text)
     return simple if simple is not None else _lex_lines(text, escaped)
 
