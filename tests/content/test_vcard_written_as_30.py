@@ -125,3 +125,19 @@ def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
 def test_a_stored_looking_contact_with_an_unusual_line_is_written_as_the_card_would_write_it(lines: str) -> None:
     same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode())
     same_both_ways(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode("latin-1", "replace"))
+
+
+@pytest.mark.parametrize(
+    ("line", "stored"),
+    [
+        (b"NOTE;CHARSET=ISO-8859-1:caf\xe9", b"NOTE:caf\xc3\xa9"),
+        (b"NOTE:caf\xe9 without a charset", b"NOTE:caf\xc3\xa9 without a charset"),
+        (b"NOTE;CHARSET=UTF-8:caf\xc3\xa9", b"NOTE:caf\xc3\xa9"),
+    ],
+)
+def test_a_card_that_is_not_utf8_is_stored_decoded_by_its_charset_or_as_latin1(line: bytes, stored: bytes) -> None:
+    data = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xeb\r\n" + line + b"\r\nEND:VCARD\r\n"
+    assert (
+        contact_to_stored(data, None, None)
+        == b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xc3\xab\r\n" + stored + b"\r\nEND:VCARD\r\n"
+    )

@@ -4,8 +4,10 @@ import gc
 import tracemalloc
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from syncmld.content.versit import Property, fold, parse_lines, serialize
+from syncmld.content.versit import Property, _lex_lines, fold, lex, parse_lines, serialize
 from syncmld.errors import RemoteError
 
 
@@ -153,3 +155,37 @@ def test_reading_thousands_of_cards_with_long_distinct_headers_keeps_no_memory_f
     finally:
         tracemalloc.stop()
     assert kept < 2_000_000
+
+
+# Lines of every shape the two readers tell apart: folds by space and tab, blank and blank-looking lines,
+# quoted-printable soft breaks, 3.0 and 2.1 base64, quoted headers, 2.1 objects, broken lines.
+_LINE_PIECES = st.sampled_from([
+    "BEGIN:VCARD", "END:VCARD", "VERSION:3.0", "VERSION:2.1", "VERSION: 2.1 ", "N:Doe;Jane;;;", "FN:Jane Doe",
+    "NOTE:a\\nb\\, c", " folded on", "\tfolded by a tab", "  two blanks", " ", "\t", "", "\x0b",
+    "NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9=", "=C3=A9 end", "NOTE;QUOTED-PRINTABLE:x=", "ab=",
+    "PHOTO;ENCODING=b;TYPE=PNG:iVBO Rw0=", " KGgo AAAA", "PHOTO;ENCODING=BASE64:iVBORw0K", "R0lGODlh",
+    "PHOTO;ENCODING=b;X=QUOTED-PRINTABLE:abc=", 'X-LABEL;X-A="x:y;z":v', 'X-Q;A="b":c', "TEL;TYPE=CELL:+1 555",
+    "no colon here", ":no name", "bad name!:x", "item1.EMAIL;TYPE=INTERNET:a@b.example", "ADR:;;Straße 1;Köln",
+])  # fmt: skip
+
+
+@settings(max_examples=2000)
+@given(st.lists(_LINE_PIECES, max_size=14), st.sampled_from(["\n", "\r\n", "\r"]))
+@example(["N:a", " ", " folded on"], "\n")
+@example(["VERSION:2.1", "NOTE:a", " folded on"], "\r\n")
+@example(["PHOTO;ENCODING=b;TYPE=PNG:iVBO Rw0=", " KGgo AAAA"], "\r\n")
+@example(["PHOTO;ENCODING=b;X=QUOTED-PRINTABLE:abc=", "R0lGODlh"], "\n")
+def test_lines_read_a_logical_line_at_a_time_are_read_as_one_physical_line_at_a_time_reads_them(
+    pieces: list[str], newline: str
+) -> None:
+    text = newline.join(pieces)
+    normalised = "\n".join(pieces)
+    try:
+        expected: object = _lex_lines(normalised, escaped=False)
+    except RemoteError as error:
+        expected = str(error)
+    try:
+        found: object = lex(text)
+    except RemoteError as error:
+        found = str(error)
+    assert found == expected

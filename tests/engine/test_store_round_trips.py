@@ -234,3 +234,21 @@ def test_an_item_added_and_deleted_in_one_sync_after_another_delete(
     # The added item was stored before its delete: the record of the sync keeps that version too.
     assert [reason.split(" session ")[0] for reason in reasons.pop("draft.txt")] == ["deleted in change"]
     assert reasons == {}
+
+
+def test_a_slow_sync_writes_new_items_and_their_maps_without_looking_for_what_they_replace(
+    sql_store: Store, statements: Statements
+) -> None:
+    device = synced_device(sql_store, "many", 0)
+    for n in range(40):
+        device.add(vcard(n))
+    seen = statements.during(lambda: device.sync(201))
+    assert not [key for key in seen if key.startswith("DELETE FROM maps")]
+    # the duplicate look-up's two ranges of the folder's index; nothing is read for the GUIDs made for the items
+    assert seen["SELECT items.folder_id, items.guid, items.content_type,"] == 2
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        assert tx.count_items(folder.id) == 40
+        device_id = next(d.id for d in tx.list_devices(folder.account_id) if d.device_ref == "IMEI:many")
+        maps = tx.all_maps(device_id, folder.id)
+    assert sorted(maps.values()) == sorted(device.items)

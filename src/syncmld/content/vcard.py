@@ -164,10 +164,15 @@ def _read_lines(data: bytes) -> tuple[str, list[Property]]:
 
 def _lexed(data: bytes) -> tuple[str, list[tuple[Header, str]]]:
     """``_read_lines`` with each line as its header and value."""
-    text = data.decode("utf-8", "surrogateescape")
+    try:
+        text, escaped = data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, escaped = data.decode("utf-8", "surrogateescape"), True
     if not _BEGIN_VCARD.match(text):
         raise RemoteError("data is not a vCard (no BEGIN:VCARD)", StatusCode.UNSUPPORTED_MEDIA_TYPE)
-    body = _body(lex(text))
+    body = _body(lex(text, escaped))
+    if body and body[0][0].name == "VERSION":
+        return body[0][1].strip(), body
     return next((value.strip() for header, value in body if header.name == "VERSION"), "2.1"), body
 
 

@@ -93,17 +93,26 @@ def parse_lines(text: str) -> list[Property]:
     return [Property(header.group, header.name, header.kept, value) for header, value in lex(text)]
 
 
-def lex(text: str) -> list[tuple["Header", str]]:
+def lex(text: str, escaped: bool | None = None) -> list[tuple["Header", str]]:
     """``parse_lines`` without building properties: each content line's header and decoded value.
 
     One pass over the physical lines. A line continues the one before when it is indented, when that
     one is quoted-printable and ends with a soft line break '=', or, in a 2.1 base64 value, when it
     holds no ':' (base64 text need not be indented); blank lines separate nothing. A line is read when
-    the next one starts, so the first broken line is the one reported.
+    the next one starts, so the first broken line is the one reported. Most texts are read a logical
+    line at a time (``_lex_simple``), the others one physical line at a time, with the same result.
+    ``escaped`` says whether the text holds undecodable bytes, when the caller knows.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    escaped = _has_escaped_bytes(text)
+    if escaped is None:
+        escaped = _has_escaped_bytes(text)
+    simple = None if escaped else _lex_simple(text)
+    return simple if simple is not None else _lex_lines(text, escaped)
+
+
+def _lex_lines(text: str, escaped: bool) -> list[tuple["Header", str]]:
+    """``lex`` of any text (line breaks LF), one physical line at a time."""
     found: list[tuple[Header, str]] = []
     keep_fold_whitespace = False
     header: Header | None = None
@@ -132,6 +141,48 @@ def lex(text: str) -> list[tuple["Header", str]]:
             header, raw, continuation = read_header(line[:colon]), line[colon + 1 :], []
     if header is not None:
         found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
+    return found
+
+
+def _lex_simple(text: str) -> list[tuple["Header", str]] | None:
+    """``lex`` of a text without escaped bytes whose lines follow one another in the common way: no
+    quoted-printable or 2.1 base64 value, no quoted header, no blank line before an indented one, no fold in
+    a 2.1 object; None for any other text, and for one ``lex`` refuses (it says why)."""
+    found: list[tuple[Header, str]] = []
+    header: Header | None = None
+    value = ""
+    quoted = '"' in text
+    folded = binary = False
+    try:
+        for line in text.split("\n"):
+            if not line:
+                if header is not None:
+                    found.append((header, value))
+                    header = None
+            elif line[0] == " " or line[0] == "\t":
+                if header is None or not line.strip():
+                    return None
+                value += line[1:]
+                folded = True
+            else:
+                if header is not None:
+                    found.append((header, value))
+                colon = line.find(":")
+                if colon < 0 or (quoted and line.find('"', 0, colon) >= 0):
+                    return None
+                header, value = read_header(line[:colon]), line[colon + 1 :]
+                if not header.simple:
+                    if header.transfer is not Transfer.BASE64 or header.unindented or header.soft_breaks:
+                        return None
+                    binary = True
+    except RemoteError:
+        return None
+    if header is not None:
+        found.append((header, value))
+    if folded and any(header.name == "VERSION" and value.strip() == "2.1" for header, value in found):
+        return None
+    if binary:
+        return [(header, value if header.simple else value.translate(_NO_WHITESPACE)) for header, value in found]
     return found
 
 
@@ -182,6 +233,8 @@ class Header:
     """The header names BASE64: a line without ':' goes on the value (2.1 base64 need not be indented)."""
     written: str
     """``content_line`` of the name and the kept parameters, without the ':' and value."""
+    simple: bool
+    """A text value whose lines follow one another only by indenting (not quoted-printable, not base64)."""
 
 
 def read_header(header: str) -> Header:
@@ -200,9 +253,9 @@ def _meaning(header: str) -> Header:
     kept = tuple((key, val) for key, val in params if not _is_transfer_param(key, val))
     upper = header.upper()
     written = content_line(group, name, kept, "")[:-1]
-    return Header(
-        group, name, kept, transfer, _param(params, "CHARSET"), "QUOTED-PRINTABLE" in upper, "BASE64" in upper, written
-    )
+    soft_breaks, unindented = "QUOTED-PRINTABLE" in upper, "BASE64" in upper
+    simple = transfer is Transfer.TEXT and not soft_breaks and not unindented
+    return Header(group, name, kept, transfer, _param(params, "CHARSET"), soft_breaks, unindented, written, simple)
 
 
 _cached_meaning = lru_cache(maxsize=HEADER_CACHE_SIZE)(_meaning)

@@ -129,6 +129,10 @@ class SyncApplier:
         self._childless: set[str] = set()
         """Items this Sync deletes that have nothing below them (read for all of them at once)."""
         self._new_maps: dict[str, str] = {}
+        self._unmapped: set[str] = set()
+        """LUIDs of this Sync that had no map when it was read and have been given none since."""
+        self._added: set[str] = set()
+        """GUIDs among ``_new_maps`` made in this Sync and mapped to such a LUID: their maps only need adding."""
         self._deleted_with_folder: set[str] = set()
         """GUIDs deleted in this Sync because a folder above them was."""
         self.conflict_policy = conflict_policy
@@ -148,6 +152,7 @@ class SyncApplier:
         ]
         luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
+        self._unmapped = {luid for luid in luids if luid not in self._guids}
         parents = [item.target_parent for item in items if item.target_parent is not None]
         self._previous = self.tx.get_items(self.ds.folder_id, [*self._guids.values(), *parents])
         self._live = set(self._previous)
@@ -178,8 +183,14 @@ class SyncApplier:
             self.tx.put_items(self.ds.folder_id, self._writes.values(), self.state.device_id)
             self._writes = {}
         if self._new_maps:
-            self.tx.set_maps(self.state.device_id, self.ds.folder_id, self._new_maps)
+            replacing = {guid: luid for guid, luid in self._new_maps.items() if guid not in self._added}
+            if replacing:
+                self.tx.set_maps(self.state.device_id, self.ds.folder_id, replacing)
+            if len(replacing) < len(self._new_maps):
+                added = {guid: luid for guid, luid in self._new_maps.items() if guid in self._added}
+                self.tx.set_maps(self.state.device_id, self.ds.folder_id, added, new=True)
             self._new_maps = {}
+            self._added = set()
 
     def _apply_command(self, command: SyncSubCommand) -> None:
         if isinstance(command, Sequence):
@@ -366,8 +377,8 @@ class SyncApplier:
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent)
-        self._map(guid, luid)
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
+        self._map(guid, luid, fresh=True)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
         self.ds.received.added += 1
@@ -440,8 +451,8 @@ class SyncApplier:
             self._keep(guid, new.content_type, new.data, "device version lost a conflict")
         elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
-            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent)
-            self._map(guid, luid)
+            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
+            self._map(guid, luid, fresh=True)
             self.ds.received.added += 1
         else:
             self._keep(guid, previous.content_type, previous.data, "server version before a conflict", previous.seq)
@@ -545,9 +556,13 @@ class SyncApplier:
             self.ds.received.replaced += 1
         return StatusCode.OK
 
-    def _map(self, guid: str, luid: str) -> None:
+    def _map(self, guid: str, luid: str, fresh: bool = False) -> None:
+        """Map ``luid`` to ``guid`` (``fresh``: a GUID this Sync made for a new item)."""
         self._guids[luid] = guid
         self._new_maps[guid] = luid
+        if fresh and luid in self._unmapped:
+            self._added.add(guid)
+        self._unmapped.discard(luid)
         self._live.add(guid)
 
     def _delete(self, luid: str) -> StatusCode:

@@ -107,6 +107,8 @@ class NewItem:
     data: bytes
     parent: str | None = None
     """GUID of the parent item in the same folder; None at the top level."""
+    fresh: bool = False
+    """``guid`` was just made for this item (``new_guid``): no item has it, nothing is read for it."""
 
 
 @dataclass(frozen=True)
@@ -555,8 +557,9 @@ class SyncMaps(Protocol):
         """Every mapping of the device and folder, GUID -> LUID."""
         ...
 
-    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:
-        """Add or replace mappings; a LUID or GUID maps to one partner only (old pairs replaced)."""
+    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str], new: bool = False) -> None:
+        """Add or replace mappings; a LUID or GUID maps to one partner only (old pairs replaced). ``new``: none
+        of these GUIDs and LUIDs has a mapping yet, so none is looked for."""
         ...
 
     def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None: ...

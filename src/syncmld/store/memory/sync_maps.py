@@ -45,7 +45,7 @@ class MemorySyncMaps(MemoryRole):
     def all_maps(self, device_id: int, folder_id: int) -> dict[str, str]:
         return dict(self._maps(device_id, folder_id))
 
-    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:
+    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str], new: bool = False) -> None:
         self._require_device_and_folder(device_id, folder_id)
         luid_of = self._writable_maps(device_id, folder_id)
         guid_of = {luid: guid for guid, luid in luid_of.items()}

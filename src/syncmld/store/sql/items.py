@@ -218,7 +218,7 @@ class SqlItems(SqlRole):
         # Sequence numbers first: the counter's row lock orders concurrent writers (PostgreSQL), so
         # the versions read next are the committed ones.
         first_seq = self._allocate_seqs(len(batch))
-        named = [i.guid for i in batch if i.guid is not None]
+        named = [i.guid for i in batch if i.guid is not None and not i.fresh]
         if self._journal:
             before = self._journal.before(folder_id, named)
             versions = {guid: item.version for guid, item in before.items()}

@@ -80,13 +80,14 @@ class SqlSyncMaps(SqlRole):
                 _DELETE_MAPS_BY[column], {"device_id": device_id, "folder_id": folder_id, "values": list(chunk)}
             )
 
-    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str]) -> None:
+    def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str], new: bool = False) -> None:
         if not guid_to_luid:
             return
         # Applied in order, a later pair takes the LUID from an earlier one: keep the last per LUID.
         guid_by_luid = {luid: guid for guid, luid in guid_to_luid.items()}
-        self._delete_maps_where(device_id, folder_id, "guid", list(guid_to_luid))
-        self._delete_maps_where(device_id, folder_id, "luid", list(guid_by_luid))
+        if not new:
+            self._delete_maps_where(device_id, folder_id, "guid", list(guid_to_luid))
+            self._delete_maps_where(device_id, folder_id, "luid", list(guid_by_luid))
         rows = [(device_id, folder_id, guid, luid) for luid, guid in guid_by_luid.items()]
         insert_many(self._connection, maps, ("device_id", "folder_id", "guid", "luid"), rows)
 
