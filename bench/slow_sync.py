@@ -8,6 +8,9 @@ The contacts are the interop generator's (``shared/interop/pimgen.py``, seed 1: 
 messages of ``--per-message`` items, as SyncEvolution does within its message size. Each figure is the
 process CPU seconds spent in the server's part of the sync (decoding every request and
 ``handle_message``), median [min-max] of ``--reps``; the device's own work is not counted.
+
+With ``--into-full`` the figure is a second device's slow sync of the same contacts into the folder the first
+filled, every contact matched as a duplicate of the server's (a new phone of a user who has the contacts).
 """
 
 import argparse
@@ -58,28 +61,31 @@ def contacts(shared: Path, count: int, where: Path) -> list[bytes]:
     return [path.read_bytes() for path in sorted(folder.iterdir())]
 
 
-def slow_sync(cards: list[bytes], per_message: int, where: Path) -> float:
-    """The server CPU seconds of one slow sync of ``cards`` into a new store."""
+def slow_sync(cards: list[bytes], per_message: int, where: Path, into_full: bool = False) -> float:
+    """The server CPU seconds of one slow sync of ``cards`` into a new store, or (``into_full``) of a second
+    device's slow sync of the same cards into the folder the first one filled, each card matched."""
     where.mkdir()
     store = open_store(sqlite_url(where))
     with store.transaction() as tx:
         tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD))
-    server = TimedServer(store)
-    transport: Transport = server
-    device = Device(
-        transport=transport,
-        url=URL,
-        user=EMAIL,
-        password=PASSWORD,
-        device_id="IMEI:bench-slow",
-        content_type="text/vcard",
-        items_per_message=per_message,
-    )
-    for card in cards:
-        device.add(card)
-    report = device.sync(201)
+    for device_id in ("IMEI:bench-slow", "IMEI:bench-second")[: 2 if into_full else 1]:
+        server = TimedServer(store)
+        transport: Transport = server
+        device = Device(
+            transport=transport,
+            url=URL,
+            user=EMAIL,
+            password=PASSWORD,
+            device_id=device_id,
+            content_type="text/vcard",
+            items_per_message=per_message,
+        )
+        for card in cards:
+            device.add(card)
+        report = device.sync(201)
     store.close()
-    assert report.codes_for("Replace").count(201) == len(cards), "not every contact was added"
+    expected = 201 if not into_full else 200
+    assert report.codes_for("Replace").count(expected) == len(cards), "not every contact was added or matched"
     return server.seconds
 
 
@@ -89,12 +95,18 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--per-message", type=int, default=250)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument(
+        "--into-full", action="store_true", help="time a second device's slow sync of the same contacts instead"
+    )
     args = parser.parse_args()
     print(f"{'contacts':>8} {'server CPU s, median [min-max]':>34} {'ms/item':>8}")
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
             cards = contacts(args.shared, size, Path(scratch))
-            runs = [slow_sync(cards, args.per_message, Path(scratch) / f"{size}-{rep}") for rep in range(args.reps)]
+            runs = [
+                slow_sync(cards, args.per_message, Path(scratch) / f"{size}-{rep}", args.into_full)
+                for rep in range(args.reps)
+            ]
             median = statistics.median(runs)
             print(f"{size:>8} {median:>10.3f} [{min(runs):.3f}-{max(runs):.3f}] {1000 * median / size:>19.3f}")
 

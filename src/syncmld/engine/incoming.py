@@ -14,6 +14,7 @@ from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
+from syncmld.engine.known_identities import known_identities, version_key
 from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
@@ -55,7 +56,12 @@ class _DuplicateIndex:
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
 
     def add(self, item: StoredItem) -> None:
-        found = _placed_identity(self.work, content.read(item.content_type, item.data), item.parent)
+        key = version_key(item)
+        bare = known_identities.get(key)
+        if bare is None:
+            bare = self.work.run(content.identity, content.read(item.content_type, item.data))
+            known_identities.keep(key, bare)
+        found = _placed(bare, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
     def take(self, wanted: content.Identity) -> StoredItem | None:
@@ -69,8 +75,11 @@ class _DuplicateIndex:
 
 
 def _placed_identity(work: ContentWork, item: content.ParsedItem, parent: str | None) -> content.Identity:
+    return _placed(work.run(content.identity, item), parent)
+
+
+def _placed(found: content.Identity, parent: str | None) -> content.Identity:
     """An item's identity within its parent: a folder ``2026`` under ``Reports`` is not one under ``Photos``."""
-    found = work.run(content.identity, item)
     if parent is None:
         return found
     return content.Identity(f"{found.name}|in:{parent}", found.contact_points)
