@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 
 from syncmld.errors import DecodeError
-from syncmld.protocol.codec import decode_devinf_xml, decode_xml, encode_devinf_xml, encode_xml
+from syncmld.protocol.codec import decode, decode_devinf_xml, decode_xml, encode_devinf_xml, encode_xml
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem, Ext
+from syncmld.protocol.encoder import Encoding, encode
 from syncmld.protocol.messages import Item, LocRef, Put, SyncML
 
 from .samples import document
@@ -218,3 +219,16 @@ def test_stand_alone_devinf_as_a_device_sends_it() -> None:
 def test_stand_alone_devinf_refuses_anything_else(body: bytes) -> None:
     with pytest.raises(DecodeError):
         decode_devinf_xml(body)
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_devinf, any_devinf)
+def test_a_devinf_written_again_is_written_the_same(devinf: DevInf, other: DevInf) -> None:
+    """The DevInf of a message is written once and then reused: each message still carries its own."""
+    for encoding in Encoding:
+        first, between, again = (encode(put_message(info), encoding) for info in (devinf, other, devinf))
+        assert first == again
+        for body, info in ((first, devinf), (between, other)):
+            put = decode(body, None).message.commands[0]
+            assert isinstance(put, Put)
+            assert put.items[0].data == info
