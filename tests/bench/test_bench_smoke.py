@@ -85,3 +85,18 @@ def test_the_peers_benchmark_runs_a_syncevolution_client_on_a_tiny_size(tmp_path
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, env=environment)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "syncmld" in done.stdout and (tmp_path / "syncmld.jsonl").exists()
+
+
+def test_the_normal_sync_benchmark_runs_with_a_devinf_each_session() -> None:
+    run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "normal_sync_scaling.py"),
+            "--sizes",
+            "50",
+            "100",
+            "--reps",
+            "1",
+            "--devinf",
+        ]
+    )

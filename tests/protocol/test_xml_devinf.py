@@ -1,13 +1,16 @@
 """DevInf documents in item data: both CTCap styles, odd device DevInfs, and the style we write."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 
 from syncmld.errors import DecodeError
-from syncmld.protocol.codec import decode_devinf_xml, decode_xml, encode_devinf_xml, encode_xml
+from syncmld.protocol.codec import decode, decode_devinf_xml, decode_xml, encode_devinf_xml, encode_xml
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem, Ext
+from syncmld.protocol.devinf_elements import REMEMBERED_DEVINFS
+from syncmld.protocol.encoder import Encoding, encode
 from syncmld.protocol.messages import Item, LocRef, Put, SyncML
 
 from .samples import document
@@ -218,3 +221,41 @@ def test_stand_alone_devinf_as_a_device_sends_it() -> None:
 def test_stand_alone_devinf_refuses_anything_else(body: bytes) -> None:
     with pytest.raises(DecodeError):
         decode_devinf_xml(body)
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_devinf, any_devinf)
+def test_a_devinf_written_again_is_written_the_same(devinf: DevInf, other: DevInf) -> None:
+    """The DevInf of a message is written once and then reused: each message still carries its own."""
+    for encoding in Encoding:
+        first, between, again = (encode(put_message(info), encoding) for info in (devinf, other, devinf))
+        assert first == again
+        for body, info in ((first, devinf), (between, other)):
+            put = decode(body, None).message.commands[0]
+            assert isinstance(put, Put)
+            assert put.items[0].data == info
+
+
+def devinf_sent(devinf: DevInf) -> DevInf:
+    """The DevInf of a Put as the server reads it from XML."""
+    put = decode_xml(encode_xml(put_message(devinf))).commands[0]
+    assert isinstance(put, Put)
+    data = put.items[0].data
+    assert isinstance(data, DevInf)
+    return data
+
+
+def test_a_devinf_sent_again_is_read_once_and_remembered_within_bounds() -> None:
+    """A device sends the same DevInf in each session: the second time it is not read again (the very
+    object comes back), an edited one is read anew, and only the latest REMEMBERED_DEVINFS are kept."""
+    phone = DevInf(ver_dtd="1.2", dev_id="IMEI:remembered", dev_typ="phone", datastores=(DataStore("contacts"),))
+    first = devinf_sent(phone)
+    assert first == phone
+    assert devinf_sent(phone) is first
+    edited = replace(phone, man="Nokia")
+    assert devinf_sent(edited) == edited
+    for number in range(REMEMBERED_DEVINFS):
+        devinf_sent(replace(phone, dev_id=f"IMEI:other-{number}"))
+    again = devinf_sent(phone)
+    assert again == phone
+    assert again is not first

@@ -4,6 +4,8 @@ Each store names the types ``formats.WIRE_TYPES`` sends its kind of folder in, e
 the content converters write it in (``content.WRITTEN_VERSIONS``), so the DevInf says what items are.
 """
 
+from functools import lru_cache
+
 from syncmld import __version__
 from syncmld.content import CONTACT_PROPERTIES, WRITTEN_VERSIONS
 from syncmld.content.contacts import VCARD_TYPES
@@ -41,8 +43,10 @@ def _vcard_ctcap(info: ContentTypeInfo) -> CTCap:
     return CTCap(info.ct_type, info.ver_ct, properties=tuple(CTProperty(name) for name in CONTACT_PROPERTIES))
 
 
+@lru_cache(maxsize=8)
 def server_devinf(version: SyncMLVersion, server_id: str) -> DevInf:
-    """The DevInf document the server sends in answer to a Get (or with its Put)."""
+    """The DevInf document the server sends in answer to a Get (or with its Put): one object per version and
+    server identity, so that the writers' caches of its encoded form find it at once."""
     hierarchical = version == SyncMLVersion.V1_2
     datastores = []
     for kind, name in STORES:

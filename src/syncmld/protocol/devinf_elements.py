@@ -7,7 +7,11 @@ per type inside each ``DataStore``. Reading accepts either style anywhere and is
 odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing texts are empty).
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+
+from lxml import etree
 
 from syncmld.protocol.devinf import (
     ContentTypeInfo,
@@ -21,6 +25,7 @@ from syncmld.protocol.devinf import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
+    Element,
     Readable,
     all_texts,
     as_count,
@@ -36,6 +41,35 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 
 
 # Reading
+
+REMEMBERED_DEVINF_BYTES = 65_536
+"""DevInfs sent in XML up to this size are remembered once read (a phone's is about 14 kB), ..."""
+REMEMBERED_DEVINFS = 16
+"""... this many of them, the least recently sent forgotten first: at most 1 MB of XML and what it reads as."""
+
+_remembered: OrderedDict[bytes, DevInf] = OrderedDict()
+_remembered_lock = threading.Lock()
+
+
+def read_devinf_once(element: Readable) -> DevInf:
+    """``read_devinf``, remembered by the element's XML: a device sends the same DevInf in each session, and
+    comparing its bytes costs a fraction of reading it."""
+    if not isinstance(element, Element):
+        return read_devinf(element)
+    written = etree.tostring(element, with_tail=False)
+    if len(written) > REMEMBERED_DEVINF_BYTES:
+        return read_devinf(element)
+    with _remembered_lock:
+        known = _remembered.get(written)
+        if known is not None:
+            _remembered.move_to_end(written)
+            return known
+    known = read_devinf(element)
+    with _remembered_lock:
+        _remembered[written] = known
+        while len(_remembered) > REMEMBERED_DEVINFS:
+            _remembered.popitem(last=False)
+    return known
 
 
 def read_devinf(element: Readable) -> DevInf:

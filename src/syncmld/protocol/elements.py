@@ -11,7 +11,7 @@ from typing import Any
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
-from syncmld.protocol.devinf_elements import read_devinf
+from syncmld.protocol.devinf_elements import read_devinf_once
 from syncmld.protocol.messages import (
     Add,
     Alert,
@@ -293,7 +293,7 @@ def _read_item_data(element: Readable | None) -> ItemData | None:
     if nested:
         devinf = child(element, "DevInf")
         if devinf is not None:
-            return read_devinf(devinf)
+            return read_devinf_once(devinf)
         anchor = child(element, "Anchor")
         if anchor is not None:
             return _read_anchor(anchor)

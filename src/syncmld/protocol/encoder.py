@@ -10,9 +10,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import ClassVar
 
-from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION
+from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION, Vocabulary
 from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
@@ -63,8 +64,13 @@ class SyncMLWbxmlSink(WbxmlSink):
             super().text(tag, value)
 
     def devinf(self, devinf: DevInf) -> None:
-        vocabulary = DEVINF_BY_VERSION.get(devinf.ver_dtd.strip(), self._devinf_fallback)
-        self.opaque(document(vocabulary, lambda sink: write_devinf(sink, devinf)))
+        self.opaque(_devinf_document(devinf, DEVINF_BY_VERSION.get(devinf.ver_dtd.strip(), self._devinf_fallback)))
+
+
+@lru_cache(maxsize=8)
+def _devinf_document(devinf: DevInf, vocabulary: Vocabulary) -> bytes:
+    """A DevInf as a nested WBXML document: the server's own goes out in every session's reply, written once."""
+    return document(vocabulary, lambda sink: write_devinf(sink, devinf))
 
 
 class MessageEncoder(ABC):

@@ -4,6 +4,7 @@ writes: the SyncML namespace on the root, ``syncml:metinf`` on every MetInf elem
 UTF-8 and XML can carry goes out as it came, without being decoded."""
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from syncmld.errors import LocalError
 from syncmld.protocol.devinf import DevInf
@@ -126,7 +127,10 @@ class XmlSink:
         self.text(tag, value if isinstance(value, str) else self._bytes_as_text(value))
 
     def devinf(self, devinf: DevInf) -> None:
-        write_devinf(self, devinf)
+        if self._pretty or not self._stack:
+            write_devinf(self, devinf)
+        else:
+            self.raw(_written_devinf(devinf, self._stack[-1].name))
 
     def _element(self, tag: str) -> "_Element":
         """How ``tag`` is written inside the open element (as the root when none is open)."""
@@ -205,6 +209,14 @@ def escaped_text(value: str) -> bytes:
             return _escape(value.encode("ascii"))
         return value.encode("ascii")
     return _escape(xml_safe(value).encode("utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _written_devinf(devinf: DevInf, parent: str) -> bytes:
+    """A DevInf's XML inside ``parent``: the server's own goes out in every session's reply, written once."""
+    sink = XmlSink(context=(parent,))
+    write_devinf(sink, devinf)
+    return sink.take()
 
 
 def item_data(content: bytes) -> bytes:

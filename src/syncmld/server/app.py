@@ -202,6 +202,8 @@ class Exchange:
     reply: bytes
     headers: dict[str, str]
     """HTTP headers of the reply (its HMAC signature)."""
+    upstream: bool
+    """The account has an upstream to pull from before the session or push to after it."""
     dump_in: str | None = None
     """The message as ``--log-messages`` writes it (None when that is off)."""
     dump_out: str | None = None
@@ -233,10 +235,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     upstreams = UpstreamRunner(store, config.upstream)
 
-    def answer(request: Request) -> tuple[Outcome, bytes, dict[str, str]]:
+    def answer(request: Request, in_session: bool) -> tuple[Outcome, bytes, dict[str, str], bool]:
+        """The engine's answer, its headers, and whether the upstream has work (an account that has one, logging
+        in or ending a session that changed something), read in the same thread."""
         outcome = handle_message(request, store, context)
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
-        return outcome, outcome.body, headers
+        account = outcome.account
+        upstream = account is not None and (not in_session or bool(outcome.summaries)) and upstreams.linked(account)
+        return outcome, outcome.body, headers, upstream
 
     def keep_failure(request: Request, failed: Exchanged, error: str) -> None:
         """A message that failed, kept with ``error`` in the timeline of the live session it belongs to."""
@@ -307,7 +313,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, reply, headers = await run_in_threadpool(answer, replace(request, mac=mac))
+            outcome, reply, headers, upstream = await run_in_threadpool(answer, replace(request, mac=mac), in_session)
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -323,7 +329,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             response, reason = internal_error(), f"{type(error).__name__} (the traceback is in the server log)"
         else:
             dump_out = dumps_out[-1] if dumps_out and dumps_out[-1] is not None else dump(outcome)
-            return Exchange(decoded, outcome, reply, headers, dump_in, dump_out)
+            return Exchange(decoded, outcome, reply, headers, upstream, dump_in, dump_out)
         if in_session:
             failed = timed(len(response.body), True, None)
             await run_in_threadpool(keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
@@ -378,7 +384,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
-        if done.outcome.account is not None and not in_session:
+        if done.outcome.account is not None and not in_session and done.upstream:
             await upstreams.before_session(done.outcome.account)
         log_message("in", done.dump_in, logged_in)
         log_message("out", done.dump_out, logged_in)
@@ -386,7 +392,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         log_exchange(done.decoded.message, done.outcome, len(body), len(done.reply), elapsed * 1000)
         metrics.exchange(done.outcome, elapsed)
         account = done.outcome.account
-        pushed = BackgroundTask(upstreams.after_session, account) if account and done.outcome.summaries else None
+        pushed = (
+            BackgroundTask(upstreams.after_session, account)
+            if account and done.outcome.summaries and done.upstream
+            else None
+        )
         return Response(
             done.reply,
             media_type=RESPONSE_CONTENT_TYPES[done.outcome.encoding],

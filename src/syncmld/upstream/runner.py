@@ -61,10 +61,8 @@ class UpstreamRunner:
         """Sync the account with its upstream, if it has one that works; False when it has none, or another
         thread or process is at it (waited for ``wait`` seconds at most). Failures are logged and remembered,
         never raised."""
-        with self.store.reading() as tx:
-            account = tx.get_account(email)
-            link = tx.get_upstream(account.id) if account is not None else None
-        if link is None or link.status == UpstreamStatus.UNAUTHORIZED:
+        link = self._link(email)
+        if link is None:
             return False
         with self._claimed(link.account_id, wait) as held:
             if not held:
@@ -75,6 +73,17 @@ class UpstreamRunner:
                 return False
             self._run(email, link, work)
         return True
+
+    def linked(self, email: str) -> bool:
+        """Whether the account has an upstream to sync with (one read, in the calling thread)."""
+        return self._link(email) is not None
+
+    def _link(self, email: str) -> UpstreamLink | None:
+        """The account's upstream, unless it has none or its credentials were refused."""
+        with self.store.reading() as tx:
+            account = tx.get_account(email)
+            link = tx.get_upstream(account.id) if account is not None else None
+        return None if link is None or link.status == UpstreamStatus.UNAUTHORIZED else link
 
     @contextmanager
     def _claimed(self, account_id: int, wait: float) -> Iterator[bool]:
