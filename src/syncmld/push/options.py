@@ -41,7 +41,7 @@ _OPTIONS = (
     _seconds(
         "--push-poll-interval",
         PushSettings.poll_interval,
-        "Seconds between two looks for due notifications while some are waiting.",
+        "Shortest time in seconds between two looks for due notifications.",
     ),
     _seconds(
         "--push-recheck-interval",

@@ -35,7 +35,7 @@ class PushSettings:
     resend_after: float = 86400.0
     """Seconds after which a device that was told and has not synced may be told again."""
     poll_interval: float = 1.0
-    """Seconds between two looks for due notifications, in each server process, while some are waiting."""
+    """The shortest time between two looks for due notifications, in each server process."""
     recheck_interval: float = 10.0
     """Seconds between two looks while no notification is waiting: a change this process writes is looked at
     at once, one another process writes (a ``syncmld`` command, another host) after this at the latest."""
