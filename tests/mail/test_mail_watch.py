@@ -18,6 +18,7 @@ from syncmld.store.base import Store
 from tests.mail.dovecot import Dovecot, SmtpSink
 from tests.mail.engine_side import URL, MailSetup, set_up
 from tests.mail.mailbox import append, message
+from tests.statements import recorded_statements, writing
 
 SETTINGS = PushSettings(watch_interval=1.0, mail_poll_interval=0.3, idle_retry_delay=0.2)
 
@@ -85,3 +86,13 @@ def test_a_mail_folder_other_than_the_inbox_is_looked_at_with_status(
             time.sleep(0.1)
         with store.transaction() as tx:
             assert tx.count_pending_pushes() == 1
+
+
+def test_a_process_with_no_mailbox_to_watch_takes_no_write_turn(store: Store) -> None:
+    """Each process looks every ``watch_interval`` (15 s): with no device asking for mail push, the look reads
+    only, so an idle server does not queue behind, or hold up, the writers of SQLite."""
+    with recorded_statements() as statements, watchers(store, 2) as (watcher,):
+        watcher.refresh()
+        watcher.refresh()
+    assert watcher.watches == {}
+    assert writing(statements) == []

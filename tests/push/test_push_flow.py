@@ -4,8 +4,6 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from syncmld.accounts import md5_credential
 from syncmld.client import Device
@@ -19,6 +17,7 @@ from syncmld.store.base import Store
 from syncmld.store.pushes import PushChannel, PushDevice, PushSource
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.push.conftest import SETTINGS, Hook, deliver
+from tests.statements import recorded_statements, writing
 
 PUSH_URL = URL + "?push"
 
@@ -228,15 +227,6 @@ def test_a_look_for_due_notifications_with_none_waiting_writes_nothing(
     """The worker looks every second: with nothing pending it takes no write turn of the store (on SQLite
     writers take turns, so a write each second would queue behind, and hold up, the devices' messages)."""
     new_device("IMEI:1").sync()
-    written: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.split()[0] in ("BEGIN", "UPDATE", "INSERT", "DELETE") and statement != "BEGIN":
-            written.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements() as statements:
         assert deliver(store) == 0
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
-    assert written == []
+    assert writing(statements) == []

@@ -66,7 +66,7 @@ def test_with_nothing_waiting_the_worker_does_not_poll_and_a_change_of_this_proc
     laptop, _ = pair(new_device)
     set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
     counting = ReadCounting(store)
-    with delivering(counting):  # type: ignore[arg-type]
+    with delivering(counting):
         time.sleep(20 * LOOPING.poll_interval)
         assert counting.reads <= 2, "looked at the store every poll interval with nothing waiting"
         laptop.add(vcard(1))
@@ -79,3 +79,29 @@ def test_with_nothing_waiting_the_worker_does_not_poll_and_a_change_of_this_proc
         reads = counting.reads
         time.sleep(20 * LOOPING.poll_interval)
         assert counting.reads == reads, "went on polling once the notification was delivered"
+
+
+def test_a_notification_not_due_for_a_day_is_not_looked_for_every_poll_interval(
+    store: Store, new_device: Callable[..., Device], webhook: Hook
+) -> None:
+    """A device told of a change and not synced since is told again only after ``resend_after`` (a day): the
+    worker sleeps until then (or the recheck interval), instead of reading the store every poll interval."""
+    laptop, _ = pair(new_device)
+    set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
+    counting = ReadCounting(store)
+    with delivering(counting):
+        laptop.add(vcard(1))
+        laptop.sync()
+        deadline = time.monotonic() + WAIT_S
+        while not webhook.received and time.monotonic() < deadline:
+            time.sleep(LOOPING.poll_interval)
+        assert len(webhook.received) == 1
+        laptop.add(vcard(2))
+        laptop.sync()
+        time.sleep(5 * LOOPING.poll_interval)
+        reads = counting.reads
+        time.sleep(20 * LOOPING.poll_interval)
+        assert counting.reads - reads <= 1, "looked every poll interval for a notification due in a day"
+    with store.reading() as tx:
+        assert tx.count_pending_pushes() == 1, "the second change waits for the phone's next sync"
+    assert len(webhook.received) == 1

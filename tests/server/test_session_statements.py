@@ -5,11 +5,8 @@ timeline (on PostgreSQL each statement is a round trip; on SQLite each write tra
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from syncmld.accounts import hash_password, item_key, md5_credential
@@ -22,6 +19,7 @@ from syncmld.server.app import create_app
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.engine.data_types import devinf
+from tests.statements import recorded_statements
 from tests.store.backends import empty_store_url
 
 EMAIL, PASSWORD, URL = "alice@example.org", "secret", "http://sync.example.org/syncml"
@@ -46,14 +44,8 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
 @pytest.fixture
 def statements() -> Iterator[list[str]]:
     """Every SQL statement run while the test runs, its whitespace made single spaces."""
-    seen: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(Engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", note)
+    with recorded_statements() as seen:
+        yield seen
 
 
 def http_device(store: Store, tmp_path: Path, messages: list[str]) -> Device:

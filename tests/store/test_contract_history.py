@@ -2,10 +2,10 @@
 checked on every backend."""
 
 import pytest
-from sqlalchemy import Engine, event
 
 from syncmld.store import MEMORY_URL
 from syncmld.store.base import Change, ChangeSessionSpec, ChangeSource, HistoryEntry, NewItem, Store
+from tests.statements import recorded_statements
 from tests.store.sample import Abort, make_owner, vcard
 
 
@@ -166,19 +166,10 @@ def test_recording_the_erase_of_a_large_folder_takes_a_few_statements_per_500_it
     with store.transaction() as tx:
         owner = make_owner(tx)
         items = tx.put_items(owner.folder_id, [vcard(f"contact {n}") for n in range(2000)], None)
-    statements: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", counted)
-    try:
-        with store.transaction() as tx:
-            tx.record_changes_as(spec(owner.account_id, owner.device_id))
-            tx.delete_items(owner.folder_id, [item.guid for item in items], owner.device_id)
-            session_id = tx.recording_session()
-    finally:
-        event.remove(Engine, "before_cursor_execute", counted)
+    with recorded_statements() as statements, store.transaction() as tx:
+        tx.record_changes_as(spec(owner.account_id, owner.device_id))
+        tx.delete_items(owner.folder_id, [item.guid for item in items], owner.device_id)
+        session_id = tx.recording_session()
     assert session_id is not None
     with store.transaction() as tx:
         assert len(tx.session_changes(session_id)) == 2000

@@ -217,3 +217,24 @@ def test_an_accounts_watch_is_leased_to_one_worker_until_it_runs_out_or_is_relea
         assert tx.claim_watches("w1", [anna, bert], now + 82, now + 142) == set(), "w1 released nothing of w2's"
         tx.release_watches("w2", [bert])
         assert tx.claim_watches("w1", [bert], now + 83, now + 143) == {bert}
+
+
+def test_a_waiting_notification_is_due_after_the_quiet_time_its_lease_and_the_resend_wait(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        assert tx.next_push_due(TIMING) is None
+    changed = time.time()
+    with store.transaction() as tx:
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+    with store.transaction() as tx:
+        due = tx.next_push_due(TIMING)
+        assert due is not None and changed + TIMING.quiet <= due <= time.time() + TIMING.quiet
+        claimed_at = due + 1
+        assert len(tx.claim_pushes("w1", claimed_at, TIMING, 10)) == 1
+        assert tx.next_push_due(TIMING) == claimed_at + TIMING.lease
+        tx.push_delivered(phone, claimed_at)
+        tx.put_items(owner.folder_id, [vcard("b")], None)
+        assert tx.next_push_due(TIMING) == claimed_at + TIMING.resend_after, "told once: again after a day"
+        tx.set_push(phone, PushChannel.OFF, "", PushSource.ADMIN)
+        assert tx.next_push_due(TIMING) is None

@@ -85,9 +85,12 @@ class MailWatcher:
         self._connecting = threading.Semaphore(CONNECTING)
 
     def refresh(self) -> None:
-        """Start, stop and lease watches to match the store's push registrations."""
-        with self.store.transaction() as tx:
+        """Start, stop and lease watches to match the store's push registrations; with nothing watched and
+        nothing to watch, read only (no write turn of the store every ``watch_interval``)."""
+        with self.store.reading() as tx:
             wanted = mailboxes(tx.watched_folders())
+        if not wanted and not self.watches:
+            return
         gone = [
             account_id
             for account_id, (mailbox, watch) in self.watches.items()
@@ -183,6 +186,8 @@ class MailWatcher:
         deadline = time.monotonic() + STOP_WAIT
         for _, watch in self.watches.values():
             watch.join(max(0.0, deadline - time.monotonic()))
+        if not self.watches:
+            return
         with self.store.transaction() as tx:
             tx.release_watches(self.worker, list(self.watches))
         self.watches.clear()

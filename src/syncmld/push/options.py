@@ -41,13 +41,13 @@ _OPTIONS = (
     _seconds(
         "--push-poll-interval",
         PushSettings.poll_interval,
-        "Seconds between two looks for due notifications while some are waiting.",
+        "Shortest time in seconds between two looks for due notifications.",
     ),
     _seconds(
         "--push-recheck-interval",
         PushSettings.recheck_interval,
-        "Seconds between two looks while none is waiting, for those another process (a syncmld command, another"
-        " host) left; this process's own are looked at at once.",
+        "Longest time in seconds between two looks, for notifications another process (a syncmld command,"
+        " another host) left; this process's own are looked at at once.",
     ),
     _seconds(
         "--push-lease",

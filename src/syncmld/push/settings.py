@@ -35,10 +35,10 @@ class PushSettings:
     resend_after: float = 86400.0
     """Seconds after which a device that was told and has not synced may be told again."""
     poll_interval: float = 1.0
-    """Seconds between two looks for due notifications, in each server process, while some are waiting."""
+    """The shortest time between two looks for due notifications, in each server process."""
     recheck_interval: float = 10.0
-    """Seconds between two looks while no notification is waiting: a change this process writes is looked at
-    at once, one another process writes (a ``syncmld`` command, another host) after this at the latest."""
+    """The longest time between two looks: a change this process writes is looked at at once, one another
+    process writes (a ``syncmld`` command, another host) after this at the latest."""
     lease: float = 60.0
     """Seconds a process holds the notifications it claimed; if it dies, another delivers them after this."""
     batch: int = 50

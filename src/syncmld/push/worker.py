@@ -2,8 +2,9 @@
 record how it went (delivered; retried later with back-off; given up and the device marked failing).
 
 Claims are leases in the store, so with ``--workers N`` each notification goes out once, and one claimed
-by a process that died goes out from another after the lease. While none is waiting, the worker sleeps
-until this process commits one (the store's ``push_bell``) or ``recheck_interval`` has passed."""
+by a process that died goes out from another after the lease. Between looks the worker sleeps until the
+earliest waiting notification is due, this process commits one (the store's ``push_bell``), or
+``recheck_interval`` has passed."""
 
 import asyncio
 import logging
@@ -36,11 +37,11 @@ class Claimed:
 
 
 def claim(store: Store, settings: PushSettings, worker: str, now: float) -> list[Claimed]:
-    """Claim the due notifications; without any waiting (the usual case) nothing is written, so the look every
-    ``poll_interval`` takes no write turn of the store."""
-    with store.reading() as tx:
-        if tx.count_pending_pushes() == 0:
-            return []
+    """Claim the due notifications; with none due (the usual case) nothing is written, so a look takes no write
+    turn of the store."""
+    due = next_due(store, settings)
+    if due is None or due > now:
+        return []
     with store.transaction() as tx:
         claimed = []
         for pending in tx.claim_pushes(worker, now, settings.timing, settings.batch):
@@ -97,35 +98,46 @@ def _deliver_one(
     )
 
 
-def waiting(store: Store) -> bool:
-    """Whether any notification is waiting (due or not), read without a write turn of the store."""
+def next_due(store: Store, settings: PushSettings) -> float | None:
+    """When the earliest waiting notification is due (None: none waits), read without a write turn."""
     with store.reading() as tx:
-        return tx.count_pending_pushes() > 0
+        return tx.next_push_due(settings.timing)
+
+
+def deliver_all_due(store: Store, settings: PushSettings, client: httpx.Client, worker: str) -> float | None:
+    """Deliver the notifications due now, a batch at a time; returns when the next one waiting is due."""
+    while deliver_due(store, settings, client, worker) == settings.batch:
+        pass
+    return next_due(store, settings)
+
+
+def pause_before_look(due: float | None, settings: PushSettings, now: float) -> float:
+    """How long the worker waits (unless this process leaves a notification first) before it looks again:
+    until the earliest notification is due, at least ``poll_interval`` and at most ``recheck_interval`` (other
+    processes leave notifications too)."""
+    if due is None:
+        return settings.recheck_interval
+    return min(max(due - now, settings.poll_interval), settings.recheck_interval)
 
 
 async def deliver_periodically(store: Store, settings: PushSettings) -> None:
-    """Deliver what is due (each server process runs one): every ``poll_interval`` seconds while notifications
-    are waiting; while none is, when this process leaves one, or after ``recheck_interval``."""
+    """Deliver what is due (each server process runs one): when the earliest waiting notification is due, when
+    this process leaves one, or after ``recheck_interval``; never twice within ``poll_interval``."""
     worker = worker_name()
     rung = asyncio.Event()
     loop = asyncio.get_running_loop()
-    pending = True
+    due: float | None = time.time()
     with (
         httpx.Client(timeout=settings.timeout) as client,
         store.push_bell.listening(lambda: loop.call_soon_threadsafe(rung.set)),
     ):
         while True:
-            if pending:
-                await anyio.sleep(settings.poll_interval)
-            else:
-                with anyio.move_on_after(settings.recheck_interval):
-                    await rung.wait()
+            looked = time.monotonic()
+            with anyio.move_on_after(pause_before_look(due, settings, time.time())):
+                await rung.wait()
+            await anyio.sleep(max(0.0, looked + settings.poll_interval - time.monotonic()))
             rung.clear()
             try:
-                pending = await run_in_threadpool(waiting, store)
-                while (
-                    pending and await run_in_threadpool(deliver_due, store, settings, client, worker) == settings.batch
-                ):
-                    pass
+                due = await run_in_threadpool(deliver_all_due, store, settings, client, worker)
             except LocalError as error:
                 logger.error("delivering push notifications failed: %s", error)

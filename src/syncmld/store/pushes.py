@@ -111,6 +111,24 @@ class PushTiming:
     """Seconds a claim holds: a worker that died with a claim leaves it to another after this."""
 
 
+def due_at(
+    timing: PushTiming,
+    next_at: float,
+    claimed_until: float | None,
+    first_at: float,
+    last_at: float,
+    awaiting_since: float | None,
+) -> float:
+    """When a waiting notification may first be claimed: past its retry time and any claim's lease, after the
+    quiet time (or the longest wait) of its burst, and once a device told before may be told again."""
+    return max(
+        next_at,
+        claimed_until if claimed_until is not None else next_at,
+        min(last_at + timing.quiet, first_at + timing.max_wait),
+        awaiting_since + timing.resend_after if awaiting_since is not None else next_at,
+    )
+
+
 class PushBell:
     """Rung by a store after a transaction that left pending notifications has committed: this process's
     delivery worker looks at once instead of at its next look."""
@@ -180,6 +198,11 @@ class Pushes(Protocol):
         ...
 
     def count_pending_pushes(self) -> int: ...
+
+    def next_push_due(self, timing: PushTiming) -> float | None:
+        """The earliest time a waiting notification of a device whose push is on may be claimed (see
+        ``due_at``); None when none waits."""
+        ...
 
     def watched_folders(self) -> list[WatchedFolder]:
         """Every folder a push device whose push is not off syncs, with its (enabled) account: what a watcher

@@ -12,6 +12,7 @@ from syncmld.store.pushes import (
     PushTiming,
     SyncedFolder,
     WatchedFolder,
+    due_at,
 )
 
 
@@ -122,6 +123,17 @@ class MemoryPushes(MemoryRole):
 
     def count_pending_pushes(self) -> int:
         return len(self._t.pushes.pending)
+
+    def next_push_due(self, timing: PushTiming) -> float | None:
+        pushes = self._t.pushes
+        return min(
+            (
+                due_at(timing, row.next_at, row.claimed_until, row.first_at, row.last_at, push.awaiting_since)
+                for device_id, row in pushes.pending.items()
+                if (push := pushes.devices[device_id]).channel != PushChannel.OFF
+            ),
+            default=None,
+        )
 
     def watched_folders(self) -> list[WatchedFolder]:
         pushes = self._t.pushes

@@ -14,6 +14,7 @@ from syncmld.store.pushes import (
     PushTiming,
     SyncedFolder,
     WatchedFolder,
+    due_at,
 )
 from syncmld.store.schema import (
     SEQUENCE_ROW_ID,
@@ -43,6 +44,18 @@ _SET_FORM = (
 """What every session begins with."""
 _SYNCED = update(push_devices).where(_OF_DEVICE).values(awaiting_since=None)
 """What every finished sync does."""
+_WAITING = (
+    select(
+        push_pending.c.next_at,
+        push_pending.c.claimed_until,
+        push_pending.c.first_at,
+        push_pending.c.last_at,
+        push_devices.c.awaiting_since,
+    )
+    .join(push_devices, push_devices.c.device_id == push_pending.c.device_id)
+    .where(push_devices.c.channel != PushChannel.OFF.value)
+)
+"""The times that decide when each waiting notification of a device whose push is on is due."""
 
 
 def _push_device(row: Row[Any]) -> PushDevice:
@@ -274,6 +287,10 @@ class SqlPushes(SqlRole):
 
     def count_pending_pushes(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(push_pending)).scalar_one())
+
+    def next_push_due(self, timing: PushTiming) -> float | None:
+        rows = self._connection.execute(_WAITING)
+        return min((due_at(timing, *row) for row in rows), default=None)
 
     def watched_folders(self) -> list[WatchedFolder]:
         statement = (
