@@ -79,6 +79,7 @@ def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(server
     assert figure(r"([\d.]+) items/s", out) == pytest.approx(items / duration, rel=0.02, abs=0.2)
     p50, p95, p99, worst = (figure(rf"{name} ([\d.]+) ms", out) for name in ("p50", "p95", "p99", "max"))
     assert 0 < p50 <= p95 <= p99 <= worst < duration * 1000
+    assert 0 < figure(r"mean ([\d.]+) ms", out) <= worst
     assert figure(r"\((\d+) messages\)", out) >= 3 * syncs  # a session: alert, modifications, map
     cpu = figure(r"server pid \d+: CPU ([\d.]+) s", out)
     assert 0 < cpu <= duration * 2  # two cores at most
@@ -96,7 +97,7 @@ def test_json_over_wbxml_with_events(server: ServeProcess, data_dir: Path) -> No
     assert report["checked_devices"] == DEVICES
     assert report["syncs"] == 2 * DEVICES * SESSIONS_PER_DEVICE  # contacts and events
     assert report["items"] > DEVICES * (ITEMS + 5 + ROUNDS * CHANGES)
-    assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max"}
+    assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
     assert report["server"] is None
 
 
