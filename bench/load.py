@@ -1,7 +1,7 @@
 """The load targets of the scale issue, measured with ``syncmld load`` against fresh ``syncmld serve`` processes.
 
-    .venv/bin/python bench/load.py [--devices 200] [--items 200] [--repeat 3] [--minutes 30]
-                                   [--postgres URL] [--only sqlite,postgres,workers,memory]
+    .venv/bin/python bench/load.py [--devices 200] [--items 200] [--repeat 3] [--minutes 30] [--ramp 0]
+                                   [--postgres URL] [--only sqlite,postgres,workers,memory] [--pin]
 
 Scenarios (each on a new, empty store; the server at the default log level):
   sqlite    N devices x M contacts on SQLite, one worker: errors, p99 latency, throughput, server CPU and RSS
@@ -233,6 +233,9 @@ def main() -> None:
     parser.add_argument("--memory-devices", type=int, default=50)
     parser.add_argument("--pause", type=float, default=5.0, help="seconds between a device's rounds (memory run)")
     parser.add_argument(
+        "--ramp", type=float, default=0.0, help="seconds over which the devices' first syncs are spread (0: at once)"
+    )
+    parser.add_argument(
         "--auth",
         choices=("basic", "md5"),
         default="md5",
@@ -256,6 +259,8 @@ def main() -> None:
         str(args.changes),
         "--auth",
         args.auth,
+        "--ramp",
+        str(args.ramp),
     ]
     runs: list[Run] = []
     for _ in range(args.repeat):

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,19 @@ def test_a_device_holding_items_no_device_of_the_run_made_is_an_error(server: Se
             r"0 missing, (\d+) unexpected, 0 outdated",
             reason,
         ), reason
+
+
+def test_a_ramp_spreads_the_devices_first_syncs(server: ServeProcess, data_dir: Path) -> None:
+    """--ramp 6 with four devices: device i's first message reaches the server about 1.5 s after device i-1's
+    (without a ramp they all come at once)."""
+    done = load(server, *small_run(data_dir, "--create-accounts", "--rounds", "0", "--ramp", "6"))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    first: dict[int, datetime] = {}
+    for line in server.log.splitlines():
+        found = re.match(r"(\S+ \S+) .* device=load-\w+-d(\d+)-contacts session=1 msgid=1 ", line)
+        if found:
+            first.setdefault(int(found.group(2)), datetime.fromisoformat(found.group(1)))
+    assert sorted(first) == list(range(DEVICES))
+    gaps = [(first[index] - first[index - 1]).total_seconds() for index in range(1, DEVICES)]
+    assert all(gap >= 1.0 for gap in gaps), gaps
