@@ -1048,6 +1048,14 @@ def backup_restore(
     show_default=True,
     help="Seconds each device waits before each round.",
 )
+@click.option(
+    "--ramp",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds over which the devices' first syncs are spread (device i starts at i x RAMP / devices); "
+    "0: all at once.",
+)
 @click.option("--wbxml", is_flag=True, help="Speak WBXML instead of XML.")
 @click.option(
     "--accounts",
@@ -1086,6 +1094,7 @@ def load(
     changes: int,
     minutes: float | None,
     pause: float,
+    ramp: float,
     wbxml: bool,
     accounts: int | None,
     password: str,
@@ -1115,6 +1124,7 @@ def load(
         auth=LOAD_AUTH[auth],
         minutes=minutes,
         pause=pause,
+        ramp=ramp,
         server_pid=server_pid,
         sample_every=sample_every,
     )

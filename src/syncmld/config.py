@@ -68,6 +68,8 @@ class WireLimits:
     """Messages without a session decoded and answered at once."""
     login_queue: int = 32
     """Messages without a session waiting for one of those places; beyond them: 503 with Retry-After."""
+    message_threads: int = 4
+    """Worker threads answering messages at once; the other messages wait, the earliest arrival first."""
     log_login_bytes: int = 2048
     """With ``--log-messages``: characters logged of a message that did not log in (the rest is cut)."""
     read_timeout: float = 30.0
@@ -84,14 +86,15 @@ class WireLimits:
             self.login_message_size,
             self.decoded_ratio,
             self.login_concurrency,
+            self.message_threads,
             self.min_body_rate,
             self.max_connections,
             self.read_timeout,
         )
         if min(positive) <= 0:
             raise ConfigError(
-                "the login message size, decoded ratio, login concurrency, body rate, connections "
-                "and read timeout must be positive"
+                "the login message size, decoded ratio, login concurrency, message threads, body rate, "
+                "connections and read timeout must be positive"
             )
         if min(self.login_queue, self.log_login_bytes) < 0:
             raise ConfigError("the login queue and the logged characters of a login must not be negative")

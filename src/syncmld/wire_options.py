@@ -68,6 +68,14 @@ _WIRE = (
         help="Messages without a session that may wait for their turn; any more are answered 503 with Retry-After.",
     ),
     click.option(
+        "--message-threads",
+        "message_threads",
+        type=click.IntRange(min=1),
+        default=WireLimits.message_threads,
+        show_default=True,
+        help="Worker threads answering messages at once; the other messages wait for one, the earliest arrival first.",
+    ),
+    click.option(
         "--log-login-bytes",
         "log_login_bytes",
         type=click.IntRange(min=0),
@@ -108,6 +116,7 @@ _WIRE_NAMES = (
     "decoded_ratio",
     "login_concurrency",
     "login_queue",
+    "message_threads",
     "log_login_bytes",
     "read_timeout",
     "min_body_rate",

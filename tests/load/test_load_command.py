@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(server
     assert figure(r"([\d.]+) items/s", out) == pytest.approx(items / duration, rel=0.02, abs=0.2)
     p50, p95, p99, worst = (figure(rf"{name} ([\d.]+) ms", out) for name in ("p50", "p95", "p99", "max"))
     assert 0 < p50 <= p95 <= p99 <= worst < duration * 1000
+    assert 0 < figure(r"mean ([\d.]+) ms", out) <= worst
     assert figure(r"\((\d+) messages\)", out) >= 3 * syncs  # a session: alert, modifications, map
     cpu = figure(r"server pid \d+: CPU ([\d.]+) s", out)
     assert 0 < cpu <= duration * 2  # two cores at most
@@ -96,7 +98,7 @@ def test_json_over_wbxml_with_events(server: ServeProcess, data_dir: Path) -> No
     assert report["checked_devices"] == DEVICES
     assert report["syncs"] == 2 * DEVICES * SESSIONS_PER_DEVICE  # contacts and events
     assert report["items"] > DEVICES * (ITEMS + 5 + ROUNDS * CHANGES)
-    assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max"}
+    assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
     assert report["server"] is None
 
 
@@ -130,3 +132,19 @@ def test_a_device_holding_items_no_device_of_the_run_made_is_an_error(server: Se
             r"0 missing, (\d+) unexpected, 0 outdated",
             reason,
         ), reason
+
+
+def test_a_ramp_spreads_the_devices_first_syncs(server: ServeProcess, data_dir: Path) -> None:
+    """--ramp 6 with four devices: device i's first message reaches the server about 1.5 s after device i-1's
+    (without a ramp they all come at once)."""
+    done = load(server, *small_run(data_dir, "--create-accounts", "--rounds", "0", "--ramp", "6"))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    first: dict[int, datetime] = {}
+    for line in server.log.splitlines():
+        found = re.match(r"(\S+ \S+) .* device=load-\w+-d(\d+)-contacts session=1 msgid=1 ", line)
+        if found:
+            first.setdefault(int(found.group(2)), datetime.fromisoformat(found.group(1)))
+    assert sorted(first) == list(range(DEVICES))
+    gaps = [(first[index] - first[index - 1]).total_seconds() for index in range(1, DEVICES)]
+    assert all(gap >= 1.0 for gap in gaps), gaps

@@ -3,6 +3,8 @@ first once the lock is free, the newest waiter as often as the oldest): under lo
 behind writers that came after it; one that does not get its turn within the busy timeout fails with a
 StoreError, and those behind it still get theirs."""
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -68,3 +70,31 @@ def test_a_writer_that_waits_longer_than_the_timeout_fails_and_the_next_one_gets
     with queue.turn():
         got.append("next")
     assert got == ["next"]
+
+
+def test_at_debug_each_write_turn_is_logged_with_its_wait_and_hold(caplog: pytest.LogCaptureFixture) -> None:
+    """The figures that show, per transaction, whether a writer's time went to waiting for its turn or to
+    the work done holding it (``serve --log-level debug``)."""
+    queue = WriterQueue(timeout=5)
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with queue.turn():
+            holding.set()
+            release.wait()
+
+    thread = threading.Thread(target=first)
+    with caplog.at_level(logging.DEBUG, logger="syncmld.store.writers"):
+        thread.start()
+        holding.wait()
+        threading.Timer(0.05, release.set).start()
+        with queue.turn():
+            time.sleep(0.02)
+        thread.join()
+    turns = [
+        re.fullmatch(r"write turn: waited ([\d.]+) ms behind (\d+), held ([\d.]+) ms", r.message)
+        for r in caplog.records
+    ]
+    assert all(turns) and len(turns) == 2
+    waited, ahead, held = turns[1].groups()  # type: ignore[union-attr]
+    assert float(waited) >= 40 and ahead == "1" and float(held) >= 15

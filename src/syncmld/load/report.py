@@ -2,6 +2,7 @@
 
 import json
 import math
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +89,11 @@ class LoadReport:
             "items_per_s": round(self.items / self.duration_s, 1),
             "messages": len(self.latencies_s),
             "latency_ms": {
-                name: round(percentile(self.latencies_s, fraction) * 1000, 1)
-                for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+                **{
+                    name: round(percentile(self.latencies_s, fraction) * 1000, 1)
+                    for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+                },
+                "mean": round(statistics.fmean(self.latencies_s) * 1000, 1) if self.latencies_s else 0.0,
             },
             "errors": {"count": len(self.errors), "first": self.errors[:MAX_REASONS_SHOWN]},
             "client_cpu_s": round(self.client_cpu_s, 2),
@@ -108,7 +112,8 @@ class LoadReport:
             f"throughput: {figures['syncs_per_s']:.2f} syncs/s ({self.syncs} syncs), "
             f"{figures['items_per_s']:.1f} items/s ({self.items} items)",
             f"message latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
-            f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms ({figures['messages']} messages)",
+            f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms, mean {latency['mean']:.1f} ms "
+            f"({figures['messages']} messages)",
             f"errors: {len(self.errors)}",
             *(f"  {reason}" for reason in self.errors[:MAX_REASONS_SHOWN]),
             f"final data checked on {self.checked_devices} of {self.devices} devices",

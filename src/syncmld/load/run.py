@@ -42,6 +42,8 @@ class LoadSettings:
     """Run rounds until this many minutes have passed since the start, instead of ``rounds``."""
     pause: float = 0.0
     """Seconds each device waits between its rounds."""
+    ramp: float = 0.0
+    """Seconds over which the devices' first syncs are spread (0: all at once)."""
     server_pid: int | None = None
     sample_every: float = 5.0
     """Seconds between samples of the server's RSS (with ``server_pid``)."""
@@ -107,8 +109,9 @@ class LoadRun:
         ]
 
     def drive(self, device: EmulatedDevice) -> None:
-        """The device's slow sync, then its rounds of changes."""
+        """The device's slow sync (at its place in the ramp), then its rounds of changes."""
         settings = self.settings
+        time.sleep(settings.ramp * device.index / settings.devices)
         deadline = None if settings.minutes is None else time.monotonic() + settings.minutes * 60
         device.first_sync()
         done = 0

@@ -54,6 +54,7 @@ from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server.responses import busy, internal_error, plain_error
+from syncmld.server.threads import MessageThreads
 from syncmld.server.timeline import Exchanged, Timeline
 from syncmld.server_key import derived_key, load_server_key
 from syncmld.status import StatusCode
@@ -233,6 +234,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     timeline = Timeline(config.timeline_dump_size)
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
+    threads = MessageThreads(config.wire.message_threads)
     upstreams = UpstreamRunner(store, config.upstream)
 
     def answer(request: Request, in_session: bool) -> tuple[Outcome, bytes, dict[str, str], bool]:
@@ -279,8 +281,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         the message in the message's own transaction, or with its error in one of its own when it fails."""
         client = http.client.host if http.client else ""
         try:
-            decoded: Decoded = await run_in_threadpool(
-                decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
+            decoded: Decoded = await threads.run(
+                arrival.started, decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
             )
         except DecodeError as error:
             logger.warning("refused a message from %s: %s", client, error)
@@ -313,7 +315,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, reply, headers, upstream = await run_in_threadpool(answer, replace(request, mac=mac), in_session)
+            outcome, reply, headers, upstream = await threads.run(
+                arrival.started, answer, replace(request, mac=mac), in_session
+            )
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -332,7 +336,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return Exchange(decoded, outcome, reply, headers, upstream, dump_in, dump_out)
         if in_session:
             failed = timed(len(response.body), True, None)
-            await run_in_threadpool(keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
+            await threads.run(arrival.started, keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
         return response
 
     async def syncml(http: HTTPRequest) -> Response:
@@ -345,7 +349,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(400, str(error))
         set_log_session(token)
         try:
-            in_session = token is not None and await run_in_threadpool(session_exists, store, token)
+            in_session = token is not None and await threads.run(started, session_exists, store, token)
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
             return internal_error()

@@ -7,12 +7,16 @@ wait here instead, in the order they came, each woken when its turn comes; SQLit
 between processes.
 """
 
+import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from syncmld.store.base import StoreError
+
+logger = logging.getLogger(__name__)
 
 
 class WriterQueue:
@@ -32,28 +36,40 @@ class WriterQueue:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """Hold the store's write turn while the block runs; StoreError when it did not come in ``timeout``."""
-        self._acquire()
+        """Hold the store's write turn while the block runs; StoreError when it did not come in ``timeout``.
+        At DEBUG, one line per turn: how long the writer waited for it, behind how many, and held it."""
+        asked = time.perf_counter()
+        ahead = self._acquire()
+        granted = time.perf_counter()
         try:
             yield
         finally:
             self._release()
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "write turn: waited %.1f ms behind %d, held %.1f ms",
+                    (granted - asked) * 1000,
+                    ahead,
+                    (time.perf_counter() - granted) * 1000,
+                )
 
-    def _acquire(self) -> None:
+    def _acquire(self) -> int:
+        """Take the turn; returns how many writers waited before this one."""
         with self._mutex:
             if not self._held:
                 self._held = True
-                return
+                return 0
+            ahead = len(self._waiters) + 1
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
         if waiter.acquire(timeout=self.timeout):
-            return  # the writer before handed its turn over
+            return ahead  # the writer before handed its turn over
         with self._mutex:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
                 raise StoreError(f"store operation failed: the store was busy writing for {self.timeout:g} s")
-        # handed over between the timeout and taking the mutex: the turn is ours
+        return ahead  # handed over between the timeout and taking the mutex: the turn is ours
 
     def _release(self) -> None:
         with self._mutex:
