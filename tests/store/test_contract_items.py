@@ -3,7 +3,9 @@ items, checked on every backend."""
 
 import pytest
 
-from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, Store, StoreError
+from syncmld import content
+from syncmld.store.base import Folder, HistoryEntry, IndexKeys, ItemToSend, NewItem, Store, StoreError
+from syncmld.store.uids import identity_key
 from tests.store.sample import VCARD, Abort, make_owner, vcard
 
 FOLDER = "application/vnd.omads-folder+xml"
@@ -165,21 +167,64 @@ def test_put_brings_a_tombstone_back_to_life(store: Store) -> None:
     assert (revived.version, revived.deleted) == (3, False)
 
 
-def test_iter_can_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
+def identity(new: NewItem) -> str:
+    """The identity key of an item as the content layer reads it."""
+    return identity_key(content.read(new.content_type, new.data).identity)
+
+
+def test_duplicate_candidates_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)
         other = tx.ensure_device(owner.account_id, "IMEI:2").id
-        tx.put_items(owner.folder_id, [vcard("mine before", guid="a")], owner.device_id)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="a")], owner.device_id)
         since = tx.current_seq()
-        tx.put_items(owner.folder_id, [vcard("mine after", guid="b")], owner.device_id)
-        tx.put_items(owner.folder_id, [vcard("other after", guid="c")], other)
-        tx.put_items(owner.folder_id, [vcard("admin after", guid="d")], None)
-        tx.put_items(owner.folder_id, [vcard("mine, replaced by the other", guid="a")], other)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="b")], owner.device_id)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="c")], other)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="d")], None)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="a")], other)
+    wanted = [identity(vcard("Ann"))]
     with store.transaction() as tx:
-        left = [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=owner.device_id, since=since)]
-        assert left == ["a", "c", "d"]
-        assert [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=other, since=since)] == ["b", "d"]
-        assert [item.guid for item in tx.iter_items(owner.folder_id)] == ["a", "b", "c", "d"]
+        left = tx.duplicate_candidates(owner.folder_id, wanted, owner.device_id, since)
+        assert [item.guid for item in left] == ["a", "c", "d"]
+        assert [item.guid for item in tx.duplicate_candidates(owner.folder_id, wanted, other, since)] == ["b", "d"]
+        everything = tx.duplicate_candidates(owner.folder_id, wanted, None, 0)
+        assert everything == list(tx.iter_items(owner.folder_id))
+
+
+def test_duplicate_candidates_are_the_live_items_of_the_folder_with_one_of_the_identities(store: Store) -> None:
+    ann, bert, cleo = vcard("Ann", guid="g1"), vcard("Bert", guid="g2"), vcard("Cleo", guid="g3")
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        elsewhere = tx.ensure_folder(owner.account_id, "Other")
+        tx.put_items(owner.folder_id, [ann, bert, cleo, vcard("Ann", guid="g4")], None)
+        tx.put_items(elsewhere.id, [vcard("Ann", guid="e1")], None)
+        tx.put_items(owner.folder_id, [folder("Ann", "f1")], None)
+        tx.delete_items(owner.folder_id, ["g4"], None)
+    with store.transaction() as tx:
+        found = tx.duplicate_candidates(owner.folder_id, [identity(ann), identity(cleo), "nobody"], None, 0)
+        assert [(item.guid, item.data) for item in found] == [("g1", ann.data), ("g3", cleo.data)]
+        assert tx.duplicate_candidates(owner.folder_id, [], None, 0) == []
+        assert [
+            item.guid for item in tx.duplicate_candidates(owner.folder_id, [identity(folder("Ann", "x"))], None, 0)
+        ] == ["f1"]
+        tx.put_items(owner.folder_id, [vcard("Bert", guid="g1")], None)
+        tx.put_items(owner.folder_id, [NewItem("g4", VCARD, ann.data, keys=IndexKeys(None, identity(ann)))], None)
+    with store.transaction() as tx:
+        assert [item.guid for item in tx.duplicate_candidates(owner.folder_id, [identity(ann)], None, 0)] == ["g4"]
+        assert [item.guid for item in tx.duplicate_candidates(owner.folder_id, [identity(bert)], None, 0)] == [
+            "g1",
+            "g2",
+        ]
+    with pytest.raises(Abort), store.transaction() as tx:
+        tx.put_items(owner.folder_id, [vcard("Dora", guid="g2")], None)
+        assert [item.guid for item in tx.duplicate_candidates(owner.folder_id, [identity(bert)], None, 0)] == ["g1"]
+        raise Abort
+    with store.transaction() as tx:
+        assert [item.guid for item in tx.duplicate_candidates(owner.folder_id, [identity(bert)], None, 0)] == [
+            "g1",
+            "g2",
+        ]
+        assert tx.duplicate_candidates(owner.folder_id, [identity(vcard("Dora"))], None, 0) == []
 
 
 def test_count_and_iter_see_live_items_of_their_folder_ordered_by_guid(store: Store) -> None:

@@ -2,7 +2,7 @@
 folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NoReturn
@@ -14,14 +14,13 @@ from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
-from syncmld.engine.known_identities import known_identities, version_key
 from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.errors import LocalError, RemoteError
+from syncmld.errors import LocalError, RemoteError, SyncMLError
 from syncmld.escape import quoted
-from syncmld.protocol.item_format import Encryption, decode_item_data
+from syncmld.protocol.item_format import DecodedData, Encryption, decode_item_data
 from syncmld.protocol.messages import (
     Add,
     Atomic,
@@ -40,7 +39,8 @@ from syncmld.protocol.messages import (
 from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import Admin, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Admin, Folder, HistoryEntry, IndexKeys, NewItem, StoredItem, Transaction
+from syncmld.store.uids import identity_key, index_keys
 
 log = logging.getLogger("syncmld.engine")
 
@@ -50,17 +50,16 @@ UNKNOWN_TYPE = "application/octet-stream"
 
 @dataclass
 class _DuplicateIndex:
-    """Server items a slow sync has not matched yet, by identity name (built on first need)."""
+    """Server items a slow sync's message has not matched yet, by identity name: those whose identity keys
+    the message has looked up."""
 
     work: ContentWork
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
+    looked_up: set[str] = field(default_factory=set)
+    """The identity keys whose server items are in the index (or were matched already)."""
 
     def add(self, item: StoredItem) -> None:
-        key = version_key(item)
-        bare = known_identities.get(key)
-        if bare is None:
-            bare = self.work.run(content.identity, content.read(item.content_type, item.data))
-            known_identities.keep(key, bare)
+        bare = self.work.run(content.identity, content.read(item.content_type, item.data))
         found = _placed(bare, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
@@ -72,10 +71,6 @@ class _DuplicateIndex:
                 del candidates[index]
                 return item
         return None
-
-
-def _placed_identity(work: ContentWork, item: content.ParsedItem, parent: str | None) -> content.Identity:
-    return _placed(work.run(content.identity, item), parent)
 
 
 def _placed(found: content.Identity, parent: str | None) -> content.Identity:
@@ -122,6 +117,11 @@ class SyncApplier:
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
+        self._converted: dict[str, tuple[str, bytes, content.ParsedItem]] = {}
+        """The new items of a slow sync's message, converted ahead to look their duplicates up at once: by LUID,
+        the type and data converted and the stored form."""
+        self._identities: set[str] = set()
+        """Their identity keys."""
         self._folder: Folder | None = None
         self._guids: dict[str, str] = {}
         """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
@@ -172,6 +172,8 @@ class SyncApplier:
             if (luid := _luid(item)) in self._guids
         }
         self._childless = deleted - {child.parent for child in self.tx.children_of(self.ds.folder_id, deleted)}
+        if compares_all(self.mode) and takes_from_client(self.mode) and self.outbox is None:
+            self._convert_ahead(sync.commands)
         for command in sync.commands:
             self._apply_command(command)
         self._flush()
@@ -322,8 +324,7 @@ class SyncApplier:
     def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
         """The item's type and its data with its Format undone (base64, decryption); a device that
         changes between encrypted and plain items gets its items back as it now sends them."""
-        content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
-        decoded = decode_item_data(fmt, data, lambda: self._item_key)
+        content_type, decoded = self._decode(content_type, fmt, data)
         if decoded.data and decoded.encryption != self.ds.encryption:
             self.ds.encryption = decoded.encryption
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
@@ -333,6 +334,42 @@ class SyncApplier:
                 "device %s sends its items of %s %s, and gets them so", self.state.device_ref, self.ds.folder_name, how
             )
         return content_type, decoded.data
+
+    def _decode(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, DecodedData]:
+        """The item's type, and its data with its Format undone; RemoteError when it cannot be."""
+        return (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip(), decode_item_data(
+            fmt, data, lambda: self._item_key
+        )
+
+    def _convert_ahead(self, commands: Iterable[object]) -> None:
+        """Convert the whole items of a slow sync's message that name no item the server has, so that the server
+        items they may duplicate are read in one statement (an item that cannot be converted is left to fail
+        where it is applied)."""
+        for command, item in _whole_items(commands):
+            luid = _luid(item)
+            partial = self.ds.incoming
+            if luid is None or luid in self._guids or (partial is not None and partial.luid == luid):
+                continue
+            if item_problem(item, self.limits) is not None:
+                continue
+            meta = _merged_meta(command.meta, item.meta)
+            try:
+                content_type, decoded = self._decode(meta.type, meta.format, _item_data(item))
+                new = self._convert(content_type, decoded.data)
+            except SyncMLError:
+                continue
+            self._converted[luid] = content_type, decoded.data, new
+            self._identities.add(identity_key(self.work.run(content.identity, new)))
+
+    def _keys(self, new: content.ParsedItem) -> IndexKeys:
+        """The index entries of a converted item (its identity worked out where large conversions are)."""
+        return index_keys(new, self.work.run(content.identity, new))
+
+    def _convert(self, content_type: str, data: bytes) -> content.ParsedItem:
+        """A new item (one the server has no version of) in its stored form."""
+        return self.work.run(
+            content.from_device, content_type, data, None, self._device_properties, self.ds.folder_kind
+        )
 
     @cached_property
     def _device_properties(self) -> frozenset[str] | None:
@@ -360,9 +397,15 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         earlier = content.read(previous.content_type, previous.data) if previous else None
-        new = self.work.run(
-            content.from_device, content_type, data, earlier, self._device_properties, self.ds.folder_kind
-        )
+        ahead = self._converted.pop(luid, None)
+        if earlier is None and ahead is not None and ahead[:2] == (content_type, data):
+            new = ahead[2]
+        elif earlier is None:
+            new = self._convert(content_type, data)
+        else:
+            new = self.work.run(
+                content.from_device, content_type, data, earlier, self._device_properties, self.ds.folder_kind
+            )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, new):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
@@ -380,13 +423,15 @@ class SyncApplier:
             if previous.data != new.data or previous.content_type != new.content_type or previous.parent != parent:
                 if previous.seq:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
-                self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent)
+                self._writes[previous.guid] = NewItem(
+                    previous.guid, new.content_type, new.data, parent, keys=self._keys(new)
+                )
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, keys=self._keys(new))
         self._map(guid, luid, fresh=True)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
@@ -460,7 +505,7 @@ class SyncApplier:
             self._keep(guid, new.content_type, new.data, "device version lost a conflict")
         elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
-            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
+            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, keys=self._keys(new))
             self._map(guid, luid, fresh=True)
             self.ds.received.added += 1
         else:
@@ -648,24 +693,24 @@ class SyncApplier:
         return found
 
     def _find_duplicate(self, new: content.ParsedItem, parent: str | None) -> StoredItem | None:
-        if self._duplicates is None:
-            index = _DuplicateIndex(self.work)
+        bare = self.work.run(content.identity, new)
+        index = self._duplicates or _DuplicateIndex(self.work)
+        self._duplicates = index
+        wanted = {*self._identities, identity_key(bare)} - index.looked_up
+        if wanted:
             # what this device itself wrote in this session is no duplicate of what it sends now
             writer = None if self.ds.start_seq is None else self.state.device_id
-            since = self.ds.start_seq or 0
             found = [
                 item
-                for item in self.tx.iter_items(self.ds.folder_id, since=since, skip_changed_by=writer)
+                for item in self.tx.duplicate_candidates(self.ds.folder_id, wanted, writer, self.ds.start_seq or 0)
                 if item.guid not in self._doomed
             ]
+            index.looked_up.update(wanted)
             matched = session_lists.matched(self.tx, self.state.token, self.ds) if found else set()
             for stored in found:
                 if stored.guid not in matched:
                     index.add(stored)
-            self._duplicates = index
-        if not self._duplicates.by_name:
-            return None
-        return self._duplicates.take(_placed_identity(self.work, new, parent))
+        return index.take(_placed(bare, parent))
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
@@ -701,6 +746,15 @@ def _items(command: SyncSubCommand, kind: type = object) -> list[Item]:
     if isinstance(command, Unsupported) or not isinstance(command, kind):
         return []
     return list(command.items)
+
+
+def _whole_items(commands: Iterable[object]) -> Iterator[tuple[Add | Replace, Item]]:
+    """The Add and Replace items of these commands (and of the Sequences among them) that came whole."""
+    for command in commands:
+        if isinstance(command, Sequence):
+            yield from _whole_items(command.commands)
+        elif isinstance(command, Add | Replace):
+            yield from ((command, item) for item in command.items if not item.more_data)
 
 
 def _luid(item: Item) -> str | None:

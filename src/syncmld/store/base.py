@@ -99,6 +99,16 @@ class ItemToSend(NamedTuple):
 
 
 @dataclass(frozen=True)
+class IndexKeys:
+    """What the items' indexes hold for one item (``store.uids`` makes them)."""
+
+    uid: str | None
+    """Its own UID (a vCard's, a calendar object's), for ``guids_with_uid``; None without one."""
+    identity: str | None
+    """Its slow-sync identity's name, for ``duplicate_candidates``; None for a tombstone."""
+
+
+@dataclass(frozen=True)
 class NewItem:
     """An item to write: ``guid`` None creates a new item with a fresh GUID."""
 
@@ -109,6 +119,8 @@ class NewItem:
     """GUID of the parent item in the same folder; None at the top level."""
     fresh: bool = False
     """``guid`` was just made for this item (``new_guid``): no item has it, nothing is read for it."""
+    keys: IndexKeys | None = None
+    """Its index entries, when the writer has read the item already; the store reads it otherwise."""
 
 
 @dataclass(frozen=True)
@@ -475,9 +487,16 @@ class Items(Protocol):
         """``get_items`` with only what sending the items needs: the live items among ``guids``, by GUID."""
         ...
 
-    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
-        """Every live item of the folder, ordered by GUID; with ``skip_changed_by``, without the items
-        whose latest change that device made after sequence number ``since``."""
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
+        """Every live item of the folder, ordered by GUID."""
+        ...
+
+    def duplicate_candidates(
+        self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
+    ) -> list[StoredItem]:
+        """The live items of the folder whose identity key (``store.uids.identity_key``) is among ``identities``,
+        ordered by GUID, without those whose latest change ``skip_changed_by`` made after sequence number
+        ``since``; one index read per batch of keys, whatever the folder size."""
         ...
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
@@ -499,8 +518,8 @@ class Items(Protocol):
         ...
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
-        """Create or replace items (a tombstone is brought back to life); each gets a new seq, and its UID is
-        read for ``guids_with_uid``."""
+        """Create or replace items (a tombstone is brought back to life); each gets a new seq, and its UID and
+        identity are read (unless ``NewItem.keys`` gives them) for ``guids_with_uid`` and ``duplicate_candidates``."""
         ...
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:

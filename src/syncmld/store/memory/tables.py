@@ -11,6 +11,7 @@ from syncmld.store.base import (
     Folder,
     HistoryEntry,
     HourCounts,
+    IndexKeys,
     ItemChange,
     LoginFailures,
     MailJournalEntry,
@@ -43,8 +44,8 @@ class Tables:
     """Device reference -> nonce and when it was issued."""
     folders: dict[int, Folder] = field(default_factory=dict)
     items: dict[int, dict[str, StoredItem]] = field(default_factory=dict)
-    item_uids: dict[int, dict[str, str]] = field(default_factory=dict)
-    """Folder id -> GUID -> the UID of the live item (as ``store.uids`` indexes it), for those that have one."""
+    item_keys: dict[int, dict[str, IndexKeys]] = field(default_factory=dict)
+    """Folder id -> GUID -> the index entries of the live item (as ``store.uids`` makes them)."""
     sync_states: dict[DeviceFolder, SyncState] = field(default_factory=dict)
     maps: dict[DeviceFolder, dict[str, str]] = field(default_factory=dict)
     """GUID -> LUID per device and folder."""
@@ -88,7 +89,7 @@ class Tables:
             dict(self.nonces),
             dict(self.folders),
             dict(self.items),
-            dict(self.item_uids),
+            dict(self.item_keys),
             dict(self.sync_states),
             dict(self.maps),
             dict(self.sessions),

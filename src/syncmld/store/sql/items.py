@@ -10,15 +10,16 @@ from dataclasses import fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 
+from syncmld import content
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
+from syncmld.store.base import Folder, HistoryEntry, IndexKeys, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
 from syncmld.store.sql.pushes import PushTargets
-from syncmld.store.uids import indexed_uid, uid_key
+from syncmld.store.uids import index_keys, uid_key
 
 if TYPE_CHECKING:
     from syncmld.store.sql.history import SqlJournal
@@ -74,11 +75,12 @@ _ROW_COLUMNS = (
     "deleted",
     "parent",
     "uid",
+    "identity",
 )
 """The columns of ``_item_row``'s values."""
 
 
-def _item_row(item: StoredItem) -> tuple[Any, ...]:
+def _item_row(item: StoredItem, keys: IndexKeys) -> tuple[Any, ...]:
     return (
         item.folder_id,
         item.guid,
@@ -89,8 +91,22 @@ def _item_row(item: StoredItem) -> tuple[Any, ...]:
         item.origin_device_id,
         item.deleted,
         item.parent,
-        indexed_uid(item.content_type, item.data),
+        keys.uid,
+        keys.identity,
     )
+
+
+def _keys(new: NewItem) -> IndexKeys:
+    """The index entries of an item to write: its writer's, or read now."""
+    return new.keys if new.keys is not None else index_keys(content.read(new.content_type, new.data))
+
+
+_CANDIDATES = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.identity.in_(bindparam("identities", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""The live items of a folder with some identities (slow-sync matching, with every message of a slow sync)."""
 
 
 class SqlItems(SqlRole):
@@ -172,22 +188,24 @@ class SqlItems(SqlRole):
         )
         return [(guid, parent) for guid, parent in self._connection.execute(statement)]
 
-    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-        if skip_changed_by is None:
-            statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
-            for row in self._connection.execute(statement):
-                yield _item(row)
-            return
-        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
-        # after ``since`` unread (a slow sync's own writes, which grow with every message).
-        older = statement.where(item_table.c.seq <= since)
-        newer = statement.where(
-            item_table.c.seq > since,
-            or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
-        )
-        found = [_item(row) for part in (older, newer) for row in self._connection.execute(part)]
-        yield from sorted(found, key=lambda item: item.guid)
+        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
+        for row in self._connection.execute(statement):
+            yield _item(row)
+
+    def duplicate_candidates(
+        self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
+    ) -> list[StoredItem]:
+        found: list[StoredItem] = []
+        for chunk in chunks(sorted(set(identities))):
+            rows = self._connection.execute(_CANDIDATES, {"folder_id": folder_id, "identities": chunk})
+            found.extend(
+                item
+                for item in map(_item, rows)
+                if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
+            )
+        return sorted(found, key=lambda item: item.guid)
 
     def count_items(self, folder_id: int) -> int:
         statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
@@ -225,7 +243,7 @@ class SqlItems(SqlRole):
         else:
             before, versions = {}, self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
-        latest: dict[str, StoredItem] = {}
+        latest: dict[str, tuple[StoredItem, NewItem]] = {}
         for offset, new in enumerate(batch):
             guid = new_guid() if new.guid is None else new.guid
             versions[guid] = versions.get(guid, 0) + 1
@@ -240,8 +258,8 @@ class SqlItems(SqlRole):
                 parent=new.parent,
             )
             written.append(item)
-            latest[guid] = item
-        rows = [_item_row(item) for item in latest.values()]
+            latest[guid] = item, new
+        rows = [_item_row(item, _keys(new)) for item, new in latest.values()]
         insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
@@ -263,6 +281,7 @@ class SqlItems(SqlRole):
                 deleted=True,
                 data=b"",
                 uid=None,
+                identity=None,
                 version=bindparam("b_version"),
                 seq=bindparam("b_seq"),
                 origin_device_id=origin_device_id,
