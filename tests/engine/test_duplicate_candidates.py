@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from syncmld.client import Device
-from syncmld.store.base import Folder, NewItem, Store, StoredItem, Transaction
+from syncmld.store.base import Candidate, Folder, NewItem, Store, Transaction
 from tests.engine.conftest import EMAIL, vcard
 from tests.engine.test_sessions import server_cards
 
@@ -63,7 +63,7 @@ def test_a_slow_sync_into_a_full_folder_reads_only_the_server_items_its_messages
     look_ups: list[tuple[int, int]] = []
     read = transaction_type.duplicate_candidates
 
-    def counted(tx: Transaction, folder_id: int, identities: Iterable[str], *rest: Any) -> list[StoredItem]:
+    def counted(tx: Transaction, folder_id: int, identities: Iterable[str], *rest: Any) -> list[Candidate]:
         wanted = list(identities)
         found = read(tx, folder_id, wanted, *rest)
         look_ups.append((len(wanted), len(found)))
@@ -74,5 +74,12 @@ def test_a_slow_sync_into_a_full_folder_reads_only_the_server_items_its_messages
     for n in range(0, 60, 5):
         tablet.add(vcard(n))
     assert tablet.sync(201).codes_for("Replace") == [200] * 12
-    assert look_ups == [(4, 4)] * 3, "not one look-up per message, of the server items its contacts may duplicate"
+    # the first message reads the 120 items whose identity nobody worked out yet; the others, their own 4
+    assert look_ups == [(4, 120), (4, 4), (4, 4)], "not one look-up per message, of what its contacts may duplicate"
+    look_ups.clear()
+    laptop = new_device("IMEI:3", items_per_message=6)
+    for n in range(0, 60, 5):
+        laptop.add(renamed(n, f"Other{n}"))
+    assert laptop.sync(201).codes_for("Replace") == [200] * 12
+    assert look_ups == [(6, 6), (6, 6)]
     assert len(server_cards(store)) == 120

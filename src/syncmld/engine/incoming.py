@@ -39,8 +39,8 @@ from syncmld.protocol.messages import (
 from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import Admin, Folder, HistoryEntry, IndexKeys, NewItem, StoredItem, Transaction
-from syncmld.store.uids import identity_key, index_keys
+from syncmld.store.base import Admin, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.uids import identity_key
 
 log = logging.getLogger("syncmld.engine")
 
@@ -50,16 +50,18 @@ UNKNOWN_TYPE = "application/octet-stream"
 
 @dataclass
 class _DuplicateIndex:
-    """Server items a slow sync's message has not matched yet, by identity name: those whose identity keys
+    """Server items a slow sync's message has not matched yet, by identity name: those of the identity keys
     the message has looked up."""
 
-    work: ContentWork
+    matched: set[str]
+    """The GUIDs the device has shown it holds in this session: no duplicates of what it sends."""
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
     looked_up: set[str] = field(default_factory=set)
-    """The identity keys whose server items are in the index (or were matched already)."""
+    """The identity keys looked up."""
+    read: set[str] = field(default_factory=set)
+    """The GUIDs of the server items read (in the index, matched already, or not to be matched)."""
 
-    def add(self, item: StoredItem) -> None:
-        bare = self.work.run(content.identity, content.read(item.content_type, item.data))
+    def add(self, item: StoredItem, bare: content.Identity) -> None:
         found = _placed(bare, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
@@ -117,11 +119,11 @@ class SyncApplier:
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
+        self._nothing_to_match = False
+        """The folder holds no server item a slow sync's item may duplicate (found at the first need)."""
         self._converted: dict[str, tuple[str, bytes, content.ParsedItem]] = {}
         """The new items of a slow sync's message, converted ahead to look their duplicates up at once: by LUID,
         the type and data converted and the stored form."""
-        self._identities: set[str] = set()
-        """Their identity keys."""
         self._folder: Folder | None = None
         self._guids: dict[str, str] = {}
         """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
@@ -359,11 +361,6 @@ class SyncApplier:
             except SyncMLError:
                 continue
             self._converted[luid] = content_type, decoded.data, new
-            self._identities.add(identity_key(self.work.run(content.identity, new)))
-
-    def _keys(self, new: content.ParsedItem) -> IndexKeys:
-        """The index entries of a converted item (its identity worked out where large conversions are)."""
-        return index_keys(new, self.work.run(content.identity, new))
 
     def _convert(self, content_type: str, data: bytes) -> content.ParsedItem:
         """A new item (one the server has no version of) in its stored form."""
@@ -397,7 +394,7 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         earlier = content.read(previous.content_type, previous.data) if previous else None
-        ahead = self._converted.pop(luid, None)
+        ahead = self._converted.get(luid)
         if earlier is None and ahead is not None and ahead[:2] == (content_type, data):
             new = ahead[2]
         elif earlier is None:
@@ -423,15 +420,14 @@ class SyncApplier:
             if previous.data != new.data or previous.content_type != new.content_type or previous.parent != parent:
                 if previous.seq:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
-                self._writes[previous.guid] = NewItem(
-                    previous.guid, new.content_type, new.data, parent, keys=self._keys(new)
-                )
+                self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent)
                 self.ds.received.replaced += 1
             if compares_all(self.mode):
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, keys=self._keys(new))
+        identity = None if self._duplicates is None else identity_key(self.work.run(content.identity, new))
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, identity=identity)
         self._map(guid, luid, fresh=True)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
@@ -505,7 +501,7 @@ class SyncApplier:
             self._keep(guid, new.content_type, new.data, "device version lost a conflict")
         elif resolution.outcome == Winner.DUPLICATE:
             guid = new_guid()
-            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, keys=self._keys(new))
+            self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
             self._map(guid, luid, fresh=True)
             self.ds.received.added += 1
         else:
@@ -693,24 +689,44 @@ class SyncApplier:
         return found
 
     def _find_duplicate(self, new: content.ParsedItem, parent: str | None) -> StoredItem | None:
+        """The server item ``new`` duplicates (and that nothing matched yet), looked up with the items of its message
+        the first time."""
+        if self._duplicates is None:
+            writer, since = self._own_writes()
+            if self._nothing_to_match or not self.tx.has_items_besides(self.ds.folder_id, writer, since):
+                self._nothing_to_match = True
+                return None
+            self._duplicates = _DuplicateIndex(session_lists.matched(self.tx, self.state.token, self.ds))
+            ahead = [self.work.run(content.identity, converted) for _, _, converted in self._converted.values()]
+            self._look_up(self._duplicates, {identity_key(identity) for identity in ahead})
         bare = self.work.run(content.identity, new)
-        index = self._duplicates or _DuplicateIndex(self.work)
-        self._duplicates = index
-        wanted = {*self._identities, identity_key(bare)} - index.looked_up
-        if wanted:
-            # what this device itself wrote in this session is no duplicate of what it sends now
-            writer = None if self.ds.start_seq is None else self.state.device_id
-            found = [
-                item
-                for item in self.tx.duplicate_candidates(self.ds.folder_id, wanted, writer, self.ds.start_seq or 0)
-                if item.guid not in self._doomed
-            ]
-            index.looked_up.update(wanted)
-            matched = session_lists.matched(self.tx, self.state.token, self.ds) if found else set()
-            for stored in found:
-                if stored.guid not in matched:
-                    index.add(stored)
-        return index.take(_placed(bare, parent))
+        self._look_up(self._duplicates, {identity_key(bare)})
+        return self._duplicates.take(_placed(bare, parent))
+
+    def _own_writes(self) -> tuple[int | None, int]:
+        """The device and the sequence number after which what it wrote is no duplicate of what it sends now
+        (what it wrote in this session)."""
+        return (None if self.ds.start_seq is None else self.state.device_id), self.ds.start_seq or 0
+
+    def _look_up(self, index: _DuplicateIndex, identities: set[str]) -> None:
+        """Put into ``index`` the server items of these identity keys, and those whose key nobody worked out yet
+        (it is worked out now, and kept)."""
+        wanted = identities - index.looked_up
+        if not wanted:
+            return
+        index.looked_up.update(wanted)
+        writer, since = self._own_writes()
+        worked_out: dict[str, str] = {}
+        for stored, key in self.tx.duplicate_candidates(self.ds.folder_id, wanted, writer, since):
+            if stored.guid in index.read or stored.guid in self._doomed:
+                continue
+            index.read.add(stored.guid)
+            bare = self.work.run(content.identity, content.read(stored.content_type, stored.data))
+            if key is None:
+                worked_out[stored.guid] = identity_key(bare)
+            if stored.guid not in index.matched:
+                index.add(stored, bare)
+        self.tx.set_identities(self.ds.folder_id, worked_out)
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)

@@ -89,6 +89,14 @@ class StoredItem:
     None at the top level."""
 
 
+class Candidate(NamedTuple):
+    """A server item a slow sync's item may duplicate."""
+
+    item: StoredItem
+    identity: str | None
+    """Its identity key; None when no writer worked it out (the reader does, and keeps it: ``set_identities``)."""
+
+
 class ItemToSend(NamedTuple):
     """What sending a stored item to a device needs of it."""
 
@@ -96,16 +104,6 @@ class ItemToSend(NamedTuple):
     content_type: str
     data: bytes
     parent: str | None
-
-
-@dataclass(frozen=True)
-class IndexKeys:
-    """What the items' indexes hold for one item (``store.uids`` makes them)."""
-
-    uid: str | None
-    """Its own UID (a vCard's, a calendar object's), for ``guids_with_uid``; None without one."""
-    identity: str | None
-    """Its slow-sync identity's name, for ``duplicate_candidates``; None for a tombstone."""
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,9 @@ class NewItem:
     """GUID of the parent item in the same folder; None at the top level."""
     fresh: bool = False
     """``guid`` was just made for this item (``new_guid``): no item has it, nothing is read for it."""
-    keys: IndexKeys | None = None
-    """Its index entries, when the writer has read the item already; the store reads it otherwise."""
+    identity: str | None = None
+    """Its identity key (``store.uids.identity_key``) when the writer has worked it out; None leaves it to be
+    worked out when a slow sync looks for duplicates (``duplicate_candidates``, ``set_identities``)."""
 
 
 @dataclass(frozen=True)
@@ -491,12 +490,21 @@ class Items(Protocol):
         """Every live item of the folder, ordered by GUID."""
         ...
 
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        """Whether the folder holds a live item besides those whose latest change ``skip_changed_by`` made after
+        sequence number ``since``."""
+        ...
+
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
-    ) -> list[StoredItem]:
-        """The live items of the folder whose identity key (``store.uids.identity_key``) is among ``identities``,
-        ordered by GUID, without those whose latest change ``skip_changed_by`` made after sequence number
-        ``since``; one index read per batch of keys, whatever the folder size."""
+    ) -> list[Candidate]:
+        """The live items of the folder whose identity key (``store.uids.identity_key``) is among ``identities`` or
+        not worked out yet, ordered by GUID, without those whose latest change ``skip_changed_by`` made after
+        sequence number ``since``; one index read per batch of keys, whatever the folder size."""
+        ...
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        """Keep the identity keys worked out for live items of the folder, by GUID."""
         ...
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
@@ -518,8 +526,8 @@ class Items(Protocol):
         ...
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
-        """Create or replace items (a tombstone is brought back to life); each gets a new seq, and its UID and
-        identity are read (unless ``NewItem.keys`` gives them) for ``guids_with_uid`` and ``duplicate_candidates``."""
+        """Create or replace items (a tombstone is brought back to life); each gets a new seq, and its UID is
+        read for ``guids_with_uid``."""
         ...
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:

@@ -1,10 +1,9 @@
-"""What the items' indexes hold: the item's own UID (``items.uid``) and its slow-sync identity (``items.identity``),
-as the content layer reads them."""
+"""What the items' indexes hold: the item's own UID (``items.uid``) as the content layer reads it, and the key of
+its slow-sync identity (``items.identity``)."""
 
 import hashlib
 
 from syncmld import content
-from syncmld.store.base import IndexKeys
 
 MAX_INDEXED_UID = 1000
 """UTF-8 bytes of the longest value an index holds as it is; a longer one (or one with a control character)
@@ -25,13 +24,7 @@ def identity_key(identity: content.Identity) -> str:
     return uid_key(identity.name)
 
 
-def index_keys(item: content.ParsedItem, identity: content.Identity | None = None) -> IndexKeys:
-    """The index entries of a stored item (whose ``identity`` is given when known)."""
-    uid = item.uid
-    return IndexKeys(None if uid is None else uid_key(uid), identity_key(identity or item.identity))
-
-
 def indexed_uid(content_type: str, data: bytes) -> str | None:
-    """The UID index entry of a stored item, None when it has none."""
+    """The index entry of a stored item: its own UID's, None when it has none."""
     uid = content.read(content_type, data).uid
     return None if uid is None else uid_key(uid)

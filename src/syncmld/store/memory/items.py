@@ -2,16 +2,15 @@
 
 import dataclasses
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from syncmld import content
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, IndexKeys, ItemToSend, NewItem, NotFound, StoredItem
+from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
-from syncmld.store.uids import index_keys, uid_key
+from syncmld.store.uids import indexed_uid, uid_key
 
 if TYPE_CHECKING:
     from syncmld.store.memory.history import MemoryJournal
@@ -58,18 +57,24 @@ class MemoryItems(MemoryRole):
             raise NotFound(f"no folder with id {folder_id}")
         if folder_id not in self._copied_items or folder_id not in self._t.items:
             self._t.items[folder_id] = dict(self._folder_items(folder_id))
-            self._t.item_keys[folder_id] = dict(self._t.item_keys.get(folder_id, {}))
+            self._t.item_uids[folder_id] = dict(self._t.item_uids.get(folder_id, {}))
+            self._t.item_identities[folder_id] = dict(self._t.item_identities.get(folder_id, {}))
             self._copied_items.add(folder_id)
         return self._t.items[folder_id]
 
-    def _index(self, folder_id: int, item: StoredItem, keys: IndexKeys | None) -> None:
-        """Keep the folder's index entries up to date for ``item`` (its folder copied for writing): ``keys``, or
-        those read now; none for a tombstone."""
-        held = self._t.item_keys[folder_id]
+    def _index(self, folder_id: int, item: StoredItem, identity: str | None) -> None:
+        """Keep the folder's UID and identity indexes up to date for ``item`` (its folder copied for writing)."""
+        identities = self._t.item_identities[folder_id]
         if item.deleted:
-            held.pop(item.guid, None)
+            identities.pop(item.guid, None)
         else:
-            held[item.guid] = keys if keys is not None else index_keys(content.read(item.content_type, item.data))
+            identities[item.guid] = identity
+        uids = self._t.item_uids[folder_id]
+        uid = None if item.deleted else indexed_uid(item.content_type, item.data)
+        if uid is None:
+            uids.pop(item.guid, None)
+        else:
+            uids[item.guid] = uid
 
     def _live_items(self, folder_id: int) -> list[StoredItem]:
         return [item for item in self._folder_items(folder_id).values() if not item.deleted]
@@ -88,20 +93,33 @@ class MemoryItems(MemoryRole):
     def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
         return iter(sorted(self._live_items(folder_id), key=lambda item: item.guid))
 
+    def _besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> list[StoredItem]:
+        """The live items of the folder but those whose latest change ``skip_changed_by`` made after ``since``."""
+        return [
+            item
+            for item in self._live_items(folder_id)
+            if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
+        ]
+
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        return bool(self._besides(folder_id, skip_changed_by, since))
+
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
-    ) -> list[StoredItem]:
+    ) -> list[Candidate]:
         wanted = set(identities)
-        stored = self._folder_items(folder_id)
+        held = self._t.item_identities.get(folder_id, {})
         found = [
-            stored[guid]
-            for guid, keys in self._t.item_keys.get(folder_id, {}).items()
-            if keys.identity in wanted
-            and (
-                skip_changed_by is None or stored[guid].seq <= since or stored[guid].origin_device_id != skip_changed_by
-            )
+            Candidate(item, held.get(item.guid))
+            for item in self._besides(folder_id, skip_changed_by, since)
+            if held.get(item.guid) is None or held.get(item.guid) in wanted
         ]
-        return sorted(found, key=lambda item: item.guid)
+        return sorted(found, key=lambda candidate: candidate.item.guid)
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        stored = self._writable_items(folder_id)
+        held = self._t.item_identities[folder_id]
+        held.update((guid, key) for guid, key in identities.items() if guid in stored and not stored[guid].deleted)
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
         return sorted((item.guid, item.parent) for item in self._live_items(folder_id))
@@ -117,7 +135,7 @@ class MemoryItems(MemoryRole):
 
     def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
         key = uid_key(uid)
-        return sorted(guid for guid, held in self._t.item_keys.get(folder_id, {}).items() if held.uid == key)
+        return sorted(guid for guid, held in self._t.item_uids.get(folder_id, {}).items() if held == key)
 
     def _next_seq(self) -> int:
         self._t.seq += 1
@@ -141,7 +159,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id,
                 parent=new.parent,
             )
-            self._index(folder_id, item, new.keys)
+            self._index(folder_id, item, new.identity)
             stored[guid] = item
             written.append(item)
         if self._journal:

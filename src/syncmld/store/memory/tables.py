@@ -11,7 +11,6 @@ from syncmld.store.base import (
     Folder,
     HistoryEntry,
     HourCounts,
-    IndexKeys,
     ItemChange,
     LoginFailures,
     MailJournalEntry,
@@ -44,8 +43,10 @@ class Tables:
     """Device reference -> nonce and when it was issued."""
     folders: dict[int, Folder] = field(default_factory=dict)
     items: dict[int, dict[str, StoredItem]] = field(default_factory=dict)
-    item_keys: dict[int, dict[str, IndexKeys]] = field(default_factory=dict)
-    """Folder id -> GUID -> the index entries of the live item (as ``store.uids`` makes them)."""
+    item_uids: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Folder id -> GUID -> the UID of the live item (as ``store.uids`` indexes it), for those that have one."""
+    item_identities: dict[int, dict[str, str | None]] = field(default_factory=dict)
+    """Folder id -> GUID -> the identity key of the live item, None when not worked out yet."""
     sync_states: dict[DeviceFolder, SyncState] = field(default_factory=dict)
     maps: dict[DeviceFolder, dict[str, str]] = field(default_factory=dict)
     """GUID -> LUID per device and folder."""
@@ -89,7 +90,8 @@ class Tables:
             dict(self.nonces),
             dict(self.folders),
             dict(self.items),
-            dict(self.item_keys),
+            dict(self.item_uids),
+            dict(self.item_identities),
             dict(self.sync_states),
             dict(self.maps),
             dict(self.sessions),

@@ -5,21 +5,20 @@ sequence numbers until they commit.
 """
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, update
 
-from syncmld import content
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, IndexKeys, ItemToSend, NewItem, NotFound, StoredItem
+from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
 from syncmld.store.sql.pushes import PushTargets
-from syncmld.store.uids import index_keys, uid_key
+from syncmld.store.uids import indexed_uid, uid_key
 
 if TYPE_CHECKING:
     from syncmld.store.sql.history import SqlJournal
@@ -80,7 +79,7 @@ _ROW_COLUMNS = (
 """The columns of ``_item_row``'s values."""
 
 
-def _item_row(item: StoredItem, keys: IndexKeys) -> tuple[Any, ...]:
+def _item_row(item: StoredItem, identity: str | None) -> tuple[Any, ...]:
     return (
         item.folder_id,
         item.guid,
@@ -91,22 +90,22 @@ def _item_row(item: StoredItem, keys: IndexKeys) -> tuple[Any, ...]:
         item.origin_device_id,
         item.deleted,
         item.parent,
-        keys.uid,
-        keys.identity,
+        indexed_uid(item.content_type, item.data),
+        identity,
     )
 
 
-def _keys(new: NewItem) -> IndexKeys:
-    """The index entries of an item to write: its writer's, or read now."""
-    return new.keys if new.keys is not None else index_keys(content.read(new.content_type, new.data))
-
-
-_CANDIDATES = select(*_ITEM_COLUMNS).where(
+_CANDIDATES = select(*_ITEM_COLUMNS, item_table.c.identity).where(
     item_table.c.folder_id == bindparam("folder_id"),
-    item_table.c.identity.in_(bindparam("identities", expanding=True)),
+    or_(item_table.c.identity.in_(bindparam("identities", expanding=True)), item_table.c.identity.is_(None)),
     item_table.c.deleted.is_(False),
 )
-"""The live items of a folder with some identities (slow-sync matching, with every message of a slow sync)."""
+"""The live items of a folder with some identities or none worked out yet (with every message of a slow sync)."""
+_SET_IDENTITY = (
+    update(item_table)
+    .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
+    .values(identity=bindparam("b_identity"))
+)
 
 
 class SqlItems(SqlRole):
@@ -194,18 +193,36 @@ class SqlItems(SqlRole):
         for row in self._connection.execute(statement):
             yield _item(row)
 
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        live = (item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+        if skip_changed_by is None:
+            return bool(self._connection.execute(select(exists().where(*live))).scalar())
+        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
+        # after ``since`` unread (a slow sync's own writes, which grow with every message).
+        older = exists().where(*live, item_table.c.seq <= since)
+        newer = exists().where(
+            *live,
+            item_table.c.seq > since,
+            or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
+        )
+        return bool(self._connection.execute(select(or_(older, newer))).scalar())
+
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
-    ) -> list[StoredItem]:
-        found: list[StoredItem] = []
-        for chunk in chunks(sorted(set(identities))):
-            rows = self._connection.execute(_CANDIDATES, {"folder_id": folder_id, "identities": chunk})
-            found.extend(
-                item
-                for item in map(_item, rows)
-                if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
-            )
-        return sorted(found, key=lambda item: item.guid)
+    ) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        wanted = sorted(set(identities))
+        for chunk in chunks(wanted) if wanted else [wanted]:
+            for row in self._connection.execute(_CANDIDATES, {"folder_id": folder_id, "identities": chunk}):
+                item = _item(row[:-1])
+                if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by:
+                    found[item.guid] = Candidate(item, row[-1])
+        return [found[guid] for guid in sorted(found)]
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        rows = [{"b_folder_id": folder_id, "b_guid": guid, "b_identity": key} for guid, key in identities.items()]
+        if rows:
+            self._connection.execute(_SET_IDENTITY, rows)
 
     def count_items(self, folder_id: int) -> int:
         statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
@@ -259,7 +276,7 @@ class SqlItems(SqlRole):
             )
             written.append(item)
             latest[guid] = item, new
-        rows = [_item_row(item, _keys(new)) for item, new in latest.values()]
+        rows = [_item_row(item, new.identity) for item, new in latest.values()]
         insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
