@@ -222,6 +222,9 @@ class SqlItems(SqlRole):
     def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
         rows = [{"b_folder_id": folder_id, "b_guid": guid, "b_identity": key} for guid, key in identities.items()]
         if rows:
+            # The counter's row lock first, as every writer of items takes it before their rows: a transaction
+            # that writes items after this cannot wait for a writer that waits for these rows (PostgreSQL).
+            self._allocate_seqs(0)
             self._connection.execute(_SET_IDENTITY, rows)
 
     def count_items(self, folder_id: int) -> int:
