@@ -1,9 +1,13 @@
 """The store contract for folders, items with their change log and parents, and earlier versions of
 items, checked on every backend."""
 
+from dataclasses import replace
+
 import pytest
 
+from syncmld import content
 from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, Store, StoreError
+from syncmld.store.uids import identity_key
 from tests.store.sample import VCARD, Abort, make_owner, vcard
 
 FOLDER = "application/vnd.omads-folder+xml"
@@ -165,21 +169,72 @@ def test_put_brings_a_tombstone_back_to_life(store: Store) -> None:
     assert (revived.version, revived.deleted) == (3, False)
 
 
-def test_iter_can_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
+def identity(new: NewItem) -> str:
+    """The identity key of an item as the content layer reads it."""
+    return identity_key(content.read(new.content_type, new.data).identity)
+
+
+def known(new: NewItem) -> NewItem:
+    """``new`` with its identity key worked out."""
+    return replace(new, identity=identity(new))
+
+
+def test_duplicate_candidates_leave_out_what_one_device_changed_since_a_sequence_number(store: Store) -> None:
+    ann = identity(vcard("Ann"))
     with store.transaction() as tx:
         owner = make_owner(tx)
         other = tx.ensure_device(owner.account_id, "IMEI:2").id
-        tx.put_items(owner.folder_id, [vcard("mine before", guid="a")], owner.device_id)
+        tx.put_items(owner.folder_id, [known(vcard("Ann", guid="a"))], owner.device_id)
         since = tx.current_seq()
-        tx.put_items(owner.folder_id, [vcard("mine after", guid="b")], owner.device_id)
-        tx.put_items(owner.folder_id, [vcard("other after", guid="c")], other)
-        tx.put_items(owner.folder_id, [vcard("admin after", guid="d")], None)
-        tx.put_items(owner.folder_id, [vcard("mine, replaced by the other", guid="a")], other)
+        assert not tx.has_items_besides(owner.folder_id, owner.device_id, 0)
+        assert tx.has_items_besides(owner.folder_id, owner.device_id, since)
+        tx.put_items(owner.folder_id, [known(vcard("Ann", guid="b"))], owner.device_id)
+        tx.put_items(owner.folder_id, [known(vcard("Ann", guid="c"))], other)
+        tx.put_items(owner.folder_id, [known(vcard("Ann", guid="d"))], None)
+        tx.put_items(owner.folder_id, [known(vcard("Ann", guid="a"))], other)
     with store.transaction() as tx:
-        left = [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=owner.device_id, since=since)]
-        assert left == ["a", "c", "d"]
-        assert [item.guid for item in tx.iter_items(owner.folder_id, skip_changed_by=other, since=since)] == ["b", "d"]
-        assert [item.guid for item in tx.iter_items(owner.folder_id)] == ["a", "b", "c", "d"]
+        left = tx.duplicate_candidates(owner.folder_id, [ann], owner.device_id, since)
+        assert [item.guid for item, _ in left] == ["a", "c", "d"]
+        assert [item.guid for item, _ in tx.duplicate_candidates(owner.folder_id, [ann], other, since)] == ["b", "d"]
+        everything = tx.duplicate_candidates(owner.folder_id, [ann], None, 0)
+        assert [item for item, _ in everything] == list(tx.iter_items(owner.folder_id))
+        assert tx.has_items_besides(owner.folder_id, other, 0)
+        tx.delete_items(owner.folder_id, ["a", "b", "c", "d"], owner.device_id)
+        assert not tx.has_items_besides(owner.folder_id, None, 0)
+
+
+def test_duplicate_candidates_are_the_live_items_with_one_of_the_identities_or_none_worked_out(store: Store) -> None:
+    ann, bert, cleo = known(vcard("Ann", guid="g1")), known(vcard("Bert", guid="g2")), known(vcard("Cleo", guid="g3"))
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        elsewhere = tx.ensure_folder(owner.account_id, "Other")
+        tx.put_items(owner.folder_id, [ann, bert, cleo, known(vcard("Ann", guid="g4")), vcard("Dora", guid="g5")], None)
+        tx.put_items(elsewhere.id, [known(vcard("Ann", guid="e1"))], None)
+        tx.delete_items(owner.folder_id, ["g4"], None)
+    with store.transaction() as tx:
+        found = tx.duplicate_candidates(owner.folder_id, [identity(ann), identity(cleo), "nobody"], None, 0)
+        assert [(item.guid, key) for item, key in found] == [
+            ("g1", identity(ann)),
+            ("g3", identity(cleo)),
+            ("g5", None),
+        ]
+        assert [item.guid for item, _ in tx.duplicate_candidates(owner.folder_id, [], None, 0)] == ["g5"]
+        tx.set_identities(owner.folder_id, {"g5": identity(vcard("Dora"))})
+        tx.put_items(owner.folder_id, [vcard("Bert", guid="g1")], None)
+    with store.transaction() as tx:
+        assert [(item.guid, key) for item, key in tx.duplicate_candidates(owner.folder_id, [], None, 0)] == [
+            ("g1", None)
+        ]
+        found = tx.duplicate_candidates(owner.folder_id, [identity(bert), identity(vcard("Dora"))], None, 0)
+        assert [item.guid for item, _ in found] == ["g1", "g2", "g5"]
+    with pytest.raises(Abort), store.transaction() as tx:
+        tx.set_identities(owner.folder_id, {"g1": identity(bert)})
+        tx.put_items(owner.folder_id, [known(vcard("Dora", guid="g2"))], None)
+        assert [item.guid for item, _ in tx.duplicate_candidates(owner.folder_id, [identity(bert)], None, 0)] == ["g1"]
+        raise Abort
+    with store.transaction() as tx:
+        found = tx.duplicate_candidates(owner.folder_id, [identity(bert)], None, 0)
+        assert [(item.guid, key) for item, key in found] == [("g1", None), ("g2", identity(bert))]
 
 
 def test_count_and_iter_see_live_items_of_their_folder_ordered_by_guid(store: Store) -> None:

@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from syncmld import content
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import DeviceSync, Domain, MailJournalLoad, MailSend, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
+from syncmld.store.uids import identity_key
 from tests.store.backends import empty_store_url
 
 
@@ -200,6 +202,61 @@ def test_items_of_a_0017_database_are_found_by_their_uid_after_the_upgrade(backe
                 assert tx.guids_with_uid(3, "card-1199") == ["g1199"]
                 assert tx.guids_with_uid(3, "event-1") == ["ev"]
                 assert tx.guids_with_uid(3, "") == []
+        finally:
+            store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_items_of_a_0025_database_are_duplicate_candidates_until_their_identity_is_worked_out(
+    backend: str, tmp_path: Path
+) -> None:
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Müller%d;Jörg;;;\r\nFN:Jörg Müller%d\r\nEND:VCARD\r\n"
+    rows = [
+        {"guid": f"g{n:04d}", "content_type": "text/vcard", "data": (card % (n, n)).encode(), "seq": n + 1}
+        for n in range(1200)
+    ]
+    rows.append({"guid": "note", "content_type": "text/plain", "data": b"x" * 5000, "seq": 2000})
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            upgrade_schema(engine, SecretBox(bytes(32)), "0025")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
+                    )
+                )
+                connection.execute(
+                    text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
+                        " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, false)"
+                    ),
+                    rows,
+                )
+        finally:
+            engine.dispose()
+        store = open_store(url)
+        try:
+            with store.transaction() as tx:
+                candidates = tx.duplicate_candidates(3, [], None, 0)
+                assert [(item.guid, key) for item, key in candidates] == [(row["guid"], None) for row in rows]
+                tx.set_identities(
+                    3,
+                    {
+                        item.guid: identity_key(content.read(item.content_type, item.data).identity)
+                        for item, _ in candidates
+                    },
+                )
+            with store.transaction() as tx:
+                (ann, _), *_ = tx.duplicate_candidates(
+                    3, [identity_key(content.read("text/vcard", rows[1]["data"]).identity)], None, 0
+                )
+                assert ann.guid == "g0001"
+                assert tx.duplicate_candidates(3, ["nobody"], None, 0) == []
         finally:
             store.close()
 

@@ -2,7 +2,7 @@
 folder trees (an item's parent named by SourceParent or TargetParent)."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NoReturn
@@ -14,14 +14,13 @@ from syncmld.engine.conflicts import Winner, resolve
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.formats import adopts_sent_type
 from syncmld.engine.identifiers import IdentifierLimits, item_problem
-from syncmld.engine.known_identities import known_identities, version_key
 from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import SyncMode, compares_all, sends_to_client, takes_from_client
 from syncmld.engine.replies import ReplyBuilder
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
-from syncmld.errors import LocalError, RemoteError
+from syncmld.errors import LocalError, RemoteError, SyncMLError
 from syncmld.escape import quoted
-from syncmld.protocol.item_format import Encryption, decode_item_data
+from syncmld.protocol.item_format import DecodedData, Encryption, decode_item_data
 from syncmld.protocol.messages import (
     Add,
     Atomic,
@@ -41,6 +40,7 @@ from syncmld.settings import SHOWN_VALUE, ConflictPolicy
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
 from syncmld.store.base import Admin, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.uids import identity_key
 
 log = logging.getLogger("syncmld.engine")
 
@@ -50,17 +50,18 @@ UNKNOWN_TYPE = "application/octet-stream"
 
 @dataclass
 class _DuplicateIndex:
-    """Server items a slow sync has not matched yet, by identity name (built on first need)."""
+    """Server items a slow sync's message has not matched yet, by identity name: those of the identity keys
+    the message has looked up."""
 
-    work: ContentWork
+    matched: set[str]
+    """The GUIDs the device has shown it holds in this session: no duplicates of what it sends."""
     by_name: dict[str, list[tuple[content.Identity, StoredItem]]] = field(default_factory=dict)
+    looked_up: set[str] = field(default_factory=set)
+    """The identity keys looked up."""
+    read: set[str] = field(default_factory=set)
+    """The GUIDs of the server items read (in the index, matched already, or not to be matched)."""
 
-    def add(self, item: StoredItem) -> None:
-        key = version_key(item)
-        bare = known_identities.get(key)
-        if bare is None:
-            bare = self.work.run(content.identity, content.read(item.content_type, item.data))
-            known_identities.keep(key, bare)
+    def add(self, item: StoredItem, bare: content.Identity) -> None:
         found = _placed(bare, item.parent)
         self.by_name.setdefault(found.name, []).append((found, item))
 
@@ -72,10 +73,6 @@ class _DuplicateIndex:
                 del candidates[index]
                 return item
         return None
-
-
-def _placed_identity(work: ContentWork, item: content.ParsedItem, parent: str | None) -> content.Identity:
-    return _placed(work.run(content.identity, item), parent)
 
 
 def _placed(found: content.Identity, parent: str | None) -> content.Identity:
@@ -122,6 +119,11 @@ class SyncApplier:
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
+        self._nothing_to_match = False
+        """The folder holds no server item a slow sync's item may duplicate (found at the first need)."""
+        self._converted: dict[str, tuple[str, bytes, content.ParsedItem]] = {}
+        """The new items of a slow sync's message, converted ahead to look their duplicates up at once: by LUID,
+        the type and data converted and the stored form."""
         self._folder: Folder | None = None
         self._guids: dict[str, str] = {}
         """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
@@ -172,6 +174,8 @@ class SyncApplier:
             if (luid := _luid(item)) in self._guids
         }
         self._childless = deleted - {child.parent for child in self.tx.children_of(self.ds.folder_id, deleted)}
+        if compares_all(self.mode) and takes_from_client(self.mode) and self.outbox is None:
+            self._convert_ahead(sync.commands)
         for command in sync.commands:
             self._apply_command(command)
         self._flush()
@@ -322,8 +326,7 @@ class SyncApplier:
     def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
         """The item's type and its data with its Format undone (base64, decryption); a device that
         changes between encrypted and plain items gets its items back as it now sends them."""
-        content_type = (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip()
-        decoded = decode_item_data(fmt, data, lambda: self._item_key)
+        content_type, decoded = self._decode(content_type, fmt, data)
         if decoded.data and decoded.encryption != self.ds.encryption:
             self.ds.encryption = decoded.encryption
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
@@ -333,6 +336,37 @@ class SyncApplier:
                 "device %s sends its items of %s %s, and gets them so", self.state.device_ref, self.ds.folder_name, how
             )
         return content_type, decoded.data
+
+    def _decode(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, DecodedData]:
+        """The item's type, and its data with its Format undone; RemoteError when it cannot be."""
+        return (content_type or self.ds.wire_type or UNKNOWN_TYPE).strip(), decode_item_data(
+            fmt, data, lambda: self._item_key
+        )
+
+    def _convert_ahead(self, commands: Iterable[object]) -> None:
+        """Convert the whole items of a slow sync's message that name no item the server has, so that the server
+        items they may duplicate are read in one statement (an item that cannot be converted is left to fail
+        where it is applied)."""
+        for command, item in _whole_items(commands):
+            luid = _luid(item)
+            partial = self.ds.incoming
+            if luid is None or luid in self._guids or (partial is not None and partial.luid == luid):
+                continue
+            if item_problem(item, self.limits) is not None:
+                continue
+            meta = _merged_meta(command.meta, item.meta)
+            try:
+                content_type, decoded = self._decode(meta.type, meta.format, _item_data(item))
+                new = self._convert(content_type, decoded.data)
+            except SyncMLError:
+                continue
+            self._converted[luid] = content_type, decoded.data, new
+
+    def _convert(self, content_type: str, data: bytes) -> content.ParsedItem:
+        """A new item (one the server has no version of) in its stored form."""
+        return self.work.run(
+            content.from_device, content_type, data, None, self._device_properties, self.ds.folder_kind
+        )
 
     @cached_property
     def _device_properties(self) -> frozenset[str] | None:
@@ -360,9 +394,15 @@ class SyncApplier:
         if previous is not None and named_parent is not None and named_parent != previous.parent:
             self._check_not_below_itself(previous.guid, named_parent)
         earlier = content.read(previous.content_type, previous.data) if previous else None
-        new = self.work.run(
-            content.from_device, content_type, data, earlier, self._device_properties, self.ds.folder_kind
-        )
+        ahead = self._converted.get(luid)
+        if earlier is None and ahead is not None and ahead[:2] == (content_type, data):
+            new = ahead[2]
+        elif earlier is None:
+            new = self._convert(content_type, data)
+        else:
+            new = self.work.run(
+                content.from_device, content_type, data, earlier, self._device_properties, self.ds.folder_kind
+            )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, new):
             return StatusCode.OK
         if previous is None and compares_all(self.mode):
@@ -386,7 +426,8 @@ class SyncApplier:
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
-        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True)
+        identity = None if self._duplicates is None else identity_key(self.work.run(content.identity, new))
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, identity=identity)
         self._map(guid, luid, fresh=True)
         if compares_all(self.mode):
             self.ds.matched.append(guid)
@@ -648,24 +689,44 @@ class SyncApplier:
         return found
 
     def _find_duplicate(self, new: content.ParsedItem, parent: str | None) -> StoredItem | None:
+        """The server item ``new`` duplicates (and that nothing matched yet), looked up with the items of its message
+        the first time."""
         if self._duplicates is None:
-            index = _DuplicateIndex(self.work)
-            # what this device itself wrote in this session is no duplicate of what it sends now
-            writer = None if self.ds.start_seq is None else self.state.device_id
-            since = self.ds.start_seq or 0
-            found = [
-                item
-                for item in self.tx.iter_items(self.ds.folder_id, since=since, skip_changed_by=writer)
-                if item.guid not in self._doomed
-            ]
-            matched = session_lists.matched(self.tx, self.state.token, self.ds) if found else set()
-            for stored in found:
-                if stored.guid not in matched:
-                    index.add(stored)
-            self._duplicates = index
-        if not self._duplicates.by_name:
-            return None
-        return self._duplicates.take(_placed_identity(self.work, new, parent))
+            writer, since = self._own_writes()
+            if self._nothing_to_match or not self.tx.has_items_besides(self.ds.folder_id, writer, since):
+                self._nothing_to_match = True
+                return None
+            self._duplicates = _DuplicateIndex(session_lists.matched(self.tx, self.state.token, self.ds))
+            ahead = [self.work.run(content.identity, converted) for _, _, converted in self._converted.values()]
+            self._look_up(self._duplicates, {identity_key(identity) for identity in ahead})
+        bare = self.work.run(content.identity, new)
+        self._look_up(self._duplicates, {identity_key(bare)})
+        return self._duplicates.take(_placed(bare, parent))
+
+    def _own_writes(self) -> tuple[int | None, int]:
+        """The device and the sequence number after which what it wrote is no duplicate of what it sends now
+        (what it wrote in this session)."""
+        return (None if self.ds.start_seq is None else self.state.device_id), self.ds.start_seq or 0
+
+    def _look_up(self, index: _DuplicateIndex, identities: set[str]) -> None:
+        """Put into ``index`` the server items of these identity keys, and those whose key nobody worked out yet
+        (it is worked out now, and kept)."""
+        wanted = identities - index.looked_up
+        if not wanted:
+            return
+        index.looked_up.update(wanted)
+        writer, since = self._own_writes()
+        worked_out: dict[str, str] = {}
+        for stored, key in self.tx.duplicate_candidates(self.ds.folder_id, wanted, writer, since):
+            if stored.guid in index.read or stored.guid in self._doomed:
+                continue
+            index.read.add(stored.guid)
+            bare = self.work.run(content.identity, content.read(stored.content_type, stored.data))
+            if key is None:
+                worked_out[stored.guid] = identity_key(bare)
+            if stored.guid not in index.matched:
+                index.add(stored, bare)
+        self.tx.set_identities(self.ds.folder_id, worked_out)
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
@@ -701,6 +762,15 @@ def _items(command: SyncSubCommand, kind: type = object) -> list[Item]:
     if isinstance(command, Unsupported) or not isinstance(command, kind):
         return []
     return list(command.items)
+
+
+def _whole_items(commands: Iterable[object]) -> Iterator[tuple[Add | Replace, Item]]:
+    """The Add and Replace items of these commands (and of the Sequences among them) that came whole."""
+    for command in commands:
+        if isinstance(command, Sequence):
+            yield from _whole_items(command.commands)
+        elif isinstance(command, Add | Replace):
+            yield from ((command, item) for item in command.items if not item.more_data)
 
 
 def _luid(item: Item) -> str | None:

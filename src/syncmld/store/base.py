@@ -89,6 +89,14 @@ class StoredItem:
     None at the top level."""
 
 
+class Candidate(NamedTuple):
+    """A server item a slow sync's item may duplicate."""
+
+    item: StoredItem
+    identity: str | None
+    """Its identity key; None when no writer worked it out (the reader does, and keeps it: ``set_identities``)."""
+
+
 class ItemToSend(NamedTuple):
     """What sending a stored item to a device needs of it."""
 
@@ -109,6 +117,9 @@ class NewItem:
     """GUID of the parent item in the same folder; None at the top level."""
     fresh: bool = False
     """``guid`` was just made for this item (``new_guid``): no item has it, nothing is read for it."""
+    identity: str | None = None
+    """Its identity key (``store.uids.identity_key``) when the writer has worked it out; None leaves it to be
+    worked out when a slow sync looks for duplicates (``duplicate_candidates``, ``set_identities``)."""
 
 
 @dataclass(frozen=True)
@@ -475,9 +486,25 @@ class Items(Protocol):
         """``get_items`` with only what sending the items needs: the live items among ``guids``, by GUID."""
         ...
 
-    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
-        """Every live item of the folder, ordered by GUID; with ``skip_changed_by``, without the items
-        whose latest change that device made after sequence number ``since``."""
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
+        """Every live item of the folder, ordered by GUID."""
+        ...
+
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        """Whether the folder holds a live item besides those whose latest change ``skip_changed_by`` made after
+        sequence number ``since``."""
+        ...
+
+    def duplicate_candidates(
+        self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
+    ) -> list[Candidate]:
+        """The live items of the folder whose identity key (``store.uids.identity_key``) is among ``identities`` or
+        not worked out yet, ordered by GUID, without those whose latest change ``skip_changed_by`` made after
+        sequence number ``since``; one index read per batch of keys, whatever the folder size."""
+        ...
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        """Keep the identity keys worked out for live items of the folder, by GUID."""
         ...
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:

@@ -84,11 +84,15 @@ items = Table(
     Column("parent", Text, nullable=True),
     # The item's own UID (a vCard's, a calendar object's) as ``store.uids`` indexes it; NULL without one.
     Column("uid", Text, nullable=True),
+    # The key of the item's slow-sync identity (``store.uids.identity_key``); NULL until its writer or a slow sync
+    # works it out.
+    Column("identity", Text, nullable=True),
     # With the device of the latest change: what changed since a sequence number, by another device, is
     # found without reading the rows that device wrote.
     Index(None, "folder_id", "seq", "origin_device_id"),
     Index(None, "folder_id", "parent"),
     Index(None, "folder_id", "uid"),
+    Index(None, "folder_id", "identity"),
 )
 
 sequence_counter = Table(

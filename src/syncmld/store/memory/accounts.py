@@ -61,6 +61,7 @@ class MemoryAccounts(MemoryRole):
             del self._t.folders[folder_id]
             self._t.items.pop(folder_id, None)
             self._t.item_uids.pop(folder_id, None)
+            self._t.item_identities.pop(folder_id, None)
             self._t.upstream_collections.pop(folder_id, None)
             self._t.upstream_resources.pop(folder_id, None)
             self._t.mail_marks.pop(folder_id, None)

@@ -2,11 +2,11 @@
 
 import dataclasses
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
+from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
@@ -58,11 +58,17 @@ class MemoryItems(MemoryRole):
         if folder_id not in self._copied_items or folder_id not in self._t.items:
             self._t.items[folder_id] = dict(self._folder_items(folder_id))
             self._t.item_uids[folder_id] = dict(self._t.item_uids.get(folder_id, {}))
+            self._t.item_identities[folder_id] = dict(self._t.item_identities.get(folder_id, {}))
             self._copied_items.add(folder_id)
         return self._t.items[folder_id]
 
-    def _index_uid(self, folder_id: int, item: StoredItem) -> None:
-        """Keep the folder's UID index up to date for ``item`` (its folder copied for writing)."""
+    def _index(self, folder_id: int, item: StoredItem, identity: str | None) -> None:
+        """Keep the folder's UID and identity indexes up to date for ``item`` (its folder copied for writing)."""
+        identities = self._t.item_identities[folder_id]
+        if item.deleted:
+            identities.pop(item.guid, None)
+        else:
+            identities[item.guid] = identity
         uids = self._t.item_uids[folder_id]
         uid = None if item.deleted else indexed_uid(item.content_type, item.data)
         if uid is None:
@@ -84,13 +90,36 @@ class MemoryItems(MemoryRole):
             for guid, item in self.get_items(folder_id, guids).items()
         }
 
-    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
-        items = [
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
+        return iter(sorted(self._live_items(folder_id), key=lambda item: item.guid))
+
+    def _besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> list[StoredItem]:
+        """The live items of the folder but those whose latest change ``skip_changed_by`` made after ``since``."""
+        return [
             item
             for item in self._live_items(folder_id)
             if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
         ]
-        return iter(sorted(items, key=lambda item: item.guid))
+
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        return bool(self._besides(folder_id, skip_changed_by, since))
+
+    def duplicate_candidates(
+        self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
+    ) -> list[Candidate]:
+        wanted = set(identities)
+        held = self._t.item_identities.get(folder_id, {})
+        found = [
+            Candidate(item, held.get(item.guid))
+            for item in self._besides(folder_id, skip_changed_by, since)
+            if held.get(item.guid) is None or held.get(item.guid) in wanted
+        ]
+        return sorted(found, key=lambda candidate: candidate.item.guid)
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        stored = self._writable_items(folder_id)
+        held = self._t.item_identities[folder_id]
+        held.update((guid, key) for guid, key in identities.items() if guid in stored and not stored[guid].deleted)
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
         return sorted((item.guid, item.parent) for item in self._live_items(folder_id))
@@ -130,7 +159,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id,
                 parent=new.parent,
             )
-            self._index_uid(folder_id, item)
+            self._index(folder_id, item, new.identity)
             stored[guid] = item
             written.append(item)
         if self._journal:
@@ -155,7 +184,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id=origin_device_id,
                 deleted=True,
             )
-            self._index_uid(folder_id, stored[guid])
+            self._index(folder_id, stored[guid], None)
             deleted.append(guid)
         if self._journal:
             gone = [(guid, stored[guid].version, stored[guid].seq) for guid in deleted]

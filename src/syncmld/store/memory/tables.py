@@ -45,6 +45,8 @@ class Tables:
     items: dict[int, dict[str, StoredItem]] = field(default_factory=dict)
     item_uids: dict[int, dict[str, str]] = field(default_factory=dict)
     """Folder id -> GUID -> the UID of the live item (as ``store.uids`` indexes it), for those that have one."""
+    item_identities: dict[int, dict[str, str | None]] = field(default_factory=dict)
+    """Folder id -> GUID -> the identity key of the live item, None when not worked out yet."""
     sync_states: dict[DeviceFolder, SyncState] = field(default_factory=dict)
     maps: dict[DeviceFolder, dict[str, str]] = field(default_factory=dict)
     """GUID -> LUID per device and folder."""
@@ -89,6 +91,7 @@ class Tables:
             dict(self.folders),
             dict(self.items),
             dict(self.item_uids),
+            dict(self.item_identities),
             dict(self.sync_states),
             dict(self.maps),
             dict(self.sessions),

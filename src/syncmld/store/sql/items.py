@@ -5,15 +5,15 @@ sequence numbers until they commit.
 """
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, update
 
 from syncmld.store import new_guid
-from syncmld.store.base import Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
+from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
@@ -74,11 +74,12 @@ _ROW_COLUMNS = (
     "deleted",
     "parent",
     "uid",
+    "identity",
 )
 """The columns of ``_item_row``'s values."""
 
 
-def _item_row(item: StoredItem) -> tuple[Any, ...]:
+def _item_row(item: StoredItem, identity: str | None) -> tuple[Any, ...]:
     return (
         item.folder_id,
         item.guid,
@@ -90,7 +91,21 @@ def _item_row(item: StoredItem) -> tuple[Any, ...]:
         item.deleted,
         item.parent,
         indexed_uid(item.content_type, item.data),
+        identity,
     )
+
+
+_CANDIDATES = select(*_ITEM_COLUMNS, item_table.c.identity).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    or_(item_table.c.identity.in_(bindparam("identities", expanding=True)), item_table.c.identity.is_(None)),
+    item_table.c.deleted.is_(False),
+)
+"""The live items of a folder with some identities or none worked out yet (with every message of a slow sync)."""
+_SET_IDENTITY = (
+    update(item_table)
+    .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
+    .values(identity=bindparam("b_identity"))
+)
 
 
 class SqlItems(SqlRole):
@@ -172,22 +187,45 @@ class SqlItems(SqlRole):
         )
         return [(guid, parent) for guid, parent in self._connection.execute(statement)]
 
-    def iter_items(self, folder_id: int, *, skip_changed_by: int | None = None, since: int = 0) -> Iterator[StoredItem]:
+    def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+        statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
+        for row in self._connection.execute(statement):
+            yield _item(row)
+
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
+        live = (item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
         if skip_changed_by is None:
-            statement = statement.order_by(item_table.c.guid).execution_options(yield_per=CHUNK_SIZE)
-            for row in self._connection.execute(statement):
-                yield _item(row)
-            return
+            return bool(self._connection.execute(select(exists().where(*live))).scalar())
         # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
         # after ``since`` unread (a slow sync's own writes, which grow with every message).
-        older = statement.where(item_table.c.seq <= since)
-        newer = statement.where(
+        older = exists().where(*live, item_table.c.seq <= since)
+        newer = exists().where(
+            *live,
             item_table.c.seq > since,
             or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
         )
-        found = [_item(row) for part in (older, newer) for row in self._connection.execute(part)]
-        yield from sorted(found, key=lambda item: item.guid)
+        return bool(self._connection.execute(select(or_(older, newer))).scalar())
+
+    def duplicate_candidates(
+        self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
+    ) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        wanted = sorted(set(identities))
+        for chunk in chunks(wanted) if wanted else [wanted]:
+            for row in self._connection.execute(_CANDIDATES, {"folder_id": folder_id, "identities": chunk}):
+                item = _item(row[:-1])
+                if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by:
+                    found[item.guid] = Candidate(item, row[-1])
+        return [found[guid] for guid in sorted(found)]
+
+    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+        rows = [{"b_folder_id": folder_id, "b_guid": guid, "b_identity": key} for guid, key in identities.items()]
+        if rows:
+            # The counter's row lock first, as every writer of items takes it before their rows: a transaction
+            # that writes items after this cannot wait for a writer that waits for these rows (PostgreSQL).
+            self._allocate_seqs(0)
+            self._connection.execute(_SET_IDENTITY, rows)
 
     def count_items(self, folder_id: int) -> int:
         statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
@@ -225,7 +263,7 @@ class SqlItems(SqlRole):
         else:
             before, versions = {}, self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
-        latest: dict[str, StoredItem] = {}
+        latest: dict[str, tuple[StoredItem, NewItem]] = {}
         for offset, new in enumerate(batch):
             guid = new_guid() if new.guid is None else new.guid
             versions[guid] = versions.get(guid, 0) + 1
@@ -240,8 +278,8 @@ class SqlItems(SqlRole):
                 parent=new.parent,
             )
             written.append(item)
-            latest[guid] = item
-        rows = [_item_row(item) for item in latest.values()]
+            latest[guid] = item, new
+        rows = [_item_row(item, new.identity) for item, new in latest.values()]
         insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
@@ -263,6 +301,7 @@ class SqlItems(SqlRole):
                 deleted=True,
                 data=b"",
                 uid=None,
+                identity=None,
                 version=bindparam("b_version"),
                 seq=bindparam("b_seq"),
                 origin_device_id=origin_device_id,
