@@ -247,7 +247,7 @@ def test_items_of_a_0025_database_are_duplicate_candidates_until_their_identity_
                 tx.set_identities(
                     3,
                     {
-                        item.guid: identity_key(content.read(item.content_type, item.data).identity)
+                        item.guid: (item.seq, identity_key(content.read(item.content_type, item.data).identity))
                         for item, _ in candidates
                     },
                 )

@@ -716,14 +716,14 @@ class SyncApplier:
             return
         index.looked_up.update(wanted)
         writer, since = self._own_writes()
-        worked_out: dict[str, str] = {}
+        worked_out: dict[str, tuple[int, str]] = {}
         for stored, key in self.tx.duplicate_candidates(self.ds.folder_id, wanted, writer, since):
             if stored.guid in index.read or stored.guid in self._doomed:
                 continue
             index.read.add(stored.guid)
             bare = self.work.run(content.identity, content.read(stored.content_type, stored.data))
             if key is None:
-                worked_out[stored.guid] = identity_key(bare)
+                worked_out[stored.guid] = stored.seq, identity_key(bare)
             if stored.guid not in index.matched:
                 index.add(stored, bare)
         self.tx.set_identities(self.ds.folder_id, worked_out)

@@ -503,8 +503,9 @@ class Items(Protocol):
         sequence number ``since``; one index read per batch of keys, whatever the folder size."""
         ...
 
-    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
-        """Keep the identity keys worked out for live items of the folder, by GUID."""
+    def set_identities(self, folder_id: int, identities: Mapping[str, tuple[int, str]]) -> None:
+        """Keep the identity keys worked out for live items of the folder: GUID -> (the sequence number of the
+        version the key was worked out from, the key); an item written since keeps none."""
         ...
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:

@@ -116,10 +116,14 @@ class MemoryItems(MemoryRole):
         ]
         return sorted(found, key=lambda candidate: candidate.item.guid)
 
-    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
+    def set_identities(self, folder_id: int, identities: Mapping[str, tuple[int, str]]) -> None:
         stored = self._writable_items(folder_id)
         held = self._t.item_identities[folder_id]
-        held.update((guid, key) for guid, key in identities.items() if guid in stored and not stored[guid].deleted)
+        held.update(
+            (guid, key)
+            for guid, (seq, key) in identities.items()
+            if guid in stored and not stored[guid].deleted and stored[guid].seq == seq
+        )
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
         return sorted((item.guid, item.parent) for item in self._live_items(folder_id))

@@ -103,7 +103,11 @@ _CANDIDATES = select(*_ITEM_COLUMNS, item_table.c.identity).where(
 """The live items of a folder with some identities or none worked out yet (with every message of a slow sync)."""
 _SET_IDENTITY = (
     update(item_table)
-    .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
+    .where(
+        item_table.c.folder_id == bindparam("b_folder_id"),
+        item_table.c.guid == bindparam("b_guid"),
+        item_table.c.seq == bindparam("b_seq"),
+    )
     .values(identity=bindparam("b_identity"))
 )
 
@@ -219,8 +223,13 @@ class SqlItems(SqlRole):
                     found[item.guid] = Candidate(item, row[-1])
         return [found[guid] for guid in sorted(found)]
 
-    def set_identities(self, folder_id: int, identities: Mapping[str, str]) -> None:
-        rows = [{"b_folder_id": folder_id, "b_guid": guid, "b_identity": key} for guid, key in identities.items()]
+    def set_identities(self, folder_id: int, identities: Mapping[str, tuple[int, str]]) -> None:
+        # The version read is named by its sequence number: on PostgreSQL another transaction may have written
+        # the item since this one read it, and that version's identity is not this one.
+        rows = [
+            {"b_folder_id": folder_id, "b_guid": guid, "b_seq": seq, "b_identity": key}
+            for guid, (seq, key) in identities.items()
+        ]
         if rows:
             # The counter's row lock first, as every writer of items takes it before their rows: a transaction
             # that writes items after this cannot wait for a writer that waits for these rows (PostgreSQL).
