@@ -3,12 +3,16 @@ them to a line: each message reads back about what it sends, not a fixed read of
 next message, and a backlog parked a change to a line (as servers before batches parked it) goes on."""
 
 import json
+from collections.abc import Callable
 
+from syncmld.client import Device
 from syncmld.engine.backlog import BATCH, WINDOW, has_pending, park, refill
 from syncmld.engine.modes import SyncMode
-from syncmld.engine.session import ChangeKind, DatastoreState, OutChange
+from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
+from syncmld.protocol.messages import SyncML
 from syncmld.store import new_guid
-from syncmld.store.base import Store, Transaction
+from syncmld.store.base import NewItem, Store, Transaction
+from tests.engine.conftest import EMAIL, vcard
 
 TOKEN = "receiving"
 
@@ -82,3 +86,42 @@ def test_a_backlog_parked_a_change_to_a_line_goes_on(store: Store) -> None:
         ds.backlog_key = "backlog:1"
         sent = sent_in_messages(ReadCounter(tx), ds, per_message=120)
     assert sent == changes
+
+
+def saved_queue(store: Store, device: Device) -> int:
+    """Changes queued in the device's latest session state, as saved after its last message."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        known = next(d for d in tx.list_devices(account.id) if d.device_ref == device.device_id)
+        token = tx.last_device_session(known.id)
+        record = tx.load_session(token) if token is not None else None
+        assert record is not None
+    return sum(len(ds.queue) for ds in SessionState.from_bytes(record.state).datastores)
+
+
+def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two_lines_of_changes(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """Saved and read again with every message, the state keeps what the next message may send from the line it
+    read last, not hundreds of changes beyond it."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1500)], None)
+    tablet = new_device("IMEI:tablet", max_msg_size=60_000)
+    queued: list[int] = []
+    send = tablet.transport
+
+    def measured(message: SyncML, url: str, /) -> SyncML:
+        reply = send(message, url)
+        if tablet.items:
+            queued.append(saved_queue(store, tablet))
+        return reply
+
+    tablet.transport = measured
+    tablet.sync(205)
+    assert len(tablet.items) == 1500
+    assert len(queued) > 5
+    assert max(queued) < 2 * BATCH, queued

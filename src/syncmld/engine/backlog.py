@@ -13,13 +13,16 @@ from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
 from syncmld.errors import LocalError
 from syncmld.store.base import Sessions
 
-WINDOW = 400
-"""Changes kept in the session state; the rest waits in the store."""
-BATCH = WINDOW // 2
-"""Changes parked to a line: the queue is topped up a line at a time once it holds less than this."""
-READ_BYTES = 12 * 1024
+BATCH = 50
+"""Changes parked to a line, and read for a message at a time: the queue is topped up a line at a time once it
+holds less than this, so the session state, saved with every message, holds less than two lines of them."""
+WINDOW = 2 * BATCH
+"""Changes kept in the session state when the queue is parked; the rest waits in the store."""
+READ_BYTES = 3 * 1024
 """Bytes read at a time: a line of ``BATCH`` changes of the server's GUIDs (about 48 bytes each), with room to
 spare; a longer line takes another read."""
+PIECE_BYTES = 16 * 1024
+"""Bytes of the backlog per stored piece: parking 5,000 changes writes 15 of them."""
 
 
 def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
@@ -31,9 +34,8 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     lines = [json.dumps(rest[start : start + BATCH], separators=(",", ":")) for start in range(0, len(rest), BATCH)]
     data = ("\n".join(lines) + "\n").encode("utf-8")
     tx.drop_chunks(token, key)
-    # in pieces of the size read back, so that a refill reads one or two pieces, not the whole backlog
-    for start in range(0, len(data), READ_BYTES):
-        ds.backlog_size = tx.append_chunk(token, key, data[start : start + READ_BYTES])
+    for start in range(0, len(data), PIECE_BYTES):
+        ds.backlog_size = tx.append_chunk(token, key, data[start : start + PIECE_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
     ds.queue = ds.queue[:WINDOW]
 
