@@ -3,6 +3,7 @@ grow with the number of items it replaces, deletes or sends encrypted (on Postgr
 a round trip over the network)."""
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -33,15 +34,18 @@ class Statements:
 
     def __init__(self) -> None:
         self.seen: Counter[str] = Counter()
+        self.texts: list[str] = []
         self.counting = False
 
     def __call__(self, _conn: object, _cursor: object, statement: str, *_args: Any) -> None:
         if self.counting:
             self.seen[" ".join(statement.split()[:4])] += 1
+            self.texts.append(statement)
 
     def during(self, work: Callable[[], object]) -> Counter[str]:
         """The statements ``work`` ran."""
         self.seen.clear()
+        self.texts.clear()
         self.counting = True
         try:
             work()
@@ -252,3 +256,28 @@ def test_a_slow_sync_writes_new_items_and_their_maps_without_looking_for_what_th
         device_id = next(d.id for d in tx.list_devices(folder.account_id) if d.device_ref == "IMEI:many")
         maps = tx.all_maps(device_id, folder.id)
     assert sorted(maps.values()) == sorted(device.items)
+
+
+def test_the_map_of_a_device_receiving_many_items_is_written_in_one_statement(
+    sql_store: Store, statements: Statements
+) -> None:
+    """A new device receives the account's contacts and answers with their LUIDs: the Map that names them all is
+    one statement on the maps, however many it names (each statement is a round trip on PostgreSQL)."""
+    synced_device(sql_store, "many", 60)
+    tablet = Device(
+        transport=in_process_transport(sql_store, EngineContext()),
+        url=URL,
+        user="many@example.org",
+        password=PASSWORD,
+        device_id="IMEI:tablet",
+    )
+    statements.during(lambda: tablet.sync(205))
+    assert len(tablet.items) == 60
+    # beside the one that clears the device's maps as the refresh begins
+    on_maps = [text for text in statements.texts if re.search(r"\bmaps\b", text) and "guid" in text]
+    assert len(on_maps) == 1, on_maps
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        device_id = next(d.id for d in tx.list_devices(folder.account_id) if d.device_ref == "IMEI:tablet")
+        maps = tx.all_maps(device_id, folder.id)
+    assert sorted(maps.values()) == sorted(tablet.items)

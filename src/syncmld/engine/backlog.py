@@ -2,8 +2,9 @@
 
 A slow sync to a new device queues every item of the folder. Saved in the session state, that queue
 would be written and read again with every message of the session, a cost that grows with the square
-of the folder. So beyond a window the queue is parked once in the session's chunk store, as JSON lines,
-and read back a window at a time as messages go out; the session keeps only the window and an offset.
+of the folder. So beyond a window the queue is parked once in the session's chunk store, a batch of
+changes to a line (one JSON array of ``[kind, guid, luid]``), and read back a batch at a time as
+messages go out; the session keeps only the window and an offset.
 """
 
 import json
@@ -12,9 +13,16 @@ from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
 from syncmld.errors import LocalError
 from syncmld.store.base import Sessions
 
-WINDOW = 400
-"""Changes kept in the session state; the rest waits in the store."""
-READ_BYTES = 64 * 1024
+BATCH = 50
+"""Changes parked to a line, and read for a message at a time: the queue is topped up a line at a time once it
+holds less than this, so the session state, saved with every message, holds less than two lines of them."""
+WINDOW = 2 * BATCH
+"""Changes kept in the session state when the queue is parked; the rest waits in the store."""
+READ_BYTES = 3 * 1024
+"""Bytes read at a time: a line of ``BATCH`` changes of the server's GUIDs (about 48 bytes each), with room to
+spare; a longer line takes another read."""
+PIECE_BYTES = 16 * 1024
+"""Bytes of the backlog per stored piece: parking 5,000 changes writes 15 of them."""
 
 
 def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
@@ -22,26 +30,33 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     if len(ds.queue) <= WINDOW:
         return
     key = f"backlog:{ds.folder_id}"
-    lines = "".join(json.dumps([change.kind, change.guid, change.luid]) + "\n" for change in ds.queue[WINDOW:])
-    data = lines.encode("utf-8")
+    rest = [[change.kind, change.guid, change.luid] for change in ds.queue[WINDOW:]]
+    lines = [json.dumps(rest[start : start + BATCH], separators=(",", ":")) for start in range(0, len(rest), BATCH)]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
     tx.drop_chunks(token, key)
-    # in pieces of the size read back, so that a refill reads one or two pieces, not the whole backlog
-    for start in range(0, len(data), READ_BYTES):
-        ds.backlog_size = tx.append_chunk(token, key, data[start : start + READ_BYTES])
+    for start in range(0, len(data), PIECE_BYTES):
+        ds.backlog_size = tx.append_chunk(token, key, data[start : start + PIECE_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
     ds.queue = ds.queue[:WINDOW]
 
 
 def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
-    """Top the queue up to the window from the store when it runs low."""
-    while ds.backlog_key is not None and len(ds.queue) < WINDOW // 2:
-        data = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset, READ_BYTES)
-        lines = data[: data.rfind(b"\n") + 1].split(b"\n", WINDOW - len(ds.queue))[:-1]
-        if not lines:
-            raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
-        changes = json.loads(b"[" + b",".join(lines) + b"]")
+    """Top the queue up from the store, a line at a time, when it holds less than ``BATCH`` changes."""
+    pending = b""  # read from the store at the backlog's offset, not yet taken
+    while ds.backlog_key is not None and len(ds.queue) < BATCH:
+        end = pending.find(b"\n")
+        if end < 0:
+            more = tx.read_chunks(token, ds.backlog_key, ds.backlog_offset + len(pending), READ_BYTES)
+            if not more:
+                raise LocalError(f"backlog {ds.backlog_key} of session {token} is cut short at {ds.backlog_offset}")
+            pending += more
+            continue
+        changes = json.loads(pending[:end])
+        if changes and isinstance(changes[0], str):
+            changes = [changes]  # a line of one change, as parked before batches
         ds.queue.extend(OutChange(CHANGE_KINDS[kind], guid, luid) for kind, guid, luid in changes)
-        ds.backlog_offset += sum(map(len, lines)) + len(lines)
+        ds.backlog_offset += end + 1
+        pending = pending[end + 1 :]
         if ds.backlog_offset >= ds.backlog_size:
             tx.drop_chunks(token, ds.backlog_key)
             ds.backlog_key = None

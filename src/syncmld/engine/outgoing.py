@@ -11,7 +11,7 @@ from typing import Protocol
 
 from syncmld import content
 from syncmld.engine import session_lists
-from syncmld.engine.backlog import park, refill
+from syncmld.engine.backlog import BATCH, park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, PartialItem, SessionState
 from syncmld.errors import WrongKind
@@ -156,7 +156,7 @@ def fill_sync(
         refill(tx, state.token, ds)
         if not ds.queue:
             break
-        batch = ds.queue[:50]
+        batch = ds.queue[:BATCH]
         items = tx.items_to_send(ds.folder_id, [change.guid for change in batch if change.kind != ChangeKind.DELETE])
         if expand is not None:
             batch, items = expand(ds, batch, items, room.limit - encoder.size())

@@ -7,7 +7,7 @@ sequence numbers until they commit.
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, update
@@ -50,12 +50,21 @@ with every message a device receives)."""
 @lru_cache(maxsize=32)
 def _items_to_send_sql(paramstyle: str, count: int) -> str:
     """The live items of a folder among ``count`` GUIDs, with the columns of ``ItemToSend`` only: the driver's SQL,
-    made once per count (a device receiving a folder reads its items in batches of the same size)."""
+    made once per count (a device receiving a folder reads its items in batches of the same size), its rows
+    fetched at once."""
     placeholder = "?" if paramstyle == "qmark" else "%s"
     return (
         f"SELECT guid, content_type, data, parent FROM {item_table.name} "
         f"WHERE folder_id = {placeholder} AND NOT deleted AND guid IN ({', '.join([placeholder] * count)})"
     )
+
+
+@cache
+def _item_parents_sql(paramstyle: str) -> str:
+    """Every live item of a folder with its parent, by GUID: the driver's SQL, its rows fetched at once (a new
+    device's refresh reads the whole folder)."""
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    return f"SELECT guid, parent FROM {item_table.name} WHERE folder_id = {placeholder} AND NOT deleted ORDER BY guid"
 
 
 def _item(row: Sequence[Any]) -> StoredItem:
@@ -179,17 +188,14 @@ class SqlItems(SqlRole):
         found: dict[str, ItemToSend] = {}
         paramstyle = self._connection.dialect.paramstyle
         for chunk in chunks(list(guids)):
-            rows = self._connection.exec_driver_sql(_items_to_send_sql(paramstyle, len(chunk)), (folder_id, *chunk))
+            sql = _items_to_send_sql(paramstyle, len(chunk))
+            rows = self._connection.exec_driver_sql(sql, (folder_id, *chunk)).cursor.fetchall()
             found.update((row[0], ItemToSend._make(row)) for row in rows)
         return found
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
-        statement = (
-            select(item_table.c.guid, item_table.c.parent)
-            .where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-            .order_by(item_table.c.guid)
-        )
-        return [(guid, parent) for guid, parent in self._connection.execute(statement)]
+        sql = _item_parents_sql(self._connection.dialect.paramstyle)
+        return list(self._connection.exec_driver_sql(sql, (folder_id,)).cursor.fetchall())
 
     def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))

@@ -1,6 +1,6 @@
 """The SQL store's sync states and LUID <-> GUID maps, per device and folder."""
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
 from sqlalchemy import bindparam, delete, select
 
@@ -20,10 +20,24 @@ _MAPS_BY = {
     for column in ("guid", "luid")
 }
 """The maps of a device's folder whose guid (or luid) is among ``values``: what every Sync with items reads."""
-_DELETE_MAPS_BY = {
-    column: delete(maps).where(*_OF_DEVICE_FOLDER, maps.c[column].in_(bindparam("values", expanding=True)))
-    for column in ("guid", "luid")
-}
+_DELETE_MAPS = delete(maps).where(*_OF_DEVICE_FOLDER, maps.c.guid.in_(bindparam("guids", expanding=True)))
+
+_REPLACE_MAPS_SQLITE = "INSERT OR REPLACE INTO maps (device_id, folder_id, guid, luid) VALUES (?, ?, ?, ?)"
+"""A map row that replaces the rows holding its GUID or its LUID (SQLite's REPLACE clears every unique key that
+the row would break): rows applied in order, a later pair takes the LUID from an earlier one."""
+_REPLACE_MAPS_POSTGRES = """
+WITH gone AS (
+    DELETE FROM maps
+    WHERE device_id = %(device_id)s AND folder_id = %(folder_id)s
+        AND (guid = ANY(%(old_guids)s) OR luid = ANY(%(luids)s))
+    RETURNING 1
+)
+INSERT INTO maps (device_id, folder_id, guid, luid)
+SELECT %(device_id)s, %(folder_id)s, guid, luid FROM unnest(%(guids)s::text[], %(luids)s::text[]) AS pair (guid, luid)
+WHERE (SELECT count(*) FROM gone) >= 0
+"""
+"""Map rows that replace the rows with their GUIDs or LUIDs, in one statement: the WHERE makes the deletion
+run first, and a row deleted by the transaction does not hold its keys."""
 
 
 class SqlSyncMaps(SqlRole):
@@ -74,22 +88,26 @@ class SqlSyncMaps(SqlRole):
         statement = select(maps.c.guid, maps.c.luid).where(maps.c.device_id == device_id, maps.c.folder_id == folder_id)
         return {guid: luid for guid, luid in self._connection.execute(statement)}
 
-    def _delete_maps_where(self, device_id: int, folder_id: int, column: str, values: Sequence[str]) -> None:
-        for chunk in chunks(values):
-            self._connection.execute(
-                _DELETE_MAPS_BY[column], {"device_id": device_id, "folder_id": folder_id, "values": list(chunk)}
-            )
-
     def set_maps(self, device_id: int, folder_id: int, guid_to_luid: Mapping[str, str], new: bool = False) -> None:
         if not guid_to_luid:
+            return
+        if not new and self._connection.dialect.name == "sqlite":
+            rows = [(device_id, folder_id, guid, luid) for guid, luid in guid_to_luid.items()]
+            self._connection.exec_driver_sql(_REPLACE_MAPS_SQLITE, rows)
             return
         # Applied in order, a later pair takes the LUID from an earlier one: keep the last per LUID.
         guid_by_luid = {luid: guid for guid, luid in guid_to_luid.items()}
         if not new:
-            self._delete_maps_where(device_id, folder_id, "guid", list(guid_to_luid))
-            self._delete_maps_where(device_id, folder_id, "luid", list(guid_by_luid))
+            pairs = {"guids": list(guid_by_luid.values()), "luids": list(guid_by_luid), "old_guids": list(guid_to_luid)}
+            self._connection.exec_driver_sql(
+                _REPLACE_MAPS_POSTGRES, {"device_id": device_id, "folder_id": folder_id, **pairs}
+            )
+            return
         rows = [(device_id, folder_id, guid, luid) for luid, guid in guid_by_luid.items()]
         insert_many(self._connection, maps, ("device_id", "folder_id", "guid", "luid"), rows)
 
     def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None:
-        self._delete_maps_where(device_id, folder_id, "guid", list(guids))
+        for chunk in chunks(list(guids)):
+            self._connection.execute(
+                _DELETE_MAPS, {"device_id": device_id, "folder_id": folder_id, "guids": list(chunk)}
+            )
