@@ -91,3 +91,17 @@ def test_a_no_change_sync_writes_once_per_message_and_sweeps_nothing(
         assert len(writes) == len(messages)
     assert [s for s in statements if s.startswith("UPDATE devices SET devinf")] == []
     assert len([s for s in statements if s.startswith("SELECT accounts.id")]) <= 3
+
+
+def test_a_no_change_sync_reads_the_account_once_at_its_login(
+    sql_store: Store, statements: list[str], tmp_path: Path
+) -> None:
+    messages: list[str] = []
+    device = http_device(sql_store, tmp_path, messages)
+    device.sync()
+    statements.clear()
+
+    device.sync()
+
+    assert len(messages) >= 2
+    assert len([s for s in statements if s.startswith("SELECT accounts.id")]) == 1

@@ -235,14 +235,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     upstreams = UpstreamRunner(store, config.upstream)
 
-    def answer(request: Request, in_session: bool) -> tuple[Outcome, bytes, dict[str, str], bool]:
-        """The engine's answer, its headers, and whether the upstream has work (an account that has one, logging
-        in or ending a session that changed something), read in the same thread."""
+    def answer(request: Request) -> tuple[Outcome, dict[str, str]]:
+        """The engine's answer and its headers."""
         outcome = handle_message(request, store, context)
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
-        account = outcome.account
-        upstream = account is not None and (not in_session or bool(outcome.summaries)) and upstreams.linked(account)
-        return outcome, outcome.body, headers, upstream
+        return outcome, headers
 
     def keep_failure(request: Request, failed: Exchanged, error: str) -> None:
         """A message that failed, kept with ``error`` in the timeline of the live session it belongs to."""
@@ -288,6 +285,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         dump_in = dump(decoded.message)
         dumps_out: list[str | None] = []
         """What ``keep`` wrote of the reply, for the log."""
+        upstream: list[bool] = []
+        """What ``keep`` read: whether the upstream has work (an account that has one, logging in or ending a
+        session that changed something)."""
 
         def timed(size_out: int, logged_in: bool, dump_out: str | None) -> Exchanged:
             """The message as the timeline keeps it (the dumps of a logged-in one only)."""
@@ -308,12 +308,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             dumps_out.append(dump(outcome) if logged_in else None)
             done = timed(len(outcome.body), logged_in, dumps_out[-1])
             timeline.keep(tx, replace(done, token=token or reply_token(outcome.message())), outcome)
+            ends = not in_session or bool(outcome.summaries)
+            upstream[:] = [outcome.account_id is not None and ends and upstreams.linked(tx, outcome.account_id)]
 
         request = Request(decoded.message, decoded.encoding, url, token, client, keep=keep)
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, reply, headers, upstream = await run_in_threadpool(answer, replace(request, mac=mac), in_session)
+            outcome, headers = await run_in_threadpool(answer, replace(request, mac=mac))
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -329,7 +331,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             response, reason = internal_error(), f"{type(error).__name__} (the traceback is in the server log)"
         else:
             dump_out = dumps_out[-1] if dumps_out and dumps_out[-1] is not None else dump(outcome)
-            return Exchange(decoded, outcome, reply, headers, upstream, dump_in, dump_out)
+            return Exchange(decoded, outcome, outcome.body, headers, any(upstream), dump_in, dump_out)
         if in_session:
             failed = timed(len(response.body), True, None)
             await run_in_threadpool(keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
