@@ -52,6 +52,7 @@ from syncmld.push.mail_watch import watch_mail_periodically
 from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
+from syncmld.server.live_sessions import LiveSessions
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.server.timeline import Exchanged, Timeline
@@ -233,6 +234,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     timeline = Timeline(config.timeline_dump_size)
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
+    live = LiveSessions(config.wire.live_sessions, config.session_timeout)
     upstreams = UpstreamRunner(store, config.upstream)
 
     def answer(request: Request) -> tuple[Outcome, dict[str, str]]:
@@ -347,7 +349,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(400, str(error))
         set_log_session(token)
         try:
-            in_session = token is not None and await run_in_threadpool(session_exists, store, token)
+            in_session = token is not None and (
+                live.knows(token, arrived_at) or await run_in_threadpool(session_exists, store, token)
+            )
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
             return internal_error()
@@ -379,6 +383,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
                 )
                 return busy()
         if isinstance(done, Response):
+            if token is not None:
+                live.forget(token)
             return done
         if token is None:
             token = reply_token(done.outcome.message())
@@ -386,6 +392,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
+        if logged_in and token is not None:
+            live.note(token, time.time())
         if done.outcome.account is not None and not in_session and done.upstream:
             await upstreams.before_session(done.outcome.account)
         log_message("in", done.dump_in, logged_in)
