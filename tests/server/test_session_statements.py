@@ -4,10 +4,11 @@ nothing at its login, does not store its unchanged DevInf again, and does not re
 timeline (on PostgreSQL each statement is a round trip; on SQLite each write transaction waits its turn)."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -178,3 +179,24 @@ def test_a_remembered_session_the_store_no_longer_holds_is_refused_404(sql_store
         answered = last.client.post(last.url, content=last.body, headers={"content-type": Encoding.XML.content_type})
         assert answered.status_code == 404
         assert "unknown or expired session" in answered.text
+
+
+def test_a_message_in_session_takes_one_turn_of_a_worker_thread(
+    sql_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages: list[str] = []
+    device = http_device(sql_store, tmp_path, messages)
+    device.sync()
+    messages.clear()
+    turns: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Callable[..., object], *args: object, **kwargs: Any) -> object:
+        turns.append(getattr(func, "__name__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+
+    device.sync()
+
+    assert len(turns) == len(messages), turns

@@ -271,16 +271,15 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
         logger.info("message %s:%s", direction, MultiLine("\n" + shown))
 
-    async def exchange(
+    def exchange(
         http: HTTPRequest, body: bytes, arrival: Arrival, limit: int, in_session: bool, url: str, token: str | None
     ) -> Exchange | Response:
-        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it; the timeline keeps
-        the message in the message's own transaction, or with its error in one of its own when it fails."""
+        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it, in one turn of a worker
+        thread; the timeline keeps the message in the message's own transaction, or with its error in one of its
+        own when it fails."""
         client = http.client.host if http.client else ""
         try:
-            decoded: Decoded = await run_in_threadpool(
-                decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
-            )
+            decoded = decode(body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit)
         except DecodeError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
@@ -317,7 +316,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, headers = await run_in_threadpool(answer, replace(request, mac=mac))
+            outcome, headers = answer(replace(request, mac=mac))
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -336,7 +335,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return Exchange(decoded, outcome, outcome.body, headers, any(upstream), dump_in, dump_out)
         if in_session:
             failed = timed(len(response.body), True, None)
-            await run_in_threadpool(keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
+            keep_failure(request, failed, f"HTTP {response.status_code}: {reason}")
         return response
 
     async def syncml(http: HTTPRequest) -> Response:
@@ -370,11 +369,11 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(400, "empty message")
         arrival = Arrival(arrived_at, started, len(body))
         if in_session:
-            done = await exchange(http, body, arrival, limit, in_session, url, token)
+            done = await run_in_threadpool(exchange, http, body, arrival, limit, in_session, url, token)
         else:
             try:
                 async with logins.place():
-                    done = await exchange(http, body, arrival, limit, in_session, url, token)
+                    done = await run_in_threadpool(exchange, http, body, arrival, limit, in_session, url, token)
             except GateFull:
                 logger.warning(
                     "refused a message from %s: %d logins are being answered or waiting",
