@@ -200,3 +200,15 @@ def test_a_message_in_session_takes_one_turn_of_a_worker_thread(
     device.sync()
 
     assert len(turns) == len(messages), turns
+
+
+def test_a_login_sending_its_devinf_reads_its_device_once(
+    sql_store: Store, statements: list[str], tmp_path: Path
+) -> None:
+    device = http_device(sql_store, tmp_path, [])
+    device.sync()
+    statements.clear()
+
+    device.sync()
+
+    assert len([s for s in statements if s.startswith("SELECT devices.id")]) == 1
