@@ -186,9 +186,10 @@ def measure(src: str, size: int, sessions: int, count: bool) -> dict[str, Figure
             device = Device(scratch / "clients", url)
             template = TEMPLATES / f"contacts-{size}"
             if not template.exists():
-                making = Path(tempfile.mkdtemp(dir=TEMPLATES)) / "contacts"
-                generate(size, making)
-                making.rename(template)
+                making = Path(tempfile.mkdtemp(dir=TEMPLATES))
+                generate(size, making / "contacts")
+                (making / "contacts").rename(template)
+                making.rmdir()
             device.data.parent.mkdir(parents=True)
             shutil.copytree(template, device.data)
             device.sync("slow")
