@@ -80,6 +80,9 @@ class WireLimits:
     kbit/s link sends 8,000)."""
     max_connections: int = 1000
     """Open connections; beyond them every request is answered 503."""
+    live_sessions: int = 10_000
+    """Sessions a process remembers having answered (about 100 bytes each), so that their next message is not
+    looked for in the store before its body is read; 0 looks for every one."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -96,8 +99,10 @@ class WireLimits:
                 "the login message size, decoded ratio, login concurrency, message threads, body rate, "
                 "connections and read timeout must be positive"
             )
-        if min(self.login_queue, self.log_login_bytes) < 0:
-            raise ConfigError("the login queue and the logged characters of a login must not be negative")
+        if min(self.login_queue, self.log_login_bytes, self.live_sessions) < 0:
+            raise ConfigError(
+                "the login queue, the logged characters of a login and the live sessions must not be negative"
+            )
 
 
 @dataclass(frozen=True)

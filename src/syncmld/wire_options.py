@@ -110,6 +110,15 @@ _WIRE = (
         show_default=True,
         help="Open connections (per worker); beyond them every request is answered 503.",
     ),
+    click.option(
+        "--live-sessions",
+        "live_sessions",
+        type=click.IntRange(min=0),
+        default=WireLimits.live_sessions,
+        show_default=True,
+        help="Sessions a worker remembers having answered, so that their next message is not looked for in "
+        "the store before its body is read (0: always look).",
+    ),
 )
 _WIRE_NAMES = (
     "login_message_size",
@@ -121,6 +130,7 @@ _WIRE_NAMES = (
     "read_timeout",
     "min_body_rate",
     "max_connections",
+    "live_sessions",
 )
 
 

@@ -51,7 +51,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.settings import CONFLICT, MAIL_FILTER_MAX
 from syncmld.status import StatusCode
-from syncmld.store.base import DeviceSync, Folder, SyncState, Transaction
+from syncmld.store.base import Device, DeviceSync, Folder, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -73,7 +73,8 @@ _cached_devinf = lru_cache(maxsize=64)(decode_devinf_xml)
 
 
 class CommandHandler:
-    """Applies the commands of one message to the session and the store."""
+    """Applies the commands of one message to the session and the store; ``device``, when given, is the device's
+    row as the message's transaction read it already (its stored DevInf is not read again)."""
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class CommandHandler:
         builder: ReplyBuilder,
         ctx: EngineContext,
         work: ContentWork,
+        device: Device | None = None,
     ) -> None:
         self.tx = tx
         self.state = state
@@ -93,6 +95,7 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
+        self._device = device
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
         self._deleted: list[str] = []
@@ -126,7 +129,7 @@ class CommandHandler:
         """The device's DevInf: sent in this session, else the one stored from an earlier one."""
         if not self._devinf_loaded:
             self._devinf_loaded = True
-            device = self.tx.ensure_device(self.state.account_id, self.state.device_ref)
+            device = self._device or self.tx.ensure_device(self.state.account_id, self.state.device_ref)
             if device.devinf is not None:
                 try:
                     self._devinf = stored_devinf(device.devinf)

@@ -28,7 +28,7 @@ from syncmld.protocol.encoder import Encoding, MessageEncoder
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.settings import AUTH
 from syncmld.status import StatusCode
-from syncmld.store.base import Account, DeviceSync, SessionRecord, Store, SyncState, Transaction
+from syncmld.store.base import Account, Device, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
 log = logging.getLogger("syncmld.engine")
 
@@ -92,6 +92,7 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
             )
         token = record.token
         header_status, chal, delay = StatusCode.OK, None, 0.0
+        device: Device | None = None
         if state.auth_type == AUTH_MAC:
             signed = auth.check_session_mac(tx, request, state.account_id, nonces, now)
             if isinstance(signed, str):
@@ -139,11 +140,11 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
         if shown is not None:
             mail.keep_password(tx, checked.account.id, checked.account.email, shown[1])
         token = ctx.new_token()
-        state = _new_session(tx, request, ctx, checked.account, token)
+        state, device = _new_session(tx, request, ctx, checked.account, token)
         state.auth_type = checked.auth_type
         header_status, chal, sign_reply = checked.status, checked.chal, checked.sign_reply
     tx.record_changes_as(sync_session(state.account_id, state.device_id, state.device_ref, state.started_at, token))
-    reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal)
+    reply, summaries, mail_changes = _process(tx, state, request, ctx, work, token, header_status, chal, device)
     state.reply_encoding = reply.encoding
     for ds in state.datastores:
         session_lists.keep(tx, token, ds, settings.max_session_items)
@@ -208,7 +209,10 @@ def session_exists(store: Store, token: str) -> bool:
         return tx.has_session(token)
 
 
-def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str) -> SessionState:
+def _new_session(
+    tx: Transaction, request: Request, ctx: EngineContext, account: Account, token: str
+) -> tuple[SessionState, Device]:
+    """The session a login opens, and the device's row it read."""
     header = request.message.header
     device = tx.ensure_device(account.id, header.source.uri)
     previous_token = tx.last_device_session(device.id)
@@ -243,7 +247,7 @@ def _new_session(tx: Transaction, request: Request, ctx: EngineContext, account:
     push.session_started(
         tx, device.id, header.source.uri, params.push, header.version.value, request.encoding is Encoding.WBXML
     )
-    return state
+    return state, device
 
 
 def _process(
@@ -255,6 +259,7 @@ def _process(
     token: str,
     header_status: StatusCode,
     chal: Chal | None,
+    device: Device | None,
 ) -> tuple[Reply, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
     message = request.message
     seq_before = tx.current_seq()
@@ -266,7 +271,7 @@ def _process(
         ds.delivered()
     builder = ReplyBuilder(header.msg_id)
     builder.header_status(header, header_status, chal)
-    handler = CommandHandler(tx, state, builder, ctx, work)
+    handler = CommandHandler(tx, state, builder, ctx, work, device)
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)

@@ -52,6 +52,7 @@ from syncmld.push.mail_watch import watch_mail_periodically
 from syncmld.push.worker import deliver_periodically
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
+from syncmld.server.live_sessions import LiveSessions
 from syncmld.server.login_gate import GateFull, LoginGate
 from syncmld.server.responses import busy, internal_error, plain_error
 from syncmld.server.threads import MessageThreads
@@ -235,16 +236,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     threads = MessageThreads(config.wire.message_threads)
+    live = LiveSessions(config.wire.live_sessions, config.session_timeout)
     upstreams = UpstreamRunner(store, config.upstream)
 
-    def answer(request: Request, in_session: bool) -> tuple[Outcome, bytes, dict[str, str], bool]:
-        """The engine's answer, its headers, and whether the upstream has work (an account that has one, logging
-        in or ending a session that changed something), read in the same thread."""
+    def answer(request: Request) -> tuple[Outcome, dict[str, str]]:
+        """The engine's answer and its headers."""
         outcome = handle_message(request, store, context)
         headers = {HMAC_HEADER: mac_header(outcome.sign_reply(outcome.body))} if outcome.sign_reply else {}
-        account = outcome.account
-        upstream = account is not None and (not in_session or bool(outcome.summaries)) and upstreams.linked(account)
-        return outcome, outcome.body, headers, upstream
+        return outcome, headers
 
     def keep_failure(request: Request, failed: Exchanged, error: str) -> None:
         """A message that failed, kept with ``error`` in the timeline of the live session it belongs to."""
@@ -274,22 +273,24 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             shown = f"{text[:limit]}\n[cut: {len(text) - limit} more characters of a message that did not log in]"
         logger.info("message %s:%s", direction, MultiLine("\n" + shown))
 
-    async def exchange(
+    def exchange(
         http: HTTPRequest, body: bytes, arrival: Arrival, limit: int, in_session: bool, url: str, token: str | None
     ) -> Exchange | Response:
-        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it; the timeline keeps
-        the message in the message's own transaction, or with its error in one of its own when it fails."""
+        """Decode the body (WBXML within ``decoded_ratio`` times ``limit``) and answer it, in one turn of a worker
+        thread; the timeline keeps the message in the message's own transaction, or with its error in one of its
+        own when it fails."""
         client = http.client.host if http.client else ""
         try:
-            decoded: Decoded = await threads.run(
-                arrival.started, decode, body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit
-            )
+            decoded = decode(body, http.headers.get("content-type", ""), config.wire.decoded_ratio * limit)
         except DecodeError as error:
             logger.warning("refused a message from %s: %s", client, error)
             return plain_error(HTTP_STATUS_FOR_DECODE_ERROR.get(error.status, 400), str(error))
         dump_in = dump(decoded.message)
         dumps_out: list[str | None] = []
         """What ``keep`` wrote of the reply, for the log."""
+        upstream: list[bool] = []
+        """What ``keep`` read: whether the upstream has work (an account that has one, logging in or ending a
+        session that changed something)."""
 
         def timed(size_out: int, logged_in: bool, dump_out: str | None) -> Exchanged:
             """The message as the timeline keeps it (the dumps of a logged-in one only)."""
@@ -310,14 +311,14 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             dumps_out.append(dump(outcome) if logged_in else None)
             done = timed(len(outcome.body), logged_in, dumps_out[-1])
             timeline.keep(tx, replace(done, token=token or reply_token(outcome.message())), outcome)
+            ends = not in_session or bool(outcome.summaries)
+            upstream[:] = [outcome.account_id is not None and ends and upstreams.linked(tx, outcome.account_id)]
 
         request = Request(decoded.message, decoded.encoding, url, token, client, keep=keep)
         signed = http.headers.get(HMAC_HEADER)
         try:
             mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, reply, headers, upstream = await threads.run(
-                arrival.started, answer, replace(request, mac=mac), in_session
-            )
+            outcome, headers = answer(replace(request, mac=mac))
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -333,10 +334,10 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             response, reason = internal_error(), f"{type(error).__name__} (the traceback is in the server log)"
         else:
             dump_out = dumps_out[-1] if dumps_out and dumps_out[-1] is not None else dump(outcome)
-            return Exchange(decoded, outcome, reply, headers, upstream, dump_in, dump_out)
+            return Exchange(decoded, outcome, outcome.body, headers, any(upstream), dump_in, dump_out)
         if in_session:
             failed = timed(len(response.body), True, None)
-            await threads.run(arrival.started, keep_failure, request, failed, f"HTTP {response.status_code}: {reason}")
+            keep_failure(request, failed, f"HTTP {response.status_code}: {reason}")
         return response
 
     async def syncml(http: HTTPRequest) -> Response:
@@ -349,7 +350,9 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(400, str(error))
         set_log_session(token)
         try:
-            in_session = token is not None and await threads.run(started, session_exists, store, token)
+            in_session = token is not None and (
+                live.knows(token, arrived_at) or await threads.run(started, session_exists, store, token)
+            )
         except Exception:
             logger.exception("failed to look up the session of a message from %s", client)
             return internal_error()
@@ -368,11 +371,13 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             return plain_error(400, "empty message")
         arrival = Arrival(arrived_at, started, len(body))
         if in_session:
-            done = await exchange(http, body, arrival, limit, in_session, url, token)
+            done = await threads.run(arrival.started, exchange, http, body, arrival, limit, in_session, url, token)
         else:
             try:
                 async with logins.place():
-                    done = await exchange(http, body, arrival, limit, in_session, url, token)
+                    done = await threads.run(
+                        arrival.started, exchange, http, body, arrival, limit, in_session, url, token
+                    )
             except GateFull:
                 logger.warning(
                     "refused a message from %s: %d logins are being answered or waiting",
@@ -381,6 +386,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
                 )
                 return busy()
         if isinstance(done, Response):
+            if token is not None:
+                live.forget(token)
             return done
         if token is None:
             token = reply_token(done.outcome.message())
@@ -388,6 +395,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         if done.outcome.delay:
             await anyio.sleep(done.outcome.delay)  # a throttled login: wait without holding a thread or a place
         logged_in = in_session or done.outcome.account is not None
+        if logged_in and token is not None:
+            live.note(token, time.time())
         if done.outcome.account is not None and not in_session and done.upstream:
             await upstreams.before_session(done.outcome.account)
         log_message("in", done.dump_in, logged_in)

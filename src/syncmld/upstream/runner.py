@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from syncmld.errors import LocalError
 from syncmld.history.recording import upstream_session
 from syncmld.process import worker_name
-from syncmld.store.base import Store
+from syncmld.store.base import Store, Transaction
 from syncmld.store.upstreams import UpstreamLink, UpstreamStatus
 from syncmld.upstream.client import Unauthorized, dav_client
 from syncmld.upstream.limits import UpstreamSettings
@@ -49,6 +49,11 @@ CLAIM_POLL = 0.2
 """Seconds between two tries to claim an upstream another thread or process holds, while a login waits."""
 
 
+def _working(link: UpstreamLink | None) -> UpstreamLink | None:
+    """``link``, unless its credentials were refused."""
+    return None if link is None or link.status == UpstreamStatus.UNAUTHORIZED else link
+
+
 class UpstreamRunner:
     """Syncs accounts with their upstreams for one server process."""
 
@@ -74,16 +79,16 @@ class UpstreamRunner:
             self._run(email, link, work)
         return True
 
-    def linked(self, email: str) -> bool:
-        """Whether the account has an upstream to sync with (one read, in the calling thread)."""
-        return self._link(email) is not None
+    @staticmethod
+    def linked(tx: Transaction, account_id: int) -> bool:
+        """Whether the account has an upstream to sync with (one read, in ``tx``)."""
+        return _working(tx.get_upstream(account_id)) is not None
 
     def _link(self, email: str) -> UpstreamLink | None:
         """The account's upstream, unless it has none or its credentials were refused."""
         with self.store.reading() as tx:
             account = tx.get_account(email)
-            link = tx.get_upstream(account.id) if account is not None else None
-        return None if link is None or link.status == UpstreamStatus.UNAUTHORIZED else link
+            return _working(tx.get_upstream(account.id)) if account is not None else None
 
     @contextmanager
     def _claimed(self, account_id: int, wait: float) -> Iterator[bool]:
