@@ -16,8 +16,7 @@ The engine reads a stored item once (``read``) and passes the parsed item along:
 identity and revision are worked out once, when first needed.
 """
 
-from functools import lru_cache
-
+from syncmld.caches import bounded_function, entries_only
 from syncmld.content.calendar import CALENDAR_TYPES, CalendarKind
 from syncmld.content.common import Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, ContactsKind, normalise_vcard
@@ -85,12 +84,18 @@ def _writer(stored: str, wanted: str) -> ContentKind | None:
     return writer if writer is not None and writer.stored_type == stored else None
 
 
-@lru_cache(maxsize=256)
 def goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     """Whether an item stored as ``stored_type`` goes to a device that wants ``wanted_type`` as its stored
     bytes (the same media type: nothing to convert, nothing to read)."""
+    return _AS_STORED.cached(stored_type, wanted_type)
+
+
+def _goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     wanted = media_type(wanted_type)
     return bool(wanted) and media_type(stored_type) == wanted
+
+
+_AS_STORED = bounded_function("media_types", entries_only(lambda limits: limits.media_types), _goes_as_stored)
 
 
 def for_device(item: ParsedItem, wanted_type: str) -> tuple[str, bytes]:

@@ -19,12 +19,13 @@ the three-way merge in ``calendar_merge``; this module holds what the rest of sy
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, ClassVar
 
 from icalendar import Calendar, Component, Timezone
 from icalendar.parser import Contentline
 
+from syncmld.caches import bounded_function, entries_only
 from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
@@ -314,7 +315,7 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
     for tzid in _used_tzids(components):
         vtimezone = next((source.timezones[tzid] for source in sources if tzid in source.timezones), None)
         if vtimezone is None:
-            vtimezone = _known_timezone(tzid)
+            vtimezone = _KNOWN_TIMEZONES.cached(tzid)
         if vtimezone is not None:
             calendar.add_component(vtimezone)
     for component in components:
@@ -332,10 +333,12 @@ def _used_tzids(components: Iterable[Component]) -> list[str]:
     return list(seen)
 
 
-@lru_cache(maxsize=128)
 def _known_timezone(tzid: str) -> Timezone | None:
     """A VTIMEZONE from the zone database for a TZID sent without one (None if the name is unknown)."""
     try:
         return Timezone.from_tzid(tzid)
     except PARSE_ERRORS:
         return None
+
+
+_KNOWN_TIMEZONES = bounded_function("known_tzids", entries_only(lambda limits: limits.known_tzids), _known_timezone)

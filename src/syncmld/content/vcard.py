@@ -8,15 +8,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import Literal
 
+from syncmld.caches import bounded_function
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
-    CACHED_HEADER_CHARS,
     CRLF,
-    HEADER_CACHE_SIZE,
     Header,
     Property,
     Transfer,
@@ -419,8 +417,8 @@ class _Head21:
 
 def _head_21(header: Header) -> _Head21:
     """``header``'s 2.1 form, remembered for short headers (a few make up most lines)."""
-    if len(header.written) <= CACHED_HEADER_CHARS:
-        return _cached_head_21(header.group, header.name, header.kept)
+    if len(header.written) <= _HEADS_21.largest:
+        return _HEADS_21.cached(header.group, header.name, header.kept)
     return _head_21_of(header.group, header.name, header.kept)
 
 
@@ -429,7 +427,7 @@ def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
     return _Head21(content_line(group, name, written.params, ""), written.is_binary(), _kind(name, params))
 
 
-_cached_head_21 = lru_cache(maxsize=HEADER_CACHE_SIZE)(_head_21_of)
+_HEADS_21 = bounded_function("vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars), _head_21_of)
 
 
 def _unescape_21(text: str) -> str:

@@ -14,18 +14,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
+from syncmld.caches import bounded_function
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
 CRLF = "\r\n"
 FOLD_OCTETS = 75
 QP_LINE_CHARS = 76
-HEADER_CACHE_SIZE = 4096
-CACHED_HEADER_CHARS = 256
-"""Longer headers are read each time: the cache's memory stays bounded whatever a client sends."""
-"""Most distinct content line headers (``TEL;TYPE=CELL``) whose parsing is remembered."""
 
 _NAME = re.compile(r"[A-Za-z0-9_/*-]+")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
@@ -239,7 +235,7 @@ class Header:
 
 def read_header(header: str) -> Header:
     """The header's meaning, cached when short (a few header texts make up most lines)."""
-    return _cached_meaning(header) if len(header) <= CACHED_HEADER_CHARS else _meaning(header)
+    return _MEANINGS.cached(header) if len(header) <= _MEANINGS.largest else _meaning(header)
 
 
 def _meaning(header: str) -> Header:
@@ -258,7 +254,8 @@ def _meaning(header: str) -> Header:
     return Header(group, name, kept, transfer, _param(params, "CHARSET"), soft_breaks, unindented, written, simple)
 
 
-_cached_meaning = lru_cache(maxsize=HEADER_CACHE_SIZE)(_meaning)
+_MEANINGS = bounded_function("headers", lambda limits: (limits.headers, limits.header_chars), _meaning)
+"""Headers read, when short: the cache's memory stays bounded whatever a client sends."""
 
 
 def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:

@@ -4,8 +4,8 @@ Map, ...) and writing its Status into the reply."""
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
+from syncmld.caches import bounded_function
 from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
@@ -58,18 +58,16 @@ log = logging.getLogger("syncmld.engine")
 ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
-CACHED_DEVINF_BYTES = 65_536
-"""Stored DevInfs up to this size are kept decoded (a phone's is about 13 kB); larger ones are decoded each time,
-so that the cache's memory stays bounded whatever devices send."""
-
-
 def stored_devinf(stored: bytes) -> DevInf:
     """A device's stored DevInf read back: each of its sessions reads the same one (and most send it again, the
     same, which is then not written again)."""
-    return _cached_devinf(stored) if len(stored) <= CACHED_DEVINF_BYTES else decode_devinf_xml(stored)
+    return _STORED_DEVINFS.cached(stored) if len(stored) <= _STORED_DEVINFS.largest else decode_devinf_xml(stored)
 
 
-_cached_devinf = lru_cache(maxsize=64)(decode_devinf_xml)
+_STORED_DEVINFS = bounded_function(
+    "stored_devinfs", lambda limits: (limits.stored_devinfs, limits.devinf_bytes), decode_devinf_xml
+)
+"""Stored DevInfs kept decoded when not too large, so that the cache's memory stays bounded whatever devices send."""
 
 
 class CommandHandler:

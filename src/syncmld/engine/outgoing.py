@@ -6,10 +6,10 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Protocol
 
 from syncmld import content
+from syncmld.caches import bounded_function, entries_only
 from syncmld.engine import session_lists
 from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
@@ -241,7 +241,7 @@ def _item_command(
 ) -> Add | Replace | Delete:
     if change.kind == ChangeKind.DELETE:
         return Delete(items=(Item(target=LocRef(change.luid or "")),))
-    meta = _meta(wire.content_type, wire.format)
+    meta = _METAS.cached(wire.content_type, wire.format)
     if change.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(change.luid or ""), data=wire.data)
         return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
@@ -249,10 +249,12 @@ def _item_command(
     return Add(meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
-@lru_cache(maxsize=64)
 def _meta(content_type: str, item_format: str | None) -> Meta:
-    """The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
     return Meta(type=content_type, format=item_format)
+
+
+_METAS = bounded_function("item_metas", entries_only(lambda limits: limits.item_metas), _meta)
+"""The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from syncmld.caches import bounded_function, entries_only
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Replace
 
 
@@ -106,30 +107,23 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
     parent = None if parent_id is None else item.target_parent is not None
-    shape = _shape(type(command), meta.type, meta.format, item.target is not None, parent)
+    shape = _SHAPES.cached(type(command), meta.type, meta.format, item.target is not None, parent)
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
-
-
-MAX_SHAPES = 256
-"""Shapes kept once made (the types and formats a server sends in)."""
-_SHAPES: dict[tuple[type[Add] | type[Replace], str, str | None, bool, bool | None], Shape] = {}
 
 
 def _shape(
     command: type[Add] | type[Replace], content_type: str, item_format: str | None, target: bool, parent: bool | None
 ) -> Shape:
     """The shape of a command of ``command``'s class, addressing its item by target (else source) and its parent
-    by target (True), source (False) or not at all (None): one object per shape, made once."""
-    key = (command, content_type, item_format, target, parent)
-    found = _SHAPES.get(key)
-    if found is None:
-        parent_addressing = None if parent is None else Addressing.TARGET if parent else Addressing.SOURCE
-        found = Shape(
-            command, content_type, item_format, Addressing.TARGET if target else Addressing.SOURCE, parent_addressing
-        )
-        if len(_SHAPES) < MAX_SHAPES:
-            _SHAPES[key] = found
-    return found
+    by target (True), source (False) or not at all (None)."""
+    parent_addressing = None if parent is None else Addressing.TARGET if parent else Addressing.SOURCE
+    return Shape(
+        command, content_type, item_format, Addressing.TARGET if target else Addressing.SOURCE, parent_addressing
+    )
+
+
+_SHAPES = bounded_function("item_shapes", entries_only(lambda limits: limits.item_shapes), _shape)
+"""One object per shape, made once (the types and formats a server sends in)."""
 
 
 Fill = Callable[[Slot, str | bytes], bytes | None]

@@ -6,6 +6,7 @@ UTF-8 and XML can carry goes out as it came, without being decoded."""
 from collections.abc import Callable
 from functools import lru_cache
 
+from syncmld.caches import bounded_function, entries_only
 from syncmld.errors import LocalError
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
@@ -50,7 +51,7 @@ class XmlSink:
         hide_secrets: bool = False,
     ) -> None:
         self._root_namespace = root_namespace
-        self._stack = [_element("", tag) for tag in context]
+        self._stack = [_ELEMENTS.cached("", tag) for tag in context]
         self._pretty = pretty
         self._bytes_as_text = bytes_as_text
         self._hide_secrets = hide_secrets
@@ -136,9 +137,8 @@ class XmlSink:
         """How ``tag`` is written inside the open element (as the root when none is open)."""
         stack = self._stack
         if stack:
-            parent = stack[-1].name
-            return _ELEMENTS.get((parent, tag)) or _element(parent, tag)
-        return _root_element(tag, self._root_namespace)
+            return _ELEMENTS.cached(stack[-1].name, tag)
+        return _ROOT_ELEMENTS.cached(tag, self._root_namespace)
 
     def _leaf(self, element: "_Element", content: bytes) -> None:
         """An element holding ``content`` (written already), inside the open element."""
@@ -176,30 +176,20 @@ class _Element:
         """Whether its text is item data (``Data`` in ``Item``): in CDATA when it can be."""
 
 
-_ELEMENTS: dict[tuple[str, str], _Element] = {}
-"""Elements by parent and name, as made once."""
-_ROOT_ELEMENTS: dict[tuple[str, str], _Element] = {}
-"""Root elements by namespace and name."""
-_MAX_KEPT = 1024
-"""Elements kept once made: the names of a vocabulary, not every name a client can make up."""
-
-
 def _element(parent: str, tag: str) -> _Element:
-    """``tag`` written inside ``parent``, kept for the next time."""
-    element = _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
-    if len(_ELEMENTS) < _MAX_KEPT:
-        _ELEMENTS[(parent, tag)] = element
-    return element
+    """``tag`` written inside ``parent``."""
+    return _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
 
 
 def _root_element(tag: str, namespace: str) -> _Element:
     """``tag`` written as a document's root, in ``namespace``."""
-    element = _ROOT_ELEMENTS.get((namespace, tag))
-    if element is None:
-        element = _Element(tag, namespace or None, False)
-        if len(_ROOT_ELEMENTS) < _MAX_KEPT:
-            _ROOT_ELEMENTS[(namespace, tag)] = element
-    return element
+    return _Element(tag, namespace or None, False)
+
+
+_XML_ELEMENTS = entries_only(lambda limits: limits.xml_elements)
+_ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _element)
+"""Elements by parent and name, made once (the names of a vocabulary, and those of Filters clients send)."""
+_ROOT_ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _root_element)
 
 
 def escaped_text(value: str) -> bytes:
@@ -211,7 +201,7 @@ def escaped_text(value: str) -> bytes:
     return _escape(xml_safe(value).encode("utf-8"))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=8)  # the server's own DevInfs only: a client cannot add to them
 def _written_devinf(devinf: DevInf, parent: str) -> bytes:
     """A DevInf's XML inside ``parent``: the server's own goes out in every session's reply, written once."""
     sink = XmlSink(context=(parent,))
