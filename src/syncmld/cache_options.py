@@ -23,6 +23,8 @@ _HELP = {
     "vtimezone_chars": "Characters of the longest VTIMEZONE kept as read; longer ones are read each time.",
     "zones": "VTIMEZONEs whose transitions are kept (by their text, no longer than --cache-vtimezone-chars).",
     "known_tzids": "TZIDs sent without a VTIMEZONE whose time zone database entry is kept.",
+    "name_chars": "Characters of the longest name (media type and format, TZID, XML element name) whose facts "
+    "are kept; longer ones are worked out each time.",
     "media_types": "Pairs of stored and wanted media types whose conversion is kept.",
     "item_metas": "Types and formats of items sent whose Meta is made once.",
     "item_shapes": "Shapes (command, type, format, addressing) of the Adds and Replaces sent, made once.",

@@ -42,6 +42,8 @@ class CacheLimits:
     """VTIMEZONEs whose transitions are remembered."""
     known_tzids: int = 128
     """TZIDs sent without a VTIMEZONE whose zone database entry is remembered."""
+    name_chars: int = 256
+    """Characters of the longest name (media types and formats, TZIDs, element names) whose facts are kept."""
     media_types: int = 256
     """Pairs of stored and wanted media types whose conversion is remembered."""
     item_metas: int = 64
@@ -89,6 +91,12 @@ def bounded_function(name: str, limit: Limit, function: Callable[..., R]) -> Bou
 def entries_only(entries: Callable[[CacheLimits], int]) -> Limit:
     """The limit of a cache whose entries are small whatever is sent: a count only."""
     return lambda limits: (entries(limits), UNLIMITED)
+
+
+def by_names(entries: Callable[[CacheLimits], int]) -> Limit:
+    """The limit of a cache by names (media types, formats, TZIDs, element names): a count, and the longest
+    names (added up) whose entry is kept."""
+    return lambda limits: (entries(limits), limits.name_chars)
 
 
 def configure(limits: CacheLimits) -> None:

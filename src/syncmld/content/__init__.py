@@ -16,7 +16,7 @@ The engine reads a stored item once (``read``) and passes the parsed item along:
 identity and revision are worked out once, when first needed.
 """
 
-from syncmld.caches import bounded_function, entries_only
+from syncmld.caches import bounded_function, by_names
 from syncmld.content.calendar import CALENDAR_TYPES, CalendarKind
 from syncmld.content.common import Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, ContactsKind, normalise_vcard
@@ -87,7 +87,9 @@ def _writer(stored: str, wanted: str) -> ContentKind | None:
 def goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     """Whether an item stored as ``stored_type`` goes to a device that wants ``wanted_type`` as its stored
     bytes (the same media type: nothing to convert, nothing to read)."""
-    return _AS_STORED.cached(stored_type, wanted_type)
+    if len(stored_type) + len(wanted_type) <= _AS_STORED.largest:
+        return _AS_STORED.cached(stored_type, wanted_type)
+    return _goes_as_stored(stored_type, wanted_type)
 
 
 def _goes_as_stored(stored_type: str, wanted_type: str) -> bool:
@@ -95,7 +97,7 @@ def _goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     return bool(wanted) and media_type(stored_type) == wanted
 
 
-_AS_STORED = bounded_function("media_types", entries_only(lambda limits: limits.media_types), _goes_as_stored)
+_AS_STORED = bounded_function("media_types", by_names(lambda limits: limits.media_types), _goes_as_stored)
 
 
 def for_device(item: ParsedItem, wanted_type: str) -> tuple[str, bytes]:

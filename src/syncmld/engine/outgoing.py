@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from syncmld import content
-from syncmld.caches import bounded_function, entries_only
+from syncmld.caches import bounded_function, by_names
 from syncmld.engine import session_lists
 from syncmld.engine.backlog import park, refill
 from syncmld.engine.modes import SyncMode
@@ -241,7 +241,8 @@ def _item_command(
 ) -> Add | Replace | Delete:
     if change.kind == ChangeKind.DELETE:
         return Delete(items=(Item(target=LocRef(change.luid or "")),))
-    meta = _METAS.cached(wire.content_type, wire.format)
+    names = len(wire.content_type) + len(wire.format or "")
+    meta = (_METAS.cached if names <= _METAS.largest else _meta)(wire.content_type, wire.format)
     if change.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(change.luid or ""), data=wire.data)
         return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
@@ -253,7 +254,7 @@ def _meta(content_type: str, item_format: str | None) -> Meta:
     return Meta(type=content_type, format=item_format)
 
 
-_METAS = bounded_function("item_metas", entries_only(lambda limits: limits.item_metas), _meta)
+_METAS = bounded_function("item_metas", by_names(lambda limits: limits.item_metas), _meta)
 """The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
 
 

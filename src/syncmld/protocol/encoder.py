@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 from syncmld.bounded import BoundedMap
-from syncmld.caches import bounded_map, entries_only
+from syncmld.caches import bounded_map, by_names
 from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION, Vocabulary
 from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
 from syncmld.protocol.devinf import DevInf
@@ -26,8 +26,9 @@ from syncmld.protocol.tree import xml_safe
 from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink, escaped_text
 
-_TEMPLATES = entries_only(lambda limits: limits.item_templates)
-"""Templates kept per encoding (one per command shape: the types and formats a server sends in)."""
+_TEMPLATES = by_names(lambda limits: limits.item_templates)
+"""Templates kept per encoding (one per command shape: the types and formats a server sends in, when not too
+long)."""
 
 
 class Encoding(StrEnum):
@@ -106,7 +107,7 @@ class MessageEncoder(ABC):
             template = self._templates.get((shape, context)) or self._make_template(shape)
             if template is None:
                 return False
-            self._templates.put((shape, context), template)
+            self._templates.put((shape, context), template, len(shape.type) + len(shape.format or ""))
             self._last_template = (shape, context, template)
         written = template.filled((str(self._writer.next_id), *values), self._fill)
         if written is None:

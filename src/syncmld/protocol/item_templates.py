@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from syncmld.caches import bounded_function, entries_only
+from syncmld.caches import bounded_function, by_names
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Replace
 
 
@@ -107,7 +107,10 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
     parent = None if parent_id is None else item.target_parent is not None
-    shape = _SHAPES.cached(type(command), meta.type, meta.format, item.target is not None, parent)
+    names = len(meta.type) + len(meta.format or "")
+    shape = (_SHAPES.cached if names <= _SHAPES.largest else _shape)(
+        type(command), meta.type, meta.format, item.target is not None, parent
+    )
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
 
 
@@ -122,8 +125,8 @@ def _shape(
     )
 
 
-_SHAPES = bounded_function("item_shapes", entries_only(lambda limits: limits.item_shapes), _shape)
-"""One object per shape, made once (the types and formats a server sends in)."""
+_SHAPES = bounded_function("item_shapes", by_names(lambda limits: limits.item_shapes), _shape)
+"""One object per shape, made once (the types and formats a server sends in, when not too long)."""
 
 
 Fill = Callable[[Slot, str | bytes], bytes | None]

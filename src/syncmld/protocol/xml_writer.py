@@ -6,7 +6,7 @@ UTF-8 and XML can carry goes out as it came, without being decoded."""
 from collections.abc import Callable
 from functools import lru_cache
 
-from syncmld.caches import bounded_function, entries_only
+from syncmld.caches import bounded_function, by_names
 from syncmld.errors import LocalError
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
@@ -51,7 +51,7 @@ class XmlSink:
         hide_secrets: bool = False,
     ) -> None:
         self._root_namespace = root_namespace
-        self._stack = [_ELEMENTS.cached("", tag) for tag in context]
+        self._stack = [_ELEMENTS.cached("", tag) for tag in context]  # our own names: short
         self._pretty = pretty
         self._bytes_as_text = bytes_as_text
         self._hide_secrets = hide_secrets
@@ -137,8 +137,12 @@ class XmlSink:
         """How ``tag`` is written inside the open element (as the root when none is open)."""
         stack = self._stack
         if stack:
-            return _ELEMENTS.cached(stack[-1].name, tag)
-        return _ROOT_ELEMENTS.cached(tag, self._root_namespace)
+            if len(tag) <= _ELEMENTS.largest:
+                return _ELEMENTS.cached(stack[-1].name, tag)
+            return _element(stack[-1].name, tag)
+        if len(tag) <= _ROOT_ELEMENTS.largest:
+            return _ROOT_ELEMENTS.cached(tag, self._root_namespace)
+        return _root_element(tag, self._root_namespace)
 
     def _leaf(self, element: "_Element", content: bytes) -> None:
         """An element holding ``content`` (written already), inside the open element."""
@@ -186,9 +190,9 @@ def _root_element(tag: str, namespace: str) -> _Element:
     return _Element(tag, namespace or None, False)
 
 
-_XML_ELEMENTS = entries_only(lambda limits: limits.xml_elements)
+_XML_ELEMENTS = by_names(lambda limits: limits.xml_elements)
 _ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _element)
-"""Elements by parent and name, made once (the names of a vocabulary, and those of Filters clients send)."""
+"""Elements by parent and name, made once (the names of a vocabulary, and the short ones of Filters clients send)."""
 _ROOT_ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _root_element)
 
 
