@@ -83,9 +83,10 @@ class BoundedFunction(Generic[R]):
         self.cached: Callable[..., R] = lru_cache(maxsize=entries)(function)
 
     def resize(self, entries: int, largest: int = UNLIMITED) -> None:
-        """Apply new limits; what was remembered is forgotten."""
+        """Apply new limits; what was remembered is forgotten when the entries change."""
         self.largest = largest
-        self.cached = lru_cache(maxsize=entries)(self.function)
+        if entries != self.cached.cache_info().maxsize:  # type: ignore[attr-defined]
+            self.cached = lru_cache(maxsize=entries)(self.function)
 
     def __len__(self) -> int:
         return int(self.cached.cache_info().currsize)  # type: ignore[attr-defined]

@@ -8,23 +8,9 @@ from pathlib import Path
 import httpx
 
 from tests.cli.test_cli_serve import SERVING, syncmld_command, wait_for_log
-from tests.hostile.wire import XML, message
+from tests.hostile.wire import XML, devinf_put, message
 
 DEVINFS_KEPT = re.compile(r'^syncmld_cache_entries\{cache="devinfs"\} (\S+)$', re.MULTILINE)
-
-
-def devinf_put(device: str) -> str:
-    """A Put of ``device``'s DevInf, as a device sends it before logging in."""
-    devinf = (
-        "<DevInf xmlns='syncml:devinf'><VerDTD>1.2</VerDTD><Man>Acme</Man><DevID>"
-        f"{device}</DevID><DevTyp>phone</DevTyp><DataStore><SourceRef>./contacts</SourceRef>"
-        "<Rx-Pref><CTType>text/x-vcard</CTType><VerCT>2.1</VerCT></Rx-Pref>"
-        "<Tx-Pref><CTType>text/x-vcard</CTType><VerCT>2.1</VerCT></Tx-Pref></DataStore></DevInf>"
-    )
-    return (
-        "<Put><CmdID>1</CmdID><Meta><Type xmlns='syncml:metinf'>application/vnd.syncml-devinf+xml</Type></Meta>"
-        f"<Item><Source><LocURI>./devinf12</LocURI></Source><Data>{devinf}</Data></Item></Put>"
-    )
 
 
 def test_serve_takes_the_cache_limits(tmp_path: Path) -> None:
