@@ -80,3 +80,6 @@ def test_a_bounded_function_remembers_the_latest_results_within_its_limit() -> N
     assert shouting.largest == 4
     assert [shouting.cached(text) for text in ("a", "a", "b")] == ["A", "A", "B"]
     assert len(shouting) == 1
+    made = len(calls)
+    shouting.resize(entries=1, largest=8)  # the same entries: what is remembered stays
+    assert shouting.cached("b") == "B" and len(calls) == made
