@@ -24,19 +24,21 @@ class BoundedMap(Generic[K, V]):
     """Up to ``entries`` values (never None) by key, each of a size up to ``largest``. A read takes no lock (each dict
     operation is atomic); a write takes one, and makes room by forgetting the least recently used."""
 
-    __slots__ = ("_entries", "_get", "_lock", "_move", "entries", "largest")
+    __slots__ = ("_entries", "_lock", "_move", "entries", "largest", "peek")
 
     def __init__(self, entries: int, largest: int = UNLIMITED) -> None:
         self.entries = entries
         self.largest = largest
         self._entries: OrderedDict[K, V] = OrderedDict()
-        self._get = self._entries.get
+        self.peek = self._entries.get
+        """The value kept for a key, without counting the read as a use: ``dict.get`` itself, for the reads of
+        every element of a message (a map read only so forgets the least recently added first)."""
         self._move = self._entries.move_to_end
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         """The value kept for ``key``, now the most recently used; None when none is kept."""
-        value = self._get(key)
+        value = self.peek(key)
         if value is not None:
             try:  # noqa: SIM105  (contextlib.suppress costs a call on every hit)
                 self._move(key)

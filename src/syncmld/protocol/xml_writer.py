@@ -6,7 +6,8 @@ UTF-8 and XML can carry goes out as it came, without being decoded."""
 from collections.abc import Callable
 from functools import lru_cache
 
-from syncmld.caches import bounded_function, by_names
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.errors import LocalError
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
@@ -51,7 +52,7 @@ class XmlSink:
         hide_secrets: bool = False,
     ) -> None:
         self._root_namespace = root_namespace
-        self._stack = [_ELEMENTS.cached("", tag) for tag in context]  # our own names: short
+        self._stack = [_FIND_ELEMENT(("", tag)) or _element("", tag) for tag in context]
         self._pretty = pretty
         self._bytes_as_text = bytes_as_text
         self._hide_secrets = hide_secrets
@@ -137,12 +138,9 @@ class XmlSink:
         """How ``tag`` is written inside the open element (as the root when none is open)."""
         stack = self._stack
         if stack:
-            if len(tag) <= _ELEMENTS.largest:
-                return _ELEMENTS.cached(stack[-1].name, tag)
-            return _element(stack[-1].name, tag)
-        if len(tag) <= _ROOT_ELEMENTS.largest:
-            return _ROOT_ELEMENTS.cached(tag, self._root_namespace)
-        return _root_element(tag, self._root_namespace)
+            parent = stack[-1].name
+            return _FIND_ELEMENT((parent, tag)) or _element(parent, tag)
+        return _ROOT_ELEMENTS.peek((tag, self._root_namespace)) or _root_element(tag, self._root_namespace)
 
     def _leaf(self, element: "_Element", content: bytes) -> None:
         """An element holding ``content`` (written already), inside the open element."""
@@ -180,20 +178,23 @@ class _Element:
         """Whether its text is item data (``Data`` in ``Item``): in CDATA when it can be."""
 
 
+_XML_ELEMENTS = by_names(lambda limits: limits.xml_elements)
+_ELEMENTS: BoundedMap[tuple[str, str], _Element] = bounded_map("xml_elements", _XML_ELEMENTS)
+"""Elements by parent and name, made once (the names of a vocabulary, and the short ones of Filters clients send)."""
+_FIND_ELEMENT = _ELEMENTS.peek
+_ROOT_ELEMENTS: BoundedMap[tuple[str, str], _Element] = bounded_map("xml_elements", _XML_ELEMENTS)
+"""Root elements by name and namespace."""
+
+
 def _element(parent: str, tag: str) -> _Element:
-    """``tag`` written inside ``parent``."""
-    return _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
+    """``tag`` written inside ``parent``, kept for the next time."""
+    element = _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
+    return _ELEMENTS.put((parent, tag), element, len(tag))
 
 
 def _root_element(tag: str, namespace: str) -> _Element:
-    """``tag`` written as a document's root, in ``namespace``."""
-    return _Element(tag, namespace or None, False)
-
-
-_XML_ELEMENTS = by_names(lambda limits: limits.xml_elements)
-_ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _element)
-"""Elements by parent and name, made once (the names of a vocabulary, and the short ones of Filters clients send)."""
-_ROOT_ELEMENTS = bounded_function("xml_elements", _XML_ELEMENTS, _root_element)
+    """``tag`` written as a document's root, in ``namespace``, kept for the next time."""
+    return _ROOT_ELEMENTS.put((tag, namespace), _Element(tag, namespace or None, False), len(tag))
 
 
 def escaped_text(value: str) -> bytes:
