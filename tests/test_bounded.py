@@ -2,7 +2,7 @@
 
 import threading
 
-from syncmld.bounded import BoundedFunction, BoundedMap
+from syncmld.bounded import BoundedMap
 
 
 def test_the_least_recently_used_entry_is_forgotten_first() -> None:
@@ -65,21 +65,11 @@ def test_threads_sharing_a_map_never_grow_it_past_its_limit() -> None:
     assert len(cache) == 50
 
 
-def test_a_bounded_function_remembers_the_latest_results_within_its_limit() -> None:
-    calls: list[str] = []
-
-    def shout(text: str) -> str:
-        calls.append(text)
-        return text.upper()
-
-    shouting = BoundedFunction(shout, entries=2, largest=8)
-    assert [shouting.cached(text) for text in ("a", "b", "a", "c", "b")] == ["A", "B", "A", "C", "B"]
-    assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
-    assert len(shouting) == 2 and shouting.largest == 8
-    shouting.resize(entries=1, largest=4)
-    assert shouting.largest == 4
-    assert [shouting.cached(text) for text in ("a", "a", "b")] == ["A", "A", "B"]
-    assert len(shouting) == 1
-    made = len(calls)
-    shouting.resize(entries=1, largest=8)  # the same entries: what is remembered stays
-    assert shouting.cached("b") == "B" and len(calls) == made
+def test_a_peek_is_no_use_and_the_least_recently_added_goes_first() -> None:
+    cache: BoundedMap[str, int] = BoundedMap(entries=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.peek("a") == 1
+    cache.put("c", 3)
+    assert cache.peek("a") is None
+    assert [cache.peek(key) for key in "bc"] == [2, 3]

@@ -1,20 +1,18 @@
-"""Bounded caches shared by threads: at most so many entries, none larger than a size, the least recently used
+"""A bounded map shared by threads: at most so many entries, none larger than a size, the least recently used
 forgotten first.
 
-``BoundedMap`` keeps what its user puts (``get``/``put``). ``BoundedFunction`` remembers a pure function's
-results on ``functools.lru_cache``, whose hits cost a third of a Python ``get``: it is for the calls made per
-line or per item. Either takes new limits with ``resize``.
+A read with ``get`` counts as a use; ``peek`` is the dict's own ``get``, for the reads made per line, element or
+item (a Python method costs them about 60 ns more each): a map read only so forgets the least recently added
+first. New limits apply with ``resize``.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from functools import lru_cache
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-R = TypeVar("R")
 
 UNLIMITED = 1 << 62
 """A largest entry size that any entry is within."""
@@ -71,24 +69,3 @@ class BoundedMap(Generic[K, V]):
     def _trim(self) -> None:
         while len(self._entries) > self.entries:
             self._entries.popitem(last=False)
-
-
-class BoundedFunction(Generic[R]):
-    """``function``'s results for the latest ``entries`` distinct arguments: ``cached`` is the function
-    remembering them, for arguments whose size the caller finds within ``largest``."""
-
-    __slots__ = ("cached", "function", "largest")
-
-    def __init__(self, function: Callable[..., R], entries: int, largest: int = UNLIMITED) -> None:
-        self.function = function
-        self.largest = largest
-        self.cached: Callable[..., R] = lru_cache(maxsize=entries)(function)
-
-    def resize(self, entries: int, largest: int = UNLIMITED) -> None:
-        """Apply new limits; what was remembered is forgotten when the entries change."""
-        self.largest = largest
-        if entries != self.cached.cache_info().maxsize:  # type: ignore[attr-defined]
-            self.cached = lru_cache(maxsize=entries)(self.function)
-
-    def __len__(self) -> int:
-        return int(self.cached.cache_info().currsize)  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """The process's caches of what clients send, and their limits: one ``CacheLimits``, set by ``configure``
 when the server starts (``syncmld serve --cache-*``); tools and tests that do not call it keep the defaults.
 
-Each cache is made here by name (``bounded_map``, ``bounded_function``) with the limits it takes from
+Each cache is a ``BoundedMap`` made here by name (``bounded_map``) with the limits it takes from
 ``CacheLimits``; ``entry_counts`` tells how full each is (``/metrics``).
 """
 
@@ -9,12 +9,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from syncmld.bounded import UNLIMITED, BoundedFunction, BoundedMap
+from syncmld.bounded import UNLIMITED, BoundedMap
 from syncmld.errors import ConfigError
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -71,19 +70,12 @@ Limit = Callable[[CacheLimits], tuple[int, int]]
 """A cache's entries and largest entry, from the limits."""
 
 _limits = CacheLimits()
-_caches: list[tuple[str, Limit, BoundedMap[Any, Any] | BoundedFunction[Any]]] = []
+_caches: list[tuple[str, Limit, BoundedMap[Any, Any]]] = []
 
 
 def bounded_map(name: str, limit: Limit) -> BoundedMap[K, V]:
     """A BoundedMap called ``name`` within ``limit`` of the limits in force."""
     cache: BoundedMap[K, V] = BoundedMap(*limit(_limits))
-    _caches.append((name, limit, cache))
-    return cache
-
-
-def bounded_function(name: str, limit: Limit, function: Callable[..., R]) -> BoundedFunction[R]:
-    """``function`` remembered as a BoundedFunction called ``name`` within ``limit`` of the limits in force."""
-    cache = BoundedFunction(function, *limit(_limits))
     _caches.append((name, limit, cache))
     return cache
 

@@ -25,7 +25,8 @@ from typing import Any, ClassVar
 from icalendar import Calendar, Component, Timezone
 from icalendar.parser import Contentline
 
-from syncmld.caches import bounded_function, by_names
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
@@ -315,7 +316,8 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
     for tzid in _used_tzids(components):
         vtimezone = next((source.timezones[tzid] for source in sources if tzid in source.timezones), None)
         if vtimezone is None:
-            vtimezone = (_KNOWN_TIMEZONES.cached if len(tzid) <= _KNOWN_TIMEZONES.largest else _known_timezone)(tzid)
+            known = _KNOWN_TIMEZONES.get(tzid) or _KNOWN_TIMEZONES.put(tzid, (_known_timezone(tzid),), len(tzid))
+            vtimezone = known[0]
         if vtimezone is not None:
             calendar.add_component(vtimezone)
     for component in components:
@@ -341,4 +343,7 @@ def _known_timezone(tzid: str) -> Timezone | None:
         return None
 
 
-_KNOWN_TIMEZONES = bounded_function("known_tzids", by_names(lambda limits: limits.known_tzids), _known_timezone)
+_KNOWN_TIMEZONES: BoundedMap[str, tuple[Timezone | None]] = bounded_map(
+    "known_tzids", by_names(lambda limits: limits.known_tzids)
+)
+"""What ``_known_timezone`` answered for each TZID."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from syncmld.caches import bounded_function
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
@@ -417,9 +418,8 @@ class _Head21:
 
 def _head_21(header: Header) -> _Head21:
     """``header``'s 2.1 form, remembered for short headers (a few make up most lines)."""
-    if len(header.written) <= _HEADS_21.largest:
-        return _HEADS_21.cached(header.group, header.name, header.kept)
-    return _head_21_of(header.group, header.name, header.kept)
+    key = (header.group, header.name, header.kept)
+    return _FIND_HEAD_21(key) or _HEADS_21.put(key, _head_21_of(*key), len(header.written))
 
 
 def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
@@ -427,7 +427,10 @@ def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
     return _Head21(content_line(group, name, written.params, ""), written.is_binary(), _kind(name, params))
 
 
-_HEADS_21 = bounded_function("vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars), _head_21_of)
+_HEADS_21: BoundedMap[tuple[str | None, str, Params], _Head21] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_HEAD_21 = _HEADS_21.peek
 
 
 def _unescape_21(text: str) -> str:

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from syncmld.caches import bounded_function
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
@@ -235,7 +236,7 @@ class Header:
 
 def read_header(header: str) -> Header:
     """The header's meaning, cached when short (a few header texts make up most lines)."""
-    return _MEANINGS.cached(header) if len(header) <= _MEANINGS.largest else _meaning(header)
+    return _FIND_MEANING(header) or _MEANINGS.put(header, _meaning(header), len(header))
 
 
 def _meaning(header: str) -> Header:
@@ -254,8 +255,9 @@ def _meaning(header: str) -> Header:
     return Header(group, name, kept, transfer, _param(params, "CHARSET"), soft_breaks, unindented, written, simple)
 
 
-_MEANINGS = bounded_function("headers", lambda limits: (limits.headers, limits.header_chars), _meaning)
+_MEANINGS: BoundedMap[str, Header] = bounded_map("headers", lambda limits: (limits.headers, limits.header_chars))
 """Headers read, when short: the cache's memory stays bounded whatever a client sends."""
+_FIND_MEANING = _MEANINGS.peek
 
 
 def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:

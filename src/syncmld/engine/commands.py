@@ -5,7 +5,8 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from syncmld.caches import bounded_function
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
@@ -61,11 +62,11 @@ ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 def stored_devinf(stored: bytes) -> DevInf:
     """A device's stored DevInf read back: each of its sessions reads the same one (and most send it again, the
     same, which is then not written again)."""
-    return _STORED_DEVINFS.cached(stored) if len(stored) <= _STORED_DEVINFS.largest else decode_devinf_xml(stored)
+    return _STORED_DEVINFS.get(stored) or _STORED_DEVINFS.put(stored, decode_devinf_xml(stored), len(stored))
 
 
-_STORED_DEVINFS = bounded_function(
-    "stored_devinfs", lambda limits: (limits.stored_devinfs, limits.devinf_bytes), decode_devinf_xml
+_STORED_DEVINFS: BoundedMap[bytes, DevInf] = bounded_map(
+    "stored_devinfs", lambda limits: (limits.stored_devinfs, limits.devinf_bytes)
 )
 """Stored DevInfs kept decoded when not too large, so that the cache's memory stays bounded whatever devices send."""
 

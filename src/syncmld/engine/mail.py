@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from syncmld import content
-from syncmld.caches import bounded_function
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, RFC822_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.content.files import FOLDER_TYPE, FolderObject, write_folder
 from syncmld.engine.api import EngineContext
@@ -399,8 +400,8 @@ def _within(
     return chosen, wanted
 
 
-_SNAPSHOTS = bounded_function(
-    "mail_snapshots", lambda limits: (limits.mail_snapshots, limits.snapshot_bytes), read_email
+_SNAPSHOTS: BoundedMap[bytes, Email] = bounded_map(
+    "mail_snapshots", lambda limits: (limits.mail_snapshots, limits.snapshot_bytes)
 )
 """Snapshots read; larger stored data is read each time, so that the cache stays small whatever is stored."""
 
@@ -409,7 +410,7 @@ def snapshot_of(stored: ItemToSend) -> Email:
     """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it, when it is
     no larger than a snapshot: other data is read each time)."""
     data = stored.data
-    return _SNAPSHOTS.cached(data) if len(data) <= _SNAPSHOTS.largest else read_email(data)
+    return _SNAPSHOTS.get(data) or _SNAPSHOTS.put(data, read_email(data), len(data))
 
 
 def _recent(email: Email, since: float) -> bool:

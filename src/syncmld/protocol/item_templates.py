@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from syncmld.caches import bounded_function, by_names
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Replace
 
 
@@ -107,10 +108,8 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
     parent = None if parent_id is None else item.target_parent is not None
-    names = len(meta.type) + len(meta.format or "")
-    shape = (_SHAPES.cached if names <= _SHAPES.largest else _shape)(
-        type(command), meta.type, meta.format, item.target is not None, parent
-    )
+    key = (type(command), meta.type, meta.format, item.target is not None, parent)
+    shape = _FIND_SHAPE(key) or _SHAPES.put(key, _shape(*key), len(meta.type) + len(meta.format or ""))
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
 
 
@@ -125,8 +124,11 @@ def _shape(
     )
 
 
-_SHAPES = bounded_function("item_shapes", by_names(lambda limits: limits.item_shapes), _shape)
+_SHAPES: BoundedMap[tuple[type[Add] | type[Replace], str, str | None, bool, bool | None], Shape] = bounded_map(
+    "item_shapes", by_names(lambda limits: limits.item_shapes)
+)
 """One object per shape, made once (the types and formats a server sends in, when not too long)."""
+_FIND_SHAPE = _SHAPES.peek
 
 
 Fill = Callable[[Slot, str | bytes], bytes | None]
