@@ -3,6 +3,7 @@
 import time
 
 from syncmld.accounts import VERIFIED_PASSWORDS, VerifiedPasswords, hash_password, verify_password
+from syncmld.bounded import BoundedMap
 
 
 def test_a_repeated_login_is_answered_without_a_new_scrypt() -> None:
@@ -30,7 +31,7 @@ def test_a_changed_password_needs_the_new_password() -> None:
 
 
 def test_the_same_password_with_a_new_hash_is_checked_again() -> None:
-    cache = VerifiedPasswords(size=10, seconds=600)
+    cache = VerifiedPasswords(600, BoundedMap(10))
     first_hash, second_hash = hash_password("same"), hash_password("same")
     assert cache.verify("same", first_hash, now=0)
     assert cache.remembers("same", first_hash, now=1)
@@ -39,7 +40,7 @@ def test_the_same_password_with_a_new_hash_is_checked_again() -> None:
 
 
 def test_a_remembered_login_expires() -> None:
-    cache = VerifiedPasswords(size=10, seconds=60)
+    cache = VerifiedPasswords(60, BoundedMap(10))
     stored = hash_password("expiring")
     assert cache.verify("expiring", stored, now=1000)
     assert cache.remembers("expiring", stored, now=1059)
@@ -48,7 +49,7 @@ def test_a_remembered_login_expires() -> None:
 
 
 def test_the_oldest_login_is_forgotten_beyond_the_size() -> None:
-    cache = VerifiedPasswords(size=2, seconds=600)
+    cache = VerifiedPasswords(600, BoundedMap(2))
     hashes = {password: hash_password(password) for password in ("one", "two", "three")}
     for password, stored in hashes.items():
         assert cache.verify(password, stored, now=0)
@@ -58,7 +59,7 @@ def test_the_oldest_login_is_forgotten_beyond_the_size() -> None:
 
 
 def test_a_malformed_hash_is_never_a_match() -> None:
-    cache = VerifiedPasswords(size=10, seconds=600)
+    cache = VerifiedPasswords(600, BoundedMap(10))
     for stored in ("", "scrypt$1$2", "bcrypt$16384$8$1$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA"):
         assert not cache.verify("anything", stored, now=0)
         assert not cache.verify("anything", stored, now=1)

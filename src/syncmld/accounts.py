@@ -6,10 +6,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, entries_only
 from syncmld.errors import InvalidEmail
 from syncmld.settings import AUTH, AuthPolicy, SettingsSource
 
@@ -136,7 +136,7 @@ def _matches(password: str, stored: str) -> bool:
 
 
 class VerifiedPasswords:
-    """Successful password checks of this process, for at most ``seconds`` and ``size`` of them.
+    """Successful password checks of this process, for at most ``seconds``, as many as ``verified`` keeps.
 
     Entries are HMAC-SHA256 values of (stored hash, password) under a key made for the process, so
     neither passwords nor anything computable without that key are kept. A new password hash (the
@@ -144,12 +144,10 @@ class VerifiedPasswords:
     is never remembered: it always costs a full scrypt.
     """
 
-    def __init__(self, size: int, seconds: float) -> None:
-        self.size = size
+    def __init__(self, seconds: float, verified: BoundedMap[bytes, float]) -> None:
         self.seconds = seconds
         self._key = secrets.token_bytes(32)
-        self._verified_at: OrderedDict[bytes, float] = OrderedDict()
-        self._lock = threading.Lock()
+        self._verified_at = verified
 
     def verify(self, password: str, stored: str, now: float) -> bool:
         """``verify_password``, answered from memory when this pair matched less than ``seconds`` ago."""
@@ -157,19 +155,12 @@ class VerifiedPasswords:
             return True
         if not _matches(password, stored):
             return False
-        entry = self._entry(password, stored)
-        with self._lock:
-            self._verified_at[entry] = now
-            self._verified_at.move_to_end(entry)
-            while len(self._verified_at) > self.size:
-                self._verified_at.popitem(last=False)
+        self._verified_at.put(self._entry(password, stored), now)
         return True
 
     def remembers(self, password: str, stored: str, now: float) -> bool:
         """Whether ``verify`` would answer this pair from memory, without an scrypt."""
-        entry = self._entry(password, stored)
-        with self._lock:
-            verified_at = self._verified_at.get(entry)
+        verified_at = self._verified_at.get(self._entry(password, stored))
         return verified_at is not None and now - verified_at < self.seconds
 
     def _entry(self, password: str, stored: str) -> bytes:
@@ -178,5 +169,5 @@ class VerifiedPasswords:
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
 
-VERIFIED_PASSWORDS = VerifiedPasswords(size=10_000, seconds=600.0)
-"""This process's remembered logins: 10,000 pairs (about 1 MB) for 10 minutes."""
+VERIFIED_PASSWORDS = VerifiedPasswords(600.0, bounded_map("logins", entries_only(lambda limits: limits.logins)))
+"""This process's remembered logins for 10 minutes: ``CacheLimits.logins`` pairs (10,000: about 1 MB)."""

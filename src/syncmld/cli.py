@@ -26,6 +26,8 @@ from syncmld.accounts import (
     normalise_email,
 )
 from syncmld.backup import DEFAULT_MAX_ITEM_SIZE, Backup, BackupStore, read_archive, restore_backup
+from syncmld.cache_options import cache_options
+from syncmld.caches import CacheLimits
 from syncmld.config import (
     DATA_DIR_ENV,
     DB_ENV,
@@ -439,6 +441,7 @@ def cli() -> None:
     help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
 )
 @wire_limit_options
+@cache_options
 @upstream_options
 @push_options
 @dav_options
@@ -485,6 +488,7 @@ def serve(
     push: PushSettings,
     dav_path: str,
     dav: DavLimits,
+    caches: CacheLimits,
 ) -> None:
     """Serve SyncML, CardDAV and CalDAV over HTTP until stopped (SIGTERM or Ctrl-C)."""
     config = ServerConfig(
@@ -530,6 +534,7 @@ def serve(
         push=push,
         dav_path=dav_path,
         dav=dav,
+        caches=caches,
     )
     setup_logging(config.log_level, config.log_format)
     run_server(config, workers)

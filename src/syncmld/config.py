@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from syncmld.caches import CacheLimits
 from syncmld.dav.api import DavLimits
 from syncmld.engine.api import EngineSettings, ThrottleSettings
 from syncmld.engine.identifiers import IdentifierLimits
@@ -168,6 +169,8 @@ class ServerConfig:
     """URL path of the CardDAV and CalDAV tree."""
     dav: DavLimits = field(default_factory=DavLimits)
     """What one DAV request may ask: body size, multiget hrefs, sync-collection results, name length."""
+    caches: CacheLimits = field(default_factory=CacheLimits)
+    """Entries (and the largest entry) each cache of what clients send keeps, in each server process."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

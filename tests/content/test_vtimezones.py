@@ -7,7 +7,8 @@ import tracemalloc
 import pytest
 from icalendar import Calendar
 
-from syncmld.content.calendar_read import VTIMEZONE_TEXT_LIMIT, VTIMEZONE_TEXTS, read_stored
+from syncmld.caches import CacheLimits
+from syncmld.content.calendar_read import read_stored
 from tests.content.calendar_samples import BERLIN, TOKYO, crlf
 
 EVENT = """BEGIN:VEVENT
@@ -18,6 +19,8 @@ DTEND;TZID={tzid}:20240415T100000
 SUMMARY:Review {n}
 END:VEVENT
 """
+
+KEPT = CacheLimits()
 
 
 def calendar(*parts: str) -> bytes:
@@ -37,7 +40,7 @@ OBJECTS = {
     "zone inside the event": calendar(EVENT.format(n=5, tzid="X").replace("END:VEVENT", BERLIN + "END:VEVENT")),
     "folded marker": calendar(BERLIN.replace("BEGIN:VTIMEZONE", "BEGIN:VTIME\n ZONE"), EVENT.format(n=6, tzid="X")),
     "marker with a parameter": calendar(BERLIN.replace("BEGIN:VT", "BEGIN;X=1:VT"), EVENT.format(n=7, tzid="X")),
-    "a zone too long to keep": calendar(padded_zone("Long", VTIMEZONE_TEXT_LIMIT), EVENT.format(n=8, tzid="Long")),
+    "a zone too long to keep": calendar(padded_zone("Long", KEPT.vtimezone_chars), EVENT.format(n=8, tzid="Long")),
     "two calendars": calendar(BERLIN) + calendar(EVENT.format(n=9, tzid="Europe/Berlin")),
 }  # fmt: skip
 
@@ -64,13 +67,16 @@ def test_objects_with_the_same_vtimezone_share_it() -> None:
     assert one.zones["Europe/Berlin"] is other.zones["Europe/Berlin"]
 
 
-def kept_after_reading(objects: list[bytes]) -> int:
-    """Bytes of memory still taken after reading ``objects`` (and dropping what was read)."""
+def kept_after_reading(objects: list[bytes], zoned: bool = False) -> int:
+    """Bytes of memory still taken after reading ``objects`` (and dropping what was read), with the
+    transitions of their VTIMEZONEs when ``zoned`` (what matching or vCalendar 1.0 needs)."""
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for data in objects:
-        read_stored(data)
+        parsed = read_stored(data)
+        if zoned:
+            assert "Big/Zone" in parsed.zones
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
@@ -81,13 +87,21 @@ def test_what_is_kept_of_distinct_vtimezones_stays_bounded() -> None:
     """500 distinct VTIMEZONEs of 3.5 kB would keep about 5.5 MB if every one were kept; 128 are."""
     objects = [
         calendar(padded_zone("Pad/Zone", 3500, n), EVENT.format(n=n, tzid="Pad/Zone"))
-        for n in range(VTIMEZONE_TEXTS + 372)
+        for n in range(KEPT.vtimezones + 372)
     ]
     assert kept_after_reading(objects) < 3_000_000
 
 
 def test_a_vtimezone_too_long_to_keep_is_not_kept() -> None:
     """60 distinct VTIMEZONEs of 20 kB would keep about 2.5 MB if they were kept."""
-    size = 5 * VTIMEZONE_TEXT_LIMIT
+    size = 5 * KEPT.vtimezone_chars
     objects = [calendar(padded_zone("Big/Zone", size, n), EVENT.format(n=n, tzid="Big/Zone")) for n in range(60)]
     assert kept_after_reading(objects) < 1_000_000
+
+
+def test_the_zones_of_vtimezones_too_long_to_keep_are_not_kept() -> None:
+    """60 distinct VTIMEZONEs of 20 kB, with their transitions worked out, would keep about 1.3 MB of text if
+    their zones were kept by it (a device's events with such VTIMEZONEs, matched in a slow sync)."""
+    size = 5 * KEPT.vtimezone_chars
+    objects = [calendar(padded_zone("Big/Zone", size, n), EVENT.format(n=n, tzid="Big/Zone")) for n in range(60)]
+    assert kept_after_reading(objects, zoned=True) < 1_000_000

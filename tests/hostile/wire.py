@@ -85,6 +85,20 @@ def item_command(name: str, cmd_id: int, luid: str, data: str | None = None, met
     )
 
 
+def devinf_put(device: str) -> str:
+    """A Put of ``device``'s DevInf, as a device sends it before logging in."""
+    devinf = (
+        "<DevInf xmlns='syncml:devinf'><VerDTD>1.2</VerDTD><Man>Acme</Man><DevID>"
+        f"{device}</DevID><DevTyp>phone</DevTyp><DataStore><SourceRef>./contacts</SourceRef>"
+        "<Rx-Pref><CTType>text/x-vcard</CTType><VerCT>2.1</VerCT></Rx-Pref>"
+        "<Tx-Pref><CTType>text/x-vcard</CTType><VerCT>2.1</VerCT></Tx-Pref></DataStore></DevInf>"
+    )
+    return (
+        "<Put><CmdID>1</CmdID><Meta><Type xmlns='syncml:metinf'>application/vnd.syncml-devinf+xml</Type></Meta>"
+        f"<Item><Source><LocURI>./devinf12</LocURI></Source><Data>{devinf}</Data></Item></Put>"
+    )
+
+
 def vcard(name: str) -> str:
     return f"BEGIN:VCARD\r\nVERSION:2.1\r\nN:{name};Test;;;\r\nFN:Test {name}\r\nTEL;CELL:+49 170 1234\r\nEND:VCARD\r\n"
 

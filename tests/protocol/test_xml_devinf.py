@@ -6,10 +6,10 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 
+from syncmld.caches import CacheLimits
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode, decode_devinf_xml, decode_xml, encode_devinf_xml, encode_xml
 from syncmld.protocol.devinf import ContentTypeInfo, CTCap, CTParam, CTProperty, DataStore, DevInf, DSMem, Ext
-from syncmld.protocol.devinf_elements import REMEMBERED_DEVINFS
 from syncmld.protocol.encoder import Encoding, encode
 from syncmld.protocol.messages import Item, LocRef, Put, SyncML
 
@@ -247,14 +247,14 @@ def devinf_sent(devinf: DevInf) -> DevInf:
 
 def test_a_devinf_sent_again_is_read_once_and_remembered_within_bounds() -> None:
     """A device sends the same DevInf in each session: the second time it is not read again (the very
-    object comes back), an edited one is read anew, and only the latest REMEMBERED_DEVINFS are kept."""
+    object comes back), an edited one is read anew, and only the latest few (``CacheLimits.devinfs``) are kept."""
     phone = DevInf(ver_dtd="1.2", dev_id="IMEI:remembered", dev_typ="phone", datastores=(DataStore("contacts"),))
     first = devinf_sent(phone)
     assert first == phone
     assert devinf_sent(phone) is first
     edited = replace(phone, man="Nokia")
     assert devinf_sent(edited) == edited
-    for number in range(REMEMBERED_DEVINFS):
+    for number in range(CacheLimits().devinfs):
         devinf_sent(replace(phone, dev_id=f"IMEI:other-{number}"))
     again = devinf_sent(phone)
     assert again == phone

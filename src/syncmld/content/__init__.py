@@ -16,8 +16,8 @@ The engine reads a stored item once (``read``) and passes the parsed item along:
 identity and revision are worked out once, when first needed.
 """
 
-from functools import lru_cache
-
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.content.calendar import CALENDAR_TYPES, CalendarKind
 from syncmld.content.common import Identity, media_type
 from syncmld.content.contacts import CONTACT_PROPERTIES, STORED_CONTACT_TYPE, ContactsKind, normalise_vcard
@@ -85,12 +85,21 @@ def _writer(stored: str, wanted: str) -> ContentKind | None:
     return writer if writer is not None and writer.stored_type == stored else None
 
 
-@lru_cache(maxsize=256)
 def goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     """Whether an item stored as ``stored_type`` goes to a device that wants ``wanted_type`` as its stored
     bytes (the same media type: nothing to convert, nothing to read)."""
+    found = _FIND_AS_STORED((stored_type, wanted_type))
+    return _goes_as_stored(stored_type, wanted_type) if found is None else found
+
+
+def _goes_as_stored(stored_type: str, wanted_type: str) -> bool:
     wanted = media_type(wanted_type)
-    return bool(wanted) and media_type(stored_type) == wanted
+    answer = bool(wanted) and media_type(stored_type) == wanted
+    return _AS_STORED.put((stored_type, wanted_type), answer, len(stored_type) + len(wanted_type))
+
+
+_AS_STORED: BoundedMap[tuple[str, str], bool] = bounded_map("media_types", by_names(lambda limits: limits.media_types))
+_FIND_AS_STORED = _AS_STORED.peek
 
 
 def for_device(item: ParsedItem, wanted_type: str) -> tuple[str, bytes]:

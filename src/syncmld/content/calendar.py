@@ -19,12 +19,14 @@ the three-way merge in ``calendar_merge``; this module holds what the rest of sy
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, ClassVar
 
 from icalendar import Calendar, Component, Timezone
 from icalendar.parser import Contentline
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
@@ -314,7 +316,8 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
     for tzid in _used_tzids(components):
         vtimezone = next((source.timezones[tzid] for source in sources if tzid in source.timezones), None)
         if vtimezone is None:
-            vtimezone = _known_timezone(tzid)
+            known = _KNOWN_TIMEZONES.get(tzid) or _KNOWN_TIMEZONES.put(tzid, (_known_timezone(tzid),), len(tzid))
+            vtimezone = known[0]
         if vtimezone is not None:
             calendar.add_component(vtimezone)
     for component in components:
@@ -332,10 +335,15 @@ def _used_tzids(components: Iterable[Component]) -> list[str]:
     return list(seen)
 
 
-@lru_cache(maxsize=128)
 def _known_timezone(tzid: str) -> Timezone | None:
     """A VTIMEZONE from the zone database for a TZID sent without one (None if the name is unknown)."""
     try:
         return Timezone.from_tzid(tzid)
     except PARSE_ERRORS:
         return None
+
+
+_KNOWN_TIMEZONES: BoundedMap[str, tuple[Timezone | None]] = bounded_map(
+    "known_tzids", by_names(lambda limits: limits.known_tzids)
+)
+"""What ``_known_timezone`` answered for each TZID."""

@@ -1,20 +1,21 @@
 """Calendar objects read from what a device sent or from the stored form: components and VTIMEZONEs.
 
 Most of an object's lines are often its VTIMEZONEs, the same few in every object. A VTIMEZONE at the
-top of a VCALENDAR is read once per distinct text and kept (the last ``VTIMEZONE_TEXTS`` of them, each
-of at most ``VTIMEZONE_TEXT_LIMIT`` characters), with the Zone it defines; an object is read as its
+top of a VCALENDAR is read once per distinct text and kept (the last ``CacheLimits.vtimezones`` of them,
+each of at most ``CacheLimits.vtimezone_chars`` characters), with the Zone it defines; an object is read as its
 other lines around them. What is read is what reading the whole text would give.
 """
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
-from threading import Lock
+from weakref import WeakValueDictionary
 
 from icalendar import Calendar, Component, Timezone
 from icalendar.parser import Contentlines
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.timezones import Zone, zone_of, zones_of
 from syncmld.content.vcalendar import OBJECT_KINDS, TIMEZONE, is_version_10
 from syncmld.content.vcalendar_read import read_vcal10
@@ -105,12 +106,6 @@ def read_previous(previous: bytes) -> Object | None:
 
 # ================================================================================ VTIMEZONEs read once
 
-VTIMEZONE_TEXTS = 128
-"""Distinct VTIMEZONE texts kept read (the one used least recently goes first)."""
-VTIMEZONE_TEXT_LIMIT = 4096
-"""Characters of a VTIMEZONE beyond which it is read with its object, not kept: real ones hold a few
-hundred to two thousand, and one read takes about 50 times its text in memory (at most 25 MB kept)."""
-
 
 @dataclass
 class _Read:
@@ -119,34 +114,34 @@ class _Read:
 
 
 class _TimezoneTexts:
-    """VTIMEZONEs read, by their text; shared by every object that carries the same text, never changed."""
+    """VTIMEZONEs read, by their text; shared by every object that carries the same text, never changed. A
+    longer one is read with its object, not kept (``CacheLimits.vtimezone_chars``: at most 25 MB kept)."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._read: OrderedDict[str, _Read] = OrderedDict()
-        self._by_component: dict[int, _Read] = {}
-        self._lock = Lock()
+    def __init__(self) -> None:
+        self._read: BoundedMap[str, _Read] = bounded_map(
+            "vtimezones", lambda limits: (limits.vtimezones, limits.vtimezone_chars)
+        )
+        self._by_component: WeakValueDictionary[int, _Read] = WeakValueDictionary()
+        """The same, by their component's id while they are kept."""
+
+    def keeps(self, text: str) -> bool:
+        """Whether a VTIMEZONE of ``text`` is kept read."""
+        return self._read.keeps(len(text))
 
     def component(self, text: str) -> Timezone | None:
         """The VTIMEZONE ``text`` holds; None when it is not one that reads without errors."""
-        with self._lock:
-            found = self._read.get(text)
-            if found is not None:
-                self._read.move_to_end(text)
-                return found.component
+        found = self._read.get(text)
+        if found is not None:
+            return found.component
         try:
             component = Component.from_ical(text)
         except PARSE_ERRORS:
             return None
         if not isinstance(component, Timezone) or any(part.errors for part in component.walk()):
             return None
-        with self._lock:
-            found = self._read.setdefault(text, _Read(component))
-            self._by_component[id(found.component)] = found
-            while len(self._read) > self._size:
-                _, dropped = self._read.popitem(last=False)
-                del self._by_component[id(dropped.component)]
-        return found.component
+        found = self._read.put(text, _Read(component), len(text))
+        self._by_component[id(component)] = found
+        return component
 
     def zone(self, vtimezone: Timezone) -> Zone:
         """The Zone a VTIMEZONE defines, worked out once for one read here."""
@@ -158,7 +153,7 @@ class _TimezoneTexts:
         return found.zone
 
 
-_TIMEZONES = _TimezoneTexts(VTIMEZONE_TEXTS)
+_TIMEZONES = _TimezoneTexts()
 _TIMEZONE_LINE = re.compile(r"^BEGIN:VTIMEZONE", re.IGNORECASE | re.MULTILINE)
 
 
@@ -214,9 +209,10 @@ def _without_timezones(lines: list[str]) -> tuple[list[str], list[str | None]] |
         (rest if block is None else block).append(line)
         if block is not None and depth == 1:
             text = "\r\n".join(block) + "\r\n"
-            if len(text) > VTIMEZONE_TEXT_LIMIT:
+            kept = _TIMEZONES.keeps(text)
+            if not kept:
                 rest.extend(block)
-            children.append(None if len(text) > VTIMEZONE_TEXT_LIMIT else text)
+            children.append(text if kept else None)
             block = None
     if depth != 0 or not any(child is not None for child in children):
         return None

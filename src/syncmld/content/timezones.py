@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.ical_text import write_ical
 from syncmld.content.versit import bad_request
 from syncmld.errors import RemoteError
 
-_ZONE_CACHE_SIZE = 256
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 _STAMP = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})?(Z)?)?")
 _EPOCH = datetime(1970, 1, 1)
@@ -83,19 +84,14 @@ class Zone:
         return periods
 
 
-_zone_cache: dict[bytes, Zone] = {}
+_ZONES: BoundedMap[bytes, Zone] = bounded_map("zones", lambda limits: (limits.zones, limits.vtimezone_chars))
+"""Zones by the text of their VTIMEZONE, when it is no longer than one kept read."""
 
 
 def zone_of(vtimezone: Timezone) -> Zone:
     """The Zone a VTIMEZONE defines (cached by its text)."""
     key = write_ical(vtimezone)
-    zone = _zone_cache.get(key)
-    if zone is None:
-        zone = _build_zone(vtimezone)
-        if len(_zone_cache) >= _ZONE_CACHE_SIZE:
-            del _zone_cache[next(iter(_zone_cache))]
-        _zone_cache[key] = zone
-    return zone
+    return _ZONES.get(key) or _ZONES.put(key, _build_zone(vtimezone), len(key))
 
 
 def _build_zone(vtimezone: Timezone) -> Zone:

@@ -8,15 +8,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import Literal
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
-    CACHED_HEADER_CHARS,
     CRLF,
-    HEADER_CACHE_SIZE,
     Header,
     Property,
     Transfer,
@@ -419,9 +418,8 @@ class _Head21:
 
 def _head_21(header: Header) -> _Head21:
     """``header``'s 2.1 form, remembered for short headers (a few make up most lines)."""
-    if len(header.written) <= CACHED_HEADER_CHARS:
-        return _cached_head_21(header.group, header.name, header.kept)
-    return _head_21_of(header.group, header.name, header.kept)
+    key = (header.group, header.name, header.kept)
+    return _FIND_HEAD_21(key) or _HEADS_21.put(key, _head_21_of(*key), len(header.written))
 
 
 def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
@@ -429,7 +427,10 @@ def _head_21_of(group: str | None, name: str, params: Params) -> _Head21:
     return _Head21(content_line(group, name, written.params, ""), written.is_binary(), _kind(name, params))
 
 
-_cached_head_21 = lru_cache(maxsize=HEADER_CACHE_SIZE)(_head_21_of)
+_HEADS_21: BoundedMap[tuple[str | None, str, Params], _Head21] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_HEAD_21 = _HEADS_21.peek
 
 
 def _unescape_21(text: str) -> str:

@@ -14,18 +14,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.errors import RemoteError
 from syncmld.status import StatusCode
 
 CRLF = "\r\n"
 FOLD_OCTETS = 75
 QP_LINE_CHARS = 76
-HEADER_CACHE_SIZE = 4096
-CACHED_HEADER_CHARS = 256
-"""Longer headers are read each time: the cache's memory stays bounded whatever a client sends."""
-"""Most distinct content line headers (``TEL;TYPE=CELL``) whose parsing is remembered."""
 
 _NAME = re.compile(r"[A-Za-z0-9_/*-]+")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
@@ -239,7 +236,7 @@ class Header:
 
 def read_header(header: str) -> Header:
     """The header's meaning, cached when short (a few header texts make up most lines)."""
-    return _cached_meaning(header) if len(header) <= CACHED_HEADER_CHARS else _meaning(header)
+    return _FIND_MEANING(header) or _MEANINGS.put(header, _meaning(header), len(header))
 
 
 def _meaning(header: str) -> Header:
@@ -258,7 +255,9 @@ def _meaning(header: str) -> Header:
     return Header(group, name, kept, transfer, _param(params, "CHARSET"), soft_breaks, unindented, written, simple)
 
 
-_cached_meaning = lru_cache(maxsize=HEADER_CACHE_SIZE)(_meaning)
+_MEANINGS: BoundedMap[str, Header] = bounded_map("headers", lambda limits: (limits.headers, limits.header_chars))
+"""Headers read, when short: the cache's memory stays bounded whatever a client sends."""
+_FIND_MEANING = _MEANINGS.peek
 
 
 def _unfolded(continuation: list[str], keep_fold_whitespace: bool) -> str:

@@ -4,8 +4,9 @@ Map, ...) and writing its Status into the reply."""
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.engine import mail
 from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
@@ -58,18 +59,16 @@ log = logging.getLogger("syncmld.engine")
 ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
-CACHED_DEVINF_BYTES = 65_536
-"""Stored DevInfs up to this size are kept decoded (a phone's is about 13 kB); larger ones are decoded each time,
-so that the cache's memory stays bounded whatever devices send."""
-
-
 def stored_devinf(stored: bytes) -> DevInf:
     """A device's stored DevInf read back: each of its sessions reads the same one (and most send it again, the
     same, which is then not written again)."""
-    return _cached_devinf(stored) if len(stored) <= CACHED_DEVINF_BYTES else decode_devinf_xml(stored)
+    return _STORED_DEVINFS.get(stored) or _STORED_DEVINFS.put(stored, decode_devinf_xml(stored), len(stored))
 
 
-_cached_devinf = lru_cache(maxsize=64)(decode_devinf_xml)
+_STORED_DEVINFS: BoundedMap[bytes, DevInf] = bounded_map(
+    "stored_devinfs", lambda limits: (limits.stored_devinfs, limits.devinf_bytes)
+)
+"""Stored DevInfs kept decoded when not too large, so that the cache's memory stays bounded whatever devices send."""
 
 
 class CommandHandler:

@@ -20,7 +20,6 @@ deleted.
 """
 
 import calendar
-import functools
 import hashlib
 import logging
 import time
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from syncmld import content
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.content.email import BODY_EXT, EMAIL_TYPE, RFC822_TYPE, SIZE_EXT, Email, read_email, write_email
 from syncmld.content.files import FOLDER_TYPE, FolderObject, write_folder
 from syncmld.engine.api import EngineContext
@@ -78,11 +79,6 @@ TRUNCATED_HEADER = "X-Syncmld-Truncated"
 """The header a cut message starts with, so that it says so in RFC 822 too."""
 OUTBOX_GUID = "*outbox"
 """The outbox's folder object in the tree: mail a device adds below it is sent (no IMAP folder is so named)."""
-SNAPSHOT_CACHE_SIZE = 4096
-"""Most distinct snapshots whose reading is remembered."""
-CACHED_SNAPSHOT_BYTES = 1024
-"""Larger stored data is read each time, so that the cache stays small whatever is stored (a snapshot, its flags,
-date and size, is under 250 bytes)."""
 
 
 def takes_folders(devinf: DevInf | None, client_uri: str) -> bool:
@@ -404,14 +400,17 @@ def _within(
     return chosen, wanted
 
 
-_cached_email = functools.lru_cache(maxsize=SNAPSHOT_CACHE_SIZE)(read_email)
+_SNAPSHOTS: BoundedMap[bytes, Email] = bounded_map(
+    "mail_snapshots", lambda limits: (limits.mail_snapshots, limits.snapshot_bytes)
+)
+"""Snapshots read; larger stored data is read each time, so that the cache stays small whatever is stored."""
 
 
 def snapshot_of(stored: ItemToSend) -> Email:
     """The flags-only e-mail object of a snapshot item (read once however often a reply looks at it, when it is
     no larger than a snapshot: other data is read each time)."""
     data = stored.data
-    return _cached_email(data) if len(data) <= CACHED_SNAPSHOT_BYTES else read_email(data)
+    return _SNAPSHOTS.get(data) or _SNAPSHOTS.put(data, read_email(data), len(data))
 
 
 def _recent(email: Email, since: float) -> bool:

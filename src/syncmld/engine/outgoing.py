@@ -6,10 +6,11 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Protocol
 
 from syncmld import content
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.engine import session_lists
 from syncmld.engine.backlog import BATCH, park, refill
 from syncmld.engine.modes import SyncMode
@@ -241,7 +242,8 @@ def _item_command(
 ) -> Add | Replace | Delete:
     if change.kind == ChangeKind.DELETE:
         return Delete(items=(Item(target=LocRef(change.luid or "")),))
-    meta = _meta(wire.content_type, wire.format)
+    key = (wire.content_type, wire.format)
+    meta = _FIND_META(key) or _METAS.put(key, _meta(*key), len(wire.content_type) + len(wire.format or ""))
     if change.kind == ChangeKind.REPLACE:
         item = Item(target=LocRef(change.luid or ""), data=wire.data)
         return Replace(meta=meta, items=(_with_parent(item, parent, parent_luids),))
@@ -249,10 +251,13 @@ def _item_command(
     return Add(meta=meta, items=(_with_parent(item, parent, parent_luids),))
 
 
-@lru_cache(maxsize=64)
 def _meta(content_type: str, item_format: str | None) -> Meta:
-    """The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
     return Meta(type=content_type, format=item_format)
+
+
+_METAS: BoundedMap[tuple[str, str | None], Meta] = bounded_map("item_metas", by_names(lambda limits: limits.item_metas))
+"""The Meta of an Add or Replace, made once per type and format (a reply carries many of one)."""
+_FIND_META = _METAS.peek
 
 
 @dataclass(frozen=True)

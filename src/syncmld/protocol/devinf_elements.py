@@ -7,12 +7,12 @@ per type inside each ``DataStore``. Reading accepts either style anywhere and is
 odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing texts are empty).
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from lxml import etree
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map
 from syncmld.protocol.devinf import (
     ContentTypeInfo,
     CTCap,
@@ -42,13 +42,8 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 
 # Reading
 
-REMEMBERED_DEVINF_BYTES = 65_536
-"""DevInfs sent in XML up to this size are remembered once read (a phone's is about 14 kB), ..."""
-REMEMBERED_DEVINFS = 16
-"""... this many of them, the least recently sent forgotten first: at most 1 MB of XML and what it reads as."""
-
-_remembered: OrderedDict[bytes, DevInf] = OrderedDict()
-_remembered_lock = threading.Lock()
+_REMEMBERED: BoundedMap[bytes, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
+"""DevInfs sent in XML, by that XML, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
 
 
 def read_devinf_once(element: Readable) -> DevInf:
@@ -57,19 +52,9 @@ def read_devinf_once(element: Readable) -> DevInf:
     if not isinstance(element, Element):
         return read_devinf(element)
     written = etree.tostring(element, with_tail=False)
-    if len(written) > REMEMBERED_DEVINF_BYTES:
+    if not _REMEMBERED.keeps(len(written)):
         return read_devinf(element)
-    with _remembered_lock:
-        known = _remembered.get(written)
-        if known is not None:
-            _remembered.move_to_end(written)
-            return known
-    known = read_devinf(element)
-    with _remembered_lock:
-        _remembered[written] = known
-        while len(_remembered) > REMEMBERED_DEVINFS:
-            _remembered.popitem(last=False)
-    return known
+    return _REMEMBERED.get(written) or _REMEMBERED.put(written, read_devinf(element))
 
 
 def read_devinf(element: Readable) -> DevInf:

@@ -13,6 +13,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import ClassVar
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.protocol.codepages import DEVINF_1_2, DEVINF_BY_VERSION, SYNCML_BY_VERSION, Vocabulary
 from syncmld.protocol.constants import MIME_DEVINF_WBXML, MIME_DEVINF_XML, MIME_SYNCML_WBXML, MIME_SYNCML_XML
 from syncmld.protocol.devinf import DevInf
@@ -24,8 +26,9 @@ from syncmld.protocol.tree import xml_safe
 from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink, escaped_text
 
-MAX_TEMPLATES = 256
-"""Templates kept per encoding (one per command shape: the types and formats a server sends in)."""
+_TEMPLATES = by_names(lambda limits: limits.item_templates)
+"""Templates kept per encoding (one per command shape: the types and formats a server sends in, when not too
+long)."""
 
 
 class Encoding(StrEnum):
@@ -67,7 +70,7 @@ class SyncMLWbxmlSink(WbxmlSink):
         self.opaque(_devinf_document(devinf, DEVINF_BY_VERSION.get(devinf.ver_dtd.strip(), self._devinf_fallback)))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=8)  # the server's own DevInfs only: a client cannot add to them
 def _devinf_document(devinf: DevInf, vocabulary: Vocabulary) -> bytes:
     """A DevInf as a nested WBXML document: the server's own goes out in every session's reply, written once."""
     return document(vocabulary, lambda sink: write_devinf(sink, devinf))
@@ -78,7 +81,7 @@ class MessageEncoder(ABC):
     one for an encoding)."""
 
     encoding: Encoding
-    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]]
+    _templates: ClassVar[BoundedMap[tuple[Shape, Hashable], Template]]
     """The encoding's templates by shape and the writer's state before the command."""
 
     def __init__(self, writer: MessageWriter) -> None:
@@ -104,8 +107,7 @@ class MessageEncoder(ABC):
             template = self._templates.get((shape, context)) or self._make_template(shape)
             if template is None:
                 return False
-            if len(self._templates) < MAX_TEMPLATES:
-                self._templates[(shape, context)] = template
+            self._templates.put((shape, context), template, len(shape.type) + len(shape.format or ""))
             self._last_template = (shape, context, template)
         written = template.filled((str(self._writer.next_id), *values), self._fill)
         if written is None:
@@ -197,7 +199,7 @@ class MessageEncoder(ABC):
 
 class XmlMessageEncoder(MessageEncoder):
     encoding = Encoding.XML
-    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]] = {}
+    _templates: ClassVar[BoundedMap[tuple[Shape, Hashable], Template]] = bounded_map("item_templates", _TEMPLATES)
 
     def __init__(self, header: SyncHdr) -> None:
         self._xml = XmlSink(context=("SyncML", "SyncBody"))
@@ -259,7 +261,7 @@ class WbxmlMessageEncoder(MessageEncoder):
     string table (for names without a token) goes in front when the message is finished."""
 
     encoding = Encoding.WBXML
-    _templates: ClassVar[dict[tuple[Shape, Hashable], Template]] = {}
+    _templates: ClassVar[BoundedMap[tuple[Shape, Hashable], Template]] = bounded_map("item_templates", _TEMPLATES)
 
     def __init__(self, header: SyncHdr) -> None:
         self._table = StringTable(SYNCML_BY_VERSION[header.version.value])

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Replace
 
 
@@ -106,30 +108,27 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
     parent = None if parent_id is None else item.target_parent is not None
-    shape = _shape(type(command), meta.type, meta.format, item.target is not None, parent)
+    key = (type(command), meta.type, meta.format, item.target is not None, parent)
+    shape = _FIND_SHAPE(key) or _SHAPES.put(key, _shape(*key), len(meta.type) + len(meta.format or ""))
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
-
-
-MAX_SHAPES = 256
-"""Shapes kept once made (the types and formats a server sends in)."""
-_SHAPES: dict[tuple[type[Add] | type[Replace], str, str | None, bool, bool | None], Shape] = {}
 
 
 def _shape(
     command: type[Add] | type[Replace], content_type: str, item_format: str | None, target: bool, parent: bool | None
 ) -> Shape:
     """The shape of a command of ``command``'s class, addressing its item by target (else source) and its parent
-    by target (True), source (False) or not at all (None): one object per shape, made once."""
-    key = (command, content_type, item_format, target, parent)
-    found = _SHAPES.get(key)
-    if found is None:
-        parent_addressing = None if parent is None else Addressing.TARGET if parent else Addressing.SOURCE
-        found = Shape(
-            command, content_type, item_format, Addressing.TARGET if target else Addressing.SOURCE, parent_addressing
-        )
-        if len(_SHAPES) < MAX_SHAPES:
-            _SHAPES[key] = found
-    return found
+    by target (True), source (False) or not at all (None)."""
+    parent_addressing = None if parent is None else Addressing.TARGET if parent else Addressing.SOURCE
+    return Shape(
+        command, content_type, item_format, Addressing.TARGET if target else Addressing.SOURCE, parent_addressing
+    )
+
+
+_SHAPES: BoundedMap[tuple[type[Add] | type[Replace], str, str | None, bool, bool | None], Shape] = bounded_map(
+    "item_shapes", by_names(lambda limits: limits.item_shapes)
+)
+"""One object per shape, made once (the types and formats a server sends in, when not too long)."""
+_FIND_SHAPE = _SHAPES.peek
 
 
 Fill = Callable[[Slot, str | bytes], bytes | None]

@@ -6,6 +6,8 @@ UTF-8 and XML can carry goes out as it came, without being decoded."""
 from collections.abc import Callable
 from functools import lru_cache
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.errors import LocalError
 from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
@@ -50,7 +52,7 @@ class XmlSink:
         hide_secrets: bool = False,
     ) -> None:
         self._root_namespace = root_namespace
-        self._stack = [_element("", tag) for tag in context]
+        self._stack = [_FIND_ELEMENT(("", tag)) or _element("", tag) for tag in context]
         self._pretty = pretty
         self._bytes_as_text = bytes_as_text
         self._hide_secrets = hide_secrets
@@ -137,8 +139,8 @@ class XmlSink:
         stack = self._stack
         if stack:
             parent = stack[-1].name
-            return _ELEMENTS.get((parent, tag)) or _element(parent, tag)
-        return _root_element(tag, self._root_namespace)
+            return _FIND_ELEMENT((parent, tag)) or _element(parent, tag)
+        return _ROOT_ELEMENTS.peek((tag, self._root_namespace)) or _root_element(tag, self._root_namespace)
 
     def _leaf(self, element: "_Element", content: bytes) -> None:
         """An element holding ``content`` (written already), inside the open element."""
@@ -176,30 +178,23 @@ class _Element:
         """Whether its text is item data (``Data`` in ``Item``): in CDATA when it can be."""
 
 
-_ELEMENTS: dict[tuple[str, str], _Element] = {}
-"""Elements by parent and name, as made once."""
-_ROOT_ELEMENTS: dict[tuple[str, str], _Element] = {}
-"""Root elements by namespace and name."""
-_MAX_KEPT = 1024
-"""Elements kept once made: the names of a vocabulary, not every name a client can make up."""
+_XML_ELEMENTS = by_names(lambda limits: limits.xml_elements)
+_ELEMENTS: BoundedMap[tuple[str, str], _Element] = bounded_map("xml_elements", _XML_ELEMENTS)
+"""Elements by parent and name, made once (the names of a vocabulary, and the short ones of Filters clients send)."""
+_FIND_ELEMENT = _ELEMENTS.peek
+_ROOT_ELEMENTS: BoundedMap[tuple[str, str], _Element] = bounded_map("xml_elements", _XML_ELEMENTS)
+"""Root elements by name and namespace."""
 
 
 def _element(parent: str, tag: str) -> _Element:
     """``tag`` written inside ``parent``, kept for the next time."""
     element = _Element(tag, opened_namespace(parent, tag), parent == "Item" and tag == "Data")
-    if len(_ELEMENTS) < _MAX_KEPT:
-        _ELEMENTS[(parent, tag)] = element
-    return element
+    return _ELEMENTS.put((parent, tag), element, len(tag))
 
 
 def _root_element(tag: str, namespace: str) -> _Element:
-    """``tag`` written as a document's root, in ``namespace``."""
-    element = _ROOT_ELEMENTS.get((namespace, tag))
-    if element is None:
-        element = _Element(tag, namespace or None, False)
-        if len(_ROOT_ELEMENTS) < _MAX_KEPT:
-            _ROOT_ELEMENTS[(namespace, tag)] = element
-    return element
+    """``tag`` written as a document's root, in ``namespace``, kept for the next time."""
+    return _ROOT_ELEMENTS.put((tag, namespace), _Element(tag, namespace or None, False), len(tag))
 
 
 def escaped_text(value: str) -> bytes:
@@ -211,7 +206,7 @@ def escaped_text(value: str) -> bytes:
     return _escape(xml_safe(value).encode("utf-8"))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=8)  # the server's own DevInfs only: a client cannot add to them
 def _written_devinf(devinf: DevInf, parent: str) -> bytes:
     """A DevInf's XML inside ``parent``: the server's own goes out in every session's reply, written once."""
     sink = XmlSink(context=(parent,))

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from syncmld import __version__
 from syncmld.accounts import body_digest
 from syncmld.backup import BackupStore
+from syncmld.caches import configure as configure_caches
 from syncmld.config import ServerConfig, backups_dir
 from syncmld.engine import handle_message, session_account, session_exists
 from syncmld.engine.api import (
@@ -226,11 +227,12 @@ class Arrival:
 
 def create_app(store: Store, config: ServerConfig) -> Starlette:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
-    messages is escaped (``syncmld.log``)."""
+    messages is escaped (``syncmld.log``), and the process's caches take ``config.caches``."""
     # Imported here: under ``serve``, prometheus_client must first see the metrics directory serve makes.
     from syncmld.server.metrics import Metrics
 
     install_escaping()
+    configure_caches(config.caches)
     metrics = Metrics(store, config.session_timeout)
     timeline = Timeline(config.timeline_dump_size)
     context = engine_context(config, store)

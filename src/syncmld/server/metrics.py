@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response
 
+from syncmld.caches import entry_counts
 from syncmld.config import METRICS_DIR_ENV
 from syncmld.engine.api import Outcome
 from syncmld.engine.folders import folder_kind
@@ -46,6 +47,18 @@ class ActiveSessions(Collector):
         with self.store.transaction() as tx:
             count = tx.count_sessions(time.time() - self.timeout)
         yield GaugeMetricFamily("syncmld_active_sessions", "Sessions used within the session timeout.", value=count)
+
+
+class CacheEntries(Collector):
+    """Entries each cache holds in the process that answers the scrape (each worker has its own caches)."""
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "syncmld_cache_entries", "Entries each cache holds in the worker that answered.", labels=["cache"]
+        )
+        for name, count in entry_counts().items():
+            family.add_metric([name], count)
+        yield family
 
 
 class Metrics:
@@ -83,6 +96,8 @@ class Metrics:
         )
         self.sessions = ActiveSessions(store, session_timeout)
         self.registry.register(self.sessions)
+        self.caches = CacheEntries()
+        self.registry.register(self.caches)
 
     def exchange(self, outcome: Outcome, seconds: float) -> None:
         """Count a message answered with a SyncML reply."""
@@ -111,6 +126,7 @@ class Metrics:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, self.multiprocess_dir)  # type: ignore[no-untyped-call]
         registry.register(self.sessions)
+        registry.register(self.caches)
         return generate_latest(registry)
 
     async def endpoint(self, http: HTTPRequest) -> Response:

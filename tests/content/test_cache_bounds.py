@@ -1,0 +1,47 @@
+"""What devices send cannot grow the caches of what was read past their limits: long names are not kept."""
+
+import gc
+import tracemalloc
+from collections.abc import Callable
+
+from syncmld import content
+
+
+def kept_after(work: Callable[[int], object], times: int) -> int:
+    """Bytes of memory still taken after ``work(n)`` for each n below ``times`` (what it returns dropped)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for number in range(times):
+        work(number)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return after - before
+
+
+def event_in_zone(number: int) -> bytes:
+    """An event whose time is in a made-up zone with a 30,000-character TZID and no VTIMEZONE."""
+    tzid = f"Made/Up-{number}-" + "z" * 30_000
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:far-{number}\r\nDTSTAMP:20240101T000000Z\r\nDTSTART;TZID={tzid}:20240415T090000\r\n"
+        "SUMMARY:Far away\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_events_in_zones_with_long_names_leave_nothing_behind() -> None:
+    """40 events, each in a zone of its own with a 30,000-character name, would keep 1.2 MB of names if
+    the zone database's answer for each name were kept."""
+    assert kept_after(lambda n: content.to_stored("text/calendar", event_in_zone(n), None, None), 40) < 300_000
+
+
+def test_long_media_types_asked_for_leave_nothing_behind() -> None:
+    """50 devices asking for items in a made-up type of 20,000 characters would keep 1 MB of type names if
+    the answer for each were kept."""
+    card = content.ParsedItem("text/vcard", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\n")
+
+    def wanted(number: int) -> tuple[str, bytes]:
+        return content.for_device(card, f"text/x-made-up-{number}-" + "t" * 20_000)
+
+    assert kept_after(wanted, 50) < 300_000
