@@ -30,8 +30,10 @@ def test_structured_text_and_list_values_round_trip_through_30(
     assert parse_vcard(to_vcard(card, "3.0")) == card
 
 
-@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=400))
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=400))
 def test_folded_lines_stay_within_75_octets_and_unfold_to_the_line(value: str) -> None:
+    """A content line as the writers give it to ``fold``: its value escaped, so without line breaks (the
+    readers make every CR a line break before a value reaches a writer)."""
     line = "NOTE:" + value
     physical = fold(line).split("\r\n")
     assert all(len(part.encode("utf-8")) <= 75 for part in physical)
