@@ -73,3 +73,12 @@ def test_a_peek_is_no_use_and_the_least_recently_added_goes_first() -> None:
     cache.put("c", 3)
     assert cache.peek("a") is None
     assert [cache.peek(key) for key in "bc"] == [2, 3]
+
+
+def test_a_forgotten_key_keeps_nothing() -> None:
+    kept: BoundedMap[str, int] = BoundedMap(4)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    kept.forget("a")
+    kept.forget("never kept")
+    assert (kept.get("a"), kept.get("b"), len(kept)) == (None, 2, 1)

@@ -53,6 +53,11 @@ class BoundedMap(Generic[K, V]):
                 self._trim()
         return value
 
+    def forget(self, key: K) -> None:
+        """Keep nothing for ``key``."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def keeps(self, size: int) -> bool:
         """Whether an entry of ``size`` is kept."""
         return size <= self.largest
