@@ -1,11 +1,12 @@
 """What a rejected request without a session costs the server: CPU ms and peak memory, this tree beside a
 baseline commit, in one run.
 
-    .venv/bin/python bench/rejected_requests.py [--baseline 0d82c6f] [--repeat 3] [--skip-baseline-bomb]
+    .venv/bin/python bench/rejected_requests.py [--baseline 0d82c6f] [--repeat 3] [--skip-baseline-bomb] [--only TEXT]
 
 Each request is a login with a wrong password carrying a Sync of contacts (1 MB and 10,000,000 bytes,
 XML and WBXML), a 1 MB WBXML body whose VerDTD refers 500 times to a 1 MB string-table entry, or a
-message of 128 kB (the login limit) made of empty elements, the costliest content per byte. For
+message of 128 kB (the login limit) made of empty elements, the costliest content per byte, or of
+thousands of namespace declarations in one tag, or of CDATA sections before a declaration. For
 each (tree, request) a fresh ``syncmld serve`` (SQLite, no account) is started; the request is posted
 ``--repeat`` times: the median of the server's CPU time for a request (/proc, 10 ms resolution: 0 is
 under 10 ms), the highest of its peak resident memory while answering (VmHWM, reset before each
@@ -109,6 +110,30 @@ def empty_elements(size: int, encoding: Encoding) -> bytes:
     return build((size - len(build(0))) // per_item)
 
 
+def namespace_declarations(size: int) -> bytes:
+    """A message without credentials of about ``size`` bytes whose one Alert tag declares thousands of
+    namespace prefixes (each declaration once had the tag matched again from its start)."""
+    declarations = b"".join(b" xmlns:p%d='urn:p%d'" % (number, number) for number in range(size // 24))
+    return _around_alert(b"<Alert" + declarations + b"><CmdID>1</CmdID><Data>200</Data></Alert>")
+
+
+def sections_before_a_declaration(size: int) -> bytes:
+    """A message without credentials of about ``size`` bytes: an Alert whose item data is empty CDATA
+    sections, then a default namespace declaration (each section once had the search for it go through the
+    rest of the message)."""
+    sections = b"<![CDATA[]]>" * (size // 12)
+    return _around_alert(
+        b"<Alert><CmdID>1</CmdID><Data>200</Data><Item><Data>" + sections + b"</Data>"
+        b"<Meta><Type xmlns='syncml:metinf'>text/x-vcard</Type></Meta></Item></Alert>"
+    )
+
+
+def _around_alert(alert: bytes) -> bytes:
+    empty = empty_elements(0, Encoding.XML)
+    at = empty.index(b"<Alert>")
+    return empty[:at] + alert + empty[empty.index(b"</Alert>", at) + len(b"</Alert>") :]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -126,6 +151,8 @@ def cases() -> list[Case]:
         Case("WBXML 1 MB, 500 x 1 MB string", string_table_bomb(1_000_000, 500), wbxml),
         Case("XML 128 kB, empty elements", empty_elements(131_000, Encoding.XML), xml),
         Case("WBXML 128 kB, empty elements", empty_elements(131_000, Encoding.WBXML), wbxml),
+        Case("XML 128 kB, 5,400 xmlns in a tag", namespace_declarations(131_000), xml),
+        Case("XML 128 kB, CDATA then xmlns", sections_before_a_declaration(130_000), xml),
     ]
 
 
@@ -223,11 +250,12 @@ def main() -> None:
         action="store_true",
         help="do not post the string-table bomb to the baseline (it takes it to ~3.7 GB)",
     )
+    parser.add_argument("--only", default="", help="only the requests whose name holds this text")
     options = parser.parse_args()
     print(f"{'request (body bytes)':<40} {'baseline ' + options.baseline:<34}this tree")
     print(f"{'':<40} {COLUMNS:<34}{COLUMNS}")
     with baseline_tree(options.baseline, options.baseline_src) as baseline_src:
-        for case in cases():
+        for case in (case for case in cases() if options.only in case.name):
             skip = options.skip_baseline_bomb and "string" in case.name
             before = None if skip else run(baseline_src, case, options.repeat)
             now = run(REPO / "src", case, options.repeat)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Literal
 
 from syncmld.bounded import BoundedMap
@@ -16,6 +18,7 @@ from syncmld.content.common import property_coverage
 from syncmld.content.versit import (
     BASE64_ENCODINGS,
     CRLF,
+    FOLD_OCTETS,
     Header,
     Property,
     Transfer,
@@ -185,7 +188,11 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
 
     A vCard 3.0 is not built into a card: each line is written from its header as read and its value,
     rewritten only when it holds a backslash or a line break (reading and writing it again gives the
-    same value otherwise)."""
+    same value otherwise); one whose every line is already as this writes it is kept as it came
+    (``_as_written_30``)."""
+    kept = _as_written_30(data, unseen)
+    if kept is not None:
+        return kept
     version, body = _lexed(data)
     if version != "3.0":
         card = _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body])
@@ -196,16 +203,92 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
         name = header.name
         if name == "VERSION":
             continue
+        if not visible and name not in unseen:
+            visible = _shows_text(header, value)
         if "\\" in value or "\n" in value:
-            if not visible and name not in unseen:
-                visible = has_text(_read_30(Property(header.group, name, header.kept, value)).value)
             value = _rewritten_30(value, _kind(name, header.kept) is ValueKind.RAW)
-        elif not visible and name not in unseen:
-            raw = _kind(name, header.kept) is ValueKind.RAW
-            visible = bool((value if raw else value.translate(_NO_SEPARATORS)).strip())
         lines.append(fold(f"{header.written}:{value}"))
     lines.append(_END)
     return CRLF.join(lines).encode("utf-8"), visible
+
+
+def _shows_text(header: Header, value: str) -> bool:
+    """Whether a 3.0 line's value as read holds more than blanks (``has_text``)."""
+    if "\\" in value or "\n" in value:
+        return has_text(_read_30(Property(header.group, header.name, header.kept, value)).value)
+    if _kind(header.name, header.kept) is ValueKind.RAW:
+        return bool(value.strip())
+    return bool(value.translate(_NO_SEPARATORS).strip())
+
+
+_KEPT_ESCAPES = (b"\\n", b"\\;", b"\\,")
+"""The escapes (besides an escaped backslash) that reading and writing a 3.0 value keep as they are."""
+_CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
+_HEAD, _COLON = itemgetter(0), itemgetter(1)
+_WRITTEN, _SIMPLE, _NAME = attrgetter("written"), attrgetter("simple"), attrgetter("name")
+
+
+def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
+    """``written_as_30(data, unseen)`` of a vCard 3.0 whose lines are each already as this module writes
+    them, found without reading or writing any: UTF-8, line breaks LF or CRLF, no line folded or blank, each
+    header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no backslash that
+    reading and writing would change. Its lines are kept, folded where they are too long; None for any other
+    card."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    lines = data.split(b"\n")
+    ends_line = lines[-1] == b""
+    if ends_line:
+        lines.pop()
+    if len(lines) < 4 or lines[0] != b"BEGIN:VCARD" or lines[1] != b"VERSION:3.0" or lines[-1] != b"END:VCARD":
+        return None
+    parts = [*map(bytes.partition, lines[2:-1], repeat(b":"))]
+    try:
+        heads = [*map(bytes.decode, map(_HEAD, parts))]
+        if not all(map(_COLON, parts)) or '"' in "".join(heads):
+            return None
+        meanings = [*map(read_header, heads)]
+        if [*map(_WRITTEN, meanings)] != heads or not _CARD_LINES.isdisjoint(map(_NAME, meanings)):
+            return None
+        data.decode("utf-8")
+    except (UnicodeDecodeError, RemoteError):
+        return None
+    if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
+        return None
+    escape = data.find(b"\\")
+    if escape >= 0 and b"\\" in _without_kept_escapes(data[escape:]):
+        return None
+    visible = False
+    for meaning, part in zip(meanings, parts, strict=True):
+        if meaning.name not in unseen and _shows_text(meaning, part[2].decode("utf-8")):
+            visible = True
+            break
+    if max(map(len, lines)) > FOLD_OCTETS:
+        lines = [line if len(line) <= FOLD_OCTETS else fold(line.decode("utf-8")).encode("utf-8") for line in lines]
+        return b"\r\n".join(lines) + b"\r\n", visible
+    return (data if ends_line else data + b"\n").replace(b"\n", b"\r\n"), visible
+
+
+def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
+    """Whether the lexer reads a line's value as it stands: a text value, or base64 without blanks that does
+    not go on in unindented lines."""
+    if meaning.simple:
+        return True
+    value = part[2]
+    binary = meaning.transfer is Transfer.BASE64 and not meaning.unindented and not meaning.soft_breaks
+    return binary and b" " not in value and b"\t" not in value
+
+
+def _without_kept_escapes(data: bytes) -> bytes:
+    """``data`` (from a backslash that follows none) without the escapes ``_rewritten_30`` keeps: escaped
+    backslashes (taken out first, from the left, as a reader pairs them), then ``\\n``, ``\\;`` and ``\\,``;
+    a backslash left is one it would change."""
+    data = data.replace(b"\\\\", b"")
+    for kept in _KEPT_ESCAPES:
+        data = data.replace(kept, b"")
+    return data
 
 
 def _rewritten_30(value: str, raw: bool) -> str:

@@ -77,8 +77,10 @@ _DECLARING_TAG = re.compile(
 )
 """A start tag up to its default namespace declaration (after its name and attributes other than
 ``xmlns``, the whitespace before it a group), the tag going on well-formed to its end."""
-_NO_MARKUP = re.compile(rb"<(?:!\[CDATA\[.*?(?:\]\]>|\Z)|!--.*?(?:-->|\Z)|\?.*?(?:\?>|\Z))", re.DOTALL)
-"""A section whose text is no markup, up to its end or the document's."""
+_SECTIONS = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>"))
+"""How a section whose text is no markup starts and ends."""
+_SECTION_MARKS = (b"!", b"?")
+"""What follows the '<' that starts a CDATA section, comment or DOCTYPE, or a processing instruction."""
 _LESS_THAN = ord("<")
 _OTHER_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["'](?!utf-8["']|us-ascii["'])""", re.IGNORECASE)
 _NAMESPACED = etree.XPath("boolean(//*[namespace-uri() != ''])")
@@ -90,40 +92,67 @@ def _without_default_namespaces(body: bytes) -> bytes:
 
     The declarations are found by their name, front to back; one counts when it is no CDATA section's,
     comment's or processing instruction's text and stands in a well-formed start tag as one of its
-    attributes, after the whitespace it takes away with it."""
+    attributes, after the whitespace it takes away with it. No search goes again over text an earlier one
+    went through, and each start tag is matched once, so that the work grows with the document's size
+    however its sections, tags and names are arranged."""
     if b"xmlns" not in body or _OTHER_ENCODING.match(_document(body)):
         return body
     kept: list[bytes] = []
-    done = position = 0
-    section = _next_section(body, 0)
-    while (found := body.find(b"xmlns", position)) >= 0:
+    done = position = searched = 0
+    marks = [_find_section(body, mark, 0) for mark in _SECTION_MARKS]
+    section = _next_section(body, 0, marks)
+    found = body.find(b"xmlns")
+    opening = tag_start = -1  # the last '<' before ``searched``, the start tag last matched
+    declaring = None
+    while found >= 0:
         if 0 <= section < found:
-            skipped = _NO_MARKUP.match(body, section)
-            position = section + 2 if skipped is None else skipped.end()
-            section = _next_section(body, position)
-            continue
-        position = found + 5
-        tag_start = body.rfind(b"<", 0, found)
-        declaring = None if tag_start < 0 else _DECLARING_TAG.match(body, tag_start)
-        if declaring is None or declaring.end(1) != found:
-            continue
-        kept.append(body[done : declaring.start(1)])
-        done = position = declaring.end()
+            position = _after_section(body, section)
+            section = _next_section(body, position, marks)
+        else:
+            at = body.rfind(b"<", searched, found)
+            opening, searched = (opening if at < 0 else at), found
+            if opening != tag_start:
+                tag_start = opening
+                declaring = None if opening < 0 else _DECLARING_TAG.match(body, opening)
+            position = found + 5
+            if declaring is not None and declaring.end(1) == found:
+                kept.append(body[done : declaring.start(1)])
+                done = position = declaring.end()
+        if found < position:
+            found = body.find(b"xmlns", position)
     kept.append(body[done:])
     return b"".join(kept)
 
 
-def _next_section(body: bytes, start: int) -> int:
-    """Where the next ``<!`` or ``<?`` at or after ``start`` is, -1 when there is none (found by their
-    second character, which is rare where ``<`` is not)."""
+def _after_section(body: bytes, start: int) -> int:
+    """Where the CDATA section, comment or processing instruction starting at ``start`` ends (the document's
+    end when it does not), or ``start + 2`` for another ``<!`` (a DOCTYPE)."""
+    for opening, closing in _SECTIONS:
+        if body.startswith(opening, start):
+            end = body.find(closing, start + len(opening))
+            return len(body) if end < 0 else end + len(closing)
+    return start + 2
+
+
+def _next_section(body: bytes, start: int, marks: list[int]) -> int:
+    """Where the next ``<!`` or ``<?`` at or after ``start`` is, -1 when there is none. ``marks`` holds where
+    each was found last (-1: nowhere further), looked for again only once ``start`` has passed it."""
     found = -1
-    for mark in b"!?":
-        at = body.find(mark, start + 1)
-        while at > 0 and body[at - 1] != _LESS_THAN:
-            at = body.find(mark, at + 1)
-        if at > 0 and (found < 0 or at - 1 < found):
-            found = at - 1
+    for index, at in enumerate(marks):
+        if 0 <= at < start:
+            at = marks[index] = _find_section(body, _SECTION_MARKS[index], start)
+        if at >= 0 and (found < 0 or at < found):
+            found = at
     return found
+
+
+def _find_section(body: bytes, mark: bytes, start: int) -> int:
+    """Where the next '<' followed by ``mark`` is at or after ``start``, -1 when there is none (found by
+    ``mark``, a byte rare where '<' is not, which one byte is found much faster by)."""
+    at = body.find(mark, start + 1)
+    while at > 0 and body[at - 1] != _LESS_THAN:
+        at = body.find(mark, at + 1)
+    return at - 1 if at > 0 else -1
 
 
 def uses_entities(root: Element) -> bool:
