@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,25 @@ def wait_for_log(log_path: Path, pattern: re.Pattern[str], process: subprocess.P
             pytest.fail(f"syncmld serve exited with {process.returncode}:\n{log_path.read_text()}")
         time.sleep(0.05)
     pytest.fail(f"syncmld serve did not start:\n{log_path.read_text()}")
+
+
+@contextmanager
+def serving(log_path: Path, data_dir: Path | str, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``syncmld serve --port 0`` on ``data_dir`` with ``options``, its log in ``log_path``; stopped by SIGTERM
+    when the block ends, which it must take with exit status 0."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            syncmld_command("serve", "--port", "0", "--data-dir", str(data_dir), *options),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.returncode == 0, log_path.read_text()
 
 
 class Served:

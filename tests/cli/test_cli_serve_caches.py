@@ -2,12 +2,11 @@
 two devices' DevInfs, as its /metrics show."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.cli.test_cli_serve import SERVING, syncmld_command, wait_for_log
+from tests.cli.test_cli_serve import SERVING, serving, wait_for_log
 from tests.hostile.wire import XML, devinf_put, message
 
 DEVINFS_KEPT = re.compile(r'^syncmld_cache_entries\{cache="devinfs"\} (\S+)$', re.MULTILINE)
@@ -16,14 +15,7 @@ DEVINFS_KEPT = re.compile(r'^syncmld_cache_entries\{cache="devinfs"\} (\S+)$', r
 def test_serve_takes_the_cache_limits(tmp_path: Path) -> None:
     log_path = tmp_path / "serve.log"
     options = ("--cache-devinfs", "1", "--cache-headers", "100", "--cache-name-chars", "64")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            syncmld_command("serve", "--port", "0", "--data-dir", str(tmp_path / "data"), *options),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with serving(log_path, tmp_path / "data", *options) as process:
         url = wait_for_log(log_path, SERVING, process).group(1)
         for device in ("IMEI:first", "IMEI:second"):
             body = message(devinf_put(device), device=device)
@@ -31,7 +23,3 @@ def test_serve_takes_the_cache_limits(tmp_path: Path) -> None:
             assert answered.status_code == 200
         scraped = httpx.get(url.replace("/syncml", "/metrics"), timeout=10).text
         assert DEVINFS_KEPT.findall(scraped) == ["1.0"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.returncode == 0, log_path.read_text()

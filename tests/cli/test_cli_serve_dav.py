@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.test_cli_serve import syncmld_command, wait_for_log
+from tests.cli.test_cli_serve import serving, syncmld_command, wait_for_log
 
 DAV_SERVING = re.compile(r"serving CardDAV and CalDAV at (http://127\.0\.0\.1:\d+/groupware/)")
 USER, PASSWORD = "dana@example.org", "dana-secret"
@@ -22,14 +22,7 @@ def test_serve_takes_the_dav_path_and_limits(tmp_path: Path) -> None:
         == 0
     )
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            syncmld_command("serve", "--port", "0", "--data-dir", data, *OPTIONS),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with serving(log_path, data, *OPTIONS) as process:
         root = wait_for_log(log_path, DAV_SERVING, process).group(1)
         with httpx.Client(auth=(USER, PASSWORD), timeout=10) as client:
             contacts = f"{root}{USER}/contacts/"
@@ -54,7 +47,3 @@ def test_serve_takes_the_dav_path_and_limits(tmp_path: Path) -> None:
             cut = client.request("REPORT", contacts, content=sync)
             assert cut.status_code == 207 and cut.text.count("<d:href>") == 2 and "507" in cut.text
             assert client.request("PROPFIND", f"{root.replace('/groupware/', '/dav/')}").status_code == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.returncode == 0, log_path.read_text()

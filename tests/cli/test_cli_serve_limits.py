@@ -1,11 +1,10 @@
 """The login and identifier limits of ``syncmld serve`` reach the server: a real process with small ones."""
 
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.cli.test_cli_serve import SERVING, syncmld_command, wait_for_log
+from tests.cli.test_cli_serve import SERVING, serving, wait_for_log
 from tests.hostile.wire import XML, alert, message
 
 LIMITS = [
@@ -32,14 +31,7 @@ LIMITS = [
 
 def test_serve_takes_the_login_and_identifier_limits(tmp_path: Path) -> None:
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            syncmld_command("serve", "--port", "0", "--data-dir", str(tmp_path / "data"), *LIMITS),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with serving(log_path, tmp_path / "data", *LIMITS) as process:
         url = wait_for_log(log_path, SERVING, process).group(1)
         headers = {"Content-Type": XML}
         at_limit = httpx.post(url, content=message(alert(1, 201), device="IMEI:1234567"), headers=headers, timeout=10)
@@ -47,7 +39,3 @@ def test_serve_takes_the_login_and_identifier_limits(tmp_path: Path) -> None:
         over = httpx.post(url, content=message(alert(1, 201), device="IMEI:12345678"), headers=headers, timeout=10)
         assert over.status_code == 400
         assert over.text.strip() == "device ID (SyncHdr Source LocURI) of 13 characters is longer than 12"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.returncode == 0, log_path.read_text()

@@ -2,7 +2,6 @@
 keep, and that the upstream password is never shown."""
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from syncmld.store import sqlite_url
 from syncmld.store.upstreams import UpstreamStatus
 from tests.cli.conftest import Syncmld, assert_one_error_line
 from tests.cli.test_cli_admin import transaction
-from tests.cli.test_cli_serve import SERVING, syncmld_command, wait_for_log
+from tests.cli.test_cli_serve import SERVING, serving, wait_for_log
 from tests.interop.dav_peers import Peer, radicale
 
 EMAIL = "anna@example.org"
@@ -145,21 +144,10 @@ def test_serve_takes_the_upstream_options(syncmld: Syncmld, data_dir: Path, peer
         tx.set_upstream_status(account.id, UpstreamStatus.FAILING, "down a moment ago", 0.0)
     log_path = data_dir / "serve.log"
     options = ("--upstream-retry-interval", "0.5", "--upstream-timeout", "5", "--upstream-max-answer", "300")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            syncmld_command("serve", "--port", "0", "--data-dir", str(data_dir), *options),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with serving(log_path, data_dir, *options) as process:
         wait_for_log(log_path, SERVING, process)
         found = wait_for_log(log_path, re.compile(r"pull\+push failed, tried again in 0.5 s: (.*)"), process)
         assert found.group(1).endswith("the answer is larger than 300 bytes")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.returncode == 0, log_path.read_text()
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,17 @@
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.backup import BackupStore
 from syncmld.client import Device
+from syncmld.client.device import Signer
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
+from syncmld.protocol.messages import SyncML
 from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.store.backends import BACKENDS, empty_store_url
@@ -60,3 +63,21 @@ def vcard(n: int, note: str = "") -> bytes:
         lines.append(f"NOTE:{note}")
     lines.append("END:VCARD")
     return ("\r\n".join(lines) + "\r\n").encode()
+
+
+T = TypeVar("T")
+
+
+def after_each_reply(device: Device, measure: Callable[[], T]) -> list[T]:
+    """What ``measure`` gives after each reply the device gets once it holds items (its transport wrapped)."""
+    measured: list[T] = []
+    send = device.transport
+
+    def measuring(message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML:
+        reply = send(message, url, sign)
+        if device.items:
+            measured.append(measure())
+        return reply
+
+    device.transport = measuring
+    return measured

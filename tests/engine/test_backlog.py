@@ -9,10 +9,9 @@ from syncmld.client import Device
 from syncmld.engine.backlog import BATCH, WINDOW, has_pending, park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
-from syncmld.protocol.messages import SyncML
 from syncmld.store import new_guid
 from syncmld.store.base import NewItem, Store, Transaction
-from tests.engine.conftest import EMAIL, vcard
+from tests.engine.conftest import EMAIL, after_each_reply, vcard
 
 TOKEN = "receiving"
 
@@ -111,16 +110,7 @@ def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two
         folder = tx.ensure_folder(account.id, "contacts")
         tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1500)], None)
     tablet = new_device("IMEI:tablet", max_msg_size=60_000)
-    queued: list[int] = []
-    send = tablet.transport
-
-    def measured(message: SyncML, url: str, /) -> SyncML:
-        reply = send(message, url)
-        if tablet.items:
-            queued.append(saved_queue(store, tablet))
-        return reply
-
-    tablet.transport = measured
+    queued = after_each_reply(tablet, lambda: saved_queue(store, tablet))
     tablet.sync(205)
     assert len(tablet.items) == 1500
     assert len(queued) > 5

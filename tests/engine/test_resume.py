@@ -12,9 +12,8 @@ from syncmld.client.device import Interruption
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext
 from syncmld.protocol.constants import SyncMLVersion
-from syncmld.protocol.messages import SyncML
 from syncmld.store.base import NewItem, Store, SyncState
-from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
+from tests.engine.conftest import EMAIL, PASSWORD, URL, after_each_reply, vcard
 from tests.engine.test_sessions import device_cards, server_cards
 
 STOPS = ["suspend"]
@@ -208,16 +207,7 @@ def test_the_session_state_of_a_device_receiving_thousands_of_contacts_holds_at_
         folder = tx.ensure_folder(account.id, "contacts")
         tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(3000)], None)
     tablet = new_device("IMEI:2", max_msg_size=20_000)
-    sizes: list[int] = []
-    send = tablet.transport
-
-    def measured(message: SyncML, url: str, /) -> SyncML:
-        reply = send(message, url)
-        if tablet.items:
-            sizes.append(session_state_size(store, tablet))
-        return reply
-
-    tablet.transport = measured
+    sizes = after_each_reply(tablet, lambda: session_state_size(store, tablet))
     tablet.sync(200)
     assert len(tablet.items) == 3000
     assert len(sizes) > 20

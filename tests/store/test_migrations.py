@@ -51,6 +51,33 @@ def make_revision_0001_database(data_dir: Path) -> None:
     assert revision == "0001"
 
 
+def contacts_database(url: str, revision: str, rows: list[dict[str, object]]) -> None:
+    """A new database at migration ``revision`` with account 1 and its folder 3 (Contacts) holding ``rows``
+    (guid, content_type, data, seq, deleted)."""
+    engine = create_engine(url)
+    try:
+        upgrade_schema(engine, SecretBox(bytes(32)), revision)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
+                    " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, :deleted)"
+                ),
+                rows,
+            )
+    finally:
+        engine.dispose()
+
+
 def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
     make_revision_0001_database(tmp_path)
     store = open_store(sqlite_url(tmp_path))
@@ -173,28 +200,7 @@ def test_items_of_a_0017_database_are_found_by_their_uid_after_the_upgrade(backe
         {"guid": "note", "content_type": "text/plain", "data": b"UID:card-1", "seq": 2002, "deleted": False},
     ]
     with empty_store_url(backend, tmp_path) as url:
-        engine = create_engine(url)
-        try:
-            upgrade_schema(engine, SecretBox(bytes(32)), "0017")
-            with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
-                    )
-                )
-                connection.execute(
-                    text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
-                )
-                connection.execute(
-                    text(
-                        "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
-                        " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, :deleted)"
-                    ),
-                    rows,
-                )
-        finally:
-            engine.dispose()
+        contacts_database(url, "0017", rows)
         store = open_store(url)
         try:
             with store.transaction() as tx:
@@ -212,33 +218,18 @@ def test_items_of_a_0025_database_are_duplicate_candidates_until_their_identity_
 ) -> None:
     card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Müller%d;Jörg;;;\r\nFN:Jörg Müller%d\r\nEND:VCARD\r\n"
     rows = [
-        {"guid": f"g{n:04d}", "content_type": "text/vcard", "data": (card % (n, n)).encode(), "seq": n + 1}
+        {
+            "guid": f"g{n:04d}",
+            "content_type": "text/vcard",
+            "data": (card % (n, n)).encode(),
+            "seq": n + 1,
+            "deleted": False,
+        }
         for n in range(1200)
     ]
-    rows.append({"guid": "note", "content_type": "text/plain", "data": b"x" * 5000, "seq": 2000})
+    rows.append({"guid": "note", "content_type": "text/plain", "data": b"x" * 5000, "seq": 2000, "deleted": False})
     with empty_store_url(backend, tmp_path) as url:
-        engine = create_engine(url)
-        try:
-            upgrade_schema(engine, SecretBox(bytes(32)), "0025")
-            with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
-                    )
-                )
-                connection.execute(
-                    text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
-                )
-                connection.execute(
-                    text(
-                        "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
-                        " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, false)"
-                    ),
-                    rows,
-                )
-        finally:
-            engine.dispose()
+        contacts_database(url, "0025", rows)
         store = open_store(url)
         try:
             with store.transaction() as tx:
@@ -253,7 +244,7 @@ def test_items_of_a_0025_database_are_duplicate_candidates_until_their_identity_
                 )
             with store.transaction() as tx:
                 (ann, _), *_ = tx.duplicate_candidates(
-                    3, [identity_key(content.read("text/vcard", rows[1]["data"]).identity)], None, 0
+                    3, [identity_key(content.read("text/vcard", (card % (1, 1)).encode()).identity)], None, 0
                 )
                 assert ann.guid == "g0001"
                 assert tx.duplicate_candidates(3, ["nobody"], None, 0) == []
