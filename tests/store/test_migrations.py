@@ -1,10 +1,12 @@
 """Schema migrations: a database made by an older syncmld is upgraded in place, its data kept."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from syncmld import content
 from syncmld.store import open_store, sqlite_url
@@ -15,67 +17,69 @@ from syncmld.store.uids import identity_key
 from tests.store.backends import empty_store_url
 
 
-def make_revision_0001_database(data_dir: Path) -> None:
-    """A database at migration 0001 with one account, device, folder, item and sync state."""
-    engine = create_engine(sqlite_url(data_dir))
+@contextmanager
+def database_at(url: str, revision: str) -> Iterator[Connection]:
+    """A connection to a new database at migration ``revision``, its writes committed when the block ends."""
+    engine = create_engine(url)
     try:
-        upgrade_schema(engine, SecretBox(bytes(32)), "0001")
+        upgrade_schema(engine, SecretBox(bytes(32)), revision)
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 0)"
-                )
-            )
-            connection.execute(text("INSERT INTO devices (id, account_id, device_ref) VALUES (2, 1, 'IMEI:1')"))
-            connection.execute(
-                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id, deleted)"
-                    " VALUES (3, 'g1', 'text/x-vcard', X'424547494E', 1, 1, 2, 0)"
-                )
-            )
-            connection.execute(text("UPDATE sequence_counter SET value = 1"))
-            connection.execute(
-                text(
-                    "INSERT INTO sync_states (device_id, folder_id, client_anchor, server_anchor, seq)"
-                    " VALUES (2, 3, 'c1', 's1', 1)"
-                )
-            )
-            connection.execute(text("INSERT INTO maps (device_id, folder_id, guid, luid) VALUES (2, 3, 'g1', '17')"))
-            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            yield connection
     finally:
         engine.dispose()
+
+
+def make_revision_0001_database(data_dir: Path) -> None:
+    """A database at migration 0001 with one account, device, folder, item and sync state."""
+    with database_at(sqlite_url(data_dir), "0001") as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                " VALUES (1, 'anna@example.org', 'md5', 'hash', 0)"
+            )
+        )
+        connection.execute(text("INSERT INTO devices (id, account_id, device_ref) VALUES (2, 1, 'IMEI:1')"))
+        connection.execute(
+            text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id, deleted)"
+                " VALUES (3, 'g1', 'text/x-vcard', X'424547494E', 1, 1, 2, 0)"
+            )
+        )
+        connection.execute(text("UPDATE sequence_counter SET value = 1"))
+        connection.execute(
+            text(
+                "INSERT INTO sync_states (device_id, folder_id, client_anchor, server_anchor, seq)"
+                " VALUES (2, 3, 'c1', 's1', 1)"
+            )
+        )
+        connection.execute(text("INSERT INTO maps (device_id, folder_id, guid, luid) VALUES (2, 3, 'g1', '17')"))
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert revision == "0001"
 
 
 def contacts_database(url: str, revision: str, rows: list[dict[str, object]]) -> None:
     """A new database at migration ``revision`` with account 1 and its folder 3 (Contacts) holding ``rows``
     (guid, content_type, data, seq, deleted)."""
-    engine = create_engine(url)
-    try:
-        upgrade_schema(engine, SecretBox(bytes(32)), revision)
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                    " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
-                )
+    with database_at(url, revision) as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
             )
-            connection.execute(
-                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
-                    " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, :deleted)"
-                ),
-                rows,
-            )
-    finally:
-        engine.dispose()
+        )
+        connection.execute(
+            text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO items (folder_id, guid, content_type, data, version, seq, origin_device_id,"
+                " deleted) VALUES (3, :guid, :content_type, :data, 1, :seq, NULL, :deleted)"
+            ),
+            rows,
+        )
 
 
 def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
@@ -112,28 +116,21 @@ def test_a_0001_database_is_upgraded_with_its_data_kept(tmp_path: Path) -> None:
 
 
 def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Path) -> None:
-    engine = create_engine(sqlite_url(tmp_path))
-    try:
-        upgrade_schema(engine, SecretBox(bytes(32)), "0004")
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
-                )
+    with database_at(sqlite_url(tmp_path), "0004") as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
             )
-            connection.execute(
-                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Files', 'files')")
+        )
+        connection.execute(text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Files', 'files')"))
+        connection.execute(
+            text(
+                "INSERT INTO items (folder_id, guid, content_type, data, version, seq,"
+                " origin_device_id, deleted)"
+                " VALUES (3, 'g1', 'text/plain', X'6869', 1, 1, NULL, 0)"
             )
-            connection.execute(
-                text(
-                    "INSERT INTO items (folder_id, guid, content_type, data, version, seq,"
-                    " origin_device_id, deleted)"
-                    " VALUES (3, 'g1', 'text/plain', X'6869', 1, 1, NULL, 0)"
-                )
-            )
-    finally:
-        engine.dispose()
+        )
     store = open_store(sqlite_url(tmp_path))
     try:
         with store.transaction() as tx:
@@ -147,30 +144,25 @@ def test_items_of_a_0004_database_have_no_parent_after_the_upgrade(tmp_path: Pat
 
 
 def test_what_dav_clients_made_folders_hold_moves_from_settings_into_the_folders(tmp_path: Path) -> None:
-    engine = create_engine(sqlite_url(tmp_path))
-    try:
-        upgrade_schema(engine, SecretBox(bytes(32)), "0011")
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                    " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
-                )
+    with database_at(sqlite_url(tmp_path), "0011") as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                " VALUES (1, 'anna@example.org', 'md5', 'hash', 1)"
             )
-            connection.execute(
-                text(
-                    "INSERT INTO folders (id, account_id, name, name_key)"
-                    " VALUES (3, 1, 'Work', 'work'), (4, 1, 'Photos', 'photos')"
-                )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO folders (id, account_id, name, name_key)"
+                " VALUES (3, 1, 'Work', 'work'), (4, 1, 'Photos', 'photos')"
             )
-            connection.execute(
-                text(
-                    "INSERT INTO settings (name, value) VALUES ('dav-collection:3', 'calendar:VEVENT,VTODO'),"
-                    " ('dav-collection:9', 'addressbook'), ('syncml', 'on')"
-                )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO settings (name, value) VALUES ('dav-collection:3', 'calendar:VEVENT,VTODO'),"
+                " ('dav-collection:9', 'addressbook'), ('syncml', 'on')"
             )
-    finally:
-        engine.dispose()
+        )
     store = open_store(sqlite_url(tmp_path))
     try:
         with store.transaction() as tx:
@@ -258,21 +250,16 @@ def test_mail_changes_waiting_in_a_0021_database_count_towards_the_journals_boun
 ) -> None:
     waiting = '{"folder":"INBOX","flags":[[7,["flagged"]]]}'
     with empty_store_url(backend, tmp_path) as url:
-        engine = create_engine(url)
-        try:
-            upgrade_schema(engine, SecretBox(bytes(32)), "0021")
-            with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
-                        " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
-                    )
+        with database_at(url, "0021") as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
                 )
-                connection.execute(
-                    text("INSERT INTO mail_journal (account_id, changes) VALUES (1, :changes)"), {"changes": waiting}
-                )
-        finally:
-            engine.dispose()
+            )
+            connection.execute(
+                text("INSERT INTO mail_journal (account_id, changes) VALUES (1, :changes)"), {"changes": waiting}
+            )
         store = open_store(url)
         try:
             with store.transaction() as tx:
@@ -287,18 +274,13 @@ def test_mails_sent_recorded_in_a_0024_database_are_still_not_sent_again_and_exp
     backend: str, tmp_path: Path
 ) -> None:
     with empty_store_url(backend, tmp_path) as url:
-        engine = create_engine(url)
-        try:
-            upgrade_schema(engine, SecretBox(bytes(32)), "0024")
-            with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO mail_sends (key, status, detail) VALUES ('sent', 201, '250 OK'),"
-                        " ('on its way', NULL, '')"
-                    )
+        with database_at(url, "0024") as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO mail_sends (key, status, detail) VALUES ('sent', 201, '250 OK'),"
+                    " ('on its way', NULL, '')"
                 )
-        finally:
-            engine.dispose()
+            )
         upgraded_at = time.time()
         store = open_store(url)
         try:
