@@ -440,6 +440,14 @@ def cli() -> None:
     show_default=True,
     help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
 )
+@click.option(
+    "--gc-threshold",
+    type=click.IntRange(min=1),
+    default=ServerConfig.gc_threshold,
+    show_default=True,
+    help="New objects after which Python's garbage collector looks at the youngest ones, once start-up is done "
+    "(Python's default is 700); higher costs less CPU and holds a little more memory between collections.",
+)
 @wire_limit_options
 @cache_options
 @upstream_options
@@ -481,6 +489,7 @@ def serve(
     max_admin_form_size: int,
     admin_session_lifetime: int,
     max_timeline_dump: int,
+    gc_threshold: int,
     max_msg_size: int,
     max_obj_size: int,
     wire: WireLimits,
@@ -527,6 +536,7 @@ def serve(
         admin_form_size=max_admin_form_size,
         admin_session_lifetime=admin_session_lifetime,
         timeline_dump_size=max_timeline_dump,
+        gc_threshold=gc_threshold,
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,
         wire=wire,

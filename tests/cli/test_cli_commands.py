@@ -115,6 +115,7 @@ def test_a_data_dir_below_a_file_is_one_error_line(syncmld: Syncmld, tmp_path: P
         ("serve", "--max-connections", "0"),
         ("serve", "--message-threads", "0"),
         ("serve", "--live-sessions", "-1"),
+        ("serve", "--gc-threshold", "0"),
         ("serve", "--dav-max-body", "0"),
         ("serve", "--dav-max-hrefs", "0"),
         ("serve", "--dav-max-results", "-1"),

@@ -29,11 +29,8 @@ from tests.store.backends import empty_store_url
 
 EMAIL, PASSWORD, URL = "alice@example.org", "secret", "http://sync.example.org/syncml"
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\nEND:VCARD\r\n"
-SESSION_DELETES = (
-    "DELETE FROM device_sessions WHERE",
-    "DELETE FROM timeline_messages WHERE timeline_messages.session =",
-)
-"""What a session deletes of its own: the device's previous session token, its timeline beyond its size."""
+SESSION_DELETES = ("DELETE FROM timeline_messages WHERE timeline_messages.session =",)
+"""What a session deletes of its own: its timeline beyond its size."""
 
 
 DEFAULT_WIRE = WireLimits()
@@ -207,3 +204,18 @@ def test_a_login_sending_its_devinf_reads_its_device_once(
     device.sync()
 
     assert len([s for s in statements if s.startswith("SELECT devices.id")]) == 1
+
+
+def test_a_login_reads_its_folders_once_and_notes_its_session_in_one_write(
+    sql_store: Store, statements: list[str], tmp_path: Path
+) -> None:
+    """A session of a device that has synced before: the account's folders are read once (the Alert's folder is
+    one of them), and the device's latest session is read and replaced in one statement each."""
+    device = http_device(sql_store, tmp_path, [])
+    device.sync()
+    statements.clear()
+
+    device.sync()
+
+    assert len([s for s in statements if s.startswith("SELECT folders.")]) == 1
+    assert len([s for s in statements if "device_sessions" in s.split(" WHERE ")[0]]) == 2

@@ -231,11 +231,8 @@ class CommandHandler:
                 items=(Item(data=reason.encode("utf-8")),),
             )
             return
-        user_folders = frozenset(
-            folder.name.casefold()
-            for folder in self.tx.list_folders(self.state.account_id)
-            if folder.name.casefold() not in STANDARD_FOLDERS
-        )
+        listed = {folder.name.casefold(): folder for folder in self.tx.list_folders(self.state.account_id)}
+        user_folders = frozenset(name for name in listed if name not in STANDARD_FOLDERS)
         folder_name = folder_for_uri(item.target.uri, user_folders)
         if folder_name is None:
             log.warning("device %s asked for unknown database %r: answered 404", self.state.device_ref, item.target.uri)
@@ -252,7 +249,7 @@ class CommandHandler:
             return
         if folder_name == FolderKind.MAIL and mail.takes_folders(self.device_devinf(), item.source.uri):
             folder_name = MAIL_TREE
-        folder = self.tx.ensure_folder(self.state.account_id, folder_name)
+        folder = listed.get(folder_name.casefold()) or self.tx.ensure_folder(self.state.account_id, folder_name)
         device_filter = None
         if folder_kind(folder_name) == FolderKind.MAIL:
             try:

@@ -148,8 +148,9 @@ class _Server(uvicorn.Server):
     """uvicorn's server, taking the stop signals only once its own handlers are in place, and sleeping until
     one comes (uvicorn's own loop looks ten times a second)."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, gc_threshold: int) -> None:
         super().__init__(config)
+        self.gc_threshold = gc_threshold
         self.server_state = _DatedOnDemand()
         self._wake: Callable[[], object] | None = None
 
@@ -161,9 +162,16 @@ class _Server(uvicorn.Server):
 
     async def main_loop(self) -> None:
         """Wait for a stop signal. What start-up made (modules, the app) lives as long as the process: it is
-        moved out of the garbage collector's sight, so that a full collection during a sync does not walk it."""
+        moved out of the garbage collector's sight, so that a full collection during a sync does not walk it, and
+        the youngest objects are collected after ``gc_threshold`` new ones."""
         gc.collect()
         gc.freeze()
+        gc.set_threshold(self.gc_threshold, *gc.get_threshold()[1:])
+        logger.debug(
+            "garbage collector: %d objects of start-up frozen, the youngest collected after %d new ones",
+            gc.get_freeze_count(),
+            gc.get_threshold()[0],
+        )
         stopping = asyncio.Event()
         self._wake = functools.partial(asyncio.get_running_loop().call_soon_threadsafe, stopping.set)
         if not await self.on_tick(0):
@@ -194,7 +202,8 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             ssl_keyfile=config.tls_key,
             http=guarded_protocol(config.wire.read_timeout, config.wire.min_body_rate),
             limit_concurrency=config.wire.max_connections,
-        )
+        ),
+        config.gc_threshold,
     )
     server.run(sockets=[listener])
 

@@ -12,7 +12,13 @@ _chunk = large_object_chunks.c
 
 _SESSION = select(sessions).where(sessions.c.token == bindparam("token"))
 _HAS_SESSION = select(sessions.c.token).where(sessions.c.token == bindparam("token"))
-"""Made once: every message of a session reads it (building a statement costs more than running it)."""
+_LAST_DEVICE_SESSION = (
+    select(device_sessions.c.token)
+    .join(sessions, sessions.c.token == device_sessions.c.token)
+    .where(device_sessions.c.device_id == bindparam("device_id"))
+)
+"""Made once: every message of a session reads it, every login its device's last session (building a statement
+costs more than running it)."""
 _LAST_CHUNK = (
     select(_chunk.start, func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
@@ -72,16 +78,10 @@ class SqlSessions(SqlRole):
         return count
 
     def note_device_session(self, device_id: int, token: str) -> None:
-        self._connection.execute(delete(device_sessions).where(device_sessions.c.device_id == device_id))
-        self._connection.execute(insert(device_sessions), {"device_id": device_id, "token": token})
+        self._upsert(device_sessions, {"device_id": device_id, "token": token}, ["device_id"])
 
     def last_device_session(self, device_id: int) -> str | None:
-        query = (
-            select(device_sessions.c.token)
-            .join(sessions, sessions.c.token == device_sessions.c.token)
-            .where(device_sessions.c.device_id == device_id)
-        )
-        token: str | None = self._connection.execute(query).scalar()
+        token: str | None = self._connection.execute(_LAST_DEVICE_SESSION, {"device_id": device_id}).scalar()
         return token
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:

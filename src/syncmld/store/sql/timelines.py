@@ -1,6 +1,5 @@
 """The SQL store's timeline of sync sessions, and the syncs and failures of each hour."""
 
-from dataclasses import asdict
 from functools import cache
 
 from sqlalchemy import Executable, bindparam, delete, func, insert, select
@@ -32,7 +31,7 @@ class SqlTimelines(SqlRole):
     def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
         if keep <= 0:
             return
-        self._connection.execute(_ADD, asdict(message))
+        self._connection.execute(_ADD, vars(message))  # its fields are plain values: no deep copy
         self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:
@@ -58,7 +57,7 @@ class SqlTimelines(SqlRole):
         return self._connection.execute(delete(timeline_messages).where(_t.at < before)).rowcount
 
     def count_hour(self, counts: HourCounts) -> None:
-        self._connection.execute(_counting_statement(self._insert), asdict(counts))
+        self._connection.execute(_counting_statement(self._insert), vars(counts))
 
     def hour_counts(self, since_hour: int) -> list[HourCounts]:
         rows = self._connection.execute(select(sync_hours).where(_h.hour >= since_hour).order_by(_h.hour))
