@@ -8,7 +8,6 @@ here, in message order.
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import ClassVar
@@ -22,6 +21,7 @@ from syncmld.protocol.devinf_elements import write_devinf
 from syncmld.protocol.elements import MessageWriter
 from syncmld.protocol.item_templates import Shape, Slot, Template, usual_shape
 from syncmld.protocol.messages import Command, Status, Sync, SyncHdr, SyncML
+from syncmld.protocol.model import record
 from syncmld.protocol.status_templates import StatusShape, StatusTemplate, usual_status
 from syncmld.protocol.tree import xml_safe
 from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
@@ -42,7 +42,7 @@ class Encoding(StrEnum):
         return self.value
 
 
-@dataclass(frozen=True)
+@record
 class Mark:
     """Where a message stood before a command was added."""
 
