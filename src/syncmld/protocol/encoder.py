@@ -161,12 +161,12 @@ class MessageEncoder(ABC):
 
     def _written_sample(self, sample: Command) -> tuple[bytes, object] | None:
         """The bytes of ``sample`` written element by element, and the state the writer ends in, both taken back;
-        None when writing it added names to the string table (a template cannot hold them)."""
-        mark = self.mark()
+        None when it wrote a name by its index in this message's string table (a template serves other messages)."""
+        mark, literals = self.mark(), self._literal_names()
         self._writer.command(sample)
         self._collect()
         written, end_state = self._written_since(mark.size), self._end_state()
-        literal_names = self._sink_state()[2] != mark.sink[2]
+        literal_names = self._literal_names() != literals
         self.undo(mark)
         return None if literal_names else (written, end_state)
 
@@ -210,6 +210,10 @@ class MessageEncoder(ABC):
 
     @abstractmethod
     def _sink_state(self) -> tuple[int, str | None, int]: ...
+
+    @abstractmethod
+    def _literal_names(self) -> int:
+        """Element names written so far by their index in the message's string table."""
 
     @abstractmethod
     def _settle(self) -> None:
@@ -276,6 +280,9 @@ class XmlMessageEncoder(MessageEncoder):
 
     def _sink_state(self) -> tuple[int, str | None, int]:
         return (0, None, 0)
+
+    def _literal_names(self) -> int:
+        return 0
 
     def _restore(self, mark: Mark) -> None:
         del self._body[mark.size :]
@@ -348,6 +355,9 @@ class WbxmlMessageEncoder(MessageEncoder):
 
     def _sink_state(self) -> tuple[int, str | None, int]:
         return (self._wbxml.page, self._wbxml.pending, self._table.mark())
+
+    def _literal_names(self) -> int:
+        return self._wbxml.literals
 
     def _restore(self, mark: Mark) -> None:
         sink = self._wbxml
