@@ -27,6 +27,7 @@ _HELP = {
     "are kept; longer ones are worked out each time.",
     "media_types": "Pairs of stored and wanted media types whose conversion is kept.",
     "item_metas": "Types and formats of items sent whose Meta is made once.",
+    "read_metas": "Metas of the commands and items sent (by their elements' names and texts) kept as read.",
     "item_shapes": "Shapes (command, type, format, addressing) of the Adds and Replaces sent, made once.",
     "item_templates": "Templates of those Adds and Replaces kept per encoding.",
     "xml_elements": "XML element names (per parent) whose tags are written once.",

@@ -47,6 +47,8 @@ class CacheLimits:
     """Pairs of stored and wanted media types whose conversion is remembered."""
     item_metas: int = 64
     """Types and formats of the items sent whose Meta is made once."""
+    read_metas: int = 64
+    """Metas read from the items and commands sent (by their elements' names and texts), made once."""
     item_shapes: int = 256
     """Shapes of the Adds and Replaces sent (command, type, format, addressing) made once."""
     item_templates: int = 256

@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
 from syncmld.errors import DecodeError, LocalError
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
@@ -142,11 +144,33 @@ def _read_parent_uri(element: Readable | None) -> str | None:
     return None if element is None else required_text(element, "LocURI")
 
 
+_READ_METAS: BoundedMap[tuple[tuple[str, str | None], ...], Meta] = bounded_map(
+    "read_metas", by_names(lambda limits: limits.read_metas)
+)
+"""Metas read from elements holding text only, by the names and texts of their elements (a Sync's Adds most often
+carry the same Meta, one Type)."""
+_FIND_META = _READ_METAS.peek
+
+
 def _read_meta(element: Readable | None) -> Meta | None:
     """``Meta``, whose MetInf elements may sit directly inside it or in a ``MetInf`` wrapper (the first
     element of each name counts, those directly inside first; numbers are checked Size first)."""
     if element is None:
         return None
+    parts: list[tuple[str, str | None]] = []
+    for part in element:
+        if len(part):  # an Anchor, Mem or MetInf wrapper: read each time
+            return _read_meta_elements(element)
+        parts.append((part.tag, part.text))
+    key = tuple(parts)
+    meta = _FIND_META(key)
+    if meta is None:
+        meta = _read_meta_elements(element)
+        _READ_METAS.put(key, meta, sum(len(tag) + len(value or "") for tag, value in key))
+    return meta
+
+
+def _read_meta_elements(element: Readable) -> Meta:
     type_ = format_ = mark = version = next_nonce = None
     size = max_msg_size = max_obj_size = anchor = mem = None
     emi: list[str] = []

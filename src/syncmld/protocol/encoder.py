@@ -8,7 +8,6 @@ here, in message order.
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import ClassVar
@@ -21,10 +20,13 @@ from syncmld.protocol.devinf import DevInf
 from syncmld.protocol.devinf_elements import write_devinf
 from syncmld.protocol.elements import MessageWriter
 from syncmld.protocol.item_templates import Shape, Slot, Template, usual_shape
-from syncmld.protocol.messages import Command, Sync, SyncHdr, SyncML
+from syncmld.protocol.messages import Command, Status, Sync, SyncHdr, SyncML
+from syncmld.protocol.model import record
+from syncmld.protocol.status_templates import StatusShape, StatusTemplate, usual_status
 from syncmld.protocol.tree import xml_safe
 from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink, escaped_text
+from syncmld.status import StatusCode
 
 _TEMPLATES = by_names(lambda limits: limits.item_templates)
 """Templates kept per encoding (one per command shape: the types and formats a server sends in, when not too
@@ -40,7 +42,7 @@ class Encoding(StrEnum):
         return self.value
 
 
-@dataclass(frozen=True)
+@record
 class Mark:
     """Where a message stood before a command was added."""
 
@@ -90,12 +92,48 @@ class MessageEncoder(ABC):
         """Syncs opened and not yet closed."""
         self._last_template: tuple[Shape | None, Hashable, Template | None] = (None, None, None)
         """The shape, context and template of the last command written from one (most follow one another)."""
+        self._status_templates: dict[tuple[tuple[str, str, StatusCode, int, int], Hashable], StatusTemplate | None] = {}
+        """This message's Status templates by shape and context: None for a shape written once so far, or
+        whose template cannot be made."""
 
     def add(self, command: Command) -> None:
-        usual = usual_shape(command)
-        if usual is None or not self._add_from_template(*usual):
-            self._writer.command(command)
-            self._collect()
+        if type(command) is Status:
+            if self._add_status(command):
+                return
+        else:
+            usual = usual_shape(command)
+            if usual is not None and self._add_from_template(*usual):
+                return
+        self._writer.command(command)
+        self._collect()
+
+    def _add_status(self, status: Status) -> bool:
+        """Write a Status of the usual shape from this message's template, made when a second Status of its
+        shape comes (see ``protocol.status_templates``); False, with nothing written, when it is not."""
+        shape = usual_status(status)
+        if shape is None:
+            return False
+        self._settle()
+        key = (shape, self._context())
+        templates = self._status_templates
+        template = templates.get(key)
+        if template is None:
+            if key in templates:
+                template = self._make_status_template(StatusShape._make(shape))
+            templates[key] = template
+            if template is None:
+                return False
+        cmd_id = status.cmd_id or str(self._writer.next_id)
+        filled = template.filled((cmd_id, status.cmd_ref, *status.target_refs, *status.source_refs), self._text)
+        if filled is None:
+            return False
+        self._write(filled, template.end_state)
+        self._writer.next_id += 1
+        return True
+
+    def _make_status_template(self, shape: StatusShape) -> StatusTemplate | None:
+        written = self._written_sample(shape.sample())
+        return None if written is None else StatusTemplate.cut(written[0], shape, self._text, written[1])
 
     def _add_from_template(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
         """Write a command of the usual shape from its template, made on first use (see
@@ -118,13 +156,19 @@ class MessageEncoder(ABC):
 
     def _make_template(self, shape: Shape) -> Template | None:
         """The template of ``shape``: its sample written element by element, then taken back."""
-        mark = self.mark()
-        self._writer.command(shape.sample())
+        written = self._written_sample(shape.sample())
+        return None if written is None else Template.cut(written[0], shape, self._fill, written[1])
+
+    def _written_sample(self, sample: Command) -> tuple[bytes, object] | None:
+        """The bytes of ``sample`` written element by element, and the state the writer ends in, both taken back;
+        None when it wrote a name by its index in this message's string table (a template serves other messages)."""
+        mark, literals = self.mark(), self._literal_names()
+        self._writer.command(sample)
         self._collect()
         written, end_state = self._written_since(mark.size), self._end_state()
-        literal_names = self._sink_state()[2] != mark.sink[2]
+        literal_names = self._literal_names() != literals
         self.undo(mark)
-        return None if literal_names else Template.cut(written, shape, self._fill, end_state)
+        return None if literal_names else (written, end_state)
 
     def start_sync(self, sync: Sync) -> None:
         """Open a Sync (its own commands are ignored): the commands added next go inside it."""
@@ -168,6 +212,10 @@ class MessageEncoder(ABC):
     def _sink_state(self) -> tuple[int, str | None, int]: ...
 
     @abstractmethod
+    def _literal_names(self) -> int:
+        """Element names written so far by their index in the message's string table."""
+
+    @abstractmethod
     def _settle(self) -> None:
         """Finish what the sink holds back (an open start tag), so that the next command starts clean."""
 
@@ -175,9 +223,17 @@ class MessageEncoder(ABC):
     def _context(self) -> Hashable:
         """What the bytes of the next command depend on besides the command."""
 
-    @abstractmethod
     def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
         """A slot's value as this encoding writes it; None when that would change the command's shape."""
+        return self._data(value) if isinstance(value, bytes) else self._text(value)
+
+    @abstractmethod
+    def _text(self, value: str) -> bytes | None:
+        """Text as this encoding writes it inside an element; None when the element would be written empty."""
+
+    @abstractmethod
+    def _data(self, value: bytes) -> bytes | None:
+        """Item data as this encoding writes it inside ``Data``; None when ``Data`` would be written empty."""
 
     @abstractmethod
     def _written_since(self, size: int) -> bytes: ...
@@ -225,20 +281,26 @@ class XmlMessageEncoder(MessageEncoder):
     def _sink_state(self) -> tuple[int, str | None, int]:
         return (0, None, 0)
 
+    def _literal_names(self) -> int:
+        return 0
+
     def _restore(self, mark: Mark) -> None:
         del self._body[mark.size :]
         self._xml.forget_open(2 + mark.depth)
 
     def _settle(self) -> None:
-        self._xml.raw(b"")
-        self._collect()
+        if self._xml.holding_start:
+            self._xml.raw(b"")
+            self._collect()
 
     def _context(self) -> Hashable:
         return self._xml.parent
 
-    def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
-        written = self._xml.data_content(value) if isinstance(value, bytes) else escaped_text(value)
-        return written or None
+    def _text(self, value: str) -> bytes | None:
+        return escaped_text(value) or None
+
+    def _data(self, value: bytes) -> bytes | None:
+        return self._xml.data_content(value) or None
 
     def _written_since(self, size: int) -> bytes:
         return bytes(self._body[size:])
@@ -294,6 +356,9 @@ class WbxmlMessageEncoder(MessageEncoder):
     def _sink_state(self) -> tuple[int, str | None, int]:
         return (self._wbxml.page, self._wbxml.pending, self._table.mark())
 
+    def _literal_names(self) -> int:
+        return self._wbxml.literals
+
     def _restore(self, mark: Mark) -> None:
         sink = self._wbxml
         del sink.out[mark.size :]
@@ -307,11 +372,12 @@ class WbxmlMessageEncoder(MessageEncoder):
     def _context(self) -> Hashable:
         return (self._wbxml.vocabulary.fpi, self._wbxml.page, self._wbxml.open[-1])
 
-    def _fill(self, slot: Slot, value: str | bytes) -> bytes | None:
-        if isinstance(value, bytes):
-            return opaque(value) if value else None
+    def _text(self, value: str) -> bytes | None:
         text = xml_safe(value)
         return text.encode("utf-8") if text else None
+
+    def _data(self, value: bytes) -> bytes | None:
+        return opaque(value) if value else None
 
     def _written_since(self, size: int) -> bytes:
         return bytes(self._wbxml.out[size:])

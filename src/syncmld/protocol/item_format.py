@@ -15,7 +15,6 @@ no such object (an item kept byte for byte, of a type the server does not read, 
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.padding import PKCS7
 
 from syncmld.errors import RemoteError
 from syncmld.protocol.constants import FORMAT_B64
+from syncmld.protocol.model import record
 from syncmld.status import StatusCode
 
 
@@ -79,7 +79,7 @@ def decrypt(encryption: Encryption, key: bytes, data: bytes) -> bytes:
         ) from error
 
 
-@dataclass(frozen=True)
+@record
 class DecodedData:
     data: bytes
     encryption: Encryption | None
@@ -93,7 +93,9 @@ KeySource = Callable[[], str | None]
 def decode_item_data(fmt: str | None, data: bytes, item_key: KeySource) -> DecodedData:
     """Undo the steps of ``fmt`` on ``data``; RemoteError 415 for a step not known or an encryption
     without a key, 400 for data the step cannot undo."""
-    steps = [step.strip().lower() for step in (fmt or "").split(";")]
+    if not fmt:  # most items: plain
+        return DecodedData(data, None)
+    steps = [step.strip().lower() for step in fmt.split(";")]
     used: Encryption | None = None
     for step in reversed(steps):
         if step == FORMAT_B64:

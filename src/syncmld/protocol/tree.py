@@ -8,6 +8,7 @@ into a tree of light ``Node``s, and ``elements``/``devinf_elements`` read the me
 import base64
 import binascii
 import re
+import threading
 from collections.abc import Iterator
 from typing import Protocol, Self, TypeVar, cast
 
@@ -81,16 +82,23 @@ _BINARY = "{urn:syncmld:binary}base64"
 """Marks an element whose text is the base64 form of binary content (WBXML OPAQUE data)."""
 
 
+_PARSERS = threading.local()
+
+
 def safe_parser() -> etree.XMLParser:
-    """An lxml parser that never resolves entities, loads a DTD or touches the network."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    """An lxml parser that never resolves entities, loads a DTD or touches the network: the calling thread's own
+    (a parser reads one document at a time), made on its first use."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+    return parser
 
 
 def opened_namespace(parent_tag: str, tag: str) -> str | None:

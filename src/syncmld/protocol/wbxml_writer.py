@@ -88,6 +88,8 @@ class WbxmlSink:
         """An element opened with nothing in it yet: its tag is written when content comes or it ends."""
         self.open: list[str] = []
         """The elements opened and not yet closed, outermost first."""
+        self.literals = 0
+        """LITERAL tags written (names without a token, by their index in this document's string table)."""
 
     def start(self, tag: str) -> None:
         self._flush()
@@ -155,6 +157,7 @@ class WbxmlSink:
         content_bit = HAS_CONTENT if has_content else 0
         found = self._tokens.get(name)
         if found is None:
+            self.literals += 1
             self.out.append(LITERAL | content_bit)
             self.out += mb_u_int32(self._table.index(name))
             return

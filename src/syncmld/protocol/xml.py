@@ -137,13 +137,12 @@ def _after_section(body: bytes, start: int) -> int:
 def _next_section(body: bytes, start: int, marks: list[int]) -> int:
     """Where the next ``<!`` or ``<?`` at or after ``start`` is, -1 when there is none. ``marks`` holds where
     each was found last (-1: nowhere further), looked for again only once ``start`` has passed it."""
-    found = -1
-    for index, at in enumerate(marks):
-        if 0 <= at < start:
-            at = marks[index] = _find_section(body, _SECTION_MARKS[index], start)
-        if at >= 0 and (found < 0 or at < found):
-            found = at
-    return found
+    bang, question = marks
+    if 0 <= bang < start:
+        bang = marks[0] = _find_section(body, b"!", start)
+    if 0 <= question < start:
+        question = marks[1] = _find_section(body, b"?", start)
+    return bang if question < 0 or 0 <= bang < question else question
 
 
 def _find_section(body: bytes, mark: bytes, start: int) -> int:

@@ -72,6 +72,11 @@ class XmlSink:
         """The innermost element still open."""
         return self._stack[-1].name if self._stack else None
 
+    @property
+    def holding_start(self) -> bool:
+        """Whether the start tag of the innermost element still lacks its ``>`` (nothing is in it yet)."""
+        return self._open
+
     def forget_open(self, depth: int) -> None:
         """Forget the elements opened beyond ``depth`` (what was written of them is taken back)."""
         del self._stack[depth:]
