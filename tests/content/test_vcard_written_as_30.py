@@ -93,6 +93,27 @@ def test_any_vcard_is_written_as_the_card_would_write_it(lines: list[str], versi
     same_both_ways(text.replace("\r\n", newline).encode())
 
 
+@settings(max_examples=400)
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=6),
+    folds=st.lists(
+        st.tuples(st.floats(0, 1), st.sampled_from([b" ", b"\t", b"  ", b" \xc2\xa0", b"\t ", b" \t"])), max_size=4
+    ),
+    newline=st.sampled_from([b"\r\n", b"\n"]),
+)
+def test_a_vcard_folded_anywhere_is_written_as_the_card_would_write_it(
+    lines: list[str], folds: list[tuple[float, bytes]], newline: bytes
+) -> None:
+    """Folds in a value, in a header, inside a UTF-8 sequence, before a line of blanks or a blank line: each is read
+    as the lexer reads it."""
+    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{''.join(lines)}END:VCARD\r\n".encode()
+    for at, blank in sorted(folds, reverse=True):
+        cut = 26 + int(at * (len(data) - 37))
+        data = data[:cut] + b"\r\n" + blank + data[cut:]
+    data = data.replace(b"\r\n", newline)
+    assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == outcome(through_the_card, data)
+
+
 @pytest.mark.parametrize(
     ("line", "visible"),
     [

@@ -2,11 +2,10 @@
 
 import re
 from collections.abc import Mapping
-from functools import cached_property
 from typing import ClassVar
 
 from syncmld.content import sif
-from syncmld.content.common import Identity, media_type
+from syncmld.content.common import Identity, media_type, worked_out_once
 from syncmld.content.kind import ContentKind, ParsedItem, digest
 from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTIES
 from syncmld.content.sif.contact import vcard_to_contact
@@ -125,7 +124,7 @@ def contact_as(item: ParsedItem, version: VCardVersion) -> bytes:
 class Contact(ParsedItem):
     """A stored contact (vCard 3.0), its card read once."""
 
-    @cached_property
+    @worked_out_once
     def card(self) -> VCard:
         return parse_vcard(self.data)
 
@@ -146,26 +145,35 @@ class Contact(ParsedItem):
                 raise LocalError(f"stored contact is unreadable: {error}") from error
             return None
 
-    @cached_property
+    @worked_out_once
     def normal_form(self) -> str:
         try:
             return normal_form(self.card)
         except RemoteError:
             return digest(self.data)
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
         try:
             return card_identity(self.card)
         except RemoteError:
             return Identity(digest(self.data))
 
-    @cached_property
+    @worked_out_once
     def uid(self) -> str | None:
-        found = _UID_LINE.search(self.data)
-        return (_FOLD.sub(b"", found.group(1)).decode("utf-8", "replace").strip() or None) if found else None
+        data = self.data
+        lowered = data.lower()  # the lines ``_UID_LINE`` may match are those holding "uid" (most cards hold none)
+        at = lowered.find(b"uid")
+        while at >= 0:
+            found = _UID_LINE.match(data, data.rfind(b"\n", 0, at) + 1)
+            if found is not None:
+                value = found.group(1)
+                value = _FOLD.sub(b"", value) if b"\n" in value else value
+                return value.decode("utf-8", "replace").strip() or None
+            at = lowered.find(b"uid", at + 3)
+        return None
 
-    @cached_property
+    @worked_out_once
     def revision(self) -> str | None:
         return revision(self.card) or None
 

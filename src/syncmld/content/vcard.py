@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Literal
+from typing import Literal, cast
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
@@ -225,15 +225,15 @@ _KEPT_ESCAPES = (b"\\n", b"\\;", b"\\,")
 """The escapes (besides an escaped backslash) that reading and writing a 3.0 value keep as they are."""
 _CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
 _HEAD, _COLON = itemgetter(0), itemgetter(1)
-_WRITTEN, _SIMPLE, _NAME = attrgetter("written"), attrgetter("simple"), attrgetter("name")
+_SIMPLE = attrgetter("simple")
 
 
 def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
     """``written_as_30(data, unseen)`` of a vCard 3.0 whose lines are each already as this module writes
-    them, found without reading or writing any: UTF-8, line breaks LF or CRLF, no line folded or blank, each
-    header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no backslash that
-    reading and writing would change. Its lines are kept, folded where they are too long; None for any other
-    card."""
+    them, found without reading or writing any: UTF-8, line breaks LF or CRLF, folds only where the lexer takes
+    them out (``_unfolded``), no blank line, each header as ``Header.written`` gives it (no transfer encoding, no
+    quote), no nested card, no backslash that reading and writing would change. Its lines are kept, folded where
+    they are too long; None for any other card."""
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:
@@ -242,18 +242,30 @@ def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | 
     ends_line = lines[-1] == b""
     if ends_line:
         lines.pop()
+    kept = _kept_lines(data, lines, ends_line, unseen)
+    if kept is None and (b"\n " in data or b"\n\t" in data):
+        unfolded = _unfolded(lines)
+        if unfolded is not None:
+            return _kept_lines(b"\n".join(unfolded) + b"\n", unfolded, True, unseen)
+    return kept
+
+
+def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
+    """``_as_written_30`` of a card whose text, line breaks LF, is ``data``, and ``lines`` its lines (without
+    the empty one after a last line break, which ``ends_line`` says it has)."""
     if len(lines) < 4 or lines[0] != b"BEGIN:VCARD" or lines[1] != b"VERSION:3.0" or lines[-1] != b"END:VCARD":
         return None
     parts = [*map(bytes.partition, lines[2:-1], repeat(b":"))]
+    heads = [*map(_HEAD, parts)]
+    found = [*map(_FIND_KEPT_HEAD, heads)]
+    if not all(found):
+        found = [*map(_kept_head, heads)]
+    if not all(found) or not all(map(_COLON, parts)):
+        return None
+    meanings = cast("list[Header]", found)
     try:
-        heads = [*map(bytes.decode, map(_HEAD, parts))]
-        if not all(map(_COLON, parts)) or '"' in "".join(heads):
-            return None
-        meanings = [*map(read_header, heads)]
-        if [*map(_WRITTEN, meanings)] != heads or not _CARD_LINES.isdisjoint(map(_NAME, meanings)):
-            return None
         data.decode("utf-8")
-    except (UnicodeDecodeError, RemoteError):
+    except UnicodeDecodeError:
         return None
     if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
         return None
@@ -269,6 +281,45 @@ def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | 
         lines = [line if len(line) <= FOLD_OCTETS else fold(line.decode("utf-8")).encode("utf-8") for line in lines]
         return b"\r\n".join(lines) + b"\r\n", visible
     return (data if ends_line else data + b"\n").replace(b"\n", b"\r\n"), visible
+
+
+def _kept_head(head: bytes) -> Header | None:
+    """What a vCard 3.0 line's header says, when it is one ``_as_written_30`` keeps: UTF-8, no quote, as
+    ``Header.written`` gives it, not BEGIN, END or VERSION (remembered when short); None for any other."""
+    found = _FIND_KEPT_HEAD(head)
+    if found is not None:
+        return found
+    try:
+        text = head.decode("utf-8")
+        meaning = read_header(text) if '"' not in text else None
+    except (UnicodeDecodeError, RemoteError):
+        return None
+    if meaning is None or meaning.written != text or meaning.name in _CARD_LINES:
+        return None
+    return _KEPT_HEADS.put(head, meaning, len(head))
+
+
+_KEPT_HEADS: BoundedMap[bytes, Header] = bounded_map("headers", lambda limits: (limits.headers, limits.header_chars))
+"""Headers of vCard 3.0 lines kept as they came, by their bytes (each line is looked up once)."""
+_FIND_KEPT_HEAD = _KEPT_HEADS.peek
+
+
+def _unfolded(lines: list[bytes]) -> list[bytes] | None:
+    """A vCard 3.0's lines with each folded one joined (a line that starts with a blank goes on the one before,
+    without that blank), as the lexer reads them; None for a fold it reads otherwise: in a header (before the
+    first ':'), after a blank line, a line holding only blanks, or one not in UTF-8 by itself."""
+    joined: list[bytes] = []
+    for line in lines:
+        if line[:1] != b" " and line[:1] != b"\t":
+            joined.append(line)
+            continue
+        try:
+            if not joined or b":" not in joined[-1] or not line.decode("utf-8").strip():
+                return None
+        except UnicodeDecodeError:
+            return None
+        joined[-1] += line[1:]
+    return joined
 
 
 def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
