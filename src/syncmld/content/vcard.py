@@ -440,7 +440,9 @@ def _body(lines: list[tuple[Header, str]]) -> list[tuple[Header, str]]:
 
 def to_vcard(card: VCard, version: VCardVersion) -> bytes:
     """Write ``card`` as a vCard of ``version`` (UTF-8, CRLF)."""
-    write = _write_21 if version == "2.1" else _write_40 if version == "4.0" else _write_30
+    if version == "3.0":
+        return CRLF.join([_BEGIN_30, *map(_line_30, card.properties), _END]).encode("utf-8")
+    write = _write_21 if version == "2.1" else _write_40
     written = [*map(write, card.properties)]
     if version == "4.0":
         written = _with_formatted_name(card, written)
@@ -477,11 +479,18 @@ def _read_line_30(group: str | None, name: str, params: Params, value: str) -> C
 
 
 def _write_30(prop: ContactProperty) -> Property:
+    return Property(prop.group, prop.name, prop.params, _value_30(prop))
+
+
+def _line_30(prop: ContactProperty) -> str:
+    """The 3.0 content line of ``prop``, folded (``serialize`` of ``_write_30(prop)``)."""
+    return fold(content_line(prop.group, prop.name, prop.params, _value_30(prop)))
+
+
+def _value_30(prop: ContactProperty) -> str:
     if _kind(prop.name, prop.params) is ValueKind.RAW:
-        value = prop.text.replace("\n", "\\n")
-    else:
-        value = ";".join([",".join(map(_escape_30, items)) for items in prop.value])
-    return Property(prop.group, prop.name, prop.params, value)
+        return prop.text.replace("\n", "\\n")
+    return ";".join([",".join(map(_escape_30, items)) for items in prop.value])
 
 
 def _unescape_30(text: str) -> str:
