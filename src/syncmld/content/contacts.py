@@ -88,8 +88,8 @@ def card_identity(card: VCard) -> Identity:
 
 
 _IDENTITY_PROPERTIES = frozenset({"N", "FN", "TEL", "EMAIL"})
-_NOT_DIGITS = re.compile(r"\D")
 """What a contact's identity is read from (when it has a name and a phone or e-mail address)."""
+_NOT_DIGITS = re.compile(r"\D")
 
 
 def _named_identity(properties: Iterable[ContactProperty]) -> Identity | None:
