@@ -16,7 +16,8 @@ _HELP = {
     "devinfs": "Devices' DevInfs kept as read, by their XML: a device sending the same one again is not read again.",
     "devinf_bytes": "Bytes of the largest DevInf kept as read (as sent or as stored); larger ones are read each time.",
     "stored_devinfs": "Stored DevInfs kept as read (each session of a device reads its own).",
-    "headers": "Content line headers (TEL;TYPE=CELL) of vCards and calendar objects kept as read.",
+    "headers": "Content line headers (TEL;TYPE=CELL) of vCards and calendar objects kept as read (as text, and as "
+    "bytes for vCard 3.0 lines kept as they came: up to twice this many).",
     "vcard_headers": "vCard 3.0 headers kept as written in vCard 2.1.",
     "header_chars": "Characters of the longest header kept (as read, or as written in vCard 2.1).",
     "vtimezones": "VTIMEZONE texts kept as read, with their time zone's transitions.",

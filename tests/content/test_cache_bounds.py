@@ -45,3 +45,14 @@ def test_long_media_types_asked_for_leave_nothing_behind() -> None:
         return content.for_device(card, f"text/x-made-up-{number}-" + "t" * 20_000)
 
     assert kept_after(wanted, 50) < 300_000
+
+
+def test_contacts_with_long_headers_leave_nothing_behind() -> None:
+    """40 vCard 3.0 contacts, each with a header of its own 20,000 characters long, already in the stored form (each
+    line's header is looked up by its bytes), would keep 800 kB of headers if each were kept."""
+
+    def card(number: int) -> bytes:
+        header = f"X-LONG-{number}-" + "H" * 20_000
+        return f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\n{header}:value\r\nEND:VCARD\r\n".encode()
+
+    assert kept_after(lambda n: content.to_stored("text/vcard", card(n), None, None), 40) < 300_000

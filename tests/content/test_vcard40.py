@@ -98,6 +98,7 @@ def test_the_uid_of_a_stored_card_is_read_from_its_line() -> None:
     assert Contact("text/vcard", folded).uid == "u" * 100
     assert Contact("text/vcard", card("FN:Ann", "item1.UID;X-A=1: spaced ", version="3.0")).uid == "spaced"
     assert Contact("text/vcard", card("FN:Ann", "UID:", version="3.0")).uid is None
+    assert Contact("text/vcard", card("FN:Ann", "a.uId:any case", version="3.0")).uid == "any case"
     assert Contact("text/vcard", card("FN:Ann", "X-UID:no", "NOTE:UID:no", version="3.0")).uid is None
     for sample in (VCARD_30, to_stored("text/x-vcard", VCARD_21, None, None)[1]):
         parsed = parse_vcard(sample)

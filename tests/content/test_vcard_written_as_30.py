@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncmld.content.contacts import UNSEEN_PROPERTIES, contact_to_stored
+from syncmld.content.common import Identity
+from syncmld.content.contacts import UNSEEN_PROPERTIES, Contact, card_identity, contact_to_stored
+from syncmld.content.kind import digest
 from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_21, written_as_30
 from syncmld.errors import RemoteError
 from tests.content.test_generated_and_captured import generate, vcards_in
@@ -46,6 +48,8 @@ def test_generated_contacts_are_written_as_the_card_would_write_them(
     assert len(files) == 200
     for path in files:
         same_both_ways(path.read_bytes())
+        stored = contact_to_stored(path.read_bytes(), None, None)
+        assert Contact("text/vcard", stored).identity == identity_through_the_card(stored)
 
 
 def test_recorded_contacts_are_written_as_the_card_would_write_them(shared_dir: Path) -> None:
@@ -91,6 +95,65 @@ def test_any_vcard_is_written_as_the_card_would_write_it(lines: list[str], versi
     """Either line break: a device's CRLF reaches us as LF when an XML parser has read the message."""
     text = f"BEGIN:VCARD\r\nVERSION:{version}\r\n{''.join(lines)}END:VCARD\r\n"
     same_both_ways(text.replace("\r\n", newline).encode())
+
+
+@settings(max_examples=400)
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=6),
+    folds=st.lists(
+        st.tuples(st.floats(0, 1), st.sampled_from([b" ", b"\t", b"  ", b" \xc2\xa0", b"\t ", b" \t"])), max_size=4
+    ),
+    newline=st.sampled_from([b"\r\n", b"\n"]),
+)
+def test_a_vcard_folded_anywhere_is_written_as_the_card_would_write_it(
+    lines: list[str], folds: list[tuple[float, bytes]], newline: bytes
+) -> None:
+    """Folds in a value, in a header, inside a UTF-8 sequence, before a line of blanks or a blank line: each is read
+    as the lexer reads it."""
+    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{''.join(lines)}END:VCARD\r\n".encode()
+    for at, blank in sorted(folds, reverse=True):
+        cut = 26 + int(at * (len(data) - 37))
+        data = data[:cut] + b"\r\n" + blank + data[cut:]
+    data = data.replace(b"\r\n", newline)
+    assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == outcome(through_the_card, data)
+
+
+def identity_through_the_card(data: bytes) -> Identity:
+    """A contact's identity as it was worked out before it was read from the lines it needs: from the whole card."""
+    try:
+        return card_identity(parse_vcard(data))
+    except RemoteError:
+        return Identity(digest(data))
+
+
+@settings(max_examples=400)
+@given(lines=st.lists(_LINE, max_size=8), newline=st.sampled_from(["\r\n", "\n"]))
+def test_a_contact_is_identified_as_its_whole_card_would_identify_it(lines: list[str], newline: str) -> None:
+    """As a device sent it and as stored: the identity (name, phones, e-mail addresses, else the normal form)."""
+    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{''.join(lines)}END:VCARD\r\n".replace("\r\n", newline).encode()
+    assert Contact("text/vcard", data).identity == identity_through_the_card(data)
+    stored = outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES)[0], data)
+    if isinstance(stored, bytes):
+        assert Contact("text/vcard", stored).identity == identity_through_the_card(stored)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "FN:Ann Smith\r\nTEL;TYPE=CELL:+49 170 1234567",
+        "N:Smith;Ann;;;\r\nFN:Other\r\nEMAIL:Ann@Example.org\r\nN:Second;N",
+        "N:;;;;\r\nFN:Ann\r\nTEL:12",
+        "item1.N:Sm\\,ith;Ann\\;B\r\nitem1.EMAIL;TYPE=INTERNET:a@b.c\r\nTEL:1234",
+        "N;ENCODING=b:QU;JD\r\nTEL:12345",
+        "FN:Ann\r\nNOTE:no phone, no e-mail",
+        'FN:Ann\r\nTEL:+1 234 567 8901 2345\r\nEMAIL: \r\nX-FOO:"quoted"',
+    ],
+)
+def test_a_contact_with_a_name_and_a_phone_or_address_is_identified_by_them(lines: str) -> None:
+    for data in (f"BEGIN:VCARD\r\nVERSION:3.0\r\n{lines}\r\nEND:VCARD\r\n".encode(),):
+        stored = written_as_30(data, UNSEEN_PROPERTIES)[0]
+        for card in (data, stored, data.replace(b"\r\n", b"\n")):
+            assert Contact("text/vcard", card).identity == identity_through_the_card(card)
 
 
 @pytest.mark.parametrize(

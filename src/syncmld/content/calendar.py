@@ -19,7 +19,6 @@ the three-way merge in ``calendar_merge``; this module holds what the rest of sy
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any, ClassVar
 
 from icalendar import Calendar, Component, Timezone
@@ -31,7 +30,7 @@ from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
 from syncmld.content.calendar_read import PARSE_ERRORS, Object, read_device, read_previous, read_stored
-from syncmld.content.common import EVERY_PROPERTY, Identity, media_type
+from syncmld.content.common import EVERY_PROPERTY, Identity, media_type, worked_out_once
 from syncmld.content.ical_text import write_ical
 from syncmld.content.kind import ContentKind, ParsedItem, digest
 from syncmld.content.sif.document import SIF_VERSION
@@ -214,7 +213,7 @@ CALENDAR_TYPES: dict[str, str] = {STORED_CALENDAR_TYPE: "2.0", VCALENDAR_TYPE: "
 class CalendarObject(ParsedItem):
     """A stored calendar object (iCalendar 2.0), read once."""
 
-    @cached_property
+    @worked_out_once
     def object(self) -> Object:
         return read_stored(self.data)
 
@@ -228,25 +227,25 @@ class CalendarObject(ParsedItem):
         except LocalError:
             return None
 
-    @cached_property
+    @worked_out_once
     def normal_form(self) -> str:
         try:
             return object_normal_form(self.object)
         except RemoteError:
             return digest(self.data)
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
         try:
             return Identity(object_identity(self.object))
         except RemoteError:
             return Identity(digest(self.data))
 
-    @cached_property
+    @worked_out_once
     def uid(self) -> str | None:
         return stored_uid(self.data)
 
-    @cached_property
+    @worked_out_once
     def revision(self) -> str | None:
         return object_revision(self.object)
 

@@ -8,7 +8,6 @@ other lines around them. What is read is what reading the whole text would give.
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from weakref import WeakValueDictionary
 
 from icalendar import Calendar, Component, Timezone
@@ -16,6 +15,7 @@ from icalendar.parser import Contentlines
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
+from syncmld.content.common import worked_out_once
 from syncmld.content.timezones import Zone, zone_of, zones_of
 from syncmld.content.vcalendar import OBJECT_KINDS, TIMEZONE, is_version_10
 from syncmld.content.vcalendar_read import read_vcal10
@@ -37,7 +37,7 @@ class Object:
     timezones: dict[str, Timezone]
     from_10: bool
 
-    @cached_property
+    @worked_out_once
     def zones(self) -> dict[str, Zone]:
         """TZID -> Zone of the object's VTIMEZONEs (worked out when first needed)."""
         return zones_of(list(self.timezones.values()), _TIMEZONES.zone)

@@ -1,17 +1,17 @@
 """Contacts: vCard 2.1/3.0/4.0 and SIF-C from devices to the stored vCard 3.0 and back, merging, identity."""
 
 import re
-from collections.abc import Mapping
-from functools import cached_property
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from syncmld.content import sif
-from syncmld.content.common import Identity, media_type
+from syncmld.content.common import Identity, media_type, worked_out_once
 from syncmld.content.kind import ContentKind, ParsedItem, digest
 from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTIES
 from syncmld.content.sif.contact import vcard_to_contact
 from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.vcard import (
+    ContactProperty,
     VCard,
     VCardVersion,
     has_text,
@@ -19,6 +19,7 @@ from syncmld.content.vcard import (
     merge_changes,
     normal_form,
     parse_vcard,
+    properties_named,
     revision,
     to_vcard,
     written_as_21,
@@ -83,20 +84,34 @@ def contact_to_stored(data: bytes, previous: VCard | None, device_properties: fr
 
 def card_identity(card: VCard) -> Identity:
     """A contact's identity: its normalised name and its phones and e-mail addresses."""
+    return _named_identity(card.properties) or Identity("vcard:" + normal_form(card))
+
+
+_IDENTITY_PROPERTIES = frozenset({"N", "FN", "TEL", "EMAIL"})
+"""What a contact's identity is read from (when it has a name and a phone or e-mail address)."""
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def _named_identity(properties: Iterable[ContactProperty]) -> Identity | None:
+    """The identity by name and contact points of a contact with ``properties``; None when it has no name, or
+    no phone or e-mail address (its identity is then its normal form)."""
     points = set()
-    for prop in card.properties:
+    n = fn = None
+    for prop in properties:
         if prop.name == "TEL":
-            digits = re.sub(r"\D", "", prop.text)
+            digits = _NOT_DIGITS.sub("", prop.text)
             if len(digits) >= 5:
                 points.add("tel:" + digits[-9:])
         elif prop.name == "EMAIL" and prop.text.strip():
             points.add("email:" + prop.text.strip().lower())
-    n = next((prop for prop in card.properties if prop.name == "N"), None)
-    fn = next((prop.text for prop in card.properties if prop.name == "FN"), "")
-    name = " ".join(part for items in n.value for part in items if part) if n is not None else fn
+        elif prop.name == "N" and n is None:
+            n = prop
+        elif prop.name == "FN" and fn is None:
+            fn = prop.text
+    name = " ".join(part for items in n.value for part in items if part) if n is not None else fn or ""
     name = " ".join(name.lower().split())
     if not name or not points:
-        return Identity("vcard:" + normal_form(card))
+        return None
     return Identity("name:" + name, frozenset(points))
 
 
@@ -125,7 +140,7 @@ def contact_as(item: ParsedItem, version: VCardVersion) -> bytes:
 class Contact(ParsedItem):
     """A stored contact (vCard 3.0), its card read once."""
 
-    @cached_property
+    @worked_out_once
     def card(self) -> VCard:
         return parse_vcard(self.data)
 
@@ -146,26 +161,39 @@ class Contact(ParsedItem):
                 raise LocalError(f"stored contact is unreadable: {error}") from error
             return None
 
-    @cached_property
+    @worked_out_once
     def normal_form(self) -> str:
         try:
             return normal_form(self.card)
         except RemoteError:
             return digest(self.data)
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
+        named = properties_named(self.data, _IDENTITY_PROPERTIES)
+        found = _named_identity(named) if named is not None else None
+        if found is not None:
+            return found
         try:
             return card_identity(self.card)
         except RemoteError:
             return Identity(digest(self.data))
 
-    @cached_property
+    @worked_out_once
     def uid(self) -> str | None:
-        found = _UID_LINE.search(self.data)
-        return (_FOLD.sub(b"", found.group(1)).decode("utf-8", "replace").strip() or None) if found else None
+        data = self.data
+        lowered = data.lower()  # the lines ``_UID_LINE`` may match are those holding "uid" (most cards hold none)
+        at = lowered.find(b"uid")
+        while at >= 0:
+            found = _UID_LINE.match(data, data.rfind(b"\n", 0, at) + 1)
+            if found is not None:
+                value = found.group(1)
+                value = _FOLD.sub(b"", value) if b"\n" in value else value
+                return value.decode("utf-8", "replace").strip() or None
+            at = lowered.find(b"uid", at + 3)
+        return None
 
-    @cached_property
+    @worked_out_once
     def revision(self) -> str | None:
         return revision(self.card) or None
 

@@ -15,12 +15,11 @@ import hashlib
 import quopri
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import ClassVar
 
 from lxml import etree
 
-from syncmld.content.common import Identity
+from syncmld.content.common import Identity, worked_out_once
 from syncmld.content.kind import ContentKind, ParsedItem, digest
 from syncmld.errors import DecodeError, RemoteError
 from syncmld.protocol.tree import (
@@ -147,7 +146,7 @@ def folder_identity(data: bytes) -> str:
 class StoredFile(ParsedItem):
     """A stored file object; a slow sync matches it by name and body."""
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
         try:
             return Identity(file_identity(self.data))
@@ -158,7 +157,7 @@ class StoredFile(ParsedItem):
 class StoredFolder(ParsedItem):
     """A stored folder object; a slow sync matches it by name (within its parent)."""
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
         try:
             return Identity(folder_identity(self.data))

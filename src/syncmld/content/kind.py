@@ -13,10 +13,9 @@ This module's own kind keeps what no other kind reads as it came (opaque data).
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from functools import cached_property
 from typing import ClassVar, Self
 
-from syncmld.content.common import Identity, media_type
+from syncmld.content.common import Identity, media_type, worked_out_once
 
 
 def digest(data: bytes) -> str:
@@ -46,23 +45,23 @@ class ParsedItem:
         """What everything about the item follows from: two items with the same key are the same."""
         return self.content_type, self.data
 
-    @cached_property
+    @worked_out_once
     def normal_form(self) -> str:
         """A form in which two versions that mean the same are equal."""
         return digest(self.data)
 
-    @cached_property
+    @worked_out_once
     def identity(self) -> Identity:
         """What a slow sync matches a device's item with a server item by."""
         return Identity(digest(self.data))
 
-    @cached_property
+    @worked_out_once
     def uid(self) -> str | None:
         """The object's own UID (a vCard's, a calendar object's first component's); None when it has none or
         cannot be read."""
         return None
 
-    @cached_property
+    @worked_out_once
     def revision(self) -> str | None:
         """The item's own revision stamp (vCard REV, iCalendar LAST-MODIFIED); later stamps sort later."""
         return None

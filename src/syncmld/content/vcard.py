@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Literal
+from typing import Literal, cast
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
@@ -154,8 +154,13 @@ class VCard:
 
 
 def parse_vcard(data: bytes) -> VCard:
-    """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken."""
-    return _card(*_read_lines(data))
+    """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken. A vCard 3.0
+    whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer."""
+    kept = _kept_card(data)
+    if kept is None:
+        return _card(*_read_lines(data))
+    lines = zip(kept.meanings, kept.parts, strict=True)
+    return VCard("3.0", tuple([_read_line_30(m.group, m.name, m.kept, part[2].decode("utf-8")) for m, part in lines]))
 
 
 def _read_lines(data: bytes) -> tuple[str, list[Property]]:
@@ -215,7 +220,7 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
 def _shows_text(header: Header, value: str) -> bool:
     """Whether a 3.0 line's value as read holds more than blanks (``has_text``)."""
     if "\\" in value or "\n" in value:
-        return has_text(_read_30(Property(header.group, header.name, header.kept, value)).value)
+        return has_text(_read_line_30(header.group, header.name, header.kept, value).value)
     if _kind(header.name, header.kept) is ValueKind.RAW:
         return bool(value.strip())
     return bool(value.translate(_NO_SEPARATORS).strip())
@@ -225,41 +230,17 @@ _KEPT_ESCAPES = (b"\\n", b"\\;", b"\\,")
 """The escapes (besides an escaped backslash) that reading and writing a 3.0 value keep as they are."""
 _CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
 _HEAD, _COLON = itemgetter(0), itemgetter(1)
-_WRITTEN, _SIMPLE, _NAME = attrgetter("written"), attrgetter("simple"), attrgetter("name")
+_SIMPLE = attrgetter("simple")
 
 
 def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
     """``written_as_30(data, unseen)`` of a vCard 3.0 whose lines are each already as this module writes
-    them, found without reading or writing any: UTF-8, line breaks LF or CRLF, no line folded or blank, each
-    header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no backslash that
-    reading and writing would change. Its lines are kept, folded where they are too long; None for any other
-    card."""
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-        if b"\r" in data:
-            return None
-    lines = data.split(b"\n")
-    ends_line = lines[-1] == b""
-    if ends_line:
-        lines.pop()
-    if len(lines) < 4 or lines[0] != b"BEGIN:VCARD" or lines[1] != b"VERSION:3.0" or lines[-1] != b"END:VCARD":
+    them, found without reading or writing any (``_kept_card``): its lines are kept, folded where they are too
+    long; None for any other card."""
+    card = _kept_card(data)
+    if card is None:
         return None
-    parts = [*map(bytes.partition, lines[2:-1], repeat(b":"))]
-    try:
-        heads = [*map(bytes.decode, map(_HEAD, parts))]
-        if not all(map(_COLON, parts)) or '"' in "".join(heads):
-            return None
-        meanings = [*map(read_header, heads)]
-        if [*map(_WRITTEN, meanings)] != heads or not _CARD_LINES.isdisjoint(map(_NAME, meanings)):
-            return None
-        data.decode("utf-8")
-    except (UnicodeDecodeError, RemoteError):
-        return None
-    if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
-        return None
-    escape = data.find(b"\\")
-    if escape >= 0 and b"\\" in _without_kept_escapes(data[escape:]):
-        return None
+    lines, parts, meanings = card.lines, card.parts, card.meanings
     visible = False
     for meaning, part in zip(meanings, parts, strict=True):
         if meaning.name not in unseen and _shows_text(meaning, part[2].decode("utf-8")):
@@ -268,7 +249,123 @@ def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | 
     if max(map(len, lines)) > FOLD_OCTETS:
         lines = [line if len(line) <= FOLD_OCTETS else fold(line.decode("utf-8")).encode("utf-8") for line in lines]
         return b"\r\n".join(lines) + b"\r\n", visible
-    return (data if ends_line else data + b"\n").replace(b"\n", b"\r\n"), visible
+    return (card.text if card.ends_line else card.text + b"\n").replace(b"\n", b"\r\n"), visible
+
+
+@dataclass(slots=True)
+class _KeptCard:
+    """A vCard 3.0 whose lines the lexer reads as they stand (``_kept_card``)."""
+
+    text: bytes
+    """The card unfolded, its line breaks LF."""
+    lines: list[bytes]
+    """Its lines (without the empty one after a last line break)."""
+    ends_line: bool
+    """Whether ``text`` ends with a line break."""
+    parts: list[tuple[bytes, bytes, bytes]]
+    """The lines between VERSION and END, each as its header, ':' and value."""
+    meanings: list[Header]
+    """What the header of each of those lines says."""
+
+
+def _kept_card(data: bytes) -> _KeptCard | None:
+    """``data`` as a vCard 3.0 whose every line is already as this module writes it, found in one scan of its
+    lines: UTF-8, line breaks LF or CRLF, folds only where the lexer takes them out (``_unfolded``), no blank
+    line, each header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no
+    backslash that reading and writing would change. The lexer reads each line's value as it stands; None for
+    any other card."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    lines = data.split(b"\n")
+    ends_line = lines[-1] == b""
+    if ends_line:
+        lines.pop()
+    if _FOLD_LF.search(data) is None:
+        return _kept_lines(data, lines, ends_line)
+    unfolded = _unfolded(lines)
+    return _kept_lines(b"\n".join(unfolded) + b"\n", unfolded, True) if unfolded is not None else None
+
+
+_FOLD_LF = re.compile(rb"\n[ \t]")
+
+
+def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard | None:
+    """``_kept_card`` of a card whose text, line breaks LF and unfolded, is ``data``, and ``lines`` its lines."""
+    if len(lines) < 4 or lines[0] != b"BEGIN:VCARD" or lines[1] != b"VERSION:3.0" or lines[-1] != b"END:VCARD":
+        return None
+    parts = [*map(bytes.partition, lines[2:-1], repeat(b":"))]
+    heads = [*map(_HEAD, parts)]
+    found = [*map(_FIND_KEPT_HEAD, heads)]
+    if not all(found):
+        found = [*map(_kept_head, heads)]
+    if not all(found) or not all(map(_COLON, parts)):
+        return None
+    meanings = cast("list[Header]", found)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
+        return None
+    escape = data.find(b"\\")
+    if escape >= 0 and b"\\" in _without_kept_escapes(data[escape:]):
+        return None
+    return _KeptCard(data, lines, ends_line, parts, meanings)
+
+
+def properties_named(data: bytes, names: frozenset[str]) -> list[ContactProperty] | None:
+    """The properties of a vCard whose name is in ``names``, in order, as ``parse_vcard`` reads them, when the
+    card is one whose lines are read as they stand (``_kept_card``, a stored contact most often): no other line
+    is read. None for any other card."""
+    card = _kept_card(data)
+    if card is None:
+        return None
+    return [
+        _read_line_30(meaning.group, meaning.name, meaning.kept, part[2].decode("utf-8"))
+        for meaning, part in zip(card.meanings, card.parts, strict=True)
+        if meaning.name in names
+    ]
+
+
+def _kept_head(head: bytes) -> Header | None:
+    """What a vCard 3.0 line's header says, when it is one ``_as_written_30`` keeps: UTF-8, no quote, as
+    ``Header.written`` gives it, not BEGIN, END or VERSION (remembered when short); None for any other."""
+    found = _FIND_KEPT_HEAD(head)
+    if found is not None:
+        return found
+    try:
+        text = head.decode("utf-8")
+        meaning = read_header(text) if '"' not in text else None
+    except (UnicodeDecodeError, RemoteError):
+        return None
+    if meaning is None or meaning.written != text or meaning.name in _CARD_LINES:
+        return None
+    return _KEPT_HEADS.put(head, meaning, len(head))
+
+
+_KEPT_HEADS: BoundedMap[bytes, Header] = bounded_map("headers", lambda limits: (limits.headers, limits.header_chars))
+"""Headers of vCard 3.0 lines kept as they came, by their bytes (each line is looked up once)."""
+_FIND_KEPT_HEAD = _KEPT_HEADS.peek
+
+
+def _unfolded(lines: list[bytes]) -> list[bytes] | None:
+    """A vCard 3.0's lines with each folded one joined (a line that starts with a blank goes on the one before,
+    without that blank), as the lexer reads them; None for a fold it reads otherwise: in a header (before the
+    first ':'), after a blank line, a line holding only blanks, or one not in UTF-8 by itself."""
+    joined: list[bytes] = []
+    for line in lines:
+        if line[:1] != b" " and line[:1] != b"\t":
+            joined.append(line)
+            continue
+        try:
+            if not joined or b":" not in joined[-1] or not line.decode("utf-8").strip():
+                return None
+        except UnicodeDecodeError:
+            return None
+        joined[-1] += line[1:]
+    return joined
 
 
 def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
@@ -343,7 +440,9 @@ def _body(lines: list[tuple[Header, str]]) -> list[tuple[Header, str]]:
 
 def to_vcard(card: VCard, version: VCardVersion) -> bytes:
     """Write ``card`` as a vCard of ``version`` (UTF-8, CRLF)."""
-    write = _write_21 if version == "2.1" else _write_40 if version == "4.0" else _write_30
+    if version == "3.0":
+        return CRLF.join([_BEGIN_30, *map(_line_30, card.properties), _END]).encode("utf-8")
+    write = _write_21 if version == "2.1" else _write_40
     written = [*map(write, card.properties)]
     if version == "4.0":
         written = _with_formatted_name(card, written)
@@ -360,24 +459,38 @@ def to_vcard(card: VCard, version: VCardVersion) -> bytes:
 
 
 def _read_30(prop: Property) -> ContactProperty:
-    if _kind(prop.name, prop.params) is ValueKind.RAW:
-        return ContactProperty(prop.group, prop.name, prop.params, ((prop.value,),))
-    if "\\" not in prop.value:
-        components = tuple(tuple(component.split(",")) for component in prop.value.split(";"))
+    return _read_line_30(prop.group, prop.name, prop.params, prop.value)
+
+
+def _read_line_30(group: str | None, name: str, params: Params, value: str) -> ContactProperty:
+    """A 3.0 content line's property, its value as the lexer gives it."""
+    if _kind(name, params) is ValueKind.RAW:
+        return ContactProperty(group, name, params, ((value,),))
+    if "\\" not in value:
+        components = tuple([tuple(component.split(",")) for component in value.split(";")])
     else:
         components = tuple(
-            tuple(_unescape_30(item) for item in split_escaped(component, ","))
-            for component in split_escaped(prop.value, ";")
+            [
+                tuple([_unescape_30(item) for item in split_escaped(component, ",")])
+                for component in split_escaped(value, ";")
+            ]
         )
-    return ContactProperty(prop.group, prop.name, prop.params, components)
+    return ContactProperty(group, name, params, components)
 
 
 def _write_30(prop: ContactProperty) -> Property:
+    return Property(prop.group, prop.name, prop.params, _value_30(prop))
+
+
+def _line_30(prop: ContactProperty) -> str:
+    """The 3.0 content line of ``prop``, folded (``serialize`` of ``_write_30(prop)``)."""
+    return fold(content_line(prop.group, prop.name, prop.params, _value_30(prop)))
+
+
+def _value_30(prop: ContactProperty) -> str:
     if _kind(prop.name, prop.params) is ValueKind.RAW:
-        value = prop.text.replace("\n", "\\n")
-    else:
-        value = ";".join([",".join(map(_escape_30, items)) for items in prop.value])
-    return Property(prop.group, prop.name, prop.params, value)
+        return prop.text.replace("\n", "\\n")
+    return ";".join([",".join(map(_escape_30, items)) for items in prop.value])
 
 
 def _unescape_30(text: str) -> str:
