@@ -253,3 +253,14 @@ def test_sending_thousands_of_contacts_with_long_distinct_headers_as_21_keeps_no
     finally:
         tracemalloc.stop()
     assert kept < 2_000_000
+
+
+def test_a_contact_with_a_header_longer_than_a_line_is_read_back_after_it_is_stored() -> None:
+    """The stored form folds lines at 75 octets, inside a long header too; reading it back must unfold it."""
+    name = "X-" + "A" * 80
+    card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:A;B\r\n{name};TYPE=HOME:value\r\nEND:VCARD\r\n".encode()
+    stored_type, stored = to_stored("text/vcard", card, None, None)
+    assert max(len(line) for line in stored.split(b"\r\n")) <= 75
+    read_back = parse_vcard(stored)
+    assert [(p.name, p.params, p.value) for p in read_back.properties][-1] == (name, (("TYPE", "HOME"),), (("value",),))
+    assert from_stored(stored_type, stored, "text/x-vcard").count(name.encode()) == 1

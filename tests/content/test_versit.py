@@ -39,6 +39,19 @@ def test_unfolds_30_lines_removing_one_whitespace_character() -> None:
     assert lines_of(text)["NOTE"].value == "one long lineend"
 
 
+def test_a_fold_inside_a_header_is_unfolded_too() -> None:
+    """RFC 2425 lets a line fold anywhere, also before its ':' (our own writer folds long headers so)."""
+    text = "VERSION:3.0\r\nX-LONG-NA\r\n ME;TY\r\n\tPE=HOME:value\r\n"
+    line = lines_of(text)["X-LONG-NAME"]
+    assert (line.params, line.value) == ((("TYPE", "HOME"),), "value")
+
+
+def test_a_line_without_colon_and_nothing_folded_after_it_is_still_refused() -> None:
+    with pytest.raises(RemoteError) as caught:
+        parse_lines("VERSION:3.0\r\nX-NO-COLON\r\n folded but still none\r\nNOTE:x\r\n")
+    assert caught.value.status == 400
+
+
 def test_unfolding_21_keeps_the_whitespace_the_line_was_folded_at() -> None:
     text = "VERSION:2.1\r\nNOTE:one long\r\n line\r\n"
     assert lines_of(text)["NOTE"].value == "one long line"

@@ -95,8 +95,9 @@ def lex(text: str, escaped: bool | None = None) -> list[tuple["Header", str]]:
 
     One pass over the physical lines. A line continues the one before when it is indented, when that
     one is quoted-printable and ends with a soft line break '=', or, in a 2.1 base64 value, when it
-    holds no ':' (base64 text need not be indented); blank lines separate nothing. A line is read when
-    the next one starts, so the first broken line is the one reported. Most texts are read a logical
+    holds no ':' (base64 text need not be indented); blank lines separate nothing. A fold may fall inside
+    a header too (RFC 2425 allows one anywhere): a line without ':' goes on in the indented lines after it.
+    A line is read when the next one starts, so the first broken line is the one reported. Most texts are read a logical
     line at a time (``_lex_simple``), the others one physical line at a time, with the same result.
     ``escaped`` says whether the text holds undecodable bytes, when the caller knows.
     """
@@ -115,7 +116,12 @@ def _lex_lines(text: str, escaped: bool) -> list[tuple["Header", str]]:
     header: Header | None = None
     raw = ""
     continuation: list[str] = []
+    unfinished = ""
     for line in text.split("\n"):
+        if unfinished:
+            if not (line[:1] in (" ", "\t") and line.strip()):
+                raise bad_request(f"content line without ':': {_clean(unfinished)[:60]!r}")
+            line, unfinished = unfinished + line[1:], ""
         if header is not None:
             if header.soft_breaks and (continuation[-1] if continuation else raw).endswith("="):
                 continuation.append(line)
@@ -132,10 +138,13 @@ def _lex_lines(text: str, escaped: bool) -> list[tuple["Header", str]]:
         if line.strip():
             colon = line.find(":")
             if colon < 0:
-                raise bad_request(f"content line without ':': {_clean(line)[:60]!r}")
+                unfinished = line
+                continue
             if line.find('"', 0, colon) >= 0:
                 colon = len(_header_of(line))
             header, raw, continuation = read_header(line[:colon]), line[colon + 1 :], []
+    if unfinished:
+        raise bad_request(f"content line without ':': {_clean(unfinished)[:60]!r}")
     if header is not None:
         found.append((header, _value(header, raw, continuation, keep_fold_whitespace, escaped)))
     return found
