@@ -87,8 +87,8 @@ def test_a_backlog_parked_a_change_to_a_line_goes_on(store: Store) -> None:
     assert sent == changes
 
 
-def saved_queue(store: Store, device: Device) -> int:
-    """Changes queued in the device's latest session state, as saved after its last message."""
+def saved_state(store: Store, device: Device) -> bytes:
+    """The device's latest session state, as saved after its last message."""
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
@@ -96,7 +96,12 @@ def saved_queue(store: Store, device: Device) -> int:
         token = tx.last_device_session(known.id)
         record = tx.load_session(token) if token is not None else None
         assert record is not None
-    return sum(len(ds.queue) for ds in SessionState.from_bytes(record.state).datastores)
+    return record.state
+
+
+def saved_queue(store: Store, device: Device) -> int:
+    """Changes queued in the device's latest session state, as saved after its last message."""
+    return sum(len(ds.queue) for ds in SessionState.from_bytes(saved_state(store, device)).datastores)
 
 
 def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two_lines_of_changes(
@@ -115,3 +120,23 @@ def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two
     assert len(tablet.items) == 1500
     assert len(queued) > 5
     assert max(queued) < 2 * BATCH, queued
+
+
+def test_each_change_the_session_state_holds_between_the_messages_of_a_refresh_takes_under_50_bytes_of_it(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """The changes of the last reply (hundreds) and the queue's window are saved and read with every message: each
+    is its kind, GUID and LUID, without the names of its fields."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1000)], None)
+    tablet = new_device("IMEI:tablet", max_msg_size=60_000)
+    states = after_each_reply(tablet, lambda: json.loads(saved_state(store, tablet)))
+    tablet.sync(205)
+    assert len(tablet.items) == 1000
+    held = [[*ds["queue"], *ds["in_flight"]] for state in states for ds in state["datastores"]]
+    assert max(len(changes) for changes in held) > 200
+    for changes in held:
+        assert len(json.dumps(changes, separators=(",", ":"))) <= 50 * len(changes) + 2, changes[:2]

@@ -188,7 +188,7 @@ def fill_sync(
                 break
             ds.queue.pop(0)
             commands.append(command)
-            ds.in_flight.append(change)
+            ds.in_flight.append(change.saved())
             _count(ds, change.kind)
         if full:
             break
@@ -392,7 +392,7 @@ def _next_chunk(
     if not more:
         tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None
-        ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid))
+        ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid).saved())
         _count(ds, partial.kind)
     return command
 
