@@ -6,7 +6,7 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from syncmld import content
 from syncmld.bounded import BoundedMap
@@ -19,6 +19,7 @@ from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.item_format import Encryption, encrypted_text
+from syncmld.protocol.item_templates import item_shape
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import Accounts, Items, ItemToSend, Sessions, SyncMaps, Transaction
 
@@ -165,7 +166,7 @@ def fill_sync(
         full = False
         for change in batch:
             stored = items.get(change.guid)
-            wire = WireItem("", b"", None)
+            wire = _NO_DATA
             if change.kind != ChangeKind.DELETE:
                 found = _wire_item(state, ds, stored, sealing) if stored is not None else None
                 if found is None:
@@ -173,9 +174,11 @@ def fill_sync(
                     continue
                 wire = found
             parent = stored.parent if stored is not None and tree else None
-            command = _item_command(change, wire, parent, parent_luids)
             mark = encoder.mark()
-            encoder.add(command)
+            command = None
+            if not _written_in_shape(encoder, change, wire, parent, parent_luids):
+                command = _item_command(change, wire, parent, parent_luids)
+                encoder.add(command)
             if encoder.size() > room.limit:
                 alone = encoder.size() - mark.size
                 encoder.undo(mark)
@@ -187,7 +190,7 @@ def fill_sync(
                 full = True
                 break
             ds.queue.pop(0)
-            commands.append(command)
+            commands.append(command or _item_command(change, wire, parent, parent_luids))
             ds.in_flight.append(change.saved())
             _count(ds, change.kind)
         if full:
@@ -208,14 +211,17 @@ def _count(ds: DatastoreState, kind: ChangeKind) -> None:
         ds.sent.deleted += 1
 
 
-@dataclass(frozen=True)
-class WireItem:
+class WireItem(NamedTuple):
     """An item as it travels: its type, its octets (UTF-8 text, or base64 when ``format`` says so),
     made once and measured as they are."""
 
     content_type: str
     data: bytes
     format: str | None
+
+
+_NO_DATA = WireItem("", b"", None)
+"""What a Delete carries."""
 
 
 def _parent_luids(
@@ -235,6 +241,25 @@ def _with_parent(item: Item, parent: str | None, parent_luids: Mapping[str, str]
     if luid is not None:
         return replace(item, target_parent=luid)
     return replace(item, source_parent=parent)
+
+
+def _written_in_shape(
+    encoder: MessageEncoder, change: OutChange, wire: WireItem, parent: str | None, parent_luids: Mapping[str, str]
+) -> bool:
+    """Write an Add or Replace from its shape's template, without building the command (see
+    ``protocol.item_templates``); False, with nothing written, for a Delete or a command no template writes."""
+    if change.kind == ChangeKind.DELETE or not wire.content_type:
+        return False
+    replacing = change.kind == ChangeKind.REPLACE
+    item_id = (change.luid or "") if replacing else change.guid
+    command = Replace if replacing else Add
+    if parent is None:
+        return encoder.add_in_shape(
+            item_shape(command, wire.content_type, wire.format, replacing, None), (item_id, wire.data)
+        )
+    luid = parent_luids.get(parent)
+    shape = item_shape(command, wire.content_type, wire.format, replacing, luid is not None)
+    return encoder.add_in_shape(shape, (item_id, parent if luid is None else luid, wire.data))
 
 
 def _item_command(

@@ -93,13 +93,13 @@ class MessageEncoder(ABC):
 
     def add(self, command: Command) -> None:
         usual = usual_shape(command)
-        if usual is None or not self._add_from_template(*usual):
+        if usual is None or not self.add_in_shape(*usual):
             self._writer.command(command)
             self._collect()
 
-    def _add_from_template(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
-        """Write a command of the usual shape from its template, made on first use (see
-        ``protocol.item_templates``); False, with nothing written, when it cannot be."""
+    def add_in_shape(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
+        """Write a command of the usual shape, given the values of its slots after the CmdID, from its template,
+        made on first use (see ``protocol.item_templates``); False, with nothing written, when it cannot be."""
         self._settle()
         context = self._context()
         last_shape, last_context, template = self._last_template
