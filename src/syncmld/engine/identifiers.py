@@ -46,7 +46,8 @@ def check_message(message: SyncML, limits: IdentifierLimits) -> None:
     header = message.header
     _check(_header_ids(header, limits))
     for command in _all_commands(message.commands):
-        _check(_command_ids(command, limits))
+        if type(command) is not Status or not _short_status(command, limits):
+            _check(_command_ids(command, limits))
 
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
@@ -60,15 +61,37 @@ def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
     return _problem(named)
 
 
-def map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
-    if _short(item.target, limits) and _short(item.source, limits):
-        return None
+def checked_map(items: tuple[MapItem, ...], limits: IdentifierLimits) -> tuple[dict[str, str], list[str]]:
+    """The pairs of a Map's items whose identifiers are within the limits (our ID -> the device's, a later item
+    of an ID taking its place), and why each other item is left out."""
+    pairs = {item.target.uri: item.source.uri for item in items}
+    if (
+        max(map(len, pairs), default=0) <= limits.max_uri_length
+        and max(map(len, pairs.values()), default=0) <= limits.max_uri_length
+        and all(item.target.name is None and item.source.name is None for item in items)
+    ):
+        return pairs, []
+    checked = [(item, _map_item_problem(item, limits)) for item in items]
+    return {item.target.uri: item.source.uri for item, problem in checked if problem is None}, [
+        problem for _, problem in checked if problem
+    ]
+
+
+def _map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
     return _problem([*_ref_ids("Target", item.target, limits), *_ref_ids("Source", item.source, limits)])
 
 
-def _short(ref: LocRef, limits: IdentifierLimits) -> bool:
-    """Whether a reference is within its limits (what a client acknowledging thousands of items sends)."""
-    return len(ref.uri) <= limits.max_uri_length and (ref.name is None or len(ref.name) <= limits.max_id_length)
+def _short_status(status: Status, limits: IdentifierLimits) -> bool:
+    """Whether a Status's identifiers are within their limits (what a client acknowledging thousands of items
+    sends, looked at without naming what each is)."""
+    short = limits.max_id_length
+    return (
+        len(status.cmd_id or "") <= short
+        and len(status.msg_ref) <= short
+        and len(status.cmd_ref) <= short
+        and max(map(len, status.target_refs), default=0) <= limits.max_uri_length
+        and max(map(len, status.source_refs), default=0) <= limits.max_uri_length
+    )
 
 
 def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:
