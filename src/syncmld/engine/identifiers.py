@@ -43,11 +43,18 @@ _Named = tuple[str, str | None, int]
 
 def check_message(message: SyncML, limits: IdentifierLimits) -> None:
     """Raise RemoteError (400) when the header or a command carries a too long identifier."""
-    header = message.header
-    _check(_header_ids(header, limits))
-    for command in _all_commands(message.commands):
-        if type(command) is not Status or not _short_status(command, limits):
-            _check(_command_ids(command, limits))
+    _check(_header_ids(message.header, limits))
+    _check_commands(message.commands, limits)
+
+
+def _check_commands(commands: Iterable[Command], limits: IdentifierLimits) -> None:
+    """Check each command, then the commands it holds."""
+    for command in commands:
+        if type(command) is Status and _short_status(command, limits):
+            continue
+        _check(_command_ids(command, limits))
+        if isinstance(command, Sync | Atomic | Sequence):
+            _check_commands(command.commands, limits)
 
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
@@ -84,14 +91,13 @@ def _map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
 def _short_status(status: Status, limits: IdentifierLimits) -> bool:
     """Whether a Status's identifiers are within their limits (what a client acknowledging thousands of items
     sends, looked at without naming what each is)."""
-    short = limits.max_id_length
-    return (
-        len(status.cmd_id or "") <= short
-        and len(status.msg_ref) <= short
-        and len(status.cmd_ref) <= short
-        and max(map(len, status.target_refs), default=0) <= limits.max_uri_length
-        and max(map(len, status.source_refs), default=0) <= limits.max_uri_length
-    )
+    short, uri = limits.max_id_length, limits.max_uri_length
+    if len(status.cmd_id or "") > short or len(status.msg_ref) > short or len(status.cmd_ref) > short:
+        return False
+    for ref in status.target_refs + status.source_refs:  # noqa: SIM110  (a loop: all() over a generator costs twice)
+        if len(ref) > uri:
+            return False
+    return True
 
 
 def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:
@@ -132,13 +138,6 @@ def _ref_ids(what: str, ref: LocRef | None, limits: IdentifierLimits) -> list[_N
     if ref is None:
         return []
     return [(f"{what} LocURI", ref.uri, limits.max_uri_length), (f"{what} LocName", ref.name, limits.max_id_length)]
-
-
-def _all_commands(commands: Iterable[Command]) -> Iterator[Command]:
-    for command in commands:
-        yield command
-        if isinstance(command, Sync | Atomic | Sequence):
-            yield from _all_commands(command.commands)
 
 
 def _problem(named: Iterable[_Named]) -> str | None:
