@@ -151,6 +151,7 @@ def fill_sync(
     encoder.start_sync(sync)
     tree = state.version == SyncMLVersion.V1_2
     sealing = _sealing(tx, state, ds)
+    wire_is_sif = content.is_sif_type(ds.wire_type)
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
         commands.append(_next_chunk(tx, state, ds, ds.outgoing, encoder, room.limit, parent_luids))
@@ -168,7 +169,7 @@ def fill_sync(
             stored = items.get(change.guid)
             wire = _NO_DATA
             if change.kind != ChangeKind.DELETE:
-                found = _wire_item(state, ds, stored, sealing) if stored is not None else None
+                found = _wire_item(state, ds, stored, sealing, wire_is_sif) if stored is not None else None
                 if found is None:
                     ds.queue.pop(0)
                     continue
@@ -308,12 +309,14 @@ def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing |
     return Sealing(ds.encryption, account.item_key)
 
 
-def _wire_item(state: SessionState, ds: DatastoreState, stored: ItemToSend, sealing: Sealing | None) -> WireItem | None:
-    """The item in the data store's type, else in the first other type the device takes that carries it
-    (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does. An item stored in
-    the data store's type goes as its stored bytes, unread."""
+def _wire_item(
+    state: SessionState, ds: DatastoreState, stored: ItemToSend, sealing: Sealing | None, wire_is_sif: bool
+) -> WireItem | None:
+    """The item in the data store's type (SIF when ``wire_is_sif``), else in the first other type the device
+    takes that carries it (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does.
+    An item stored in the data store's type goes as its stored bytes, unread."""
     if content.goes_as_stored(stored.content_type, ds.wire_type):
-        return _on_the_wire(ds.wire_type, stored.data, sealing)
+        return _on_the_wire(ds.wire_type, stored.data, sealing, wire_is_sif)
     item = content.read(stored.content_type, stored.data)
     try:
         return _in_type(item, ds.wire_type, sealing)
@@ -339,15 +342,16 @@ def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) 
     """The item in ``wire_type``; encrypted for a device that encrypts its own (``des;b64``), otherwise
     SIF (as Funambol clients send it) and bytes that are not UTF-8 text (opaque items) travel as base64,
     so they arrive byte for byte."""
-    return _on_the_wire(*content.for_device(item, wire_type), sealing)
+    content_type, data = content.for_device(item, wire_type)
+    return _on_the_wire(content_type, data, sealing, content.is_sif_type(content_type))
 
 
-def _on_the_wire(content_type: str, data: bytes, sealing: Sealing | None) -> WireItem:
-    """Octets of ``content_type`` as they travel (see ``_in_type``)."""
+def _on_the_wire(content_type: str, data: bytes, sealing: Sealing | None, sif: bool) -> WireItem:
+    """Octets of ``content_type`` (a SIF type when ``sif``) as they travel (see ``_in_type``)."""
     if sealing is not None:
         sealed, sealed_format = encrypted_text(sealing.encryption, sealing.item_key, data)
         return WireItem(content_type, sealed.encode("ascii"), sealed_format)
-    if not content.is_sif_type(content_type) and _is_utf8(data):
+    if not sif and _is_utf8(data):
         return WireItem(content_type, data, None)
     return WireItem(content_type, base64.b64encode(data), FORMAT_B64)
 
