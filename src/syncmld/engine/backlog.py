@@ -33,7 +33,8 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     rest = [change.saved() for change in ds.queue[WINDOW:]]
     lines = [json.dumps(rest[start : start + BATCH], separators=(",", ":")) for start in range(0, len(rest), BATCH)]
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    tx.drop_chunks(token, key)
+    if ds.backlog_key is not None:
+        tx.drop_chunks(token, ds.backlog_key)
     for start in range(0, len(data), PIECE_BYTES):
         ds.backlog_size = tx.append_chunk(token, key, data[start : start + PIECE_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
