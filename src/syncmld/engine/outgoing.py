@@ -192,7 +192,6 @@ def fill_sync(
                 break
             ds.queue.pop(0)
             commands.append(command or _item_command(change, wire, parent, parent_luids))
-            ds.in_flight.append(change.saved())
             _count(ds, change.kind)
         if full:
             break
@@ -421,7 +420,6 @@ def _next_chunk(
     if not more:
         tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None
-        ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid).saved())
         _count(ds, partial.kind)
     return command
 

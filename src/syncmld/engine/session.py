@@ -154,9 +154,6 @@ class DatastoreState:
     backlog_size: int = 0
     planned: bool = False
     """The queue holds what the device must receive (the client's package was complete)."""
-    in_flight: list[SavedChange] = field(default_factory=list)
-    """Changes the last reply carried, as saved: the client holds them once it sends its next message. Only a resume
-    reads them back, so a message loads and saves them as they are (a reply carries hundreds)."""
     incoming: PartialItem | None = None
     refused_object: str | None = None
     """The client's ID of a large object refused as too large, whose further chunks are refused too."""
@@ -168,18 +165,16 @@ class DatastoreState:
 
     def delivered(self) -> None:
         """The client sent another message, so it has the last reply: what it carried is confirmed."""
-        self.in_flight = []
         if self.incoming is not None:
             self.incoming.last_piece = 0
         if self.outgoing is not None:
             self.outgoing.confirmed = self.outgoing.offset
 
     def resume(self) -> None:
-        """Continue in a new session from what the client is known to hold: changes of the last reply
-        go again, a large object being sent goes on from its confirmed part, and a large object being
-        received keeps its pieces (the client may send the last one again)."""
-        self.queue = [*saved_changes(self.in_flight), *self.queue]
-        self.in_flight = []
+        """Continue in a new session from what the client is known to hold: the queue where it stands (the
+        message that suspended the sync answered the last reply, so the client holds every change that went), a
+        large object being sent from its confirmed part, and a large object being received keeps its pieces (the
+        client may send the last one again)."""
         if self.outgoing is not None:
             self.outgoing.offset = self.outgoing.confirmed
         if self.incoming is not None:
@@ -300,7 +295,7 @@ def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     for name, kind in _DATASTORE_ENUMS:
         _typed(data, name, kind)
     data["queue"] = saved_changes(_as_saved(data["queue"]))
-    data["in_flight"] = _as_saved(data["in_flight"])
+    data.pop("in_flight", None)  # the changes of the last reply, which earlier versions kept
     data["incoming"] = _partial(data["incoming"])
     data["outgoing"] = _partial(data["outgoing"])
     data["received"] = Counts(**data["received"])
