@@ -87,8 +87,8 @@ def test_a_backlog_parked_a_change_to_a_line_goes_on(store: Store) -> None:
     assert sent == changes
 
 
-def saved_queue(store: Store, device: Device) -> int:
-    """Changes queued in the device's latest session state, as saved after its last message."""
+def saved_state(store: Store, device: Device) -> bytes:
+    """The device's latest session state, as saved after its last message."""
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
@@ -96,7 +96,12 @@ def saved_queue(store: Store, device: Device) -> int:
         token = tx.last_device_session(known.id)
         record = tx.load_session(token) if token is not None else None
         assert record is not None
-    return sum(len(ds.queue) for ds in SessionState.from_bytes(record.state).datastores)
+    return record.state
+
+
+def saved_queue(store: Store, device: Device) -> int:
+    """Changes queued in the device's latest session state, as saved after its last message."""
+    return sum(len(ds.queue) for ds in SessionState.from_bytes(saved_state(store, device)).datastores)
 
 
 def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two_lines_of_changes(
@@ -115,3 +120,22 @@ def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two
     assert len(tablet.items) == 1500
     assert len(queued) > 5
     assert max(queued) < 2 * BATCH, queued
+
+
+def test_the_session_state_saved_between_the_messages_of_a_refresh_stays_under_7_kb(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """Saved and read with every message: the queue's window (less than two lines of changes), each change its kind,
+    GUID and LUID, and not the changes of the last reply (the next message answers it). It held 16-18 kB: the last
+    reply's changes and the queue's window as objects of named fields."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1000)], None)
+    tablet = new_device("IMEI:tablet", max_msg_size=60_000)
+    sizes = after_each_reply(tablet, lambda: len(saved_state(store, tablet)))
+    tablet.sync(205)
+    assert len(tablet.items) == 1000
+    assert len(sizes) > 5
+    assert max(sizes) < 7_000, sizes

@@ -3,6 +3,7 @@ encryptions, auth types and versions were plain strings and numbers, so a sessio
 goes on after it, and every field reads back as its enumeration."""
 
 import json
+from typing import Any
 
 from syncmld.engine.folders import FolderKind
 from syncmld.engine.modes import SyncMode
@@ -109,6 +110,17 @@ SAVED = json.dumps(SAVED_FIELDS, separators=(",", ":")).encode()
 object on its way in each direction, as the server saved it before its state held enumerations."""
 
 
+def written_now() -> bytes:
+    """``SAVED`` as the server writes it now: each queued change an array of kind, guid and luid, without the changes
+    of the last reply (the client's next message answers it), and with the encoding of the reply it kept."""
+    fields: dict[str, Any] = json.loads(SAVED)
+    [store] = fields["datastores"]
+    store["queue"] = [[change["kind"], change["guid"], change["luid"]] for change in store["queue"]]
+    del store["in_flight"]
+    fields["reply_encoding"] = "application/vnd.syncml+xml"
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
 def test_a_saved_session_reads_back_typed_and_is_written_as_it_was() -> None:
     state = SessionState.from_bytes(SAVED)
     assert (state.version, state.phase, state.auth_type) == (SyncMLVersion.V1_2, Phase.SENDING, AuthType.MAC)
@@ -116,16 +128,26 @@ def test_a_saved_session_reads_back_typed_and_is_written_as_it_was() -> None:
     [store] = state.datastores
     assert (store.mode, store.folder_kind, store.encryption) == (SyncMode.SLOW, FolderKind.CONTACTS, Encryption.DES)
     assert [change.kind for change in store.queue] == [ChangeKind.ADD, ChangeKind.REPLACE, ChangeKind.DELETE]
-    assert [change.kind for change in store.in_flight] == [ChangeKind.REPLACE]
     assert store.incoming is not None and store.incoming.kind is ChangeKind.ADD
     assert store.outgoing is not None and store.outgoing.kind is ChangeKind.REPLACE
     for value in (state.version, state.phase, state.auth_type, state.url_mode, state.format_preference, store.mode):
         assert type(value) is not str and type(value) is not int, value
     assert state.reply_encoding is Encoding.XML  # the reply it kept for a resend was written as XML
-    assert (
-        state.to_bytes()
-        == json.dumps({**SAVED_FIELDS, "reply_encoding": "application/vnd.syncml+xml"}, separators=(",", ":")).encode()
-    )
+    assert state.to_bytes() == written_now()
+
+
+def test_a_session_written_with_its_changes_as_arrays_reads_back_and_resumes_with_its_queue() -> None:
+    for saved in (SAVED, SessionState.from_bytes(SAVED).to_bytes()):
+        state = SessionState.from_bytes(saved)
+        assert state.to_bytes() == written_now()
+        [store] = state.datastores
+        store.resume()
+        assert [(change.kind, change.guid, change.luid) for change in store.queue] == [
+            (ChangeKind.ADD, "g2", None),
+            (ChangeKind.REPLACE, "g3", "3"),
+            (ChangeKind.DELETE, "g4", "4"),
+        ]
+        assert all(type(change.kind) is ChangeKind for change in store.queue)
 
 
 def test_no_url_mode_format_or_encryption_reads_back_as_none() -> None:

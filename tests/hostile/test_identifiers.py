@@ -44,6 +44,14 @@ def database_bytes(data_dir: Path) -> int:
     return sum(file.stat().st_size for file in files if file.exists())
 
 
+def status(cmd_id: int, cmd_ref: str = "1", target_ref: str = "g-1") -> str:
+    """A client's Status of an Add of ours, as thousands of them come back when a device receives a folder."""
+    return (
+        f"<Status><CmdID>{cmd_id}</CmdID><MsgRef>1</MsgRef><CmdRef>{cmd_ref}</CmdRef><Cmd>Add</Cmd>"
+        f"<TargetRef>{target_ref}</TargetRef><Data>201</Data></Status>"
+    )
+
+
 async def post(client: httpx.AsyncClient, body: bytes, url: str = "/syncml") -> httpx.Response:
     return await client.post(url, content=body, headers={"Content-Type": XML})
 
@@ -91,6 +99,8 @@ async def test_five_messages_with_9_mb_device_ids_are_refused_and_the_database_d
         ("MsgID", message(alert(1, 201), msg_id="9" * 300)),
         ("Alert CmdID", message(alert(1, 201).replace("<CmdID>1</CmdID>", f"<CmdID>{'1' * 300}</CmdID>"))),
         ("Sync Target LocURI", message(alert(1, 201) + sync(2, "", target="c" * 3000))),
+        ("Status CmdRef", message(alert(1, 201) + status(2, cmd_ref="7" * 300))),
+        ("Status TargetRef/SourceRef", message(alert(1, 201) + status(2, target_ref="t" * 3000))),
     ],
 )
 async def test_each_header_and_command_identifier_is_limited(

@@ -9,7 +9,7 @@ messages go out; the session keeps only the window and an offset.
 
 import json
 
-from syncmld.engine.session import CHANGE_KINDS, DatastoreState, OutChange
+from syncmld.engine.session import DatastoreState, saved_changes
 from syncmld.errors import LocalError
 from syncmld.store.base import Sessions
 
@@ -30,10 +30,11 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     if len(ds.queue) <= WINDOW:
         return
     key = f"backlog:{ds.folder_id}"
-    rest = [[change.kind, change.guid, change.luid] for change in ds.queue[WINDOW:]]
+    rest = [change.saved() for change in ds.queue[WINDOW:]]
     lines = [json.dumps(rest[start : start + BATCH], separators=(",", ":")) for start in range(0, len(rest), BATCH)]
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    tx.drop_chunks(token, key)
+    if ds.backlog_key is not None:
+        tx.drop_chunks(token, ds.backlog_key)
     for start in range(0, len(data), PIECE_BYTES):
         ds.backlog_size = tx.append_chunk(token, key, data[start : start + PIECE_BYTES])
     ds.backlog_key, ds.backlog_offset = key, 0
@@ -54,7 +55,7 @@ def refill(tx: Sessions, token: str, ds: DatastoreState) -> None:
         changes = json.loads(pending[:end])
         if changes and isinstance(changes[0], str):
             changes = [changes]  # a line of one change, as parked before batches
-        ds.queue.extend(OutChange(CHANGE_KINDS[kind], guid, luid) for kind, guid, luid in changes)
+        ds.queue += saved_changes(changes)
         ds.backlog_offset += end + 1
         pending = pending[end + 1 :]
         if ds.backlog_offset >= ds.backlog_size:

@@ -12,7 +12,7 @@ from syncmld.engine.api import BackupItem, EngineContext
 from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import MAIL_TREE, STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
-from syncmld.engine.identifiers import item_problem, map_item_problem
+from syncmld.engine.identifiers import checked_map, item_problem
 from syncmld.engine.incoming import SyncApplier, stored_encryption
 from syncmld.engine.mail_filter import read_filter
 from syncmld.engine.mail_journal import JournalRoom
@@ -425,10 +425,7 @@ class CommandHandler:
         if ds is None:
             self.builder.status(map_command, StatusCode.NOT_FOUND, target_ref=target_ref, source_ref=source_ref)
             return
-        limits = self.ctx.settings.identifiers
-        checked = [(item, map_item_problem(item, limits)) for item in map_command.map_items]
-        problems = [problem for _, problem in checked if problem]
-        pairs = {item.target.uri: item.source.uri for item, problem in checked if problem is None}
+        pairs, problems = checked_map(map_command.map_items, self.ctx.settings.identifiers)
         self.tx.set_maps(self.state.device_id, ds.folder_id, pairs)
         if problems:
             log.warning(

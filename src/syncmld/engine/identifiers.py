@@ -43,10 +43,18 @@ _Named = tuple[str, str | None, int]
 
 def check_message(message: SyncML, limits: IdentifierLimits) -> None:
     """Raise RemoteError (400) when the header or a command carries a too long identifier."""
-    header = message.header
-    _check(_header_ids(header, limits))
-    for command in _all_commands(message.commands):
+    _check(_header_ids(message.header, limits))
+    _check_commands(message.commands, limits)
+
+
+def _check_commands(commands: Iterable[Command], limits: IdentifierLimits) -> None:
+    """Check each command, then the commands it holds."""
+    for command in commands:
+        if type(command) is Status and _short_status(command, limits):
+            continue
         _check(_command_ids(command, limits))
+        if isinstance(command, Sync | Atomic | Sequence):
+            _check_commands(command.commands, limits)
 
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
@@ -60,15 +68,36 @@ def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
     return _problem(named)
 
 
-def map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
-    if _short(item.target, limits) and _short(item.source, limits):
-        return None
+def checked_map(items: tuple[MapItem, ...], limits: IdentifierLimits) -> tuple[dict[str, str], list[str]]:
+    """The pairs of a Map's items whose identifiers are within the limits (our ID -> the device's, a later item
+    of an ID taking its place), and why each other item is left out."""
+    pairs = {item.target.uri: item.source.uri for item in items}
+    if (
+        max(map(len, pairs), default=0) <= limits.max_uri_length
+        and max(map(len, pairs.values()), default=0) <= limits.max_uri_length
+        and all(item.target.name is None and item.source.name is None for item in items)
+    ):
+        return pairs, []
+    checked = [(item, _map_item_problem(item, limits)) for item in items]
+    return {item.target.uri: item.source.uri for item, problem in checked if problem is None}, [
+        problem for _, problem in checked if problem
+    ]
+
+
+def _map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
     return _problem([*_ref_ids("Target", item.target, limits), *_ref_ids("Source", item.source, limits)])
 
 
-def _short(ref: LocRef, limits: IdentifierLimits) -> bool:
-    """Whether a reference is within its limits (what a client acknowledging thousands of items sends)."""
-    return len(ref.uri) <= limits.max_uri_length and (ref.name is None or len(ref.name) <= limits.max_id_length)
+def _short_status(status: Status, limits: IdentifierLimits) -> bool:
+    """Whether a Status's identifiers are within their limits (what a client acknowledging thousands of items
+    sends, looked at without naming what each is)."""
+    short, uri = limits.max_id_length, limits.max_uri_length
+    if len(status.cmd_id or "") > short or len(status.msg_ref) > short or len(status.cmd_ref) > short:
+        return False
+    for ref in status.target_refs + status.source_refs:  # noqa: SIM110  (a loop: all() over a generator costs twice)
+        if len(ref) > uri:
+            return False
+    return True
 
 
 def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:
@@ -109,13 +138,6 @@ def _ref_ids(what: str, ref: LocRef | None, limits: IdentifierLimits) -> list[_N
     if ref is None:
         return []
     return [(f"{what} LocURI", ref.uri, limits.max_uri_length), (f"{what} LocName", ref.name, limits.max_id_length)]
-
-
-def _all_commands(commands: Iterable[Command]) -> Iterator[Command]:
-    for command in commands:
-        yield command
-        if isinstance(command, Sync | Atomic | Sequence):
-            yield from _all_commands(command.commands)
 
 
 def _problem(named: Iterable[_Named]) -> str | None:

@@ -6,7 +6,7 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from syncmld import content
 from syncmld.bounded import BoundedMap
@@ -19,6 +19,7 @@ from syncmld.errors import WrongKind
 from syncmld.protocol.constants import FORMAT_B64, SyncMLVersion
 from syncmld.protocol.encoder import MessageEncoder
 from syncmld.protocol.item_format import Encryption, encrypted_text
+from syncmld.protocol.item_templates import item_shape
 from syncmld.protocol.messages import Add, Delete, Item, LocRef, Meta, Replace, Sync
 from syncmld.store.base import Accounts, Items, ItemToSend, Sessions, SyncMaps, Transaction
 
@@ -150,6 +151,7 @@ def fill_sync(
     encoder.start_sync(sync)
     tree = state.version == SyncMLVersion.V1_2
     sealing = _sealing(tx, state, ds)
+    wire_is_sif = content.is_sif_type(ds.wire_type)
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
         commands.append(_next_chunk(tx, state, ds, ds.outgoing, encoder, room.limit, parent_luids))
@@ -165,17 +167,19 @@ def fill_sync(
         full = False
         for change in batch:
             stored = items.get(change.guid)
-            wire = WireItem("", b"", None)
+            wire = _NO_DATA
             if change.kind != ChangeKind.DELETE:
-                found = _wire_item(state, ds, stored, sealing) if stored is not None else None
+                found = _wire_item(state, ds, stored, sealing, wire_is_sif) if stored is not None else None
                 if found is None:
                     ds.queue.pop(0)
                     continue
                 wire = found
             parent = stored.parent if stored is not None and tree else None
-            command = _item_command(change, wire, parent, parent_luids)
             mark = encoder.mark()
-            encoder.add(command)
+            command = None
+            if not _written_in_shape(encoder, change, wire, parent, parent_luids):
+                command = _item_command(change, wire, parent, parent_luids)
+                encoder.add(command)
             if encoder.size() > room.limit:
                 alone = encoder.size() - mark.size
                 encoder.undo(mark)
@@ -187,8 +191,7 @@ def fill_sync(
                 full = True
                 break
             ds.queue.pop(0)
-            commands.append(command)
-            ds.in_flight.append(change)
+            commands.append(command or _item_command(change, wire, parent, parent_luids))
             _count(ds, change.kind)
         if full:
             break
@@ -208,14 +211,17 @@ def _count(ds: DatastoreState, kind: ChangeKind) -> None:
         ds.sent.deleted += 1
 
 
-@dataclass(frozen=True)
-class WireItem:
+class WireItem(NamedTuple):
     """An item as it travels: its type, its octets (UTF-8 text, or base64 when ``format`` says so),
     made once and measured as they are."""
 
     content_type: str
     data: bytes
     format: str | None
+
+
+_NO_DATA = WireItem("", b"", None)
+"""What a Delete carries."""
 
 
 def _parent_luids(
@@ -235,6 +241,25 @@ def _with_parent(item: Item, parent: str | None, parent_luids: Mapping[str, str]
     if luid is not None:
         return replace(item, target_parent=luid)
     return replace(item, source_parent=parent)
+
+
+def _written_in_shape(
+    encoder: MessageEncoder, change: OutChange, wire: WireItem, parent: str | None, parent_luids: Mapping[str, str]
+) -> bool:
+    """Write an Add or Replace from its shape's template, without building the command (see
+    ``protocol.item_templates``); False, with nothing written, for a Delete or a command no template writes."""
+    if change.kind == ChangeKind.DELETE or not wire.content_type:
+        return False
+    replacing = change.kind == ChangeKind.REPLACE
+    item_id = (change.luid or "") if replacing else change.guid
+    command = Replace if replacing else Add
+    if parent is None:
+        return encoder.add_in_shape(
+            item_shape(command, wire.content_type, wire.format, replacing, None), (item_id, wire.data)
+        )
+    luid = parent_luids.get(parent)
+    shape = item_shape(command, wire.content_type, wire.format, replacing, luid is not None)
+    return encoder.add_in_shape(shape, (item_id, parent if luid is None else luid, wire.data))
 
 
 def _item_command(
@@ -283,12 +308,14 @@ def _sealing(tx: Accounts, state: SessionState, ds: DatastoreState) -> Sealing |
     return Sealing(ds.encryption, account.item_key)
 
 
-def _wire_item(state: SessionState, ds: DatastoreState, stored: ItemToSend, sealing: Sealing | None) -> WireItem | None:
-    """The item in the data store's type, else in the first other type the device takes that carries it
-    (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does. An item stored in
-    the data store's type goes as its stored bytes, unread."""
+def _wire_item(
+    state: SessionState, ds: DatastoreState, stored: ItemToSend, sealing: Sealing | None, wire_is_sif: bool
+) -> WireItem | None:
+    """The item in the data store's type (SIF when ``wire_is_sif``), else in the first other type the device
+    takes that carries it (a task for a SIF-E calendar as SIF-T); None, and a log line, when none of them does.
+    An item stored in the data store's type goes as its stored bytes, unread."""
     if content.goes_as_stored(stored.content_type, ds.wire_type):
-        return _on_the_wire(ds.wire_type, stored.data, sealing)
+        return _on_the_wire(ds.wire_type, stored.data, sealing, wire_is_sif)
     item = content.read(stored.content_type, stored.data)
     try:
         return _in_type(item, ds.wire_type, sealing)
@@ -314,15 +341,16 @@ def _in_type(item: content.ParsedItem, wire_type: str, sealing: Sealing | None) 
     """The item in ``wire_type``; encrypted for a device that encrypts its own (``des;b64``), otherwise
     SIF (as Funambol clients send it) and bytes that are not UTF-8 text (opaque items) travel as base64,
     so they arrive byte for byte."""
-    return _on_the_wire(*content.for_device(item, wire_type), sealing)
+    content_type, data = content.for_device(item, wire_type)
+    return _on_the_wire(content_type, data, sealing, content.is_sif_type(content_type))
 
 
-def _on_the_wire(content_type: str, data: bytes, sealing: Sealing | None) -> WireItem:
-    """Octets of ``content_type`` as they travel (see ``_in_type``)."""
+def _on_the_wire(content_type: str, data: bytes, sealing: Sealing | None, sif: bool) -> WireItem:
+    """Octets of ``content_type`` (a SIF type when ``sif``) as they travel (see ``_in_type``)."""
     if sealing is not None:
         sealed, sealed_format = encrypted_text(sealing.encryption, sealing.item_key, data)
         return WireItem(content_type, sealed.encode("ascii"), sealed_format)
-    if not content.is_sif_type(content_type) and _is_utf8(data):
+    if not sif and _is_utf8(data):
         return WireItem(content_type, data, None)
     return WireItem(content_type, base64.b64encode(data), FORMAT_B64)
 
@@ -392,7 +420,6 @@ def _next_chunk(
     if not more:
         tx.drop_chunks(state.token, partial.key)
         ds.outgoing = None
-        ds.in_flight.append(OutChange(partial.kind, partial.guid or "", partial.luid))
         _count(ds, partial.kind)
     return command
 

@@ -53,6 +53,19 @@ class OutChange:
     guid: str
     luid: str | None = None
 
+    def saved(self) -> "SavedChange":
+        return [self.kind, self.guid, self.luid]
+
+
+SavedChange = list[Any]
+"""A change as the session state and its backlog keep it: the JSON array ``[kind, guid, luid]``."""
+
+
+def saved_changes(saved: list[SavedChange]) -> list[OutChange]:
+    """The changes ``saved`` holds."""
+    kinds = CHANGE_KINDS
+    return [OutChange(kinds[kind], guid, luid) for kind, guid, luid in saved]
+
 
 @dataclass
 class PartialItem:
@@ -141,8 +154,6 @@ class DatastoreState:
     backlog_size: int = 0
     planned: bool = False
     """The queue holds what the device must receive (the client's package was complete)."""
-    in_flight: list[OutChange] = field(default_factory=list)
-    """Changes the last reply carried: the client holds them once it sends its next message."""
     incoming: PartialItem | None = None
     refused_object: str | None = None
     """The client's ID of a large object refused as too large, whose further chunks are refused too."""
@@ -154,18 +165,16 @@ class DatastoreState:
 
     def delivered(self) -> None:
         """The client sent another message, so it has the last reply: what it carried is confirmed."""
-        self.in_flight = []
         if self.incoming is not None:
             self.incoming.last_piece = 0
         if self.outgoing is not None:
             self.outgoing.confirmed = self.outgoing.offset
 
     def resume(self) -> None:
-        """Continue in a new session from what the client is known to hold: changes of the last reply
-        go again, a large object being sent goes on from its confirmed part, and a large object being
-        received keeps its pieces (the client may send the last one again)."""
-        self.queue = [*self.in_flight, *self.queue]
-        self.in_flight = []
+        """Continue in a new session from what the client is known to hold: the queue where it stands (the
+        message that suspended the sync answered the last reply, so the client holds every change that went), a
+        large object being sent from its confirmed part, and a large object being received keeps its pieces (the
+        client may send the last one again)."""
         if self.outgoing is not None:
             self.outgoing.offset = self.outgoing.confirmed
         if self.incoming is not None:
@@ -257,13 +266,9 @@ _LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_ke
 def _saved_fields(value: object) -> dict[str, Any]:
     saved = {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
     if isinstance(value, DatastoreState):
-        # hundreds of changes a message: as dictionaries made here, not one call back from the encoder each
-        saved["queue"], saved["in_flight"] = _change_fields(value.queue), _change_fields(value.in_flight)
+        # up to a hundred changes a message: as arrays made here, not one call back from the encoder each
+        saved["queue"] = [change.saved() for change in value.queue]
     return saved
-
-
-def _change_fields(changes: list[OutChange]) -> list[dict[str, str | None]]:
-    return [{"kind": change.kind, "guid": change.guid, "luid": change.luid} for change in changes]
 
 
 def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None:
@@ -272,9 +277,11 @@ def _typed(data: dict[str, Any], name: str, kind: Callable[[Any], Enum]) -> None
         data[name] = kind(data[name])
 
 
-def _changes(changes: list[dict[str, Any]]) -> list[OutChange]:
-    kinds = CHANGE_KINDS
-    return [OutChange(kinds[change["kind"]], change["guid"], change["luid"]) for change in changes]
+def _as_saved(changes: list[Any]) -> list[SavedChange]:
+    """Changes as saved, from a session saved when each was an object of kind, guid and luid."""
+    if changes and isinstance(changes[0], dict):
+        return [[change["kind"], change["guid"], change["luid"]] for change in changes]
+    return changes
 
 
 def _partial(data: dict[str, Any] | None) -> PartialItem | None:
@@ -287,8 +294,8 @@ def _partial(data: dict[str, Any] | None) -> PartialItem | None:
 def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     for name, kind in _DATASTORE_ENUMS:
         _typed(data, name, kind)
-    data["queue"] = _changes(data["queue"])
-    data["in_flight"] = _changes(data["in_flight"])
+    data["queue"] = saved_changes(_as_saved(data["queue"]))
+    data.pop("in_flight", None)  # the changes of the last reply, which earlier versions kept
     data["incoming"] = _partial(data["incoming"])
     data["outgoing"] = _partial(data["outgoing"])
     data["received"] = Counts(**data["received"])

@@ -102,7 +102,7 @@ class MessageEncoder(ABC):
                 return
         else:
             usual = usual_shape(command)
-            if usual is not None and self._add_from_template(*usual):
+            if usual is not None and self.add_in_shape(*usual):
                 return
         self._writer.command(command)
         self._collect()
@@ -135,9 +135,9 @@ class MessageEncoder(ABC):
         written = self._written_sample(shape.sample())
         return None if written is None else StatusTemplate.cut(written[0], shape, self._text, written[1])
 
-    def _add_from_template(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
-        """Write a command of the usual shape from its template, made on first use (see
-        ``protocol.item_templates``); False, with nothing written, when it cannot be."""
+    def add_in_shape(self, shape: Shape, values: tuple[str | bytes, ...]) -> bool:
+        """Write a command of the usual shape, given the values of its slots after the CmdID, from its template,
+        made on first use (see ``protocol.item_templates``); False, with nothing written, when it cannot be."""
         self._settle()
         context = self._context()
         last_shape, last_context, template = self._last_template

@@ -108,9 +108,18 @@ def usual_shape(command: Command) -> tuple[Shape, tuple[str | bytes, ...]] | Non
         return None
     parent_id = item.target_parent if item.target_parent is not None else item.source_parent
     parent = None if parent_id is None else item.target_parent is not None
-    key = (type(command), meta.type, meta.format, item.target is not None, parent)
-    shape = _FIND_SHAPE(key) or _SHAPES.put(key, _shape(*key), len(meta.type) + len(meta.format or ""))
+    shape = item_shape(type(command), meta.type, meta.format, item.target is not None, parent)
     return shape, (addressed.uri, data) if parent_id is None else (addressed.uri, parent_id, data)
+
+
+def item_shape(
+    command: type[Add] | type[Replace], content_type: str, item_format: str | None, target: bool, parent: bool | None
+) -> Shape:
+    """The shape of a command of ``command``'s class whose Meta names ``content_type`` and ``item_format`` only,
+    addressing its item by target (else source) and its parent by target (True), source (False) or not at all
+    (None); one object per shape."""
+    key = (command, content_type, item_format, target, parent)
+    return _FIND_SHAPE(key) or _SHAPES.put(key, _shape(*key), len(content_type) + len(item_format or ""))
 
 
 def _shape(

@@ -1,6 +1,7 @@
 """The SQL store's sync states and LUID <-> GUID maps, per device and folder."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import repeat
 
 from sqlalchemy import bindparam, delete, select
 
@@ -92,7 +93,7 @@ class SqlSyncMaps(SqlRole):
         if not guid_to_luid:
             return
         if not new and self._connection.dialect.name == "sqlite":
-            rows = [(device_id, folder_id, guid, luid) for guid, luid in guid_to_luid.items()]
+            rows = list(zip(repeat(device_id), repeat(folder_id), guid_to_luid, guid_to_luid.values()))
             self._connection.exec_driver_sql(_REPLACE_MAPS_SQLITE, rows)
             return
         # Applied in order, a later pair takes the LUID from an earlier one: keep the last per LUID.
@@ -103,7 +104,7 @@ class SqlSyncMaps(SqlRole):
                 _REPLACE_MAPS_POSTGRES, {"device_id": device_id, "folder_id": folder_id, **pairs}
             )
             return
-        rows = [(device_id, folder_id, guid, luid) for luid, guid in guid_by_luid.items()]
+        rows = list(zip(repeat(device_id), repeat(folder_id), guid_by_luid.values(), guid_by_luid))
         insert_many(self._connection, maps, ("device_id", "folder_id", "guid", "luid"), rows)
 
     def delete_maps(self, device_id: int, folder_id: int, guids: Iterable[str]) -> None:
