@@ -203,18 +203,20 @@ class SqlItems(SqlRole):
         for row in self._connection.execute(statement):
             yield _item(row)
 
-    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
-        live = (item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int, after: int = 0) -> bool:
+        live = (item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False), item_table.c.seq > after)
         if skip_changed_by is None:
             return bool(self._connection.execute(select(exists().where(*live))).scalar())
-        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
-        # after ``since`` unread (a slow sync's own writes, which grow with every message).
-        older = exists().where(*live, item_table.c.seq <= since)
+        # Ranges of the index by sequence number, whose device column leaves the rows that device wrote after
+        # ``since`` unread; those after ``after`` only (a slow sync's own writes grow with every message).
         newer = exists().where(
             *live,
             item_table.c.seq > since,
             or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
         )
+        if after >= since:
+            return bool(self._connection.execute(select(newer)).scalar())
+        older = exists().where(*live, item_table.c.seq <= since)
         return bool(self._connection.execute(select(or_(older, newer))).scalar())
 
     def duplicate_candidates(
