@@ -51,6 +51,8 @@ def check_message(message: SyncML, limits: IdentifierLimits) -> None:
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
     """Why an item's identifiers are refused, or None."""
+    if _item_short(item, limits):
+        return None
     named = [
         *_ref_ids("Target", item.target, limits),
         *_ref_ids("Source", item.source, limits),
@@ -64,6 +66,16 @@ def map_item_problem(item: MapItem, limits: IdentifierLimits) -> str | None:
     if _short(item.target, limits) and _short(item.source, limits):
         return None
     return _problem([*_ref_ids("Target", item.target, limits), *_ref_ids("Source", item.source, limits)])
+
+
+def _item_short(item: Item, limits: IdentifierLimits) -> bool:
+    """Whether an item's identifiers are within their limits (what a device sending thousands of items sends)."""
+    return (
+        (item.target is None or _short(item.target, limits))
+        and (item.source is None or _short(item.source, limits))
+        and (item.target_parent is None or len(item.target_parent) <= limits.max_uri_length)
+        and (item.source_parent is None or len(item.source_parent) <= limits.max_uri_length)
+    )
 
 
 def _short(ref: LocRef, limits: IdentifierLimits) -> bool:
