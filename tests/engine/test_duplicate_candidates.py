@@ -4,10 +4,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
 from syncmld.client import Device
+from syncmld.client.in_process import in_process_transport
+from syncmld.engine import EngineContext
+from syncmld.protocol.messages import Sync, SyncML
 from syncmld.store.base import Candidate, Folder, NewItem, Store, Transaction
-from tests.engine.conftest import EMAIL, vcard
+from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.engine.test_sessions import server_cards
 
 
@@ -83,3 +88,67 @@ def test_a_slow_sync_into_a_full_folder_reads_only_the_server_items_its_messages
     assert laptop.sync(201).codes_for("Replace") == [200] * 12
     assert look_ups == [(6, 6), (6, 6)]
     assert len(server_cards(store)) == 120
+
+
+class CheckSteps:
+    """The SQLite VM steps of each look for server items a slow sync's items may duplicate (its EXISTS), in order."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+
+    def before(self, conn: Connection, _cursor: object, statement: str, *_args: Any) -> None:
+        if statement.startswith("SELECT") and "EXISTS" in statement:
+            self.steps.append(0)
+            conn.connection.driver_connection.set_progress_handler(self._step, 1)  # type: ignore[union-attr]
+
+    def after(self, conn: Connection, *_args: Any) -> None:
+        conn.connection.driver_connection.set_progress_handler(None, 1)  # type: ignore[union-attr]
+
+    def _step(self) -> int:
+        self.steps[-1] += 1
+        return 0
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_each_message_of_a_slow_sync_looks_for_server_items_among_the_changes_since_the_message_before(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    phone = new_device("IMEI:1", items_per_message=25)
+    for n in range(200):
+        phone.add(vcard(n))
+    checks = CheckSteps()
+    event.listen(Engine, "before_cursor_execute", checks.before)
+    event.listen(Engine, "after_cursor_execute", checks.after)
+    try:
+        assert phone.sync(201).codes_for("Replace") == [201] * 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", checks.before)
+        event.remove(Engine, "after_cursor_execute", checks.after)
+    assert len(checks.steps) == 8
+    # the eighth message's look passes over the 25 items the seventh wrote, not over the 175 of all seven
+    assert checks.steps[-1] < 2 * checks.steps[1], checks.steps
+
+
+def test_a_server_item_written_between_two_messages_of_a_slow_sync_into_an_empty_folder_is_matched(
+    store: Store, ctx: EngineContext
+) -> None:
+    post = in_process_transport(store, ctx)
+    messages_with_items = 0
+
+    def written_meanwhile(message: SyncML, url: str, *sign: Any) -> SyncML:
+        nonlocal messages_with_items
+        reply = post(message, url, *sign)
+        if any(isinstance(command, Sync) and command.commands for command in message.commands):
+            messages_with_items += 1
+            if messages_with_items == 1:  # another client adds contact 3 before the phone sends it
+                with store.transaction() as tx:
+                    tx.put_items(contacts_folder(tx).id, [NewItem(None, "text/vcard", vcard(3))], None)
+        return reply
+
+    phone = Device(
+        transport=written_meanwhile, url=URL, user=EMAIL, password=PASSWORD, device_id="IMEI:1", items_per_message=2
+    )
+    for n in range(4):
+        phone.add(vcard(n))
+    assert phone.sync(201).codes_for("Replace") == [201, 201, 201, 200]
+    assert len(server_cards(store)) == 4, "the contact written meanwhile was added again"

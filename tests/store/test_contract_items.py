@@ -203,6 +203,28 @@ def test_duplicate_candidates_leave_out_what_one_device_changed_since_a_sequence
         assert not tx.has_items_besides(owner.folder_id, None, 0)
 
 
+def test_items_besides_those_a_device_wrote_are_looked_for_among_the_changes_after_a_sequence_number(
+    store: Store,
+) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        other = tx.ensure_device(owner.account_id, "IMEI:2").id
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="a")], other)
+        since = tx.current_seq()
+        tx.put_items(owner.folder_id, [vcard("Bert", guid="b")], owner.device_id)
+        latest = tx.current_seq()
+        assert tx.has_items_besides(owner.folder_id, owner.device_id, since, 0)
+        assert not tx.has_items_besides(owner.folder_id, owner.device_id, since, since)
+        assert not tx.has_items_besides(owner.folder_id, None, 0, latest)
+        tx.put_items(owner.folder_id, [vcard("Cleo", guid="c")], owner.device_id)
+        assert not tx.has_items_besides(owner.folder_id, owner.device_id, since, latest)
+        assert tx.has_items_besides(owner.folder_id, None, 0, latest)
+        tx.put_items(owner.folder_id, [vcard("Ann", guid="a")], None)
+        assert tx.has_items_besides(owner.folder_id, owner.device_id, since, latest)
+        tx.delete_items(owner.folder_id, ["a"], owner.device_id)
+        assert not tx.has_items_besides(owner.folder_id, owner.device_id, since, latest)
+
+
 def test_duplicate_candidates_are_the_live_items_with_one_of_the_identities_or_none_worked_out(store: Store) -> None:
     ann, bert, cleo = known(vcard("Ann", guid="g1")), known(vcard("Bert", guid="g2")), known(vcard("Cleo", guid="g3"))
     with store.transaction() as tx:

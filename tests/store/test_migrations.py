@@ -1,5 +1,6 @@
 """Schema migrations: a database made by an older syncmld is upgraded in place, its data kept."""
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from syncmld import content
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import DeviceSync, Domain, MailJournalLoad, MailSend, NewItem
+from syncmld.store.base import ChangeSessionSpec, ChangeSource, DeviceSync, Domain, MailJournalLoad, MailSend, NewItem
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from syncmld.store.uids import identity_key
@@ -295,3 +296,36 @@ def test_mails_sent_recorded_in_a_0024_database_are_still_not_sent_again_and_exp
                 assert tx.claim_send(MailSend("on its way", None, at=upgraded_at + 1), 10) is not None
         finally:
             store.close()
+
+
+def test_the_indexes_of_parents_uids_and_kept_versions_of_a_0026_database_hold_only_rows_with_one(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path)
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann %d\r\nEND:VCARD\r\n"
+    rows = [
+        {"guid": f"g{n:04d}", "content_type": "text/vcard", "data": (card % n).encode(), "seq": n + 1, "deleted": False}
+        for n in range(1000)
+    ]
+    contacts_database(url, "0026", rows)
+    store = open_store(url)
+    try:
+        with store.transaction() as tx:
+            tx.record_changes_as(ChangeSessionSpec(1, ChangeSource.SYNC, "IMEI:1", time.time()))
+            new = [NewItem(None, "text/vcard", (card % n).encode()) for n in range(1000, 3000)]
+            new.append(NewItem("child", "text/vcard", b"BEGIN:VCARD\r\nFN:Bo\r\nUID:bo-1\r\nEND:VCARD\r\n", "g0001"))
+            tx.put_items(3, new, None)
+        with store.transaction() as tx:
+            assert [item.guid for item in tx.children_of(3, ["g0001", "g0002"])] == ["child"]
+            assert tx.guids_with_uid(3, "bo-1") == ["child"]
+    finally:
+        store.close()
+    connection = sqlite3.connect(tmp_path / "syncmld.db")
+    try:
+        pages = dict(connection.execute("SELECT name, count(*) FROM dbstat GROUP BY name").fetchall())
+    finally:
+        connection.close()
+    # 3,001 items and 2,001 change records, all but one without a parent, a UID or a kept version
+    assert pages["ix_items_folder_id_parent"] == pages["ix_items_folder_id_uid"] == 1
+    assert pages["ix_item_changes_history_id"] == 1
+    assert pages["ix_items_folder_id_seq_origin_device_id"] > 10

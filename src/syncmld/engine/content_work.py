@@ -50,11 +50,12 @@ class ContentWork:
         self._results: dict[tuple[Hashable, ...], object] = {}
 
     def run(self, function: Callable[..., _Result], *args: Hashable | ParsedItem) -> _Result:
-        key = (function, *(arg.key if isinstance(arg, ParsedItem) else arg for arg in args))
-        if key in self._results:
-            found = self._results[key]
+        key = (function, *[arg.key if isinstance(arg, ParsedItem) else arg for arg in args])
+        results = self._results
+        if key in results:
+            found = results[key]
         else:
-            size = sum(_size(arg) for arg in args)
+            size = _size(args)
             if size > self.large and not self.settled:
                 raise Deferred(key, partial(function, *args), size)
             found = self._compute(key, partial(function, *args), size)
@@ -91,11 +92,15 @@ class ContentWork:
         return result
 
 
-def _size(arg: object) -> int:
-    """What an argument weighs in a conversion: the bytes it holds."""
-    if isinstance(arg, ParsedItem):
-        return arg.size
-    return len(arg) if isinstance(arg, bytes) else 0
+def _size(args: Iterable[object]) -> int:
+    """What a conversion's arguments weigh: the bytes they hold."""
+    size = 0
+    for arg in args:
+        if isinstance(arg, bytes):
+            size += len(arg)
+        elif isinstance(arg, ParsedItem):
+            size += arg.size
+    return size
 
 
 class SettlingSink:

@@ -59,6 +59,8 @@ def _check_commands(commands: Iterable[Command], limits: IdentifierLimits) -> No
 
 def item_problem(item: Item, limits: IdentifierLimits) -> str | None:
     """Why an item's identifiers are refused, or None."""
+    if _item_short(item, limits):
+        return None
     named = [
         *_ref_ids("Target", item.target, limits),
         *_ref_ids("Source", item.source, limits),
@@ -98,6 +100,21 @@ def _short_status(status: Status, limits: IdentifierLimits) -> bool:
         if len(ref) > uri:
             return False
     return True
+
+
+def _item_short(item: Item, limits: IdentifierLimits) -> bool:
+    """Whether an item's identifiers are within their limits (what a device sending thousands of items sends)."""
+    return (
+        (item.target is None or _short(item.target, limits))
+        and (item.source is None or _short(item.source, limits))
+        and (item.target_parent is None or len(item.target_parent) <= limits.max_uri_length)
+        and (item.source_parent is None or len(item.source_parent) <= limits.max_uri_length)
+    )
+
+
+def _short(ref: LocRef, limits: IdentifierLimits) -> bool:
+    """Whether a reference is within its limits (what a client acknowledging thousands of items sends)."""
+    return len(ref.uri) <= limits.max_uri_length and (ref.name is None or len(ref.name) <= limits.max_id_length)
 
 
 def _header_ids(header: SyncHdr, limits: IdentifierLimits) -> list[_Named]:

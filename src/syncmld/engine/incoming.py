@@ -692,8 +692,7 @@ class SyncApplier:
         """The server item ``new`` duplicates (and that nothing matched yet), looked up with the items of its message
         the first time."""
         if self._duplicates is None:
-            writer, since = self._own_writes()
-            if self._nothing_to_match or not self.tx.has_items_besides(self.ds.folder_id, writer, since):
+            if self._nothing_to_match or not self._may_match():
                 self._nothing_to_match = True
                 return None
             self._duplicates = _DuplicateIndex(session_lists.matched(self.tx, self.state.token, self.ds))
@@ -702,6 +701,16 @@ class SyncApplier:
         bare = self.work.run(content.identity, new)
         self._look_up(self._duplicates, {identity_key(bare)})
         return self._duplicates.take(_placed(bare, parent))
+
+    def _may_match(self) -> bool:
+        """Whether the folder holds server items that a slow sync's items may duplicate: those changed since the
+        messages before found none (the folder's latest change is read first: no change up to it can come later)."""
+        writer, since = self._own_writes()
+        latest = self.tx.folder_seq(self.ds.folder_id)
+        if self.tx.has_items_besides(self.ds.folder_id, writer, since, self.ds.unmatched_upto or 0):
+            return True
+        self.ds.unmatched_upto = latest
+        return False
 
     def _own_writes(self) -> tuple[int | None, int]:
         """The device and the sequence number after which what it wrote is no duplicate of what it sends now

@@ -133,6 +133,9 @@ class DatastoreState:
     sends it again, in the new type."""
     start_seq: int | None = None
     """The store's sequence number when the data store was alerted (None: sessions from before it was kept)."""
+    unmatched_upto: int | None = None
+    """A slow sync's messages found no server item the device's items may duplicate among the changes up to this
+    sequence number (None: none looked)."""
     encryption: Encryption | None = None
     """The item encryption this device uses for this data store: it sent encrypted items, so the items
     it gets are encrypted the same way."""
@@ -259,7 +262,7 @@ _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
 )
 
 
-_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_kept"})
+_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_kept", "unmatched_upto"})
 """Fields of later versions written only when they hold something: a session without them is saved as before."""
 
 

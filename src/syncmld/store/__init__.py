@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from syncmld.server_key import KEY_FILE_ENV, ServerKeyError, key_file_path, load_server_key
 from syncmld.store.base import Store, StoreError
+from syncmld.store.guids import new_guid as new_guid
 
 if TYPE_CHECKING:
     from syncmld.store.sql import SqlStore
@@ -84,10 +85,3 @@ def _server_key(key_file: Path) -> bytes:
 def masked_password(url: str) -> str:
     """``url`` with the password in it, if any, shown as ``***``."""
     return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
-
-
-def new_guid() -> str:
-    """A fresh item GUID: 32 hex characters (128 random bits), within the MaxGUIDSize of the devices we
-    know; nothing reads a UUID's version from it, so it is made from the random bytes alone (a quarter
-    of uuid4's cost)."""
-    return os.urandom(16).hex()

@@ -490,9 +490,10 @@ class Items(Protocol):
         """Every live item of the folder, ordered by GUID."""
         ...
 
-    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
-        """Whether the folder holds a live item besides those whose latest change ``skip_changed_by`` made after
-        sequence number ``since``."""
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int, after: int = 0) -> bool:
+        """Whether the folder holds a live item changed after sequence number ``after`` besides those whose latest
+        change ``skip_changed_by`` made after sequence number ``since``; the index entries read are those of the
+        changes after ``after`` (with ``after`` at least ``since``: none made before ``since``)."""
         ...
 
     def duplicate_candidates(

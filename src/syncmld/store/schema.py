@@ -13,7 +13,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
+
+
+def _index_of_values(*columns: str) -> Index:
+    """An index of the rows whose last column holds a value: most rows leave it NULL, and no query looks for NULL."""
+    where = text(f"{columns[-1]} IS NOT NULL")
+    return Index(None, *columns, sqlite_where=where, postgresql_where=where)
+
 
 metadata = MetaData(
     naming_convention={
@@ -90,8 +98,8 @@ items = Table(
     # With the device of the latest change: what changed since a sequence number, by another device, is
     # found without reading the rows that device wrote.
     Index(None, "folder_id", "seq", "origin_device_id"),
-    Index(None, "folder_id", "parent"),
-    Index(None, "folder_id", "uid"),
+    _index_of_values("folder_id", "parent"),
+    _index_of_values("folder_id", "uid"),
     Index(None, "folder_id", "identity"),
 )
 
@@ -397,7 +405,7 @@ item_changes = Table(
     Column("history_id", Integer, ForeignKey("item_history.id", ondelete="SET NULL"), nullable=True),
     Column("before_parent", Text, nullable=True),
     Index(None, "session_id", "seq_after"),
-    Index(None, "history_id"),
+    _index_of_values("history_id"),
 )
 
 mail_servers = Table(

@@ -101,8 +101,8 @@ class MemoryItems(MemoryRole):
             if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by
         ]
 
-    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
-        return bool(self._besides(folder_id, skip_changed_by, since))
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int, after: int = 0) -> bool:
+        return any(item.seq > after for item in self._besides(folder_id, skip_changed_by, since))
 
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int

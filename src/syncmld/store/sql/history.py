@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from syncmld.store.base import (
     Change,
@@ -29,6 +29,10 @@ _CHANGE_COLUMNS = (
     "session_id", "folder_id", "guid", "change", "version_before", "version_after", "seq_before", "seq_after",
     "history_id", "before_parent",
 )  # fmt: skip
+
+
+_SESSION_OF_KEY = select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key"))
+"""The change session of a SyncML session's messages, made once: every message that writes items reads it."""
 
 
 class SqlJournal:
@@ -110,8 +114,7 @@ class SqlJournal:
         if self.session_id is None:
             spec = self.spec
             if spec.key is not None:
-                found = select(change_sessions.c.id).where(change_sessions.c.session_key == spec.key)
-                self.session_id = self._connection.execute(found).scalar()
+                self.session_id = self._connection.execute(_SESSION_OF_KEY, {"key": spec.key}).scalar()
             if self.session_id is None:
                 statement = change_sessions.insert().values(
                     account_id=spec.account_id,

@@ -31,6 +31,31 @@ def _folder(row: Row[Any]) -> Folder:
 _FOLDER = select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
 _SEQ = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
 """Made once: every session reads them (building a statement costs more than running it)."""
+_ALLOCATE_SEQS = (
+    update(sequence_counter)
+    .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+    .values(value=sequence_counter.c.value + bindparam("count"))
+    .returning(sequence_counter.c.value)
+)
+_FOLDER_SEQ = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == bindparam("folder_id"))
+_LIVE_AFTER = (
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.deleted.is_(False),
+    item_table.c.seq > bindparam("after"),
+)
+_NOT_BY = or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != bindparam("device_id"))
+_BESIDES = {
+    "any": select(exists().where(*_LIVE_AFTER)),
+    "newer": select(exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY)),
+    "older or newer": select(
+        or_(
+            exists().where(*_LIVE_AFTER, item_table.c.seq <= bindparam("since")),
+            exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY),
+        )
+    ),
+}
+"""Whether a folder holds live items changed after ``after``: any, or besides those ``device_id`` changed after
+``since`` (with ``after`` at least ``since``, the newer ones only). Made once: a slow sync asks with every message."""
 _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
 
@@ -156,13 +181,7 @@ class SqlItems(SqlRole):
     # --- items and the change log -----------------------------------------------------------
     def _allocate_seqs(self, count: int) -> int:
         """Reserve ``count`` new sequence numbers; returns the first."""
-        statement = (
-            update(sequence_counter)
-            .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-            .values(value=sequence_counter.c.value + count)
-            .returning(sequence_counter.c.value)
-        )
-        last: int = self._connection.execute(statement).scalar_one()
+        last: int = self._connection.execute(_ALLOCATE_SEQS, {"count": count}).scalar_one()
         return last - count + 1
 
     def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
@@ -203,19 +222,12 @@ class SqlItems(SqlRole):
         for row in self._connection.execute(statement):
             yield _item(row)
 
-    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int) -> bool:
-        live = (item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-        if skip_changed_by is None:
-            return bool(self._connection.execute(select(exists().where(*live))).scalar())
-        # Two ranges of the index by sequence number, whose device column leaves the rows that device wrote
-        # after ``since`` unread (a slow sync's own writes, which grow with every message).
-        older = exists().where(*live, item_table.c.seq <= since)
-        newer = exists().where(
-            *live,
-            item_table.c.seq > since,
-            or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != skip_changed_by),
-        )
-        return bool(self._connection.execute(select(or_(older, newer))).scalar())
+    def has_items_besides(self, folder_id: int, skip_changed_by: int | None, since: int, after: int = 0) -> bool:
+        # Ranges of the index by sequence number, whose device column leaves the rows that device wrote after
+        # ``since`` unread; those after ``after`` only (a slow sync's own writes grow with every message).
+        which = "any" if skip_changed_by is None else "newer" if after >= since else "older or newer"
+        values = {"folder_id": folder_id, "after": after, "since": since, "device_id": skip_changed_by}
+        return bool(self._connection.execute(_BESIDES[which], values).scalar())
 
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
@@ -348,8 +360,7 @@ class SqlItems(SqlRole):
         return value
 
     def folder_seq(self, folder_id: int) -> int:
-        statement = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == folder_id)
-        latest: int | None = self._connection.execute(statement).scalar_one()
+        latest: int | None = self._connection.execute(_FOLDER_SEQ, {"folder_id": folder_id}).scalar_one()
         return latest or 0
 
     # --- earlier versions -------------------------------------------------------------------
