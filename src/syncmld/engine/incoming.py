@@ -621,7 +621,7 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         if guid in self._deleted_with_folder:
             return StatusCode.OK
-        if self._writes or self._new_maps:
+        if self._waits_for_writes(guid):
             self._flush()  # what came before the Delete is written first: the items below it among them
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
@@ -662,6 +662,19 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
+
+    def _waits_for_writes(self, guid: str) -> bool:
+        """Whether deleting ``guid`` needs this Sync's pending writes written first: a write or map of the item
+        itself (the flush deletes before it writes), or items that may lie below it (read from the store). The
+        deletes of items with nothing below them are written with the rest of the Sync, in one statement."""
+        if not self._writes and not self._new_maps:
+            return False
+        return (
+            guid in self._writes
+            or guid in self._new_maps
+            or guid not in self._childless
+            or any(new.parent == guid for new in self._writes.values())
+        )
 
     def _journal_takes(self, changes: int, message_bytes: int) -> bool:
         """Whether a change to a mail folder has room in the journal of changes waiting for IMAP (always true

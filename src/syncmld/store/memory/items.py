@@ -174,9 +174,10 @@ class MemoryItems(MemoryRole):
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         stored = self._writable_items(folder_id)
-        before = dict(stored) if self._journal else {}
+        wanted = list(dict.fromkeys(guids))
+        before = {guid: stored[guid] for guid in wanted if guid in stored} if self._journal else {}
         deleted: list[str] = []
-        for guid in guids:
+        for guid in wanted:
             item = stored.get(guid)
             if item is None or item.deleted:
                 continue

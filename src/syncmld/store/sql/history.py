@@ -16,9 +16,8 @@ from syncmld.store.base import (
 )
 from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
-from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
-from syncmld.store.sql.items import _ITEM_COLUMNS, HISTORY_COLUMNS, _item
+from syncmld.store.sql.items import HISTORY_COLUMNS, read_states
 
 
 def _session(row: Any) -> ChangeSession:
@@ -124,14 +123,6 @@ class SqlJournal:
                 inserted = self._connection.execute(statement.returning(change_sessions.c.id))
                 self.session_id = int(inserted.scalar_one())
         return self.session_id
-
-
-def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
-    found: dict[str, StoredItem] = {}
-    for chunk in chunks(guids):
-        statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.guid.in_(chunk))
-        found.update((row[1], _item(row)) for row in connection.execute(statement))
-    return found
 
 
 class SqlHistory(SqlRole):

@@ -10,7 +10,7 @@ from dataclasses import fields
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, exists, func, or_, select, update
 
 from syncmld.store import new_guid
 from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
@@ -45,6 +45,10 @@ _GET_ITEMS = select(*_ITEM_COLUMNS).where(
 )
 """The live items of a folder among some GUIDs: one statement, built once (items are read in batches
 with every message a device receives)."""
+_STATES = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"), item_table.c.guid.in_(bindparam("guids", expanding=True))
+)
+"""The items of a folder among some GUIDs, tombstones too (what a write finds)."""
 
 
 @lru_cache(maxsize=32)
@@ -121,6 +125,32 @@ _SET_IDENTITY = (
 )
 
 
+_DELETE_ITEM = (
+    update(item_table)
+    .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
+    .values(
+        deleted=True,
+        data=b"",
+        uid=None,
+        identity=None,
+        version=bindparam("b_version"),
+        seq=bindparam("b_seq"),
+        origin_device_id=bindparam("b_origin"),
+    )
+)
+"""An item made a tombstone, with its new version and sequence number (for a batch of deletes)."""
+
+
+def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
+    """The items of the folder among ``guids`` as they are, tombstones too, by GUID."""
+    found: dict[str, StoredItem] = {}
+    for chunk in chunks(guids):
+        found.update(
+            (row[1], _item(row)) for row in connection.execute(_STATES, {"folder_id": folder_id, "guids": chunk})
+        )
+    return found
+
+
 class SqlItems(SqlRole):
     """See ``syncmld.store.base.Items``."""
 
@@ -155,7 +185,8 @@ class SqlItems(SqlRole):
 
     # --- items and the change log -----------------------------------------------------------
     def _allocate_seqs(self, count: int) -> int:
-        """Reserve ``count`` new sequence numbers; returns the first."""
+        """Reserve ``count`` new sequence numbers; returns the first (a negative ``count`` gives back the last
+        numbers this transaction reserved)."""
         statement = (
             update(sequence_counter)
             .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
@@ -303,32 +334,24 @@ class SqlItems(SqlRole):
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         wanted = list(dict.fromkeys(guids))
-        live = self._versions(folder_id, wanted, live_only=True)
-        deleted = [guid for guid in wanted if guid in live]
+        if not wanted:
+            return []
+        # Sequence numbers first, for every item named: the counter's row lock orders concurrent writers
+        # (PostgreSQL), so the items read next are the committed ones; those not live give theirs back.
+        first_seq = self._allocate_seqs(len(wanted))
+        before = read_states(self._connection, folder_id, wanted)
+        deleted = [guid for guid in wanted if guid in before and not before[guid].deleted]
+        if len(deleted) < len(wanted):
+            self._allocate_seqs(len(deleted) - len(wanted))
         if not deleted:
             return []
-        first_seq = self._allocate_seqs(len(deleted))
-        before = self._journal.before(folder_id, deleted) if self._journal else {}
-        statement = (
-            update(item_table)
-            .where(item_table.c.folder_id == folder_id, item_table.c.guid == bindparam("b_guid"))
-            .values(
-                deleted=True,
-                data=b"",
-                uid=None,
-                identity=None,
-                version=bindparam("b_version"),
-                seq=bindparam("b_seq"),
-                origin_device_id=origin_device_id,
-            )
-        )
+        gone = [(guid, before[guid].version + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
         rows = [
-            {"b_guid": guid, "b_version": live[guid] + 1, "b_seq": first_seq + offset}
-            for offset, guid in enumerate(deleted)
+            {"b_folder_id": folder_id, "b_guid": guid, "b_version": version, "b_seq": seq, "b_origin": origin_device_id}
+            for guid, version, seq in gone
         ]
-        self._connection.execute(statement, rows)
+        self._connection.execute(_DELETE_ITEM, rows)
         if self._journal:
-            gone = [(guid, live[guid] + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
             self._journal.record_deletes(folder_id, before, gone, origin_device_id)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())
         return deleted
