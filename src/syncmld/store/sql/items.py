@@ -141,6 +141,28 @@ _DELETE_ITEM = (
 """An item made a tombstone, with its new version and sequence number (for a batch of deletes)."""
 
 
+@lru_cache(maxsize=32)
+def _keep_sql(paramstyle: str, count: int) -> str:
+    """``count`` kept versions in one INSERT that gives their ids: the driver's SQL, made once per count."""
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    row = f"({', '.join([placeholder] * len(HISTORY_COLUMNS))})"
+    return (
+        f"INSERT INTO {item_history.name} ({', '.join(HISTORY_COLUMNS)}) VALUES {', '.join([row] * count)} "
+        "RETURNING id, folder_id, guid, seq"
+    )
+
+
+def insert_history(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[tuple[int, str, int], int]:
+    """Keep these versions (values in the order of ``HISTORY_COLUMNS``): the id of each by (folder, GUID, seq),
+    the latest where two share them."""
+    ids: dict[tuple[int, str, int], int] = {}
+    for chunk in chunks(rows):
+        sql = _keep_sql(connection.dialect.paramstyle, len(chunk))
+        for row_id, folder_id, guid, seq in connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)):
+            ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
+    return ids
+
+
 def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
     """The items of the folder among ``guids`` as they are, tombstones too, by GUID."""
     found: dict[str, StoredItem] = {}
@@ -381,7 +403,9 @@ class SqlItems(SqlRole):
             (entry.folder_id, entry.guid, entry.content_type, entry.data, entry.reason, entry.saved_at, entry.seq)
             for entry in entries
         ]
-        insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
+        kept = insert_history(self._connection, rows)
+        if self._journal:
+            self._journal.note_kept(kept)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(
