@@ -165,15 +165,14 @@ class SyncApplier:
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         self._unmapped = {luid for luid in luids if luid not in self._guids}
         parents = [item.target_parent for item in items if item.target_parent is not None]
-        self._previous = self.tx.get_items(self.ds.folder_id, [*self._guids.values(), *parents])
-        self._live = set(self._previous)
         deleted = {
             self._guids[luid]
             for command in sync.commands
             for item in _items(command, Delete)
             if (luid := _luid(item)) in self._guids
         }
-        self._childless = deleted - {child.parent for child in self.tx.children_of(self.ds.folder_id, deleted)}
+        self._previous, self._childless = self._read_items([*self._guids.values(), *parents], deleted)
+        self._live = set(self._previous)
         if compares_all(self.mode) and takes_from_client(self.mode) and self.outbox is None:
             self._convert_ahead(sync.commands)
         for command in sync.commands:
@@ -662,6 +661,16 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
+
+    def _read_items(self, guids: list[str], deleted: set[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        """The live items among ``guids``, and those of ``deleted`` with nothing below them: one read (and one more
+        for the items below those the folder no longer holds, if the Sync deletes such)."""
+        if not deleted:
+            return self.tx.get_items(self.ds.folder_id, guids), set()
+        found, parents = self.tx.get_items_and_parents(self.ds.folder_id, guids)
+        gone = [guid for guid in deleted if guid not in found]
+        below_gone = {child.parent for child in self.tx.children_of(self.ds.folder_id, gone)}
+        return found, deleted - parents - below_gone
 
     def _waits_for_writes(self, guid: str) -> bool:
         """Whether deleting ``guid`` needs this Sync's pending writes written first: a write or map of the item

@@ -84,6 +84,10 @@ class MemoryItems(MemoryRole):
         found = {guid: stored.get(guid) for guid in guids}
         return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
 
+    def get_items_and_parents(self, folder_id: int, guids: Iterable[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        found = self.get_items(folder_id, guids)
+        return found, {child.parent for child in self.children_of(folder_id, found) if child.parent is not None}
+
     def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
         return {
             guid: ItemToSend(guid, item.content_type, item.data, item.parent)

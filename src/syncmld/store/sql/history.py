@@ -35,6 +35,11 @@ _KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).w
 )
 
 
+_SESSION_OF_KEY = select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key"))
+_NEW_SESSION = change_sessions.insert().returning(change_sessions.c.id)
+"""Made once: a sync session that writes items reads and makes its change session."""
+
+
 class SqlJournal:
     """Records the item writes of one transaction under one change session, made on the first write."""
 
@@ -124,19 +129,17 @@ class SqlJournal:
         if self.session_id is None:
             spec = self.spec
             if spec.key is not None:
-                found = select(change_sessions.c.id).where(change_sessions.c.session_key == spec.key)
-                self.session_id = self._connection.execute(found).scalar()
+                self.session_id = self._connection.execute(_SESSION_OF_KEY, {"key": spec.key}).scalar()
             if self.session_id is None:
-                statement = change_sessions.insert().values(
-                    account_id=spec.account_id,
-                    source=spec.source.value,
-                    label=spec.label,
-                    started_at=spec.at,
-                    device_id=spec.device_id,
-                    session_key=spec.key,
-                )
-                inserted = self._connection.execute(statement.returning(change_sessions.c.id))
-                self.session_id = int(inserted.scalar_one())
+                values = {
+                    "account_id": spec.account_id,
+                    "source": spec.source.value,
+                    "label": spec.label,
+                    "started_at": spec.at,
+                    "device_id": spec.device_id,
+                    "session_key": spec.key,
+                }
+                self.session_id = int(self._connection.execute(_NEW_SESSION, values).scalar_one())
         return self.session_id
 
 

@@ -45,6 +45,45 @@ _GET_ITEMS = select(*_ITEM_COLUMNS).where(
 )
 """The live items of a folder among some GUIDs: one statement, built once (items are read in batches
 with every message a device receives)."""
+_CHILD = item_table.alias("child")
+_GET_ITEMS_AND_PARENTHOOD = select(
+    *_ITEM_COLUMNS,
+    exists().where(
+        _CHILD.c.folder_id == item_table.c.folder_id,
+        _CHILD.c.parent == item_table.c.guid,
+        _CHILD.c.deleted.is_(False),
+    ),
+).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.guid.in_(bindparam("guids", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""``_GET_ITEMS`` with whether each item has live items below it (a Sync that deletes reads its items so)."""
+_CHILDREN = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.parent.in_(bindparam("parents", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""The live items of a folder below some parents (what a Delete reads for the items it deletes)."""
+_HISTORY = (
+    select(
+        item_history.c.content_type,
+        item_history.c.data,
+        item_history.c.reason,
+        item_history.c.saved_at,
+        item_history.c.seq,
+    )
+    .where(item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid == bindparam("guid"))
+    .order_by(item_history.c.saved_at, item_history.c.id)
+)
+"""The kept versions of an item, oldest first."""
+_ALLOCATE = (
+    update(sequence_counter)
+    .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+    .values(value=sequence_counter.c.value + bindparam("count"))
+    .returning(sequence_counter.c.value)
+)
+"""Sequence numbers reserved (with every write of items)."""
 _STATES = select(*_ITEM_COLUMNS).where(
     item_table.c.folder_id == bindparam("folder_id"), item_table.c.guid.in_(bindparam("guids", expanding=True))
 )
@@ -209,13 +248,7 @@ class SqlItems(SqlRole):
     def _allocate_seqs(self, count: int) -> int:
         """Reserve ``count`` new sequence numbers; returns the first (a negative ``count`` gives back the last
         numbers this transaction reserved)."""
-        statement = (
-            update(sequence_counter)
-            .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-            .values(value=sequence_counter.c.value + count)
-            .returning(sequence_counter.c.value)
-        )
-        last: int = self._connection.execute(statement).scalar_one()
+        last: int = self._connection.execute(_ALLOCATE, {"count": count}).scalar_one()
         return last - count + 1
 
     def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
@@ -236,6 +269,16 @@ class SqlItems(SqlRole):
             rows = self._connection.execute(_GET_ITEMS, {"folder_id": folder_id, "guids": chunk})
             found.update((row[1], _item(row)) for row in rows)
         return found
+
+    def get_items_and_parents(self, folder_id: int, guids: Iterable[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        found: dict[str, StoredItem] = {}
+        parents: set[str] = set()
+        for chunk in chunks(list(guids)):
+            for row in self._connection.execute(_GET_ITEMS_AND_PARENTHOOD, {"folder_id": folder_id, "guids": chunk}):
+                found[row[1]] = _item(row[:-1])
+                if row[-1]:
+                    parents.add(row[1])
+        return found, parents
 
     def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
         found: dict[str, ItemToSend] = {}
@@ -303,12 +346,8 @@ class SqlItems(SqlRole):
     def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
         found: list[StoredItem] = []
         for chunk in chunks(list(parents)):
-            statement = select(*_ITEM_COLUMNS).where(
-                item_table.c.folder_id == folder_id,
-                item_table.c.parent.in_(chunk),
-                item_table.c.deleted.is_(False),
-            )
-            found.extend(_item(row) for row in self._connection.execute(statement))
+            rows = self._connection.execute(_CHILDREN, {"folder_id": folder_id, "parents": chunk})
+            found.extend(_item(row) for row in rows)
         return sorted(found, key=lambda item: item.guid)
 
     def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
@@ -408,17 +447,7 @@ class SqlItems(SqlRole):
             self._journal.note_kept(kept)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
-        rows = self._connection.execute(
-            select(
-                item_history.c.content_type,
-                item_history.c.data,
-                item_history.c.reason,
-                item_history.c.saved_at,
-                item_history.c.seq,
-            )
-            .where(item_history.c.folder_id == folder_id, item_history.c.guid == guid)
-            .order_by(item_history.c.saved_at, item_history.c.id)
-        )
+        rows = self._connection.execute(_HISTORY, {"folder_id": folder_id, "guid": guid})
         return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     def purge_history(self, saved_before: float) -> int:
