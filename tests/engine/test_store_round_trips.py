@@ -281,3 +281,46 @@ def test_the_map_of_a_device_receiving_many_items_is_written_in_one_statement(
         device_id = next(d.id for d in tx.list_devices(folder.account_id) if d.device_ref == "IMEI:tablet")
         maps = tx.all_maps(device_id, folder.id)
     assert sorted(maps.values()) == sorted(tablet.items)
+
+
+def test_a_sync_of_replaces_then_deletes_then_adds_writes_each_table_in_one_statement(
+    sql_store: Store, statements: Statements
+) -> None:
+    """The ten changes of a SyncEvolution session come as Replaces, then Deletes, then Adds: the Deletes do not make
+    the Replaces before them written on their own, and what the writes keep is not read back."""
+    device = synced_device(sql_store, "few", 5)
+    luids = list(device.items)
+    for luid in luids[:3]:
+        device.replace(luid, vcard(int(luid[1:]), note="changed"))
+    for luid in luids[3:]:
+        device.delete(luid)
+    for n in range(2):
+        device.add(vcard(100 + n))
+
+    def sync() -> None:
+        report = device.sync()
+        assert report.codes_for("Replace") == [200] * 3
+        assert report.codes_for("Delete") == [200] * 2
+        assert report.codes_for("Add") == [201] * 2
+
+    seen = statements.during(sync)
+    written = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM) (item_history|items|item_changes)\b")
+    writes: Counter[str] = Counter()
+    for key, count in seen.items():
+        if found := written.match(key):
+            writes[found.group(0)] += count
+    assert writes == {
+        "INSERT INTO item_history": 1,
+        "UPDATE items": 1,
+        "INSERT INTO items": 1,
+        "INSERT INTO item_changes": 2,
+    }
+    assert seen["UPDATE sequence_counter SET value=(sequence_counter.value"] == 2
+    assert not [key for key in seen if key.startswith("SELECT item_history.id")], "kept versions read back"
+    assert not [text for text in statements.texts if "items.parent IN" in text], "children read apart"
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "few")
+        assert tx.count_items(folder.id) == 5
+        every = tx.changes_since(folder.id, 0, tx.current_seq(), None)
+        kept = sorted(entry.reason for item in every for entry in tx.list_history(folder.id, item.guid))
+    assert kept == ["deleted"] * 2 + ["replaced"] * 3
