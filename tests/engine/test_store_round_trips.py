@@ -25,7 +25,7 @@ from syncmld.protocol.messages import Delete, Item, LocRef, Sync, SyncML
 from syncmld.store import open_store
 from syncmld.store.base import Folder, Store, Transaction
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
-from tests.engine.folder_trees import add_tree, file_xml, stored_tree
+from tests.engine.folder_trees import add_tree, file_xml, folder_xml, stored_tree
 from tests.store.backends import empty_store_url
 
 
@@ -324,3 +324,34 @@ def test_a_sync_of_replaces_then_deletes_then_adds_writes_each_table_in_one_stat
         every = tx.changes_since(folder.id, 0, tx.current_seq(), None)
         kept = sorted(entry.reason for item in every for entry in tx.list_history(folder.id, item.guid))
     assert kept == ["deleted"] * 2 + ["replaced"] * 3
+
+
+def test_an_item_moved_by_a_replace_into_a_folder_deleted_later_in_the_same_sync_is_deleted_with_it(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """A Delete comes after the Replace that puts an item below the folder it deletes: the item goes with it."""
+    device = new_device("IMEI:tree", **FILES)
+    luids = add_tree(device)
+    empty = device.add(folder_xml("Empty"), content_type=FOLDER_TYPE)
+    device.sync()
+    device.replace(luids.readme, file_xml("readme.txt", b"moved\n"))
+    device.move(luids.readme, empty)
+    send = device.transport
+
+    def then_delete_the_folder(message: SyncML, url: str) -> SyncML:
+        delete = Delete(cmd_id="99", items=(Item(source=LocRef(empty)),))
+        commands = tuple(
+            replace(command, commands=(*command.commands, delete)) if isinstance(command, Sync) else command
+            for command in message.commands
+        )
+        return send(replace(message, commands=commands), url)
+
+    device.transport = then_delete_the_folder
+    report = device.sync()
+    assert report.codes_for("Replace") == [200]
+    assert report.codes_for("Delete") == [200]
+    tree = stored_tree(store, EMAIL)
+    assert "Empty" not in tree and "Docs/readme.txt" not in tree and "Empty/readme.txt" not in tree
+    reasons = kept_reasons(store)
+    assert reasons["Empty"] == ["deleted"]
+    assert reasons["readme.txt"] == ["replaced", "deleted with its folder"]
