@@ -164,6 +164,45 @@ def test_a_sync_asks_once_whether_a_push_device_syncs_the_folder_however_many_wr
         assert tx.count_items(stored_folder(tx, "few").id) == 3
 
 
+def conflicting_sync(store: Store, statements: Statements, name: str, count: int) -> Counter[str]:
+    """The statements of a two-way sync in which a device replaces ``count`` items another device changed since."""
+    phone = synced_device(store, name, count)
+    tablet = Device(
+        transport=in_process_transport(store, EngineContext()),
+        url=URL,
+        user=f"{name}@example.org",
+        password=PASSWORD,
+        device_id=f"IMEI:{name}-tablet",
+    )
+    tablet.sync()
+    for luid in list(phone.items):
+        phone.replace(luid, vcard(int(luid[1:]), note="phone"))
+    phone.sync()
+    for luid, data in list(tablet.items.items()):
+        tablet.replace(luid, data.replace(b"END:VCARD", b"TITLE:tablet\r\nEND:VCARD"))
+
+    def sync() -> None:
+        assert len(tablet.sync().codes_for("Replace")) == count
+
+    return statements.during(sync)
+
+
+def test_conflicts_on_many_items_read_their_kept_versions_in_one_statement(
+    sql_store: Store, statements: Statements
+) -> None:
+    few = conflicting_sync(sql_store, statements, "few", 2)
+    many = conflicting_sync(sql_store, statements, "many", 30)
+    history_reads = {key: count for key, count in {**few, **many}.items() if key.startswith("SELECT item_history.")}
+    assert len(history_reads) == 1, history_reads
+    (key,) = history_reads
+    assert few[key] == many[key] == 1
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        merged = [item.data for item in tx.iter_items(folder.id)]
+    assert len(merged) == 30
+    assert all(b"NOTE:phone" in data and b"TITLE:tablet" in data for data in merged)
+
+
 # --- deletes written in a batch answer and keep what they did one at a time --------------------
 
 FILES = {"server_db": "Files", "local_uri": "./files", "content_type": FILE_TYPE, "version": SyncMLVersion.V1_2}

@@ -137,6 +137,9 @@ class SyncApplier:
         """The GUIDs of this Sync's items that are live once it is written (what a Delete answers from)."""
         self._kept: list[HistoryEntry] = []
         """Earlier versions to keep when the Sync has been read."""
+        self._histories: dict[str, list[HistoryEntry]] = {}
+        """The kept versions the store holds of the items of this Sync that may need them, by GUID (read at the
+        first need, for all of them at once)."""
         self._childless: set[str] = set()
         """Items this Sync deletes that have nothing below them (read for all of them at once)."""
         self._new_maps: dict[str, str] = {}
@@ -530,8 +533,12 @@ class SyncApplier:
 
     def _is_echo(self, guid: str, new: content.ParsedItem) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not
-        finish a session sends back, as its own change, what the server had sent it."""
-        return any(self._same(new, content.read(entry.content_type, entry.data)) for entry in self._history(guid))
+        finish a session sends back, as its own change, what the server had sent it. The bytes are compared
+        first, the newest versions first: an earlier version is read only when no version has the same bytes."""
+        earlier = [content.read(entry.content_type, entry.data) for entry in reversed(self._history(guid))]
+        return any(content.same_bytes(new, version) for version in earlier) or any(
+            self._same(new, version) for version in earlier
+        )
 
     def _base(self, guid: str) -> content.ParsedItem | None:
         """The version of the item this device had at its last sync, if the history holds it."""
@@ -542,9 +549,19 @@ class SyncApplier:
         return content.read(base.content_type, base.data)
 
     def _history(self, guid: str) -> list[HistoryEntry]:
-        """The kept versions of an item, oldest first, those this Sync keeps included."""
-        stored = self.tx.list_history(self.ds.folder_id, guid)
-        return [*stored, *(entry for entry in self._kept if entry.guid == guid)]
+        """The kept versions of an item, oldest first, those this Sync keeps included. The first need reads them
+        for every item of the Sync that may need them, in one statement."""
+        if guid not in self._histories:
+            wanted = {guid, *(known for known in self._guids.values() if self._may_need_history(known))}
+            wanted.difference_update(self._histories)
+            found = self.tx.list_histories(self.ds.folder_id, wanted)
+            self._histories.update((known, found.get(known, [])) for known in wanted)
+        return [*self._histories[guid], *(entry for entry in self._kept if entry.guid == guid)]
+
+    def _may_need_history(self, guid: str) -> bool:
+        """Whether the item's earlier versions may be asked for: it is in conflict, or no longer on the server."""
+        current = self._current(guid)
+        return current is None or self._in_conflict(current)
 
     def _keep(self, guid: str, content_type: str, data: bytes, reason: str, seq: int = 0) -> None:
         self._kept.append(HistoryEntry(self.ds.folder_id, guid, content_type, data, reason, self.now, seq))
@@ -622,6 +639,7 @@ class SyncApplier:
             return StatusCode.OK
         if self._waits_for_writes(guid):
             self._flush()  # what came before the Delete is written first: the items below it among them
+            self._histories.clear()  # the writes may have kept versions
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
             log.info(

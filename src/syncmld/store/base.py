@@ -561,6 +561,10 @@ class Items(Protocol):
         """The kept versions of an item, oldest first."""
         ...
 
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        """``list_history`` of several items in one read, by GUID (items with no kept version left out)."""
+        ...
+
     def purge_history(self, saved_before: float) -> int:
         """Forget kept versions older than ``saved_before``; returns how many."""
         ...

@@ -224,6 +224,10 @@ class MemoryItems(MemoryRole):
         kept = [entry for entry in self._t.history if entry.folder_id == folder_id and entry.guid == guid]
         return sorted(kept, key=lambda entry: entry.saved_at)
 
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        found = {guid: self.list_history(folder_id, guid) for guid in set(guids)}
+        return {guid: kept for guid, kept in found.items() if kept}
+
     def purge_history(self, saved_before: float) -> int:
         kept = [entry for entry in self._t.history if entry.saved_at >= saved_before]
         purged = len(self._t.history) - len(kept)

@@ -77,6 +77,21 @@ _HISTORY = (
     .order_by(item_history.c.saved_at, item_history.c.id)
 )
 """The kept versions of an item, oldest first."""
+_HISTORIES = (
+    select(
+        item_history.c.guid,
+        item_history.c.content_type,
+        item_history.c.data,
+        item_history.c.reason,
+        item_history.c.saved_at,
+        item_history.c.seq,
+    )
+    .where(
+        item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
+    )
+    .order_by(item_history.c.saved_at, item_history.c.id)
+)
+"""The kept versions of some items, oldest first."""
 _ALLOCATE = (
     update(sequence_counter)
     .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
@@ -449,6 +464,13 @@ class SqlItems(SqlRole):
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         rows = self._connection.execute(_HISTORY, {"folder_id": folder_id, "guid": guid})
         return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        found: dict[str, list[HistoryEntry]] = {}
+        for chunk in chunks(sorted(set(guids))):
+            for guid, *row in self._connection.execute(_HISTORIES, {"folder_id": folder_id, "guids": chunk}):
+                found.setdefault(guid, []).append(HistoryEntry(folder_id, guid, *row))
+        return found
 
     def purge_history(self, saved_before: float) -> int:
         result = self._connection.execute(delete(item_history).where(item_history.c.saved_at < saved_before))
