@@ -25,7 +25,7 @@ from syncmld.protocol.messages import Delete, Item, LocRef, Sync, SyncML
 from syncmld.store import open_store
 from syncmld.store.base import Folder, Store, Transaction
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
-from tests.engine.folder_trees import add_tree, file_xml, stored_tree
+from tests.engine.folder_trees import add_tree, file_xml, folder_xml, stored_tree
 from tests.store.backends import empty_store_url
 
 
@@ -164,6 +164,45 @@ def test_a_sync_asks_once_whether_a_push_device_syncs_the_folder_however_many_wr
         assert tx.count_items(stored_folder(tx, "few").id) == 3
 
 
+def conflicting_sync(store: Store, statements: Statements, name: str, count: int) -> Counter[str]:
+    """The statements of a two-way sync in which a device replaces ``count`` items another device changed since."""
+    phone = synced_device(store, name, count)
+    tablet = Device(
+        transport=in_process_transport(store, EngineContext()),
+        url=URL,
+        user=f"{name}@example.org",
+        password=PASSWORD,
+        device_id=f"IMEI:{name}-tablet",
+    )
+    tablet.sync()
+    for luid in list(phone.items):
+        phone.replace(luid, vcard(int(luid[1:]), note="phone"))
+    phone.sync()
+    for luid, data in list(tablet.items.items()):
+        tablet.replace(luid, data.replace(b"END:VCARD", b"TITLE:tablet\r\nEND:VCARD"))
+
+    def sync() -> None:
+        assert len(tablet.sync().codes_for("Replace")) == count
+
+    return statements.during(sync)
+
+
+def test_conflicts_on_many_items_read_their_kept_versions_in_one_statement(
+    sql_store: Store, statements: Statements
+) -> None:
+    few = conflicting_sync(sql_store, statements, "few", 2)
+    many = conflicting_sync(sql_store, statements, "many", 30)
+    history_reads = {key: count for key, count in {**few, **many}.items() if key.startswith("SELECT item_history.")}
+    assert len(history_reads) == 1, history_reads
+    (key,) = history_reads
+    assert few[key] == many[key] == 1
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        merged = [item.data for item in tx.iter_items(folder.id)]
+    assert len(merged) == 30
+    assert all(b"NOTE:phone" in data and b"TITLE:tablet" in data for data in merged)
+
+
 # --- deletes written in a batch answer and keep what they did one at a time --------------------
 
 FILES = {"server_db": "Files", "local_uri": "./files", "content_type": FILE_TYPE, "version": SyncMLVersion.V1_2}
@@ -281,3 +320,77 @@ def test_the_map_of_a_device_receiving_many_items_is_written_in_one_statement(
         device_id = next(d.id for d in tx.list_devices(folder.account_id) if d.device_ref == "IMEI:tablet")
         maps = tx.all_maps(device_id, folder.id)
     assert sorted(maps.values()) == sorted(tablet.items)
+
+
+def test_a_sync_of_replaces_then_deletes_then_adds_writes_each_table_in_one_statement(
+    sql_store: Store, statements: Statements
+) -> None:
+    """The ten changes of a SyncEvolution session come as Replaces, then Deletes, then Adds: the Deletes do not make
+    the Replaces before them written on their own, and what the writes keep is not read back."""
+    device = synced_device(sql_store, "few", 5)
+    luids = list(device.items)
+    for luid in luids[:3]:
+        device.replace(luid, vcard(int(luid[1:]), note="changed"))
+    for luid in luids[3:]:
+        device.delete(luid)
+    for n in range(2):
+        device.add(vcard(100 + n))
+
+    def sync() -> None:
+        report = device.sync()
+        assert report.codes_for("Replace") == [200] * 3
+        assert report.codes_for("Delete") == [200] * 2
+        assert report.codes_for("Add") == [201] * 2
+
+    seen = statements.during(sync)
+    written = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM) (item_history|items|item_changes)\b")
+    writes: Counter[str] = Counter()
+    for key, count in seen.items():
+        if found := written.match(key):
+            writes[found.group(0)] += count
+    assert writes == {
+        "INSERT INTO item_history": 1,
+        "UPDATE items": 1,
+        "INSERT INTO items": 1,
+        "INSERT INTO item_changes": 2,
+    }
+    assert seen["UPDATE sequence_counter SET value=(sequence_counter.value"] == 2
+    assert not [key for key in seen if key.startswith("SELECT item_history.id")], "kept versions read back"
+    assert not [text for text in statements.texts if "items.parent IN" in text], "children read apart"
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "few")
+        assert tx.count_items(folder.id) == 5
+        every = tx.changes_since(folder.id, 0, tx.current_seq(), None)
+        kept = sorted(entry.reason for item in every for entry in tx.list_history(folder.id, item.guid))
+    assert kept == ["deleted"] * 2 + ["replaced"] * 3
+
+
+def test_an_item_moved_by_a_replace_into_a_folder_deleted_later_in_the_same_sync_is_deleted_with_it(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    """A Delete comes after the Replace that puts an item below the folder it deletes: the item goes with it."""
+    device = new_device("IMEI:tree", **FILES)
+    luids = add_tree(device)
+    empty = device.add(folder_xml("Empty"), content_type=FOLDER_TYPE)
+    device.sync()
+    device.replace(luids.readme, file_xml("readme.txt", b"moved\n"))
+    device.move(luids.readme, empty)
+    send = device.transport
+
+    def then_delete_the_folder(message: SyncML, url: str) -> SyncML:
+        delete = Delete(cmd_id="99", items=(Item(source=LocRef(empty)),))
+        commands = tuple(
+            replace(command, commands=(*command.commands, delete)) if isinstance(command, Sync) else command
+            for command in message.commands
+        )
+        return send(replace(message, commands=commands), url)
+
+    device.transport = then_delete_the_folder
+    report = device.sync()
+    assert report.codes_for("Replace") == [200]
+    assert report.codes_for("Delete") == [200]
+    tree = stored_tree(store, EMAIL)
+    assert "Empty" not in tree and "Docs/readme.txt" not in tree and "Empty/readme.txt" not in tree
+    reasons = kept_reasons(store)
+    assert reasons["Empty"] == ["deleted"]
+    assert reasons["readme.txt"] == ["replaced", "deleted with its folder"]

@@ -425,6 +425,10 @@ def test_children_of_finds_live_children_of_any_given_parent_in_that_folder_only
         assert [item.guid for item in tx.children_of(owner.folder_id, ["a1", "b"])] == ["a11", "b1"]
         assert tx.children_of(owner.folder_id, ["a11"]) == []
         assert tx.children_of(owner.folder_id, []) == []
+        found, parents = tx.get_items_and_parents(owner.folder_id, ["a", "a1", "a11", "b", "a3", "unknown"])
+        assert sorted(found) == ["a", "a1", "a11", "b"]
+        assert found["a1"] == tx.get_items(owner.folder_id, ["a1"])["a1"]
+        assert parents == {"a", "a1", "b"}
 
 
 def test_children_of_more_parents_than_one_statement_binds(store: Store) -> None:
@@ -523,6 +527,8 @@ def test_history_keeps_versions_until_purged(store: Store) -> None:
         tx.keep_history([])
     with store.transaction() as tx:
         assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"first", b"second"]
+        both = tx.list_histories(folder.id, ["g1", "g2", "unknown"])
+        assert both == {"g1": tx.list_history(folder.id, "g1"), "g2": tx.list_history(folder.id, "g2")}
         assert tx.purge_history(15.0) == 1
         assert [entry.data for entry in tx.list_history(folder.id, "g1")] == [b"second"]
         assert [entry.reason for entry in tx.list_history(folder.id, "g2")] == ["lost a conflict"]

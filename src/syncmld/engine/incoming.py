@@ -137,6 +137,9 @@ class SyncApplier:
         """The GUIDs of this Sync's items that are live once it is written (what a Delete answers from)."""
         self._kept: list[HistoryEntry] = []
         """Earlier versions to keep when the Sync has been read."""
+        self._histories: dict[str, list[HistoryEntry]] = {}
+        """The kept versions the store holds of the items of this Sync that may need them, by GUID (read at the
+        first need, for all of them at once)."""
         self._childless: set[str] = set()
         """Items this Sync deletes that have nothing below them (read for all of them at once)."""
         self._new_maps: dict[str, str] = {}
@@ -165,15 +168,14 @@ class SyncApplier:
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         self._unmapped = {luid for luid in luids if luid not in self._guids}
         parents = [item.target_parent for item in items if item.target_parent is not None]
-        self._previous = self.tx.get_items(self.ds.folder_id, [*self._guids.values(), *parents])
-        self._live = set(self._previous)
         deleted = {
             self._guids[luid]
             for command in sync.commands
             for item in _items(command, Delete)
             if (luid := _luid(item)) in self._guids
         }
-        self._childless = deleted - {child.parent for child in self.tx.children_of(self.ds.folder_id, deleted)}
+        self._previous, self._childless = self._read_items([*self._guids.values(), *parents], deleted)
+        self._live = set(self._previous)
         if compares_all(self.mode) and takes_from_client(self.mode) and self.outbox is None:
             self._convert_ahead(sync.commands)
         for command in sync.commands:
@@ -531,8 +533,12 @@ class SyncApplier:
 
     def _is_echo(self, guid: str, new: content.ParsedItem) -> bool:
         """The device's version equals an earlier server version of the item: a device that did not
-        finish a session sends back, as its own change, what the server had sent it."""
-        return any(self._same(new, content.read(entry.content_type, entry.data)) for entry in self._history(guid))
+        finish a session sends back, as its own change, what the server had sent it. The bytes are compared
+        first, the newest versions first: an earlier version is read only when no version has the same bytes."""
+        earlier = [content.read(entry.content_type, entry.data) for entry in reversed(self._history(guid))]
+        return any(content.same_bytes(new, version) for version in earlier) or any(
+            self._same(new, version) for version in earlier
+        )
 
     def _base(self, guid: str) -> content.ParsedItem | None:
         """The version of the item this device had at its last sync, if the history holds it."""
@@ -543,9 +549,19 @@ class SyncApplier:
         return content.read(base.content_type, base.data)
 
     def _history(self, guid: str) -> list[HistoryEntry]:
-        """The kept versions of an item, oldest first, those this Sync keeps included."""
-        stored = self.tx.list_history(self.ds.folder_id, guid)
-        return [*stored, *(entry for entry in self._kept if entry.guid == guid)]
+        """The kept versions of an item, oldest first, those this Sync keeps included. The first need reads them
+        for every item of the Sync that may need them, in one statement."""
+        if guid not in self._histories:
+            wanted = {guid, *(known for known in self._guids.values() if self._may_need_history(known))}
+            wanted.difference_update(self._histories)
+            found = self.tx.list_histories(self.ds.folder_id, wanted)
+            self._histories.update((known, found.get(known, [])) for known in wanted)
+        return [*self._histories[guid], *(entry for entry in self._kept if entry.guid == guid)]
+
+    def _may_need_history(self, guid: str) -> bool:
+        """Whether the item's earlier versions may be asked for: it is in conflict, or no longer on the server."""
+        current = self._current(guid)
+        return current is None or self._in_conflict(current)
 
     def _keep(self, guid: str, content_type: str, data: bytes, reason: str, seq: int = 0) -> None:
         self._kept.append(HistoryEntry(self.ds.folder_id, guid, content_type, data, reason, self.now, seq))
@@ -621,8 +637,9 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         if guid in self._deleted_with_folder:
             return StatusCode.OK
-        if self._writes or self._new_maps:
+        if self._waits_for_writes(guid):
             self._flush()  # what came before the Delete is written first: the items below it among them
+            self._histories.clear()  # the writes may have kept versions
         previous = self._previous.get(guid)
         if previous is not None and self._in_conflict(previous):
             log.info(
@@ -662,6 +679,29 @@ class SyncApplier:
             return StatusCode.ITEM_NOT_DELETED
         self.ds.received.deleted += 1
         return StatusCode.OK
+
+    def _read_items(self, guids: list[str], deleted: set[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        """The live items among ``guids``, and those of ``deleted`` with nothing below them: one read (and one more
+        for the items below those the folder no longer holds, if the Sync deletes such)."""
+        if not deleted:
+            return self.tx.get_items(self.ds.folder_id, guids), set()
+        found, parents = self.tx.get_items_and_parents(self.ds.folder_id, guids)
+        gone = [guid for guid in deleted if guid not in found]
+        below_gone = {child.parent for child in self.tx.children_of(self.ds.folder_id, gone)}
+        return found, deleted - parents - below_gone
+
+    def _waits_for_writes(self, guid: str) -> bool:
+        """Whether deleting ``guid`` needs this Sync's pending writes written first: a write or map of the item
+        itself (the flush deletes before it writes), or items that may lie below it (read from the store). The
+        deletes of items with nothing below them are written with the rest of the Sync, in one statement."""
+        if not self._writes and not self._new_maps:
+            return False
+        return (
+            guid in self._writes
+            or guid in self._new_maps
+            or guid not in self._childless
+            or any(new.parent == guid for new in self._writes.values())
+        )
 
     def _journal_takes(self, changes: int, message_bytes: int) -> bool:
         """Whether a change to a mail folder has room in the journal of changes waiting for IMAP (always true

@@ -482,6 +482,10 @@ class Items(Protocol):
         """The live (not deleted) items among ``guids``, by GUID; unknown GUIDs are left out."""
         ...
 
+    def get_items_and_parents(self, folder_id: int, guids: Iterable[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        """``get_items``, and the GUIDs of those of the items found that have live items below them: one read."""
+        ...
+
     def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
         """``get_items`` with only what sending the items needs: the live items among ``guids``, by GUID."""
         ...
@@ -556,6 +560,10 @@ class Items(Protocol):
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         """The kept versions of an item, oldest first."""
+        ...
+
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        """``list_history`` of several items in one read, by GUID (items with no kept version left out)."""
         ...
 
     def purge_history(self, saved_before: float) -> int:

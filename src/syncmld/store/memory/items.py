@@ -84,6 +84,10 @@ class MemoryItems(MemoryRole):
         found = {guid: stored.get(guid) for guid in guids}
         return {guid: item for guid, item in found.items() if item is not None and not item.deleted}
 
+    def get_items_and_parents(self, folder_id: int, guids: Iterable[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        found = self.get_items(folder_id, guids)
+        return found, {child.parent for child in self.children_of(folder_id, found) if child.parent is not None}
+
     def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
         return {
             guid: ItemToSend(guid, item.content_type, item.data, item.parent)
@@ -174,9 +178,10 @@ class MemoryItems(MemoryRole):
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         stored = self._writable_items(folder_id)
-        before = dict(stored) if self._journal else {}
+        wanted = list(dict.fromkeys(guids))
+        before = {guid: stored[guid] for guid in wanted if guid in stored} if self._journal else {}
         deleted: list[str] = []
-        for guid in guids:
+        for guid in wanted:
             item = stored.get(guid)
             if item is None or item.deleted:
                 continue
@@ -218,6 +223,10 @@ class MemoryItems(MemoryRole):
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
         kept = [entry for entry in self._t.history if entry.folder_id == folder_id and entry.guid == guid]
         return sorted(kept, key=lambda entry: entry.saved_at)
+
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        found = {guid: self.list_history(folder_id, guid) for guid in set(guids)}
+        return {guid: kept for guid, kept in found.items() if kept}
 
     def purge_history(self, saved_before: float) -> int:
         kept = [entry for entry in self._t.history if entry.saved_at >= saved_before]

@@ -16,9 +16,8 @@ from syncmld.store.base import (
 )
 from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
-from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
-from syncmld.store.sql.items import _ITEM_COLUMNS, HISTORY_COLUMNS, _item
+from syncmld.store.sql.items import insert_history, read_states
 
 
 def _session(row: Any) -> ChangeSession:
@@ -31,8 +30,14 @@ _CHANGE_COLUMNS = (
 )  # fmt: skip
 
 
+_KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).where(
+    item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
+)
+
+
 _SESSION_OF_KEY = select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key"))
-"""The change session of a SyncML session's messages, made once: every message that writes items reads it."""
+_NEW_SESSION = change_sessions.insert().returning(change_sessions.c.id)
+"""Made once: a sync session that writes items reads and makes its change session."""
 
 
 class SqlJournal:
@@ -42,6 +47,7 @@ class SqlJournal:
         self._connection = connection
         self.spec = spec
         self.session_id: int | None = None
+        self._kept: dict[tuple[int, str, int], int] = {}
 
     def before(self, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
         """The items about to be written, as they are (tombstones too)."""
@@ -70,11 +76,21 @@ class SqlJournal:
         ]
         insert_many(self._connection, item_changes, _CHANGE_COLUMNS, rows)
 
+    def note_kept(self, ids: Mapping[tuple[int, str, int], int]) -> None:
+        """The ids of versions this transaction kept, by (folder, GUID, seq): the writes that follow refer to them
+        without reading them back."""
+        for key, row_id in ids.items():
+            self._kept[key] = max(row_id, self._kept.get(key, row_id))
+
     def _kept_versions(self, folder_id: int, priors: Sequence[tuple[Change, StoredItem]]) -> dict[tuple[str, int], int]:
         """The ids of the kept versions (item_history) holding these items' content before the writes, by
-        (GUID, seq): the versions the engine keeps already, and the others kept now (one copy each)."""
+        (GUID, seq): the versions kept already (by this transaction, which knows their ids, or earlier), and the
+        others kept now (one copy each)."""
         wanted = {(prior.guid, prior.seq): (change, prior) for change, prior in priors}
-        found = self._kept_ids(folder_id, wanted)
+        found = {key: self._kept[folder_id, *key] for key in wanted if (folder_id, *key) in self._kept}
+        unknown = {key: value for key, value in wanted.items() if key not in found}
+        if unknown:
+            found.update(self._kept_ids(folder_id, unknown))
         missing = [wanted[key] for key in wanted if key not in found]
         if missing:
             rows = [
@@ -89,17 +105,16 @@ class SqlJournal:
                 )
                 for change, prior in missing
             ]
-            insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
-            found = self._kept_ids(folder_id, wanted)
+            kept = insert_history(self._connection, rows)
+            self.note_kept(kept)
+            found.update(((guid, seq), row_id) for (_, guid, seq), row_id in kept.items())
         return found
 
     def _kept_ids(self, folder_id: int, wanted: Mapping[tuple[str, int], object]) -> dict[tuple[str, int], int]:
         found: dict[tuple[str, int], int] = {}
         for chunk in chunks(sorted({guid for guid, _ in wanted})):
-            statement = select(item_history.c.id, item_history.c.guid, item_history.c.seq).where(
-                item_history.c.folder_id == folder_id, item_history.c.guid.in_(chunk)
-            )
-            for row_id, guid, seq in self._connection.execute(statement):
+            rows = self._connection.execute(_KEPT_IDS, {"folder_id": folder_id, "guids": chunk})
+            for row_id, guid, seq in rows:
                 if (guid, seq) in wanted:
                     found[guid, seq] = max(row_id, found.get((guid, seq), row_id))
         return found
@@ -116,25 +131,16 @@ class SqlJournal:
             if spec.key is not None:
                 self.session_id = self._connection.execute(_SESSION_OF_KEY, {"key": spec.key}).scalar()
             if self.session_id is None:
-                statement = change_sessions.insert().values(
-                    account_id=spec.account_id,
-                    source=spec.source.value,
-                    label=spec.label,
-                    started_at=spec.at,
-                    device_id=spec.device_id,
-                    session_key=spec.key,
-                )
-                inserted = self._connection.execute(statement.returning(change_sessions.c.id))
-                self.session_id = int(inserted.scalar_one())
+                values = {
+                    "account_id": spec.account_id,
+                    "source": spec.source.value,
+                    "label": spec.label,
+                    "started_at": spec.at,
+                    "device_id": spec.device_id,
+                    "session_key": spec.key,
+                }
+                self.session_id = int(self._connection.execute(_NEW_SESSION, values).scalar_one())
         return self.session_id
-
-
-def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
-    found: dict[str, StoredItem] = {}
-    for chunk in chunks(guids):
-        statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.guid.in_(chunk))
-        found.update((row[1], _item(row)) for row in connection.execute(statement))
-    return found
 
 
 class SqlHistory(SqlRole):

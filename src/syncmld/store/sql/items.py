@@ -10,7 +10,7 @@ from dataclasses import fields
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, exists, func, or_, select, update
 
 from syncmld.store import new_guid
 from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
@@ -31,12 +31,6 @@ def _folder(row: Row[Any]) -> Folder:
 _FOLDER = select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
 _SEQ = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
 """Made once: every session reads them (building a statement costs more than running it)."""
-_ALLOCATE_SEQS = (
-    update(sequence_counter)
-    .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-    .values(value=sequence_counter.c.value + bindparam("count"))
-    .returning(sequence_counter.c.value)
-)
 _FOLDER_SEQ = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == bindparam("folder_id"))
 _LIVE_AFTER = (
     item_table.c.folder_id == bindparam("folder_id"),
@@ -70,6 +64,64 @@ _GET_ITEMS = select(*_ITEM_COLUMNS).where(
 )
 """The live items of a folder among some GUIDs: one statement, built once (items are read in batches
 with every message a device receives)."""
+_CHILD = item_table.alias("child")
+_GET_ITEMS_AND_PARENTHOOD = select(
+    *_ITEM_COLUMNS,
+    exists().where(
+        _CHILD.c.folder_id == item_table.c.folder_id,
+        _CHILD.c.parent == item_table.c.guid,
+        _CHILD.c.deleted.is_(False),
+    ),
+).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.guid.in_(bindparam("guids", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""``_GET_ITEMS`` with whether each item has live items below it (a Sync that deletes reads its items so)."""
+_CHILDREN = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"),
+    item_table.c.parent.in_(bindparam("parents", expanding=True)),
+    item_table.c.deleted.is_(False),
+)
+"""The live items of a folder below some parents (what a Delete reads for the items it deletes)."""
+_HISTORY = (
+    select(
+        item_history.c.content_type,
+        item_history.c.data,
+        item_history.c.reason,
+        item_history.c.saved_at,
+        item_history.c.seq,
+    )
+    .where(item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid == bindparam("guid"))
+    .order_by(item_history.c.saved_at, item_history.c.id)
+)
+"""The kept versions of an item, oldest first."""
+_HISTORIES = (
+    select(
+        item_history.c.guid,
+        item_history.c.content_type,
+        item_history.c.data,
+        item_history.c.reason,
+        item_history.c.saved_at,
+        item_history.c.seq,
+    )
+    .where(
+        item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
+    )
+    .order_by(item_history.c.saved_at, item_history.c.id)
+)
+"""The kept versions of some items, oldest first."""
+_ALLOCATE = (
+    update(sequence_counter)
+    .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+    .values(value=sequence_counter.c.value + bindparam("count"))
+    .returning(sequence_counter.c.value)
+)
+"""Sequence numbers reserved (with every write of items)."""
+_STATES = select(*_ITEM_COLUMNS).where(
+    item_table.c.folder_id == bindparam("folder_id"), item_table.c.guid.in_(bindparam("guids", expanding=True))
+)
+"""The items of a folder among some GUIDs, tombstones too (what a write finds)."""
 
 
 @lru_cache(maxsize=32)
@@ -146,6 +198,54 @@ _SET_IDENTITY = (
 )
 
 
+_DELETE_ITEM = (
+    update(item_table)
+    .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
+    .values(
+        deleted=True,
+        data=b"",
+        uid=None,
+        identity=None,
+        version=bindparam("b_version"),
+        seq=bindparam("b_seq"),
+        origin_device_id=bindparam("b_origin"),
+    )
+)
+"""An item made a tombstone, with its new version and sequence number (for a batch of deletes)."""
+
+
+@lru_cache(maxsize=32)
+def _keep_sql(paramstyle: str, count: int) -> str:
+    """``count`` kept versions in one INSERT that gives their ids: the driver's SQL, made once per count."""
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    row = f"({', '.join([placeholder] * len(HISTORY_COLUMNS))})"
+    return (
+        f"INSERT INTO {item_history.name} ({', '.join(HISTORY_COLUMNS)}) VALUES {', '.join([row] * count)} "
+        "RETURNING id, folder_id, guid, seq"
+    )
+
+
+def insert_history(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[tuple[int, str, int], int]:
+    """Keep these versions (values in the order of ``HISTORY_COLUMNS``): the id of each by (folder, GUID, seq),
+    the latest where two share them."""
+    ids: dict[tuple[int, str, int], int] = {}
+    for chunk in chunks(rows):
+        sql = _keep_sql(connection.dialect.paramstyle, len(chunk))
+        for row_id, folder_id, guid, seq in connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)):
+            ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
+    return ids
+
+
+def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) -> dict[str, StoredItem]:
+    """The items of the folder among ``guids`` as they are, tombstones too, by GUID."""
+    found: dict[str, StoredItem] = {}
+    for chunk in chunks(guids):
+        found.update(
+            (row[1], _item(row)) for row in connection.execute(_STATES, {"folder_id": folder_id, "guids": chunk})
+        )
+    return found
+
+
 class SqlItems(SqlRole):
     """See ``syncmld.store.base.Items``."""
 
@@ -180,8 +280,9 @@ class SqlItems(SqlRole):
 
     # --- items and the change log -----------------------------------------------------------
     def _allocate_seqs(self, count: int) -> int:
-        """Reserve ``count`` new sequence numbers; returns the first."""
-        last: int = self._connection.execute(_ALLOCATE_SEQS, {"count": count}).scalar_one()
+        """Reserve ``count`` new sequence numbers; returns the first (a negative ``count`` gives back the last
+        numbers this transaction reserved)."""
+        last: int = self._connection.execute(_ALLOCATE, {"count": count}).scalar_one()
         return last - count + 1
 
     def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
@@ -202,6 +303,16 @@ class SqlItems(SqlRole):
             rows = self._connection.execute(_GET_ITEMS, {"folder_id": folder_id, "guids": chunk})
             found.update((row[1], _item(row)) for row in rows)
         return found
+
+    def get_items_and_parents(self, folder_id: int, guids: Iterable[str]) -> tuple[dict[str, StoredItem], set[str]]:
+        found: dict[str, StoredItem] = {}
+        parents: set[str] = set()
+        for chunk in chunks(list(guids)):
+            for row in self._connection.execute(_GET_ITEMS_AND_PARENTHOOD, {"folder_id": folder_id, "guids": chunk}):
+                found[row[1]] = _item(row[:-1])
+                if row[-1]:
+                    parents.add(row[1])
+        return found, parents
 
     def items_to_send(self, folder_id: int, guids: Iterable[str]) -> dict[str, ItemToSend]:
         found: dict[str, ItemToSend] = {}
@@ -262,12 +373,8 @@ class SqlItems(SqlRole):
     def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
         found: list[StoredItem] = []
         for chunk in chunks(list(parents)):
-            statement = select(*_ITEM_COLUMNS).where(
-                item_table.c.folder_id == folder_id,
-                item_table.c.parent.in_(chunk),
-                item_table.c.deleted.is_(False),
-            )
-            found.extend(_item(row) for row in self._connection.execute(statement))
+            rows = self._connection.execute(_CHILDREN, {"folder_id": folder_id, "parents": chunk})
+            found.extend(_item(row) for row in rows)
         return sorted(found, key=lambda item: item.guid)
 
     def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
@@ -315,32 +422,24 @@ class SqlItems(SqlRole):
 
     def delete_items(self, folder_id: int, guids: Iterable[str], origin_device_id: int | None) -> list[str]:
         wanted = list(dict.fromkeys(guids))
-        live = self._versions(folder_id, wanted, live_only=True)
-        deleted = [guid for guid in wanted if guid in live]
+        if not wanted:
+            return []
+        # Sequence numbers first, for every item named: the counter's row lock orders concurrent writers
+        # (PostgreSQL), so the items read next are the committed ones; those not live give theirs back.
+        first_seq = self._allocate_seqs(len(wanted))
+        before = read_states(self._connection, folder_id, wanted)
+        deleted = [guid for guid in wanted if guid in before and not before[guid].deleted]
+        if len(deleted) < len(wanted):
+            self._allocate_seqs(len(deleted) - len(wanted))
         if not deleted:
             return []
-        first_seq = self._allocate_seqs(len(deleted))
-        before = self._journal.before(folder_id, deleted) if self._journal else {}
-        statement = (
-            update(item_table)
-            .where(item_table.c.folder_id == folder_id, item_table.c.guid == bindparam("b_guid"))
-            .values(
-                deleted=True,
-                data=b"",
-                uid=None,
-                identity=None,
-                version=bindparam("b_version"),
-                seq=bindparam("b_seq"),
-                origin_device_id=origin_device_id,
-            )
-        )
+        gone = [(guid, before[guid].version + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
         rows = [
-            {"b_guid": guid, "b_version": live[guid] + 1, "b_seq": first_seq + offset}
-            for offset, guid in enumerate(deleted)
+            {"b_folder_id": folder_id, "b_guid": guid, "b_version": version, "b_seq": seq, "b_origin": origin_device_id}
+            for guid, version, seq in gone
         ]
-        self._connection.execute(statement, rows)
+        self._connection.execute(_DELETE_ITEM, rows)
         if self._journal:
-            gone = [(guid, live[guid] + 1, first_seq + offset) for offset, guid in enumerate(deleted)]
             self._journal.record_deletes(folder_id, before, gone, origin_device_id)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())
         return deleted
@@ -369,21 +468,20 @@ class SqlItems(SqlRole):
             (entry.folder_id, entry.guid, entry.content_type, entry.data, entry.reason, entry.saved_at, entry.seq)
             for entry in entries
         ]
-        insert_many(self._connection, item_history, HISTORY_COLUMNS, rows)
+        kept = insert_history(self._connection, rows)
+        if self._journal:
+            self._journal.note_kept(kept)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
-        rows = self._connection.execute(
-            select(
-                item_history.c.content_type,
-                item_history.c.data,
-                item_history.c.reason,
-                item_history.c.saved_at,
-                item_history.c.seq,
-            )
-            .where(item_history.c.folder_id == folder_id, item_history.c.guid == guid)
-            .order_by(item_history.c.saved_at, item_history.c.id)
-        )
+        rows = self._connection.execute(_HISTORY, {"folder_id": folder_id, "guid": guid})
         return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        found: dict[str, list[HistoryEntry]] = {}
+        for chunk in chunks(sorted(set(guids))):
+            for guid, *row in self._connection.execute(_HISTORIES, {"folder_id": folder_id, "guids": chunk}):
+                found.setdefault(guid, []).append(HistoryEntry(folder_id, guid, *row))
+        return found
 
     def purge_history(self, saved_before: float) -> int:
         result = self._connection.execute(delete(item_history).where(item_history.c.saved_at < saved_before))
