@@ -15,6 +15,7 @@ from enum import Enum
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map, by_names
 from syncmld.protocol.messages import Add, Command, Item, LocRef, Meta, Replace
+from syncmld.protocol.template_bytes import cut_around, joined_between
 
 
 class Slot(Enum):
@@ -156,28 +157,13 @@ class Template:
     def cut(cls, written: bytes, shape: Shape, fill: Fill, end_state: object) -> "Template | None":
         """The template in ``written`` (the shape's sample as the encoding writes it); None when a
         placeholder is not found exactly once, in order."""
-        parts: list[bytes] = []
-        start = 0
-        for slot in shape.slots:
-            value = PLACEHOLDERS[slot]
-            marker = fill(slot, value.encode("ascii") if slot is Slot.DATA else value)
-            if marker is None or written.count(marker) != 1:
-                return None
-            at = written.find(marker, start)
-            if at < 0:
-                return None
-            parts.append(written[start:at])
-            start = at + len(marker)
-        parts.append(written[start:])
-        return cls(tuple(parts), shape.slots, end_state)
+        markers = (
+            fill(slot, PLACEHOLDERS[slot].encode("ascii") if slot is Slot.DATA else PLACEHOLDERS[slot])
+            for slot in shape.slots
+        )
+        parts = cut_around(written, markers)
+        return None if parts is None else cls(parts, shape.slots, end_state)
 
     def filled(self, values: tuple[str | bytes, ...], fill: Fill) -> bytes | None:
         """The command with ``values`` in its slots, in order; None when one of them cannot go in its slot."""
-        parts = self.parts
-        pieces = [parts[0]]
-        for index, slot in enumerate(self.slots):
-            piece = fill(slot, values[index])
-            if piece is None:
-                return None
-            pieces += (piece, parts[index + 1])
-        return b"".join(pieces)
+        return joined_between(self.parts, map(fill, self.slots, values))

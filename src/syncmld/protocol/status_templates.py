@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from syncmld.protocol.messages import Status
+from syncmld.protocol.template_bytes import cut_around, joined_between
 from syncmld.status import StatusCode
 
 _CMD_ID = "{{syncmld-status-cmd-id}}"
@@ -74,27 +75,9 @@ class StatusTemplate:
     def cut(cls, written: bytes, shape: StatusShape, fill: TextFill, end_state: object) -> "StatusTemplate | None":
         """The template in ``written`` (the shape's sample as the encoding writes it); None when a placeholder
         is not found exactly once, in order."""
-        parts: list[bytes] = []
-        start = 0
-        for placeholder in shape.placeholders:
-            marker = fill(placeholder)
-            if marker is None or written.count(marker) != 1:
-                return None
-            at = written.find(marker, start)
-            if at < 0:
-                return None
-            parts.append(written[start:at])
-            start = at + len(marker)
-        parts.append(written[start:])
-        return cls(tuple(parts), end_state)
+        parts = cut_around(written, map(fill, shape.placeholders))
+        return None if parts is None else cls(parts, end_state)
 
     def filled(self, values: tuple[str, ...], fill: TextFill) -> bytes | None:
         """The Status with ``values`` in its slots, in order; None when one of them cannot go in its slot."""
-        parts = self.parts
-        pieces = [parts[0]]
-        for index, value in enumerate(values):
-            piece = fill(value)
-            if piece is None:
-                return None
-            pieces += (piece, parts[index + 1])
-        return b"".join(pieces)
+        return joined_between(self.parts, map(fill, values))
