@@ -14,7 +14,7 @@ from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
 from syncmld.protocol.messages import SyncML
 from syncmld.store import open_store
-from syncmld.store.base import Store
+from syncmld.store.base import NewItem, Store
 from tests.store.backends import BACKENDS, empty_store_url
 
 EMAIL = "alice@example.org"
@@ -66,6 +66,15 @@ def vcard(n: int, note: str = "") -> bytes:
 
 
 T = TypeVar("T")
+
+
+def stored_contacts(store: Store, count: int) -> None:
+    """The account's contacts folder holding ``count`` contacts more, written straight to the store."""
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        folder = tx.ensure_folder(account.id, "contacts")
+        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(count)], None)
 
 
 def after_each_reply(device: Device, measure: Callable[[], T]) -> list[T]:

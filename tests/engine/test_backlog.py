@@ -10,8 +10,8 @@ from syncmld.engine.backlog import BATCH, WINDOW, has_pending, park, refill
 from syncmld.engine.modes import SyncMode
 from syncmld.engine.session import ChangeKind, DatastoreState, OutChange, SessionState
 from syncmld.store import new_guid
-from syncmld.store.base import NewItem, Store, Transaction
-from tests.engine.conftest import EMAIL, after_each_reply, vcard
+from syncmld.store.base import Store, Transaction
+from tests.engine.conftest import EMAIL, after_each_reply, stored_contacts
 
 TOKEN = "receiving"
 
@@ -109,11 +109,7 @@ def test_the_session_state_between_the_messages_of_a_refresh_holds_less_than_two
 ) -> None:
     """Saved and read again with every message, the state keeps what the next message may send from the line it
     read last, not hundreds of changes beyond it."""
-    with store.transaction() as tx:
-        account = tx.get_account(EMAIL)
-        assert account is not None
-        folder = tx.ensure_folder(account.id, "contacts")
-        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1500)], None)
+    stored_contacts(store, 1500)
     tablet = new_device("IMEI:tablet", max_msg_size=60_000)
     queued = after_each_reply(tablet, lambda: saved_queue(store, tablet))
     tablet.sync(205)
@@ -128,11 +124,7 @@ def test_the_session_state_saved_between_the_messages_of_a_refresh_stays_under_7
     """Saved and read with every message: the queue's window (less than two lines of changes), each change its kind,
     GUID and LUID, and not the changes of the last reply (the next message answers it). It held 16-18 kB: the last
     reply's changes and the queue's window as objects of named fields."""
-    with store.transaction() as tx:
-        account = tx.get_account(EMAIL)
-        assert account is not None
-        folder = tx.ensure_folder(account.id, "contacts")
-        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(1000)], None)
+    stored_contacts(store, 1000)
     tablet = new_device("IMEI:tablet", max_msg_size=60_000)
     sizes = after_each_reply(tablet, lambda: len(saved_state(store, tablet)))
     tablet.sync(205)

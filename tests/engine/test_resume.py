@@ -12,8 +12,8 @@ from syncmld.client.device import Interruption
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext
 from syncmld.protocol.constants import SyncMLVersion
-from syncmld.store.base import NewItem, Store, SyncState
-from tests.engine.conftest import EMAIL, PASSWORD, URL, after_each_reply, vcard
+from syncmld.store.base import Store, SyncState
+from tests.engine.conftest import EMAIL, PASSWORD, URL, after_each_reply, stored_contacts, vcard
 from tests.engine.test_sessions import device_cards, server_cards
 
 STOPS = ["suspend"]
@@ -201,11 +201,7 @@ def test_the_session_state_of_a_device_receiving_thousands_of_contacts_holds_at_
 ) -> None:
     """Read back from the store, the queue is topped up to its window and no further: the session state,
     saved with every message, stays as small as the window (it held up to a whole read of the backlog)."""
-    with store.transaction() as tx:
-        account = tx.get_account(EMAIL)
-        assert account is not None
-        folder = tx.ensure_folder(account.id, "contacts")
-        tx.put_items(folder.id, [NewItem(None, "text/x-vcard", vcard(n)) for n in range(3000)], None)
+    stored_contacts(store, 3000)
     tablet = new_device("IMEI:2", max_msg_size=20_000)
     sizes = after_each_reply(tablet, lambda: session_state_size(store, tablet))
     tablet.sync(200)
