@@ -98,6 +98,7 @@ def test_32_levels_are_plain() -> None:
 def test_a_message_carrying_a_devinf_is_read_by_lxml() -> None:
     body = document("<Put><CmdID>1</CmdID><Item><Data><DevInf><VerDTD>1.2</VerDTD></DevInf></Data></Item></Put>")
     assert plain_tree(body) is not None
+    assert plain_tree(body, frozenset({"DevInf"})) is None
     assert isinstance(message_tree(body), etree._Element)
 
 

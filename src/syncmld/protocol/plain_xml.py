@@ -13,6 +13,7 @@ well-formed) is refused here, and ``xml.parse_tree`` reads or rejects it as befo
 
 import itertools
 import pyexpat
+from collections.abc import Iterable
 from typing import NoReturn
 from xml.etree.ElementTree import Element as PlainElement
 from xml.etree.ElementTree import TreeBuilder
@@ -21,6 +22,7 @@ from syncmld.protocol.tree import Readable
 from syncmld.protocol.xml import MAX_DEPTH, declared_encoding, parse_tree, prepared
 
 _UTF8 = (None, b"utf-8")
+_READ_BY_LXML = frozenset({"DevInf"})
 
 
 class _Refused(Exception):
@@ -34,15 +36,13 @@ def _refuse(*_: object) -> NoReturn:
 def message_tree(body: bytes) -> Readable:
     """The namespace-free tree of a SyncML message: ``plain_tree``'s, or ``xml.parse_tree``'s for a document that is
     not plain or that carries a DevInf (which ``devinf_elements`` remembers by the XML lxml writes of it)."""
-    if b"<DevInf" not in body:
-        root = plain_tree(body)
-        if root is not None:
-            return root
-    return parse_tree(body)
+    root = plain_tree(body, _READ_BY_LXML)
+    return parse_tree(body) if root is None else root
 
 
-def plain_tree(body: bytes) -> PlainElement | None:
-    """The root element of a plain document, or None for any other."""
+def plain_tree(body: bytes, refused_names: frozenset[str] = frozenset()) -> PlainElement | None:
+    """The root element of a plain document, or None for any other or for one with an element or attribute named
+    one of ``refused_names``."""
     document = prepared(body)
     if not _utf8(document):
         return None
@@ -63,7 +63,8 @@ def plain_tree(body: bytes) -> PlainElement | None:
         parser.Parse(document, True)
     except (pyexpat.ExpatError, _Refused):
         return None
-    if any(":" in name for name in parser.intern):  # every element and attribute name, once each
+    names = parser.intern  # every element and attribute name, once each
+    if any(":" in name for name in names) or not refused_names.isdisjoint(names):
         return None
     root = builder.close()
     return root if _nested_at_most(root, MAX_DEPTH) else None
@@ -80,7 +81,8 @@ def _nested_at_most(root: PlainElement, limit: int) -> bool:
     of those with children)."""
     level = [root]
     for _ in range(limit):
-        level = [*itertools.chain.from_iterable(filter(len, level))]
+        branches: Iterable[PlainElement] = filter(len, level)
+        level = [*itertools.chain.from_iterable(branches)]
         if not level:
             return True
     return False

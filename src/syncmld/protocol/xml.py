@@ -18,7 +18,7 @@ MAX_DEPTH = 32
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_DECLARED_VERSION = re.compile(rb"""\A(<\?xml\s+version\s*=\s*)(["'])[^"']*\2""")
+_DECLARED_VERSION = re.compile(rb"""<\?xml\s+version\s*=\s*(["'])([^"']*)\1""")
 
 
 def looks_like_xml(body: bytes) -> bool:
@@ -32,8 +32,13 @@ def _document(body: bytes) -> bytes:
 
 def prepared(body: bytes) -> bytes:
     """The document a parser is given: without a byte order mark and whitespace before it, its XML declaration
-    naming version 1.0 whatever version it named."""
-    return _DECLARED_VERSION.sub(rb"\g<1>\g<2>1.0\g<2>", _document(body), count=1)
+    naming version 1.0 whatever version it named (matched at its start only: a substitution would try every
+    position of the document)."""
+    document = _document(body)
+    declared = _DECLARED_VERSION.match(document)
+    if declared is None or declared[2] == b"1.0":
+        return document
+    return b"".join((document[: declared.start(2)], b"1.0", document[declared.end(2) :]))
 
 
 def declared_encoding(document: bytes) -> bytes | None:
