@@ -152,3 +152,13 @@ def test_a_huge_attribute_costs_a_small_multiple_of_its_size() -> None:
     body = document("<Final/>", header_extra="<Padding a='%s'/>" % ("x" * MESSAGE_SIZE))
     assert plain_tree(body) is not None
     assert peak_memory(body) < 8 * len(body)
+
+
+@pytest.mark.parametrize(
+    "prolog", ['<?xml version="1.1"?>', "\ufeff\n <?xml version='1.0' encoding='utf-8'?>", "<?xml version=''?>", ""]
+)
+def test_what_devices_put_before_the_root_is_read_past(prolog: str) -> None:
+    plain = document("<Final/>")
+    body = prolog.encode() + plain[plain.index(b"<SyncML") :]
+    assert plain_tree(body) is not None
+    assert decode_xml(body) == decode_xml(plain) == decoded_by_lxml(body)
