@@ -4,6 +4,7 @@ before) everything else, above all whatever could expand, load or nest without b
 import socket
 import tracemalloc
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from lxml import etree
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode_xml, encode_xml
 from syncmld.protocol.elements import read_message
-from syncmld.protocol.messages import SyncML
+from syncmld.protocol.messages import Put, SyncML
 from syncmld.protocol.plain_xml import message_tree, plain_tree
 from syncmld.protocol.xml import parse_tree
 
@@ -95,11 +96,24 @@ def test_32_levels_are_plain() -> None:
     assert root is not None and decode_xml(body) == read_message(root)
 
 
-def test_a_message_carrying_a_devinf_is_read_by_lxml() -> None:
-    body = document("<Put><CmdID>1</CmdID><Item><Data><DevInf><VerDTD>1.2</VerDTD></DevInf></Data></Item></Put>")
-    assert plain_tree(body) is not None
-    assert plain_tree(body, frozenset({"DevInf"})) is None
+DEVINF_PUT = (
+    "<Put><CmdID>1</CmdID><Item><Data><DevInf xmlns='syncml:devinf'><VerDTD>1.2</VerDTD><DevID>IMEI:7</DevID><UTC/>"
+    "</DevInf></Data></Item></Put>"
+)
+
+
+def test_a_devinf_before_the_sync_is_read_by_lxml_and_remembered() -> None:
+    body = document(DEVINF_PUT + "<Sync><CmdID>2</CmdID></Sync><Final/>")
     assert isinstance(message_tree(body), etree._Element)
+    first, second = decode_xml(body).commands[0], decode_xml(body).commands[0]
+    assert isinstance(first, Put) and isinstance(second, Put)
+    assert first.items[0].data is second.items[0].data  # read once
+
+
+def test_a_devinf_after_the_sync_is_read_from_expat_s_tree_as_lxml_reads_it() -> None:
+    body = document("<Sync><CmdID>2</CmdID></Sync>" + DEVINF_PUT + "<Final/>")
+    assert isinstance(message_tree(body), ElementTree.Element)
+    assert decode_xml(body) == decoded_by_lxml(body)
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from syncmld.protocol.tree import Readable
 from syncmld.protocol.xml import MAX_DEPTH, declared_encoding, parse_tree, prepared
 
 _UTF8 = (None, b"utf-8")
-_READ_BY_LXML = frozenset({"DevInf"})
 
 
 class _Refused(Exception):
@@ -35,14 +34,18 @@ def _refuse(*_: object) -> NoReturn:
 
 def message_tree(body: bytes) -> Readable:
     """The namespace-free tree of a SyncML message: ``plain_tree``'s, or ``xml.parse_tree``'s for a document that is
-    not plain or that carries a DevInf (which ``devinf_elements`` remembers by the XML lxml writes of it)."""
-    root = plain_tree(body, _READ_BY_LXML)
-    return parse_tree(body) if root is None else root
+    not plain or that carries a DevInf before its Sync, if any (a Put or Results does: ``devinf_elements`` remembers
+    a DevInf by the XML lxml writes of it, and the search stops where a Sync's many items begin)."""
+    sync = body.find(b"<Sync>")
+    if body.find(b"<DevInf", 0, len(body) if sync < 0 else sync) < 0:
+        root = plain_tree(body)
+        if root is not None:
+            return root
+    return parse_tree(body)
 
 
-def plain_tree(body: bytes, refused_names: frozenset[str] = frozenset()) -> PlainElement | None:
-    """The root element of a plain document, or None for any other or for one with an element or attribute named
-    one of ``refused_names``."""
+def plain_tree(body: bytes) -> PlainElement | None:
+    """The root element of a plain document, or None for any other."""
     document = prepared(body)
     if not _utf8(document):
         return None
@@ -63,8 +66,7 @@ def plain_tree(body: bytes, refused_names: frozenset[str] = frozenset()) -> Plai
         parser.Parse(document, True)
     except (pyexpat.ExpatError, _Refused):
         return None
-    names = parser.intern  # every element and attribute name, once each
-    if any(":" in name for name in names) or not refused_names.isdisjoint(names):
+    if any(":" in name for name in parser.intern):  # every element and attribute name, once each
         return None
     root = builder.close()
     return root if _nested_at_most(root, MAX_DEPTH) else None
