@@ -14,7 +14,8 @@ from syncmld.protocol.elements import read_message
 from syncmld.protocol.encoder import Encoding as Encoding
 from syncmld.protocol.encoder import encode as encode
 from syncmld.protocol.messages import SyncML
-from syncmld.protocol.tree import Element
+from syncmld.protocol.plain_xml import message_tree
+from syncmld.protocol.tree import Readable
 from syncmld.protocol.wbxml_syncml import decode_wbxml
 from syncmld.protocol.xml import looks_like_xml, parse_tree
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
@@ -45,7 +46,7 @@ def decode(body: bytes, content_type: str | None, max_decoded: int | None = None
 
 def decode_xml(body: bytes) -> SyncML:
     """Read a SyncML 1.0/1.1/1.2 XML message; anything unreadable raises DecodeError."""
-    return _read_xml(body, read_message)
+    return _read_xml(body, message_tree, read_message)
 
 
 def encode_xml(message: SyncML) -> bytes:
@@ -55,7 +56,7 @@ def encode_xml(message: SyncML) -> bytes:
 
 def decode_devinf_xml(body: bytes) -> DevInf:
     """Read a stand-alone DevInf XML document (as ``encode_devinf_xml`` writes it)."""
-    return _read_xml(body, _read_devinf_document)
+    return _read_xml(body, parse_tree, _read_devinf_document)
 
 
 def encode_devinf_xml(devinf: DevInf) -> bytes:
@@ -65,14 +66,14 @@ def encode_devinf_xml(devinf: DevInf) -> bytes:
     return XML_DECLARATION + sink.take()
 
 
-def _read_xml(body: bytes, read: Callable[[Element], _Read]) -> _Read:
+def _read_xml(body: bytes, parse: Callable[[bytes], Readable], read: Callable[[Readable], _Read]) -> _Read:
     try:
-        return read(parse_tree(body))
+        return read(parse(body))
     except (ValueError, etree.LxmlError) as error:
         raise DecodeError(f"unreadable XML document: {error}") from error
 
 
-def _read_devinf_document(root: Element) -> DevInf:
+def _read_devinf_document(root: Readable) -> DevInf:
     if root.tag != "DevInf":
         raise DecodeError(f"root element is {root.tag}, not DevInf")
     return read_devinf(root)

@@ -122,7 +122,7 @@ def _read_locref(element: Readable | None) -> LocRef | None:
         tag = part.tag
         if tag == "LocURI":
             if uri is None:
-                uri = text(part)
+                uri = (part.text or "").strip()
         elif tag == "LocName":
             if name is None:
                 name = text(part)
@@ -130,7 +130,7 @@ def _read_locref(element: Readable | None) -> LocRef | None:
             filter_text = inner_xml(part)
     if uri is None:
         raise DecodeError(f"{element.tag} without LocURI")
-    return LocRef(uri=uri, name=name, filter=filter_text)
+    return LocRef(uri, name, filter_text)
 
 
 def _required_locref(found: dict[str, Readable], parent: Readable, tag: str) -> LocRef:
@@ -359,10 +359,10 @@ def _item_command_fields(element: Readable) -> tuple[str, tuple[Item, ...], Meta
     )
 
 
-def _item_command(kind: type[Add | Replace | Copy | Move]) -> Callable[[Readable], Command]:
+def _item_command(kind: type[Add | Replace | Copy | Move]) -> Callable[[Readable], Add | Replace | Copy | Move]:
     """The reader of an Add, Replace, Copy or Move."""
 
-    def read(element: Readable) -> Command:
+    def read(element: Readable) -> Add | Replace | Copy | Move:
         cmd_id, items, meta, cred, no_resp = _item_command_fields(element)
         return kind(cmd_id=cmd_id, items=items, meta=meta, cred=cred, no_resp=no_resp)
 
@@ -485,7 +485,7 @@ def _read_sync(element: Readable) -> Sync:
         source=_read_locref(found.get("Source")),
         meta=_read_meta(found.get("Meta")),
         number_of_changes=None if changes is None else parse_count("NumberOfChanges", changes),
-        commands=tuple(_sync_sub_command(sub) for sub in element if sub.tag not in _SYNC_FIELDS),
+        commands=tuple(map(_sync_sub_command, [sub for sub in element if sub.tag not in _SYNC_FIELDS])),
         cred=_read_cred(found.get("Cred")),
         no_resp="NoResp" in found,
     )
@@ -493,6 +493,9 @@ def _read_sync(element: Readable) -> Sync:
 
 def _sync_sub_command(element: Readable) -> SyncSubCommand:
     """A command inside Sync; one that does not belong there is read as unsupported."""
+    reader = _SYNC_COMMAND_READERS.get(element.tag)
+    if reader is not None:
+        return reader(element)
     command = _read_command(element)
     if isinstance(command, (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)):
         return command
@@ -510,12 +513,18 @@ def _container_fields(element: Readable) -> dict[str, Any]:
     }
 
 
-_COMMAND_READERS: dict[str, Callable[[Readable], Command]] = {
+_SYNC_COMMAND_READERS: dict[str, Callable[[Readable], SyncSubCommand]] = {
     "Add": _item_command(Add),
     "Replace": _item_command(Replace),
     "Copy": _item_command(Copy),
     "Move": _item_command(Move),
     "Delete": _read_delete,
+}
+"""The commands a Sync holds most, read without the check that they belong there."""
+
+
+_COMMAND_READERS: dict[str, Callable[[Readable], Command]] = {
+    **_SYNC_COMMAND_READERS,
     "Get": _read_get_or_put(Get),
     "Put": _read_get_or_put(Put),
     "Alert": _read_alert,

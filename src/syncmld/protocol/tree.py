@@ -1,8 +1,8 @@
 """Namespace-free SyncML element trees: where namespaces begin, safe parsing, read helpers.
 
-Both decoders meet here: the XML codec turns bytes into an lxml tree, the WBXML codec turns tokens
-into a tree of light ``Node``s, and ``elements``/``devinf_elements`` read the message model from either
-(``Readable``). (Writing goes straight from the model to bytes: ``sink``.)
+Both decoders meet here: the XML codec turns bytes into a tree of ``xml.etree`` elements (``plain_xml``) or of lxml
+elements, the WBXML codec turns tokens into a tree of light ``Node``s, and ``elements``/``devinf_elements`` read the
+message model from any of them (``Readable``). (Writing goes straight from the model to bytes: ``sink``.)
 """
 
 import base64
@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterator
 from typing import Protocol, Self, TypeVar, cast
+from xml.etree.ElementTree import Element as PlainElement
 
 from lxml import etree
 
@@ -21,7 +22,7 @@ Element = etree._Element
 
 
 class Readable(Protocol):
-    """What reading a message needs of an element: an lxml ``Element`` or a WBXML ``Node``."""
+    """What reading a message needs of an element: an lxml ``Element``, an ``xml.etree`` one or a WBXML ``Node``."""
 
     tag: str
     text: str | None
@@ -57,23 +58,31 @@ class Node(list["Node"]):
                 yield node
             pending.extend(reversed(node))
 
-    def as_element(self) -> Element:
-        """The same tree as lxml elements (binary content as base64 text, marked by an attribute)."""
-        element = etree.Element(self.tag)
-        _fill(element, self)
-        return element
+
+def as_lxml(source: Node | PlainElement) -> Element:
+    """The same tree as lxml elements: a ``Node``'s binary content as base64 text, marked by an attribute; a plain
+    element's attributes but its default namespace declaration (which the XML decoder's lxml way takes out)."""
+    element = etree.Element(source.tag)
+    _fill(element, source)
+    return element
 
 
-def _fill(element: Element, node: Node) -> None:
-    if node.binary is not None:
-        element.text = base64.b64encode(node.binary).decode("ascii") or None
-        element.set(_BINARY, "")
+def _fill(element: Element, source: Node | PlainElement) -> None:
+    if isinstance(source, Node):
+        if source.binary is not None:
+            element.text = base64.b64encode(source.binary).decode("ascii") or None
+            element.set(_BINARY, "")
+        else:
+            element.text = source.text
     else:
-        element.text = node.text
-    for child_node in node:
-        sub = etree.SubElement(element, child_node.tag)
-        _fill(sub, child_node)
-        sub.tail = child_node.tail
+        element.text = source.text
+        for name, value in source.attrib.items():
+            if name != "xmlns":
+                element.set(name, value)
+    for child_source in source:
+        sub = etree.SubElement(element, child_source.tag)
+        _fill(sub, child_source)
+        sub.tail = child_source.tail
 
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -189,7 +198,7 @@ def lenient_int(parent: Readable, tag: str) -> int | None:
 
 
 def binary_content(element: Readable) -> bytes | None:
-    """The binary content of an element (a WBXML ``Node``'s, or an lxml element's marked as ``Node.as_element``
+    """The binary content of an element (a WBXML ``Node``'s, or an lxml element's marked as ``as_lxml``
     marks it), or None for a text element."""
     if isinstance(element, Node):
         return element.binary
@@ -203,7 +212,7 @@ def binary_content(element: Readable) -> bytes | None:
 
 def inner_xml(element: Readable) -> str:
     """Everything between the element's start and end tags, as XML text."""
-    tree = element.as_element() if isinstance(element, Node) else cast(Element, element)
+    tree = element if isinstance(element, Element) else as_lxml(cast(Node | PlainElement, element))
     inner = [tree.text or ""]
     inner.extend(etree.tostring(node, encoding="unicode") for node in tree)
     return "".join(inner)

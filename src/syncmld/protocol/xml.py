@@ -18,7 +18,7 @@ MAX_DEPTH = 32
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_DECLARED_VERSION = re.compile(rb"""\A(<\?xml\s+version\s*=\s*)(["'])[^"']*\2""")
+_DECLARED_VERSION = re.compile(rb"""<\?xml\s+version\s*=\s*(["'])([^"']*)\1""")
 
 
 def looks_like_xml(body: bytes) -> bool:
@@ -30,12 +30,28 @@ def _document(body: bytes) -> bytes:
     return body.removeprefix(_UTF8_BOM).lstrip()
 
 
+def prepared(body: bytes) -> bytes:
+    """The document a parser is given: without a byte order mark and whitespace before it, its XML declaration
+    naming version 1.0 whatever version it named (matched at its start only: a substitution would try every
+    position of the document)."""
+    document = _document(body)
+    declared = _DECLARED_VERSION.match(document)
+    if declared is None or declared[2] == b"1.0":
+        return document
+    return b"".join((document[: declared.start(2)], b"1.0", document[declared.end(2) :]))
+
+
+def declared_encoding(document: bytes) -> bytes | None:
+    """The encoding a document's XML declaration names, in lower case; None when it names none."""
+    declared = _DECLARED_ENCODING.match(document)
+    return None if declared is None else declared[1].lower()
+
+
 def parse_safely(body: bytes, max_depth: int = MAX_DEPTH) -> Element:
     """The root element of an XML document, its namespaces kept; DecodeError unless it is well-formed,
     without entities, and nested at most ``max_depth`` levels."""
-    document = _DECLARED_VERSION.sub(rb"\g<1>\g<2>1.0\g<2>", _document(body), count=1)
     try:
-        root = etree.fromstring(document, safe_parser())
+        root = etree.fromstring(prepared(body), safe_parser())
     except etree.XMLSyntaxError as error:
         raise DecodeError(f"not well-formed XML: {error}") from error
     if uses_entities(root):
@@ -56,12 +72,13 @@ def parse_tree(body: bytes) -> Element:
     except DecodeError:
         root = parse_safely(body)  # the error as the document itself gives it
         document = body
-    if (b"xmlns" in document or b"xml:" in document) and _NAMESPACED(root):
-        for element in root.iter(etree.Element):
-            tag = element.tag
-            if tag[0] == "{":  # "{namespace}local"
-                element.tag = tag[tag.index("}") + 1 :]
-    etree.cleanup_namespaces(root)
+    if b"xmlns" in document or b"xml:" in document:
+        if _NAMESPACED(root):
+            for element in root.iter(etree.Element):
+                tag = element.tag
+                if tag[0] == "{":  # "{namespace}local"
+                    element.tag = tag[tag.index("}") + 1 :]
+        etree.cleanup_namespaces(root)
     return root
 
 
@@ -82,7 +99,9 @@ _SECTIONS = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>"))
 _SECTION_MARKS = (b"!", b"?")
 """What follows the '<' that starts a CDATA section, comment or DOCTYPE, or a processing instruction."""
 _LESS_THAN = ord("<")
-_OTHER_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["'](?!utf-8["']|us-ascii["'])""", re.IGNORECASE)
+_DECLARED_ENCODING = re.compile(rb"""\A<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']""")
+_ONE_BYTE_MARKUP = (None, b"utf-8", b"us-ascii")
+"""Encodings in which every byte below 128 is the ASCII character it stands for."""
 _NAMESPACED = etree.XPath("boolean(//*[namespace-uri() != ''])")
 
 
@@ -95,7 +114,7 @@ def _without_default_namespaces(body: bytes) -> bytes:
     attributes, after the whitespace it takes away with it. No search goes again over text an earlier one
     went through, and each start tag is matched once, so that the work grows with the document's size
     however its sections, tags and names are arranged."""
-    if b"xmlns" not in body or _OTHER_ENCODING.match(_document(body)):
+    if b"xmlns" not in body or declared_encoding(_document(body)) not in _ONE_BYTE_MARKUP:
         return body
     kept: list[bytes] = []
     done = position = searched = 0
