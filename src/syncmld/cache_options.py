@@ -26,7 +26,8 @@ _HELP = {
     "known_tzids": "TZIDs sent without a VTIMEZONE whose time zone database entry is kept.",
     "name_chars": "Characters of the longest name (media type and format, TZID, XML element name) whose facts "
     "are kept; longer ones are worked out each time.",
-    "media_types": "Pairs of stored and wanted media types whose conversion is kept.",
+    "media_types": "Content types kept as read, and pairs of stored and wanted media types whose conversion is kept "
+    "(each up to this many).",
     "item_metas": "Types and formats of items sent whose Meta is made once.",
     "read_metas": "Metas of the commands and items sent (by their elements' names and texts) kept as read.",
     "item_shapes": "Shapes (command, type, format, addressing) of the Adds and Replaces sent, made once.",

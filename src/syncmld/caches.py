@@ -44,7 +44,8 @@ class CacheLimits:
     name_chars: int = 256
     """Characters of the longest name (media types and formats, TZIDs, element names) whose facts are kept."""
     media_types: int = 256
-    """Pairs of stored and wanted media types whose conversion is remembered."""
+    """Content types as read (``text/x-vCard; charset=UTF-8``), and pairs of stored and wanted media types whose
+    conversion is remembered (each up to this many)."""
     item_metas: int = 64
     """Types and formats of the items sent whose Meta is made once."""
     read_metas: int = 64

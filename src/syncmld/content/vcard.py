@@ -223,11 +223,12 @@ def _shows_text(header: Header, value: str) -> bool:
         return has_text(_read_line_30(header.group, header.name, header.kept, value).value)
     if _kind(header.name, header.kept) is ValueKind.RAW:
         return bool(value.strip())
-    return bool(value.translate(_NO_SEPARATORS).strip())
+    return bool(value.replace(";", "").replace(",", "").strip())  # not str.translate: a character at a time
 
 
-_KEPT_ESCAPES = (b"\\n", b"\\;", b"\\,")
-"""The escapes (besides an escaped backslash) that reading and writing a 3.0 value keep as they are."""
+_CHANGED_ESCAPE = re.compile(rb"[^\\]*+(?:\\[\\n;,][^\\]*+)*+\\")
+"""From a backslash on, a backslash that reading and writing a 3.0 value would change: one that does not escape
+a backslash, ``n``, ``;`` or ``,`` (read from the left, as a reader pairs them)."""
 _CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
 _HEAD, _COLON = itemgetter(0), itemgetter(1)
 _SIMPLE = attrgetter("simple")
@@ -310,7 +311,7 @@ def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard |
     if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
         return None
     escape = data.find(b"\\")
-    if escape >= 0 and b"\\" in _without_kept_escapes(data[escape:]):
+    if escape >= 0 and _CHANGED_ESCAPE.match(data, escape) is not None:
         return None
     return _KeptCard(data, lines, ends_line, parts, meanings)
 
@@ -378,16 +379,6 @@ def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
     return binary and b" " not in value and b"\t" not in value
 
 
-def _without_kept_escapes(data: bytes) -> bytes:
-    """``data`` (from a backslash that follows none) without the escapes ``_rewritten_30`` keeps: escaped
-    backslashes (taken out first, from the left, as a reader pairs them), then ``\\n``, ``\\;`` and ``\\,``;
-    a backslash left is one it would change."""
-    data = data.replace(b"\\\\", b"")
-    for kept in _KEPT_ESCAPES:
-        data = data.replace(kept, b"")
-    return data
-
-
 def _rewritten_30(value: str, raw: bool) -> str:
     """A 3.0 value as ``_write_30(_read_30(...))`` writes it: a raw one with its line breaks escaped, another
     with its escapes in the form this writer gives them (``\\N`` as ``\\n``, ``\\:`` as ``:``, a backslash
@@ -415,7 +406,6 @@ def _rewritten_escape(match: re.Match[str]) -> str:
 
 _BEGIN_30 = "BEGIN:VCARD\r\nVERSION:3.0"
 _END = "END:VCARD\r\n"
-_NO_SEPARATORS = str.maketrans("", "", ";,")
 
 
 def has_text(value: Value) -> bool:
