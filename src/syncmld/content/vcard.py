@@ -199,6 +199,8 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
     if kept is not None:
         return kept
     version, body = _lexed(data)
+    if version == "2.1":
+        return _written_21_as_30(body, unseen)
     if version != "3.0":
         card = _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body])
         return to_vcard(card, "3.0"), any(prop.name not in unseen and has_text(prop.value) for prop in card.properties)
@@ -478,9 +480,14 @@ def _line_30(prop: ContactProperty) -> str:
 
 
 def _value_30(prop: ContactProperty) -> str:
-    if _kind(prop.name, prop.params) is ValueKind.RAW:
-        return prop.text.replace("\n", "\\n")
-    return ";".join([",".join(map(_escape_30, items)) for items in prop.value])
+    return _text_30(_kind(prop.name, prop.params), prop.value)
+
+
+def _text_30(kind: ValueKind, value: Value) -> str:
+    """A value of ``kind`` as 3.0 writes it."""
+    if kind is ValueKind.RAW:
+        return ";".join([",".join(items) for items in value]).replace("\n", "\\n")
+    return ";".join([",".join(map(_escape_30, items)) for items in value])
 
 
 def _unescape_30(text: str) -> str:
@@ -506,20 +513,66 @@ def _escape_30(text: str) -> str:
 
 
 def _read_21(prop: Property) -> ContactProperty:
-    params = _params_from_21(prop.params)
-    kind = _kind(prop.name, params)
-    value: Value
+    head = _head_from_21(prop.group, prop.name, prop.params)
+    return ContactProperty(prop.group, prop.name, head.params, _value_from_21(head.kind, prop.name, prop.value))
+
+
+def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
+    """A 2.1 value of ``kind`` in the model (its components unescaped)."""
     if kind is ValueKind.TEXT:
-        value = ((_unescape_21(prop.value),),)
-    elif kind is ValueKind.LIST:
-        items = [item for part in split_escaped(prop.value, ";") for item in split_escaped(part, ",")]
-        value = (tuple(_unescape_21(item) for item in items),)
-    elif kind is ValueKind.STRUCTURED:
-        separator = "," if prop.name == _GEO_COMMA_21 and ";" not in prop.value else ";"
-        value = tuple((_unescape_21(part),) for part in split_escaped(prop.value, separator))
-    else:
-        value = ((prop.value,),)
-    return ContactProperty(prop.group, prop.name, params, value)
+        return ((_unescape_21(value),),)
+    if kind is ValueKind.LIST:
+        items = [item for part in split_escaped(value, ";") for item in split_escaped(part, ",")]
+        return (tuple([_unescape_21(item) for item in items]),)
+    if kind is ValueKind.STRUCTURED:
+        separator = "," if name == _GEO_COMMA_21 and ";" not in value else ";"
+        return tuple([(_unescape_21(part),) for part in split_escaped(value, separator)])
+    return ((value,),)
+
+
+@dataclass(frozen=True, slots=True)
+class _Head30:
+    """What the properties of one 2.1 header are in the model, and their 3.0 content line without its value."""
+
+    params: Params
+    kind: ValueKind
+    text: str
+    """``NAME;PARAMS:`` as 3.0 writes it."""
+
+
+def _head_from_21(group: str | None, name: str, params: Params) -> _Head30:
+    """A 2.1 header in the model, remembered for short headers (a few make up most lines)."""
+    key = (group, name, params)
+    found = _FIND_HEAD_30(key)
+    if found is not None:
+        return found
+    converted = _params_from_21(params)
+    head = _Head30(converted, _kind(name, converted), content_line(group, name, converted, ""))
+    return _HEADS_30.put(key, head, len(head.text) + len(content_line(group, name, params, "")))
+
+
+_HEADS_30: BoundedMap[tuple[str | None, str, Params], _Head30] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_HEAD_30 = _HEADS_30.peek
+
+
+def _written_21_as_30(body: list[tuple[Header, str]], unseen: frozenset[str]) -> tuple[bytes, bool]:
+    """``written_as_30`` of a vCard 2.1's lines (``_lexed``): each line written as 3.0 from its header's model
+    (``_head_from_21``) and its value's components, without a property object per line."""
+    lines = [_BEGIN_30]
+    visible = False
+    for header, raw in body:
+        name = header.name
+        if name == "VERSION":
+            continue
+        head = _head_from_21(header.group, name, header.kept)
+        value = _value_from_21(head.kind, name, raw)
+        if not visible and name not in unseen:
+            visible = has_text(value)
+        lines.append(fold(head.text + _text_30(head.kind, value)))
+    lines.append(_END)
+    return CRLF.join(lines).encode("utf-8"), visible
 
 
 def _write_21(prop: ContactProperty) -> Property:
