@@ -130,7 +130,7 @@ class ContactProperty:
     @property
     def text(self) -> str:
         """The value as one text (components joined by ';', list items by ',')."""
-        return ";".join(",".join(items) for items in self.value)
+        return ";".join([",".join(items) for items in self.value])
 
     def is_empty(self) -> bool:
         return not any(item for items in self.value for item in items)
