@@ -201,5 +201,5 @@ def test_a_phone_written_in_other_digits_is_matched_by_its_decimal_digits() -> N
         "tel:\u0667\u0660" + "\u0661\u0662\u0663\u0664\u0665\u0666\u0667"
     }
     assert identity(read("text/vcard", base + full_width + b"END:VCARD\r\n")).contact_points == {
-        "tel:\uff10" + "1234567"
+        "tel:\uff17\uff10" + "1234567"
     }
