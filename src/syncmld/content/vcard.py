@@ -277,6 +277,8 @@ def _kept_card(data: bytes) -> _KeptCard | None:
     line, each header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no
     backslash that reading and writing would change. The lexer reads each line's value as it stands; None for
     any other card."""
+    if data[12:23] != _VERSION_30 and data[13:24] != _VERSION_30:
+        return None  # another version (or a card whose VERSION line is folded: the lexer reads it the same)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:
@@ -292,6 +294,7 @@ def _kept_card(data: bytes) -> _KeptCard | None:
 
 
 _FOLD_LF = re.compile(rb"\n[ \t]")
+_VERSION_30 = b"VERSION:3.0"
 
 
 def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard | None:
@@ -559,7 +562,8 @@ _FIND_HEAD_30 = _HEADS_30.peek
 
 def _written_21_as_30(body: list[tuple[Header, str]], unseen: frozenset[str]) -> tuple[bytes, bool]:
     """``written_as_30`` of a vCard 2.1's lines (``_lexed``): each line written as 3.0 from its header's model
-    (``_head_from_21``) and its value's components, without a property object per line."""
+    (``_head_from_21``) and its value, without a property object per line (nor components, for a value without a
+    backslash: ``_plain_21_as_30``)."""
     lines = [_BEGIN_30]
     visible = False
     for header, raw in body:
@@ -567,12 +571,30 @@ def _written_21_as_30(body: list[tuple[Header, str]], unseen: frozenset[str]) ->
         if name == "VERSION":
             continue
         head = _head_from_21(header.group, name, header.kept)
-        value = _value_from_21(head.kind, name, raw)
         if not visible and name not in unseen:
-            visible = has_text(value)
-        lines.append(fold(head.text + _text_30(head.kind, value)))
+            visible = has_text(_value_from_21(head.kind, name, raw))
+        if "\\" in raw:
+            value = _text_30(head.kind, _value_from_21(head.kind, name, raw))
+        else:
+            value = _plain_21_as_30(head.kind, name, raw)
+        lines.append(fold(head.text + value))
     lines.append(_END)
     return CRLF.join(lines).encode("utf-8"), visible
+
+
+def _plain_21_as_30(kind: ValueKind, name: str, value: str) -> str:
+    """``_text_30(kind, _value_from_21(kind, name, value))`` of a 2.1 value without a backslash: its components are
+    the pieces between its separators, which hold no separator of their own, so only the commas within a
+    component and the line breaks are escaped (a list's items are joined by commas)."""
+    if kind is ValueKind.RAW:
+        return value.replace("\n", "\\n")
+    if kind is ValueKind.TEXT:
+        return _escape_30(value)
+    if kind is ValueKind.LIST:
+        return value.replace(";", ",").replace("\n", "\\n")
+    if name == _GEO_COMMA_21 and ";" not in value:
+        value = value.replace(",", ";")
+    return value.replace(",", "\\,").replace("\n", "\\n")
 
 
 def _write_21(prop: ContactProperty) -> Property:
