@@ -8,6 +8,7 @@ values itself: ``write_ical`` writes a component as icalendar does, but with TEX
 gives one value as it is written. Reading needs no fix: icalendar unescapes ``\\\\N`` correctly.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -57,10 +58,19 @@ class _Written:
         return self._text
 
 
-def write_ical(component: Component) -> bytes:
-    """``component.to_ical()``, with TEXT values escaped by ``escape_text``."""
-    lines = [_content_line(name, value) for name, value in component.property_items(sorted=True)]
-    return b"".join(line + b"\r\n" for line in lines)
+def write_ical(component: Component, written: Callable[[Component], bytes | None] | None = None) -> bytes:
+    """``component.to_ical()``, with TEXT values escaped by ``escape_text``; a subcomponent of which ``written``
+    gives bytes (a VTIMEZONE shared by many objects, written once) goes as those bytes."""
+    if written is None:
+        lines = [_content_line(name, value) for name, value in component.property_items(sorted=True)]
+        return b"".join(line + b"\r\n" for line in lines)
+    *own, end = component.property_items(recursive=False, sorted=True)
+    parts = [_content_line(name, value) + b"\r\n" for name, value in own]
+    for subcomponent in component.subcomponents:
+        kept = written(subcomponent)
+        parts.append(kept if kept is not None else write_ical(subcomponent))
+    parts.append(_content_line(*end) + b"\r\n")
+    return b"".join(parts)
 
 
 def _content_line(name: str, value: Any) -> bytes:
