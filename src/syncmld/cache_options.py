@@ -18,7 +18,8 @@ _HELP = {
     "stored_devinfs": "Stored DevInfs kept as read (each session of a device reads its own).",
     "headers": "Content line headers (TEL;TYPE=CELL) of vCards and calendar objects kept as read (as text, and as "
     "bytes for vCard 3.0 lines kept as they came: up to twice this many).",
-    "vcard_headers": "vCard 3.0 headers kept as written in vCard 2.1.",
+    "vcard_headers": "vCard 3.0 headers kept as written in vCard 2.1, and vCard 2.1 headers as read into 3.0 "
+    "(each up to this many).",
     "header_chars": "Characters of the longest header kept (as read, or as written in vCard 2.1).",
     "vtimezones": "VTIMEZONE texts kept as read, with their time zone's transitions.",
     "vtimezone_chars": "Characters of the longest VTIMEZONE kept as read; longer ones are read each time.",

@@ -29,7 +29,8 @@ class CacheLimits:
     headers: int = 4096
     """Content line headers (``TEL;TYPE=CELL``) remembered as read."""
     vcard_headers: int = 4096
-    """vCard 3.0 headers remembered as written in vCard 2.1."""
+    """vCard 3.0 headers remembered as written in vCard 2.1, and vCard 2.1 headers as read into 3.0 (each up to this
+    many)."""
     header_chars: int = 256
     """Characters of the longest header remembered."""
     vtimezones: int = 128
