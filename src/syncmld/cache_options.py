@@ -18,7 +18,8 @@ _HELP = {
     "stored_devinfs": "Stored DevInfs kept as read (each session of a device reads its own).",
     "headers": "Content line headers (TEL;TYPE=CELL) of vCards and calendar objects kept as read (as text, and as "
     "bytes for vCard 3.0 lines kept as they came: up to twice this many).",
-    "vcard_headers": "vCard 3.0 headers kept as written in vCard 2.1.",
+    "vcard_headers": "vCard 3.0 headers kept as written in vCard 2.1, and vCard 2.1 headers as read into 3.0 "
+    "(each up to this many).",
     "header_chars": "Characters of the longest header kept (as read, or as written in vCard 2.1).",
     "vtimezones": "VTIMEZONE texts kept as read, with their time zone's transitions.",
     "vtimezone_chars": "Characters of the longest VTIMEZONE kept as read; longer ones are read each time.",
@@ -26,7 +27,8 @@ _HELP = {
     "known_tzids": "TZIDs sent without a VTIMEZONE whose time zone database entry is kept.",
     "name_chars": "Characters of the longest name (media type and format, TZID, XML element name) whose facts "
     "are kept; longer ones are worked out each time.",
-    "media_types": "Pairs of stored and wanted media types whose conversion is kept.",
+    "media_types": "Content types kept as read, and pairs of stored and wanted media types whose conversion is kept "
+    "(each up to this many).",
     "item_metas": "Types and formats of items sent whose Meta is made once.",
     "read_metas": "Metas of the commands and items sent (by their elements' names and texts) kept as read.",
     "item_shapes": "Shapes (command, type, format, addressing) of the Adds and Replaces sent, made once.",

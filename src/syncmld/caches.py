@@ -29,7 +29,8 @@ class CacheLimits:
     headers: int = 4096
     """Content line headers (``TEL;TYPE=CELL``) remembered as read."""
     vcard_headers: int = 4096
-    """vCard 3.0 headers remembered as written in vCard 2.1."""
+    """vCard 3.0 headers remembered as written in vCard 2.1, and vCard 2.1 headers as read into 3.0 (each up to this
+    many)."""
     header_chars: int = 256
     """Characters of the longest header remembered."""
     vtimezones: int = 128
@@ -44,7 +45,8 @@ class CacheLimits:
     name_chars: int = 256
     """Characters of the longest name (media types and formats, TZIDs, element names) whose facts are kept."""
     media_types: int = 256
-    """Pairs of stored and wanted media types whose conversion is remembered."""
+    """Content types as read (``text/x-vCard; charset=UTF-8``), and pairs of stored and wanted media types whose
+    conversion is remembered (each up to this many)."""
     item_metas: int = 64
     """Types and formats of the items sent whose Meta is made once."""
     read_metas: int = 64

@@ -21,6 +21,7 @@ TINY = {
     "idle_serve.py": ["--seconds", "1", "--reps", "1"],
     "convert_throughput.py": ["--items", "20", "--reps", "1"],
     "contact_reads.py": ["--items", "20", "--reps", "1"],
+    "device_items.py": ["--items", "20", "--reps", "1"],
     "normal_sync_scaling.py": ["--sizes", "50", "100", "--reps", "1"],
     "session_state.py": ["--reps", "1", "--items", "120"],
     "history_record.py": ["--items", "200"],

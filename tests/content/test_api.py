@@ -188,3 +188,18 @@ def test_sif_only_fields_of_a_contact_survive_an_edit_by_a_vcard_device() -> Non
     _, merged = to_stored("text/x-vcard", edited, stored, None, "contacts")
     back = from_stored(stored_type, merged, "text/x-s4j-sifc").decode()
     assert "<Hobby>mathematics</Hobby>" in back and "<JobTitle>Countess</JobTitle>" in back
+
+
+def test_a_phone_written_in_other_digits_is_matched_by_its_decimal_digits() -> None:
+    """Arabic-Indic and full-width digits are digits of the number; other marks (a superscript two) are not."""
+    base = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\n"
+    ascii_digits = identity(read("text/vcard", base + b"TEL:+49 (170) 123-4567\r\nEND:VCARD\r\n"))
+    arabic = "TEL:+\u0664\u0669 \u0661\u0667\u0660 \u0661\u0662\u0663-\u0664\u0665\u0666\u0667\r\n".encode()
+    full_width = "TEL:\uff10\uff11\uff17\uff10\u00b2 1234567\r\n".encode()
+    assert ascii_digits.contact_points == {"tel:701234567"}
+    assert identity(read("text/vcard", base + arabic + b"END:VCARD\r\n")).contact_points == {
+        "tel:\u0667\u0660" + "\u0661\u0662\u0663\u0664\u0665\u0666\u0667"
+    }
+    assert identity(read("text/vcard", base + full_width + b"END:VCARD\r\n")).contact_points == {
+        "tel:\uff17\uff10" + "1234567"
+    }

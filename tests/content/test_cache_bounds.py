@@ -2,9 +2,12 @@
 
 import gc
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import pytest
 
 from syncmld import content
+from syncmld.caches import CacheLimits, configure, entry_counts
 
 
 def kept_after(work: Callable[[int], object], times: int) -> int:
@@ -56,3 +59,36 @@ def test_contacts_with_long_headers_leave_nothing_behind() -> None:
         return f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\n{header}:value\r\nEND:VCARD\r\n".encode()
 
     assert kept_after(lambda n: content.to_stored("text/vcard", card(n), None, None), 40) < 300_000
+
+
+@pytest.fixture
+def default_limits_after() -> Iterator[None]:
+    """The process's caches get their default limits back for the tests that follow."""
+    yield
+    configure(CacheLimits())
+
+
+@pytest.mark.usefixtures("default_limits_after")
+@pytest.mark.parametrize("limit", [0, 4, CacheLimits().media_types])
+def test_content_types_a_client_sends_are_kept_as_read_up_to_the_limit(limit: int) -> None:
+    """A device sending each contact under a content type of its own (a parameter that changes) gets each stored,
+    and the content types kept as read (``/metrics`` counts them with the pairs of stored and wanted types, each
+    cache up to the limit) stay within the limit the server was started with."""
+    configure(CacheLimits(media_types=limit))
+    for number in range(300):
+        stored = content.from_device(
+            f"text/vcard; x-n={number}", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\n", None, None
+        )
+        assert stored.content_type == "text/vcard"
+    assert limit <= entry_counts()["media_types"] <= 2 * limit
+
+
+def test_vcard_21_contacts_with_long_headers_leave_nothing_behind() -> None:
+    """40 vCard 2.1 contacts, each with a header of its own 20,000 characters long (each 2.1 header's 3.0 form is
+    looked up as it is read), would keep 1.6 MB of headers, as read and as written, if each were kept."""
+
+    def card(number: int) -> bytes:
+        header = f"X-LONG-{number};" + "HOME;" * 4_000
+        return f"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ann\r\n{header}:value\r\nEND:VCARD\r\n".encode()
+
+    assert kept_after(lambda n: content.to_stored("text/x-vcard", card(n), None, None), 40) < 300_000

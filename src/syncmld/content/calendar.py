@@ -29,7 +29,14 @@ from syncmld.caches import bounded_map, by_names
 from syncmld.content import sif
 from syncmld.content.calendar_compare import component_normal, moment_key, normalised
 from syncmld.content.calendar_merge import Merge, Update
-from syncmld.content.calendar_read import PARSE_ERRORS, Object, read_device, read_previous, read_stored
+from syncmld.content.calendar_read import (
+    PARSE_ERRORS,
+    Object,
+    read_device,
+    read_previous,
+    read_stored,
+    written_timezone,
+)
 from syncmld.content.common import EVERY_PROPERTY, Identity, media_type, worked_out_once
 from syncmld.content.ical_text import write_ical
 from syncmld.content.kind import ContentKind, ParsedItem, digest
@@ -321,7 +328,7 @@ def _stored_bytes(properties: list[tuple[str, Any]], components: list[Component]
             calendar.add_component(vtimezone)
     for component in components:
         calendar.add_component(component)
-    return write_ical(calendar)
+    return write_ical(calendar, written_timezone)
 
 
 def _used_tzids(components: Iterable[Component]) -> list[str]:

@@ -16,6 +16,7 @@ from icalendar.parser import Contentlines
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
 from syncmld.content.common import worked_out_once
+from syncmld.content.ical_text import write_ical
 from syncmld.content.timezones import Zone, zone_of, zones_of
 from syncmld.content.vcalendar import OBJECT_KINDS, TIMEZONE, is_version_10
 from syncmld.content.vcalendar_read import read_vcal10
@@ -111,6 +112,8 @@ def read_previous(previous: bytes) -> Object | None:
 class _Read:
     component: Timezone
     zone: Zone | None = None
+    written: bytes | None = None
+    """The component as ``write_ical`` writes it, once it has been written."""
 
 
 class _TimezoneTexts:
@@ -143,6 +146,15 @@ class _TimezoneTexts:
         self._by_component[id(component)] = found
         return component
 
+    def written(self, vtimezone: Component) -> bytes | None:
+        """A VTIMEZONE read here as ``write_ical`` writes it, written once; None for any other component."""
+        found = self._by_component.get(id(vtimezone))
+        if found is None or found.component is not vtimezone:
+            return None
+        if found.written is None:
+            found.written = write_ical(vtimezone)
+        return found.written
+
     def zone(self, vtimezone: Timezone) -> Zone:
         """The Zone a VTIMEZONE defines, worked out once for one read here."""
         found = self._by_component.get(id(vtimezone))
@@ -154,6 +166,7 @@ class _TimezoneTexts:
 
 
 _TIMEZONES = _TimezoneTexts()
+written_timezone = _TIMEZONES.written
 _TIMEZONE_LINE = re.compile(r"^BEGIN:VTIMEZONE", re.IGNORECASE | re.MULTILINE)
 
 

@@ -4,6 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar, overload
 
+from syncmld.bounded import BoundedMap
+from syncmld.caches import bounded_map, by_names
+
 T = TypeVar("T")
 
 SIF_ONLY = "X-SIF-"
@@ -13,8 +16,16 @@ EVERY_PROPERTY = frozenset({"*"})
 
 
 def media_type(content_type: str) -> str:
-    """``text/x-vCard; charset=UTF-8`` -> ``text/x-vcard``."""
-    return content_type.split(";", 1)[0].strip().lower()
+    """``text/x-vCard; charset=UTF-8`` -> ``text/x-vcard``, remembered by the exact text (a few types make up every
+    item of a session, and each item asks several times)."""
+    found = _FIND_MEDIA_TYPE(content_type)
+    if found is not None:
+        return found
+    return _MEDIA_TYPES.put(content_type, content_type.split(";", 1)[0].strip().lower(), len(content_type))
+
+
+_MEDIA_TYPES: BoundedMap[str, str] = bounded_map("media_types", by_names(lambda limits: limits.media_types))
+_FIND_MEDIA_TYPE = _MEDIA_TYPES.peek
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,14 @@ def card_identity(card: VCard) -> Identity:
 _IDENTITY_PROPERTIES = frozenset({"N", "FN", "TEL", "EMAIL"})
 """What a contact's identity is read from (when it has a name and a phone or e-mail address)."""
 _NOT_DIGITS = re.compile(r"\D")
+_NOT_ASCII_DIGITS = bytes(byte for byte in range(128) if not 0x30 <= byte <= 0x39)
+
+
+def _digits(text: str) -> str:
+    """The decimal digits of ``text`` (a phone number most often: ASCII, whose digits are taken out in one step)."""
+    if text.isascii():
+        return text.encode("ascii").translate(None, _NOT_ASCII_DIGITS).decode("ascii")
+    return _NOT_DIGITS.sub("", text)
 
 
 def _named_identity(properties: Iterable[ContactProperty]) -> Identity | None:
@@ -99,11 +107,13 @@ def _named_identity(properties: Iterable[ContactProperty]) -> Identity | None:
     n = fn = None
     for prop in properties:
         if prop.name == "TEL":
-            digits = _NOT_DIGITS.sub("", prop.text)
+            digits = _digits(prop.text)
             if len(digits) >= 5:
                 points.add("tel:" + digits[-9:])
-        elif prop.name == "EMAIL" and prop.text.strip():
-            points.add("email:" + prop.text.strip().lower())
+        elif prop.name == "EMAIL":
+            address = prop.text.strip()
+            if address:
+                points.add("email:" + address.lower())
         elif prop.name == "N" and n is None:
             n = prop
         elif prop.name == "FN" and fn is None:

@@ -130,7 +130,7 @@ class ContactProperty:
     @property
     def text(self) -> str:
         """The value as one text (components joined by ';', list items by ',')."""
-        return ";".join(",".join(items) for items in self.value)
+        return ";".join([",".join(items) for items in self.value])
 
     def is_empty(self) -> bool:
         return not any(item for items in self.value for item in items)
@@ -199,6 +199,8 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
     if kept is not None:
         return kept
     version, body = _lexed(data)
+    if version == "2.1":
+        return _written_21_as_30(body, unseen)
     if version != "3.0":
         card = _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body])
         return to_vcard(card, "3.0"), any(prop.name not in unseen and has_text(prop.value) for prop in card.properties)
@@ -223,11 +225,12 @@ def _shows_text(header: Header, value: str) -> bool:
         return has_text(_read_line_30(header.group, header.name, header.kept, value).value)
     if _kind(header.name, header.kept) is ValueKind.RAW:
         return bool(value.strip())
-    return bool(value.translate(_NO_SEPARATORS).strip())
+    return bool(value.replace(";", "").replace(",", "").strip())  # not str.translate: a character at a time
 
 
-_KEPT_ESCAPES = (b"\\n", b"\\;", b"\\,")
-"""The escapes (besides an escaped backslash) that reading and writing a 3.0 value keep as they are."""
+_CHANGED_ESCAPE = re.compile(rb"[^\\]*+(?:\\[\\n;,][^\\]*+)*+\\")
+"""From a backslash on, a backslash that reading and writing a 3.0 value would change: one that does not escape
+a backslash, ``n``, ``;`` or ``,`` (read from the left, as a reader pairs them)."""
 _CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
 _HEAD, _COLON = itemgetter(0), itemgetter(1)
 _SIMPLE = attrgetter("simple")
@@ -274,6 +277,8 @@ def _kept_card(data: bytes) -> _KeptCard | None:
     line, each header as ``Header.written`` gives it (no transfer encoding, no quote), no nested card, no
     backslash that reading and writing would change. The lexer reads each line's value as it stands; None for
     any other card."""
+    if data[12:23] != _VERSION_30 and data[13:24] != _VERSION_30:
+        return None  # another version (or a card whose VERSION line is folded: the lexer reads it the same)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:
@@ -289,6 +294,7 @@ def _kept_card(data: bytes) -> _KeptCard | None:
 
 
 _FOLD_LF = re.compile(rb"\n[ \t]")
+_VERSION_30 = b"VERSION:3.0"
 
 
 def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard | None:
@@ -310,7 +316,7 @@ def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard |
     if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
         return None
     escape = data.find(b"\\")
-    if escape >= 0 and b"\\" in _without_kept_escapes(data[escape:]):
+    if escape >= 0 and _CHANGED_ESCAPE.match(data, escape) is not None:
         return None
     return _KeptCard(data, lines, ends_line, parts, meanings)
 
@@ -378,16 +384,6 @@ def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
     return binary and b" " not in value and b"\t" not in value
 
 
-def _without_kept_escapes(data: bytes) -> bytes:
-    """``data`` (from a backslash that follows none) without the escapes ``_rewritten_30`` keeps: escaped
-    backslashes (taken out first, from the left, as a reader pairs them), then ``\\n``, ``\\;`` and ``\\,``;
-    a backslash left is one it would change."""
-    data = data.replace(b"\\\\", b"")
-    for kept in _KEPT_ESCAPES:
-        data = data.replace(kept, b"")
-    return data
-
-
 def _rewritten_30(value: str, raw: bool) -> str:
     """A 3.0 value as ``_write_30(_read_30(...))`` writes it: a raw one with its line breaks escaped, another
     with its escapes in the form this writer gives them (``\\N`` as ``\\n``, ``\\:`` as ``:``, a backslash
@@ -415,7 +411,6 @@ def _rewritten_escape(match: re.Match[str]) -> str:
 
 _BEGIN_30 = "BEGIN:VCARD\r\nVERSION:3.0"
 _END = "END:VCARD\r\n"
-_NO_SEPARATORS = str.maketrans("", "", ";,")
 
 
 def has_text(value: Value) -> bool:
@@ -488,9 +483,14 @@ def _line_30(prop: ContactProperty) -> str:
 
 
 def _value_30(prop: ContactProperty) -> str:
-    if _kind(prop.name, prop.params) is ValueKind.RAW:
-        return prop.text.replace("\n", "\\n")
-    return ";".join([",".join(map(_escape_30, items)) for items in prop.value])
+    return _text_30(_kind(prop.name, prop.params), prop.value)
+
+
+def _text_30(kind: ValueKind, value: Value) -> str:
+    """A value of ``kind`` as 3.0 writes it."""
+    if kind is ValueKind.RAW:
+        return ";".join([",".join(items) for items in value]).replace("\n", "\\n")
+    return ";".join([",".join(map(_escape_30, items)) for items in value])
 
 
 def _unescape_30(text: str) -> str:
@@ -516,20 +516,85 @@ def _escape_30(text: str) -> str:
 
 
 def _read_21(prop: Property) -> ContactProperty:
-    params = _params_from_21(prop.params)
-    kind = _kind(prop.name, params)
-    value: Value
+    head = _head_from_21(prop.group, prop.name, prop.params)
+    return ContactProperty(prop.group, prop.name, head.params, _value_from_21(head.kind, prop.name, prop.value))
+
+
+def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
+    """A 2.1 value of ``kind`` in the model (its components unescaped)."""
     if kind is ValueKind.TEXT:
-        value = ((_unescape_21(prop.value),),)
-    elif kind is ValueKind.LIST:
-        items = [item for part in split_escaped(prop.value, ";") for item in split_escaped(part, ",")]
-        value = (tuple(_unescape_21(item) for item in items),)
-    elif kind is ValueKind.STRUCTURED:
-        separator = "," if prop.name == _GEO_COMMA_21 and ";" not in prop.value else ";"
-        value = tuple((_unescape_21(part),) for part in split_escaped(prop.value, separator))
-    else:
-        value = ((prop.value,),)
-    return ContactProperty(prop.group, prop.name, params, value)
+        return ((_unescape_21(value),),)
+    if kind is ValueKind.LIST:
+        items = [item for part in split_escaped(value, ";") for item in split_escaped(part, ",")]
+        return (tuple([_unescape_21(item) for item in items]),)
+    if kind is ValueKind.STRUCTURED:
+        separator = "," if name == _GEO_COMMA_21 and ";" not in value else ";"
+        return tuple([(_unescape_21(part),) for part in split_escaped(value, separator)])
+    return ((value,),)
+
+
+@dataclass(frozen=True, slots=True)
+class _Head30:
+    """What the properties of one 2.1 header are in the model, and their 3.0 content line without its value."""
+
+    params: Params
+    kind: ValueKind
+    text: str
+    """``NAME;PARAMS:`` as 3.0 writes it."""
+
+
+def _head_from_21(group: str | None, name: str, params: Params) -> _Head30:
+    """A 2.1 header in the model, remembered for short headers (a few make up most lines)."""
+    key = (group, name, params)
+    found = _FIND_HEAD_30(key)
+    if found is not None:
+        return found
+    converted = _params_from_21(params)
+    head = _Head30(converted, _kind(name, converted), content_line(group, name, converted, ""))
+    return _HEADS_30.put(key, head, len(head.text) + len(content_line(group, name, params, "")))
+
+
+_HEADS_30: BoundedMap[tuple[str | None, str, Params], _Head30] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_HEAD_30 = _HEADS_30.peek
+
+
+def _written_21_as_30(body: list[tuple[Header, str]], unseen: frozenset[str]) -> tuple[bytes, bool]:
+    """``written_as_30`` of a vCard 2.1's lines (``_lexed``): each line written as 3.0 from its header's model
+    (``_head_from_21``) and its value, without a property object per line (nor components, for a value without a
+    backslash: ``_plain_21_as_30``)."""
+    lines = [_BEGIN_30]
+    visible = False
+    for header, raw in body:
+        name = header.name
+        if name == "VERSION":
+            continue
+        head = _head_from_21(header.group, name, header.kept)
+        if not visible and name not in unseen:
+            visible = has_text(_value_from_21(head.kind, name, raw))
+        if "\\" in raw:
+            value = _text_30(head.kind, _value_from_21(head.kind, name, raw))
+        else:
+            value = _plain_21_as_30(head.kind, name, raw)
+        lines.append(fold(head.text + value))
+    lines.append(_END)
+    return CRLF.join(lines).encode("utf-8"), visible
+
+
+def _plain_21_as_30(kind: ValueKind, name: str, value: str) -> str:
+    """``_text_30(kind, _value_from_21(kind, name, value))`` of a 2.1 value without a backslash: its components are
+    the pieces between its separators, which hold no separator of their own, so only the commas within a
+    component and the line breaks are escaped (a list's items are joined by commas)."""
+    if kind is ValueKind.RAW:
+        return value.replace("\n", "\\n")
+    if kind is ValueKind.TEXT:
+        return _escape_30(value)
+    if kind is ValueKind.LIST:
+        return value.replace(";", ",").replace("\n", "\\n")
+    if name == _GEO_COMMA_21 and ";" not in value:
+        value = value.replace(",", ";")
+    return value.replace(",", "\\,").replace("\n", "\\n")
 
 
 def _write_21(prop: ContactProperty) -> Property:
