@@ -50,12 +50,11 @@ class ContentWork:
         self._results: dict[tuple[Hashable, ...], object] = {}
 
     def run(self, function: Callable[..., _Result], *args: Hashable | ParsedItem) -> _Result:
-        key = (function, *[arg.key if isinstance(arg, ParsedItem) else arg for arg in args])
+        key, size = _key_and_size(function, args)
         results = self._results
         if key in results:
             found = results[key]
         else:
-            size = _size(args)
             if size > self.large and not self.settled:
                 raise Deferred(key, partial(function, *args), size)
             found = self._compute(key, partial(function, *args), size)
@@ -92,15 +91,22 @@ class ContentWork:
         return result
 
 
-def _size(args: Iterable[object]) -> int:
-    """What a conversion's arguments weigh: the bytes they hold."""
+def _key_and_size(
+    function: Callable[..., object], args: Iterable[Hashable | ParsedItem]
+) -> tuple[tuple[Hashable, ...], int]:
+    """What tells a call apart (a parsed item by its key), and what its arguments weigh (the bytes they hold):
+    one pass over them, as every conversion of a message asks for both."""
+    key: list[Hashable] = [function]
     size = 0
     for arg in args:
-        if isinstance(arg, bytes):
-            size += len(arg)
-        elif isinstance(arg, ParsedItem):
+        if isinstance(arg, ParsedItem):
+            key.append(arg.key)
             size += arg.size
-    return size
+        else:
+            key.append(arg)
+            if isinstance(arg, bytes):
+                size += len(arg)
+    return tuple(key), size
 
 
 class SettlingSink:

@@ -116,6 +116,8 @@ class SyncApplier:
         self.ds = ds
         self.builder = builder
         self.mode = ds.mode
+        self._compares_all = compares_all(ds.mode)
+        """The device sends every item it has (a slow sync): what it sends is matched."""
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
@@ -125,6 +127,11 @@ class SyncApplier:
         """The new items of a slow sync's message, converted ahead to look their duplicates up at once: by LUID,
         the type and data converted and the stored form."""
         self._folder: Folder | None = None
+        self._within_limits: set[int] = set()
+        """The items of this Sync whose identifiers are within their limits (``item_problem``), by ``id``: looked at
+        once per item."""
+        self._seen_types: set[str] = set()
+        """The content types ``_learn_format`` has looked at in this Sync."""
         self._guids: dict[str, str] = {}
         """LUID -> GUID for the items of this Sync, read in one query and kept up to date."""
         self._previous: dict[str, StoredItem] = {}
@@ -164,6 +171,7 @@ class SyncApplier:
         items = [
             item for command in sync.commands for item in _items(command) if item_problem(item, self.limits) is None
         ]
+        self._within_limits = {id(item) for item in items}
         luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         self._unmapped = {luid for luid in luids if luid not in self._guids}
@@ -176,7 +184,7 @@ class SyncApplier:
         }
         self._previous, self._childless = self._read_items([*self._guids.values(), *parents], deleted)
         self._live = set(self._previous)
-        if compares_all(self.mode) and takes_from_client(self.mode) and self.outbox is None:
+        if self._compares_all and takes_from_client(self.mode) and self.outbox is None:
             self._convert_ahead(sync.commands)
         for command in sync.commands:
             self._apply_command(command)
@@ -223,7 +231,7 @@ class SyncApplier:
                 self._apply_item(command, item)
 
     def _apply_item(self, command: ItemCommand, item: Item) -> None:
-        problem = item_problem(item, self.limits)
+        problem = None if id(item) in self._within_limits else item_problem(item, self.limits)
         if problem is not None:
             log.warning("device %s: %s refused with 400: %s", self.state.device_ref, type(command).__name__, problem)
             self.builder.status(command, StatusCode.BAD_REQUEST)
@@ -354,7 +362,7 @@ class SyncApplier:
             partial = self.ds.incoming
             if luid is None or luid in self._guids or (partial is not None and partial.luid == luid):
                 continue
-            if item_problem(item, self.limits) is not None:
+            if id(item) not in self._within_limits:
                 continue
             meta = _merged_meta(command.meta, item.meta)
             try:
@@ -407,13 +415,13 @@ class SyncApplier:
             )
         if known is not None and previous is None and self._deleted_elsewhere(known, luid, new):
             return StatusCode.OK
-        if previous is None and compares_all(self.mode):
+        if previous is None and self._compares_all:
             duplicate = self._find_duplicate(new, parent)
             if duplicate is not None:
                 self._adopt(duplicate, luid, new)
                 return StatusCode.ITEM_ADDED if isinstance(command, Add) else StatusCode.OK
         if previous is not None and earlier is not None and previous.parent == parent and self._same(new, earlier):
-            if compares_all(self.mode):
+            if self._compares_all:
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK  # the same object, re-encoded by the device: nothing changed
         if previous is not None and earlier is not None and self._in_conflict(previous):
@@ -424,14 +432,14 @@ class SyncApplier:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
                 self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent)
                 self.ds.received.replaced += 1
-            if compares_all(self.mode):
+            if self._compares_all:
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
         identity = None if self._duplicates is None else identity_key(self.work.run(content.identity, new))
         self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, identity=identity)
         self._map(guid, luid, fresh=True)
-        if compares_all(self.mode):
+        if self._compares_all:
             self.ds.matched.append(guid)
         self.ds.received.added += 1
         return StatusCode.ITEM_ADDED
@@ -443,7 +451,11 @@ class SyncApplier:
         )
 
     def _learn_format(self, content_type: str) -> None:
-        """A device that named no type it takes gets its items back in the type it sends them in."""
+        """A device that named no type it takes gets its items back in the type it sends them in (each type is looked
+        at once per Sync: what it learns of one does not change)."""
+        if content_type in self._seen_types:
+            return
+        self._seen_types.add(content_type)
         sent = content.media_type(content_type)
         if not self.ds.format_from_device and sent != self.ds.wire_type and adopts_sent_type(self.ds.folder_kind, sent):
             log.info(
@@ -526,7 +538,7 @@ class SyncApplier:
             self.state.device_ref,
             guid,
         )
-        if compares_all(self.mode):
+        if self._compares_all:
             self.ds.matched.append(guid)
         self.ds.queue.append(OutChange(ChangeKind.DELETE, guid, luid))
         return True

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from syncmld.errors import LocalError
+from syncmld.protocol.model import record
 from syncmld.store.pushes import PushBell, Pushes
 from syncmld.store.upstreams import Upstreams
 
@@ -71,8 +72,10 @@ class Folder:
     every other folder."""
 
 
-@dataclass(frozen=True)
+@record
 class StoredItem:
+    """An item as the store holds it (a slotted record: a slow sync makes one or more for every item it writes)."""
+
     folder_id: int
     guid: str
     content_type: str
@@ -106,7 +109,7 @@ class ItemToSend(NamedTuple):
     parent: str | None
 
 
-@dataclass(frozen=True)
+@record
 class NewItem:
     """An item to write: ``guid`` None creates a new item with a fresh GUID."""
 

@@ -151,9 +151,11 @@ class MemoryItems(MemoryRole):
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         stored = self._writable_items(folder_id)
-        before = dict(stored) if self._journal else {}
+        batch = list(items)
+        # What the record of the writes compares with: the items the batch names, as they were before it.
+        before = {new.guid: stored[new.guid] for new in batch if new.guid in stored} if self._journal else {}
         written: list[StoredItem] = []
-        for new in items:
+        for new in batch:
             guid = new_guid() if new.guid is None else new.guid
             previous = stored.get(guid)
             version = 1 if previous is None else previous.version + 1

@@ -397,24 +397,16 @@ class SqlItems(SqlRole):
         else:
             before, versions = {}, self._versions(folder_id, named, live_only=False)
         written: list[StoredItem] = []
-        latest: dict[str, tuple[StoredItem, NewItem]] = {}
-        for offset, new in enumerate(batch):
+        rows: dict[str, tuple[Any, ...]] = {}  # the row of each item: its last write's where the batch writes one twice
+        for seq, new in enumerate(batch, first_seq):
             guid = new_guid() if new.guid is None else new.guid
-            versions[guid] = versions.get(guid, 0) + 1
+            version = versions[guid] = versions.get(guid, 0) + 1
             item = StoredItem(
-                folder_id,
-                guid,
-                new.content_type,
-                new.data,
-                versions[guid],
-                first_seq + offset,
-                origin_device_id,
-                parent=new.parent,
+                folder_id, guid, new.content_type, new.data, version, seq, origin_device_id, False, new.parent
             )
             written.append(item)
-            latest[guid] = item, new
-        rows = [_item_row(item, new.identity) for item, new in latest.values()]
-        insert_many(self._connection, item_table, _ROW_COLUMNS, rows, ("folder_id", "guid"))
+            rows[guid] = _item_row(item, new.identity)
+        insert_many(self._connection, item_table, _ROW_COLUMNS, list(rows.values()), ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())

@@ -1,6 +1,7 @@
 """The SQL store's sync states and LUID <-> GUID maps, per device and folder."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from itertools import repeat
 
 from sqlalchemy import bindparam, delete, select
@@ -14,13 +15,19 @@ _SYNC_STATE = select(sync_states).where(
 )
 """Made once: every sync reads it (building a statement costs more than running it)."""
 _OF_DEVICE_FOLDER = (maps.c.device_id == bindparam("device_id"), maps.c.folder_id == bindparam("folder_id"))
-_MAPS_BY = {
-    column: select(maps.c.guid, maps.c.luid).where(
-        *_OF_DEVICE_FOLDER, maps.c[column].in_(bindparam("values", expanding=True))
+
+
+@lru_cache(maxsize=32)
+def _maps_by_sql(paramstyle: str, column: str, count: int) -> str:
+    """The maps of a device's folder whose ``column`` (guid or luid) is among ``count`` values: the driver's SQL,
+    made once per count (every Sync with items reads them, a slow sync's messages in the same numbers)."""
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    return (
+        f"SELECT guid, luid FROM {maps.name} WHERE device_id = {placeholder} AND folder_id = {placeholder} "
+        f"AND {maps.c[column].name} IN ({', '.join([placeholder] * count)})"
     )
-    for column in ("guid", "luid")
-}
-"""The maps of a device's folder whose guid (or luid) is among ``values``: what every Sync with items reads."""
+
+
 _DELETE_MAPS = delete(maps).where(*_OF_DEVICE_FOLDER, maps.c.guid.in_(bindparam("guids", expanding=True)))
 
 _REPLACE_MAPS_SQLITE = "INSERT OR REPLACE INTO maps (device_id, folder_id, guid, luid) VALUES (?, ?, ?, ?)"
@@ -73,11 +80,10 @@ class SqlSyncMaps(SqlRole):
         self, device_id: int, folder_id: int, column: str, values: Iterable[str]
     ) -> Iterator[tuple[str, str]]:
         """The (guid, luid) maps whose ``column`` (guid or luid) is among ``values``."""
+        paramstyle = self._connection.dialect.paramstyle
         for chunk in chunks(list(values)):
-            found = self._connection.execute(
-                _MAPS_BY[column], {"device_id": device_id, "folder_id": folder_id, "values": list(chunk)}
-            )
-            yield from ((guid, luid) for guid, luid in found)
+            sql = _maps_by_sql(paramstyle, column, len(chunk))
+            yield from self._connection.exec_driver_sql(sql, (device_id, folder_id, *chunk)).cursor.fetchall()
 
     def guids_for_luids(self, device_id: int, folder_id: int, luids: Iterable[str]) -> dict[str, str]:
         return {luid: guid for guid, luid in self._map_pairs(device_id, folder_id, "luid", luids)}
