@@ -1,12 +1,20 @@
 """The server CPU of one SyncEvolution session over HTTP: no change, and ten changes, repeated.
 
     .venv/bin/python bench/session_cost.py [--sizes 1000 5000] [--sessions 10] [--rounds 1]
-        [--compare /tmp/base/src src] [--count]
+        [--compare /tmp/base/src src] [--count] [--fill store|sync]
 
 For each source tree (default: the one this script belongs to) and size N: ``syncmld serve`` (SQLite, one
-account) on a fresh data directory, a SyncEvolution device (shared/interop/client.sh, vCard 3.0 over XML)
-sends N pimgen contacts in a slow sync, then runs ``--sessions`` no-change two-way sessions in a row, then
-``--sessions`` ten-change ones (before each, 6 contacts edited, 2 deleted, 2 added, as bench_peers.sh does).
+account) on a fresh data directory holding N pimgen contacts that a SyncEvolution device
+(shared/interop/client.sh, vCard 3.0 over XML) is up to date with; the device runs ``--sessions`` no-change
+two-way sessions in a row, then ``--sessions`` ten-change ones (before each, 6 contacts edited, 2 deleted,
+2 added, as bench_peers.sh does).
+
+With ``--fill store`` (the default, minutes at 100,000) the device sends 100 of the contacts in a slow sync,
+and the server, stopped, gets the other N - 100 written through its store's own write path in batches: the
+items in their stored form with their identity keys, from the device (so they are no change to send it), its
+maps to them, and its sync state moved past them, which is what a slow sync of all N leaves; the device holds
+100 contacts, the server's folder N. With ``--fill sync`` the device sends all N in its slow sync (slow: a
+slow sync of 5,000 contacts did not finish in 600 s on a loaded machine).
 The server's CPU (utime + stime from /proc, ticks of 10 ms) is read before each session and again once its
 counters stop moving after it; the figure is the sum over the sessions divided by their number, so the ticks
 average out. Trees take turns, ``--rounds`` times; with several rounds the figure is the median.
@@ -30,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from peer_servers import free_port, started
@@ -45,6 +53,10 @@ SETTLE_S = 0.4
 GAP_S = 1.1
 """Seconds before each session: the client's file store tells changes by timestamps of 1 s resolution."""
 PHASES = ("no change", "ten changes")
+SYNCED = 100
+"""Contacts the device sends in its slow sync when the rest is written through the store."""
+BATCH = 5000
+"""Contacts written to the store per transaction."""
 
 
 @dataclass(frozen=True)
@@ -136,10 +148,8 @@ def read_counts(pid: int, counts: Path) -> dict[str, int]:
 
 @contextmanager
 def serving(src: str, scratch: Path, counts: Path | None) -> Iterator[tuple[int, str, Path]]:
-    """``syncmld serve`` from ``src`` on a fresh data directory: its pid, URL and log."""
+    """``syncmld serve`` from ``src`` on the data directory in ``scratch``: its pid, URL and log."""
     data = scratch / "data"
-    add = [sys.executable, "-m", "syncmld", "account", "add", USER, "--password", PASSWORD, "--data-dir", str(data)]
-    subprocess.run(add, env={**os.environ, "PYTHONPATH": src}, check=True, capture_output=True)
     port = free_port()
     serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data)]
     runner = [sys.executable, "-m", "syncmld"]
@@ -177,27 +187,82 @@ def run_phase(
     )
 
 
-def measure(src: str, size: int, sessions: int, count: bool) -> dict[str, Figures]:
+def template(size: int) -> Path:
+    """A folder of ``size`` pimgen contacts (made once, kept for later runs)."""
+    folder = TEMPLATES / f"contacts-{size}"
+    if not folder.exists():
+        making = Path(tempfile.mkdtemp(dir=TEMPLATES))
+        generate(size, making / "contacts")
+        (making / "contacts").rename(folder)
+        making.rmdir()
+    return folder
+
+
+def measure(src: str, size: int, sessions: int, count: bool, fill: str) -> dict[str, Figures]:
     """Both phases at ``size`` contacts against a server from ``src``."""
     with tempfile.TemporaryDirectory(prefix="session-cost-") as name:
         scratch = Path(name)
         counts = scratch / "counts.json" if count else None
-        with serving(src, scratch, counts) as (pid, url, log):
-            device = Device(scratch / "clients", url)
-            template = TEMPLATES / f"contacts-{size}"
-            if not template.exists():
-                making = Path(tempfile.mkdtemp(dir=TEMPLATES))
-                generate(size, making / "contacts")
-                (making / "contacts").rename(template)
-                making.rmdir()
-            device.data.parent.mkdir(parents=True)
-            shutil.copytree(template, device.data)
+        cards = sorted(template(size).iterdir())
+        env = {**os.environ, "PYTHONPATH": src}
+        synced = cards if fill == "sync" else cards[:SYNCED]
+        device = Device(scratch / "clients", "")
+        device.data.mkdir(parents=True)
+        for card in synced:
+            shutil.copyfile(card, device.data / card.name)
+        add = ["account", "add", USER, "--password", PASSWORD, "--data-dir", str(scratch / "data")]
+        subprocess.run([sys.executable, "-m", "syncmld", *add], env=env, check=True, capture_output=True)
+        with serving(src, scratch, None) as (_, url, _):
+            device.url = url
             device.sync("slow")
+        if len(synced) < size:
+            store_fill = [sys.executable, str(Path(__file__).resolve()), "--fill-store", str(scratch / "data")]
+            names = "\n".join(str(card) for card in cards[len(synced) :])
+            subprocess.run(store_fill, input=names, text=True, env=env, check=True, capture_output=True)
+        with serving(src, scratch, counts) as (pid, url, log):
+            device.url = url
             device.sync("two-way")
+            if len(list(device.data.iterdir())) != len(synced):
+                raise SystemExit("the device was sent contacts: its sync state does not cover the folder")
             return {
                 PHASES[0]: run_phase(device, pid, sessions, lambda: None, log, counts),
                 PHASES[1]: run_phase(device, pid, sessions, device.ten_changes, log, counts),
             }
+
+
+def fill_store(data_dir: str, cards: list[Path]) -> None:
+    """Write ``cards`` into the contacts folder of the one device in ``data_dir``'s store as its slow sync
+    would have: stored form and identity keys, from the device, mapped to it, its sync state past them."""
+    from syncmld import content
+    from syncmld.store import open_store, sqlite_url
+    from syncmld.store.base import NewItem
+    from syncmld.store.uids import identity_key
+
+    store = open_store(sqlite_url(Path(data_dir)), create=False)
+    try:
+        for start in range(0, len(cards), BATCH):
+            batch = cards[start : start + BATCH]
+            parsed = [content.from_device("text/vcard", card.read_bytes(), None, None, "contacts") for card in batch]
+            with store.transaction() as tx:
+                account = tx.get_account(USER)
+                assert account is not None
+                folder = tx.ensure_folder(account.id, "contacts")
+                (device,) = tx.list_devices(account.id)
+                new = [
+                    NewItem(None, item.content_type, item.data, identity=identity_key(item.identity)) for item in parsed
+                ]
+                written = tx.put_items(folder.id, new, device.id)
+                tx.set_maps(
+                    device.id,
+                    folder.id,
+                    {item.guid: card.name for item, card in zip(written, batch, strict=True)},
+                    new=True,
+                )
+                state = tx.get_sync_state(device.id, folder.id)
+                assert state is not None
+                tx.set_sync_state(replace(state, seq=tx.folder_seq(folder.id)))
+    finally:
+        store.close()
 
 
 TEMPLATES = Path(tempfile.gettempdir()) / "session-cost-templates"
@@ -232,12 +297,16 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--serve-counting":
         serve_counting(sys.argv[2], sys.argv[4:])
         return
+    if len(sys.argv) > 2 and sys.argv[1] == "--fill-store":
+        fill_store(sys.argv[2], [Path(line) for line in sys.stdin.read().splitlines()])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--sessions", type=int, default=10, help="sessions per phase")
     parser.add_argument("--rounds", type=int, default=1, help="turns each tree takes")
     parser.add_argument("--compare", nargs="+", metavar="SRC", default=[SRC], help="source trees side by side")
     parser.add_argument("--count", action="store_true", help="also count messages, statements and commits")
+    parser.add_argument("--fill", choices=("store", "sync"), default="store", help="how the folder is filled")
     args = parser.parse_args()
     TEMPLATES.mkdir(exist_ok=True)
     print(f"server CPU s per SyncEvolution session, {args.sessions} sessions per phase; load {os.getloadavg()[0]:.1f}")
@@ -245,8 +314,10 @@ def main() -> None:
         runs: dict[str, list[dict[str, Figures]]] = {src: [] for src in args.compare}
         for _ in range(args.rounds):
             for src in args.compare:
-                runs[src].append(measure(src, size, args.sessions, False))
-        counted = {src: measure(src, size, args.sessions, True) for src in args.compare} if args.count else {}
+                runs[src].append(measure(src, size, args.sessions, False, args.fill))
+        counted = (
+            {src: measure(src, size, args.sessions, True, args.fill) for src in args.compare} if args.count else {}
+        )
         for src, figures in runs.items():
             for phase in PHASES:
                 cpu = statistics.median(run[phase].cpu_s for run in figures)

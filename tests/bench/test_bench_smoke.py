@@ -32,7 +32,7 @@ TINY = {
     "mail_first_sync.py": ["--messages", "30"],
     "upstream.py": ["--sizes", "20", "--repeat", "1"],
     "receive.py": ["--sizes", "20", "--reps", "1"],
-    "session_cost.py": ["--sizes", "20", "--sessions", "1", "--count"],
+    "session_cost.py": ["--sizes", "110", "--sessions", "1", "--count"],
     "rejected_requests.py": ["--baseline-src", str(REPO / "src"), "--repeat", "1", "--skip-baseline-bomb"],
 }
 

@@ -394,3 +394,27 @@ def test_an_item_moved_by_a_replace_into_a_folder_deleted_later_in_the_same_sync
     reasons = kept_reasons(store)
     assert reasons["Empty"] == ["deleted"]
     assert reasons["readme.txt"] == ["replaced", "deleted with its folder"]
+
+
+def test_a_refresh_from_the_client_erases_what_it_did_not_send_without_reading_the_whole_folder(
+    sql_store: Store, statements: Statements
+) -> None:
+    """The server items a refreshing client no longer has are found by their GUIDs alone: the items read are those
+    the client names (at 100,000 contacts the whole folder would be every card, read for its GUID)."""
+    device = synced_device(sql_store, "many", 40)
+    for luid in list(device.items)[30:]:
+        device.delete(luid)
+    device.changes.clear()
+
+    def refresh() -> None:
+        assert device.sync(203).alerted_mode == 203
+
+    statements.during(refresh)
+    reading_items = [
+        " ".join(text.split()) for text in statements.texts if re.match(r"\s*SELECT\b.*\bitems\.data\b", text, re.S)
+    ]
+    assert reading_items
+    assert [text for text in reading_items if "items.guid IN" not in text] == []
+    with sql_store.transaction() as tx:
+        folder = stored_folder(tx, "many")
+        assert tx.count_items(folder.id) == 30

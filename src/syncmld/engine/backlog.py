@@ -30,8 +30,11 @@ def park(tx: Sessions, token: str, ds: DatastoreState) -> None:
     if len(ds.queue) <= WINDOW:
         return
     key = f"backlog:{ds.folder_id}"
-    rest = [change.saved() for change in ds.queue[WINDOW:]]
-    lines = [json.dumps(rest[start : start + BATCH], separators=(",", ":")) for start in range(0, len(rest), BATCH)]
+    queue = ds.queue
+    lines = [
+        json.dumps([change.saved() for change in queue[start : start + BATCH]], separators=(",", ":"))
+        for start in range(WINDOW, len(queue), BATCH)
+    ]
     data = ("\n".join(lines) + "\n").encode("utf-8")
     if ds.backlog_key is not None:
         tx.drop_chunks(token, ds.backlog_key)

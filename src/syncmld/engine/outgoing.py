@@ -69,7 +69,7 @@ def _plan(tx: PlanStore, state: SessionState, ds: DatastoreState) -> None:
             return
     if mode == SyncMode.REFRESH_FROM_CLIENT:
         matched = session_lists.matched(tx, state.token, ds)
-        gone = [item.guid for item in tx.iter_items(ds.folder_id) if item.guid not in matched]
+        gone = [guid for guid, _ in tx.item_parents(ds.folder_id) if guid not in matched]
         deleted = tx.delete_items(ds.folder_id, gone, state.device_id)
         tx.delete_maps(state.device_id, ds.folder_id, deleted)
         ds.upto_seq = tx.current_seq()
