@@ -1,7 +1,7 @@
 """Statuses of the usual shape are written from the message's templates: the bytes are those the element writer
 writes, in both encodings, whatever the references and codes, wherever the Status stands."""
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from syncmld.protocol.codec import Encoding, encode
@@ -28,8 +28,18 @@ usual_statuses = st.builds(
 mixed = st.lists(usual_statuses | statuses | simple_commands, max_size=12).map(tuple)
 
 
+def usual(cmd_id: str | None, cmd_ref: str) -> Status:
+    return Status(cmd_id=cmd_id, msg_ref="1", cmd_ref=cmd_ref, cmd="Add", data=StatusCode.OK)
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(header=headers, before=mixed, after=mixed, encoding=encodings)
+@example(  # a Status given an empty CmdID keeps it, as the element writer does, after its template is made
+    header=SyncHdr(SyncMLVersion.V1_0, "", "", LocRef(""), LocRef("")),
+    before=(),
+    after=(usual(None, ""), usual(None, ""), usual("", "0")),
+    encoding=Encoding.XML,
+)
 def test_statuses_are_written_as_the_element_writer_writes_them(
     header: SyncHdr, before: tuple[Command, ...], after: tuple[Command, ...], encoding: Encoding
 ) -> None:

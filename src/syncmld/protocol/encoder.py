@@ -123,7 +123,7 @@ class MessageEncoder(ABC):
             templates[key] = template
             if template is None:
                 return False
-        cmd_id = status.cmd_id or str(self._writer.next_id)
+        cmd_id = str(self._writer.next_id) if status.cmd_id is None else status.cmd_id
         filled = template.filled((cmd_id, status.cmd_ref, *status.target_refs, *status.source_refs), self._text)
         if filled is None:
             return False
