@@ -10,8 +10,9 @@ import pytest
 from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.client import Device
 from syncmld.client.device import Signer, Transport
-from syncmld.client.in_process import in_process_transport
-from syncmld.engine import EngineContext, EngineSettings
+from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
+from syncmld.engine.api import split_session_url
+from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
 from syncmld.protocol.constants import AUTH_MD5
 from syncmld.protocol.messages import SyncML
 from syncmld.store import open_store
@@ -33,17 +34,19 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
         store.close()
 
 
-def sessions(store: Store) -> list[list[list[str]]]:
+def sessions(store: Store, client_address: str = "") -> list[list[list[str]]]:
     """The statements of each message of a device's first session (challenged login, login, slow sync of a
     contact, end) and of its second (login, sync, end)."""
     per_message: list[list[str]] = []
-    engine = in_process_transport(store, EngineContext(settings=EngineSettings()))
+    ctx = EngineContext(settings=EngineSettings())
 
     def post(message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML:
+        base, token = split_session_url(url)
+        request = Request(decode_xml(encode_xml(message)), Encoding.XML, base, token, client_address)
         with recorded_statements() as seen:
-            reply = engine(message, url, sign)
+            reply = handle_message(request, store, ctx).body
         per_message.append(seen)
-        return reply
+        return decode_xml(reply)
 
     transport: Transport = post
     device = Device(transport=transport, url=URL, user=EMAIL, password=PASSWORD, device_id="IMEI:1", auth=AUTH_MD5)
@@ -98,5 +101,18 @@ def test_the_statements_of_each_message(sql_store: Store) -> None:
     begin = int(any(s == "BEGIN IMMEDIATE" for s in first[1]))  # SQLite's write turn
 
     counted = [len(message) - begin for message in (*first, *second)]
-    bounds = [5, 23, 17, 6, 16, 5, 6]
+    bounds = [5, 21, 17, 6, 16, 5, 6]
     assert all(count <= bound for count, bound in zip(counted, bounds, strict=True)), counted
+
+
+def test_a_login_reads_the_failed_logins_of_its_account_and_its_address_in_one_statement(sql_store: Store) -> None:
+    """The throttle's keys (the account from this address, the address) are read together; a login that succeeds
+    reads one more key (the wrong-type challenge's, to forget it)."""
+    first, second = sessions(sql_store, client_address="192.0.2.7")
+
+    def reads(message: list[str]) -> int:
+        return len([s for s in message if s.startswith("SELECT login_failures.")])
+
+    assert reads(first[0]) == 1, first[0]
+    assert reads(first[1]) == 2, first[1]
+    assert reads(second[0]) == 2, second[0]

@@ -429,6 +429,10 @@ class Logins(Protocol):
 
     def login_failures(self, key: str) -> LoginFailures | None: ...
 
+    def login_failures_of(self, keys: Iterable[str]) -> dict[str, LoginFailures]:
+        """The failures remembered for those of ``keys`` that have any, by key, in one look-up."""
+        ...
+
     def clear_login_failures(self, key: str) -> None: ...
 
     def count_login_failure_keys(self) -> int:
