@@ -101,7 +101,7 @@ def test_the_statements_of_each_message(sql_store: Store) -> None:
     begin = int(any(s == "BEGIN IMMEDIATE" for s in first[1]))  # SQLite's write turn
 
     counted = [len(message) - begin for message in (*first, *second)]
-    bounds = [5, 21, 17, 6, 16, 5, 6]
+    bounds = [5, 19, 17, 6, 16, 5, 6]
     assert all(count <= bound for count, bound in zip(counted, bounds, strict=True)), counted
 
 

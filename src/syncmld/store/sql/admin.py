@@ -6,10 +6,10 @@ from sqlalchemy import bindparam, delete, exists, or_, select, update
 
 from syncmld.store.base import AccessRules, AlreadyExists, Domain, NotFound
 from syncmld.store.schema import access_list, domains, settings
-from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.common import SqlRole, any_of
 
 _SETTING = select(settings.c.value).where(settings.c.name == bindparam("name"))
-_SETTINGS = select(settings.c.name, settings.c.value).where(settings.c.name.in_(bindparam("names", expanding=True)))
+_SETTING_ROWS = select(settings.c.name, settings.c.value)
 _DOMAIN = select(domains).where(domains.c.name == bindparam("name"))
 _ACCESS = select(
     select(domains.c.enabled).where(domains.c.name == bindparam("domain")).scalar_subquery(),
@@ -31,7 +31,8 @@ class SqlAdmin(SqlRole):
         return value
 
     def get_settings(self, names: Iterable[str]) -> dict[str, str]:
-        return {name: value for name, value in self._connection.execute(_SETTINGS, {"names": list(names)})}
+        statement, values = any_of(_SETTING_ROWS, settings.c.name, names)
+        return {name: value for name, value in self._connection.execute(statement, values)} if values else {}
 
     def set_setting(self, name: str, value: str) -> None:
         self._upsert(settings, {"name": name, "value": value}, ["name"])

@@ -1,29 +1,19 @@
 """The SQL store's devices and the record of their last syncs."""
 
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Row, String, bindparam, delete, exists, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from syncmld.store.base import Device, DeviceSync, NotFound
-from syncmld.store.schema import accounts, device_syncs, devices
-from syncmld.store.sql.common import DialectInsert, SqlRole
+from syncmld.store.schema import device_syncs, devices
+from syncmld.store.sql.common import SqlRole
 from syncmld.store.sql.pushes import PushTargets
 
 _DEVICE = select(devices).where(
     devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref")
 )
 """Made once: every session reads its device (building a statement costs more than running it)."""
-
-
-@cache
-def _adding_device(insert: DialectInsert) -> Executable:
-    """The INSERT of a new device, made only when its account exists, returning the row it made (none when the
-    account does not exist or the device does already)."""
-    account, ref = bindparam("account_id", type_=Integer), bindparam("ref", type_=String)
-    made = select(account, ref).where(exists().where(accounts.c.id == account))
-    statement = insert(devices).from_select(["account_id", "device_ref"], made)
-    return statement.on_conflict_do_nothing(index_elements=["account_id", "device_ref"]).returning(*devices.c)
+_DEVICE_KEY = ("account_id", "device_ref")
 
 
 def _device(row: Row[Any]) -> Device:
@@ -50,8 +40,7 @@ class SqlDevices(SqlRole):
         device = self._find_device(account_id, device_ref)
         if device is not None:
             return device
-        made = self._connection.execute(_adding_device(self._insert), {"account_id": account_id, "ref": device_ref})
-        row = made.first()
+        row = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
         if row is not None:
             return _device(row)
         device = self._find_device(account_id, device_ref)  # made meanwhile by another transaction
