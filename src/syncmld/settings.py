@@ -8,11 +8,12 @@ stored value the setting cannot have is a ``SettingError`` naming it, never a de
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from syncmld.errors import SettingError
+from syncmld.errors import LocalError, SettingError
 from syncmld.escape import quoted
 
 T = TypeVar("T")
@@ -54,6 +55,8 @@ class SettingsSource(Protocol):
     """Where stored settings are read from: a store transaction."""
 
     def get_setting(self, name: str) -> str | None: ...
+
+    def get_settings(self, names: Iterable[str]) -> dict[str, str]: ...
 
 
 SHOWN_VALUE = 40
@@ -106,10 +109,13 @@ class Setting(ABC, Generic[T]):
             keys.insert(0, self.key(account.rpartition("@")[2]))
         if account is not None and self.per_account:
             keys.insert(0, self.key(account))
+        if len(keys) == 1:
+            stored = source.get_setting(self.name)
+            return self.default if stored is None else self.stored_value(self.name, stored)
+        found = source.get_settings(keys)
         for key in keys:
-            stored = source.get_setting(key)
-            if stored is not None:
-                return self.stored_value(key, stored)
+            if key in found:
+                return self.stored_value(key, found[key])
         return self.default
 
     def stored_value(self, key: str, stored: str) -> T:
@@ -121,6 +127,23 @@ class Setting(ABC, Generic[T]):
             option = "--account" if "@" in scope else "--domain"
             command = f"syncmld config set {self.name} VALUE" + (f" {option} {scope}" if scope else "")
             raise SettingError(f"the stored setting {key} is unusable: {error}; set it again with {command}") from error
+
+
+class ReadTogether:
+    """Stored settings read in one look-up, then read from here (a login needs several, an alerted folder two):
+    reading one that was not read with them is a LocalError, never its default."""
+
+    def __init__(self, source: SettingsSource, names: Iterable[str]) -> None:
+        self._names = frozenset(names)
+        self._values = source.get_settings(self._names)
+
+    def get_setting(self, name: str) -> str | None:
+        if name not in self._names:
+            raise LocalError(f"the setting {name} was not read with {', '.join(sorted(self._names))}")
+        return self._values.get(name)
+
+    def get_settings(self, names: Iterable[str]) -> dict[str, str]:
+        return {name: value for name in names if (value := self.get_setting(name)) is not None}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -97,7 +97,7 @@ class CheckSteps:
         self.steps: list[int] = []
 
     def before(self, conn: Connection, _cursor: object, statement: str, *_args: Any) -> None:
-        if statement.startswith("SELECT") and "EXISTS" in statement:
+        if statement.startswith("SELECT") and "EXISTS" in statement and "FROM items" in statement:
             self.steps.append(0)
             conn.connection.driver_connection.set_progress_handler(self._step, 1)  # type: ignore[union-attr]
 

@@ -3,7 +3,7 @@ every backend."""
 
 import pytest
 
-from syncmld.store.base import AlreadyExists, Domain, NotFound, Store
+from syncmld.store.base import AccessRules, AlreadyExists, Domain, NotFound, Store
 from tests.store.sample import Abort, last_sync, make_owner
 
 
@@ -19,6 +19,36 @@ def test_settings_are_unset_until_set_then_replaced(store: Store) -> None:
         assert tx.get_setting("syncml") == "on"
         assert tx.get_setting("auth") == "md5"
         assert list(tx.list_settings().items()) == [("auth", "md5"), ("syncml", "on")]
+
+
+def test_several_settings_are_read_together_those_unset_left_out(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.set_setting("syncml", "off")
+        tx.set_setting("auth", "md5")
+        tx.set_setting("conflict:alice@example.org", "server-wins")
+    with store.transaction() as tx:
+        assert tx.get_settings(["auth", "conflict:alice@example.org", "conflict"]) == {
+            "auth": "md5",
+            "conflict:alice@example.org": "server-wins",
+        }
+        assert tx.get_settings(["unset"]) == {}
+        assert tx.get_settings([]) == {}
+
+
+def test_access_rules_of_an_account_say_its_domain_switch_and_whether_the_list_lets_it_in(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.access_rules("alice@example.org") == AccessRules(None, True)
+        tx.add_domain("example.org")
+        tx.add_domain("acme.com")
+        tx.set_domain_enabled("acme.com", False)
+        tx.access_allow("bob@acme.com")
+    with store.transaction() as tx:
+        assert tx.access_rules("alice@example.org") == AccessRules(True, False)
+        assert tx.access_rules("bob@acme.com") == AccessRules(False, True)
+        tx.access_allow("example.org")
+    with store.transaction() as tx:
+        assert tx.access_rules("alice@example.org") == AccessRules(True, True)
+        assert tx.access_rules("carol@other.net") == AccessRules(None, False)
 
 
 def test_domains_are_lower_cased_enabled_on_creation_and_listed_by_name(store: Store) -> None:

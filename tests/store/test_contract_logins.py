@@ -16,6 +16,19 @@ def test_failed_logins_are_counted_and_forgotten_by_age(store: Store) -> None:
         assert tx.login_failures("old") is None
 
 
+def test_the_failures_of_several_keys_are_read_together(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.note_login_failure("login:a@example.org|10.0.0.1", 10.0)
+        tx.note_login_failure("addr:10.0.0.1", 11.0)
+        tx.note_login_failure("addr:10.0.0.1", 12.0)
+    with store.transaction() as tx:
+        assert tx.login_failures_of(["login:a@example.org|10.0.0.1", "addr:10.0.0.1", "addr:10.0.0.2"]) == {
+            "login:a@example.org|10.0.0.1": LoginFailures(1, 10.0),
+            "addr:10.0.0.1": LoginFailures(2, 12.0),
+        }
+        assert tx.login_failures_of([]) == {}
+
+
 def test_login_failures_count_up_per_key_until_cleared(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.login_failures("dev:a") is None

@@ -124,22 +124,25 @@ def authenticate(
         )
     auth_type = AuthType(cred_type)
     shown_key: str | None = None
+    offered: bytes | None = None
     if auth_type == AUTH_BASIC:
         assert header.cred is not None
         account, reason, shown_key = _check_basic(tx, header.cred)
         stale, nonce = False, None
     else:
-        account, reason, stale, nonce = _check_digest(tx, request, auth_type, nonces, now)
+        account, reason, stale, nonce, offered = _check_digest(tx, request, auth_type, nonces, now)
     if stale:
         return AuthResult(
             StatusCode.INVALID_CREDENTIALS,
             None,
-            challenge(tx, nonces, device, auth_type, now),
+            challenge(tx, nonces, device, auth_type, now, offered),
             reason,
             failed_login=False,
         )
     if account is None:
-        return AuthResult(StatusCode.INVALID_CREDENTIALS, None, challenge(tx, nonces, device, wanted, now), reason)
+        return AuthResult(
+            StatusCode.INVALID_CREDENTIALS, None, challenge(tx, nonces, device, wanted, now, offered), reason
+        )
     refused = refusal(account)
     if refused is not None:
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
@@ -188,11 +191,14 @@ def credential_type(request: Request) -> str | None:
     return AUTH_MAC if cred_type == AUTH_MAC.lower() else cred_type
 
 
-def challenge(tx: Logins, nonces: Nonces, device: str, auth_type: AuthType, now: float) -> Chal:
-    """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written)."""
+def challenge(
+    tx: Logins, nonces: Nonces, device: str, auth_type: AuthType, now: float, offered: bytes | None = None
+) -> Chal:
+    """A Chal asking for ``auth_type``, with the nonce the device is to use (nothing is written): ``offered`` when
+    the login read it already (``Nonces.good``), else the one ``Nonces.challenge`` reads."""
     if auth_type == AUTH_BASIC:
         return Chal(Meta(type=AUTH_BASIC, format=FORMAT_B64))
-    nonce = nonces.challenge(tx, device, now)
+    nonce = offered if offered is not None else nonces.challenge(tx, device, now)
     return Chal(Meta(type=auth_type, format=FORMAT_B64, next_nonce=next_nonce_text(nonce)))
 
 
@@ -247,40 +253,39 @@ def keep_item_key(tx: Accounts, account: Account, shown_key: str) -> None:
 
 def _check_digest(
     tx: LoginStore, request: Request, cred_type: AuthType, nonces: Nonces, now: float
-) -> tuple[Account | None, str, bool, bytes | None]:
+) -> tuple[Account | None, str, bool, bytes | None, bytes]:
     """An MD5 or HMAC login: the account, why not, whether its digest holds the right secret but a nonce
-    the device was not given (a first contact, or a lost nonce: to be challenged, no failure), and the
-    nonce it was made with."""
+    the device was not given (a first contact, or a lost nonce: to be challenged, no failure), the
+    nonce it was made with, and the nonce a challenge gives the device (``Nonces.challenge``'s)."""
     header = request.message.header
     user = request.mac.username if request.mac is not None else header.source.name
     account = _lookup(tx, user) if user else None
     credential = account.md5_credential if account is not None and account.md5_credential else DUMMY_MD5_CREDENTIAL
     sent = _sent_digest(request)
     digest = _digest_function(request)
-    matched = [
-        nonce
-        for nonce in nonces.good(tx, header.source.uri, now)
-        if hmac.compare_digest(sent, digest(credential, nonce).encode())
-    ]
+    good = nonces.good(tx, header.source.uri, now)
+    matched = [nonce for nonce in good if hmac.compare_digest(sent, digest(credential, nonce).encode())]
+    offered = good[0]
     stale = hmac.compare_digest(sent, digest(credential, b"").encode())
     kind = "HMAC" if cred_type == AUTH_MAC else "MD5"
     if not user:
         where = "x-syncml-hmac username" if request.mac is not None else "SyncHdr Source LocName"
-        return None, f"{kind} credentials without a user name ({where})", False, None
+        return None, f"{kind} credentials without a user name ({where})", False, None, offered
     if account is None:
-        return None, f"unknown account {user!r}", False, None
+        return None, f"unknown account {user!r}", False, None, offered
     if not account.md5_credential:
         return (
             None,
             f"{account.email} has no MD5 secret (made under auth basic): {kind} needs its password set again",
             False,
             None,
+            offered,
         )
     if matched:
-        return account, "", False, matched[0]
+        return account, "", False, matched[0], offered
     if stale:
-        return None, f"{kind} credentials made with a nonce this device was not given", True, None
-    return None, f"wrong {kind} digest for {account.email}", False, None
+        return None, f"{kind} credentials made with a nonce this device was not given", True, None, offered
+    return None, f"wrong {kind} digest for {account.email}", False, None, offered
 
 
 def _sent_digest(request: Request) -> bytes:

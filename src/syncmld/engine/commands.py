@@ -13,7 +13,7 @@ from syncmld.engine.content_work import ContentWork
 from syncmld.engine.folders import MAIL_TREE, STANDARD_FOLDERS, FolderKind, folder_for_uri, folder_kind
 from syncmld.engine.formats import UNKNOWN_FOLDER_RECORD, choose_format, family_for, refused_types_key
 from syncmld.engine.identifiers import checked_map, item_problem
-from syncmld.engine.incoming import SyncApplier, stored_encryption
+from syncmld.engine.incoming import SyncApplier, encryption_setting, stored_encryption
 from syncmld.engine.mail_filter import read_filter
 from syncmld.engine.mail_journal import JournalRoom
 from syncmld.engine.modes import (
@@ -50,7 +50,7 @@ from syncmld.protocol.messages import (
     Status,
     Sync,
 )
-from syncmld.settings import CONFLICT, MAIL_FILTER_MAX
+from syncmld.settings import CONFLICT, MAIL_FILTER_MAX, ReadTogether, SettingsSource
 from syncmld.status import StatusCode
 from syncmld.store.base import Device, DeviceSync, Folder, SyncState, Transaction
 
@@ -90,6 +90,9 @@ class CommandHandler:
         self.ctx = ctx
         self.work = work
         self.saw_sync = False
+        self.mail_seq_before: int | None = None
+        """The store's sequence number before the message's first Sync of a mail folder (None: it had none): the
+        device's changes to mail are those after it."""
         self.arrived: list[BackupItem] = []
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
@@ -308,11 +311,14 @@ class CommandHandler:
             device_properties=None,
             folder_kind=folder_kind(folder.name.casefold()),
             start_seq=self.tx.current_seq(),
-            encryption=stored_encryption(self.tx, self.state.device_id, folder.id),
         )
+        folder_settings = ReadTogether(
+            self.tx, (encryption_setting(self.state.device_id, folder.id), self._refused_key(ds))
+        )
+        ds.encryption = stored_encryption(folder_settings, self.state.device_id, folder.id)
         if device_filter is not None:
             mail.take_filter(self.tx, self.state, ds, device_filter)
-        self._choose_format(ds)
+        self._choose_format(ds, folder_settings)
         self._open(alert, ds, status, anchor)
 
     def _open(self, alert: Alert, ds: DatastoreState, status: StatusCode, anchor: Anchor) -> None:
@@ -339,13 +345,15 @@ class CommandHandler:
             )
         )
 
-    def _choose_format(self, ds: DatastoreState) -> None:
+    def _choose_format(self, ds: DatastoreState, settings: SettingsSource | None = None) -> None:
+        """Choose the type the data store's items are sent in (the types it refused read from ``settings`` when
+        given, else from the store)."""
         choice = choose_format(
             self.device_devinf(),
             ds.client_uri,
             ds.folder_kind,
             family_for(self.state.format_preference, ds.server_uri),
-            tuple(self._refused_types(ds)),
+            tuple(self._refused_types(ds, settings)),
         )
         ds.wire_type, ds.device_properties, ds.other_types = choice.wire_type, choice.properties, list(choice.others)
         ds.format_from_device = choice.from_device
@@ -393,6 +401,8 @@ class CommandHandler:
                 self.builder.status(command, code)
             return
         self.saw_sync = True
+        if ds.folder_kind == FolderKind.MAIL and self.mail_seq_before is None:
+            self.mail_seq_before = self.tx.current_seq()
         self.builder.status(sync, StatusCode.OK, target_ref=target, source_ref=source)
         backup = self.arrived if self.state.backup_archive else None
         policy = CONFLICT.read(self.tx, account=self.state.account_email)
@@ -524,8 +534,8 @@ class CommandHandler:
     def _refused_key(self, ds: DatastoreState) -> str:
         return refused_types_key(self.state.device_id, ds.folder_id)
 
-    def _refused_types(self, ds: DatastoreState) -> list[str]:
-        stored = self.tx.get_setting(self._refused_key(ds))
+    def _refused_types(self, ds: DatastoreState, settings: SettingsSource | None = None) -> list[str]:
+        stored = (self.tx if settings is None else settings).get_setting(self._refused_key(ds))
         return stored.split(",") if stored else []
 
 

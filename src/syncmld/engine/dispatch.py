@@ -26,7 +26,7 @@ from syncmld.protocol.codec import decode, encode
 from syncmld.protocol.constants import AUTH_BASIC, AUTH_MAC, AlertCode
 from syncmld.protocol.encoder import Encoding, MessageEncoder
 from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
-from syncmld.settings import AUTH
+from syncmld.settings import AUTH, SYNCML, ReadTogether
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, Device, DeviceSync, SessionRecord, Store, SyncState, Transaction
 
@@ -106,8 +106,15 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
             refused = _refusal(request, StatusCode.FORBIDDEN, None)
             return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
         delay = gate.delay
+        login_settings = ReadTogether(tx, (AUTH.name, SYNCML.name))
         checked = auth.authenticate(
-            tx, request, AUTH.read(tx), nonces, settings.throttle, now, lambda account: refusal(tx, account)
+            tx,
+            request,
+            AUTH.read(login_settings),
+            nonces,
+            settings.throttle,
+            now,
+            lambda account: refusal(tx, account, login_settings),
         )
         if checked.account is not None or checked.failed_login:
             gate.note_result(tx, checked.account is not None, now)
@@ -262,7 +269,6 @@ def _process(
     device: Device | None,
 ) -> tuple[Reply, tuple[SyncSummary, ...], tuple[MailChanges, ...]]:
     message = request.message
-    seq_before = tx.current_seq()
     header = message.header
     if header.meta is not None:
         state.client_max_msg_size = header.meta.max_msg_size or state.client_max_msg_size
@@ -275,11 +281,12 @@ def _process(
     phase_before = state.phase
     for command in message.commands:
         handler.handle(command)
+    mail_seq_before = handler.mail_seq_before
     mail_changes = tuple(
         found
         for ds in state.datastores
-        if ds.folder_kind == FolderKind.MAIL
-        for found in mail.device_changes(tx, state, ds, seq_before)
+        if ds.folder_kind == FolderKind.MAIL and mail_seq_before is not None
+        for found in mail.device_changes(tx, state, ds, mail_seq_before)
     )
     handler.forget_deleted()
     if handler.arrived and state.backup_archive and ctx.backups is not None:

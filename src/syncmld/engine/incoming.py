@@ -36,10 +36,10 @@ from syncmld.protocol.messages import (
     SyncSubCommand,
     Unsupported,
 )
-from syncmld.settings import SHOWN_VALUE, ConflictPolicy
+from syncmld.settings import SHOWN_VALUE, ConflictPolicy, SettingsSource
 from syncmld.status import StatusCode
 from syncmld.store import new_guid
-from syncmld.store.base import Admin, Folder, HistoryEntry, NewItem, StoredItem, Transaction
+from syncmld.store.base import Folder, HistoryEntry, NewItem, StoredItem, Transaction
 from syncmld.store.uids import identity_key
 
 log = logging.getLogger("syncmld.engine")
@@ -798,7 +798,7 @@ def encryption_setting(device_id: int, folder_id: int) -> str:
     return f"item-encryption:{device_id}:{folder_id}"
 
 
-def stored_encryption(tx: Admin, device_id: int, folder_id: int) -> Encryption | None:
+def stored_encryption(tx: SettingsSource, device_id: int, folder_id: int) -> Encryption | None:
     """How the device encrypted the items of the folder it sent last (None: it did not); LocalError when
     the store holds an encryption we do not know."""
     key = encryption_setting(device_id, folder_id)

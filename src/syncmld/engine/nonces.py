@@ -53,7 +53,7 @@ class Nonces:
 
     def good(self, tx: Logins, device_ref: str, now: float) -> tuple[bytes, ...]:
         """Every nonce a device may log in with now: its stored one, else the signed ones of this window and
-        the one before."""
+        the one before. The first is the one ``challenge`` gives the device."""
         stored = self.stored(tx, device_ref, now)
         if stored is not None:
             return (stored,)

@@ -79,7 +79,8 @@ def admit_keys(
 ) -> LoginGate:
     """``admit`` for a login of any protocol (the web admin's too), by its keys (``keys_for``); ``who`` names the
     client in the log."""
-    failures = {key: _remembered(tx.login_failures(key), settings, now) for key in keys}
+    remembered = tx.login_failures_of(keys)
+    failures = {key: _remembered(remembered.get(key), settings, now) for key in keys}
     gate = LoginGate(settings, failures, with_credentials)
     throttled = []
     for key, noted in failures.items():

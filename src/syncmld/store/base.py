@@ -150,6 +150,16 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class AccessRules:
+    """What the domains and the access list say of one account, read together at its login."""
+
+    domain_enabled: bool | None
+    """Its domain's switch (None: the domain is not registered, so it is not disabled)."""
+    listed: bool
+    """The access list is empty or holds the account or its domain."""
+
+
+@dataclass(frozen=True)
 class DeviceSync:
     """How the last sync of one device and folder ended (for the admin's device list)."""
 
@@ -375,6 +385,10 @@ class Admin(Protocol):
         """A server-wide setting (``syncml`` on/off, ``auth`` policy, ...); None when never set."""
         ...
 
+    def get_settings(self, names: Iterable[str]) -> dict[str, str]:
+        """Those of the settings ``names`` that are set, by name, in one look-up."""
+        ...
+
     def set_setting(self, name: str, value: str) -> None: ...
 
     def list_settings(self) -> dict[str, str]: ...
@@ -403,6 +417,10 @@ class Admin(Protocol):
         """The access list, sorted; empty means every account may sync."""
         ...
 
+    def access_rules(self, email: str) -> AccessRules:
+        """What the domains and the access list say of the account ``email``, in one look-up."""
+        ...
+
 
 class Logins(Protocol):
     """What logins leave behind: failed logins per key, and the nonce of each device that logged in."""
@@ -413,6 +431,10 @@ class Logins(Protocol):
         ...
 
     def login_failures(self, key: str) -> LoginFailures | None: ...
+
+    def login_failures_of(self, keys: Iterable[str]) -> dict[str, LoginFailures]:
+        """The failures remembered for those of ``keys`` that have any, by key, in one look-up."""
+        ...
 
     def clear_login_failures(self, key: str) -> None: ...
 

@@ -1,8 +1,9 @@
 """The in-memory store's server settings, domains and access list."""
 
 import dataclasses
+from collections.abc import Iterable
 
-from syncmld.store.base import AlreadyExists, Domain, NotFound
+from syncmld.store.base import AccessRules, AlreadyExists, Domain, NotFound
 from syncmld.store.memory.tables import MemoryRole
 
 
@@ -11,6 +12,9 @@ class MemoryAdmin(MemoryRole):
 
     def get_setting(self, name: str) -> str | None:
         return self._t.settings.get(name)
+
+    def get_settings(self, names: Iterable[str]) -> dict[str, str]:
+        return {name: self._t.settings[name] for name in names if name in self._t.settings}
 
     def set_setting(self, name: str, value: str) -> None:
         self._t.settings[name] = value
@@ -49,3 +53,11 @@ class MemoryAdmin(MemoryRole):
 
     def list_access(self) -> list[str]:
         return sorted(self._t.access)
+
+    def access_rules(self, email: str) -> AccessRules:
+        domain_name = email.rpartition("@")[2]
+        domain = self.get_domain(domain_name)
+        access = self._t.access
+        return AccessRules(
+            None if domain is None else domain.enabled, not access or bool({email, domain_name} & access)
+        )

@@ -1,5 +1,7 @@
 """The in-memory store's failed logins and device nonces."""
 
+from collections.abc import Iterable
+
 from syncmld.store.base import LoginFailures
 from syncmld.store.memory.tables import MemoryRole
 
@@ -15,6 +17,9 @@ class MemoryLogins(MemoryRole):
 
     def login_failures(self, key: str) -> LoginFailures | None:
         return self._t.login_failures.get(key)
+
+    def login_failures_of(self, keys: Iterable[str]) -> dict[str, LoginFailures]:
+        return {key: self._t.login_failures[key] for key in keys if key in self._t.login_failures}
 
     def clear_login_failures(self, key: str) -> None:
         self._t.login_failures.pop(key, None)

@@ -1,13 +1,24 @@
 """The SQL store's server settings, domains and access list."""
 
-from sqlalchemy import bindparam, delete, select, update
+from collections.abc import Iterable
 
-from syncmld.store.base import AlreadyExists, Domain, NotFound
+from sqlalchemy import bindparam, delete, exists, or_, select, update
+
+from syncmld.store.base import AccessRules, AlreadyExists, Domain, NotFound
 from syncmld.store.schema import access_list, domains, settings
-from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.common import SqlRole, any_of
 
 _SETTING = select(settings.c.value).where(settings.c.name == bindparam("name"))
+_SETTING_ROWS = select(settings.c.name, settings.c.value)
 _DOMAIN = select(domains).where(domains.c.name == bindparam("name"))
+_ACCESS = select(
+    select(domains.c.enabled).where(domains.c.name == bindparam("domain")).scalar_subquery(),
+    or_(
+        ~exists(select(access_list.c.entry)),
+        exists(select(access_list.c.entry).where(access_list.c.entry.in_([bindparam("email"), bindparam("entry")]))),
+    ),
+)
+_ACCESS_LIST = select(access_list.c.entry).order_by(access_list.c.entry)
 """Made once: a message reads several settings, a login the account's domain (building a statement costs more
 than running it)."""
 
@@ -18,6 +29,10 @@ class SqlAdmin(SqlRole):
     def get_setting(self, name: str) -> str | None:
         value: str | None = self._connection.execute(_SETTING, {"name": name}).scalar()
         return value
+
+    def get_settings(self, names: Iterable[str]) -> dict[str, str]:
+        statement, values = any_of(_SETTING_ROWS, settings.c.name, names)
+        return {name: value for name, value in self._connection.execute(statement, values)} if values else {}
 
     def set_setting(self, name: str, value: str) -> None:
         self._upsert(settings, {"name": name, "value": value}, ["name"])
@@ -61,4 +76,9 @@ class SqlAdmin(SqlRole):
             raise NotFound(f"{entry.lower()} is not on the access list")
 
     def list_access(self) -> list[str]:
-        return list(self._connection.execute(select(access_list.c.entry).order_by(access_list.c.entry)).scalars())
+        return list(self._connection.execute(_ACCESS_LIST).scalars())
+
+    def access_rules(self, email: str) -> AccessRules:
+        domain = email.rpartition("@")[2]
+        row = self._connection.execute(_ACCESS, {"domain": domain.lower(), "email": email, "entry": domain}).one()
+        return AccessRules(row[0], bool(row[1]))

@@ -4,11 +4,11 @@ Bulk work is done with executemany and IN lists of at most ``CHUNK_SIZE`` values
 item by item.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, alias, select
+from sqlalchemy import ColumnElement, Executable, Row, Select, Table, alias, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import NamedFromClause
@@ -82,6 +82,29 @@ def _upsert_statement(insert: DialectInsert, table: Table, key: tuple[str, ...])
     return insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced)
 
 
+def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]) -> tuple[Select[Any], dict[str, Any]]:
+    """``query`` for the rows whose ``column`` is one of a few ``values`` (a login's settings or keys), with its
+    parameters: one statement made once for each count of values (an expanding IN list is rewritten at every
+    call, which costs more than the look-up)."""
+    bound = {f"v{number}": value for number, value in enumerate(values)}
+    return _any_of(query, column, len(bound)), bound
+
+
+@lru_cache(maxsize=64)
+def _any_of(query: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
+    return query.where(column.in_([bindparam(f"v{number}") for number in range(count)]))
+
+
+@cache
+def _owned_insert(insert: DialectInsert, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Executable:
+    """The INSERT of a row of ``table`` belonging to an account (``account_id`` among ``columns``, each bound by its
+    name), made only when the account exists and no row has the same ``key``, returning the row it made: made once."""
+    values = [bindparam(name, type_=table.c[name].type) for name in columns]
+    owner = exists().where(accounts.c.id == bindparam("account_id", type_=accounts.c.id.type))
+    statement = insert(table).from_select(list(columns), select(*values).where(owner))
+    return statement.on_conflict_do_nothing(index_elements=list(key)).returning(*table.c)
+
+
 class SqlRole:
     """The base of each role's queries; ``SqlTransaction`` composes the roles over one connection."""
 
@@ -93,6 +116,11 @@ class SqlRole:
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
         """Insert ``rows``, replacing the non-key columns of rows that exist already."""
         self._connection.execute(_upsert_statement(self._insert, table, tuple(key)), rows)
+
+    def _add_owned(self, table: Table, row: dict[str, Any], key: tuple[str, ...]) -> Row[Any] | None:
+        """Insert ``row`` of an account's in one statement and return it; None when the account does not exist or
+        a row with the same ``key`` does."""
+        return self._connection.execute(_owned_insert(self._insert, table, tuple(row), key), row).first()
 
     def _require_account(self, account_id: int) -> None:
         """Raises NotFound unless the account exists (devices and folders belong to one)."""

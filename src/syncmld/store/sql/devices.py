@@ -13,6 +13,7 @@ _DEVICE = select(devices).where(
     devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref")
 )
 """Made once: every session reads its device (building a statement costs more than running it)."""
+_DEVICE_KEY = ("account_id", "device_ref")
 
 
 def _device(row: Row[Any]) -> Device:
@@ -37,12 +38,14 @@ class SqlDevices(SqlRole):
 
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
         device = self._find_device(account_id, device_ref)
+        if device is not None:
+            return device
+        row = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
+        if row is not None:
+            return _device(row)
+        device = self._find_device(account_id, device_ref)  # made meanwhile by another transaction
         if device is None:
-            self._require_account(account_id)
-            statement = self._insert(devices).values(account_id=account_id, device_ref=device_ref)
-            self._connection.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "device_ref"]))
-            device = self._find_device(account_id, device_ref)
-            assert device is not None
+            raise NotFound(f"no account with id {account_id}")
         return device
 
     def list_devices(self, account_id: int) -> list[Device]:

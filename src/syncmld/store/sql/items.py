@@ -29,6 +29,10 @@ def _folder(row: Row[Any]) -> Folder:
 
 
 _FOLDER = select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
+_FOLDERS = (
+    select(folders).where(folders.c.account_id == bindparam("account_id")).order_by(folders.c.name_key, folders.c.id)
+)
+_FOLDER_KEY = ("account_id", "name_key")
 _SEQ = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
 """Made once: every session reads them (building a statement costs more than running it)."""
 _FOLDER_SEQ = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == bindparam("folder_id"))
@@ -52,6 +56,19 @@ _BESIDES = {
 ``since`` (with ``after`` at least ``since``, the newer ones only). Made once: a slow sync asks with every message."""
 _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
+_CHANGES = (
+    select(*_ITEM_COLUMNS)
+    .where(
+        item_table.c.folder_id == bindparam("folder_id"),
+        item_table.c.seq > bindparam("seq"),
+        item_table.c.seq <= bindparam("upto"),
+    )
+    .order_by(item_table.c.seq)
+)
+_CHANGES_NOT_BY = _CHANGES.where(
+    item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != bindparam("device_id"))
+)
+"""Made once, as ``changes_since`` reads them with every session (building a statement costs more than running it)."""
 
 
 HISTORY_COLUMNS = ("folder_id", "guid", "content_type", "data", "reason", "saved_at", "seq")
@@ -261,17 +278,20 @@ class SqlItems(SqlRole):
 
     def ensure_folder(self, account_id: int, name: str) -> Folder:
         folder = self.get_folder(account_id, name)
+        if folder is not None:
+            return folder
+        row = self._add_owned(
+            folders, {"account_id": account_id, "name": name, "name_key": name.casefold()}, _FOLDER_KEY
+        )
+        if row is not None:
+            return _folder(row)
+        folder = self.get_folder(account_id, name)  # made meanwhile by another transaction
         if folder is None:
-            self._require_account(account_id)
-            statement = self._insert(folders).values(account_id=account_id, name=name, name_key=name.casefold())
-            self._connection.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "name_key"]))
-            folder = self.get_folder(account_id, name)
-            assert folder is not None
+            raise NotFound(f"no account with id {account_id}")
         return folder
 
     def list_folders(self, account_id: int) -> list[Folder]:
-        statement = select(folders).where(folders.c.account_id == account_id).order_by(folders.c.name_key, folders.c.id)
-        return [_folder(row) for row in self._connection.execute(statement)]
+        return [_folder(row) for row in self._connection.execute(_FOLDERS, {"account_id": account_id})]
 
     def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
         statement = update(folders).where(folders.c.id == folder_id).values(dav_collection=collection)
@@ -437,14 +457,12 @@ class SqlItems(SqlRole):
         return deleted
 
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
-        statement = select(*_ITEM_COLUMNS).where(
-            item_table.c.folder_id == folder_id, item_table.c.seq > seq, item_table.c.seq <= upto
-        )
-        if exclude_device_id is not None:
-            statement = statement.where(
-                item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != exclude_device_id)
-            )
-        return [_item(row) for row in self._connection.execute(statement.order_by(item_table.c.seq))]
+        bounds = {"folder_id": folder_id, "seq": seq, "upto": upto}
+        if exclude_device_id is None:
+            rows = self._connection.execute(_CHANGES, bounds)
+        else:
+            rows = self._connection.execute(_CHANGES_NOT_BY, {**bounds, "device_id": exclude_device_id})
+        return [_item(row) for row in rows]
 
     def current_seq(self) -> int:
         value: int = self._connection.execute(_SEQ).scalar_one()

@@ -1,12 +1,15 @@
 """The SQL store's failed logins and device nonces."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import bindparam, delete, func, select
 
 from syncmld.store.base import LoginFailures
 from syncmld.store.schema import login_failures, nonces
-from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.common import SqlRole, any_of
 
 _FAILURES = select(login_failures.c.count, login_failures.c.last_at).where(login_failures.c.key == bindparam("key"))
+_FAILURE_COLUMNS = select(login_failures.c.key, login_failures.c.count, login_failures.c.last_at)
 _NONCE = select(nonces.c.nonce).where(nonces.c.device_ref == bindparam("ref"), nonces.c.issued_at > bindparam("after"))
 """Made once: every login reads them (building a statement costs more than running it)."""
 
@@ -23,6 +26,13 @@ class SqlLogins(SqlRole):
     def login_failures(self, key: str) -> LoginFailures | None:
         row = self._connection.execute(_FAILURES, {"key": key}).first()
         return LoginFailures(row[0], row[1]) if row is not None else None
+
+    def login_failures_of(self, keys: Iterable[str]) -> dict[str, LoginFailures]:
+        statement, values = any_of(_FAILURE_COLUMNS, login_failures.c.key, keys)
+        if not values:
+            return {}
+        rows = self._connection.execute(statement, values)
+        return {key: LoginFailures(count, last_at) for key, count, last_at in rows}
 
     def clear_login_failures(self, key: str) -> None:
         self._connection.execute(delete(login_failures).where(login_failures.c.key == key))

@@ -13,9 +13,14 @@ _h = sync_hours.c
 
 _LATEST = select(_t.id).where(_t.session == bindparam("session")).order_by(_t.id.desc()).limit(bindparam("keep"))
 _TRIM = delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
-"""Made once: every message trims its session's timeline (building a statement costs more than running it)."""
-_ADD = insert(timeline_messages)
-"""Made once: every message of a logged-in session is added."""
+"""Made once: a message trims its session's timeline when it is at its bound (building a statement costs more than
+running it)."""
+_ADD = insert(timeline_messages).returning(
+    select(func.count()).where(_t.session == bindparam("of_session")).scalar_subquery()
+)
+"""Made once: every message of a logged-in session is added. It returns the session's messages as the INSERT counted
+them (SQLite counts the new one, PostgreSQL does not): a session under its bound is not trimmed, which saves a
+statement a message."""
 
 
 @cache
@@ -31,8 +36,10 @@ class SqlTimelines(SqlRole):
     def add_timeline_message(self, message: TimelineMessage, keep: int) -> None:
         if keep <= 0:
             return
-        self._connection.execute(_ADD, vars(message))  # its fields are plain values: no deep copy
-        self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
+        row = {**vars(message), "of_session": message.session}  # its fields are plain values: no deep copy
+        counted = self._connection.execute(_ADD, row).scalar_one()
+        if counted >= keep:
+            self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:
         columns = [column for column in timeline_messages.columns if column.name != "id"]
