@@ -51,6 +51,7 @@ from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.push.mail_watch import watch_mail_periodically
 from syncmld.push.worker import deliver_periodically
+from syncmld.server.asgi import SyncMLFirst
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
 from syncmld.server.live_sessions import LiveSessions
@@ -225,7 +226,7 @@ class Arrival:
         return time.perf_counter() - self.started
 
 
-def create_app(store: Store, config: ServerConfig) -> Starlette:
+def create_app(store: Store, config: ServerConfig) -> SyncMLFirst:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``), and the process's caches take ``config.caches``."""
     # Imported here: under ``serve``, prometheus_client must first see the metrics directory serve makes.
@@ -443,9 +444,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             yield
             group.cancel_scope.cancel()
 
-    routes: list[BaseRoute] = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
-    routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    routes: list[BaseRoute] = [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
     routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
     routes.append(Mount(ADMIN_PATH, app=admin_app(store, config)))
     routes += dav_routes(store, config, logins)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return SyncMLFirst(config.endpoint_paths, counted, Starlette(routes=routes, lifespan=lifespan))
