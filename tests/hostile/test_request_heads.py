@@ -4,6 +4,7 @@ server's memory does not grow with what the client sends."""
 
 import contextlib
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,3 +73,26 @@ def test_headers_that_never_end_are_cut_off_at_the_limit_and_cost_no_memory(tmp_
             assert answer.startswith(b"HTTP/1.1 431 "), answer[:300]
         assert memory.growth < 20 * MB
         assert server.log.count("request line and headers longer than 16384 bytes") == 20
+
+
+@pytest.mark.parametrize("http", PARSERS)
+def test_a_body_after_a_blank_line_split_between_two_reads_is_not_taken_for_head(tmp_path: Path, http: str) -> None:
+    """--max-header-size 1024: a login whose head ends with a line break, and whose next piece brings the
+    blank line's second half and a 30 kB body, is served."""
+    body = message(alert(1, 200) + "<!--" + "p" * 30_000 + "-->", cred=basic_cred(ALICE))
+    head = b"POST /syncml HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
+        XML.encode(),
+        len(body),
+    )
+    with served(tmp_path, "--http", http, "--max-header-size", "1024") as server:
+        parts = urlsplit(server.url)
+        assert parts.hostname and parts.port
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+            connection.sendall(head)
+            time.sleep(0.5)
+            connection.sendall(b"\r\n" + body)
+            answer = b""
+            while b"</SyncML>" not in answer and (chunk := connection.recv(65536)):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
+        assert b"<Data>212</Data>" in answer

@@ -55,6 +55,8 @@ class _Guard(asyncio.Protocol):
     _body_since = 0.0
     _body_bytes = 0
     _head_bytes = 0
+    _head_tail = b""
+    """The last bytes of the head so far, where a blank line split between two reads begins."""
 
     def _reading(self) -> _Reading:
         raise NotImplementedError
@@ -63,7 +65,7 @@ class _Guard(asyncio.Protocol):
         raise NotImplementedError
 
     def _expect_headers(self) -> None:
-        self._head_bytes = 0
+        self._head_bytes, self._head_tail = 0, b""
         self._schedule(self.read_timeout, self._check_headers)
 
     def _expect_body(self) -> None:
@@ -73,10 +75,11 @@ class _Guard(asyncio.Protocol):
     def _head_allows(self, data: bytes) -> bool:
         """Count the bytes of ``data`` that belong to the head being read; False (and the connection answered
         431 and closed) when the head is longer than ``max_head_size``."""
-        end = HEAD_END.search(data)
-        size = self._head_bytes + (end.end() if end else len(data))
+        joined = self._head_tail + data
+        end = HEAD_END.search(joined)
+        size = self._head_bytes + (end.end() - len(self._head_tail) if end else len(data))
         if size <= self.max_head_size:
-            self._head_bytes = size
+            self._head_bytes, self._head_tail = size, joined[-2:]
             return True
         reason = f"request line and headers longer than {self.max_head_size} bytes"
         self._cancel()
