@@ -37,6 +37,8 @@ from syncmld.config import (
     DEFAULT_PORT,
     DEFAULT_SESSION_SWEEP_INTERVAL,
     DEFAULT_SESSION_TIMEOUT,
+    EventLoop,
+    HttpImplementation,
     LogLevel,
     ServerConfig,
     WireLimits,
@@ -441,6 +443,22 @@ def cli() -> None:
     help="Characters kept of each message and reply in a session's timeline in the web admin (with --log-messages).",
 )
 @click.option(
+    "--http",
+    "http_implementation",
+    type=click.Choice([choice.value for choice in HttpImplementation]),
+    default=ServerConfig.http.value,
+    show_default=True,
+    help="The HTTP/1.1 parser: httptools (C, less CPU a request) or h11 (pure Python); both keep every limit.",
+)
+@click.option(
+    "--loop",
+    "event_loop",
+    type=click.Choice([choice.value for choice in EventLoop]),
+    default=ServerConfig.loop.value,
+    show_default=True,
+    help="The event loop: uvloop (libuv, less CPU a request) or Python's asyncio.",
+)
+@click.option(
     "--gc-threshold",
     type=click.IntRange(min=1),
     default=ServerConfig.gc_threshold,
@@ -489,6 +507,8 @@ def serve(
     max_admin_form_size: int,
     admin_session_lifetime: int,
     max_timeline_dump: int,
+    http_implementation: str,
+    event_loop: str,
     gc_threshold: int,
     max_msg_size: int,
     max_obj_size: int,
@@ -536,6 +556,8 @@ def serve(
         admin_form_size=max_admin_form_size,
         admin_session_lifetime=admin_session_lifetime,
         timeline_dump_size=max_timeline_dump,
+        http=HttpImplementation(http_implementation),
+        loop=EventLoop(event_loop),
         gc_threshold=gc_threshold,
         max_msg_size=max_msg_size,
         max_obj_size=max_obj_size,

@@ -51,6 +51,20 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+class HttpImplementation(StrEnum):
+    """Which HTTP/1.1 parser serves the requests (``--http``): httptools (C, llhttp) costs less CPU a request."""
+
+    HTTPTOOLS = "httptools"
+    H11 = "h11"
+
+
+class EventLoop(StrEnum):
+    """Which event loop runs the server (``--loop``): uvloop (libuv) costs less CPU a request."""
+
+    UVLOOP = "uvloop"
+    ASYNCIO = "asyncio"
+
+
 MSG_SIZE_ALLOWANCE = 10
 """Percent above the announced MaxMsgSize a body may have: some clients count MaxMsgSize without
 their own envelope, or overshoot by a few hundred bytes."""
@@ -81,6 +95,8 @@ class WireLimits:
     kbit/s link sends 8,000)."""
     max_connections: int = 1000
     """Open connections; beyond them every request is answered 503."""
+    max_head_size: int = 16 * 1024
+    """Bytes of a request's line and headers; a longer head is answered 431 and its connection closed."""
     live_sessions: int = 10_000
     """Sessions a process remembers having answered (about 100 bytes each), so that their next message is not
     looked for in the store before its body is read; 0 looks for every one."""
@@ -93,12 +109,13 @@ class WireLimits:
             self.message_threads,
             self.min_body_rate,
             self.max_connections,
+            self.max_head_size,
             self.read_timeout,
         )
         if min(positive) <= 0:
             raise ConfigError(
                 "the login message size, decoded ratio, login concurrency, message threads, body rate, "
-                "connections and read timeout must be positive"
+                "connections, head size and read timeout must be positive"
             )
         if min(self.login_queue, self.log_login_bytes, self.live_sessions) < 0:
             raise ConfigError(
@@ -171,6 +188,9 @@ class ServerConfig:
     """What one DAV request may ask: body size, multiget hrefs, sync-collection results, name length."""
     caches: CacheLimits = field(default_factory=CacheLimits)
     """Entries (and the largest entry) each cache of what clients send keeps, in each server process."""
+    http: HttpImplementation = HttpImplementation.HTTPTOOLS
+    """The HTTP/1.1 parser (both keep every limit of ``wire``)."""
+    loop: EventLoop = EventLoop.UVLOOP
     gc_threshold: int = 10_000
     """New container objects (less those freed) after which the garbage collector looks at the youngest ones,
     once start-up is done (Python's own is 700: at that rate a loaded server collected 600 times a minute)."""

@@ -111,6 +111,14 @@ _WIRE = (
         help="Open connections (per worker); beyond them every request is answered 503.",
     ),
     click.option(
+        "--max-header-size",
+        "max_head_size",
+        type=click.IntRange(min=1),
+        default=WireLimits.max_head_size,
+        show_default=True,
+        help="Bytes of a request's line and headers; a longer head is answered 431 and its connection closed.",
+    ),
+    click.option(
         "--live-sessions",
         "live_sessions",
         type=click.IntRange(min=0),
@@ -130,6 +138,7 @@ _WIRE_NAMES = (
     "read_timeout",
     "min_body_rate",
     "max_connections",
+    "max_head_size",
     "live_sessions",
 )
 

@@ -12,6 +12,8 @@ from tests.hostile.wire import ALICE, BOB, PASSWORD, XML, alert, basic_cred, mes
 from tests.server.serve_process import ServeProcess, syncmld
 
 MB = 1024 * 1024
+PARSERS = ("httptools", "h11")
+"""The HTTP parsers ``syncmld serve --http`` offers: the tests of what arrives on the wire run with each."""
 
 
 @contextmanager

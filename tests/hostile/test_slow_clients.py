@@ -16,7 +16,7 @@ import pytest
 
 from syncmld.client import Device
 from syncmld.client.http import HttpTransport
-from tests.hostile.served import served
+from tests.hostile.served import PARSERS, served
 from tests.hostile.wire import ALICE, PASSWORD, XML, alert, basic_cred, message, reply_of, vcard
 from tests.server.serve_process import ServeProcess
 
@@ -94,11 +94,14 @@ def normal_sync(server: ServeProcess, device_id: str) -> None:
     assert report.codes_for("Replace") == [201, 201, 201]
 
 
-def test_200_slow_connections_do_not_stop_a_normal_sync_and_are_closed_after_the_timeout(tmp_path: Path) -> None:
+@pytest.mark.parametrize("http", PARSERS)
+def test_200_slow_connections_do_not_stop_a_normal_sync_and_are_closed_after_the_timeout(
+    tmp_path: Path, http: str
+) -> None:
     """100 connections sending their headers a byte a second and 100 sending a body so (they stayed open
     for as long as they liked): a normal client syncs meanwhile, and with --read-timeout 3 every one of
-    them is closed."""
-    with served(tmp_path, "--read-timeout", "3") as server, dripping(server, 100, 100) as drip:
+    them is closed (with either HTTP parser)."""
+    with served(tmp_path, "--http", http, "--read-timeout", "3") as server, dripping(server, 100, 100) as drip:
         normal_sync(server, "normal-phone")
         drip.wait_until_closed(60)
         assert drip.closed == 200
@@ -141,11 +144,12 @@ def post_slowly(server: ServeProcess, body: bytes, rate: int) -> bytes:
         return answer
 
 
-def test_a_phone_on_a_slow_link_gets_through_and_a_slower_body_is_cut_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize("http", PARSERS)
+def test_a_phone_on_a_slow_link_gets_through_and_a_slower_body_is_cut_off(tmp_path: Path, http: str) -> None:
     """With --read-timeout 2: a 24 kB login sent at 8,000 bytes a second (64 kbit/s; 3 s, longer than
     the timeout) is answered; the same sent at 400 bytes a second is cut off."""
     login = message(alert(1, 200) + "<!--" + "p" * 24_000 + "-->", cred=basic_cred(ALICE))
-    with served(tmp_path, "--read-timeout", "2") as server:
+    with served(tmp_path, "--http", http, "--read-timeout", "2") as server:
         answer = post_slowly(server, login, 8000)
         assert answer.startswith(b"HTTP/1.1 200 ")
         assert b"<Data>212</Data>" in answer
@@ -153,10 +157,11 @@ def test_a_phone_on_a_slow_link_gets_through_and_a_slower_body_is_cut_off(tmp_pa
         assert "request body slower than 1000 bytes a second" in server.log
 
 
-def test_beyond_max_connections_requests_get_503_and_the_server_recovers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("http", PARSERS)
+def test_beyond_max_connections_requests_get_503_and_the_server_recovers(tmp_path: Path, http: str) -> None:
     """--max-connections 20: with 30 connections open and silent, a login gets 503; once --read-timeout
     (5 s) has closed them, logins are answered again."""
-    with served(tmp_path, "--max-connections", "20", "--read-timeout", "5") as server:
+    with served(tmp_path, "--http", http, "--max-connections", "20", "--read-timeout", "5") as server:
         silent = [socket.create_connection(address(server), timeout=10) for _ in range(30)]
         try:
             with httpx.Client(timeout=30) as http:

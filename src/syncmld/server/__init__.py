@@ -1,4 +1,4 @@
-"""The HTTP shell: the Starlette app (``create_app``) and ``syncmld serve`` (``serve.run_server``)."""
+"""The HTTP shell: the ASGI app (``create_app``) and ``syncmld serve`` (``serve.run_server``)."""
 
 from syncmld.server.app import create_app
 

@@ -51,6 +51,7 @@ from syncmld.protocol.logview import render_for_log
 from syncmld.protocol.messages import Atomic, Command, Sequence, Status, Sync, SyncML
 from syncmld.push.mail_watch import watch_mail_periodically
 from syncmld.push.worker import deliver_periodically
+from syncmld.server.asgi import SyncMLFirst
 from syncmld.server.body import BodyTooLarge, read_body
 from syncmld.server.dav import dav_routes
 from syncmld.server.live_sessions import LiveSessions
@@ -225,7 +226,7 @@ class Arrival:
         return time.perf_counter() - self.started
 
 
-def create_app(store: Store, config: ServerConfig) -> Starlette:
+def create_app(store: Store, config: ServerConfig) -> SyncMLFirst:
     """The ASGI application serving SyncML at ``config.path`` with ``store``; what it logs of a client's
     messages is escaped (``syncmld.log``), and the process's caches take ``config.caches``."""
     # Imported here: under ``serve``, prometheus_client must first see the metrics directory serve makes.
@@ -294,10 +295,10 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         """What ``keep`` read: whether the upstream has work (an account that has one, logging in or ending a
         session that changed something)."""
 
-        def timed(size_out: int, logged_in: bool, dump_out: str | None) -> Exchanged:
-            """The message as the timeline keeps it (the dumps of a logged-in one only)."""
+        def timed(size_out: int, logged_in: bool, dump_out: str | None, session: str | None) -> Exchanged:
+            """The message of ``session`` as the timeline keeps it (the dumps of a logged-in one only)."""
             return Exchanged(
-                token,
+                session,
                 decoded.message,
                 decoded.encoding,
                 arrival.at,
@@ -311,16 +312,18 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
         def keep(tx: Transaction, outcome: Outcome) -> None:
             logged_in = outcome.account is not None
             dumps_out.append(dump(outcome) if logged_in else None)
-            done = timed(len(outcome.body), logged_in, dumps_out[-1])
-            timeline.keep(tx, replace(done, token=token or reply_token(outcome.message())), outcome)
+            session = token or reply_token(outcome.message())
+            timeline.keep(tx, timed(len(outcome.body), logged_in, dumps_out[-1], session), outcome)
             ends = not in_session or bool(outcome.summaries)
             upstream[:] = [outcome.account_id is not None and ends and upstreams.linked(tx, outcome.account_id)]
 
         request = Request(decoded.message, decoded.encoding, url, token, client, keep=keep)
         signed = http.headers.get(HMAC_HEADER)
         try:
-            mac = read_mac_header(signed, body_digest(body)) if signed is not None else None
-            outcome, headers = answer(replace(request, mac=mac))
+            signed_request = (
+                request if signed is None else replace(request, mac=read_mac_header(signed, body_digest(body)))
+            )
+            outcome, headers = answer(signed_request)
         except (MacHeaderError, RemoteError) as error:
             log_message("in", dump_in, in_session)
             logger.warning("refused a message from %s: %s", client, error)
@@ -338,7 +341,7 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             dump_out = dumps_out[-1] if dumps_out and dumps_out[-1] is not None else dump(outcome)
             return Exchange(decoded, outcome, outcome.body, headers, any(upstream), dump_in, dump_out)
         if in_session:
-            failed = timed(len(response.body), True, None)
+            failed = timed(len(response.body), True, None, token)
             keep_failure(request, failed, f"HTTP {response.status_code}: {reason}")
         return response
 
@@ -443,9 +446,8 @@ def create_app(store: Store, config: ServerConfig) -> Starlette:
             yield
             group.cancel_scope.cancel()
 
-    routes: list[BaseRoute] = [Route(path, counted, methods=["POST"]) for path in config.endpoint_paths]
-    routes += [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
+    routes: list[BaseRoute] = [Route(path, about, methods=["GET"]) for path in config.endpoint_paths]
     routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
     routes.append(Mount(ADMIN_PATH, app=admin_app(store, config)))
     routes += dav_routes(store, config, logins)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return SyncMLFirst(config.endpoint_paths, counted, Starlette(routes=routes, lifespan=lifespan))

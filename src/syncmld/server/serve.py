@@ -200,7 +200,11 @@ def serve_app(listener: socket.socket, config: ServerConfig, store: Store) -> No
             forwarded_allow_ips=config.forwarded_allow_ips,
             ssl_certfile=config.tls_cert,
             ssl_keyfile=config.tls_key,
-            http=guarded_protocol(config.wire.read_timeout, config.wire.min_body_rate),
+            http=guarded_protocol(
+                config.http, config.wire.read_timeout, config.wire.min_body_rate, config.wire.max_head_size
+            ),
+            h11_max_incomplete_event_size=config.wire.max_head_size,
+            loop=config.loop.value,
             limit_concurrency=config.wire.max_connections,
         ),
         config.gc_threshold,
