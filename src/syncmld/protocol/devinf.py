@@ -2,7 +2,7 @@
 
 from dataclasses import field
 
-from syncmld.protocol.model import record
+from syncmld.records import record
 
 
 @record

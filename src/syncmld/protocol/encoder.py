@@ -21,11 +21,11 @@ from syncmld.protocol.devinf_elements import write_devinf
 from syncmld.protocol.elements import MessageWriter
 from syncmld.protocol.item_templates import Shape, Slot, Template, usual_shape
 from syncmld.protocol.messages import Command, Status, Sync, SyncHdr, SyncML
-from syncmld.protocol.model import record
 from syncmld.protocol.status_templates import StatusShape, StatusTemplate, usual_status
 from syncmld.protocol.tree import xml_safe
 from syncmld.protocol.wbxml_writer import StringTable, WbxmlSink, document, document_header, opaque
 from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink, escaped_text
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 _TEMPLATES = by_names(lambda limits: limits.item_templates)

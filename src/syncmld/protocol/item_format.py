@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.padding import PKCS7
 
 from syncmld.errors import RemoteError
 from syncmld.protocol.constants import FORMAT_B64
-from syncmld.protocol.model import record
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 

@@ -10,7 +10,7 @@ from dataclasses import field
 
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.devinf import DevInf
-from syncmld.protocol.model import record
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from syncmld.errors import LocalError
-from syncmld.protocol.model import record
+from syncmld.records import record
 from syncmld.store.pushes import PushBell, Pushes
 from syncmld.store.upstreams import Upstreams
 

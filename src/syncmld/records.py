@@ -1,4 +1,4 @@
-"""How the message and DevInf models are declared: read-only records that compare and hash by value.
+"""How the message, DevInf and stored-item models are declared: read-only records that compare and hash by value.
 
 They are dataclasses with slots and a plain ``__init__``, frozen to the type checker (a field is never
 assigned) but not at run time: a frozen dataclass sets each field through ``object.__setattr__``,
