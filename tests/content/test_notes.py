@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Component, Journal
 
 from syncmld import content
+from syncmld.content.ical_text import write_ical
 from syncmld.content.notes import PLAIN_TEXT_TYPE, VNOTE_TYPE, ical_to_note, note_to_ical
 from syncmld.errors import LocalError, RemoteError
 from syncmld.protocol.xml import parse_tree
@@ -237,6 +238,7 @@ def test_unreadable_vnote_dates_are_left_out() -> None:
     st.lists(printable_line.filter(str.strip), max_size=3),
     st.sampled_from([None, "PUBLIC", "PRIVATE", "CONFIDENTIAL"]),
 )
+@example("\\N", None, [], None)
 def test_stored_note_round_trips_through_vnote(
     text: str, summary: str | None, tags: list[str], access: str | None
 ) -> None:
@@ -251,7 +253,8 @@ def test_stored_note_round_trips_through_vnote(
         stored.add("CLASS", access)
     calendar = Calendar()
     calendar.add_component(stored)
-    again = journal(note_to_ical(ical_to_note(calendar.to_ical(), VNOTE_TYPE), VNOTE_TYPE))
+    # written as the server writes stored objects: icalendar's own writer turns a typed backslash-N into a line end
+    again = journal(note_to_ical(ical_to_note(write_ical(calendar), VNOTE_TYPE), VNOTE_TYPE))
     assert str(again["DESCRIPTION"]) == body
     titles = [line.strip() for line in body.split("\n") if line.strip()]
     expected_summary = summary if summary is not None else titles[0] if titles else None
