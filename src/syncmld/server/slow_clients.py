@@ -20,6 +20,7 @@ from enum import Enum
 from typing import ClassVar
 
 import h11
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -49,6 +50,7 @@ class _Guard(asyncio.Protocol):
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
+    flow: FlowControl
     client: tuple[str, int] | None
 
     _deadline: asyncio.TimerHandle | None = None
@@ -61,8 +63,13 @@ class _Guard(asyncio.Protocol):
     def _reading(self) -> _Reading:
         raise NotImplementedError
 
-    def _read_paused(self) -> bool:
-        raise NotImplementedError
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
+        super().connection_made(transport)
+        self._expect_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
 
     def _expect_headers(self) -> None:
         self._head_bytes, self._head_tail = 0, b""
@@ -99,7 +106,7 @@ class _Guard(asyncio.Protocol):
         self._deadline = None
         if self._reading() is not _Reading.BODY or self.transport.is_closing():
             return
-        if self._read_paused():
+        if self.flow.read_paused:
             self._schedule(self.read_timeout, self._check_body)
             return
         due = self._body_since + self.read_timeout + self._body_bytes / self.min_body_rate
@@ -133,13 +140,6 @@ class _GuardedH11Protocol(_Guard, H11Protocol):
     def _reading(self) -> _Reading:
         return self._H11_READING.get(self.conn.their_state, _Reading.DONE)
 
-    def _read_paused(self) -> bool:
-        return self.flow.read_paused
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
-        super().connection_made(transport)
-        self._expect_headers()
-
     def data_received(self, data: bytes) -> None:
         waiting_for_headers = self.conn.their_state is h11.IDLE
         if waiting_for_headers and not self._head_allows(data):
@@ -159,23 +159,12 @@ class _GuardedH11Protocol(_Guard, H11Protocol):
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._expect_headers()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
-
 
 class _GuardedHttpToolsProtocol(_Guard, HttpToolsProtocol):
     _state = _Reading.HEAD
 
     def _reading(self) -> _Reading:
         return self._state
-
-    def _read_paused(self) -> bool:
-        return self.flow.read_paused
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
-        super().connection_made(transport)
-        self._expect_headers()
 
     def data_received(self, data: bytes) -> None:
         if self._state is _Reading.HEAD and not self._head_allows(data):
@@ -207,10 +196,6 @@ class _GuardedHttpToolsProtocol(_Guard, HttpToolsProtocol):
         if self._state is _Reading.DONE and self.cycle.response_complete and not self.transport.is_closing():
             self._state = _Reading.HEAD
             self._expect_headers()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
 
 
 PROTOCOLS: dict[HttpImplementation, type[_Guard]] = {
