@@ -16,9 +16,7 @@ first).
 import argparse
 import json
 import os
-import re
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,8 +27,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from load import running
+
 REPO = Path(__file__).resolve().parents[1]
-SERVING = re.compile(r"serving SyncML at (http://127\.0\.0\.1:\d+/syncml)")
 NO_LOGIN_THROTTLING = ("--login-delay-after", "1000000", "--login-lock-after", "1000000")
 
 
@@ -42,31 +41,10 @@ def python_of(tree: Path) -> str:
 @contextmanager
 def served(tree: Path, work: Path, extra: list[str]) -> Iterator[tuple[str, int]]:
     """``syncmld serve`` of ``tree`` on a free port: its URL and pid; stopped with SIGTERM afterwards."""
-    log_path = work / "serve.log"
     environment = {**os.environ, "PYTHONPATH": str(tree / "src")}
     command = [python_of(tree), "-m", "syncmld", "serve", "--port", "0", "--data-dir", str(work / "data")]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, *NO_LOGIN_THROTTLING, *extra],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=environment,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not (found := SERVING.search(log_path.read_text(errors="replace"))):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"syncmld serve did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield found.group(1), process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running([*command, *NO_LOGIN_THROTTLING, *extra], work / "serve.log", environment) as served_at:
+        yield served_at
 
 
 def cpu_seconds(stat: Path) -> float:

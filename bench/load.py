@@ -67,26 +67,29 @@ def syncmld(*args: str, cpu: int | None = None) -> list[str]:
 def served(work: Path, workers: int, db: str | None, cpu: int | None) -> Iterator[tuple[str, int]]:
     """A ``syncmld serve`` on a free port (on CPU ``cpu`` alone when given): its URL and pid; stopped with
     SIGTERM afterwards."""
-    log_path = work / "serve.log"
     store = ["--db", db] if db else []
+    command = syncmld(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(work / "data"),
+        "--workers",
+        str(workers),
+        *store,
+        *NO_LOGIN_THROTTLING,
+        cpu=cpu,
+    )
+    with running(command, work / "serve.log") as served_at:
+        yield served_at
+
+
+@contextmanager
+def running(command: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """``command`` (a ``syncmld serve``) with its output in ``log_path``: its URL once it says it serves, and its
+    pid; stopped with SIGTERM afterwards."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            syncmld(
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                str(work / "data"),
-                "--workers",
-                str(workers),
-                *store,
-                *NO_LOGIN_THROTTLING,
-                cpu=cpu,
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + 60
         while not (found := SERVING.search(log_path.read_text(errors="replace"))):
