@@ -37,6 +37,17 @@ def store(store_url: str) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A new SQLite or PostgreSQL store holding the account EMAIL, for tests that count its statements."""
+    with empty_store_url(request.param, tmp_path) as url:
+        store = open_store(url)
+        with store.transaction() as tx:
+            tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
+        yield store
+        store.close()
+
+
 @pytest.fixture
 def backups_dir(tmp_path: Path) -> Path:
     return tmp_path / "backups"

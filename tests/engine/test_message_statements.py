@@ -2,12 +2,6 @@
 is a round trip, on SQLite each is CPU the message pays. A device logs in with MD5 (challenged first), slow-syncs
 contacts and ends, then syncs again two-way, as a load device does."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.client import Device
 from syncmld.client.device import Signer, Transport
 from syncmld.engine import EngineContext, EngineSettings, Request, handle_message
@@ -15,23 +9,11 @@ from syncmld.engine.api import split_session_url
 from syncmld.protocol.codec import Encoding, decode_xml, encode_xml
 from syncmld.protocol.constants import AUTH_MD5
 from syncmld.protocol.messages import SyncML
-from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.engine.conftest import EMAIL, PASSWORD, URL, vcard
 from tests.statements import recorded_statements
-from tests.store.backends import empty_store_url
 
 SLOW, TWO_WAY = 201, 200
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        store = open_store(url)
-        with store.transaction() as tx:
-            tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
-        yield store
-        store.close()
 
 
 def sessions(store: Store, client_address: str = "") -> list[list[list[str]]]:

@@ -14,18 +14,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from syncmld.accounts import hash_password, item_key, md5_credential
 from syncmld.client import Device
 from syncmld.client.device import Signer
 from syncmld.config import ServerConfig, WireLimits
 from syncmld.protocol.codec import Encoding, decode, encode
 from syncmld.protocol.messages import SyncML
 from syncmld.server.app import create_app
-from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.engine.data_types import devinf
 from tests.statements import recorded_statements
-from tests.store.backends import empty_store_url
 
 EMAIL, PASSWORD, URL = "alice@example.org", "secret", "http://sync.example.org/syncml"
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\nEND:VCARD\r\n"
@@ -42,16 +39,6 @@ class Sent(NamedTuple):
     client: TestClient
     url: str
     body: bytes
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        store = open_store(url)
-        with store.transaction() as tx:
-            tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
-        yield store
-        store.close()
 
 
 @pytest.fixture
