@@ -1,8 +1,8 @@
 """One error tree: every error syncmld defines is a SyncMLError, a RemoteError when the sender of what we
 read is at fault (a 4xx status) or a LocalError when we are (5xx), so the server and the command line
-catch ours by the tree. The only other exception classes are three signals that never leave their block:
-a conversion deferred until the store transaction is closed, the scripted client's stop, and the end of a
-dry run's transaction."""
+catch ours by the tree. The only other exception classes are four signals that never leave their block:
+a conversion deferred until the store transaction is closed, the scripted client's stop, the end of a
+dry run's transaction, and expat stopped at a document the plain XML reader leaves to lxml."""
 
 import importlib
 import pkgutil
@@ -12,7 +12,12 @@ import syncmld
 from syncmld.errors import LocalError, RemoteError, SyncMLError
 
 SIGNALS = frozenset(
-    {"syncmld.engine.content_work.Deferred", "syncmld.client.device._Stopped", "syncmld.history.dry_run._RollBack"}
+    {
+        "syncmld.engine.content_work.Deferred",
+        "syncmld.client.device._Stopped",
+        "syncmld.history.dry_run._RollBack",
+        "syncmld.protocol.plain_xml._Refused",
+    }
 )
 OUR_CLIENTS = frozenset({"syncmld.client.http.TransportError", "syncmld.load.devices.SyncFailed"})
 """Errors of our own client and load generator: the server they talk to is at fault, not we, nor a device."""
