@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncmld.content.common import Identity
-from syncmld.content.contacts import UNSEEN_PROPERTIES, Contact, ContactsKind, card_identity, contact_to_stored
+from syncmld.content.contacts import UNSEEN_PROPERTIES, Contact, card_identity, contact_to_stored
 from syncmld.content.kind import digest
 from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_21, written_as_30
 from syncmld.errors import RemoteError
@@ -210,33 +210,3 @@ def test_a_card_that_is_not_utf8_is_stored_decoded_by_its_charset_or_as_latin1(l
         contact_to_stored(data, None, None)
         == b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xc3\xab\r\n" + stored + b"\r\nEND:VCARD\r\n"
     )
-
-
-def read_as_stored(data: bytes) -> object:
-    """What a device's new contact reads as once stored: its UID, identity and card, from the conversion's item
-    (which keeps the lines it read) and from its stored bytes read afresh."""
-    try:
-        converted = ContactsKind().from_device("text/vcard", data, None, None)
-    except RemoteError as error:
-        return error.status
-    afresh = Contact(converted.content_type, converted.data)
-    assert (converted.uid, converted.identity, converted.card) == (afresh.uid, afresh.identity, afresh.card)
-    return converted.uid
-
-
-_UID_LINE = st.builds(
-    "{}UID{}:{}\r\n".format, st.sampled_from(["", "item1.", "x_y.", "a.b."]), _PARAMS, _VALUE.map(" {} ".format)
-)
-
-
-@settings(max_examples=400)
-@given(lines=st.lists(st.one_of(_LINE, _UID_LINE), max_size=8), newline=st.sampled_from(["\r\n", "\n"]))
-def test_a_new_contact_reads_as_its_stored_bytes_read_afresh(lines: list[str], newline: str) -> None:
-    """The lines the conversion read serve for the stored contact's UID, identity and card: the same as reading it."""
-    data = f"BEGIN:VCARD\r\nVERSION:3.0\r\n{''.join(lines)}END:VCARD\r\n".replace("\r\n", newline).encode()
-    read_as_stored(data)
-
-
-def test_generated_contacts_read_as_their_stored_bytes_read_afresh(shared_dir: Path, tmp_path: Path) -> None:
-    files = generate(shared_dir, tmp_path, "200", "--version", "3.0")
-    assert sum(read_as_stored(path.read_bytes()) is not None for path in files) == 200

@@ -11,7 +11,6 @@ from syncmld.content.sif.contact import VCARD_PROPERTIES as SIF_CONTACT_PROPERTI
 from syncmld.content.sif.contact import vcard_to_contact
 from syncmld.content.sif.document import SIF_VERSION
 from syncmld.content.vcard import (
-    CardLines,
     ContactProperty,
     VCard,
     VCardVersion,
@@ -24,7 +23,7 @@ from syncmld.content.vcard import (
     revision,
     to_vcard,
     written_as_21,
-    written_as_30_read,
+    written_as_30,
 )
 from syncmld.errors import LocalError, RemoteError
 from syncmld.status import StatusCode
@@ -70,14 +69,8 @@ def contact_to_stored(data: bytes, previous: VCard | None, device_properties: fr
     contact it replaces), keeping what the device does not support (``device_properties``, None =
     everything). RemoteError (400) if it is not a vCard, or if the contact holds nothing a user could see.
     """
-    return _stored_contact(data, previous, device_properties).data
-
-
-def _stored_contact(data: bytes, previous: VCard | None, device_properties: frozenset[str] | None) -> "Contact":
-    """``contact_to_stored`` as a stored contact, with the lines its conversion read when it kept them."""
-    lines = None
     if previous is None:
-        stored, visible, lines = written_as_30_read(data, UNSEEN_PROPERTIES)
+        stored, visible = written_as_30(data, UNSEEN_PROPERTIES)
     else:
         card = merge(previous, parse_vcard(data), device_properties)
         stored = to_vcard(card, "3.0")
@@ -86,7 +79,7 @@ def _stored_contact(data: bytes, previous: VCard | None, device_properties: froz
         raise RemoteError(
             "the contact holds nothing a user could see (no name, number, address or text)", StatusCode.BAD_REQUEST
         )
-    return Contact(STORED_CONTACT_TYPE, stored, lines)
+    return stored
 
 
 def card_identity(card: VCard) -> Identity:
@@ -157,15 +150,9 @@ def contact_as(item: ParsedItem, version: VCardVersion) -> bytes:
 class Contact(ParsedItem):
     """A stored contact (vCard 3.0), its card read once."""
 
-    def __init__(self, content_type: str, data: bytes, lines: CardLines | None = None) -> None:
-        super().__init__(content_type, data)
-        self._lines = lines
-        """The card's lines as the conversion that wrote it read them, when it kept them as they came: what is read
-        of the card is read from them."""
-
     @worked_out_once
     def card(self) -> VCard:
-        return parse_vcard(self.data) if self._lines is None else self._lines.card()
+        return parse_vcard(self.data)
 
     def replaced_card(self) -> VCard | None:
         """The card a device's version is merged into: None when the stored item is no contact (an
@@ -193,8 +180,7 @@ class Contact(ParsedItem):
 
     @worked_out_once
     def identity(self) -> Identity:
-        lines, wanted = self._lines, _IDENTITY_PROPERTIES
-        named = properties_named(self.data, wanted) if lines is None else lines.named(wanted)
+        named = properties_named(self.data, _IDENTITY_PROPERTIES)
         found = _named_identity(named) if named is not None else None
         if found is not None:
             return found
@@ -205,8 +191,6 @@ class Contact(ParsedItem):
 
     @worked_out_once
     def uid(self) -> str | None:
-        if self._lines is not None:
-            return self._lines.uid()
         data = self.data
         lowered = data.lower()  # the lines ``_UID_LINE`` may match are those holding "uid" (most cards hold none)
         at = lowered.find(b"uid")
@@ -250,7 +234,7 @@ class ContactsKind(ContentKind):
         if wanted not in VCARD_TYPES:
             data, device_properties = sif.sif_to_stored(data, wanted)[1], SIF_CONTACT_PROPERTIES
         earlier = Contact.of(previous).replaced_card() if previous is not None else None
-        return _stored_contact(data, earlier, device_properties)
+        return Contact(STORED_CONTACT_TYPE, contact_to_stored(data, earlier, device_properties))
 
     def write(self, item: ParsedItem, wanted: str) -> bytes:
         version = VCARD_TYPES.get(wanted)

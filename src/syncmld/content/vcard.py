@@ -157,7 +157,10 @@ def parse_vcard(data: bytes) -> VCard:
     """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken. A vCard 3.0
     whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer."""
     kept = _kept_card(data)
-    return _card(*_read_lines(data)) if kept is None else kept.lines_read.card()
+    if kept is None:
+        return _card(*_read_lines(data))
+    lines = zip(kept.meanings, kept.parts, strict=True)
+    return VCard("3.0", tuple([_read_line_30(m.group, m.name, m.kept, part[2].decode("utf-8")) for m, part in lines]))
 
 
 def _read_lines(data: bytes) -> tuple[str, list[Property]]:
@@ -192,21 +195,9 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
     rewritten only when it holds a backslash or a line break (reading and writing it again gives the
     same value otherwise); one whose every line is already as this writes it is kept as it came
     (``_as_written_30``)."""
-    written, visible, _ = written_as_30_read(data, unseen)
-    return written, visible
-
-
-def written_as_30_read(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool, "CardLines | None"]:
-    """``written_as_30``, with the lines of the card written as they were read on the way when it is one kept as it
-    came (``_as_written_30``: what ``parse_vcard`` and ``properties_named`` of the written card read), else None."""
     kept = _as_written_30(data, unseen)
     if kept is not None:
         return kept
-    return *_written_anew_as_30(data, unseen), None
-
-
-def _written_anew_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
-    """``written_as_30`` of a card that is not kept as it came."""
     version, body = _lexed(data)
     if version == "2.1":
         return _written_21_as_30(body, unseen)
@@ -245,57 +236,23 @@ _HEAD, _COLON = itemgetter(0), itemgetter(1)
 _SIMPLE = attrgetter("simple")
 
 
-def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool, "CardLines"] | None:
-    """``written_as_30_read(data, unseen)`` of a vCard 3.0 whose lines are each already as this module writes
+def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
+    """``written_as_30(data, unseen)`` of a vCard 3.0 whose lines are each already as this module writes
     them, found without reading or writing any (``_kept_card``): its lines are kept, folded where they are too
-    long (the written card's lines read as these are); None for any other card."""
+    long; None for any other card."""
     card = _kept_card(data)
     if card is None:
         return None
-    lines, read = card.lines, card.lines_read
+    lines, parts, meanings = card.lines, card.parts, card.meanings
     visible = False
-    for meaning, part in zip(read.meanings, read.parts, strict=True):
+    for meaning, part in zip(meanings, parts, strict=True):
         if meaning.name not in unseen and _shows_text(meaning, part[2].decode("utf-8")):
             visible = True
             break
     if max(map(len, lines)) > FOLD_OCTETS:
         lines = [line if len(line) <= FOLD_OCTETS else fold(line.decode("utf-8")).encode("utf-8") for line in lines]
-        return b"\r\n".join(lines) + b"\r\n", visible, read
-    return (card.text if card.ends_line else card.text + b"\n").replace(b"\n", b"\r\n"), visible, read
-
-
-_UID_GROUP = re.compile(r"[A-Za-z0-9-]+")
-"""A group a stored card's UID line may have (``contacts.Contact.uid`` reads the UID line of others)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CardLines:
-    """The lines of a vCard 3.0 that the lexer reads as they stand (``_kept_card``), between VERSION and END."""
-
-    parts: list[tuple[bytes, bytes, bytes]]
-    """Each line as its header, ':' and value."""
-    meanings: list[Header]
-    """What the header of each line says."""
-
-    def card(self) -> VCard:
-        """The card, as ``parse_vcard`` reads it."""
-        return VCard("3.0", tuple(self.named(None)))
-
-    def named(self, names: frozenset[str] | None) -> list[ContactProperty]:
-        """The properties whose name is in ``names`` (None: every one), in order, as ``parse_vcard`` reads them."""
-        return [
-            _read_line_30(meaning.group, meaning.name, meaning.kept, part[2].decode("utf-8"))
-            for meaning, part in zip(self.meanings, self.parts, strict=True)
-            if names is None or meaning.name in names
-        ]
-
-    def uid(self) -> str | None:
-        """The value of the first UID line (whose group, if any, is letters, digits and '-') as it stands, without
-        the blanks around it; None when there is none or it is blank."""
-        for meaning, part in zip(self.meanings, self.parts, strict=True):
-            if meaning.name == "UID" and (meaning.group is None or _UID_GROUP.fullmatch(meaning.group)):
-                return part[2].decode("utf-8").strip() or None
-        return None
+        return b"\r\n".join(lines) + b"\r\n", visible
+    return (card.text if card.ends_line else card.text + b"\n").replace(b"\n", b"\r\n"), visible
 
 
 @dataclass(slots=True)
@@ -308,8 +265,10 @@ class _KeptCard:
     """Its lines (without the empty one after a last line break)."""
     ends_line: bool
     """Whether ``text`` ends with a line break."""
-    lines_read: CardLines
-    """The lines between VERSION and END."""
+    parts: list[tuple[bytes, bytes, bytes]]
+    """The lines between VERSION and END, each as its header, ':' and value."""
+    meanings: list[Header]
+    """What the header of each of those lines says."""
 
 
 def _kept_card(data: bytes) -> _KeptCard | None:
@@ -359,7 +318,7 @@ def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard |
     escape = data.find(b"\\")
     if escape >= 0 and _CHANGED_ESCAPE.match(data, escape) is not None:
         return None
-    return _KeptCard(data, lines, ends_line, CardLines(parts, meanings))
+    return _KeptCard(data, lines, ends_line, parts, meanings)
 
 
 def properties_named(data: bytes, names: frozenset[str]) -> list[ContactProperty] | None:
@@ -367,7 +326,13 @@ def properties_named(data: bytes, names: frozenset[str]) -> list[ContactProperty
     card is one whose lines are read as they stand (``_kept_card``, a stored contact most often): no other line
     is read. None for any other card."""
     card = _kept_card(data)
-    return None if card is None else card.lines_read.named(names)
+    if card is None:
+        return None
+    return [
+        _read_line_30(meaning.group, meaning.name, meaning.kept, part[2].decode("utf-8"))
+        for meaning, part in zip(card.meanings, card.parts, strict=True)
+        if meaning.name in names
+    ]
 
 
 def _kept_head(head: bytes) -> Header | None:

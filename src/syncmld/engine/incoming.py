@@ -430,16 +430,14 @@ class SyncApplier:
             if previous.data != new.data or previous.content_type != new.content_type or previous.parent != parent:
                 if previous.seq:
                     self._keep(previous.guid, previous.content_type, previous.data, "replaced", previous.seq)
-                self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent, uid=new.uid)
+                self._writes[previous.guid] = NewItem(previous.guid, new.content_type, new.data, parent)
                 self.ds.received.replaced += 1
             if self._compares_all:
                 self.ds.matched.append(previous.guid)
             return StatusCode.OK
         guid = new_guid()
         identity = None if self._duplicates is None else identity_key(self.work.run(content.identity, new))
-        self._writes[guid] = NewItem(
-            guid, new.content_type, new.data, parent, fresh=True, identity=identity, uid=new.uid
-        )
+        self._writes[guid] = NewItem(guid, new.content_type, new.data, parent, fresh=True, identity=identity)
         self._map(guid, luid, fresh=True)
         if self._compares_all:
             self.ds.matched.append(guid)

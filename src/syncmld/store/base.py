@@ -109,12 +109,6 @@ class ItemToSend(NamedTuple):
     parent: str | None
 
 
-class Unread(StrEnum):
-    """A value of an item its writer did not read: the store reads it."""
-
-    UNREAD = "unread"
-
-
 @record
 class NewItem:
     """An item to write: ``guid`` None creates a new item with a fresh GUID."""
@@ -129,9 +123,6 @@ class NewItem:
     identity: str | None = None
     """Its identity key (``store.uids.identity_key``) when the writer has worked it out; None leaves it to be
     worked out when a slow sync looks for duplicates (``duplicate_candidates``, ``set_identities``)."""
-    uid: str | Unread | None = Unread.UNREAD
-    """Its own UID as its writer read it (``content.ParsedItem.uid`` of its stored form; None: it has none), so that
-    the store does not read it again (``store.uids.indexed_uid``)."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ its slow-sync identity (``items.identity``)."""
 import hashlib
 
 from syncmld import content
-from syncmld.store.base import Unread
 
 MAX_INDEXED_UID = 1000
 """UTF-8 bytes of the longest value an index holds as it is; a longer one (or one with a control character)
@@ -25,8 +24,7 @@ def identity_key(identity: content.Identity) -> str:
     return uid_key(identity.name)
 
 
-def indexed_uid(content_type: str, data: bytes, uid: str | Unread | None = Unread.UNREAD) -> str | None:
-    """The index entry of a stored item: its own UID's (``uid`` when its writer read it), None when it has none."""
-    if isinstance(uid, Unread):
-        uid = content.read(content_type, data).uid
+def indexed_uid(content_type: str, data: bytes) -> str | None:
+    """The index entry of a stored item: its own UID's, None when it has none."""
+    uid = content.read(content_type, data).uid
     return None if uid is None else uid_key(uid)

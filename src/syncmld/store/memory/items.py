@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from syncmld.store import new_guid
-from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem, Unread
+from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewItem, NotFound, StoredItem
 from syncmld.store.journal import tombstones
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
@@ -62,18 +62,15 @@ class MemoryItems(MemoryRole):
             self._copied_items.add(folder_id)
         return self._t.items[folder_id]
 
-    def _index(
-        self, folder_id: int, item: StoredItem, identity: str | None, read_uid: str | Unread | None = Unread.UNREAD
-    ) -> None:
-        """Keep the folder's UID and identity indexes up to date for ``item`` (its folder copied for writing; its UID
-        ``read_uid`` when its writer read it)."""
+    def _index(self, folder_id: int, item: StoredItem, identity: str | None) -> None:
+        """Keep the folder's UID and identity indexes up to date for ``item`` (its folder copied for writing)."""
         identities = self._t.item_identities[folder_id]
         if item.deleted:
             identities.pop(item.guid, None)
         else:
             identities[item.guid] = identity
         uids = self._t.item_uids[folder_id]
-        uid = None if item.deleted else indexed_uid(item.content_type, item.data, read_uid)
+        uid = None if item.deleted else indexed_uid(item.content_type, item.data)
         if uid is None:
             uids.pop(item.guid, None)
         else:
@@ -172,7 +169,7 @@ class MemoryItems(MemoryRole):
                 origin_device_id,
                 parent=new.parent,
             )
-            self._index(folder_id, item, new.identity, new.uid)
+            self._index(folder_id, item, new.identity)
             stored[guid] = item
             written.append(item)
         if self._journal:

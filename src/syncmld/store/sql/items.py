@@ -182,7 +182,7 @@ _ROW_COLUMNS = (
 """The columns of ``_item_row``'s values."""
 
 
-def _item_row(item: StoredItem, new: NewItem) -> tuple[Any, ...]:
+def _item_row(item: StoredItem, identity: str | None) -> tuple[Any, ...]:
     return (
         item.folder_id,
         item.guid,
@@ -193,8 +193,8 @@ def _item_row(item: StoredItem, new: NewItem) -> tuple[Any, ...]:
         item.origin_device_id,
         item.deleted,
         item.parent,
-        indexed_uid(item.content_type, item.data, new.uid),
-        new.identity,
+        indexed_uid(item.content_type, item.data),
+        identity,
     )
 
 
@@ -425,7 +425,7 @@ class SqlItems(SqlRole):
                 folder_id, guid, new.content_type, new.data, version, seq, origin_device_id, False, new.parent
             )
             written.append(item)
-            rows[guid] = _item_row(item, new)
+            rows[guid] = _item_row(item, new.identity)
         insert_many(self._connection, item_table, _ROW_COLUMNS, list(rows.values()), ("folder_id", "guid"))
         if self._journal:
             self._journal.record(folder_id, before, written)
