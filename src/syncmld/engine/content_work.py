@@ -19,6 +19,8 @@ from syncmld.engine.api import BackupItem, BackupSink
 from syncmld.errors import SyncMLError
 
 _Result = TypeVar("_Result")
+_NOT_FOUND = object()
+"""What ``ContentWork`` finds for a call it has no result of (None may be one)."""
 
 MAX_ROUNDS = 8
 """Times a message is handled again for conversions done outside; after that they run in place."""
@@ -51,13 +53,11 @@ class ContentWork:
 
     def run(self, function: Callable[..., _Result], *args: Hashable | ParsedItem) -> _Result:
         key, size = _key_and_size(function, args)
-        results = self._results
-        if key in results:
-            found = results[key]
-        else:
+        found = self._results.get(key, _NOT_FOUND)
+        if found is _NOT_FOUND:
             if size > self.large and not self.settled:
                 raise Deferred(key, partial(function, *args), size)
-            found = self._compute(key, partial(function, *args), size)
+            found = self._compute(key, size, function, *args)
         if isinstance(found, SyncMLError):
             raise found
         return cast(_Result, found)
@@ -72,7 +72,7 @@ class ContentWork:
 
     def do(self, deferred: Deferred) -> None:
         """Run a deferred call (outside the transaction), then count the attempt."""
-        self._compute(deferred.key, deferred.call, deferred.size)
+        self._compute(deferred.key, deferred.size, deferred.call)
         self.rounds += 1
         if self.rounds >= MAX_ROUNDS:
             self.settle()
@@ -81,9 +81,11 @@ class ContentWork:
         """From now on every call runs in place."""
         self.settled = True
 
-    def _compute(self, key: tuple[Hashable, ...], call: Callable[[], object], size: int) -> object:
+    def _compute(self, key: tuple[Hashable, ...], size: int, function: Callable[..., object], *args: object) -> object:
+        """``function(*args)``, or the SyncMLError it raised, kept as ``key``'s result unless it is a parsed item that
+        a call on at most ``large`` bytes made."""
         try:
-            result = call()
+            result = function(*args)
         except SyncMLError as error:
             result = error
         if size > self.large or not isinstance(result, ParsedItem):
