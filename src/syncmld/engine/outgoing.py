@@ -159,11 +159,13 @@ def fill_sync(
     if ds.outgoing is not None:
         parent_luids = _parent_luids(tx, state, ds, [ds.outgoing.parent] if tree else [])
         commands.append(_next_chunk(tx, state, ds, ds.outgoing, encoder, room.limit, parent_luids))
+    opened, pieces = encoder.size(), len(commands)
     while ds.outgoing is None and encoder.size() < room.limit:
         refill(tx, state.token, ds)
         if not ds.queue:
             break
-        batch = ds.queue[:BATCH]
+        wanted = _batch_size(encoder.size() - opened, len(commands) - pieces, room.limit - encoder.size())
+        batch = ds.queue[:wanted]
         items = tx.items_to_send(ds.folder_id, [change.guid for change in batch if change.kind is not _DELETE])
         if expand is not None:
             batch, items = expand(ds, batch, items, room.limit - encoder.size())
@@ -204,6 +206,15 @@ def fill_sync(
         return None
     encoder.end_sync()
     return replace(sync, commands=tuple(commands))
+
+
+def _batch_size(written: int, sent: int, left: int) -> int:
+    """How many queued changes to read for a message with ``left`` bytes of room once ``sent`` changes took
+    ``written`` bytes: about as many as fit and one more (which tells that the message is full), at most a batch.
+    The items read and left out of a message are read again for the next one."""
+    if not sent or written <= 0:
+        return BATCH
+    return max(1, min(BATCH, left * sent // written + 1))
 
 
 def _count(ds: DatastoreState, kind: ChangeKind) -> None:
