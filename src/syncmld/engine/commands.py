@@ -57,6 +57,8 @@ from syncmld.store.base import Device, DeviceSync, Folder, SyncState, Transactio
 log = logging.getLogger("syncmld.engine")
 
 ANCHOR_FORMAT = "%Y%m%dT%H%M%SZ"
+_DELETE_CONFIRMED = frozenset({StatusCode.OK, StatusCode.ITEM_NOT_DELETED})
+"""What a device answers to a Delete when it no longer holds the item."""
 
 
 def stored_devinf(stored: bytes) -> DevInf:
@@ -453,7 +455,9 @@ class CommandHandler:
 
     def _status(self, status: Status) -> None:
         code = status.data
-        if code is not None and code >= 300 and code != StatusCode.REFRESH_REQUIRED:
+        if code is None:
+            return
+        if code >= 300 and code != StatusCode.REFRESH_REQUIRED:
             log.warning(
                 "device %s answered %s %s with %d",
                 self.state.device_ref,
@@ -461,9 +465,9 @@ class CommandHandler:
                 ",".join(status.source_refs + status.target_refs),
                 code,
             )
-        if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
-            self._format_refused(status)
-        if code in (StatusCode.OK, StatusCode.ITEM_NOT_DELETED) and status.cmd == "Delete":
+            if code == StatusCode.UNSUPPORTED_MEDIA_TYPE and status.cmd in ("Add", "Replace"):
+                self._format_refused(status)
+        elif status.cmd == "Delete" and code in _DELETE_CONFIRMED:
             self._deleted.extend(status.target_refs)
 
     def forget_deleted(self) -> None:

@@ -312,10 +312,11 @@ class XmlMessageEncoder(MessageEncoder):
         self._body += written
 
     def _finished(self, final: bool) -> bytes:
-        body = bytes(self._body)
+        if not self._body and not final:
+            return self._prefix + b"<SyncBody/></SyncML>"
         final_tag = b"<Final/>" if final else b""
-        sync_body = b"<SyncBody>" + body + final_tag + b"</SyncBody>" if body or final else b"<SyncBody/>"
-        return self._prefix + sync_body + b"</SyncML>"
+        # Joined at once: a reply of changes is MaxMsgSize bytes, copied once rather than once per part.
+        return b"".join((self._prefix, b"<SyncBody>", self._body, final_tag, b"</SyncBody></SyncML>"))
 
 
 class WbxmlMessageEncoder(MessageEncoder):

@@ -1,6 +1,8 @@
 """The SQL store's sessions, with what a session carries beyond its state: large objects on their way,
 piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
 
+from functools import cache
+
 from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -27,15 +29,24 @@ _LAST_CHUNK = (
 )
 _ADD_CHUNK = insert(large_object_chunks)
 _OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
-_FIRST_PIECE = select(func.max(_chunk.start)).where(*_OF_OBJECT, _chunk.start <= bindparam("start")).scalar_subquery()
-_PIECES_FROM = (
-    select(_chunk.start, _chunk.data)
-    .where(*_OF_OBJECT, _chunk.start >= func.coalesce(_FIRST_PIECE, 0))
-    .order_by(_chunk.start)
-)
-_PIECES_BETWEEN = _PIECES_FROM.where(_chunk.start < bindparam("end"))
+_DROP_OBJECT = delete(large_object_chunks).where(*_OF_OBJECT)
 """Made once: a slow sync appends to the session's lists with every message, a large object and the queue
-beyond its window are read a slice at a time."""
+beyond its window are read a slice at a time and dropped once read."""
+
+
+@cache
+def _pieces_sql(paramstyle: str, bounded: bool) -> str:
+    """The pieces of an object from the one holding a start offset on (before an end offset when ``bounded``),
+    in order: the driver's SQL, made once (a refresh reads its backlog a line at a time, and building and
+    compiling the statement cost several times its run)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    of_object = f'token = {mark} AND "key" = {mark}'
+    first = f"SELECT max(start) FROM {large_object_chunks.name} WHERE {of_object} AND start <= {mark}"
+    before_end = f" AND start < {mark}" if bounded else ""
+    return (
+        f"SELECT start, data FROM {large_object_chunks.name} "
+        f"WHERE {of_object} AND start >= coalesce(({first}), 0){before_end} ORDER BY start"
+    )
 
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
@@ -91,19 +102,17 @@ class SqlSessions(SqlRole):
         return start + len(data)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
-        wanted = {"token": token, "key": key, "start": start}
-        if length is None:
-            rows = self._connection.execute(_PIECES_FROM, wanted).all()
-        else:
-            rows = self._connection.execute(_PIECES_BETWEEN, {**wanted, "end": start + length}).all()
+        sql = _pieces_sql(self._connection.dialect.paramstyle, length is not None)
+        wanted = (token, key, token, key, start) if length is None else (token, key, token, key, start, start + length)
+        rows = self._connection.exec_driver_sql(sql, wanted).cursor.fetchall()
         if not rows:
             return b""
-        offset = start - int(rows[0].start)
-        joined = b"".join(bytes(row.data) for row in rows)
+        offset = start - int(rows[0][0])
+        joined = b"".join(bytes(data) for _, data in rows)
         return joined[offset:] if length is None else joined[offset : offset + length]
 
     def drop_chunks(self, token: str, key: str) -> None:
-        self._connection.execute(delete(large_object_chunks).where(_chunk.token == token, _chunk.key == key))
+        self._connection.execute(_DROP_OBJECT, {"token": token, "key": key})
 
     def move_chunks(self, token: str, key: str, new_token: str) -> None:
         self.drop_chunks(new_token, key)
