@@ -208,7 +208,6 @@ def test_a_login_reads_its_folders_once_and_notes_its_session_in_one_write(
     assert len([s for s in statements if "device_sessions" in s.split(" WHERE ")[0]]) == 2
 
 
-
 def test_a_session_reads_how_many_messages_its_timeline_keeps_once(sql_store: Store, tmp_path: Path) -> None:
     """``timeline_messages`` is read with the session's first message, not with each."""
     messages: list[str] = []
