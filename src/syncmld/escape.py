@@ -19,8 +19,9 @@ _TABLE = {code: _escaped(code) for code in _CONTROLS}
 
 
 def escape_control(text: str) -> str:
-    """``text`` with its control characters and line separators escaped; anything else unchanged."""
-    return text.translate(_TABLE)
+    """``text`` with its control characters and line separators escaped; anything else unchanged (text that is
+    printable has none of them, and is told so at C speed)."""
+    return text if text.isprintable() else text.translate(_TABLE)
 
 
 class Escaped(str):

@@ -206,3 +206,25 @@ def test_a_login_reads_its_folders_once_and_notes_its_session_in_one_write(
 
     assert len([s for s in statements if s.startswith("SELECT folders.")]) == 1
     assert len([s for s in statements if "device_sessions" in s.split(" WHERE ")[0]]) == 2
+
+
+def test_a_session_reads_how_many_messages_its_timeline_keeps_once(sql_store: Store, tmp_path: Path) -> None:
+    """``timeline_messages`` is read with the session's first message, not with each."""
+    messages: list[str] = []
+    device = http_device(sql_store, tmp_path, messages)
+    device.sync()
+    messages.clear()
+    asked: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, parameters: object, *_args: object) -> None:
+        if statement.startswith("SELECT settings.") and "timeline_messages" in str(parameters):
+            asked.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        device.sync()
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+    assert len(messages) >= 2
+    assert len(asked) == 1, asked

@@ -84,13 +84,14 @@ def authenticate(
     throttle: ThrottleSettings,
     now: float,
     refusal: Callable[[Account], str | None],
+    wrong_type_noted: bool,
 ) -> AuthResult:
     """Check the login's credentials against the accounts; issue the device's next nonce for MD5 and HMAC.
 
     With a forced policy, a device that logs in with another type is challenged once for the right one
-    (per device and address); its next attempt with the wrong type is rejected without a challenge.
-    An account that ``refusal`` turns away gets 403 and keeps its nonce: a device that is not
-    challenged does not learn a new one.
+    (per device and address: ``wrong_type_key``, whose failures the caller looked up: ``wrong_type_noted``);
+    its next attempt with the wrong type is rejected without a challenge. An account that ``refusal`` turns
+    away gets 403 and keeps its nonce: a device that is not challenged does not learn a new one.
     """
     header = request.message.header
     device = header.source.uri
@@ -106,9 +107,8 @@ def authenticate(
             "no credentials",
             failed_login=False,
         )
-    wrong_type_key = f"auth-type:{device}|{request.client_address}"
     if cred_type not in ACCEPTED_TYPES[policy]:
-        attempts = note_failure(tx, wrong_type_key, now, throttle) or 1
+        attempts = note_failure(tx, wrong_type_key(request), now, throttle) or 1
         if attempts > 1:
             return AuthResult(
                 StatusCode.INVALID_CREDENTIALS,
@@ -146,8 +146,8 @@ def authenticate(
     refused = refusal(account)
     if refused is not None:
         return AuthResult(StatusCode.FORBIDDEN, None, None, refused)
-    if tx.login_failures(wrong_type_key) is not None:
-        tx.clear_login_failures(wrong_type_key)
+    if wrong_type_noted:
+        tx.clear_login_failures(wrong_type_key(request))
     if shown_key is not None:
         keep_item_key(tx, account, shown_key)
     chal = None if auth_type == AUTH_BASIC else renewed_challenge(tx, nonces, device, auth_type, now)
@@ -155,6 +155,11 @@ def authenticate(
     return AuthResult(
         StatusCode.AUTH_ACCEPTED, account, chal, "credentials accepted", auth_type=auth_type, sign_reply=signer
     )
+
+
+def wrong_type_key(request: Request) -> str:
+    """The key a login's attempts with an authentication type the policy does not accept are counted under."""
+    return f"auth-type:{request.message.header.source.uri}|{request.client_address}"
 
 
 def check_session_mac(

@@ -101,7 +101,8 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
                 return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
             chal, sign_reply = signed
     else:
-        gate = throttle.admit(tx, request, settings.throttle, now)
+        wrong_type = auth.wrong_type_key(request)
+        gate = throttle.admit(tx, request, settings.throttle, now, aside=(wrong_type,))
         if gate.refused_by is not None:
             refused = _refusal(request, StatusCode.FORBIDDEN, None)
             return Outcome(refused.message, refused.body, refused.encoding, None, header.source.uri)
@@ -115,6 +116,7 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
             settings.throttle,
             now,
             lambda account: refusal(tx, account, login_settings),
+            wrong_type in gate.noted_aside,
         )
         if checked.account is not None or checked.failed_login:
             gate.note_result(tx, checked.account is not None, now)

@@ -49,6 +49,8 @@ class LoginGate:
     """The locked key the attempt is refused for; None when its credentials are to be checked."""
     delay: float = 0.0
     """Seconds the reply waits."""
+    noted_aside: frozenset[str] = frozenset()
+    """The keys read with the attempt's own (``admit``'s ``aside``) that have failures remembered, however old."""
 
     def note_result(self, tx: Logins, succeeded: bool, now: float) -> None:
         """Count a failed login against the attempt's keys, or forget its own pair's failures after a
@@ -67,21 +69,32 @@ class LoginGate:
                 log.warning("%s locked until %s after %d failed logins", key, _utc(now + self.settings.period), count)
 
 
-def admit(tx: Logins, request: Request, settings: ThrottleSettings, now: float) -> LoginGate:
-    """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures."""
+def admit(
+    tx: Logins, request: Request, settings: ThrottleSettings, now: float, aside: tuple[str, ...] = ()
+) -> LoginGate:
+    """Look up the attempt's keys: refused if one is locked, delayed if one has too many failures. The failures of
+    the keys ``aside`` (which do not throttle the attempt) are looked up in the same read."""
     header = request.message.header
     with_credentials = header.cred is not None or request.mac is not None
-    return admit_keys(tx, login_keys(request), f"device {header.source.uri}", with_credentials, settings, now)
+    return admit_keys(tx, login_keys(request), f"device {header.source.uri}", with_credentials, settings, now, aside)
 
 
 def admit_keys(
-    tx: Logins, keys: tuple[str, ...], who: str, with_credentials: bool, settings: ThrottleSettings, now: float
+    tx: Logins,
+    keys: tuple[str, ...],
+    who: str,
+    with_credentials: bool,
+    settings: ThrottleSettings,
+    now: float,
+    aside: tuple[str, ...] = (),
 ) -> LoginGate:
     """``admit`` for a login of any protocol (the web admin's too), by its keys (``keys_for``); ``who`` names the
     client in the log."""
-    remembered = tx.login_failures_of(keys)
+    remembered = tx.login_failures_of(keys + aside)
     failures = {key: _remembered(remembered.get(key), settings, now) for key in keys}
-    gate = LoginGate(settings, failures, with_credentials)
+    gate = LoginGate(
+        settings, failures, with_credentials, noted_aside=frozenset(key for key in aside if key in remembered)
+    )
     throttled = []
     for key, noted in failures.items():
         if noted is None:

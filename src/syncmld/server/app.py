@@ -235,7 +235,7 @@ def create_app(store: Store, config: ServerConfig) -> SyncMLFirst:
     install_escaping()
     configure_caches(config.caches)
     metrics = Metrics(store, config.session_timeout)
-    timeline = Timeline(config.timeline_dump_size)
+    timeline = Timeline(config.timeline_dump_size, config.wire.live_sessions)
     context = engine_context(config, store)
     logins = LoginGate(config.wire.login_concurrency, config.wire.login_queue)
     threads = MessageThreads(config.wire.message_threads)

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from syncmld.bounded import BoundedMap
 from syncmld.engine.api import Outcome
 from syncmld.errors import SettingError
 from syncmld.log import log_session_id
@@ -79,10 +80,13 @@ class Exchanged:
 
 class Timeline:
     """Writes what the web admin shows of each message, in the transaction it is given: the message's own
-    when it is answered, one after it when it failed (and its changes were rolled back)."""
+    when it is answered, one after it when it failed (and its changes were rolled back). How many messages a
+    session keeps (``timeline_messages``) is read with the first of its messages this process answers, and kept
+    for up to ``sessions`` sessions: a change of the setting reaches the sessions that begin after it."""
 
-    def __init__(self, dump_limit: int) -> None:
+    def __init__(self, dump_limit: int, sessions: int) -> None:
         self.dump_limit = dump_limit
+        self._kept_messages: BoundedMap[str, int] = BoundedMap(sessions)
 
     def keep(self, tx: Transaction, done: Exchanged, outcome: Outcome) -> None:
         """Keep the answered message in its session's timeline (a logged-in session's only) and count its hour."""
@@ -115,11 +119,13 @@ class Timeline:
         error: str | None,
     ) -> None:
         """The message's row in the session's timeline, which keeps its latest ``timeline_messages``."""
-        try:
-            keep = TIMELINE_MESSAGES.read(tx)
-        except SettingError as unusable:
-            logger.error("could not keep the message in the session's timeline: %s", unusable)
-            return
+        keep = self._kept_messages.peek(token)
+        if keep is None:
+            try:
+                keep = self._kept_messages.put(token, TIMELINE_MESSAGES.read(tx))
+            except SettingError as unusable:
+                logger.error("could not keep the message in the session's timeline: %s", unusable)
+                return
         entry = TimelineMessage(
             session=log_session_id(token),
             account_id=account_id,
