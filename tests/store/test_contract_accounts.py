@@ -111,7 +111,7 @@ def test_removing_an_account_removes_everything_it_owns_and_nothing_else(store: 
             (item,) = tx.put_items(owner.folder_id, [vcard("x")], owner.device_id)
             tx.set_sync_state(SyncState(owner.device_id, owner.folder_id, "c1", "s1", item.seq))
             tx.set_maps(owner.device_id, owner.folder_id, {item.guid: "1"})
-            tx.save_session(SessionRecord(f"token-{owner.account_id}", owner.account_id, b"s", None, 1.0))
+            tx.add_session(SessionRecord(f"token-{owner.account_id}", owner.account_id, b"s", 1.0), None)
     with store.transaction() as tx:
         tx.remove_account("ANNA@example.org")
     with store.transaction() as tx:

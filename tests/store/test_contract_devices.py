@@ -126,7 +126,7 @@ def test_removing_an_account_removes_its_devices_sync_history(store: Store) -> N
         kept = make_owner(tx, "bert@example.org", "IMEI:2")
         tx.record_device_sync(last_sync(gone.device_id, "Contacts"))
         tx.record_device_sync(last_sync(kept.device_id, "Contacts"))
-        tx.save_session(SessionRecord("t", gone.account_id, b"s", None, 1.0))
+        tx.add_session(SessionRecord("t", gone.account_id, b"s", 1.0), None)
     with store.transaction() as tx:
         tx.remove_account("anna@example.org")
     with store.transaction() as tx:

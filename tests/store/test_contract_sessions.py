@@ -3,31 +3,48 @@ each device's latest session, checked on every backend."""
 
 import random
 
-from syncmld.store.base import SessionRecord, Store
+import pytest
+
+from syncmld.store.base import SessionRecord, Store, StoreError
 from tests.store.sample import make_owner
 
 
 def session(token: str, account_id: int | None, at: float) -> SessionRecord:
-    return SessionRecord(token, account_id, b"state", None, at)
+    return SessionRecord(token, account_id, b"state", at)
 
 
-def test_sessions_are_saved_replaced_and_loaded(store: Store) -> None:
+def test_sessions_are_added_saved_and_loaded_and_keep_their_reply_apart(store: Store) -> None:
     with store.transaction() as tx:
         account = tx.add_account("anna@example.org", "md5", "hash")
-        assert tx.load_session("t1") is None
+        assert tx.load_session("t1") is None and tx.kept_reply("t1") is None
         assert not tx.has_session("t1")
-        tx.save_session(SessionRecord("t1", None, b"state-1", None, 100.0))
+        tx.add_session(SessionRecord("t1", account.id, b"state-1", 100.0), b"reply-1")
+        assert tx.kept_reply("t1") == b"reply-1"
     with store.transaction() as tx:
-        tx.save_session(SessionRecord("t1", account.id, b"state-2", b"reply", 200.5))
+        assert tx.save_session(SessionRecord("t1", None, b"state-2", 200.5), b"reply-2")
+        assert not tx.save_session(SessionRecord("t2", None, b"state-2", 200.5), b"reply-2")
     with store.transaction() as tx:
-        assert tx.load_session("t1") == SessionRecord("t1", account.id, b"state-2", b"reply", 200.5)
+        assert tx.load_session("t1") == SessionRecord("t1", account.id, b"state-2", 200.5)  # its account stays
+        assert tx.kept_reply("t1") == b"reply-2"
         assert tx.has_session("t1") and not tx.has_session("t2")
+        assert tx.load_session("t2") is None and tx.kept_reply("t2") is None
+        tx.save_session(SessionRecord("t1", account.id, b"state-3", 300.0), None)
+        assert tx.kept_reply("t1") is None
+
+
+def test_a_token_is_added_once(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.add_session(session("t1", None, 1.0), None)
+    with pytest.raises(StoreError), store.transaction() as tx:
+        tx.add_session(session("t1", None, 2.0), b"reply")
+    with store.transaction() as tx:
+        assert tx.load_session("t1") == session("t1", None, 1.0)
 
 
 def test_idle_sessions_expire(store: Store) -> None:
     with store.transaction() as tx:
         for token, updated_at in (("old", 10.0), ("older", 5.0), ("fresh", 30.0)):
-            tx.save_session(SessionRecord(token, None, b"s", None, updated_at))
+            tx.add_session(SessionRecord(token, None, b"s", updated_at), None)
     with store.transaction() as tx:
         assert [tx.count_sessions(after) for after in (0.0, 5.0, 10.0, 30.0)] == [3, 2, 1, 0]
         assert tx.delete_sessions_before(20.0) == 2
@@ -43,7 +60,7 @@ def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:
     whole = b"".join(pieces)
     with store.transaction() as tx:
         sizes = [tx.append_chunk("t1", "in", piece) for piece in pieces]
-        tx.save_session(session("t1", None, 1.0))
+        tx.add_session(session("t1", None, 1.0), None)
     assert sizes[-1] == len(whole) and sizes[0] == len(pieces[0])
     with store.transaction() as tx:
         assert tx.read_chunks("t1", "in") == whole
@@ -58,7 +75,7 @@ def test_appended_pieces_read_back_whole_and_by_any_slice(store: Store) -> None:
 def test_a_list_appended_one_transaction_at_a_time_reads_back_whole_in_order(store: Store) -> None:
     """How a session keeps what it notes item by item: a piece a message, beside other lists of the session."""
     with store.transaction() as tx:
-        tx.save_session(session("t1", None, 1.0))
+        tx.add_session(session("t1", None, 1.0), None)
     for message in range(30):
         with store.transaction() as tx:
             tx.append_chunk("t1", "matched:1", f"[{message}]\n".encode())
@@ -114,8 +131,8 @@ def test_an_object_moves_to_another_session_replacing_what_that_one_had(store: S
 def test_objects_and_device_notes_expire_with_their_session(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)
-        tx.save_session(session("idle", owner.account_id, 100.0))
-        tx.save_session(session("busy", owner.account_id, 900.0))
+        tx.add_session(session("idle", owner.account_id, 100.0), None)
+        tx.add_session(session("busy", owner.account_id, 900.0), None)
         tx.append_chunk("idle", "in", b"old piece")
         tx.append_chunk("busy", "in", b"new piece")
         tx.note_device_session(owner.device_id, "idle")
@@ -133,7 +150,7 @@ def test_a_device_has_one_latest_session_and_forgets_it_with_the_device(store: S
         owner = make_owner(tx)
         other = make_owner(tx, "bob@example.org", "IMEI:2")
         for token in ("first", "second", "bobs"):
-            tx.save_session(session(token, owner.account_id, 1.0))
+            tx.add_session(session(token, owner.account_id, 1.0), None)
         assert tx.last_device_session(owner.device_id) is None
         tx.note_device_session(owner.device_id, "first")
         tx.note_device_session(owner.device_id, "second")
@@ -150,7 +167,7 @@ def test_a_device_has_one_latest_session_and_forgets_it_with_the_device(store: S
 def test_the_objects_of_a_removed_account_go_at_the_next_expiry(store: Store) -> None:
     with store.transaction() as tx:
         owner = make_owner(tx)
-        tx.save_session(session("t1", owner.account_id, 100.0))
+        tx.add_session(session("t1", owner.account_id, 100.0), None)
         tx.append_chunk("t1", "in", b"piece")
         tx.remove_account("anna@example.org")
     with store.transaction() as tx:

@@ -22,7 +22,7 @@ def test_an_exception_rolls_the_whole_transaction_back(store: Store) -> None:
         tx.delete_items(owner.folder_id, [item.guid], None)
         tx.set_maps(owner.device_id, owner.folder_id, {item.guid: "1"})
         tx.set_nonce("IMEI:1", "bm9uY2U=", 1.0)
-        tx.save_session(SessionRecord("t", None, b"s", None, 1.0))
+        tx.add_session(SessionRecord("t", None, b"s", 1.0), None)
         raise Abort
     with store.transaction() as tx:
         assert tx.get_account("bert@example.org") is None

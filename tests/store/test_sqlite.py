@@ -58,7 +58,7 @@ def test_an_unknown_url_is_refused() -> None:
 def test_a_reader_answers_while_a_writer_holds_the_database(tmp_path: Path) -> None:
     store = open_store(sqlite_url(tmp_path))
     with store.transaction() as tx:
-        tx.save_session(SessionRecord("kept", None, b"s", None, 1.0))
+        tx.add_session(SessionRecord("kept", None, b"s", 1.0), None)
     answers: list[bool] = []
 
     def read() -> None:
@@ -66,7 +66,7 @@ def test_a_reader_answers_while_a_writer_holds_the_database(tmp_path: Path) -> N
             answers.append(tx.has_session("kept"))
 
     with store.transaction() as writer:
-        writer.save_session(SessionRecord("pending", None, b"s", None, 2.0))
+        writer.add_session(SessionRecord("pending", None, b"s", 2.0), None)
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(10)  # a reader that waited for the write lock would wait 30 s for the writer

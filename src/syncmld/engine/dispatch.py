@@ -78,9 +78,10 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
     bound = _bound_session(tx, request, now, settings.session_timeout)
     if bound is not None:
         record, state = bound
-        if header.msg_id == state.last_msg_id and record.last_reply is not None:
+        kept = tx.kept_reply(record.token) if header.msg_id == state.last_msg_id else None
+        if kept is not None:
             log.info("resent message %s of session %s answered again", header.msg_id, record.token)
-            body = _in_encoding(record.last_reply, state.reply_encoding, request.encoding)
+            body = _in_encoding(kept, state.reply_encoding, request.encoding)
             return Outcome(
                 None,
                 body,
@@ -157,7 +158,11 @@ def _answer(tx: Transaction, request: Request, ctx: EngineContext, work: Content
     state.reply_encoding = reply.encoding
     for ds in state.datastores:
         session_lists.keep(tx, token, ds, settings.max_session_items)
-    tx.save_session(SessionRecord(token, state.account_id, state.to_bytes(), reply.body, now))
+    saved = SessionRecord(token, state.account_id, state.to_bytes(), now)
+    if bound is None:
+        tx.add_session(saved, reply.body)
+    elif not tx.save_session(saved, reply.body):
+        raise RemoteError(f"session {token!r} ended while its message was answered", StatusCode.NOT_FOUND)
     return Outcome(
         reply.message,
         reply.body,

@@ -6,7 +6,7 @@ lives only in memory.
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -233,17 +233,23 @@ class SessionState:
         return None
 
     def to_bytes(self) -> bytes:
-        """JSON: dataclasses as objects, enumerations as their values (``StrEnum`` and ``IntEnum`` are
-        written so by themselves, the version is a plain ``Enum``)."""
-        fields = {**vars(self), "version": self.version.value}
-        return json.dumps(fields, default=_saved_fields, separators=(",", ":")).encode()
+        """Compact JSON: each dataclass an object of the fields that differ from their defaults (a message changes
+        a few of them), enumerations as their values (``StrEnum`` and ``IntEnum`` are written so by themselves,
+        the version is a plain ``Enum``), queued changes as arrays."""
+        saved = _changed(self)
+        saved["version"] = self.version.value
+        if self.datastores:
+            saved["datastores"] = [_saved_datastore(ds) for ds in self.datastores]
+        return _encode(saved).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "SessionState":
+        """The state ``to_bytes`` wrote, or that earlier versions wrote (every field, changes as objects)."""
         data = json.loads(raw)
         for name, kind in _SESSION_ENUMS:
             _typed(data, name, kind)
-        data["datastores"] = [_datastore_from_dict(item) for item in data["datastores"]]
+        if "datastores" in data:
+            data["datastores"] = [_datastore_from_dict(item) for item in data["datastores"]]
         return cls(**data)
 
 
@@ -261,16 +267,52 @@ _DATASTORE_ENUMS: tuple[tuple[str, Callable[[Any], Enum]], ...] = (
     ("encryption", Encryption),
 )
 
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+"""Made once: ``json.dumps`` with any option makes a new encoder at every call."""
 
-_LEFT_OUT_WHEN_NONE = frozenset({"mail_filter", "matched_kept", "client_luids_kept", "unmatched_upto"})
-"""Fields of later versions written only when they hold something: a session without them is saved as before."""
+
+class _Required:
+    """The default of a field that has none: unequal to every value, so the field is always written."""
+
+    def __ne__(self, other: object) -> bool:
+        return True
 
 
-def _saved_fields(value: object) -> dict[str, Any]:
-    saved = {name: field for name, field in vars(value).items() if field is not None or name not in _LEFT_OUT_WHEN_NONE}
-    if isinstance(value, DatastoreState):
-        # up to a hundred changes a message: as arrays made here, not one call back from the encoder each
-        saved["queue"] = [change.saved() for change in value.queue]
+_REQUIRED = _Required()
+
+
+def _defaults(kind: type) -> dict[str, Any]:
+    """Each field of the dataclass ``kind`` by name, with the value a new one holds."""
+    made = {}
+    for described in fields(kind):
+        if described.default is not MISSING:
+            made[described.name] = described.default
+        elif described.default_factory is not MISSING:
+            made[described.name] = described.default_factory()
+        else:
+            made[described.name] = _REQUIRED
+    return made
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {
+    kind: _defaults(kind) for kind in (SessionState, DatastoreState, PartialItem, Counts, DeviceFilter)
+}
+
+
+def _changed(value: object) -> dict[str, Any]:
+    """The fields of the dataclass ``value`` that differ from their defaults."""
+    defaults = _DEFAULTS[type(value)]
+    return {name: held for name, held in vars(value).items() if defaults[name] != held}
+
+
+def _saved_datastore(ds: DatastoreState) -> dict[str, Any]:
+    saved = _changed(ds)
+    if ds.queue:
+        # up to a hundred changes a message: as arrays made here
+        saved["queue"] = [change.saved() for change in ds.queue]
+    for name in ("incoming", "outgoing", "received", "sent", "mail_filter"):
+        if name in saved and saved[name] is not None:
+            saved[name] = _changed(saved[name])
     return saved
 
 
@@ -287,9 +329,7 @@ def _as_saved(changes: list[Any]) -> list[SavedChange]:
     return changes
 
 
-def _partial(data: dict[str, Any] | None) -> PartialItem | None:
-    if data is None:
-        return None
+def _partial(data: dict[str, Any]) -> PartialItem:
     data["kind"] = CHANGE_KINDS[data["kind"]]
     return PartialItem(**data)
 
@@ -297,12 +337,15 @@ def _partial(data: dict[str, Any] | None) -> PartialItem | None:
 def _datastore_from_dict(data: dict[str, Any]) -> DatastoreState:
     for name, kind in _DATASTORE_ENUMS:
         _typed(data, name, kind)
-    data["queue"] = saved_changes(_as_saved(data["queue"]))
     data.pop("in_flight", None)  # the changes of the last reply, which earlier versions kept
-    data["incoming"] = _partial(data["incoming"])
-    data["outgoing"] = _partial(data["outgoing"])
-    data["received"] = Counts(**data["received"])
-    data["sent"] = Counts(**data["sent"])
+    if data.get("queue"):
+        data["queue"] = saved_changes(_as_saved(data["queue"]))
+    for name in ("incoming", "outgoing"):
+        if data.get(name) is not None:
+            data[name] = _partial(data[name])
+    for name in ("received", "sent"):
+        if name in data:
+            data[name] = Counts(**data[name])
     if data.get("mail_filter") is not None:
         data["mail_filter"] = DeviceFilter(**data["mail_filter"])
     return DatastoreState(**data)

@@ -203,8 +203,6 @@ class SessionRecord:
     account_id: int | None
     state: bytes
     """The engine's serialised session state."""
-    last_reply: bytes | None
-    """The reply to the last message, in the engine's own serialisation, to answer a resend."""
     updated_at: float
 
 
@@ -631,14 +629,25 @@ class Sessions(Protocol):
     """Sessions, with what they carry beyond their state: large objects on their way, piece by piece, and
     each device's latest session (where a suspended sync is resumed from)."""
 
-    def load_session(self, token: str) -> SessionRecord | None: ...
+    def load_session(self, token: str) -> SessionRecord | None:
+        """The session with this token, without the reply it keeps (only a resend reads that: ``kept_reply``)."""
+        ...
+
+    def kept_reply(self, token: str) -> bytes | None:
+        """The reply to the session's last message, as it went out, to answer a resend of that message."""
+        ...
 
     def has_session(self, token: str) -> bool:
         """Whether a session with this token exists (without reading its state)."""
         ...
 
-    def save_session(self, record: SessionRecord) -> None:
-        """Insert or replace the session with this token."""
+    def add_session(self, record: SessionRecord, reply: bytes | None) -> None:
+        """Insert a session with a new token, keeping ``reply`` (the answer to its first message)."""
+        ...
+
+    def save_session(self, record: SessionRecord, reply: bytes | None) -> bool:
+        """Replace the state, kept reply and time of the session with this token (its account stays); False when
+        there is none."""
         ...
 
     def count_sessions(self, updated_after: float) -> int:

@@ -69,7 +69,7 @@ class MemoryAccounts(MemoryRole):
             for device_id, folder_id in list(owned):
                 if folder_id in folder_ids:
                     del owned[device_id, folder_id]
-        ended = {token for token, session in self._t.sessions.items() if session.account_id == account.id}
+        ended = {token for token, (session, _) in self._t.sessions.items() if session.account_id == account.id}
         for token in ended:
             del self._t.sessions[token]
         forget_sessions(self._t, ended)

@@ -2,8 +2,9 @@
 way, piece by piece, and each device's latest session (where a suspended sync is resumed from)."""
 
 import bisect
+from dataclasses import replace
 
-from syncmld.store.base import SessionRecord
+from syncmld.store.base import AlreadyExists, SessionRecord
 from syncmld.store.memory.tables import MemoryRole, Tables
 
 
@@ -17,19 +18,33 @@ class MemorySessions(MemoryRole):
     """See ``syncmld.store.base.Sessions``."""
 
     def load_session(self, token: str) -> SessionRecord | None:
-        return self._t.sessions.get(token)
+        kept = self._t.sessions.get(token)
+        return None if kept is None else kept[0]
+
+    def kept_reply(self, token: str) -> bytes | None:
+        kept = self._t.sessions.get(token)
+        return None if kept is None else kept[1]
 
     def has_session(self, token: str) -> bool:
         return token in self._t.sessions
 
-    def save_session(self, record: SessionRecord) -> None:
-        self._t.sessions[record.token] = record
+    def add_session(self, record: SessionRecord, reply: bytes | None) -> None:
+        if record.token in self._t.sessions:
+            raise AlreadyExists(f"a session with token {record.token!r} exists")
+        self._t.sessions[record.token] = (record, reply)
+
+    def save_session(self, record: SessionRecord, reply: bytes | None) -> bool:
+        kept = self._t.sessions.get(record.token)
+        if kept is None:
+            return False
+        self._t.sessions[record.token] = (replace(record, account_id=kept[0].account_id), reply)
+        return True
 
     def count_sessions(self, updated_after: float) -> int:
-        return sum(record.updated_at > updated_after for record in self._t.sessions.values())
+        return sum(record.updated_at > updated_after for record, _ in self._t.sessions.values())
 
     def delete_sessions_before(self, updated_before: float) -> int:
-        idle = [token for token, record in self._t.sessions.items() if record.updated_at < updated_before]
+        idle = [token for token, (record, _) in self._t.sessions.items() if record.updated_at < updated_before]
         for token in idle:
             del self._t.sessions[token]
         forget_sessions(self._t, set(idle))

@@ -50,7 +50,8 @@ class Tables:
     sync_states: dict[DeviceFolder, SyncState] = field(default_factory=dict)
     maps: dict[DeviceFolder, dict[str, str]] = field(default_factory=dict)
     """GUID -> LUID per device and folder."""
-    sessions: dict[str, SessionRecord] = field(default_factory=dict)
+    sessions: dict[str, tuple[SessionRecord, bytes | None]] = field(default_factory=dict)
+    """Each session with the reply it keeps for a resend."""
     settings: dict[str, str] = field(default_factory=dict)
     login_failures: dict[str, LoginFailures] = field(default_factory=dict)
     history: list[HistoryEntry] = field(default_factory=list)

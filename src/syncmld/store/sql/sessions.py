@@ -3,7 +3,7 @@ piece by piece, and each device's latest session (where a suspended sync is resu
 
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from syncmld.store.base import SessionRecord
@@ -12,15 +12,25 @@ from syncmld.store.sql.common import SqlRole
 
 _chunk = large_object_chunks.c
 
-_SESSION = select(sessions).where(sessions.c.token == bindparam("token"))
+_SESSION = select(sessions.c.account_id, sessions.c.state, sessions.c.updated_at).where(
+    sessions.c.token == bindparam("token")
+)
+"""Without the kept reply (tens of kilobytes in a slow sync), which only a resend reads."""
+_KEPT_REPLY = select(sessions.c.last_reply).where(sessions.c.token == bindparam("token"))
 _HAS_SESSION = select(sessions.c.token).where(sessions.c.token == bindparam("token"))
+_ADD_SESSION = insert(sessions)
+_SAVE_SESSION = (
+    update(sessions)
+    .where(sessions.c.token == bindparam("key"))
+    .values(state=bindparam("state"), last_reply=bindparam("last_reply"), updated_at=bindparam("updated_at"))
+)
 _LAST_DEVICE_SESSION = (
     select(device_sessions.c.token)
     .join(sessions, sessions.c.token == device_sessions.c.token)
     .where(device_sessions.c.device_id == bindparam("device_id"))
 )
-"""Made once: every message of a session reads it, every login its device's last session (building a statement
-costs more than running it)."""
+"""Made once: every message of a session reads and saves it, every login its device's last session (building a
+statement costs more than running it)."""
 _LAST_CHUNK = (
     select(_chunk.start, func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
@@ -62,20 +72,29 @@ class SqlSessions(SqlRole):
         row = self._connection.execute(_SESSION, {"token": token}).first()
         if row is None:
             return None
-        return SessionRecord(row.token, row.account_id, row.state, row.last_reply, row.updated_at)
+        return SessionRecord(token, row.account_id, row.state, row.updated_at)
+
+    def kept_reply(self, token: str) -> bytes | None:
+        reply: bytes | None = self._connection.execute(_KEPT_REPLY, {"token": token}).scalar()
+        return reply
 
     def has_session(self, token: str) -> bool:
         return self._connection.execute(_HAS_SESSION, {"token": token}).first() is not None
 
-    def save_session(self, record: SessionRecord) -> None:
+    def add_session(self, record: SessionRecord, reply: bytes | None) -> None:
         row = {
             "token": record.token,
             "account_id": record.account_id,
             "state": record.state,
-            "last_reply": record.last_reply,
+            "last_reply": reply,
             "updated_at": record.updated_at,
         }
-        self._upsert(sessions, row, ["token"])
+        self._connection.execute(_ADD_SESSION, row)
+
+    def save_session(self, record: SessionRecord, reply: bytes | None) -> bool:
+        row = {"key": record.token, "state": record.state, "last_reply": reply, "updated_at": record.updated_at}
+        saved: int = self._connection.execute(_SAVE_SESSION, row).rowcount
+        return saved > 0
 
     def count_sessions(self, updated_after: float) -> int:
         query = select(func.count()).select_from(sessions).where(sessions.c.updated_at > updated_after)
