@@ -33,8 +33,10 @@ def run_sql(connection: Connection, sql: str, values: Any = (), many: bool = Fal
     """Run ``sql`` (the dialect's own text) with ``values`` (a sequence of them when ``many``) on a new cursor of the
     connection's driver, in whatever transaction the connection has; the caller closes the cursor."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    for listener in connection.dispatch.before_cursor_execute:
-        sql, values = listener(connection, cursor, sql, values, None, many)
+    heard = connection._has_events or connection.engine._has_events  # as SQLAlchemy asks before each statement
+    if heard:
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, values = listener(connection, cursor, sql, values, None, many)
     try:
         if many:
             cursor.executemany(sql, values)
@@ -44,8 +46,8 @@ def run_sql(connection: Connection, sql: str, values: Any = (), many: bool = Fal
         cursor.close()
         driver_error = connection.dialect.loaded_dbapi.Error
         raise DBAPIError.instance(sql, values, error, driver_error, dialect=connection.dialect) from error
-    for listener in connection.dispatch.after_cursor_execute:
-        listener(connection, cursor, sql, values, None, many)
+    if heard:
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
     return cursor
 
 
