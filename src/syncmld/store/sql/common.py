@@ -16,7 +16,7 @@ from sqlalchemy.sql.selectable import NamedFromClause
 from syncmld.store.base import NotFound
 from syncmld.store.schema import accounts
 from syncmld.store.sealing import SecretBox
-from syncmld.store.sql.prepared import Prepared
+from syncmld.store.sql.prepared import Prepared, run_sql
 
 CHUNK_SIZE = 500
 """Most values bound in one IN list."""
@@ -54,7 +54,8 @@ def insert_many(
     SQLAlchemy's processing of each row's parameters (the cost of a large write); with ``key`` (the
     columns of a unique key), a row whose key exists replaces that row's other columns."""
     if rows:
-        connection.exec_driver_sql(_insert_sql(connection.dialect.paramstyle, table.name, columns, key), list(rows))
+        sql = _insert_sql(connection.dialect.paramstyle, table.name, columns, key)
+        run_sql(connection, sql, list(rows), many=True).close()
 
 
 @lru_cache(maxsize=64)
