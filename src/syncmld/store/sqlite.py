@@ -18,6 +18,7 @@ from syncmld.server_key import PRIVATE_FILE_MODE, restrict_mode
 from syncmld.store.base import StoreError
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import READ_ONLY, SqlStore, upgrade_schema
+from syncmld.store.sql.prepared import run_sql
 from syncmld.store.writers import WriterQueue
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -45,7 +46,7 @@ def _begin(connection: Connection) -> None:
     # A writer takes the write lock at the start: a deferred transaction upgrading its lock later can
     # deadlock. A reader takes none, and reads the last committed state beside a writer (WAL).
     reads_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+    run_sql(connection, "BEGIN" if reads_only else "BEGIN IMMEDIATE").close()
 
 
 def restrict_database_files(path: Path) -> None:

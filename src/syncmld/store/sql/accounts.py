@@ -3,24 +3,25 @@
 import logging
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from syncmld.store.base import Account, AlreadyExists, NotFound
 from syncmld.store.schema import accounts, sessions
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.prepared import Prepared
 from syncmld.store.sql.sessions import drop_objects_of
 
 log = logging.getLogger(__name__)
 
-_BY_EMAIL = select(accounts).where(accounts.c.email == bindparam("email"))
-_BY_ID = select(accounts).where(accounts.c.id == bindparam("id"))
+_BY_EMAIL = Prepared(select(accounts).where(accounts.c.email == bindparam("email")))
+_BY_ID = Prepared(select(accounts).where(accounts.c.id == bindparam("id")))
 """Made once: every login reads the account (building a statement costs more than running it)."""
 
 
 class SqlAccounts(SqlRole):
     """See ``syncmld.store.base.Accounts``."""
 
-    def _account(self, row: Row[Any]) -> Account:
+    def _account(self, row: Any) -> Account:
         secret = self._box.open(row.md5_credential, row.email)
         if secret is None:
             log.warning(
@@ -57,11 +58,11 @@ class SqlAccounts(SqlRole):
         return Account(account_id, email, md5_credential, password_hash, item_key=item_key)
 
     def get_account(self, email: str) -> Account | None:
-        row = self._connection.execute(_BY_EMAIL, {"email": email.lower()}).first()
+        row = _BY_EMAIL.first(self._connection, {"email": email.lower()})
         return None if row is None else self._account(row)
 
     def get_account_by_id(self, account_id: int) -> Account | None:
-        row = self._connection.execute(_BY_ID, {"id": account_id}).first()
+        row = _BY_ID.first(self._connection, {"id": account_id})
         return None if row is None else self._account(row)
 
     def list_accounts(self) -> list[Account]:

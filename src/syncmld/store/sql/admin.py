@@ -7,18 +7,23 @@ from sqlalchemy import bindparam, delete, exists, or_, select, update
 from syncmld.store.base import AccessRules, AlreadyExists, Domain, NotFound
 from syncmld.store.schema import access_list, domains, settings
 from syncmld.store.sql.common import SqlRole, any_of
+from syncmld.store.sql.prepared import Prepared
 
-_SETTING = select(settings.c.value).where(settings.c.name == bindparam("name"))
+_SETTING = Prepared(select(settings.c.value).where(settings.c.name == bindparam("name")))
 _SETTING_ROWS = select(settings.c.name, settings.c.value)
-_DOMAIN = select(domains).where(domains.c.name == bindparam("name"))
-_ACCESS = select(
-    select(domains.c.enabled).where(domains.c.name == bindparam("domain")).scalar_subquery(),
-    or_(
-        ~exists(select(access_list.c.entry)),
-        exists(select(access_list.c.entry).where(access_list.c.entry.in_([bindparam("email"), bindparam("entry")]))),
-    ),
+_DOMAIN = Prepared(select(domains).where(domains.c.name == bindparam("name")))
+_ACCESS = Prepared(
+    select(
+        select(domains.c.enabled).where(domains.c.name == bindparam("domain")).scalar_subquery(),
+        or_(
+            ~exists(select(access_list.c.entry)),
+            exists(
+                select(access_list.c.entry).where(access_list.c.entry.in_([bindparam("email"), bindparam("entry")]))
+            ),
+        ),
+    )
 )
-_ACCESS_LIST = select(access_list.c.entry).order_by(access_list.c.entry)
+_ACCESS_LIST = Prepared(select(access_list.c.entry).order_by(access_list.c.entry))
 """Made once: a message reads several settings, a login the account's domain (building a statement costs more
 than running it)."""
 
@@ -27,12 +32,12 @@ class SqlAdmin(SqlRole):
     """See ``syncmld.store.base.Admin``."""
 
     def get_setting(self, name: str) -> str | None:
-        value: str | None = self._connection.execute(_SETTING, {"name": name}).scalar()
+        value: str | None = _SETTING.scalar(self._connection, {"name": name})
         return value
 
     def get_settings(self, names: Iterable[str]) -> dict[str, str]:
         statement, values = any_of(_SETTING_ROWS, settings.c.name, names)
-        return {name: value for name, value in self._connection.execute(statement, values)} if values else {}
+        return {name: value for name, value in statement.rows(self._connection, values)} if values else {}
 
     def set_setting(self, name: str, value: str) -> None:
         self._upsert(settings, {"name": name, "value": value}, ["name"])
@@ -54,7 +59,7 @@ class SqlAdmin(SqlRole):
         return Domain(name)
 
     def get_domain(self, name: str) -> Domain | None:
-        row = self._connection.execute(_DOMAIN, {"name": name.lower()}).first()
+        row = _DOMAIN.first(self._connection, {"name": name.lower()})
         return None if row is None else Domain(row.name, row.enabled)
 
     def list_domains(self) -> list[Domain]:
@@ -76,9 +81,9 @@ class SqlAdmin(SqlRole):
             raise NotFound(f"{entry.lower()} is not on the access list")
 
     def list_access(self) -> list[str]:
-        return list(self._connection.execute(_ACCESS_LIST).scalars())
+        return [row.entry for row in _ACCESS_LIST.rows(self._connection)]
 
     def access_rules(self, email: str) -> AccessRules:
         domain = email.rpartition("@")[2]
-        row = self._connection.execute(_ACCESS, {"domain": domain.lower(), "email": email, "entry": domain}).one()
+        row = _ACCESS.rows(self._connection, {"domain": domain.lower(), "email": email, "entry": domain})[0]
         return AccessRules(row[0], bool(row[1]))

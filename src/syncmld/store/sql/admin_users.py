@@ -1,10 +1,14 @@
 """The SQL store's web admin users."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from syncmld.store.base import AlreadyExists, NotFound
 from syncmld.store.schema import admin_users
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.prepared import Prepared
+
+_PASSWORD_HASH = Prepared(select(admin_users.c.password_hash).where(admin_users.c.name == bindparam("name")))
+"""Made once: every request of the web admin reads it."""
 
 
 class SqlAdminUsers(SqlRole):
@@ -21,8 +25,7 @@ class SqlAdminUsers(SqlRole):
             raise AlreadyExists(f"an admin user {name} exists already")
 
     def admin_password_hash(self, name: str) -> str | None:
-        query = select(admin_users.c.password_hash).where(admin_users.c.name == name)
-        found: str | None = self._connection.execute(query).scalar()
+        found: str | None = _PASSWORD_HASH.scalar(self._connection, {"name": name})
         return found
 
     def set_admin_password(self, name: str, password_hash: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Row, Select, Table, alias, bindparam, exists, select
+from sqlalchemy import ColumnElement, Select, Table, alias, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import NamedFromClause
@@ -16,6 +16,7 @@ from sqlalchemy.sql.selectable import NamedFromClause
 from syncmld.store.base import NotFound
 from syncmld.store.schema import accounts
 from syncmld.store.sealing import SecretBox
+from syncmld.store.sql.prepared import Prepared, run_sql
 
 CHUNK_SIZE = 500
 """Most values bound in one IN list."""
@@ -53,7 +54,8 @@ def insert_many(
     SQLAlchemy's processing of each row's parameters (the cost of a large write); with ``key`` (the
     columns of a unique key), a row whose key exists replaces that row's other columns."""
     if rows:
-        connection.exec_driver_sql(_insert_sql(connection.dialect.paramstyle, table.name, columns, key), list(rows))
+        sql = _insert_sql(connection.dialect.paramstyle, table.name, columns, key)
+        run_sql(connection, sql, list(rows), many=True).close()
 
 
 @lru_cache(maxsize=64)
@@ -74,15 +76,15 @@ def excluded(table: Table) -> NamedFromClause:
 
 
 @cache
-def _upsert_statement(insert: DialectInsert, table: Table, key: tuple[str, ...]) -> sqlite.Insert | postgresql.Insert:
-    """The INSERT of a row into ``table`` that replaces the non-key columns of the row with the same ``key``: made
-    once, as making it costs more than running it."""
+def _upsert_statement(insert: DialectInsert, table: Table, key: tuple[str, ...]) -> Prepared:
+    """The INSERT of a row into ``table`` (every column bound by its name) that replaces the non-key columns of the
+    row with the same ``key``: made once, as making it costs more than running it."""
     proposed = excluded(table).c
     replaced = {c.name: proposed[c.name] for c in table.columns if c.name not in key}
-    return insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced)
+    return Prepared(insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced))
 
 
-def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]) -> tuple[Select[Any], dict[str, Any]]:
+def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]) -> tuple[Prepared, dict[str, Any]]:
     """``query`` for the rows whose ``column`` is one of a few ``values`` (a login's settings or keys), with its
     parameters: one statement made once for each count of values (an expanding IN list is rewritten at every
     call, which costs more than the look-up)."""
@@ -91,18 +93,21 @@ def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]
 
 
 @lru_cache(maxsize=64)
-def _any_of(query: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
-    return query.where(column.in_([bindparam(f"v{number}") for number in range(count)]))
+def _any_of(query: Select[Any], column: ColumnElement[Any], count: int) -> Prepared:
+    return Prepared(query.where(column.in_([bindparam(f"v{number}") for number in range(count)])))
 
 
 @cache
-def _owned_insert(insert: DialectInsert, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Executable:
+def _owned_insert(insert: DialectInsert, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Prepared:
     """The INSERT of a row of ``table`` belonging to an account (``account_id`` among ``columns``, each bound by its
     name), made only when the account exists and no row has the same ``key``, returning the row it made: made once."""
     values = [bindparam(name, type_=table.c[name].type) for name in columns]
     owner = exists().where(accounts.c.id == bindparam("account_id", type_=accounts.c.id.type))
     statement = insert(table).from_select(list(columns), select(*values).where(owner))
-    return statement.on_conflict_do_nothing(index_elements=list(key)).returning(*table.c)
+    return Prepared(statement.on_conflict_do_nothing(index_elements=list(key)).returning(*table.c))
+
+
+_ACCOUNT_EXISTS = Prepared(select(accounts.c.id).where(accounts.c.id == bindparam("id")))
 
 
 class SqlRole:
@@ -114,15 +119,20 @@ class SqlRole:
         self._box = box
 
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
-        """Insert ``rows``, replacing the non-key columns of rows that exist already."""
-        self._connection.execute(_upsert_statement(self._insert, table, tuple(key)), rows)
+        """Insert ``rows`` (each with every column of ``table``), replacing the non-key columns of rows that exist
+        already."""
+        statement = _upsert_statement(self._insert, table, tuple(key))
+        if isinstance(rows, dict):
+            statement.run(self._connection, rows)
+        else:
+            statement.run_many(self._connection, rows)
 
-    def _add_owned(self, table: Table, row: dict[str, Any], key: tuple[str, ...]) -> Row[Any] | None:
+    def _add_owned(self, table: Table, row: dict[str, Any], key: tuple[str, ...]) -> Any | None:
         """Insert ``row`` of an account's in one statement and return it; None when the account does not exist or
         a row with the same ``key`` does."""
-        return self._connection.execute(_owned_insert(self._insert, table, tuple(row), key), row).first()
+        return _owned_insert(self._insert, table, tuple(row), key).first(self._connection, row)
 
     def _require_account(self, account_id: int) -> None:
         """Raises NotFound unless the account exists (devices and folders belong to one)."""
-        if self._connection.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first() is None:
+        if _ACCOUNT_EXISTS.first(self._connection, {"id": account_id}) is None:
             raise NotFound(f"no account with id {account_id}")

@@ -7,16 +7,20 @@ from sqlalchemy import Row, bindparam, delete, select, update
 from syncmld.store.base import Device, DeviceSync, NotFound
 from syncmld.store.schema import device_syncs, devices
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.prepared import Prepared
 from syncmld.store.sql.pushes import PushTargets
 
-_DEVICE = select(devices).where(
-    devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref")
+_DEVICE = Prepared(
+    select(devices).where(devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref"))
 )
 """Made once: every session reads its device (building a statement costs more than running it)."""
+_SET_DEVINF = Prepared(
+    update(devices).where(devices.c.id == bindparam("device_id")).values(devinf=bindparam("new_devinf"))
+)
 _DEVICE_KEY = ("account_id", "device_ref")
 
 
-def _device(row: Row[Any]) -> Device:
+def _device(row: Any) -> Device:
     return Device(row.id, row.account_id, row.device_ref, row.devinf)
 
 
@@ -33,7 +37,7 @@ class SqlDevices(SqlRole):
     """The transaction's (``SqlTransaction`` makes it)."""
 
     def _find_device(self, account_id: int, device_ref: str) -> Device | None:
-        row = self._connection.execute(_DEVICE, {"account_id": account_id, "ref": device_ref}).first()
+        row = _DEVICE.first(self._connection, {"account_id": account_id, "ref": device_ref})
         return None if row is None else _device(row)
 
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
@@ -53,8 +57,7 @@ class SqlDevices(SqlRole):
         return [_device(row) for row in self._connection.execute(statement)]
 
     def set_devinf(self, device_id: int, devinf: bytes) -> None:
-        statement = update(devices).where(devices.c.id == device_id).values(devinf=devinf)
-        if self._connection.execute(statement).rowcount == 0:
+        if _SET_DEVINF.run(self._connection, {"device_id": device_id, "new_devinf": devinf}) == 0:
             raise NotFound(f"no device with id {device_id}")
 
     def forget_device(self, account_id: int, device_ref: str) -> None:

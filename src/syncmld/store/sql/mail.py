@@ -3,19 +3,24 @@
 import logging
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from syncmld.store.base import MailJournalEntry, MailJournalLoad, MailMark, MailSend, MailServer, MailWrite, NotFound
 from syncmld.store.schema import mail_journal, mail_marks, mail_passwords, mail_sends, mail_servers, mail_writes
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.prepared import Prepared
 
 log = logging.getLogger(__name__)
+
+_SERVERS = Prepared(select(mail_servers).where(mail_servers.c.scope.in_([bindparam("account"), bindparam("domain")])))
+_PASSWORD = Prepared(select(mail_passwords.c.secret).where(mail_passwords.c.account_id == bindparam("account_id")))
+"""Made once: every login reads them (building a statement costs more than running it)."""
 
 
 class SqlMail(SqlRole):
     """See ``syncmld.store.base.Mail``."""
 
-    def _server(self, row: Row[Any]) -> MailServer:
+    def _server(self, row: Any) -> MailServer:
         secret = self._box.open(row.secret, f"mail:{row.scope}")
         if secret is None:
             log.warning("the mail login secret of %s does not open with this server key: set it again", row.scope)
@@ -45,10 +50,7 @@ class SqlMail(SqlRole):
     def mail_server_for(self, email: str) -> MailServer | None:
         email = email.lower()
         scopes = (email, email.rpartition("@")[2])
-        rows = {
-            row.scope: row
-            for row in self._connection.execute(select(mail_servers).where(mail_servers.c.scope.in_(scopes)))
-        }
+        rows = {row.scope: row for row in _SERVERS.rows(self._connection, {"account": scopes[0], "domain": scopes[1]})}
         found = next((rows[scope] for scope in scopes if scope in rows), None)
         return None if found is None else self._server(found)
 
@@ -58,9 +60,7 @@ class SqlMail(SqlRole):
         self._upsert(mail_passwords, row, ["account_id"])
 
     def mail_password(self, account_id: int) -> str | None:
-        sealed = self._connection.execute(
-            select(mail_passwords.c.secret).where(mail_passwords.c.account_id == account_id)
-        ).scalar()
+        sealed = _PASSWORD.scalar(self._connection, {"account_id": account_id})
         return None if sealed is None else self._box.open(sealed, f"mail:{account_id}")
 
     def claim_send(self, send: MailSend, keep: int) -> MailSend | None:

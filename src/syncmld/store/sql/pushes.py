@@ -1,5 +1,6 @@
 """The SQL store's push registrations, push devices' folders and pending notifications."""
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
@@ -28,9 +29,10 @@ from syncmld.store.schema import (
     push_watches,
     sequence_counter,
 )
-from syncmld.store.sql.common import SqlRole, chunks, dialect_insert, excluded
+from syncmld.store.sql.common import DialectInsert, SqlRole, chunks, dialect_insert, excluded
+from syncmld.store.sql.prepared import Prepared
 
-_TARGETS = (
+_TARGETS = Prepared(
     select(push_folders.c.device_id)
     .join(push_devices, push_devices.c.device_id == push_folders.c.device_id)
     .where(push_folders.c.folder_id == bindparam("folder_id"), push_devices.c.channel != PushChannel.OFF.value)
@@ -38,13 +40,38 @@ _TARGETS = (
 """The push devices (with a channel that is not off) that sync a folder: read by every transaction that writes
 to a folder's items. This and the statements below are made once, as making one costs more than running it."""
 _OF_DEVICE = push_devices.c.device_id == bindparam("of_device")
-_SET_FORM = (
+_SET_FORM = Prepared(
     update(push_devices).where(_OF_DEVICE).values(version=bindparam("new_version"), wbxml=bindparam("new_wbxml"))
 )
 """What every session begins with."""
-_SYNCED = update(push_devices).where(_OF_DEVICE).values(awaiting_since=None)
+_SYNCED = Prepared(update(push_devices).where(_OF_DEVICE).values(awaiting_since=None))
 """What every finished sync does."""
-_WAITING = (
+_PENDING_OF = push_pending.c.device_id == bindparam("of_device")
+_FOLDERS_OF = push_pending_folders.c.device_id == bindparam("of_device")
+_SYNCED_FOLDER = Prepared(
+    delete(push_pending_folders).where(
+        _FOLDERS_OF,
+        push_pending_folders.c.folder_id == bindparam("folder_id"),
+        push_pending_folders.c.seq <= bindparam("seq"),
+    )
+)
+_FOLDER_LEFT = Prepared(select(push_pending_folders.c.folder_id).where(_FOLDERS_OF).limit(1))
+_DROP_PENDING = Prepared(delete(push_pending).where(_PENDING_OF))
+_DELIVERED = Prepared(
+    update(push_devices)
+    .where(_OF_DEVICE)
+    .values(awaiting_since=bindparam("now"), sent=push_devices.c.sent + 1, failures=0, last_error="")
+)
+_FAILED = Prepared(
+    update(push_devices).where(_OF_DEVICE).values(failures=push_devices.c.failures + 1, last_error=bindparam("error"))
+)
+_RETRY = Prepared(
+    update(push_pending)
+    .where(_PENDING_OF)
+    .values(attempts=push_pending.c.attempts + 1, next_at=bindparam("retry_at"), claimed_by=None, claimed_until=None)
+)
+_SEQUENCE = Prepared(select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID))
+_WAITING = Prepared(
     select(
         push_pending.c.next_at,
         push_pending.c.claimed_until,
@@ -56,6 +83,19 @@ _WAITING = (
     .where(push_devices.c.channel != PushChannel.OFF.value)
 )
 """The times that decide when each waiting notification of a device whose push is on is due."""
+
+
+@cache
+def _pending_statements(insert: DialectInsert) -> tuple[Prepared, Prepared]:
+    """The upserts of a device's pending notification (its latest change's time) and of a folder in it (the
+    sequence number of its latest change): made once for each dialect."""
+    pending = insert(push_pending).on_conflict_do_update(
+        index_elements=["device_id"], set_={"last_at": excluded(push_pending).c.last_at}
+    )
+    folder = insert(push_pending_folders).on_conflict_do_update(
+        index_elements=["device_id", "folder_id"], set_={"seq": excluded(push_pending_folders).c.seq}
+    )
+    return Prepared(pending), Prepared(folder)
 
 
 def _push_device(row: Row[Any]) -> PushDevice:
@@ -88,8 +128,8 @@ class PushTargets:
         """The push devices (with a channel that is not off) that sync the folder."""
         known = self._by_folder.get(folder_id)
         if known is None:
-            found = self._connection.execute(_TARGETS, {"folder_id": folder_id}).scalars()
-            known = self._by_folder[folder_id] = tuple(found)
+            found = _TARGETS.rows(self._connection, {"folder_id": folder_id})
+            known = self._by_folder[folder_id] = tuple(row.device_id for row in found)
         return known
 
     def forget(self) -> None:
@@ -102,26 +142,25 @@ class PushTargets:
             return 0
         self.noted = True
         connection = self._connection
-        insert = dialect_insert(connection)
-        seq = connection.execute(
-            select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
-        ).scalar_one()
-        pending = insert(push_pending)
-        connection.execute(
-            pending.on_conflict_do_update(
-                index_elements=["device_id"], set_={"last_at": excluded(push_pending).c.last_at}
-            ),
+        seq = _SEQUENCE.scalar(connection)
+        pending, folders = _pending_statements(dialect_insert(connection))
+        pending.run_many(
+            connection,
             [
-                {"device_id": device_id, "first_at": now, "last_at": now, "attempts": 0, "next_at": now}
+                {
+                    "device_id": device_id,
+                    "first_at": now,
+                    "last_at": now,
+                    "attempts": 0,
+                    "next_at": now,
+                    "claimed_by": None,
+                    "claimed_until": None,
+                }
                 for device_id in targets
             ],
         )
-        folders = insert(push_pending_folders)
-        connection.execute(
-            folders.on_conflict_do_update(
-                index_elements=["device_id", "folder_id"], set_={"seq": excluded(push_pending_folders).c.seq}
-            ),
-            [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets],
+        folders.run_many(
+            connection, [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets]
         )
         return len(targets)
 
@@ -164,10 +203,8 @@ class SqlPushes(SqlRole):
         return {row.device_id: _push_device(row) for row in self._connection.execute(statement)}
 
     def set_push_form(self, device_id: int, version: str, wbxml: bool) -> bool:
-        changed = self._connection.execute(
-            _SET_FORM, {"of_device": device_id, "new_version": version, "new_wbxml": wbxml}
-        )
-        return bool(changed.rowcount)
+        changed = _SET_FORM.run(self._connection, {"of_device": device_id, "new_version": version, "new_wbxml": wbxml})
+        return bool(changed)
 
     def push_synced(self, device_id: int, folders: list[SyncedFolder]) -> None:
         if not folders:
@@ -183,19 +220,15 @@ class SqlPushes(SqlRole):
         ]
         self._upsert(push_folders, rows, ["device_id", "folder_id"])
         self._push_targets.forget()
-        if self._connection.execute(_SYNCED, {"of_device": device_id}).rowcount == 0:
+        of_device = {"of_device": device_id}
+        if _SYNCED.run(self._connection, of_device) == 0:
             return
         for synced in folders:
-            self._connection.execute(
-                delete(push_pending_folders).where(
-                    push_pending_folders.c.device_id == device_id,
-                    push_pending_folders.c.folder_id == synced.folder.folder_id,
-                    push_pending_folders.c.seq <= synced.seq,
-                )
+            _SYNCED_FOLDER.run(
+                self._connection, {"of_device": device_id, "folder_id": synced.folder.folder_id, "seq": synced.seq}
             )
-        left = select(push_pending_folders.c.folder_id).where(push_pending_folders.c.device_id == device_id)
-        if self._connection.execute(left.limit(1)).first() is None:
-            self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+        if _FOLDER_LEFT.first(self._connection, of_device) is None:
+            _DROP_PENDING.run(self._connection, of_device)
 
     def note_folder_change(self, folder_id: int, origin_device_id: int | None, now: float) -> int:
         return self._push_targets.record_change(folder_id, origin_device_id, now)
@@ -263,33 +296,21 @@ class SqlPushes(SqlRole):
         return result
 
     def push_delivered(self, device_id: int, now: float) -> None:
-        self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
-        self._connection.execute(
-            update(push_devices)
-            .where(push_devices.c.device_id == device_id)
-            .values(awaiting_since=now, sent=push_devices.c.sent + 1, failures=0, last_error="")
-        )
+        _DROP_PENDING.run(self._connection, {"of_device": device_id})
+        _DELIVERED.run(self._connection, {"of_device": device_id, "now": now})
 
     def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
-        self._connection.execute(
-            update(push_devices)
-            .where(push_devices.c.device_id == device_id)
-            .values(failures=push_devices.c.failures + 1, last_error=error)
-        )
+        _FAILED.run(self._connection, {"of_device": device_id, "error": error})
         if retry_at is None:
-            self._connection.execute(delete(push_pending).where(push_pending.c.device_id == device_id))
+            _DROP_PENDING.run(self._connection, {"of_device": device_id})
             return
-        self._connection.execute(
-            update(push_pending)
-            .where(push_pending.c.device_id == device_id)
-            .values(attempts=push_pending.c.attempts + 1, next_at=retry_at, claimed_by=None, claimed_until=None)
-        )
+        _RETRY.run(self._connection, {"of_device": device_id, "retry_at": retry_at})
 
     def count_pending_pushes(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(push_pending)).scalar_one())
 
     def next_push_due(self, timing: PushTiming) -> float | None:
-        rows = self._connection.execute(_WAITING)
+        rows = _WAITING.rows(self._connection)
         return min((due_at(timing, *row) for row in rows), default=None)
 
     def watched_folders(self) -> list[WatchedFolder]:

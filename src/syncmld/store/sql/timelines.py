@@ -2,21 +2,26 @@
 
 from functools import cache
 
-from sqlalchemy import Executable, bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from syncmld.store.base import HourCounts, TimelineMessage, TimelineSession
 from syncmld.store.schema import sync_hours, timeline_messages
 from syncmld.store.sql.common import DialectInsert, SqlRole, excluded
+from syncmld.store.sql.prepared import Prepared
 
 _t = timeline_messages.c
 _h = sync_hours.c
 
 _LATEST = select(_t.id).where(_t.session == bindparam("session")).order_by(_t.id.desc()).limit(bindparam("keep"))
-_TRIM = delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
+_TRIM = Prepared(
+    delete(timeline_messages).where(_t.session == bindparam("session"), _t.id.not_in(_LATEST.scalar_subquery()))
+)
 """Made once: a message trims its session's timeline when it is at its bound (building a statement costs more than
 running it)."""
-_ADD = insert(timeline_messages).returning(
-    select(func.count()).where(_t.session == bindparam("of_session")).scalar_subquery()
+_ADD = Prepared(
+    insert(timeline_messages)
+    .values({column.name: bindparam(column.name) for column in timeline_messages.columns if column is not _t.id})
+    .returning(select(func.count()).where(_t.session == bindparam("of_session")).scalar_subquery())
 )
 """Made once: every message of a logged-in session is added. It returns the session's messages as the INSERT counted
 them (SQLite counts the new one, PostgreSQL does not): a session under its bound is not trimmed, which saves a
@@ -24,10 +29,10 @@ statement a message."""
 
 
 @cache
-def _counting_statement(insert: DialectInsert) -> Executable:
+def _counting_statement(insert: DialectInsert) -> Prepared:
     """The INSERT of an hour's counts that adds them to the hour's row if it has one (made once)."""
     added = {name: _h[name] + excluded(sync_hours).c[name] for name in ("syncs", "failed", "refused_logins")}
-    return insert(sync_hours).on_conflict_do_update(index_elements=["hour"], set_=added)
+    return Prepared(insert(sync_hours).on_conflict_do_update(index_elements=["hour"], set_=added))
 
 
 class SqlTimelines(SqlRole):
@@ -37,9 +42,9 @@ class SqlTimelines(SqlRole):
         if keep <= 0:
             return
         row = {**vars(message), "of_session": message.session}  # its fields are plain values: no deep copy
-        counted = self._connection.execute(_ADD, row).scalar_one()
+        counted: int = _ADD.scalar(self._connection, row)
         if counted >= keep:
-            self._connection.execute(_TRIM, {"session": message.session, "keep": keep})
+            _TRIM.run(self._connection, {"session": message.session, "keep": keep})
 
     def session_timeline(self, session: str) -> list[TimelineMessage]:
         columns = [column for column in timeline_messages.columns if column.name != "id"]
@@ -64,7 +69,7 @@ class SqlTimelines(SqlRole):
         return self._connection.execute(delete(timeline_messages).where(_t.at < before)).rowcount
 
     def count_hour(self, counts: HourCounts) -> None:
-        self._connection.execute(_counting_statement(self._insert), vars(counts))
+        _counting_statement(self._insert).run(self._connection, vars(counts))
 
     def hour_counts(self, since_hour: int) -> list[HourCounts]:
         rows = self._connection.execute(select(sync_hours).where(_h.hour >= since_hour).order_by(_h.hour))

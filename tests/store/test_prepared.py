@@ -1,0 +1,56 @@
+"""Statements run on the driver's cursor (``store/sql/prepared.py``) read and fail as SQLAlchemy's execution does."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from syncmld.store import open_store
+from syncmld.store.base import DeviceSync, Store, StoreError
+from syncmld.store.schema import accounts, metadata
+from syncmld.store.sql.prepared import Prepared
+from tests.store.backends import empty_store_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with empty_store_url(request.param, tmp_path) as url:
+        store = open_store(url)
+        yield store
+        store.close()
+
+
+def test_flags_read_back_as_booleans(sql_store: Store) -> None:
+    """SQLite keeps a flag as 0 or 1; what a prepared statement reads is the bool it was, as through SQLAlchemy."""
+    with sql_store.transaction() as tx:
+        tx.add_account("anna@example.org", "", "")
+        tx.add_domain("example.org")
+        tx.set_account_enabled("anna@example.org", False)
+    with sql_store.transaction() as tx:
+        account = tx.get_account("anna@example.org")
+        domain = tx.get_domain("example.org")
+        rules = tx.access_rules("anna@example.org")
+
+    assert account is not None and account.enabled is False
+    assert domain is not None and domain.enabled is True
+    assert rules.domain_enabled is True
+
+
+def test_a_statement_the_database_refuses_leaves_nothing_of_its_transaction(sql_store: Store) -> None:
+    record = DeviceSync(999_999, "contacts", "two-way", "ok", 1000.0)
+    with pytest.raises(StoreError), sql_store.transaction() as tx:
+        tx.set_setting("conflict", "merge")
+        tx.record_device_sync(record)  # of a device that does not exist
+
+    with sql_store.transaction() as tx:
+        assert tx.get_setting("conflict") is None
+
+
+def test_a_statement_rewritten_at_each_run_is_not_prepared() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    expanding = Prepared(select(accounts.c.id).where(accounts.c.id.in_([1, 2])))
+
+    with engine.connect() as connection, pytest.raises(StoreError):
+        expanding.rows(connection)
