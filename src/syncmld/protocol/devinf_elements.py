@@ -7,9 +7,11 @@ per type inside each ``DataStore``. Reading accepts either style anywhere and is
 odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing texts are empty).
 """
 
+import itertools
+import operator
 from collections.abc import Sequence
-
-from lxml import etree
+from typing import cast
+from xml.etree.ElementTree import Element as PlainElement
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
@@ -26,6 +28,7 @@ from syncmld.protocol.devinf import (
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
     Element,
+    Node,
     Readable,
     all_texts,
     as_count,
@@ -42,19 +45,28 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 
 # Reading
 
-_REMEMBERED: BoundedMap[bytes, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
-"""DevInfs sent in XML, by that XML, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
+Shape = tuple[tuple[str | None, ...], tuple[int, ...]]
+"""A tree as ``read_devinf_once`` tells it: the name and text of each element, in document order, and the number of its
+children; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
+
+_REMEMBERED: BoundedMap[Shape, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
+"""DevInfs sent in XML, by their ``Shape``, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
+
+_NAME_AND_TEXT = operator.attrgetter("tag", "text")
 
 
 def read_devinf_once(element: Readable) -> DevInf:
-    """``read_devinf``, remembered by the element's XML: a device sends the same DevInf in each session, and
-    comparing its bytes costs a fraction of reading it."""
-    if not isinstance(element, Element):
+    """``read_devinf``, remembered by the tree's ``Shape``: a device sends the same DevInf in each session, and
+    comparing them costs a fraction of reading it. (A WBXML DevInf is read each time: its content may be binary.)"""
+    if isinstance(element, Node):
         return read_devinf(element)
-    written = etree.tostring(element, with_tail=False)
-    if not _REMEMBERED.keeps(len(written)):
+    parts: list[Readable] = []
+    parts.extend(cast(PlainElement | Element, element).iter())  # the element and those inside it, in document order
+    names_and_texts = tuple(itertools.chain.from_iterable(map(_NAME_AND_TEXT, parts)))
+    if not _REMEMBERED.keeps(sum(map(len, filter(None, names_and_texts))) + 5 * len(parts)):  # about its XML's size
         return read_devinf(element)
-    return _REMEMBERED.get(written) or _REMEMBERED.put(written, read_devinf(element))
+    shape = (names_and_texts, tuple(map(len, parts)))
+    return _REMEMBERED.get(shape) or _REMEMBERED.put(shape, read_devinf(element))
 
 
 def read_devinf(element: Readable) -> DevInf:
