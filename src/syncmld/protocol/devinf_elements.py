@@ -7,7 +7,6 @@ per type inside each ``DataStore``. Reading accepts either style anywhere and is
 odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing texts are empty).
 """
 
-import itertools
 import operator
 from collections.abc import Sequence
 from typing import cast
@@ -45,14 +44,15 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 
 # Reading
 
-Shape = tuple[tuple[str | None, ...], tuple[int, ...]]
-"""A tree as ``read_devinf_once`` tells it: the name and text of each element, in document order, and the number of its
-children; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
+Shape = tuple[tuple[str, ...], tuple[str | None, ...], tuple[int, ...]]
+"""A tree as ``read_devinf_once`` tells it: the name, the text and the number of children of each element, in document
+order; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
 
 _REMEMBERED: BoundedMap[Shape, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
 """DevInfs sent in XML, by their ``Shape``, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
 
-_NAME_AND_TEXT = operator.attrgetter("tag", "text")
+_NAME = operator.attrgetter("tag")
+_TEXT = operator.attrgetter("text")
 
 
 def read_devinf_once(element: Readable) -> DevInf:
@@ -62,10 +62,12 @@ def read_devinf_once(element: Readable) -> DevInf:
         return read_devinf(element)
     parts: list[Readable] = []
     parts.extend(cast(PlainElement | Element, element).iter())  # the element and those inside it, in document order
-    names_and_texts = tuple(itertools.chain.from_iterable(map(_NAME_AND_TEXT, parts)))
-    if not _REMEMBERED.keeps(sum(map(len, filter(None, names_and_texts))) + 5 * len(parts)):  # about its XML's size
+    names: tuple[str, ...] = tuple(map(_NAME, parts))
+    texts: tuple[str | None, ...] = tuple(map(_TEXT, parts))
+    xml_size = 2 * sum(map(len, names)) + 5 * len(parts) + sum(map(len, filter(None, texts)))  # about, as sent
+    if not _REMEMBERED.keeps(xml_size):
         return read_devinf(element)
-    shape = (names_and_texts, tuple(map(len, parts)))
+    shape = (names, texts, tuple(map(len, parts)))
     return _REMEMBERED.get(shape) or _REMEMBERED.put(shape, read_devinf(element))
 
 
