@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
+from lxml import etree
 
 from syncmld.errors import DecodeError
 from syncmld.protocol.codec import decode_xml, encode_xml
@@ -122,6 +123,15 @@ def test_a_devinf_before_the_sync_is_read_by_expat_and_remembered() -> None:
     assert decode_xml(body) == decoded_by_lxml(body)
 
 
+def test_a_devinf_without_a_sync_is_read_by_lxml_and_remembered() -> None:
+    body = document(DEVINF_PUT + "<Final/>")
+    assert isinstance(message_tree(body), etree._Element)
+    first, second = decode_xml(body).commands[0], decode_xml(body).commands[0]
+    assert isinstance(first, Put) and isinstance(second, Put)
+    assert first.items[0].data is second.items[0].data
+
+
+@pytest.mark.parametrize("sync", ["", "<Sync><CmdID>9</CmdID></Sync>"], ids=["lxml", "expat"])
 @pytest.mark.parametrize(
     "other",
     [
@@ -129,11 +139,12 @@ def test_a_devinf_before_the_sync_is_read_by_expat_and_remembered() -> None:
         DEVINF_PUT.replace("<UTC/>", ""),
         DEVINF_PUT.replace("<UTC/>", "<UTC>1</UTC>"),
         DEVINF_PUT.replace("<UTC/></DevInf>", "</DevInf><UTC/>"),
+        DEVINF_PUT.replace("<DevID>IMEI:7</DevID><UTC/>", "<DevID>IMEI:7<UTC/></DevID>"),
     ],
 )
-def test_a_devinf_is_remembered_by_all_it_holds(other: str) -> None:
-    first = decode_xml(document(DEVINF_PUT + "<Final/>")).commands[0]
-    second = decode_xml(document(other + "<Final/>")).commands[0]
+def test_a_devinf_is_remembered_by_all_it_holds(other: str, sync: str) -> None:
+    first = decode_xml(document(DEVINF_PUT + sync + "<Final/>")).commands[0]
+    second = decode_xml(document(other + sync + "<Final/>")).commands[0]
     assert isinstance(first, Put) and isinstance(second, Put)
     assert second.items[0].data == decoded_by_lxml_put_data(other)
     assert first.items[0].data is not second.items[0].data

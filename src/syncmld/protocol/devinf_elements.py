@@ -9,8 +9,9 @@ odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing
 
 import operator
 from collections.abc import Sequence
-from typing import cast
 from xml.etree.ElementTree import Element as PlainElement
+
+from lxml import etree
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
@@ -27,7 +28,6 @@ from syncmld.protocol.devinf import (
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, texts
 from syncmld.protocol.tree import (
     Element,
-    Node,
     Readable,
     all_texts,
     as_count,
@@ -45,30 +45,39 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 # Reading
 
 Shape = tuple[tuple[str, ...], tuple[str | None, ...], tuple[int, ...]]
-"""A tree as ``read_devinf_once`` tells it: the name, the text and the number of children of each element, in document
-order; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
+"""An ``xml.etree`` tree as ``read_devinf_once`` tells it: the name, the text and the number of children of each
+element, in document order; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
 
-_REMEMBERED: BoundedMap[Shape, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
-"""DevInfs sent in XML, by their ``Shape``, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
+_REMEMBERED: BoundedMap[bytes | Shape, DevInf] = bounded_map(
+    "devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes)
+)
+"""DevInfs sent in XML, by the XML lxml writes of them or their ``Shape``, as read (``CacheLimits.devinfs``): 1 MB of
+XML and what it reads as."""
 
 _NAME = operator.attrgetter("tag")
 _TEXT = operator.attrgetter("text")
 
 
 def read_devinf_once(element: Readable) -> DevInf:
-    """``read_devinf``, remembered by the tree's ``Shape``: a device sends the same DevInf in each session, and
-    comparing them costs a fraction of reading it. (A WBXML DevInf is read each time: its content may be binary.)"""
-    if isinstance(element, Node):
-        return read_devinf(element)
-    parts: list[Readable] = []
-    parts.extend(cast(PlainElement | Element, element).iter())  # the element and those inside it, in document order
-    names: tuple[str, ...] = tuple(map(_NAME, parts))
-    texts: tuple[str | None, ...] = tuple(map(_TEXT, parts))
-    xml_size = 2 * sum(map(len, names)) + 5 * len(parts) + sum(map(len, filter(None, texts)))  # about, as sent
+    """``read_devinf``, remembered by the element's XML (lxml's) or ``Shape`` (an ``xml.etree`` element's): a device
+    sends the same DevInf in each session, and comparing them costs a fraction of reading it. (A WBXML DevInf is read
+    each time: its content may be binary.)"""
+    if isinstance(element, Element):
+        written = etree.tostring(element, with_tail=False)
+        return _remembered(element, written, len(written))
+    if isinstance(element, PlainElement):
+        parts: list[PlainElement] = [*element.iter()]  # the element and those inside it, in document order
+        names: tuple[str, ...] = tuple(map(_NAME, parts))
+        texts: tuple[str | None, ...] = tuple(map(_TEXT, parts))
+        xml_size = 2 * sum(map(len, names)) + 5 * len(parts) + sum(map(len, filter(None, texts)))  # about, as sent
+        return _remembered(element, (names, texts, tuple(map(len, parts))), xml_size)
+    return read_devinf(element)
+
+
+def _remembered(element: Readable, key: bytes | Shape, xml_size: int) -> DevInf:
     if not _REMEMBERED.keeps(xml_size):
         return read_devinf(element)
-    shape = (names, texts, tuple(map(len, parts)))
-    return _REMEMBERED.get(shape) or _REMEMBERED.put(shape, read_devinf(element))
+    return _REMEMBERED.get(key) or _REMEMBERED.put(key, read_devinf(element))
 
 
 def read_devinf(element: Readable) -> DevInf:
