@@ -68,6 +68,9 @@ REFUSED = {
     "an entity in an attribute, with an external DTD": with_doctype(
         b'<!DOCTYPE SyncML SYSTEM "file:///etc/passwd">', "1"
     ).replace(b"<Final/>", b"<Final a='&e;'/>"),
+    "a prefix named as the external DTD": with_doctype(b'<!DOCTYPE SyncML SYSTEM "p:Alert">', "1").replace(
+        b"<Final/>", b"<p:Alert><CmdID>1</CmdID></p:Alert><Final/>"
+    ),
     "an entity in CDATA, with an external DTD": with_doctype(b'<!DOCTYPE SyncML SYSTEM "x.dtd">', "<![CDATA[&e;]]>"),
     "an element prefix": document("<p:Alert xmlns:p='SYNCML:SYNCML1.2'><p:CmdID>1</p:CmdID></p:Alert>"),
     "an undeclared prefix": document("<p:Alert><CmdID>1</CmdID></p:Alert>"),

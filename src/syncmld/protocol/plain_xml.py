@@ -41,17 +41,17 @@ def _refuse(*_: object) -> NoReturn:
 
 class _Doctype:
     """What a DOCTYPE may be: one with an internal subset is refused, the identifiers of an external DTD are noted
-    (expat keeps them among the names it interns, where they are no element's)."""
+    (expat keeps them among the names it interns), those with a '/' only, which no element or attribute name has."""
 
     __slots__ = ("identifiers",)
 
     def __init__(self) -> None:
-        self.identifiers: set[str | None] = set()
+        self.identifiers: set[str] = set()
 
     def start(self, _name: str, system_id: str | None, public_id: str | None, internal_subset: int) -> None:
         if internal_subset:
             raise _Refused
-        self.identifiers.update((system_id, public_id))
+        self.identifiers.update(identifier for identifier in (system_id, public_id) if identifier and "/" in identifier)
 
 
 def message_tree(body: bytes) -> Readable:
@@ -89,7 +89,8 @@ def plain_tree(body: bytes) -> PlainElement | None:
         parser.Parse(document, True)
     except (pyexpat.ExpatError, _Refused):
         return None
-    if any(":" in name for name in parser.intern if name not in doctype.identifiers):  # each element and attribute name
+    # Each element and attribute name, once each (and a DOCTYPE's, its identifiers, None for one it has not).
+    if any(":" in name for name in parser.intern if name and name not in doctype.identifiers):
         return None
     root = builder.close()
     return root if _nested_at_most(root, MAX_DEPTH) else None
