@@ -7,7 +7,9 @@ per type inside each ``DataStore``. Reading accepts either style anywhere and is
 odd DevInfs devices send (bad numbers and unknown SyncTypes are skipped, missing texts are empty).
 """
 
+import operator
 from collections.abc import Sequence
+from xml.etree.ElementTree import Element as PlainElement
 
 from lxml import etree
 
@@ -42,19 +44,40 @@ FLAT_CTCAP_VERSIONS = frozenset({"1.0", "1.1"})
 
 # Reading
 
-_REMEMBERED: BoundedMap[bytes, DevInf] = bounded_map("devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes))
-"""DevInfs sent in XML, by that XML, as read (``CacheLimits.devinfs``): 1 MB of XML and what it reads as."""
+Shape = tuple[tuple[str, ...], tuple[str | None, ...], tuple[int, ...]]
+"""An ``xml.etree`` tree as ``read_devinf_once`` tells it: the name, the text and the number of children of each
+element, in document order; all that ``read_devinf`` reads, and enough to tell any two trees apart."""
+
+_REMEMBERED: BoundedMap[bytes | Shape, DevInf] = bounded_map(
+    "devinfs", lambda limits: (limits.devinfs, limits.devinf_bytes)
+)
+"""DevInfs sent in XML, by the XML lxml writes of them or their ``Shape``, as read (``CacheLimits.devinfs``): 1 MB of
+XML and what it reads as."""
+
+_NAME = operator.attrgetter("tag")
+_TEXT = operator.attrgetter("text")
 
 
 def read_devinf_once(element: Readable) -> DevInf:
-    """``read_devinf``, remembered by the element's XML: a device sends the same DevInf in each session, and
-    comparing its bytes costs a fraction of reading it."""
-    if not isinstance(element, Element):
+    """``read_devinf``, remembered by the element's XML (lxml's) or ``Shape`` (an ``xml.etree`` element's): a device
+    sends the same DevInf in each session, and comparing them costs a fraction of reading it. (A WBXML DevInf is read
+    each time: its content may be binary.)"""
+    if isinstance(element, Element):
+        written = etree.tostring(element, with_tail=False)
+        return _remembered(element, written, len(written))
+    if isinstance(element, PlainElement):
+        parts: list[PlainElement] = [*element.iter()]  # the element and those inside it, in document order
+        names: tuple[str, ...] = tuple(map(_NAME, parts))
+        texts: tuple[str | None, ...] = tuple(map(_TEXT, parts))
+        xml_size = 2 * sum(map(len, names)) + 5 * len(parts) + sum(map(len, filter(None, texts)))  # about, as sent
+        return _remembered(element, (names, texts, tuple(map(len, parts))), xml_size)
+    return read_devinf(element)
+
+
+def _remembered(element: Readable, key: bytes | Shape, xml_size: int) -> DevInf:
+    if not _REMEMBERED.keeps(xml_size):
         return read_devinf(element)
-    written = etree.tostring(element, with_tail=False)
-    if not _REMEMBERED.keeps(len(written)):
-        return read_devinf(element)
-    return _REMEMBERED.get(written) or _REMEMBERED.put(written, read_devinf(element))
+    return _REMEMBERED.get(key) or _REMEMBERED.put(key, read_devinf(element))
 
 
 def read_devinf(element: Readable) -> DevInf:

@@ -6,7 +6,7 @@ DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map, by_names
@@ -67,7 +67,10 @@ from syncmld.status import StatusCode
 
 # Reading
 #
-# Each element's children are looked up by tag in one pass (``by_tag``), not once per child read.
+# Each element's children are looked up by tag in one pass (``by_tag``, or a loop keeping the first of each tag read),
+# not once per child read.
+
+_Found = TypeVar("_Found")
 
 
 def read_message(root: Readable) -> SyncML:
@@ -115,8 +118,11 @@ def _required_text(found: dict[str, Readable], parent: Readable, tag: str) -> st
 
 
 def _read_locref(element: Readable | None) -> LocRef | None:
-    if element is None:
-        return None
+    return None if element is None else _locref_in(element)
+
+
+def _locref_in(element: Readable) -> LocRef:
+    """The LocRef a Target or Source element holds (the first LocURI, LocName and Filter count)."""
     uri = name = filter_text = None
     for part in element:
         tag = part.tag
@@ -299,8 +305,8 @@ def _read_item(element: Readable) -> Item:
         elif tag == "MoreData":
             more_data = True
     return Item(
-        target=None if target is None else _read_locref(target),
-        source=None if source is None else _read_locref(source),
+        target=None if target is None else _locref_in(target),
+        source=None if source is None else _locref_in(source),
         target_parent=None if target_parent is None else required_text(target_parent, "LocURI"),
         source_parent=None if source_parent is None else required_text(source_parent, "LocURI"),
         meta=None if meta is None else _read_meta(meta),
@@ -408,8 +414,13 @@ def _alert_code(data: str | None) -> AlertCode | None:
     return None if number is None else AlertCode(number)
 
 
+_STATUS_CODES = {str(code.value): code for code in StatusCode}
+"""The codes the protocol names, by the text a Status carries."""
+
+
 def _status_code(data: str) -> StatusCode:
-    return StatusCode.of(parse_count("Status Data", data))
+    code = _STATUS_CODES.get(data)
+    return StatusCode.of(parse_count("Status Data", data)) if code is None else code
 
 
 def _read_results(element: Readable) -> Results:
@@ -439,37 +450,73 @@ def _read_map(element: Readable) -> Map:
 
 
 def _read_map_item(element: Readable) -> MapItem:
-    found = by_tag(element)
-    return MapItem(target=_required_locref(found, element, "Target"), source=_required_locref(found, element, "Source"))
+    target = source = None
+    for part in element:
+        tag = part.tag
+        if tag == "Target":
+            if target is None:
+                target = part
+        elif tag == "Source" and source is None:
+            source = part
+    return MapItem(
+        target=_locref_in(_given(element, "Target", target)), source=_locref_in(_given(element, "Source", source))
+    )
 
 
 def _read_status(element: Readable) -> Status:
-    found: dict[str, Readable] = {}
+    """A Status, its children found in one pass (the first of each counts; every TargetRef, SourceRef and Item)."""
+    cmd_id = msg_ref = cmd_ref = cmd = data = None
+    cred = chal = None
     target_refs: list[str] = []
     source_refs: list[str] = []
     items: list[Readable] = []
     for part in element:
         tag = part.tag
-        if tag == "TargetRef":
-            target_refs.append(text(part))
-        elif tag == "SourceRef":
+        if tag == "SourceRef":
             source_refs.append(text(part))
+        elif tag == "CmdRef":
+            if cmd_ref is None:
+                cmd_ref = text(part)
+        elif tag == "CmdID":
+            if cmd_id is None:
+                cmd_id = text(part)
+        elif tag == "MsgRef":
+            if msg_ref is None:
+                msg_ref = text(part)
+        elif tag == "Cmd":
+            if cmd is None:
+                cmd = text(part)
+        elif tag == "Data":
+            if data is None:
+                data = text(part)
+        elif tag == "TargetRef":
+            target_refs.append(text(part))
         elif tag == "Item":
             items.append(part)
-        if tag not in found:
-            found[tag] = part
+        elif tag == "Cred":
+            if cred is None:
+                cred = part
+        elif tag == "Chal" and chal is None:
+            chal = part
     return Status(
-        cmd_id=_required_text(found, element, "CmdID"),
-        msg_ref=_required_text(found, element, "MsgRef"),
-        cmd_ref=_required_text(found, element, "CmdRef"),
-        cmd=_required_text(found, element, "Cmd"),
-        data=_status_code(_required_text(found, element, "Data")),
+        cmd_id=_given(element, "CmdID", cmd_id),
+        msg_ref=_given(element, "MsgRef", msg_ref),
+        cmd_ref=_given(element, "CmdRef", cmd_ref),
+        cmd=_given(element, "Cmd", cmd),
+        data=_status_code(_given(element, "Data", data)),
         target_refs=tuple(target_refs),
         source_refs=tuple(source_refs),
-        cred=_read_cred(found.get("Cred")),
-        chal=_read_chal(found.get("Chal")),
-        items=tuple(_read_item(item) for item in items),
+        cred=_read_cred(cred),
+        chal=_read_chal(chal),
+        items=tuple(map(_read_item, items)),
     )
+
+
+def _given(parent: Readable, tag: str, value: _Found | None) -> _Found:
+    """``value``, found of a mandatory child of ``parent``; a missing child is a malformed message."""
+    if value is None:
+        raise DecodeError(f"{parent.tag} without {tag}")
+    return value
 
 
 _SYNC_FIELDS = frozenset({"CmdID", "NoResp", "Cred", "Target", "Source", "Meta", "NumberOfChanges"})
