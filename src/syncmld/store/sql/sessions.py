@@ -9,37 +9,38 @@ from sqlalchemy.engine import Connection
 from syncmld.store.base import SessionRecord
 from syncmld.store.schema import device_sessions, large_object_chunks, sessions
 from syncmld.store.sql.common import SqlRole
+from syncmld.store.sql.prepared import Prepared
 
 _chunk = large_object_chunks.c
 
-_SESSION = select(sessions.c.account_id, sessions.c.state, sessions.c.updated_at).where(
-    sessions.c.token == bindparam("token")
+_SESSION = Prepared(
+    select(sessions.c.account_id, sessions.c.state, sessions.c.updated_at).where(sessions.c.token == bindparam("token"))
 )
 """Without the kept reply (tens of kilobytes in a slow sync), which only a resend reads."""
-_KEPT_REPLY = select(sessions.c.last_reply).where(sessions.c.token == bindparam("token"))
-_HAS_SESSION = select(sessions.c.token).where(sessions.c.token == bindparam("token"))
-_ADD_SESSION = insert(sessions)
-_SAVE_SESSION = (
+_KEPT_REPLY = Prepared(select(sessions.c.last_reply).where(sessions.c.token == bindparam("token")))
+_HAS_SESSION = Prepared(select(sessions.c.token).where(sessions.c.token == bindparam("token")))
+_ADD_SESSION = Prepared(insert(sessions))
+_SAVE_SESSION = Prepared(
     update(sessions)
     .where(sessions.c.token == bindparam("key"))
     .values(state=bindparam("state"), last_reply=bindparam("last_reply"), updated_at=bindparam("updated_at"))
 )
-_LAST_DEVICE_SESSION = (
+_LAST_DEVICE_SESSION = Prepared(
     select(device_sessions.c.token)
     .join(sessions, sessions.c.token == device_sessions.c.token)
     .where(device_sessions.c.device_id == bindparam("device_id"))
 )
 """Made once: every message of a session reads and saves it, every login its device's last session (building a
 statement costs more than running it)."""
-_LAST_CHUNK = (
+_LAST_CHUNK = Prepared(
     select(_chunk.start, func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
     .order_by(_chunk.start.desc())
     .limit(1)
 )
-_ADD_CHUNK = insert(large_object_chunks)
+_ADD_CHUNK = Prepared(insert(large_object_chunks))
 _OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
-_DROP_OBJECT = delete(large_object_chunks).where(*_OF_OBJECT)
+_DROP_OBJECT = Prepared(delete(large_object_chunks).where(*_OF_OBJECT))
 """Made once: a slow sync appends to the session's lists with every message, a large object and the queue
 beyond its window are read a slice at a time and dropped once read."""
 
@@ -69,17 +70,17 @@ class SqlSessions(SqlRole):
     """See ``syncmld.store.base.Sessions``."""
 
     def load_session(self, token: str) -> SessionRecord | None:
-        row = self._connection.execute(_SESSION, {"token": token}).first()
+        row = _SESSION.first(self._connection, {"token": token})
         if row is None:
             return None
         return SessionRecord(token, row.account_id, row.state, row.updated_at)
 
     def kept_reply(self, token: str) -> bytes | None:
-        reply: bytes | None = self._connection.execute(_KEPT_REPLY, {"token": token}).scalar()
+        reply: bytes | None = _KEPT_REPLY.scalar(self._connection, {"token": token})
         return reply
 
     def has_session(self, token: str) -> bool:
-        return self._connection.execute(_HAS_SESSION, {"token": token}).first() is not None
+        return _HAS_SESSION.first(self._connection, {"token": token}) is not None
 
     def add_session(self, record: SessionRecord, reply: bytes | None) -> None:
         row = {
@@ -89,12 +90,11 @@ class SqlSessions(SqlRole):
             "last_reply": reply,
             "updated_at": record.updated_at,
         }
-        self._connection.execute(_ADD_SESSION, row)
+        _ADD_SESSION.run(self._connection, row)
 
     def save_session(self, record: SessionRecord, reply: bytes | None) -> bool:
         row = {"key": record.token, "state": record.state, "last_reply": reply, "updated_at": record.updated_at}
-        saved: int = self._connection.execute(_SAVE_SESSION, row).rowcount
-        return saved > 0
+        return _SAVE_SESSION.run(self._connection, row) > 0
 
     def count_sessions(self, updated_after: float) -> int:
         query = select(func.count()).select_from(sessions).where(sessions.c.updated_at > updated_after)
@@ -111,13 +111,13 @@ class SqlSessions(SqlRole):
         self._upsert(device_sessions, {"device_id": device_id, "token": token}, ["device_id"])
 
     def last_device_session(self, device_id: int) -> str | None:
-        token: str | None = self._connection.execute(_LAST_DEVICE_SESSION, {"device_id": device_id}).scalar()
+        token: str | None = _LAST_DEVICE_SESSION.scalar(self._connection, {"device_id": device_id})
         return token
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
-        last = self._connection.execute(_LAST_CHUNK, {"token": token, "key": key}).first()
+        last = _LAST_CHUNK.first(self._connection, {"token": token, "key": key})
         start = 0 if last is None else int(last[0]) + int(last[1])
-        self._connection.execute(_ADD_CHUNK, {"token": token, "key": key, "start": start, "data": data})
+        _ADD_CHUNK.run(self._connection, {"token": token, "key": key, "start": start, "data": data})
         return start + len(data)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
@@ -131,7 +131,7 @@ class SqlSessions(SqlRole):
         return joined[offset:] if length is None else joined[offset : offset + length]
 
     def drop_chunks(self, token: str, key: str) -> None:
-        self._connection.execute(_DROP_OBJECT, {"token": token, "key": key})
+        _DROP_OBJECT.run(self._connection, {"token": token, "key": key})
 
     def move_chunks(self, token: str, key: str, new_token: str) -> None:
         self.drop_chunks(new_token, key)
