@@ -17,6 +17,7 @@ from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewI
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
+from syncmld.store.sql.prepared import Prepared
 from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
 
@@ -28,14 +29,16 @@ def _folder(row: Row[Any]) -> Folder:
     return Folder(row.id, row.account_id, row.name, row.dav_collection)
 
 
-_FOLDER = select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
-_FOLDERS = (
+_FOLDER = Prepared(
+    select(folders).where(folders.c.account_id == bindparam("account_id"), folders.c.name_key == bindparam("key"))
+)
+_FOLDERS = Prepared(
     select(folders).where(folders.c.account_id == bindparam("account_id")).order_by(folders.c.name_key, folders.c.id)
 )
 _FOLDER_KEY = ("account_id", "name_key")
-_SEQ = select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID)
+_SEQ = Prepared(select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID))
 """Made once: every session reads them (building a statement costs more than running it)."""
-_FOLDER_SEQ = select(func.max(item_table.c.seq)).where(item_table.c.folder_id == bindparam("folder_id"))
+_FOLDER_SEQ = Prepared(select(func.max(item_table.c.seq)).where(item_table.c.folder_id == bindparam("folder_id")))
 _LIVE_AFTER = (
     item_table.c.folder_id == bindparam("folder_id"),
     item_table.c.deleted.is_(False),
@@ -43,12 +46,14 @@ _LIVE_AFTER = (
 )
 _NOT_BY = or_(item_table.c.origin_device_id.is_(None), item_table.c.origin_device_id != bindparam("device_id"))
 _BESIDES = {
-    "any": select(exists().where(*_LIVE_AFTER)),
-    "newer": select(exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY)),
-    "older or newer": select(
-        or_(
-            exists().where(*_LIVE_AFTER, item_table.c.seq <= bindparam("since")),
-            exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY),
+    "any": Prepared(select(exists().where(*_LIVE_AFTER))),
+    "newer": Prepared(select(exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY))),
+    "older or newer": Prepared(
+        select(
+            or_(
+                exists().where(*_LIVE_AFTER, item_table.c.seq <= bindparam("since")),
+                exists().where(*_LIVE_AFTER, item_table.c.seq > bindparam("since"), _NOT_BY),
+            )
         )
     ),
 }
@@ -56,7 +61,7 @@ _BESIDES = {
 ``since`` (with ``after`` at least ``since``, the newer ones only). Made once: a slow sync asks with every message."""
 _ITEM_COLUMNS = tuple(item_table.c[field.name] for field in fields(StoredItem))
 """The item columns in the order of StoredItem's fields, so that a row is built without looking names up."""
-_CHANGES = (
+_CHANGES_SELECT = (
     select(*_ITEM_COLUMNS)
     .where(
         item_table.c.folder_id == bindparam("folder_id"),
@@ -65,8 +70,11 @@ _CHANGES = (
     )
     .order_by(item_table.c.seq)
 )
-_CHANGES_NOT_BY = _CHANGES.where(
-    item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != bindparam("device_id"))
+_CHANGES = Prepared(_CHANGES_SELECT)
+_CHANGES_NOT_BY = Prepared(
+    _CHANGES_SELECT.where(
+        item_table.c.origin_device_id.is_(None) | (item_table.c.origin_device_id != bindparam("device_id"))
+    )
 )
 """Made once, as ``changes_since`` reads them with every session (building a statement costs more than running it)."""
 
@@ -128,7 +136,7 @@ _HISTORIES = (
     .order_by(item_history.c.saved_at, item_history.c.id)
 )
 """The kept versions of some items, oldest first."""
-_ALLOCATE = (
+_ALLOCATE = Prepared(
     update(sequence_counter)
     .where(sequence_counter.c.id == SEQUENCE_ROW_ID)
     .values(value=sequence_counter.c.value + bindparam("count"))
@@ -273,7 +281,7 @@ class SqlItems(SqlRole):
 
     # --- folders ----------------------------------------------------------------------------
     def get_folder(self, account_id: int, name: str) -> Folder | None:
-        row = self._connection.execute(_FOLDER, {"account_id": account_id, "key": name.casefold()}).first()
+        row = _FOLDER.first(self._connection, {"account_id": account_id, "key": name.casefold()})
         return None if row is None else _folder(row)
 
     def ensure_folder(self, account_id: int, name: str) -> Folder:
@@ -291,7 +299,7 @@ class SqlItems(SqlRole):
         return folder
 
     def list_folders(self, account_id: int) -> list[Folder]:
-        return [_folder(row) for row in self._connection.execute(_FOLDERS, {"account_id": account_id})]
+        return [_folder(row) for row in _FOLDERS.rows(self._connection, {"account_id": account_id})]
 
     def set_dav_collection(self, folder_id: int, collection: str | None) -> None:
         statement = update(folders).where(folders.c.id == folder_id).values(dav_collection=collection)
@@ -302,7 +310,7 @@ class SqlItems(SqlRole):
     def _allocate_seqs(self, count: int) -> int:
         """Reserve ``count`` new sequence numbers; returns the first (a negative ``count`` gives back the last
         numbers this transaction reserved)."""
-        last: int = self._connection.execute(_ALLOCATE, {"count": count}).scalar_one()
+        last: int = _ALLOCATE.scalar(self._connection, {"count": count})
         return last - count + 1
 
     def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
@@ -358,7 +366,7 @@ class SqlItems(SqlRole):
         # ``since`` unread; those after ``after`` only (a slow sync's own writes grow with every message).
         which = "any" if skip_changed_by is None else "newer" if after >= since else "older or newer"
         values = {"folder_id": folder_id, "after": after, "since": since, "device_id": skip_changed_by}
-        return bool(self._connection.execute(_BESIDES[which], values).scalar())
+        return bool(_BESIDES[which].scalar(self._connection, values))
 
     def duplicate_candidates(
         self, folder_id: int, identities: Iterable[str], skip_changed_by: int | None, since: int
@@ -459,17 +467,17 @@ class SqlItems(SqlRole):
     def changes_since(self, folder_id: int, seq: int, upto: int, exclude_device_id: int | None) -> list[StoredItem]:
         bounds = {"folder_id": folder_id, "seq": seq, "upto": upto}
         if exclude_device_id is None:
-            rows = self._connection.execute(_CHANGES, bounds)
+            rows = _CHANGES.rows(self._connection, bounds)
         else:
-            rows = self._connection.execute(_CHANGES_NOT_BY, {**bounds, "device_id": exclude_device_id})
+            rows = _CHANGES_NOT_BY.rows(self._connection, {**bounds, "device_id": exclude_device_id})
         return [_item(row) for row in rows]
 
     def current_seq(self) -> int:
-        value: int = self._connection.execute(_SEQ).scalar_one()
+        value: int = _SEQ.scalar(self._connection)
         return value
 
     def folder_seq(self, folder_id: int) -> int:
-        latest: int | None = self._connection.execute(_FOLDER_SEQ, {"folder_id": folder_id}).scalar_one()
+        latest: int | None = _FOLDER_SEQ.scalar(self._connection, {"folder_id": folder_id})
         return latest or 0
 
     # --- earlier versions -------------------------------------------------------------------

@@ -9,9 +9,12 @@ from sqlalchemy import Connection, bindparam, delete, select
 from syncmld.store.base import SyncState
 from syncmld.store.schema import maps, sync_states
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
+from syncmld.store.sql.prepared import Prepared
 
-_SYNC_STATE = select(sync_states).where(
-    sync_states.c.device_id == bindparam("device_id"), sync_states.c.folder_id == bindparam("folder_id")
+_SYNC_STATE = Prepared(
+    select(sync_states).where(
+        sync_states.c.device_id == bindparam("device_id"), sync_states.c.folder_id == bindparam("folder_id")
+    )
 )
 """Made once: every sync reads it (building a statement costs more than running it)."""
 _OF_DEVICE_FOLDER = (maps.c.device_id == bindparam("device_id"), maps.c.folder_id == bindparam("folder_id"))
@@ -70,7 +73,7 @@ class SqlSyncMaps(SqlRole):
     """See ``syncmld.store.base.SyncMaps``."""
 
     def get_sync_state(self, device_id: int, folder_id: int) -> SyncState | None:
-        row = self._connection.execute(_SYNC_STATE, {"device_id": device_id, "folder_id": folder_id}).first()
+        row = _SYNC_STATE.first(self._connection, {"device_id": device_id, "folder_id": folder_id})
         if row is None:
             return None
         started = None if row.started_client_anchor is None else (row.started_client_anchor, row.started_server_anchor)
