@@ -1,4 +1,5 @@
-"""The ``store`` fixture: every contract test runs on each backend (see ``tests.store.backends``)."""
+"""The ``store`` fixture: every contract test runs on each backend (see ``tests.store.backends``); ``sql_store`` for the
+tests that hold to the SQL stores only."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,3 +22,12 @@ def store(store_url: str) -> Iterator[Store]:
     opened = open_store(store_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A new empty SQLite or PostgreSQL store."""
+    with empty_store_url(request.param, tmp_path) as url:
+        opened = open_store(url)
+        yield opened
+        opened.close()

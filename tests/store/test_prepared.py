@@ -1,24 +1,11 @@
 """Statements run on the driver's cursor (``store/sql/prepared.py``) read and fail as SQLAlchemy's execution does."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import create_engine, select
 
-from syncmld.store import open_store
 from syncmld.store.base import DeviceSync, Store, StoreError
 from syncmld.store.schema import accounts, metadata
 from syncmld.store.sql.prepared import Prepared
-from tests.store.backends import empty_store_url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        store = open_store(url)
-        yield store
-        store.close()
 
 
 def test_flags_read_back_as_booleans(sql_store: Store) -> None:

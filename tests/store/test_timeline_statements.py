@@ -1,23 +1,8 @@
 """What keeping a message in its session's timeline costs the SQL stores: a session under its bound is not trimmed
 (one statement a message, not two); at its bound it is, and keeps its latest messages."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from syncmld.store import open_store
 from syncmld.store.base import Store, TimelineMessage
 from tests.statements import recorded_statements
-from tests.store.backends import empty_store_url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with empty_store_url(request.param, tmp_path) as url:
-        store = open_store(url)
-        yield store
-        store.close()
 
 
 def message(session: str, account_id: int, number: int) -> TimelineMessage:
