@@ -108,7 +108,7 @@ class LoadReport:
         figures = self.as_dict()
         latency = figures["latency_ms"]
         lines = [
-            f"{self.devices} devices on {self.accounts} accounts, {self.wire}, {figures['duration_s']:.2f} s",
+            f"{self.devices} devices on {self.accounts} accounts, {self.wire}, {figures['duration_s']:.3f} s",
             f"throughput: {figures['syncs_per_s']:.2f} syncs/s ({self.syncs} syncs), "
             f"{figures['items_per_s']:.1f} items/s ({self.items} items)",
             f"message latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
