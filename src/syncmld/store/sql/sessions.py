@@ -25,13 +25,7 @@ _SAVE_SESSION = Prepared(
     .where(sessions.c.token == bindparam("key"))
     .values(state=bindparam("state"), last_reply=bindparam("last_reply"), updated_at=bindparam("updated_at"))
 )
-_LAST_DEVICE_SESSION = Prepared(
-    select(device_sessions.c.token)
-    .join(sessions, sessions.c.token == device_sessions.c.token)
-    .where(device_sessions.c.device_id == bindparam("device_id"))
-)
-"""Made once: every message of a session reads and saves it, every login its device's last session (building a
-statement costs more than running it)."""
+"""Made once: every message of a session reads and saves it (building a statement costs more than running it)."""
 _LAST_CHUNK = Prepared(
     select(_chunk.start, func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
@@ -62,7 +56,7 @@ def _pieces_sql(paramstyle: str, bounded: bool) -> str:
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
     """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's
-    note of an ended session reads as none: ``last_device_session`` joins the sessions)."""
+    note of an ended session reads as none: ``device_at_login`` joins the sessions)."""
     connection.execute(delete(large_object_chunks).where(_chunk.token.in_(tokens)))
 
 
@@ -109,10 +103,6 @@ class SqlSessions(SqlRole):
 
     def note_device_session(self, device_id: int, token: str) -> None:
         self._upsert(device_sessions, {"device_id": device_id, "token": token}, ["device_id"])
-
-    def last_device_session(self, device_id: int) -> str | None:
-        token: str | None = _LAST_DEVICE_SESSION.scalar(self._connection, {"device_id": device_id})
-        return token
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
         last = _LAST_CHUNK.first(self._connection, {"token": token, "key": key})
