@@ -26,13 +26,27 @@ _SAVE_SESSION = Prepared(
     .values(state=bindparam("state"), last_reply=bindparam("last_reply"), updated_at=bindparam("updated_at"))
 )
 """Made once: every message of a session reads and saves it (building a statement costs more than running it)."""
-_LAST_CHUNK = Prepared(
-    select(_chunk.start, func.length(_chunk.data))
+_END = (
+    select(_chunk.start + func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
     .order_by(_chunk.start.desc())
     .limit(1)
+    .scalar_subquery()
 )
-_ADD_CHUNK = Prepared(insert(large_object_chunks))
+_APPEND_CHUNK = Prepared(
+    insert(large_object_chunks)
+    .from_select(
+        ["token", "key", "start", "data"],
+        select(
+            bindparam("token", type_=_chunk.token.type),
+            bindparam("key", type_=_chunk.key.type),
+            func.coalesce(_END, 0),
+            bindparam("data", type_=_chunk.data.type),
+        ),
+    )
+    .returning(_chunk.start + func.length(_chunk.data))
+)
+"""A piece added after the object's last one, where that one ends, in one statement that returns the new end."""
 _OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
 _DROP_OBJECT = Prepared(delete(large_object_chunks).where(*_OF_OBJECT))
 """Made once: a slow sync appends to the session's lists with every message, a large object and the queue
@@ -105,10 +119,8 @@ class SqlSessions(SqlRole):
         self._upsert(device_sessions, {"device_id": device_id, "token": token}, ["device_id"])
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
-        last = _LAST_CHUNK.first(self._connection, {"token": token, "key": key})
-        start = 0 if last is None else int(last[0]) + int(last[1])
-        _ADD_CHUNK.run(self._connection, {"token": token, "key": key, "start": start, "data": data})
-        return start + len(data)
+        end: int = _APPEND_CHUNK.scalar(self._connection, {"token": token, "key": key, "data": data})
+        return int(end)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
         sql = _pieces_sql(self._connection.dialect.paramstyle, length is not None)
