@@ -98,8 +98,7 @@ def saved_state(store: Store, device: Device) -> bytes:
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
-        known = next(d for d in tx.list_devices(account.id) if d.device_ref == device.device_id)
-        token = tx.last_device_session(known.id)
+        token = tx.device_at_login(account.id, device.device_id).previous_token
         record = tx.load_session(token) if token is not None else None
         assert record is not None
     return record.state

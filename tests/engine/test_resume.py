@@ -39,8 +39,7 @@ def session_state_size(store: Store, device: Device) -> int:
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
-        known = next(d for d in tx.list_devices(account.id) if d.device_ref == device.device_id)
-        token = tx.last_device_session(known.id)
+        token = tx.device_at_login(account.id, device.device_id).previous_token
         assert token is not None
         record = tx.load_session(token)
         assert record is not None

@@ -121,8 +121,7 @@ def test_a_swept_session_takes_its_lists_with_it(store: Store, new_device: Calla
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
-        device = next(known for known in tx.list_devices(account.id) if known.device_ref == "IMEI:1")
-        token = tx.last_device_session(device.id)
+        token = tx.device_at_login(account.id, "IMEI:1").previous_token
         assert token is not None
         folder = tx.get_folder(account.id, "contacts")
         assert folder is not None

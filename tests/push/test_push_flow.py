@@ -55,6 +55,41 @@ def test_a_device_asking_for_push_is_registered_without_a_channel(
     assert (push.channel, push.source, push.version, push.wbxml) == (PushChannel.NONE, PushSource.URL, "1.2", False)
 
 
+def test_a_device_that_synced_without_push_and_later_asks_for_it_is_registered_and_told(
+    store: Store, new_device: Callable[..., Device], webhook: Hook
+) -> None:
+    laptop = new_device("laptop")
+    phone = new_device("phone")
+    laptop.sync(201)
+    phone.sync(201)
+    phone.sync()
+    with store.transaction() as tx:
+        account = tx.get_account(EMAIL)
+        assert account is not None
+        assert tx.list_pushes(account.id) == {}
+    phone.url = PUSH_URL
+    phone.sync()
+    set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
+    laptop.add(vcard(1))
+    laptop.sync()
+    assert deliver(store) == 1
+    assert decode_san(webhook.received[0][1]).notification.syncs[0].server_uri == "contacts"
+
+
+def test_a_push_device_is_told_in_the_form_of_its_latest_login_and_an_unchanged_form_is_not_written_again(
+    store: Store, new_device: Callable[..., Device]
+) -> None:
+    _, phone = pair(new_device)
+    phone.url = URL
+    with recorded_statements() as statements:
+        phone.sync()
+    assert not [s for s in writing(statements) if s.startswith("UPDATE push_devices SET version")]
+    phone.version = SyncMLVersion.V1_1
+    phone.sync()
+    push = push_of(store, "phone")
+    assert (push.channel, push.version, push.wbxml) == (PushChannel.NONE, "1.1", False)
+
+
 def test_a_change_by_another_device_is_notified_once_until_the_device_synced(
     store: Store, new_device: Callable[..., Device], webhook: Hook
 ) -> None:

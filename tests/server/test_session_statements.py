@@ -22,7 +22,7 @@ from syncmld.protocol.messages import SyncML
 from syncmld.server.app import create_app
 from syncmld.store.base import Store
 from tests.engine.data_types import devinf
-from tests.statements import recorded_statements
+from tests.statements import recorded_statements, writing
 
 EMAIL, PASSWORD, URL = "alice@example.org", "secret", "http://sync.example.org/syncml"
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\nEND:VCARD\r\n"
@@ -197,7 +197,8 @@ def test_a_login_reads_its_folders_once_and_notes_its_session_in_one_write(
     sql_store: Store, statements: list[str], tmp_path: Path
 ) -> None:
     """A session of a device that has synced before: the account's folders are read once (the Alert's folder is
-    one of them), and the device's latest session is read and replaced in one statement each."""
+    one of them), the device's latest session is read with the device and replaced in one statement, and the push
+    registration of a device that has none is not written."""
     device = http_device(sql_store, tmp_path, [])
     device.sync()
     statements.clear()
@@ -205,7 +206,10 @@ def test_a_login_reads_its_folders_once_and_notes_its_session_in_one_write(
     device.sync()
 
     assert len([s for s in statements if s.startswith("SELECT folders.")]) == 1
-    assert len([s for s in statements if "device_sessions" in s.split(" WHERE ")[0]]) == 2
+    reads = [s for s in statements if s.startswith("SELECT") and "device_sessions" in s.split(" WHERE ")[0]]
+    assert len(reads) == 1 and reads[0].startswith("SELECT devices.id")
+    assert len([s for s in writing(statements) if "device_sessions" in s.split(" WHERE ")[0]]) == 1
+    assert [s for s in statements if s.startswith("UPDATE push_devices SET version")] == []
 
 
 def test_a_session_reads_how_many_messages_its_timeline_keeps_once(sql_store: Store, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ backend."""
 import pytest
 
 from syncmld.store.base import DeviceSync, NotFound, SessionRecord, Store, StoreError, SyncState
+from syncmld.store.pushes import PushChannel, PushForm, PushSource
 from tests.store.sample import last_sync, make_owner, vcard
 
 
@@ -28,6 +29,29 @@ def test_devices_and_folders_need_an_existing_account(store: Store) -> None:
         tx.ensure_device(999, "IMEI:1")
     with pytest.raises(NotFound), store.transaction() as tx:
         tx.ensure_folder(999, "Contacts")
+
+
+def test_a_login_reads_its_device_with_its_latest_session_and_push_form(store: Store) -> None:
+    with store.transaction() as tx:
+        anna = tx.add_account("anna@example.org", "md5", "hash")
+        made = tx.device_at_login(anna.id, "IMEI:1")
+        assert (made.device.account_id, made.device.device_ref) == (anna.id, "IMEI:1")
+        assert (made.previous_token, made.push_form) == (None, None)
+        tx.add_session(SessionRecord("t1", anna.id, b"{}", 1.0), None)
+        tx.note_device_session(made.device.id, "t1")
+        tx.set_devinf(made.device.id, b"<DevInf/>")
+    with store.transaction() as tx:
+        known = tx.device_at_login(anna.id, "IMEI:1")
+        assert known.device == tx.ensure_device(anna.id, "IMEI:1")
+        assert known.device.devinf == b"<DevInf/>"
+        assert (known.previous_token, known.push_form) == ("t1", None)
+        tx.set_push(made.device.id, PushChannel.LOG, "", PushSource.ADMIN)
+        tx.set_push_form(made.device.id, "1.1", False)
+    with store.transaction() as tx:
+        assert tx.device_at_login(anna.id, "IMEI:1").push_form == PushForm("1.1", False)
+        assert tx.list_devices(anna.id) == [known.device]
+    with pytest.raises(NotFound), store.transaction() as tx:
+        tx.device_at_login(999, "IMEI:1")
 
 
 def test_devinf_is_kept_and_replaced(store: Store) -> None:

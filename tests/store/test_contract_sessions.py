@@ -137,12 +137,12 @@ def test_objects_and_device_notes_expire_with_their_session(store: Store) -> Non
         tx.append_chunk("busy", "in", b"new piece")
         tx.note_device_session(owner.device_id, "idle")
     with store.transaction() as tx:
-        assert tx.last_device_session(owner.device_id) == "idle"
+        assert tx.device_at_login(owner.account_id, "IMEI:1").previous_token == "idle"
         assert tx.delete_sessions_before(500.0) == 1
     with store.transaction() as tx:
         assert tx.read_chunks("idle", "in") == b""
         assert tx.read_chunks("busy", "in") == b"new piece"
-        assert tx.last_device_session(owner.device_id) is None
+        assert tx.device_at_login(owner.account_id, "IMEI:1").previous_token is None
 
 
 def test_a_device_has_one_latest_session_and_forgets_it_with_the_device(store: Store) -> None:
@@ -151,17 +151,18 @@ def test_a_device_has_one_latest_session_and_forgets_it_with_the_device(store: S
         other = make_owner(tx, "bob@example.org", "IMEI:2")
         for token in ("first", "second", "bobs"):
             tx.add_session(session(token, owner.account_id, 1.0), None)
-        assert tx.last_device_session(owner.device_id) is None
+        assert tx.device_at_login(owner.account_id, "IMEI:1").previous_token is None
         tx.note_device_session(owner.device_id, "first")
         tx.note_device_session(owner.device_id, "second")
         tx.note_device_session(other.device_id, "bobs")
     with store.transaction() as tx:
-        assert tx.last_device_session(owner.device_id) == "second"
-        assert tx.last_device_session(other.device_id) == "bobs"
+        assert tx.device_at_login(owner.account_id, "IMEI:1").previous_token == "second"
+        assert tx.device_at_login(other.account_id, "IMEI:2").previous_token == "bobs"
         tx.forget_device(owner.account_id, "IMEI:1")
     with store.transaction() as tx:
-        assert tx.last_device_session(owner.device_id) is None
-        assert tx.last_device_session(other.device_id) == "bobs"
+        again = tx.device_at_login(owner.account_id, "IMEI:1")
+        assert again.device.id != owner.device_id and again.previous_token is None
+        assert tx.device_at_login(other.account_id, "IMEI:2").previous_token == "bobs"
 
 
 def test_the_objects_of_a_removed_account_go_at_the_next_expiry(store: Store) -> None:

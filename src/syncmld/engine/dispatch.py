@@ -29,6 +29,7 @@ from syncmld.protocol.messages import Alert, Chal, LocRef, Meta, SyncHdr
 from syncmld.settings import AUTH, SYNCML, ReadTogether
 from syncmld.status import StatusCode
 from syncmld.store.base import Account, Device, DeviceSync, SessionRecord, Store, SyncState, Transaction
+from syncmld.store.pushes import PushForm
 
 log = logging.getLogger("syncmld.engine")
 
@@ -228,8 +229,8 @@ def _new_session(
 ) -> tuple[SessionState, Device]:
     """The session a login opens, and the device's row it read."""
     header = request.message.header
-    device = tx.ensure_device(account.id, header.source.uri)
-    previous_token = tx.last_device_session(device.id)
+    login = tx.device_at_login(account.id, header.source.uri)
+    device = login.device
     tx.note_device_session(device.id, token)
     _, hash_sign, fragment = header.target.uri.partition("#")
     params = parse_params(request.url + hash_sign + fragment)
@@ -238,7 +239,7 @@ def _new_session(
         device_ref=header.source.uri,
         session_id=header.session_id,
         token=token,
-        previous_token=previous_token,
+        previous_token=login.previous_token,
         account_id=account.id,
         account_email=account.email,
         device_id=device.id,
@@ -258,9 +259,8 @@ def _new_session(
                 state.param_errors.append(f"backup={params.backup}: no archive could be started (see the server log)")
             else:
                 log.info("session of %s backs up what arrives to %s", header.source.uri, state.backup_archive)
-    push.session_started(
-        tx, device.id, header.source.uri, params.push, header.version.value, request.encoding is Encoding.WBXML
-    )
+    form = PushForm(header.version.value, request.encoding is Encoding.WBXML)
+    push.session_started(tx, device.id, header.source.uri, params.push, login.push_form, form)
     return state, device
 
 

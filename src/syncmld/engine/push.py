@@ -4,21 +4,25 @@ it synced (its notifications name them as it does, and only them)."""
 import logging
 
 from syncmld.engine.session import SessionState
-from syncmld.store.pushes import PushChannel, Pushes, PushFolder, PushSource, SyncedFolder
+from syncmld.store.pushes import PushChannel, Pushes, PushFolder, PushForm, PushSource, SyncedFolder
 
 log = logging.getLogger("syncmld.engine")
 
 
 def session_started(
-    tx: Pushes, device_id: int, device_ref: str, asks_for_push: bool, version: str, wbxml: bool
+    tx: Pushes, device_id: int, device_ref: str, asks_for_push: bool, known: PushForm | None, speaks: PushForm
 ) -> None:
-    """A session began: a device that asks for push (the ``push`` URL parameter) is registered, without a
-    channel until the administrator gives it one (``syncmld device push``); a push device is told in the
-    version and encoding it speaks now."""
-    if tx.set_push_form(device_id, version, wbxml) or not asks_for_push:
+    """A session began, in the form the device ``speaks``: a device that asks for push (the ``push`` URL parameter)
+    is registered, without a channel until the administrator gives it one (``syncmld device push``); a push device
+    (``known``: the form it is told in, read with its device) is told in that form from now on."""
+    if known is not None:
+        if known != speaks:
+            tx.set_push_form(device_id, speaks.version, speaks.wbxml)
+        return
+    if not asks_for_push:
         return
     tx.set_push(device_id, PushChannel.NONE, "", PushSource.URL)
-    tx.set_push_form(device_id, version, wbxml)
+    tx.set_push_form(device_id, speaks.version, speaks.wbxml)
     log.info(
         "device %s asked for push: registered; it has no channel until one is set with 'syncmld device push'",
         device_ref,

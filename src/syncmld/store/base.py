@@ -20,7 +20,7 @@ from typing import NamedTuple, Protocol
 
 from syncmld.errors import LocalError
 from syncmld.records import record
-from syncmld.store.pushes import PushBell, Pushes
+from syncmld.store.pushes import PushBell, Pushes, PushForm
 from syncmld.store.upstreams import Upstreams
 
 
@@ -60,6 +60,17 @@ class Device:
     """The device's own identifier: SyncHdr Source LocURI, e.g. ``IMEI:3500...``."""
     devinf: bytes | None = None
     """The device's last DevInf, serialised by the engine (opaque to the store)."""
+
+
+@dataclass(frozen=True)
+class DeviceAtLogin:
+    """What a login needs of its device, read in one look."""
+
+    device: Device
+    previous_token: str | None
+    """The token of the device's latest session, while that session is kept (``Sessions.note_device_session``)."""
+    push_form: PushForm | None
+    """How its push notifications go; None when it is no push device."""
 
 
 @dataclass(frozen=True)
@@ -465,6 +476,10 @@ class Devices(Protocol):
         """The account's device with this reference, created on first use."""
         ...
 
+    def device_at_login(self, account_id: int, device_ref: str) -> DeviceAtLogin:
+        """``ensure_device``, with the device's latest session and its push form read in the same look."""
+        ...
+
     def list_devices(self, account_id: int) -> list[Device]: ...
 
     def set_devinf(self, device_id: int, devinf: bytes) -> None: ...
@@ -659,11 +674,8 @@ class Sessions(Protocol):
         ...
 
     def note_device_session(self, device_id: int, token: str) -> None:
-        """Remember ``token`` as the device's latest session."""
-        ...
-
-    def last_device_session(self, device_id: int) -> str | None:
-        """The token of the device's latest session, while that session is kept."""
+        """Remember ``token`` as the device's latest session (``Devices.device_at_login`` reads it while that
+        session is kept)."""
         ...
 
     def append_chunk(self, token: str, key: str, data: bytes) -> int:

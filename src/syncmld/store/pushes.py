@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class PushChannel(StrEnum):
@@ -53,6 +53,13 @@ class PushDevice:
     failures: int = 0
     """Failed delivery attempts since the last one that worked."""
     last_error: str = ""
+
+
+class PushForm(NamedTuple):
+    """How a push device is told: in the SyncML version, and XML or WBXML, it spoke at its last login."""
+
+    version: str
+    wbxml: bool
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 import dataclasses
 
-from syncmld.store.base import Device, DeviceSync, NotFound
+from syncmld.store.base import Device, DeviceAtLogin, DeviceSync, NotFound
 from syncmld.store.memory.tables import MemoryRole, Tables
+from syncmld.store.pushes import PushForm
 
 
 def drop_devices(tables: Tables, device_ids: set[int]) -> None:
@@ -29,6 +30,16 @@ class MemoryDevices(MemoryRole):
         device = Device(self._new_id(), account_id, device_ref)
         self._t.devices[device.id] = device
         return device
+
+    def device_at_login(self, account_id: int, device_ref: str) -> DeviceAtLogin:
+        device = self.ensure_device(account_id, device_ref)
+        token = self._t.device_sessions.get(device.id)
+        push = self._t.pushes.devices.get(device.id)
+        return DeviceAtLogin(
+            device,
+            token if token in self._t.sessions else None,
+            None if push is None else PushForm(push.version, push.wbxml),
+        )
 
     def list_devices(self, account_id: int) -> list[Device]:
         return [d for d in self._t.devices.values() if d.account_id == account_id]

@@ -53,12 +53,6 @@ class MemorySessions(MemoryRole):
     def note_device_session(self, device_id: int, token: str) -> None:
         self._t.device_sessions[device_id] = token
 
-    def last_device_session(self, device_id: int) -> str | None:
-        token = self._t.device_sessions.get(device_id)
-        if device_id not in self._t.devices or token not in self._t.sessions:
-            return None
-        return token
-
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
         pieces = self._t.chunks.get((token, key), ())
         start = pieces[-1][0] + len(pieces[-1][1]) if pieces else 0

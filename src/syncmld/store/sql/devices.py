@@ -4,8 +4,9 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, select, update
 
-from syncmld.store.base import Device, DeviceSync, NotFound
-from syncmld.store.schema import device_syncs, devices
+from syncmld.store.base import Device, DeviceAtLogin, DeviceSync, NotFound
+from syncmld.store.pushes import PushForm
+from syncmld.store.schema import device_sessions, device_syncs, devices, push_devices, sessions
 from syncmld.store.sql.common import SqlRole
 from syncmld.store.sql.prepared import Prepared
 from syncmld.store.sql.pushes import PushTargets
@@ -14,6 +15,21 @@ _DEVICE = Prepared(
     select(devices).where(devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref"))
 )
 """Made once: every session reads its device (building a statement costs more than running it)."""
+_AT_LOGIN = Prepared(
+    select(
+        *devices.c,
+        sessions.c.token.label("previous_token"),
+        push_devices.c.version.label("push_version"),
+        push_devices.c.wbxml.label("push_wbxml"),
+    )
+    .select_from(
+        devices.outerjoin(device_sessions, device_sessions.c.device_id == devices.c.id)
+        .outerjoin(sessions, sessions.c.token == device_sessions.c.token)
+        .outerjoin(push_devices, push_devices.c.device_id == devices.c.id)
+    )
+    .where(devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref"))
+)
+"""A login's device with its latest session while that is kept, and its push form if it is a push device."""
 _SET_DEVINF = Prepared(
     update(devices).where(devices.c.id == bindparam("device_id")).values(devinf=bindparam("new_devinf"))
 )
@@ -51,6 +67,19 @@ class SqlDevices(SqlRole):
         if device is None:
             raise NotFound(f"no account with id {account_id}")
         return device
+
+    def device_at_login(self, account_id: int, device_ref: str) -> DeviceAtLogin:
+        key = {"account_id": account_id, "ref": device_ref}
+        row = _AT_LOGIN.first(self._connection, key)
+        if row is None:
+            added = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
+            if added is not None:
+                return DeviceAtLogin(_device(added), None, None)
+            row = _AT_LOGIN.first(self._connection, key)  # made meanwhile by another transaction
+            if row is None:
+                raise NotFound(f"no account with id {account_id}")
+        push_form = None if row.push_version is None else PushForm(row.push_version, row.push_wbxml)
+        return DeviceAtLogin(_device(row), row.previous_token, push_form)
 
     def list_devices(self, account_id: int) -> list[Device]:
         statement = select(devices).where(devices.c.account_id == account_id).order_by(devices.c.id)

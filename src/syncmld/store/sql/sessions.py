@@ -25,20 +25,28 @@ _SAVE_SESSION = Prepared(
     .where(sessions.c.token == bindparam("key"))
     .values(state=bindparam("state"), last_reply=bindparam("last_reply"), updated_at=bindparam("updated_at"))
 )
-_LAST_DEVICE_SESSION = Prepared(
-    select(device_sessions.c.token)
-    .join(sessions, sessions.c.token == device_sessions.c.token)
-    .where(device_sessions.c.device_id == bindparam("device_id"))
-)
-"""Made once: every message of a session reads and saves it, every login its device's last session (building a
-statement costs more than running it)."""
-_LAST_CHUNK = Prepared(
-    select(_chunk.start, func.length(_chunk.data))
+"""Made once: every message of a session reads and saves it (building a statement costs more than running it)."""
+_END = (
+    select(_chunk.start + func.length(_chunk.data))
     .where(_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
     .order_by(_chunk.start.desc())
     .limit(1)
+    .scalar_subquery()
 )
-_ADD_CHUNK = Prepared(insert(large_object_chunks))
+_APPEND_CHUNK = Prepared(
+    insert(large_object_chunks)
+    .from_select(
+        ["token", "key", "start", "data"],
+        select(
+            bindparam("token", type_=_chunk.token.type),
+            bindparam("key", type_=_chunk.key.type),
+            func.coalesce(_END, 0),
+            bindparam("data", type_=_chunk.data.type),
+        ),
+    )
+    .returning(_chunk.start + func.length(_chunk.data))
+)
+"""A piece added after the object's last one, where that one ends, in one statement that returns the new end."""
 _OF_OBJECT = (_chunk.token == bindparam("token"), _chunk.key == bindparam("key"))
 _DROP_OBJECT = Prepared(delete(large_object_chunks).where(*_OF_OBJECT))
 """Made once: a slow sync appends to the session's lists with every message, a large object and the queue
@@ -62,7 +70,7 @@ def _pieces_sql(paramstyle: str, bounded: bool) -> str:
 
 def drop_objects_of(connection: Connection, tokens: Select[tuple[str]]) -> None:
     """Drop the large objects of the sessions ``tokens`` selects, before those sessions go (a device's
-    note of an ended session reads as none: ``last_device_session`` joins the sessions)."""
+    note of an ended session reads as none: ``device_at_login`` joins the sessions)."""
     connection.execute(delete(large_object_chunks).where(_chunk.token.in_(tokens)))
 
 
@@ -110,15 +118,9 @@ class SqlSessions(SqlRole):
     def note_device_session(self, device_id: int, token: str) -> None:
         self._upsert(device_sessions, {"device_id": device_id, "token": token}, ["device_id"])
 
-    def last_device_session(self, device_id: int) -> str | None:
-        token: str | None = _LAST_DEVICE_SESSION.scalar(self._connection, {"device_id": device_id})
-        return token
-
     def append_chunk(self, token: str, key: str, data: bytes) -> int:
-        last = _LAST_CHUNK.first(self._connection, {"token": token, "key": key})
-        start = 0 if last is None else int(last[0]) + int(last[1])
-        _ADD_CHUNK.run(self._connection, {"token": token, "key": key, "start": start, "data": data})
-        return start + len(data)
+        end: int = _APPEND_CHUNK.scalar(self._connection, {"token": token, "key": key, "data": data})
+        return int(end)
 
     def read_chunks(self, token: str, key: str, start: int = 0, length: int | None = None) -> bytes:
         sql = _pieces_sql(self._connection.dialect.paramstyle, length is not None)

@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
 from syncmld.store.sql.common import SqlRole, chunks
+from syncmld.store.sql.prepared import Prepared
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamLink, UpstreamResource, UpstreamStatus
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,15 @@ def _resource(row: Row[Any]) -> UpstreamResource:
     return UpstreamResource(row.folder_id, row.href, row.guid, row.etag, row.uid)
 
 
-_UPSTREAM = select(upstreams).where(upstreams.c.account_id == bindparam("account_id"))
-"""Made once: every login looks for the account's upstream (building a statement costs more than running it)."""
+_UPSTREAM = Prepared(select(upstreams).where(upstreams.c.account_id == bindparam("account_id")))
+"""Made once: every login and every session's end look for the account's upstream (building a statement, or
+running one through SQLAlchemy's execute, costs more than running it on the driver)."""
 
 
 class SqlUpstreams(SqlRole):
     """See ``syncmld.store.upstreams.Upstreams``."""
 
-    def _link(self, row: Row[Any]) -> UpstreamLink:
+    def _link(self, row: Any) -> UpstreamLink:
         password = self._box.open(row.password, password_owner(row.account_id))
         if password is None:
             log.warning("the upstream password of account %d does not open with this server key", row.account_id)
@@ -66,7 +68,7 @@ class SqlUpstreams(SqlRole):
             self._connection.execute(insert(upstreams).values(account_id=link.account_id, **values))
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:
-        row = self._connection.execute(_UPSTREAM, {"account_id": account_id}).first()
+        row = _UPSTREAM.first(self._connection, {"account_id": account_id})
         return None if row is None else self._link(row)
 
     def list_upstreams(self) -> list[UpstreamLink]:
