@@ -6,6 +6,7 @@ sequence numbers until they commit.
 
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import fields
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewI
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
-from syncmld.store.sql.prepared import Prepared
+from syncmld.store.sql.prepared import Prepared, run_sql
 from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
 
@@ -347,13 +348,14 @@ class SqlItems(SqlRole):
         paramstyle = self._connection.dialect.paramstyle
         for chunk in chunks(list(guids)):
             sql = _items_to_send_sql(paramstyle, len(chunk))
-            rows = self._connection.exec_driver_sql(sql, (folder_id, *chunk)).cursor.fetchall()
-            found.update((row[0], ItemToSend._make(row)) for row in rows)
+            with closing(run_sql(self._connection, sql, (folder_id, *chunk))) as cursor:
+                found.update((row[0], ItemToSend._make(row)) for row in cursor.fetchall())
         return found
 
     def item_parents(self, folder_id: int) -> list[tuple[str, str | None]]:
         sql = _item_parents_sql(self._connection.dialect.paramstyle)
-        return list(self._connection.exec_driver_sql(sql, (folder_id,)).cursor.fetchall())
+        with closing(run_sql(self._connection, sql, (folder_id,))) as cursor:
+            return list(cursor.fetchall())
 
     def iter_items(self, folder_id: int) -> Iterator[StoredItem]:
         statement = select(*_ITEM_COLUMNS).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))

@@ -1,6 +1,7 @@
 """The SQL store's sync states and LUID <-> GUID maps, per device and folder."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing
 from functools import lru_cache
 from itertools import repeat
 
@@ -9,7 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from syncmld.store.base import SyncState
 from syncmld.store.schema import maps, sync_states
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
-from syncmld.store.sql.prepared import Prepared
+from syncmld.store.sql.prepared import Prepared, run_sql
 
 _SYNC_STATE = Prepared(
     select(sync_states).where(
@@ -51,7 +52,7 @@ def _replace_maps_sqlite(
     pairs = list(guid_to_luid.items())
     for chunk in chunks(pairs):
         values = [value for guid, luid in chunk for value in (device_id, folder_id, guid, luid)]
-        connection.exec_driver_sql(_replace_maps_sqlite_sql(len(chunk)), tuple(values))
+        run_sql(connection, _replace_maps_sqlite_sql(len(chunk)), values).close()
 
 
 _REPLACE_MAPS_POSTGRES = """
@@ -104,7 +105,8 @@ class SqlSyncMaps(SqlRole):
         paramstyle = self._connection.dialect.paramstyle
         for chunk in chunks(list(values)):
             sql = _maps_by_sql(paramstyle, column, len(chunk))
-            yield from self._connection.exec_driver_sql(sql, (device_id, folder_id, *chunk)).cursor.fetchall()
+            with closing(run_sql(self._connection, sql, (device_id, folder_id, *chunk))) as cursor:
+                yield from cursor.fetchall()
 
     def guids_for_luids(self, device_id: int, folder_id: int, luids: Iterable[str]) -> dict[str, str]:
         return {luid: guid for guid, luid in self._map_pairs(device_id, folder_id, "luid", luids)}
