@@ -155,6 +155,12 @@ def describe(run: Run) -> str:
         f"load_cpu={report['client_cpu_s']}s rss={server['rss_mb_before']}->{server['rss_mb_after']}MB "
         f"wall={report['duration_s']}s"
         + (f"  first error: {report['errors']['first'][0]}" if report["errors"]["count"] else "")
+        + "\n  by kind: "
+        + ", ".join(
+            f"{kind} n={shown['messages']} p50={shown['p50']}ms p99={shown['p99']}ms "
+            f"({report['slowest_1pct_by_kind'][kind]} of the slowest 1 %)"
+            for kind, shown in report["latency_by_kind_ms"].items()
+        )
     )
 
 
