@@ -1,7 +1,7 @@
 """The load targets of the scale issue, measured with ``syncmld load`` against fresh ``syncmld serve`` processes.
 
     .venv/bin/python bench/load.py [--devices 200] [--items 200] [--repeat 3] [--minutes 30] [--ramp 0]
-                                   [--postgres URL] [--only sqlite,postgres,workers,memory] [--pin]
+                                   [--postgres URL] [--only sqlite,postgres,workers,memory] [--pin] [--timings]
 
 Scenarios (each on a new, empty store; the server at the default log level):
   sqlite    N devices x M contacts on SQLite, one worker: errors, p99 latency, throughput, server CPU and RSS
@@ -11,7 +11,9 @@ Scenarios (each on a new, empty store; the server at the default log level):
             growth from the end of the warm-up (first quarter) to the end (last quarter)
 PostgreSQL is the server at --postgres (default $SYNCMLD_TEST_POSTGRES); each run gets a schema of its
 own, dropped afterwards; without one, the PostgreSQL scenarios are skipped. --repeat runs each
-scenario that many times and prints min/median/max of every figure (the machine's noise).
+scenario that many times and prints min/median/max of every figure (the machine's noise). --timings serves at
+DEBUG and prints, per run, where the server's time went: each message's wait for a worker thread and its run
+there, and each transaction's wait for SQLite's write turn and its hold of it (p50/p95/p99 ms).
 """
 
 import argparse
@@ -35,6 +37,7 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from syncmld.load.report import percentile  # noqa: E402
 from syncmld.store.postgres import DRIVER_NAME  # noqa: E402
 from tests.store.backends import postgres_schema  # noqa: E402
 
@@ -45,6 +48,13 @@ FIRST_SYNC_MESSAGES = 3
 NO_LOGIN_THROTTLING = ("--login-delay-after", "1000000", "--login-lock-after", "1000000", "--login-queue", "100000")
 """Every device logs in from 127.0.0.1, a first MD5 login (no nonce yet) counts as a failed one, and all
 of them log in at the same instant (beyond the login queue they would get 503)."""
+SERVER_TIMINGS = {
+    "thread wait": re.compile(r"message thread: asked [\d.]+ ms after arrival, waited ([\d.]+) ms"),
+    "thread run": re.compile(r"message thread: .*, ran ([\d.]+) ms"),
+    "write wait": re.compile(r"write turn: waited ([\d.]+) ms"),
+    "write hold": re.compile(r"write turn: .*, held ([\d.]+) ms"),
+}
+"""The server's DEBUG lines (``server/threads.py``, ``store/writers.py``) and the milliseconds each gives."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +74,11 @@ def syncmld(*args: str, cpu: int | None = None) -> list[str]:
 
 
 @contextmanager
-def served(work: Path, workers: int, db: str | None, cpu: int | None) -> Iterator[tuple[str, int]]:
-    """A ``syncmld serve`` on a free port (on CPU ``cpu`` alone when given): its URL and pid; stopped with
-    SIGTERM afterwards."""
+def served(work: Path, workers: int, db: str | None, cpu: int | None, debug: bool = False) -> Iterator[tuple[str, int]]:
+    """A ``syncmld serve`` on a free port (on CPU ``cpu`` alone when given, at DEBUG with ``debug``): its URL and
+    pid; stopped with SIGTERM afterwards."""
     store = ["--db", db] if db else []
+    store += ["--log-level", "debug"] if debug else []
     command = syncmld(
         "serve",
         "--port",
@@ -106,13 +117,16 @@ def running(command: list[str], log_path: Path, env: dict[str, str] | None = Non
             process.wait()
 
 
-def load_run(scenario: str, workers: int, postgres: str | None, load_options: list[str], pin: bool = False) -> Run:
+def load_run(
+    scenario: str, workers: int, postgres: str | None, load_options: list[str], pin: bool = False, timings: bool = False
+) -> Run:
     """A fresh server (SQLite unless ``postgres``), one ``syncmld load`` against it; ``pin``: the server
-    on CPU 0 and the generator on CPU 1, so that the figures are the server's."""
+    on CPU 0 and the generator on CPU 1, so that the figures are the server's; ``timings``: the server's own
+    timings printed too."""
     schema = postgres_schema(make_url(postgres).set(drivername=DRIVER_NAME), "bench") if postgres else _no_schema()
     with tempfile.TemporaryDirectory(prefix="syncmld-bench-") as work_dir, schema as db:
         work = Path(work_dir)
-        with served(work, workers, db, 0 if pin else None) as (url, pid):
+        with served(work, workers, db, 0 if pin else None, timings) as (url, pid):
             store = ["--db", db] if db else ["--data-dir", str(work / "data")]
             done = subprocess.run(
                 syncmld(
@@ -133,9 +147,20 @@ def load_run(scenario: str, workers: int, postgres: str | None, load_options: li
         if not done.stdout.strip():
             raise SystemExit(f"syncmld load failed ({done.returncode}):\n{done.stderr}")
         report: dict[str, Any] = json.loads(done.stdout)
+        shown_timings = server_timings((work / "serve.log").read_text(errors="replace")) if timings else ""
     run = Run(scenario + (" pinned" if pin else ""), "PostgreSQL" if postgres else "SQLite", workers, report)
-    print(describe(run), flush=True)
+    print(describe(run) + shown_timings, flush=True)
     return run
+
+
+def server_timings(log: str) -> str:
+    """p50/p95/p99 ms of each of ``SERVER_TIMINGS`` in a server's log, as a line of its own."""
+    shown = []
+    for name, pattern in SERVER_TIMINGS.items():
+        values = [float(found.group(1)) for found in pattern.finditer(log)]
+        figures = "/".join(f"{percentile(values, fraction):.1f}" for fraction in (0.5, 0.95, 0.99))
+        shown.append(f"{name} {figures} ms (n={len(values)})")
+    return "\n  server p50/p95/p99: " + ", ".join(shown)
 
 
 @contextmanager
@@ -155,6 +180,12 @@ def describe(run: Run) -> str:
         f"load_cpu={report['client_cpu_s']}s rss={server['rss_mb_before']}->{server['rss_mb_after']}MB "
         f"wall={report['duration_s']}s"
         + (f"  first error: {report['errors']['first'][0]}" if report["errors"]["count"] else "")
+        + "\n  by kind: "
+        + ", ".join(
+            f"{kind} n={shown['messages']} p50={shown['p50']}ms p99={shown['p99']}ms "
+            f"({report['slowest_1pct_by_kind'][kind]} of the slowest 1 %)"
+            for kind, shown in report["latency_by_kind_ms"].items()
+        )
     )
 
 
@@ -244,6 +275,9 @@ def main() -> None:
         default="md5",
         help="the devices' login (basic costs the server a 32 ms, 16 MB scrypt per session)",
     )
+    parser.add_argument(
+        "--timings", action="store_true", help="serve at DEBUG and print the server's thread and write-turn timings"
+    )
     parser.add_argument("--postgres", default=os.environ.get("SYNCMLD_TEST_POSTGRES"))
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
     parser.add_argument(
@@ -268,9 +302,9 @@ def main() -> None:
     runs: list[Run] = []
     for _ in range(args.repeat):
         if "sqlite" in chosen:
-            runs.append(load_run("sqlite", 1, None, size))
+            runs.append(load_run("sqlite", 1, None, size, timings=args.timings))
             if args.pin:
-                runs.append(load_run("sqlite", 1, None, size, pin=True))
+                runs.append(load_run("sqlite", 1, None, size, pin=True, timings=args.timings))
         if args.postgres and "postgres" in chosen:
             runs.append(load_run("postgres", 1, args.postgres, size))
         if args.postgres and "workers" in chosen:

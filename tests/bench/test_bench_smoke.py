@@ -29,7 +29,7 @@ TINY = {
     "slow_sync.py": ["--sizes", "20", "--reps", "1", "--per-message", "7"],
     "first_session.py": ["--devices", "3", "--items", "2", "--rounds", "1", "--profile", "3", "--statements"],
     "http_message.py": ["--rounds", "2", "--reps", "1"],
-    "load.py": ["--only", "sqlite", "--devices", "3", "--items", "5", "--rounds", "1", "--changes", "1"],
+    "load.py": ["--only", "sqlite", "--devices", "3", "--items", "5", "--rounds", "1", "--changes", "1", "--timings"],
     "mail_first_sync.py": ["--messages", "30"],
     "upstream.py": ["--sizes", "20", "--repeat", "1"],
     "receive.py": ["--sizes", "20", "--reps", "1"],

@@ -2,6 +2,8 @@
 first: many messages at once take no more threads than that, and a message under way is not put behind
 messages that arrived after it."""
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -130,3 +132,29 @@ async def test_a_call_given_up_while_waiting_leaves_its_place_to_the_next() -> N
         free.set()
     with anyio.fail_after(10):
         assert await threads.run(2.0, sum, (1, 2)) == 3
+
+
+async def test_at_debug_each_call_is_logged_with_its_wait_and_run(caplog: pytest.LogCaptureFixture) -> None:
+    """Where a message's time went before and in its thread (``serve --log-level debug``): a call asked for 30 ms
+    after its message arrived waits behind a busy thread, then runs 20 ms."""
+    threads = MessageThreads(1)
+    busy, free, block = blocker()
+    with caplog.at_level(logging.DEBUG, logger="syncmld.server.threads"):
+        async with anyio.create_task_group() as group:
+            group.start_soon(threads.run, time.perf_counter(), block)
+            await anyio.to_thread.run_sync(busy.wait)
+            group.start_soon(threads.run, time.perf_counter() - 0.03, time.sleep, 0.02)
+            await wait_until(lambda: threads.waiting() == 1)
+            await anyio.sleep(0.04)
+            free.set()
+    calls = [
+        re.fullmatch(
+            r"message thread: asked ([\d.]+) ms after arrival, "
+            r"waited ([\d.]+) ms \((\d+) calls waiting\), ran ([\d.]+) ms",
+            r.message,
+        )
+        for r in caplog.records
+    ]
+    assert all(calls) and len(calls) == 2
+    after_arrival, waited, waiting, ran = calls[1].groups()  # type: ignore[union-attr]
+    assert float(after_arrival) >= 30 and float(waited) >= 40 and waiting == "0" and float(ran) >= 15

@@ -1,6 +1,7 @@
 """``syncmld load`` against a real ``syncmld serve`` on SQLite: the figures it prints, and the errors it finds."""
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -89,7 +90,18 @@ def test_a_small_run_prints_throughput_latency_server_usage_and_no_errors(server
     p50, p95, p99, worst = (figure(rf"{name} ([\d.]+) ms", out) for name in ("p50", "p95", "p99", "max"))
     assert 0 < p50 <= p95 <= p99 <= worst < duration * 1000
     assert 0 < figure(r"mean ([\d.]+) ms", out) <= worst
-    assert figure(r"\((\d+) messages\)", out) >= 3 * syncs  # a session: alert, modifications, map
+    messages = figure(r"\((\d+) messages\)", out)
+    assert messages >= 3 * syncs  # a session: alert, modifications, map
+    by_kind = {
+        kind: (int(count), int(slowest))
+        for kind, count, slowest in re.findall(
+            r"^  (\w+): p50 .* \((\d+) messages, (\d+) of the slowest 1 %\)$", out, re.M
+        )
+    }
+    assert set(by_kind) == {"changes", "login", "other"}
+    assert by_kind["login"][0] == syncs  # basic auth: each session's first message logs in
+    assert sum(count for count, _ in by_kind.values()) == messages
+    assert sum(slowest for _, slowest in by_kind.values()) == math.ceil(messages / 100)
     cpu = figure(r"server pid \d+: CPU ([\d.]+) s", out)
     assert 0 < cpu <= duration * 2  # two cores at most
     assert figure(r"server RSS: ([\d.]+) MB before", out) > 10
@@ -107,6 +119,17 @@ def test_json_over_wbxml_with_events(server: ServeProcess, data_dir: Path) -> No
     assert report["syncs"] == 2 * DEVICES * SESSIONS_PER_DEVICE  # contacts and events
     assert report["items"] > DEVICES * (ITEMS + 5 + ROUNDS * CHANGES)
     assert set(report["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
+    by_kind = report["latency_by_kind_ms"]
+    assert set(by_kind) == {"changes", "login", "other"}
+    assert by_kind["login"]["messages"] == report["syncs"]
+    # the slow syncs and each round's changes, of both kinds of data
+    assert by_kind["changes"]["messages"] >= 2 * DEVICES * (1 + ROUNDS)
+    assert sum(shown["messages"] for shown in by_kind.values()) == report["messages"]
+    for shown in by_kind.values():
+        assert 0 < shown["p50"] <= shown["p95"] <= shown["p99"] <= shown["max"] <= report["latency_ms"]["max"]
+    slowest = report["slowest_1pct_by_kind"]
+    assert set(slowest) == set(by_kind)
+    assert sum(slowest.values()) == math.ceil(report["messages"] / 100)
     assert report["server"] is None
 
 

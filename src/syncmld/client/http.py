@@ -22,14 +22,15 @@ class TransportError(SyncMLError):
 class HttpTransport:
     """Posts each message to the URL it is given and decodes the reply (a ``syncmld.client.Transport``).
 
-    ``observe``, if given, is called with the seconds each HTTP exchange took, encoding excluded.
+    ``observe``, if given, is called with each message sent and the seconds its HTTP exchange took, encoding
+    excluded.
     """
 
     def __init__(
         self,
         encoding: Encoding = Encoding.XML,
         timeout: float = DEFAULT_TIMEOUT_S,
-        observe: Callable[[float], None] | None = None,
+        observe: Callable[[SyncML, float], None] | None = None,
     ) -> None:
         self.encoding = encoding
         self._observe = observe
@@ -46,7 +47,7 @@ class HttpTransport:
         except httpx.HTTPError as error:
             raise TransportError(f"POST {url} failed: {error!r}") from error
         if self._observe is not None:
-            self._observe(time.perf_counter() - started)
+            self._observe(message, time.perf_counter() - started)
         if response.status_code != 200:
             reason = " ".join(response.text.split())[:200]
             raise TransportError(f"POST {url} answered HTTP {response.status_code}: {reason}")

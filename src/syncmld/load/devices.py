@@ -8,7 +8,9 @@ from syncmld.client import Device, SyncReport
 from syncmld.client.http import HttpTransport
 from syncmld.errors import SyncMLError
 from syncmld.load.data import ItemKey, Kind, generate, item_key, item_uid
+from syncmld.load.kinds import MessageKind, message_kind
 from syncmld.protocol.constants import AUTH_MD5
+from syncmld.protocol.messages import SyncML
 
 SLOW_SYNC = 201
 TWO_WAY = 200
@@ -31,11 +33,15 @@ class Tally:
     """Items the devices sent plus items they received."""
     latencies: list[float] = field(default_factory=list)
     """Seconds of each HTTP exchange."""
+    latencies_by_kind: dict[MessageKind, list[float]] = field(default_factory=dict)
+    """The same seconds, by the kind of message sent."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def exchanged(self, seconds: float) -> None:
+    def exchanged(self, message: SyncML, seconds: float) -> None:
+        kind = message_kind(message)
         with self._lock:
             self.latencies.append(seconds)
+            self.latencies_by_kind.setdefault(kind, []).append(seconds)
 
     def synced(self, items: int) -> None:
         with self._lock:

@@ -6,10 +6,14 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from syncmld.load.kinds import MessageKind
 from syncmld.load.procstats import Usage
 
 MAX_REASONS_SHOWN = 5
 MB = 1024 * 1024
+PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+SLOWEST = 0.01
+"""The share of the slowest messages counted by kind: where the p99 is."""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -18,6 +22,11 @@ def percentile(values: list[float], fraction: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and the maximum of ``seconds``, in milliseconds."""
+    return {name: round(percentile(seconds, fraction) * 1000, 1) for name, fraction in PERCENTILES}
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class LoadReport:
     """Items the devices sent plus items they received."""
     latencies_s: list[float]
     """Seconds of each HTTP exchange."""
+    latencies_by_kind_s: dict[MessageKind, list[float]]
+    """The same seconds, by the kind of message sent."""
     errors: list[str]
     client_cpu_s: float
     """CPU seconds this load generator used (on the same machine, it competes with the server)."""
@@ -89,17 +100,29 @@ class LoadReport:
             "items_per_s": round(self.items / self.duration_s, 1),
             "messages": len(self.latencies_s),
             "latency_ms": {
-                **{
-                    name: round(percentile(self.latencies_s, fraction) * 1000, 1)
-                    for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
-                },
+                **percentiles_ms(self.latencies_s),
                 "mean": round(statistics.fmean(self.latencies_s) * 1000, 1) if self.latencies_s else 0.0,
             },
+            "latency_by_kind_ms": {
+                kind.value: {"messages": len(seconds), **percentiles_ms(seconds)}
+                for kind, seconds in sorted(self.latencies_by_kind_s.items())
+            },
+            "slowest_1pct_by_kind": self.slowest_by_kind(),
             "errors": {"count": len(self.errors), "first": self.errors[:MAX_REASONS_SHOWN]},
             "client_cpu_s": round(self.client_cpu_s, 2),
             "checked_devices": self.checked_devices,
             "server": None if self.server is None else self.server.as_dict(),
         }
+
+    def slowest_by_kind(self) -> dict[str, int]:
+        """How many of the slowest 1 % of the messages (at least one) were of each kind."""
+        ranked = sorted(
+            ((seconds, kind) for kind, values in self.latencies_by_kind_s.items() for seconds in values), reverse=True
+        )
+        counts = dict.fromkeys(sorted(self.latencies_by_kind_s), 0)
+        for _, kind in ranked[: math.ceil(SLOWEST * len(ranked))]:
+            counts[kind] += 1
+        return {kind.value: count for kind, count in counts.items()}
 
     def as_json(self) -> str:
         return json.dumps(self.as_dict())
@@ -114,6 +137,12 @@ class LoadReport:
             f"message latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
             f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms, mean {latency['mean']:.1f} ms "
             f"({figures['messages']} messages)",
+            *(
+                f"  {kind}: p50 {shown['p50']:.1f} ms, p95 {shown['p95']:.1f} ms, p99 {shown['p99']:.1f} ms, "
+                f"max {shown['max']:.1f} ms ({shown['messages']} messages, "
+                f"{figures['slowest_1pct_by_kind'][kind]} of the slowest 1 %)"
+                for kind, shown in figures["latency_by_kind_ms"].items()
+            ),
             f"errors: {len(self.errors)}",
             *(f"  {reason}" for reason in self.errors[:MAX_REASONS_SHOWN]),
             f"final data checked on {self.checked_devices} of {self.devices} devices",

@@ -204,6 +204,7 @@ def run_load(settings: LoadSettings) -> LoadReport:
         syncs=load.tally.syncs,
         items=load.tally.items,
         latencies_s=load.tally.latencies,
+        latencies_by_kind_s=load.tally.latencies_by_kind,
         errors=load.errors,
         client_cpu_s=client_cpu,
         checked_devices=verified,

@@ -10,6 +10,8 @@ SQLite's write turn, longer.
 
 import heapq
 import itertools
+import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,6 +19,8 @@ import anyio
 import anyio.to_thread
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 class MessageThreads:
@@ -35,12 +39,24 @@ class MessageThreads:
 
     async def run(self, arrived: float, call: Callable[..., T], *args: object) -> T:
         """``call(*args)`` in a worker thread, after the calls of messages that arrived before ``arrived``
-        (a ``time.perf_counter()``)."""
+        (a ``time.perf_counter()``). At DEBUG, one line per call: how long after its message's arrival it asked
+        for a thread, how long it waited and how many calls were waiting then, and how long it ran."""
+        asked = time.perf_counter()
+        waiting = len(self._waiting)
         await self._acquire(arrived)
+        granted = time.perf_counter()
         try:
             return await anyio.to_thread.run_sync(call, *args, limiter=self._limiter)
         finally:
             self._release()
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "message thread: asked %.1f ms after arrival, waited %.1f ms (%d calls waiting), ran %.1f ms",
+                    (asked - arrived) * 1000,
+                    (granted - asked) * 1000,
+                    waiting,
+                    (time.perf_counter() - granted) * 1000,
+                )
 
     async def _acquire(self, arrived: float) -> None:
         if self._running < self.size and not self._waiting:
