@@ -1,9 +1,7 @@
 """What is particular to the SQLite store: the file, its settings, its schema, opening errors."""
 
 import sqlite3
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from sqlalchemy import create_engine
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import SessionRecord, StoreError
 from syncmld.store.schema import metadata
-from syncmld.store.sqlite import open_sqlite_store
 
 
 def test_sqlite_url_names_the_database_file_in_the_data_directory(tmp_path: Path) -> None:
@@ -77,27 +74,3 @@ def test_a_reader_answers_while_a_writer_holds_the_database(tmp_path: Path) -> N
     with store.reading() as tx:
         assert tx.has_session("pending")
     store.close()
-
-
-def log_frames(database: Path) -> tuple[int, int]:
-    """The frames in the write-ahead log of ``database`` and how many of them are copied back into the database,
-    as its wal-index says (``mxFrame`` and ``nBackfill``, https://www.sqlite.org/walformat.html)."""
-    index = database.with_name(database.name + "-shm").read_bytes()
-    return int.from_bytes(index[16:20], sys.byteorder), int.from_bytes(index[96:100], sys.byteorder)
-
-
-def test_the_store_checkpoints_its_log_after_a_commit_without_a_writer_doing_it(tmp_path: Path) -> None:
-    database = tmp_path / "syncmld.db"
-    store = open_sqlite_store(database, b"k" * 32, checkpoint_delay=0.0)
-    try:
-        with store.transaction() as tx:
-            tx.add_session(SessionRecord("kept", None, b"s", 1.0), None)
-        deadline = time.monotonic() + 30
-        while (frames := log_frames(database))[1] < frames[0] and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert frames[0] > 0
-        assert frames[1] == frames[0]
-        with store.reading() as tx:
-            assert tx.has_session("kept")
-    finally:
-        store.close()

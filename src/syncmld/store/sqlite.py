@@ -1,5 +1,4 @@
-"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``, readers beside them, the
-log checkpointed by a thread of the store's (``store.checkpoints``) rather than in a writer's commit.
+"""The SQLite store: one file, WAL journal, writers serialised by ``BEGIN IMMEDIATE``, readers beside them.
 
 The database and its -wal and -shm files are readable by their owner only (0600): SQLite gives the
 -wal and -shm files the mode of the database file, which is created so before SQLite opens it.
@@ -7,21 +6,18 @@ The database and its -wal and -shm files are readable by their owner only (0600)
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.util import CommandError
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from syncmld.server_key import PRIVATE_FILE_MODE, restrict_mode
 from syncmld.store.base import StoreError
-from syncmld.store.checkpoints import Checkpointer
 from syncmld.store.sealing import SecretBox
-from syncmld.store.sql import READ_ONLY, SqlStore, SqlTransaction, upgrade_schema
+from syncmld.store.sql import READ_ONLY, SqlStore, upgrade_schema
 from syncmld.store.sql.prepared import run_sql
 from syncmld.store.writers import WriterQueue
 
@@ -29,19 +25,11 @@ BUSY_TIMEOUT_SECONDS = 30
 """How long a transaction waits for another writer before failing (in this process's queue of writers, then
 for one of another process)."""
 
-CHECKPOINT_DELAY_SECONDS = 0.5
-"""How long after a commit the store's thread checkpoints the write-ahead log (for the commits of that while)."""
-
-WAL_AUTOCHECKPOINT_PAGES = 10_000
-"""The log, in pages (40 MB), at which the committing writer checkpoints it itself: only writes that outrun the
-store's thread get there (SQLite's default is 1,000 pages, which a slow sync of 2,000 contacts writes)."""
-
 _PRAGMAS = (
     "journal_mode=WAL",
     "synchronous=NORMAL",
     "foreign_keys=ON",
     f"busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
-    f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
 )
 
 
@@ -61,24 +49,6 @@ def _begin(connection: Connection) -> None:
     run_sql(connection, "BEGIN" if reads_only else "BEGIN IMMEDIATE").close()
 
 
-class SqliteStore(SqlStore):
-    """A SQL store in a SQLite file, with the thread that checkpoints its write-ahead log."""
-
-    def __init__(self, engine: Engine, box: SecretBox, checkpointer: Checkpointer) -> None:
-        super().__init__(engine, box, WriterQueue(BUSY_TIMEOUT_SECONDS))
-        self.checkpointer = checkpointer
-
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        with super().transaction() as transaction:
-            yield transaction
-        self.checkpointer.note_commit()
-
-    def close(self) -> None:
-        self.checkpointer.stop()
-        super().close()
-
-
 def restrict_database_files(path: Path) -> None:
     """Create the database file ``path`` mode 0600 if missing; take other users' access away from it and
     from its -wal and -shm files where they have it (logged)."""
@@ -91,9 +61,8 @@ def restrict_database_files(path: Path) -> None:
         raise StoreError(f"cannot open the SQLite store {path}: {error.strerror}") from error
 
 
-def open_sqlite_store(path: Path, server_key: bytes, checkpoint_delay: float = CHECKPOINT_DELAY_SECONDS) -> SqliteStore:
-    """Open (creating if needed) the SQLite store in the file ``path``, schema brought up to date; its log is
-    checkpointed ``checkpoint_delay`` seconds after a commit."""
+def open_sqlite_store(path: Path, server_key: bytes) -> SqlStore:
+    """Open (creating if needed) the SQLite store in the file ``path``, schema brought up to date."""
     if not path.parent.is_dir():
         raise StoreError(f"cannot open the SQLite store {path}: directory {path.parent} does not exist")
     restrict_database_files(path)
@@ -107,6 +76,4 @@ def open_sqlite_store(path: Path, server_key: bytes, checkpoint_delay: float = C
         engine.dispose()
         reason = error.orig if isinstance(error, DBAPIError) else error
         raise StoreError(f"cannot open the SQLite store {path}: {reason}") from error
-    database = f"{path.resolve().as_uri()}?mode=rw"  # not created again if it went away
-    checkpointer = Checkpointer(lambda: sqlite3.connect(database, uri=True, isolation_level=None), checkpoint_delay)
-    return SqliteStore(engine, box, checkpointer)
+    return SqlStore(engine, box, WriterQueue(BUSY_TIMEOUT_SECONDS))
