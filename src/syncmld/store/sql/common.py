@@ -50,31 +50,18 @@ def insert_many(
     rows: Sequence[tuple[Any, ...]],
     key: tuple[str, ...] = (),
 ) -> None:
-    """Insert ``rows`` (values in the order of ``columns``) without SQLAlchemy's processing of each row's
-    parameters (the cost of a large write); with ``key`` (the columns of a unique key, which no two of ``rows``
-    share), a row whose key exists replaces that row's other columns.
-
-    The rows go in statements of many rows each (a third less CPU a row than an executemany of one row each): as
-    many of ``MAX_ROWS_A_STATEMENT`` as they fill, then the rest in powers of two, so that a table is written by a
-    few statements whatever the counts of its batches (each count is a statement the driver prepares)."""
-    start = 0
-    while start < len(rows):
-        count = min(MAX_ROWS_A_STATEMENT, 1 << (len(rows) - start).bit_length() - 1)
-        sql = _insert_sql(connection.dialect.paramstyle, table.name, columns, key, count)
-        run_sql(connection, sql, [value for row in rows[start : start + count] for value in row]).close()
-        start += count
-
-
-MAX_ROWS_A_STATEMENT = 256
-"""Most rows one INSERT of ``insert_many`` writes (a power of two; with every column of the widest table, far from
-the bound parameters SQLite and PostgreSQL allow in one statement)."""
+    """Insert ``rows`` (values in the order of ``columns``) in one executemany of the driver, without
+    SQLAlchemy's processing of each row's parameters (the cost of a large write); with ``key`` (the
+    columns of a unique key), a row whose key exists replaces that row's other columns."""
+    if rows:
+        sql = _insert_sql(connection.dialect.paramstyle, table.name, columns, key)
+        run_sql(connection, sql, list(rows), many=True).close()
 
 
 @lru_cache(maxsize=64)
-def _insert_sql(paramstyle: str, table: str, columns: tuple[str, ...], key: tuple[str, ...], count: int) -> str:
+def _insert_sql(paramstyle: str, table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     placeholder = "?" if paramstyle == "qmark" else "%s"
-    row = f"({', '.join([placeholder] * len(columns))})"
-    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([placeholder] * len(columns))})"
     if not key:
         return statement
     replaced = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
