@@ -174,3 +174,35 @@ def test_recording_the_erase_of_a_large_folder_takes_a_few_statements_per_500_it
     with store.transaction() as tx:
         assert len(tx.session_changes(session_id)) == 2000
     assert len(statements) <= 40, statements
+
+
+@pytest.mark.parametrize("count", [1, 3, 255, 256, 257, 600])
+def test_batches_of_any_count_are_written_and_recorded_whole_and_in_order(store: Store, count: int) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        replaced = tx.put_items(owner.folder_id, [vcard(f"old {n}") for n in range(count // 2)], None)
+    with store.transaction() as tx:
+        tx.record_changes_as(spec(owner.account_id, owner.device_id))
+        news = [vcard(f"new {n}") for n in range(count - len(replaced))]
+        written = tx.put_items(
+            owner.folder_id, [*(vcard("changed", item.guid) for item in replaced), *news], owner.device_id
+        )
+        tx.set_maps(
+            owner.device_id, owner.folder_id, {item.guid: f"luid {n}" for n, item in enumerate(written)}, new=True
+        )
+        session_id = tx.recording_session()
+    assert session_id is not None
+    with store.transaction() as tx:
+        changes = tx.session_changes(session_id)
+        assert [(change.guid, change.change, change.seq_after) for change in changes] == [
+            (item.guid, Change.REPLACED if n < len(replaced) else Change.ADDED, item.seq)
+            for n, item in enumerate(written)
+        ]
+        assert [change.before.data if change.before else None for change in changes[: len(replaced)]] == [
+            item.data for item in replaced
+        ]
+        stored = tx.get_items(owner.folder_id, [item.guid for item in written])
+        assert [stored[item.guid].data for item in written] == [item.data for item in written]
+        assert tx.all_maps(owner.device_id, owner.folder_id) == {
+            item.guid: f"luid {n}" for n, item in enumerate(written)
+        }

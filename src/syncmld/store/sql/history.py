@@ -18,6 +18,7 @@ from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
 from syncmld.store.sql.items import insert_history, read_states
+from syncmld.store.sql.prepared import Prepared
 
 
 def _session(row: Any) -> ChangeSession:
@@ -35,9 +36,12 @@ _KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).w
 )
 
 
-_SESSION_OF_KEY = select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key"))
+_SESSION_OF_KEY = Prepared(select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key")))
+"""Made once: every message of a sync session that writes items reads its change session."""
 _NEW_SESSION = change_sessions.insert().returning(change_sessions.c.id)
-"""Made once: a sync session that writes items reads and makes its change session."""
+"""Made once: a sync session that writes items makes its change session."""
+_CHANGE_VALUES = {change: change.value for change in Change}
+"""What the change column holds of each change (an enumeration's ``value`` is a property, read per row)."""
 
 
 class SqlJournal:
@@ -60,17 +64,19 @@ class SqlJournal:
         session_id = self._session_id()
         kept = self._kept_versions(folder_id, [(change, prior) for change, prior, _ in changes if live(prior)])
         rows = [
-            (
+            (session_id, folder_id, item.guid, _CHANGE_VALUES[change], 0, item.version, 0, item.seq, None, None)
+            if prior is None
+            else (
                 session_id,
                 folder_id,
                 item.guid,
-                change.value,
-                prior.version if prior is not None else 0,
+                _CHANGE_VALUES[change],
+                prior.version,
                 item.version,
-                prior.seq if prior is not None else 0,
+                prior.seq,
                 item.seq,
-                kept.get((item.guid, prior.seq)) if live(prior) else None,
-                prior.parent if live(prior) else None,
+                None if prior.deleted else kept.get((item.guid, prior.seq)),
+                None if prior.deleted else prior.parent,
             )
             for change, prior, item in changes
         ]
@@ -129,7 +135,7 @@ class SqlJournal:
         if self.session_id is None:
             spec = self.spec
             if spec.key is not None:
-                self.session_id = self._connection.execute(_SESSION_OF_KEY, {"key": spec.key}).scalar()
+                self.session_id = _SESSION_OF_KEY.scalar(self._connection, {"key": spec.key})
             if self.session_id is None:
                 values = {
                     "account_id": spec.account_id,
