@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from syncmld.store.base import (
     Change,
@@ -18,6 +18,7 @@ from syncmld.store.journal import live, tombstones, written_changes
 from syncmld.store.schema import change_sessions, item_changes, item_history
 from syncmld.store.sql.common import SqlRole, chunks, insert_many
 from syncmld.store.sql.items import insert_history, read_states
+from syncmld.store.sql.prepared import Prepared
 
 
 def _session(row: Any) -> ChangeSession:
@@ -30,14 +31,20 @@ _CHANGE_COLUMNS = (
 )  # fmt: skip
 
 
+_NEW_SESSION_COLUMNS = ("account_id", "source", "label", "started_at", "device_id", "session_key")
+
 _KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).where(
     item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
 )
 
 
-_SESSION_OF_KEY = select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key"))
-_NEW_SESSION = change_sessions.insert().returning(change_sessions.c.id)
-"""Made once: a sync session that writes items reads and makes its change session."""
+_SESSION_OF_KEY = Prepared(select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key")))
+_NEW_SESSION = Prepared(
+    insert(change_sessions)
+    .values({name: bindparam(name) for name in _NEW_SESSION_COLUMNS})
+    .returning(change_sessions.c.id)
+)
+"""Prepared: a sync session that writes items reads and makes its change session."""
 
 
 class SqlJournal:
@@ -129,7 +136,7 @@ class SqlJournal:
         if self.session_id is None:
             spec = self.spec
             if spec.key is not None:
-                self.session_id = self._connection.execute(_SESSION_OF_KEY, {"key": spec.key}).scalar()
+                self.session_id = _SESSION_OF_KEY.scalar(self._connection, {"key": spec.key})
             if self.session_id is None:
                 values = {
                     "account_id": spec.account_id,
@@ -139,7 +146,7 @@ class SqlJournal:
                     "device_id": spec.device_id,
                     "session_key": spec.key,
                 }
-                self.session_id = int(self._connection.execute(_NEW_SESSION, values).scalar_one())
+                self.session_id = int(_NEW_SESSION.scalar(self._connection, values))
         return self.session_id
 
 

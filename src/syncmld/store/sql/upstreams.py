@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from syncmld.store.base import NotFound
 from syncmld.store.schema import upstream_collections, upstream_resources, upstreams
 from syncmld.store.sql.common import SqlRole, chunks
+from syncmld.store.sql.prepared import Prepared
 from syncmld.store.upstreams import Component, UpstreamCollection, UpstreamLink, UpstreamResource, UpstreamStatus
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,8 @@ def _resource(row: Row[Any]) -> UpstreamResource:
     return UpstreamResource(row.folder_id, row.href, row.guid, row.etag, row.uid)
 
 
-_UPSTREAM = select(upstreams).where(upstreams.c.account_id == bindparam("account_id"))
-"""Made once: every login looks for the account's upstream (building a statement costs more than running it)."""
+_UPSTREAM = Prepared(select(upstreams).where(upstreams.c.account_id == bindparam("account_id")))
+"""Prepared: every session that logs in or ends looks for the account's upstream."""
 
 
 class SqlUpstreams(SqlRole):
@@ -66,7 +67,7 @@ class SqlUpstreams(SqlRole):
             self._connection.execute(insert(upstreams).values(account_id=link.account_id, **values))
 
     def get_upstream(self, account_id: int) -> UpstreamLink | None:
-        row = self._connection.execute(_UPSTREAM, {"account_id": account_id}).first()
+        row = _UPSTREAM.first(self._connection, {"account_id": account_id})
         return None if row is None else self._link(row)
 
     def list_upstreams(self) -> list[UpstreamLink]:
