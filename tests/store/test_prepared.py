@@ -1,11 +1,15 @@
 """Statements run on the driver's cursor (``store/sql/prepared.py``) read and fail as SQLAlchemy's execution does."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, select
 
 from syncmld.store.base import DeviceSync, Store, StoreError
-from syncmld.store.schema import accounts, metadata
+from syncmld.store.schema import accounts, metadata, settings
+from syncmld.store.sql.common import with_dialect_insert
 from syncmld.store.sql.prepared import Prepared
+from tests.store.backends import empty_store_url
 
 
 def test_flags_read_back_as_booleans(sql_store: Store) -> None:
@@ -41,3 +45,25 @@ def test_a_statement_rewritten_at_each_run_is_not_prepared() -> None:
 
     with engine.connect() as connection, pytest.raises(StoreError):
         expanding.rows(connection)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_every_statement_is_prepared_for_a_dialect_before_its_first_run(backend: str, tmp_path: Path) -> None:
+    """``Prepared.prepare_all`` compiles every statement made so far, those written in each dialect's own terms
+    (an INSERT with ON CONFLICT) too, so that nothing is compiled when they run."""
+    upsert = with_dialect_insert(
+        lambda insert: insert(settings).on_conflict_do_update(index_elements=["name"], set_={"value": "second"})
+    )
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+
+        assert Prepared.prepare_all(engine.dialect) >= 1
+        assert Prepared.prepare_all(engine.dialect) == 0
+        with engine.begin() as connection:
+            upsert.run(connection, {"name": "conflict", "value": "first"})
+            upsert.run(connection, {"name": "conflict", "value": "first"})
+            found = connection.execute(select(settings.c.value).where(settings.c.name == "conflict")).scalar()
+        engine.dispose()
+
+    assert found == "second"

@@ -11,14 +11,15 @@ from syncmld.protocol.messages import SyncML
 from syncmld.store.base import Store
 
 
-def in_process_transport(store: Store, ctx: EngineContext) -> Transport:
-    """A ``syncmld.client.Transport`` that hands every message to the engine on ``store``."""
+def in_process_transport(store: Store, ctx: EngineContext, client_address: str = "") -> Transport:
+    """A ``syncmld.client.Transport`` that hands every message to the engine on ``store``, as posted from
+    ``client_address``."""
 
     def post(message: SyncML, url: str, sign: Signer | None = None, /) -> SyncML:
         base, token = split_session_url(url)
         body = encode_xml(message)
         mac = read_mac_header(sign(body), body_digest(body)) if sign is not None else None
-        request = Request(decode_xml(body), Encoding.XML, base, token, mac=mac)
+        request = Request(decode_xml(body), Encoding.XML, base, token, client_address, mac=mac)
         return decode_xml(handle_message(request, store, ctx).body)
 
     return post

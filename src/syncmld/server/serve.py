@@ -38,6 +38,7 @@ from syncmld.config import METRICS_DIR_ENV, ServerConfig
 from syncmld.errors import ConfigError
 from syncmld.server.app import create_app
 from syncmld.server.slow_clients import guarded_protocol
+from syncmld.server.warmup import warm_up
 from syncmld.store import open_store
 from syncmld.store.base import Store
 
@@ -56,7 +57,8 @@ class ServeError(ConfigError):
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port``, bound before uvicorn starts so a busy port is caught."""
+    """A TCP socket bound to ``host:port`` before the store opens, so that a busy port is caught; it takes
+    connections once ``listen_on`` has it listen, when the process is ready to answer them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named, so that asyncio sets TCP_NODELAY on every connection accepted from this socket:
     # without it a reply's body waits for the client's delayed ACK of its headers (40 ms a message).
@@ -64,13 +66,24 @@ def bind_listener(host: str, port: int) -> socket.socket:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
-        listener.listen()
     except OSError as error:
         listener.close()
-        if error.errno == errno.EADDRINUSE:
-            raise ServeError(f"port {port} on {host} is in use") from error
-        raise ServeError(f"cannot listen on {host} port {port}: {error.strerror or error}") from error
+        raise _cannot_listen(error, host, port) from error
     return listener
+
+
+def listen_on(listener: socket.socket, host: str) -> None:
+    """Have the bound ``listener`` take connections."""
+    try:
+        listener.listen()
+    except OSError as error:
+        raise _cannot_listen(error, host, listener.getsockname()[1]) from error
+
+
+def _cannot_listen(error: OSError, host: str, port: int) -> ServeError:
+    if error.errno == errno.EADDRINUSE:
+        return ServeError(f"port {port} on {host} is in use")
+    return ServeError(f"cannot listen on {host} port {port}: {error.strerror or error}")
 
 
 def endpoint_url(scheme: str, host: str, port: int, path: str) -> str:
@@ -234,7 +247,8 @@ def run_server(config: ServerConfig, workers: int = 1) -> None:
 
 
 def serve_on(listener: socket.socket, config: ServerConfig, workers: int) -> None:
-    """Open the store, announce the URL, and serve on ``listener`` in this process or in ``workers``."""
+    """Open the store, warm the process up (workers start from it warm), listen and announce the URL, and serve on
+    ``listener`` in this process or in ``workers``."""
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, exit_cleanly)
     try:
@@ -242,6 +256,8 @@ def serve_on(listener: socket.socket, config: ServerConfig, workers: int) -> Non
         try:
             # held from here until uvicorn (_Server) or the worker pool has its handlers in place
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            warm_up(store)
+            listen_on(listener, config.host)
             announce(store, config, listener.getsockname()[1])
             if workers == 1:
                 serve_app(listener, config, store)

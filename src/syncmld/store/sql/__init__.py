@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncmld.store.base import StoreError
@@ -110,6 +110,11 @@ class SqlStore:
                     yield SqlTransaction(connection, self._box)
         except SQLAlchemyError as error:
             raise StoreError(f"store operation failed: {error}") from error
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect of the store's database."""
+        return self._engine.dialect
 
     def close(self) -> None:
         self._engine.dispose()

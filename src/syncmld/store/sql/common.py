@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, alias, bindparam, exists, select
+from sqlalchemy import ClauseElement, ColumnElement, Select, Table, alias, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import NamedFromClause
@@ -75,13 +75,20 @@ def excluded(table: Table) -> NamedFromClause:
     return alias(table, "excluded")
 
 
+def with_dialect_insert(build: Callable[[DialectInsert], ClauseElement]) -> Prepared:
+    """A prepared statement that ``build`` makes with the INSERT (with ON CONFLICT) of the dialect it runs on."""
+    return Prepared.per_dialect(lambda dialect: build(_DIALECT_INSERTS[dialect]))
+
+
 @cache
-def _upsert_statement(insert: DialectInsert, table: Table, key: tuple[str, ...]) -> Prepared:
+def _upsert_statement(table: Table, key: tuple[str, ...]) -> Prepared:
     """The INSERT of a row into ``table`` (every column bound by its name) that replaces the non-key columns of the
     row with the same ``key``: made once, as making it costs more than running it."""
     proposed = excluded(table).c
     replaced = {c.name: proposed[c.name] for c in table.columns if c.name not in key}
-    return Prepared(insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced))
+    return with_dialect_insert(
+        lambda insert: insert(table).on_conflict_do_update(index_elements=list(key), set_=replaced)
+    )
 
 
 def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]) -> tuple[Prepared, dict[str, Any]]:
@@ -98,13 +105,19 @@ def _any_of(query: Select[Any], column: ColumnElement[Any], count: int) -> Prepa
 
 
 @cache
-def _owned_insert(insert: DialectInsert, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Prepared:
+def _owned_insert(table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Prepared:
     """The INSERT of a row of ``table`` belonging to an account (``account_id`` among ``columns``, each bound by its
     name), made only when the account exists and no row has the same ``key``, returning the row it made: made once."""
     values = [bindparam(name, type_=table.c[name].type) for name in columns]
     owner = exists().where(accounts.c.id == bindparam("account_id", type_=accounts.c.id.type))
-    statement = insert(table).from_select(list(columns), select(*values).where(owner))
-    return Prepared(statement.on_conflict_do_nothing(index_elements=list(key)).returning(*table.c))
+    return with_dialect_insert(
+        lambda insert: (
+            insert(table)
+            .from_select(list(columns), select(*values).where(owner))
+            .on_conflict_do_nothing(index_elements=list(key))
+            .returning(*table.c)
+        )
+    )
 
 
 _ACCOUNT_EXISTS = Prepared(select(accounts.c.id).where(accounts.c.id == bindparam("id")))
@@ -121,7 +134,7 @@ class SqlRole:
     def _upsert(self, table: Table, rows: dict[str, Any] | list[dict[str, Any]], key: list[str]) -> None:
         """Insert ``rows`` (each with every column of ``table``), replacing the non-key columns of rows that exist
         already."""
-        statement = _upsert_statement(self._insert, table, tuple(key))
+        statement = _upsert_statement(table, tuple(key))
         if isinstance(rows, dict):
             statement.run(self._connection, rows)
         else:
@@ -130,7 +143,7 @@ class SqlRole:
     def _add_owned(self, table: Table, row: dict[str, Any], key: tuple[str, ...]) -> Any | None:
         """Insert ``row`` of an account's in one statement and return it; None when the account does not exist or
         a row with the same ``key`` does."""
-        return _owned_insert(self._insert, table, tuple(row), key).first(self._connection, row)
+        return _owned_insert(table, tuple(row), key).first(self._connection, row)
 
     def _require_account(self, account_id: int) -> None:
         """Raises NotFound unless the account exists (devices and folders belong to one)."""

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from syncmld.store.base import (
     Change,
@@ -31,6 +31,8 @@ _CHANGE_COLUMNS = (
 )  # fmt: skip
 
 
+_NEW_SESSION_COLUMNS = ("account_id", "source", "label", "started_at", "device_id", "session_key")
+
 _KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).where(
     item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
 )
@@ -38,10 +40,14 @@ _KEPT_IDS = select(item_history.c.id, item_history.c.guid, item_history.c.seq).w
 
 _SESSION_OF_KEY = Prepared(select(change_sessions.c.id).where(change_sessions.c.session_key == bindparam("key")))
 """Made once: every message of a sync session that writes items reads its change session."""
-_NEW_SESSION = change_sessions.insert().returning(change_sessions.c.id)
-"""Made once: a sync session that writes items makes its change session."""
 _CHANGE_VALUES = {change: change.value for change in Change}
 """What the change column holds of each change (an enumeration's ``value`` is a property, read per row)."""
+_NEW_SESSION = Prepared(
+    insert(change_sessions)
+    .values({name: bindparam(name) for name in _NEW_SESSION_COLUMNS})
+    .returning(change_sessions.c.id)
+)
+"""Made once: a sync session that writes items makes its change session."""
 
 
 class SqlJournal:
@@ -145,7 +151,7 @@ class SqlJournal:
                     "device_id": spec.device_id,
                     "session_key": spec.key,
                 }
-                self.session_id = int(self._connection.execute(_NEW_SESSION, values).scalar_one())
+                self.session_id = int(_NEW_SESSION.scalar(self._connection, values))
         return self.session_id
 
 

@@ -8,9 +8,10 @@ driver's cursor and a row class: the listeners of SQLAlchemy's ``before_cursor_e
 ``after_cursor_execute`` events hear of it, and a driver's error is raised as SQLAlchemy's, as for any statement.
 """
 
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ClauseElement
 from sqlalchemy.engine import Connection, Dialect
@@ -124,16 +125,42 @@ class Prepared:
     """One statement (bound parameters only, no expanding IN list), compiled once per dialect in the process and
     run on the driver's cursor. Its rows read as SQLAlchemy's do: by position, unpacked, or by column name."""
 
-    __slots__ = ("_forms", "_statement")
+    __slots__ = ("__weakref__", "_build", "_forms")
+
+    _made: ClassVar["weakref.WeakSet[Prepared]"] = weakref.WeakSet()
+    """Every statement of the process that is still in use, for ``prepare_all``."""
 
     def __init__(self, statement: ClauseElement) -> None:
-        self._statement = statement
+        self._build: Callable[[str], ClauseElement] = lambda _: statement
         self._forms: dict[str, _Form] = {}
+        Prepared._made.add(self)
+
+    @classmethod
+    def per_dialect(cls, build: Callable[[str], ClauseElement]) -> "Prepared":
+        """A statement written in each dialect's own terms (an INSERT with ON CONFLICT): ``build`` makes it for a
+        dialect's name, once per dialect."""
+        prepared = cls.__new__(cls)
+        prepared._build = build
+        prepared._forms = {}
+        cls._made.add(prepared)
+        return prepared
+
+    @classmethod
+    def prepare_all(cls, dialect: Dialect) -> int:
+        """Compile every statement made so far for ``dialect`` (those not compiled for it yet); how many were."""
+        waiting = [statement for statement in list(cls._made) if dialect.name not in statement._forms]
+        for statement in waiting:
+            statement._form(dialect)
+        return len(waiting)
+
+    def prepared_for(self, dialect: Dialect) -> bool:
+        """Whether the statement is compiled for ``dialect`` (its next run there compiles nothing)."""
+        return dialect.name in self._forms
 
     def _form(self, dialect: Dialect) -> _Form:
         form = self._forms.get(dialect.name)
         if form is None:
-            form = self._forms[dialect.name] = _Form(self._statement, dialect)
+            form = self._forms[dialect.name] = _Form(self._build(dialect.name), dialect)
         return form
 
     def _cursor(self, connection: Connection, parameters: Parameters) -> tuple[_Form, DBAPICursor]:

@@ -1,6 +1,5 @@
 """The SQL store's push registrations, push devices' folders and pending notifications."""
 
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
@@ -29,7 +28,7 @@ from syncmld.store.schema import (
     push_watches,
     sequence_counter,
 )
-from syncmld.store.sql.common import DialectInsert, SqlRole, chunks, dialect_insert, excluded
+from syncmld.store.sql.common import SqlRole, chunks, excluded, with_dialect_insert
 from syncmld.store.sql.prepared import Prepared
 
 _TARGETS = Prepared(
@@ -85,17 +84,18 @@ _WAITING = Prepared(
 """The times that decide when each waiting notification of a device whose push is on is due."""
 
 
-@cache
-def _pending_statements(insert: DialectInsert) -> tuple[Prepared, Prepared]:
-    """The upserts of a device's pending notification (its latest change's time) and of a folder in it (the
-    sequence number of its latest change): made once for each dialect."""
-    pending = insert(push_pending).on_conflict_do_update(
+_PENDING = with_dialect_insert(
+    lambda insert: insert(push_pending).on_conflict_do_update(
         index_elements=["device_id"], set_={"last_at": excluded(push_pending).c.last_at}
     )
-    folder = insert(push_pending_folders).on_conflict_do_update(
+)
+"""The upsert of a device's pending notification (its latest change's time)."""
+_PENDING_FOLDER = with_dialect_insert(
+    lambda insert: insert(push_pending_folders).on_conflict_do_update(
         index_elements=["device_id", "folder_id"], set_={"seq": excluded(push_pending_folders).c.seq}
     )
-    return Prepared(pending), Prepared(folder)
+)
+"""The upsert of a folder in a device's pending notification (the sequence number of its latest change)."""
 
 
 def _push_device(row: Row[Any]) -> PushDevice:
@@ -143,8 +143,7 @@ class PushTargets:
         self.noted = True
         connection = self._connection
         seq = _SEQUENCE.scalar(connection)
-        pending, folders = _pending_statements(dialect_insert(connection))
-        pending.run_many(
+        _PENDING.run_many(
             connection,
             [
                 {
@@ -159,7 +158,7 @@ class PushTargets:
                 for device_id in targets
             ],
         )
-        folders.run_many(
+        _PENDING_FOLDER.run_many(
             connection, [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets]
         )
         return len(targets)

@@ -1,12 +1,10 @@
 """The SQL store's timeline of sync sessions, and the syncs and failures of each hour."""
 
-from functools import cache
-
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from syncmld.store.base import HourCounts, TimelineMessage, TimelineSession
 from syncmld.store.schema import sync_hours, timeline_messages
-from syncmld.store.sql.common import DialectInsert, SqlRole, excluded
+from syncmld.store.sql.common import SqlRole, excluded, with_dialect_insert
 from syncmld.store.sql.prepared import Prepared
 
 _t = timeline_messages.c
@@ -28,11 +26,11 @@ them (SQLite counts the new one, PostgreSQL does not): a session under its bound
 statement a message."""
 
 
-@cache
-def _counting_statement(insert: DialectInsert) -> Prepared:
-    """The INSERT of an hour's counts that adds them to the hour's row if it has one (made once)."""
-    added = {name: _h[name] + excluded(sync_hours).c[name] for name in ("syncs", "failed", "refused_logins")}
-    return Prepared(insert(sync_hours).on_conflict_do_update(index_elements=["hour"], set_=added))
+_ADDED = {name: _h[name] + excluded(sync_hours).c[name] for name in ("syncs", "failed", "refused_logins")}
+_COUNT_HOUR = with_dialect_insert(
+    lambda insert: insert(sync_hours).on_conflict_do_update(index_elements=["hour"], set_=_ADDED)
+)
+"""The INSERT of an hour's counts that adds them to the hour's row if it has one."""
 
 
 class SqlTimelines(SqlRole):
@@ -69,7 +67,7 @@ class SqlTimelines(SqlRole):
         return self._connection.execute(delete(timeline_messages).where(_t.at < before)).rowcount
 
     def count_hour(self, counts: HourCounts) -> None:
-        _counting_statement(self._insert).run(self._connection, vars(counts))
+        _COUNT_HOUR.run(self._connection, vars(counts))
 
     def hour_counts(self, since_hour: int) -> list[HourCounts]:
         rows = self._connection.execute(select(sync_hours).where(_h.hour >= since_hour).order_by(_h.hour))
