@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, select
 
 from syncmld.store.base import DeviceSync, Store, StoreError
 from syncmld.store.schema import accounts, metadata, settings
-from syncmld.store.sql.common import with_dialect_insert
+from syncmld.store.sql.common import any_of, with_dialect_insert
 from syncmld.store.sql.prepared import Prepared
 from tests.store.backends import empty_store_url
 
@@ -43,8 +43,22 @@ def test_a_statement_rewritten_at_each_run_is_not_prepared() -> None:
     metadata.create_all(engine)
     expanding = Prepared(select(accounts.c.id).where(accounts.c.id.in_([1, 2])))
 
+    Prepared.prepare_all(engine.dialect)  # leaves it alone
+
     with engine.connect() as connection, pytest.raises(StoreError):
         expanding.rows(connection)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_rows_whose_column_is_one_of_no_values_are_none(backend: str, tmp_path: Path) -> None:
+    with empty_store_url(backend, tmp_path) as url:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        statement, values = any_of(select(accounts.c.id), accounts.c.id, [])
+        with engine.connect() as connection:
+            assert statement.rows(connection, values) == []
+        assert statement.prepared_for(engine.dialect)
+        engine.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ClauseElement, ColumnElement, Select, Table, alias, bindparam, exists, select
+from sqlalchemy import ClauseElement, ColumnElement, Select, Table, alias, bindparam, exists, false, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import NamedFromClause
@@ -101,6 +101,8 @@ def any_of(query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]
 
 @lru_cache(maxsize=64)
 def _any_of(query: Select[Any], column: ColumnElement[Any], count: int) -> Prepared:
+    if not count:
+        return Prepared(query.where(false()))  # an empty IN list is one SQLAlchemy rewrites at each run
     return Prepared(query.where(column.in_([bindparam(f"v{number}") for number in range(count)])))
 
 

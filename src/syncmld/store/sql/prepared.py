@@ -8,6 +8,7 @@ driver's cursor and a row class: the listeners of SQLAlchemy's ``before_cursor_e
 ``after_cursor_execute`` events hear of it, and a driver's error is raised as SQLAlchemy's, as for any statement.
 """
 
+import contextlib
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
@@ -147,11 +148,15 @@ class Prepared:
 
     @classmethod
     def prepare_all(cls, dialect: Dialect) -> int:
-        """Compile every statement made so far for ``dialect`` (those not compiled for it yet); how many were."""
-        waiting = [statement for statement in list(cls._made) if dialect.name not in statement._forms]
-        for statement in waiting:
-            statement._form(dialect)
-        return len(waiting)
+        """Compile every statement made so far for ``dialect`` (those not compiled for it yet); how many were. One
+        that cannot be prepared is left to refuse its own run."""
+        compiled = 0
+        for statement in list(cls._made):
+            if dialect.name not in statement._forms:
+                with contextlib.suppress(StoreError):
+                    statement._form(dialect)
+                    compiled += 1
+        return compiled
 
     def prepared_for(self, dialect: Dialect) -> bool:
         """Whether the statement is compiled for ``dialect`` (its next run there compiles nothing)."""
