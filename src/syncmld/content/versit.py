@@ -452,12 +452,15 @@ def fold(line: str) -> str:
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
         return line
-    value_start = len(_header_of(line).encode("utf-8")) + 1
-    text_end = len(line.rstrip().encode("utf-8"))
+    colon = line.find(":")
+    if line.find('"', 0, colon) >= 0:
+        colon = len(_header_of(line))
+    value_start = len(line[:colon].encode("utf-8")) + 1
+    text_end = len(line.rstrip().encode("utf-8")) if line[-1].isspace() else len(data)
     pieces: list[str] = []
     start, limit = 0, FOLD_OCTETS
     while len(data) - start > limit:
-        cut = _fold_point(data, max(start, value_start), start + limit, text_end)
+        cut = _fold_point(data, start if start > value_start else value_start, start + limit, text_end)
         pieces.append(data[start:cut].decode("utf-8"))
         start, limit = cut, FOLD_OCTETS - 1
     pieces.append(data[start:].decode("utf-8"))
@@ -470,12 +473,14 @@ def _fold_point(data: bytes, floor: int, cut: int, text_end: int) -> int:
     non-blanks if the piece has them, else after a non-blank, else at ``cut``."""
     while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
         cut -= 1
+    point = cut if cut < text_end else text_end - 1
     after_text = 0
-    for point in range(min(cut, text_end - 1), floor, -1):
+    while point > floor:
         if data[point - 1] not in _BLANKS and data[point] & 0xC0 != 0x80:
             if data[point] not in _BLANKS:
                 return point
             after_text = after_text or point
+        point -= 1
     return after_text or cut
 
 
