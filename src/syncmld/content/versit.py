@@ -95,7 +95,9 @@ def lex(text: str, escaped: bool | None = None) -> list[tuple["Header", str]]:
 
     One pass over the physical lines. A line continues the one before when it is indented, when that
     one is quoted-printable and ends with a soft line break '=', or, in a 2.1 base64 value, when it
-    holds no ':' (base64 text need not be indented); blank lines separate nothing. A fold may fall inside
+    holds no ':' (base64 text need not be indented); blank lines separate nothing. An indented line of
+    blanks alone continues the value only when a line with more than blanks goes on it after it (a long
+    run of blanks folded); at a value's end it is one of a device's blank lines, and ignored. A fold may fall inside
     a header too (RFC 2425 allows one anywhere): a line without ':' goes on in the indented lines after it.
     A line is read when the next one starts, so the first broken line is the one reported. Most texts are read a logical
     line at a time (``_lex_simple``), the others one physical line at a time, with the same result.
@@ -116,6 +118,7 @@ def _lex_lines(text: str, escaped: bool) -> list[tuple["Header", str]]:
     header: Header | None = None
     raw = ""
     continuation: list[str] = []
+    blank_folds: list[str] = []
     unfinished = ""
     for line in text.split("\n"):
         if unfinished:
@@ -126,9 +129,15 @@ def _lex_lines(text: str, escaped: bool) -> list[tuple["Header", str]]:
             if header.soft_breaks and (continuation[-1] if continuation else raw).endswith("="):
                 continuation.append(line)
                 continue
-            if line and (line[0] in " \t" or (header.unindented and ":" not in line)) and line.strip():
+            if line and (line[0] in " \t" or (header.unindented and ":" not in line)):
+                if not line.strip():
+                    blank_folds.append(line)
+                    continue
+                continuation += blank_folds
+                blank_folds.clear()
                 continuation.append(line)
                 continue
+            blank_folds.clear()
             plain = not continuation and not escaped and header.transfer is Transfer.TEXT
             value = raw if plain else _value(header, raw, continuation, keep_fold_whitespace, escaped)
             if header.name == "VERSION":
@@ -431,32 +440,48 @@ _BLANKS = b" \t"
 
 
 def fold(line: str) -> str:
-    """RFC 2425 folding at 75 octets (CRLF + space), never splitting a UTF-8 sequence and, where the
-    line allows, never next to a blank (readers trim blanks at line ends: a last piece that is only a
-    blank would be lost)."""
+    """RFC 2425 folding at 75 octets (CRLF + space), never inside the header nor a UTF-8 sequence.
+
+    A piece ends beside no blank where the line allows, else after a non-blank (readers trim blanks at line
+    ends). Only a run of blanks longer than a line gives pieces of blanks alone; the lexer keeps them when
+    a line with more than blanks goes on the value after them, so a value reads back whole, but for the
+    blanks at its end beyond what the line of its last non-blank holds (read as a device's blank lines).
+    """
     if len(line) <= FOLD_OCTETS and line.isascii():
         return line
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
         return line
+    colon = line.find(":")
+    if line.find('"', 0, colon) >= 0:
+        colon = len(_header_of(line))
+    value_start = len(line[:colon].encode("utf-8")) + 1
+    text_end = len(line.rstrip().encode("utf-8")) if line[-1].isspace() else len(data)
     pieces: list[str] = []
     start, limit = 0, FOLD_OCTETS
     while len(data) - start > limit:
-        cut = _fold_point(data, start, start + limit)
+        cut = _fold_point(data, start if start > value_start else value_start, start + limit, text_end)
         pieces.append(data[start:cut].decode("utf-8"))
         start, limit = cut, FOLD_OCTETS - 1
     pieces.append(data[start:].decode("utf-8"))
     return (CRLF + " ").join(pieces)
 
 
-def _fold_point(data: bytes, start: int, cut: int) -> int:
-    """Where to fold at or before ``cut``: not inside a UTF-8 sequence, not beside a blank if possible."""
+def _fold_point(data: bytes, floor: int, cut: int, text_end: int) -> int:
+    """Where to fold at or before ``cut`` and after ``floor`` (where the piece or the value starts), before
+    ``text_end`` (where the blanks that end the line start) if it can: not inside a UTF-8 sequence; between two
+    non-blanks if the piece has them, else after a non-blank, else at ``cut``."""
     while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
         cut -= 1
-    widest = cut
-    while cut > start + 1 and (data[cut] in _BLANKS or data[cut - 1] in _BLANKS or data[cut] & 0xC0 == 0x80):
-        cut -= 1
-    return cut if cut > start + 1 else widest
+    point = cut if cut < text_end else text_end - 1
+    after_text = 0
+    while point > floor:
+        if data[point - 1] not in _BLANKS and data[point] & 0xC0 != 0x80:
+            if data[point] not in _BLANKS:
+                return point
+            after_text = after_text or point
+        point -= 1
+    return after_text or cut
 
 
 def _qp_lines(head: str, value: str) -> str:
