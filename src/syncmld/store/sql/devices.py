@@ -1,6 +1,7 @@
 """The SQL store's devices and the record of their last syncs."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, bindparam, delete, select, update
 
@@ -10,6 +11,8 @@ from syncmld.store.schema import device_sessions, device_syncs, devices, push_de
 from syncmld.store.sql.common import SqlRole
 from syncmld.store.sql.prepared import Prepared
 from syncmld.store.sql.pushes import PushTargets
+
+T = TypeVar("T")
 
 _DEVICE = Prepared(
     select(devices).where(devices.c.account_id == bindparam("account_id"), devices.c.device_ref == bindparam("ref"))
@@ -40,6 +43,16 @@ def _device(row: Any) -> Device:
     return Device(row.id, row.account_id, row.device_ref, row.devinf)
 
 
+def _at_login(row: Any) -> DeviceAtLogin:
+    push_form = None if row.push_version is None else PushForm(row.push_version, row.push_wbxml)
+    return DeviceAtLogin(_device(row), row.previous_token, push_form)
+
+
+def _new_at_login(row: Any) -> DeviceAtLogin:
+    """A device a login has just added: no session before, no push form."""
+    return DeviceAtLogin(_device(row), None, None)
+
+
 def _device_sync(row: Row[Any]) -> DeviceSync:
     return DeviceSync(
         row.device_id, row.folder_name, row.mode, row.result, row.finished_at, row.received, row.sent, row.format
@@ -52,34 +65,26 @@ class SqlDevices(SqlRole):
     _push_targets: PushTargets
     """The transaction's (``SqlTransaction`` makes it)."""
 
-    def _find_device(self, account_id: int, device_ref: str) -> Device | None:
-        row = _DEVICE.first(self._connection, {"account_id": account_id, "ref": device_ref})
-        return None if row is None else _device(row)
-
     def ensure_device(self, account_id: int, device_ref: str) -> Device:
-        device = self._find_device(account_id, device_ref)
-        if device is not None:
-            return device
-        row = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
-        if row is not None:
-            return _device(row)
-        device = self._find_device(account_id, device_ref)  # made meanwhile by another transaction
-        if device is None:
-            raise NotFound(f"no account with id {account_id}")
-        return device
+        return self._found_or_added(account_id, device_ref, _DEVICE, _device, _device)
 
     def device_at_login(self, account_id: int, device_ref: str) -> DeviceAtLogin:
+        return self._found_or_added(account_id, device_ref, _AT_LOGIN, _at_login, _new_at_login)
+
+    def _found_or_added(
+        self, account_id: int, device_ref: str, read: Prepared, found: Callable[[Any], T], added: Callable[[Any], T]
+    ) -> T:
+        """What ``read`` finds of the account's device with this reference, or of the device it adds when none is."""
         key = {"account_id": account_id, "ref": device_ref}
-        row = _AT_LOGIN.first(self._connection, key)
+        row = read.first(self._connection, key)
         if row is None:
-            added = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
-            if added is not None:
-                return DeviceAtLogin(_device(added), None, None)
-            row = _AT_LOGIN.first(self._connection, key)  # made meanwhile by another transaction
+            new = self._add_owned(devices, {"account_id": account_id, "device_ref": device_ref}, _DEVICE_KEY)
+            if new is not None:
+                return added(new)
+            row = read.first(self._connection, key)  # made meanwhile by another transaction
             if row is None:
                 raise NotFound(f"no account with id {account_id}")
-        push_form = None if row.push_version is None else PushForm(row.push_version, row.push_wbxml)
-        return DeviceAtLogin(_device(row), row.previous_token, push_form)
+        return found(row)
 
     def list_devices(self, account_id: int) -> list[Device]:
         statement = select(devices).where(devices.c.account_id == account_id).order_by(devices.c.id)
