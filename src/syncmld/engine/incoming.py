@@ -802,7 +802,6 @@ class SyncApplier:
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
 _NESTING = (Sequence, Atomic)
-_ITEM_COMMANDS = (Add, Replace, Delete, Copy, Move)
 _NOT_APPLIED = (Atomic, Copy, Unsupported)
 """What a Sync may hold and is answered 406."""
 _NOT_NOTED = (Delete, Move)
@@ -835,7 +834,7 @@ def _command_items(commands: Iterable[object]) -> list[tuple[ItemCommand, Item]]
     for command in commands:
         if isinstance(command, _NESTING):
             found += _command_items(nested for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS))
-        elif isinstance(command, _ITEM_COMMANDS):
+        elif isinstance(command, ItemCommand):
             found += [(command, item) for item in command.items]
     return found
 
