@@ -54,8 +54,10 @@ def answer(number: int) -> Status:
     )
 
 
-@given(encoding=encodings)
-def test_a_reply_of_a_hundred_statuses_writes_two_of_them_element_by_element(encoding: Encoding) -> None:
+@given(encoding=encodings, together=st.booleans())
+def test_a_reply_of_a_hundred_statuses_writes_two_of_them_element_by_element(
+    encoding: Encoding, together: bool
+) -> None:
     header = SyncHdr(SyncMLVersion.V1_2, "1", "3", LocRef("device"), LocRef("http://server/syncml"))
     encoder = message_encoder(header, encoding)
     sink = encoder._writer.sink
@@ -67,8 +69,11 @@ def test_a_reply_of_a_hundred_statuses_writes_two_of_them_element_by_element(enc
         start(tag)
 
     sink.start = counting_start  # type: ignore[method-assign]
-    for number in range(100):
-        encoder.add(answer(number))
+    if together:
+        encoder.add_all([answer(number) for number in range(100)])
+    else:
+        for number in range(100):
+            encoder.add(answer(number))
     body = encoder.finish(True)
     assert opened.count("Status") == 2  # the first, and the second's template
     message = SyncML(header=header, commands=tuple(answer(number) for number in range(100)), final=True)

@@ -13,6 +13,7 @@ from syncmld.protocol.messages import (
     Command,
     Get,
     Item,
+    ItemCommand,
     LocRef,
     Map,
     MapItem,
@@ -52,6 +53,8 @@ def _check_commands(commands: Iterable[Command], limits: IdentifierLimits) -> No
     for command in commands:
         if type(command) is Status and _short_status(command, limits):
             continue
+        if isinstance(command, ItemCommand) and len(command.cmd_id or "") <= limits.max_id_length:
+            continue  # its only identifier here is its CmdID: its items are looked at one by one (``item_problem``)
         _check(_command_ids(command, limits))
         if isinstance(command, Sync | Atomic | Sequence):
             _check_commands(command.commands, limits)

@@ -118,6 +118,10 @@ class SyncApplier:
         self.mode = ds.mode
         self._compares_all = compares_all(ds.mode)
         """The device sends every item it has (a slow sync): what it sends is matched."""
+        self._takes = takes_from_client(ds.mode)
+        """What the device sends is written (not only answered)."""
+        self._notes_only = ds.mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET)
+        """What the device sends is only noted: its LUIDs, to be replaced by the server's items."""
         self.backup = backup
         """Where items that arrive are collected for the session's backup archive, if it has one."""
         self._duplicates: _DuplicateIndex | None = None
@@ -126,6 +130,8 @@ class SyncApplier:
         self._converted: dict[str, tuple[str, bytes, content.ParsedItem]] = {}
         """The new items of a slow sync's message, converted ahead to look their duplicates up at once: by LUID,
         the type and data converted and the stored form."""
+        self._decoded_ahead: dict[int, tuple[str, DecodedData]] = {}
+        """The type and decoded data of the items converted ahead, by ``id`` of the item."""
         self._folder: Folder | None = None
         self._within_limits: set[int] = set()
         """The items of this Sync whose identifiers are within their limits (``item_problem``), by ``id``: looked at
@@ -168,23 +174,22 @@ class SyncApplier:
 
     def apply(self, sync: Sync) -> None:
         """Apply every command; the store is read and written in bulk, not item by item."""
-        items = [
-            item for command in sync.commands for item in _items(command) if item_problem(item, self.limits) is None
-        ]
+        items: list[Item] = []
+        deleting: list[str | None] = []
+        for owner, item in _command_items(sync.commands):
+            if isinstance(owner, Delete):
+                deleting.append(_luid(item))
+            if item_problem(item, self.limits) is None:
+                items.append(item)
         self._within_limits = {id(item) for item in items}
         luids = [ref for item in items for ref in (_luid(item), item.source_parent) if ref is not None]
         self._guids = self.tx.guids_for_luids(self.state.device_id, self.ds.folder_id, luids)
         self._unmapped = {luid for luid in luids if luid not in self._guids}
         parents = [item.target_parent for item in items if item.target_parent is not None]
-        deleted = {
-            self._guids[luid]
-            for command in sync.commands
-            for item in _items(command, Delete)
-            if (luid := _luid(item)) in self._guids
-        }
+        deleted = {self._guids[luid] for luid in deleting if luid in self._guids}
         self._previous, self._childless = self._read_items([*self._guids.values(), *parents], deleted)
         self._live = set(self._previous)
-        if self._compares_all and takes_from_client(self.mode) and self.outbox is None:
+        if self._compares_all and self._takes and self.outbox is None:
             self._convert_ahead(sync.commands)
         for command in sync.commands:
             self._apply_command(command)
@@ -223,7 +228,7 @@ class SyncApplier:
                     self._apply_command(nested)
                 else:
                     self.builder.status(nested, StatusCode.COMMAND_NOT_ALLOWED)
-        elif isinstance(command, Atomic | Copy | Unsupported):
+        elif isinstance(command, _NOT_APPLIED):
             log.info("%s inside Sync is not supported: answered 406", type(command).__name__)
             self.builder.status(command, StatusCode.OPTIONAL_FEATURE_NOT_SUPPORTED)
         else:
@@ -242,12 +247,12 @@ class SyncApplier:
         if luid is None:
             self.builder.status(command, StatusCode.BAD_REQUEST, target_ref=target_ref, source_ref=source_ref)
             return
-        if self.mode in (SyncMode.SLOW_TO_CLIENT, SyncMode.CLIENT_RESET):
-            if not isinstance(command, Delete | Move) and not item.more_data:
+        if self._notes_only:
+            if not isinstance(command, _NOT_NOTED) and not item.more_data:
                 self.ds.client_luids.append(luid)
             self.builder.status(command, StatusCode.OK, target_ref=target_ref, source_ref=source_ref)
             return
-        if not takes_from_client(self.mode):
+        if not self._takes:
             self.builder.status(command, StatusCode.FORBIDDEN, target_ref=target_ref, source_ref=source_ref)
             return
         if isinstance(command, Delete):
@@ -293,7 +298,8 @@ class SyncApplier:
         if partial is None and meta.size is not None and meta.size > self.max_obj_size:
             self._refuse_object(luid, item, f"{meta.size} bytes announced")
         if partial is None and not item.more_data:
-            return *self._decoded(meta.type, meta.format, piece), parent
+            ahead = self._decoded_ahead.pop(id(item), None)
+            return *self._decoded(meta.type, meta.format, piece, ahead), parent
         if partial is None:
             partial = PartialItem(
                 kind=ChangeKind.REPLACE if isinstance(command, Replace) else ChangeKind.ADD,
@@ -333,10 +339,13 @@ class SyncApplier:
             f"large object {luid} refused: {why}, at most {self.max_obj_size} bytes taken", StatusCode.ENTITY_TOO_LARGE
         )
 
-    def _decoded(self, content_type: str | None, fmt: str | None, data: bytes) -> tuple[str, bytes]:
-        """The item's type and its data with its Format undone (base64, decryption); a device that
-        changes between encrypted and plain items gets its items back as it now sends them."""
-        content_type, decoded = self._decode(content_type, fmt, data)
+    def _decoded(
+        self, content_type: str | None, fmt: str | None, data: bytes, ahead: tuple[str, DecodedData] | None = None
+    ) -> tuple[str, bytes]:
+        """The item's type and its data with its Format undone (base64, decryption), or what ``_convert_ahead``
+        undid of them already; a device that changes between encrypted and plain items gets its items back as
+        it now sends them."""
+        content_type, decoded = ahead or self._decode(content_type, fmt, data)
         if decoded.data and decoded.encryption != self.ds.encryption:
             self.ds.encryption = decoded.encryption
             key = encryption_setting(self.state.device_id, self.ds.folder_id)
@@ -367,6 +376,8 @@ class SyncApplier:
             meta = _merged_meta(command.meta, item.meta)
             try:
                 content_type, decoded = self._decode(meta.type, meta.format, _item_data(item))
+                if meta.type:  # not the data store's type, which the Sync may change before the item is applied
+                    self._decoded_ahead[id(item)] = content_type, decoded
                 new = self._convert(content_type, decoded.data)
             except SyncMLError:
                 continue
@@ -397,7 +408,8 @@ class SyncApplier:
             return StatusCode.OK if code == StatusCode.ITEM_ADDED and not isinstance(command, Add) else code
         if not self._journal_takes(1, len(data)):
             return StatusCode.DEVICE_FULL
-        self._learn_format(content_type)
+        if content_type not in self._seen_types:
+            self._learn_format(content_type)
         known = self._guids.get(luid)
         previous = self._current(known) if known else None
         parent = named_parent or (previous.parent if previous else None)
@@ -453,8 +465,6 @@ class SyncApplier:
     def _learn_format(self, content_type: str) -> None:
         """A device that named no type it takes gets its items back in the type it sends them in (each type is looked
         at once per Sync: what it learns of one does not change)."""
-        if content_type in self._seen_types:
-            return
         self._seen_types.add(content_type)
         sent = content.media_type(content_type)
         if not self.ds.format_from_device and sent != self.ds.wire_type and adopts_sent_type(self.ds.folder_kind, sent):
@@ -791,6 +801,13 @@ class SyncApplier:
 
 
 _SYNC_SUBCOMMANDS = (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)
+_NESTING = (Sequence, Atomic)
+_NOT_APPLIED = (Atomic, Copy, Unsupported)
+"""What a Sync may hold and is answered 406."""
+_NOT_NOTED = (Delete, Move)
+"""What names no item a device holds after it."""
+_WHOLE = (Add, Replace)
+"""What brings an item's whole content."""
 
 
 def encryption_setting(device_id: int, folder_id: int) -> str:
@@ -811,18 +828,15 @@ def stored_encryption(tx: SettingsSource, device_id: int, folder_id: int) -> Enc
         raise LocalError(f"the stored setting {key} = '{quoted(stored, SHOWN_VALUE)}' is no item encryption") from error
 
 
-def _items(command: SyncSubCommand, kind: type = object) -> list[Item]:
-    """The items of a command and of the commands nested in it; with ``kind``, of the commands of that kind."""
-    if isinstance(command, Sequence | Atomic):
-        return [
-            item
-            for nested in command.commands
-            if isinstance(nested, _SYNC_SUBCOMMANDS)
-            for item in _items(nested, kind)
-        ]
-    if isinstance(command, Unsupported) or not isinstance(command, kind):
-        return []
-    return list(command.items)
+def _command_items(commands: Iterable[object]) -> list[tuple[ItemCommand, Item]]:
+    """The items of these commands and of the commands nested in them, each with its command."""
+    found: list[tuple[ItemCommand, Item]] = []
+    for command in commands:
+        if isinstance(command, _NESTING):
+            found += _command_items(nested for nested in command.commands if isinstance(nested, _SYNC_SUBCOMMANDS))
+        elif isinstance(command, ItemCommand):
+            found += [(command, item) for item in command.items]
+    return found
 
 
 def _whole_items(commands: Iterable[object]) -> Iterator[tuple[Add | Replace, Item]]:
@@ -830,7 +844,7 @@ def _whole_items(commands: Iterable[object]) -> Iterator[tuple[Add | Replace, It
     for command in commands:
         if isinstance(command, Sequence):
             yield from _whole_items(command.commands)
-        elif isinstance(command, Add | Replace):
+        elif isinstance(command, _WHOLE):
             yield from ((command, item) for item in command.items if not item.more_data)
 
 

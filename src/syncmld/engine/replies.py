@@ -81,8 +81,7 @@ class ReplyBuilder:
         if self._encoder is None:
             self._header = header
             self._encoder = message_encoder(header, encoding)
-            for command in (*self.statuses, *self.commands):
-                self._encoder.add(command)
+            self._encoder.add_all((*self.statuses, *self.commands))
         return self._encoder
 
     def written(self, command: Command) -> None:

@@ -7,7 +7,7 @@ here, in message order.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from enum import StrEnum
 from functools import lru_cache
 from typing import ClassVar
@@ -31,6 +31,10 @@ from syncmld.status import StatusCode
 _TEMPLATES = by_names(lambda limits: limits.item_templates)
 """Templates kept per encoding (one per command shape: the types and formats a server sends in, when not too
 long)."""
+
+
+_StatusKey = tuple[str, str, StatusCode, int, int]
+"""A Status's shape as ``usual_status`` gives it."""
 
 
 class Encoding(StrEnum):
@@ -92,11 +96,15 @@ class MessageEncoder(ABC):
         """Syncs opened and not yet closed."""
         self._last_template: tuple[Shape | None, Hashable, Template | None] = (None, None, None)
         """The shape, context and template of the last command written from one (most follow one another)."""
-        self._status_templates: dict[tuple[tuple[str, str, StatusCode, int, int], Hashable], StatusTemplate | None] = {}
+        self._status_templates: dict[tuple[_StatusKey, Hashable], StatusTemplate | None] = {}
         """This message's Status templates by shape and context: None for a shape written once so far, or
         whose template cannot be made."""
+        self._last_status: tuple[_StatusKey | None, StatusTemplate | None] = (None, None)
+        """The shape and template of the command just added, if it was a Status written from a template that
+        the next Status of its shape may be written from too (it left the writer in the context it found)."""
 
     def add(self, command: Command) -> None:
+        self._last_status = (None, None)
         if type(command) is Status:
             if self._add_status(command):
                 return
@@ -123,13 +131,41 @@ class MessageEncoder(ABC):
             templates[key] = template
             if template is None:
                 return False
-        cmd_id = str(self._writer.next_id) if status.cmd_id is None else status.cmd_id
-        filled = template.filled((cmd_id, status.cmd_ref, *status.target_refs, *status.source_refs), self._text)
+        filled = template.filled(self._status_values(status), self._text)
         if filled is None:
             return False
         self._write(filled, template.end_state)
         self._writer.next_id += 1
+        if self._context() == key[1]:
+            self._last_status = (shape, template)
         return True
+
+    def add_all(self, commands: Iterable[Command]) -> None:
+        """``add`` each command in turn; the Statuses of one shape that follow one another are filled into the
+        template of the first and written together."""
+        run: list[bytes] = []
+        shape: _StatusKey | None = None
+        template: StatusTemplate | None = None
+        for command in commands:
+            if template is not None and type(command) is Status and usual_status(command) == shape:
+                filled = template.filled(self._status_values(command), self._text)
+                if filled is not None:
+                    run.append(filled)
+                    self._writer.next_id += 1
+                    continue
+            if template is not None and run:
+                self._write(b"".join(run), template.end_state)
+                run = []
+            self.add(command)
+            shape, template = self._last_status
+        if template is not None and run:
+            self._write(b"".join(run), template.end_state)
+
+    def _status_values(self, status: Status) -> tuple[str, ...]:
+        """What a Status template's slots take: the CmdID (this message's next, if the Status has none), CmdRef and
+        references."""
+        cmd_id = str(self._writer.next_id) if status.cmd_id is None else status.cmd_id
+        return (cmd_id, status.cmd_ref, *status.target_refs, *status.source_refs)
 
     def _make_status_template(self, shape: StatusShape) -> StatusTemplate | None:
         written = self._written_sample(shape.sample())
@@ -409,6 +445,5 @@ def message_encoder(header: SyncHdr, encoding: Encoding) -> MessageEncoder:
 
 def encode(message: SyncML, encoding: Encoding) -> bytes:
     encoder = message_encoder(message.header, encoding)
-    for command in message.commands:
-        encoder.add(command)
+    encoder.add_all(message.commands)
     return encoder.finish(message.final)
