@@ -498,17 +498,18 @@ def _read_status(element: Readable) -> Status:
                 cred = part
         elif tag == "Chal" and chal is None:
             chal = part
-    return Status(
-        cmd_id=_given(element, "CmdID", cmd_id),
-        msg_ref=_given(element, "MsgRef", msg_ref),
-        cmd_ref=_given(element, "CmdRef", cmd_ref),
-        cmd=_given(element, "Cmd", cmd),
-        data=_status_code(_given(element, "Data", data)),
-        target_refs=tuple(target_refs),
-        source_refs=tuple(source_refs),
-        cred=_read_cred(cred),
-        chal=_read_chal(chal),
-        items=tuple(map(_read_item, items)),
+    cmd_id = _given(element, "CmdID", cmd_id)
+    return Status(  # by position, as an Item
+        _given(element, "MsgRef", msg_ref),
+        _given(element, "CmdRef", cmd_ref),
+        _given(element, "Cmd", cmd),
+        _status_code(_given(element, "Data", data)),
+        tuple(target_refs),
+        tuple(source_refs),
+        _read_cred(cred),
+        _read_chal(chal),
+        tuple(map(_read_item, items)),
+        cmd_id=cmd_id,
     )
 
 
