@@ -79,15 +79,15 @@ def _read_devinf_document(root: Readable) -> DevInf:
     return read_devinf(root)
 
 
+_BY_CONTENT_TYPE = {encoding.content_type: encoding for encoding in Encoding}
+"""Each encoding by its media type (a lookup: going through an enum's members costs about 10 us)."""
+
+
 def _encoding_of(content_type: str | None) -> Encoding | None:
     """The encoding a Content-Type names (parameters and case ignored), if it names one."""
     if content_type is None:
         return None
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    for encoding in Encoding:
-        if media_type == encoding.content_type:
-            return encoding
-    return None
+    return _BY_CONTENT_TYPE.get(content_type.split(";", 1)[0].strip().lower())
 
 
 def _sniff(body: bytes) -> Encoding:

@@ -304,14 +304,14 @@ def _read_item(element: Readable) -> Item:
                 source_parent = part
         elif tag == "MoreData":
             more_data = True
-    return Item(
-        target=None if target is None else _locref_in(target),
-        source=None if source is None else _locref_in(source),
-        target_parent=None if target_parent is None else required_text(target_parent, "LocURI"),
-        source_parent=None if source_parent is None else required_text(source_parent, "LocURI"),
-        meta=None if meta is None else _read_meta(meta),
-        data=None if data is None else _read_item_data(data),
-        more_data=more_data,
+    return Item(  # by position: a call by keyword binds each of the seven by name, a third of the time it takes
+        None if target is None else _locref_in(target),
+        None if source is None else _locref_in(source),
+        None if target_parent is None else required_text(target_parent, "LocURI"),
+        None if source_parent is None else required_text(source_parent, "LocURI"),
+        None if meta is None else _read_meta(meta),
+        None if data is None else _read_item_data(data),
+        more_data,
     )
 
 
@@ -330,7 +330,7 @@ def _read_item_data(element: Readable | None) -> ItemData | None:
     binary = binary_content(element)
     if binary is not None:
         return binary
-    return (inner_xml(element) if nested else element.text or "").encode("utf-8")
+    return (inner_xml(element) if nested else element.text or "").encode()
 
 
 def _item_command_fields(element: Readable) -> tuple[str, tuple[Item, ...], Meta | None, Cred | None, bool]:
@@ -370,7 +370,7 @@ def _item_command(kind: type[Add | Replace | Copy | Move]) -> Callable[[Readable
 
     def read(element: Readable) -> Add | Replace | Copy | Move:
         cmd_id, items, meta, cred, no_resp = _item_command_fields(element)
-        return kind(cmd_id=cmd_id, items=items, meta=meta, cred=cred, no_resp=no_resp)
+        return kind(items, meta, cred, no_resp, cmd_id=cmd_id)
 
     return read
 
@@ -498,17 +498,18 @@ def _read_status(element: Readable) -> Status:
                 cred = part
         elif tag == "Chal" and chal is None:
             chal = part
-    return Status(
-        cmd_id=_given(element, "CmdID", cmd_id),
-        msg_ref=_given(element, "MsgRef", msg_ref),
-        cmd_ref=_given(element, "CmdRef", cmd_ref),
-        cmd=_given(element, "Cmd", cmd),
-        data=_status_code(_given(element, "Data", data)),
-        target_refs=tuple(target_refs),
-        source_refs=tuple(source_refs),
-        cred=_read_cred(cred),
-        chal=_read_chal(chal),
-        items=tuple(map(_read_item, items)),
+    cmd_id = _given(element, "CmdID", cmd_id)
+    return Status(  # by position, as an Item
+        _given(element, "MsgRef", msg_ref),
+        _given(element, "CmdRef", cmd_ref),
+        _given(element, "Cmd", cmd),
+        _status_code(_given(element, "Data", data)),
+        tuple(target_refs),
+        tuple(source_refs),
+        _read_cred(cred),
+        _read_chal(chal),
+        tuple(map(_read_item, items)),
+        cmd_id=cmd_id,
     )
 
 
@@ -532,19 +533,30 @@ def _read_sync(element: Readable) -> Sync:
         source=_read_locref(found.get("Source")),
         meta=_read_meta(found.get("Meta")),
         number_of_changes=None if changes is None else parse_count("NumberOfChanges", changes),
-        commands=tuple(map(_sync_sub_command, [sub for sub in element if sub.tag not in _SYNC_FIELDS])),
+        commands=_sync_commands(element),
         cred=_read_cred(found.get("Cred")),
         no_resp="NoResp" in found,
     )
 
 
-def _sync_sub_command(element: Readable) -> SyncSubCommand:
-    """A command inside Sync; one that does not belong there is read as unsupported."""
-    reader = _SYNC_COMMAND_READERS.get(element.tag)
-    if reader is not None:
-        return reader(element)
+def _sync_commands(sync: Readable) -> tuple[SyncSubCommand, ...]:
+    """The commands inside a Sync, each read by its own reader."""
+    commands: list[SyncSubCommand] = []
+    for element in sync:
+        tag = element.tag
+        reader = _SYNC_COMMAND_READERS.get(tag)
+        if reader is not None:
+            commands.append(reader(element))
+        elif tag not in _SYNC_FIELDS:
+            commands.append(_other_sync_command(element))
+    return tuple(commands)
+
+
+def _other_sync_command(element: Readable) -> SyncSubCommand:
+    """A command inside Sync other than Add, Replace, Copy, Move and Delete; one that does not belong there is read
+    as unsupported."""
     command = _read_command(element)
-    if isinstance(command, (Add, Replace, Delete, Copy, Move, Atomic, Sequence, Unsupported)):
+    if isinstance(command, (Atomic, Sequence, Unsupported)):
         return command
     return Unsupported(cmd_id=command.cmd_id, name=element.tag)
 

@@ -200,6 +200,8 @@ def lenient_int(parent: Readable, tag: str) -> int | None:
 def binary_content(element: Readable) -> bytes | None:
     """The binary content of an element (a WBXML ``Node``'s, or an lxml element's marked as ``as_lxml``
     marks it), or None for a text element."""
+    if isinstance(element, PlainElement):  # what expat builds, asked first: it never holds binary content
+        return None
     if isinstance(element, Node):
         return element.binary
     if not isinstance(element, etree._Element) or element.get(_BINARY) is None:
