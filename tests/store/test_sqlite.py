@@ -10,8 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from syncmld.store import open_store, sqlite_url
-from syncmld.store.base import SessionRecord, StoreError
+from syncmld.store.base import SessionRecord, StoreError, Transaction
 from syncmld.store.schema import metadata
+from syncmld.store.sql import SqlTransaction
 
 
 def test_sqlite_url_names_the_database_file_in_the_data_directory(tmp_path: Path) -> None:
@@ -73,4 +74,22 @@ def test_a_reader_answers_while_a_writer_holds_the_database(tmp_path: Path) -> N
         assert answers == [True]
     with store.reading() as tx:
         assert tx.has_session("pending")
+    store.close()
+
+
+def test_a_transaction_takes_the_connection_returned_last(tmp_path: Path) -> None:
+    """Transactions one after another run on one connection, whose SQLite page cache still holds what the one
+    before read and wrote, not in turn on every connection the pool made while some ran at once."""
+    store = open_store(sqlite_url(tmp_path))
+
+    def driver_connection(tx: Transaction) -> object:
+        assert isinstance(tx, SqlTransaction)
+        return tx._connection.connection.dbapi_connection
+
+    with store.reading() as outer, store.reading() as inner:
+        returned_last = driver_connection(outer)
+        assert driver_connection(inner) is not returned_last
+    for _ in range(3):
+        with store.transaction() as tx:
+            assert driver_connection(tx) is returned_last
     store.close()

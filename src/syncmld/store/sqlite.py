@@ -67,7 +67,9 @@ def open_sqlite_store(path: Path, server_key: bytes) -> SqlStore:
         raise StoreError(f"cannot open the SQLite store {path}: directory {path.parent} does not exist")
     restrict_database_files(path)
     box = SecretBox(server_key)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    # The connection returned last goes out first: its page cache holds what the transaction before read and wrote,
+    # where the pool's oldest idle connection would find the file changed and read its pages again.
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, pool_use_lifo=True)
     event.listen(engine, "connect", _configure_connection)
     event.listen(engine, "begin", _begin)
     try:
