@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 STOP_TIMEOUT_S = 20.0
+POLL_S = 0.02
+"""How often a start looks whether the process listens yet: a connection attempt to a closed loopback port costs
+microseconds, and each wait for a server ends on average half a poll after it listens."""
 
 
 def free_ports(count: int) -> list[int]:
@@ -37,7 +40,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float, l
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(POLL_S)
     raise RuntimeError(f"{process.args!r} did not open port {port}:\n{_tail(log)}")
 
 

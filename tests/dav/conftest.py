@@ -11,9 +11,13 @@ import pytest
 from syncmld.accounts import hash_password, md5_credential
 from syncmld.config import ServerConfig
 from syncmld.server import create_app
-from syncmld.store import open_store, sqlite_url
+from syncmld.store import sqlite_url
 from syncmld.store.base import Store
 from tests.dav.dav import ALICE, BASE_URL, BOB, PASSWORD
+from tests.store.backends import open_empty_store
+
+PASSWORD_HASH = hash_password(PASSWORD)
+"""Made once a process and given to each test's accounts: a scrypt hash costs about 50 ms of CPU."""
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -25,10 +29,10 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(sqlite_url(tmp_path))
+    opened = open_empty_store(sqlite_url(tmp_path))
     with opened.transaction() as tx:
         for email in (ALICE, BOB):
-            tx.add_account(email, md5_credential(email, PASSWORD), hash_password(PASSWORD))
+            tx.add_account(email, md5_credential(email, PASSWORD), PASSWORD_HASH)
     yield opened
     opened.close()
 

@@ -13,12 +13,13 @@ from syncmld.client.device import Signer
 from syncmld.client.in_process import in_process_transport
 from syncmld.engine import EngineContext, EngineSettings
 from syncmld.protocol.messages import SyncML
-from syncmld.store import open_store
 from syncmld.store.base import NewItem, Store
-from tests.store.backends import BACKENDS, empty_store_url
+from tests.store.backends import BACKENDS, empty_store_url, open_empty_store
 
 EMAIL = "alice@example.org"
 PASSWORD = "secret"
+PASSWORD_HASH = hash_password(PASSWORD)
+"""Made once a process and given to each test's account: a scrypt hash costs about 50 ms of CPU."""
 URL = "http://sync.example.org/syncml"
 
 
@@ -30,9 +31,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    store = open_store(store_url)
+    store = open_empty_store(store_url)
     with store.transaction() as tx:
-        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
+        tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), PASSWORD_HASH, item_key(PASSWORD))
     yield store
     store.close()
 
@@ -41,9 +42,9 @@ def store(store_url: str) -> Iterator[Store]:
 def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A new SQLite or PostgreSQL store holding the account EMAIL, for tests that count its statements."""
     with empty_store_url(request.param, tmp_path) as url:
-        store = open_store(url)
+        store = open_empty_store(url)
         with store.transaction() as tx:
-            tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), hash_password(PASSWORD), item_key(PASSWORD))
+            tx.add_account(EMAIL, md5_credential(EMAIL, PASSWORD), PASSWORD_HASH, item_key(PASSWORD))
         yield store
         store.close()
 

@@ -18,9 +18,10 @@ from syncmld.config import ServerConfig
 from syncmld.protocol.codec import encode_xml
 from syncmld.protocol.messages import SyncML
 from syncmld.server import create_app
-from syncmld.store import open_store, sqlite_url
+from syncmld.store import sqlite_url
 from syncmld.store.base import Store
 from tests.hostile.wire import ALICE, BASE_URL, BOB, ENDPOINT, PASSWORD, XML, reply_of, vcard
+from tests.store.backends import open_empty_store
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -33,7 +34,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A SQLite store in ``tmp_path`` holding the accounts of Alice and Bob."""
-    opened = open_store(sqlite_url(tmp_path))
+    opened = open_empty_store(sqlite_url(tmp_path))
     with opened.transaction() as tx:
         for email in (ALICE, BOB):
             tx.add_account(email, md5_credential(email, PASSWORD), hash_password(PASSWORD))

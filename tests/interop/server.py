@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests import processes
+from tests.commands import run_syncmld
 from tests.server.certificates import Certificates
 
 START_TIMEOUT_S = 30.0
@@ -23,9 +24,8 @@ class Login:
 
 
 def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run one ``syncmld`` CLI command with the interpreter running the tests."""
-    command = [sys.executable, "-m", "syncmld", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    """Run one ``syncmld`` CLI command in the test process."""
+    return run_syncmld(*args)
 
 
 class SyncmldServer:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.store import open_store
 from syncmld.store.base import Store
 from tests.cli.conftest import syncmld  # noqa: F401 (the fixture, for the command line tests)
 from tests.mail.dovecot import DOVECOT, Dovecot, SmtpSink
 from tests.mail.engine_side import MailSetup, set_up
-from tests.store.backends import empty_store_url
+from tests.store.backends import empty_store_url, open_empty_store
 
 _numbers = itertools.count(1)
 
@@ -47,7 +46,7 @@ def mailbox(dovecot: Dovecot) -> tuple[str, str]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """The engine's store: SQLite, or the backend a module parametrizes ``store`` with (indirect)."""
     with empty_store_url(getattr(request, "param", "sqlite"), tmp_path) as url:
-        opened = open_store(url)
+        opened = open_empty_store(url)
         yield opened
         opened.close()
 

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tests.commands import run_syncmld
+
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
 SERVING = re.compile(r"serving SyncML at (https?://127\.0\.0\.1:(\d+)/syncml)")
@@ -15,7 +17,7 @@ SERVING = re.compile(r"serving SyncML at (https?://127\.0\.0\.1:(\d+)/syncml)")
 
 def syncmld(*args: str) -> subprocess.CompletedProcess[str]:
     """Run one ``syncmld`` command with the interpreter running the tests; fails the caller if it fails."""
-    done = subprocess.run([sys.executable, "-m", "syncmld", *args], capture_output=True, text=True, timeout=300)
+    done = run_syncmld(*args)
     if done.returncode != 0:
         raise AssertionError(f"syncmld {' '.join(args)} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
     return done

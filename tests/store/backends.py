@@ -5,16 +5,20 @@ in CI (``CI=true``), where they fail.
 """
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from syncmld.store import MEMORY_URL, sqlite_url
+from syncmld.server_key import KEY_FILE_ENV
+from syncmld.store import MEMORY_URL, open_store, sqlite_url
+from syncmld.store.base import Store
 from syncmld.store.postgres import DRIVER_NAME
 
 BACKENDS = ("memory", "sqlite", "postgres")
@@ -64,3 +68,21 @@ def empty_store_url(backend: str, tmp_path: Path) -> Iterator[str]:
             yield url
     else:
         yield MEMORY_URL if backend == "memory" else sqlite_url(tmp_path)
+
+
+def open_empty_store(url: str) -> Store:
+    """``open_store(url)`` of a store that does not exist yet; a new SQLite file is first a copy of a store created
+    under the same server key once a process: the bytes its first opening would leave (migrating a new file costs
+    about 0.12 s of CPU, a copy about 0.02)."""
+    database, key_file = Path(url.removeprefix("sqlite:///")), os.environ.get(KEY_FILE_ENV)
+    if url.startswith("sqlite:///") and key_file and not database.exists():
+        database.write_bytes(new_sqlite_database(key_file))
+    return open_store(url)
+
+
+@cache
+def new_sqlite_database(key_file: str) -> bytes:
+    """The file of a SQLite store just created under the server key in ``key_file``."""
+    with tempfile.TemporaryDirectory() as directory:
+        open_store(sqlite_url(Path(directory)), Path(key_file)).close()
+        return Path(sqlite_url(Path(directory)).removeprefix("sqlite:///")).read_bytes()

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from syncmld.store import open_store
 from syncmld.store.base import Store
-from tests.store.backends import BACKENDS, empty_store_url
+from tests.store.backends import BACKENDS, empty_store_url, open_empty_store
 
 
 @pytest.fixture(params=BACKENDS)
@@ -19,7 +18,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
+    opened = open_empty_store(store_url)
     yield opened
     opened.close()
 
@@ -28,6 +27,6 @@ def store(store_url: str) -> Iterator[Store]:
 def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A new empty SQLite or PostgreSQL store."""
     with empty_store_url(request.param, tmp_path) as url:
-        opened = open_store(url)
+        opened = open_empty_store(url)
         yield opened
         opened.close()
