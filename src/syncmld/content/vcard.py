@@ -33,6 +33,7 @@ from syncmld.content.versit import (
     split_escaped,
 )
 from syncmld.errors import RemoteError
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 VCardVersion = Literal["2.1", "3.0", "4.0"]
@@ -111,7 +112,7 @@ _ESCAPE_21 = re.compile(r"\\([\\;,])")
 _NO_BLANKS = str.maketrans("", "", " \t\r\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactProperty:
     """One property in version-independent form: 3.0-style parameters, unescaped value components."""
 
@@ -145,7 +146,7 @@ def _is_binary(params: Params) -> bool:
     return ("ENCODING", "b") in params or ("ENCODING", "B") in params
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VCard:
     """A contact: the version it was read in and its properties in order (without BEGIN/END/VERSION)."""
 
@@ -1005,9 +1006,9 @@ def normal_form(card: VCard) -> str:
 
 
 def _normal_line(prop: ContactProperty) -> str | None:
-    if prop.is_empty():
+    if not any(map(any, prop.value)):
         return None
-    kind = prop.kind
+    kind = _kind(prop.name, prop.params)
     if prop.name == "BDAY":
         value = _DATE.sub(r"\1\2\3\4", prop.text)
     elif kind is ValueKind.RAW:
@@ -1017,19 +1018,31 @@ def _normal_line(prop: ContactProperty) -> str | None:
     elif kind is ValueKind.LIST:
         value = ",".join(sorted(_escape_30(item) for items in prop.value for item in items))
     else:
-        components = [",".join(_escape_30(item) for item in items) for items in prop.value]
+        components = [",".join(map(_escape_30, items)) for items in prop.value]
         while components and not components[-1]:
             components.pop()
         value = ";".join(components)
     head = f"{prop.group.upper()}.{prop.name}" if prop.group else prop.name
-    return f"{head}{''.join(_normal_params(prop.params))}:{value}"
+    return f"{head}{_normal_params(prop.params) if prop.params else ''}:{value}"
 
 
-def _normal_params(params: Params) -> list[str]:
+def _normal_params(params: Params) -> str:
+    """The parameters of a normal form's line, remembered for the parameters of short headers (a few make up most
+    lines)."""
+    found = _FIND_NORMAL_PARAMS(params)
+    if found is not None:
+        return found
     types = sorted({item.upper() for key, value in params if key == "TYPE" and value for item in type_values(value)})
     others = sorted(
         f";{key.upper()}" if value is None else f";{key.upper()}={value.upper()}"
         for key, value in params
         if key != "TYPE"
     )
-    return ([f";TYPE={','.join(types)}"] if types else []) + others
+    text = "".join(([f";TYPE={','.join(types)}"] if types else []) + others)
+    return _NORMAL_PARAMS.put(params, text, len(text) + sum(len(key) + len(value or "") for key, value in params))
+
+
+_NORMAL_PARAMS: BoundedMap[Params, str] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_NORMAL_PARAMS = _NORMAL_PARAMS.peek
