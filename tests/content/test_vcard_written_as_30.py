@@ -129,22 +129,51 @@ def test_a_vcard_folded_anywhere_is_written_as_the_card_would_write_it(
 
 
 _BREAK = st.sampled_from(["\r\n", "\n", "\r"])
-_ODD_LINE = st.one_of(_LINE.map(str.rstrip), st.sampled_from(["FN", "TEL;TYPE=HOME", "", " ", "N:A", "NOTE:a\rb"]))
+_KEPT_LINE = st.builds(
+    "{}{}{}:{}".format,
+    st.sampled_from(["", "item1."]),
+    _NAMES,
+    st.sampled_from(["", ";TYPE=HOME", ";CELL", ";ENCODING=b"]),
+    _VALUE,
+)
+"""A line whose header a card keeps as it came."""
+_ODD_LINE = st.one_of(
+    _KEPT_LINE, _LINE.map(str.rstrip), st.sampled_from(["FN", "TEL;TYPE=HOME", "", " ", "N:A", "NOTE:a\rb"])
+)
 
 
 @settings(max_examples=400)
 @given(
+    version=st.sampled_from(["3.0", "2.1"]),
     first=st.tuples(_BREAK, _BREAK),
     lines=st.lists(st.tuples(_ODD_LINE, _BREAK, st.sampled_from([1, 1, 1, 0])), min_size=1, max_size=8),
     last=st.sampled_from(["\r\n", "\n", "\r", "", "\r\n\r\n"]),
 )
 def test_a_vcard_with_any_line_breaks_is_read_and_written_as_the_card_would(
-    first: tuple[str, str], lines: list[tuple[str, str, int]], last: str
+    version: str, first: tuple[str, str], lines: list[tuple[str, str, int]], last: str
 ) -> None:
     """Line breaks CRLF, LF or CR on each line, lines without ':' (some a header a card keeps), blank lines, no
     line break after END: the stored form, its identity and its reading are those of the lexer's reading."""
     body = "".join(f"{line}{newline * times}" for line, newline, times in lines)
-    data = f"BEGIN:VCARD{first[0]}VERSION:3.0{first[1]}{body}\r\nEND:VCARD{last}".encode()
+    as_the_lexer_reads_it(f"BEGIN:VCARD{first[0]}VERSION:{version}{first[1]}{body}\r\nEND:VCARD{last}".encode())
+
+
+@settings(max_examples=400)
+@given(
+    version=st.sampled_from(["3.0", "2.1"]),
+    lines=st.lists(st.one_of(_KEPT_LINE, st.sampled_from(["FN", ""])), min_size=1, max_size=8),
+    newline=st.sampled_from(["\r\n", "\n"]),
+)
+def test_a_vcard_of_lines_kept_as_they_came_is_read_and_written_as_the_lexer_reads_it(
+    version: str, lines: list[str], newline: str
+) -> None:
+    """Each line's header one a card keeps, or a line without ':' or a blank one among them."""
+    text = newline.join(["BEGIN:VCARD", f"VERSION:{version}", *lines, "END:VCARD", ""])
+    as_the_lexer_reads_it(text.encode())
+
+
+def as_the_lexer_reads_it(data: bytes) -> None:
+    """The card, its stored form and its identity are those of the lexer's reading (or its error)."""
     read = outcome(read_by_the_lexer, data)
     assert outcome(parse_vcard, data) == read
     if isinstance(read, VCard):
