@@ -61,6 +61,18 @@ def test_contacts_with_long_headers_leave_nothing_behind() -> None:
     assert kept_after(lambda n: content.to_stored("text/vcard", card(n), None, None), 40) < 300_000
 
 
+def test_contacts_compared_with_long_parameters_leave_nothing_behind() -> None:
+    """40 contacts compared by their normal form, each with a TYPE of its own 20,000 characters long that is one type
+    many times over (a short normal form), would keep 800 kB of parameters if each were kept."""
+
+    def normal_form(number: int) -> str:
+        types = ",".join([f"T{number}"] * 4_000)
+        card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nTEL;TYPE={types}:1\r\nEND:VCARD\r\n".encode()
+        return content.normal_form(content.read("text/vcard", card))
+
+    assert kept_after(normal_form, 40) < 300_000
+
+
 @pytest.fixture
 def default_limits_after() -> Iterator[None]:
     """The process's caches get their default limits back for the tests that follow."""

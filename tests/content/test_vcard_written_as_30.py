@@ -11,9 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncmld.content.common import Identity
-from syncmld.content.contacts import UNSEEN_PROPERTIES, Contact, card_identity, contact_to_stored
+from syncmld.content.contacts import UNSEEN_PROPERTIES, Contact, _named_identity, card_identity, contact_to_stored
 from syncmld.content.kind import digest
-from syncmld.content.vcard import has_text, parse_vcard, to_vcard, written_as_21, written_as_30
+from syncmld.content.vcard import (
+    VCard,
+    _card,
+    _read_lines,
+    has_text,
+    normal_form,
+    parse_vcard,
+    to_vcard,
+    written_as_21,
+    written_as_30,
+)
 from syncmld.errors import RemoteError
 from tests.content.test_generated_and_captured import generate, vcards_in
 
@@ -116,6 +126,68 @@ def test_a_vcard_folded_anywhere_is_written_as_the_card_would_write_it(
         data = data[:cut] + b"\r\n" + blank + data[cut:]
     data = data.replace(b"\r\n", newline)
     assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == outcome(through_the_card, data)
+
+
+_BREAK = st.sampled_from(["\r\n", "\n", "\r"])
+_KEPT_LINE = st.builds(
+    "{}{}{}:{}".format,
+    st.sampled_from(["", "item1."]),
+    _NAMES,
+    st.sampled_from(["", ";TYPE=HOME", ";CELL", ";ENCODING=b"]),
+    _VALUE,
+)
+"""A line whose header a card keeps as it came."""
+_ODD_LINE = st.one_of(
+    _KEPT_LINE, _LINE.map(str.rstrip), st.sampled_from(["FN", "TEL;TYPE=HOME", "", " ", "N:A", "NOTE:a\rb"])
+)
+
+
+@settings(max_examples=400)
+@given(
+    version=st.sampled_from(["3.0", "2.1"]),
+    first=st.tuples(_BREAK, _BREAK),
+    lines=st.lists(st.tuples(_ODD_LINE, _BREAK, st.sampled_from([1, 1, 1, 0])), min_size=1, max_size=8),
+    last=st.sampled_from(["\r\n", "\n", "\r", "", "\r\n\r\n"]),
+)
+def test_a_vcard_with_any_line_breaks_is_read_and_written_as_the_card_would(
+    version: str, first: tuple[str, str], lines: list[tuple[str, str, int]], last: str
+) -> None:
+    """Line breaks CRLF, LF or CR on each line, lines without ':' (some a header a card keeps), blank lines, no
+    line break after END: the stored form, its identity and its reading are those of the lexer's reading."""
+    body = "".join(f"{line}{newline * times}" for line, newline, times in lines)
+    as_the_lexer_reads_it(f"BEGIN:VCARD{first[0]}VERSION:{version}{first[1]}{body}\r\nEND:VCARD{last}".encode())
+
+
+@settings(max_examples=400)
+@given(
+    version=st.sampled_from(["3.0", "2.1"]),
+    lines=st.lists(st.one_of(_KEPT_LINE, st.sampled_from(["FN", ""])), min_size=1, max_size=8),
+    newline=st.sampled_from(["\r\n", "\n"]),
+)
+def test_a_vcard_of_lines_kept_as_they_came_is_read_and_written_as_the_lexer_reads_it(
+    version: str, lines: list[str], newline: str
+) -> None:
+    """Each line's header one a card keeps, or a line without ':' or a blank one among them."""
+    text = newline.join(["BEGIN:VCARD", f"VERSION:{version}", *lines, "END:VCARD", ""])
+    as_the_lexer_reads_it(text.encode())
+
+
+def as_the_lexer_reads_it(data: bytes) -> None:
+    """The card, its stored form and its identity are those of the lexer's reading (or its error)."""
+    read = outcome(read_by_the_lexer, data)
+    assert outcome(parse_vcard, data) == read
+    if isinstance(read, VCard):
+        visible = any(prop.name not in UNSEEN_PROPERTIES and has_text(prop.value) for prop in read.properties)
+        assert written_as_30(data, UNSEEN_PROPERTIES) == (to_vcard(read, "3.0"), visible)
+        named = _named_identity(read.properties) or Identity("vcard:" + normal_form(read))
+        assert Contact("text/vcard", data).identity == named
+    else:
+        assert outcome(lambda d: written_as_30(d, UNSEEN_PROPERTIES), data) == read
+
+
+def read_by_the_lexer(data: bytes) -> VCard:
+    """A card as the lexer reads it, whatever its lines (``parse_vcard`` reads some without it)."""
+    return _card(*_read_lines(data))
 
 
 def identity_through_the_card(data: bytes) -> Identity:

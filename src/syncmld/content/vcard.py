@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Literal, cast
 
 from syncmld.bounded import BoundedMap
@@ -33,6 +33,7 @@ from syncmld.content.versit import (
     split_escaped,
 )
 from syncmld.errors import RemoteError
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 VCardVersion = Literal["2.1", "3.0", "4.0"]
@@ -111,7 +112,7 @@ _ESCAPE_21 = re.compile(r"\\([\\;,])")
 _NO_BLANKS = str.maketrans("", "", " \t\r\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactProperty:
     """One property in version-independent form: 3.0-style parameters, unescaped value components."""
 
@@ -145,7 +146,7 @@ def _is_binary(params: Params) -> bool:
     return ("ENCODING", "b") in params or ("ENCODING", "B") in params
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VCard:
     """A contact: the version it was read in and its properties in order (without BEGIN/END/VERSION)."""
 
@@ -232,8 +233,6 @@ _CHANGED_ESCAPE = re.compile(rb"[^\\]*+(?:\\[\\n;,][^\\]*+)*+\\")
 """From a backslash on, a backslash that reading and writing a 3.0 value would change: one that does not escape
 a backslash, ``n``, ``;`` or ``,`` (read from the left, as a reader pairs them)."""
 _CARD_LINES = frozenset({"BEGIN", "END", "VERSION"})
-_HEAD, _COLON = itemgetter(0), itemgetter(1)
-_SIMPLE = attrgetter("simple")
 
 
 def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | None:
@@ -243,28 +242,23 @@ def _as_written_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool] | 
     card = _kept_card(data)
     if card is None:
         return None
-    lines, parts, meanings = card.lines, card.parts, card.meanings
+    lines = card.lines
     visible = False
-    for meaning, part in zip(meanings, parts, strict=True):
+    for meaning, part in zip(card.meanings, card.parts, strict=True):
         if meaning.name not in unseen and _shows_text(meaning, part[2].decode("utf-8")):
             visible = True
             break
     if max(map(len, lines)) > FOLD_OCTETS:
         lines = [line if len(line) <= FOLD_OCTETS else fold(line.decode("utf-8")).encode("utf-8") for line in lines]
-        return b"\r\n".join(lines) + b"\r\n", visible
-    return (card.text if card.ends_line else card.text + b"\n").replace(b"\n", b"\r\n"), visible
+    return b"\r\n".join(lines) + b"\r\n", visible
 
 
 @dataclass(slots=True)
 class _KeptCard:
     """A vCard 3.0 whose lines the lexer reads as they stand (``_kept_card``)."""
 
-    text: bytes
-    """The card unfolded, its line breaks LF."""
     lines: list[bytes]
-    """Its lines (without the empty one after a last line break)."""
-    ends_line: bool
-    """Whether ``text`` ends with a line break."""
+    """Its lines, unfolded, without their line breaks."""
     parts: list[tuple[bytes, bytes, bytes]]
     """The lines between VERSION and END, each as its header, ':' and value."""
     meanings: list[Header]
@@ -279,46 +273,46 @@ def _kept_card(data: bytes) -> _KeptCard | None:
     any other card."""
     if data[12:23] != _VERSION_30 and data[13:24] != _VERSION_30:
         return None  # another version (or a card whose VERSION line is folded: the lexer reads it the same)
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-        if b"\r" in data:
-            return None
-    lines = data.split(b"\n")
-    ends_line = lines[-1] == b""
-    if ends_line:
-        lines.pop()
-    if _FOLD_LF.search(data) is None:
-        return _kept_lines(data, lines, ends_line)
+    lines = data.splitlines()
+    if _CR in data and data.count(_LF) != len(lines) - (data[-1] not in _LINE_BREAKS):
+        return None  # a CR that ends a line by itself (each line break but the last is LF or CRLF otherwise)
+    if _FOLD.search(data) is None:
+        return _kept_lines(data, lines)
     unfolded = _unfolded(lines)
-    return _kept_lines(b"\n".join(unfolded) + b"\n", unfolded, True) if unfolded is not None else None
+    return _kept_lines(b"\n".join(unfolded), unfolded) if unfolded is not None else None
 
 
-_FOLD_LF = re.compile(rb"\n[ \t]")
+_FOLD = re.compile(rb"\n[ \t]")
 _VERSION_30 = b"VERSION:3.0"
+_CR, _LF = ord("\r"), ord("\n")
+_LINE_BREAKS = (_CR, _LF)
 
 
-def _kept_lines(data: bytes, lines: list[bytes], ends_line: bool) -> _KeptCard | None:
-    """``_kept_card`` of a card whose text, line breaks LF and unfolded, is ``data``, and ``lines`` its lines."""
+def _kept_lines(text: bytes, lines: list[bytes]) -> _KeptCard | None:
+    """``_kept_card`` of a card whose lines, unfolded, are ``lines``, and ``text`` those lines with line breaks
+    between them."""
     if len(lines) < 4 or lines[0] != b"BEGIN:VCARD" or lines[1] != b"VERSION:3.0" or lines[-1] != b"END:VCARD":
         return None
     parts = [*map(bytes.partition, lines[2:-1], repeat(b":"))]
-    heads = [*map(_HEAD, parts)]
-    found = [*map(_FIND_KEPT_HEAD, heads)]
-    if not all(found):
-        found = [*map(_kept_head, heads)]
-    if not all(found) or not all(map(_COLON, parts)):
+    meanings = [*map(_FIND_KEPT_TEXT_HEAD, map(_HEAD, parts))]
+    if not all(meanings):
+        meanings = [meaning or _kept_head(part[0]) for meaning, part in zip(meanings, parts, strict=True)]
+        if not all(map(_kept_as_read, meanings, map(_VALUE, parts))):
+            return None
+    if not all(map(_COLON, parts)):
         return None
-    meanings = cast("list[Header]", found)
     try:
-        data.decode("utf-8")
+        text.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not all(map(_SIMPLE, meanings)) and not all(map(_kept_as_read, meanings, parts)):
+    escape = text.find(_BACKSLASH)
+    if escape >= 0 and _CHANGED_ESCAPE.match(text, escape) is not None:
         return None
-    escape = data.find(b"\\")
-    if escape >= 0 and _CHANGED_ESCAPE.match(data, escape) is not None:
-        return None
-    return _KeptCard(data, lines, ends_line, parts, meanings)
+    return _KeptCard(lines, parts, cast("list[Header]", meanings))
+
+
+_BACKSLASH = ord("\\")
+_HEAD, _COLON, _VALUE = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def properties_named(data: bytes, names: frozenset[str]) -> list[ContactProperty] | None:
@@ -337,8 +331,9 @@ def properties_named(data: bytes, names: frozenset[str]) -> list[ContactProperty
 
 def _kept_head(head: bytes) -> Header | None:
     """What a vCard 3.0 line's header says, when it is one ``_as_written_30`` keeps: UTF-8, no quote, as
-    ``Header.written`` gives it, not BEGIN, END or VERSION (remembered when short); None for any other."""
-    found = _FIND_KEPT_HEAD(head)
+    ``Header.written`` gives it, not BEGIN, END or VERSION (remembered when short and of a text value); None for
+    any other."""
+    found = _FIND_KEPT_TEXT_HEAD(head)
     if found is not None:
         return found
     try:
@@ -348,12 +343,14 @@ def _kept_head(head: bytes) -> Header | None:
         return None
     if meaning is None or meaning.written != text or meaning.name in _CARD_LINES:
         return None
-    return _KEPT_HEADS.put(head, meaning, len(head))
+    return _KEPT_TEXT_HEADS.put(head, meaning, len(head)) if meaning.simple else meaning
 
 
-_KEPT_HEADS: BoundedMap[bytes, Header] = bounded_map("headers", lambda limits: (limits.headers, limits.header_chars))
-"""Headers of vCard 3.0 lines kept as they came, by their bytes (each line is looked up once)."""
-_FIND_KEPT_HEAD = _KEPT_HEADS.peek
+_KEPT_TEXT_HEADS: BoundedMap[bytes, Header] = bounded_map(
+    "headers", lambda limits: (limits.headers, limits.header_chars)
+)
+"""Headers of vCard 3.0 lines of a text value kept as they came, by their bytes (each line is looked up once)."""
+_FIND_KEPT_TEXT_HEAD = _KEPT_TEXT_HEADS.peek
 
 
 def _unfolded(lines: list[bytes]) -> list[bytes] | None:
@@ -374,12 +371,14 @@ def _unfolded(lines: list[bytes]) -> list[bytes] | None:
     return joined
 
 
-def _kept_as_read(meaning: Header, part: tuple[bytes, bytes, bytes]) -> bool:
-    """Whether the lexer reads a line's value as it stands: a text value, or base64 without blanks that does
-    not go on in unindented lines."""
+def _kept_as_read(meaning: Header | None, value: bytes) -> bool:
+    """Whether a line is kept as it came, its header's meaning being ``meaning`` (None: a header not kept) and the
+    lexer reading its value as it stands: a text value, or base64 without blanks that does not go on in unindented
+    lines."""
+    if meaning is None:
+        return False
     if meaning.simple:
         return True
-    value = part[2]
     binary = meaning.transfer is Transfer.BASE64 and not meaning.unindented and not meaning.soft_breaks
     return binary and b" " not in value and b"\t" not in value
 
@@ -1007,9 +1006,9 @@ def normal_form(card: VCard) -> str:
 
 
 def _normal_line(prop: ContactProperty) -> str | None:
-    if prop.is_empty():
+    if not any(map(any, prop.value)):
         return None
-    kind = prop.kind
+    kind = _kind(prop.name, prop.params)
     if prop.name == "BDAY":
         value = _DATE.sub(r"\1\2\3\4", prop.text)
     elif kind is ValueKind.RAW:
@@ -1019,19 +1018,31 @@ def _normal_line(prop: ContactProperty) -> str | None:
     elif kind is ValueKind.LIST:
         value = ",".join(sorted(_escape_30(item) for items in prop.value for item in items))
     else:
-        components = [",".join(_escape_30(item) for item in items) for items in prop.value]
+        components = [",".join(map(_escape_30, items)) for items in prop.value]
         while components and not components[-1]:
             components.pop()
         value = ";".join(components)
     head = f"{prop.group.upper()}.{prop.name}" if prop.group else prop.name
-    return f"{head}{''.join(_normal_params(prop.params))}:{value}"
+    return f"{head}{_normal_params(prop.params) if prop.params else ''}:{value}"
 
 
-def _normal_params(params: Params) -> list[str]:
+def _normal_params(params: Params) -> str:
+    """The parameters of a normal form's line, remembered for the parameters of short headers (a few make up most
+    lines)."""
+    found = _FIND_NORMAL_PARAMS(params)
+    if found is not None:
+        return found
     types = sorted({item.upper() for key, value in params if key == "TYPE" and value for item in type_values(value)})
     others = sorted(
         f";{key.upper()}" if value is None else f";{key.upper()}={value.upper()}"
         for key, value in params
         if key != "TYPE"
     )
-    return ([f";TYPE={','.join(types)}"] if types else []) + others
+    text = "".join(([f";TYPE={','.join(types)}"] if types else []) + others)
+    return _NORMAL_PARAMS.put(params, text, len(text) + sum(len(key) + len(value or "") for key, value in params))
+
+
+_NORMAL_PARAMS: BoundedMap[Params, str] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+_FIND_NORMAL_PARAMS = _NORMAL_PARAMS.peek

@@ -18,6 +18,7 @@ from enum import Enum
 from syncmld.bounded import BoundedMap
 from syncmld.caches import bounded_map
 from syncmld.errors import RemoteError
+from syncmld.records import record
 from syncmld.status import StatusCode
 
 CRLF = "\r\n"
@@ -36,7 +37,7 @@ _ESCAPES_AND_SEPARATORS = {separator: re.compile(r"\\.|" + separator, re.DOTALL)
 Params = tuple[tuple[str, str | None], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Property:
     """One content line: ``[group.]NAME;param=value;BAREPARAM:value``; a bare parameter has value None."""
 
