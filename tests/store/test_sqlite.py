@@ -93,3 +93,23 @@ def test_a_transaction_takes_the_connection_returned_last(tmp_path: Path) -> Non
         with store.transaction() as tx:
             assert driver_connection(tx) is returned_last
     store.close()
+
+
+def test_a_kept_reply_replaced_writes_its_own_pages_to_the_log_and_not_the_freed_ones_again(tmp_path: Path) -> None:
+    store = open_store(sqlite_url(tmp_path))
+    log = tmp_path / "syncmld.db-wal"
+    reply_pages = 25  # 100,000 bytes in pages of 4,096
+    try:
+        with store.transaction() as tx:
+            tx.add_session(SessionRecord("busy", None, b"state", 1.0), bytes(100_000))
+        growth = []
+        for message in range(2, 6):
+            before = log.stat().st_size
+            with store.transaction() as tx:
+                tx.save_session(SessionRecord("busy", None, b"state", float(message)), bytes([message]) * 100_000)
+            growth.append((log.stat().st_size - before) // (4096 + 24))
+        # the reply's pages and the few of the row, its indexes and the free list: a secure delete's zeroing of
+        # the previous reply's pages would write as many again
+        assert all(reply_pages <= frames <= reply_pages + 8 for frames in growth), growth
+    finally:
+        store.close()
