@@ -146,6 +146,9 @@ class Peer:
     def _files(self, url: str, extension: str) -> list[bytes]:
         with self.http() as client:
             answer = client.request("PROPFIND", url, headers={"Depth": "1"})
+            if answer.status_code >= 500:  # once seen from Radicale while the upstream was deleting: asked once more
+                time.sleep(0.2)
+                answer = client.request("PROPFIND", url, headers={"Depth": "1"})
             assert answer.status_code == 207, answer.text
             hrefs = sorted(set(_hrefs(answer.text)))
             found = []
