@@ -10,6 +10,7 @@ from syncmld.protocol.codec import Encoding, encode
 from syncmld.protocol.constants import AlertCode, SyncMLVersion
 from syncmld.protocol.san import Notification, SanSync, encode_san
 from syncmld.protocol.san_message import alert_package
+from syncmld.push.settings import PushSettings
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.pushes import PushFolder, SyncedFolder
 from tests.cli.conftest import Syncmld, assert_one_error_line, syncmld  # noqa: F401 (fixture)
@@ -50,10 +51,10 @@ def test_a_failing_device_is_marked_in_the_list(syncmld: Syncmld, data_dir: Path
     with store.transaction() as tx:
         account = tx.get_account(EMAIL)
         assert account is not None
-        (device,) = tx.list_devices(account.id)
         folder = tx.ensure_folder(account.id, "Contacts")
         tx.note_folder_change(folder.id, None, 0.0)
-        tx.push_failed(device.id, "the webhook http://gw.example/push answered HTTP 500", retry_at=60.0)
+        (pending,) = tx.claim_pushes("test-worker", 60.0, PushSettings().timing, 1)
+        tx.push_failed(pending.claim, "the webhook http://gw.example/push answered HTTP 500", retry_at=120.0)
     store.close()
     listed = syncmld("device", "list", EMAIL, *where).out
     assert "FAILING: 1 failed attempts, last: the webhook http://gw.example/push answered HTTP 500" in listed

@@ -17,7 +17,7 @@ from syncmld.history.undo import apply_undo, plan_undo
 from syncmld.protocol.codec import decode
 from syncmld.protocol.messages import Status
 from syncmld.store.base import ChangeSource, Domain, Store
-from syncmld.store.pushes import PushChannel, PushSource
+from syncmld.store.pushes import PushChannel, PushClaim, PushSource
 from tests.server.test_http_endpoint import (  # noqa: F401 (its fixtures)
     XML,
     MakeClient,
@@ -171,7 +171,7 @@ async def test_a_devices_push_channel_is_shown_as_device_list_shows_it(
         assert account is not None
         [device] = tx.list_devices(account.id)
         tx.set_push(device.id, PushChannel.SMS, "+4915112345678", PushSource.ADMIN)
-        tx.push_failed(device.id, "the gateway said 503", None)
+        tx.push_failed(PushClaim(device.id, 0.0, 0.0), "the gateway said 503", None)
     row = await device_details(client, alice, "sc-harness-cap1")
     assert row.endswith(
         " push: sms +4915112345678 (by the admin), 0 sent, FAILING: 1 failed attempts, last: the gateway said 503"

@@ -97,7 +97,7 @@ def test_once_delivered_a_device_is_not_told_again_until_it_synced(store: Store)
     later = time.time() + 5
     with store.transaction() as tx:
         (pending,) = tx.claim_pushes("w", later, TIMING, 10)
-        tx.push_delivered(phone, later)
+        tx.push_delivered(pending.claim, later)
         tx.put_items(owner.folder_id, [vcard("b")], None)
     with store.transaction() as tx:
         assert tx.claim_pushes("w", later + 5, TIMING, 10) == []
@@ -135,12 +135,12 @@ def test_a_claim_expires_and_a_failure_is_retried_then_given_up(store: Store) ->
     with store.transaction() as tx:
         (again,) = tx.claim_pushes("w", now + TIMING.lease + 1, TIMING, 10)
         assert again.attempts == 0
-        tx.push_failed(phone, "HTTP 500", retry_at=now + 100)
+        tx.push_failed(again.claim, "HTTP 500", retry_at=now + 100)
     with store.transaction() as tx:
         assert tx.claim_pushes("w", now + 99, TIMING, 10) == []
         (retried,) = tx.claim_pushes("w", now + 101, TIMING, 10)
         assert retried.attempts == 1
-        tx.push_failed(phone, "HTTP 500 again", retry_at=None)
+        tx.push_failed(retried.claim, "HTTP 500 again", retry_at=None)
     with store.transaction() as tx:
         assert tx.count_pending_pushes() == 0
         push = tx.get_push(phone)
@@ -231,10 +231,91 @@ def test_a_waiting_notification_is_due_after_the_quiet_time_its_lease_and_the_re
         due = tx.next_push_due(TIMING)
         assert due is not None and changed + TIMING.quiet <= due <= time.time() + TIMING.quiet
         claimed_at = due + 1
-        assert len(tx.claim_pushes("w1", claimed_at, TIMING, 10)) == 1
+        (pending,) = tx.claim_pushes("w1", claimed_at, TIMING, 10)
         assert tx.next_push_due(TIMING) == claimed_at + TIMING.lease
-        tx.push_delivered(phone, claimed_at)
+        tx.push_delivered(pending.claim, claimed_at)
         tx.put_items(owner.folder_id, [vcard("b")], None)
         assert tx.next_push_due(TIMING) == claimed_at + TIMING.resend_after, "told once: again after a day"
         tx.set_push(phone, PushChannel.OFF, "", PushSource.ADMIN)
         assert tx.next_push_due(TIMING) is None
+
+
+def notes_of(tx: Transaction, owner: Owner, phone: int) -> PushFolder:
+    """A second folder of the owner's account that the phone syncs."""
+    notes = PushFolder(tx.ensure_folder(owner.account_id, "Notes").id, "notes", "text/plain")
+    tx.push_synced(phone, [SyncedFolder(notes, 0)])
+    return notes
+
+
+def test_a_delivery_forgets_what_its_claim_saw_and_nothing_more(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        notes = notes_of(tx, owner, phone)
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+    later = time.time() + 5
+    with store.transaction() as tx:
+        (told,) = tx.claim_pushes("w", later, TIMING, 10)
+        tx.push_failed(told.claim, "HTTP 500", retry_at=later + 10)
+    with store.transaction() as tx:
+        (told,) = tx.claim_pushes("w", later + 11, TIMING, 10)
+        assert (told.folders, told.attempts) == ((PushFolder(owner.folder_id, "card", "text/x-vcard"),), 1)
+    with store.transaction() as tx:  # while the notification is on its way
+        told_seq = tx.current_seq()
+        tx.put_items(owner.folder_id, [vcard("b")], None)
+        tx.put_items(notes.folder_id, [vcard("c")], None)
+    with store.transaction() as tx:
+        tx.push_delivered(told.claim, later + 12)
+        assert tx.count_pending_pushes() == 1, "the changes since the claim were dropped with it"
+        # the phone syncs what it was told of, up to before "b": both changes are still to be told, at once
+        tx.push_synced(phone, [SyncedFolder(told.folders[0], told_seq)])
+    with store.transaction() as tx:
+        (again,) = tx.claim_pushes("w", later + 13, TIMING, 10)
+        assert again.folders == (PushFolder(owner.folder_id, "card", "text/x-vcard"), notes)
+        assert (again.attempts, again.first_at) == (0, later + 11), "a new notification, its burst begun at the claim"
+        tx.push_delivered(again.claim, later + 14)
+        assert tx.count_pending_pushes() == 0, "nothing came since: the delivery leaves nothing"
+        push = tx.get_push(phone)
+        assert push is not None and (push.sent, push.failures, push.awaiting_since) == (2, 0, later + 14)
+
+
+def test_a_change_outside_the_store_while_a_notification_is_on_its_way_stays_to_be_told(store: Store) -> None:
+    """A change that leaves the store's sequence number as it is (new mail) is told as well."""
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        push_device(tx, owner, "IMEI:2")
+        tx.note_folder_change(owner.folder_id, None, time.time())
+    later = time.time() + 5
+    with store.transaction() as tx:
+        (told,) = tx.claim_pushes("w", later, TIMING, 10)
+    with store.transaction() as tx:
+        tx.note_folder_change(owner.folder_id, None, time.time())
+        tx.push_delivered(told.claim, later)
+    with store.transaction() as tx:
+        (again,) = tx.claim_pushes("w", later + TIMING.resend_after + 1, TIMING, 10)
+        assert again.folders == told.folders
+
+
+def test_a_failed_delivery_retries_with_what_came_since_and_one_given_up_leaves_it(store: Store) -> None:
+    with store.transaction() as tx:
+        owner = make_owner(tx)
+        phone = push_device(tx, owner, "IMEI:2")
+        notes = notes_of(tx, owner, phone)
+        tx.put_items(owner.folder_id, [vcard("a")], None)
+    later = time.time() + 5
+    with store.transaction() as tx:
+        (told,) = tx.claim_pushes("w", later, TIMING, 10)
+        tx.put_items(notes.folder_id, [vcard("b")], None)
+        tx.push_failed(told.claim, "HTTP 500", retry_at=later + 10)
+    with store.transaction() as tx:
+        (retried,) = tx.claim_pushes("w", later + 11, TIMING, 10)
+        assert (retried.folders, retried.attempts) == ((PushFolder(owner.folder_id, "card", "text/x-vcard"), notes), 1)
+        tx.put_items(notes.folder_id, [vcard("c")], None)
+        tx.push_failed(retried.claim, "HTTP 500 again", retry_at=None)
+    with store.transaction() as tx:
+        (left,) = tx.claim_pushes("w", later + 12, TIMING, 10)
+        assert (left.folders, left.attempts) == ((notes,), 0), "given up: only what came since is left"
+        tx.push_failed(left.claim, "HTTP 500 once more", retry_at=None)
+        assert tx.count_pending_pushes() == 0
+        push = tx.get_push(phone)
+        assert push is not None and push.failures == 3

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, create_engine, text
 from syncmld import content
 from syncmld.store import open_store, sqlite_url
 from syncmld.store.base import ChangeSessionSpec, ChangeSource, DeviceSync, Domain, MailJournalLoad, MailSend, NewItem
+from syncmld.store.pushes import PushTiming
 from syncmld.store.sealing import SecretBox
 from syncmld.store.sql import upgrade_schema
 from syncmld.store.uids import identity_key
@@ -329,3 +330,55 @@ def test_the_indexes_of_parents_uids_and_kept_versions_of_a_0026_database_hold_o
     assert pages["ix_items_folder_id_parent"] == pages["ix_items_folder_id_uid"] == 1
     assert pages["ix_item_changes_history_id"] == 1
     assert pages["ix_items_folder_id_seq_origin_device_id"] > 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_notification_pending_in_a_0027_database_is_claimed_delivered_and_a_change_since_kept_after_the_upgrade(
+    backend: str, tmp_path: Path
+) -> None:
+    with empty_store_url(backend, tmp_path) as url:
+        with database_at(url, "0027") as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, email, md5_credential, password_hash, enabled)"
+                    " VALUES (1, 'anna@example.org', 'md5', 'hash', true)"
+                )
+            )
+            connection.execute(text("INSERT INTO devices (id, account_id, device_ref) VALUES (2, 1, 'IMEI:2')"))
+            connection.execute(
+                text("INSERT INTO folders (id, account_id, name, name_key) VALUES (3, 1, 'Contacts', 'contacts')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO push_devices (device_id, channel, address, source, version, wbxml, awaiting_since,"
+                    " sent, failures, last_error) VALUES (2, 'log', '', 'admin', '1.2', true, NULL, 0, 0, '')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO push_folders (device_id, folder_id, remote_uri, content_type)"
+                    " VALUES (2, 3, 'card', '')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO push_pending (device_id, first_at, last_at, attempts, next_at, claimed_by,"
+                    " claimed_until) VALUES (2, 1.0, 1.0, 0, 1.0, NULL, NULL)"
+                )
+            )
+            connection.execute(text("INSERT INTO push_pending_folders (device_id, folder_id, seq) VALUES (2, 3, 0)"))
+        store = open_store(url)
+        try:
+            timing = PushTiming(quiet=1.0, max_wait=10.0, resend_after=3600.0, lease=30.0)
+            with store.transaction() as tx:
+                (told,) = tx.claim_pushes("w", 100.0, timing, 10)
+                assert [folder.remote_uri for folder in told.folders] == ["card"]
+                tx.note_folder_change(3, None, 101.0)
+                tx.push_delivered(told.claim, 102.0)
+                assert tx.count_pending_pushes() == 1
+            with store.transaction() as tx:
+                (again,) = tx.claim_pushes("w", 102.0 + timing.resend_after + 1, timing, 10)
+                tx.push_delivered(again.claim, 102.0 + timing.resend_after + 2)
+                assert tx.count_pending_pushes() == 0
+        finally:
+            store.close()

@@ -74,7 +74,7 @@ def _deliver_one(
         retry = isinstance(error, DeliveryFailed) and error.retry
         retry_at = settings.retry_at(pending.attempts + 1, clock()) if retry else None
         with store.transaction() as tx:
-            tx.push_failed(pending.device.device_id, str(error), retry_at)
+            tx.push_failed(pending.claim, str(error), retry_at)
         if retry_at is not None:
             logger.warning(
                 "push %s failed (attempt %d): %s; next attempt in %.0f s",
@@ -88,7 +88,7 @@ def _deliver_one(
         return
     now = clock()
     with store.transaction() as tx:
-        tx.push_delivered(pending.device.device_id, now)
+        tx.push_delivered(pending.claim, now)
     logger.info(
         "push %s sent %s (%d bytes) %.0f ms after the first change",
         who,

@@ -6,7 +6,9 @@ those folders by anyone but the device itself leaves a pending notification for 
 transaction as the change, so that it survives a crash and any server process may deliver it. Pending
 notifications are coalesced per device: one row, with the folders that changed and when the burst of
 changes began and last grew. A delivery worker claims the rows that are due (quiet for a while, or
-waiting long enough) for a lease; once delivered, the device is not told again until it has synced.
+waiting long enough) for a lease; once delivered, the device is not told again until it has synced. A change
+that comes while a claimed notification is on its way is not told by it: the delivery forgets only what the
+claim saw, and what came since waits for a notification of its own.
 """
 
 import threading
@@ -80,6 +82,26 @@ class SyncedFolder:
     """Changes up to this sequence number reached the device in that sync."""
 
 
+class ClaimedFolder(NamedTuple):
+    """A folder of a claimed notification, as the claim saw it."""
+
+    folder_id: int
+    changes: int
+    """The folder's changes the notification held: one more means a change came since."""
+
+
+@dataclass(frozen=True)
+class PushClaim:
+    """What one claim of a device's notification saw, and when it was made: a delivery (or a delivery given up)
+    forgets these changes only."""
+
+    device_id: int
+    at: float
+    until: float
+    """When the claim's lease runs out: which claim holds the notification."""
+    folders: tuple[ClaimedFolder, ...] = ()
+
+
 @dataclass(frozen=True)
 class PendingPush:
     """A notification claimed for delivery."""
@@ -91,6 +113,7 @@ class PendingPush:
     attempts: int
     """Delivery attempts that failed before this one."""
     first_at: float
+    claim: PushClaim
 
 
 @dataclass(frozen=True)
@@ -196,12 +219,14 @@ class Pushes(Protocol):
         notification is not handed to any other claim while that lease lasts."""
         ...
 
-    def push_delivered(self, device_id: int, now: float) -> None:
-        """The device's notification went out: drop it; the device is not told again until it syncs."""
+    def push_delivered(self, claim: PushClaim, now: float) -> None:
+        """The claimed notification went out: forget the changes the claim saw; the device is not told again until
+        it syncs. Changes that came since stay pending, as a new notification (its burst begun at the claim)."""
         ...
 
-    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
-        """A delivery attempt failed: try again at ``retry_at``, or give the notification up (None)."""
+    def push_failed(self, claim: PushClaim, error: str, retry_at: float | None) -> None:
+        """A delivery attempt failed: try again at ``retry_at`` (with what came since too), or give up (None)
+        what the claim saw, as ``push_delivered`` forgets it."""
         ...
 
     def count_pending_pushes(self) -> int: ...

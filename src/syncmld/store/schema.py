@@ -360,6 +360,8 @@ push_pending_folders = Table(
     Column("folder_id", Integer, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
     # The store's sequence number after the latest change of the folder this notification is for.
     Column("seq", BigInteger, nullable=False),
+    # How many changes of the folder it holds: a delivery forgets only those its claim saw.
+    Column("changes", Integer, nullable=False),
 )
 
 push_watches = Table(

@@ -5,8 +5,10 @@ import dataclasses
 from syncmld.store.memory.push_tables import record_change
 from syncmld.store.memory.tables import MemoryRole
 from syncmld.store.pushes import (
+    ClaimedFolder,
     PendingPush,
     PushChannel,
+    PushClaim,
     PushDevice,
     PushSource,
     PushTiming,
@@ -55,7 +57,8 @@ class MemoryPushes(MemoryRole):
         pushes.devices[device_id] = dataclasses.replace(known, awaiting_since=None)
         for synced in folders:
             key = (device_id, synced.folder.folder_id)
-            if pushes.pending_folders.get(key, synced.seq + 1) <= synced.seq:
+            pending = pushes.pending_folders.get(key)
+            if pending is not None and pending.seq <= synced.seq:
                 del pushes.pending_folders[key]
         if not any(key[0] == device_id for key in pushes.pending_folders):
             pushes.pending.pop(device_id, None)
@@ -81,14 +84,15 @@ class MemoryPushes(MemoryRole):
             row = dataclasses.replace(pushes.pending[device_id], claimed_by=worker, claimed_until=now + timing.lease)
             pushes.pending[device_id] = row
             device = self._t.devices[device_id]
+            seen = [
+                (key, ClaimedFolder(key[1], pending.changes))
+                for key, pending in pushes.pending_folders.items()
+                if key[0] == device_id
+            ]
             folders = sorted(
-                (
-                    pushes.folders[key]
-                    for key in pushes.pending_folders
-                    if key[0] == device_id and key in pushes.folders
-                ),
-                key=lambda folder: folder.remote_uri,
+                (pushes.folders[key] for key, _ in seen if key in pushes.folders), key=lambda folder: folder.remote_uri
             )
+            claim = PushClaim(device_id, now, now + timing.lease, tuple(claimed for _, claimed in seen))
             claimed.append(
                 PendingPush(
                     pushes.devices[device_id],
@@ -97,29 +101,31 @@ class MemoryPushes(MemoryRole):
                     tuple(folders),
                     row.attempts,
                     row.first_at,
+                    claim,
                 )
             )
         return claimed
 
-    def push_delivered(self, device_id: int, now: float) -> None:
+    def push_delivered(self, claim: PushClaim, now: float) -> None:
         pushes = self._t.pushes
-        pushes.drop_pending(device_id)
-        push = pushes.devices[device_id]
-        pushes.devices[device_id] = dataclasses.replace(
+        pushes.forget_claimed(claim)
+        push = pushes.devices[claim.device_id]
+        pushes.devices[claim.device_id] = dataclasses.replace(
             push, awaiting_since=now, sent=push.sent + 1, failures=0, last_error=""
         )
 
-    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
+    def push_failed(self, claim: PushClaim, error: str, retry_at: float | None) -> None:
         pushes = self._t.pushes
-        push = pushes.devices[device_id]
-        pushes.devices[device_id] = dataclasses.replace(push, failures=push.failures + 1, last_error=error)
+        push = pushes.devices[claim.device_id]
+        pushes.devices[claim.device_id] = dataclasses.replace(push, failures=push.failures + 1, last_error=error)
         if retry_at is None:
-            pushes.drop_pending(device_id)
+            pushes.forget_claimed(claim)
             return
-        row = pushes.pending[device_id]
-        pushes.pending[device_id] = dataclasses.replace(
-            row, attempts=row.attempts + 1, next_at=retry_at, claimed_by=None, claimed_until=None
-        )
+        row = pushes.pending.get(claim.device_id)
+        if row is not None and row.claimed_until == claim.until:
+            pushes.pending[claim.device_id] = dataclasses.replace(
+                row, attempts=row.attempts + 1, next_at=retry_at, claimed_by=None, claimed_until=None
+            )
 
     def count_pending_pushes(self) -> int:
         return len(self._t.pushes.pending)

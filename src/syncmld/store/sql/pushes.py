@@ -6,8 +6,10 @@ from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from syncmld.store.pushes import (
+    ClaimedFolder,
     PendingPush,
     PushChannel,
+    PushClaim,
     PushDevice,
     PushFolder,
     PushSource,
@@ -56,6 +58,23 @@ _SYNCED_FOLDER = Prepared(
 )
 _FOLDER_LEFT = Prepared(select(push_pending_folders.c.folder_id).where(_FOLDERS_OF).limit(1))
 _DROP_PENDING = Prepared(delete(push_pending).where(_PENDING_OF))
+_HOLD_PENDING = Prepared(select(push_pending.c.device_id).where(_PENDING_OF).with_for_update())
+"""A device's pending notification, locked (PostgreSQL) until the transaction ends: a change written meanwhile
+waits, and what it adds is seen before the notification is dropped."""
+_CLAIMED_FOLDER = Prepared(
+    delete(push_pending_folders).where(
+        _FOLDERS_OF,
+        push_pending_folders.c.folder_id == bindparam("folder_id"),
+        push_pending_folders.c.changes == bindparam("changes"),
+    )
+)
+_OF_CLAIM = and_(_PENDING_OF, push_pending.c.claimed_until == bindparam("of_claim"))
+_AFRESH = Prepared(
+    update(push_pending)
+    .where(_OF_CLAIM)
+    .values(first_at=bindparam("claimed_at"), attempts=0, claimed_by=None, claimed_until=None)
+)
+"""What came after a claim, left when the claimed notification is done with: a new notification."""
 _DELIVERED = Prepared(
     update(push_devices)
     .where(_OF_DEVICE)
@@ -66,7 +85,7 @@ _FAILED = Prepared(
 )
 _RETRY = Prepared(
     update(push_pending)
-    .where(_PENDING_OF)
+    .where(_OF_CLAIM)
     .values(attempts=push_pending.c.attempts + 1, next_at=bindparam("retry_at"), claimed_by=None, claimed_until=None)
 )
 _SEQUENCE = Prepared(select(sequence_counter.c.value).where(sequence_counter.c.id == SEQUENCE_ROW_ID))
@@ -92,10 +111,12 @@ _PENDING = with_dialect_insert(
 """The upsert of a device's pending notification (its latest change's time)."""
 _PENDING_FOLDER = with_dialect_insert(
     lambda insert: insert(push_pending_folders).on_conflict_do_update(
-        index_elements=["device_id", "folder_id"], set_={"seq": excluded(push_pending_folders).c.seq}
+        index_elements=["device_id", "folder_id"],
+        set_={"seq": excluded(push_pending_folders).c.seq, "changes": push_pending_folders.c.changes + 1},
     )
 )
-"""The upsert of a folder in a device's pending notification (the sequence number of its latest change)."""
+"""The upsert of a folder in a device's pending notification (the sequence number of its latest change, and one
+change more)."""
 
 
 def _push_device(row: Row[Any]) -> PushDevice:
@@ -159,7 +180,8 @@ class PushTargets:
             ],
         )
         _PENDING_FOLDER.run_many(
-            connection, [{"device_id": device_id, "folder_id": folder_id, "seq": seq} for device_id in targets]
+            connection,
+            [{"device_id": device_id, "folder_id": folder_id, "seq": seq, "changes": 1} for device_id in targets],
         )
         return len(targets)
 
@@ -259,9 +281,9 @@ class SqlPushes(SqlRole):
             .where(push_pending.c.device_id.in_(claimed))
             .values(claimed_by=worker, claimed_until=now + timing.lease)
         )
-        return self._pending(claimed)
+        return self._pending(claimed, now, now + timing.lease)
 
-    def _pending(self, device_ids: list[int]) -> list[PendingPush]:
+    def _pending(self, device_ids: list[int], claimed_at: float, claimed_until: float) -> list[PendingPush]:
         result = []
         for part in chunks(device_ids):
             rows = self._connection.execute(
@@ -271,9 +293,9 @@ class SqlPushes(SqlRole):
                 .where(push_pending.c.device_id.in_(part))
             ).all()
             folder_rows = self._connection.execute(
-                select(push_pending_folders.c.device_id, push_folders.c.folder_id, push_folders.c.remote_uri)
-                .add_columns(push_folders.c.content_type)
-                .join(
+                select(push_pending_folders.c.device_id, push_pending_folders.c.folder_id)
+                .add_columns(push_pending_folders.c.changes, push_folders.c.remote_uri, push_folders.c.content_type)
+                .outerjoin(
                     push_folders,
                     and_(
                         push_folders.c.device_id == push_pending_folders.c.device_id,
@@ -284,26 +306,46 @@ class SqlPushes(SqlRole):
                 .order_by(push_folders.c.remote_uri)
             ).all()
             for row in rows:
+                of_device = [f for f in folder_rows if f.device_id == row.device_id]
                 folders = tuple(
-                    PushFolder(f.folder_id, f.remote_uri, f.content_type)
-                    for f in folder_rows
-                    if f.device_id == row.device_id
+                    PushFolder(f.folder_id, f.remote_uri, f.content_type) for f in of_device if f.remote_uri is not None
                 )
+                seen = tuple(ClaimedFolder(f.folder_id, f.changes) for f in of_device)
+                claim = PushClaim(row.device_id, claimed_at, claimed_until, seen)
                 result.append(
-                    PendingPush(_push_device(row), row.account_id, row.device_ref, folders, row.attempts, row.first_at)
+                    PendingPush(
+                        _push_device(row), row.account_id, row.device_ref, folders, row.attempts, row.first_at, claim
+                    )
                 )
         return result
 
-    def push_delivered(self, device_id: int, now: float) -> None:
-        _DROP_PENDING.run(self._connection, {"of_device": device_id})
-        _DELIVERED.run(self._connection, {"of_device": device_id, "now": now})
+    def push_delivered(self, claim: PushClaim, now: float) -> None:
+        self._forget_claimed(claim)
+        _DELIVERED.run(self._connection, {"of_device": claim.device_id, "now": now})
 
-    def push_failed(self, device_id: int, error: str, retry_at: float | None) -> None:
-        _FAILED.run(self._connection, {"of_device": device_id, "error": error})
+    def push_failed(self, claim: PushClaim, error: str, retry_at: float | None) -> None:
+        _FAILED.run(self._connection, {"of_device": claim.device_id, "error": error})
         if retry_at is None:
-            _DROP_PENDING.run(self._connection, {"of_device": device_id})
+            self._forget_claimed(claim)
             return
-        _RETRY.run(self._connection, {"of_device": device_id, "retry_at": retry_at})
+        _RETRY.run(self._connection, {"of_device": claim.device_id, "of_claim": claim.until, "retry_at": retry_at})
+
+    def _forget_claimed(self, claim: PushClaim) -> None:
+        """Drop the changes the claim saw from the device's notification; one with changes that came since is
+        kept as a new notification: unclaimed, not yet attempted, its burst begun at the claim."""
+        connection = self._connection
+        of_device = {"of_device": claim.device_id}
+        if _HOLD_PENDING.first(connection, of_device) is None:
+            return
+        if claim.folders:
+            _CLAIMED_FOLDER.run_many(
+                connection,
+                [{"of_device": claim.device_id, "folder_id": f.folder_id, "changes": f.changes} for f in claim.folders],
+            )
+        if _FOLDER_LEFT.first(connection, of_device) is None:
+            _DROP_PENDING.run(connection, of_device)
+            return
+        _AFRESH.run(connection, {**of_device, "of_claim": claim.until, "claimed_at": claim.at})
 
     def count_pending_pushes(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(push_pending)).scalar_one())
