@@ -3,7 +3,7 @@ worker whose clock is a little ahead, so that what is pending is due at once."""
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -33,6 +33,19 @@ class Hook:
     status: int = 204
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
+    before_answer: Callable[[], object] = lambda: None
+    """Called once a notification is kept, before it is answered."""
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def keep(self, headers: dict[str, str], body: bytes) -> None:
+        with self.arrived:
+            self.received.append((headers, body))
+            self.arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` notifications arrived within ``timeout`` seconds."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
 
 
 @pytest.fixture
@@ -42,7 +55,8 @@ def webhook() -> Iterator[Hook]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            hook.received.append((dict(self.headers), body))
+            hook.keep(dict(self.headers), body)
+            hook.before_answer()
             self.send_response(hook.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import replace
 
 from syncmld.client import Device
+from syncmld.protocol.san import decode_san
+from syncmld.push.settings import PushSettings
 from syncmld.push.worker import deliver_periodically
 from syncmld.store.base import Store, Transaction
 from syncmld.store.pushes import PushChannel
@@ -41,10 +43,10 @@ class ReadCounting:
 
 
 @contextmanager
-def delivering(store: Store) -> Iterator[None]:
+def delivering(store: Store, settings: PushSettings = LOOPING) -> Iterator[None]:
     """``deliver_periodically`` on ``store`` in a thread of its own, as ``syncmld serve`` runs it."""
     loop = asyncio.new_event_loop()
-    task = loop.create_task(deliver_periodically(store, LOOPING))
+    task = loop.create_task(deliver_periodically(store, settings))
 
     def run() -> None:
         with suppress(asyncio.CancelledError):
@@ -96,8 +98,6 @@ def test_a_notification_not_due_for_a_day_is_not_looked_for_every_poll_interval(
         while not webhook.received and time.monotonic() < deadline:
             time.sleep(LOOPING.poll_interval)
         assert len(webhook.received) == 1
-        while pending_pushes(store) and time.monotonic() < deadline:  # recorded once the hook has answered
-            time.sleep(LOOPING.poll_interval)
         laptop.add(vcard(2))
         laptop.sync()
         time.sleep(5 * LOOPING.poll_interval)
@@ -111,3 +111,28 @@ def test_a_notification_not_due_for_a_day_is_not_looked_for_every_poll_interval(
 def pending_pushes(store: Store) -> int:
     with store.reading() as tx:
         return tx.count_pending_pushes()
+
+
+def test_a_change_made_while_a_notification_is_on_its_way_is_told_by_the_next_one(
+    store: Store, new_device: Callable[..., Device], webhook: Hook
+) -> None:
+    """The laptop syncs a change while the phone's notification of its first one is being delivered (the webhook
+    has it and has not answered yet): the phone, which may be told again soon here, is told of it next."""
+    laptop, _ = pair(new_device)
+    set_channel(store, "phone", PushChannel.WEBHOOK, webhook.url)
+
+    def change_while_the_first_is_on_its_way() -> None:
+        if len(webhook.received) == 1:
+            laptop.add(vcard(2))
+            laptop.sync()
+
+    webhook.before_answer = change_while_the_first_is_on_its_way
+    with delivering(store, replace(LOOPING, resend_after=LOOPING.quiet)):
+        laptop.add(vcard(1))
+        laptop.sync()
+        assert webhook.wait_for(2, WAIT_S), "the change made while the first notification was on its way was lost"
+        deadline = time.monotonic() + WAIT_S
+        while pending_pushes(store) and time.monotonic() < deadline:  # recorded once the hook has answered
+            time.sleep(LOOPING.poll_interval)
+    assert [decode_san(body).notification.syncs[0].server_uri for _, body in webhook.received] == ["contacts"] * 2
+    assert pending_pushes(store) == 0
