@@ -97,6 +97,7 @@ class PushClaim:
 
     device_id: int
     at: float
+    """When the claim was made."""
     until: float
     """When the claim's lease runs out: which claim holds the notification."""
     folders: tuple[ClaimedFolder, ...] = ()

@@ -59,8 +59,9 @@ _SYNCED_FOLDER = Prepared(
 _FOLDER_LEFT = Prepared(select(push_pending_folders.c.folder_id).where(_FOLDERS_OF).limit(1))
 _DROP_PENDING = Prepared(delete(push_pending).where(_PENDING_OF))
 _HOLD_PENDING = Prepared(select(push_pending.c.device_id).where(_PENDING_OF).with_for_update())
-"""A device's pending notification, locked (PostgreSQL) until the transaction ends: a change written meanwhile
-waits, and what it adds is seen before the notification is dropped."""
+"""A device's pending notification, locked (PostgreSQL) until the transaction ends before any of its folders is
+dropped: a change written meanwhile waits, or is seen, so that the notification is not dropped with it. Taken
+after the device's row in ``push_devices``, in every transaction that takes both."""
 _CLAIMED_FOLDER = Prepared(
     delete(push_pending_folders).where(
         _FOLDERS_OF,
@@ -242,7 +243,7 @@ class SqlPushes(SqlRole):
         self._upsert(push_folders, rows, ["device_id", "folder_id"])
         self._push_targets.forget()
         of_device = {"of_device": device_id}
-        if _SYNCED.run(self._connection, of_device) == 0:
+        if _SYNCED.run(self._connection, of_device) == 0 or _HOLD_PENDING.first(self._connection, of_device) is None:
             return
         for synced in folders:
             _SYNCED_FOLDER.run(
@@ -320,8 +321,8 @@ class SqlPushes(SqlRole):
         return result
 
     def push_delivered(self, claim: PushClaim, now: float) -> None:
-        self._forget_claimed(claim)
         _DELIVERED.run(self._connection, {"of_device": claim.device_id, "now": now})
+        self._forget_claimed(claim)
 
     def push_failed(self, claim: PushClaim, error: str, retry_at: float | None) -> None:
         _FAILED.run(self._connection, {"of_device": claim.device_id, "error": error})
