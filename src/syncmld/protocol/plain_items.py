@@ -64,10 +64,8 @@ def place_item_commands(document: bytes) -> PlacedCommands | None:
         return None
     if b"<!DOCTYPE" in document or _PLACED_NAME in document or not _carried(document):
         return None
-    if _CR in document:  # the line ends read as XML reads them, before anything else
-        document = document.replace(b"\r\n", b"\n")
-        if _CR in document:
-            document = document.replace(b"\r", b"\n")
+    if _CR in document:
+        document = _line_ends_as_read(document)
     kept: list[bytes] = []
     commands: list[Add | Replace] = []
     done = 0
@@ -93,6 +91,15 @@ def place_item_commands(document: bytes) -> PlacedCommands | None:
         return None
     kept.append(document[done:])
     return PlacedCommands(b"".join(kept), tuple(commands))
+
+
+def _line_ends_as_read(document: bytes) -> bytes:
+    """The document with its line ends as XML reads them (CR LF and CR as LF): without its CRs when each is followed
+    by an LF (a CR taken out of bytes costs half of a CR LF replaced)."""
+    without_cr = document.translate(None, b"\r")
+    if len(document) - len(without_cr) == document.count(b"\r\n"):
+        return without_cr
+    return document.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def _command_at(document: bytes, start: int) -> tuple[Add | Replace | None, int]:
