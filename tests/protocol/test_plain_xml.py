@@ -119,7 +119,7 @@ DEVINF_PUT = (
 
 def test_a_devinf_before_the_sync_is_read_by_expat_and_remembered() -> None:
     body = document(DEVINF_PUT + "<Sync><CmdID>2</CmdID></Sync><Final/>")
-    assert isinstance(message_tree(body), ElementTree.Element)
+    assert isinstance(message_tree(body).root, ElementTree.Element)
     first, second = decode_xml(body).commands[0], decode_xml(body).commands[0]
     assert isinstance(first, Put) and isinstance(second, Put)
     assert first.items[0].data is second.items[0].data  # read once
@@ -128,7 +128,7 @@ def test_a_devinf_before_the_sync_is_read_by_expat_and_remembered() -> None:
 
 def test_a_devinf_without_a_sync_is_read_by_lxml_and_remembered() -> None:
     body = document(DEVINF_PUT + "<Final/>")
-    assert isinstance(message_tree(body), etree._Element)
+    assert isinstance(message_tree(body).root, etree._Element)
     first, second = decode_xml(body).commands[0], decode_xml(body).commands[0]
     assert isinstance(first, Put) and isinstance(second, Put)
     assert first.items[0].data is second.items[0].data
@@ -161,7 +161,7 @@ def decoded_by_lxml_put_data(put: str) -> object:
 
 def test_a_devinf_after_the_sync_is_read_from_expat_s_tree_as_lxml_reads_it() -> None:
     body = document("<Sync><CmdID>2</CmdID></Sync>" + DEVINF_PUT + "<Final/>")
-    assert isinstance(message_tree(body), ElementTree.Element)
+    assert isinstance(message_tree(body).root, ElementTree.Element)
     assert decode_xml(body) == decoded_by_lxml(body)
 
 

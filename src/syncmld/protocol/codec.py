@@ -14,7 +14,7 @@ from syncmld.protocol.elements import read_message
 from syncmld.protocol.encoder import Encoding as Encoding
 from syncmld.protocol.encoder import encode as encode
 from syncmld.protocol.messages import SyncML
-from syncmld.protocol.plain_xml import message_tree
+from syncmld.protocol.plain_xml import MessageTree, message_tree
 from syncmld.protocol.tree import Readable
 from syncmld.protocol.wbxml_syncml import decode_wbxml
 from syncmld.protocol.xml import looks_like_xml, parse_tree
@@ -22,6 +22,7 @@ from syncmld.protocol.xml_writer import XML_DECLARATION, XmlSink
 from syncmld.status import StatusCode
 
 _Read = TypeVar("_Read")
+_Tree = TypeVar("_Tree")
 
 _WBXML_VERSIONS = (b"\x01", b"\x02", b"\x03")
 
@@ -46,7 +47,7 @@ def decode(body: bytes, content_type: str | None, max_decoded: int | None = None
 
 def decode_xml(body: bytes) -> SyncML:
     """Read a SyncML 1.0/1.1/1.2 XML message; anything unreadable raises DecodeError."""
-    return _read_xml(body, message_tree, read_message)
+    return _read_xml(body, message_tree, _read_message_tree)
 
 
 def encode_xml(message: SyncML) -> bytes:
@@ -66,11 +67,15 @@ def encode_devinf_xml(devinf: DevInf) -> bytes:
     return XML_DECLARATION + sink.take()
 
 
-def _read_xml(body: bytes, parse: Callable[[bytes], Readable], read: Callable[[Readable], _Read]) -> _Read:
+def _read_xml(body: bytes, parse: Callable[[bytes], _Tree], read: Callable[[_Tree], _Read]) -> _Read:
     try:
         return read(parse(body))
     except (ValueError, etree.LxmlError) as error:
         raise DecodeError(f"unreadable XML document: {error}") from error
+
+
+def _read_message_tree(tree: MessageTree) -> SyncML:
+    return read_message(tree.root, tree.placed)
 
 
 def _read_devinf_document(root: Readable) -> DevInf:

@@ -5,7 +5,7 @@ DTDs (spec §1.2, §2.1), so that strict device parsers accept what we send.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from syncmld.bounded import BoundedMap
@@ -48,6 +48,7 @@ from syncmld.protocol.messages import (
 )
 from syncmld.protocol.sink import Sink, flag, optional_int, optional_text, write_tree
 from syncmld.protocol.tree import (
+    PLACED_TAG,
     Readable,
     as_count,
     binary_content,
@@ -73,8 +74,9 @@ from syncmld.status import StatusCode
 _Found = TypeVar("_Found")
 
 
-def read_message(root: Readable) -> SyncML:
-    """The message held by a ``SyncML`` root element."""
+def read_message(root: Readable, placed: tuple[SyncSubCommand, ...] = ()) -> SyncML:
+    """The message held by a ``SyncML`` root element; ``placed`` are the commands read before, in the order of the
+    elements that stand for them in the Syncs of its body (``plain_items``)."""
     if root.tag != "SyncML":
         raise DecodeError(f"root element is {root.tag}, not SyncML")
     found = by_tag(root)
@@ -83,7 +85,12 @@ def read_message(root: Readable) -> SyncML:
     if header_element is None or body is None:
         raise DecodeError("SyncML without SyncHdr or SyncBody")
     header = _read_header(header_element)
-    commands = tuple(_read_command(element) for element in body if element.tag != "Final")
+    pending = iter(placed) if placed else None
+    commands = tuple(
+        _read_sync(element, pending) if element.tag == "Sync" else _read_command(element)
+        for element in body
+        if element.tag != "Final"
+    )
     return SyncML(header=header, commands=commands, final=has_flag(body, "Final"))
 
 
@@ -156,6 +163,15 @@ _READ_METAS: BoundedMap[tuple[tuple[str, str | None], ...], Meta] = bounded_map(
 """Metas read from elements holding text only, by the names and texts of their elements (a Sync's Adds most often
 carry the same Meta, one Type)."""
 _FIND_META = _READ_METAS.peek
+
+
+def meta_of_type(type_text: str) -> Meta:
+    """The Meta read from one holding only a ``Type`` of this text (as ``_read_meta`` reads it)."""
+    key = (("Type", type_text),)
+    meta = _FIND_META(key)
+    if meta is None:
+        meta = _READ_METAS.put(key, Meta(type=type_text.strip()), len("Type") + len(type_text))
+    return meta
 
 
 def _read_meta(element: Readable | None) -> Meta | None:
@@ -524,7 +540,7 @@ _SYNC_FIELDS = frozenset({"CmdID", "NoResp", "Cred", "Target", "Source", "Meta",
 _CONTAINER_FIELDS = frozenset({"CmdID", "NoResp", "Meta"})
 
 
-def _read_sync(element: Readable) -> Sync:
+def _read_sync(element: Readable, placed: Iterator[SyncSubCommand] | None = None) -> Sync:
     found = by_tag(element)
     changes = _text(found, "NumberOfChanges")
     return Sync(
@@ -533,19 +549,22 @@ def _read_sync(element: Readable) -> Sync:
         source=_read_locref(found.get("Source")),
         meta=_read_meta(found.get("Meta")),
         number_of_changes=None if changes is None else parse_count("NumberOfChanges", changes),
-        commands=_sync_commands(element),
+        commands=_sync_commands(element, placed),
         cred=_read_cred(found.get("Cred")),
         no_resp="NoResp" in found,
     )
 
 
-def _sync_commands(sync: Readable) -> tuple[SyncSubCommand, ...]:
-    """The commands inside a Sync, each read by its own reader."""
+def _sync_commands(sync: Readable, placed: Iterator[SyncSubCommand] | None) -> tuple[SyncSubCommand, ...]:
+    """The commands inside a Sync, each read by its own reader, or the next of ``placed`` for an element standing for
+    one read before."""
     commands: list[SyncSubCommand] = []
     for element in sync:
         tag = element.tag
         reader = _SYNC_COMMAND_READERS.get(tag)
-        if reader is not None:
+        if placed is not None and tag == PLACED_TAG:
+            commands.append(next(placed))
+        elif reader is not None:
             commands.append(reader(element))
         elif tag not in _SYNC_FIELDS:
             commands.append(_other_sync_command(element))

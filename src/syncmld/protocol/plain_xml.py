@@ -17,10 +17,12 @@ import itertools
 import pyexpat
 import re
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 from xml.etree.ElementTree import Element as PlainElement
 from xml.etree.ElementTree import TreeBuilder
 
+from syncmld.protocol.messages import Add, Replace
+from syncmld.protocol.plain_items import place_item_commands, placed_in_syncs
 from syncmld.protocol.tree import Readable
 from syncmld.protocol.xml import MAX_DEPTH, declared_encoding, parse_tree, prepared
 
@@ -54,21 +56,43 @@ class _Doctype:
         self.identifiers.update(identifier for identifier in (system_id, public_id) if identifier and "/" in identifier)
 
 
-def message_tree(body: bytes) -> Readable:
+class MessageTree(NamedTuple):
+    """A message's tree and the commands read before it was built, which elements called ``PLACED_TAG`` stand for."""
+
+    root: Readable
+    placed: tuple[Add | Replace, ...] = ()
+
+
+def message_tree(body: bytes) -> MessageTree:
     """The namespace-free tree of a SyncML message: ``plain_tree``'s, or ``xml.parse_tree``'s for a document that is
     not plain, and for one that carries a DevInf and no Sync (a Put or Results of the DevInf, with an Alert or two:
     libxml2 builds a DevInf's many small elements in a third of the time expat takes, there is little else to read,
-    and ``devinf_elements`` tells a DevInf it remembers by the XML libxml2 writes of it)."""
+    and ``devinf_elements`` tells a DevInf it remembers by the XML libxml2 writes of it). The Adds and Replaces of the
+    commonest shape in a plain document's Syncs are read from its bytes (``plain_items``), the tree built of the
+    rest."""
     if b"<Sync>" not in body and b"<DevInf" in body:
-        return parse_tree(body)
-    root = plain_tree(body)
-    return parse_tree(body) if root is None else root
+        return MessageTree(parse_tree(body))
+    document = prepared(body)
+    if not _utf8(document):
+        return MessageTree(parse_tree(body))
+    placed = place_item_commands(document)
+    if placed is not None:
+        root = _plain_root(placed.document)
+        if root is not None and placed_in_syncs(root) == len(placed.commands):
+            return MessageTree(root, placed.commands)
+    root = _plain_root(document)
+    return MessageTree(parse_tree(body) if root is None else root)
 
 
 def plain_tree(body: bytes) -> PlainElement | None:
     """The root element of a plain document, or None for any other."""
     document = prepared(body)
-    if not _utf8(document) or (b"<!DOCTYPE" in document and _ENTITY_REFERENCE.search(document)):
+    return _plain_root(document) if _utf8(document) else None
+
+
+def _plain_root(document: bytes) -> PlainElement | None:
+    """The root element of a plain UTF-8 document (``prepared``), or None for any other."""
+    if b"<!DOCTYPE" in document and _ENTITY_REFERENCE.search(document):
         return None
     builder = TreeBuilder()
     parser = pyexpat.ParserCreate("utf-8")

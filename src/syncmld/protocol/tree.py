@@ -91,6 +91,11 @@ _BINARY = "{urn:syncmld:binary}base64"
 """Marks an element whose text is the base64 form of binary content (WBXML OPAQUE data)."""
 
 
+PLACED_TAG = "syncmld.placed"
+"""The element standing for a command read before the tree was built (``plain_items``; a document holding this name is
+read whole)."""
+
+
 _PARSERS = threading.local()
 
 
