@@ -257,8 +257,9 @@ def insert_history(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> d
     ids: dict[tuple[int, str, int], int] = {}
     for chunk in chunks(rows):
         sql = _keep_sql(connection.dialect.paramstyle, len(chunk))
-        for row_id, folder_id, guid, seq in connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)):
-            ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
+        with closing(run_sql(connection, sql, tuple(v for row in chunk for v in row))) as cursor:
+            for row_id, folder_id, guid, seq in cursor.fetchall():
+                ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
     return ids
 
 
