@@ -4,7 +4,7 @@ An expanding IN list (``bindparam(..., expanding=True)``) is rewritten by SQLAlc
 statement goes through ``Connection.execute`` (tens of microseconds of Python before the driver sees it). A statement
 made for each count of values would be compiled for every count callers happen to ask for. Here a list is padded to
 the next of a few lengths (powers of two, at most ``CHUNK_SIZE``) by repeating its last value, which changes nothing
-an IN list matches: a statement has at most ten forms, each a ``Prepared`` one compiled once per dialect.
+an IN list matches: a statement has ten forms, each a ``Prepared`` one compiled once per dialect.
 """
 
 from collections.abc import Callable, Sequence
@@ -26,25 +26,24 @@ def list_length(count: int) -> int:
     return min(1 << (count - 1).bit_length(), CHUNK_SIZE)
 
 
-class WithInList:
-    """A statement with one IN list of bound values; ``build`` makes it from the list's parameters."""
+_LENGTHS = sorted({list_length(count) for count in range(1, CHUNK_SIZE + 1)})
 
-    __slots__ = ("_build", "_by_length")
+
+class WithInList:
+    """A statement with one IN list of bound values; ``build`` makes it from the list's parameters. Its forms are
+    made at once, so that the warm-up of a serving process compiles them all (``Prepared.prepare_all``) and no
+    session pays for the first run of a length."""
+
+    __slots__ = ("_by_length",)
 
     def __init__(self, build: Callable[[list[BindParameter[Any]]], ClauseElement]) -> None:
-        self._build = build
-        self._by_length: dict[int, Prepared] = {}
-
-    def _prepared(self, length: int) -> Prepared:
-        prepared = self._by_length.get(length)
-        if prepared is None:
-            listed: list[BindParameter[Any]] = [bindparam(name) for name in _NAMES[:length]]
-            prepared = self._by_length[length] = Prepared(self._build(listed))
-        return prepared
+        self._by_length = {
+            length: Prepared(build([bindparam(name) for name in _NAMES[:length]])) for length in _LENGTHS
+        }
 
     def rows(self, connection: Connection, values: Sequence[Any], parameters: Parameters = _NO_PARAMETERS) -> list[Any]:
         """Every row of the statement with the list holding ``values`` (one to ``CHUNK_SIZE`` of them) and the
         statement's other ``parameters``."""
         length = list_length(len(values))
         padded = [*values, *[values[-1]] * (length - len(values))]
-        return self._prepared(length).rows(connection, {**parameters, **dict(zip(_NAMES, padded, strict=False))})
+        return self._by_length[length].rows(connection, {**parameters, **dict(zip(_NAMES, padded, strict=False))})
