@@ -8,6 +8,7 @@ an IN list matches: a statement has ten forms, each a ``Prepared`` one compiled 
 """
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import BindParameter, ClauseElement, bindparam
@@ -26,20 +27,23 @@ def list_length(count: int) -> int:
     return min(1 << (count - 1).bit_length(), CHUNK_SIZE)
 
 
+def _built(build: Callable[[list[BindParameter[Any]]], ClauseElement], length: int, _dialect: str) -> ClauseElement:
+    """The statement ``build`` makes with a list of ``length`` parameters (the same in every dialect)."""
+    return build([bindparam(name) for name in _NAMES[:length]])
+
+
 _LENGTHS = sorted({list_length(count) for count in range(1, CHUNK_SIZE + 1)})
 
 
 class WithInList:
     """A statement with one IN list of bound values; ``build`` makes it from the list's parameters. Its forms are
-    made at once, so that the warm-up of a serving process compiles them all (``Prepared.prepare_all``) and no
-    session pays for the first run of a length."""
+    known at once, so that the warm-up of a serving process compiles them all (``Prepared.prepare_all``) and no
+    session pays for the first run of a length; each is built only to be compiled, and not kept."""
 
     __slots__ = ("_by_length",)
 
     def __init__(self, build: Callable[[list[BindParameter[Any]]], ClauseElement]) -> None:
-        self._by_length = {
-            length: Prepared(build([bindparam(name) for name in _NAMES[:length]])) for length in _LENGTHS
-        }
+        self._by_length = {length: Prepared.per_dialect(partial(_built, build, length)) for length in _LENGTHS}
 
     def rows(self, connection: Connection, values: Sequence[Any], parameters: Parameters = _NO_PARAMETERS) -> list[Any]:
         """Every row of the statement with the list holding ``values`` (one to ``CHUNK_SIZE`` of them) and the
