@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import fields
 from functools import cache, lru_cache
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, exists, func, or_, select, update
@@ -204,15 +203,13 @@ def _item_row(item: StoredItem, identity: str | None) -> tuple[Any, ...]:
 
 
 _CANDIDATES_SELECT = select(*_ITEM_COLUMNS, item_table.c.identity)
-_UNKNOWN_IDENTITY = item_table.c.identity.is_(None)
 _CANDIDATES = WithInList(
-    lambda identities: _CANDIDATES_SELECT.where(
-        _IN_FOLDER, or_(item_table.c.identity.in_(identities), _UNKNOWN_IDENTITY), _LIVE
-    )
+    lambda identities: _CANDIDATES_SELECT.where(_IN_FOLDER, item_table.c.identity.in_(identities), _LIVE)
 )
-"""The live items of a folder with some identities or none worked out yet (with every message of a slow sync)."""
-_UNKNOWN_CANDIDATES = Prepared(_CANDIDATES_SELECT.where(_IN_FOLDER, _UNKNOWN_IDENTITY, _LIVE))
-"""``_CANDIDATES`` for no identities: those whose identity nobody worked out yet."""
+"""The live items of a folder with some identities (with every message of a slow sync)."""
+_UNKNOWN_CANDIDATES = Prepared(_CANDIDATES_SELECT.where(_IN_FOLDER, item_table.c.identity.is_(None), _LIVE))
+"""The live items of a folder whose identity nobody worked out yet. Apart from ``_CANDIDATES``: SQLite reads
+``identity IN (...) OR identity IS NULL`` by scanning the folder's rows, data and all, not through the index."""
 _SET_IDENTITY = Prepared(
     update(item_table)
     .where(
@@ -370,8 +367,10 @@ class SqlItems(SqlRole):
         found: dict[str, Candidate] = {}
         wanted = sorted(set(identities))
         folder = {"folder_id": folder_id}
-        batches = [_CANDIDATES.rows(self._connection, chunk, folder) for chunk in chunks(wanted)]
-        for row in chain.from_iterable(batches or [_UNKNOWN_CANDIDATES.rows(self._connection, folder)]):
+        rows = _UNKNOWN_CANDIDATES.rows(self._connection, folder)
+        for chunk in chunks(wanted):
+            rows += _CANDIDATES.rows(self._connection, chunk, folder)
+        for row in rows:
             item = _item(row[:-1])
             if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by:
                 found[item.guid] = Candidate(item, row[-1])
