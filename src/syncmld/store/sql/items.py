@@ -18,6 +18,7 @@ from syncmld.store.base import Candidate, Folder, HistoryEntry, ItemToSend, NewI
 from syncmld.store.schema import SEQUENCE_ROW_ID, folders, item_history, sequence_counter
 from syncmld.store.schema import items as item_table
 from syncmld.store.sql.common import CHUNK_SIZE, SqlRole, chunks, insert_many
+from syncmld.store.sql.in_lists import WithInList
 from syncmld.store.sql.prepared import Prepared, run_sql
 from syncmld.store.sql.pushes import PushTargets
 from syncmld.store.uids import indexed_uid, uid_key
@@ -83,34 +84,30 @@ _CHANGES_NOT_BY = Prepared(
 HISTORY_COLUMNS = ("folder_id", "guid", "content_type", "data", "reason", "saved_at", "seq")
 """The columns of a kept version's row, in the order of ``HistoryEntry``'s fields."""
 
-_GET_ITEMS = select(*_ITEM_COLUMNS).where(
-    item_table.c.folder_id == bindparam("folder_id"),
-    item_table.c.guid.in_(bindparam("guids", expanding=True)),
-    item_table.c.deleted.is_(False),
-)
-"""The live items of a folder among some GUIDs: one statement, built once (items are read in batches
-with every message a device receives)."""
+_IN_FOLDER = item_table.c.folder_id == bindparam("folder_id")
+_LIVE = item_table.c.deleted.is_(False)
+_GET_ITEMS = WithInList(lambda guids: select(*_ITEM_COLUMNS).where(_IN_FOLDER, item_table.c.guid.in_(guids), _LIVE))
+"""The live items of a folder among some GUIDs (items are read in batches with every message a device sends or
+receives)."""
 _CHILD = item_table.alias("child")
-_GET_ITEMS_AND_PARENTHOOD = select(
-    *_ITEM_COLUMNS,
-    exists().where(
-        _CHILD.c.folder_id == item_table.c.folder_id,
-        _CHILD.c.parent == item_table.c.guid,
-        _CHILD.c.deleted.is_(False),
-    ),
-).where(
-    item_table.c.folder_id == bindparam("folder_id"),
-    item_table.c.guid.in_(bindparam("guids", expanding=True)),
-    item_table.c.deleted.is_(False),
+_HAS_CHILDREN = exists().where(
+    _CHILD.c.folder_id == item_table.c.folder_id, _CHILD.c.parent == item_table.c.guid, _CHILD.c.deleted.is_(False)
+)
+_GET_ITEMS_AND_PARENTHOOD = WithInList(
+    lambda guids: select(*_ITEM_COLUMNS, _HAS_CHILDREN).where(_IN_FOLDER, item_table.c.guid.in_(guids), _LIVE)
 )
 """``_GET_ITEMS`` with whether each item has live items below it (a Sync that deletes reads its items so)."""
-_CHILDREN = select(*_ITEM_COLUMNS).where(
-    item_table.c.folder_id == bindparam("folder_id"),
-    item_table.c.parent.in_(bindparam("parents", expanding=True)),
-    item_table.c.deleted.is_(False),
+_CHILDREN = WithInList(
+    lambda parents: select(*_ITEM_COLUMNS).where(_IN_FOLDER, item_table.c.parent.in_(parents), _LIVE)
 )
 """The live items of a folder below some parents (what a Delete reads for the items it deletes)."""
-_HISTORY = (
+_VERSIONS = WithInList(
+    lambda guids: select(item_table.c.guid, item_table.c.version).where(_IN_FOLDER, item_table.c.guid.in_(guids))
+)
+"""The versions of the items of a folder among some GUIDs, tombstones too."""
+_COUNT = Prepared(select(func.count()).where(_IN_FOLDER, _LIVE))
+_WITH_UID = Prepared(select(item_table.c.guid).where(_IN_FOLDER, item_table.c.uid == bindparam("uid"), _LIVE))
+_HISTORY = Prepared(
     select(
         item_history.c.content_type,
         item_history.c.data,
@@ -122,19 +119,19 @@ _HISTORY = (
     .order_by(item_history.c.saved_at, item_history.c.id)
 )
 """The kept versions of an item, oldest first."""
-_HISTORIES = (
-    select(
-        item_history.c.guid,
-        item_history.c.content_type,
-        item_history.c.data,
-        item_history.c.reason,
-        item_history.c.saved_at,
-        item_history.c.seq,
+_HISTORIES = WithInList(
+    lambda guids: (
+        select(
+            item_history.c.guid,
+            item_history.c.content_type,
+            item_history.c.data,
+            item_history.c.reason,
+            item_history.c.saved_at,
+            item_history.c.seq,
+        )
+        .where(item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(guids))
+        .order_by(item_history.c.saved_at, item_history.c.id)
     )
-    .where(
-        item_history.c.folder_id == bindparam("folder_id"), item_history.c.guid.in_(bindparam("guids", expanding=True))
-    )
-    .order_by(item_history.c.saved_at, item_history.c.id)
 )
 """The kept versions of some items, oldest first."""
 _ALLOCATE = Prepared(
@@ -144,9 +141,7 @@ _ALLOCATE = Prepared(
     .returning(sequence_counter.c.value)
 )
 """Sequence numbers reserved (with every write of items)."""
-_STATES = select(*_ITEM_COLUMNS).where(
-    item_table.c.folder_id == bindparam("folder_id"), item_table.c.guid.in_(bindparam("guids", expanding=True))
-)
+_STATES = WithInList(lambda guids: select(*_ITEM_COLUMNS).where(_IN_FOLDER, item_table.c.guid.in_(guids)))
 """The items of a folder among some GUIDs, tombstones too (what a write finds)."""
 
 
@@ -207,13 +202,15 @@ def _item_row(item: StoredItem, identity: str | None) -> tuple[Any, ...]:
     )
 
 
-_CANDIDATES = select(*_ITEM_COLUMNS, item_table.c.identity).where(
-    item_table.c.folder_id == bindparam("folder_id"),
-    or_(item_table.c.identity.in_(bindparam("identities", expanding=True)), item_table.c.identity.is_(None)),
-    item_table.c.deleted.is_(False),
+_CANDIDATES_SELECT = select(*_ITEM_COLUMNS, item_table.c.identity)
+_CANDIDATES = WithInList(
+    lambda identities: _CANDIDATES_SELECT.where(_IN_FOLDER, item_table.c.identity.in_(identities), _LIVE)
 )
-"""The live items of a folder with some identities or none worked out yet (with every message of a slow sync)."""
-_SET_IDENTITY = (
+"""The live items of a folder with some identities (with every message of a slow sync)."""
+_UNKNOWN_CANDIDATES = Prepared(_CANDIDATES_SELECT.where(_IN_FOLDER, item_table.c.identity.is_(None), _LIVE))
+"""The live items of a folder whose identity nobody worked out yet. Apart from ``_CANDIDATES``: SQLite reads
+``identity IN (...) OR identity IS NULL`` by scanning the folder's rows, data and all, not through the index."""
+_SET_IDENTITY = Prepared(
     update(item_table)
     .where(
         item_table.c.folder_id == bindparam("b_folder_id"),
@@ -224,7 +221,7 @@ _SET_IDENTITY = (
 )
 
 
-_DELETE_ITEM = (
+_DELETE_ITEM = Prepared(
     update(item_table)
     .where(item_table.c.folder_id == bindparam("b_folder_id"), item_table.c.guid == bindparam("b_guid"))
     .values(
@@ -257,8 +254,9 @@ def insert_history(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> d
     ids: dict[tuple[int, str, int], int] = {}
     for chunk in chunks(rows):
         sql = _keep_sql(connection.dialect.paramstyle, len(chunk))
-        for row_id, folder_id, guid, seq in connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)):
-            ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
+        with closing(run_sql(connection, sql, tuple(v for row in chunk for v in row))) as cursor:
+            for row_id, folder_id, guid, seq in cursor.fetchall():
+                ids[folder_id, guid, seq] = max(row_id, ids.get((folder_id, guid, seq), row_id))
     return ids
 
 
@@ -266,9 +264,7 @@ def read_states(connection: Connection, folder_id: int, guids: Sequence[str]) ->
     """The items of the folder among ``guids`` as they are, tombstones too, by GUID."""
     found: dict[str, StoredItem] = {}
     for chunk in chunks(guids):
-        found.update(
-            (row[1], _item(row)) for row in connection.execute(_STATES, {"folder_id": folder_id, "guids": chunk})
-        )
+        found.update((row[1], _item(row)) for row in _STATES.rows(connection, chunk, {"folder_id": folder_id}))
     return found
 
 
@@ -314,22 +310,17 @@ class SqlItems(SqlRole):
         last: int = _ALLOCATE.scalar(self._connection, {"count": count})
         return last - count + 1
 
-    def _versions(self, folder_id: int, guids: Sequence[str], live_only: bool) -> dict[str, int]:
-        """The current version of those of ``guids`` that exist (tombstones too unless ``live_only``)."""
+    def _versions(self, folder_id: int, guids: Sequence[str]) -> dict[str, int]:
+        """The current version of those of ``guids`` that exist, tombstones too."""
         versions: dict[str, int] = {}
         for chunk in chunks(guids):
-            statement = select(item_table.c.guid, item_table.c.version).where(
-                item_table.c.folder_id == folder_id, item_table.c.guid.in_(chunk)
-            )
-            if live_only:
-                statement = statement.where(item_table.c.deleted.is_(False))
-            versions.update((guid, version) for guid, version in self._connection.execute(statement))
+            versions.update(_VERSIONS.rows(self._connection, chunk, {"folder_id": folder_id}))
         return versions
 
     def get_items(self, folder_id: int, guids: Iterable[str]) -> dict[str, StoredItem]:
         found: dict[str, StoredItem] = {}
         for chunk in chunks(list(guids)):
-            rows = self._connection.execute(_GET_ITEMS, {"folder_id": folder_id, "guids": chunk})
+            rows = _GET_ITEMS.rows(self._connection, chunk, {"folder_id": folder_id})
             found.update((row[1], _item(row)) for row in rows)
         return found
 
@@ -337,7 +328,7 @@ class SqlItems(SqlRole):
         found: dict[str, StoredItem] = {}
         parents: set[str] = set()
         for chunk in chunks(list(guids)):
-            for row in self._connection.execute(_GET_ITEMS_AND_PARENTHOOD, {"folder_id": folder_id, "guids": chunk}):
+            for row in _GET_ITEMS_AND_PARENTHOOD.rows(self._connection, chunk, {"folder_id": folder_id}):
                 found[row[1]] = _item(row[:-1])
                 if row[-1]:
                     parents.add(row[1])
@@ -375,11 +366,14 @@ class SqlItems(SqlRole):
     ) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         wanted = sorted(set(identities))
-        for chunk in chunks(wanted) if wanted else [wanted]:
-            for row in self._connection.execute(_CANDIDATES, {"folder_id": folder_id, "identities": chunk}):
-                item = _item(row[:-1])
-                if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by:
-                    found[item.guid] = Candidate(item, row[-1])
+        folder = {"folder_id": folder_id}
+        rows = _UNKNOWN_CANDIDATES.rows(self._connection, folder)
+        for chunk in chunks(wanted):
+            rows += _CANDIDATES.rows(self._connection, chunk, folder)
+        for row in rows:
+            item = _item(row[:-1])
+            if skip_changed_by is None or item.seq <= since or item.origin_device_id != skip_changed_by:
+                found[item.guid] = Candidate(item, row[-1])
         return [found[guid] for guid in sorted(found)]
 
     def set_identities(self, folder_id: int, identities: Mapping[str, tuple[int, str]]) -> None:
@@ -393,25 +387,20 @@ class SqlItems(SqlRole):
             # The counter's row lock first, as every writer of items takes it before their rows: a transaction
             # that writes items after this cannot wait for a writer that waits for these rows (PostgreSQL).
             self._allocate_seqs(0)
-            self._connection.execute(_SET_IDENTITY, rows)
+            _SET_IDENTITY.run_many(self._connection, rows)
 
     def count_items(self, folder_id: int) -> int:
-        statement = select(func.count()).where(item_table.c.folder_id == folder_id, item_table.c.deleted.is_(False))
-        count: int = self._connection.execute(statement).scalar_one()
+        count: int = _COUNT.scalar(self._connection, {"folder_id": folder_id})
         return count
 
     def children_of(self, folder_id: int, parents: Iterable[str]) -> list[StoredItem]:
         found: list[StoredItem] = []
         for chunk in chunks(list(parents)):
-            rows = self._connection.execute(_CHILDREN, {"folder_id": folder_id, "parents": chunk})
-            found.extend(_item(row) for row in rows)
+            found.extend(_item(row) for row in _CHILDREN.rows(self._connection, chunk, {"folder_id": folder_id}))
         return sorted(found, key=lambda item: item.guid)
 
     def guids_with_uid(self, folder_id: int, uid: str) -> list[str]:
-        statement = select(item_table.c.guid).where(
-            item_table.c.folder_id == folder_id, item_table.c.uid == uid_key(uid), item_table.c.deleted.is_(False)
-        )
-        return sorted(self._connection.execute(statement).scalars())
+        return sorted(row[0] for row in _WITH_UID.rows(self._connection, {"folder_id": folder_id, "uid": uid_key(uid)}))
 
     def put_items(self, folder_id: int, items: Iterable[NewItem], origin_device_id: int | None) -> list[StoredItem]:
         batch = list(items)
@@ -425,7 +414,7 @@ class SqlItems(SqlRole):
             before = self._journal.before(folder_id, named)
             versions = {guid: item.version for guid, item in before.items()}
         else:
-            before, versions = {}, self._versions(folder_id, named, live_only=False)
+            before, versions = {}, self._versions(folder_id, named)
         written: list[StoredItem] = []
         rows: dict[str, tuple[Any, ...]] = {}  # the row of each item: its last write's where the batch writes one twice
         for seq, new in enumerate(batch, first_seq):
@@ -460,7 +449,7 @@ class SqlItems(SqlRole):
             {"b_folder_id": folder_id, "b_guid": guid, "b_version": version, "b_seq": seq, "b_origin": origin_device_id}
             for guid, version, seq in gone
         ]
-        self._connection.execute(_DELETE_ITEM, rows)
+        _DELETE_ITEM.run_many(self._connection, rows)
         if self._journal:
             self._journal.record_deletes(folder_id, before, gone, origin_device_id)
         self._push_targets.record_change(folder_id, origin_device_id, time.time())
@@ -493,13 +482,13 @@ class SqlItems(SqlRole):
             self._journal.note_kept(kept)
 
     def list_history(self, folder_id: int, guid: str) -> list[HistoryEntry]:
-        rows = self._connection.execute(_HISTORY, {"folder_id": folder_id, "guid": guid})
+        rows = _HISTORY.rows(self._connection, {"folder_id": folder_id, "guid": guid})
         return [HistoryEntry(folder_id, guid, row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     def list_histories(self, folder_id: int, guids: Iterable[str]) -> dict[str, list[HistoryEntry]]:
         found: dict[str, list[HistoryEntry]] = {}
         for chunk in chunks(sorted(set(guids))):
-            for guid, *row in self._connection.execute(_HISTORIES, {"folder_id": folder_id, "guids": chunk}):
+            for guid, *row in _HISTORIES.rows(self._connection, chunk, {"folder_id": folder_id}):
                 found.setdefault(guid, []).append(HistoryEntry(folder_id, guid, *row))
         return found
 

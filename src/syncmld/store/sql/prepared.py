@@ -28,7 +28,8 @@ Parameters = Mapping[str, Any]
 
 _NO_PARAMETERS: Parameters = {}
 
-Processor = Callable[[Any], Any] | None
+Processor = tuple[int, Callable[[Any], Any]]
+"""The position of a column whose values SQLAlchemy's type reads, and how it reads them."""
 
 
 def run_sql(connection: Connection, sql: str, values: Any = (), many: bool = False) -> DBAPICursor:
@@ -111,15 +112,17 @@ class _Form:
                 kind.result_processor(self._dialect, column[1])
                 for kind, column in zip(self._types, described, strict=True)
             ]
-            self._processors = tuple(found) if any(found) else ()
+            self._processors = tuple((index, read) for index, read in enumerate(found) if read is not None)
         make = self._row._make
         if not self._processors:
             return [make(values) for values in fetched]
-        processors = self._processors
-        return [
-            make([value if read is None else read(value) for read, value in zip(processors, values, strict=True)])
-            for values in fetched
-        ]
+        rows = []
+        for values in fetched:
+            read_values = list(values)
+            for index, read in self._processors:
+                read_values[index] = read(read_values[index])
+            rows.append(make(read_values))
+        return rows
 
 
 class Prepared:
