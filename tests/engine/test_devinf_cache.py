@@ -3,7 +3,7 @@
 import gc
 import tracemalloc
 
-from syncmld.engine.commands import stored_devinf
+from syncmld.engine.commands import same_as_stored, stored_devinf
 from syncmld.protocol.codec import encode_devinf_xml
 from syncmld.protocol.devinf import DevInf, Ext
 
@@ -27,3 +27,15 @@ def test_reading_back_many_large_stored_devinfs_keeps_no_memory_for_them() -> No
     finally:
         tracemalloc.stop()
     assert kept < 5_000_000
+
+
+def test_a_stored_devinf_the_device_sends_again_reads_back_as_the_one_sent() -> None:
+    sent = DevInf("1.2", "IMEI:sent-again", "phone", exts=(Ext("X-Kept", ("a", "b")),))
+    stored = encode_devinf_xml(sent)
+    read_back = stored_devinf(stored)
+    assert read_back == sent
+    assert read_back is not sent
+
+    same_as_stored(stored, sent)
+
+    assert stored_devinf(stored) is sent

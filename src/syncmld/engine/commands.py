@@ -67,6 +67,14 @@ def stored_devinf(stored: bytes) -> DevInf:
     return _STORED_DEVINFS.get(stored) or _STORED_DEVINFS.put(stored, decode_devinf_xml(stored), len(stored))
 
 
+def same_as_stored(stored: bytes, sent: DevInf) -> None:
+    """The device sent ``sent`` again, equal to its ``stored`` DevInf: ``sent`` is what ``stored`` reads back as from
+    now on, so that the next session, sending the same object (the decoder keeps it), finds it unchanged at once
+    instead of comparing every CTCap of two equal copies."""
+    if _STORED_DEVINFS.peek(stored) is not sent:
+        _STORED_DEVINFS.put(stored, sent, len(stored))
+
+
 _STORED_DEVINFS: BoundedMap[bytes, DevInf] = bounded_map(
     "stored_devinfs", lambda limits: (limits.stored_devinfs, limits.devinf_bytes)
 )
@@ -99,6 +107,8 @@ class CommandHandler:
         """Items of this message for the session's backup archive."""
         self._devinf: DevInf | None = None
         self._devinf_loaded = False
+        self._stored_devinf: bytes | None = None
+        """The device's DevInf as stored, once ``device_devinf`` has read it."""
         self._device = device
         self._switched: set[int] = set()
         """Folders whose type this message's 415s switched: its other 415s are for items sent in the old type."""
@@ -134,6 +144,7 @@ class CommandHandler:
         if not self._devinf_loaded:
             self._devinf_loaded = True
             device = self._device or self.tx.ensure_device(self.state.account_id, self.state.device_ref)
+            self._stored_devinf = device.devinf
             if device.devinf is not None:
                 try:
                     self._devinf = stored_devinf(device.devinf)
@@ -149,6 +160,8 @@ class CommandHandler:
             return
         if self.device_devinf() != devinf:
             self.tx.set_devinf(self.state.device_id, encode_devinf_xml(devinf))
+        elif self._stored_devinf is not None:
+            same_as_stored(self._stored_devinf, devinf)
         self._devinf, self._devinf_loaded, self.state.devinf_received = devinf, True, True
         for ds in self.state.datastores:
             self._choose_format(ds)
