@@ -220,7 +220,7 @@ def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whites
         value = raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw
         return _apply_charset(value, header.charset) if escaped else value
     if header.transfer is Transfer.QUOTED_PRINTABLE:
-        return _decode_qp(_join_qp(raw, continuation), header.charset)
+        return decode_quoted_printable(_join_qp(raw, continuation), header.charset)
     value = "".join([raw, *continuation]).translate(_NO_WHITESPACE)
     return _clean(value) if escaped else value
 
@@ -330,7 +330,8 @@ def _join_qp(raw: str, continuation: list[str]) -> str:
     return joined
 
 
-def _decode_qp(encoded: str, charset: str | None) -> str:
+def decode_quoted_printable(encoded: str, charset: str | None) -> str:
+    """A quoted-printable value (its soft line breaks joined) decoded by ``charset``, its line breaks LF."""
     data = _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _to_bytes(encoded.rstrip("=")))
     text = _decode_bytes(data, charset)
     return text.replace("\r\n", "\n").replace("\r", "\n")
