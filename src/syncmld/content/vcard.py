@@ -574,13 +574,15 @@ def _written_21_as_30(body: list[tuple[_Head30, str]], unseen: frozenset[str]) -
     visible = False
     for head, raw in body:
         name = head.name
-        if not visible and name not in unseen:
-            visible = has_text(_value_from_21(head.kind, name, raw))
         if "\\" in raw:
-            value = _text_30(head.kind, _value_from_21(head.kind, name, raw))
+            read = _value_from_21(head.kind, name, raw)
+            visible = visible or (name not in unseen and has_text(read))
+            value = _text_30(head.kind, read)
         else:
+            visible = visible or (name not in unseen and _shows_plain_21(head.kind, name, raw))
             value = _plain_21_as_30(head.kind, name, raw)
-        lines.append(fold(head.text + value))
+        line = head.text + value
+        lines.append(line if len(line) <= FOLD_OCTETS and line.isascii() else fold(line))
     lines.append(_END)
     return CRLF.join(lines).encode("utf-8"), visible
 
@@ -670,6 +672,17 @@ _LINES_21: BoundedMap[str, _Line21] = bounded_map(
 )
 """vCard 2.1 headers as ``_scanned_21`` reads them, by their text."""
 _FIND_LINE_21 = _LINES_21.peek
+
+
+def _shows_plain_21(kind: ValueKind, name: str, value: str) -> bool:
+    """``has_text(_value_from_21(kind, name, value))`` of a 2.1 value without a backslash: whether it holds more than
+    blanks and the separators between its components (a structured value's commas are text, but GEO's)."""
+    if kind is ValueKind.RAW or kind is ValueKind.TEXT:
+        return bool(value.strip())
+    if kind is ValueKind.LIST:
+        return bool(value.replace(";", "").replace(",", "").strip())
+    separator = "," if name == _GEO_COMMA_21 and ";" not in value else ";"
+    return bool(value.replace(separator, "").strip())
 
 
 def _plain_21_as_30(kind: ValueKind, name: str, value: str) -> str:
