@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 from syncmld import content
 from syncmld.caches import CacheLimits, configure
 from syncmld.content.contacts import UNSEEN_PROPERTIES
-from syncmld.content.vcard import _LINES_21, _head_from_21, _lexed, _scanned_21, written_as_30
+from syncmld.content.vcard import (
+    _LINES_21,
+    _card,
+    _head_from_21,
+    _lexed,
+    _read_lines,
+    _scanned_21,
+    parse_vcard,
+    written_as_30,
+)
 from syncmld.load.data import contact
 from tests.content.test_cache_bounds import kept_after
 from tests.content.test_generated_and_captured import generate
@@ -29,10 +38,12 @@ def read_by_the_lexer(data: bytes) -> object:
 
 
 def scanned_as_the_lexer_reads_it(data: bytes) -> bool:
-    """Whether the scan read ``data``; when it did, its lines are the lexer's and so is the stored form."""
+    """Whether the scan read ``data``; when it did, its lines are the lexer's and so are the card and the stored
+    form."""
     scanned = _scanned_21(data)
     if scanned is not None:
         assert read_by_the_lexer(data) == ("2.1", scanned)
+        assert parse_vcard(data) == _card(*_read_lines(data))
     same_both_ways(data)
     return scanned is not None
 

@@ -157,9 +157,13 @@ class VCard:
 
 def parse_vcard(data: bytes) -> VCard:
     """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken. A vCard 3.0
-    whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer."""
+    whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer, and
+    so is a vCard 2.1 as phones write it (``_scanned_21``)."""
     kept = _kept_card(data)
     if kept is None:
+        scanned = _scanned_21(data)
+        if scanned is not None:
+            return VCard("2.1", tuple([_property_21(head, value) for head, value in scanned]))
         return _card(*_read_lines(data))
     lines = zip(kept.meanings, kept.parts, strict=True)
     return VCard("3.0", tuple([_read_line_30(m.group, m.name, m.kept, part[2].decode("utf-8")) for m, part in lines]))
@@ -521,8 +525,12 @@ def _escape_30(text: str) -> str:
 
 
 def _read_21(prop: Property) -> ContactProperty:
-    head = _head_from_21(prop.group, prop.name, prop.params)
-    return ContactProperty(prop.group, prop.name, head.params, _value_from_21(head.kind, prop.name, prop.value))
+    return _property_21(_head_from_21(prop.group, prop.name, prop.params), prop.value)
+
+
+def _property_21(head: "_Head30", value: str) -> ContactProperty:
+    """A 2.1 line's property, its header's model being ``head`` and its value as the lexer reads it."""
+    return ContactProperty(head.group, head.name, head.params, _value_from_21(head.kind, head.name, value))
 
 
 def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
@@ -542,6 +550,7 @@ def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
 class _Head30:
     """What the properties of one 2.1 header are in the model, and their 3.0 content line without its value."""
 
+    group: str | None
     name: str
     params: Params
     kind: ValueKind
@@ -556,7 +565,7 @@ def _head_from_21(group: str | None, name: str, params: Params) -> _Head30:
     if found is not None:
         return found
     converted = _params_from_21(params)
-    head = _Head30(name, converted, _kind(name, converted), content_line(group, name, converted, ""))
+    head = _Head30(group, name, converted, _kind(name, converted), content_line(group, name, converted, ""))
     return _HEADS_30.put(key, head, len(head.text) + len(content_line(group, name, params, "")))
 
 
