@@ -260,6 +260,7 @@ def test_a_new_contact_with_only_unseen_properties_is_refused() -> None:
         "N:A;B\r\nVERSION:2.1\r\nNOTE:folded\r\n  with its blank",
         "AGENT:\r\nBEGIN:VCARD\r\nN:Inner\r\nEND:VCARD",
         "NOTE;ENCODING=QUOTED-PRINTABLE:a=\r\nb",
+        "NOTE;X-A=QUOTED-PRINTABLE:a=\r\nTEL:1",  # a soft line break to the lexer, though not quoted-printable
         "NOTE:\xe9t\xe9",
     ],
 )

@@ -1,13 +1,14 @@
 """The Versit lexer and serializer: line structure, transfer encodings, folding."""
 
 import gc
+import re
 import tracemalloc
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from syncmld.content.versit import Property, _lex_lines, fold, lex, parse_lines, serialize
+from syncmld.content.versit import Property, _lex_lines, decode_quoted_printable, fold, lex, parse_lines, serialize
 from syncmld.errors import RemoteError
 
 
@@ -202,3 +203,28 @@ def test_lines_read_a_logical_line_at_a_time_are_read_as_one_physical_line_at_a_
     except RemoteError as error:
         found = str(error)
     assert found == expected
+
+
+def escapes_one_by_one(encoded: str, charset: str | None) -> str:
+    """A quoted-printable value as it was decoded before: each ``=XX`` replaced by its octet, one at a time."""
+    data = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), encoded.rstrip("=").encode())
+    try:
+        text = data.decode(charset or "utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=500)
+@given(
+    encoded=st.lists(
+        st.sampled_from(["=", "=3D", "=3d", "=C3=A9", "=E9", "=0D=0A", "=0A", "=G1", "=4", "_", " ", "\t", "\r", "\n"])
+        | st.characters(codec="utf-8", exclude_categories=["Cs"]),
+        max_size=12,
+    ).map("".join),
+    charset=st.sampled_from([None, "UTF-8", "ISO-8859-1"]),
+)
+def test_a_quoted_printable_value_is_decoded_escape_by_escape(encoded: str, charset: str | None) -> None:
+    """Each ``=XX`` is its octet and every other character stays, whatever the value holds (stray '=', '_', line
+    breaks, text that is not ASCII)."""
+    assert decode_quoted_printable(encoded, charset) == escapes_one_by_one(encoded, charset)

@@ -24,6 +24,7 @@ from syncmld.content.versit import (
     Transfer,
     bad_request,
     content_line,
+    decode_quoted_printable,
     escape,
     fold,
     lex,
@@ -156,9 +157,13 @@ class VCard:
 
 def parse_vcard(data: bytes) -> VCard:
     """Read one vCard (2.1, 3.0 or 4.0); RemoteError 415 if it is not a vCard, 400 if it is broken. A vCard 3.0
-    whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer."""
+    whose lines are read as they stand (``_kept_card``: a stored contact most often) is read without the lexer, and
+    so is a vCard 2.1 as phones write it (``_scanned_21``)."""
     kept = _kept_card(data)
     if kept is None:
+        scanned = _scanned_21(data)
+        if scanned is not None:
+            return VCard("2.1", tuple([_property_21(head, value) for head, value in scanned]))
         return _card(*_read_lines(data))
     lines = zip(kept.meanings, kept.parts, strict=True)
     return VCard("3.0", tuple([_read_line_30(m.group, m.name, m.kept, part[2].decode("utf-8")) for m, part in lines]))
@@ -195,13 +200,18 @@ def written_as_30(data: bytes, unseen: frozenset[str]) -> tuple[bytes, bool]:
     A vCard 3.0 is not built into a card: each line is written from its header as read and its value,
     rewritten only when it holds a backslash or a line break (reading and writing it again gives the
     same value otherwise); one whose every line is already as this writes it is kept as it came
-    (``_as_written_30``)."""
+    (``_as_written_30``). A vCard 2.1 is written a line at a time from its headers' 3.0 forms, most read in one
+    scan of its lines (``_scanned_21``)."""
     kept = _as_written_30(data, unseen)
     if kept is not None:
         return kept
+    scanned = _scanned_21(data)
+    if scanned is not None:
+        return _written_21_as_30(scanned, unseen)
     version, body = _lexed(data)
     if version == "2.1":
-        return _written_21_as_30(body, unseen)
+        heads = [(_head_from_21(header.group, header.name, header.kept), value) for header, value in body]
+        return _written_21_as_30([(head, value) for head, value in heads if head.name != "VERSION"], unseen)
     if version != "3.0":
         card = _card(version, [Property(header.group, header.name, header.kept, value) for header, value in body])
         return to_vcard(card, "3.0"), any(prop.name not in unseen and has_text(prop.value) for prop in card.properties)
@@ -515,8 +525,12 @@ def _escape_30(text: str) -> str:
 
 
 def _read_21(prop: Property) -> ContactProperty:
-    head = _head_from_21(prop.group, prop.name, prop.params)
-    return ContactProperty(prop.group, prop.name, head.params, _value_from_21(head.kind, prop.name, prop.value))
+    return _property_21(_head_from_21(prop.group, prop.name, prop.params), prop.value)
+
+
+def _property_21(head: "_Head30", value: str) -> ContactProperty:
+    """A 2.1 line's property, its header's model being ``head`` and its value as the lexer reads it."""
+    return ContactProperty(head.group, head.name, head.params, _value_from_21(head.kind, head.name, value))
 
 
 def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
@@ -536,6 +550,8 @@ def _value_from_21(kind: ValueKind, name: str, value: str) -> Value:
 class _Head30:
     """What the properties of one 2.1 header are in the model, and their 3.0 content line without its value."""
 
+    group: str | None
+    name: str
     params: Params
     kind: ValueKind
     text: str
@@ -549,7 +565,7 @@ def _head_from_21(group: str | None, name: str, params: Params) -> _Head30:
     if found is not None:
         return found
     converted = _params_from_21(params)
-    head = _Head30(converted, _kind(name, converted), content_line(group, name, converted, ""))
+    head = _Head30(group, name, converted, _kind(name, converted), content_line(group, name, converted, ""))
     return _HEADS_30.put(key, head, len(head.text) + len(content_line(group, name, params, "")))
 
 
@@ -559,26 +575,123 @@ _HEADS_30: BoundedMap[tuple[str | None, str, Params], _Head30] = bounded_map(
 _FIND_HEAD_30 = _HEADS_30.peek
 
 
-def _written_21_as_30(body: list[tuple[Header, str]], unseen: frozenset[str]) -> tuple[bytes, bool]:
-    """``written_as_30`` of a vCard 2.1's lines (``_lexed``): each line written as 3.0 from its header's model
-    (``_head_from_21``) and its value, without a property object per line (nor components, for a value without a
-    backslash: ``_plain_21_as_30``)."""
+def _written_21_as_30(body: list[tuple[_Head30, str]], unseen: frozenset[str]) -> tuple[bytes, bool]:
+    """``written_as_30`` of a vCard 2.1's lines between VERSION and END, each as its header's model
+    (``_head_from_21``) and its value as the lexer reads it: each line written as 3.0 without a property object
+    (nor components, for a value without a backslash: ``_plain_21_as_30``)."""
     lines = [_BEGIN_30]
     visible = False
-    for header, raw in body:
-        name = header.name
-        if name == "VERSION":
-            continue
-        head = _head_from_21(header.group, name, header.kept)
-        if not visible and name not in unseen:
-            visible = has_text(_value_from_21(head.kind, name, raw))
+    for head, raw in body:
+        name = head.name
         if "\\" in raw:
-            value = _text_30(head.kind, _value_from_21(head.kind, name, raw))
+            read = _value_from_21(head.kind, name, raw)
+            visible = visible or (name not in unseen and has_text(read))
+            value = _text_30(head.kind, read)
         else:
+            visible = visible or (name not in unseen and _shows_plain_21(head.kind, name, raw))
             value = _plain_21_as_30(head.kind, name, raw)
-        lines.append(fold(head.text + value))
+        line = head.text + value
+        lines.append(line if len(line) <= FOLD_OCTETS and line.isascii() else fold(line))
     lines.append(_END)
     return CRLF.join(lines).encode("utf-8"), visible
+
+
+@dataclass(frozen=True, slots=True)
+class _Line21:
+    """How ``_scanned_21`` reads the lines of one 2.1 header: their model, and their value's transfer encoding."""
+
+    head: _Head30
+    quoted_printable: bool
+    charset: str | None
+    """The CHARSET a quoted-printable value is decoded by."""
+
+
+def _scanned_21(data: bytes) -> list[tuple[_Head30, str]] | None:
+    """The lines of a vCard 2.1 between VERSION and END as ``_lexed`` reads them, each with its header's model,
+    read in one scan of its lines: UTF-8, ``BEGIN:VCARD`` (ended by CRLF or LF) and ``VERSION:2.1`` first,
+    ``END:VCARD`` last, line breaks CRLF, LF or CR, no fold but a quoted-printable value's soft line breaks,
+    each header a text or quoted-printable one without a quote (``_line_21``), no nested card. None for any
+    other card (the lexer reads it, and tells what is wrong with it)."""
+    if data[11:24] != _BEGIN_21_CRLF and data[11:23] != _BEGIN_21_LF:
+        return None  # another version, or BEGIN:VCARD ended by a CR alone (the lexer finds no BEGIN:VCARD then)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[0] != "BEGIN:VCARD" or lines[1] != "VERSION:2.1":
+        return None
+    body: list[tuple[_Head30, str]] = []
+    count, index = len(lines), 2
+    while index < count:
+        line = lines[index]
+        index += 1
+        if not line:
+            continue  # a blank line separates nothing
+        if line == "END:VCARD":
+            return body if not any(lines[index:]) else None
+        colon = line.find(":")
+        if colon <= 0 or line[0] == " " or line[0] == "\t":
+            return None
+        head = line[:colon]
+        read = _FIND_LINE_21(head) or _line_21(head)
+        if read is None:
+            return None
+        value = line[colon + 1 :]
+        if read.quoted_printable:
+            if value[-1:] == "=":
+                joined = [value[:-1]]
+                while True:  # a line ending in '=' goes on in the next, whatever it holds
+                    if index == count:
+                        return None
+                    value = lines[index]
+                    index += 1
+                    if value[-1:] != "=":
+                        break
+                    joined.append(value[:-1])
+                value = "".join(joined) + value
+            value = decode_quoted_printable(value, read.charset)
+        body.append((read.head, value))
+    return None
+
+
+_BEGIN_21_CRLF, _BEGIN_21_LF = b"\r\nVERSION:2.1", b"\nVERSION:2.1"
+
+
+def _line_21(head: str) -> _Line21 | None:
+    """How ``_scanned_21`` reads the lines of a 2.1 header, remembered when short; None for one it leaves to the
+    lexer: BEGIN, END, VERSION, a quote, base64, a value that goes on in unindented lines, a broken header."""
+    if '"' in head:
+        return None
+    try:
+        meaning = read_header(head)
+    except RemoteError:
+        return None
+    quoted_printable = meaning.transfer is Transfer.QUOTED_PRINTABLE and not meaning.unindented
+    if meaning.name in _CARD_LINES or not (meaning.simple or quoted_printable):
+        return None
+    line = _Line21(_head_from_21(meaning.group, meaning.name, meaning.kept), quoted_printable, meaning.charset)
+    return _LINES_21.put(head, line, len(head) + len(line.head.text))
+
+
+_LINES_21: BoundedMap[str, _Line21] = bounded_map(
+    "vcard_headers", lambda limits: (limits.vcard_headers, limits.header_chars)
+)
+"""vCard 2.1 headers as ``_scanned_21`` reads them, by their text."""
+_FIND_LINE_21 = _LINES_21.peek
+
+
+def _shows_plain_21(kind: ValueKind, name: str, value: str) -> bool:
+    """``has_text(_value_from_21(kind, name, value))`` of a 2.1 value without a backslash: whether it holds more than
+    blanks and the separators between its components (a structured value's commas are text, but GEO's)."""
+    if kind is ValueKind.RAW or kind is ValueKind.TEXT:
+        return bool(value.strip())
+    if kind is ValueKind.LIST:
+        return bool(value.replace(";", "").replace(",", "").strip())
+    separator = "," if name == _GEO_COMMA_21 and ";" not in value else ";"
+    return bool(value.replace(separator, "").strip())
 
 
 def _plain_21_as_30(kind: ValueKind, name: str, value: str) -> str:
@@ -640,7 +753,8 @@ _BLANK_LINE = re.compile(r"\r\n[ \t]*\r\n")
 
 def _as_stored_30(data: bytes) -> list[tuple[Header, str]] | None:
     """``_lexed(data)``'s lines after VERSION of a vCard 3.0 written as this module writes one (UTF-8, CRLF,
-    folded with a blank after CRLF, no blank line, no transfer encoding, no quoted parameter, no nested card),
+    folded with a blank after CRLF, no blank line, no header naming a transfer encoding (even as another
+    parameter's value, which the lexer reads as one for soft line breaks), no quoted parameter, no nested card),
     read without the lexer; None when ``data`` is not such a card."""
     try:
         text = data.decode("utf-8")
@@ -660,7 +774,7 @@ def _as_stored_30(data: bytes) -> list[tuple[Header, str]] | None:
         if colon < 0 or '"' in line[:colon]:
             return None
         header = read_header(line[:colon])
-        if header.transfer is not Transfer.TEXT or header.name in ("BEGIN", "END", "VERSION"):
+        if not header.simple or header.name in _CARD_LINES:
             return None
         body.append((header, line[colon + 1 :]))
     return body

@@ -9,6 +9,7 @@ dropped from the result; ``serialize`` adds them back where the target version n
 Backslash escapes are left in the value: their rules depend on the format and its version.
 """
 
+import binascii
 import codecs
 import re
 from collections.abc import Iterable
@@ -220,7 +221,7 @@ def _value(header: "Header", raw: str, continuation: list[str], keep_fold_whites
         value = raw + _unfolded(continuation, keep_fold_whitespace) if continuation else raw
         return _apply_charset(value, header.charset) if escaped else value
     if header.transfer is Transfer.QUOTED_PRINTABLE:
-        return _decode_qp(_join_qp(raw, continuation), header.charset)
+        return decode_quoted_printable(_join_qp(raw, continuation), header.charset)
     value = "".join([raw, *continuation]).translate(_NO_WHITESPACE)
     return _clean(value) if escaped else value
 
@@ -330,10 +331,21 @@ def _join_qp(raw: str, continuation: list[str]) -> str:
     return joined
 
 
-def _decode_qp(encoded: str, charset: str | None) -> str:
-    data = _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _to_bytes(encoded.rstrip("=")))
-    text = _decode_bytes(data, charset)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def decode_quoted_printable(encoded: str, charset: str | None) -> str:
+    """A quoted-printable value (its soft line breaks joined) decoded by ``charset``, its line breaks LF: each
+    ``=XX`` is the octet XX, any other '=' stays as it is (but those that end the value)."""
+    data = _to_bytes(encoded.rstrip("="))
+    escaped_only = _QP_LITERAL_EQUALS.search(data) is None  # binascii's decoding is then the escapes'
+    text = _decode_bytes(binascii.a2b_qp(data) if escaped_only else _QP_ESCAPE.sub(_qp_octet, data), charset)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+_QP_LITERAL_EQUALS = re.compile(rb"=(?![0-9A-Fa-f]{2})")
+"""An '=' that starts no escape (``binascii.a2b_qp`` reads some as soft line breaks, '==' as one '=')."""
+
+
+def _qp_octet(escape: re.Match[bytes]) -> bytes:
+    return bytes([int(escape.group(1), 16)])
 
 
 def _apply_charset(value: str, charset: str | None) -> str:
