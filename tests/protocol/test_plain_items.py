@@ -10,7 +10,7 @@ from syncmld.protocol.messages import Add, Item, LocRef, Meta, Replace, Sync, Sy
 from syncmld.protocol.plain_xml import message_tree, plain_tree
 from syncmld.protocol.xml import parse_tree
 
-from .samples import document
+from .samples import decoded, document
 
 
 def command(data: str, *, name: str = "Add", cmd_id: str = "3", uri: str = "pas-id-1") -> str:
@@ -30,13 +30,6 @@ def read_whole(body: bytes) -> SyncML | str:
     try:
         root = plain_tree(body)
         return read_message(parse_tree(body) if root is None else root)
-    except DecodeError as error:
-        return str(error)
-
-
-def decoded(body: bytes) -> SyncML | str:
-    try:
-        return decode_xml(body)
     except DecodeError as error:
         return str(error)
 

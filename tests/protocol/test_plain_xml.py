@@ -17,7 +17,7 @@ from syncmld.protocol.messages import Put, SyncML
 from syncmld.protocol.plain_xml import message_tree, plain_tree
 from syncmld.protocol.xml import looks_like_xml, parse_tree
 
-from .samples import document
+from .samples import decoded, document
 from .strategies import messages
 from .test_real_devices import CORPUS, Recorded
 from .test_xml_hostile import BILLION_LAUGHS, with_doctype
@@ -33,13 +33,6 @@ def decoded_by_lxml(body: bytes) -> SyncML | str:
     """What lxml's way makes of a message: the message, or its DecodeError's text."""
     try:
         return read_message(parse_tree(body))
-    except DecodeError as error:
-        return str(error)
-
-
-def decoded(body: bytes) -> SyncML | str:
-    try:
-        return decode_xml(body)
     except DecodeError as error:
         return str(error)
 

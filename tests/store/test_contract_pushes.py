@@ -240,19 +240,19 @@ def test_a_waiting_notification_is_due_after_the_quiet_time_its_lease_and_the_re
         assert tx.next_push_due(TIMING) is None
 
 
-def notes_of(tx: Transaction, owner: Owner, phone: int) -> PushFolder:
-    """A second folder of the owner's account that the phone syncs."""
+def a_phone_told_of_a_card(tx: Transaction) -> tuple[Owner, int, PushFolder]:
+    """An owner whose phone syncs the contacts and a second folder (returned), with a card added since."""
+    owner = make_owner(tx)
+    phone = push_device(tx, owner, "IMEI:2")
     notes = PushFolder(tx.ensure_folder(owner.account_id, "Notes").id, "notes", "text/plain")
     tx.push_synced(phone, [SyncedFolder(notes, 0)])
-    return notes
+    tx.put_items(owner.folder_id, [vcard("a")], None)
+    return owner, phone, notes
 
 
 def test_a_delivery_forgets_what_its_claim_saw_and_nothing_more(store: Store) -> None:
     with store.transaction() as tx:
-        owner = make_owner(tx)
-        phone = push_device(tx, owner, "IMEI:2")
-        notes = notes_of(tx, owner, phone)
-        tx.put_items(owner.folder_id, [vcard("a")], None)
+        owner, phone, notes = a_phone_told_of_a_card(tx)
     later = time.time() + 5
     with store.transaction() as tx:
         (told,) = tx.claim_pushes("w", later, TIMING, 10)
@@ -298,10 +298,7 @@ def test_a_change_outside_the_store_while_a_notification_is_on_its_way_stays_to_
 
 def test_a_failed_delivery_retries_with_what_came_since_and_one_given_up_leaves_it(store: Store) -> None:
     with store.transaction() as tx:
-        owner = make_owner(tx)
-        phone = push_device(tx, owner, "IMEI:2")
-        notes = notes_of(tx, owner, phone)
-        tx.put_items(owner.folder_id, [vcard("a")], None)
+        owner, phone, notes = a_phone_told_of_a_card(tx)
     later = time.time() + 5
     with store.transaction() as tx:
         (told,) = tx.claim_pushes("w", later, TIMING, 10)
