@@ -361,7 +361,7 @@ push_pending_folders = Table(
     # The store's sequence number after the latest change of the folder this notification is for.
     Column("seq", BigInteger, nullable=False),
     # How many changes of the folder it holds: a delivery forgets only those its claim saw.
-    Column("changes", Integer, nullable=False),
+    Column("changes", BigInteger, nullable=False),
 )
 
 push_watches = Table(

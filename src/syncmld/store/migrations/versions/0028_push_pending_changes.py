@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # A folder pending before the upgrade holds one change as far as a claim made from now on can tell.
     with op.batch_alter_table("push_pending_folders") as batch:
-        batch.add_column(sa.Column("changes", sa.Integer(), nullable=False, server_default="1"))
+        batch.add_column(sa.Column("changes", sa.BigInteger(), nullable=False, server_default="1"))
     with op.batch_alter_table("push_pending_folders") as batch:
         batch.alter_column("changes", server_default=None)
 
